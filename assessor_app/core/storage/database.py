@@ -1,0 +1,179 @@
+"""The one connection policy and the schema migration runner. The only importer of sqlcipher3.
+
+A connection is keyed with a raw 256-bit key, runs in WAL mode with synchronous=FULL (a
+commit returns only once it is on disk) and in autocommit mode, so every write goes through
+`transaction()`. Migrations are the numbered `.sql` files in `migrations/`, applied in order
+inside one transaction each, tracked by `PRAGMA user_version`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from assessor_app.core.errors import MigrationFailedError, VaultCorruptError, VaultTooNewError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SCHEMA_MIN_VERSION = 1
+"""The oldest schema this app can upgrade from."""
+
+Connection = sqlcipher3.Connection
+DatabaseError = sqlcipher3.DatabaseError
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema step."""
+
+    version: int
+    """The schema version after this step."""
+    path: Path
+    """The .sql file."""
+
+
+def discover_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """List `NNNN_name.sql` files in order; numbering must be 1, 2, 3... without gaps."""
+    found = []
+    for path in folder.glob("*.sql"):
+        match = re.fullmatch(r"(\d{4})_[a-z0-9_]+\.sql", path.name)
+        if match:
+            found.append(Migration(int(match.group(1)), path))
+    found.sort(key=lambda m: m.version)
+    if [m.version for m in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations in {folder} are not numbered 1..N without gaps")
+    return found
+
+
+def schema_max_version(folder: Path = MIGRATIONS_DIR) -> int:
+    """The newest schema this app knows (the highest migration number)."""
+    return len(discover_migrations(folder))
+
+
+def connect(path: Path, key: bytes) -> Connection:
+    """Open (or create) an SQLCipher file with a raw key and this app's pragmas.
+
+    Raises:
+        VaultCorruptError: the file is not an SQLCipher database for this key.
+    """
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        # Reading the schema is the first moment SQLCipher checks the key against the file.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        # Keep temporary tables and sort spills in memory: nothing plaintext on disk.
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except DatabaseError as e:
+        conn.close()
+        raise VaultCorruptError(
+            "The records file of this profile cannot be read: it is damaged or is not a "
+            "records file.",
+            "Restore it from a backup or ask IT for help. Nothing has been changed.",
+        ) from e
+    return conn
+
+
+@contextmanager
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """Run a block in one write transaction: all of it is saved, or none of it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def user_version(conn: Connection) -> int:
+    """The schema version recorded in the file."""
+    row: Any = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: Connection, db_path: Path, folder: Path = MIGRATIONS_DIR) -> int:
+    """Bring the schema up to date, keeping a copy to put back if a step fails.
+
+    Returns:
+        The schema version now in the file.
+
+    Raises:
+        VaultTooNewError: the file was written by a newer app.
+        MigrationFailedError: a step failed; the copy was restored and nothing was lost.
+    """
+    migrations = discover_migrations(folder)
+    current = user_version(conn)
+    newest = len(migrations)
+    if current > newest:
+        raise VaultTooNewError(
+            f"These records were saved by a newer version of Assessor (schema {current}; "
+            f"this version understands up to {newest}).",
+            "Install the latest version of Assessor. Nothing has been changed.",
+        )
+    pending = [m for m in migrations if m.version > current]
+    if not pending:
+        return current
+    backup = None
+    if current > 0:
+        # Copy aside first: field apps have corrupted encrypted stores during upgrades.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        backup = db_path.with_name(f"{db_path.name}.pre-upgrade-{current}")
+        shutil.copy2(db_path, backup)
+    try:
+        for step in pending:
+            sql = step.path.read_text("utf-8")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step.version}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+    except DatabaseError as e:
+        if backup is not None:
+            conn.close()
+            _restore(backup, db_path)
+        raise MigrationFailedError(
+            f"Updating the records file to schema {step.version} failed.",
+            "Your records were put back exactly as they were and nothing was lost. "
+            "Keep using the previous version of Assessor and tell IT.",
+        ) from e
+    if backup is not None:
+        backup.unlink(missing_ok=True)
+    return newest
+
+
+def _restore(backup: Path, db_path: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    shutil.copy2(backup, db_path)
+    backup.unlink()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlcipher3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,185 @@
+"""Hash-chained history: revisions of people and assessments, and the audit log.
+
+Each revision carries the hash of the one before it for the same record; each audit entry
+carries the hash of the entry before it. Changing or removing any entry breaks the chain,
+and `verify_chains` reports the first break. The audit log holds ids, never names or answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from assessor_app.core.records import AuditEntry, Revision
+from assessor_app.core.storage.database import Connection
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def now_utc() -> dt.datetime:
+    """The current time in UTC, to the microsecond."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _revision_hash(
+    entity_type: str, entity_id: str, seq: int, created_at: str, author: str, body: str, prev: str
+) -> str:
+    material = canonical_json([entity_type, entity_id, seq, created_at, author, body, prev])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _audit_hash(
+    seq: int, at: str, actor: str, action: str, entity_type: str, entity_id: str, prev: str
+) -> str:
+    material = canonical_json([seq, at, actor, action, entity_type, entity_id, prev])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def append_revision(
+    conn: Connection, entity_type: str, entity_id: str, author: str, body: dict[str, Any]
+) -> Revision:
+    """Append the next revision of a record. Call inside a transaction."""
+    row = conn.execute(
+        "SELECT seq, hash FROM revision WHERE entity_type = ? AND entity_id = ? "
+        "ORDER BY seq DESC LIMIT 1",
+        (entity_type, entity_id),
+    ).fetchone()
+    seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS_HASH)
+    created_at = now_utc()
+    body_json = canonical_json(body)
+    stamp = created_at.isoformat()
+    digest = _revision_hash(entity_type, entity_id, seq, stamp, author, body_json, prev)
+    conn.execute(
+        "INSERT INTO revision (entity_type, entity_id, seq, created_at, author, body, "
+        "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (entity_type, entity_id, seq, stamp, author, body_json, prev, digest),
+    )
+    return Revision(entity_type, entity_id, seq, created_at, author, body, prev, digest)
+
+
+def list_revisions(conn: Connection, entity_type: str, entity_id: str) -> list[Revision]:
+    """Every revision of one record, oldest first."""
+    rows = conn.execute(
+        "SELECT seq, created_at, author, body, prev_hash, hash FROM revision "
+        "WHERE entity_type = ? AND entity_id = ? ORDER BY seq",
+        (entity_type, entity_id),
+    ).fetchall()
+    return [
+        Revision(
+            entity_type, entity_id, r[0], dt.datetime.fromisoformat(r[1]), r[2],
+            json.loads(r[3]), r[4], r[5],
+        )
+        for r in rows
+    ]
+
+
+def append_audit(
+    conn: Connection, actor: str, action: str, entity_type: str = "", entity_id: str = ""
+) -> AuditEntry:
+    """Append one audit entry (ids only, never personal data). Call inside a transaction."""
+    row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS_HASH)
+    at = now_utc()
+    digest = _audit_hash(seq, at.isoformat(), actor, action, entity_type, entity_id, prev)
+    conn.execute(
+        "INSERT INTO audit (seq, at, actor, action, entity_type, entity_id, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (seq, at.isoformat(), actor, action, entity_type, entity_id, prev, digest),
+    )
+    return AuditEntry(seq, at, actor, action, entity_type, entity_id, prev, digest)
+
+
+def list_audit(conn: Connection, entity_id: str | None = None) -> list[AuditEntry]:
+    """Audit entries, oldest first, optionally for one record."""
+    sql = "SELECT seq, at, actor, action, entity_type, entity_id, prev_hash, hash FROM audit"
+    params: tuple[str, ...] = ()
+    if entity_id is not None:
+        sql += " WHERE entity_id = ?"
+        params = (entity_id,)
+    rows = conn.execute(sql + " ORDER BY seq", params).fetchall()
+    return [
+        AuditEntry(r[0], dt.datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7])
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What `verify_chains` found."""
+
+    revisions_checked: int
+    """How many revisions were rehashed."""
+    audit_entries_checked: int
+    """How many audit entries were rehashed."""
+    first_break: str | None
+    """Plain description of the first break, or None when both chains are whole."""
+
+    @property
+    def ok(self) -> bool:
+        """True when no break was found."""
+        return self.first_break is None
+
+
+def verify_chains(conn: Connection) -> ChainReport:
+    """Rehash every revision and audit entry and check each link to the one before."""
+    checked = 0
+    expected_prev: dict[tuple[str, str], tuple[int, str]] = {}
+    first_break: str | None = None
+    rows = conn.execute(
+        "SELECT entity_type, entity_id, seq, created_at, author, body, prev_hash, hash "
+        "FROM revision ORDER BY entity_type, entity_id, seq"
+    )
+    for etype, eid, seq, created_at, author, body, prev, digest in rows:
+        checked += 1
+        if first_break:
+            continue
+        last_seq, last_hash = expected_prev.get((etype, eid), (0, GENESIS_HASH))
+        where = f"{etype} {eid} revision {seq}"
+        if seq != last_seq + 1:
+            first_break = f"{where}: revision {last_seq + 1} is missing"
+        elif prev != last_hash:
+            first_break = f"{where}: does not link to the revision before it"
+        elif _revision_hash(etype, eid, seq, created_at, author, body, prev) != digest:
+            first_break = f"{where}: its content was changed after it was saved"
+        expected_prev[(etype, eid)] = (seq, digest)
+    if first_break is None:
+        first_break = _check_projections(conn, expected_prev)
+    audit_checked = 0
+    last_hash = GENESIS_HASH
+    last_seq = 0
+    for seq, at, actor, action, etype, eid, prev, digest in conn.execute(
+        "SELECT seq, at, actor, action, entity_type, entity_id, prev_hash, hash "
+        "FROM audit ORDER BY seq"
+    ):
+        audit_checked += 1
+        if first_break:
+            continue
+        if seq != last_seq + 1:
+            first_break = f"audit entry {last_seq + 1} is missing"
+        elif prev != last_hash:
+            first_break = f"audit entry {seq} does not link to the entry before it"
+        elif _audit_hash(seq, at, actor, action, etype, eid, prev) != digest:
+            first_break = f"audit entry {seq} was changed after it was written"
+        last_seq, last_hash = seq, digest
+    return ChainReport(checked, audit_checked, first_break)
+
+
+def _check_projections(
+    conn: Connection, heads: dict[tuple[str, str], tuple[int, str]]
+) -> str | None:
+    """A current-state row must match its chain's head, or history was cut short."""
+    for table in ("person", "assessment"):
+        for eid, revision in conn.execute(f"SELECT id, revision FROM {table}"):  # noqa: S608
+            head = heads.get((table, eid))
+            if head is None or head[0] != revision:
+                have = head[0] if head else 0
+                return f"{table} {eid}: shows revision {revision} but history holds {have}"
+    return None

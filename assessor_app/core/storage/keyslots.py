@@ -1,0 +1,233 @@
+"""Key slots, LUKS-style: the vault's 256-bit database key, stored only wrapped.
+
+A passphrase slot wraps the key with AES-256-GCM under a key derived by Argon2id; the KDF
+parameters are stored with the slot so each slot keeps the cost it was calibrated with.
+Changing a passphrase rewraps the same key; rotating the key itself goes through a *pending*
+entry so a crash half-way through can always be finished on the next unlock. The slot file
+holds no personal data. Nothing here touches SQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+from assessor_app.core.errors import VaultCorruptError, WrongPassphraseError
+from assessor_app.core.storage.atomic import write_atomic
+
+KEY_BYTES = 32
+SLOT_FILE_FORMAT = 1
+CALIBRATION_TARGET_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost parameters, stored with each slot."""
+
+    memory_kib: int
+    """Memory cost in KiB."""
+    iterations: int
+    """Time cost (passes)."""
+    lanes: int = 1
+    """Parallelism."""
+
+    def derive(self, passphrase: str, salt: bytes) -> bytes:
+        """Derive a 256-bit wrapping key from `passphrase`."""
+        kdf = Argon2id(
+            salt=salt,
+            length=KEY_BYTES,
+            iterations=self.iterations,
+            lanes=self.lanes,
+            memory_cost=self.memory_kib,
+        )
+        return kdf.derive(passphrase.encode("utf-8"))
+
+
+FAST_KDF_FOR_TESTS = KdfParams(memory_kib=8 * 1024, iterations=1)
+"""Cheap parameters for tests and throwaway demo vaults only: never for a real profile."""
+
+
+def calibrate_kdf(target_seconds: float = CALIBRATION_TARGET_SECONDS) -> KdfParams:
+    """Pick Argon2id parameters that take about `target_seconds` on this machine.
+
+    Memory is fixed at 64 MiB (OWASP's floor is 19 MiB); passes grow until the target is met.
+    """
+    base = KdfParams(memory_kib=64 * 1024, iterations=1)
+    start = time.perf_counter()
+    base.derive("calibration", b"\0" * 16)
+    one_pass = max(time.perf_counter() - start, 1e-3)
+    iterations = max(2, min(20, round(target_seconds / one_pass)))
+    return KdfParams(memory_kib=base.memory_kib, iterations=iterations)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _wrap_passphrase_slot(
+    slot_id: str, key: bytes, passphrase: str, kdf: KdfParams, aad: bytes
+) -> dict[str, Any]:
+    salt = secrets.token_bytes(16)
+    nonce = secrets.token_bytes(12)
+    ciphertext = AESGCM(kdf.derive(passphrase, salt)).encrypt(nonce, key, aad)
+    return {
+        "id": slot_id,
+        "type": "passphrase",
+        "kdf": {"name": "argon2id", "salt": _b64(salt), **asdict(kdf)},
+        "wrap": {"alg": "AES-256-GCM", "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)},
+    }
+
+
+def _unwrap_passphrase_slot(slot: dict[str, Any], passphrase: str, aad: bytes) -> bytes | None:
+    try:
+        kdf_spec = slot["kdf"]
+        kdf = KdfParams(
+            memory_kib=int(kdf_spec["memory_kib"]),
+            iterations=int(kdf_spec["iterations"]),
+            lanes=int(kdf_spec["lanes"]),
+        )
+        salt = _unb64(kdf_spec["salt"])
+        nonce = _unb64(slot["wrap"]["nonce"])
+        ciphertext = _unb64(slot["wrap"]["ciphertext"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise VaultCorruptError(
+            "This profile's key file is damaged.",
+            "Restore the profile folder from a backup or ask IT to use the recovery slot.",
+        ) from e
+    try:
+        return AESGCM(kdf.derive(passphrase, salt)).decrypt(nonce, ciphertext, aad)
+    except InvalidTag:
+        return None
+
+
+class KeySlots:
+    """The slot file of one profile: `keyslots.json` beside the vault.
+
+    Attributes:
+        path: Where the file lives.
+        data: Parsed content (slots, pending rotation).
+    """
+
+    def __init__(self, path: Path, data: dict[str, Any]):
+        self.path = path
+        self.data = data
+
+    @property
+    def _aad(self) -> bytes:
+        # Binding the profile id stops a slot being copied between profiles.
+        return f"assessor-vault:{self.data['profile_id']}".encode()
+
+    @classmethod
+    def create(cls, path: Path, profile_id: str, passphrase: str, kdf: KdfParams) -> tuple[KeySlots, bytes]:
+        """Make a fresh random database key and a slot file with one passphrase slot."""
+        key = secrets.token_bytes(KEY_BYTES)
+        slots = cls(path, {"format": SLOT_FILE_FORMAT, "profile_id": profile_id, "slots": []})
+        slots.data["slots"].append(_wrap_passphrase_slot("passphrase", key, passphrase, kdf, slots._aad))
+        slots.save()
+        return slots, key
+
+    @classmethod
+    def load(cls, path: Path) -> KeySlots:
+        """Read and sanity-check a slot file."""
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as e:
+            raise VaultCorruptError(
+                "This profile's key file cannot be read.",
+                "Restore the profile folder from a backup, or ask IT for the recovery slot.",
+            ) from e
+        if not isinstance(data, dict) or data.get("format") != SLOT_FILE_FORMAT or not data.get("slots"):
+            raise VaultCorruptError(
+                "This profile's key file is not one this app understands.",
+                "Restore the profile folder from a backup, or update the app.",
+            )
+        return cls(path, data)
+
+    def save(self) -> None:
+        """Write the slot file atomically (temp file, fsync, rename)."""
+        write_atomic(self.path, json.dumps(self.data, indent=1).encode("utf-8"))
+
+    def unlock(self, passphrase: str) -> list[bytes]:
+        """Return the candidate database keys the passphrase opens.
+
+        Normally one key. While a key rotation is pending, the pending key comes first and
+        the current key second, so the caller can open the database with whichever it has.
+
+        Raises:
+            WrongPassphraseError: no slot opens with this passphrase.
+        """
+        keys: list[bytes] = []
+        pending = self.data.get("pending")
+        if pending:
+            for slot in pending["slots"]:
+                if slot["type"] == "passphrase":
+                    key = _unwrap_passphrase_slot(slot, passphrase, self._aad)
+                    if key is not None:
+                        keys.append(key)
+                        break
+        for slot in self.data["slots"]:
+            if slot["type"] == "passphrase":
+                key = _unwrap_passphrase_slot(slot, passphrase, self._aad)
+                if key is not None:
+                    keys.append(key)
+                    break
+        if not keys:
+            raise WrongPassphraseError()
+        return keys
+
+    def rewrap(self, key: bytes, new_passphrase: str, kdf: KdfParams) -> None:
+        """Replace the passphrase slot with one for `new_passphrase` around the same key."""
+        self.data["slots"] = [s for s in self.data["slots"] if s["type"] != "passphrase"]
+        self.data["slots"].insert(
+            0, _wrap_passphrase_slot("passphrase", key, new_passphrase, kdf, self._aad)
+        )
+        self.save()
+
+    def begin_rotation(self, passphrase: str, kdf: KdfParams) -> bytes:
+        """Record a new key as pending (wrapped by the same passphrase) and return it."""
+        new_key = secrets.token_bytes(KEY_BYTES)
+        self.data["pending"] = {
+            "slots": [_wrap_passphrase_slot("passphrase", new_key, passphrase, kdf, self._aad)]
+        }
+        self.save()
+        return new_key
+
+    def finish_rotation(self) -> None:
+        """Make the pending key current once the database has been rekeyed to it."""
+        pending = self.data.pop("pending", None)
+        if pending:
+            others = [s for s in self.data["slots"] if s["type"] != "passphrase"]
+            self.data["slots"] = pending["slots"] + others
+        self.save()
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Slot ids, types and KDF costs, for `vault info`. Never key material or salts."""
+        out = []
+        for slot in self.data["slots"]:
+            kdf = slot.get("kdf", {})
+            out.append(
+                {
+                    "id": slot["id"],
+                    "type": slot["type"],
+                    "kdf": kdf.get("name"),
+                    "memory_kib": kdf.get("memory_kib"),
+                    "iterations": kdf.get("iterations"),
+                }
+            )
+        return out
+

@@ -1,0 +1,322 @@
+"""One profile's encrypted vault: its folder, key slots, unlock back-off and open connection.
+
+Layout of a profile folder (`<data dir>/profiles/<profile id>/`):
+    profile.json       the label shown on the unlock screen (the assessor's name) and created date
+    keyslots.json      the wrapped database key (see keyslots.py); no personal data
+    unlock_state.json  count and time of recent wrong passphrases, for the back-off
+    vault.db           the SQLCipher 4 database (with -wal and -shm beside it while open)
+Create and open are separate named constructors; neither does the other's job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assessor_app.core.errors import (
+    AssessorError,
+    UnlockBackoffError,
+    VaultCorruptError,
+    VaultLockedError,
+    VaultNotFoundError,
+    WrongPassphraseError,
+)
+from assessor_app.core.records import Profile, ProfileId, Role
+from assessor_app.core.storage import database, history
+from assessor_app.core.storage.atomic import write_atomic
+from assessor_app.core.storage.keyslots import KdfParams, KeySlots, calibrate_kdf
+
+VAULT_FILE = "vault.db"
+FREE_TRIES = 3
+MAX_DELAY_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """What the unlock screen may show about a profile before it is unlocked."""
+
+    id: ProfileId
+    """Folder name."""
+    label: str
+    """The assessor's name, as they typed it."""
+    created_at: str
+    """ISO date the profile was made."""
+
+
+def profiles_dir(data_dir: Path) -> Path:
+    """Folder holding one sub-folder per profile."""
+    return data_dir / "profiles"
+
+
+def list_profiles(data_dir: Path) -> list[ProfileSummary]:
+    """Profiles on this machine, by label. Folders without a readable profile.json are skipped."""
+    out = []
+    root = profiles_dir(data_dir)
+    if not root.is_dir():
+        return []
+    for folder in sorted(root.iterdir()):
+        try:
+            meta = json.loads((folder / "profile.json").read_text("utf-8"))
+            out.append(ProfileSummary(ProfileId(folder.name), meta["label"], meta["created_at"]))
+        except (OSError, ValueError, KeyError):
+            continue
+    return sorted(out, key=lambda p: p.label.lower())
+
+
+def backoff_delay(failures: int) -> float:
+    """Seconds to wait after `failures` wrong passphrases in a row: 0, 0, 0, 2, 4, 8... 300."""
+    if failures < FREE_TRIES:
+        return 0.0
+    return min(MAX_DELAY_SECONDS, 2.0 ** (failures - FREE_TRIES + 1))
+
+
+class Vault:
+    """An unlocked profile. Use `Vault.create` or `Vault.open`; `close` drops the key."""
+
+    def __init__(self, folder: Path, conn: database.Connection, key: bytes, profile: Profile):
+        self.folder = folder
+        self._conn: database.Connection | None = conn
+        self._key: bytes | None = key
+        self.profile = profile
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        data_dir: Path,
+        *,
+        name: str,
+        role: Role,
+        authority: str,
+        passphrase: str,
+        kdf: KdfParams | None = None,
+    ) -> Vault:
+        """Make a new profile with a fresh random key and one passphrase slot."""
+        name, authority = name.strip(), authority.strip()
+        if not name:
+            raise AssessorError("Enter your name.", "It is printed on the records you sign.")
+        if len(passphrase) < 8:
+            raise AssessorError(
+                "That passphrase is too short.",
+                "Use at least 8 characters; three random words are easy to remember.",
+            )
+        profile_id = ProfileId(secrets.token_hex(8))
+        folder = profiles_dir(data_dir) / profile_id
+        folder.mkdir(parents=True, mode=0o700)
+        try:
+            slots, key = KeySlots.create(
+                folder / "keyslots.json", profile_id, passphrase, kdf or calibrate_kdf()
+            )
+            conn = database.connect(folder / VAULT_FILE, key)
+            database.migrate(conn, folder / VAULT_FILE)
+            created = history.now_utc().isoformat()
+            with database.transaction(conn):
+                conn.execute(
+                    "INSERT INTO profile (id, name, role, authority, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (profile_id, name, role.value, authority, created),
+                )
+                history.append_audit(conn, profile_id, "vault.create")
+            write_atomic(
+                folder / "profile.json",
+                json.dumps({"label": name, "created_at": created[:10]}).encode(),
+            )
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        del slots
+        return cls(folder, conn, key, Profile(profile_id, name, role, authority))
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        profile_id: str,
+        passphrase: str,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> Vault:
+        """Unlock an existing profile.
+
+        Raises:
+            VaultNotFoundError: no such profile.
+            UnlockBackoffError: too many recent wrong passphrases; wait first.
+            WrongPassphraseError: the passphrase is wrong (nothing in the vault is touched).
+            VaultCorruptError: the key file or database is damaged.
+            VaultTooNewError / MigrationFailedError: see `database.migrate`.
+        """
+        folder = profiles_dir(data_dir) / profile_id
+        db_path = folder / VAULT_FILE
+        try:
+            slots = KeySlots.load(folder / "keyslots.json")
+        except FileNotFoundError as e:
+            raise VaultNotFoundError(
+                "There is no profile with that id on this laptop.",
+                "Check the data folder, or create a profile.",
+            ) from e
+        if not db_path.exists():
+            raise VaultCorruptError(
+                "This profile's records file is missing.",
+                "Restore the profile folder from a backup.",
+            )
+        _check_backoff(folder, clock())
+        try:
+            keys = slots.unlock(passphrase)
+        except WrongPassphraseError:
+            failures = _record_failure(folder, clock())
+            raise WrongPassphraseError(backoff_delay(failures)) from None
+        _clear_failures(folder)
+        conn, key = _connect_with_any(db_path, keys)
+        if slots.data.get("pending"):
+            # A rotation was cut short after the rekey: the pending key is the live one now
+            # only if it was the one that opened the file.
+            if key == keys[0] and len(keys) > 1:
+                slots.finish_rotation()
+            else:
+                slots.data.pop("pending")
+                slots.save()
+        database.migrate(conn, db_path)
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'profile'").fetchone():
+            conn.close()
+            raise VaultCorruptError("This records file is empty.", "Restore it from a backup.")
+        row = conn.execute("SELECT id, name, role, authority FROM profile").fetchone()
+        profile = Profile(ProfileId(row[0]), row[1], Role(row[2]), row[3])
+        vault = cls(folder, conn, key, profile)
+        with vault.transaction() as c:
+            history.append_audit(c, profile.id, "vault.unlock")
+        return vault
+
+    # -- use ------------------------------------------------------------------------------
+
+    @property
+    def conn(self) -> database.Connection:
+        """The open connection. Raises VaultLockedError once locked."""
+        if self._conn is None:
+            raise VaultLockedError()
+        return self._conn
+
+    @property
+    def is_open(self) -> bool:
+        """False once `close` has been called."""
+        return self._conn is not None
+
+    def transaction(self) -> Any:
+        """Context manager for one write transaction on this vault."""
+        return database.transaction(self.conn)
+
+    def close(self) -> None:
+        """Lock: checkpoint the WAL, close the database and drop the key from this object."""
+        if self._conn is not None:
+            try:
+                with self.transaction() as c:
+                    history.append_audit(c, self.profile.id, "vault.lock")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self._conn.close()
+                self._conn = None
+                self._key = None
+
+    def change_passphrase(self, old: str, new: str, kdf: KdfParams | None = None) -> None:
+        """Rewrap the database key under a new passphrase; the database is not re-encrypted."""
+        slots = KeySlots.load(self.folder / "keyslots.json")
+        slots.unlock(old)
+        if len(new) < 8:
+            raise AssessorError("The new passphrase is too short.", "Use at least 8 characters.")
+        slots.rewrap(self._require_key(), new, kdf or calibrate_kdf())
+        with self.transaction() as c:
+            history.append_audit(c, self.profile.id, "vault.change_passphrase")
+
+    def rekey(self, passphrase: str, kdf: KdfParams | None = None) -> None:
+        """Rotate the database key itself, re-encrypting every page.
+
+        The new key is written as *pending* before the rekey, so a crash at any point leaves
+        a vault that the same passphrase still opens.
+        """
+        slots = KeySlots.load(self.folder / "keyslots.json")
+        slots.unlock(passphrase)
+        new_key = slots.begin_rotation(passphrase, kdf or calibrate_kdf())
+        conn = self.conn
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+        slots.finish_rotation()
+        self._key = new_key
+        with self.transaction() as c:
+            history.append_audit(c, self.profile.id, "vault.rekey")
+
+    def info(self) -> dict[str, Any]:
+        """Schema version, sizes and key slots, for `vault info`. Never key material."""
+        conn = self.conn
+        sizes = {
+            p.name: p.stat().st_size for p in sorted(self.folder.iterdir()) if p.is_file()
+        }
+        counts = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("person", "assessment", "revision", "audit", "outbox")
+        }
+        return {
+            "profile_id": self.profile.id,
+            "schema_version": database.user_version(conn),
+            "schema_max_version": database.schema_max_version(),
+            "cipher_version": conn.execute("PRAGMA cipher_version").fetchone()[0],
+            "files": sizes,
+            "counts": counts,
+            "key_slots": KeySlots.load(self.folder / "keyslots.json").describe(),
+        }
+
+    def _require_key(self) -> bytes:
+        if self._key is None:
+            raise VaultLockedError()
+        return self._key
+
+
+def _connect_with_any(db_path: Path, keys: list[bytes]) -> tuple[database.Connection, bytes]:
+    last: VaultCorruptError | None = None
+    for key in keys:
+        try:
+            return database.connect(db_path, key), key
+        except VaultCorruptError as e:
+            last = e
+    assert last is not None
+    raise last
+
+
+def _state_path(folder: Path) -> Path:
+    return folder / "unlock_state.json"
+
+
+def _read_state(folder: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(_state_path(folder).read_text("utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _check_backoff(folder: Path, now: float) -> None:
+    state = _read_state(folder)
+    failures = int(state.get("failures", 0))
+    wait = backoff_delay(failures) - (now - float(state.get("last_failure_at", 0)))
+    if wait > 0:
+        raise UnlockBackoffError(wait)
+
+
+def _record_failure(folder: Path, now: float) -> int:
+    failures = int(_read_state(folder).get("failures", 0)) + 1
+    write_atomic(
+        _state_path(folder),
+        json.dumps({"failures": failures, "last_failure_at": now}).encode(),
+    )
+    return failures
+
+
+def _clear_failures(folder: Path) -> None:
+    if _state_path(folder).exists():
+        os.unlink(_state_path(folder))
