@@ -21,7 +21,7 @@ class AssessorError(Exception):
     exit_code: int = 1
 
     def __init__(self, user_message: str, next_step: str = "", *, work_is_safe: bool = True):
-        super().__init__(user_message)
+        super().__init__(f"{user_message} {next_step}".strip())
         self.user_message = user_message
         self.next_step = next_step
         self.work_is_safe = work_is_safe

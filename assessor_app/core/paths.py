@@ -1,0 +1,31 @@
+"""Where a profile's files live: `--data-dir`, else `$ASSESSOR_DATA_DIR`, else the platform's
+user data folder (platformdirs). Also where form definitions are found."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+DATA_DIR_ENV = "ASSESSOR_DATA_DIR"
+FORMS_DIR_ENV = "ASSESSOR_FORMS_DIR"
+
+
+def resolve_data_dir(explicit: str | Path | None = None) -> Path:
+    """The data folder to use, created owner-only if missing."""
+    if explicit:
+        path = Path(explicit)
+    elif os.environ.get(DATA_DIR_ENV):
+        path = Path(os.environ[DATA_DIR_ENV])
+    else:
+        path = Path(platformdirs.user_data_dir("Assessor", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def default_forms_dir() -> Path:
+    """The `forms/` folder shipped with the app, unless `$ASSESSOR_FORMS_DIR` names another."""
+    if os.environ.get(FORMS_DIR_ENV):
+        return Path(os.environ[FORMS_DIR_ENV])
+    return Path(__file__).resolve().parents[2] / "forms"

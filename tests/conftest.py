@@ -1,0 +1,43 @@
+"""Shared fixtures: offscreen Qt, and real SQLCipher vaults in temporary folders.
+
+Vaults use cheap Argon2id parameters so hundreds of tests unlock quickly; everything else
+(SQLCipher, WAL, synchronous=FULL, the hash chains) is the real thing.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402 - the platform must be set before Qt loads
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from assessor_app.core.records import Role  # noqa: E402
+from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS  # noqa: E402
+from assessor_app.core.storage.vault import Vault  # noqa: E402
+
+PASSPHRASE = "amber lantern orchard"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty data folder, as on a laptop where the app was never run."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def vault(data_dir: Path) -> Iterator[Vault]:
+    """A new, unlocked profile of a synthetic assessor; locked again after the test."""
+    v = Vault.create(
+        data_dir, name="Robin Testcase", role=Role.SOCIAL_WORKER,
+        authority="Exampleshire County Council", passphrase=PASSPHRASE, kdf=FAST_KDF_FOR_TESTS,
+    )
+    yield v
+    if v.is_open:
+        v.close()
