@@ -1,0 +1,149 @@
+"""Cross-reference checks on a parsed form: show_when targets and loops, rule names, migrations.
+
+Runs after `parsing.py` has built the dataclasses; problems are added to the same `Reader` so
+the file's problems are reported together. Imports no Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from assessor_app.core import rules
+from assessor_app.core.form_engine.model import (
+    Condition,
+    Drop,
+    FieldDef,
+    FieldType,
+    FormDefinition,
+    MapValues,
+    Rename,
+    SetDefault,
+    same_value,
+)
+from assessor_app.core.form_engine.reader import Reader
+
+
+def check_form(r: Reader, defn: FormDefinition) -> None:
+    """Add every cross-reference problem of `defn` to `r`."""
+    fields = {f.id: f for f in defn.all_fields()}
+    for f in fields.values():
+        where = r.field_paths.get(f.id, f.id)
+        if f.show_when is not None:
+            _check_condition(r, where, f, f.show_when, fields)
+        if f.rule is not None and f.rule not in rules.rule_names():
+            r.add(where, f"unknown rule '{f.rule}' (known rules: {', '.join(rules.rule_names())})")
+    _check_loops(r, fields)
+    _check_steps(r, defn)
+
+
+def _check_condition(
+    r: Reader, where: str, f: FieldDef, cond: Condition, fields: dict[str, FieldDef]
+) -> None:
+    target = fields.get(cond.field)
+    if target is None:
+        if cond.field not in r.broken_ids:
+            r.add(where, f"show_when refers to unknown field '{cond.field}'")
+        return
+    if target.parent is not None and target.parent != f.parent:
+        r.add(
+            where,
+            f"show_when refers to '{target.id}', which is inside repeating group "
+            f"'{target.parent}'; only questions in that same group can depend on it",
+        )
+    if target.type is FieldType.OUTCOME:
+        r.add(where, f"show_when cannot depend on '{target.id}', which is an outcome")
+    if cond.is_set is not None:
+        return
+    wanted = cond.any_of if cond.any_of is not None else (cond.equals,)
+    if target.type is FieldType.YES_NO and not all(isinstance(w, bool) for w in wanted):
+        r.add(
+            where,
+            f"'{target.id}' is a yes/no question, so show_when must compare with true or false",
+        )
+    allowed = [o.value for o in target.choices()]
+    if allowed:
+        for w in wanted:
+            if not any(same_value(w, a) for a in allowed):
+                r.add(where, f"show_when value {w!r} is not one of the options of '{target.id}'")
+
+
+def _check_loops(r: Reader, fields: dict[str, FieldDef]) -> None:
+    """Report show_when chains that come back to where they started (a field never shown)."""
+    reported: set[str] = set()
+    for start in fields:
+        chain = [start]
+        while True:
+            cond = fields[chain[-1]].show_when
+            if cond is None or cond.field not in fields:
+                break
+            if cond.field in chain:
+                loop = chain[chain.index(cond.field) :]
+                if not reported.intersection(loop):
+                    reported.update(loop)
+                    shown = " → ".join([*loop, cond.field])
+                    r.add(r.field_paths.get(start, start), f"show_when makes a loop: {shown}")
+                break
+            chain.append(cond.field)
+
+
+def _check_steps(r: Reader, defn: FormDefinition) -> None:
+    """Check that migration steps name fields that exist in this version."""
+    top = {f.id: f for f in defn.top_fields()}
+    for i, migration in enumerate(defn.migrations):
+        later_sources: set[str] = set()
+        for step in reversed(migration.steps):
+            if isinstance(step, Rename):
+                later_sources.add(step.source)
+        for j, step in enumerate(migration.steps):
+            where = f"migrations[{i}].steps[{j}]"
+            if isinstance(step, Rename):
+                later_sources.discard(step.source)
+                if step.target not in top:
+                    r.add(where, f"rename: 'to' names unknown field '{step.target}'")
+            elif isinstance(step, SetDefault) and step.field not in top:
+                r.add(where, f"set_default names unknown field '{step.field}'")
+            elif isinstance(step, MapValues):
+                target = top.get(step.field)
+                if target is None and step.field not in later_sources:
+                    r.add(where, f"map_values names unknown field '{step.field}'")
+                allowed = [o.value for o in target.choices()] if target else []
+                for _old, new in step.mapping if allowed else ():
+                    if not any(same_value(new, a) for a in allowed):
+                        r.add(where, f"map_values: {new!r} is not an option of '{step.field}'")
+
+
+def check_migration_sources(
+    r: Reader, defn: FormDefinition, earlier: Iterable[FormDefinition]
+) -> None:
+    """Check `defn`'s migrations against the earlier versions they read, when those are loaded.
+
+    Walks each step over the earlier version's top-level field ids, so a rename or drop of a
+    field that never existed is reported, and so is an old field that the steps leave behind
+    although the new version no longer has it (its answers would become unknown answers).
+    """
+    by_version = {d.version: d for d in earlier}
+    new_ids = {f.id for f in defn.top_fields()}
+    for i, migration in enumerate(defn.migrations):
+        old = by_version.get(migration.from_version)
+        if old is None:
+            continue
+        names = {f.id for f in old.top_fields()}
+        for j, step in enumerate(migration.steps):
+            where = f"migrations[{i}].steps[{j}]"
+            source = step.source if isinstance(step, Rename) else step.field
+            if not isinstance(step, SetDefault) and source not in names:
+                kind = type(step).__name__.lower().replace("mapvalues", "map_values")
+                r.add(where, f"{kind}: '{source}' is not a field in version {old.version}")
+            if isinstance(step, Rename):
+                names.discard(step.source)
+                names.add(step.target)
+            elif isinstance(step, Drop):
+                names.discard(step.field)
+            elif isinstance(step, SetDefault):
+                names.add(step.field)
+        for left in sorted(names - new_ids):
+            r.add(
+                f"migrations[{i}]",
+                f"field '{left}' of version {old.version} is not in version {defn.version}; "
+                "add a rename or drop step for it",
+            )
