@@ -1,0 +1,318 @@
+"""Answers against a form definition: validation, visibility, section progress and navigation.
+
+Answers are a plain dict keyed by field id (a repeating group holds a list of such dicts). All
+functions here are pure: they never change the answers they are given. Skip logic and section
+order live here as data-driven functions so that Qt only renders the current step. Imports no
+Qt.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assessor_app.core.errors import NotFoundError, ValidationError
+from assessor_app.core.form_engine.model import (
+    FieldDef,
+    FieldType,
+    FormDefinition,
+    Section,
+    is_answered,
+)
+from assessor_app.core.form_engine.value_checks import (
+    COMPUTED_FIELD,
+    UNKNOWN_FIELD,
+    UNREADABLE_ITEMS,
+    item_count_messages,
+    missing_message,
+    value_messages,
+)
+
+__all__ = [
+    "Problem",
+    "SectionStatus",
+    "is_answered",
+    "is_visible",
+    "next_section",
+    "previous_section",
+    "section_status",
+    "set_answer",
+    "validate_answers",
+    "visible_answers",
+]
+
+_PATH_RE = re.compile(r"([a-z][a-z0-9_]*)(?:\[(\d+)\](?:\.([a-z][a-z0-9_]*))?)?\Z")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the answers, placed at a field path."""
+
+    path: str
+    """Where: a field id, or ``group[index].field`` inside a repeating group (index from 0)."""
+
+    message: str
+    """What to do about it, in plain English."""
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    """How far a section has got, for the form's contents list."""
+
+    section_id: str
+    """The section's id."""
+
+    title: str
+    """The section's title."""
+
+    complete: bool
+    """No required answer is missing and no answer has a problem."""
+
+    answered: int
+    """Visible top-level questions with an answer (outcomes are not counted)."""
+
+    required_missing: int
+    """Visible required questions (including inside group items) with no answer."""
+
+    problems: int
+    """Other problems with the section's answers."""
+
+
+@dataclass(frozen=True)
+class _Issue:
+    problem: Problem
+    top: str
+    missing: bool
+
+
+def is_visible(field: FieldDef, answers: Mapping[str, Any]) -> bool:
+    """Whether `field`'s own show_when condition holds for `answers`.
+
+    For a field inside a repeating group, pass the item's answers merged over the top-level
+    ones. This checks one condition only: to hide a field whose controlling field is itself
+    hidden, pass `visible_answers(defn, answers)` (validation and evaluation do this).
+    """
+    return field.show_when is None or field.show_when.holds(answers)
+
+
+def _visible_ids(
+    fields: Sequence[FieldDef], values: Mapping[str, Any], outer: Mapping[str, Any]
+) -> set[str]:
+    """Ids of the `fields` shown, following show_when chains among them in any order.
+
+    A condition on a sibling sees its answer only if that sibling is itself shown; a condition
+    on a field outside the group sees `outer` (already reduced to visible answers).
+    """
+    by_id = {f.id: f for f in fields}
+    memo: dict[str, bool] = {}
+
+    def visible(fid: str) -> bool:
+        if fid not in memo:
+            memo[fid] = False  # a loop (rejected when loading) reads as hidden, not recursion
+            cond = by_id[fid].show_when
+            if cond is None:
+                memo[fid] = True
+            elif cond.field in by_id:
+                shown = visible(cond.field) and cond.field in values
+                memo[fid] = cond.holds({cond.field: values[cond.field]} if shown else {})
+            else:
+                memo[fid] = cond.holds(outer)
+        return memo[fid]
+
+    return {fid for fid in by_id if visible(fid)}
+
+
+def visible_answers(defn: FormDefinition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of `answers` holding only the answers to questions currently shown.
+
+    Hidden answers are left out (not deleted from the draft, so turning a question back on
+    restores them); so are answers to unknown fields.
+    """
+    top = list(defn.top_fields())
+    shown = _visible_ids(top, answers, {})
+    result = {f.id: copy.deepcopy(answers[f.id]) for f in top if f.id in shown and f.id in answers}
+    for f in top:
+        items = result.get(f.id)
+        if f.type is FieldType.REPEATING_GROUP and isinstance(items, list):
+            result[f.id] = [
+                {k: v for k, v in item.items() if k in _visible_ids(f.fields, item, result)}
+                if isinstance(item, dict)
+                else item
+                for item in items
+            ]
+    return result
+
+
+def _check(
+    f: FieldDef, value: Any, path: str, outer: Mapping[str, Any], today: dt.date, top: str
+) -> list[_Issue]:
+    def issue(message: str, missing: bool = False, at: str = path) -> _Issue:
+        return _Issue(Problem(at, message), top, missing)
+
+    if f.type is FieldType.OUTCOME:
+        return [issue(COMPUTED_FIELD)] if value is not None else []
+    needed = f.required or (f.type is FieldType.REPEATING_GROUP and bool(f.min_items))
+    if not is_answered(value):
+        return [issue(missing_message(f), missing=True)] if needed else []
+    if f.type is not FieldType.REPEATING_GROUP:
+        return [issue(m) for m in value_messages(f, value, today)]
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        return [issue(UNREADABLE_ITEMS)]
+    found = [issue(m) for m in item_count_messages(f, len(value))]
+    known = {nested.id for nested in f.fields}
+    for i, item in enumerate(value):
+        found += [issue(UNKNOWN_FIELD, at=f"{path}[{i}].{k}") for k in item if k not in known]
+        shown = _visible_ids(f.fields, item, outer)
+        for nested in f.fields:
+            if nested.id in shown:
+                found += _check(
+                    nested, item.get(nested.id), f"{path}[{i}].{nested.id}", outer, today, top
+                )
+    return found
+
+
+def _issues(defn: FormDefinition, answers: Mapping[str, Any], today: dt.date) -> list[_Issue]:
+    top = list(defn.top_fields())
+    known = {f.id for f in top}
+    found = [_Issue(Problem(k, UNKNOWN_FIELD), k, False) for k in answers if k not in known]
+    shown = _visible_ids(top, answers, {})
+    outer = {k: answers[k] for k in shown if k in answers}
+    for f in top:
+        if f.id in shown:
+            found += _check(f, answers.get(f.id), f.id, outer, today, f.id)
+    return found
+
+
+def validate_answers(
+    defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date
+) -> list[Problem]:
+    """Every problem with `answers` for `defn`, in form order; empty when they are fine.
+
+    Reports missing required answers to visible questions (hidden ones are never required),
+    answers of the wrong type, unknown field ids, numbers out of range, text too long or not in
+    the asked-for format, impossible or future dates, values not among the options, and too
+    few or too many items in a repeating group.
+
+    Args:
+        defn: The form version the answers belong to.
+        answers: Field id to answer; not changed.
+        today: The date that "not in the future" is measured against.
+    """
+    return [i.problem for i in _issues(defn, answers, today)]
+
+
+def section_status(
+    defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date
+) -> list[SectionStatus]:
+    """Progress of every section, in form order, for the form's contents list."""
+    issues = _issues(defn, answers, today)
+    shown = _visible_ids(list(defn.top_fields()), answers, {})
+    statuses = []
+    for section in defn.sections:
+        ids = {f.id for f in section.fields}
+        mine = [i for i in issues if i.top in ids]
+        missing = sum(1 for i in mine if i.missing)
+        answered = sum(
+            1
+            for f in section.fields
+            if f.id in shown and f.type is not FieldType.OUTCOME and is_answered(answers.get(f.id))
+        )
+        statuses.append(
+            SectionStatus(
+                section_id=section.id,
+                title=section.title,
+                complete=not mine,
+                answered=answered,
+                required_missing=missing,
+                problems=len(mine) - missing,
+            )
+        )
+    return statuses
+
+
+def _neighbour(
+    defn: FormDefinition, current_id: str, step: int, answers: Mapping[str, Any] | None
+) -> Section | None:
+    index = next((i for i, s in enumerate(defn.sections) if s.id == current_id), None)
+    if index is None:
+        raise NotFoundError(f"The form '{defn.id}' has no section '{current_id}'.")
+    shown = None if answers is None else _visible_ids(list(defn.top_fields()), answers, {})
+    index += step
+    while 0 <= index < len(defn.sections):
+        section = defn.sections[index]
+        if shown is None or any(f.id in shown for f in section.fields):
+            return section
+        index += step
+    return None
+
+
+def next_section(
+    defn: FormDefinition, current_id: str, *, answers: Mapping[str, Any] | None = None
+) -> Section | None:
+    """The section after `current_id`, or None at the end.
+
+    With `answers`, sections whose questions are all hidden are skipped.
+
+    Raises:
+        NotFoundError: The form has no section `current_id`.
+    """
+    return _neighbour(defn, current_id, 1, answers)
+
+
+def previous_section(
+    defn: FormDefinition, current_id: str, *, answers: Mapping[str, Any] | None = None
+) -> Section | None:
+    """The section before `current_id`, or None at the start (skipping as `next_section`).
+
+    Raises:
+        NotFoundError: The form has no section `current_id`.
+    """
+    return _neighbour(defn, current_id, -1, answers)
+
+
+def set_answer(answers: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `answers` with the answer at `path` set to `value`; `answers` is unchanged.
+
+    Paths are ``field``, ``group[2]`` (a whole item) or ``group[2].field``. An index equal to
+    the number of items adds a new item. A value of None clears the answer (or removes the
+    item, for ``group[2]``).
+
+    Raises:
+        ValidationError: The path is malformed, or its index is past the end of the items.
+    """
+    match = _PATH_RE.match(path)
+    if match is None:
+        raise ValidationError(f"'{path}' is not a question path.")
+    key, index_text, nested = match.groups()
+    result = copy.deepcopy(dict(answers))
+    new = copy.deepcopy(value)
+    if index_text is None:
+        if new is None:
+            result.pop(key, None)
+        else:
+            result[key] = new
+        return result
+    items = result.setdefault(key, [])
+    index = int(index_text)
+    if not isinstance(items, list) or index > len(items):
+        raise ValidationError(f"There is no item {index + 1} of '{key}' to change.")
+    if index == len(items):
+        items.append({})
+    if nested is None:
+        if new is None:
+            del items[index]
+        else:
+            items[index] = new
+        return result
+    item = items[index]
+    if not isinstance(item, dict):
+        raise ValidationError(f"Item {index + 1} of '{key}' cannot hold answers.")
+    if new is None:
+        item.pop(nested, None)
+    else:
+        item[nested] = new
+    return result
