@@ -35,8 +35,12 @@ def data_dir(tmp_path: Path) -> Path:
 def vault(data_dir: Path) -> Iterator[Vault]:
     """A new, unlocked profile of a synthetic assessor; locked again after the test."""
     v = Vault.create(
-        data_dir, name="Robin Testcase", role=Role.SOCIAL_WORKER,
-        authority="Exampleshire County Council", passphrase=PASSPHRASE, kdf=FAST_KDF_FOR_TESTS,
+        data_dir,
+        name="Robin Testcase",
+        role=Role.SOCIAL_WORKER,
+        authority="Exampleshire County Council",
+        passphrase=PASSPHRASE,
+        kdf=FAST_KDF_FOR_TESTS,
     )
     yield v
     if v.is_open:

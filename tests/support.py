@@ -10,9 +10,13 @@ from assessor_app.core.records import ConvictionStatus, PersonDetails, Setting
 def community_person(**changes: object) -> PersonDetails:
     """An invented person living at home, with a valid test-range NHS number."""
     base = PersonDetails(
-        given_name="Zoë", family_name="Quillfeather", date_of_birth=dt.date(1948, 3, 14),
-        nhs_number="9434765919", authority_person_id="LA900001",
-        address="12 Nowhere Lane, Demotown", setting=Setting.OWN_HOME,
+        given_name="Zoë",
+        family_name="Quillfeather",
+        date_of_birth=dt.date(1948, 3, 14),
+        nhs_number="9434765919",
+        authority_person_id="LA900001",
+        address="12 Nowhere Lane, Demotown",
+        setting=Setting.OWN_HOME,
     )
     return PersonDetails(**{**base.__dict__, **changes})  # type: ignore[arg-type]
 
@@ -20,8 +24,11 @@ def community_person(**changes: object) -> PersonDetails:
 def prisoner(**changes: object) -> PersonDetails:
     """An invented sentenced prisoner with no NHS number, as is common in custody."""
     base = PersonDetails(
-        given_name="Łukasz", family_name="Brindlewood", date_of_birth=dt.date(1979, 11, 2),
-        prison_number="A1234BC", setting=Setting.PRISON,
+        given_name="Łukasz",
+        family_name="Brindlewood",
+        date_of_birth=dt.date(1979, 11, 2),
+        prison_number="A1234BC",
+        setting=Setting.PRISON,
         establishment_name="HMP Nowhere (synthetic)",
         conviction_status=ConvictionStatus.SENTENCED,
         expected_release_date=dt.date(2027, 6, 30),

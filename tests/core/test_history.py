@@ -10,8 +10,12 @@ from tests.support import community_person
 
 def _drop_guards(vault: Vault) -> None:
     # An attacker with the key could drop the append-only triggers; the chain must still tell.
-    for trigger in ("revision_append_only_update", "revision_append_only_delete",
-                    "audit_append_only_update", "audit_append_only_delete"):
+    for trigger in (
+        "revision_append_only_update",
+        "revision_append_only_delete",
+        "audit_append_only_update",
+        "audit_append_only_delete",
+    ):
         vault.conn.execute(f"DROP TRIGGER {trigger}")
 
 
@@ -42,10 +46,15 @@ def test_verify_reports_an_edited_revision(vault: Vault) -> None:
     _drop_guards(vault)
     vault.conn.execute(
         "UPDATE revision SET body = replace(body, 'Nowhere', 'Anywhere') "
-        "WHERE entity_id = ? AND seq = 1", (person.id,))
+        "WHERE entity_id = ? AND seq = 1",
+        (person.id,),
+    )
     report = history.verify_chains(vault.conn)
     assert not report.ok
-    assert report.first_break == f"person {person.id} revision 1: its content was changed after it was saved"
+    assert (
+        report.first_break
+        == f"person {person.id} revision 1: its content was changed after it was saved"
+    )
 
 
 def test_verify_reports_a_removed_latest_revision(vault: Vault) -> None:

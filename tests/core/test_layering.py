@@ -26,8 +26,12 @@ CORE_FILES = sorted(CORE.rglob("*.py"))
 
 @pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: str(p.relative_to(CORE)))
 def test_core_module_imports_no_qt_or_ui(path: Path) -> None:
-    bad = {n for n in _imports(path) if n.split(".")[0] in FORBIDDEN_IN_CORE or
-           any(n == f or n.startswith(f + ".") for f in FORBIDDEN_IN_CORE)}
+    bad = {
+        n
+        for n in _imports(path)
+        if n.split(".")[0] in FORBIDDEN_IN_CORE
+        or any(n == f or n.startswith(f + ".") for f in FORBIDDEN_IN_CORE)
+    }
     assert not bad, f"{path.name} imports {sorted(bad)}"
 
 

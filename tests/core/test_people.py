@@ -16,9 +16,16 @@ from tests.support import community_person, prisoner
 
 @pytest.mark.parametrize(
     ("text", "valid"),
-    [("9434765919", True), ("943 476 5919", True), ("943-476-5919", True),
-     ("9434765918", False), ("943476591", False), ("94347659190", False), ("abcdefghij", False),
-     ("1000000010", False)],  # the last has check digit 10: never valid
+    [
+        ("9434765919", True),
+        ("943 476 5919", True),
+        ("943-476-5919", True),
+        ("9434765918", False),
+        ("943476591", False),
+        ("94347659190", False),
+        ("abcdefghij", False),
+        ("1000000010", False),
+    ],  # the last has check digit 10: never valid
 )
 def test_nhs_number_modulus_11(text: str, valid: bool) -> None:
     assert is_valid_nhs_number(text) is valid
@@ -44,12 +51,16 @@ def test_prisoner_without_nhs_number_is_accepted(vault: Vault) -> None:
 
 @pytest.mark.parametrize(
     ("changes", "message"),
-    [({"date_of_birth": dt.date(2030, 1, 1)}, "in the future"),
-     ({"date_of_birth": dt.date(1850, 1, 1)}, "before 1900"),
-     ({"given_name": "  "}, "first name and surname"),
-     ({"conviction_status": ConvictionStatus.SENTENCED}, "only to people in custody")],
+    [
+        ({"date_of_birth": dt.date(2030, 1, 1)}, "in the future"),
+        ({"date_of_birth": dt.date(1850, 1, 1)}, "before 1900"),
+        ({"given_name": "  "}, "first name and surname"),
+        ({"conviction_status": ConvictionStatus.SENTENCED}, "only to people in custody"),
+    ],
 )
-def test_impossible_details_are_refused(vault: Vault, changes: dict[str, object], message: str) -> None:
+def test_impossible_details_are_refused(
+    vault: Vault, changes: dict[str, object], message: str
+) -> None:
     with pytest.raises(ValidationError, match=message):
         PeopleRepository(vault).add(community_person(**changes), today=dt.date(2026, 11, 23))
 
@@ -58,8 +69,14 @@ def test_search_matches_every_word_typed_in_any_identifier(vault: Vault) -> None
     people = PeopleRepository(vault)
     zoe = people.add(community_person())
     lukasz = people.add(prisoner())
-    people.add(community_person(given_name="Amara", family_name="Testington", nhs_number=None,
-                                date_of_birth=dt.date(1990, 5, 5)))
+    people.add(
+        community_person(
+            given_name="Amara",
+            family_name="Testington",
+            nhs_number=None,
+            date_of_birth=dt.date(1990, 5, 5),
+        )
+    )
     assert [p.id for p in people.search("quill")] == [zoe.id]
     assert [p.id for p in people.search("zoë quill")] == [zoe.id]
     assert [p.id for p in people.search("a1234bc")] == [lukasz.id]
@@ -67,7 +84,10 @@ def test_search_matches_every_word_typed_in_any_identifier(vault: Vault) -> None
     assert [p.id for p in people.search("14/03/1948")] == [zoe.id]
     assert people.search("quill amara") == []
     assert [p.details.family_name for p in people.search("")] == [
-        "Brindlewood", "Quillfeather", "Testington"]
+        "Brindlewood",
+        "Quillfeather",
+        "Testington",
+    ]
 
 
 def test_search_treats_wildcards_literally(vault: Vault) -> None:

@@ -196,7 +196,9 @@ def test_failed_migration_restores_the_copy(vault: Vault, tmp_path: Path) -> Non
     conn.close()
 
 
-def test_successful_migration_applies_in_order_and_drops_the_copy(vault: Vault, tmp_path: Path) -> None:
+def test_successful_migration_applies_in_order_and_drops_the_copy(
+    vault: Vault, tmp_path: Path
+) -> None:
     migrations = tmp_path / "migrations"
     shutil.copytree(database.MIGRATIONS_DIR, migrations)
     (migrations / "0002_add_flags.sql").write_text("CREATE TABLE person_flag (person_id, flag);\n")
@@ -206,10 +208,22 @@ def test_successful_migration_applies_in_order_and_drops_the_copy(vault: Vault, 
 
 
 def test_profiles_are_separate_folders_with_separate_keys(data_dir: Path) -> None:
-    a = Vault.create(data_dir, name="Assessor A", role=Role.NURSE, authority="X",
-                     passphrase="first pass phrase", kdf=FAST_KDF_FOR_TESTS)
-    b = Vault.create(data_dir, name="Assessor B", role=Role.OCCUPATIONAL_THERAPIST,
-                     authority="X", passphrase="second pass phrase", kdf=FAST_KDF_FOR_TESTS)
+    a = Vault.create(
+        data_dir,
+        name="Assessor A",
+        role=Role.NURSE,
+        authority="X",
+        passphrase="first pass phrase",
+        kdf=FAST_KDF_FOR_TESTS,
+    )
+    b = Vault.create(
+        data_dir,
+        name="Assessor B",
+        role=Role.OCCUPATIONAL_THERAPIST,
+        authority="X",
+        passphrase="second pass phrase",
+        kdf=FAST_KDF_FOR_TESTS,
+    )
     PeopleRepository(a).add(community_person())
     assert PeopleRepository(b).count() == 0
     a.close()

@@ -74,8 +74,14 @@ def list_revisions(conn: Connection, entity_type: str, entity_id: str) -> list[R
     ).fetchall()
     return [
         Revision(
-            entity_type, entity_id, r[0], dt.datetime.fromisoformat(r[1]), r[2],
-            json.loads(r[3]), r[4], r[5],
+            entity_type,
+            entity_id,
+            r[0],
+            dt.datetime.fromisoformat(r[1]),
+            r[2],
+            json.loads(r[3]),
+            r[4],
+            r[5],
         )
         for r in rows
     ]

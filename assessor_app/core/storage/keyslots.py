@@ -131,11 +131,15 @@ class KeySlots:
         return f"assessor-vault:{self.data['profile_id']}".encode()
 
     @classmethod
-    def create(cls, path: Path, profile_id: str, passphrase: str, kdf: KdfParams) -> tuple[KeySlots, bytes]:
+    def create(
+        cls, path: Path, profile_id: str, passphrase: str, kdf: KdfParams
+    ) -> tuple[KeySlots, bytes]:
         """Make a fresh random database key and a slot file with one passphrase slot."""
         key = secrets.token_bytes(KEY_BYTES)
         slots = cls(path, {"format": SLOT_FILE_FORMAT, "profile_id": profile_id, "slots": []})
-        slots.data["slots"].append(_wrap_passphrase_slot("passphrase", key, passphrase, kdf, slots._aad))
+        slots.data["slots"].append(
+            _wrap_passphrase_slot("passphrase", key, passphrase, kdf, slots._aad)
+        )
         slots.save()
         return slots, key
 
@@ -151,7 +155,11 @@ class KeySlots:
                 "This profile's key file cannot be read.",
                 "Restore the profile folder from a backup, or ask IT for the recovery slot.",
             ) from e
-        if not isinstance(data, dict) or data.get("format") != SLOT_FILE_FORMAT or not data.get("slots"):
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != SLOT_FILE_FORMAT
+            or not data.get("slots")
+        ):
             raise VaultCorruptError(
                 "This profile's key file is not one this app understands.",
                 "Restore the profile folder from a backup, or update the app.",
@@ -230,4 +238,3 @@ class KeySlots:
                 }
             )
         return out
-

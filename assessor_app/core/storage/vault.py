@@ -254,9 +254,7 @@ class Vault:
     def info(self) -> dict[str, Any]:
         """Schema version, sizes and key slots, for `vault info`. Never key material."""
         conn = self.conn
-        sizes = {
-            p.name: p.stat().st_size for p in sorted(self.folder.iterdir()) if p.is_file()
-        }
+        sizes = {p.name: p.stat().st_size for p in sorted(self.folder.iterdir()) if p.is_file()}
         counts = {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
             for table in ("person", "assessment", "revision", "audit", "outbox")

@@ -1,0 +1,402 @@
+"""`assessor-cli`: the headless front end for IT staff and automation.
+
+Every command that reads records unlocks the profile with a passphrase from
+`$ASSESSOR_PASSPHRASE` or, in a terminal, a prompt. Errors go to stderr as one line that says
+what to do; exit codes are listed in docs/cli.md. Imports no Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from assessor_app.core import paths
+from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
+from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
+from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.nhs_number import format_nhs_number
+from assessor_app.core.records import ConvictionStatus, PersonDetails, Role, Setting
+from assessor_app.core.records_io import import_record
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.atomic import write_atomic
+from assessor_app.core.storage.history import verify_chains
+from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault, list_profiles
+
+PASSPHRASE_ENV = "ASSESSOR_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "ASSESSOR_NEW_PASSPHRASE"
+PROFILE_ENV = "ASSESSOR_PROFILE"
+EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger("assessor.cli")
+
+
+def _read_passphrase(env: str, prompt: str, *, confirm: bool = False) -> str:
+    if os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():
+        raise AssessorError(
+            "No passphrase was given.", f"Set {env}, or run the command in a terminal."
+        )
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Type it again: ") != first:
+        raise AssessorError("The two passphrases differ.", "Run the command again.")
+    return first
+
+
+def _kdf(args: argparse.Namespace) -> KdfParams | None:
+    # Only for tests and throwaway demo vaults: real profiles calibrate Argon2id.
+    return FAST_KDF_FOR_TESTS if args.insecure_fast_kdf else None
+
+
+def _choose_profile(args: argparse.Namespace) -> str:
+    wanted = args.profile or os.environ.get(PROFILE_ENV)
+    profiles = list_profiles(args.data_dir)
+    if wanted:
+        return str(wanted)
+    if len(profiles) == 1:
+        return profiles[0].id
+    if not profiles:
+        raise AssessorError(
+            "There is no profile in this data folder.",
+            "Create one with 'assessor-cli profile create'.",
+        )
+    raise AssessorError(
+        "There are several profiles here.",
+        "Name one with --profile ID (see 'assessor-cli profile list').",
+    )
+
+
+def _unlock(args: argparse.Namespace) -> Vault:
+    profile_id = _choose_profile(args)
+    return Vault.open(args.data_dir, profile_id, _read_passphrase(PASSPHRASE_ENV, "Passphrase: "))
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _parse_date(text: str | None, what: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as e:
+        raise ValidationError(
+            f"'{text}' is not a real date for {what}.", "Use the form YYYY-MM-DD, e.g. 1961-04-23."
+        ) from e
+
+
+def _load_json_file(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError as e:
+        raise AssessorError(f"There is no file {path}.", "Check the path.") from e
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValidationError(
+            f"{path} is not a JSON file: {e}.", "Check that it was saved as JSON."
+        ) from e
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_profile_create(args: argparse.Namespace) -> int:
+    passphrase = _read_passphrase(PASSPHRASE_ENV, "New passphrase: ", confirm=True)
+    vault = Vault.create(
+        args.data_dir,
+        name=args.name,
+        role=Role(args.role),
+        authority=args.authority,
+        passphrase=passphrase,
+        kdf=_kdf(args),
+    )
+    print(vault.profile.id)
+    vault.close()
+    return EXIT_OK
+
+
+def cmd_profile_list(args: argparse.Namespace) -> int:
+    for p in list_profiles(args.data_dir):
+        print(f"{p.id}\t{p.label}\t{p.created_at}")
+    return EXIT_OK
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    vault = _unlock(args)
+    print(f"Unlocked {vault.profile.name} ({vault.profile.role.label}, {vault.profile.authority}).")
+    vault.close()
+    return EXIT_OK
+
+
+def cmd_person_add(args: argparse.Namespace) -> int:
+    details = PersonDetails(
+        given_name=args.given,
+        family_name=args.family,
+        date_of_birth=_parse_date(args.dob, "the date of birth"),
+        nhs_number=args.nhs or None,
+        authority_person_id=args.authority_id or "",
+        prison_number=args.prison_number or "",
+        address=args.address or "",
+        setting=Setting(args.setting),
+        establishment_name=args.establishment or "",
+        conviction_status=ConvictionStatus(args.conviction) if args.conviction else None,
+        expected_release_date=_parse_date(args.release, "the expected release date"),
+    )
+    with _session(args) as vault:
+        print(PeopleRepository(vault).add(details).id)
+    return EXIT_OK
+
+
+def cmd_person_list(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        for p in PeopleRepository(vault).search(args.search or "", limit=args.limit):
+            d = p.details
+            nhs = format_nhs_number(d.nhs_number) if d.nhs_number else "-"
+            dob = d.date_of_birth.isoformat() if d.date_of_birth else "-"
+            print(f"{p.id}\t{d.display_name}\t{dob}\t{nhs}\t{d.setting.label}")
+    return EXIT_OK
+
+
+def cmd_record_start(args: argparse.Namespace) -> int:
+    form = load_forms_dir(args.forms_dir).latest(args.form)
+    with _session(args) as vault:
+        print(AssessmentRepository(vault).create(args.person, form.id, form.version).id)
+    return EXIT_OK
+
+
+def cmd_record_list(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        people = PeopleRepository(vault)
+        targets = [people.get(args.person)] if args.person else people.search("", limit=10**9)
+        records = AssessmentRepository(vault)
+        for person in targets:
+            for r in records.list_for_person(person.id):
+                stamp = r.updated_at.isoformat(timespec="seconds") if r.updated_at else "-"
+                print(
+                    f"{r.id}\t{person.id}\t{r.form_id} v{r.form_version}\t{r.status}\t"
+                    f"rev {r.revision}\t{stamp}"
+                )
+    return EXIT_OK
+
+
+def cmd_record_history(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        for rev in AssessmentRepository(vault).history(args.record):
+            print(
+                f"{rev.seq}\t{rev.created_at.isoformat(timespec='seconds')}\t{rev.author}\t"
+                f"{rev.body['status']}\t{rev.hash[:16]}"
+            )
+    return EXIT_OK
+
+
+def cmd_record_export(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        data = AssessmentRepository(vault).export(args.record)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if args.out:
+        write_atomic(Path(args.out), text.encode("utf-8"))
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_record_import(args: argparse.Namespace) -> int:
+    data = _load_json_file(args.file)
+    registry = load_forms_dir(args.forms_dir)
+    with _session(args) as vault:
+        print(import_record(vault, registry, data).id)
+    return EXIT_OK
+
+
+def cmd_forms_check(args: argparse.Namespace) -> int:
+    problems = check_forms_dir(Path(args.dir))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return EXIT_USAGE
+    print(f"All form definitions in {args.dir} are valid.")
+    return EXIT_OK
+
+
+def cmd_forms_evaluate(args: argparse.Namespace) -> int:
+    registry = load_forms_dir(args.forms_dir)
+    form = registry.get(args.form, args.version) if args.version else registry.latest(args.form)
+    answers = _load_json_file(args.answers)
+    if not isinstance(answers, dict):
+        raise ValidationError(f"{args.answers} must hold a JSON object of answers.")
+    _print_json(evaluate(form, answers, today=dt.date.today()).to_json())
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        report = verify_chains(vault.conn)
+    if report.ok:
+        print(
+            f"History intact: {report.revisions_checked} revisions and "
+            f"{report.audit_entries_checked} audit entries check out."
+        )
+        return EXIT_OK
+    print(
+        f"History broken: {report.first_break}. Keep this laptop as it is and tell IT.",
+        file=sys.stderr,
+    )
+    return 6
+
+
+def cmd_passphrase_change(args: argparse.Namespace) -> int:
+    old = _read_passphrase(PASSPHRASE_ENV, "Current passphrase: ")
+    new = _read_passphrase(NEW_PASSPHRASE_ENV, "New passphrase: ", confirm=True)
+    vault = Vault.open(args.data_dir, _choose_profile(args), old)
+    try:
+        vault.change_passphrase(old, new, _kdf(args))
+    finally:
+        vault.close()
+    print("Passphrase changed.")
+    return EXIT_OK
+
+
+def cmd_vault_info(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        _print_json(vault.info())
+    return EXIT_OK
+
+
+def cmd_vault_rekey(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        vault.rekey(os.environ.get(PASSPHRASE_ENV) or "", _kdf(args))
+    print("The database key was rotated.")
+    return EXIT_OK
+
+
+class _session:  # noqa: N801 - used as a with-statement helper, reads like a function
+    """Unlock for the length of a with-block, and always lock again."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+
+    def __enter__(self) -> Vault:
+        self.vault = _unlock(self.args)
+        return self.vault
+
+    def __exit__(self, *exc: object) -> None:
+        self.vault.close()
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per task."""
+    parser = argparse.ArgumentParser(prog="assessor-cli", description=__doc__)
+    parser.add_argument("--data-dir", help=f"profile folder root (else ${paths.DATA_DIR_ENV})")
+    parser.add_argument("--profile", help=f"profile id (else ${PROFILE_ENV}, or the only one)")
+    parser.add_argument("--forms-dir", default=None, help="form definitions folder")
+    parser.add_argument("--insecure-fast-kdf", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_text: str, into: Any = sub
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = into.add_parser(name, help=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    profile = sub.add_parser("profile", help="create or list profiles").add_subparsers(
+        dest="sub", required=True
+    )
+    p = add("create", cmd_profile_create, "create a profile", profile)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--authority", required=True)
+    add("list", cmd_profile_list, "list profiles on this machine", profile)
+    add("unlock", cmd_unlock, "check the passphrase opens the profile")
+
+    person = sub.add_parser("person", help="people").add_subparsers(dest="sub", required=True)
+    p = add("add", cmd_person_add, "add a person", person)
+    p.add_argument("--given", required=True)
+    p.add_argument("--family", required=True)
+    p.add_argument("--dob", help="YYYY-MM-DD")
+    p.add_argument("--nhs", help="NHS number, spaces allowed")
+    p.add_argument("--authority-id")
+    p.add_argument("--prison-number")
+    p.add_argument("--address")
+    p.add_argument("--setting", default="own_home", choices=[s.value for s in Setting])
+    p.add_argument("--establishment")
+    p.add_argument("--conviction", choices=[c.value for c in ConvictionStatus])
+    p.add_argument("--release", help="expected release date, YYYY-MM-DD")
+    p = add("list", cmd_person_list, "list or search people", person)
+    p.add_argument("--search")
+    p.add_argument("--limit", type=int, default=1000)
+
+    record = sub.add_parser("record", help="assessment records").add_subparsers(
+        dest="sub", required=True
+    )
+    p = add("start", cmd_record_start, "start a draft of a form", record)
+    p.add_argument("--person", required=True)
+    p.add_argument("--form", required=True)
+    p = add("list", cmd_record_list, "list records", record)
+    p.add_argument("--person")
+    p = add("history", cmd_record_history, "show a record's revisions", record)
+    p.add_argument("record")
+    p = add("export", cmd_record_export, "export a record as JSON", record)
+    p.add_argument("record")
+    p.add_argument("--out")
+    p = add("import", cmd_record_import, "import a record from JSON", record)
+    p.add_argument("file")
+
+    forms = sub.add_parser("forms", help="form definitions").add_subparsers(
+        dest="sub", required=True
+    )
+    p = add("check", cmd_forms_check, "check every definition in a folder", forms)
+    p.add_argument("dir")
+    p = add("evaluate", cmd_forms_evaluate, "validate answers and compute outcomes", forms)
+    p.add_argument("form")
+    p.add_argument("answers")
+    p.add_argument("--version", type=int)
+
+    audit = sub.add_parser("audit", help="history checks").add_subparsers(dest="sub", required=True)
+    add("verify", cmd_audit_verify, "check the revision and audit hash chains", audit)
+    passphrase = sub.add_parser("passphrase", help="passphrase").add_subparsers(
+        dest="sub", required=True
+    )
+    add("change", cmd_passphrase_change, "change the passphrase", passphrase)
+    vault = sub.add_parser("vault", help="the encrypted store").add_subparsers(
+        dest="sub", required=True
+    )
+    add("info", cmd_vault_info, "schema version, sizes and key slots", vault)
+    add("rekey", cmd_vault_rekey, "rotate the database key itself", vault)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.data_dir = paths.resolve_data_dir(args.data_dir)
+        args.forms_dir = Path(args.forms_dir) if args.forms_dir else paths.default_forms_dir()
+        code: int = args.func(args)
+        return code
+    except UserCancelledError:
+        return UserCancelledError.exit_code
+    except AssessorError as e:
+        log.debug("command failed", exc_info=True)
+        print(f"assessor-cli: {e.one_line()}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

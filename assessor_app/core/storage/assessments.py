@@ -1,0 +1,267 @@
+"""Assessment records: field-level autosave, checkpoints into revisions, status, export/import.
+
+`save_field` appends one row to the autosave journal and returns once it is on disk: that is
+the keystroke guarantee. `checkpoint` folds the journal into one new revision of the record
+(on focus change, section change, lock and close), so a long narrative makes one revision.
+Reading a record always applies any journal rows not yet folded, so nothing typed is hidden
+after a crash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from assessor_app.core.errors import NotFoundError, ValidationError
+from assessor_app.core.form_engine.answers import set_answer
+from assessor_app.core.records import Assessment, AssessmentId, PersonId, RecordStatus, Revision
+from assessor_app.core.storage import history
+from assessor_app.core.storage.database import Connection
+from assessor_app.core.storage.people import PeopleRepository, details_to_body
+from assessor_app.core.storage.vault import Vault
+
+EXPORT_FORMAT = "assessor.record/1"
+
+
+class AssessmentRepository:
+    """Reads and writes assessment records in one vault."""
+
+    def __init__(self, vault: Vault):
+        self.vault = vault
+
+    def create(self, person_id: PersonId, form_id: str, form_version: int) -> Assessment:
+        """Start a draft of a form for a person."""
+        PeopleRepository(self.vault).get(person_id)
+        assessment_id = AssessmentId(secrets.token_hex(8))
+        draft = Assessment(
+            assessment_id,
+            person_id,
+            form_id,
+            form_version,
+            RecordStatus.DRAFT,
+            self.vault.profile.name,
+            {},
+        )
+        with self.vault.transaction() as conn:
+            return self._append(conn, draft, "assessment.create", created=True)
+
+    def import_new(self, record: Assessment) -> Assessment:
+        """Store a record brought in from elsewhere as the first revision of a new record.
+
+        Raises:
+            ValidationError: a record with that id is already in this profile.
+        """
+        PeopleRepository(self.vault).get(record.person_id)
+        with self.vault.transaction() as conn:
+            if conn.execute("SELECT 1 FROM assessment WHERE id = ?", (record.id,)).fetchone():
+                raise ValidationError(
+                    f"Record {record.id} is already in this profile.",
+                    "Nothing was imported. Export it again from the other system under a new id.",
+                )
+            return self._append(conn, record, "assessment.import", created=True)
+
+    def exists(self, assessment_id: str) -> bool:
+        """True when the record is in this profile."""
+        row = self.vault.conn.execute("SELECT 1 FROM assessment WHERE id = ?", (assessment_id,))
+        return row.fetchone() is not None
+
+    def get(self, assessment_id: str) -> Assessment:
+        """The record with every autosaved field applied, including ones not yet checkpointed.
+
+        Raises:
+            NotFoundError: no such record in this profile.
+        """
+        conn = self.vault.conn
+        base = self._get_saved(conn, assessment_id)
+        answers = base.answers
+        for path, value in self._journal(conn, assessment_id):
+            answers = set_answer(answers, path, value)
+        return _replace(base, answers=answers)
+
+    def list_for_person(self, person_id: str) -> list[Assessment]:
+        """A person's records, most recently changed first (answers as last checkpointed)."""
+        rows = self.vault.conn.execute(
+            f"{_SELECT} WHERE person_id = ? ORDER BY updated_at DESC", (person_id,)
+        ).fetchall()
+        return [_row_to_assessment(r) for r in rows]
+
+    def save_field(self, assessment_id: str, path: str, value: Any) -> None:
+        """Durably save one answer (autosave). Returns only once it is on disk."""
+        value_json = history.canonical_json(value)
+        with self.vault.transaction() as conn:
+            status = conn.execute(
+                "SELECT status FROM assessment WHERE id = ?", (assessment_id,)
+            ).fetchone()
+            if status is None:
+                raise NotFoundError(f"There is no record with id {assessment_id}.")
+            if status[0] not in (RecordStatus.DRAFT, RecordStatus.AMENDED):
+                raise ValidationError(
+                    "This record is finished and can no longer be edited.",
+                    "Start an amendment to change it.",
+                )
+            conn.execute(
+                "INSERT INTO autosave_journal (assessment_id, path, value, saved_at) "
+                "VALUES (?, ?, ?, ?)",
+                (assessment_id, path, value_json, history.now_utc().isoformat()),
+            )
+
+    def checkpoint(self, assessment_id: str) -> Assessment:
+        """Fold autosaved fields into one new revision (no revision when nothing changed)."""
+        with self.vault.transaction() as conn:
+            saved = self._get_saved(conn, assessment_id)
+            answers = saved.answers
+            journal = self._journal(conn, assessment_id)
+            for path, value in journal:
+                answers = set_answer(answers, path, value)
+            if journal:
+                conn.execute(
+                    "DELETE FROM autosave_journal WHERE assessment_id = ?", (assessment_id,)
+                )
+            if answers == saved.answers:
+                return saved
+            return self._append(conn, _replace(saved, answers=answers), "assessment.save")
+
+    def set_status(self, assessment_id: str, status: RecordStatus) -> Assessment:
+        """Move a record to a new life-cycle status, as a new revision."""
+        current = self.checkpoint(assessment_id)
+        if current.status == status:
+            return current
+        with self.vault.transaction() as conn:
+            return self._append(conn, _replace(current, status=status), f"assessment.{status}")
+
+    def change_form_version(
+        self, assessment_id: str, form_version: int, answers: dict[str, Any]
+    ) -> Assessment:
+        """Store answers migrated to a newer version of the form definition."""
+        current = self.checkpoint(assessment_id)
+        with self.vault.transaction() as conn:
+            moved = _replace(current, form_version=form_version, answers=answers)
+            return self._append(conn, moved, "assessment.migrate_form")
+
+    def history(self, assessment_id: str) -> list[Revision]:
+        """Every revision of a record, oldest first."""
+        self._get_saved(self.vault.conn, assessment_id)
+        return history.list_revisions(self.vault.conn, "assessment", assessment_id)
+
+    def export(self, assessment_id: str) -> dict[str, Any]:
+        """The record, its person and its history as one JSON-able dict (`record export`)."""
+        record = self.checkpoint(assessment_id)
+        person = PeopleRepository(self.vault).get(record.person_id)
+        return {
+            "format": EXPORT_FORMAT,
+            "person": {"id": person.id, **details_to_body(person.details)},
+            "assessment": _to_body(record)
+            | {"id": record.id, "revision": record.revision, "revision_hash": record.revision_hash},
+            "history": [
+                {
+                    "seq": r.seq,
+                    "created_at": r.created_at.isoformat(),
+                    "author": r.author,
+                    "hash": r.hash,
+                    "prev_hash": r.prev_hash,
+                }
+                for r in self.history(assessment_id)
+            ],
+        }
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _get_saved(self, conn: Connection, assessment_id: str) -> Assessment:
+        row = conn.execute(f"{_SELECT} WHERE id = ?", (assessment_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"There is no record with id {assessment_id} in this profile.",
+                "Open the person's page to see their records.",
+            )
+        return _row_to_assessment(row)
+
+    @staticmethod
+    def _journal(conn: Connection, assessment_id: str) -> list[tuple[str, Any]]:
+        rows = conn.execute(
+            "SELECT path, value FROM autosave_journal WHERE assessment_id = ? ORDER BY id",
+            (assessment_id,),
+        ).fetchall()
+        return [(r[0], json.loads(r[1])) for r in rows]
+
+    def _append(
+        self, conn: Connection, record: Assessment, action: str, *, created: bool = False
+    ) -> Assessment:
+        rev = history.append_revision(
+            conn, "assessment", record.id, self.vault.profile.name, _to_body(record)
+        )
+        stamp = rev.created_at.isoformat()
+        answers = history.canonical_json(record.answers)
+        if created:
+            conn.execute(
+                "INSERT INTO assessment (id, person_id, form_id, form_version, status, author, "
+                "answers, revision, revision_hash, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.person_id,
+                    record.form_id,
+                    record.form_version,
+                    record.status.value,
+                    record.author,
+                    answers,
+                    rev.seq,
+                    rev.hash,
+                    stamp,
+                    stamp,
+                ),
+            )
+        else:
+            conn.execute(
+                "UPDATE assessment SET form_version = ?, status = ?, answers = ?, revision = ?, "
+                "revision_hash = ?, updated_at = ?, usn = -1 WHERE id = ?",
+                (
+                    record.form_version,
+                    record.status.value,
+                    answers,
+                    rev.seq,
+                    rev.hash,
+                    stamp,
+                    record.id,
+                ),
+            )
+        history.append_audit(conn, self.vault.profile.id, action, "assessment", record.id)
+        return _replace(record, revision=rev.seq, revision_hash=rev.hash, updated_at=rev.created_at)
+
+
+_SELECT = (
+    "SELECT id, person_id, form_id, form_version, status, author, answers, revision, "
+    "revision_hash, updated_at FROM assessment"
+)
+
+
+def _row_to_assessment(row: Any) -> Assessment:
+    return Assessment(
+        AssessmentId(row[0]),
+        PersonId(row[1]),
+        row[2],
+        int(row[3]),
+        RecordStatus(row[4]),
+        row[5],
+        json.loads(row[6]),
+        int(row[7]),
+        row[8],
+        dt.datetime.fromisoformat(row[9]),
+    )
+
+
+def _to_body(record: Assessment) -> dict[str, Any]:
+    return {
+        "person_id": record.person_id,
+        "form_id": record.form_id,
+        "form_version": record.form_version,
+        "status": record.status.value,
+        "author": record.author,
+        "answers": record.answers,
+    }
+
+
+def _replace(record: Assessment, **changes: Any) -> Assessment:
+    return replace(record, **changes)

@@ -1,0 +1,211 @@
+"""People in the caseload: validation, revisions, the current-state projection and search.
+
+Every change appends a revision to the person's hash chain; the `person` table is only the
+latest state, kept for lists and search-as-you-type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Any
+
+from assessor_app.core.errors import NotFoundError, ValidationError
+from assessor_app.core.nhs_number import normalise_nhs_number
+from assessor_app.core.records import ConvictionStatus, Person, PersonDetails, PersonId, Setting
+from assessor_app.core.storage import history
+from assessor_app.core.storage.vault import Vault
+
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+
+def validate_person_details(details: PersonDetails, *, today: dt.date) -> PersonDetails:
+    """Check a person's details and return them normalised (NHS number as ten digits).
+
+    Raises:
+        ValidationError: with a message naming the detail and how to put it right.
+    """
+    if not details.given_name.strip() or not details.family_name.strip():
+        raise ValidationError("Enter the person's first name and surname.")
+    dob = details.date_of_birth
+    if dob is not None and dob > today:
+        raise ValidationError(
+            f"The date of birth {dob:%d/%m/%Y} is in the future.", "Enter the date of birth."
+        )
+    if dob is not None and dob < EARLIEST_BIRTH:
+        raise ValidationError(
+            f"The date of birth {dob:%d/%m/%Y} is before 1900.", "Check the year."
+        )
+    nhs = normalise_nhs_number(details.nhs_number) if details.nhs_number else None
+    if not details.setting.is_custody and (
+        details.conviction_status is not None or details.expected_release_date is not None
+    ):
+        raise ValidationError(
+            "Conviction status and release date apply only to people in custody.",
+            "Set the setting to the prison or other establishment, or clear those details.",
+        )
+    release = details.expected_release_date
+    if release is not None and dob is not None and release < dob:
+        raise ValidationError("The expected release date is before the date of birth.")
+    return PersonDetails(
+        **{
+            **details_to_body(details),
+            "given_name": details.given_name.strip(),
+            "family_name": details.family_name.strip(),
+            "nhs_number": nhs,
+            "date_of_birth": dob,
+            "expected_release_date": release,
+            "setting": details.setting,
+            "conviction_status": details.conviction_status,
+        }
+    )
+
+
+def details_to_body(details: PersonDetails) -> dict[str, Any]:
+    """Plain JSON-able dict of a person's details (dates as ISO strings)."""
+    body: dict[str, Any] = {}
+    for name in PersonDetails.__dataclass_fields__:
+        value = getattr(details, name)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        body[name] = value
+    return body
+
+
+def details_from_body(body: dict[str, Any]) -> PersonDetails:
+    """Inverse of `details_to_body`.
+
+    Raises:
+        ValidationError: when a value is not what it should be (e.g. an impossible date).
+    """
+    try:
+        values = dict(body)
+        unknown = set(values) - set(PersonDetails.__dataclass_fields__)
+        if unknown:
+            raise ValidationError(f"Unknown person details: {', '.join(sorted(unknown))}.")
+        for date_field in ("date_of_birth", "expected_release_date"):
+            if values.get(date_field):
+                values[date_field] = dt.date.fromisoformat(values[date_field])
+            else:
+                values[date_field] = None
+        values["setting"] = Setting(values.get("setting", Setting.OWN_HOME.value))
+        status = values.get("conviction_status")
+        values["conviction_status"] = ConvictionStatus(status) if status else None
+        return PersonDetails(**values)
+    except (TypeError, ValueError) as e:
+        raise ValidationError(f"The person's details are not valid: {e}.") from e
+
+
+def _search_text(details: PersonDetails) -> str:
+    parts = [
+        details.family_name,
+        details.given_name,
+        details.nhs_number or "",
+        details.authority_person_id,
+        details.prison_number,
+        details.date_of_birth.strftime("%d/%m/%Y") if details.date_of_birth else "",
+    ]
+    return " ".join(p.lower() for p in parts if p)
+
+
+class PeopleRepository:
+    """Reads and writes people in one vault."""
+
+    def __init__(self, vault: Vault):
+        self.vault = vault
+
+    def add(
+        self,
+        details: PersonDetails,
+        *,
+        today: dt.date | None = None,
+        person_id: PersonId | None = None,
+    ) -> Person:
+        """Add a person to the caseload (under `person_id` when importing from elsewhere)."""
+        clean = validate_person_details(details, today=today or dt.date.today())
+        new_id = person_id or PersonId(secrets.token_hex(8))
+        return self._write(new_id, clean, "person.create")
+
+    def exists(self, person_id: str) -> bool:
+        """True when the person is in this profile."""
+        row = self.vault.conn.execute("SELECT 1 FROM person WHERE id = ?", (person_id,))
+        return row.fetchone() is not None
+
+    def update(
+        self, person_id: PersonId, details: PersonDetails, *, today: dt.date | None = None
+    ) -> Person:
+        """Save changed details as a new revision."""
+        self.get(person_id)
+        clean = validate_person_details(details, today=today or dt.date.today())
+        return self._write(person_id, clean, "person.update")
+
+    def _write(self, person_id: PersonId, details: PersonDetails, action: str) -> Person:
+        body = details_to_body(details)
+        with self.vault.transaction() as conn:
+            rev = history.append_revision(conn, "person", person_id, self.vault.profile.name, body)
+            conn.execute(
+                "INSERT INTO person (id, family_name, given_name, search_text, body, revision, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "family_name = excluded.family_name, given_name = excluded.given_name, "
+                "search_text = excluded.search_text, body = excluded.body, "
+                "revision = excluded.revision, updated_at = excluded.updated_at, usn = -1",
+                (
+                    person_id,
+                    details.family_name,
+                    details.given_name,
+                    _search_text(details),
+                    history.canonical_json(body),
+                    rev.seq,
+                    rev.created_at.isoformat(),
+                ),
+            )
+            history.append_audit(conn, self.vault.profile.id, action, "person", person_id)
+        return Person(person_id, details, rev.created_at)
+
+    def get(self, person_id: str) -> Person:
+        """One person by id.
+
+        Raises:
+            NotFoundError: no such person in this profile.
+        """
+        row = self.vault.conn.execute(
+            "SELECT id, body, updated_at FROM person WHERE id = ?", (person_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"There is no person with id {person_id} in this profile.",
+                "Search the caseload for them.",
+            )
+        return _row_to_person(row)
+
+    def search(self, text: str, *, limit: int = 100) -> list[Person]:
+        """People whose name, NHS number, ids or date of birth contain every word typed.
+
+        An empty search lists the caseload alphabetically.
+        """
+        tokens = [t for t in text.lower().replace(",", " ").split() if t]
+        sql = "SELECT id, body, updated_at FROM person"
+        params: list[Any] = []
+        if tokens:
+            sql += " WHERE " + " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in tokens)
+            params = [f"%{_escape_like(t)}%" for t in tokens]
+        sql += " ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE LIMIT ?"
+        params.append(limit)
+        return [_row_to_person(r) for r in self.vault.conn.execute(sql, params)]
+
+    def count(self) -> int:
+        """How many people are in the caseload."""
+        return int(self.vault.conn.execute("SELECT count(*) FROM person").fetchone()[0])
+
+
+def _escape_like(token: str) -> str:
+    return token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _row_to_person(row: Any) -> Person:
+    return Person(
+        PersonId(row[0]),
+        details_from_body(json.loads(row[1])),
+        dt.datetime.fromisoformat(row[2]),
+    )
