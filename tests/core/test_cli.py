@@ -45,7 +45,8 @@ def profile(cli) -> str:
     return out.strip()
 
 
-def test_person_record_export_import_round_trip(cli, profile, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("profile")
+def test_person_record_export_import_round_trip(cli, tmp_path: Path) -> None:
     code, person_id, _ = cli(
         "person",
         "add",
@@ -76,20 +77,23 @@ def test_person_record_export_import_round_trip(cli, profile, tmp_path: Path) ->
     assert code == 0 and "History intact" in out
 
 
-def test_wrong_passphrase_exits_3_with_one_line(cli, profile, monkeypatch) -> None:
+@pytest.mark.usefixtures("profile")
+def test_wrong_passphrase_exits_3_with_one_line(cli, monkeypatch) -> None:
     monkeypatch.setenv("ASSESSOR_PASSPHRASE", "not the passphrase")
     code, out, err = cli("person", "list")
     assert code == 3
     assert err.count("\n") == 1 and "Check Caps Lock" in err and out == ""
 
 
-def test_impossible_date_is_refused_with_the_format(cli, profile) -> None:
+@pytest.mark.usefixtures("profile")
+def test_impossible_date_is_refused_with_the_format(cli) -> None:
     code, _, err = cli("person", "add", "--given", "A", "--family", "B", "--dob", "1950-02-30")
     assert code == 2 and "not a real date" in err and "YYYY-MM-DD" in err
     assert cli("person", "list")[1] == ""
 
 
-def test_vault_info_shows_slots_but_never_key_material(cli, profile) -> None:
+@pytest.mark.usefixtures("profile")
+def test_vault_info_shows_slots_but_never_key_material(cli) -> None:
     code, out, _ = cli("vault", "info")
     info = json.loads(out)
     assert info["schema_version"] == info["schema_max_version"] >= 1

@@ -1,0 +1,45 @@
+"""Golden vaults from every released schema open, upgrade and keep their records."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assessor_app.core.storage import database, history
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault, list_profiles
+
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "db"
+GOLDEN_PASSPHRASE = "golden fixture passphrase"
+
+
+@pytest.mark.parametrize("folder", sorted(GOLDEN.glob("schema-*")), ids=lambda p: p.name)
+def test_golden_vault_upgrades_and_keeps_records(folder: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(folder, data_dir)
+    [profile] = list_profiles(data_dir)
+    vault = Vault.open(data_dir, profile.id, GOLDEN_PASSPHRASE)
+    try:
+        assert database.user_version(vault.conn) == database.schema_max_version()
+        people = PeopleRepository(vault)
+        assert sorted(p.details.family_name for p in people.search("")) == [
+            "Brindlewood",
+            "Quillfeather",
+        ]
+        [zoe] = people.search("quillfeather")
+        [record] = AssessmentRepository(vault).list_for_person(zoe.id)
+        assert record.answers["notes"] == "Golden narrative kept across upgrades."
+        assert record.revision == 3
+        assert history.verify_chains(vault.conn).ok
+    finally:
+        vault.close()
+
+
+def test_there_is_a_golden_vault_for_the_newest_schema() -> None:
+    newest = database.schema_max_version()
+    assert (GOLDEN / f"schema-{newest:04d}").is_dir(), (
+        "Release checklist: run tests/fixtures/db/make_golden.py for the new schema."
+    )
