@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 
@@ -24,7 +24,11 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SCHEMA_MIN_VERSION = 1
 """The oldest schema this app can upgrade from."""
 
-Connection = sqlcipher3.Connection
+if TYPE_CHECKING:
+    # sqlcipher3 ships no type stubs; its connection is the stdlib sqlite3 API, keyed.
+    from sqlite3 import Connection as Connection
+else:
+    Connection = sqlcipher3.Connection
 DatabaseError = sqlcipher3.DatabaseError
 
 
@@ -80,7 +84,7 @@ def connect(path: Path, key: bytes) -> Connection:
             "records file.",
             "Restore it from a backup or ask IT for help. Nothing has been changed.",
         ) from e
-    return conn
+    return conn  # type: ignore[no-any-return]  # untyped sqlcipher3
 
 
 @contextmanager
