@@ -22,6 +22,7 @@ from assessor_app.core import paths
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.hardening import harden_process
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import ConvictionStatus, PersonDetails, Role, Setting
 from assessor_app.core.records_io import import_record
@@ -381,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    harden_process()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
