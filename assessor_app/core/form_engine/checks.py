@@ -6,6 +6,7 @@ the file's problems are reported together. Imports no Qt.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from assessor_app.core import rules
@@ -31,7 +32,9 @@ def check_form(r: Reader, defn: FormDefinition) -> None:
         if f.show_when is not None:
             _check_condition(r, where, f, f.show_when, fields)
         if f.rule is not None and f.rule not in rules.rule_names():
-            r.add(where, f"unknown rule '{f.rule}' (known rules: {', '.join(rules.rule_names())})")
+            near = difflib.get_close_matches(f.rule, rules.rule_names(), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            r.add(where, f"unknown rule '{f.rule}'{hint}")
     _check_loops(r, fields)
     _check_steps(r, defn)
 

@@ -169,6 +169,9 @@ def _read(path: Path, r: Reader) -> FormDefinition | None:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(e, "problem", None) or str(e)
+        context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and start and start.line != getattr(mark, "line", None):
+            reason += f", {context} that starts on line {start.line + 1}"
         r.add(where, f"this is not valid YAML ({reason})")
         return None
     defn = parse_form(r, data, str(path))
