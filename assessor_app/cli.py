@@ -23,6 +23,7 @@ from assessor_app.core.errors import AssessorError, UserCancelledError, Validati
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.hardening import harden_process
+from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import ConvictionStatus, PersonDetails, Role, Setting
 from assessor_app.core.records_io import import_record
@@ -387,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.data_dir = paths.resolve_data_dir(args.data_dir)
+        configure_logging(args.data_dir)
         args.forms_dir = Path(args.forms_dir) if args.forms_dir else paths.default_forms_dir()
         code: int = args.func(args)
         return code
