@@ -1,0 +1,57 @@
+"""`python -m bench [--quick]`: run every benchmark and print one plain-text report.
+
+--quick uses a tenth of the caseload and fewer repetitions (about a minute once cached);
+the full run builds 20,000 people and 200,000 revisions the first time (cached afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller caseload, fewer runs")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached caseload")
+    parser.add_argument(
+        "--only", choices=["autosave", "caseload", "coldstart"], action="append",
+        help="run only these (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    only = set(args.only or ["autosave", "caseload", "coldstart"])
+
+    from bench import autosave, caseload, coldstart
+
+    quick = args.quick
+    started = time.perf_counter()
+    print("Assessor benchmarks" + (" (--quick)" if quick else ""))
+    print(
+        f"  {platform.platform()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs; ratios are against floors measured in this same run"
+    )
+    print()
+    if "autosave" in only:
+        result = autosave.run(400 if quick else 2000)
+        print("\n".join(result.lines()), end="\n\n", flush=True)
+    if "caseload" in only:
+        people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
+        cres = caseload.run(
+            people, revisions, time_box=120 if quick else 1200, verify=not quick,
+            rebuild=args.rebuild,
+        )
+        print("\n".join(cres.lines()), end="\n\n", flush=True)
+    if "coldstart" in only:
+        cold = coldstart.run(3 if quick else 5)
+        print("\n".join(cold.lines()), end="\n\n", flush=True)
+    print(f"Total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

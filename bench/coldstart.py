@@ -1,0 +1,104 @@
+"""Cold start: a new Python process until the unlock window is shown, against a bare window.
+
+Both are `python -c` subprocesses on the offscreen Qt platform. The app side imports the unlock
+view the way the app would (core storage, the background-ops helper, the view), lists profiles
+in a data folder holding one profile and shows the view; the floor imports PySide6 and shows a
+bare QWidget. Time runs from spawning the process until it prints `shown` after the first
+event-loop pass. Runs alternate, after one unmeasured warm-up each, so both sides see the same
+(warm) OS file cache: this is a process cold start, not a cold disk.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import median, ms, new_vault
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+APP = """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from assessor_app.core.storage.vault import list_profiles
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.views.unlock import UnlockView
+app = QApplication(sys.argv[:1])
+data_dir = Path(sys.argv[1])
+ops = BackgroundOps()
+view = UnlockView(ops, data_dir, list_profiles(data_dir))
+view.show()
+app.processEvents()
+sys.stdout.write("shown\\n")
+sys.stdout.flush()
+os._exit(0)
+"""
+
+BARE = """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication(sys.argv[:1])
+window = QWidget()
+window.show()
+app.processEvents()
+sys.stdout.write("shown\\n")
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+@dataclass(frozen=True)
+class ColdStartResult:
+    """Seconds from spawn to window shown, per run."""
+
+    app: list[float]
+    bare: list[float]
+    what: str
+
+    def lines(self) -> list[str]:
+        app, bare = median(self.app), median(self.bare)
+        return [
+            f"Cold start to first window ({len(self.app)} runs each, median, offscreen)",
+            f"  {self.what:<38} {ms(app):>11}",
+            f"  {'bare PySide6 QWidget':<38} {ms(bare):>11}",
+            f"  ratio {app / bare:.2f}x   (target <= 1.5x)",
+        ]
+
+
+def _time_once(code: str, data_dir: Path) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(data_dir)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    elapsed = time.perf_counter() - start
+    _, err = child.communicate(timeout=60)
+    if line.strip() != "shown":
+        raise RuntimeError(f"cold-start child failed:\n{err}")
+    return elapsed
+
+
+def run(runs: int) -> ColdStartResult:
+    """Time `runs` app starts and `runs` bare-window starts, alternating."""
+    with tempfile.TemporaryDirectory(prefix="assessor-bench-") as tmp:
+        data_dir = Path(tmp)
+        new_vault(data_dir).close()
+        _time_once(APP, data_dir)
+        _time_once(BARE, data_dir)
+        app: list[float] = []
+        bare: list[float] = []
+        for _ in range(runs):
+            app.append(_time_once(APP, data_dir))
+            bare.append(_time_once(BARE, data_dir))
+    return ColdStartResult(app, bare, "UnlockView (assessor_app.ui.views)")
