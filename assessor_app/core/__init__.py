@@ -1,0 +1,1 @@
+"""The domain core: records, storage, form engine and rules. Imports no Qt, no UI."""

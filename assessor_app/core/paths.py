@@ -1,5 +1,8 @@
-"""Where a profile's files live: `--data-dir`, else `$ASSESSOR_DATA_DIR`, else the platform's
-user data folder (platformdirs). Also where form definitions are found."""
+"""Where files live: the data folder and the form definitions folder.
+
+The data folder is `--data-dir`, else `$ASSESSOR_DATA_DIR`, else the platform's user data
+folder (platformdirs).
+"""
 
 from __future__ import annotations
 

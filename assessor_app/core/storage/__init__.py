@@ -1,0 +1,1 @@
+"""Encrypted storage: the only package that talks to SQLCipher."""
