@@ -1,0 +1,30 @@
+"""The one seam for modal prompts. Views call these functions as `dialogs.show_message(...)`
+so tests can replace them with `monkeypatch.setattr(dialogs, "show_message", ...)`.
+
+Nothing else in the UI may call `QMessageBox`/`QInputDialog` or `exec()` a dialog.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def show_message(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
+    """Tell the user something went wrong (or needs their attention); blocks until OK."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    if detail:
+        box.setInformativeText(detail)
+    box.setAccessibleName(title)
+    box.exec()
+
+
+def confirm(parent: QWidget | None, title: str, question: str, *, yes_text: str = "Yes") -> bool:
+    """Ask a yes/no question; True when the user chose `yes_text`."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, parent
+    )
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setAccessibleName(title)
+    box.exec()
+    return box.clickedButton() is yes

@@ -1,0 +1,57 @@
+"""Auto-lock timer: an application-wide event filter restarts it on every key or mouse input.
+
+Installed on the QApplication (not a window) so input in dialogs counts too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+INPUT_EVENTS = frozenset({
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.TabletPress,
+})
+
+
+class IdleWatcher(QObject):
+    """Emits `idle_timed_out` after `minutes` without input while started."""
+
+    idle_timed_out = Signal()
+
+    def __init__(self, app: QApplication, minutes: float, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(max(1, round(minutes * 60_000)))
+        self._timer.timeout.connect(self.idle_timed_out)
+        app.installEventFilter(self)
+
+    @property
+    def active(self) -> bool:
+        """True while counting down."""
+        return self._timer.isActive()
+
+    def start(self) -> None:
+        """Begin (or restart) the countdown."""
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop counting (while locked)."""
+        self._timer.stop()
+
+    def remove(self) -> None:
+        """Uninstall the event filter (on window close)."""
+        self._timer.stop()
+        self._app.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt virtual
+        del watched
+        if event.type() in INPUT_EVENTS and self._timer.isActive():
+            self._timer.start()
+        return False

@@ -1,0 +1,160 @@
+"""The one background-work helper: every storage call the UI makes runs through `BackgroundOps`.
+
+Why one worker thread: the vault's SQLCipher connection may be used from only one thread at a
+time, so all vault work (unlock, search, autosave, checkpoint, lock) is serialised on a single
+worker, in the order it was asked for. Results come back to the GUI thread through a Qt signal;
+callbacks never run on the worker, so views never touch widgets from a background thread.
+Failures go to `error_display` unless the caller handles them. Imports no view module.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from assessor_app.ui import error_display
+
+log = logging.getLogger(__name__)
+
+_OK, _FAILED, _SKIPPED = "ok", "failed", "skipped"
+
+SuccessCallback = Callable[[Any], None]
+FailureCallback = Callable[[BaseException], None]
+
+
+@dataclass
+class _Op:
+    fn: Callable[[], Any]
+    on_success: SuccessCallback | None
+    on_failure: FailureCallback | None
+    owner: QObject | None
+    latest_key: str | None
+    generation: int
+
+
+class BackgroundOps(QObject):
+    """Runs callables on one worker thread and hands results back on the GUI thread.
+
+    `busy_changed(True)` fires when the queue goes from empty to busy and `busy_changed(False)`
+    when it drains, so a status line can show "Saving…" / "Saved".
+    """
+
+    busy_changed = Signal(bool)
+    _op_did_finish = Signal(object)
+
+    def __init__(self, error_parent: Callable[[], QWidget | None] | None = None) -> None:
+        super().__init__()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessor-db")
+        self._pending = 0
+        self._latest: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._error_parent = error_parent or (lambda: None)
+        # A queued connection: emitted on the worker, delivered on the GUI thread.
+        self._op_did_finish.connect(self._deliver)
+
+    @property
+    def pending(self) -> int:
+        """Operations queued or running and not yet delivered."""
+        return self._pending
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_success: SuccessCallback | None = None,
+        on_failure: FailureCallback | None = None,
+        owner: QObject | None = None,
+        latest_key: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Queue `fn(*args, **kwargs)` on the worker.
+
+        Args:
+            on_success: called on the GUI thread with the result.
+            on_failure: called on the GUI thread with the exception; without it the error
+                goes to `error_display.show_error`.
+            owner: a widget the callbacks belong to; once it is disposed (see `dispose`) or
+                deleted, its callbacks are skipped (errors are still shown).
+            latest_key: only the newest op with this key matters ("latest query wins"): older
+                ones are skipped if not started and their results are dropped if they were.
+        """
+        generation = 0
+        if latest_key is not None:
+            with self._lock:
+                generation = self._latest.get(latest_key, 0) + 1
+                self._latest[latest_key] = generation
+        op = _Op(lambda: fn(*args, **kwargs), on_success, on_failure, owner, latest_key, generation)
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+        self._pool.submit(self._work, op)
+
+    def _is_stale(self, op: _Op) -> bool:
+        if op.latest_key is None:
+            return False
+        with self._lock:
+            return self._latest.get(op.latest_key) != op.generation
+
+    def _work(self, op: _Op) -> None:
+        # Runs on the worker thread: no widget access here. Always emits exactly once, so
+        # `pending` always drains.
+        if self._is_stale(op):
+            self._op_did_finish.emit((op, _SKIPPED, None))
+            return
+        try:
+            result: tuple[str, Any] = (_OK, op.fn())
+        except BaseException as e:  # noqa: BLE001 - handed to the GUI thread, never dropped
+            result = (_FAILED, e)
+        self._op_did_finish.emit((op, *result))
+
+    def _deliver(self, payload: tuple[_Op, str, Any]) -> None:
+        op, outcome, value = payload
+        try:
+            if outcome == _OK:
+                if op.on_success is not None and self._owner_alive(op) and not self._is_stale(op):
+                    op.on_success(value)
+            elif outcome == _FAILED:
+                if op.on_failure is not None and self._owner_alive(op):
+                    op.on_failure(value)
+                else:
+                    error_display.show_error(self._error_parent(), value)
+        finally:
+            self._finish_one()
+
+    def _finish_one(self) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self.busy_changed.emit(False)
+
+    @staticmethod
+    def _owner_alive(op: _Op) -> bool:
+        owner = op.owner
+        if owner is None:
+            return True
+        return shiboken6.isValid(owner) and not getattr(owner, "disposed", False)
+
+    def wait_for_idle(self) -> None:
+        """Block until every queued op has run on the worker (used on quit, never in views)."""
+        self._pool.submit(lambda: None).result()
+
+    def shutdown(self) -> None:
+        """Finish queued work and stop the worker thread."""
+        self._pool.shutdown(wait=True)
+
+
+def dispose(widget: QWidget) -> None:
+    """Mark a widget's pending callbacks as void and schedule it for deletion."""
+    if not shiboken6.isValid(widget):
+        return
+    widget.disposed = True  # type: ignore[attr-defined]
+    widget.hide()
+    widget.setParent(None)
+    widget.deleteLater()

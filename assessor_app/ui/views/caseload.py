@@ -1,0 +1,122 @@
+"""Caseload screen: search-as-you-type over the people in the vault, and "Add person".
+
+Each keystroke queues a search on the worker with `latest_key`, so only the newest query's
+results are shown however fast the user types.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assessor_app.core.nhs_number import format_nhs_number
+from assessor_app.core.records import Person, PersonId
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
+
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.views.person_form import AddPersonDialog
+from assessor_app.ui.widgets.date_input import format_date
+from assessor_app.ui.widgets.labels import heading_label
+
+COLUMNS = ("Name", "Date of birth", "NHS number", "Setting")
+
+
+def person_row(person: Person) -> list[str]:
+    """The four columns shown for a person in the caseload list."""
+    d = person.details
+    nhs = format_nhs_number(d.nhs_number) if d.nhs_number else "—"
+    setting = d.setting.label + (f" ({d.establishment_name})" if d.establishment_name else "")
+    return [d.display_name, format_date(d.date_of_birth) or "—", nhs, setting]
+
+
+class CaseloadView(QWidget):
+    """Emits `person_chosen(person_id)` when a row is activated or a person is added."""
+
+    person_chosen = Signal(str)
+
+    def __init__(self, ops: BackgroundOps, vault: Vault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ops = ops
+        self._people = PeopleRepository(vault)
+        self.add_person_dialog: AddPersonDialog | None = None
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Search the caseload")
+        self.search.setPlaceholderText("Name, NHS number, prison number or date of birth")
+        self.search.setClearButtonEnabled(True)
+        search_label = QLabel("&Search:")
+        search_label.setBuddy(self.search)
+        self.add_button = QPushButton("&Add person…")
+        self.add_button.setAccessibleName("Add person")
+        self.results = QTreeWidget()
+        self.results.setAccessibleName("People")
+        self.results.setColumnCount(len(COLUMNS))
+        self.results.setHeaderLabels(list(COLUMNS))
+        self.results.setRootIsDecorated(False)
+        self.results.setUniformRowHeights(True)
+        self.results.setAlternatingRowColors(True)
+        self.count = QLabel()
+        self.count.setAccessibleName("Number of people shown")
+        top = QHBoxLayout()
+        top.addWidget(search_label)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading_label("Caseload"))
+        layout.addLayout(top)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.count)
+        self.search.textChanged.connect(self.run_search)
+        self.results.itemActivated.connect(self._activated)
+        self.search.returnPressed.connect(self._open_first)
+        self.add_button.clicked.connect(self.open_add_person)
+        self.run_search("")
+
+    def focus_search(self) -> None:
+        """Ctrl+F: put the cursor in the search box with its text selected."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def run_search(self, text: str) -> None:
+        """Queue a search; older queries still in flight are dropped."""
+        self._ops.run(
+            self._people.search, text, owner=self, latest_key="caseload.search",
+            on_success=self._show_results,
+        )
+
+    def _show_results(self, people: list[Person]) -> None:
+        self.results.clear()
+        for person in people:
+            item = QTreeWidgetItem(person_row(person))
+            item.setData(0, Qt.ItemDataRole.UserRole, person.id)
+            self.results.addTopLevelItem(item)
+        for column in range(len(COLUMNS)):
+            self.results.resizeColumnToContents(column)
+        shown = len(people)
+        self.count.setText("No one matches." if not shown else f"{shown} shown")
+        if shown:
+            self.results.setCurrentItem(self.results.topLevelItem(0))
+
+    def _activated(self, item: QTreeWidgetItem) -> None:
+        self.person_chosen.emit(PersonId(item.data(0, Qt.ItemDataRole.UserRole)))
+
+    def _open_first(self) -> None:
+        item = self.results.currentItem()
+        if item is not None:
+            self._activated(item)
+
+    def open_add_person(self) -> None:
+        """Show the (window-modal, non-blocking) Add person dialog."""
+        dialog = AddPersonDialog(self._ops, self._people, parent=self)
+        dialog.person_added.connect(lambda person: self.person_chosen.emit(person.id))
+        self.add_person_dialog = dialog
+        dialog.open()

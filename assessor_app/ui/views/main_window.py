@@ -1,0 +1,284 @@
+"""The main window: switches between profile creation, unlock, caseload, person and record
+screens, and owns locking (Ctrl+L or idle).
+
+Locking queues the open record's pending saves and checkpoint, then `vault.close()`, on the one
+worker (so they land in that order), destroys every screen showing personal data, and shows
+the unlock screen. Only the record id and field path are kept (in memory) to resume there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assessor_app.core.form_engine.definition import FormRegistry
+from assessor_app.core.storage.keyslots import KdfParams
+from assessor_app.core.storage.vault import Vault, list_profiles
+
+from assessor_app.ui.idle_watcher import IdleWatcher
+from assessor_app.ui.operations import BackgroundOps, dispose
+from assessor_app.ui.views.caseload import CaseloadView
+from assessor_app.ui.views.person import PersonView
+from assessor_app.ui.views.profile_create import ProfileCreateView
+from assessor_app.ui.views.record_editor import RecordEditorView
+from assessor_app.ui.views.unlock import UnlockView
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Everything the screens need, built once by the composition root."""
+
+    data_dir: Path
+    """Where profiles live."""
+    registry: FormRegistry
+    """Installed form definitions."""
+    kdf: KdfParams | None = None
+    """Argon2id cost for new profiles; None calibrates (tests pass the fast one)."""
+    idle_minutes: float = 5.0
+    """Lock after this long without key or mouse input."""
+    today: Callable[[], dt.date] = dt.date.today
+    """Clock for validation ('not in the future')."""
+    unlock_note: str = ""
+    """Extra line on the unlock screen (demo mode shows its passphrase)."""
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where to return after unlocking the same profile. Ids only; held in memory only."""
+
+    profile_id: str
+    person_id: str | None
+    assessment_id: str | None
+    field_path: str | None
+
+
+class MainWindow(QMainWindow):
+    """Emits `did_lock` and `did_unlock` (tests and the idle watcher follow them)."""
+
+    did_lock = Signal()
+    did_unlock = Signal()
+
+    def __init__(self, ctx: AppContext, ops: BackgroundOps, app: QApplication) -> None:
+        super().__init__()
+        self.setWindowTitle("Assessor")
+        self.ctx = ctx
+        self.ops = ops
+        self.vault: Vault | None = None
+        self.resume: ResumePoint | None = None
+        self.caseload: CaseloadView | None = None
+        self.person: PersonView | None = None
+        self.editor: RecordEditorView | None = None
+        self.gate: QWidget | None = None  # the profile-creation or unlock screen
+        self.stack = QStackedWidget()
+        self.back_button = QPushButton("← &Back")
+        self.back_button.setAccessibleName("Back")
+        self.caseload_button = QPushButton("&Caseload")
+        self.caseload_button.setAccessibleName("Caseload")
+        self.lock_button = QPushButton("&Lock (Ctrl+L)")
+        self.lock_button.setAccessibleName("Lock")
+        self.who = QLabel()
+        self.who.setAccessibleName("Signed in as")
+        self.save_status = QLabel()
+        self.save_status.setAccessibleName("Save status")
+        self.nav = QWidget()
+        nav = QHBoxLayout(self.nav)
+        nav.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.back_button, self.caseload_button):
+            nav.addWidget(widget)
+        nav.addStretch(1)
+        nav.addWidget(self.who)
+        nav.addWidget(self.lock_button)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.addWidget(self.nav)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.save_status)
+        self.back_button.clicked.connect(self.go_back)
+        self.caseload_button.clicked.connect(self.show_caseload)
+        self.lock_button.clicked.connect(self.lock)
+        lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
+        lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        lock_key.activated.connect(self.lock)
+        find_key = QShortcut(QKeySequence.StandardKey.Find, self)
+        find_key.activated.connect(self.focus_search)
+        self.idle = IdleWatcher(app, ctx.idle_minutes, self)
+        self.idle.idle_timed_out.connect(self.lock)
+        line = self.fontMetrics().lineSpacing()
+        self.resize(line * 60, line * 40)
+        self.show_gate()
+
+    # -- before unlock -------------------------------------------------------------------
+
+    def show_gate(self, *, preferred_profile: str | None = None, note: str = "") -> None:
+        """Unlock screen when profiles exist, else profile creation."""
+        self.nav.setVisible(False)
+        profiles = list_profiles(self.ctx.data_dir)
+        if profiles:
+            unlock = UnlockView(
+                self.ops, self.ctx.data_dir, profiles, preferred_profile=preferred_profile,
+                note=" ".join(n for n in (note, self.ctx.unlock_note) if n),
+            )
+            unlock.vault_opened.connect(self.open_vault)
+            unlock.create_profile_requested.connect(self.show_profile_create)
+            self._set_gate(unlock)
+        else:
+            self.show_profile_create(can_cancel=False)
+
+    def show_profile_create(self, *, can_cancel: bool = True) -> None:
+        """The first-run (or extra profile) screen."""
+        create = ProfileCreateView(
+            self.ops, self.ctx.data_dir, kdf=self.ctx.kdf, can_cancel=can_cancel
+        )
+        create.vault_created.connect(self.open_vault)
+        create.cancelled.connect(self.show_gate)
+        self._set_gate(create)
+        create.name.setFocus()
+
+    def _set_gate(self, widget: QWidget) -> None:
+        if self.gate is not None:
+            dispose(self.gate)
+        self.gate = widget
+        self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+
+    # -- unlocked ------------------------------------------------------------------------
+
+    def open_vault(self, vault: Vault) -> None:
+        """Show the caseload (or where the user was when this profile locked)."""
+        self.vault = vault
+        if self.gate is not None:
+            dispose(self.gate)
+            self.gate = None
+        self.nav.setVisible(True)
+        self.who.setText(f"{vault.profile.name} · {vault.profile.role.label}")
+        self.show_caseload()
+        resume, self.resume = self.resume, None
+        if resume is not None and resume.profile_id == vault.profile.id:
+            if resume.person_id:
+                self.show_person(resume.person_id)
+            if resume.assessment_id:
+                self.show_record(resume.assessment_id, focus_path=resume.field_path)
+        self.idle.start()
+        self.did_unlock.emit()
+
+    def show_caseload(self) -> None:
+        """The caseload screen (kept while unlocked so the search survives navigation)."""
+        if self.vault is None:
+            return
+        self._close_record()
+        self._close_person()
+        if self.caseload is None:
+            self.caseload = CaseloadView(self.ops, self.vault)
+            self.caseload.person_chosen.connect(self.show_person)
+            self.stack.addWidget(self.caseload)
+        self.stack.setCurrentWidget(self.caseload)
+        self.back_button.setEnabled(False)
+        self.caseload.focus_search()
+
+    def show_person(self, person_id: str) -> None:
+        """A person's page."""
+        if self.vault is None:
+            return
+        self._close_record()
+        self._close_person()
+        self.person = PersonView(self.ops, self.vault, self.ctx.registry, person_id)
+        self.person.record_opened.connect(self.show_record)
+        self.stack.addWidget(self.person)
+        self.stack.setCurrentWidget(self.person)
+        self.back_button.setEnabled(True)
+        self.person.records.setFocus()
+
+    def show_record(self, assessment_id: str, focus_path: str | None = None) -> None:
+        """The record editor for one record."""
+        if self.vault is None:
+            return
+        self._close_record()
+        self.editor = RecordEditorView(
+            self.ops, self.vault, self.ctx.registry, assessment_id,
+            focus_path=focus_path, today=self.ctx.today,
+        )
+        self.editor.autosave.status_changed.connect(self.save_status.setText)
+        self.save_status.setText("Saved")
+        self.stack.addWidget(self.editor)
+        self.stack.setCurrentWidget(self.editor)
+        self.back_button.setEnabled(True)
+
+    def go_back(self) -> None:
+        """Record → person page → caseload."""
+        if self.editor is not None and self.person is not None:
+            self._close_record()
+            self.person.refresh()
+            self.stack.setCurrentWidget(self.person)
+            self.person.records.setFocus()
+        else:
+            self.show_caseload()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: go to the caseload search from anywhere while unlocked."""
+        if self.vault is not None:
+            self.show_caseload()
+
+    def _close_record(self) -> str | None:
+        if self.editor is None:
+            return None
+        path = self.editor.save_and_close()
+        dispose(self.editor)
+        self.editor = None
+        self.save_status.clear()
+        return path
+
+    def _close_person(self) -> None:
+        if self.person is not None:
+            dispose(self.person)
+            self.person = None
+
+    # -- locking -------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Save pending edits, close the vault, destroy personal screens, show unlock."""
+        vault = self.vault
+        if vault is None:
+            return
+        self.idle.stop()
+        assessment_id = self.editor.assessment_id if self.editor is not None else None
+        person_id = self.person.person_id if self.person is not None else None
+        field_path = self._close_record()
+        self._close_person()
+        if self.caseload is not None:
+            if self.caseload.add_person_dialog is not None:
+                dispose(self.caseload.add_person_dialog)
+            dispose(self.caseload)
+            self.caseload = None
+        self.resume = ResumePoint(vault.profile.id, person_id, assessment_id, field_path)
+        self.vault = None
+        self.who.clear()
+        # Queued after the editor's checkpoint, so every edit is folded in before the key goes.
+        self.ops.run(vault.close)
+        self.show_gate(preferred_profile=vault.profile.id, note="Locked. Your work is saved.")
+        self.did_lock.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt virtual
+        vault = self.vault
+        self._close_record()
+        self.vault = None
+        if vault is not None:
+            self.ops.run(vault.close)
+        self.idle.remove()
+        self.ops.wait_for_idle()
+        super().closeEvent(event)

@@ -1,0 +1,172 @@
+"""Person page: the person's details, their records (form, status, last change) and "Start form".
+
+Loading and starting records go through `BackgroundOps`; the page shows what comes back.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assessor_app.core.errors import NotFoundError
+from assessor_app.core.form_engine.definition import FormRegistry
+from assessor_app.core.nhs_number import format_nhs_number
+from assessor_app.core.records import Assessment, Person, PersonDetails
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
+
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.widgets.date_input import format_date
+from assessor_app.ui.widgets.labels import heading_label
+
+RECORD_COLUMNS = ("Form", "Status", "Last changed")
+
+
+def detail_rows(d: PersonDetails) -> list[tuple[str, str]]:
+    """Label/value pairs shown on the person page (blank details left out)."""
+    rows = [
+        ("Date of birth", format_date(d.date_of_birth)),
+        ("NHS number", format_nhs_number(d.nhs_number) if d.nhs_number else ""),
+        ("Setting", d.setting.label),
+        ("Establishment", d.establishment_name),
+        ("Prison number", d.prison_number),
+        ("Conviction status",
+         d.conviction_status.value.replace("_", " ").capitalize() if d.conviction_status else ""),
+        ("Expected release", format_date(d.expected_release_date)),
+        ("Address", d.address),
+        ("Communication needs", d.communication_needs),
+        ("Preferred format", d.preferred_format),
+        ("Council person id", d.authority_person_id),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+class PersonView(QWidget):
+    """Emits `record_opened(assessment_id)` when a record is opened or started."""
+
+    record_opened = Signal(str)
+
+    def __init__(
+        self,
+        ops: BackgroundOps,
+        vault: Vault,
+        registry: FormRegistry,
+        person_id: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ops = ops
+        self._registry = registry
+        self._records_repo = AssessmentRepository(vault)
+        self._people = PeopleRepository(vault)
+        self.person_id = person_id
+        self.title = heading_label("Loading…")
+        self.details = QFormLayout()
+        self.records = QTreeWidget()
+        self.records.setAccessibleName("Records")
+        self.records.setHeaderLabels(list(RECORD_COLUMNS))
+        self.records.setRootIsDecorated(False)
+        self.form_choice = QComboBox()
+        self.form_choice.setAccessibleName("Form to start")
+        for form in registry.forms():
+            self.form_choice.addItem(f"{form.title} (version {form.version})", form.id)
+        form_label = QLabel("&Form:")
+        form_label.setBuddy(self.form_choice)
+        self.start_button = QPushButton("&Start form")
+        self.start_button.setAccessibleName("Start form")
+        self.start_button.setEnabled(self.form_choice.count() > 0)
+        self.open_button = QPushButton("&Open record")
+        self.open_button.setAccessibleName("Open record")
+        start_row = QHBoxLayout()
+        start_row.addWidget(form_label)
+        start_row.addWidget(self.form_choice, 1)
+        start_row.addWidget(self.start_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(self.details)
+        layout.addWidget(heading_label("Records", scale=1.15))
+        layout.addWidget(self.records, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addLayout(start_row)
+        self.start_button.clicked.connect(self.start_form)
+        self.open_button.clicked.connect(self._open_current)
+        self.records.itemActivated.connect(self._open_item)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the person and their records."""
+        self._ops.run(self._load, owner=self, on_success=self._show)
+
+    def _load(self) -> tuple[Person, list[Assessment]]:
+        # Runs on the worker.
+        return self._people.get(self.person_id), self._records_repo.list_for_person(self.person_id)
+
+    def _show(self, loaded: tuple[Person, list[Assessment]]) -> None:
+        person, records = loaded
+        self.title.setText(person.details.display_name)
+        self.title.setAccessibleName(person.details.display_name)
+        while self.details.rowCount():
+            self.details.removeRow(0)
+        for label, value in detail_rows(person.details):
+            shown = QLabel(value)
+            shown.setWordWrap(True)
+            shown.setAccessibleName(label)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
+                                          | Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.details.addRow(f"{label}:", shown)
+        self.records.clear()
+        for record in records:
+            item = QTreeWidgetItem([
+                self._form_title(record),
+                record.status.value.capitalize(),
+                record.updated_at.astimezone().strftime("%d/%m/%Y %H:%M")
+                if record.updated_at else "",
+            ])
+            item.setData(0, Qt.ItemDataRole.UserRole, record.id)
+            self.records.addTopLevelItem(item)
+        for column in range(len(RECORD_COLUMNS)):
+            self.records.resizeColumnToContents(column)
+        self.open_button.setEnabled(bool(records))
+        if records:
+            self.records.setCurrentItem(self.records.topLevelItem(0))
+
+    def _form_title(self, record: Assessment) -> str:
+        try:
+            return self._registry.get(record.form_id, record.form_version).title
+        except NotFoundError:
+            return f"{record.form_id} (version {record.form_version}, not installed)"
+
+    def start_form(self) -> None:
+        """Create a draft of the chosen form (latest version) and open it."""
+        form = self._registry.latest(self.form_choice.currentData())
+        self.start_button.setEnabled(False)
+        self._ops.run(
+            self._records_repo.create, self.person_id, form.id, form.version, owner=self,
+            on_success=self._started,
+        )
+
+    def _started(self, record: Assessment) -> None:
+        self.start_button.setEnabled(True)
+        self.record_opened.emit(record.id)
+
+    def _open_current(self) -> None:
+        item = self.records.currentItem()
+        if item is not None:
+            self._open_item(item)
+
+    def _open_item(self, item: QTreeWidgetItem) -> None:
+        self.record_opened.emit(item.data(0, Qt.ItemDataRole.UserRole))

@@ -1,0 +1,198 @@
+"""The Add person dialog: collects a person's details and saves them through the core.
+
+Date and NHS number problems show inline as soon as the user leaves the box; the core's own
+validation (`validate_person_details`, re-run by `PeopleRepository.add` on the worker) has the
+last word and its message appears above the buttons.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assessor_app.core.errors import AssessorError
+from assessor_app.core.nhs_number import normalise_nhs_number
+from assessor_app.core.records import ConvictionStatus, Person, PersonDetails, Setting
+from assessor_app.core.storage.people import PeopleRepository
+
+from assessor_app.ui import error_display
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.widgets.date_input import DateInput
+from assessor_app.ui.widgets.labels import problem_label, show_problem
+
+
+class AddPersonDialog(QDialog):
+    """Emits `person_added(Person)` and closes once the person is saved."""
+
+    person_added = Signal(object)
+
+    def __init__(
+        self, ops: BackgroundOps, people: PeopleRepository, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add person")
+        self._ops = ops
+        self._people = people
+        self.given_name = self._line("First name")
+        self.family_name = self._line("Surname")
+        self.date_of_birth = DateInput("Date of birth")
+        self.dob_problem = problem_label()
+        self.nhs_number = self._line("NHS number", "10 digits, blank if unknown")
+        self.nhs_problem = problem_label()
+        self.setting = QComboBox()
+        self.setting.setAccessibleName("Setting")
+        for setting in Setting:
+            self.setting.addItem(setting.label, setting.value)
+        self.establishment = self._line("Establishment name", "Prison, care home or hospital")
+        self.prison_number = self._line("Prison number")
+        self.conviction = QComboBox()
+        self.conviction.setAccessibleName("Conviction status")
+        self.conviction.addItem("Not recorded", None)
+        for status in ConvictionStatus:
+            self.conviction.addItem(status.value.replace("_", " ").capitalize(), status.value)
+        self.release_date = DateInput("Expected release date")
+        self.release_problem = problem_label()
+        self.address = QPlainTextEdit()
+        self.address.setAccessibleName("Address")
+        self.address.setTabChangesFocus(True)
+        self.address.setMaximumHeight(self.fontMetrics().lineSpacing() * 4)
+        self.communication = self._line("Communication needs", "Interpreter, BSL, easy read…")
+        self.preferred_format = self._line("Preferred format", "Standard, large print, braille…")
+        self.problem = problem_label()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Save person")
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setAccessibleName("Save person")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        self._build_layout()
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        self.setting.currentIndexChanged.connect(self._setting_changed)
+        self.date_of_birth.editingFinished.connect(self._check_dates)
+        self.release_date.editingFinished.connect(self._check_dates)
+        self.nhs_number.editingFinished.connect(self._check_nhs_number)
+        self._setting_changed()
+
+    def _line(self, name: str, placeholder: str = "") -> QLineEdit:
+        line = QLineEdit()
+        line.setAccessibleName(name)
+        line.setPlaceholderText(placeholder)
+        return line
+
+    def _build_layout(self) -> None:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("&First name:", self.given_name)
+        form.addRow("Sur&name:", self.family_name)
+        form.addRow("&Date of birth:", self.date_of_birth)
+        form.addRow("", self.dob_problem)
+        form.addRow("N&HS number:", self.nhs_number)
+        form.addRow("", self.nhs_problem)
+        form.addRow("Se&tting:", self.setting)
+        form.addRow("&Establishment:", self.establishment)
+        self._custody_rows = [
+            (QLabel("&Prison number:"), self.prison_number),
+            (QLabel("&Conviction status:"), self.conviction),
+            (QLabel("E&xpected release:"), self.release_date),
+        ]
+        for label, widget in self._custody_rows:
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        form.addRow("", self.release_problem)
+        form.addRow("&Address:", self.address)
+        form.addRow("Co&mmunication needs:", self.communication)
+        form.addRow("Preferred f&ormat:", self.preferred_format)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+
+    def _setting_changed(self) -> None:
+        custody = self._setting().is_custody
+        for label, widget in self._custody_rows:
+            label.setVisible(custody)
+            widget.setVisible(custody)
+
+    def _setting(self) -> Setting:
+        # Combo boxes hand StrEnum members back as plain str, so store values and convert.
+        return Setting(self.setting.currentData())
+
+    def _conviction(self) -> ConvictionStatus | None:
+        value = self.conviction.currentData()
+        return ConvictionStatus(value) if value else None
+
+    def _check_dates(self) -> bool:
+        ok = True
+        for box, label in ((self.date_of_birth, self.dob_problem),
+                           (self.release_date, self.release_problem)):
+            try:
+                box.date()
+                show_problem(label, "")
+            except ValueError as e:
+                show_problem(label, str(e))
+                ok = False
+        return ok
+
+    def _check_nhs_number(self) -> bool:
+        text = self.nhs_number.text().strip()
+        try:
+            if text:
+                normalise_nhs_number(text)
+        except AssessorError as e:
+            show_problem(self.nhs_problem, e.one_line())
+            return False
+        show_problem(self.nhs_problem, "")
+        return True
+
+    def details(self) -> PersonDetails:
+        """The details typed so far (dates must already parse)."""
+        custody = self._setting().is_custody
+        return PersonDetails(
+            given_name=self.given_name.text(),
+            family_name=self.family_name.text(),
+            date_of_birth=self.date_of_birth.date(),
+            nhs_number=self.nhs_number.text().strip() or None,
+            address=self.address.toPlainText().strip(),
+            communication_needs=self.communication.text().strip(),
+            preferred_format=self.preferred_format.text().strip(),
+            setting=self._setting(),
+            establishment_name=self.establishment.text().strip(),
+            prison_number=self.prison_number.text().strip() if custody else "",
+            conviction_status=self._conviction() if custody else None,
+            expected_release_date=self.release_date.date() if custody else None,
+        )
+
+    def submit(self) -> None:
+        """Save the person in the background; problems show inline and the dialog stays open."""
+        if not (self._check_dates() & self._check_nhs_number()):
+            show_problem(self.problem, "Put right the problems above, then save.")
+            return
+        show_problem(self.problem, "")
+        self.buttons.setEnabled(False)
+        self._ops.run(
+            self._people.add, self.details(), owner=self,
+            on_success=self._saved, on_failure=self._failed,
+        )
+
+    def _saved(self, person: Person) -> None:
+        self.buttons.setEnabled(True)
+        self.accept()
+        self.person_added.emit(person)
+
+    def _failed(self, error: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(error, AssessorError):
+            show_problem(self.problem, error.one_line())
+        else:
+            error_display.show_error(self, error)

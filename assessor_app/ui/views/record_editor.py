@@ -1,0 +1,256 @@
+"""Record editor: renders any form definition generically and autosaves as the user types.
+
+Left: sections with completion marks. Centre: the current section's fields, built through the
+field registry. Right: computed outcomes with reasons. Visibility, inline problems, section
+marks and outcomes are recomputed by the core's pure functions after every edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assessor_app.core.editing import OpenRecord, open_for_editing
+from assessor_app.core.form_engine.answers import (
+    is_answered,
+    is_visible,
+    section_status,
+    set_answer,
+    visible_answers,
+)
+from assessor_app.core.form_engine.definition import FormRegistry
+from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.form_engine.model import FieldType, FormDefinition
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.vault import Vault
+
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.views.record_autosave import RecordAutosave
+from assessor_app.ui.widgets.field_base import FieldEditor
+from assessor_app.ui.widgets.field_editors import OutcomeEditor
+from assessor_app.ui.widgets.field_registry import build_field_editor
+from assessor_app.ui.widgets.labels import heading_label, help_label
+from assessor_app.ui.widgets.outcomes_panel import OutcomesPanel
+from assessor_app.ui.widgets.repeating_group import RepeatingGroupEditor
+from assessor_app.ui.widgets.section_list import SectionList
+
+
+def top_field_id(path: str) -> str:
+    """'income_sources[1].income_amount' → 'income_sources'."""
+    return path.split("[", 1)[0].split(".", 1)[0]
+
+
+class RecordEditorView(QWidget):
+    """Emits `loaded()` once the record is on screen (tests and focus restoring wait on it)."""
+
+    loaded = Signal()
+
+    def __init__(
+        self,
+        ops: BackgroundOps,
+        vault: Vault,
+        registry: FormRegistry,
+        assessment_id: str,
+        *,
+        focus_path: str | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ops = ops
+        self._registry = registry
+        self._today = today
+        self._records = AssessmentRepository(vault)
+        self.assessment_id = assessment_id
+        self.autosave = RecordAutosave(ops, self._records, assessment_id, self)
+        self.defn: FormDefinition | None = None
+        self.answers: dict[str, Any] = {}
+        self.editors: dict[str, FieldEditor] = {}
+        self.current_path: str | None = focus_path
+        self._initial_focus = focus_path
+        self.title = heading_label("Loading…")
+        self.sections = SectionList()
+        self.pages = QStackedWidget()
+        self.outcomes = OutcomesPanel()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.sections)
+        splitter.addWidget(self.pages)
+        splitter.addWidget(self.outcomes)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 1)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(splitter, 1)
+        self.sections.currentRowChanged.connect(self._section_changed)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.focusChanged.connect(self._focus_changed)
+        self.editable = True
+        ops.run(
+            open_for_editing, self._records, registry, assessment_id,
+            owner=self, on_success=self._show_record,
+        )
+
+    # -- building ------------------------------------------------------------------------
+
+    def _show_record(self, opened: OpenRecord) -> None:
+        self.defn = opened.form
+        self.answers = dict(opened.record.answers)
+        self.editable = opened.editable
+        title = self.defn.title
+        if not self.editable:
+            title += f" ({opened.record.status.value}: read only)"
+        self.title.setText(title)
+        self.title.setAccessibleName(title)
+        for section in self.defn.sections:
+            page = self._build_page(section.id)
+            page.widget().setEnabled(self.editable)
+            self.pages.addWidget(page)
+        self._refresh()
+        start = self._initial_focus
+        self.sections.setCurrentRow(self._section_index(start) if start else 0)
+        if start:
+            self.focus_field(start)
+        self.loaded.emit()
+
+    def _build_page(self, section_id: str) -> QScrollArea:
+        assert self.defn is not None
+        section = next(s for s in self.defn.sections if s.id == section_id)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(heading_label(section.title, scale=1.2))
+        if section.help:
+            column.addWidget(help_label(section.help))
+        spacing = self.fontMetrics().lineSpacing()
+        for field in section.fields:
+            editor = build_field_editor(field, field.id)
+            editor.set_value(self.answers.get(field.id))
+            editor.value_edited.connect(self._edited)
+            self.editors[field.id] = editor
+            column.addWidget(editor)
+            column.addSpacing(spacing // 2)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        scroll.setAccessibleName(section.title)
+        return scroll
+
+    def _section_index(self, path: str) -> int:
+        assert self.defn is not None
+        top = top_field_id(path)
+        for index, section in enumerate(self.defn.sections):
+            if any(f.id == top for f in section.fields):
+                return index
+        return 0
+
+    # -- live behaviour ------------------------------------------------------------------
+
+    def _edited(self, path: str, value: Any) -> None:
+        self.answers = set_answer(self.answers, path, value)
+        self.current_path = self._focused_path() or path
+        self.autosave.queue(path, value)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Recompute visibility, problems, section marks and outcomes from the answers."""
+        assert self.defn is not None
+        today = self._today()
+        shown = visible_answers(self.defn, self.answers)
+        for editor in self.editors.values():
+            editor.setVisible(is_visible(editor.field, shown))
+            if isinstance(editor, RepeatingGroupEditor):
+                editor.update_visibility(shown)
+        evaluation = evaluate(self.defn, self.answers, today=today)
+        problems = {
+            p.path: p.message for p in evaluation.problems if self._may_show(top_field_id(p.path))
+        }
+        for editor in self.editors.values():
+            editor.set_core_problems(problems)
+        for field_id, outcome in evaluation.outcomes.items():
+            editor = self.editors.get(field_id)
+            if isinstance(editor, OutcomeEditor):
+                editor.show_outcome(outcome.label, outcome.reasons)
+        self.outcomes.show_outcomes(self.defn, evaluation.outcomes)
+        self.sections.set_statuses(section_status(self.defn, self.answers, today=today))
+
+    def _may_show(self, field_id: str) -> bool:
+        # Don't shout "required" at questions nobody has reached yet: show a field's problems
+        # once it has an answer or the user has been into it.
+        editor = self.editors.get(field_id)
+        if editor is None or editor.field.type is FieldType.OUTCOME:
+            return editor is None
+        return editor.touched or is_answered(self.answers.get(field_id))
+
+    def _section_changed(self, row: int) -> None:
+        if row < 0 or self.defn is None:
+            return
+        if self.pages.currentIndex() != row:
+            self.autosave.checkpoint()
+        self.pages.setCurrentIndex(row)
+
+    def _editor_of(self, widget: QWidget | None) -> FieldEditor | None:
+        while widget is not None:
+            if isinstance(widget, FieldEditor):
+                return widget
+            if widget is self:
+                return None
+            widget = widget.parentWidget()
+        return None
+
+    def _focused_path(self) -> str | None:
+        editor = self._editor_of(QApplication.focusWidget())
+        return editor.path if editor is not None else None
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        if getattr(self, "disposed", False) or self.defn is None:
+            return
+        before, after = self._editor_of(old), self._editor_of(new)
+        if after is not None:
+            after.touched = True
+            self.current_path = after.path
+        if before is not None and before is not after and self.editable:
+            before.touched = True
+            self.autosave.checkpoint()
+            self._refresh()
+
+    # -- used by the main window ---------------------------------------------------------
+
+    def focus_field(self, path: str) -> None:
+        """Show the section holding `path` and put the cursor in that field."""
+        if self.defn is None:
+            self._initial_focus = path
+            return
+        self.sections.setCurrentRow(self._section_index(path))
+        top = self.editors.get(top_field_id(path))
+        editor = top.editor_at(path) if top is not None else None
+        editor = editor or top
+        if editor is not None:
+            target = editor.focus_widget()
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+            scroll = self.pages.currentWidget()
+            if isinstance(scroll, QScrollArea):
+                scroll.ensureWidgetVisible(editor)
+            self.current_path = path
+
+    def save_and_close(self) -> str | None:
+        """Queue every pending edit and a checkpoint; return the field path to resume at."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.disconnect(self._focus_changed)
+        if self.defn is not None and self.editable:
+            self.autosave.checkpoint()
+        return self.current_path

@@ -1,0 +1,159 @@
+"""Unlock screen: choose a profile (when there are several), type the passphrase, open the vault.
+
+A wrong passphrase shows the core's message and, after repeated failures, counts down the
+back-off wait with the Unlock button disabled. Nothing personal is shown before unlocking.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assessor_app.core.errors import AssessorError
+from assessor_app.core.storage.vault import ProfileSummary, Vault
+
+from assessor_app.ui import error_display
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
+
+
+class UnlockView(QWidget):
+    """Emits `vault_opened(Vault)` after a successful unlock."""
+
+    vault_opened = Signal(object)
+    create_profile_requested = Signal()
+
+    def __init__(
+        self,
+        ops: BackgroundOps,
+        data_dir: Path,
+        profiles: list[ProfileSummary],
+        *,
+        preferred_profile: str | None = None,
+        note: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ops = ops
+        self._data_dir = data_dir
+        self._wait_left = 0
+        self.profile = QComboBox()
+        self.profile.setAccessibleName("Profile")
+        for summary in profiles:
+            self.profile.addItem(summary.label, summary.id)
+            if summary.id == preferred_profile:
+                self.profile.setCurrentIndex(self.profile.count() - 1)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.setAccessibleName("Unlock")
+        self.unlock_button.setDefault(True)
+        self.new_profile_button = QPushButton("&New profile…")
+        self.new_profile_button.setAccessibleName("Create a new profile")
+        self.note = help_label(note)
+        self.problem = problem_label()
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._tick)
+        self._build_layout(single=len(profiles) == 1)
+        self.unlock_button.clicked.connect(self.submit)
+        self.passphrase.returnPressed.connect(self.submit)
+        self.new_profile_button.clicked.connect(self.create_profile_requested)
+
+    def _build_layout(self, *, single: bool) -> None:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        if single:
+            self.profile.setVisible(False)
+            who = QLabel(self.profile.currentText())
+            who.setAccessibleName("Profile")
+            form.addRow("Profile:", who)
+        else:
+            form.addRow("&Profile:", self.profile)
+        form.addRow("Pass&phrase:", self.passphrase)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_profile_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.unlock_button)
+        box = QWidget()
+        box.setMaximumWidth(self.fontMetrics().averageCharWidth() * 70)
+        column = QVBoxLayout(box)
+        column.addWidget(heading_label("Unlock your records"))
+        column.addWidget(self.note)
+        column.addLayout(form)
+        column.addWidget(self.problem)
+        column.addLayout(buttons)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt virtual
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.passphrase.setFocus()
+
+    def submit(self) -> None:
+        """Try the passphrase in the background (Argon2id takes about half a second)."""
+        if not self.unlock_button.isEnabled() or self.profile.currentData() is None:
+            return
+        self._set_busy(True)
+        self._ops.run(
+            Vault.open,
+            self._data_dir,
+            self.profile.currentData(),
+            self.passphrase.text(),
+            owner=self,
+            on_success=self._opened,
+            on_failure=self._failed,
+        )
+
+    def _opened(self, vault: Vault) -> None:
+        self.passphrase.clear()
+        self._set_busy(False)
+        self.vault_opened.emit(vault)
+
+    def _failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        self.passphrase.clear()
+        self.passphrase.setFocus()
+        if not isinstance(error, AssessorError):
+            error_display.show_error(self, error)
+            return
+        show_problem(self.problem, error.one_line())
+        wait = float(getattr(error, "retry_after_seconds", 0.0) or 0.0)
+        if wait > 0:
+            self._wait_left = math.ceil(wait)
+            self.unlock_button.setEnabled(False)
+            self._tick_text()
+            self._countdown.start()
+
+    def _tick(self) -> None:
+        self._wait_left -= 1
+        if self._wait_left <= 0:
+            self._countdown.stop()
+            self.unlock_button.setEnabled(True)
+            self.unlock_button.setText("&Unlock")
+            return
+        self._tick_text()
+
+    def _tick_text(self) -> None:
+        self.unlock_button.setText(f"Wait {self._wait_left} s")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.passphrase.setEnabled(not busy)
+        self.profile.setEnabled(not busy)
+        self.unlock_button.setEnabled(not busy)
+        self.unlock_button.setText("Unlocking…" if busy else "&Unlock")

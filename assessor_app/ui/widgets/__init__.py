@@ -1,0 +1,1 @@
+"""Reusable widget families: field editors, the signature pad, the passphrase meter, labels."""

@@ -1,0 +1,95 @@
+"""The base every generated field editor derives from: label, help, input, inline problem.
+
+An editor owns one answer at one path (`"notes"` or `"income_sources[2].income_amount"`). It
+emits `value_edited(path, value)` only for changes the user makes, never for `set_value`, so
+loading a record does not trigger autosave.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from assessor_app.core.form_engine.model import FieldDef
+
+from assessor_app.ui.widgets.labels import help_label, problem_label, show_problem
+
+
+class FieldEditor(QWidget):
+    """One question on screen. Subclasses build `self.input_area` and implement the value API."""
+
+    value_edited = Signal(str, object)
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.path = path
+        self.touched = False
+        self._local_problem = ""
+        self._core_problem = ""
+        self.setObjectName(f"field:{path}")
+        text = field.label + ("" if not field.required else " (required)")
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        font = self.label.font()
+        font.setBold(True)
+        self.label.setFont(font)
+        self.help = help_label(field.help or "")
+        self.problem = problem_label()
+        self.input_area = QVBoxLayout()
+        self.input_area.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(max(2, self.fontMetrics().height() // 6))
+        layout.addWidget(self.label)
+        layout.addWidget(self.help)
+        layout.addLayout(self.input_area)
+        layout.addWidget(self.problem)
+
+    # -- value API (subclasses) ----------------------------------------------------------
+
+    def value(self) -> Any:
+        """The answer as stored (None when unanswered)."""
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        """Show a stored answer without emitting `value_edited`."""
+        raise NotImplementedError
+
+    def focus_widget(self) -> QWidget:
+        """The control that takes focus when this field is focused."""
+        return self
+
+    def editor_at(self, path: str) -> FieldEditor | None:
+        """The editor for `path` (itself, or a nested one in a repeating group)."""
+        return self if path == self.path else None
+
+    # -- problems ------------------------------------------------------------------------
+
+    def set_local_problem(self, text: str) -> None:
+        """A problem found while parsing what was typed (wins over the core's message)."""
+        self._local_problem = text
+        self._show_problem()
+
+    def set_core_problems(self, problems: dict[str, str]) -> None:
+        """Messages from `validate_answers`, keyed by path; this editor takes its own."""
+        self._core_problem = problems.get(self.path, "")
+        self._show_problem()
+
+    def _show_problem(self) -> None:
+        show_problem(self.problem, self._local_problem or self._core_problem)
+        self.focus_widget().setAccessibleDescription(self.problem.text())
+
+    # -- helpers for subclasses ----------------------------------------------------------
+
+    def _emit(self, value: Any) -> None:
+        self.touched = True
+        self.value_edited.emit(self.path, value)
+
+    def _name(self, widget: QWidget, suffix: str = "") -> QWidget:
+        widget.setAccessibleName(self.field.label + (f": {suffix}" if suffix else ""))
+        if self.field.help:
+            widget.setToolTip(self.field.help)
+        return widget

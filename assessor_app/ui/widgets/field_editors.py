@@ -1,0 +1,375 @@
+"""Editors for the scalar field types: text, date, number, money, yes/no, choices, rating,
+and the read-only outcome. `field_registry.py` maps each `FieldType` to one of these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QWidget,
+)
+
+from assessor_app.core.form_engine.model import FieldDef, Option
+
+from assessor_app.ui.widgets.date_input import DateInput, format_date
+from assessor_app.ui.widgets.field_base import FieldEditor
+
+MAX_RADIO_OPTIONS = 6
+"""Single-choice fields with more options than this use a drop-down instead of radio buttons."""
+
+
+class ShortTextEditor(FieldEditor):
+    """One line of text; blank is stored as None."""
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, parent)
+        self.line = QLineEdit()
+        self._name(self.line)
+        if field.max_length:
+            self.line.setMaxLength(field.max_length)
+        self.input_area.addWidget(self.line)
+        self.line.textEdited.connect(lambda text: self._emit(text if text.strip() else None))
+
+    def value(self) -> Any:
+        return self.line.text() or None
+
+    def set_value(self, value: Any) -> None:
+        self.line.setText("" if value is None else str(value))
+
+    def focus_widget(self) -> QWidget:
+        return self.line
+
+
+class LongTextEditor(FieldEditor):
+    """Several lines of narrative; Tab moves on rather than typing a tab."""
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, parent)
+        self.text = QPlainTextEdit()
+        self._name(self.text)
+        self.text.setTabChangesFocus(True)
+        self.text.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
+        self._loading = False
+        self.input_area.addWidget(self.text)
+        self.text.textChanged.connect(self._changed)
+
+    def _changed(self) -> None:
+        if not self._loading:
+            text = self.text.toPlainText()
+            self._emit(text if text.strip() else None)
+
+    def value(self) -> Any:
+        return self.text.toPlainText() or None
+
+    def set_value(self, value: Any) -> None:
+        self._loading = True
+        try:
+            self.text.setPlainText("" if value is None else str(value))
+        finally:
+            self._loading = False
+
+    def focus_widget(self) -> QWidget:
+        return self.text
+
+
+class DateEditor(FieldEditor):
+    """A date typed as DD/MM/YYYY, stored as an ISO string."""
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, parent)
+        self.line = DateInput(field.label)
+        self._name(self.line, "day/month/year")
+        self.line.setMaximumWidth(self.fontMetrics().averageCharWidth() * 16)
+        self.input_area.addWidget(self.line)
+        self.line.textEdited.connect(self._edited)
+        self.line.editingFinished.connect(self._finished)
+
+    def _parse(self) -> tuple[bool, str | None]:
+        try:
+            parsed = self.line.date()
+        except ValueError as e:
+            return False, str(e)
+        return True, parsed.isoformat() if parsed else None
+
+    def _edited(self) -> None:
+        ok, value = self._parse()
+        if ok:
+            self.set_local_problem("")
+            self._emit(value)
+
+    def _finished(self) -> None:
+        ok, message = self._parse()
+        self.set_local_problem("" if ok else str(message))
+
+    def value(self) -> Any:
+        ok, value = self._parse()
+        return value if ok else None
+
+    def set_value(self, value: Any) -> None:
+        try:
+            self.line.setText(format_date(dt.date.fromisoformat(value)) if value else "")
+        except (TypeError, ValueError):
+            self.line.setText(str(value))
+
+    def focus_widget(self) -> QWidget:
+        return self.line
+
+
+def parse_number(text: str) -> int | float | None:
+    """'12' → 12, '2.5' → 2.5, '' → None. Raises ValueError with a user message."""
+    text = text.strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation as e:
+        raise ValueError(f"'{text}' is not a number.") from e
+    if not number.is_finite():
+        raise ValueError(f"'{text}' is not a number.")
+    if number == number.to_integral_value() and "." not in text:
+        return int(number)
+    return float(number)
+
+
+def parse_money(text: str) -> int | None:
+    """'£12.50' → 1250 pence, '' → None. Raises ValueError with a user message."""
+    cleaned = text.strip().replace("£", "").replace(",", "").strip()
+    if not cleaned:
+        return None
+    if not re.fullmatch(r"-?\d+(\.\d{1,2})?", cleaned):
+        raise ValueError(f"'{text.strip()}' is not an amount of money. Type it like 12.50.")
+    return int((Decimal(cleaned) * 100).to_integral_value())
+
+
+def format_money(pence: Any) -> str:
+    """1250 → '12.50' (the £ sign is shown beside the box)."""
+    if not isinstance(pence, int) or isinstance(pence, bool):
+        return ""
+    sign = "-" if pence < 0 else ""
+    return f"{sign}{abs(pence) // 100:,}.{abs(pence) % 100:02d}"
+
+
+class _ParsedLineEditor(FieldEditor):
+    """A line edit whose text is parsed into the stored value (number, money)."""
+
+    prefix = ""
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, parent)
+        self.line = QLineEdit()
+        self._name(self.line, self.prefix)
+        self.line.setMaximumWidth(self.fontMetrics().averageCharWidth() * 20)
+        self.line.setAlignment(Qt.AlignmentFlag.AlignRight)
+        row = QHBoxLayout()
+        if self.prefix:
+            row.addWidget(QLabel(self.prefix))
+        row.addWidget(self.line)
+        row.addStretch(1)
+        self.input_area.addLayout(row)
+        self.line.textEdited.connect(self._edited)
+        self.line.editingFinished.connect(self._finished)
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def format_value(self, value: Any) -> str:
+        raise NotImplementedError
+
+    def _edited(self, text: str) -> None:
+        try:
+            value = self.parse(text)
+        except ValueError:
+            return  # shown when the user leaves the box, not on every keystroke
+        self.set_local_problem("")
+        self._emit(value)
+
+    def _finished(self) -> None:
+        try:
+            self.parse(self.line.text())
+            self.set_local_problem("")
+        except ValueError as e:
+            self.set_local_problem(str(e))
+
+    def value(self) -> Any:
+        try:
+            return self.parse(self.line.text())
+        except ValueError:
+            return None
+
+    def set_value(self, value: Any) -> None:
+        self.line.setText(self.format_value(value))
+
+    def focus_widget(self) -> QWidget:
+        return self.line
+
+
+class NumberEditor(_ParsedLineEditor):
+    """A number (whole or decimal)."""
+
+    def parse(self, text: str) -> Any:
+        return parse_number(text)
+
+    def format_value(self, value: Any) -> str:
+        return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class MoneyEditor(_ParsedLineEditor):
+    """Pounds and pence on screen; integer pence in the answers."""
+
+    prefix = "£"
+
+    def parse(self, text: str) -> Any:
+        return parse_money(text)
+
+    def format_value(self, value: Any) -> str:
+        return format_money(value)
+
+
+class _ButtonsEditor(FieldEditor):
+    """Radio buttons or check boxes, one per option, laid out vertically."""
+
+    exclusive = True
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, parent)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(self.exclusive)
+        self.values: list[Any] = []
+        for option in self.options():
+            button: QAbstractButton = (
+                QRadioButton(option.label) if self.exclusive else QCheckBox(option.label)
+            )
+            self._name(button, option.label)
+            if option.help:
+                button.setToolTip(option.help)
+            self.group.addButton(button, len(self.values))
+            self.values.append(option.value)
+            self.input_area.addWidget(button)
+        self.group.idClicked.connect(lambda _id: self._emit(self.value()))
+
+    def options(self) -> tuple[Option, ...]:
+        return self.field.choices()
+
+    def focus_widget(self) -> QWidget:
+        checked = self.group.checkedButton()
+        return checked or self.group.button(0) or self
+
+    def _set_checked(self, wanted: list[Any]) -> None:
+        exclusive = self.group.exclusive()
+        self.group.setExclusive(False)  # an exclusive group cannot be fully unchecked
+        for index, value in enumerate(self.values):
+            self.group.button(index).setChecked(value in wanted)
+        self.group.setExclusive(exclusive)
+
+
+class SingleChoiceEditor(_ButtonsEditor):
+    """One option; radio buttons (or a drop-down for long lists, see `ComboChoiceEditor`)."""
+
+    def value(self) -> Any:
+        index = self.group.checkedId()
+        return self.values[index] if index >= 0 else None
+
+    def set_value(self, value: Any) -> None:
+        self._set_checked([] if value is None else [value])
+
+
+class RatingEditor(SingleChoiceEditor):
+    """A rating scale: one radio button per level, labelled with the level's value and words."""
+
+    def options(self) -> tuple[Option, ...]:
+        return tuple(
+            Option(o.value, f"{o.value} – {o.label}", o.help) for o in self.field.choices()
+        )
+
+
+class YesNoEditor(SingleChoiceEditor):
+    """Yes / No radio buttons, stored as a bool."""
+
+    def options(self) -> tuple[Option, ...]:
+        return (Option("yes", "Yes"), Option("no", "No"))
+
+    def value(self) -> Any:
+        chosen = super().value()
+        return None if chosen is None else chosen == "yes"
+
+    def set_value(self, value: Any) -> None:
+        super().set_value(None if value is None else "yes" if value else "no")
+
+
+class MultipleChoiceEditor(_ButtonsEditor):
+    """Any number of options as check boxes, stored as a list in option order."""
+
+    exclusive = False
+
+    def value(self) -> Any:
+        chosen = [v for i, v in enumerate(self.values) if self.group.button(i).isChecked()]
+        return chosen or None
+
+    def set_value(self, value: Any) -> None:
+        self._set_checked(list(value) if isinstance(value, list) else [])
+
+
+class ComboChoiceEditor(FieldEditor):
+    """A single choice among many options, as a drop-down."""
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, parent)
+        self.combo = QComboBox()
+        self._name(self.combo)
+        self.combo.addItem("— Choose —", None)
+        for option in field.choices():
+            self.combo.addItem(option.label, option.value)
+        self.input_area.addWidget(self.combo)
+        self.combo.activated.connect(lambda _i: self._emit(self.value()))
+
+    def value(self) -> Any:
+        return self.combo.currentData()
+
+    def set_value(self, value: Any) -> None:
+        index = self.combo.findData(value) if value is not None else 0
+        self.combo.setCurrentIndex(max(index, 0))
+
+    def focus_widget(self) -> QWidget:
+        return self.combo
+
+
+class OutcomeEditor(FieldEditor):
+    """A computed outcome: read-only, filled in by the record editor after each evaluation."""
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, parent)
+        self.shown = QLabel("Not worked out yet")
+        self.shown.setWordWrap(True)
+        self.shown.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self._name(self.shown, "worked out from the answers")
+        self.input_area.addWidget(self.shown)
+
+    def value(self) -> Any:
+        return None
+
+    def set_value(self, value: Any) -> None:
+        del value  # outcomes are computed, never typed or stored from here
+
+    def show_outcome(self, label: str, reasons: tuple[str, ...]) -> None:
+        """Show the evaluated outcome and its reasons."""
+        text = label + "".join(f"\n• {reason}" for reason in reasons)
+        self.shown.setText(text)
+        self.shown.setAccessibleDescription(text)
+
+    def focus_widget(self) -> QWidget:
+        return self.shown

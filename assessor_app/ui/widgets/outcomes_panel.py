@@ -1,0 +1,54 @@
+"""Right-hand panel of the record editor: each computed outcome with its reasons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from assessor_app.core.form_engine.model import FormDefinition
+from assessor_app.core.rules import Outcome
+
+from assessor_app.ui.widgets.labels import heading_label
+
+
+class OutcomesPanel(QFrame):
+    """Re-filled after every evaluation; shows 'No outcomes' for forms without any."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName("Outcomes")
+        self._rows = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading_label("Outcomes", scale=1.15))
+        layout.addLayout(self._rows)
+        layout.addStretch(1)
+        self.labels: dict[str, QLabel] = {}
+
+    def show_outcomes(self, defn: FormDefinition, outcomes: dict[str, Outcome]) -> None:
+        """Show `outcomes` (field id → Outcome) titled by their fields' labels."""
+        while self._rows.count():
+            widget = self._rows.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.labels = {}
+        if not outcomes:
+            self._rows.addWidget(QLabel("This form works nothing out."))
+            return
+        for field_id, outcome in outcomes.items():
+            title = defn.field(field_id).label if defn.has_field(field_id) else field_id
+            heading = QLabel(title)
+            font = heading.font()
+            font.setBold(True)
+            heading.setFont(font)
+            heading.setWordWrap(True)
+            value = QLabel(outcome.label)
+            value.setWordWrap(True)
+            value.setAccessibleName(title)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            reasons = QLabel("\n".join(f"• {reason}" for reason in outcome.reasons))
+            reasons.setWordWrap(True)
+            reasons.setAccessibleName(f"Reasons for {title}")
+            for widget in (heading, value, reasons):
+                self._rows.addWidget(widget)
+            self.labels[field_id] = value
