@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from assessor_app.ui import error_display
+from assessor_app.ui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class BackgroundOps(QObject):
         op = _Op(lambda: fn(*args, **kwargs), on_success, on_failure, owner, latest_key, generation)
         self._pending += 1
         if self._pending == 1:
-            self.busy_changed.emit(True)
+            emit(self.busy_changed, True)
         self._pool.submit(self._work, op)
 
     def _is_stale(self, op: _Op) -> bool:
@@ -107,13 +108,13 @@ class BackgroundOps(QObject):
         # Runs on the worker thread: no widget access here. Always emits exactly once, so
         # `pending` always drains.
         if self._is_stale(op):
-            self._op_did_finish.emit((op, _SKIPPED, None))
+            emit(self._op_did_finish, (op, _SKIPPED, None))
             return
         try:
             result: tuple[str, Any] = (_OK, op.fn())
         except BaseException as e:  # noqa: BLE001 - handed to the GUI thread, never dropped
             result = (_FAILED, e)
-        self._op_did_finish.emit((op, *result))
+        emit(self._op_did_finish, (op, *result))
 
     def _deliver(self, payload: tuple[_Op, str, Any]) -> None:
         op, outcome, value = payload
@@ -132,7 +133,7 @@ class BackgroundOps(QObject):
     def _finish_one(self) -> None:
         self._pending -= 1
         if self._pending == 0:
-            self.busy_changed.emit(False)
+            emit(self.busy_changed, False)
 
     @staticmethod
     def _owner_alive(op: _Op) -> bool:

@@ -24,6 +24,7 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.signals import emit
 from assessor_app.ui.views.person_form import AddPersonDialog
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
@@ -107,7 +108,7 @@ class CaseloadView(QWidget):
             self.results.setCurrentItem(self.results.topLevelItem(0))
 
     def _activated(self, item: QTreeWidgetItem) -> None:
-        self.person_chosen.emit(PersonId(item.data(0, Qt.ItemDataRole.UserRole)))
+        emit(self.person_chosen, PersonId(item.data(0, Qt.ItemDataRole.UserRole)))
 
     def _open_first(self) -> None:
         item = self.results.currentItem()
@@ -117,6 +118,6 @@ class CaseloadView(QWidget):
     def open_add_person(self) -> None:
         """Show the (window-modal, non-blocking) Add person dialog."""
         dialog = AddPersonDialog(self._ops, self._people, parent=self)
-        dialog.person_added.connect(lambda person: self.person_chosen.emit(person.id))
+        dialog.person_added.connect(lambda person: emit(self.person_chosen, person.id))
         self.add_person_dialog = dialog
         dialog.open()

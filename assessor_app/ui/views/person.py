@@ -27,6 +27,7 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.signals import emit
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
 
@@ -161,7 +162,7 @@ class PersonView(QWidget):
 
     def _started(self, record: Assessment) -> None:
         self.start_button.setEnabled(True)
-        self.record_opened.emit(record.id)
+        emit(self.record_opened, record.id)
 
     def _open_current(self) -> None:
         item = self.records.currentItem()
@@ -169,4 +170,4 @@ class PersonView(QWidget):
             self._open_item(item)
 
     def _open_item(self, item: QTreeWidgetItem) -> None:
-        self.record_opened.emit(item.data(0, Qt.ItemDataRole.UserRole))
+        emit(self.record_opened, item.data(0, Qt.ItemDataRole.UserRole))

@@ -36,6 +36,7 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.signals import emit
 from assessor_app.ui.views.record_autosave import RecordAutosave
 from assessor_app.ui.widgets.field_base import FieldEditor
 from assessor_app.ui.widgets.field_editors import OutcomeEditor
@@ -124,7 +125,7 @@ class RecordEditorView(QWidget):
         self.sections.setCurrentRow(self._section_index(start) if start else 0)
         if start:
             self.focus_field(start)
-        self.loaded.emit()
+        emit(self.loaded)
 
     def _build_page(self, section_id: str) -> QScrollArea:
         assert self.defn is not None

@@ -26,6 +26,7 @@ from assessor_app.core.storage.vault import ProfileSummary, Vault
 
 from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.signals import emit
 from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
 
 
@@ -123,7 +124,7 @@ class UnlockView(QWidget):
     def _opened(self, vault: Vault) -> None:
         self.passphrase.clear()
         self._set_busy(False)
-        self.vault_opened.emit(vault)
+        emit(self.vault_opened, vault)
 
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)

@@ -1,0 +1,149 @@
+"""The record editor renders any definition: every field type of the sample form gets its
+editor, conditions show and hide fields live, bad values get inline messages, and outcomes
+are re-evaluated as answers change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import QPoint, Qt
+
+from assessor_app.core.form_engine.definition import FormRegistry, load_forms_dir
+from assessor_app.core.form_engine.model import FieldType
+from assessor_app.core.paths import default_forms_dir
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
+from tests.support import community_person
+
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.signals import emit
+from assessor_app.ui.views.record_editor import RecordEditorView
+from assessor_app.ui.widgets import field_editors as fe
+from assessor_app.ui.widgets.field_registry import FIELD_EDITORS
+from assessor_app.ui.widgets.repeating_group import RepeatingGroupEditor
+from assessor_app.ui.widgets.signature import SignatureEditor
+
+pytestmark = pytest.mark.gui
+
+SAMPLE_TYPES = sorted(
+    {f.type for f in load_forms_dir(default_forms_dir()).latest("sample").all_fields()}
+)
+
+EXPECTED_EDITOR = {
+    FieldType.SHORT_TEXT: fe.ShortTextEditor,
+    FieldType.LONG_TEXT: fe.LongTextEditor,
+    FieldType.DATE: fe.DateEditor,
+    FieldType.NUMBER: fe.NumberEditor,
+    FieldType.MONEY: fe.MoneyEditor,
+    FieldType.YES_NO: fe.YesNoEditor,
+    FieldType.SINGLE_CHOICE: fe.SingleChoiceEditor,
+    FieldType.MULTIPLE_CHOICE: fe.MultipleChoiceEditor,
+    FieldType.RATING: fe.RatingEditor,
+    FieldType.REPEATING_GROUP: RepeatingGroupEditor,
+    FieldType.SIGNATURE: SignatureEditor,
+    FieldType.OUTCOME: fe.OutcomeEditor,
+}
+
+
+@pytest.fixture
+def editor(qtbot: QtBot, vault: Vault, registry: FormRegistry, shown_messages):
+    """A record editor on a new draft of the sample form, with a fixed 'today'."""
+    del shown_messages
+    ops = BackgroundOps()
+    person = PeopleRepository(vault).add(community_person())
+    form = registry.latest("sample")
+    record = AssessmentRepository(vault).create(person.id, form.id, form.version)
+    view = RecordEditorView(ops, vault, registry, record.id, today=lambda: dt.date(2026, 1, 15))
+    view.ops = ops
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.defn is not None)
+    yield view
+    view.save_and_close()
+    ops.wait_for_idle()
+    qtbot.waitUntil(lambda: ops.pending == 0)
+
+
+def test_every_field_type_has_an_editor() -> None:
+    assert set(FIELD_EDITORS) == set(FieldType)
+
+
+@pytest.mark.parametrize("field_type", SAMPLE_TYPES, ids=str)
+def test_sample_form_renders_each_field_type(editor: RecordEditorView, field_type) -> None:
+    fields = [f for f in editor.defn.all_fields() if f.type is field_type]
+    assert fields
+    for field in fields:
+        if field.parent is None:
+            widget = editor.editors[field.id]
+        else:
+            group = editor.editors[field.parent]
+            group.add_item()
+            widget = group.item_editors[0][[f.id for f in group.field.fields].index(field.id)]
+        assert isinstance(widget, EXPECTED_EDITOR[field_type])
+        assert widget.focus_widget().accessibleName()
+
+
+def test_conditional_field_appears_when_its_condition_is_met(
+    qtbot: QtBot, editor: RecordEditorView
+) -> None:
+    carer = editor.editors["carer_name"]
+    assert not carer.isVisible()
+    has_carer = editor.editors["has_carer"]
+    qtbot.keyClick(has_carer.group.button(0), Qt.Key.Key_Space)  # Yes, by keyboard
+    assert carer.isVisible()
+    assert editor.answers["has_carer"] is True
+    qtbot.keyClick(has_carer.group.button(1), Qt.Key.Key_Space)  # No
+    assert not carer.isVisible()
+
+
+def test_bad_value_shows_inline_message(qtbot: QtBot, editor: RecordEditorView) -> None:
+    name = editor.editors["preferred_name"]
+    qtbot.keyClicks(name.focus_widget(), "R2D2")
+    assert name.problem.isVisible()
+    assert "digits" in name.problem.text()
+    visit = editor.editors["visit_date"]
+    qtbot.keyClicks(visit.focus_widget(), "31/02/2025")
+    emit(visit.focus_widget().editingFinished)
+    assert "not a date" in visit.problem.text()
+
+
+def test_outcome_panel_follows_answers(qtbot: QtBot, editor: RecordEditorView) -> None:
+    editor.sections.setCurrentRow(1)
+    mobility = editor.editors["mobility"]
+    qtbot.keyClick(mobility.group.button(2), Qt.Key.Key_Space)  # C
+    qtbot.keyClicks(editor.editors["hours"].focus_widget(), "20")
+    assert editor.answers["hours"] == 20
+    assert editor.outcomes.labels["score_band"].text() == "High support"
+    assert "High support" in editor.editors["score_band"].shown.text()
+
+
+def test_money_is_shown_in_pounds_and_autosaved_in_pence(
+    qtbot: QtBot, editor: RecordEditorView, vault: Vault
+) -> None:
+    editor.sections.setCurrentRow(2)
+    qtbot.keyClicks(editor.editors["weekly_rent"].focus_widget(), "120.50")
+    assert editor.answers["weekly_rent"] == 12050
+    qtbot.waitUntil(lambda: editor.autosave.status == "Saved")
+    found: list[object] = []
+    editor.ops.run(AssessmentRepository(vault).get, editor.assessment_id, on_success=found.append)
+    qtbot.waitUntil(lambda: bool(found))
+    assert found[0].answers["weekly_rent"] == 12050
+
+
+def test_signature_strokes_are_captured_from_the_mouse(
+    qtbot: QtBot, editor: RecordEditorView
+) -> None:
+    editor.sections.setCurrentRow(3)
+    signature = editor.editors["person_signature"]
+    pad = signature.pad
+    start = pad.rect().center()
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(pad, QPoint(start.x() + 30, start.y() + 5))
+    qtbot.mouseMove(pad, QPoint(start.x() + 60, start.y() - 5))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(start.x() + 60, start.y() - 5))
+    value = editor.answers["person_signature"]
+    assert len(value["strokes"]) == 1 and len(value["strokes"][0]) >= 2

@@ -1,0 +1,88 @@
+"""Unlocking and locking: a wrong passphrase changes nothing, idle time locks, and demo mode
+opens straight into a caseload of invented people."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt
+
+from assessor_app.core.records import Role
+from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
+from assessor_app.core.storage.vault import Vault
+from tests.ui.conftest import UI_PASSPHRASE, WindowFactory, wait_for_worker
+
+from assessor_app.ui.views.caseload import CaseloadView
+from assessor_app.ui.views.unlock import UnlockView
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def existing_profile(tmp_path):
+    """A profile made earlier on this laptop (so the app starts at the unlock screen)."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    Vault.create(
+        data_dir, name="Robin Testcase", role=Role.NURSE, authority="Example NHS Trust",
+        passphrase=UI_PASSPHRASE, kdf=FAST_KDF_FOR_TESTS,
+    ).close()
+    return data_dir
+
+
+def test_wrong_passphrase_shows_message_and_stays_locked(
+    qtbot: QtBot, make_window: WindowFactory, existing_profile
+) -> None:
+    window = make_window(data_dir=existing_profile)
+    view = window.stack.currentWidget()
+    assert isinstance(view, UnlockView)
+    qtbot.keyClicks(view.passphrase, "not the passphrase")
+    qtbot.keyClick(view.passphrase, Qt.Key.Key_Return)
+    wait_for_worker(qtbot, window)
+    assert view.problem.isVisible()
+    assert "doesn't open this laptop's records" in view.problem.text()
+    assert "Nothing has been changed" in view.problem.text()
+    assert window.vault is None
+    assert window.stack.currentWidget() is view
+    assert view.passphrase.text() == ""
+    assert not window.nav.isVisible()
+
+
+def test_repeated_wrong_passphrases_count_down_the_backoff(
+    qtbot: QtBot, make_window: WindowFactory, existing_profile
+) -> None:
+    window = make_window(data_dir=existing_profile)
+    view = window.stack.currentWidget()
+    for _ in range(3):
+        qtbot.keyClicks(view.passphrase, "wrong wrong wrong")
+        view.submit()
+        wait_for_worker(qtbot, window)
+    assert not view.unlock_button.isEnabled()
+    assert view.unlock_button.text().startswith("Wait ")
+    assert "try again in" in view.problem.text()
+
+
+def test_idle_time_locks_and_drops_personal_screens(
+    qtbot: QtBot, make_window: WindowFactory, existing_profile
+) -> None:
+    window = make_window(data_dir=existing_profile, idle_minutes=0.3 / 60)  # 300 ms
+    view = window.stack.currentWidget()
+    qtbot.keyClicks(view.passphrase, UI_PASSPHRASE)
+    with qtbot.waitSignal(window.did_unlock, timeout=10_000):
+        view.submit()
+    assert isinstance(window.caseload, CaseloadView)
+    with qtbot.waitSignal(window.did_lock, timeout=5000):
+        pass
+    assert window.vault is None and window.caseload is None
+    assert isinstance(window.stack.currentWidget(), UnlockView)
+    assert window.stack.currentWidget().profile.currentData() == window.resume.profile_id
+
+
+def test_demo_mode_opens_a_caseload_of_people(qtbot: QtBot, make_window: WindowFactory) -> None:
+    window = make_window(demo=True)
+    qtbot.waitUntil(lambda: window.caseload is not None, timeout=20_000)
+    caseload = window.caseload
+    qtbot.waitUntil(lambda: caseload.results.topLevelItemCount() > 10, timeout=10_000)
+    assert window.vault.profile.name == "Demo Assessor"
+    assert "shown" in caseload.count.text()
