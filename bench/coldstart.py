@@ -1,11 +1,11 @@
 """Cold start: a new Python process until the unlock window is shown, against a bare window.
 
-Both are `python -c` subprocesses on the offscreen Qt platform. The app side imports the unlock
-view the way the app would (core storage, the background-ops helper, the view), lists profiles
-in a data folder holding one profile and shows the view; the floor imports PySide6 and shows a
-bare QWidget. Time runs from spawning the process until it prints `shown` after the first
-event-loop pass. Runs alternate, after one unmeasured warm-up each, so both sides see the same
-(warm) OS file cache: this is a process cold start, not a cold disk.
+Both are `python -c` subprocesses on the offscreen Qt platform. The app side goes the way
+`assessor_app.ui.app.run_gui` does (load the forms, `build_main_window`, show it), with a data
+folder holding one profile, so the window opens on the unlock view; the floor imports PySide6
+and shows a bare QWidget. Time runs from spawning the process until it prints `shown` after
+the first event-loop pass. Runs alternate, after one unmeasured warm-up each, so both sides
+see the same (warm) OS file cache: this is a process cold start, not a cold disk.
 """
 
 from __future__ import annotations
@@ -27,14 +27,13 @@ import os, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
-from assessor_app.core.storage.vault import list_profiles
-from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.views.unlock import UnlockView
+from assessor_app.core.paths import default_forms_dir
+from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.ui.app import build_main_window
 app = QApplication(sys.argv[:1])
-data_dir = Path(sys.argv[1])
-ops = BackgroundOps()
-view = UnlockView(ops, data_dir, list_profiles(data_dir))
-view.show()
+registry = load_forms_dir(default_forms_dir())
+window = build_main_window(app, data_dir=Path(sys.argv[1]), registry=registry)
+window.show()
 app.processEvents()
 sys.stdout.write("shown\\n")
 sys.stdout.flush()
@@ -67,8 +66,8 @@ class ColdStartResult:
         app, bare = median(self.app), median(self.bare)
         return [
             f"Cold start to first window ({len(self.app)} runs each, median, offscreen)",
-            f"  {self.what:<38} {ms(app):>11}",
-            f"  {'bare PySide6 QWidget':<38} {ms(bare):>11}",
+            f"  {self.what:<44} {ms(app):>11}",
+            f"  {'bare PySide6 QWidget':<44} {ms(bare):>11}",
             f"  ratio {app / bare:.2f}x   (target <= 1.5x)",
         ]
 
@@ -101,4 +100,4 @@ def run(runs: int) -> ColdStartResult:
         for _ in range(runs):
             app.append(_time_once(APP, data_dir))
             bare.append(_time_once(BARE, data_dir))
-    return ColdStartResult(app, bare, "UnlockView (assessor_app.ui.views)")
+    return ColdStartResult(app, bare, "main window on unlock (build_main_window)")
