@@ -102,6 +102,10 @@ class CaseloadView(QWidget):
             self.results.addTopLevelItem(item)
         for column in range(len(COLUMNS)):
             self.results.resizeColumnToContents(column)
+            # A gap between columns, in characters so it scales with the font.
+            self.results.setColumnWidth(
+                column, self.results.columnWidth(column) + self.fontMetrics().averageCharWidth() * 3
+            )
         shown = len(people)
         self.count.setText("No one matches." if not shown else f"{shown} shown")
         if shown:

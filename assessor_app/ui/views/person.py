@@ -141,6 +141,10 @@ class PersonView(QWidget):
             self.records.addTopLevelItem(item)
         for column in range(len(RECORD_COLUMNS)):
             self.records.resizeColumnToContents(column)
+            # A gap between columns, in characters so it scales with the font.
+            self.records.setColumnWidth(
+                column, self.records.columnWidth(column) + self.fontMetrics().averageCharWidth() * 3
+            )
         self.open_button.setEnabled(bool(records))
         if records:
             self.records.setCurrentItem(self.records.topLevelItem(0))

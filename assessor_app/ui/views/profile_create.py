@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -95,14 +95,16 @@ class ProfileCreateView(QWidget):
         form.addRow("Con&firm passphrase:", self.confirm)
         suggest_row = QHBoxLayout()
         suggest_row.addWidget(self.suggest)
-        suggest_row.addWidget(self.suggestion, 1)
+        suggest_row.addStretch(1)
         form.addRow("", suggest_row)
+        form.addRow("", self.suggestion)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.create_button)
         box = QWidget()
         box.setMaximumWidth(self.fontMetrics().averageCharWidth() * 90)
+        box.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
         column = QVBoxLayout(box)
         column.addWidget(heading_label("Set up Assessor on this laptop"))
         column.addWidget(
@@ -117,7 +119,13 @@ class ProfileCreateView(QWidget):
         column.addLayout(buttons)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred with stretches, not an alignment flag: an aligned widget gets its plain size
+        # hint, which ignores word-wrapped labels' height and squashes the rows below them.
+        centre = QHBoxLayout()
+        centre.addStretch(1)
+        centre.addWidget(box, 3)
+        centre.addStretch(1)
+        outer.addLayout(centre)
         outer.addStretch(2)
 
     def _suggest(self) -> None:

@@ -92,6 +92,10 @@ class RecordEditorView(QWidget):
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 1)
         splitter.setChildrenCollapsible(False)
+        # Sized in characters, not pixels, so the split follows the system font.
+        char = self.fontMetrics().averageCharWidth()
+        self.outcomes.setMinimumWidth(char * 28)
+        splitter.setSizes([char * 30, char * 70, char * 36])
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(splitter, 1)

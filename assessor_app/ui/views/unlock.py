@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -91,6 +91,7 @@ class UnlockView(QWidget):
         buttons.addWidget(self.unlock_button)
         box = QWidget()
         box.setMaximumWidth(self.fontMetrics().averageCharWidth() * 70)
+        box.setMinimumWidth(self.fontMetrics().averageCharWidth() * 50)
         column = QVBoxLayout(box)
         column.addWidget(heading_label("Unlock your records"))
         column.addWidget(self.note)
@@ -99,7 +100,13 @@ class UnlockView(QWidget):
         column.addLayout(buttons)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred with stretches, not an alignment flag: an aligned widget gets its plain size
+        # hint, which ignores word-wrapped labels' height and squashes the rows below them.
+        centre = QHBoxLayout()
+        centre.addStretch(1)
+        centre.addWidget(box, 3)
+        centre.addStretch(1)
+        outer.addLayout(centre)
         outer.addStretch(2)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt virtual

@@ -24,31 +24,50 @@ class OutcomesPanel(QFrame):
         layout.addLayout(self._rows)
         layout.addStretch(1)
         self.labels: dict[str, QLabel] = {}
+        self._reasons: dict[str, QLabel] = {}
+        self._shown_ids: list[str] | None = None
 
     def show_outcomes(self, defn: FormDefinition, outcomes: dict[str, Outcome]) -> None:
-        """Show `outcomes` (field id → Outcome) titled by their fields' labels."""
+        """Show `outcomes` (field id → Outcome) titled by their fields' labels.
+
+        Rows are built once per set of outcomes and then updated in place, so re-evaluating
+        on every keystroke neither flickers nor moves the reader's place.
+        """
+        if list(outcomes) != self._shown_ids:
+            self._rebuild(defn, list(outcomes))
+        for field_id, outcome in outcomes.items():
+            self.labels[field_id].setText(outcome.label)
+            reasons = "\n".join(f"• {reason}" for reason in outcome.reasons)
+            self._reasons[field_id].setText(reasons)
+            self._reasons[field_id].setVisible(bool(reasons))
+
+    def _rebuild(self, defn: FormDefinition, field_ids: list[str]) -> None:
         while self._rows.count():
             widget = self._rows.takeAt(0).widget()
             if widget is not None:
+                widget.hide()
                 widget.deleteLater()
-        self.labels = {}
-        if not outcomes:
+        self._shown_ids = field_ids
+        self.labels, self._reasons = {}, {}
+        if not field_ids:
             self._rows.addWidget(QLabel("This form works nothing out."))
             return
-        for field_id, outcome in outcomes.items():
+        for field_id in field_ids:
             title = defn.field(field_id).label if defn.has_field(field_id) else field_id
             heading = QLabel(title)
             font = heading.font()
             font.setBold(True)
             heading.setFont(font)
             heading.setWordWrap(True)
-            value = QLabel(outcome.label)
+            value = QLabel()
             value.setWordWrap(True)
             value.setAccessibleName(title)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            reasons = QLabel("\n".join(f"• {reason}" for reason in outcome.reasons))
+            reasons = QLabel()
             reasons.setWordWrap(True)
             reasons.setAccessibleName(f"Reasons for {title}")
             for widget in (heading, value, reasons):
                 self._rows.addWidget(widget)
+            self._rows.addSpacing(self.fontMetrics().lineSpacing() // 2)
             self.labels[field_id] = value
+            self._reasons[field_id] = reasons
