@@ -4,7 +4,9 @@ Why: PySide6 6.12.0's `SignalInstance.emit` returns `True` without taking a refe
 every Python-side emit drops one reference to the `True` singleton; after a few thousand
 (an afternoon of typing) Python aborts with "bool_dealloc". This helper puts the reference
 back when, and only when, the installed PySide6 is found to have the defect (probed once at
-import). Remove it once the project pins a fixed PySide6.
+import). It is a stop-gap: the same build also drops a reference to `None` on every call of a
+void Qt method (setText, processEvents...), which only a dependency pin fixes (PySide6 6.12.0
+on CPython 3.11; 3.12+ makes None/True immortal). Remove this once the pin lands.
 """
 
 from __future__ import annotations
