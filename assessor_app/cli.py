@@ -275,8 +275,12 @@ def cmd_vault_info(args: argparse.Namespace) -> int:
 
 
 def cmd_vault_rekey(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        vault.rekey(os.environ.get(PASSPHRASE_ENV) or "", _kdf(args))
+    passphrase = _read_passphrase(PASSPHRASE_ENV, "Passphrase: ")
+    vault = Vault.open(args.data_dir, _choose_profile(args), passphrase)
+    try:
+        vault.rekey(passphrase, _kdf(args))
+    finally:
+        vault.close()
     print("The database key was rotated.")
     return EXIT_OK
 

@@ -100,6 +100,12 @@ class MigrationFailedError(AssessorError):
     exit_code = 5
 
 
+class StorageWriteError(AssessorError):
+    """A write could not be completed (disk full, disk error); the change was not saved."""
+
+    exit_code = 5
+
+
 class VaultLockedError(AssessorError):
     """An operation needed an unlocked vault."""
 

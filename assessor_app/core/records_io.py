@@ -90,7 +90,15 @@ def import_record(
         form_id,
         version,
         status,
-        str(record_part.get("author", vault.profile.name)),
+        _author(record_part.get("author"), vault.profile.name),
         answers,
     )
     return records.import_new(record)
+
+
+def _author(value: Any, default: str) -> str:
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        raise ValidationError("The record's author must be text.", "Nothing was imported.")
+    return value

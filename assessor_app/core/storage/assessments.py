@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 from dataclasses import replace
 from typing import Any
@@ -24,6 +25,7 @@ from assessor_app.core.storage.people import PeopleRepository, details_to_body
 from assessor_app.core.storage.vault import Vault
 
 EXPORT_FORMAT = "assessor.record/1"
+log = logging.getLogger("assessor.storage")
 
 
 class AssessmentRepository:
@@ -76,10 +78,7 @@ class AssessmentRepository:
         """
         conn = self.vault.conn
         base = self._get_saved(conn, assessment_id)
-        answers = base.answers
-        for path, value in self._journal(conn, assessment_id):
-            answers = set_answer(answers, path, value)
-        return _replace(base, answers=answers)
+        return _replace(base, answers=_apply(base.answers, self._journal(conn, assessment_id)))
 
     def list_for_person(self, person_id: str) -> list[Assessment]:
         """A person's records, most recently changed first (answers as last checkpointed)."""
@@ -89,19 +88,32 @@ class AssessmentRepository:
         return [_row_to_assessment(r) for r in rows]
 
     def save_field(self, assessment_id: str, path: str, value: Any) -> None:
-        """Durably save one answer (autosave). Returns only once it is on disk."""
-        value_json = history.canonical_json(value)
+        """Durably save one answer (autosave). Returns only once it is on disk.
+
+        Raises:
+            ValidationError: the path does not fit the record's answers (so it could never be
+                applied), the value is not plain data, or the record is finished.
+        """
+        try:
+            value_json = history.canonical_json(value)
+        except (TypeError, ValueError) as e:
+            raise ValidationError(
+                f"The answer for {path} is not plain text, a number, a yes/no or a list."
+            ) from e
         with self.vault.transaction() as conn:
-            status = conn.execute(
-                "SELECT status FROM assessment WHERE id = ?", (assessment_id,)
-            ).fetchone()
-            if status is None:
-                raise NotFoundError(f"There is no record with id {assessment_id}.")
-            if status[0] not in (RecordStatus.DRAFT, RecordStatus.AMENDED):
+            saved = self._get_saved(conn, assessment_id)
+            if saved.status not in (RecordStatus.DRAFT, RecordStatus.AMENDED):
                 raise ValidationError(
                     "This record is finished and can no longer be edited.",
                     "Start an amendment to change it.",
                 )
+            # Apply the change to the current state before storing it: a row that could never
+            # be applied would otherwise make the record unreadable. Plain field ids always
+            # apply, so the replay is only needed for repeating-group paths.
+            current = saved.answers
+            if "[" in path:
+                current = _apply(current, self._journal(conn, assessment_id))
+            set_answer(current, path, value)
             conn.execute(
                 "INSERT INTO autosave_journal (assessment_id, path, value, saved_at) "
                 "VALUES (?, ?, ?, ?)",
@@ -112,10 +124,8 @@ class AssessmentRepository:
         """Fold autosaved fields into one new revision (no revision when nothing changed)."""
         with self.vault.transaction() as conn:
             saved = self._get_saved(conn, assessment_id)
-            answers = saved.answers
             journal = self._journal(conn, assessment_id)
-            for path, value in journal:
-                answers = set_answer(answers, path, value)
+            answers = _apply(saved.answers, journal)
             if journal:
                 conn.execute(
                     "DELETE FROM autosave_journal WHERE assessment_id = ?", (assessment_id,)
@@ -235,6 +245,21 @@ _SELECT = (
     "SELECT id, person_id, form_id, form_version, status, author, answers, revision, "
     "revision_hash, updated_at FROM assessment"
 )
+
+
+def _apply(answers: dict[str, Any], journal: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Replay autosaved rows over saved answers.
+
+    `save_field` refuses rows that cannot apply, so a failure here means a row written by an
+    older version; it is skipped (and logged by record-free position) rather than making the
+    whole record unreadable.
+    """
+    for position, (path, value) in enumerate(journal):
+        try:
+            answers = set_answer(answers, path, value)
+        except ValidationError:
+            log.warning("skipped autosave row %d that no longer applies", position)
+    return answers
 
 
 def _row_to_assessment(row: Any) -> Assessment:

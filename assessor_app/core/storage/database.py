@@ -8,6 +8,7 @@ inside one transaction each, tracked by `PRAGMA user_version`.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -18,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 
-from assessor_app.core.errors import MigrationFailedError, VaultCorruptError, VaultTooNewError
+from assessor_app.core.errors import (
+    AssessorError,
+    MigrationFailedError,
+    StorageWriteError,
+    VaultCorruptError,
+    VaultTooNewError,
+)
+from assessor_app.core.storage.atomic import fsync_dir
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SCHEMA_MIN_VERSION = 1
@@ -75,6 +83,9 @@ def connect(path: Path, key: bytes) -> Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
+        # 64 MiB of decrypted pages: search-as-you-type over a 20,000-person caseload stays
+        # in memory instead of decrypting the same pages on every keystroke.
+        conn.execute("PRAGMA cache_size = -65536")
         # Keep temporary tables and sort spills in memory: nothing plaintext on disk.
         conn.execute("PRAGMA temp_store = MEMORY")
     except DatabaseError as e:
@@ -90,13 +101,29 @@ def connect(path: Path, key: bytes) -> Connection:
 @contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
     """Run a block in one write transaction: all of it is saved, or none of it."""
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            # SQLite has already rolled back after some errors (disk full, I/O error).
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    except DatabaseError as e:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if "malformed" in str(e) or "not a database" in str(e):
+            raise VaultCorruptError(
+                "The records file of this profile is damaged.",
+                "Stop using this profile and ask IT to restore it from a backup.",
+                work_is_safe=False,
+            ) from e
+        raise StorageWriteError(
+            "The last change could not be saved: the disk may be full or failing.",
+            "Free some disk space, then try again. Everything saved before it is safe.",
+        ) from e
 
 
 def user_version(conn: Connection) -> int:
@@ -130,9 +157,7 @@ def migrate(conn: Connection, db_path: Path, folder: Path = MIGRATIONS_DIR) -> i
     backup = None
     if current > 0:
         # Copy aside first: field apps have corrupted encrypted stores during upgrades.
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        backup = db_path.with_name(f"{db_path.name}.pre-upgrade-{current}")
-        shutil.copy2(db_path, backup)
+        backup = _copy_aside(conn, db_path, current)
     try:
         for step in pending:
             sql = step.path.read_text("utf-8")
@@ -159,10 +184,32 @@ def migrate(conn: Connection, db_path: Path, folder: Path = MIGRATIONS_DIR) -> i
     return newest
 
 
+def _copy_aside(conn: Connection, db_path: Path, version: int) -> Path:
+    """Copy the whole database aside, durably, before an upgrade touches it."""
+    busy, log_frames, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy or log_frames != done:
+        # Another reader holds part of the WAL: a copy of the main file alone would be stale.
+        raise AssessorError(
+            "The records file is in use by another copy of Assessor, so it cannot be updated.",
+            "Close every other Assessor window, then open the profile again. Nothing changed.",
+        )
+    backup = db_path.with_name(f"{db_path.name}.pre-upgrade-{version}")
+    shutil.copy2(db_path, backup)
+    _fsync_file(backup)
+    return backup
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+    fsync_dir(path.parent)
+
+
 def _restore(backup: Path, db_path: Path) -> None:
     for suffix in ("-wal", "-shm"):
         db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
     shutil.copy2(backup, db_path)
+    _fsync_file(db_path)
     backup.unlink()
 
 

@@ -138,6 +138,7 @@ def verify_chains(conn: Connection) -> ChainReport:
     """Rehash every revision and audit entry and check each link to the one before."""
     checked = 0
     expected_prev: dict[tuple[str, str], tuple[int, str]] = {}
+    head_bodies: dict[tuple[str, str], str] = {}
     first_break: str | None = None
     rows = conn.execute(
         "SELECT entity_type, entity_id, seq, created_at, author, body, prev_hash, hash "
@@ -156,8 +157,9 @@ def verify_chains(conn: Connection) -> ChainReport:
         elif _revision_hash(etype, eid, seq, created_at, author, body, prev) != digest:
             first_break = f"{where}: its content was changed after it was saved"
         expected_prev[(etype, eid)] = (seq, digest)
+        head_bodies[(etype, eid)] = body
     if first_break is None:
-        first_break = _check_projections(conn, expected_prev)
+        first_break = _check_projections(conn, expected_prev, head_bodies)
     audit_checked = 0
     last_hash = GENESIS_HASH
     last_seq = 0
@@ -179,13 +181,35 @@ def verify_chains(conn: Connection) -> ChainReport:
 
 
 def _check_projections(
-    conn: Connection, heads: dict[tuple[str, str], tuple[int, str]]
+    conn: Connection,
+    heads: dict[tuple[str, str], tuple[int, str]],
+    bodies: dict[tuple[str, str], str],
 ) -> str | None:
-    """A current-state row must match its chain's head, or history was cut short."""
-    for table in ("person", "assessment"):
-        for eid, revision in conn.execute(f"SELECT id, revision FROM {table}"):  # noqa: S608
-            head = heads.get((table, eid))
-            if head is None or head[0] != revision:
-                have = head[0] if head else 0
-                return f"{table} {eid}: shows revision {revision} but history holds {have}"
+    """What users see (the current-state rows) must be exactly the head of each chain."""
+    for eid, revision, body in conn.execute("SELECT id, revision, body FROM person"):
+        head = heads.get(("person", eid))
+        if head is None or head[0] != revision:
+            have = head[0] if head else 0
+            return f"person {eid}: shows revision {revision} but history holds {have}"
+        if body != bodies[("person", eid)]:
+            return f"person {eid}: the details shown differ from revision {revision}"
+    for row in conn.execute(
+        "SELECT id, revision, revision_hash, person_id, form_id, form_version, status, author, "
+        "answers FROM assessment"
+    ):
+        eid, revision, revision_hash = row[0], row[1], row[2]
+        head = heads.get(("assessment", eid))
+        if head is None or head[0] != revision:
+            have = head[0] if head else 0
+            return f"assessment {eid}: shows revision {revision} but history holds {have}"
+        shown = {
+            "person_id": row[3],
+            "form_id": row[4],
+            "form_version": row[5],
+            "status": row[6],
+            "author": row[7],
+            "answers": json.loads(row[8]),
+        }
+        if revision_hash != head[1] or canonical_json(shown) != bodies[("assessment", eid)]:
+            return f"assessment {eid}: the record shown differs from revision {revision}"
     return None

@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from assessor_app.core.errors import VaultCorruptError, WrongPassphraseError
+from assessor_app.core.errors import AssessorError, VaultCorruptError, WrongPassphraseError
 from assessor_app.core.storage.atomic import write_atomic
 
 KEY_BYTES = 32
@@ -102,15 +102,32 @@ def _unwrap_passphrase_slot(slot: dict[str, Any], passphrase: str, aad: bytes) -
         salt = _unb64(kdf_spec["salt"])
         nonce = _unb64(slot["wrap"]["nonce"])
         ciphertext = _unb64(slot["wrap"]["ciphertext"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise VaultCorruptError(
-            "This profile's key file is damaged.",
-            "Restore the profile folder from a backup or ask IT to use the recovery slot.",
-        ) from e
-    try:
         return AESGCM(kdf.derive(passphrase, salt)).decrypt(nonce, ciphertext, aad)
     except InvalidTag:
         return None
+    except (KeyError, TypeError, ValueError) as e:
+        # Missing fields, bad base64, impossible Argon2 costs, a short nonce: all damage.
+        raise _damaged() from e
+
+
+def _slots_well_formed(slots: Any) -> bool:
+    return (
+        isinstance(slots, list)
+        and len(slots) > 0
+        and all(
+            isinstance(slot, dict)
+            and isinstance(slot.get("type"), str)
+            and isinstance(slot.get("id"), str)
+            for slot in slots
+        )
+    )
+
+
+def _damaged() -> VaultCorruptError:
+    return VaultCorruptError(
+        "This profile's key file is damaged.",
+        "Restore the profile folder from a backup, or ask IT for help. Nothing has been changed.",
+    )
 
 
 class KeySlots:
@@ -153,17 +170,21 @@ class KeySlots:
         except (OSError, ValueError) as e:
             raise VaultCorruptError(
                 "This profile's key file cannot be read.",
-                "Restore the profile folder from a backup, or ask IT for the recovery slot.",
+                "Restore the profile folder from a backup, or ask IT for help.",
             ) from e
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != SLOT_FILE_FORMAT
-            or not data.get("slots")
-        ):
+        if not isinstance(data, dict) or data.get("format") != SLOT_FILE_FORMAT:
             raise VaultCorruptError(
                 "This profile's key file is not one this app understands.",
                 "Restore the profile folder from a backup, or update the app.",
             )
+        slot_lists = [data.get("slots")]
+        if data.get("pending") is not None:
+            pending = data["pending"]
+            slot_lists.append(pending.get("slots") if isinstance(pending, dict) else None)
+        if not isinstance(data.get("profile_id"), str) or not all(
+            _slots_well_formed(slots) for slots in slot_lists
+        ):
+            raise _damaged()
         return cls(path, data)
 
     def save(self) -> None:
@@ -207,7 +228,18 @@ class KeySlots:
         self.save()
 
     def begin_rotation(self, passphrase: str, kdf: KdfParams) -> bytes:
-        """Record a new key as pending (wrapped by the same passphrase) and return it."""
+        """Record a new key as pending (wrapped by the same passphrase) and return it.
+
+        Raises:
+            AssessorError: the profile has a slot of another kind (such as a recovery slot),
+                which this version cannot rewrap; rotating would lock that slot out.
+        """
+        if any(s["type"] != "passphrase" for s in self.data["slots"]):
+            raise AssessorError(
+                "This profile has a recovery key slot, which this version cannot carry over "
+                "to a new database key.",
+                "Ask IT to rotate the key with the authority's tools. Nothing has been changed.",
+            )
         new_key = secrets.token_bytes(KEY_BYTES)
         self.data["pending"] = {
             "slots": [_wrap_passphrase_slot("passphrase", new_key, passphrase, kdf, self._aad)]
@@ -219,8 +251,7 @@ class KeySlots:
         """Make the pending key current once the database has been rekeyed to it."""
         pending = self.data.pop("pending", None)
         if pending:
-            others = [s for s in self.data["slots"] if s["type"] != "passphrase"]
-            self.data["slots"] = pending["slots"] + others
+            self.data["slots"] = pending["slots"]
         self.save()
 
     def describe(self) -> list[dict[str, Any]]:

@@ -84,6 +84,11 @@ def details_from_body(body: dict[str, Any]) -> PersonDetails:
         unknown = set(values) - set(PersonDetails.__dataclass_fields__)
         if unknown:
             raise ValidationError(f"Unknown person details: {', '.join(sorted(unknown))}.")
+        for name in _TEXT_FIELDS:
+            if name in values and not isinstance(values[name], str | None):
+                raise ValidationError(f"The person's {name.replace('_', ' ')} must be text.")
+            if name in values and values[name] is None and name not in _OPTIONAL_TEXT:
+                values[name] = ""
         for date_field in ("date_of_birth", "expected_release_date"):
             if values.get(date_field):
                 values[date_field] = dt.date.fromisoformat(values[date_field])
@@ -95,6 +100,20 @@ def details_from_body(body: dict[str, Any]) -> PersonDetails:
         return PersonDetails(**values)
     except (TypeError, ValueError) as e:
         raise ValidationError(f"The person's details are not valid: {e}.") from e
+
+
+_TEXT_FIELDS = (
+    "given_name",
+    "family_name",
+    "nhs_number",
+    "authority_person_id",
+    "prison_number",
+    "address",
+    "communication_needs",
+    "preferred_format",
+    "establishment_name",
+)
+_OPTIONAL_TEXT = ("nhs_number",)
 
 
 def _search_text(details: PersonDetails) -> str:

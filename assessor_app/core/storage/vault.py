@@ -10,6 +10,7 @@ Create and open are separate named constructors; neither does the other's job.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -174,24 +175,35 @@ class Vault:
             failures = _record_failure(folder, clock())
             raise WrongPassphraseError(backoff_delay(failures)) from None
         _clear_failures(folder)
+        if db_path.stat().st_size == 0:
+            raise VaultCorruptError(
+                "This profile's records file is empty.",
+                "Restore the profile folder from a backup. Nothing has been changed.",
+            )
         conn, key = _connect_with_any(db_path, keys)
-        if slots.data.get("pending"):
-            # A rotation was cut short after the rekey: the pending key is the live one now
-            # only if it was the one that opened the file.
-            if key == keys[0] and len(keys) > 1:
-                slots.finish_rotation()
-            else:
-                slots.data.pop("pending")
-                slots.save()
-        database.migrate(conn, db_path)
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'profile'").fetchone():
-            conn.close()
-            raise VaultCorruptError("This records file is empty.", "Restore it from a backup.")
-        row = conn.execute("SELECT id, name, role, authority FROM profile").fetchone()
-        profile = Profile(ProfileId(row[0]), row[1], Role(row[2]), row[3])
-        vault = cls(folder, conn, key, profile)
-        with vault.transaction() as c:
-            history.append_audit(c, profile.id, "vault.unlock")
+        try:
+            if database.user_version(conn) == 0:
+                # An empty file opens under any key; migrating it would write a blank vault
+                # over what should have been this profile's records.
+                raise VaultCorruptError(
+                    "This profile's records file is empty.",
+                    "Restore the profile folder from a backup. Nothing has been changed.",
+                )
+            _settle_rotation(slots, keys, key)
+            database.migrate(conn, db_path)
+            row = conn.execute("SELECT id, name, role, authority FROM profile").fetchone()
+            if row is None:
+                raise VaultCorruptError(
+                    "This records file has no profile in it.", "Restore it from a backup."
+                )
+            profile = Profile(ProfileId(row[0]), row[1], Role(row[2]), row[3])
+            vault = cls(folder, conn, key, profile)
+            with vault.transaction() as c:
+                history.append_audit(c, profile.id, "vault.unlock")
+        except BaseException:
+            with contextlib.suppress(database.DatabaseError):
+                conn.close()
+            raise
         return vault
 
     # -- use ------------------------------------------------------------------------------
@@ -226,8 +238,7 @@ class Vault:
 
     def change_passphrase(self, old: str, new: str, kdf: KdfParams | None = None) -> None:
         """Rewrap the database key under a new passphrase; the database is not re-encrypted."""
-        slots = KeySlots.load(self.folder / "keyslots.json")
-        slots.unlock(old)
+        slots = self._check_passphrase(old)
         if len(new) < 8:
             raise AssessorError("The new passphrase is too short.", "Use at least 8 characters.")
         slots.rewrap(self._require_key(), new, kdf or calibrate_kdf())
@@ -240,8 +251,7 @@ class Vault:
         The new key is written as *pending* before the rekey, so a crash at any point leaves
         a vault that the same passphrase still opens.
         """
-        slots = KeySlots.load(self.folder / "keyslots.json")
-        slots.unlock(passphrase)
+        slots = self._check_passphrase(passphrase)
         new_key = slots.begin_rotation(passphrase, kdf or calibrate_kdf())
         conn = self.conn
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -269,10 +279,33 @@ class Vault:
             "key_slots": KeySlots.load(self.folder / "keyslots.json").describe(),
         }
 
+    def _check_passphrase(self, passphrase: str) -> KeySlots:
+        """Re-check the passphrase for a sensitive change, with the same back-off as unlock."""
+        _check_backoff(self.folder, time.time())
+        slots = KeySlots.load(self.folder / "keyslots.json")
+        try:
+            slots.unlock(passphrase)
+        except WrongPassphraseError:
+            failures = _record_failure(self.folder, time.time())
+            raise WrongPassphraseError(backoff_delay(failures)) from None
+        _clear_failures(self.folder)
+        return slots
+
     def _require_key(self) -> bytes:
         if self._key is None:
             raise VaultLockedError()
         return self._key
+
+
+def _settle_rotation(slots: KeySlots, keys: list[bytes], key: bytes) -> None:
+    """Finish or forget a key rotation that a crash cut short."""
+    if not slots.data.get("pending"):
+        return
+    if key == keys[0] and len(keys) > 1:
+        slots.finish_rotation()  # the rekey happened: the pending key is the live one
+    else:
+        slots.data.pop("pending")
+        slots.save()
 
 
 def _connect_with_any(db_path: Path, keys: list[bytes]) -> tuple[database.Connection, bytes]:
