@@ -180,7 +180,8 @@ def test_failed_migration_restores_the_copy(vault: Vault, tmp_path: Path) -> Non
     PeopleRepository(vault).add(community_person())
     migrations = tmp_path / "migrations"
     shutil.copytree(database.MIGRATIONS_DIR, migrations)
-    (migrations / "0002_broken.sql").write_text(
+    step = database.schema_max_version() + 1
+    (migrations / f"{step:04d}_broken.sql").write_text(
         "CREATE TABLE half_done (x);\nINSERT INTO no_such_table VALUES (1);\n"
     )
     db_path = vault.folder / "vault.db"
@@ -189,7 +190,7 @@ def test_failed_migration_restores_the_copy(vault: Vault, tmp_path: Path) -> Non
     vault._conn = None  # migrate closed it to put the copy back
     key = KeySlots.load(vault.folder / "keyslots.json").unlock(PASSPHRASE)[0]
     conn = database.connect(db_path, key)
-    assert database.user_version(conn) == 1
+    assert database.user_version(conn) == step - 1
     assert conn.execute("SELECT count(*) FROM person").fetchone()[0] == 1
     assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name='half_done'").fetchone()
     assert not list(vault.folder.glob("*.pre-upgrade-*"))
@@ -201,9 +202,10 @@ def test_successful_migration_applies_in_order_and_drops_the_copy(
 ) -> None:
     migrations = tmp_path / "migrations"
     shutil.copytree(database.MIGRATIONS_DIR, migrations)
-    (migrations / "0002_add_flags.sql").write_text("CREATE TABLE person_flag (person_id, flag);\n")
-    assert database.migrate(vault.conn, vault.folder / "vault.db", migrations) == 2
-    assert database.user_version(vault.conn) == 2
+    step = database.schema_max_version() + 1
+    (migrations / f"{step:04d}_add_flags.sql").write_text("CREATE TABLE person_flag (p, f);\n")
+    assert database.migrate(vault.conn, vault.folder / "vault.db", migrations) == step
+    assert database.user_version(vault.conn) == step
     assert not list(vault.folder.glob("*.pre-upgrade-*"))
 
 
