@@ -1,0 +1,1 @@
+"""Assessor: offline-first adult social care assessments (desktop app, CLI and core)."""

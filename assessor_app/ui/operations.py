@@ -21,7 +21,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from assessor_app.ui import error_display
-from assessor_app.ui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ class BackgroundOps(QObject):
         op = _Op(lambda: fn(*args, **kwargs), on_success, on_failure, owner, latest_key, generation)
         self._pending += 1
         if self._pending == 1:
-            emit(self.busy_changed, True)
+            self.busy_changed.emit(True)
         self._pool.submit(self._work, op)
 
     def _is_stale(self, op: _Op) -> bool:
@@ -108,13 +107,13 @@ class BackgroundOps(QObject):
         # Runs on the worker thread: no widget access here. Always emits exactly once, so
         # `pending` always drains.
         if self._is_stale(op):
-            emit(self._op_did_finish, (op, _SKIPPED, None))
+            self._op_did_finish.emit((op, _SKIPPED, None))
             return
         try:
             result: tuple[str, Any] = (_OK, op.fn())
         except BaseException as e:  # noqa: BLE001 - handed to the GUI thread, never dropped
             result = (_FAILED, e)
-        emit(self._op_did_finish, (op, *result))
+        self._op_did_finish.emit((op, *result))
 
     def _deliver(self, payload: tuple[_Op, str, Any]) -> None:
         op, outcome, value = payload
@@ -133,7 +132,7 @@ class BackgroundOps(QObject):
     def _finish_one(self) -> None:
         self._pending -= 1
         if self._pending == 0:
-            emit(self.busy_changed, False)
+            self.busy_changed.emit(False)
 
     @staticmethod
     def _owner_alive(op: _Op) -> bool:

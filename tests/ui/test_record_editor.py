@@ -20,7 +20,6 @@ from assessor_app.core.storage.vault import Vault
 from tests.support import community_person
 
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.signals import emit
 from assessor_app.ui.views.record_editor import RecordEditorView
 from assessor_app.ui.widgets import field_editors as fe
 from assessor_app.ui.widgets.field_registry import FIELD_EDITORS
@@ -107,7 +106,7 @@ def test_bad_value_shows_inline_message(qtbot: QtBot, editor: RecordEditorView) 
     assert "digits" in name.problem.text()
     visit = editor.editors["visit_date"]
     qtbot.keyClicks(visit.focus_widget(), "31/02/2025")
-    emit(visit.focus_widget().editingFinished)
+    visit.focus_widget().editingFinished.emit()
     assert "not a date" in visit.problem.text()
 
 

@@ -15,7 +15,6 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.vault import Vault
 from tests.ui.conftest import UI_PASSPHRASE, WindowFactory, wait_for_worker
 
-from assessor_app.ui.signals import emit
 from assessor_app.ui.views.caseload import CaseloadView
 from assessor_app.ui.views.profile_create import ProfileCreateView
 from assessor_app.ui.views.record_editor import RecordEditorView
@@ -93,7 +92,7 @@ def test_profile_to_autosaved_record_survives_lock_and_refocuses(
     assert row.text(2) == "943 476 5919"
     assert row.text(3) == "Own home"
 
-    emit(caseload.results.itemActivated, row, 0)
+    caseload.results.itemActivated.emit(row, 0)
     person = window.person
     assert person is not None
     qtbot.waitUntil(lambda: person.title.text() == "Quillfeather, Zoe")

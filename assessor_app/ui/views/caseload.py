@@ -24,7 +24,6 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.signals import emit
 from assessor_app.ui.views.person_form import AddPersonDialog
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
@@ -108,11 +107,12 @@ class CaseloadView(QWidget):
             )
         shown = len(people)
         self.count.setText("No one matches." if not shown else f"{shown} shown")
-        if shown:
-            self.results.setCurrentItem(self.results.topLevelItem(0))
+        first = self.results.topLevelItem(0)
+        if shown and first is not None:
+            self.results.setCurrentItem(first)
 
     def _activated(self, item: QTreeWidgetItem) -> None:
-        emit(self.person_chosen, PersonId(item.data(0, Qt.ItemDataRole.UserRole)))
+        self.person_chosen.emit(PersonId(item.data(0, Qt.ItemDataRole.UserRole)))
 
     def _open_first(self) -> None:
         item = self.results.currentItem()
@@ -122,6 +122,6 @@ class CaseloadView(QWidget):
     def open_add_person(self) -> None:
         """Show the (window-modal, non-blocking) Add person dialog."""
         dialog = AddPersonDialog(self._ops, self._people, parent=self)
-        dialog.person_added.connect(lambda person: emit(self.person_chosen, person.id))
+        dialog.person_added.connect(lambda person: self.person_chosen.emit(person.id))
         self.add_person_dialog = dialog
         dialog.open()

@@ -32,7 +32,6 @@ from assessor_app.core.storage.vault import Vault, list_profiles
 
 from assessor_app.ui.idle_watcher import IdleWatcher
 from assessor_app.ui.operations import BackgroundOps, dispose
-from assessor_app.ui.signals import emit
 from assessor_app.ui.views.caseload import CaseloadView
 from assessor_app.ui.views.person import PersonView
 from assessor_app.ui.views.profile_create import ProfileCreateView
@@ -176,7 +175,7 @@ class MainWindow(QMainWindow):
             if resume.assessment_id:
                 self.show_record(resume.assessment_id, focus_path=resume.field_path)
         self.idle.start()
-        emit(self.did_unlock)
+        self.did_unlock.emit()
 
     def show_caseload(self) -> None:
         """The caseload screen (kept while unlocked so the search survives navigation)."""
@@ -272,7 +271,7 @@ class MainWindow(QMainWindow):
         # Queued after the editor's checkpoint, so every edit is folded in before the key goes.
         self.ops.run(vault.close)
         self.show_gate(preferred_profile=vault.profile.id, note="Locked. Your work is saved.")
-        emit(self.did_lock)
+        self.did_lock.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt virtual
         vault = self.vault

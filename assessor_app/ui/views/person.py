@@ -27,7 +27,6 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.signals import emit
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
 
@@ -146,8 +145,9 @@ class PersonView(QWidget):
                 column, self.records.columnWidth(column) + self.fontMetrics().averageCharWidth() * 3
             )
         self.open_button.setEnabled(bool(records))
-        if records:
-            self.records.setCurrentItem(self.records.topLevelItem(0))
+        first = self.records.topLevelItem(0)
+        if first is not None:
+            self.records.setCurrentItem(first)
 
     def _form_title(self, record: Assessment) -> str:
         try:
@@ -166,7 +166,7 @@ class PersonView(QWidget):
 
     def _started(self, record: Assessment) -> None:
         self.start_button.setEnabled(True)
-        emit(self.record_opened, record.id)
+        self.record_opened.emit(record.id)
 
     def _open_current(self) -> None:
         item = self.records.currentItem()
@@ -174,4 +174,4 @@ class PersonView(QWidget):
             self._open_item(item)
 
     def _open_item(self, item: QTreeWidgetItem) -> None:
-        emit(self.record_opened, item.data(0, Qt.ItemDataRole.UserRole))
+        self.record_opened.emit(item.data(0, Qt.ItemDataRole.UserRole))

@@ -27,7 +27,6 @@ from assessor_app.core.storage.people import PeopleRepository
 
 from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.signals import emit
 from assessor_app.ui.widgets.date_input import DateInput
 from assessor_app.ui.widgets.labels import problem_label, show_problem
 
@@ -189,7 +188,7 @@ class AddPersonDialog(QDialog):
     def _saved(self, person: Person) -> None:
         self.buttons.setEnabled(True)
         self.accept()
-        emit(self.person_added, person)
+        self.person_added.emit(person)
 
     def _failed(self, error: BaseException) -> None:
         self.buttons.setEnabled(True)

@@ -26,7 +26,6 @@ from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.signals import emit
 from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
 from assessor_app.ui.widgets.passphrase import PassphraseStrengthMeter, suggest_passphrase
 
@@ -162,7 +161,7 @@ class ProfileCreateView(QWidget):
         self.passphrase.clear()
         self.confirm.clear()
         self._set_busy(False)
-        emit(self.vault_created, vault)
+        self.vault_created.emit(vault)
 
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)

@@ -17,7 +17,6 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 
 from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.signals import emit
 
 DEBOUNCE_MS = 600
 SAVED, SAVING, NOT_SAVED = "Saved", "Saving…", "Not saved"
@@ -91,4 +90,4 @@ class RecordAutosave(QObject):
     def _set_status(self, status: str) -> None:
         if status != self.status:
             self.status = status
-            emit(self.status_changed, status)
+            self.status_changed.emit(status)

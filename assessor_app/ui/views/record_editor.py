@@ -36,7 +36,6 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.signals import emit
 from assessor_app.ui.views.record_autosave import RecordAutosave
 from assessor_app.ui.widgets.field_base import FieldEditor
 from assessor_app.ui.widgets.field_editors import OutcomeEditor
@@ -122,14 +121,16 @@ class RecordEditorView(QWidget):
         self.title.setAccessibleName(title)
         for section in self.defn.sections:
             page = self._build_page(section.id)
-            page.widget().setEnabled(self.editable)
+            inner = page.widget()
+            if inner is not None:
+                inner.setEnabled(self.editable)
             self.pages.addWidget(page)
         self._refresh()
         start = self._initial_focus
         self.sections.setCurrentRow(self._section_index(start) if start else 0)
         if start:
             self.focus_field(start)
-        emit(self.loaded)
+        self.loaded.emit()
 
     def _build_page(self, section_id: str) -> QScrollArea:
         assert self.defn is not None
@@ -186,9 +187,9 @@ class RecordEditorView(QWidget):
         for editor in self.editors.values():
             editor.set_core_problems(problems)
         for field_id, outcome in evaluation.outcomes.items():
-            editor = self.editors.get(field_id)
-            if isinstance(editor, OutcomeEditor):
-                editor.show_outcome(outcome.label, outcome.reasons)
+            outcome_editor = self.editors.get(field_id)
+            if isinstance(outcome_editor, OutcomeEditor):
+                outcome_editor.show_outcome(outcome.label, outcome.reasons)
         self.outcomes.show_outcomes(self.defn, evaluation.outcomes)
         self.sections.set_statuses(section_status(self.defn, self.answers, today=today))
 

@@ -26,7 +26,6 @@ from assessor_app.core.storage.vault import ProfileSummary, Vault
 
 from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.signals import emit
 from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
 
 
@@ -131,7 +130,7 @@ class UnlockView(QWidget):
     def _opened(self, vault: Vault) -> None:
         self.passphrase.clear()
         self._set_busy(False)
-        emit(self.vault_opened, vault)
+        self.vault_opened.emit(vault)
 
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)

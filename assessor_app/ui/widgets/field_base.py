@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from assessor_app.core.form_engine.model import FieldDef
 
-from assessor_app.ui.signals import emit
 from assessor_app.ui.widgets.labels import help_label, problem_label, show_problem
 
 
@@ -87,7 +86,7 @@ class FieldEditor(QWidget):
 
     def _emit(self, value: Any) -> None:
         self.touched = True
-        emit(self.value_edited, self.path, value)
+        self.value_edited.emit(self.path, value)
 
     def _name(self, widget: QWidget, suffix: str = "") -> QWidget:
         widget.setAccessibleName(self.field.label + (f": {suffix}" if suffix else ""))

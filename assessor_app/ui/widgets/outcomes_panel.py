@@ -43,7 +43,8 @@ class OutcomesPanel(QFrame):
 
     def _rebuild(self, defn: FormDefinition, field_ids: list[str]) -> None:
         while self._rows.count():
-            widget = self._rows.takeAt(0).widget()
+            item = self._rows.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()

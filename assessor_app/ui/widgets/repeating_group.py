@@ -111,7 +111,8 @@ class RepeatingGroupEditor(FieldEditor):
 
     def _rebuild(self) -> None:
         while self.items_box.count():
-            widget = self.items_box.takeAt(0).widget()
+            taken = self.items_box.takeAt(0)
+            widget = taken.widget() if taken is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.item_editors = []

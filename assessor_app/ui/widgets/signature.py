@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QW
 
 from assessor_app.core.form_engine.model import FieldDef
 
-from assessor_app.ui.signals import emit
 from assessor_app.ui.widgets.field_base import FieldEditor
 
 Stroke = list[list[int]]
@@ -62,7 +61,7 @@ class SignaturePad(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt virtual
         if self._drawing and event.button() == Qt.MouseButton.LeftButton:
             self._drawing = False
-            emit(self.strokes_changed)
+            self.strokes_changed.emit()
 
     @staticmethod
     def _point(position: QPointF) -> list[int]:
