@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.form_engine.migration import migrate_answers
-from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.nhs_number import format_nhs_number
+from assessor_app.core.records import Assessment, Person, RecordStatus
 from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.people import PeopleRepository
 
 EDITABLE = frozenset({RecordStatus.DRAFT, RecordStatus.AMENDED})
 
@@ -29,6 +31,22 @@ class OpenRecord:
     """The definition its answers belong to."""
     migrated_from: int | None
     """The version it was moved on from, when opening it migrated it; else None."""
+    person: Person
+    """Who the record is about, shown on every screen of it so nobody edits the wrong one."""
+
+    @property
+    def who(self) -> str:
+        """One line naming the person: name, date of birth, NHS number, setting, prison number."""
+        d = self.person.details
+        parts = [f"{d.given_name} {d.family_name}"]
+        if d.date_of_birth:
+            parts.append(f"born {d.date_of_birth:%d/%m/%Y}")
+        parts.append(f"NHS {format_nhs_number(d.nhs_number)}" if d.nhs_number else "no NHS number")
+        place = d.setting.label + (f": {d.establishment_name}" if d.establishment_name else "")
+        parts.append(place)
+        if d.prison_number:
+            parts.append(f"prison no. {d.prison_number}")
+        return " · ".join(parts)
 
     @property
     def editable(self) -> bool:
@@ -61,4 +79,5 @@ def open_for_editing(
             "which is not installed.",
             "Install that form definition (ask your forms team); the record is safe meanwhile.",
         ) from e
-    return OpenRecord(record, form, migrated_from)
+    person = PeopleRepository(records.vault).get(record.person_id)
+    return OpenRecord(record, form, migrated_from, person)

@@ -16,11 +16,13 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QApplication
 
 from assessor_app.core.demo import populate_demo
+from assessor_app.core.errors import AssessorError
 from assessor_app.core.form_engine.definition import FormRegistry, load_forms_dir
 from assessor_app.core.records import Role
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
 from assessor_app.core.storage.vault import Vault
 
+from assessor_app.ui import dialogs
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.views.main_window import AppContext, MainWindow
 
@@ -73,7 +75,12 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
     assert isinstance(app, QApplication)
     app.setApplicationName("Assessor")
     app.setOrganizationName("Assessor")
-    registry = load_forms_dir(forms_dir)
+    try:
+        registry = load_forms_dir(forms_dir)
+    except AssessorError as e:
+        # Launched from a menu, nobody reads stderr: say it in a window as well.
+        dialogs.show_message(None, "Assessor cannot start", e.user_message, e.next_step)
+        raise
     demo_dir = Path(tempfile.mkdtemp(prefix="assessor-demo-")) if demo else None
     try:
         window = build_main_window(

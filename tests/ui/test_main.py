@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assessor_app import __main__ as entry
+from assessor_app.core.errors import FormDefinitionError
+
+from assessor_app.ui.app import run_gui
 
 
 def test_without_a_display_it_says_so_and_exits_2(
@@ -28,3 +33,17 @@ def test_idle_minutes_must_be_positive() -> None:
     with pytest.raises(SystemExit):
         entry.parse_args(["--idle-minutes", "0"])
     assert entry.parse_args(["--demo", "--idle-minutes", "2"]).idle_minutes == 2.0
+
+
+@pytest.mark.gui
+def test_malformed_forms_folder_is_shown_in_a_window(
+    tmp_path: Path, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    broken = tmp_path / "forms" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "v1.yaml").write_text("id: broken\nversion: 1\ntitle: [unclosed\n")
+    with pytest.raises(FormDefinitionError):
+        run_gui(data_dir=tmp_path / "data", forms_dir=tmp_path / "forms", demo=False,
+                idle_minutes=5)
+    [(title, text, _)] = shown_messages
+    assert title == "Assessor cannot start" and "v1.yaml" in text

@@ -146,3 +146,9 @@ def test_signature_strokes_are_captured_from_the_mouse(
     qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(start.x() + 60, start.y() - 5))
     value = editor.answers["person_signature"]
     assert len(value["strokes"]) == 1 and len(value["strokes"][0]) >= 2
+
+
+def test_editor_always_names_the_person(editor: RecordEditorView) -> None:
+    text = editor.who.text()
+    assert "Quillfeather" in text and "943 476 5919" in text and "14/03/1948" in text
+    assert editor.who.isVisibleTo(editor)

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QLabel,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -80,6 +81,10 @@ class RecordEditorView(QWidget):
         self.current_path: str | None = focus_path
         self._initial_focus = focus_path
         self.title = heading_label("Loading…")
+        # Whose record this is, always in view: the guard against typing into the wrong one.
+        self.who = QLabel()
+        self.who.setWordWrap(True)
+        self.who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sections = SectionList()
         self.pages = QStackedWidget()
         self.outcomes = OutcomesPanel()
@@ -94,9 +99,11 @@ class RecordEditorView(QWidget):
         # Sized in characters, not pixels, so the split follows the system font.
         char = self.fontMetrics().averageCharWidth()
         self.outcomes.setMinimumWidth(char * 28)
-        splitter.setSizes([char * 30, char * 70, char * 36])
+        self.sections.setMaximumWidth(char * 40)
+        splitter.setSizes([char * 26, char * 74, char * 36])
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.who)
         layout.addWidget(splitter, 1)
         self.sections.currentRowChanged.connect(self._section_changed)
         app = QApplication.instance()
@@ -119,6 +126,12 @@ class RecordEditorView(QWidget):
             title += f" ({opened.record.status.value}: read only)"
         self.title.setText(title)
         self.title.setAccessibleName(title)
+        who = opened.who
+        if opened.migrated_from is not None:
+            who += (f"\nThis draft was moved from version {opened.migrated_from} to version "
+                    f"{opened.form.version} of the form; your answers were carried over.")
+        self.who.setText(who)
+        self.who.setAccessibleName(who)
         for section in self.defn.sections:
             page = self._build_page(section.id)
             inner = page.widget()
