@@ -101,18 +101,24 @@ class AssessmentRepository:
                 f"The answer for {path} is not plain text, a number, a yes/no or a list."
             ) from e
         with self.vault.transaction() as conn:
-            saved = self._get_saved(conn, assessment_id)
-            if saved.status not in (RecordStatus.DRAFT, RecordStatus.AMENDED):
+            row = conn.execute(
+                "SELECT status FROM assessment WHERE id = ?", (assessment_id,)
+            ).fetchone()
+            if row is None:
+                self._get_saved(conn, assessment_id)  # raises the not-found message
+            if row[0] not in (RecordStatus.DRAFT, RecordStatus.AMENDED):
                 raise ValidationError(
                     "This record is finished and can no longer be edited.",
                     "Start an amendment to change it.",
                 )
             # Apply the change to the current state before storing it: a row that could never
-            # be applied would otherwise make the record unreadable. Plain field ids always
-            # apply, so the replay is only needed for repeating-group paths.
-            current = saved.answers
+            # be applied would otherwise make the record unreadable. A plain field id always
+            # applies (set_answer still checks its form), so only repeating-group paths pay
+            # for loading and replaying the record; this is the per-keystroke hot path.
+            current: dict[str, Any] = {}
             if "[" in path:
-                current = _apply(current, self._journal(conn, assessment_id))
+                saved = self._get_saved(conn, assessment_id)
+                current = _apply(saved.answers, self._journal(conn, assessment_id))
             set_answer(current, path, value)
             conn.execute(
                 "INSERT INTO autosave_journal (assessment_id, path, value, saved_at) "

@@ -179,9 +179,18 @@ def migrate(conn: Connection, db_path: Path, folder: Path = MIGRATIONS_DIR) -> i
             "Your records were put back exactly as they were and nothing was lost. "
             "Keep using the previous version of Assessor and tell IT.",
         ) from e
+    _vacuum_if_mostly_free(conn)
     if backup is not None:
         backup.unlink(missing_ok=True)
     return newest
+
+
+def _vacuum_if_mostly_free(conn: Connection) -> None:
+    """Give back the space a table rebuild freed (schema 2 rebuilt the revision table)."""
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    if pages and free / pages > 0.25:
+        conn.execute("VACUUM")
 
 
 def _copy_aside(conn: Connection, db_path: Path, version: int) -> Path:
