@@ -28,11 +28,10 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from assessor_app.core.paths import default_forms_dir
-from assessor_app.core.form_engine.definition import load_forms_dir
-from assessor_app.ui.app import build_main_window
+from assessor_app.ui.app import open_window
 app = QApplication(sys.argv[:1])
-registry = load_forms_dir(default_forms_dir())
-window = build_main_window(app, data_dir=Path(sys.argv[1]), registry=registry)
+window = open_window(app, data_dir=Path(sys.argv[1]), forms_dir=default_forms_dir(),
+                     demo=False, idle_minutes=5)
 window.show()
 app.processEvents()
 sys.stdout.write("shown\\n")

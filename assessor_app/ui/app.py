@@ -10,14 +10,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from assessor_app.core.demo import populate_demo
 from assessor_app.core.errors import AssessorError
-from assessor_app.core.form_engine.definition import FormRegistry, load_forms_dir
 from assessor_app.core.records import Role
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
 from assessor_app.core.storage.vault import Vault
@@ -26,7 +26,17 @@ from assessor_app.ui import dialogs
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.views.main_window import AppContext, MainWindow
 
+if TYPE_CHECKING:
+    from assessor_app.core.form_engine.definition import FormRegistry
+
 log = logging.getLogger(__name__)
+
+
+def load_forms(forms_dir: Path) -> FormRegistry:
+    """Read the form definitions (the form engine is imported here, off the start-up path)."""
+    from assessor_app.core.form_engine.definition import load_forms_dir
+
+    return load_forms_dir(forms_dir)
 
 DEMO_PASSPHRASE = "demo-demo"
 """Vault.create needs at least 8 characters, so the demo's passphrase is 'demo' twice."""
@@ -34,6 +44,8 @@ DEMO_PASSPHRASE = "demo-demo"
 
 def make_demo_vault(data_dir: Path, registry: FormRegistry) -> Vault:
     """A throwaway profile full of invented people (cheap KDF: never for real data)."""
+    from assessor_app.core.demo import populate_demo  # demo only: kept off the start-up path
+
     vault = Vault.create(
         data_dir, name="Demo Assessor", role=Role.SOCIAL_WORKER,
         authority="Demoshire County Council (synthetic)", passphrase=DEMO_PASSPHRASE,
@@ -47,7 +59,7 @@ def build_main_window(
     app: QApplication,
     *,
     data_dir: Path,
-    registry: FormRegistry,
+    registry: FormRegistry | Callable[[], FormRegistry],
     kdf: KdfParams | None = None,
     idle_minutes: float = 5.0,
     demo: bool = False,
@@ -58,15 +70,30 @@ def build_main_window(
     """
     window: MainWindow | None = None
     ops = BackgroundOps(error_parent=lambda: window)
+    loader = registry if callable(registry) else (lambda: registry)
     ctx = AppContext(
-        data_dir=data_dir, registry=registry, kdf=kdf, idle_minutes=idle_minutes, today=today,
+        data_dir=data_dir, load_registry=loader, kdf=kdf, idle_minutes=idle_minutes, today=today,
         unlock_note=f"Demo passphrase: {DEMO_PASSPHRASE}" if demo else "",
     )
     window = MainWindow(ctx, ops, app)
     ops.setParent(window)
     if demo:
-        ops.run(make_demo_vault, data_dir, registry, on_success=window.open_vault)
+        ops.run(make_demo_vault, data_dir, ctx.registry, on_success=window.open_vault)
     return window
+
+
+def open_window(
+    app: QApplication, *, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float
+) -> MainWindow:
+    """Build the start-up window the way a user gets it (bench/coldstart.py times this)."""
+    if demo:
+        registry: FormRegistry | Callable[[], FormRegistry] = load_forms(forms_dir)
+    else:
+        # Read after the unlock window is up: nothing before unlocking needs the forms.
+        registry = partial(load_forms, forms_dir)
+    return build_main_window(
+        app, data_dir=data_dir, registry=registry, idle_minutes=idle_minutes, demo=demo
+    )
 
 
 def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float) -> int:
@@ -75,26 +102,37 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
     assert isinstance(app, QApplication)
     app.setApplicationName("Assessor")
     app.setOrganizationName("Assessor")
-    try:
-        registry = load_forms_dir(forms_dir)
-    except AssessorError as e:
-        # Launched from a menu, nobody reads stderr: say it in a window as well.
-        dialogs.show_message(None, "Assessor cannot start", e.user_message, e.next_step)
-        raise
     demo_dir = Path(tempfile.mkdtemp(prefix="assessor-demo-")) if demo else None
     try:
-        window = build_main_window(
-            app, data_dir=demo_dir or data_dir, registry=registry,
-            idle_minutes=idle_minutes, demo=demo,
+        window = open_window(
+            app, data_dir=demo_dir or data_dir, forms_dir=forms_dir, demo=demo,
+            idle_minutes=idle_minutes,
         )
         settings = QSettings()  # window geometry only: nothing naming people goes here
         geometry = settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray):
             window.restoreGeometry(geometry)
         window.show()
+        failed: list[AssessorError] = []
+
+        def check_forms() -> None:
+            try:
+                window.ctx.registry  # noqa: B018 - loading is the check
+            except AssessorError as e:
+                failed.append(e)
+                # Launched from a menu, nobody reads stderr: say it in a window as well.
+                dialogs.show_message(window, "Assessor cannot start", e.user_message, e.next_step)
+                app.exit(e.exit_code)
+
+        QTimer.singleShot(0, check_forms)
         code = app.exec()
-        settings.setValue("main_window/geometry", window.saveGeometry())
+        if not failed:
+            settings.setValue("main_window/geometry", window.saveGeometry())
+        window.close()
         window.ops.shutdown()
+        window.deleteLater()
+        if failed:
+            raise failed[0]
         return code
     finally:
         if demo_dir is not None:

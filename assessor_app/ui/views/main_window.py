@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -26,27 +27,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.storage.keyslots import KdfParams
 from assessor_app.core.storage.vault import Vault, list_profiles
 
 from assessor_app.ui.idle_watcher import IdleWatcher
 from assessor_app.ui.operations import BackgroundOps, dispose
-from assessor_app.ui.views.caseload import CaseloadView
-from assessor_app.ui.views.person import PersonView
 from assessor_app.ui.views.profile_create import ProfileCreateView
-from assessor_app.ui.views.record_editor import RecordEditorView
 from assessor_app.ui.views.unlock import UnlockView
 
+if TYPE_CHECKING:
+    from assessor_app.core.form_engine.definition import FormRegistry
 
-@dataclass(frozen=True)
+    from assessor_app.ui.views.caseload import CaseloadView
+    from assessor_app.ui.views.person import PersonView
+    from assessor_app.ui.views.record_editor import RecordEditorView
+
+# The screens behind the unlock screen (and the form engine they pull in) are imported when
+# first shown, not at start-up: time to the unlock window is measured against a bare Qt
+# window (bench/coldstart.py), and none of them can be shown before unlocking anyway.
+
+
+@dataclass
 class AppContext:
     """Everything the screens need, built once by the composition root."""
 
     data_dir: Path
     """Where profiles live."""
-    registry: FormRegistry
-    """Installed form definitions."""
+    load_registry: Callable[[], FormRegistry]
+    """Reads the installed form definitions; called once, when first needed."""
     kdf: KdfParams | None = None
     """Argon2id cost for new profiles; None calibrates (tests pass the fast one)."""
     idle_minutes: float = 5.0
@@ -55,6 +63,14 @@ class AppContext:
     """Clock for validation ('not in the future')."""
     unlock_note: str = ""
     """Extra line on the unlock screen (demo mode shows its passphrase)."""
+    _registry: FormRegistry | None = field(default=None, init=False, repr=False)
+
+    @property
+    def registry(self) -> FormRegistry:
+        """The installed form definitions (loaded on first use, on the GUI thread)."""
+        if self._registry is None:
+            self._registry = self.load_registry()
+        return self._registry
 
 
 @dataclass(frozen=True)
@@ -184,6 +200,8 @@ class MainWindow(QMainWindow):
         self._close_record()
         self._close_person()
         if self.caseload is None:
+            from assessor_app.ui.views.caseload import CaseloadView
+
             self.caseload = CaseloadView(self.ops, self.vault)
             self.caseload.person_chosen.connect(self.show_person)
             self.stack.addWidget(self.caseload)
@@ -197,6 +215,8 @@ class MainWindow(QMainWindow):
             return
         self._close_record()
         self._close_person()
+        from assessor_app.ui.views.person import PersonView
+
         self.person = PersonView(self.ops, self.vault, self.ctx.registry, person_id)
         self.person.record_opened.connect(self.show_record)
         self.stack.addWidget(self.person)
@@ -209,6 +229,8 @@ class MainWindow(QMainWindow):
         if self.vault is None:
             return
         self._close_record()
+        from assessor_app.ui.views.record_editor import RecordEditorView
+
         self.editor = RecordEditorView(
             self.ops, self.vault, self.ctx.registry, assessment_id,
             focus_path=focus_path, today=self.ctx.today,
