@@ -15,6 +15,7 @@ from assessor_app.core.form_engine.definition import FormDefinition, FormRegistr
 from assessor_app.core.form_engine.migration import migrate_answers
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import Assessment, Person, RecordStatus
+from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 
@@ -80,4 +81,10 @@ def open_for_editing(
             "Install that form definition (ask your forms team); the record is safe meanwhile.",
         ) from e
     person = PeopleRepository(records.vault).get(record.person_id)
+    # Who looked at which record, and when: reviews and complaints ask about access, not
+    # only changes. Ids only, like every audit entry.
+    with records.vault.transaction() as conn:
+        history.append_audit(
+            conn, records.vault.profile.id, "assessment.view", "assessment", record.id
+        )
     return OpenRecord(record, form, migrated_from, person)

@@ -12,6 +12,7 @@ from assessor_app.core.editing import open_for_editing
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.records import RecordStatus
+from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
@@ -33,6 +34,7 @@ def test_old_draft_is_migrated_forward_as_a_new_revision(vault: Vault) -> None:
     assert opened.migrated_from == 1 and opened.form.version == 2
     assert opened.record.answers == {"living": "family", "interpreter_needed": False}
     assert [r.body["form_version"] for r in records.history(rid)] == [1, 1, 2]
+    assert [e.action for e in history.list_audit(vault.conn, rid)][-1] == "assessment.view"
     assert opened.who == (
         "Zoë Quillfeather · born 14/03/1948 · NHS 943 476 5919 · Own home"
     )
