@@ -76,12 +76,6 @@ class VaultNotFoundError(AssessorError):
     exit_code = 4
 
 
-class VaultExistsError(AssessorError):
-    """A profile with that name already exists; creating one would overwrite it."""
-
-    exit_code = 4
-
-
 class VaultCorruptError(AssessorError):
     """The vault file is not a vault, is truncated, or its key slots are damaged."""
 
@@ -129,17 +123,5 @@ class ValidationError(AssessorError):
 
 class FormDefinitionError(AssessorError):
     """A form definition file is malformed. The message names the file and field path."""
-
-    exit_code = 2
-
-
-class IntegrityError(AssessorError):
-    """A hash chain is broken: a revision or audit entry was changed or removed."""
-
-    exit_code = 6
-
-
-class ConfigurationError(AssessorError):
-    """A settings file is malformed."""
 
     exit_code = 2
