@@ -17,15 +17,20 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from assessor_app.core.form_engine.definition import FormRegistry, load_forms_dir  # noqa: E402
 from assessor_app.core.paths import default_forms_dir  # noqa: E402
+from assessor_app.core.records import Person, PersonDetails  # noqa: E402
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS  # noqa: E402
+from assessor_app.core.storage.people import PeopleRepository  # noqa: E402
 
 from assessor_app.ui import dialogs  # noqa: E402
 from assessor_app.ui.app import build_main_window  # noqa: E402
 from assessor_app.ui.views.main_window import MainWindow  # noqa: E402
+from assessor_app.ui.views.profile_create import ProfileCreateView  # noqa: E402
+from assessor_app.ui.views.unlock import UnlockView  # noqa: E402
 
 UI_PASSPHRASE = "otter lantern plum"
 
@@ -87,3 +92,47 @@ def make_window(
 def wait_for_worker(qtbot: QtBot, window: MainWindow, timeout: int = 10_000) -> None:
     """Wait until every queued background op has run and its result was delivered."""
     qtbot.waitUntil(lambda: window.ops.pending == 0, timeout=timeout)
+
+
+# -- driving the window the way a user does (shared by the journey tests) -----------------
+
+
+def create_profile(qtbot: QtBot, window) -> None:
+    view = window.stack.currentWidget()
+    assert isinstance(view, ProfileCreateView)
+    qtbot.keyClicks(view.name, "Robin Testcase")
+    view.role.setCurrentIndex(1)
+    qtbot.keyClicks(view.authority, "Exampleshire County Council")
+    qtbot.keyClicks(view.passphrase, UI_PASSPHRASE)
+    qtbot.keyClicks(view.confirm, UI_PASSPHRASE)
+    with qtbot.waitSignal(window.did_unlock, timeout=10_000):
+        qtbot.mouseClick(view.create_button, Qt.MouseButton.LeftButton)
+
+
+def unlock(qtbot: QtBot, window, passphrase: str = UI_PASSPHRASE) -> None:
+    view = window.stack.currentWidget()
+    assert isinstance(view, UnlockView)
+    qtbot.keyClicks(view.passphrase, passphrase)
+    with qtbot.waitSignal(window.did_unlock, timeout=10_000):
+        qtbot.keyClick(view.passphrase, Qt.Key.Key_Return)
+
+
+def reactivate(qtbot: QtBot, window) -> None:
+    """Offscreen has no window manager to give focus back to the window after a dialog."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
+def press_ctrl_l(qtbot: QtBot, window) -> None:
+    target = QApplication.focusWidget() or window
+    with qtbot.waitSignal(window.did_lock):
+        qtbot.keyClick(target, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+
+def add_person(qtbot: QtBot, window: MainWindow, details: PersonDetails) -> Person:
+    """Add a person on the worker, as the UI would (the vault is not for the GUI thread)."""
+    assert window.vault is not None
+    added: list[Person] = []
+    window.ops.run(PeopleRepository(window.vault).add, details, on_success=added.append)
+    wait_for_worker(qtbot, window)
+    return added[0]

@@ -9,50 +9,24 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QLineEdit
 
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.vault import Vault
-from tests.ui.conftest import UI_PASSPHRASE, WindowFactory, wait_for_worker
+from tests.ui.conftest import (
+    WindowFactory,
+    create_profile,
+    press_ctrl_l,
+    reactivate,
+    unlock,
+    wait_for_worker,
+)
 
 from assessor_app.ui.views.caseload import CaseloadView
-from assessor_app.ui.views.profile_create import ProfileCreateView
 from assessor_app.ui.views.record_editor import RecordEditorView
 from assessor_app.ui.views.unlock import UnlockView
 
 pytestmark = pytest.mark.gui
-
-
-def create_profile(qtbot: QtBot, window) -> None:
-    view = window.stack.currentWidget()
-    assert isinstance(view, ProfileCreateView)
-    qtbot.keyClicks(view.name, "Robin Testcase")
-    view.role.setCurrentIndex(1)
-    qtbot.keyClicks(view.authority, "Exampleshire County Council")
-    qtbot.keyClicks(view.passphrase, UI_PASSPHRASE)
-    qtbot.keyClicks(view.confirm, UI_PASSPHRASE)
-    with qtbot.waitSignal(window.did_unlock, timeout=10_000):
-        qtbot.mouseClick(view.create_button, Qt.MouseButton.LeftButton)
-
-
-def unlock(qtbot: QtBot, window, passphrase: str = UI_PASSPHRASE) -> None:
-    view = window.stack.currentWidget()
-    assert isinstance(view, UnlockView)
-    qtbot.keyClicks(view.passphrase, passphrase)
-    with qtbot.waitSignal(window.did_unlock, timeout=10_000):
-        qtbot.keyClick(view.passphrase, Qt.Key.Key_Return)
-
-
-def reactivate(qtbot: QtBot, window) -> None:
-    """Offscreen has no window manager to give focus back to the window after a dialog."""
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-
-
-def press_ctrl_l(qtbot: QtBot, window) -> None:
-    target = QApplication.focusWidget() or window
-    with qtbot.waitSignal(window.did_lock):
-        qtbot.keyClick(target, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
 
 
 def test_profile_to_autosaved_record_survives_lock_and_refocuses(
@@ -74,7 +48,7 @@ def test_profile_to_autosaved_record_survives_lock_and_refocuses(
     qtbot.keyClicks(dialog.family_name, "Quillfeather")
     qtbot.keyClicks(dialog.date_of_birth, "14/03/1948")
     qtbot.keyClicks(dialog.nhs_number, "943 476 5919")
-    with qtbot.waitSignal(dialog.person_added, timeout=5000):
+    with qtbot.waitSignal(dialog.person_saved, timeout=5000):
         dialog.submit()
     wait_for_worker(qtbot, window)
     reactivate(qtbot, window)

@@ -24,7 +24,7 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.views.person_form import AddPersonDialog
+from assessor_app.ui.views.person_form import PersonDialog
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
 
@@ -48,7 +48,7 @@ class CaseloadView(QWidget):
         super().__init__(parent)
         self._ops = ops
         self._people = PeopleRepository(vault)
-        self.add_person_dialog: AddPersonDialog | None = None
+        self.add_person_dialog: PersonDialog | None = None
         self.search = QLineEdit()
         self.search.setAccessibleName("Search the caseload")
         self.search.setPlaceholderText("Name, NHS number, prison number or date of birth")
@@ -86,6 +86,10 @@ class CaseloadView(QWidget):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
+    def refresh(self) -> None:
+        """Run the current search again (after a person's details changed elsewhere)."""
+        self.run_search(self.search.text())
+
     def run_search(self, text: str) -> None:
         """Queue a search; older queries still in flight are dropped."""
         self._ops.run(
@@ -121,7 +125,7 @@ class CaseloadView(QWidget):
 
     def open_add_person(self) -> None:
         """Show the (window-modal, non-blocking) Add person dialog."""
-        dialog = AddPersonDialog(self._ops, self._people, parent=self)
-        dialog.person_added.connect(lambda person: self.person_chosen.emit(person.id))
+        dialog = PersonDialog(self._ops, self._people, parent=self)
+        dialog.person_saved.connect(lambda person: self.person_chosen.emit(person.id))
         self.add_person_dialog = dialog
         dialog.open()

@@ -219,10 +219,16 @@ class MainWindow(QMainWindow):
 
         self.person = PersonView(self.ops, self.vault, self.ctx.registry, person_id)
         self.person.record_opened.connect(self.show_record)
+        self.person.details_changed.connect(self._person_details_changed)
         self.stack.addWidget(self.person)
         self.stack.setCurrentWidget(self.person)
         self.back_button.setEnabled(True)
         self.person.records.setFocus()
+
+    def _person_details_changed(self) -> None:
+        # The caseload is kept while unlocked, so its list would still show the old details.
+        if self.caseload is not None:
+            self.caseload.refresh()
 
     def show_record(self, assessment_id: str, focus_path: str | None = None) -> None:
         """The record editor for one record."""
@@ -267,6 +273,9 @@ class MainWindow(QMainWindow):
 
     def _close_person(self) -> None:
         if self.person is not None:
+            # A dialog is its own window: hide it now, not when its parent is deleted later.
+            if self.person.edit_dialog is not None:
+                dispose(self.person.edit_dialog)
             dispose(self.person)
             self.person = None
 

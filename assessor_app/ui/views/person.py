@@ -1,6 +1,8 @@
-"""Person page: the person's details, their records (form, status, last change) and "Start form".
+"""Person page: the person's details ("Edit details…"), their records (form, status, last
+change) and "Start form".
 
-Loading and starting records go through `BackgroundOps`; the page shows what comes back.
+Loading, editing and starting records go through `BackgroundOps`; the page shows what comes
+back.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
-from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.operations import BackgroundOps, dispose
+from assessor_app.ui.views.person_form import PersonDialog
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
 
@@ -53,9 +56,11 @@ def detail_rows(d: PersonDetails) -> list[tuple[str, str]]:
 
 
 class PersonView(QWidget):
-    """Emits `record_opened(assessment_id)` when a record is opened or started."""
+    """Emits `record_opened(assessment_id)` when a record is opened or started, and
+    `details_changed(Person)` after the person's details were edited and saved."""
 
     record_opened = Signal(str)
+    details_changed = Signal(object)
 
     def __init__(
         self,
@@ -71,7 +76,12 @@ class PersonView(QWidget):
         self._records_repo = AssessmentRepository(vault)
         self._people = PeopleRepository(vault)
         self.person_id = person_id
+        self.person: Person | None = None
+        self.edit_dialog: PersonDialog | None = None
         self.title = heading_label("Loading…")
+        self.edit_button = QPushButton("&Edit details…")
+        self.edit_button.setAccessibleName("Edit details")
+        self.edit_button.setEnabled(False)  # until the details are on screen
         self.details = QFormLayout()
         self.records = QTreeWidget()
         self.records.setAccessibleName("Records")
@@ -92,8 +102,11 @@ class PersonView(QWidget):
         start_row.addWidget(form_label)
         start_row.addWidget(self.form_choice, 1)
         start_row.addWidget(self.start_button)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.addLayout(title_row)
         layout.addLayout(self.details)
         layout.addWidget(heading_label("Records", scale=1.15))
         layout.addWidget(self.records, 1)
@@ -103,6 +116,7 @@ class PersonView(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(start_row)
         self.start_button.clicked.connect(self.start_form)
+        self.edit_button.clicked.connect(self.edit_details)
         self.open_button.clicked.connect(self._open_current)
         self.records.itemActivated.connect(self._open_item)
         self.refresh()
@@ -117,6 +131,12 @@ class PersonView(QWidget):
 
     def _show(self, loaded: tuple[Person, list[Assessment]]) -> None:
         person, records = loaded
+        self._show_person(person)
+        self._show_records(records)
+
+    def _show_person(self, person: Person) -> None:
+        self.person = person
+        self.edit_button.setEnabled(True)
         self.title.setText(person.details.display_name)
         self.title.setAccessibleName(person.details.display_name)
         while self.details.rowCount():
@@ -128,6 +148,8 @@ class PersonView(QWidget):
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
                                           | Qt.TextInteractionFlag.TextSelectableByMouse)
             self.details.addRow(f"{label}:", shown)
+
+    def _show_records(self, records: list[Assessment]) -> None:
         self.records.clear()
         for record in records:
             item = QTreeWidgetItem([
@@ -148,6 +170,22 @@ class PersonView(QWidget):
         first = self.records.topLevelItem(0)
         if first is not None:
             self.records.setCurrentItem(first)
+
+    def edit_details(self) -> None:
+        """Show the (window-modal, non-blocking) dialog, pre-filled with the current details."""
+        if self.person is None:
+            return
+        if self.edit_dialog is not None:
+            dispose(self.edit_dialog)
+        dialog = PersonDialog(self._ops, self._people, parent=self, existing=self.person)
+        dialog.person_saved.connect(self._details_saved)
+        self.edit_dialog = dialog
+        dialog.open()
+
+    def _details_saved(self, person: Person) -> None:
+        # `update` returns the person as saved (normalised), so show that: no re-query needed.
+        self._show_person(person)
+        self.details_changed.emit(person)
 
     def _form_title(self, record: Assessment) -> str:
         try:

@@ -1,11 +1,14 @@
-"""The Add person dialog: collects a person's details and saves them through the core.
+"""The person details dialog, for adding a person or editing one: collects the details and
+saves them through the core (`PeopleRepository.add` or `update`, on the worker).
 
 Date and NHS number problems show inline as soon as the user leaves the box; the core's own
-validation (`validate_person_details`, re-run by `PeopleRepository.add` on the worker) has the
-last word and its message appears above the buttons.
+validation (`validate_person_details`, re-run by `add`/`update` on the worker) has the last
+word and its message appears above the buttons.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -21,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from assessor_app.core.errors import AssessorError
-from assessor_app.core.nhs_number import normalise_nhs_number
+from assessor_app.core.nhs_number import format_nhs_number, normalise_nhs_number
 from assessor_app.core.records import ConvictionStatus, Person, PersonDetails, Setting
 from assessor_app.core.storage.people import PeopleRepository
 
@@ -31,18 +34,27 @@ from assessor_app.ui.widgets.date_input import DateInput
 from assessor_app.ui.widgets.labels import problem_label, show_problem
 
 
-class AddPersonDialog(QDialog):
-    """Emits `person_added(Person)` and closes once the person is saved."""
+class PersonDialog(QDialog):
+    """Adds a person, or edits `existing` when given (pre-filled with their details).
 
-    person_added = Signal(object)
+    Emits `person_saved(Person)` and closes once the person is saved.
+    """
+
+    person_saved = Signal(object)
 
     def __init__(
-        self, ops: BackgroundOps, people: PeopleRepository, parent: QWidget | None = None
+        self,
+        ops: BackgroundOps,
+        people: PeopleRepository,
+        parent: QWidget | None = None,
+        *,
+        existing: Person | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add person")
+        self.setWindowTitle("Add person" if existing is None else "Edit details")
         self._ops = ops
         self._people = people
+        self._existing = existing
         self.given_name = self._line("First name")
         self.family_name = self._line("Surname")
         self.date_of_birth = DateInput("Date of birth")
@@ -72,8 +84,9 @@ class AddPersonDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Save person")
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setAccessibleName("Save person")
+        save_text = "Save person" if existing is None else "Save changes"
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(f"&{save_text}")
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setAccessibleName(save_text)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
         self._build_layout()
         self.buttons.accepted.connect(self.submit)
@@ -82,7 +95,24 @@ class AddPersonDialog(QDialog):
         self.date_of_birth.editingFinished.connect(self._check_dates)
         self.release_date.editingFinished.connect(self._check_dates)
         self.nhs_number.editingFinished.connect(self._check_nhs_number)
+        if existing is not None:
+            self._fill(existing.details)
         self._setting_changed()
+
+    def _fill(self, d: PersonDetails) -> None:
+        self.given_name.setText(d.given_name)
+        self.family_name.setText(d.family_name)
+        self.date_of_birth.set_date(d.date_of_birth)
+        self.nhs_number.setText(format_nhs_number(d.nhs_number) if d.nhs_number else "")
+        self.setting.setCurrentIndex(max(0, self.setting.findData(d.setting.value)))
+        self.establishment.setText(d.establishment_name)
+        self.prison_number.setText(d.prison_number)
+        conviction = d.conviction_status.value if d.conviction_status else None
+        self.conviction.setCurrentIndex(max(0, self.conviction.findData(conviction)))
+        self.release_date.set_date(d.expected_release_date)
+        self.address.setPlainText(d.address)
+        self.communication.setText(d.communication_needs)
+        self.preferred_format.setText(d.preferred_format)
 
     def _line(self, name: str, placeholder: str = "") -> QLineEdit:
         line = QLineEdit()
@@ -156,9 +186,14 @@ class AddPersonDialog(QDialog):
         return True
 
     def details(self) -> PersonDetails:
-        """The details typed so far (dates must already parse)."""
+        """The details typed so far (dates must already parse).
+
+        When editing, details the dialog does not show (the council's person id) are kept.
+        """
         custody = self._setting().is_custody
-        return PersonDetails(
+        base = self._existing.details if self._existing else PersonDetails("", "")
+        return dataclasses.replace(
+            base,
             given_name=self.given_name.text(),
             family_name=self.family_name.text(),
             date_of_birth=self.date_of_birth.date(),
@@ -174,21 +209,27 @@ class AddPersonDialog(QDialog):
         )
 
     def submit(self) -> None:
-        """Save the person in the background; problems show inline and the dialog stays open."""
+        """Save in the background; problems show inline and the dialog stays open."""
         if not (self._check_dates() & self._check_nhs_number()):
             show_problem(self.problem, "Put right the problems above, then save.")
             return
         show_problem(self.problem, "")
         self.buttons.setEnabled(False)
-        self._ops.run(
-            self._people.add, self.details(), owner=self,
-            on_success=self._saved, on_failure=self._failed,
-        )
+        if self._existing is None:
+            self._ops.run(
+                self._people.add, self.details(), owner=self,
+                on_success=self._saved, on_failure=self._failed,
+            )
+        else:
+            self._ops.run(
+                self._people.update, self._existing.id, self.details(), owner=self,
+                on_success=self._saved, on_failure=self._failed,
+            )
 
     def _saved(self, person: Person) -> None:
         self.buttons.setEnabled(True)
         self.accept()
-        self.person_added.emit(person)
+        self.person_saved.emit(person)
 
     def _failed(self, error: BaseException) -> None:
         self.buttons.setEnabled(True)

@@ -1,0 +1,125 @@
+"""The person page: an assessor corrects a person's details (a new surname, a move) and every
+screen that names them follows; the core's validation keeps the dialog open with its message.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
+
+from tests.support import community_person
+from tests.ui.conftest import (
+    WindowFactory,
+    add_person,
+    create_profile,
+    reactivate,
+    wait_for_worker,
+)
+
+from assessor_app.ui.views.main_window import MainWindow
+from assessor_app.ui.views.person import PersonView
+from assessor_app.ui.views.person_form import PersonDialog
+
+pytestmark = pytest.mark.gui
+
+
+def shown_detail(page: PersonView, name: str) -> str:
+    """The value shown beside a detail's label on the person page ('' when not shown)."""
+    for label in page.findChildren(QLabel):
+        if label.accessibleName() == name and label.isVisibleTo(page):
+            return label.text()
+    return ""
+
+
+def open_person_page(qtbot: QtBot, make_window: WindowFactory) -> tuple[MainWindow, PersonView]:
+    window = make_window()
+    create_profile(qtbot, window)
+    person = add_person(qtbot, window, community_person())
+    window.show_person(person.id)
+    page = window.person
+    assert page is not None
+    qtbot.waitUntil(page.edit_button.isEnabled)
+    return window, page
+
+
+def open_edit_dialog(qtbot: QtBot, page: PersonView) -> PersonDialog:
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = page.edit_dialog
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def save(dialog: PersonDialog):
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+
+
+def test_edit_details_button_has_a_mnemonic_and_a_name(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    _window, page = open_person_page(qtbot, make_window)
+    assert "&" in page.edit_button.text()
+    assert page.edit_button.accessibleName() == "Edit details"
+
+
+def test_edited_surname_and_address_show_on_the_page_and_in_search(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window, page = open_person_page(qtbot, make_window)
+    dialog = open_edit_dialog(qtbot, page)
+    assert dialog.windowTitle() == "Edit details"
+    # Pre-filled with what is stored.
+    assert dialog.family_name.text() == "Quillfeather"
+    assert dialog.date_of_birth.text() == "14/03/1948"
+    assert dialog.nhs_number.text() == "943 476 5919"
+    assert dialog.address.toPlainText() == "12 Nowhere Lane, Demotown"
+
+    dialog.family_name.clear()
+    qtbot.keyClicks(dialog.family_name, "Marchbank")
+    dialog.address.clear()
+    qtbot.keyClicks(dialog.address, "3 Harbour Row, Newtown")
+    with qtbot.waitSignal(dialog.person_saved, timeout=5000):
+        qtbot.mouseClick(save(dialog), Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    reactivate(qtbot, window)
+
+    assert not dialog.isVisible()
+    assert page.title.text() == "Marchbank, Zoë"
+    assert shown_detail(page, "Address") == "3 Harbour Row, Newtown"
+    # What the dialog does not show is kept, not blanked.
+    assert shown_detail(page, "Council person id") == "LA900001"
+    assert shown_detail(page, "NHS number") == "943 476 5919"
+
+    window.show_caseload()
+    caseload = window.caseload
+    assert caseload is not None
+    # The kept caseload list follows without the user searching again...
+    qtbot.waitUntil(lambda: caseload.results.topLevelItemCount() == 1)
+    assert caseload.results.topLevelItem(0).text(0) == "Marchbank, Zoë"
+    # ...and a fresh search finds the new surname, not the old one.
+    qtbot.keyClicks(caseload.search, "marchbank")
+    qtbot.waitUntil(lambda: caseload.search.text() == "marchbank" and window.ops.pending == 0)
+    assert caseload.results.topLevelItemCount() == 1
+    caseload.search.clear()
+    qtbot.keyClicks(caseload.search, "quillfeather")
+    wait_for_worker(qtbot, window)
+    assert caseload.results.topLevelItemCount() == 0
+    assert caseload.count.text() == "No one matches."
+
+
+def test_core_validation_error_shows_inline_and_keeps_the_dialog_open(
+    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    window, page = open_person_page(qtbot, make_window)
+    dialog = open_edit_dialog(qtbot, page)
+    dialog.family_name.clear()  # the core requires a surname; the dialog does not check it
+    qtbot.mouseClick(save(dialog), Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    assert dialog.isVisible()
+    assert dialog.problem.isVisible()
+    assert "first name and surname" in dialog.problem.text()
+    assert save(dialog).isEnabled()
+    assert shown_messages == []
+    assert page.title.text() == "Quillfeather, Zoë"
