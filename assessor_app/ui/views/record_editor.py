@@ -3,6 +3,10 @@
 Left: sections with completion marks. Centre: the current section's fields, built through the
 field registry. Right: computed outcomes with reasons. Visibility, inline problems, section
 marks and outcomes are recomputed by the core's pure functions after every edit.
+
+"Mark as completed" checkpoints, checks the answers with the core's `validate_answers`, and
+only then sets the status; the record is then reopened through `open_for_editing`, which
+shows a completed record read-only.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -28,16 +34,20 @@ from assessor_app.core.form_engine.answers import (
     is_visible,
     section_status,
     set_answer,
+    validate_answers,
     visible_answers,
 )
 from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.model import FieldType, FormDefinition
+from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.vault import Vault
 
+from assessor_app.ui import dialogs, error_display
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.views.record_autosave import RecordAutosave
+from assessor_app.ui.views.record_completion import NOT_READY_TITLE, not_ready_message
 from assessor_app.ui.widgets.field_base import FieldEditor
 from assessor_app.ui.widgets.field_editors import OutcomeEditor
 from assessor_app.ui.widgets.field_registry import build_field_editor
@@ -53,9 +63,11 @@ def top_field_id(path: str) -> str:
 
 
 class RecordEditorView(QWidget):
-    """Emits `loaded()` once the record is on screen (tests and focus restoring wait on it)."""
+    """Emits `loaded()` once the record is on screen (tests and focus restoring wait on it),
+    and `completed(Assessment)` once it has been marked as completed."""
 
     loaded = Signal()
+    completed = Signal(object)
 
     def __init__(
         self,
@@ -85,6 +97,12 @@ class RecordEditorView(QWidget):
         self.who = QLabel()
         self.who.setWordWrap(True)
         self.who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.complete_button = QPushButton("&Mark as completed")
+        self.complete_button.setAccessibleName("Mark as completed")
+        self.complete_button.setToolTip(
+            "Check every answer, then mark the record as completed (it becomes read-only)"
+        )
+        self.complete_button.setEnabled(False)  # until the record is on screen
         self.sections = SectionList()
         self.pages = QStackedWidget()
         self.outcomes = OutcomesPanel()
@@ -101,17 +119,24 @@ class RecordEditorView(QWidget):
         self.outcomes.setMinimumWidth(char * 28)
         self.sections.setMaximumWidth(char * 40)
         splitter.setSizes([char * 26, char * 74, char * 36])
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.complete_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.addLayout(title_row)
         layout.addWidget(self.who)
         layout.addWidget(splitter, 1)
         self.sections.currentRowChanged.connect(self._section_changed)
+        self.complete_button.clicked.connect(self.mark_completed)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)
         self.editable = True
-        ops.run(
-            open_for_editing, self._records, registry, assessment_id,
+        self._open()
+
+    def _open(self) -> None:
+        self._ops.run(
+            open_for_editing, self._records, self._registry, self.assessment_id,
             owner=self, on_success=self._show_record,
         )
 
@@ -121,6 +146,8 @@ class RecordEditorView(QWidget):
         self.defn = opened.form
         self.answers = dict(opened.record.answers)
         self.editable = opened.editable
+        self.complete_button.setVisible(self.editable)
+        self.complete_button.setEnabled(self.editable)
         title = self.defn.title
         if not self.editable:
             title += f" ({opened.record.status.value}: read only)"
@@ -245,6 +272,50 @@ class RecordEditorView(QWidget):
             before.touched = True
             self.autosave.checkpoint()
             self._refresh()
+
+    # -- completing ----------------------------------------------------------------------
+
+    def mark_completed(self) -> None:
+        """Save, check every answer, and mark the record completed only when nothing is missing."""
+        if self.defn is None or not self.editable:
+            return
+        # Queued first, so the status change below lands after every edit is folded in.
+        self.autosave.checkpoint()
+        problems = validate_answers(self.defn, self.answers, today=self._today())
+        if problems:
+            text, detail = not_ready_message(self.defn, problems)
+            dialogs.show_message(self, NOT_READY_TITLE, text, detail)
+            # Show every unanswered question's message, and take the user to the first one.
+            for editor in self.editors.values():
+                editor.touched = True
+            self._refresh()
+            self.focus_field(problems[0].path)
+            return
+        self.complete_button.setEnabled(False)
+        self.pages.setEnabled(False)  # no edits while the status changes
+        self._ops.run(
+            self._records.set_status, self.assessment_id, RecordStatus.COMPLETED,
+            owner=self, on_success=self._completed, on_failure=self._completion_failed,
+        )
+
+    def _completed(self, record: Assessment) -> None:
+        # Reopen through the core, which decides what is editable: a completed record is not.
+        self.defn = None
+        self.editors.clear()
+        for index in reversed(range(self.pages.count())):
+            page = self.pages.widget(index)
+            if page is not None:
+                self.pages.removeWidget(page)
+                page.deleteLater()
+        self.pages.setEnabled(True)
+        self._initial_focus = None
+        self._open()
+        self.completed.emit(record)
+
+    def _completion_failed(self, error: BaseException) -> None:
+        self.complete_button.setEnabled(True)
+        self.pages.setEnabled(True)
+        error_display.show_error(self, error)
 
     # -- used by the main window ---------------------------------------------------------
 
