@@ -1,5 +1,5 @@
 """The main window: switches between profile creation, unlock, caseload, person and record
-screens, and owns locking (Ctrl+L or idle).
+screens, owns locking (Ctrl+L or idle), and shows "Working…" while the worker is slow.
 
 Locking queues the open record's pending saves and checkpoint, then `vault.close()`, on the one
 worker (so they land in that order), destroys every screen showing personal data, and shows
@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -41,6 +42,10 @@ if TYPE_CHECKING:
     from assessor_app.ui.views.caseload import CaseloadView
     from assessor_app.ui.views.person import PersonView
     from assessor_app.ui.views.record_editor import RecordEditorView
+
+BUSY_DELAY_MS = 400
+"""Show "Working…" only for work that takes longer than this: autosaves and searches run on
+every keystroke and finish in milliseconds, and a flickering indicator would distract."""
 
 # The screens behind the unlock screen (and the form engine they pull in) are imported when
 # first shown, not at start-up: time to the unlock window is measured against a bare Qt
@@ -111,6 +116,11 @@ class MainWindow(QMainWindow):
         self.who.setAccessibleName("Signed in as")
         self.save_status = QLabel()
         self.save_status.setAccessibleName("Save status")
+        self.busy_indicator = self._build_busy_indicator()
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self.busy_indicator.show)
         self.nav = QWidget()
         nav = QHBoxLayout(self.nav)
         nav.setContentsMargins(0, 0, 0, 0)
@@ -124,7 +134,10 @@ class MainWindow(QMainWindow):
         column.addWidget(self.nav)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.busy_indicator)
         self.statusBar().addPermanentWidget(self.save_status)
+        self.busy_indicator.hide()
+        ops.busy_changed.connect(self._busy_changed)
         self.back_button.clicked.connect(self.go_back)
         self.caseload_button.clicked.connect(self.show_caseload)
         self.lock_button.clicked.connect(self.lock)
@@ -138,6 +151,30 @@ class MainWindow(QMainWindow):
         line = self.fontMetrics().lineSpacing()
         self.resize(line * 60, line * 40)
         self.show_gate()
+
+    def _build_busy_indicator(self) -> QWidget:
+        indicator = QWidget()
+        indicator.setAccessibleName("Working")
+        row = QHBoxLayout(indicator)
+        row.setContentsMargins(0, 0, 0, 0)
+        bar = QProgressBar()
+        bar.setRange(0, 0)  # indeterminate: the worker cannot say how far it has got
+        bar.setTextVisible(False)
+        bar.setAccessibleName("Working")
+        bar.setMaximumWidth(self.fontMetrics().averageCharWidth() * 12)
+        bar.setMaximumHeight(self.fontMetrics().height())
+        label = QLabel("Working…")
+        label.setAccessibleName("Working")
+        row.addWidget(bar)
+        row.addWidget(label)
+        return indicator
+
+    def _busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy_indicator.hide()
 
     # -- before unlock -------------------------------------------------------------------
 
@@ -266,6 +303,9 @@ class MainWindow(QMainWindow):
         if self.editor is None:
             return None
         path = self.editor.save_and_close()
+        # The saves just queued report back after this; don't let them say "Saved" on the
+        # caseload or the lock screen (the editor's deletion is deferred, so cut the wire now).
+        self.editor.autosave.status_changed.disconnect(self.save_status.setText)
         dispose(self.editor)
         self.editor = None
         self.save_status.clear()
