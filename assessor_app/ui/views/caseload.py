@@ -105,6 +105,8 @@ class CaseloadView(QWidget):
             self.results.addTopLevelItem(item)
         for column in range(len(COLUMNS)):
             self.results.resizeColumnToContents(column)
+            if column == len(COLUMNS) - 1:
+                break  # the last column stretches; padding it would add a scroll bar
             # A gap between columns, in characters so it scales with the font.
             self.results.setColumnWidth(
                 column, self.results.columnWidth(column) + self.fontMetrics().averageCharWidth() * 3

@@ -162,6 +162,8 @@ class PersonView(QWidget):
             self.records.addTopLevelItem(item)
         for column in range(len(RECORD_COLUMNS)):
             self.records.resizeColumnToContents(column)
+            if column == len(RECORD_COLUMNS) - 1:
+                break  # the last column stretches; padding it would add a scroll bar
             # A gap between columns, in characters so it scales with the font.
             self.records.setColumnWidth(
                 column, self.records.columnWidth(column) + self.fontMetrics().averageCharWidth() * 3
