@@ -32,7 +32,8 @@ from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.history import verify_chains
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
 from assessor_app.core.storage.people import PeopleRepository
-from assessor_app.core.storage.vault import Vault, list_profiles
+from assessor_app.core.storage.profiles import list_profiles
+from assessor_app.core.storage.vault import Vault
 
 PASSPHRASE_ENV = "ASSESSOR_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "ASSESSOR_NEW_PASSPHRASE"

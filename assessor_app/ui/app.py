@@ -19,15 +19,16 @@ from PySide6.QtWidgets import QApplication
 
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.records import Role
-from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
-from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui import dialogs
 from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.vault_loading import prewarm
 from assessor_app.ui.views.main_window import AppContext, MainWindow
 
 if TYPE_CHECKING:
     from assessor_app.core.form_engine.definition import FormRegistry
+    from assessor_app.core.storage.keyslots import KdfParams
+    from assessor_app.core.storage.vault import Vault
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,10 @@ DEMO_PASSPHRASE = "demo-demo"
 
 def make_demo_vault(data_dir: Path, registry: FormRegistry) -> Vault:
     """A throwaway profile full of invented people (cheap KDF: never for real data)."""
-    from assessor_app.core.demo import populate_demo  # demo only: kept off the start-up path
+    # Demo only: kept off the start-up path.
+    from assessor_app.core.demo import populate_demo
+    from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
+    from assessor_app.core.storage.vault import Vault
 
     vault = Vault.create(
         data_dir, name="Demo Assessor", role=Role.SOCIAL_WORKER,
@@ -91,9 +95,11 @@ def open_window(
     else:
         # Read after the unlock window is up: nothing before unlocking needs the forms.
         registry = partial(load_forms, forms_dir)
-    return build_main_window(
+    window = build_main_window(
         app, data_dir=data_dir, registry=registry, idle_minutes=idle_minutes, demo=demo
     )
+    window.ops.run(prewarm)  # cryptography and SQLCipher load while the passphrase is typed
+    return window
 
 
 def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float) -> int:

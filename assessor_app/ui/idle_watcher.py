@@ -1,6 +1,8 @@
 """Auto-lock timer: an application-wide event filter restarts it on every key or mouse input.
 
-Installed on the QApplication (not a window) so input in dialogs counts too.
+Installed on the QApplication (not a window) so input in dialogs counts too, and only while
+the countdown runs (unlocked): every event of the application passes through it, so on the
+lock screen and at start-up it stays out of the way.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class IdleWatcher(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(max(1, round(minutes * 60_000)))
         self._timer.timeout.connect(self.idle_timed_out)
-        app.installEventFilter(self)
+        self._filtering = False
 
     @property
     def active(self) -> bool:
@@ -39,16 +41,21 @@ class IdleWatcher(QObject):
 
     def start(self) -> None:
         """Begin (or restart) the countdown."""
+        if not self._filtering:
+            self._app.installEventFilter(self)
+            self._filtering = True
         self._timer.start()
 
     def stop(self) -> None:
         """Stop counting (while locked)."""
         self._timer.stop()
+        if self._filtering:
+            self._app.removeEventFilter(self)
+            self._filtering = False
 
     def remove(self) -> None:
         """Uninstall the event filter (on window close)."""
-        self._timer.stop()
-        self._app.removeEventFilter(self)
+        self.stop()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt virtual
         del watched

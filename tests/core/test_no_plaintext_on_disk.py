@@ -20,7 +20,8 @@ from pathlib import Path
 from assessor_app.core.demo import synthetic_nhs_number
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
-from assessor_app.core.storage.vault import Vault, list_profiles
+from assessor_app.core.storage.profiles import list_profiles
+from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE, REPO_ROOT
 
 NHS_NUMBER = synthetic_nhs_number(random.Random(4242))

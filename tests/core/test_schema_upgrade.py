@@ -10,7 +10,8 @@ import pytest
 from assessor_app.core.storage import database, history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
-from assessor_app.core.storage.vault import Vault, list_profiles
+from assessor_app.core.storage.profiles import list_profiles
+from assessor_app.core.storage.vault import Vault
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "db"
 GOLDEN_PASSPHRASE = "golden fixture passphrase"

@@ -21,7 +21,8 @@ from assessor_app.core.records import Role
 from assessor_app.core.storage import database
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KeySlots
 from assessor_app.core.storage.people import PeopleRepository
-from assessor_app.core.storage.vault import Vault, backoff_delay, list_profiles
+from assessor_app.core.storage.profiles import list_profiles
+from assessor_app.core.storage.vault import Vault, backoff_delay
 from tests.conftest import PASSPHRASE
 from tests.support import community_person
 

@@ -76,7 +76,7 @@ def test_idle_time_locks_and_drops_personal_screens(
         pass
     assert window.vault is None and window.caseload is None
     assert isinstance(window.stack.currentWidget(), UnlockView)
-    assert window.stack.currentWidget().profile.currentData() == window.resume.profile_id
+    assert window.stack.currentWidget().selected_profile_id == window.resume.profile_id
 
 
 def test_demo_mode_opens_a_caseload_of_people(qtbot: QtBot, make_window: WindowFactory) -> None:

@@ -17,7 +17,6 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,42 +32,11 @@ from assessor_app.core.records import Profile, ProfileId, Role
 from assessor_app.core.storage import database, history
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams, KeySlots, calibrate_kdf
+from assessor_app.core.storage.profiles import profiles_dir
 
 VAULT_FILE = "vault.db"
 FREE_TRIES = 3
 MAX_DELAY_SECONDS = 300.0
-
-
-@dataclass(frozen=True)
-class ProfileSummary:
-    """What the unlock screen may show about a profile before it is unlocked."""
-
-    id: ProfileId
-    """Folder name."""
-    label: str
-    """The assessor's name, as they typed it."""
-    created_at: str
-    """ISO date the profile was made."""
-
-
-def profiles_dir(data_dir: Path) -> Path:
-    """Folder holding one sub-folder per profile."""
-    return data_dir / "profiles"
-
-
-def list_profiles(data_dir: Path) -> list[ProfileSummary]:
-    """Profiles on this machine, by label. Folders without a readable profile.json are skipped."""
-    out = []
-    root = profiles_dir(data_dir)
-    if not root.is_dir():
-        return []
-    for folder in sorted(root.iterdir()):
-        try:
-            meta = json.loads((folder / "profile.json").read_text("utf-8"))
-            out.append(ProfileSummary(ProfileId(folder.name), meta["label"], meta["created_at"]))
-        except (OSError, ValueError, KeyError):
-            continue
-    return sorted(out, key=lambda p: p.label.lower())
 
 
 def backoff_delay(failures: int) -> float:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,16 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.storage.keyslots import KdfParams
-from assessor_app.core.storage.vault import Vault, list_profiles
+from assessor_app.core.storage.profiles import list_profiles
 
 from assessor_app.ui.idle_watcher import IdleWatcher
 from assessor_app.ui.operations import BackgroundOps, dispose
-from assessor_app.ui.views.profile_create import ProfileCreateView
 from assessor_app.ui.views.unlock import UnlockView
 
 if TYPE_CHECKING:
     from assessor_app.core.form_engine.definition import FormRegistry
+    from assessor_app.core.storage.keyslots import KdfParams
+    from assessor_app.core.storage.vault import Vault
 
     from assessor_app.ui.views.caseload import CaseloadView
     from assessor_app.ui.views.person import PersonView
@@ -47,9 +48,10 @@ BUSY_DELAY_MS = 400
 """Show "Working…" only for work that takes longer than this: autosaves and searches run on
 every keystroke and finish in milliseconds, and a flickering indicator would distract."""
 
-# The screens behind the unlock screen (and the form engine they pull in) are imported when
-# first shown, not at start-up: time to the unlock window is measured against a bare Qt
-# window (bench/coldstart.py), and none of them can be shown before unlocking anyway.
+# The screens behind the unlock screen (and the form engine they pull in), and the profile
+# creation screen when profiles already exist, are imported when first shown, not at
+# start-up: time to the unlock window is measured against a bare Qt window
+# (bench/coldstart.py), and none of them is needed before it.
 
 
 @dataclass
@@ -141,11 +143,7 @@ class MainWindow(QMainWindow):
         self.back_button.clicked.connect(self.go_back)
         self.caseload_button.clicked.connect(self.show_caseload)
         self.lock_button.clicked.connect(self.lock)
-        lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
-        lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        lock_key.activated.connect(self.lock)
-        find_key = QShortcut(QKeySequence.StandardKey.Find, self)
-        find_key.activated.connect(self.focus_search)
+        self._shortcuts_installed = False
         self.idle = IdleWatcher(app, ctx.idle_minutes, self)
         self.idle.idle_timed_out.connect(self.lock)
         line = self.fontMetrics().lineSpacing()
@@ -195,6 +193,8 @@ class MainWindow(QMainWindow):
 
     def show_profile_create(self, *, can_cancel: bool = True) -> None:
         """The first-run (or extra profile) screen."""
+        from assessor_app.ui.views.profile_create import ProfileCreateView  # see module note
+
         create = ProfileCreateView(
             self.ops, self.ctx.data_dir, kdf=self.ctx.kdf, can_cancel=can_cancel
         )
@@ -212,8 +212,22 @@ class MainWindow(QMainWindow):
 
     # -- unlocked ------------------------------------------------------------------------
 
+    def _install_shortcuts(self) -> None:
+        # Installed at the first unlock, not at start-up: nothing can be locked or searched
+        # before then, and the first touch of Qt's enum namespaces costs ~35 ms of the
+        # measured time to the unlock window (bench/coldstart.py).
+        if self._shortcuts_installed:
+            return
+        self._shortcuts_installed = True
+        lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
+        lock_key.setContext(QtCore.Qt.ShortcutContext.ApplicationShortcut)
+        lock_key.activated.connect(self.lock)
+        find_key = QShortcut(QKeySequence.StandardKey.Find, self)
+        find_key.activated.connect(self.focus_search)
+
     def open_vault(self, vault: Vault) -> None:
         """Show the caseload (or where the user was when this profile locked)."""
+        self._install_shortcuts()
         self.vault = vault
         if self.gate is not None:
             dispose(self.gate)

@@ -7,6 +7,7 @@ Creating the vault calibrates Argon2id (about half a second), so it runs through
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -21,13 +22,16 @@ from PySide6.QtWidgets import (
 
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.records import Role
-from assessor_app.core.storage.keyslots import KdfParams
-from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.vault_loading import create_vault
 from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
 from assessor_app.ui.widgets.passphrase import PassphraseStrengthMeter, suggest_passphrase
+
+if TYPE_CHECKING:
+    from assessor_app.core.storage.keyslots import KdfParams
+    from assessor_app.core.storage.vault import Vault
 
 
 class ProfileCreateView(QWidget):
@@ -145,7 +149,7 @@ class ProfileCreateView(QWidget):
         show_problem(self.problem, "")
         self._set_busy(True)
         self._ops.run(
-            Vault.create,
+            create_vault,
             self._data_dir,
             name=self.name.text(),
             role=Role(self.role.currentData()),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -22,11 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from assessor_app.core.errors import AssessorError
-from assessor_app.core.storage.vault import ProfileSummary, Vault
+from assessor_app.core.storage.profiles import ProfileSummary
 
 from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.vault_loading import open_vault
 from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
+
+if TYPE_CHECKING:
+    from assessor_app.core.storage.vault import Vault
 
 
 class UnlockView(QWidget):
@@ -51,8 +56,11 @@ class UnlockView(QWidget):
         self._wait_left = 0
         self.profile = QComboBox()
         self.profile.setAccessibleName("Profile")
+        # Ids are kept beside the combo, not as item data: item data's default role argument
+        # makes PySide6 build every Qt.* enum (~35 ms) before the unlock window can show.
+        self._profile_ids = [summary.id for summary in profiles]
         for summary in profiles:
-            self.profile.addItem(summary.label, summary.id)
+            self.profile.addItem(summary.label)
             if summary.id == preferred_profile:
                 self.profile.setCurrentIndex(self.profile.count() - 1)
         self.passphrase = QLineEdit()
@@ -112,15 +120,21 @@ class UnlockView(QWidget):
         super().showEvent(event)  # type: ignore[arg-type]
         self.passphrase.setFocus()
 
+    @property
+    def selected_profile_id(self) -> str | None:
+        """The id of the profile chosen in the list (None if the list is empty)."""
+        index = self.profile.currentIndex()
+        return self._profile_ids[index] if 0 <= index < len(self._profile_ids) else None
+
     def submit(self) -> None:
         """Try the passphrase in the background (Argon2id takes about half a second)."""
-        if not self.unlock_button.isEnabled() or self.profile.currentData() is None:
+        if not self.unlock_button.isEnabled() or self.selected_profile_id is None:
             return
         self._set_busy(True)
         self._ops.run(
-            Vault.open,
+            open_vault,
             self._data_dir,
-            self.profile.currentData(),
+            self.selected_profile_id,
             self.passphrase.text(),
             owner=self,
             on_success=self._opened,

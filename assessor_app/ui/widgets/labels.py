@@ -6,7 +6,6 @@ user's accessibility settings.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -24,7 +23,6 @@ def heading_label(text: str, *, scale: float = 1.4, parent: QWidget | None = Non
     label.setFont(font)
     label.setWordWrap(True)
     label.setAccessibleName(text)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
     return label
 
 
