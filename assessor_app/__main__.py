@@ -15,6 +15,9 @@ from assessor_app.core.hardening import harden_process
 from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.paths import default_forms_dir, resolve_data_dir
 
+MAX_IDLE_MINUTES = 24 * 60
+"""A laptop left unlocked for more than a day is a lost laptop; Qt timers also cap at ~24 days."""
+
 NO_DISPLAY_MESSAGE = (
     "assessor-app needs a desktop session (no display found); "
     "use assessor-cli for the command line."
@@ -30,8 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idle-minutes", metavar="N", type=float, default=5.0,
                         help="lock after N minutes without input (default 5)")
     args = parser.parse_args(argv)
-    if args.idle_minutes <= 0:
-        parser.error("--idle-minutes must be more than 0")
+    if not 0 < args.idle_minutes <= MAX_IDLE_MINUTES:
+        parser.error(f"--idle-minutes must be more than 0 and at most {MAX_IDLE_MINUTES} (a day)")
     return args
 
 

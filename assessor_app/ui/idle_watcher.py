@@ -30,7 +30,8 @@ class IdleWatcher(QObject):
         self._app = app
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(max(1, round(minutes * 60_000)))
+        # QTimer takes a signed 32-bit millisecond count (about 24 days).
+        self._timer.setInterval(min(2**31 - 1, max(1, round(minutes * 60_000))))
         self._timer.timeout.connect(self.idle_timed_out)
         self._filtering = False
 

@@ -47,3 +47,13 @@ def test_malformed_forms_folder_is_shown_in_a_window(
                 idle_minutes=5)
     [(title, text, _)] = shown_messages
     assert title == "Assessor cannot start" and "v1.yaml" in text
+
+
+@pytest.mark.parametrize("minutes", ["0", "-5", "40000"])
+def test_impossible_idle_time_is_refused_with_the_range(
+    minutes: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        entry.parse_args(["--idle-minutes", minutes])
+    assert stopped.value.code == 2
+    assert "at most 1440" in capsys.readouterr().err

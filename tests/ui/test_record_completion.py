@@ -19,6 +19,7 @@ from tests.conftest import REPO_ROOT
 from tests.support import community_person
 from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
 
+from assessor_app.ui import dialogs
 from assessor_app.ui.views.main_window import MainWindow
 from assessor_app.ui.views.record_completion import NOT_READY_TITLE, not_ready_message
 from assessor_app.ui.views.record_editor import RecordEditorView
@@ -147,3 +148,42 @@ def test_not_ready_message_names_group_items_and_counts_each_question_once(
     assert text.startswith("1 question still needs an answer")
     assert "Money: Sources of income, income source 2: " in detail
     assert "more" not in detail
+
+
+def test_unreadable_text_on_screen_blocks_completion(
+    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    window, editor = open_sample_record(qtbot, make_window, VALID_ANSWERS)
+    saved_date = VALID_ANSWERS["visit_date"]
+    line = editor.editors["visit_date"].focus_widget()
+    line.setFocus()
+    line.selectAll()  # type: ignore[attr-defined]
+    qtbot.keyClicks(line, "31/06/2025")  # June has 30 days: never saved
+    qtbot.keyClick(line, Qt.Key.Key_Tab)
+    qtbot.mouseClick(editor.complete_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    assert [title for title, _, _ in shown_messages] == [NOT_READY_TITLE]
+    assert "Date of the visit" in shown_messages[0][1]
+    record = stored(qtbot, window, editor.assessment_id)
+    assert record.status is RecordStatus.DRAFT and record.answers["visit_date"] == saved_date
+
+
+def test_lock_while_the_not_ready_message_is_open_raises_no_error(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = {k: v for k, v in VALID_ANSWERS.items() if k != "mobility"}
+    window, editor = open_sample_record(qtbot, make_window, answers)
+    shown: list[str] = []
+
+    def message_during_which_the_idle_lock_fires(
+        _parent: object, title: str, _text: str, _detail: str = ""
+    ) -> None:
+        shown.append(title)
+        if title == NOT_READY_TITLE:
+            window.idle.idle_timed_out.emit()
+
+    monkeypatch.setattr(dialogs, "show_message", message_during_which_the_idle_lock_fires)
+    qtbot.mouseClick(editor.complete_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    assert window.vault is None  # locked
+    assert shown == [NOT_READY_TITLE]  # and no "The records are locked" error after it

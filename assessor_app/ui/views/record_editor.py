@@ -241,8 +241,12 @@ class RecordEditorView(QWidget):
             return editor is None
         return editor.touched or is_answered(self.answers.get(field_id))
 
+    def _disposed(self) -> bool:
+        # Set by ui.operations.dispose when the view is torn down (on lock or navigation).
+        return bool(getattr(self, "disposed", False))
+
     def _section_changed(self, row: int) -> None:
-        if row < 0 or self.defn is None:
+        if row < 0 or self.defn is None or self._disposed():
             return
         if self.pages.currentIndex() != row:
             self.autosave.checkpoint()
@@ -281,10 +285,25 @@ class RecordEditorView(QWidget):
             return
         # Queued first, so the status change below lands after every edit is folded in.
         self.autosave.checkpoint()
+        unreadable = [bad for e in self.editors.values() for bad in e.unparsed_inputs()]
+        if unreadable:
+            # What is on screen was never saved: completing would record the old answer.
+            first = unreadable[0]
+            dialogs.show_message(
+                self, NOT_READY_TITLE,
+                f"'{first.field.label}' shows something that is not a valid answer, so it has "
+                "not been saved.",
+                "Correct it (or clear it), then mark the record as completed.",
+            )
+            if not self._disposed():
+                self.focus_field(first.path)
+            return
         problems = validate_answers(self.defn, self.answers, today=self._today())
         if problems:
             text, detail = not_ready_message(self.defn, problems)
             dialogs.show_message(self, NOT_READY_TITLE, text, detail)
+            if self._disposed():
+                return  # locked while the message was open: the record is closed
             # Show every unanswered question's message, and take the user to the first one.
             for editor in self.editors.values():
                 editor.touched = True

@@ -68,6 +68,13 @@ class FieldEditor(QWidget):
 
     # -- problems ------------------------------------------------------------------------
 
+    def unparsed_inputs(self) -> list[FieldEditor]:
+        """Editors (this one, or nested ones) showing typed text that could not be read.
+
+        Such text was never saved, so the stored answer differs from what is on screen.
+        """
+        return [self] if self._local_problem else []
+
     def set_local_problem(self, text: str) -> None:
         """A problem found while parsing what was typed (wins over the core's message)."""
         self._local_problem = text

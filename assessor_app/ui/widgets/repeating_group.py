@@ -61,6 +61,12 @@ class RepeatingGroupEditor(FieldEditor):
             return self.item_editors[0][0].focus_widget()
         return self.add_button
 
+    def unparsed_inputs(self) -> list[FieldEditor]:
+        """Nested editors showing typed text that could not be read."""
+        return [
+            bad for editors in self.item_editors for e in editors for bad in e.unparsed_inputs()
+        ]
+
     def editor_at(self, path: str) -> FieldEditor | None:
         if path == self.path:
             return self
