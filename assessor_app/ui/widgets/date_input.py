@@ -23,9 +23,11 @@ def parse_date(text: str) -> dt.date | None:
     try:
         if "-" in text:
             return dt.date.fromisoformat(text)
-        day, month, year = (int(part) for part in text.replace(".", "/").split("/"))
-        if year < 100:
-            raise ValueError("two-digit year")
+        parts = text.replace(".", "/").split("/")
+        if len(parts) != 3 or len(parts[2].strip()) != 4:
+            # A year of 2 or 3 digits is a slip (03/07/195), not a date in antiquity.
+            raise ValueError("the year needs four digits")
+        day, month, year = (int(part) for part in parts)
         return dt.date(year, month, day)
     except ValueError as e:
         raise ValueError(
