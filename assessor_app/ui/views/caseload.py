@@ -1,7 +1,9 @@
 """Caseload screen: search-as-you-type over the people in the vault, and "Add person".
 
 Each keystroke queues a search on the worker with `latest_key`, so only the newest query's
-results are shown however fast the user types.
+results are shown however fast the user types. Enter opens the selected row only when the rows
+on screen are the results for the text now in the box; pressed sooner (the worker is busy), it
+opens the first result of that text when it arrives, unless the user types on.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class CaseloadView(QWidget):
         self._ops = ops
         self._people = PeopleRepository(vault)
         self.add_person_dialog: PersonDialog | None = None
+        self._shown_query: str | None = None  # the query whose results are on screen
+        self._enter_pending_for: str | None = None  # Enter came before this query's results
         self.search = QLineEdit()
         self.search.setAccessibleName("Search the caseload")
         self.search.setPlaceholderText("Name, NHS number, prison number or date of birth")
@@ -92,17 +96,28 @@ class CaseloadView(QWidget):
 
     def run_search(self, text: str) -> None:
         """Queue a search; older queries still in flight are dropped."""
+        if text != self._enter_pending_for:
+            self._enter_pending_for = None  # typing on after Enter: it was not meant for this
         self._ops.run(
             self._people.search, text, owner=self, latest_key="caseload.search",
-            on_success=self._show_results,
+            on_success=lambda people: self._show_results(text, people),
         )
 
-    def _show_results(self, people: list[Person]) -> None:
+    def _show_results(self, query: str, people: list[Person]) -> None:
+        # Keep the user's row when the same search is run again (Back after a refresh).
+        current = self.results.currentItem()
+        keep = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        if query != self._shown_query:
+            keep = None
+        self._shown_query = query
         self.results.clear()
+        chosen = None
         for person in people:
             item = QTreeWidgetItem(person_row(person))
             item.setData(0, Qt.ItemDataRole.UserRole, person.id)
             self.results.addTopLevelItem(item)
+            if person.id == keep:
+                chosen = item
         for column in range(len(COLUMNS)):
             self.results.resizeColumnToContents(column)
             if column == len(COLUMNS) - 1:
@@ -113,14 +128,23 @@ class CaseloadView(QWidget):
             )
         shown = len(people)
         self.count.setText("No one matches." if not shown else f"{shown} shown")
-        first = self.results.topLevelItem(0)
-        if shown and first is not None:
-            self.results.setCurrentItem(first)
+        chosen = chosen or self.results.topLevelItem(0)
+        if shown and chosen is not None:
+            self.results.setCurrentItem(chosen)
+        if self._enter_pending_for == query:
+            self._enter_pending_for = None
+            first = self.results.topLevelItem(0)
+            if first is not None:
+                self._activated(first)
 
     def _activated(self, item: QTreeWidgetItem) -> None:
         self.person_chosen.emit(PersonId(item.data(0, Qt.ItemDataRole.UserRole)))
 
     def _open_first(self) -> None:
+        if self._shown_query != self.search.text():
+            # The rows on screen answer an older query; open the right one when it arrives.
+            self._enter_pending_for = self.search.text()
+            return
         item = self.results.currentItem()
         if item is not None:
             self._activated(item)
