@@ -1,5 +1,5 @@
 """The caseload screen: Enter in the search opens the first match for what is in the box now
-(even when the worker is slow to answer).
+(even when the worker is slow to answer), and the list follows people added since it was shown.
 """
 
 from __future__ import annotations
@@ -90,3 +90,50 @@ def test_enter_with_current_results_opens_the_selected_row(
     wait_for_worker(qtbot, window)
     qtbot.keyClick(caseload.search, Qt.Key.Key_Return)
     assert opened == [zed]
+
+
+def test_person_added_from_the_caseload_is_listed_after_back(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    create_profile(qtbot, window)
+    caseload = window.caseload
+    assert caseload is not None
+    wait_for_worker(qtbot, window)
+    assert caseload.count.text() == "No one matches."
+    qtbot.mouseClick(caseload.add_button, Qt.MouseButton.LeftButton)
+    dialog = caseload.add_person_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.given_name, "Zed")
+    qtbot.keyClicks(dialog.family_name, "Zimmer")
+    with qtbot.waitSignal(dialog.person_saved, timeout=5000):
+        dialog.submit()
+    wait_for_worker(qtbot, window)
+    assert window.person is not None  # the new person's page
+
+    qtbot.mouseClick(window.back_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+
+    assert window.stack.currentWidget() is caseload
+    assert shown_names(caseload.results) == ["Zimmer, Zed"]
+    assert caseload.count.text() == "1 shown"
+
+
+def test_back_keeps_the_row_the_user_had_chosen(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window, _aaron, zed = two_people(qtbot, make_window)
+    caseload = window.caseload
+    assert caseload is not None
+    second = caseload.results.topLevelItem(1)
+    assert second is not None
+    caseload.results.setCurrentItem(second)
+    caseload.results.itemActivated.emit(second, 0)
+    wait_for_worker(qtbot, window)
+    assert window.person is not None and window.person.person_id == zed
+
+    qtbot.mouseClick(window.back_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+
+    current = caseload.results.currentItem()
+    assert current is not None and current.text(0) == "Zimmer, Zed"

