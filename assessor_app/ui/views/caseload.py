@@ -42,9 +42,11 @@ def person_row(person: Person) -> list[str]:
 
 
 class CaseloadView(QWidget):
-    """Emits `person_chosen(person_id)` when a row is activated or a person is added."""
+    """Emits `person_chosen(person_id)` when a row is activated or a person is added, and
+    `lock_requested` on Ctrl+L in the Add person dialog."""
 
     person_chosen = Signal(str)
+    lock_requested = Signal()
 
     def __init__(self, ops: BackgroundOps, vault: Vault, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,5 +155,6 @@ class CaseloadView(QWidget):
         """Show the (window-modal, non-blocking) Add person dialog."""
         dialog = PersonDialog(self._ops, self._people, parent=self)
         dialog.person_saved.connect(lambda person: self.person_chosen.emit(person.id))
+        dialog.lock_requested.connect(self.lock_requested)
         self.add_person_dialog = dialog
         dialog.open()

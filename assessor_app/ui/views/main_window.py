@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
 
             self.caseload = CaseloadView(self.ops, self.vault)
             self.caseload.person_chosen.connect(self.show_person)
+            self.caseload.lock_requested.connect(self.lock)
             self.stack.addWidget(self.caseload)
         else:
             # People may have been added (or edited) since it was last shown; the search is
@@ -275,6 +276,7 @@ class MainWindow(QMainWindow):
         self.person = PersonView(self.ops, self.vault, self.ctx.registry, person_id)
         self.person.record_opened.connect(self.show_record)
         self.person.details_changed.connect(self._person_details_changed)
+        self.person.lock_requested.connect(self.lock)
         self.stack.addWidget(self.person)
         self.stack.setCurrentWidget(self.person)
         self.back_button.setEnabled(True)
@@ -345,6 +347,8 @@ class MainWindow(QMainWindow):
         if vault is None:
             return
         self.idle.stop()
+        # Asked before the dialogs are disposed: what was typed in them is not kept.
+        typing_lost = self._dialog_input_will_be_lost()
         assessment_id = self.editor.assessment_id if self.editor is not None else None
         person_id = self.person.person_id if self.person is not None else None
         field_path = self._close_record()
@@ -359,8 +363,17 @@ class MainWindow(QMainWindow):
         self.who.clear()
         # Queued after the editor's checkpoint, so every edit is folded in before the key goes.
         self.ops.run(vault.close)
-        self.show_gate(preferred_profile=vault.profile.id, note="Locked. Your work is saved.")
+        note = ("Locked. The person's details you were typing were not saved." if typing_lost
+                else "Locked. Your work is saved.")
+        self.show_gate(preferred_profile=vault.profile.id, note=note)
         self.did_lock.emit()
+
+    def _dialog_input_will_be_lost(self) -> bool:
+        dialogs = [
+            self.caseload.add_person_dialog if self.caseload is not None else None,
+            self.person.edit_dialog if self.person is not None else None,
+        ]
+        return any(d is not None and d.has_unsaved_input() for d in dialogs)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt virtual
         vault = self.vault

@@ -57,10 +57,12 @@ def detail_rows(d: PersonDetails) -> list[tuple[str, str]]:
 
 class PersonView(QWidget):
     """Emits `record_opened(assessment_id)` when a record is opened or started, and
-    `details_changed(Person)` after the person's details were edited and saved."""
+    `details_changed(Person)` after the person's details were edited and saved, and
+    `lock_requested` on Ctrl+L in the Edit details dialog."""
 
     record_opened = Signal(str)
     details_changed = Signal(object)
+    lock_requested = Signal()
 
     def __init__(
         self,
@@ -181,6 +183,7 @@ class PersonView(QWidget):
             dispose(self.edit_dialog)
         dialog = PersonDialog(self._ops, self._people, parent=self, existing=self.person)
         dialog.person_saved.connect(self._details_saved)
+        dialog.lock_requested.connect(self.lock_requested)
         self.edit_dialog = dialog
         dialog.open()
 

@@ -4,6 +4,10 @@ saves them through the core (`PeopleRepository.add` or `update`, on the worker).
 Date and NHS number problems show inline as soon as the user leaves the box; the core's own
 validation (`validate_person_details`, re-run by `add`/`update` on the worker) has the last
 word and its message appears above the buttons.
+
+The dialog is window-modal, which blocks the main window's Ctrl+L, so it has its own and asks
+for the lock through `lock_requested`. Locking discards what was typed (it is not saved);
+`has_unsaved_input` lets the lock say so.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,10 +42,12 @@ from assessor_app.ui.widgets.labels import problem_label, show_problem
 class PersonDialog(QDialog):
     """Adds a person, or edits `existing` when given (pre-filled with their details).
 
-    Emits `person_saved(Person)` and closes once the person is saved.
+    Emits `person_saved(Person)` and closes once the person is saved, and `lock_requested`
+    on Ctrl+L.
     """
 
     person_saved = Signal(object)
+    lock_requested = Signal()
 
     def __init__(
         self,
@@ -98,6 +105,26 @@ class PersonDialog(QDialog):
         if existing is not None:
             self._fill(existing.details)
         self._setting_changed()
+        self._saving = False
+        self._initial_entries = self._entries()
+        lock_key = QShortcut(QKeySequence("Ctrl+L"), self)  # the main window's, while modal
+        lock_key.activated.connect(self.lock_requested)
+
+    def _entries(self) -> tuple[object, ...]:
+        # What the user can change, as shown (dates as typed: they may not parse yet).
+        lines = (self.given_name, self.family_name, self.date_of_birth, self.nhs_number,
+                 self.establishment, self.prison_number, self.release_date, self.communication,
+                 self.preferred_format)
+        return (*(line.text() for line in lines), self.address.toPlainText(),
+                self.setting.currentIndex(), self.conviction.currentIndex())
+
+    def has_unsaved_input(self) -> bool:
+        """Whether closing the dialog now would lose something the user typed or chose.
+
+        False once Save was pressed: the save is already queued on the worker, ahead of
+        anything a lock queues, so it lands (unless the core refuses the details).
+        """
+        return self.isVisible() and not self._saving and self._entries() != self._initial_entries
 
     def _fill(self, d: PersonDetails) -> None:
         self.given_name.setText(d.given_name)
@@ -215,6 +242,7 @@ class PersonDialog(QDialog):
             return
         show_problem(self.problem, "")
         self.buttons.setEnabled(False)
+        self._saving = True
         if self._existing is None:
             self._ops.run(
                 self._people.add, self.details(), owner=self,
@@ -227,11 +255,13 @@ class PersonDialog(QDialog):
             )
 
     def _saved(self, person: Person) -> None:
+        self._saving = False
         self.buttons.setEnabled(True)
         self.accept()
         self.person_saved.emit(person)
 
     def _failed(self, error: BaseException) -> None:
+        self._saving = False
         self.buttons.setEnabled(True)
         if isinstance(error, AssessorError):
             show_problem(self.problem, error.one_line())
