@@ -227,6 +227,9 @@ class MainWindow(QMainWindow):
 
     def open_vault(self, vault: Vault) -> None:
         """Show the caseload (or where the user was when this profile locked)."""
+        if getattr(self, "_closing", False):
+            self.ops.run(vault.close)  # unlocked as the window closed: lock it straight away
+            return
         self._install_shortcuts()
         self.vault = vault
         if self.gate is not None:
@@ -376,11 +379,16 @@ class MainWindow(QMainWindow):
         return any(d is not None and d.has_unsaved_input() for d in dialogs)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt virtual
+        self._closing = True
         vault = self.vault
         self._close_record()
         self.vault = None
         if vault is not None:
             self.ops.run(vault.close)
         self.idle.remove()
+        self.ops.wait_for_idle()
+        # An unlock that was still running has now finished: deliver its result, which
+        # `open_vault` closes again at once, and wait for that close to land.
+        QApplication.processEvents()
         self.ops.wait_for_idle()
         super().closeEvent(event)
