@@ -28,7 +28,9 @@ from assessor_app.core.storage.people import PeopleRepository  # noqa: E402
 
 from assessor_app.ui import dialogs  # noqa: E402
 from assessor_app.ui.app import build_main_window  # noqa: E402
+from assessor_app.ui.views.caseload import CaseloadView  # noqa: E402
 from assessor_app.ui.views.main_window import MainWindow  # noqa: E402
+from assessor_app.ui.views.person_form import PersonDialog  # noqa: E402
 from assessor_app.ui.views.profile_create import ProfileCreateView  # noqa: E402
 from assessor_app.ui.views.unlock import UnlockView  # noqa: E402
 
@@ -71,7 +73,9 @@ def make_window(
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         options: dict[str, object] = {
-            "data_dir": tmp_path / "data", "registry": registry, "kdf": FAST_KDF_FOR_TESTS,
+            "data_dir": tmp_path / "data",
+            "registry": registry,
+            "kdf": FAST_KDF_FOR_TESTS,
         }
         options.update(kwargs)
         Path(options["data_dir"]).mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
@@ -136,3 +140,22 @@ def add_person(qtbot: QtBot, window: MainWindow, details: PersonDetails) -> Pers
     window.ops.run(PeopleRepository(window.vault).add, details, on_success=added.append)
     wait_for_worker(qtbot, window)
     return added[0]
+
+
+def new_profile_caseload(
+    qtbot: QtBot, make_window: WindowFactory, **options: object
+) -> tuple[MainWindow, CaseloadView]:
+    """A window with a freshly created profile, on its (empty) caseload."""
+    window = make_window(**options)
+    create_profile(qtbot, window)
+    caseload = window.caseload
+    assert caseload is not None
+    return window, caseload
+
+
+def open_add_person_dialog(caseload: CaseloadView) -> PersonDialog:
+    """Open the caseload's Add person dialog and return it."""
+    caseload.open_add_person()
+    dialog = caseload.add_person_dialog
+    assert dialog is not None
+    return dialog

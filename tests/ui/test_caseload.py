@@ -13,7 +13,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget
 
 from tests.support import community_person
-from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
+from tests.ui.conftest import (
+    WindowFactory,
+    add_person,
+    create_profile,
+    new_profile_caseload,
+    wait_for_worker,
+)
 
 from assessor_app.ui.views.main_window import MainWindow
 
@@ -29,10 +35,12 @@ def two_people(qtbot: QtBot, make_window: WindowFactory) -> tuple[MainWindow, st
     """Aaron Abbot sorts first, so a stale first row opens him instead of Zed Zimmer."""
     window = make_window()
     create_profile(qtbot, window)
-    aaron = add_person(qtbot, window,
-                       community_person(given_name="Aaron", family_name="Abbot", nhs_number=None))
-    zed = add_person(qtbot, window,
-                     community_person(given_name="Zed", family_name="Zimmer", nhs_number=None))
+    aaron = add_person(
+        qtbot, window, community_person(given_name="Aaron", family_name="Abbot", nhs_number=None)
+    )
+    zed = add_person(
+        qtbot, window, community_person(given_name="Zed", family_name="Zimmer", nhs_number=None)
+    )
     assert window.caseload is not None
     window.caseload.refresh()
     wait_for_worker(qtbot, window)
@@ -95,10 +103,7 @@ def test_enter_with_current_results_opens_the_selected_row(
 def test_person_added_from_the_caseload_is_listed_after_back(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:
-    window = make_window()
-    create_profile(qtbot, window)
-    caseload = window.caseload
-    assert caseload is not None
+    window, caseload = new_profile_caseload(qtbot, make_window)
     wait_for_worker(qtbot, window)
     assert caseload.count.text() == "No one matches."
     qtbot.mouseClick(caseload.add_button, Qt.MouseButton.LeftButton)
@@ -119,9 +124,7 @@ def test_person_added_from_the_caseload_is_listed_after_back(
     assert caseload.count.text() == "1 shown"
 
 
-def test_back_keeps_the_row_the_user_had_chosen(
-    qtbot: QtBot, make_window: WindowFactory
-) -> None:
+def test_back_keeps_the_row_the_user_had_chosen(qtbot: QtBot, make_window: WindowFactory) -> None:
     window, _aaron, zed = two_people(qtbot, make_window)
     caseload = window.caseload
     assert caseload is not None

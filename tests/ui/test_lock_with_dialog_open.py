@@ -15,6 +15,8 @@ from tests.ui.conftest import (
     WindowFactory,
     add_person,
     create_profile,
+    new_profile_caseload,
+    open_add_person_dialog,
     press_ctrl_l,
     unlock,
     wait_for_worker,
@@ -37,8 +39,9 @@ def unlock_note(window: MainWindow) -> str:
 
 def shown_dialogs() -> list[PersonDialog]:
     """Person dialogs still on screen (a disposed one may already be deleted)."""
-    return [w for w in QApplication.topLevelWidgets()
-            if isinstance(w, PersonDialog) and w.isVisible()]
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, PersonDialog) and w.isVisible()
+    ]
 
 
 def activate(qtbot: QtBot, dialog: PersonDialog) -> None:
@@ -99,13 +102,8 @@ def test_ctrl_l_in_edit_details_with_nothing_typed_says_work_is_saved(
 def test_ctrl_l_in_add_person_locks_and_says_the_typing_was_not_saved(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:
-    window = make_window()
-    create_profile(qtbot, window)
-    caseload = window.caseload
-    assert caseload is not None
-    caseload.open_add_person()
-    dialog = caseload.add_person_dialog
-    assert dialog is not None
+    window, caseload = new_profile_caseload(qtbot, make_window)
+    dialog = open_add_person_dialog(caseload)
     activate(qtbot, dialog)
     qtbot.keyClicks(dialog.given_name, "Zed")
     assert QApplication.focusWidget() is dialog.given_name
@@ -121,13 +119,8 @@ def test_ctrl_l_in_add_person_locks_and_says_the_typing_was_not_saved(
 def test_idle_lock_with_add_person_open_says_the_typing_was_not_saved(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:
-    window = make_window()
-    create_profile(qtbot, window)
-    caseload = window.caseload
-    assert caseload is not None
-    caseload.open_add_person()
-    dialog = caseload.add_person_dialog
-    assert dialog is not None
+    window, caseload = new_profile_caseload(qtbot, make_window)
+    dialog = open_add_person_dialog(caseload)
     qtbot.keyClicks(dialog.family_name, "Zimmer")
 
     with qtbot.waitSignal(window.did_lock):
@@ -141,13 +134,8 @@ def test_idle_lock_with_add_person_open_says_the_typing_was_not_saved(
 def test_lock_after_add_person_was_cancelled_says_work_is_saved(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:
-    window = make_window()
-    create_profile(qtbot, window)
-    caseload = window.caseload
-    assert caseload is not None
-    caseload.open_add_person()
-    dialog = caseload.add_person_dialog
-    assert dialog is not None
+    window, caseload = new_profile_caseload(qtbot, make_window)
+    dialog = open_add_person_dialog(caseload)
     qtbot.keyClicks(dialog.family_name, "Zimmer")
     dialog.reject()  # the user chose to discard it
 

@@ -17,6 +17,7 @@ from tests.ui.conftest import (
     WindowFactory,
     add_person,
     create_profile,
+    new_profile_caseload,
     press_ctrl_l,
     wait_for_worker,
 )
@@ -142,10 +143,7 @@ def test_ctrl_f_goes_to_the_caseload_search_from_a_record(
 def test_ctrl_f_selects_what_was_typed_in_the_search(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:
-    window = make_window()
-    create_profile(qtbot, window)
-    caseload = window.caseload
-    assert caseload is not None
+    window, caseload = new_profile_caseload(qtbot, make_window)
     qtbot.keyClicks(caseload.search, "quill")
     caseload.results.setFocus()
     qtbot.waitUntil(caseload.results.hasFocus)
@@ -160,7 +158,8 @@ def test_ctrl_f_does_nothing_while_locked(qtbot: QtBot, make_window: WindowFacto
     press_ctrl_l(qtbot, window)
     unlock_view = window.stack.currentWidget()
     assert isinstance(unlock_view, UnlockView)
-    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_F,
-                   Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        QApplication.focusWidget() or window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier
+    )
     assert window.stack.currentWidget() is unlock_view
     assert window.caseload is None

@@ -16,6 +16,7 @@ from assessor_app.core.storage.vault import Vault
 from tests.ui.conftest import (
     WindowFactory,
     create_profile,
+    open_add_person_dialog,
     press_ctrl_l,
     reactivate,
     unlock,
@@ -41,9 +42,7 @@ def test_profile_to_autosaved_record_survives_lock_and_refocuses(
 
     caseload = window.stack.currentWidget()
     assert isinstance(caseload, CaseloadView)
-    caseload.open_add_person()
-    dialog = caseload.add_person_dialog
-    assert dialog is not None
+    dialog = open_add_person_dialog(caseload)
     qtbot.keyClicks(dialog.given_name, "Zoe")  # QTest types ASCII only
     qtbot.keyClicks(dialog.family_name, "Quillfeather")
     qtbot.keyClicks(dialog.date_of_birth, "14/03/1948")
@@ -58,8 +57,9 @@ def test_profile_to_autosaved_record_survives_lock_and_refocuses(
     caseload = window.caseload
     assert caseload is not None
     qtbot.keyClicks(caseload.search, "quill")
-    qtbot.waitUntil(lambda: caseload.results.topLevelItemCount() == 1
-                    and caseload.search.text() == "quill")
+    qtbot.waitUntil(
+        lambda: caseload.results.topLevelItemCount() == 1 and caseload.search.text() == "quill"
+    )
     row = caseload.results.topLevelItem(0)
     assert row.text(0) == "Quillfeather, Zoe"
     assert row.text(1) == "14/03/1948"
@@ -89,8 +89,7 @@ def test_profile_to_autosaved_record_survives_lock_and_refocuses(
     # The autosave is in the database: read it back on the worker, as the UI would.
     vault: Vault = window.vault
     found: list[object] = []
-    window.ops.run(AssessmentRepository(vault).get, editor.assessment_id,
-                   on_success=found.append)
+    window.ops.run(AssessmentRepository(vault).get, editor.assessment_id, on_success=found.append)
     wait_for_worker(qtbot, window)
     assert found[0].answers["preferred_name"] == "Zo"
 
