@@ -1,4 +1,11 @@
-"""Opening a record for editing: the right form definition, with older drafts moved forward.
+"""Starting, opening and completing records: the form-aware steps above the repositories.
+
+`start_record` asks the form's start check whether it applies to the person at all, then
+starts the draft with the answers carried over from the person's details. `complete_record`
+refuses to complete while answers are missing or the form's completion checks find a blocker,
+so the CLI, the desktop app and (later) sync all refuse in the same words.
+
+Opening a record for editing finds the right form definition, with older drafts moved forward.
 
 A draft started on an older version of a form is never stranded. If the installed definitions
 carry a migration chain from its version, its answers are migrated (a pure data step) and saved
@@ -8,13 +15,18 @@ installed and editable. Finished records are never migrated: they are shown as t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from assessor_app.core.errors import NotFoundError
+from assessor_app.core import rules
+from assessor_app.core.errors import NotFoundError, ValidationError
+from assessor_app.core.form_engine.answers import Problem
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
+from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.migration import migrate_answers
+from assessor_app.core.form_engine.prefill import prefill_answers
 from assessor_app.core.nhs_number import format_nhs_number
-from assessor_app.core.records import Assessment, Person, RecordStatus
+from assessor_app.core.records import Assessment, Person, PersonId, RecordStatus
 from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
@@ -88,3 +100,78 @@ def open_for_editing(
             conn, records.vault.profile.id, "assessment.view", "assessment", record.id
         )
     return OpenRecord(record, form, migrated_from, person)
+
+
+def start_record(
+    records: AssessmentRepository,
+    form: FormDefinition,
+    person_id: PersonId,
+    *,
+    today: dt.date,
+    cared_for_id: PersonId | None = None,
+) -> Assessment:
+    """Start a draft of `form` about a person, prefilled from their details.
+
+    Args:
+        records: The vault's records.
+        form: The form version to start (normally the latest installed).
+        person_id: Who the record is about (for a carer's assessment, the carer).
+        today: The date it is started.
+        cared_for_id: For a carer's assessment, the person cared for, if on the caseload.
+
+    Raises:
+        NotFoundError: No such person (or person cared for).
+        ValidationError: The form's start check refuses this person (the message says why and
+            what to do instead), or the person cared for is the carer themselves.
+    """
+    people = PeopleRepository(records.vault)
+    person = people.get(person_id)
+    if form.start_check is not None:
+        refusal = rules.get_start_check(form.start_check)(rules.StartContext(person.details, today))
+        if refusal is not None:
+            raise ValidationError(refusal.message, refusal.next_step)
+    cared_for = None
+    if cared_for_id is not None:
+        if cared_for_id == person_id:
+            raise ValidationError(
+                "A carer cannot be recorded as caring for themselves.",
+                "Choose the person they care for, or leave it empty.",
+            )
+        cared_for = people.get(cared_for_id)
+    answers = prefill_answers(form, person, cared_for=cared_for, today=today)
+    return records.create(person_id, form.id, form.version, answers)
+
+
+def completion_problems(
+    form: FormDefinition, record: Assessment, *, today: dt.date
+) -> list[Problem]:
+    """Everything stopping `record` being completed: blockers first, then answer problems."""
+    return evaluate(form, record.answers, today=today).completion_problems()
+
+
+def complete_record(
+    records: AssessmentRepository, registry: FormRegistry, assessment_id: str, *, today: dt.date
+) -> Assessment:
+    """Mark a draft as completed, after checking it the same way the editor does.
+
+    Raises:
+        ValidationError: A required answer is missing, an answer is invalid, or a completion
+            check finds a blocker; the message gives the first and how many there are.
+        NotFoundError: No such record, or its form is not installed.
+    """
+    record = records.checkpoint(assessment_id)
+    if record.status not in EDITABLE:
+        raise ValidationError(
+            f"This record is {record.status.value}, so it cannot be completed again.",
+            "Open it to read it; to change it, amend it.",
+        )
+    form = registry.get(record.form_id, record.form_version)
+    problems = completion_problems(form, record, today=today)
+    if problems:
+        more = len(problems) - 1
+        also = f" ({more} more thing{'s' if more != 1 else ''} to put right.)" if more else ""
+        raise ValidationError(
+            f"Not ready to complete: {problems[0].path}: {problems[0].message}{also}",
+            "The record is still a draft and nothing was lost. Put these right, then try again.",
+        )
+    return records.set_status(assessment_id, RecordStatus.COMPLETED)

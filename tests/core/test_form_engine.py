@@ -364,7 +364,9 @@ def test_evaluate_gives_json_with_outcome_and_reasons(
         "form": "sample",
         "version": 2,
         "valid": True,
+        "completable": True,
         "problems": [],
+        "blockers": [],
         "outcomes": {
             "score_band": {
                 "rule": "sample.support_band",

@@ -45,6 +45,7 @@ EXPECTED_EDITOR = {
     FieldType.REPEATING_GROUP: RepeatingGroupEditor,
     FieldType.SIGNATURE: SignatureEditor,
     FieldType.OUTCOME: fe.OutcomeEditor,
+    FieldType.NOTICE: fe.NoticeEditor,
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.form_engine.model import (
+    DISPLAY_ONLY,
     FieldDef,
     FieldType,
     FormDefinition,
@@ -116,11 +117,15 @@ def _visible_ids(
             cond = by_id[fid].show_when
             if cond is None:
                 memo[fid] = True
-            elif cond.field in by_id:
-                shown = visible(cond.field) and cond.field in values
-                memo[fid] = cond.holds({cond.field: values[cond.field]} if shown else {})
             else:
-                memo[fid] = cond.holds(outer)
+                seen: dict[str, Any] = {}
+                for ref in cond.fields():
+                    if ref in by_id:
+                        if visible(ref) and ref in values:
+                            seen[ref] = values[ref]
+                    elif ref in outer:
+                        seen[ref] = outer[ref]
+                memo[fid] = cond.holds(seen)
         return memo[fid]
 
     return {fid for fid in by_id if visible(fid)}
@@ -153,7 +158,7 @@ def _check(
     def issue(message: str, missing: bool = False, at: str = path) -> _Issue:
         return _Issue(Problem(at, message), top, missing)
 
-    if f.type is FieldType.OUTCOME:
+    if f.type in DISPLAY_ONLY:
         return [issue(COMPUTED_FIELD)] if value is not None else []
     needed = f.required or (f.type is FieldType.REPEATING_GROUP and bool(f.min_items))
     if not is_answered(value):
@@ -219,7 +224,7 @@ def section_status(
         answered = sum(
             1
             for f in section.fields
-            if f.id in shown and f.type is not FieldType.OUTCOME and is_answered(answers.get(f.id))
+            if f.id in shown and f.type not in DISPLAY_ONLY and is_answered(answers.get(f.id))
         )
         statuses.append(
             SectionStatus(

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from assessor_app.core import rules
 from assessor_app.core.form_engine.model import (
+    DISPLAY_ONLY,
     Condition,
     Drop,
     FieldDef,
@@ -31,17 +32,30 @@ def check_form(r: Reader, defn: FormDefinition) -> None:
         where = r.field_paths.get(f.id, f.id)
         if f.show_when is not None:
             _check_condition(r, where, f, f.show_when, fields)
-        if f.rule is not None and f.rule not in rules.rule_names():
-            near = difflib.get_close_matches(f.rule, rules.rule_names(), n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            r.add(where, f"unknown rule '{f.rule}'{hint}")
+        if f.rule is not None:
+            _check_name(r, where, "rule", f.rule, rules.rule_names())
+    for name in defn.completion_checks:
+        _check_name(r, "completion_checks", "completion check", name, rules.check_names())
+    if defn.start_check is not None:
+        _check_name(r, "start_check", "start check", defn.start_check, rules.start_check_names())
     _check_loops(r, fields)
     _check_steps(r, defn)
+
+
+def _check_name(r: Reader, where: str, kind: str, name: str, known: list[str]) -> None:
+    if name not in known:
+        near = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        r.add(where, f"unknown {kind} '{name}'{hint}")
 
 
 def _check_condition(
     r: Reader, where: str, f: FieldDef, cond: Condition, fields: dict[str, FieldDef]
 ) -> None:
+    if cond.all_of is not None:
+        for part in cond.all_of:
+            _check_condition(r, where, f, part, fields)
+        return
     target = fields.get(cond.field)
     if target is None:
         if cond.field not in r.broken_ids:
@@ -53,8 +67,11 @@ def _check_condition(
             f"show_when refers to '{target.id}', which is inside repeating group "
             f"'{target.parent}'; only questions in that same group can depend on it",
         )
-    if target.type is FieldType.OUTCOME:
-        r.add(where, f"show_when cannot depend on '{target.id}', which is an outcome")
+    if target.type in DISPLAY_ONLY:
+        r.add(where, f"show_when cannot depend on '{target.id}', which is {target.type.value}")
+    if target.id == f.id:
+        r.add(where, f"show_when of '{f.id}' depends on its own answer")
+        return
     if cond.is_set is not None:
         return
     wanted = cond.any_of if cond.any_of is not None else (cond.equals,)
@@ -73,20 +90,28 @@ def _check_condition(
 def _check_loops(r: Reader, fields: dict[str, FieldDef]) -> None:
     """Report show_when chains that come back to where they started (a field never shown)."""
     reported: set[str] = set()
-    for start in fields:
-        chain = [start]
-        while True:
-            cond = fields[chain[-1]].show_when
-            if cond is None or cond.field not in fields:
-                break
-            if cond.field in chain:
-                loop = chain[chain.index(cond.field) :]
+
+    def depends_on(fid: str) -> list[str]:
+        cond = fields[fid].show_when
+        refs = () if cond is None else cond.fields()
+        return [ref for ref in refs if ref in fields and ref != fid]
+
+    def walk(chain: list[str]) -> None:
+        for ref in depends_on(chain[-1]):
+            if ref in chain:
+                loop = chain[chain.index(ref) :]
                 if not reported.intersection(loop):
                     reported.update(loop)
-                    shown = " → ".join([*loop, cond.field])
-                    r.add(r.field_paths.get(start, start), f"show_when makes a loop: {shown}")
-                break
-            chain.append(cond.field)
+                    shown = " → ".join([*loop, ref])
+                    r.add(r.field_paths.get(loop[0], loop[0]), f"show_when makes a loop: {shown}")
+            elif ref not in done:
+                walk([*chain, ref])
+        done.add(chain[-1])
+
+    done: set[str] = set()
+    for start in fields:
+        if start not in done:
+            walk([start])
 
 
 def _check_steps(r: Reader, defn: FormDefinition) -> None:

@@ -33,6 +33,11 @@ class FieldType(StrEnum):
     REPEATING_GROUP = "repeating_group"
     SIGNATURE = "signature"
     OUTCOME = "outcome"
+    NOTICE = "notice"
+
+
+DISPLAY_ONLY = frozenset({FieldType.OUTCOME, FieldType.NOTICE})
+"""Field types that show something and never take an answer: outcomes and notices."""
 
 
 def is_answered(value: Any) -> bool:
@@ -69,10 +74,10 @@ class Option:
 
 @dataclass(frozen=True)
 class Condition:
-    """When a field is shown: exactly one of `equals`, `any_of` or `is_set` is used."""
+    """When a field is shown: exactly one of `equals`, `any_of`, `is_set` or `all_of` is used."""
 
-    field: str
-    """Id of the field whose answer controls visibility."""
+    field: str = ""
+    """Id of the field whose answer controls visibility ("" for an `all_of` condition)."""
 
     equals: Any = None
     """Shown when the answer equals this (or, for a list answer, contains it)."""
@@ -83,8 +88,20 @@ class Condition:
     is_set: bool | None = None
     """Shown when the field is answered (True) or not answered (False)."""
 
+    all_of: tuple[Condition, ...] | None = None
+    """Shown when every one of these conditions holds (a section's condition and a field's own
+    condition are combined this way)."""
+
+    def fields(self) -> tuple[str, ...]:
+        """Ids of every field this condition reads, in order, without repeats."""
+        if self.all_of is None:
+            return (self.field,)
+        return tuple(dict.fromkeys(f for c in self.all_of for f in c.fields()))
+
     def holds(self, answers: Mapping[str, Any]) -> bool:
         """Whether the condition is met by `answers` (keyed by field id)."""
+        if self.all_of is not None:
+            return all(c.holds(answers) for c in self.all_of)
         value = answers.get(self.field)
         if self.is_set is not None:
             return is_answered(value) == self.is_set
@@ -163,6 +180,9 @@ class FieldDef:
     parent: str | None = None
     """Id of the repeating_group this field sits in; None for a top-level field."""
 
+    prefill: str | None = None
+    """Where a new record's answer comes from, e.g. ``person.setting`` (see `prefill.py`)."""
+
     def choices(self) -> tuple[Option, ...]:
         """The allowed values: `scale` for a rating, otherwise `options`."""
         return self.scale if self.type is FieldType.RATING else self.options
@@ -183,6 +203,10 @@ class Section:
 
     fields: tuple[FieldDef, ...]
     """The section's top-level fields, in order."""
+
+    show_when: Condition | None = None
+    """The whole section is shown only when this holds. Loading folds it into every field's
+    own condition, so the rest of the engine needs to know nothing about it."""
 
 
 @dataclass(frozen=True)
@@ -265,6 +289,12 @@ class FormDefinition:
 
     source: str
     """Path of the file the definition was loaded from."""
+
+    completion_checks: tuple[str, ...] = ()
+    """Names of registered completion checks that must find nothing before completing."""
+
+    start_check: str | None = None
+    """Name of the registered start check that may refuse to start this form for a person."""
 
     _index: dict[str, FieldDef] = dataclasses.field(
         init=False, repr=False, compare=False, hash=False

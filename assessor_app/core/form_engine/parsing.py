@@ -8,6 +8,7 @@ Imports no Qt.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -28,11 +29,21 @@ from assessor_app.core.form_engine.model import (
     Section,
     SetDefault,
 )
+from assessor_app.core.form_engine.prefill import PREFILL_SOURCES
 from assessor_app.core.form_engine.reader import Reader, field_path
 
-_FORM_KEYS = ("id", "version", "title", "description", "sections", "migrations")
-_SECTION_KEYS = ("id", "title", "help", "fields")
-_COMMON_KEYS = ("id", "type", "label", "required", "help", "show_when")
+_FORM_KEYS = (
+    "id",
+    "version",
+    "title",
+    "description",
+    "sections",
+    "migrations",
+    "completion_checks",
+    "start_check",
+)
+_SECTION_KEYS = ("id", "title", "help", "fields", "show_when")
+_COMMON_KEYS = ("id", "type", "label", "required", "help", "show_when", "prefill")
 _TEXT_KEYS = ("max_length", "pattern", "pattern_message")
 _TYPE_KEYS: dict[FieldType, tuple[str, ...]] = {
     FieldType.SHORT_TEXT: _TEXT_KEYS,
@@ -47,6 +58,7 @@ _TYPE_KEYS: dict[FieldType, tuple[str, ...]] = {
     FieldType.REPEATING_GROUP: ("fields", "min_items", "max_items", "item_label"),
     FieldType.SIGNATURE: (),
     FieldType.OUTCOME: ("rule",),
+    FieldType.NOTICE: (),
 }
 _TYPE_REQUIRED: dict[FieldType, tuple[str, ...]] = {
     FieldType.SINGLE_CHOICE: ("options",),
@@ -73,15 +85,27 @@ def _scalar_ok(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def _parse_condition(r: Reader, path: str, raw: Any) -> Condition | None:
-    where = f"{path}.show_when"
+def _parse_condition(r: Reader, path: str, raw: Any, where: str = "") -> Condition | None:
+    where = where or f"{path}.show_when"
     if not isinstance(raw, dict):
         r.add(where, "must be a mapping such as {field: has_carer, equals: true}")
         return None
+    if "all_of" in raw:
+        r.keys(where, raw, ("all_of",), ("all_of",))
+        parts = raw["all_of"]
+        if not isinstance(parts, list) or len(parts) < 2:
+            r.add(where, "'all_of' must be a list of at least two conditions")
+            return None
+        parsed = [
+            _parse_condition(r, path, part, f"{where}.all_of[{i}]") for i, part in enumerate(parts)
+        ]
+        if any(c is None for c in parsed):
+            return None
+        return Condition(all_of=tuple(c for c in parsed if c is not None))
     r.keys(where, raw, ("field", "equals", "any_of", "is_set"), ("field",))
     tests = [k for k in ("equals", "any_of", "is_set") if k in raw]
     if len(tests) != 1:
-        r.add(where, "needs exactly one of 'equals', 'any_of' or 'is_set'")
+        r.add(where, "needs exactly one of 'equals', 'any_of' or 'is_set' (or use 'all_of')")
         return None
     target = r.ident(where, raw.get("field"), "field")
     if target is None:
@@ -186,11 +210,29 @@ def _field_type(r: Reader, path: str, raw: Any, parent: str | None) -> FieldType
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         r.add(path, f"unknown field type {raw!r}{hint}")
         return None
-    if parent and ftype in (FieldType.REPEATING_GROUP, FieldType.OUTCOME):
-        inner = "an outcome" if ftype is FieldType.OUTCOME else "another repeating group"
+    if parent and ftype in (FieldType.REPEATING_GROUP, FieldType.OUTCOME, FieldType.NOTICE):
+        inner = {
+            FieldType.OUTCOME: "an outcome",
+            FieldType.NOTICE: "a notice",
+        }.get(ftype, "another repeating group")
         r.add(path, f"a repeating group cannot contain {inner}")
         return None
     return ftype
+
+
+def _parse_prefill(r: Reader, path: str, raw: Mapping[str, Any], parent: str | None) -> str | None:
+    source = raw.get("prefill")
+    if source is None:
+        return None
+    if parent is not None:
+        r.add(path, "a question inside a repeating group cannot be prefilled")
+        return None
+    if not isinstance(source, str) or source not in PREFILL_SOURCES:
+        near = difflib.get_close_matches(str(source), list(PREFILL_SOURCES), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        r.add(path, f"unknown prefill source {source!r}{hint}")
+        return None
+    return source
 
 
 def parse_field(r: Reader, path: str, raw: Any, parent: str | None) -> FieldDef | None:
@@ -223,6 +265,10 @@ def parse_field(r: Reader, path: str, raw: Any, parent: str | None) -> FieldDef 
     )
     if ftype is FieldType.OUTCOME and raw.get("required"):
         r.add(path, "an outcome is worked out by a rule, so it cannot be required")
+    if ftype is FieldType.NOTICE and raw.get("required"):
+        r.add(path, "a notice only shows text, so it cannot be required")
+    if ftype in (FieldType.OUTCOME, FieldType.NOTICE) and "prefill" in raw:
+        r.add(path, f"a {ftype} never holds an answer, so it cannot be prefilled")
     if fid is None:
         return None
     minimum, maximum = (_parse_bound(r, path, raw, k, ftype) for k in ("min", "max"))
@@ -263,6 +309,7 @@ def parse_field(r: Reader, path: str, raw: Any, parent: str | None) -> FieldDef 
         item_label=r.text(path, raw, "item_label"),
         rule=rule,
         parent=parent,
+        prefill=_parse_prefill(r, path, raw, parent),
     )
 
 
@@ -281,12 +328,35 @@ def _parse_section(r: Reader, path: str, raw: Any, seen: dict[str, str]) -> Sect
         parse_field(r, f"{path}.fields[{i}]", item, None)
         for i, item in enumerate(_items(r, path, raw, "fields"))
     ]
+    raw_condition = raw.get("show_when")
+    condition = None if raw_condition is None else _parse_condition(r, path, raw_condition)
     return Section(
         id=sid or "",
         title=r.text(path, raw, "title") or "",
         help=r.text(path, raw, "help"),
-        fields=tuple(f for f in fields if f is not None),
+        fields=tuple(_under(condition, f) for f in fields if f is not None),
+        show_when=condition,
     )
+
+
+def _under(section_condition: Condition | None, f: FieldDef) -> FieldDef:
+    """`f` with its section's condition folded into its own (both must hold)."""
+    if section_condition is None:
+        return f
+    own = f.show_when
+    combined = section_condition if own is None else Condition(all_of=(section_condition, own))
+    return dataclasses.replace(f, show_when=combined)
+
+
+def _names(r: Reader, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(v, str) and v for v in items):
+        r.add(key, f"'{key}' must name registered checks, e.g. care_act.needs_completion")
+        return ()
+    return tuple(items)
 
 
 def _parse_step(r: Reader, path: str, raw: Any) -> MigrationStep | None:
@@ -378,4 +448,6 @@ def parse_form(r: Reader, data: Any, source: str) -> FormDefinition | None:
         sections=tuple(s for s in sections if s is not None),
         migrations=_parse_migrations(r, data, version or 0),
         source=source,
+        completion_checks=_names(r, data, "completion_checks"),
+        start_check=next(iter(_names(r, data, "start_check")), None),
     )

@@ -170,7 +170,7 @@ def value_messages(f: FieldDef, value: Any, today: dt.date) -> list[str]:
             return _multiple(f, value)
         case FieldType.SIGNATURE:
             return _signature(value)
-        case FieldType.OUTCOME:
+        case FieldType.OUTCOME | FieldType.NOTICE:
             return [COMPUTED_FIELD]
         case FieldType.REPEATING_GROUP:
             return []

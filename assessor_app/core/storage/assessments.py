@@ -34,8 +34,14 @@ class AssessmentRepository:
     def __init__(self, vault: Vault):
         self.vault = vault
 
-    def create(self, person_id: PersonId, form_id: str, form_version: int) -> Assessment:
-        """Start a draft of a form for a person."""
+    def create(
+        self,
+        person_id: PersonId,
+        form_id: str,
+        form_version: int,
+        answers: dict[str, Any] | None = None,
+    ) -> Assessment:
+        """Start a draft of a form for a person, optionally with prefilled `answers`."""
         PeopleRepository(self.vault).get(person_id)
         assessment_id = AssessmentId(secrets.token_hex(8))
         draft = Assessment(
@@ -45,7 +51,7 @@ class AssessmentRepository:
             form_version,
             RecordStatus.DRAFT,
             self.vault.profile.name,
-            {},
+            dict(answers or {}),
         )
         with self.vault.transaction() as conn:
             return self._append(conn, draft, "assessment.create", created=True)

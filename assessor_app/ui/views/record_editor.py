@@ -39,7 +39,7 @@ from assessor_app.core.form_engine.answers import (
 )
 from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
-from assessor_app.core.form_engine.model import FieldType, FormDefinition
+from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
 from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.vault import Vault
@@ -237,7 +237,7 @@ class RecordEditorView(QWidget):
         # Don't shout "required" at questions nobody has reached yet: show a field's problems
         # once it has an answer or the user has been into it.
         editor = self.editors.get(field_id)
-        if editor is None or editor.field.type is FieldType.OUTCOME:
+        if editor is None or editor.field.type in DISPLAY_ONLY:
             return editor is None
         return editor.touched or is_answered(self.answers.get(field_id))
 

@@ -373,3 +373,41 @@ class OutcomeEditor(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.shown
+
+
+NOTICE_BACKGROUND = "#eef4fb"
+NOTICE_BAR = "#1d70b8"
+
+
+class NoticeEditor(FieldEditor):
+    """Text the form shows at this point (a rule explained, a route that applies here).
+
+    Never takes an answer or focus; shown and hidden by its show_when like any question.
+    """
+
+    def __init__(self, field: FieldDef, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(field, path, parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        pad = max(4, self.fontMetrics().height() // 3)
+        layout = self.layout()
+        if layout is not None:
+            layout.setContentsMargins(pad * 2, pad, pad, pad)
+        # A type selector, so the labels inside keep their own styles.
+        self.setStyleSheet(
+            f"NoticeEditor {{ background: {NOTICE_BACKGROUND}; "
+            f"border-left: {max(3, pad)}px solid {NOTICE_BAR}; }}"
+        )
+        self.help.setStyleSheet("color: #202020;")
+        self.setAccessibleName(field.label)
+        self.setAccessibleDescription(field.help or "")
+        self.label.setAccessibleName(field.label)
+        self.label.setAccessibleDescription(field.help or "")
+
+    def value(self) -> Any:
+        return None
+
+    def set_value(self, value: Any) -> None:
+        del value  # a notice never holds an answer
+
+    def focus_widget(self) -> QWidget:
+        return self.label

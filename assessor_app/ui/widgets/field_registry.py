@@ -43,6 +43,7 @@ FIELD_EDITORS: Mapping[FieldType, FieldEditorFactory] = MappingProxyType({
     FieldType.REPEATING_GROUP: _repeating_group,
     FieldType.SIGNATURE: SignatureEditor,
     FieldType.OUTCOME: fe.OutcomeEditor,
+    FieldType.NOTICE: fe.NoticeEditor,
 })
 
 
