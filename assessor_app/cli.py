@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from assessor_app.core import paths
+from assessor_app.core.editing import complete_record, start_record
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.hardening import harden_process
 from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.nhs_number import format_nhs_number
-from assessor_app.core.records import ConvictionStatus, PersonDetails, Role, Setting
+from assessor_app.core.records import ConvictionStatus, PersonDetails, PersonId, Role, Setting
 from assessor_app.core.records_io import import_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.atomic import write_atomic
@@ -173,7 +174,24 @@ def cmd_person_list(args: argparse.Namespace) -> int:
 def cmd_record_start(args: argparse.Namespace) -> int:
     form = load_forms_dir(args.forms_dir).latest(args.form)
     with _session(args) as vault:
-        print(AssessmentRepository(vault).create(args.person, form.id, form.version).id)
+        record = start_record(
+            AssessmentRepository(vault),
+            form,
+            PersonId(args.person),
+            today=dt.date.today(),
+            cared_for_id=PersonId(args.cared_for) if args.cared_for else None,
+        )
+        print(record.id)
+    return EXIT_OK
+
+
+def cmd_record_complete(args: argparse.Namespace) -> int:
+    registry = load_forms_dir(args.forms_dir)
+    with _session(args) as vault:
+        record = complete_record(
+            AssessmentRepository(vault), registry, args.record, today=dt.date.today()
+        )
+        print(f"{record.id}\t{record.status.value}\trevision {record.revision}")
     return EXIT_OK
 
 
@@ -352,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("start", cmd_record_start, "start a draft of a form", record)
     p.add_argument("--person", required=True)
     p.add_argument("--form", required=True)
+    p.add_argument("--cared-for", help="carer's assessment: id of the person cared for")
+    p = add("complete", cmd_record_complete, "check a draft and mark it completed", record)
+    p.add_argument("record")
     p = add("list", cmd_record_list, "list records", record)
     p.add_argument("--person")
     p = add("history", cmd_record_history, "show a record's revisions", record)

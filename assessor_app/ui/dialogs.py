@@ -6,7 +6,7 @@ Nothing else in the UI may call `QMessageBox`/`QInputDialog` or `exec()` a dialo
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 
 def show_message(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
@@ -28,3 +28,23 @@ def confirm(parent: QWidget | None, title: str, question: str, *, yes_text: str 
     box.setAccessibleName(title)
     box.exec()
     return box.clickedButton() is yes
+
+
+def choose(
+    parent: QWidget | None, title: str, text: str, items: list[str], *, none_text: str
+) -> int | None:
+    """Ask the user to pick one of `items`, or `none_text` (listed first).
+
+    Returns:
+        The index into `items`, or None for `none_text` or Cancel.
+    """
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(text)
+    dialog.setComboBoxItems([none_text, *items])
+    dialog.setComboBoxEditable(False)
+    dialog.setAccessibleName(title)
+    if not dialog.exec():
+        return None
+    index = [none_text, *items].index(dialog.textValue()) - 1
+    return None if index < 0 else index

@@ -7,6 +7,8 @@ back.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,20 +22,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assessor_app.core.editing import start_record
 from assessor_app.core.errors import NotFoundError
-from assessor_app.core.form_engine.definition import FormRegistry
+from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.nhs_number import format_nhs_number
-from assessor_app.core.records import Assessment, Person, PersonDetails
+from assessor_app.core.records import Assessment, Person, PersonDetails, PersonId
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
+from assessor_app.ui import dialogs, error_display
 from assessor_app.ui.operations import BackgroundOps, dispose
 from assessor_app.ui.views.person_form import PersonDialog
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
 
 RECORD_COLUMNS = ("Form", "Status", "Last changed")
+CARED_FOR_CHOICES = 500
+"""Most caseload entries offered when choosing the person cared for."""
+
+
+def _person_choice(p: Person) -> str:
+    born = f", born {format_date(p.details.date_of_birth)}" if p.details.date_of_birth else ""
+    return f"{p.details.display_name}{born}"
 
 
 def detail_rows(d: PersonDetails) -> list[tuple[str, str]]:
@@ -199,13 +210,42 @@ class PersonView(QWidget):
             return f"{record.form_id} (version {record.form_version}, not installed)"
 
     def start_form(self) -> None:
-        """Create a draft of the chosen form (latest version) and open it."""
+        """Create a draft of the chosen form (latest version), prefilled, and open it.
+
+        A form about a carer first asks who they care for, from the caseload (or no one on it).
+        The core's start check may refuse (a carer's assessment for a prisoner): the message
+        says why and what to do instead.
+        """
         form = self._registry.latest(self.form_choice.currentData())
         self.start_button.setEnabled(False)
-        self._ops.run(
-            self._records_repo.create, self.person_id, form.id, form.version, owner=self,
-            on_success=self._started,
+        if any((f.prefill or "").startswith("cared_for.") for f in form.top_fields()):
+            self._ops.run(
+                self._people.search, "", limit=CARED_FOR_CHOICES, owner=self,
+                on_success=lambda people: self._choose_cared_for(form, people),
+                on_failure=self._start_failed,
+            )
+            return
+        self._start(form, None)
+
+    def _choose_cared_for(self, form: FormDefinition, people: list[Person]) -> None:
+        others = [p for p in people if p.id != self.person_id]
+        index = dialogs.choose(
+            self, "Person cared for",
+            "Who does this carer care for? Their name and details are carried over.",
+            [_person_choice(p) for p in others], none_text="Someone not on the caseload",
         )
+        self._start(form, others[index].id if index is not None else None)
+
+    def _start(self, form: FormDefinition, cared_for: PersonId | None) -> None:
+        self._ops.run(
+            start_record, self._records_repo, form, self.person_id,
+            today=dt.date.today(), cared_for_id=cared_for,
+            owner=self, on_success=self._started, on_failure=self._start_failed,
+        )
+
+    def _start_failed(self, error: BaseException) -> None:
+        self.start_button.setEnabled(True)
+        error_display.show_error(self, error)
 
     def _started(self, record: Assessment) -> None:
         self.start_button.setEnabled(True)

@@ -7,9 +7,11 @@ widgets. Imports no view module.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assessor_app.core.form_engine.answers import Problem
 from assessor_app.core.form_engine.model import FormDefinition
+from assessor_app.core.rules import Blocker
 
 NOT_READY_TITLE = "Not ready to complete"
 PLACES_NAMED = 3
@@ -39,8 +41,28 @@ def problem_place(defn: FormDefinition, path: str) -> str:
     return f"{section}: {label}" if section else label
 
 
-def not_ready_message(defn: FormDefinition, problems: list[Problem]) -> tuple[str, str]:
-    """(text, detail) refusing to complete: how many questions, and the first few by name."""
+def not_ready_message(
+    defn: FormDefinition, problems: list[Problem], blockers: Sequence[Blocker] = ()
+) -> tuple[str, str]:
+    """(text, detail) refusing to complete.
+
+    A blocker (a legal reason, such as a refusal that cannot close) is said in full, first;
+    missing or invalid answers are counted, and the first few are named.
+    """
+    if blockers:
+        text = blockers[0].message
+        rest = [f"• {b.message}" for b in blockers[1:]]
+        if problems:
+            count = len(dict.fromkeys(p.path for p in problems))
+            rest.append(
+                f"• {count} question{'s' if count != 1 else ''} also still "
+                f"need{'s' if count == 1 else ''} an answer."
+            )
+        listed = "\n".join(rest)
+        detail = (listed + "\n\n" if listed else "") + (
+            "The record is still a draft and your answers are saved."
+        )
+        return text, detail
     paths = list(dict.fromkeys(p.path for p in problems))  # one per question, in form order
     count = len(paths)
     questions = "1 question still needs" if count == 1 else f"{count} questions still need"

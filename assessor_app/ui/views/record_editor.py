@@ -28,19 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.editing import OpenRecord, open_for_editing
+from assessor_app.core.editing import OpenRecord, complete_record, open_for_editing
 from assessor_app.core.form_engine.answers import (
     is_answered,
     is_visible,
     section_status,
     set_answer,
-    validate_answers,
     visible_answers,
 )
 from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
-from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.records import Assessment
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.vault import Vault
 
@@ -298,9 +297,10 @@ class RecordEditorView(QWidget):
             if not self._disposed():
                 self.focus_field(first.path)
             return
-        problems = validate_answers(self.defn, self.answers, today=self._today())
-        if problems:
-            text, detail = not_ready_message(self.defn, problems)
+        evaluation = evaluate(self.defn, self.answers, today=self._today())
+        if not evaluation.completable:
+            problems = list(evaluation.problems)
+            text, detail = not_ready_message(self.defn, problems, evaluation.blockers)
             dialogs.show_message(self, NOT_READY_TITLE, text, detail)
             if self._disposed():
                 return  # locked while the message was open: the record is closed
@@ -308,12 +308,16 @@ class RecordEditorView(QWidget):
             for editor in self.editors.values():
                 editor.touched = True
             self._refresh()
-            self.focus_field(problems[0].path)
+            first_path = evaluation.completion_problems()[0].path
+            if first_path:
+                self.focus_field(first_path)
             return
         self.complete_button.setEnabled(False)
         self.pages.setEnabled(False)  # no edits while the status changes
+        # The core checks again, so the app, the CLI and sync refuse in the same way.
         self._ops.run(
-            self._records.set_status, self.assessment_id, RecordStatus.COMPLETED,
+            complete_record, self._records, self._registry, self.assessment_id,
+            today=self._today(),
             owner=self, on_success=self._completed, on_failure=self._completion_failed,
         )
 
