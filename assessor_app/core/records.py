@@ -232,3 +232,29 @@ class AuditEntry:
     """Hash of entry seq-1."""
     hash: str
     """SHA-256 over this entry including prev_hash."""
+
+
+def custody_move_prompt(before: PersonDetails, after: PersonDetails) -> str | None:
+    """What to prompt when a person's setting crosses into or out of custody, else None.
+
+    A care and support plan is reviewed on every entry to custody and every release
+    (REQUIREMENTS CU-28); a move between establishments is a transfer, prompted too.
+    """
+    was, now = before.setting.is_custody, after.setting.is_custody
+    name = f"{after.given_name} {after.family_name}"
+    if not was and now:
+        return (
+            f"{name} is now in custody ({after.setting.label.lower()}). Review their care and "
+            "support plan, and tell the establishment's authority if it is not yours."
+        )
+    if was and not now:
+        return (
+            f"{name} has left custody. Review their care and support plan, and check which "
+            "authority is now responsible (ordinary residence applies again)."
+        )
+    if was and now and before.establishment_name != after.establishment_name:
+        return (
+            f"{name} has moved to {after.establishment_name or 'another establishment'}. Review "
+            "their plan; if the new establishment is in another authority's area, tell it."
+        )
+    return None

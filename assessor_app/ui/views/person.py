@@ -26,7 +26,13 @@ from assessor_app.core.editing import start_record
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.nhs_number import format_nhs_number
-from assessor_app.core.records import Assessment, Person, PersonDetails, PersonId
+from assessor_app.core.records import (
+    Assessment,
+    Person,
+    PersonDetails,
+    PersonId,
+    custody_move_prompt,
+)
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
@@ -199,9 +205,13 @@ class PersonView(QWidget):
         dialog.open()
 
     def _details_saved(self, person: Person) -> None:
+        before = self.person
         # `update` returns the person as saved (normalised), so show that: no re-query needed.
         self._show_person(person)
         self.details_changed.emit(person)
+        prompt = custody_move_prompt(before.details, person.details) if before else None
+        if prompt:
+            dialogs.show_message(self, "Review the plan", prompt)
 
     def _form_title(self, record: Assessment) -> str:
         try:
