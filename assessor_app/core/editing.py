@@ -102,6 +102,23 @@ def open_for_editing(
     return OpenRecord(record, form, migrated_from, person)
 
 
+def check_can_start(
+    records: AssessmentRepository, form: FormDefinition, person_id: PersonId, *, today: dt.date
+) -> Person:
+    """The person, once the form's start check agrees the form applies to them.
+
+    Raises:
+        NotFoundError: No such person.
+        ValidationError: The start check refuses (the message says why, and what instead).
+    """
+    person = PeopleRepository(records.vault).get(person_id)
+    if form.start_check is not None:
+        refusal = rules.get_start_check(form.start_check)(rules.StartContext(person.details, today))
+        if refusal is not None:
+            raise ValidationError(refusal.message, refusal.next_step)
+    return person
+
+
 def start_record(
     records: AssessmentRepository,
     form: FormDefinition,
@@ -125,11 +142,7 @@ def start_record(
             what to do instead), or the person cared for is the carer themselves.
     """
     people = PeopleRepository(records.vault)
-    person = people.get(person_id)
-    if form.start_check is not None:
-        refusal = rules.get_start_check(form.start_check)(rules.StartContext(person.details, today))
-        if refusal is not None:
-            raise ValidationError(refusal.message, refusal.next_step)
+    person = check_can_start(records, form, person_id, today=today)
     cared_for = None
     if cared_for_id is not None:
         if cared_for_id == person_id:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.editing import start_record
+from assessor_app.core.editing import check_can_start, start_record
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.nhs_number import format_nhs_number
@@ -229,13 +229,19 @@ class PersonView(QWidget):
         form = self._registry.latest(self.form_choice.currentData())
         self.start_button.setEnabled(False)
         if any((f.prefill or "").startswith("cared_for.") for f in form.top_fields()):
+            # Ask the core first, so nobody picks a person cared for only to be refused.
             self._ops.run(
-                self._people.search, "", limit=CARED_FOR_CHOICES, owner=self,
+                self._carer_choices, form, owner=self,
                 on_success=lambda people: self._choose_cared_for(form, people),
                 on_failure=self._start_failed,
             )
             return
         self._start(form, None)
+
+    def _carer_choices(self, form: FormDefinition) -> list[Person]:
+        """(Worker) Refuse as start_record would, else the caseload to choose from."""
+        check_can_start(self._records_repo, form, PersonId(self.person_id), today=dt.date.today())
+        return self._people.search("", limit=CARED_FOR_CHOICES)
 
     def _choose_cared_for(self, form: FormDefinition, people: list[Person]) -> None:
         others = [p for p in people if p.id != self.person_id]

@@ -1,0 +1,1305 @@
+"""Care Act 2014 rules for the needs assessment and the carer's assessment.
+
+Eligibility follows the Care and Support (Eligibility Criteria) Regulations 2015: reg 2 for
+adults (two or more outcomes) and reg 3 for carers (one outcome, or their health). The other
+rules cover refusal (Care Act s11), mental capacity (Mental Capacity Act 2005 ss1-3),
+independent advocacy (s67), and what changes in custody (s76): direct payments, choice of
+accommodation, safeguarding, who counts as a carer.
+
+Every function reads the answers defensively and never raises on a missing or odd answer. The
+reasons are printed in the written record the person receives, so they are plain English and
+name the answers and the law they rest on. Imports no Qt and no storage module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assessor_app.core.records import CUSTODY_SETTINGS, Setting
+from assessor_app.core.rules import (
+    Blocker,
+    Outcome,
+    Refusal,
+    StartContext,
+    register,
+    register_check,
+    register_start_check,
+)
+
+__all__ = [
+    "ADULT_OUTCOMES",
+    "ADULT_WAYS",
+    "CARER_OUTCOMES",
+    "CARER_WAYS",
+    "NO_S42_SETTINGS",
+    "YOUTH_SETTINGS",
+    "adult_eligibility",
+    "advocacy",
+    "capacity",
+    "carer_authority",
+    "carer_completion",
+    "carer_eligibility",
+    "carer_start",
+    "choice_of_accommodation",
+    "custody_flags",
+    "direct_payments",
+    "needs_completion",
+    "refusal",
+]
+
+ADULT_OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("nutrition", "managing and maintaining nutrition"),
+    ("hygiene", "maintaining personal hygiene"),
+    ("toilet", "managing toilet needs"),
+    ("clothing", "being appropriately clothed"),
+    ("home_safety", "being able to make use of the home safely"),
+    ("habitable_home", "maintaining a habitable home environment"),
+    ("relationships", "developing and maintaining family or other personal relationships"),
+    ("work_education", "accessing and engaging in work, training, education or volunteering"),
+    (
+        "community",
+        "making use of necessary facilities or services in the local community, including "
+        "public transport and recreational facilities or services",
+    ),
+    ("child_care", "carrying out any caring responsibilities for a child"),
+)
+"""The ten adult outcomes of reg 2(2), as (key, label); the needs form asks ``out_<key>_*``."""
+
+CARER_OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("child_care", "carrying out any caring responsibilities the carer has for a child"),
+    ("other_caring", "providing care to other persons for whom the carer provides care"),
+    ("habitable_home", "maintaining a habitable home environment in the carer's home"),
+    ("nutrition", "managing and maintaining nutrition"),
+    ("relationships", "developing and maintaining family or other personal relationships"),
+    ("work_education", "engaging in work, training, education or volunteering"),
+    (
+        "community",
+        "making use of necessary facilities or services in the local community, including "
+        "recreational facilities or services",
+    ),
+    ("recreation", "engaging in recreational activities"),
+)
+"""The eight carer outcomes of reg 3(2)(b), as (key, label); the carer's form asks ``c_<key>_*``."""
+
+ADULT_WAYS: tuple[tuple[str, str], ...] = (
+    ("without_assistance", "they cannot do it without help, including prompting"),
+    ("pain_distress", "doing it without help causes significant pain, distress or anxiety"),
+    (
+        "endangers",
+        "doing it without help endangers, or is likely to endanger, their health or safety "
+        "or that of others",
+    ),
+    (
+        "takes_longer",
+        "doing it without help takes significantly longer than would normally be expected",
+    ),
+)
+"""The four ways an adult can be unable to achieve an outcome (reg 2(3)), as (key, phrase)."""
+
+CARER_WAYS: tuple[tuple[str, str], ...] = (
+    ("without_assistance", "they cannot do it without help"),
+    (
+        "pain_distress",
+        "doing it without help causes, or is likely to cause, significant pain, distress "
+        "or anxiety",
+    ),
+    (
+        "endangers",
+        "doing it without help endangers, or is likely to endanger, their health or safety "
+        "or that of others",
+    ),
+)
+"""The three ways a carer can be unable to achieve an outcome (reg 3(3)): no "takes longer"."""
+
+YOUTH_SETTINGS: frozenset[Setting] = frozenset(
+    {
+        Setting.YOUNG_OFFENDER_INSTITUTION,
+        Setting.SECURE_TRAINING_CENTRE,
+        Setting.SECURE_CHILDRENS_HOME,
+    }
+)
+"""Custody settings that hold young people, where a transition assessment may fall due."""
+
+NO_S42_SETTINGS: frozenset[Setting] = CUSTODY_SETTINGS - {Setting.BAIL_ACCOMMODATION}
+"""Settings where the authority's safeguarding enquiry duty (ss42-47) does not apply: prisons
+(including youth custody) and approved premises (Care Act s76(7)). Someone bailed to an
+address is not in either, so a concern about them follows the community route."""
+
+_REGS = "the Care and Support (Eligibility Criteria) Regulations 2015"
+_NOT_ENOUGH = "Not enough answers yet"
+_STATUSES = frozenset({"achieved", "not_achieved", "not_applicable"})
+_WELLBEING = frozenset({"significant", "likely", "not_significant"})
+_CONSENTS = frozenset({"consented", "refused", "proceeding"})
+_CONVICTIONS = frozenset({"remanded", "sentenced", "unconvicted_on_bail"})
+_SHARING_ALLOWED = frozenset({"consented", "lawful_basis"})
+_NOT_CARER_RELATIONSHIPS = frozenset({"fellow_prisoner", "establishment_staff"})
+_CARER_START_REFUSED = {
+    Setting.PRISON: "in a prison",
+    Setting.YOUNG_OFFENDER_INSTITUTION: "in a young offender institution",
+    Setting.SECURE_TRAINING_CENTRE: "in a secure training centre",
+    Setting.SECURE_CHILDRENS_HOME: "in a secure children's home",
+    Setting.APPROVED_PREMISES: "in approved premises",
+}
+_IMPAIRMENT_TYPES = {
+    "physical": "physical",
+    "mental_health": "mental health",
+    "sensory": "sensory",
+    "learning_disability": "learning disability",
+    "cognitive": "cognitive",
+    "substance_misuse": "substance misuse",
+    "other": "other",
+}
+_FORMATS = {
+    "standard": "standard print",
+    "large_print": "large print",
+    "easy_read": "easy read",
+    "other_language": "another language",
+    "braille": "braille",
+    "audio": "audio",
+}
+_ADVOCACY_DIFFICULTIES = (
+    ("understanding", "understanding the relevant information"),
+    ("retaining", "retaining that information"),
+    ("weighing", "using or weighing that information"),
+    ("communicating", "communicating their views, wishes and feelings"),
+)
+_CAPACITY_ABILITIES = (
+    ("capacity_understand", "understand the information relevant to the decision"),
+    ("capacity_retain", "retain that information"),
+    ("capacity_weigh", "use or weigh that information as part of making the decision"),
+    ("capacity_communicate", "communicate their decision by any means"),
+)
+
+
+# --- Reading answers -----------------------------------------------------------------------
+
+
+def _bool(answers: Mapping[str, Any], key: str) -> bool | None:
+    value = answers.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def _choice(answers: Mapping[str, Any], key: str, allowed: Iterable[str]) -> str | None:
+    value = answers.get(key)
+    return value if isinstance(value, str) and value in allowed else None
+
+
+def _text(answers: Mapping[str, Any], key: str) -> str:
+    value = answers.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _str_list(answers: Mapping[str, Any], key: str) -> list[str]:
+    value = answers.get(key)
+    if not isinstance(value, list | tuple):
+        return []
+    return [item for item in value if isinstance(item, str)]
+
+
+def _date(answers: Mapping[str, Any], key: str) -> dt.date | None:
+    value = answers.get(key)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _has_date(answers: Mapping[str, Any], key: str) -> bool:
+    return _date(answers, key) is not None
+
+
+def _setting(answers: Mapping[str, Any]) -> Setting | None:
+    value = answers.get("setting")
+    if not isinstance(value, str):
+        return None
+    try:
+        return Setting(value)
+    except ValueError:
+        return None
+
+
+def _age_on(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _and_list(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _semi_list(items: Sequence[str]) -> str:
+    # Outcome labels contain commas, so lists of them are separated by semicolons.
+    return "; ".join(items)
+
+
+def _not_enough(*reasons: str) -> Outcome:
+    return Outcome(value=None, label=_NOT_ENOUGH, reasons=reasons)
+
+
+# --- Eligibility, shared by adults and carers ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scheme:
+    """How one kind of assessment asks about outcomes and which ways count."""
+
+    prefix: str
+    outcomes: tuple[tuple[str, str], ...]
+    ways: tuple[tuple[str, str], ...]
+    ignored_ways: tuple[tuple[str, str, str], ...]
+    ways_reg: str
+    who: str
+    reads_carer_help: bool
+    fluctuation_reg: str | None
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The outcome answers read against a scheme."""
+
+    unable: tuple[tuple[str, tuple[str, ...]], ...]
+    """(label, phrases of the ways) of each outcome the person is unable to achieve."""
+    unanswered: tuple[str, ...]
+    """Labels of the outcomes with no status yet."""
+    notes: tuple[str, ...]
+    """Extra reasons: ways still to choose, ignored ways, carers helping, fluctuating needs."""
+
+
+_ADULT_SCHEME = _Scheme(
+    prefix="out_",
+    outcomes=ADULT_OUTCOMES,
+    ways=ADULT_WAYS,
+    ignored_ways=(),
+    ways_reg=f"reg 2(3) of {_REGS}",
+    who="the person",
+    reads_carer_help=True,
+    fluctuation_reg=f"reg 2(4) of {_REGS}",
+)
+_CARER_SCHEME = _Scheme(
+    prefix="c_",
+    outcomes=CARER_OUTCOMES,
+    ways=CARER_WAYS,
+    ignored_ways=(
+        (
+            "takes_longer",
+            '"takes significantly longer than would normally be expected"',
+            "carers have no such limb. A carer is unable to achieve an outcome only if they "
+            "cannot do it without help, or doing it without help causes significant pain, "
+            "distress or anxiety, or endangers health or safety",
+        ),
+    ),
+    ways_reg=f"reg 3(3) of {_REGS}",
+    who="the carer",
+    reads_carer_help=False,
+    fluctuation_reg=None,
+)
+
+
+def _read_outcomes(answers: Mapping[str, Any], scheme: _Scheme) -> _Reading:
+    """Read every outcome's status and ways; only a not-achieved outcome with a way counts."""
+    unable: list[tuple[str, tuple[str, ...]]] = []
+    unanswered: list[str] = []
+    no_way: list[str] = []
+    helped: list[str] = []
+    fluctuating: list[str] = []
+    ignored: dict[str, list[str]] = {key: [] for key, _, _ in scheme.ignored_ways}
+    for key, label in scheme.outcomes:
+        base = f"{scheme.prefix}{key}"
+        status = _choice(answers, f"{base}_status", _STATUSES)
+        if status is None:
+            unanswered.append(label)
+            continue
+        if status != "not_achieved":
+            continue
+        chosen = _str_list(answers, f"{base}_ways")
+        for way in ignored:
+            if way in chosen:
+                ignored[way].append(label)
+        phrases = tuple(phrase for way, phrase in scheme.ways if way in chosen)
+        if phrases:
+            unable.append((label, phrases))
+        else:
+            no_way.append(label)
+        if scheme.reads_carer_help and _bool(answers, f"{base}_carer") is True:
+            helped.append(label)
+        if scheme.fluctuation_reg and _bool(answers, f"{base}_fluctuates") is True:
+            fluctuating.append(label)
+    notes: list[str] = []
+    if no_way:
+        notes.append(
+            f"Marked as not achieved but with no way chosen, so not counted yet: "
+            f"{_semi_list(no_way)}. Choose which way {scheme.who} is unable to achieve it "
+            f"({scheme.ways_reg})."
+        )
+    for way, description, why in scheme.ignored_ways:
+        if ignored[way]:
+            notes.append(
+                f"The way {description} was chosen for {_semi_list(ignored[way])}, but it is "
+                f"ignored: {why} ({scheme.ways_reg})."
+            )
+    if helped:
+        notes.append(
+            f"A carer currently helps with {_semi_list(helped)}; eligibility is decided as if "
+            f"they were not."
+        )
+    if fluctuating and scheme.fluctuation_reg:
+        notes.append(
+            f"Needs fluctuate for {_semi_list(fluctuating)}: they are judged over a period long "
+            f"enough to show the usual level of need ({scheme.fluctuation_reg})."
+        )
+    return _Reading(tuple(unable), tuple(unanswered), tuple(notes))
+
+
+def _unable_list(reading: _Reading) -> str:
+    return _semi_list(
+        [f"{label} (because {' and '.join(phrases)})" for label, phrases in reading.unable]
+    )
+
+
+def _outcome_count_text(reading: _Reading, scheme: _Scheme) -> str:
+    count = len(reading.unable)
+    total = len(scheme.outcomes)
+    if count == 0:
+        return f"{scheme.who} is not recorded as unable to achieve any of the {total} outcomes"
+    return f"{scheme.who} is unable to achieve {count} of the {total} outcomes: " + _unable_list(
+        reading
+    )
+
+
+def _wellbeing_condition(answers: Mapping[str, Any], who: str) -> tuple[bool | None, str]:
+    impact = _choice(answers, "wellbeing_impact", _WELLBEING)
+    if impact == "significant":
+        return True, f"Met: there is a significant impact on {who}'s wellbeing."
+    if impact == "likely":
+        return True, f"Met: there is likely to be a significant impact on {who}'s wellbeing."
+    if impact == "not_significant":
+        return False, (
+            f"Not met: there is not, and is not likely to be, a significant impact on {who}'s "
+            f"wellbeing."
+        )
+    return None, (
+        f"Not yet answered: whether there is, or is likely to be, a significant impact on "
+        f"{who}'s wellbeing."
+    )
+
+
+def _eligibility_outcome(
+    conditions: Sequence[tuple[bool | None, str]],
+    *,
+    reg: str,
+    whose: str,
+    eligible_needs: str,
+    notes: Sequence[str],
+) -> Outcome:
+    """Combine the three conditions of reg 2(1) or reg 3(1) into the outcome."""
+    states = [state for state, _ in conditions]
+    lines = [line for _, line in conditions]
+    if any(state is None for state in states):
+        return Outcome(
+            value=None,
+            label=_NOT_ENOUGH,
+            reasons=(
+                *lines,
+                f"Eligibility under {reg} of {_REGS} can be decided once the questions above "
+                f"are answered.",
+                *notes,
+            ),
+        )
+    if all(states):
+        return Outcome(
+            value="eligible",
+            label="Eligible needs",
+            reasons=(
+                *lines,
+                f"All three conditions in {reg} of {_REGS} are met, so {whose} needs are eligible.",
+                f"The eligible needs are: {eligible_needs}.",
+                *notes,
+            ),
+        )
+    return Outcome(
+        value="not_eligible",
+        label="No eligible needs",
+        reasons=(
+            *lines,
+            f"Not all three conditions in {reg} of {_REGS} are met, so {whose} needs are not "
+            f"eligible. Written information and advice on meeting or reducing the needs, and on "
+            f"preventing or delaying them, must still be given (Care Act s13(5)).",
+            *notes,
+        ),
+    )
+
+
+@register("care_act.adult_eligibility")
+def adult_eligibility(answers: Mapping[str, Any]) -> Outcome:
+    """Decide whether an adult's needs meet the eligibility criteria (reg 2(1)).
+
+    All three conditions must hold: (a) the needs arise from or relate to a physical or mental
+    impairment or illness; (b) because of them the person is unable to achieve two or more of
+    the ten outcomes; (c) as a consequence there is, or is likely to be, a significant impact
+    on their wellbeing. Whether a carer currently meets a need is ignored, and so is the
+    setting: custody changes who assesses, never the criteria.
+
+    Args:
+        answers: The needs assessment's visible answers keyed by field id.
+
+    Returns:
+        "eligible" or "not_eligible" with one reason per condition, or value None while any
+        condition cannot be judged yet.
+    """
+    from_impairment = _bool(answers, "needs_from_impairment")
+    if from_impairment is True:
+        chosen = _str_list(answers, "impairment_types")
+        types = [label for key, label in _IMPAIRMENT_TYPES.items() if key in chosen]
+        kinds = f"recorded as {_and_list(types)}" if types else "the type is not recorded"
+        cond_a: tuple[bool | None, str] = (
+            True,
+            f"Met: the needs arise from or relate to a physical or mental impairment or "
+            f"illness ({kinds}).",
+        )
+    elif from_impairment is False:
+        cond_a = (
+            False,
+            "Not met: the needs do not arise from or relate to a physical or mental impairment "
+            "or illness.",
+        )
+    else:
+        cond_a = (
+            None,
+            "Not yet answered: whether the needs arise from or relate to a physical or mental "
+            "impairment or illness.",
+        )
+
+    scheme = _ADULT_SCHEME
+    reading = _read_outcomes(answers, scheme)
+    if reading.unanswered:
+        cond_b: tuple[bool | None, str] = (
+            None,
+            f"Not yet answered: whether the person can achieve each outcome; still to answer: "
+            f"{_semi_list(reading.unanswered)}.",
+        )
+    elif len(reading.unable) >= 2:
+        cond_b = (True, f"Met: {_outcome_count_text(reading, scheme)}. Two or more are needed.")
+    else:
+        cond_b = (
+            False,
+            f"Not met: {_outcome_count_text(reading, scheme)}. Two or more are needed.",
+        )
+
+    return _eligibility_outcome(
+        (cond_a, cond_b, _wellbeing_condition(answers, "the person")),
+        reg="reg 2(1)",
+        whose="the person's",
+        eligible_needs=_semi_list([label for label, _ in reading.unable]),
+        notes=reading.notes,
+    )
+
+
+def _is_not_a_carer(answers: Mapping[str, Any]) -> str | None:
+    """The relationship that stops someone being a carer under the Act, if it is one."""
+    return _choice(answers, "relationship", _NOT_CARER_RELATIONSHIPS)
+
+
+@register("care_act.carer_eligibility")
+def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
+    """Decide whether a carer's needs meet the eligibility criteria (reg 3(1)).
+
+    All three conditions must hold: (a) the needs arise because the carer provides necessary
+    care to an adult; (b) the carer's physical or mental health is deteriorating or at risk of
+    deteriorating, or the carer is unable to achieve at least one of the eight outcomes; (c) as
+    a consequence there is, or is likely to be, a significant impact on their wellbeing.
+    Fellow prisoners and establishment staff are not carers under the Act at all.
+
+    Args:
+        answers: The carer's assessment's visible answers keyed by field id.
+
+    Returns:
+        "eligible", "not_eligible" or "not_a_carer" with reasons, or value None while a needed
+        answer is missing.
+    """
+    not_carer = _is_not_a_carer(answers)
+    if not_carer is not None:
+        who = (
+            "A fellow prisoner or resident who cares for someone in the same establishment"
+            if not_carer == "fellow_prisoner"
+            else "A member of staff who cares for someone as part of their work"
+        )
+        return Outcome(
+            value="not_a_carer",
+            label="Not a carer under the Care Act",
+            reasons=(
+                f"{who} is not a carer under the Care Act (s76 for prisoners and residents of "
+                f"approved premises; s10(9) for care given under a contract or as voluntary "
+                f"work), so the carer eligibility criteria do not apply.",
+                "The needs of the person cared for are met through their own needs assessment.",
+            ),
+        )
+
+    necessary = _bool(answers, "care_necessary")
+    if necessary is True:
+        cond_a: tuple[bool | None, str] = (
+            True,
+            "Met: the needs arise because the carer provides necessary care to an adult.",
+        )
+    elif necessary is False:
+        cond_a = (
+            False,
+            "Not met: the needs do not arise from providing necessary care to an adult.",
+        )
+    else:
+        cond_a = (
+            None,
+            "Not yet answered: whether the needs arise because the carer provides necessary "
+            "care to an adult.",
+        )
+
+    scheme = _CARER_SCHEME
+    reading = _read_outcomes(answers, scheme)
+    health = _choice(answers, "health_deteriorating", {"deteriorating", "at_risk", "no"})
+    health_text = {
+        "deteriorating": "the carer's physical or mental health is deteriorating",
+        "at_risk": "the carer's physical or mental health is at risk of deteriorating",
+    }
+    if health in health_text:
+        extra = f"; also, {_outcome_count_text(reading, scheme)}" if reading.unable else ""
+        cond_b: tuple[bool | None, str] = (
+            True,
+            f"Met: {health_text[str(health)]}{extra}. Either the health effect or one outcome "
+            f"is enough.",
+        )
+    elif reading.unable and not reading.unanswered:
+        cond_b = (
+            True,
+            f"Met: {_outcome_count_text(reading, scheme)}. One outcome is enough.",
+        )
+    elif health == "no" and not reading.unanswered:
+        cond_b = (
+            False,
+            f"Not met: the carer's physical or mental health is not deteriorating or at risk "
+            f"of deteriorating, and {_outcome_count_text(reading, scheme)}.",
+        )
+    else:
+        missing = []
+        if health is None:
+            missing.append("whether the carer's health is deteriorating or at risk")
+        if reading.unanswered:
+            missing.append(f"the outcomes {_semi_list(reading.unanswered)}")
+        cond_b = (
+            None,
+            f"Not yet answered: the effect of caring on the carer; still to answer: "
+            f"{'; and '.join(missing)}.",
+        )
+
+    if reading.unable:
+        eligible_needs = _semi_list([label for label, _ in reading.unable])
+        if health in health_text:
+            eligible_needs += "; and the needs arising from the effect on the carer's health"
+    else:
+        eligible_needs = "the needs arising from the effect of caring on the carer's health"
+    return _eligibility_outcome(
+        (cond_a, cond_b, _wellbeing_condition(answers, "the carer")),
+        reg="reg 3(1)",
+        whose="the carer's",
+        eligible_needs=eligible_needs,
+        notes=reading.notes,
+    )
+
+
+# --- Refusal, capacity, advocacy -------------------------------------------------------------
+
+
+def _refusal_exception(answers: Mapping[str, Any]) -> tuple[bool | None, list[str]]:
+    """Whether s11(2) makes the assessment go ahead despite a refusal, and which limbs hold.
+
+    Returns:
+        True when a limb holds, False when neither can hold, None while that is unknown; and
+        the plain-English limbs that hold.
+    """
+    has_capacity = _bool(answers, "refusal_has_capacity")
+    best_interests = _bool(answers, "refusal_best_interests")
+    abuse = _bool(answers, "refusal_abuse_risk")
+    if has_capacity is True:
+        limb_a: bool | None = False
+    elif has_capacity is False:
+        limb_a = best_interests
+    else:
+        limb_a = None
+    holding = []
+    if limb_a is True:
+        holding.append(
+            "the person lacks capacity to refuse and the assessment is in their best interests"
+        )
+    if abuse is True:
+        holding.append("the person is experiencing, or is at risk of, abuse or neglect")
+    if holding:
+        return True, holding
+    if limb_a is False and abuse is False:
+        return False, holding
+    return None, holding
+
+
+_S11_EXCEPTIONS = (
+    "the person lacks capacity to refuse and the assessment is in their best interests, or "
+    "they are experiencing or at risk of abuse or neglect (Care Act s11(2))"
+)
+
+
+@register("care_act.refusal")
+def refusal(answers: Mapping[str, Any]) -> Outcome:
+    """Say whether a refused assessment may close, must go ahead, or may not go ahead.
+
+    A person can refuse a needs assessment (Care Act s11(1)) unless they lack capacity to
+    refuse and the assessment is in their best interests, or they are experiencing or at risk
+    of abuse or neglect (s11(2)).
+
+    Args:
+        answers: The needs assessment's visible answers keyed by field id.
+
+    Returns:
+        "may_close", "must_assess" or "proceed_not_allowed"; value None when the person agreed
+        (there is no refusal to judge) or while the answers needed are missing.
+    """
+    consent = _choice(answers, "consent", _CONSENTS)
+    if consent is None:
+        return _not_enough("Record whether the person agreed to the assessment.")
+    if consent == "consented":
+        return Outcome(
+            value=None,
+            label="The person agreed to the assessment",
+            reasons=("The person agreed to the assessment, so there is no refusal to consider.",),
+        )
+    holds, limbs = _refusal_exception(answers)
+    if holds is True:
+        verb = "refused" if consent == "refused" else "has not agreed"
+        return Outcome(
+            value="must_assess",
+            label="Cannot close as a refusal: the assessment must go ahead",
+            reasons=(
+                f"The person {verb}, but {_and_list(limbs)}.",
+                "In that case the authority must carry out the assessment without the "
+                "person's agreement (Care Act s11(2)).",
+            ),
+        )
+    if holds is None:
+        return _not_enough(
+            "Answer whether the person has capacity to refuse (and, if not, whether the "
+            "assessment is in their best interests) and whether they are at risk of abuse or "
+            "neglect.",
+        )
+    if consent == "refused":
+        return Outcome(
+            value="may_close",
+            label="Can close as a refusal",
+            reasons=(
+                "The person refused the assessment, and neither exception applies: "
+                f"{_S11_EXCEPTIONS} is not the case.",
+                "The authority does not have to carry out the assessment (Care Act s11(1)). The "
+                "person can ask for an assessment again at any time.",
+            ),
+        )
+    return Outcome(
+        value="proceed_not_allowed",
+        label="Cannot go ahead without the person's agreement",
+        reasons=(
+            f"An assessment can go ahead without agreement only when {_S11_EXCEPTIONS}; "
+            "neither applies here.",
+            "Record the refusal instead.",
+        ),
+    )
+
+
+@register("care_act.capacity")
+def capacity(answers: Mapping[str, Any]) -> Outcome:
+    """Apply the two-stage mental capacity test (Mental Capacity Act 2005 ss1-3).
+
+    Capacity is presumed unless there is reason to doubt it. A person lacks capacity for a
+    decision only if they have an impairment of, or a disturbance in the functioning of, the
+    mind or brain (stage 1) and cannot understand, retain, use or weigh the information, or
+    communicate their decision (stage 2; any one is enough).
+
+    Args:
+        answers: The needs assessment's visible answers keyed by field id.
+
+    Returns:
+        "presumed", "has" or "lacks" with reasons naming the abilities, or value None while an
+        answer the test needs is missing.
+    """
+    decision = _text(answers, "capacity_decision")
+    about = (f"The decision: {decision}.",) if decision else ()
+    doubt = _bool(answers, "capacity_doubt")
+    if doubt is False:
+        return Outcome(
+            value="presumed",
+            label="Capacity presumed",
+            reasons=(
+                *about,
+                "There is no reason to doubt the person's capacity, so capacity is presumed "
+                "(Mental Capacity Act s1(2)).",
+            ),
+        )
+    if doubt is None:
+        return _not_enough(*about, "Answer whether there is reason to doubt capacity.")
+    impairment = _bool(answers, "capacity_impairment")
+    if impairment is False:
+        return Outcome(
+            value="has",
+            label="Has capacity for this decision",
+            reasons=(
+                *about,
+                "There is no impairment of, or disturbance in the functioning of, the mind or "
+                "brain, so the person cannot be found to lack capacity (Mental Capacity Act "
+                "s2(1)).",
+            ),
+        )
+    abilities = [(label, _bool(answers, key)) for key, label in _CAPACITY_ABILITIES]
+    cannot = [label for label, can in abilities if can is False]
+    missing = [label for label, can in abilities if can is None]
+    if impairment is True and cannot:
+        return Outcome(
+            value="lacks",
+            label="Lacks capacity for this decision",
+            reasons=(
+                *about,
+                "Stage 1: there is an impairment of, or a disturbance in the functioning of, the "
+                "mind or brain.",
+                f"Stage 2: the person cannot {_and_list(cannot)} (Mental Capacity Act s3(1); "
+                f"any one is enough).",
+                "So the person lacks capacity to make this decision (Mental Capacity Act s2(1)), "
+                "and it must be made in their best interests (s4).",
+            ),
+        )
+    if impairment is True and not missing:
+        return Outcome(
+            value="has",
+            label="Has capacity for this decision",
+            reasons=(
+                *about,
+                "There is an impairment of, or a disturbance in the functioning of, the mind or "
+                "brain, but the person can understand, retain, use or weigh the information, and "
+                "communicate their decision, so they have capacity to make it (Mental Capacity "
+                "Act s3(1)).",
+            ),
+        )
+    still = []
+    if impairment is None:
+        still.append("whether there is an impairment of or disturbance in the mind or brain")
+    still.extend(f"whether the person can {label}" for label in missing)
+    return _not_enough(*about, f"Still to answer: {_semi_list(still)}.")
+
+
+@register("care_act.advocacy")
+def advocacy(answers: Mapping[str, Any]) -> Outcome:
+    """Say whether the authority must arrange an independent advocate (Care Act s67).
+
+    An advocate is needed when the person would have substantial difficulty in being involved
+    and there is no appropriate person to support and represent them.
+
+    Args:
+        answers: The needs assessment's visible answers keyed by field id.
+
+    Returns:
+        "required", "appropriate_person" or "not_needed" with reasons naming the difficulties,
+        or value None while an answer is missing.
+    """
+    setting = _setting(answers)
+    custody_note = (
+        ("People in custody have the same right to an advocate; the authority arranges it.",)
+        if setting in CUSTODY_SETTINGS
+        else ()
+    )
+    difficulty = _bool(answers, "advocacy_difficulty")
+    if difficulty is False:
+        return Outcome(
+            value="not_needed",
+            label="No advocate needed",
+            reasons=(
+                "The person would not have substantial difficulty in being involved in the "
+                "assessment, so an independent advocate is not needed (Care Act s67).",
+                *custody_note,
+            ),
+        )
+    if difficulty is None:
+        return _not_enough(
+            "Answer whether the person would have substantial difficulty in being involved.",
+            *custody_note,
+        )
+    chosen = _str_list(answers, "advocacy_difficulties")
+    named = [label for key, label in _ADVOCACY_DIFFICULTIES if key in chosen]
+    which = f" ({_and_list(named)})" if named else ""
+    first = f"The person would have substantial difficulty in being involved{which}."
+    appropriate = _bool(answers, "appropriate_person")
+    if appropriate is True:
+        return Outcome(
+            value="appropriate_person",
+            label="An appropriate person will support them",
+            reasons=(
+                first,
+                "An appropriate person can support and represent them, so the authority does "
+                "not have to arrange an independent advocate (Care Act s67).",
+                *custody_note,
+            ),
+        )
+    if appropriate is False:
+        return Outcome(
+            value="required",
+            label="Independent advocate required",
+            reasons=(
+                first,
+                "There is no appropriate person to support and represent them, so the authority "
+                "must arrange an independent advocate (Care Act s67).",
+                *custody_note,
+            ),
+        )
+    return _not_enough(
+        first, "Answer whether there is an appropriate person to support them.", *custody_note
+    )
+
+
+# --- Custody -----------------------------------------------------------------------------------
+
+
+@register("care_act.direct_payments")
+def direct_payments(answers: Mapping[str, Any]) -> Outcome:
+    """Say whether direct payments can be offered, given the setting (Care Act s76).
+
+    Direct payments do not apply in custody, except to unconvicted people on bail living in
+    bail accommodation or approved premises.
+
+    Args:
+        answers: The visible answers; reads ``setting`` and ``conviction_status``.
+
+    Returns:
+        "available" or "not_available" with the reason, or value None while the setting (or,
+        in custody, the conviction status) is not recorded.
+    """
+    setting = _setting(answers)
+    if setting is None:
+        return _not_enough("Record where the person lives.")
+    if setting not in CUSTODY_SETTINGS:
+        return Outcome(
+            value="available",
+            label="Direct payments can be offered",
+            reasons=(
+                f"The person lives in the community ({setting.label.lower()}), so direct "
+                "payments can be offered (Care Act ss31-33).",
+            ),
+        )
+    status = _choice(answers, "conviction_status", _CONVICTIONS)
+    if status is None:
+        return _not_enough("Record the conviction status.")
+    if status == "unconvicted_on_bail" and setting in {
+        Setting.BAIL_ACCOMMODATION,
+        Setting.APPROVED_PREMISES,
+    }:
+        return Outcome(
+            value="available",
+            label="Direct payments can be offered",
+            reasons=(
+                f"The person is unconvicted and on bail, living in {setting.label.lower()}: "
+                "unconvicted people in bail accommodation or approved premises can have direct "
+                "payments (Care Act s76).",
+            ),
+        )
+    return Outcome(
+        value="not_available",
+        label="Direct payments not available",
+        reasons=(
+            "Direct payments do not apply to people in prison, approved premises or bail "
+            "accommodation (Care Act s76).",
+        ),
+    )
+
+
+@register("care_act.choice_of_accommodation")
+def choice_of_accommodation(answers: Mapping[str, Any]) -> Outcome:
+    """Say whether the right to choose accommodation (Care Act s30) applies.
+
+    In custody it applies only to accommodation on release (Care Act s76).
+
+    Args:
+        answers: The visible answers; reads ``setting`` and ``preparing_for_release``.
+
+    Returns:
+        "applies" or "not_applicable" with the reason, or value None while an answer is
+        missing.
+    """
+    setting = _setting(answers)
+    if setting is None:
+        return _not_enough("Record where the person lives.")
+    if setting not in CUSTODY_SETTINGS:
+        return Outcome(
+            value="applies",
+            label="Choice of accommodation applies",
+            reasons=(
+                "The person can choose particular accommodation when their needs are to be met "
+                "by accommodation of a specified type (Care Act s30).",
+            ),
+        )
+    release = _bool(answers, "preparing_for_release")
+    if release is True:
+        return Outcome(
+            value="applies",
+            label="Choice of accommodation applies",
+            reasons=(
+                "The right to choose accommodation applies to accommodation on release "
+                "(Care Act s76).",
+            ),
+        )
+    if release is False:
+        return Outcome(
+            value="not_applicable",
+            label="Choice of accommodation does not apply",
+            reasons=(
+                "The right to choose accommodation (Care Act s30) does not apply while the "
+                "person is in custody; it applies only to accommodation arranged for their "
+                "release (Care Act s76).",
+            ),
+        )
+    return _not_enough("Record whether the person is preparing for release.")
+
+
+@register("care_act.custody_flags")
+def custody_flags(answers: Mapping[str, Any]) -> Outcome:
+    """Flag what the caseload and the reader must not miss: transition, care leaver, reviews.
+
+    Args:
+        answers: The visible answers; reads ``setting``, ``date_of_birth``,
+            ``assessment_date``, ``care_leaver`` and ``looked_after_authority``.
+
+    Returns:
+        "flags" with one reason per flag, or "none"; value None while the setting is missing.
+    """
+    setting = _setting(answers)
+    if setting is None:
+        return _not_enough("Record where the person lives.")
+    flags: list[str] = []
+    notes: list[str] = []
+    if setting in YOUTH_SETTINGS:
+        born = _date(answers, "date_of_birth")
+        on = _date(answers, "assessment_date")
+        if born is None or on is None:
+            notes.append(
+                "Record the date of birth and the assessment date to check whether a transition "
+                "assessment is due."
+            )
+        elif _age_on(born, on) == 17:
+            flags.append(
+                "Approaching 18 in youth custody: a transition assessment is due (Care Act s58)."
+            )
+    if _bool(answers, "care_leaver") is True:
+        authority = _text(answers, "looked_after_authority")
+        if authority:
+            flags.append(
+                f"Care leaver: the authority that looked after them ({authority}) stays "
+                "responsible for leaving-care services."
+            )
+        else:
+            flags.append(
+                "Care leaver: the authority that looked after them stays responsible for "
+                "leaving-care services; record which authority it is."
+            )
+    if setting in CUSTODY_SETTINGS:
+        flags.append("Review the plan each time the person enters or leaves custody.")
+    if not flags:
+        return Outcome(
+            value="none",
+            label="No flags",
+            reasons=("Nothing about custody or leaving care needs flagging.", *notes),
+        )
+    label = f"{len(flags)} flag{'' if len(flags) == 1 else 's'}"
+    return Outcome(value="flags", label=label, reasons=(*flags, *notes))
+
+
+# --- Completion checks -------------------------------------------------------------------------
+
+
+def _format_label(value: str) -> str:
+    return _FORMATS.get(value, value.replace("_", " "))
+
+
+def _ineligible_info_blockers(answers: Mapping[str, Any], eligibility: Outcome) -> list[Blocker]:
+    """The s13(5) information that must be given when no needs are eligible."""
+    if eligibility.value != "not_eligible" or answers.get("consent") == "refused":
+        return []
+    why = (
+        "no needs are eligible, so written information and advice on meeting or reducing the "
+        "needs and preventing or delaying them must be given (Care Act s13(5))"
+    )
+    if _bool(answers, "ineligible_info_given") is not True:
+        return [Blocker("ineligible_info_given", f"Give the written information: {why}.")]
+    if not _has_date(answers, "ineligible_info_date"):
+        return [Blocker("ineligible_info_date", f"Record the date it was given: {why}.")]
+    given = _text(answers, "ineligible_info_format")
+    if not given:
+        return [Blocker("ineligible_info_format", f"Record the format it was given in: {why}.")]
+    preferred = _text(answers, "preferred_format")
+
+    def norm(value: str) -> str:
+        return "_".join(value.lower().replace("-", " ").split())
+
+    if preferred and norm(preferred) != norm(given):
+        return [
+            Blocker(
+                "ineligible_info_format",
+                f"The written information was given in {_format_label(norm(given))} but the "
+                f"person asked for {_format_label(norm(preferred))}: give it in the format they "
+                "asked for.",
+            )
+        ]
+    return []
+
+
+@register_check("care_act.needs_completion")
+def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
+    """List what stops a needs assessment being completed, beyond missing answers.
+
+    Covers refusal (Care Act s11), independent advocacy (s67), information when no needs are
+    eligible (s13(5)), best interests when the person lacks capacity, sharing information in
+    custody, and safeguarding referrals (worded for custody or the community).
+
+    Args:
+        answers: The needs assessment's visible answers keyed by field id.
+
+    Returns:
+        The blockers, each with the question to go to; empty when nothing blocks.
+    """
+    blockers: list[Blocker] = []
+    setting = _setting(answers)
+    in_custody = setting in CUSTODY_SETTINGS
+
+    consent = _choice(answers, "consent", _CONSENTS)
+    holds, limbs = _refusal_exception(answers)
+    if consent == "refused" and holds is True:
+        blockers.append(
+            Blocker(
+                "consent",
+                f"This assessment cannot close as a refusal: {_and_list(limbs)}, so it must go "
+                'ahead (Care Act s11(2)). Choose "goes ahead without the person\'s agreement" '
+                "and complete the assessment.",
+            )
+        )
+    elif consent == "proceeding" and holds is False:
+        blockers.append(
+            Blocker(
+                "consent",
+                f"An assessment can go ahead without the person's agreement only when "
+                f"{_S11_EXCEPTIONS}; neither applies here. Record the refusal instead.",
+            )
+        )
+
+    if (
+        _bool(answers, "advocacy_difficulty") is True
+        and _bool(answers, "appropriate_person") is False
+        and not _has_date(answers, "advocate_referral_date")
+    ):
+        blockers.append(
+            Blocker(
+                "advocate_referral_date",
+                "The person would have substantial difficulty in being involved and has no "
+                "appropriate person to support them, so an independent advocate must be arranged "
+                "(Care Act s67): record the date of the referral.",
+            )
+        )
+
+    blockers.extend(_ineligible_info_blockers(answers, adult_eligibility(answers)))
+
+    if capacity(answers).value == "lacks" and not _text(answers, "best_interests"):
+        blockers.append(
+            Blocker(
+                "best_interests",
+                "The person lacks capacity to make this decision: record the best interests "
+                "decision and who was consulted (Mental Capacity Act s4).",
+            )
+        )
+
+    if in_custody:
+        records = answers.get("sharing_records")
+        sharing = _choice(answers, "sharing_consent", _SHARING_ALLOWED)
+        if isinstance(records, list) and records and sharing is None:
+            blockers.append(
+                Blocker(
+                    "sharing_consent",
+                    "Information is recorded as shared, but sharing with the establishment, the "
+                    "offender manager or prison healthcare needs the person's consent or a "
+                    "recorded lawful basis: record which.",
+                )
+            )
+
+    if _bool(answers, "safeguarding_concern") is True:
+        if setting in NO_S42_SETTINGS:
+            custody_why = (
+                "in custody the establishment's management responds to safeguarding concerns "
+                "under HMPPS policy; the authority does not lead the enquiry"
+            )
+            if not _text(answers, "safeguarding_notified_who"):
+                blockers.append(
+                    Blocker(
+                        "safeguarding_notified_who",
+                        "Record who at the establishment was told about the safeguarding "
+                        f"concern: {custody_why}.",
+                    )
+                )
+            if not _has_date(answers, "safeguarding_notified_date"):
+                blockers.append(
+                    Blocker(
+                        "safeguarding_notified_date",
+                        "Record the date the establishment was told about the safeguarding "
+                        f"concern: {custody_why}.",
+                    )
+                )
+        elif not _has_date(answers, "safeguarding_referral_date"):
+            blockers.append(
+                Blocker(
+                    "safeguarding_referral_date",
+                    "Record the date the safeguarding concern was referred to the authority's "
+                    "safeguarding team, which decides on an enquiry (Care Act s42).",
+                )
+            )
+    return blockers
+
+
+@register_check("care_act.carer_completion")
+def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
+    """List what stops a carer's assessment being completed, beyond missing answers.
+
+    Args:
+        answers: The carer's assessment's visible answers keyed by field id.
+
+    Returns:
+        The blockers, each with the question to go to; empty when nothing blocks.
+    """
+    blockers: list[Blocker] = []
+    if _is_not_a_carer(answers) is not None:
+        blockers.append(
+            Blocker(
+                "relationship",
+                "This person is not a carer under the Care Act: prisoners, residents of "
+                "approved premises and staff who care for someone there are not carers "
+                "(Care Act s76). A carer's assessment cannot be completed; consider the needs "
+                "of the person cared for in their own needs assessment instead.",
+            )
+        )
+    if _bool(answers, "combined") is True:
+        for key, who in (
+            ("combined_carer_agrees", "the carer"),
+            ("combined_cared_for_agrees", "the person cared for"),
+        ):
+            if _bool(answers, key) is not True:
+                blockers.append(
+                    Blocker(
+                        key,
+                        f"Record that {who} agrees: a combined assessment needs both people to "
+                        "agree (Care Act s12(5)).",
+                    )
+                )
+    if _bool(answers, "young_carer_in_household") is True and not _has_date(
+        answers, "young_carer_referral_date"
+    ):
+        blockers.append(
+            Blocker(
+                "young_carer_referral_date",
+                "A young carer lives in the household: refer them to children's services for a "
+                "young carer's needs assessment (Children Act 1989 s17ZA) and record the date "
+                "of the referral.",
+            )
+        )
+    blockers.extend(_ineligible_info_blockers(answers, carer_eligibility(answers)))
+    return blockers
+
+
+# --- Carers: authority and start check ---------------------------------------------------------
+
+
+def _authority_key(name: str) -> str:
+    key = " ".join(name.lower().split())
+    return key[4:] if key.startswith("the ") else key
+
+
+@register("care_act.carer_authority")
+def carer_authority(answers: Mapping[str, Any]) -> Outcome:
+    """Say whether the carer lives in the same authority as the person they care for.
+
+    The responsible authority is the one where the person cared for is ordinarily resident,
+    even when the carer lives elsewhere. Names are compared ignoring case, surrounding spaces
+    and a leading "the".
+
+    Args:
+        answers: The visible answers; reads ``responsible_authority`` and
+            ``carer_home_authority``.
+
+    Returns:
+        "same" or "cross_border" with the reason, or value None while either name is missing.
+    """
+    responsible = _text(answers, "responsible_authority")
+    carer_home = _text(answers, "carer_home_authority")
+    if not responsible or not carer_home:
+        return _not_enough(
+            "Record the authority of the person cared for and the authority the carer lives in."
+        )
+    if _authority_key(responsible) == _authority_key(carer_home):
+        return Outcome(
+            value="same",
+            label="Same authority",
+            reasons=(
+                f"The carer and the person cared for both live in {responsible}, the "
+                "responsible authority.",
+            ),
+        )
+    return Outcome(
+        value="cross_border",
+        label="Carer lives in another authority",
+        reasons=(
+            f"The carer lives in a different authority ({carer_home}); the responsible "
+            f"authority is {responsible}, where the person cared for is ordinarily resident.",
+        ),
+    )
+
+
+@register_start_check("care_act.carer_start")
+def carer_start(ctx: StartContext) -> Refusal | None:
+    """Refuse a carer's assessment for someone the Care Act does not treat as a carer.
+
+    People in prison, youth custody or approved premises are not carers for care they give
+    there (Care Act s76); people under 18 are young carers, assessed under the Children Act
+    1989 (s17ZA). People in bail accommodation can be carers.
+
+    Args:
+        ctx: The would-be carer and the date the assessment would start.
+
+    Returns:
+        The refusal with what to do instead, or None when the assessment can start.
+    """
+    person = ctx.person
+    where = _CARER_START_REFUSED.get(person.setting)
+    if where is not None:
+        return Refusal(
+            message=(
+                f"The person lives {where}: prisoners and residents of "
+                "approved premises are not carers under the Care Act for care they give there "
+                "(Care Act s76), so a carer's assessment cannot be started."
+            ),
+            next_step=(
+                "Record the needs of the person cared for in their own needs assessment, and "
+                "tell the establishment about the care being given."
+            ),
+        )
+    born = person.date_of_birth
+    if isinstance(born, dt.date) and _age_on(born, ctx.today) < 18:
+        return Refusal(
+            message=(
+                f"The person is under 18 ({_age_on(born, ctx.today)} on "
+                f"{ctx.today.isoformat()}): young carers are assessed under the Children Act "
+                "1989 (s17ZA), not the Care Act."
+            ),
+            next_step="Refer them to children's services for a young carer's needs assessment.",
+        )
+    return None

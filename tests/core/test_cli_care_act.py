@@ -1,0 +1,66 @@
+"""`assessor-cli` with the Care Act forms: the determination and its reasons as JSON, start
+refusals, and `record complete` refusing with the form's legal blocks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
+
+ANSWERS = REPO_ROOT / "tests" / "fixtures" / "forms" / "answers"
+assert PASS
+
+
+@pytest.mark.parametrize(
+    ("form", "answers", "label", "cites"),
+    [
+        ("needs_assessment", "needs_custody_eligible.json", "Eligible needs", "reg 2(1)"),
+        ("carers_assessment", "carers_eligible.json", "Eligible needs", "reg 3(1)"),
+    ],
+)
+def test_forms_evaluate_gives_the_determination_with_reasons(
+    cli, form: str, answers: str, label: str, cites: str  # noqa: F811
+) -> None:
+    code, out, _ = cli("forms", "evaluate", form, str(ANSWERS / answers))
+    result = json.loads(out)
+    assert code == 0 and result["completable"] is True, result["problems"] + result["blockers"]
+    eligibility = result["outcomes"]["eligibility"]
+    assert eligibility["value"] == "eligible" and eligibility["label"] == label
+    assert any(cites in reason for reason in eligibility["reasons"])
+    assert [r.split(":")[0] for r in eligibility["reasons"][:3]] == ["Met", "Met", "Met"]
+
+
+def test_forms_evaluate_reports_a_blocker(cli, tmp_path: Path) -> None:  # noqa: F811
+    data = json.loads((ANSWERS / "needs_custody_eligible.json").read_text(encoding="utf-8"))
+    data.update(out_hygiene_status="achieved")
+    del data["out_hygiene_ways"], data["out_hygiene_carer"]
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, _ = cli("forms", "evaluate", "needs_assessment", str(path))
+    result = json.loads(out)
+    assert code == 0 and result["valid"] is True and result["completable"] is False
+    assert result["outcomes"]["eligibility"]["value"] == "not_eligible"
+    assert [b["path"] for b in result["blockers"]] == ["ineligible_info_given"]
+
+
+@pytest.mark.usefixtures("profile")
+def test_record_start_refuses_a_carers_assessment_for_a_prisoner(cli) -> None:  # noqa: F811
+    code, person_id, _ = cli(
+        "person", "add", "--given", "Łukasz", "--family", "Brindlewood", "--setting", "prison",
+        "--establishment", "HMP Nowhere (synthetic)", "--conviction", "sentenced",
+    )
+    assert code == 0
+    code, _, err = cli(
+        "record", "start", "--person", person_id.strip(), "--form", "carers_assessment"
+    )
+    assert code != 0 and "not carers under the Care Act" in err
+    code, out, _ = cli(
+        "record", "start", "--person", person_id.strip(), "--form", "needs_assessment"
+    )
+    assert code == 0
+    code, _, err = cli("record", "complete", out.strip())
+    assert code != 0 and "Not ready to complete" in err and "nothing was lost" in err

@@ -1,0 +1,233 @@
+"""The Care Act needs and carer's assessments in the app: started from the person page with
+their details carried over, completed end to end in custody, and refused while a refusal,
+advocacy or written-information block stands."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt
+
+from assessor_app.core.records import Person, PersonDetails, RecordStatus
+from assessor_app.core.storage.assessments import AssessmentRepository
+from tests.conftest import REPO_ROOT
+from tests.support import community_person, prisoner
+from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
+
+from assessor_app.ui import dialogs
+from assessor_app.ui.views.main_window import MainWindow
+from assessor_app.ui.views.record_completion import NOT_READY_TITLE
+from assessor_app.ui.views.record_editor import RecordEditorView
+from assessor_app.ui.widgets.field_editors import NoticeEditor
+from assessor_app.ui.widgets.repeating_group import RepeatingGroupEditor
+
+pytestmark = pytest.mark.gui
+
+ANSWERS = REPO_ROOT / "tests" / "fixtures" / "forms" / "answers"
+CUSTODY: dict[str, Any] = json.loads(
+    (ANSWERS / "needs_custody_eligible.json").read_text(encoding="utf-8")
+)
+PREFILLED = {"setting", "establishment_name", "conviction_status", "date_of_birth",
+             "expected_release_date"}
+
+
+def start_from_person_page(
+    qtbot: QtBot, make_window: WindowFactory, details: PersonDetails, form_id: str
+) -> tuple[MainWindow, Person]:
+    """Create a profile, add `details`, open their page, pick `form_id` and press Start."""
+    window = make_window()
+    create_profile(qtbot, window)
+    person = add_person(qtbot, window, details)
+    window.show_person(person.id)
+    page = window.person
+    assert page is not None
+    wait_for_worker(qtbot, window)
+    page.form_choice.setCurrentIndex(page.form_choice.findData(form_id))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    return window, person
+
+
+def opened_editor(qtbot: QtBot, window: MainWindow) -> RecordEditorView:
+    editor = window.editor
+    assert editor is not None
+    qtbot.waitUntil(lambda: editor.defn is not None)
+    return editor
+
+
+def answer(editor: RecordEditorView, answers: dict[str, Any]) -> None:
+    """Give answers through each question's editor, as typing or clicking would."""
+    for field_id, value in answers.items():
+        widget = editor.editors[field_id]
+        if isinstance(widget, RepeatingGroupEditor):
+            for index, item in enumerate(value):
+                widget.add_item()
+                for nested_id, nested_value in item.items():
+                    path = f"{field_id}[{index}].{nested_id}"
+                    nested = widget.editor_at(path)
+                    assert nested is not None
+                    nested.set_value(nested_value)
+                    nested.value_edited.emit(path, nested_value)
+            continue
+        widget.set_value(value)
+        widget.value_edited.emit(field_id, value)
+
+
+def click_complete(qtbot: QtBot, window: MainWindow, editor: RecordEditorView) -> None:
+    qtbot.mouseClick(editor.complete_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+
+
+def stored_status(qtbot: QtBot, window: MainWindow, assessment_id: str) -> RecordStatus:
+    assert window.vault is not None
+    got: list[Any] = []
+    window.ops.run(AssessmentRepository(window.vault).get, assessment_id, on_success=got.append)
+    wait_for_worker(qtbot, window)
+    return RecordStatus(got[0].status)
+
+
+def test_a_needs_assessment_in_custody_is_completed_end_to_end(
+    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    window, _ = start_from_person_page(qtbot, make_window, prisoner(), "needs_assessment")
+    editor = opened_editor(qtbot, window)
+    assert editor.defn is not None and editor.defn.id == "needs_assessment"
+    # What the app knows about the prisoner is carried over, not re-keyed.
+    assert {k: editor.answers[k] for k in PREFILLED} == {k: CUSTODY[k] for k in PREFILLED}
+    # Custody mode: the custody questions and notices are there, from the setting alone.
+    assert not editor.editors["responsible_authority"].isHidden()
+    notice = editor.editors["out_home_safety_custody"]
+    assert isinstance(notice, NoticeEditor) and "cell" in (notice.field.help or "")
+
+    answer(editor, {k: v for k, v in CUSTODY.items() if k not in PREFILLED})
+    assert not editor.editors["support_lost_in_custody"].isHidden()  # once consent is given
+    panel = editor.outcomes.labels
+    assert panel["eligibility"].text() == "Eligible needs"
+    assert panel["direct_payments"].text() == "Direct payments not available"
+    assert panel["advocacy_outcome"].text() == "Independent advocate required"
+
+    click_complete(qtbot, window, editor)
+    assert shown_messages == []
+    qtbot.waitUntil(lambda: editor.defn is not None and not editor.editable)
+    assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
+    assert "completed: read only" in editor.title.text()
+
+
+def test_the_same_answers_in_the_community_give_the_same_determination(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window, _ = start_from_person_page(qtbot, make_window, community_person(), "needs_assessment")
+    editor = opened_editor(qtbot, window)
+    assert editor.answers["setting"] == "own_home"
+    assert editor.editors["responsible_authority"].isHidden()
+    community = {k: v for k, v in CUSTODY.items() if k not in PREFILLED}
+    answer(editor, community)
+    assert editor.outcomes.labels["eligibility"].text() == "Eligible needs"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected", "focus"),
+    [
+        ({"consent": "refused", "refusal_has_capacity": False, "refusal_best_interests": True,
+          "refusal_abuse_risk": False, "refusal_notes": "Said no, and could not retain why."},
+         "cannot close as a refusal", "consent"),
+        ({"consent": "refused", "refusal_has_capacity": True, "refusal_abuse_risk": True,
+          "refusal_notes": "Refused; bruising seen on the wing."},
+         "cannot close as a refusal", "consent"),
+        ({"advocate_referral_date": None}, "advocate", "advocate_referral_date"),
+        ({"out_hygiene_status": "achieved", "out_hygiene_ways": None},
+         "written information and advice", "ineligible_info_given"),
+    ],
+    ids=["refusal-lacks-capacity", "refusal-abuse-risk", "advocate-not-asked",
+         "ineligible-without-information"],
+)
+def test_completion_is_refused_while_a_legal_block_stands(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: list[tuple[str, str, str]],
+    changes: dict[str, Any],
+    expected: str,
+    focus: str,
+) -> None:
+    window, _ = start_from_person_page(qtbot, make_window, prisoner(), "needs_assessment")
+    editor = opened_editor(qtbot, window)
+    answers = {k: v for k, v in copy.deepcopy(CUSTODY).items() if k not in PREFILLED}
+    answers.update(changes)
+    answer(editor, answers)
+
+    click_complete(qtbot, window, editor)
+    [(title, text, _detail)] = shown_messages
+    assert title == NOT_READY_TITLE
+    assert expected in text
+    assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.DRAFT
+    assert editor.editable
+    target = editor.editors[focus].focus_widget()
+    qtbot.waitUntil(target.hasFocus)
+
+
+def test_a_refusal_that_may_close_completes_without_the_rest_of_the_assessment(
+    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    window, _ = start_from_person_page(qtbot, make_window, community_person(), "needs_assessment")
+    editor = opened_editor(qtbot, window)
+    first_contact = {k: CUSTODY[k] for k in (
+        "referral_source", "referral_date", "assessment_date", "urgent_needs", "urgent_needs_met",
+        "urgent_needs_start")}
+    answer(editor, {**first_contact, "advocacy_difficulty": False, "consent": "refused",
+                    "refusal_has_capacity": True, "refusal_abuse_risk": False,
+                    "refusal_notes": "Does not want an assessment; told how to ask later."})
+    assert editor.outcomes.labels["refusal_outcome"].text().startswith("Can close")
+    assert editor.editors["needs_from_impairment"].isHidden()
+    click_complete(qtbot, window, editor)
+    assert shown_messages == []
+    assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
+
+
+def test_a_carers_assessment_for_a_prisoner_is_refused_with_the_reason(
+    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    window, person = start_from_person_page(qtbot, make_window, prisoner(), "carers_assessment")
+    [(_title, text, detail)] = shown_messages
+    assert "not carers under the Care Act" in text
+    assert detail
+    assert window.editor is None  # nothing was started
+    page = window.person
+    assert page is not None and page.start_button.isEnabled()
+    assert page.records.topLevelItemCount() == 0
+
+
+def test_a_carers_assessment_asks_who_is_cared_for_and_carries_them_over(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[list[str]] = []
+
+    def choose_the_first(_parent: object, _title: str, _text: str, items: list[str],
+                         *, none_text: str) -> int | None:
+        asked.append([none_text, *items])
+        return 0
+
+    monkeypatch.setattr(dialogs, "choose", choose_the_first)
+    window = make_window()
+    create_profile(qtbot, window)
+    cared_for = add_person(qtbot, window, community_person())
+    carer_details = community_person(
+        given_name="Nguyễn", family_name="Aldergrove", date_of_birth=None, nhs_number=None
+    )
+    carer = add_person(qtbot, window, carer_details)
+    window.show_person(carer.id)
+    page = window.person
+    assert page is not None
+    wait_for_worker(qtbot, window)
+    page.form_choice.setCurrentIndex(page.form_choice.findData("carers_assessment"))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    editor = opened_editor(qtbot, window)
+    # The carer is not offered as the person they care for.
+    assert asked == [["Someone not on the caseload", "Quillfeather, Zoë, born 14/03/1948"]]
+    assert editor.answers["cared_for_name"] == "Zoë Quillfeather"
+    assert editor.answers["cared_for_record"] == cared_for.id
