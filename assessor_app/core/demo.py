@@ -7,10 +7,16 @@ used for test data, and still pass the Modulus 11 check.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Iterator
+from typing import Any
 
+from assessor_app.core.editing import check_can_start
+from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import FieldType, FormRegistry
+from assessor_app.core.form_engine.prefill import prefill_answers
+from assessor_app.core.paths import resources_dir
 from assessor_app.core.records import ConvictionStatus, PersonDetails, Setting
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
@@ -126,18 +132,40 @@ def synthetic_people(
         )
 
 
+def demo_answers(form_id: str) -> dict[str, Any]:
+    """Invented answers for a form's demo drafts (`resources/demo/<form id>.json`), if any."""
+    path = resources_dir() / "demo" / f"{form_id}.json"
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
 def populate_demo(vault: Vault, registry: FormRegistry, *, people: int = 40, seed: int = 7) -> None:
-    """Fill a (throwaway) vault with invented people and a few draft records for each form."""
+    """Fill a (throwaway) vault with invented people and a few draft records for each form.
+
+    Drafts start as the app starts them (prefilled from the person); forms with demo answers
+    in `resources/demo/` get those, others get filler text. A form that does not apply to a
+    person (a carer's assessment for a prisoner) is skipped for them.
+    """
     people_repo = PeopleRepository(vault)
     records = AssessmentRepository(vault)
     forms = registry.forms()
     rng = random.Random(seed)
+    today = dt.date.today()
     for i, details in enumerate(synthetic_people(people, seed=seed)):
         person = people_repo.add(details)
         if forms and i % 3 == 0:
-            form = forms[i % len(forms)]
-            record = records.create(person.id, form.id, form.version)
-            for field in form.all_fields():
+            form = forms[(i // 3) % len(forms)]  # each form in turn
+            try:
+                check_can_start(records, form, person.id, today=today)
+            except ValidationError:
+                continue
+            canned = {k: v for k, v in demo_answers(form.id).items() if form.has_field(k)}
+            prefilled = prefill_answers(form, person, today=today)
+            # One revision, not one autosave per answer: the demo vault is made at start-up.
+            record = records.create(person.id, form.id, form.version, canned | prefilled)
+            for field in form.all_fields() if not canned else ():
                 if field.type == FieldType.SHORT_TEXT and not field.pattern:
                     records.save_field(record.id, field.id, f"Demo answer {rng.randrange(100)}")
                 elif field.type == FieldType.YES_NO:

@@ -27,6 +27,11 @@ def resolve_data_dir(explicit: str | Path | None = None) -> Path:
     return path
 
 
+def resources_dir() -> Path:
+    """The `resources/` folder shipped with the app (rates tables, demo answers, icons)."""
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
 def default_forms_dir() -> Path:
     """The `forms/` folder shipped with the app, unless `$ASSESSOR_FORMS_DIR` names another."""
     if os.environ.get(FORMS_DIR_ENV):

@@ -1250,8 +1250,8 @@ def carer_authority(answers: Mapping[str, Any]) -> Outcome:
             value="same",
             label="Same authority",
             reasons=(
-                f"The carer and the person cared for both live in {responsible}, the "
-                "responsible authority.",
+                f"The carer lives in the area of {responsible}, which is also responsible "
+                "as the authority where the person cared for is ordinarily resident.",
             ),
         )
     return Outcome(

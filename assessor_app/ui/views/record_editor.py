@@ -190,6 +190,8 @@ class RecordEditorView(QWidget):
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Questions wrap to the width: a page never scrolls sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(page)
         scroll.setAccessibleName(section.title)
         return scroll
@@ -229,7 +231,12 @@ class RecordEditorView(QWidget):
             outcome_editor = self.editors.get(field_id)
             if isinstance(outcome_editor, OutcomeEditor):
                 outcome_editor.show_outcome(outcome.label, outcome.reasons)
-        self.outcomes.show_outcomes(self.defn, evaluation.outcomes)
+        # Only outcomes whose question is on show: a refusal's outcome is noise once the
+        # person has agreed, and custody outcomes mean nothing at home.
+        self.outcomes.show_outcomes(self.defn, {
+            field_id: outcome for field_id, outcome in evaluation.outcomes.items()
+            if is_visible(self.defn.field(field_id), shown)
+        })
         self.sections.set_statuses(section_status(self.defn, self.answers, today=today))
 
     def _may_show(self, field_id: str) -> bool:

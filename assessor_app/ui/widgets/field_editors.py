@@ -5,11 +5,13 @@ and the read-only outcome. `field_registry.py` maps each `FieldType` to one of t
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
+    QStyle,
     QWidget,
 )
 
@@ -239,6 +242,25 @@ class MoneyEditor(_ParsedLineEditor):
         return format_money(value)
 
 
+WRAP_OPTION_AT = 50
+"""Option labels longer than this many characters wrap beside their button."""
+
+
+class _OptionLabel(QLabel):
+    """The wrapping text of a long option; clicking it clicks its button."""
+
+    def __init__(self, text: str, button: QAbstractButton) -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.button = button
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.button.click()
+            self.button.setFocus(Qt.FocusReason.MouseFocusReason)
+        super().mousePressEvent(event)
+
+
 class _ButtonsEditor(FieldEditor):
     """Radio buttons or check boxes, one per option, laid out vertically."""
 
@@ -250,15 +272,29 @@ class _ButtonsEditor(FieldEditor):
         self.group.setExclusive(self.exclusive)
         self.values: list[Any] = []
         for option in self.options():
-            button: QAbstractButton = (
-                QRadioButton(option.label) if self.exclusive else QCheckBox(option.label)
-            )
+            # Buttons cannot wrap their text, so a long option (statutory wording) gets a bare
+            # button and a wrapping label beside it, rather than forcing the page sideways.
+            wrap = len(option.label) > WRAP_OPTION_AT
+            text = "" if wrap else option.label
+            button: QAbstractButton = QRadioButton(text) if self.exclusive else QCheckBox(text)
             self._name(button, option.label)
             if option.help:
                 button.setToolTip(option.help)
             self.group.addButton(button, len(self.values))
             self.values.append(option.value)
-            self.input_area.addWidget(button)
+            if wrap:
+                row = QHBoxLayout()
+                metric = (
+                    QStyle.PixelMetric.PM_RadioButtonLabelSpacing
+                    if self.exclusive
+                    else QStyle.PixelMetric.PM_CheckBoxLabelSpacing
+                )
+                row.setSpacing(self.style().pixelMetric(metric))
+                row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+                row.addWidget(_OptionLabel(option.label, button), 1)
+                self.input_area.addLayout(row)
+            else:
+                self.input_area.addWidget(button)
         self.group.idClicked.connect(lambda _id: self._emit(self.value()))
 
     def options(self) -> tuple[Option, ...]:
@@ -366,9 +402,13 @@ class OutcomeEditor(FieldEditor):
         del value  # outcomes are computed, never typed or stored from here
 
     def show_outcome(self, label: str, reasons: tuple[str, ...]) -> None:
-        """Show the evaluated outcome and its reasons."""
+        """Show the evaluated outcome (in bold) and its reasons, one per line."""
         text = label + "".join(f"\n• {reason}" for reason in reasons)
-        self.shown.setText(text)
+        rich = f"<b>{html.escape(label)}</b>" + "".join(
+            f"<br>• {html.escape(reason)}" for reason in reasons
+        )
+        self.shown.setTextFormat(Qt.TextFormat.RichText)
+        self.shown.setText(rich)
         self.shown.setAccessibleDescription(text)
 
     def focus_widget(self) -> QWidget:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from assessor_app.core.form_engine.model import FormDefinition
 from assessor_app.core.rules import Outcome
@@ -18,11 +18,22 @@ class OutcomesPanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Outcomes")
+        # The reasons are long (each condition, met or not, and why): they scroll rather than
+        # squeeze, so no line is ever clipped or drawn over another.
+        inner = QWidget()
         self._rows = QVBoxLayout()
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(self._rows)
+        column.addStretch(1)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(heading_label("Outcomes", scale=1.15))
-        layout.addLayout(self._rows)
-        layout.addStretch(1)
+        layout.addWidget(self.scroller, 1)
         self.labels: dict[str, QLabel] = {}
         self._reasons: dict[str, QLabel] = {}
         self._shown_ids: list[str] | None = None
