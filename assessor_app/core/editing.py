@@ -179,7 +179,8 @@ def complete_record(
             "Open it to read it; to change it, amend it.",
         )
     form = registry.get(record.form_id, record.form_version)
-    problems = completion_problems(form, record, today=today)
+    evaluation = evaluate(form, record.answers, today=today)
+    problems = evaluation.completion_problems()
     if problems:
         more = len(problems) - 1
         also = f" ({more} more thing{'s' if more != 1 else ''} to put right.)" if more else ""
@@ -187,4 +188,8 @@ def complete_record(
             f"Not ready to complete: {problems[0].path}: {problems[0].message}{also}",
             "The record is still a draft and nothing was lost. Put these right, then try again.",
         )
+    for answer_id, outcome_id in form.record_on_complete:
+        kept = evaluation.outcomes[outcome_id].value
+        if kept is not None and record.answers.get(answer_id) != str(kept):
+            records.save_field(assessment_id, answer_id, str(kept))
     return records.set_status(assessment_id, RecordStatus.COMPLETED)

@@ -25,8 +25,10 @@ from assessor_app.core.form_engine.prefill import prefill_answers
 from assessor_app.core.records import RecordStatus
 from assessor_app.core.rules import (
     Blocker,
+    Outcome,
     Refusal,
     StartContext,
+    register,
     register_check,
     register_start_check,
 )
@@ -292,3 +294,38 @@ def test_complete_record_refuses_with_the_blocker_then_completes(
     assert done.status is RecordStatus.COMPLETED
     with pytest.raises(ValidationError, match="cannot be completed again"):
         complete_record(records, registry, record.id, today=TODAY)
+
+
+@register("tests.echo_detail")
+def _echo_detail(answers: Mapping[str, Any]) -> Outcome:
+    detail = answers.get("detail")
+    return Outcome(f"kept:{detail}" if detail else None, "Echo")
+
+
+def test_record_on_complete_keeps_an_outcome_in_the_answers(vault: Vault, tmp_path: Path) -> None:
+    text = FORM.replace("completion_checks: [tests.needs_reason_when_no]\n", (
+        "completion_checks: [tests.needs_reason_when_no]\n"
+        "record_on_complete: {kept: echo}\n"
+    )).replace("      - id: more\n", (
+        "      - {id: echo, type: outcome, label: Echo, rule: tests.echo_detail}\n"
+        "      - {id: kept, type: short_text, label: Kept}\n"
+        "      - id: more\n"
+    ))
+    registry = load_forms_dir(_write(tmp_path, text))
+    records = AssessmentRepository(vault)
+    person = PeopleRepository(vault).add(community_person())
+    record = start_record(records, registry.latest("demo"), person.id, today=TODAY)
+    records.save_field(record.id, "agreed", True)
+    records.save_field(record.id, "detail", "abc")
+    assert "kept" not in records.get(record.id).answers
+    done = complete_record(records, registry, record.id, today=TODAY)
+    assert done.answers["kept"] == "kept:abc"
+
+
+def test_record_on_complete_must_name_an_answer_and_an_outcome(tmp_path: Path) -> None:
+    text = FORM.replace("start_check: tests.community_only\n", (
+        "start_check: tests.community_only\nrecord_on_complete: {agreed: detail}\n"
+    ))
+    problems = check_forms_dir(_write(tmp_path, text))
+    assert any("'agreed' must be a top-level short_text question" in p for p in problems)
+    assert any("'detail' must be an outcome field" in p for p in problems)

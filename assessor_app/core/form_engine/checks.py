@@ -38,6 +38,12 @@ def check_form(r: Reader, defn: FormDefinition) -> None:
         _check_name(r, "completion_checks", "completion check", name, rules.check_names())
     if defn.start_check is not None:
         _check_name(r, "start_check", "start check", defn.start_check, rules.start_check_names())
+    for answer_id, outcome_id in defn.record_on_complete:
+        target, source = fields.get(answer_id), fields.get(outcome_id)
+        if target is None or target.parent is not None or target.type is not FieldType.SHORT_TEXT:
+            r.add("record_on_complete", f"'{answer_id}' must be a top-level short_text question")
+        if source is None or source.type is not FieldType.OUTCOME:
+            r.add("record_on_complete", f"'{outcome_id}' must be an outcome field")
     _check_loops(r, fields)
     _check_steps(r, defn)
 

@@ -296,6 +296,11 @@ class FormDefinition:
     start_check: str | None = None
     """Name of the registered start check that may refuse to start this form for a person."""
 
+    record_on_complete: tuple[tuple[str, str], ...] = ()
+    """(answer field id, outcome field id) pairs: when the record is completed, the outcome's
+    value is written into the answer, so that what was worked out is kept with the record (for
+    example which rates table a charge used, so reopening it reproduces the same pennies)."""
+
     _index: dict[str, FieldDef] = dataclasses.field(
         init=False, repr=False, compare=False, hash=False
     )

@@ -41,6 +41,7 @@ _FORM_KEYS = (
     "migrations",
     "completion_checks",
     "start_check",
+    "record_on_complete",
 )
 _SECTION_KEYS = ("id", "title", "help", "fields", "show_when")
 _COMMON_KEYS = ("id", "type", "label", "required", "help", "show_when", "prefill")
@@ -348,6 +349,22 @@ def _under(section_condition: Condition | None, f: FieldDef) -> FieldDef:
     return dataclasses.replace(f, show_when=combined)
 
 
+def _pairs(r: Reader, data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    raw = data.get("record_on_complete")
+    if raw is None:
+        return ()
+    ok = isinstance(raw, dict) and raw and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    )
+    if not ok:
+        r.add(
+            "record_on_complete",
+            "must map an answer field to the outcome it keeps, e.g. {rates_used: charge_rates}",
+        )
+        return ()
+    return tuple(raw.items())
+
+
 def _names(r: Reader, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     value = data.get(key)
     if value is None:
@@ -450,4 +467,5 @@ def parse_form(r: Reader, data: Any, source: str) -> FormDefinition | None:
         source=source,
         completion_checks=_names(r, data, "completion_checks"),
         start_check=next(iter(_names(r, data, "start_check")), None),
+        record_on_complete=_pairs(r, data),
     )
