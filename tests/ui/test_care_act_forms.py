@@ -180,7 +180,8 @@ def test_a_refusal_that_may_close_completes_without_the_rest_of_the_assessment(
         "urgent_needs_start")}
     answer(editor, {**first_contact, "advocacy_difficulty": False, "consent": "refused",
                     "refusal_has_capacity": True, "refusal_abuse_risk": False,
-                    "refusal_notes": "Does not want an assessment; told how to ask later."})
+                    "refusal_notes": "Does not want an assessment; told how to ask later.",
+                    "capacity_doubt": False, "who_may_act": "none"})
     assert editor.outcomes.labels["refusal_outcome"].text().startswith("Can close")
     assert editor.editors["needs_from_impairment"].isHidden()
     click_complete(qtbot, window, editor)

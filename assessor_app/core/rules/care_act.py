@@ -330,6 +330,9 @@ def _read_outcomes(answers: Mapping[str, Any], scheme: _Scheme) -> _Reading:
             unable.append((label, phrases))
         else:
             no_way.append(label)
+            if not any(way in ignored for way in chosen):
+                # Not a firm "achieved": the determination waits for the way to be chosen.
+                unanswered.append(label)
         if scheme.reads_carer_help and _bool(answers, f"{base}_carer") is True:
             helped.append(label)
         if scheme.fluctuation_reg and _bool(answers, f"{base}_fluctuates") is True:
@@ -349,8 +352,8 @@ def _read_outcomes(answers: Mapping[str, Any], scheme: _Scheme) -> _Reading:
             )
     if helped:
         notes.append(
-            f"A carer currently helps with {_semi_list(helped)}; eligibility is decided as if "
-            f"they were not."
+            f"Someone currently helps with {_semi_list(helped)}; eligibility is decided as if "
+            f"they did not."
         )
     if fluctuating and scheme.fluctuation_reg:
         notes.append(
@@ -995,6 +998,11 @@ def custody_flags(answers: Mapping[str, Any]) -> Outcome:
             flags.append(
                 "Approaching 18 in youth custody: a transition assessment is due (Care Act s58)."
             )
+        elif _age_on(born, on) < 17:
+            flags.append(
+                "Under 18 in youth custody: consider whether a transition assessment would be of "
+                "significant benefit now (Care Act s58)."
+            )
     if _bool(answers, "care_leaver") is True:
         authority = _text(answers, "looked_after_authority")
         if authority:
@@ -1058,6 +1066,92 @@ def _ineligible_info_blockers(answers: Mapping[str, Any], eligibility: Outcome) 
     return []
 
 
+def _refusal_grounds_blockers(answers: Mapping[str, Any]) -> list[Blocker]:
+    """The grounds for overriding a refusal must be recorded, not just asserted (s11(2))."""
+    found: list[Blocker] = []
+    if _bool(answers, "refusal_has_capacity") is False:
+        if capacity(answers).value != "lacks":
+            found.append(
+                Blocker(
+                    "capacity_doubt",
+                    "You recorded that the person lacks capacity to refuse the assessment, but "
+                    "the mental capacity test does not show it. On 'Mental capacity and who may "
+                    "act', record the test for the decision whether to agree to the assessment "
+                    "(Mental Capacity Act ss2-3).",
+                )
+            )
+        if not _text(answers, "best_interests"):
+            found.append(
+                Blocker(
+                    "best_interests",
+                    "The person lacks capacity to refuse: record why the assessment is in their "
+                    "best interests and who was consulted (Mental Capacity Act s4).",
+                )
+            )
+    if _bool(answers, "refusal_abuse_risk") is True and (
+        _bool(answers, "safeguarding_concern") is not True
+    ):
+        found.append(
+            Blocker(
+                "safeguarding_concern",
+                "The person is experiencing, or at risk of, abuse or neglect: record the "
+                "safeguarding concern and what was done about it.",
+            )
+        )
+    return found
+
+
+def _custody_detail_blockers(answers: Mapping[str, Any], setting: Setting | None) -> list[Blocker]:
+    """Conviction status that cannot apply, and release or transfer details left unrecorded."""
+    found: list[Blocker] = []
+    if setting is None or setting not in CUSTODY_SETTINGS:
+        return found
+    if answers.get("conviction_status") == "unconvicted_on_bail" and setting not in (
+        Setting.BAIL_ACCOMMODATION,
+        Setting.APPROVED_PREMISES,
+    ):
+        found.append(
+            Blocker(
+                "conviction_status",
+                f"'Not convicted (on bail)' does not fit someone in {setting.label.lower()}: "
+                "check the setting and the conviction status.",
+            )
+        )
+    if _bool(answers, "preparing_for_release") is True:
+        for key, what in (
+            ("expected_release_date", "the expected release date"),
+            ("release_area", "the area the person intends to live in after release"),
+        ):
+            if not (_has_date(answers, key) if key.endswith("date") else _text(answers, key)):
+                found.append(
+                    Blocker(key, f"The person is preparing for release: record {what}.")
+                )
+    if _bool(answers, "notify_other_authority") is True:
+        leads = answers.get("named_leads")
+        parties = {
+            item.get("lead_party")
+            for item in (leads if isinstance(leads, list) else [])
+            if isinstance(item, dict) and item.get("lead_name")
+        }
+        missing = [
+            words
+            for party, words in (
+                ("this_authority", "this authority"),
+                ("other_authority", "the other authority"),
+            )
+            if party not in parties
+        ]
+        if missing:
+            found.append(
+                Blocker(
+                    "named_leads",
+                    f"Another authority must be told: name a lead for {' and '.join(missing)}, "
+                    "so the two authorities can share the plan in time.",
+                )
+            )
+    return found
+
+
 @register_check("care_act.needs_completion")
 def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """List what stops a needs assessment being completed, beyond missing answers.
@@ -1110,7 +1204,11 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
             )
         )
 
+    if consent in ("refused", "proceeding"):
+        blockers.extend(_refusal_grounds_blockers(answers))
+
     blockers.extend(_ineligible_info_blockers(answers, adult_eligibility(answers)))
+    blockers.extend(_custody_detail_blockers(answers, setting))
 
     if capacity(answers).value == "lacks" and not _text(answers, "best_interests"):
         blockers.append(
@@ -1201,6 +1299,16 @@ def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                         "agree (Care Act s12(5)).",
                     )
                 )
+    born, on = _date(answers, "date_of_birth"), _date(answers, "assessment_date")
+    if born is not None and on is not None and _age_on(born, on) < 18:
+        blockers.append(
+            Blocker(
+                "date_of_birth",
+                "The carer is under 18 on the date of this assessment. Young carers are assessed "
+                "by children's services (Children Act 1989 s17ZA); a young carer's transition "
+                "assessment (Care Act s63) is for those approaching 18.",
+            )
+        )
     if _bool(answers, "young_carer_in_household") is True and not _has_date(
         answers, "young_carer_referral_date"
     ):
