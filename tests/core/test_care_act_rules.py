@@ -1547,3 +1547,31 @@ def test_a_carer_under_18_on_the_assessment_date_blocks_completion(
                "combined": False, "young_carer_in_household": False}
     paths = [b.path for b in carer_completion(answers)]
     assert ("date_of_birth" in paths) is blocked
+
+
+@pytest.mark.parametrize(
+    ("extra", "value"),
+    [
+        pytest.param({}, "lacks", id="two-stage-only"),
+        pytest.param({"capacity_causal": True, "capacity_practicable_steps": True}, "lacks",
+                     id="caused-by-impairment-steps-taken"),
+        pytest.param({"capacity_causal": False, "capacity_practicable_steps": True}, "has",
+                     id="not-because-of-impairment"),
+        pytest.param({"capacity_causal": True, "capacity_practicable_steps": False}, None,
+                     id="practicable-steps-not-taken"),
+    ],
+)
+def test_capacity_needs_the_causal_link_and_practicable_steps(
+    extra: dict[str, Any], value: str | None
+) -> None:
+    answers = {"capacity_doubt": True, "capacity_impairment": True, "capacity_understand": False,
+               "capacity_retain": True, "capacity_weigh": True, "capacity_communicate": True,
+               **extra}
+    assert capacity(answers).value == value
+
+
+def test_a_capacitous_person_may_decline_an_advocate() -> None:
+    base = needs(advocacy_difficulty=True, appropriate_person=False)
+    assert "advocate_referral_date" in [b.path for b in needs_completion(base)]
+    declined = {**base, "advocate_declined": "Said she would rather speak for herself."}
+    assert "advocate_referral_date" not in [b.path for b in needs_completion(declined)]

@@ -767,6 +767,27 @@ def capacity(answers: Mapping[str, Any]) -> Outcome:
     cannot = [label for label, can in abilities if can is False]
     missing = [label for label, can in abilities if can is None]
     if impairment is True and cannot:
+        # Asked only on forms that have these questions; answers without them (older drafts,
+        # the carer's form) keep the two-stage reading.
+        causal = _bool(answers, "capacity_causal")
+        steps = _bool(answers, "capacity_practicable_steps")
+        if causal is False:
+            return Outcome(
+                value="has",
+                label="Has capacity for this decision",
+                reasons=(
+                    *about,
+                    f"The person cannot {_and_list(cannot)}, but not because of the impairment "
+                    "or disturbance, so they cannot be found to lack capacity (Mental Capacity "
+                    "Act s2(1); A Local Authority v JB [2021] UKSC 52).",
+                ),
+            )
+        if steps is False:
+            return _not_enough(
+                *about,
+                "Take all practicable steps to help the person make the decision before "
+                "finding that they cannot (Mental Capacity Act s1(3)).",
+            )
         return Outcome(
             value="lacks",
             label="Lacks capacity for this decision",
@@ -775,7 +796,8 @@ def capacity(answers: Mapping[str, Any]) -> Outcome:
                 "Stage 1: there is an impairment of, or a disturbance in the functioning of, the "
                 "mind or brain.",
                 f"Stage 2: the person cannot {_and_list(cannot)} (Mental Capacity Act s3(1); "
-                f"any one is enough).",
+                f"any one is enough)"
+                + (", because of that impairment or disturbance." if causal else "."),
                 "So the person lacks capacity to make this decision (Mental Capacity Act s2(1)), "
                 "and it must be made in their best interests (s4).",
             ),
@@ -1194,13 +1216,15 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
         _bool(answers, "advocacy_difficulty") is True
         and _bool(answers, "appropriate_person") is False
         and not _has_date(answers, "advocate_referral_date")
+        and not _text(answers, "advocate_declined")
     ):
         blockers.append(
             Blocker(
                 "advocate_referral_date",
                 "The person would have substantial difficulty in being involved and has no "
                 "appropriate person to support them, so an independent advocate must be arranged "
-                "(Care Act s67): record the date of the referral.",
+                "(Care Act s67): record the date of the referral, or, if the person has capacity "
+                "and declined one, what they said.",
             )
         )
 
