@@ -66,6 +66,9 @@ class LongTextEditor(FieldEditor):
         self._name(self.text)
         self.text.setTabChangesFocus(True)
         self.text.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
+        # Tall enough to read a paragraph back, short enough that a page of narratives is not
+        # mostly empty boxes; longer text scrolls inside the box.
+        self.text.setMaximumHeight(self.fontMetrics().lineSpacing() * 9)
         self._loading = False
         self.input_area.addWidget(self.text)
         self.text.textChanged.connect(self._changed)
