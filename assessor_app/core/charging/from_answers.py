@@ -1,0 +1,209 @@
+"""Build `ChargingInputs` from a financial assessment form's answers.
+
+The ids are those of ``forms/financial_assessment/v1.yaml``, kept in one place (the ``*_ID``
+constants and the group item keys) so renaming a question means changing one string here.
+Money answers are whole pence (the form engine's ``money`` type), dates are ISO strings or
+dates, yes/no answers are booleans, and repeating groups are lists of mappings. The person's
+age is worked out from ``date_of_birth`` on the date the charge starts.
+
+A missing or impossible answer that the charge cannot do without raises `ValidationError`
+naming the question; optional answers fall back to the spec's defaults. Imports no Qt and no
+storage module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from assessor_app.core.charging.calculation import (
+    Asset,
+    ChargingInputs,
+    Income,
+    PersonCircumstances,
+)
+from assessor_app.core.errors import ValidationError
+
+__all__ = ["ASSET_KEYS", "DRE_KEYS", "INCOME_KEYS", "age_on", "inputs_from_answers"]
+
+ASSETS_ID = "assets"
+INCOMES_ID = "incomes"
+DRE_ID = "dre_items"
+
+ASSET_KEYS: Mapping[str, str] = {
+    "kind": "asset_kind",
+    "value_pence": "asset_value",
+    "joint": "asset_joint",
+    "share_percent": "asset_share_percent",
+    "occupied": "asset_occupied",
+    "label": "asset_description",
+}
+"""`Asset` field -> the key of that answer inside one item of the ``assets`` group."""
+
+INCOME_KEYS: Mapping[str, str] = {
+    "kind": "income_kind",
+    "amount_pence": "income_amount",
+    "frequency": "income_frequency",
+    "joint": "income_joint",
+}
+"""`Income` field -> the key of that answer inside one item of the ``incomes`` group."""
+
+DRE_KEYS: Mapping[str, str] = {"label": "dre_label", "weekly_pence": "dre_weekly"}
+"""Disability-related expense -> the keys inside one item of the ``dre_items`` group."""
+
+
+def age_on(born: dt.date, on: dt.date) -> int:
+    """Age in whole years on `on` for someone born on `born`.
+
+    Someone born on 29 February has their birthday on 1 March in other years.
+    """
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _date(answers: Mapping[str, Any], key: str) -> dt.date | None:
+    value = answers.get(key)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValidationError(
+                f"The answer to '{key}' ({value}) is not a date.", "Enter a real date."
+            ) from exc
+    return None
+
+
+def _need_date(answers: Mapping[str, Any], key: str, what: str) -> dt.date:
+    value = _date(answers, key)
+    if value is None:
+        raise ValidationError(
+            f"Enter {what}.", f"The charge cannot be worked out without it ({key})."
+        )
+    return value
+
+
+def _bool(answers: Mapping[str, Any], key: str) -> bool:
+    return answers.get(key) is True
+
+
+def _int(answers: Mapping[str, Any], key: str) -> int | None:
+    value = answers.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(
+            f"The answer to '{key}' must be a whole number (money in pence).", "Enter it again."
+        )
+    return value
+
+
+def _text(answers: Mapping[str, Any], key: str) -> str | None:
+    value = answers.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _items(answers: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = answers.get(key)
+    if not isinstance(value, list | tuple):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+_ASSET_KIND = {"main_home": "property_main_home", "other_property": "property_other"}
+"""The form's asset kinds that the calculation names differently."""
+
+
+def _asset(item: Mapping[str, Any]) -> Asset:
+    k = ASSET_KEYS
+    value = _int(item, k["value_pence"])
+    kind = _text(item, k["kind"]) or ""
+    joint = _bool(item, k["joint"])
+    percent = _int(item, k["share_percent"]) if joint else None
+    occupied = kind == "main_home" and _bool(item, k["occupied"])
+    return Asset(
+        kind=_ASSET_KIND.get(kind, kind),
+        value_pence=0 if value is None else value,
+        joint=joint,
+        share_numerator=percent,
+        share_denominator=100 if percent is not None else None,
+        disregard="occupied_by_partner_or_relative" if occupied else "none",
+        label=_text(item, k["label"]) or "",
+    )
+
+
+def _income(item: Mapping[str, Any]) -> Income:
+    k = INCOME_KEYS
+    amount = _int(item, k["amount_pence"])
+    return Income(
+        kind=_text(item, k["kind"]) or "",
+        amount_pence=0 if amount is None else amount,
+        frequency=_text(item, k["frequency"]) or "weekly",
+        joint=_bool(item, k["joint"]),
+    )
+
+
+def inputs_from_answers(
+    answers: Mapping[str, Any], *, effective_date: dt.date | None = None
+) -> ChargingInputs:
+    """The charging inputs a financial assessment's answers describe.
+
+    Args:
+        answers: The record's answers, by field id.
+        effective_date: The date the charge starts; the ``effective_date`` answer when None.
+
+    Raises:
+        ValidationError: A required answer is missing or impossible, naming the question.
+    """
+    on = effective_date or _need_date(answers, "effective_date", "the date the charge starts")
+    born = _need_date(answers, "date_of_birth", "the person's date of birth")
+    cost = _int(answers, "weekly_cost_of_care")
+    if cost is None:
+        raise ValidationError(
+            "Enter the weekly cost of the person's care.",
+            "The charge can never be more than the cost, so it is needed (weekly_cost_of_care).",
+        )
+    person = PersonCircumstances(
+        age=age_on(born, on),
+        pension_age=_bool(answers, "pension_age"),
+        couple=_bool(answers, "couple"),
+        lone_parent=_bool(answers, "lone_parent"),
+        dependent_children=_int(answers, "dependent_children") or 0,
+        disability_premium=_bool(answers, "disability_premium"),
+        enhanced_disability_premium=_bool(answers, "enhanced_disability_premium"),
+        carer_premium=_bool(answers, "carer_premium"),
+    )
+    free_service = _text(answers, "free_service")
+    dre = tuple(
+        (
+            _text(item, DRE_KEYS["label"]) or "Disability-related expense",
+            _int(item, DRE_KEYS["weekly_pence"]) or 0,
+        )
+        for item in _items(answers, DRE_ID)
+    )
+    return ChargingInputs(
+        care_type=_text(answers, "care_type") or "",
+        weekly_cost_of_care=cost,
+        effective_date=on,
+        person=person,
+        assets=tuple(_asset(item) for item in _items(answers, ASSETS_ID)),
+        incomes=tuple(_income(item) for item in _items(answers, INCOMES_ID)),
+        notional_capital_pence=(
+            _int(answers, "notional_capital_value") if _bool(answers, "notional_capital") else None
+        ),
+        first_admission=_bool(answers, "first_permanent_admission"),
+        first_permanent_admission_date=_date(answers, "admission_date"),
+        free_service=None if free_service in (None, "none") else free_service,
+        service_start_date=_date(answers, "service_start_date"),
+        adaptation_cost=_int(answers, "adaptation_cost"),
+        assessment_kind=_text(answers, "assessment_kind") or "full",
+        light_touch_basis=_text(answers, "light_touch_basis"),
+        light_touch_no_contribution=_bool(answers, "light_touch_no_contribution"),
+        agreed_weekly_charge=_int(answers, "agreed_weekly_charge"),
+        housing_costs_weekly=_int(answers, "housing_costs") or 0,
+        dre_items=dre,
+        use_standard_dre=_bool(answers, "dre_standard"),
+    )
