@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from take import wait_for  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-WANTED = {"needs_assessment": True, "carers_assessment": False}
-"""Form id -> whether to show one about a person in custody."""
+WANTED: dict[str, bool | None] = {"needs_assessment": True, "carers_assessment": None, "financial_assessment": None}
+"""Form id -> whether to show one about a person in custody (None: either)."""
 
 
 def main() -> None:
@@ -49,7 +49,7 @@ def main() -> None:
             record = next(
                 r
                 for p in people.search("", limit=1000)
-                if p.details.setting.is_custody == custody
+                if custody is None or p.details.setting.is_custody == custody
                 for r in records.list_for_person(p.id)
                 if r.form_id == form_id
             )

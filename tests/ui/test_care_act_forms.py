@@ -232,3 +232,30 @@ def test_a_carers_assessment_asks_who_is_cared_for_and_carries_them_over(
     assert asked == [["Someone not on the caseload", "Quillfeather, Zoë, born 14/03/1948"]]
     assert editor.answers["cared_for_name"] == "Zoë Quillfeather"
     assert editor.answers["cared_for_record"] == cared_for.id
+
+
+FINANCIAL: dict[str, Any] = json.loads(
+    (ANSWERS / "financial_home.json").read_text(encoding="utf-8")
+)
+
+
+def test_a_financial_assessment_shows_the_charge_and_keeps_its_rates_table(
+    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    window, _ = start_from_person_page(qtbot, make_window, community_person(),
+                                       "financial_assessment")
+    editor = opened_editor(qtbot, window)
+    assert editor.answers["date_of_birth"] == FINANCIAL["date_of_birth"]  # carried over
+    answer(editor, {k: v for k, v in FINANCIAL.items() if k not in ("setting", "date_of_birth")})
+    assert editor.outcomes.labels["charge"].text() == "£153.90 a week"
+    # Housing and disability costs are asked only for care at home.
+    assert not editor.editors["housing_costs"].isHidden()
+    answer(editor, {"care_type": "permanent_care_home"})
+    assert editor.editors["housing_costs"].isHidden()
+    answer(editor, {"care_type": "home"})
+
+    click_complete(qtbot, window, editor)
+    assert shown_messages == []
+    qtbot.waitUntil(lambda: editor.defn is not None and not editor.editable)
+    assert editor.answers["rates_table_used"].startswith("england-2025-26@1#")
+    assert editor.outcomes.labels["charge"].text() == "£153.90 a week"
