@@ -30,7 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from take import wait_for  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-WANTED: dict[str, bool | None] = {"needs_assessment": True, "carers_assessment": None, "financial_assessment": None}
+WANTED: dict[str, bool | None] = {
+    "needs_assessment": True,
+    "carers_assessment": None,
+    "financial_assessment": None,
+}
 """Form id -> whether to show one about a person in custody (None: either)."""
 
 

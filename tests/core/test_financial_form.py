@@ -70,9 +70,15 @@ def test_a_completed_record_keeps_its_table_and_refuses_a_changed_one(
     later = dt.date(2027, 1, 1)
     assert evaluate(form, done.answers, today=later).outcomes["charge"].value == 15_390
 
-    # Someone edits the installed table in place: the old record must not silently change.
+    # An administrator confirms a figure: the record is still reproducible.
     table = rates_copy / "england-2025-26-v1.yaml"
-    table.write_text(table.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    text = table.read_text(encoding="utf-8")
+    table.write_text(text.replace("status: unconfirmed", "status: confirmed", 1), encoding="utf-8")
+    charging_rules._registry.cache_clear()
+    assert evaluate(form, done.answers, today=later).outcomes["charge"].value == 15_390
+
+    # Someone changes a value in place: the old record must not silently change.
+    table.write_text(text.replace("value: 23260", "value: 23270"), encoding="utf-8")
     charging_rules._registry.cache_clear()
     outcome = evaluate(form, done.answers, today=later).outcomes["charge"]
     assert outcome.value is None

@@ -11,6 +11,8 @@ Qt and no storage module.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,7 +34,7 @@ from assessor_app.core.charging.rates import (
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.rules import Outcome, register
 
-__all__ = ["RATES_DIR_ENV", "pin_of", "rates_used", "weekly_charge"]
+__all__ = ["RATES_DIR_ENV", "fingerprint", "pin_of", "rates_used", "weekly_charge"]
 
 RATES_DIR_ENV = "ASSESSOR_RATES_DIR"
 """Environment variable naming another rates folder (tests, an authority's own tables)."""
@@ -57,9 +59,27 @@ def _rates() -> RatesRegistry:
     return _registry(os.environ.get(RATES_DIR_ENV) or str(default_rates_dir()))
 
 
+def fingerprint(table: RatesTable) -> str:
+    """A hash of what a charge depends on: the dates, the figures' values and the policies.
+
+    Sources and confirmed/unconfirmed status are left out, so an administrator confirming a
+    figure (or correcting its source) does not make completed records unreproducible; changing
+    a value does.
+    """
+    content = {
+        "id": table.id,
+        "version": table.version,
+        "from": table.effective_from.isoformat(),
+        "to": table.effective_to.isoformat(),
+        "figures": {name: [f.value, f.unit] for name, f in sorted(table.figures.items())},
+        "policies": repr(sorted(table.policies.items())) if table.policies else "",
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 def pin_of(table: RatesTable) -> str:
-    """How a record keeps its table: ``england-2025-26@1#<first 12 of the file's sha256>``."""
-    return f"{table.id}@{table.version}#{table.sha256[:12]}"
+    """How a record keeps its table: ``england-2025-26@1#<first 12 of its fingerprint>``."""
+    return f"{table.id}@{table.version}#{fingerprint(table)[:12]}"
 
 
 def _table(answers: Mapping[str, Any], result_date: Any) -> RatesTable:
@@ -75,7 +95,7 @@ def _table(answers: Mapping[str, Any], result_date: Any) -> RatesTable:
             "Ask your system administrator; do not tell the person a figure from this record.",
         )
     table = registry.get(name, int(version_text))
-    if digest and not table.sha256.startswith(digest):
+    if digest and not fingerprint(table).startswith(digest):
         raise AssessorError(
             f"The rates table {table.describe()} has changed since this record was completed, "
             "so its figures cannot be reproduced.",
