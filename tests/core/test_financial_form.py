@@ -83,3 +83,28 @@ def test_a_completed_record_keeps_its_table_and_refuses_a_changed_one(
     outcome = evaluate(form, done.answers, today=later).outcomes["charge"]
     assert outcome.value is None
     assert "has changed since this record was completed" in outcome.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("born", "pension_age", "blocked"),
+    [("1990-01-01", True, True), ("1990-01-01", False, False), ("1950-01-01", False, True),
+     ("1950-01-01", True, False), ("1959-01-01", False, False)],
+    ids=["35-says-pension-age", "35-working-age", "75-says-working-age", "75-pension-age",
+         "66-either"],
+)
+def test_pension_age_must_fit_the_date_of_birth(
+    born: str, pension_age: bool, blocked: bool
+) -> None:
+    form = load_forms_dir(default_forms_dir()).latest("financial_assessment")
+    answers = {**ANSWERS, "date_of_birth": born, "pension_age": pension_age}
+    result = evaluate(form, answers, today=dt.date(2025, 6, 2))
+    assert ("pension_age" in [b.path for b in result.blockers]) is blocked
+
+
+def test_a_charge_that_cannot_be_worked_out_blocks_completion() -> None:
+    form = load_forms_dir(default_forms_dir()).latest("financial_assessment")
+    answers = {**ANSWERS, "dre_standard": True}  # no authority standard allowance installed
+    del answers["dre_items"]
+    result = evaluate(form, answers, today=dt.date(2025, 6, 2))
+    assert result.outcomes["charge"].value is None
+    assert [b.path for b in result.blockers] == ["charge"]

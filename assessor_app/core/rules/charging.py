@@ -32,9 +32,16 @@ from assessor_app.core.charging.rates import (
     load_rates_dir,
 )
 from assessor_app.core.errors import AssessorError
-from assessor_app.core.rules import Outcome, register
+from assessor_app.core.rules import Blocker, Outcome, register, register_check
 
-__all__ = ["RATES_DIR_ENV", "fingerprint", "pin_of", "rates_used", "weekly_charge"]
+__all__ = [
+    "RATES_DIR_ENV",
+    "financial_completion",
+    "fingerprint",
+    "pin_of",
+    "rates_used",
+    "weekly_charge",
+]
 
 RATES_DIR_ENV = "ASSESSOR_RATES_DIR"
 """Environment variable naming another rates folder (tests, an authority's own tables)."""
@@ -173,3 +180,47 @@ def rates_used(answers: Mapping[str, Any]) -> Outcome:
             f"{override.signed_off_by} on {override.signed_off_on:%-d %B %Y}."
         )
     return Outcome(pin_of(table), table.describe(), tuple(reasons))
+
+
+@register_check("charging.financial_completion")
+def financial_completion(answers: Mapping[str, Any]) -> list[Blocker]:
+    """What stops a financial assessment being completed, beyond missing answers.
+
+    The charge must be worked out (not "cannot be worked out yet"), and the Pension Credit
+    age answer must fit the date of birth: it decides which Minimum Income Guarantee applies,
+    and a wrong answer changes the charge by more than £100 a week. State Pension age is 66
+    and rising towards 67, so only answers clearly at odds with the age are refused.
+
+    Args:
+        answers: The financial assessment's visible answers keyed by field id.
+    """
+    found: list[Blocker] = []
+    result = _work_out(answers)
+    if isinstance(result, Outcome) or result.outcome == ChargeOutcome.INCOMPLETE:
+        found.append(
+            Blocker(
+                "charge",
+                "The weekly charge cannot be worked out yet; see 'The weekly charge' for why.",
+            )
+        )
+        return found
+    said = answers.get("pension_age")
+    age = inputs_from_answers(answers).person.age
+    if said is True and age < 66:
+        found.append(
+            Blocker(
+                "pension_age",
+                f"The person is {age}, below State Pension age, but is recorded as having reached "
+                "Pension Credit qualifying age: check the answer (it decides the Minimum Income "
+                "Guarantee).",
+            )
+        )
+    elif said is False and age >= 67:
+        found.append(
+            Blocker(
+                "pension_age",
+                f"The person is {age}, past State Pension age, but is recorded as not having "
+                "reached Pension Credit qualifying age: check the answer.",
+            )
+        )
+    return found
