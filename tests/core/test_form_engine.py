@@ -81,7 +81,11 @@ def test_registry_lists_versions_and_latest() -> None:
     assert registry.versions("sample") == [1, 2]
     assert registry.latest("sample").version == 2
     assert [d.id for d in registry.forms()] == [
-        "carers_assessment", "financial_assessment", "needs_assessment", "sample"
+        "carers_assessment",
+        "chc_checklist",
+        "financial_assessment",
+        "needs_assessment",
+        "sample",
     ]
     assert registry.get("sample", 1).field("living_situation").type is FieldType.SINGLE_CHOICE
     with pytest.raises(NotFoundError, match="Version 9 of the form 'sample'"):
