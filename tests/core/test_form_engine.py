@@ -83,6 +83,7 @@ def test_registry_lists_versions_and_latest() -> None:
     assert [d.id for d in registry.forms()] == [
         "carers_assessment",
         "chc_checklist",
+        "chc_dst",
         "financial_assessment",
         "needs_assessment",
         "sample",

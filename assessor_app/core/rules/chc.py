@@ -8,13 +8,37 @@ expected"), never a decision. Imports no Qt and no storage module.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from assessor_app.core.chc.levels import CHECKLIST_ASTERISKED, CHECKLIST_DOMAINS
+from assessor_app.core.chc.levels import (
+    CHECKLIST_ASTERISKED,
+    CHECKLIST_DOMAINS,
+    DST_DOMAINS,
+    DST_LEVELS,
+    level_rank,
+)
+from assessor_app.core.chc.merge import (
+    contribution_problems,
+    domain_proposals,
+    mdt_composition,
+    merge_contributions,
+)
 from assessor_app.core.rules import Blocker, Outcome, register, register_check
 
-__all__ = ["checklist_completion", "checklist_outcome"]
+__all__ = [
+    "EXCLUDED_REASONS",
+    "checklist_completion",
+    "checklist_outcome",
+    "contribution_proposals",
+    "dst_completion",
+    "dst_due_dates",
+    "dst_indicators",
+    "dst_timeline",
+    "mdt_check",
+    "rationale_check",
+]
 
 _LEVELS = ("A", "B", "C")
 _PROCEEDING = ("consented", "proxy", "best_interests")
@@ -122,6 +146,313 @@ def checklist_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                 "consent_scope",
                 "The consent recorded does not cover completing the Checklist: record consent "
                 "to completing the tools, or a best-interests decision.",
+            )
+        )
+    return found
+
+
+# -- Decision Support Tool -----------------------------------------------------------------
+
+_INDICATOR_CLEAR = "A clear recommendation of eligibility would be expected"
+_INDICATOR_MAY = "May indicate a primary health need: weigh the totality of needs"
+
+EXCLUDED_REASONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("the person's diagnosis", ("diagnos", "because of their condition", "has dementia")),
+    ("the setting of care", ("care home", "nursing home", "at home", "setting", "hospice")),
+    ("the need being well managed", ("well managed", "well-managed", "controlled", "stable")),
+    ("who provides the care", ("family provide", "carer provide", "provided by", "wife",
+                               "husband", "daughter", "son ")),
+    ("the need for specialist or registered staff", ("specialist staff", "registered nurse",
+                                                      "qualified staff", "trained staff")),
+    ("other NHS-funded care", ("funded nursing care", "fnc", "nhs-funded", "nhs funded")),
+    ("finance", ("afford", "cost", "fund", "financ", "money", "savings", "budget")),
+)
+"""Reasons the National Framework excludes from an eligibility decision, with words that
+suggest a rationale leans on them. A match is a prompt to look again, never a block."""
+
+_CHARACTERISTICS = ("nature", "intensity", "complexity", "unpredictab")
+
+
+def _dst_levels(answers: Mapping[str, Any]) -> dict[str, str | None]:
+    return {
+        key: (answers.get(f"dst_{key}_level") if isinstance(answers.get(f"dst_{key}_level"), str)
+              else None)
+        for key, _ in DST_DOMAINS
+    }
+
+
+def _dst_names(keys: list[str]) -> str:
+    labels = dict(DST_DOMAINS)
+    names = [labels[k] for k in keys]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@register("chc.dst_indicators")
+def dst_indicators(answers: Mapping[str, Any]) -> Outcome:
+    """Indicators from the confirmed levels; never a decision (DST guidance, RULES.md 2.3).
+
+    "Clear": Priority in any domain, or two or more Severe. "May indicate": one Severe with
+    Moderate or higher needs elsewhere, or two or more High, or three or more domains at High
+    or Moderate. These are prompts for the MDT, who must weigh the totality of needs and the
+    four key characteristics whatever the pattern.
+
+    Args:
+        answers: The DST's visible answers keyed by field id.
+    """
+    levels = _dst_levels(answers)
+    at = {lv: [k for k, v in levels.items() if v == lv] for lv in DST_LEVELS}
+    missing = [k for k, v in levels.items() if v is None]
+    weigh = "The MDT must still weigh the totality of needs, how they interact, and nature, "\
+        "intensity, complexity and unpredictability."
+    if at["priority"] or len(at["severe"]) >= 2:
+        why = []
+        if at["priority"]:
+            why.append(f"Priority in {_dst_names(at['priority'])}.")
+        if len(at["severe"]) >= 2:
+            why.append(f"Severe in {len(at['severe'])} domains ({_dst_names(at['severe'])}).")
+        return Outcome("clear", _INDICATOR_CLEAR, (*why, "This is an indicator, not a decision."))
+    raised = at["high"] + at["moderate"]
+    why = []
+    if at["severe"] and (raised or len(at["severe"]) > 1):
+        why.append(
+            f"Severe in {_dst_names(at['severe'])}, with needs in other domains "
+            f"({_dst_names(raised)})."
+        )
+    if len(at["high"]) >= 2:
+        why.append(f"High in {len(at['high'])} domains ({_dst_names(at['high'])}).")
+    elif len(raised) >= 3:
+        why.append(f"High or Moderate needs in {len(raised)} domains ({_dst_names(raised)}).")
+    if why:
+        return Outcome("may_indicate", _INDICATOR_MAY, (*why, weigh))
+    if missing:
+        return Outcome(None, "Not all domains have a level yet", (
+            f"Still to confirm: {_dst_names(missing)}.",))
+    return Outcome(
+        "none",
+        "No indicator",
+        ("The pattern of levels does not by itself suggest a primary health need.", weigh),
+    )
+
+
+@register("chc.rationale_check")
+def rationale_check(answers: Mapping[str, Any]) -> Outcome:
+    """Warn when the rationale leans on excluded reasons or skips a key characteristic.
+
+    Never blocks: the MDT may have good reason to mention them.
+
+    Args:
+        answers: The DST's visible answers keyed by field id.
+    """
+    text = answers.get("recommendation_rationale")
+    if not isinstance(text, str) or not text.strip():
+        return Outcome(None, "No rationale yet", ("Write the rationale to have it checked.",))
+    lowered = f" {text.lower()} "
+    warnings = [
+        f"It may rely on {what}, which must not decide eligibility (words such as "
+        f"'{next(w for w in words if w in lowered).strip()}')."
+        for what, words in EXCLUDED_REASONS
+        if any(w in lowered for w in words)
+    ]
+    skipped = [c for c in _CHARACTERISTICS if c not in lowered]
+    if skipped:
+        names = [c.replace("unpredictab", "unpredictability") for c in skipped]
+        warnings.append(f"It does not mention {', '.join(names)}.")
+    if not warnings:
+        return Outcome("ok", "No concerns found", (
+            "It names all four key characteristics and none of the excluded reasons.",))
+    return Outcome("warnings", "Look again at the rationale", tuple(warnings))
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31,
+            30, 31, 31, 30, 31, 30, 31][month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def _iso(answers: Mapping[str, Any], key: str) -> dt.date | None:
+    value = answers.get(key)
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def dst_due_dates(answers: Mapping[str, Any]) -> dict[str, dt.date]:
+    """Dates the caseload watches: the 28-day decision and the first and annual reviews."""
+    due: dict[str, dt.date] = {}
+    received = _iso(answers, "icb_referral_received")
+    decided = _iso(answers, "icb_decision_date")
+    if received and not decided:
+        due["decision"] = received + dt.timedelta(days=28)
+    if decided:
+        due["first_review"] = _add_months(decided, 3)
+        due["annual_review"] = _add_months(decided, 15)
+    return due
+
+
+@register("chc.dst_timeline")
+def dst_timeline(answers: Mapping[str, Any]) -> Outcome:
+    """The 28-day clock from the ICB's receipt of the referral, and the review dates.
+
+    Args:
+        answers: The DST's visible answers keyed by field id.
+    """
+    received = _iso(answers, "icb_referral_received")
+    decided = _iso(answers, "icb_decision_date")
+    due = dst_due_dates(answers)
+    if not received and not decided:
+        return Outcome(None, "No dates yet", (
+            "Record the date the ICB received the referral: the 28-day clock starts then.",))
+    reasons = []
+    if received:
+        reasons.append(
+            f"The ICB received the referral on {received:%-d %B %Y}; a decision is expected "
+            f"within 28 days, by {received + dt.timedelta(days=28):%-d %B %Y}."
+        )
+    if received and decided:
+        days = (decided - received).days
+        reasons.append(f"The decision took {days} day{'s' if days != 1 else ''}"
+                       + (", longer than 28." if days > 28 else "."))
+    if decided:
+        reasons.append(
+            f"First review due by {due['first_review']:%-d %B %Y} (within 3 months of the "
+            "decision), then at least every 12 months."
+        )
+        return Outcome(due["first_review"].isoformat(), "Decided; review dates set",
+                       tuple(reasons))
+    return Outcome(due["decision"].isoformat(), "Awaiting the ICB's decision", tuple(reasons))
+
+
+def _list(answers: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = answers.get(key)
+    return [i for i in value if isinstance(i, Mapping)] if isinstance(value, list) else []
+
+
+def _contributions(answers: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The complete contributions, merged; and how many items are not complete yet."""
+    items = _list(answers, "contributions")
+    complete = [i for i in items if not contribution_problems(i)]
+    return merge_contributions(complete), len(items) - len(complete)
+
+
+def _members(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"profession": m.get("member_profession")} for m in _list(answers, "mdt_members")]
+
+
+@register("chc.mdt_composition")
+def mdt_check(answers: Mapping[str, Any]) -> Outcome:
+    """Whether the MDT members recorded make a valid MDT, and why.
+
+    Args:
+        answers: The DST's visible answers keyed by field id.
+    """
+    members = _members(answers)
+    if not members:
+        return Outcome(None, "No members yet", ("Add the MDT's members.",))
+    valid, why = mdt_composition(members)
+    return Outcome(valid, "A valid MDT" if valid else "Not an MDT yet", (why,))
+
+
+@register("chc.contribution_proposals")
+def contribution_proposals(answers: Mapping[str, Any]) -> Outcome:
+    """Every member's proposed level per domain; the higher level where they disagree.
+
+    Args:
+        answers: The DST's visible answers keyed by field id.
+    """
+    contributions, incomplete = _contributions(answers)
+    waiting = (
+        (f"{incomplete} contribution{'s are' if incomplete != 1 else ' is'} not complete "
+         "and not counted yet.",) if incomplete else ()
+    )
+    if not contributions:
+        return Outcome(None, "No contributions yet", (
+            "Members' contributions appear here when they are added or imported.", *waiting))
+    proposals = domain_proposals(contributions)
+    disagreements = [p for p in proposals.values() if p.disagreement]
+    reasons = [
+        f"{dict(DST_DOMAINS)[key]}: {proposal.record}"
+        for key, proposal in proposals.items()
+        if proposal.proposed_level is not None
+    ]
+    count = len(contributions)
+    label = f"{count} contribution{'s' if count != 1 else ''}" + (
+        f"; members disagree on {len(disagreements)} domain"
+        f"{'s' if len(disagreements) != 1 else ''}" if disagreements else "; no disagreements"
+    )
+    return Outcome(len(disagreements), label, (*reasons, *waiting))
+
+
+@register_check("chc.dst_completion")
+def dst_completion(answers: Mapping[str, Any]) -> list[Blocker]:
+    """What stops the DST being finalised, beyond missing answers.
+
+    The MDT must be valid; every disagreement between members, and every level confirmed
+    below what a member proposed, must have its reasons recorded; the recommendation must be
+    consistent with the indicators or say why not; an ICB decision that departs from the
+    recommendation needs its reasons.
+
+    Args:
+        answers: The DST's visible answers keyed by field id.
+    """
+    found: list[Blocker] = []
+    members = _members(answers)
+    if members:
+        valid, why = mdt_composition(members)
+        if not valid:
+            found.append(Blocker("mdt_members", why))
+    proposals = domain_proposals(_contributions(answers)[0])
+    for key, name in DST_DOMAINS:
+        proposal = proposals.get(key)
+        confirmed = answers.get(f"dst_{key}_level")
+        reasons = answers.get(f"dst_{key}_disagreement")
+        if proposal is None or proposal.proposed_level is None or (
+            isinstance(reasons, str) and reasons.strip()
+        ):
+            continue
+        lower = isinstance(confirmed, str) and level_rank(confirmed) < level_rank(
+            proposal.proposed_level
+        )
+        if proposal.disagreement or lower:
+            found.append(
+                Blocker(
+                    f"dst_{key}_disagreement",
+                    f"{name}: "
+                    + ("members proposed different levels" if proposal.disagreement else
+                       "the confirmed level is lower than a member proposed")
+                    + ". Record the disagreement and the reasons.",
+                )
+            )
+    indicator = dst_indicators(answers).value
+    recommendation = answers.get("recommendation")
+    departure = answers.get("indicator_departure")
+    explained = isinstance(departure, str) and bool(departure.strip())
+    if not explained and (
+        (indicator == "clear" and recommendation == "not_eligible")
+        or (indicator == "none" and recommendation == "eligible")
+    ):
+        found.append(
+            Blocker(
+                "indicator_departure",
+                "The recommendation differs from what the indicators suggest: explain why, "
+                "with reference to the totality of needs and the four key characteristics.",
+            )
+        )
+    decision = answers.get("icb_decision")
+    icb_reasons = answers.get("icb_reasons")
+    if (
+        isinstance(decision, str)
+        and isinstance(recommendation, str)
+        and decision != recommendation
+        and not (isinstance(icb_reasons, str) and icb_reasons.strip())
+    ):
+        found.append(
+            Blocker(
+                "icb_reasons",
+                "The ICB's decision departs from the MDT's recommendation: record its reasons "
+                "(only in exceptional circumstances, clearly explained).",
             )
         )
     return found

@@ -1,0 +1,601 @@
+"""Contribution files: one MDT member's part of a DST, sent to another on a USB stick or by email.
+
+The temporary way to share contributions until sync bundles exist. A file is a JSON envelope::
+
+    {"format": "assessor.dst-contribution/1",
+     "kdf": {"name": "argon2id", "salt", "memory_kib", "iterations", "lanes"},
+     "nonce", "ciphertext"}                      (binary values in standard base64)
+
+The ciphertext is AES-256-GCM, with the format string as associated data, under a key derived
+by Argon2id from the exchange passphrase the MDT agreed. The plaintext is canonical JSON
+(`merge.canonical_json`)::
+
+    {"record_person": {"nhs_number" and/or "authority_person_id", "date_of_birth",
+                       "family_name"},
+     "contribution": {...one contributions item...},
+     "signer": {"name", "public_key"},           (Ed25519, raw 32 bytes, base64)
+     "signature"}                                (Ed25519, base64)
+
+The signature covers the canonical JSON of ``{"contribution": ..., "record_person": ...}``.
+Only a contribution's author signs it: the signer's name must be the contributor's name, so a
+member forwards someone else's contribution by passing on the file unchanged. `record_person`
+stops a contribution being imported into another person's DST (`check_same_person`).
+
+Anyone who knows the passphrase can make a file that verifies under their own key; what the
+signature adds is that a contribution cannot be changed and still carry its author's key.
+Compare `ImportedContribution.signer_key_b64` with the key seen before for that contribution
+(`check_signer_key`). Imports no Qt; writes files only through `storage.atomic.write_atomic`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from assessor_app.core.chc.merge import (
+    InvalidContributionError,
+    canonical_json,
+    contribution_problems,
+    validate_contribution,
+)
+from assessor_app.core.errors import AssessorError, StorageWriteError, ValidationError
+from assessor_app.core.nhs_number import normalise_nhs_number
+from assessor_app.core.records import PersonDetails
+from assessor_app.core.storage.atomic import write_atomic
+
+__all__ = [
+    "DEFAULT_EXCHANGE_KDF",
+    "FORMAT",
+    "ContributionContentError",
+    "ContributionFileError",
+    "ContributionPassphraseError",
+    "ContributionSignatureError",
+    "ContributionSignerError",
+    "DifferentPersonError",
+    "ExchangeKdf",
+    "ImportedContribution",
+    "NotAContributionFileError",
+    "UnsupportedContributionFormatError",
+    "check_same_person",
+    "check_signer_key",
+    "export_contribution",
+    "public_key_b64",
+    "read_contribution",
+    "record_person_from",
+    "validate_record_person",
+]
+
+FORMAT = "assessor.dst-contribution/1"
+"""The envelope's `format` value this version writes and reads."""
+
+_FORMAT_FAMILY = "assessor.dst-contribution/"
+_AAD = FORMAT.encode("ascii")
+_KEY_BYTES = 32
+_SALT_BYTES = 16
+_NONCE_BYTES = 12
+_MAX_FILE_BYTES = 4 * 1024 * 1024
+_MIN_PASSPHRASE = 8
+_PERSON_KEYS = ("nhs_number", "authority_person_id", "date_of_birth", "family_name")
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_NOTHING_IMPORTED = "Nothing has been imported."
+
+
+# -- Errors ----------------------------------------------------------------------------------
+
+
+class ContributionFileError(AssessorError):
+    """A contribution file that cannot be imported. Nothing has been imported."""
+
+    exit_code = 2
+
+
+class NotAContributionFileError(ContributionFileError):
+    """The file is missing, unreadable, not JSON, or not a contribution envelope."""
+
+
+class UnsupportedContributionFormatError(ContributionFileError):
+    """A contribution file of another version of the format (made by a newer app)."""
+
+
+class ContributionPassphraseError(ContributionFileError):
+    """Decryption failed: the wrong passphrase, or the file was changed after it was made."""
+
+    exit_code = 3
+
+
+class ContributionSignatureError(ContributionFileError):
+    """The contents were changed after they were signed, or the signature is malformed."""
+
+
+class ContributionSignerError(ContributionSignatureError):
+    """Signed by someone other than the contribution's author, or with a different key."""
+
+
+class ContributionContentError(ContributionFileError):
+    """A signed contribution that breaks the tool's rules, or a malformed person identity.
+
+    For example a level its domain lacks (Severe for Continence) or an unknown key.
+    """
+
+
+class DifferentPersonError(AssessorError):
+    """The contribution is for a different person from the record it is being imported into."""
+
+    exit_code = 2
+
+
+# -- KDF -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExchangeKdf:
+    """Argon2id cost parameters, stored in each file's envelope."""
+
+    memory_kib: int
+    """Memory cost in KiB."""
+    iterations: int
+    """Time cost (passes)."""
+    lanes: int = 1
+    """Parallelism."""
+
+    def derive(self, passphrase: str, salt: bytes) -> bytes:
+        """Derive the 256-bit AES key for one file from the exchange passphrase."""
+        kdf = Argon2id(
+            salt=salt,
+            length=_KEY_BYTES,
+            iterations=self.iterations,
+            lanes=self.lanes,
+            memory_cost=self.memory_kib,
+        )
+        return kdf.derive(passphrase.encode("utf-8"))
+
+
+DEFAULT_EXCHANGE_KDF = ExchangeKdf(memory_kib=64 * 1024, iterations=3)
+"""What a file is written with unless told otherwise: 64 MiB, 3 passes (about a quarter of a
+second). A file sent by email can be attacked offline, so this is well above OWASP's floor."""
+
+_MAX_MEMORY_KIB = 1024 * 1024
+_MAX_ITERATIONS = 64
+_MAX_LANES = 16
+
+
+def _kdf_from(spec: Any) -> tuple[ExchangeKdf, bytes]:
+    """KDF parameters from an envelope, refusing costs no app of ours writes.
+
+    The bounds stop a doctored file making the reader allocate gigabytes or spin for minutes.
+    """
+    if not isinstance(spec, dict) or spec.get("name") != "argon2id":
+        raise _not_a_file("its key settings are missing or of an unknown kind")
+    numbers: list[int] = []
+    for name in ("memory_kib", "iterations", "lanes"):
+        value = spec.get(name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _not_a_file("its key settings are damaged")
+        numbers.append(value)
+    memory_kib, iterations, lanes = numbers
+    if not (
+        1 <= lanes <= _MAX_LANES
+        and 8 * lanes <= memory_kib <= _MAX_MEMORY_KIB
+        and 1 <= iterations <= _MAX_ITERATIONS
+    ):
+        raise _not_a_file("its key settings are outside what this app writes")
+    salt = _unb64(spec.get("salt"))
+    if salt is None or not _SALT_BYTES <= len(salt) <= 64:
+        raise _not_a_file("its key settings are damaged")
+    return ExchangeKdf(memory_kib=memory_kib, iterations=iterations, lanes=lanes), salt
+
+
+# -- Small helpers ---------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+
+
+def _not_a_file(why: str) -> NotAContributionFileError:
+    return NotAContributionFileError(
+        f"This is not a contribution file that can be opened: {why}.",
+        "Check you chose the file the other MDT member sent (it ends in .json), or ask them "
+        f"to send it again. {_NOTHING_IMPORTED}",
+    )
+
+
+def _tampered(why: str) -> ContributionSignatureError:
+    return ContributionSignatureError(
+        f"This contribution file was changed after its author signed it: {why}.",
+        f"Do not use it. Ask the author to send a new file. {_NOTHING_IMPORTED}",
+    )
+
+
+def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    """The raw 32-byte Ed25519 public key, base64: how a file names its signer's key."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return _b64(public.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+# -- The person ------------------------------------------------------------------------------
+
+
+def record_person_from(details: PersonDetails) -> dict[str, str]:
+    """The `record_person` of a file from a person's details in this profile.
+
+    Raises:
+        ValidationError: the details lack what a file needs (see `validate_record_person`).
+    """
+    person: dict[str, str] = {"family_name": details.family_name}
+    if details.date_of_birth is not None:
+        person["date_of_birth"] = details.date_of_birth.isoformat()
+    if details.nhs_number:
+        person["nhs_number"] = details.nhs_number
+    if details.authority_person_id:
+        person["authority_person_id"] = details.authority_person_id
+    return validate_record_person(person)
+
+
+def _person_problems(person: Any) -> tuple[list[str], dict[str, str]]:
+    if not isinstance(person, Mapping):
+        return ["The person's details are missing."], {}
+    problems: list[str] = []
+    out: dict[str, str] = {}
+    unknown = sorted(str(k) for k in person if k not in _PERSON_KEYS)
+    if unknown:
+        problems.append(f"Unknown person details: {', '.join(unknown)}.")
+    family = person.get("family_name")
+    if not isinstance(family, str) or not family.strip():
+        problems.append("The person's family name is missing.")
+    else:
+        out["family_name"] = " ".join(family.split())
+    dob = person.get("date_of_birth")
+    if not isinstance(dob, str) or not _ISO_DATE_RE.match(dob):
+        problems.append("The person's date of birth is missing.")
+    else:
+        try:
+            out["date_of_birth"] = dt.date.fromisoformat(dob).isoformat()
+        except ValueError:
+            problems.append(f"The person's date of birth {dob} does not exist.")
+    nhs = person.get("nhs_number")
+    if nhs is not None and nhs != "":
+        if not isinstance(nhs, str):
+            problems.append("The person's NHS number is not valid.")
+        else:
+            try:
+                out["nhs_number"] = normalise_nhs_number(nhs)
+            except ValidationError:
+                problems.append("The person's NHS number is not valid.")
+    local = person.get("authority_person_id")
+    if local is not None and local != "":
+        if not isinstance(local, str) or not local.strip():
+            problems.append("The council's person id is not valid.")
+        else:
+            out["authority_person_id"] = local.strip()
+    if "nhs_number" not in out and "authority_person_id" not in out and not any(
+        "NHS number" in p or "person id" in p for p in problems
+    ):
+        problems.append("The person has neither an NHS number nor a council person id.")
+    return problems, out
+
+
+def validate_record_person(person: Any) -> dict[str, str]:
+    """Check and normalise the identity a file carries.
+
+    The NHS number becomes ten digits, the family name's spaces are collapsed, the date of
+    birth is year-month-day.
+
+    Raises:
+        ValidationError: a family name, date of birth, or one of NHS number and council
+            person id is missing, or one of them is malformed.
+    """
+    problems, out = _person_problems(person)
+    if problems:
+        raise ValidationError(
+            "The person's details are not enough to match a contribution file to them: "
+            + " ".join(problems),
+            "Add the person's family name, date of birth and NHS number (or the council's "
+            "person id) to their details, then try again. Nothing has been changed.",
+        )
+    return out
+
+
+def check_same_person(
+    record_person_here: Mapping[str, Any], record_person_in_file: Mapping[str, Any]
+) -> None:
+    """Refuse to import a contribution into another person's DST.
+
+    The family names (ignoring case and spacing) and dates of birth must match, and at least
+    one identifier (NHS number, council person id) must be on both sides; every identifier
+    on both sides must match. Error messages name the detail that differs, never its value.
+
+    Raises:
+        ValidationError: the details here are incomplete.
+        DifferentPersonError: the file is for someone else, or it cannot be told.
+    """
+    here = validate_record_person(record_person_here)
+    problems, there = _person_problems(record_person_in_file)
+    if problems:
+        raise DifferentPersonError(
+            "The contribution file does not say clearly whose DST it belongs to: "
+            + " ".join(problems),
+            f"Ask the sender to check the person's details and send it again. {_NOTHING_IMPORTED}",
+        )
+    differ: list[str] = []
+    if here["family_name"].casefold() != there["family_name"].casefold():
+        differ.append("family name")
+    if here["date_of_birth"] != there["date_of_birth"]:
+        differ.append("date of birth")
+    shared = [k for k in ("nhs_number", "authority_person_id") if k in here and k in there]
+    names = {"nhs_number": "NHS number", "authority_person_id": "council person id"}
+    differ += [names[k] for k in shared if here[k] != there[k]]
+    if differ:
+        raise DifferentPersonError(
+            "This contribution is for a different person: the "
+            + " and ".join(differ)
+            + (" does" if len(differ) == 1 else " do")
+            + " not match this record.",
+            "Open the right person's Decision Support Tool, or ask the sender to check the "
+            f"details. {_NOTHING_IMPORTED}",
+        )
+    if not shared:
+        raise DifferentPersonError(
+            "It cannot be confirmed that this contribution is for this person: the file and "
+            "this record share no NHS number or council person id.",
+            "Add the person's NHS number to their details (or ask the sender to), then import "
+            f"again. {_NOTHING_IMPORTED}",
+        )
+
+
+# -- Writing ---------------------------------------------------------------------------------
+
+
+def export_contribution(
+    path: Path | str,
+    contribution: Mapping[str, Any],
+    record_person: Mapping[str, Any],
+    *,
+    passphrase: str,
+    signing_key: Ed25519PrivateKey,
+    kdf: ExchangeKdf = DEFAULT_EXCHANGE_KDF,
+) -> None:
+    """Write one member's contribution as an encrypted, signed contribution file.
+
+    The contribution is checked first, so a file never carries a level its domain lacks. It
+    is signed by `signing_key` in the name of its contributor, encrypted under the exchange
+    passphrase, and written atomically (the old file or the new one, never half).
+
+    Args:
+        path: Where to write the file.
+        contribution: The author's own item of the record's `contributions`.
+        record_person: Who the DST is for (see `record_person_from`).
+        passphrase: The exchange passphrase the MDT agreed (at least 8 characters).
+        signing_key: The author's Ed25519 key.
+        kdf: Argon2id costs; the default unless testing.
+
+    Raises:
+        InvalidContributionError: the contribution breaks a rule.
+        ValidationError: the person's details are incomplete, or the passphrase is too short.
+        StorageWriteError: the file could not be written.
+    """
+    if len(passphrase) < _MIN_PASSPHRASE:
+        raise ValidationError(
+            "That exchange passphrase is too short.",
+            f"Agree one of at least {_MIN_PASSPHRASE} characters with the MDT; three random "
+            "words are easy to share by phone.",
+        )
+    item = validate_contribution(contribution)
+    person = validate_record_person(record_person)
+    body = {"contribution": item, "record_person": person}
+    payload = {
+        **body,
+        "signer": {"name": item["contributor_name"], "public_key": public_key_b64(signing_key)},
+        "signature": _b64(signing_key.sign(canonical_json(body))),
+    }
+    salt = secrets.token_bytes(_SALT_BYTES)
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    ciphertext = AESGCM(kdf.derive(passphrase, salt)).encrypt(
+        nonce, canonical_json(payload), _AAD
+    )
+    envelope = {
+        "format": FORMAT,
+        "kdf": {
+            "name": "argon2id",
+            "salt": _b64(salt),
+            "memory_kib": kdf.memory_kib,
+            "iterations": kdf.iterations,
+            "lanes": kdf.lanes,
+        },
+        "nonce": _b64(nonce),
+        "ciphertext": _b64(ciphertext),
+    }
+    try:
+        write_atomic(Path(path), (json.dumps(envelope, indent=1) + "\n").encode("ascii"))
+    except OSError as e:
+        raise StorageWriteError(
+            "The contribution file could not be written.",
+            "Check the USB stick or folder is there, not full and not read-only, then try "
+            "again. Your contribution in this record is unchanged.",
+        ) from e
+
+
+# -- Reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedContribution:
+    """A contribution read from a file: decrypted, its signature checked, its levels valid."""
+
+    contribution: dict[str, Any]
+    """The item, ready for `merge.merge_contributions`."""
+    record_person: dict[str, str]
+    """Whose DST it belongs to; pass to `check_same_person` before merging."""
+    signer_name: str
+    """Who signed it (always the contributor)."""
+    signer_key_b64: str
+    """The signer's Ed25519 public key (raw, base64), for `check_signer_key`."""
+
+
+def _read_envelope(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            data = f.read(_MAX_FILE_BYTES + 1)
+    except FileNotFoundError as e:
+        raise NotAContributionFileError(
+            "The contribution file is not there.",
+            f"Check the USB stick is plugged in and choose the file again. {_NOTHING_IMPORTED}",
+        ) from e
+    except OSError as e:
+        raise NotAContributionFileError(
+            "The contribution file cannot be read.",
+            f"Copy it to this laptop and try again, or ask for a new copy. {_NOTHING_IMPORTED}",
+        ) from e
+    if len(data) > _MAX_FILE_BYTES:
+        raise _not_a_file("it is far larger than any contribution")
+    try:
+        envelope = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise _not_a_file("it is not readable JSON") from e
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("format"), str):
+        raise _not_a_file("it has no format marker")
+    fmt = envelope["format"]
+    if fmt != FORMAT:
+        if fmt.startswith(_FORMAT_FAMILY):
+            raise UnsupportedContributionFormatError(
+                "This contribution file was made by a different version of the app "
+                f"('{fmt[:60]}'; this version reads '{FORMAT}').",
+                f"Update the app on both laptops, then send the file again. {_NOTHING_IMPORTED}",
+            )
+        raise _not_a_file("it is some other kind of file")
+    return envelope
+
+
+def _decrypt(envelope: Mapping[str, Any], passphrase: str) -> bytes:
+    kdf, salt = _kdf_from(envelope.get("kdf"))
+    nonce = _unb64(envelope.get("nonce"))
+    ciphertext = _unb64(envelope.get("ciphertext"))
+    if nonce is None or len(nonce) != _NONCE_BYTES or ciphertext is None or len(ciphertext) < 16:
+        raise _not_a_file("its encrypted part is damaged")
+    try:
+        return AESGCM(kdf.derive(passphrase, salt)).decrypt(nonce, ciphertext, _AAD)
+    except InvalidTag as e:
+        raise ContributionPassphraseError(
+            "The passphrase is wrong, or the file was changed after it was made.",
+            "Check the exchange passphrase the MDT agreed (and Caps Lock) and try again; if it "
+            f"still fails, ask the sender for a new file. {_NOTHING_IMPORTED}",
+        ) from e
+
+
+def _verified_payload(plaintext: bytes) -> tuple[dict[str, Any], dict[str, Any], str, str]:
+    try:
+        payload = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise _tampered("its contents are not readable") from e
+    if not isinstance(payload, dict) or set(payload) != {
+        "record_person", "contribution", "signer", "signature"
+    }:
+        raise _tampered("its contents are not laid out as a contribution")
+    signer = payload["signer"]
+    if not isinstance(signer, dict) or set(signer) != {"name", "public_key"} or not isinstance(
+        signer["name"], str
+    ):
+        raise _tampered("the signer is not recorded properly")
+    raw_key = _unb64(signer["public_key"])
+    signature = _unb64(payload["signature"])
+    if raw_key is None or len(raw_key) != 32 or signature is None or len(signature) != 64:
+        raise _tampered("its signature is damaged")
+    contribution, person = payload["contribution"], payload["record_person"]
+    if not isinstance(contribution, dict) or not isinstance(person, dict):
+        raise _tampered("its contents are not laid out as a contribution")
+    try:
+        message = canonical_json({"contribution": contribution, "record_person": person})
+        Ed25519PublicKey.from_public_bytes(raw_key).verify(signature, message)
+    except (InvalidSignature, InvalidContributionError, ValueError) as e:
+        raise _tampered("the signature does not match its contents") from e
+    return contribution, person, signer["name"], _b64(raw_key)
+
+
+def read_contribution(path: Path | str, *, passphrase: str) -> ImportedContribution:
+    """Open a contribution file: decrypt it, check its signature, author and levels.
+
+    Nothing is imported here: the caller checks the person (`check_same_person`), optionally
+    the signer's key (`check_signer_key`), then merges the contribution into the record.
+
+    Raises:
+        NotAContributionFileError: missing, unreadable, not JSON, or not an envelope.
+        UnsupportedContributionFormatError: another version of the format.
+        ContributionPassphraseError: the passphrase is wrong or the ciphertext was changed.
+        ContributionSignatureError: the contents were changed after signing.
+        ContributionSignerError: signed by someone other than the contribution's author.
+        ContributionContentError: a level its domain lacks, an unknown key, a bad identity.
+    """
+    envelope = _read_envelope(Path(path))
+    contribution, person, signer_name, key_b64 = _verified_payload(
+        _decrypt(envelope, passphrase)
+    )
+    author = contribution.get("contributor_name")
+    if signer_name != author:
+        raise ContributionSignerError(
+            "This contribution was signed by someone other than its author "
+            f"(signed by '{signer_name[:100]}', written by '{str(author)[:100]}').",
+            "Ask the author to send their own file: a contribution is only accepted as signed "
+            f"by the member who wrote it. {_NOTHING_IMPORTED}",
+        )
+    problems = contribution_problems(contribution)
+    person_problems, person_out = _person_problems(person)
+    problems += person_problems
+    if problems:
+        raise ContributionContentError(
+            f"{signer_name[:100]}'s contribution file breaks the tool's rules: "
+            + " ".join(problems),
+            f"Ask {signer_name[:100]} to correct it and send a new revision (they may need to "
+            f"update the app). {_NOTHING_IMPORTED}",
+        )
+    return ImportedContribution(
+        contribution=validate_contribution(contribution),
+        record_person=person_out,
+        signer_name=signer_name,
+        signer_key_b64=key_b64,
+    )
+
+
+def check_signer_key(imported: ImportedContribution, expected_key_b64: str) -> None:
+    """Refuse a contribution signed with another key than the one its author used before.
+
+    Anyone who knows the exchange passphrase can re-sign a changed contribution in the
+    author's name with their own key; comparing with the key seen on the author's earlier
+    files (or one they read out by phone) catches that.
+
+    Raises:
+        ContributionSignerError: the keys differ.
+    """
+    if not secrets.compare_digest(imported.signer_key_b64, expected_key_b64):
+        name = imported.signer_name[:100]
+        raise ContributionSignerError(
+            f"This contribution is signed with a different key from the one {name} used "
+            "before, so it may not be theirs.",
+            f"Ask {name} whether they sent it, or changed laptops, before importing it. "
+            f"{_NOTHING_IMPORTED}",
+        )

@@ -1,0 +1,197 @@
+"""The CHC Decision Support Tool: domains and levels as the national tool, indicators (never a
+decision), the rationale check and the 28-day clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from assessor_app.core.chc.levels import DST_ALLOWED, DST_DOMAINS, PRIORITY_DOMAINS
+from assessor_app.core.rules.chc import (
+    contribution_proposals,
+    dst_completion,
+    dst_due_dates,
+    dst_indicators,
+    dst_timeline,
+    mdt_check,
+    rationale_check,
+)
+
+KEYS = [k for k, _ in DST_DOMAINS]
+
+# RULES.md 2.1, written out literally: the levels each domain allows.
+EXPECTED_LEVELS = {
+    "breathing": "NLMHSP", "nutrition": "NLMHS", "continence": "NLMH", "skin": "NLMHS",
+    "mobility": "NLMHS", "communication": "NLMH", "psychological": "NLMH",
+    "cognition": "NLMHS", "behaviour": "NLMHSP", "drug_therapies": "NLMHSP",
+    "asc": "NLMHP", "other": "NLMHS",
+}
+LETTER = {"no_needs": "N", "low": "L", "moderate": "M", "high": "H", "severe": "S",
+          "priority": "P"}
+
+
+def test_each_domain_allows_only_its_own_levels() -> None:
+    assert [name for _, name in DST_DOMAINS][0] == "Breathing"
+    assert len(DST_DOMAINS) == 12 and KEYS[-1] == "other"
+    assert {k: "".join(LETTER[lv] for lv in DST_ALLOWED[k]) for k in KEYS} == EXPECTED_LEVELS
+    assert PRIORITY_DOMAINS == ("breathing", "behaviour", "drug_therapies", "asc")
+
+
+def dst(**levels: str) -> dict[str, Any]:
+    answers: dict[str, Any] = {f"dst_{k}_level": "low" for k in KEYS}
+    answers.update({f"dst_{k}_level": v for k, v in levels.items()})
+    return answers
+
+
+@pytest.mark.parametrize(
+    ("answers", "value"),
+    [
+        pytest.param(dst(), "none", id="all-low"),
+        *[pytest.param(dst(**{k: "priority"}), "clear", id=f"priority-{k}")
+          for k in PRIORITY_DOMAINS],
+        pytest.param(dst(mobility="severe", cognition="severe"), "clear", id="two-severe"),
+        pytest.param(dst(mobility="severe"), "none", id="one-severe-alone"),
+        pytest.param(dst(mobility="severe", nutrition="moderate"), "may_indicate",
+                     id="one-severe-with-other-needs"),
+        pytest.param(dst(mobility="high", cognition="high"), "may_indicate", id="two-high"),
+        pytest.param(dst(mobility="high"), "none", id="one-high"),
+        pytest.param(dst(mobility="high", cognition="moderate", behaviour="moderate"),
+                     "may_indicate", id="three-high-or-moderate"),
+        pytest.param(dst(mobility="moderate", cognition="moderate"), "none", id="two-moderate"),
+    ],
+)
+def test_indicators(answers: dict[str, Any], value: str) -> None:
+    outcome = dst_indicators(answers)
+    assert outcome.value == value
+    if value == "clear":
+        assert outcome.label == "A clear recommendation of eligibility would be expected"
+        assert "not a decision" in outcome.reasons[-1]
+
+
+def test_indicators_wait_for_every_level_unless_already_clear() -> None:
+    assert dst_indicators({"dst_mobility_level": "low"}).value is None
+    assert dst_indicators({"dst_breathing_level": "priority"}).value == "clear"
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Her needs are well managed by staff.", "well managed"),
+        ("He lives in a nursing home so his needs are met.", "setting"),
+        ("Because of his diagnosis of Parkinson's.", "diagnosis"),
+        ("Her daughter provides most care.", "who provides"),
+        ("A registered nurse is required at night.", "specialist"),
+        ("She already receives funded nursing care.", "other NHS-funded"),
+        ("The family cannot afford the fees.", "finance"),
+    ],
+)
+def test_rationale_check_flags_excluded_reasons(text: str, flagged: str) -> None:
+    outcome = rationale_check({"recommendation_rationale": text})
+    assert outcome.value == "warnings"
+    assert any(flagged in r for r in outcome.reasons)
+
+
+def test_rationale_naming_the_four_characteristics_passes() -> None:
+    text = ("The nature of her needs calls for skilled intervention; their intensity is "
+            "high; the complexity of interacting needs is marked; unpredictability is shown "
+            "by sudden seizures.")
+    assert rationale_check({"recommendation_rationale": text}).value == "ok"
+    missing = rationale_check({"recommendation_rationale": "The nature of needs is clear."})
+    assert any("intensity" in r for r in missing.reasons)
+
+
+def test_the_28_day_clock_runs_from_the_icb_receiving_the_referral() -> None:
+    answers = {"icb_referral_received": "2026-01-31"}
+    assert dst_due_dates(answers) == {"decision": dt.date(2026, 2, 28)}
+    assert dst_timeline(answers).value == "2026-02-28"
+    decided = {**answers, "icb_decision_date": "2026-03-05"}
+    due = dst_due_dates(decided)
+    assert due["first_review"] == dt.date(2026, 6, 5)
+    assert due["annual_review"] == dt.date(2027, 6, 5)
+    assert any("33 days, longer than 28" in r for r in dst_timeline(decided).reasons)
+    month_end = dst_due_dates({"icb_decision_date": "2025-11-30"})
+    assert month_end["first_review"] == dt.date(2026, 2, 28)
+
+
+C = {"contributed_on": "2026-11-20", "revision": 1}
+NURSE = {**C, "contribution_id": "aaaa1111", "contributor_name": "Sam Nurse",
+         "contributor_profession": "registered_nurse", "m_mobility_level": "high",
+         "m_mobility_evidence": "Two falls this month."}
+SOCIAL_WORKER = {**C, "contribution_id": "bbbb2222", "contributor_name": "Robin Social",
+                 "contributor_profession": "social_worker", "m_mobility_level": "moderate",
+                 "m_mobility_evidence": "Transfers with one carer."}
+VALID_MDT = [{"member_profession": "registered_nurse"}, {"member_profession": "social_worker"}]
+
+
+@pytest.mark.parametrize(
+    ("professions", "valid"),
+    [
+        (["social_worker", "social_worker"], False),
+        (["registered_nurse", "registered_nurse"], False),
+        (["registered_nurse", "occupational_therapist"], True),
+        (["registered_nurse", "social_worker"], True),
+        (["registered_nurse"], False),
+    ],
+    ids=["two-social-workers", "two-nurses", "nurse-and-ot", "nurse-and-social-worker", "one"],
+)
+def test_mdt_composition(professions: list[str], valid: bool) -> None:
+    answers = {"mdt_members": [{"member_profession": p} for p in professions]}
+    assert mdt_check(answers).value is valid
+    paths = [b.path for b in dst_completion(answers)]
+    assert ("mdt_members" in paths) is not valid
+
+
+def test_disagreement_proposes_the_higher_level_and_must_be_recorded() -> None:
+    answers = {"contributions": [SOCIAL_WORKER, NURSE], "mdt_members": VALID_MDT,
+               "dst_mobility_level": "high"}
+    outcome = contribution_proposals(answers)
+    assert outcome.value == 1
+    assert "Sam Nurse (registered nurse) proposed High" in outcome.reasons[0]
+    assert "The higher level, High, is proposed" in outcome.reasons[0]
+    assert [b.path for b in dst_completion(answers)] == ["dst_mobility_disagreement"]
+    recorded = {**answers, "dst_mobility_disagreement": "Robin saw good days only."}
+    assert dst_completion(recorded) == []
+
+
+def test_confirming_below_a_members_level_needs_reasons_even_without_disagreement() -> None:
+    answers = {"contributions": [NURSE], "mdt_members": VALID_MDT,
+               "dst_mobility_level": "moderate"}
+    assert [b.path for b in dst_completion(answers)] == ["dst_mobility_disagreement"]
+
+
+def test_an_incomplete_contribution_is_not_counted_and_never_crashes() -> None:
+    outcome = contribution_proposals({"contributions": [{"contributor_name": "Half typed"}]})
+    assert outcome.value is None and "not complete" in outcome.reasons[-1]
+
+
+@pytest.mark.parametrize(
+    ("extra", "blocked"),
+    [
+        ({"recommendation": "not_eligible"}, ["indicator_departure"]),
+        ({"recommendation": "not_eligible", "indicator_departure": "Because..."}, []),
+        ({"recommendation": "eligible"}, []),
+        ({"recommendation": "eligible", "icb_decision": "not_eligible"}, ["icb_reasons"]),
+        ({"recommendation": "eligible", "icb_decision": "not_eligible",
+          "icb_reasons": "Exceptional: ..."}, []),
+    ],
+    ids=["clear-but-not-eligible", "departure-explained", "consistent", "icb-departs",
+         "icb-departure-explained"],
+)
+def test_recommendation_and_icb_decision_consistency(extra: dict[str, Any], blocked: list[str]
+                                                     ) -> None:
+    answers = {**dst(breathing="priority"), **extra}
+    assert [b.path for b in dst_completion(answers)] == blocked
+
+
+def test_the_form_offers_each_domain_only_its_own_levels_in_order() -> None:
+    from assessor_app.core.form_engine.definition import load_forms_dir
+    from assessor_app.core.paths import default_forms_dir
+
+    form = load_forms_dir(default_forms_dir()).latest("chc_dst")
+    domain_sections = [s for s in form.sections if s.id.startswith("domain_")]
+    assert [s.id for s in domain_sections] == [f"domain_{k}" for k in KEYS]
+    for key in KEYS:
+        for field_id in (f"dst_{key}_level", f"m_{key}_level"):
+            assert tuple(o.value for o in form.field(field_id).options) == DST_ALLOWED[key]
