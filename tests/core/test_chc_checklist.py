@@ -89,7 +89,7 @@ def test_consent_must_cover_completing_the_tools() -> None:
     assert checklist_completion({"consent_status": "best_interests"}) == []
 
 
-@pytest.mark.parametrize("form_id", ["chc_checklist", "chc_dst"])
+@pytest.mark.parametrize("form_id", ["chc_checklist", "chc_dst", "chc_fast_track"])
 def test_no_financial_information_on_a_chc_form(form_id: str) -> None:
     form = load_forms_dir(default_forms_dir()).latest(form_id)
     assert not [f.id for f in form.all_fields() if f.type is FieldType.MONEY]

@@ -84,6 +84,7 @@ def test_registry_lists_versions_and_latest() -> None:
         "carers_assessment",
         "chc_checklist",
         "chc_dst",
+        "chc_fast_track",
         "financial_assessment",
         "needs_assessment",
         "sample",

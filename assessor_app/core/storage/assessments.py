@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -90,6 +91,14 @@ class AssessmentRepository:
         """A person's records, most recently changed first (answers as last checkpointed)."""
         rows = self.vault.conn.execute(
             f"{_SELECT} WHERE person_id = ? ORDER BY updated_at DESC", (person_id,)
+        ).fetchall()
+        return [_row_to_assessment(r) for r in rows]
+
+    def list_for_forms(self, form_ids: Sequence[str]) -> list[Assessment]:
+        """Every record of these forms (answers as last checkpointed), for caseload alerts."""
+        marks = ", ".join("?" for _ in form_ids)
+        rows = self.vault.conn.execute(
+            f"{_SELECT} WHERE form_id IN ({marks}) ORDER BY updated_at DESC", tuple(form_ids)
         ).fetchall()
         return [_row_to_assessment(r) for r in rows]
 

@@ -8,6 +8,9 @@ opens the first result of that text when it arrives, unless the user types on.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assessor_app.core.attention import ATTENTION_FORMS, attention
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import Person, PersonId
+from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
@@ -30,15 +35,16 @@ from assessor_app.ui.views.person_form import PersonDialog
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
 
-COLUMNS = ("Name", "Date of birth", "NHS number", "Setting")
+COLUMNS = ("Name", "Date of birth", "NHS number", "Setting", "Needs attention")
+ATTENTION_COLUMN = COLUMNS.index("Needs attention")
 
 
-def person_row(person: Person) -> list[str]:
-    """The four columns shown for a person in the caseload list."""
+def person_row(person: Person, alerts: Sequence[str] = ()) -> list[str]:
+    """The columns shown for a person in the caseload list."""
     d = person.details
     nhs = format_nhs_number(d.nhs_number) if d.nhs_number else "—"
     setting = d.setting.label + (f" ({d.establishment_name})" if d.establishment_name else "")
-    return [d.display_name, format_date(d.date_of_birth) or "—", nhs, setting]
+    return [d.display_name, format_date(d.date_of_birth) or "—", nhs, setting, "; ".join(alerts)]
 
 
 class CaseloadView(QWidget):
@@ -52,6 +58,10 @@ class CaseloadView(QWidget):
         super().__init__(parent)
         self._ops = ops
         self._people = PeopleRepository(vault)
+        self._records = AssessmentRepository(vault)
+        self._today: Callable[[], dt.date] = dt.date.today
+        self.alerts: dict[PersonId, list[str]] = {}
+        """Person id to what needs attention (urgent Fast Track, CHC dates due or overdue)."""
         self.add_person_dialog: PersonDialog | None = None
         self._shown_query: str | None = None  # the query whose results are on screen
         self._enter_pending_for: str | None = None  # Enter came before this query's results
@@ -85,6 +95,7 @@ class CaseloadView(QWidget):
         self.results.itemActivated.connect(self._activated)
         self.search.returnPressed.connect(self._open_first)
         self.add_button.clicked.connect(self.open_add_person)
+        self.load_alerts()
         self.run_search("")
 
     def focus_search(self) -> None:
@@ -94,7 +105,31 @@ class CaseloadView(QWidget):
 
     def refresh(self) -> None:
         """Run the current search again (after a person's details changed elsewhere)."""
+        self.load_alerts()
         self.run_search(self.search.text())
+
+    def load_alerts(self) -> None:
+        """Work out (on the worker) which people need attention, then mark their rows."""
+        self._ops.run(
+            self._find_alerts, owner=self, latest_key="caseload.alerts",
+            on_success=self._show_alerts,
+        )
+
+    def _find_alerts(self) -> dict[PersonId, list[str]]:
+        return attention(self._records.list_for_forms(ATTENTION_FORMS), self._today())
+
+    def _show_alerts(self, alerts: dict[PersonId, list[str]]) -> None:
+        self.alerts = alerts
+        for index in range(self.results.topLevelItemCount()):
+            item = self.results.topLevelItem(index)
+            if item is not None:
+                self._mark(item, alerts.get(item.data(0, Qt.ItemDataRole.UserRole), []))
+
+    def _mark(self, item: QTreeWidgetItem, alerts: Sequence[str]) -> None:
+        item.setText(ATTENTION_COLUMN, "; ".join(alerts))
+        font = item.font(ATTENTION_COLUMN)
+        font.setBold(bool(alerts))
+        item.setFont(ATTENTION_COLUMN, font)
 
     def run_search(self, text: str) -> None:
         """Queue a search; older queries still in flight are dropped."""
@@ -117,6 +152,7 @@ class CaseloadView(QWidget):
         for person in people:
             item = QTreeWidgetItem(person_row(person))
             item.setData(0, Qt.ItemDataRole.UserRole, person.id)
+            self._mark(item, self.alerts.get(person.id, []))
             self.results.addTopLevelItem(item)
             if person.id == keep:
                 chosen = item

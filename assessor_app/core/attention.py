@@ -1,0 +1,63 @@
+"""What the caseload must flag: urgent Fast Track referrals and CHC dates due or overdue.
+
+Pure over records and a date, so the caseload, the CLI and (later) reports agree. The 28-day
+clock runs from the date the ICB received the referral (recorded on the DST), not from when a
+laptop sent it; reviews fall due within 3 months of the decision, then every 12 months.
+Imports no Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from assessor_app.core.records import Assessment, PersonId, RecordStatus
+from assessor_app.core.rules.chc import dst_due_dates
+
+__all__ = ["ATTENTION_FORMS", "REVIEW_WARNING_DAYS", "attention"]
+
+ATTENTION_FORMS = ("chc_dst", "chc_fast_track")
+"""Forms whose records can need attention on the caseload."""
+
+REVIEW_WARNING_DAYS = 28
+"""How long before a review date the caseload starts showing it."""
+
+_CLOSED = {RecordStatus.SYNCED, RecordStatus.ACKNOWLEDGED}
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _dst_item(record: Assessment, today: dt.date) -> tuple[int, str] | None:
+    due = dst_due_dates(record.answers)
+    if "decision" in due:
+        when = due["decision"]
+        if today > when:
+            return 0, f"CHC decision overdue (due {_day(when)})"
+        return 2, f"CHC decision due {_day(when)}"
+    for key, what in (("first_review", "First CHC review"), ("annual_review", "CHC review")):
+        if key not in due:
+            continue
+        when = due[key]
+        if key == "first_review" and today > when + dt.timedelta(days=REVIEW_WARNING_DAYS):
+            continue  # assume the first review happened; the annual one is next
+        if today > when:
+            return 1, f"{what} overdue (due {_day(when)})"
+        if (when - today).days <= REVIEW_WARNING_DAYS:
+            return 2, f"{what} due {_day(when)}"
+    return None
+
+
+def attention(records: Iterable[Assessment], today: dt.date) -> dict[PersonId, list[str]]:
+    """Each person's alerts, most pressing first: urgent, then overdue, then due soon."""
+    found: dict[PersonId, list[tuple[int, str]]] = {}
+    for record in records:
+        item: tuple[int, str] | None = None
+        if record.form_id == "chc_fast_track" and record.status not in _CLOSED:
+            item = (-1, "Fast Track: urgent")
+        elif record.form_id == "chc_dst":
+            item = _dst_item(record, today)
+        if item is not None:
+            found.setdefault(record.person_id, []).append(item)
+    return {pid: [text for _, text in sorted(items)] for pid, items in found.items()}
