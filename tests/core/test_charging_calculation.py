@@ -170,6 +170,22 @@ def test_capital_adds_up_counted_assets_and_notional_capital() -> None:
     assert result.weekly_charge_pence == 3_750 + 100
 
 
+def test_the_reason_an_asset_is_not_counted_is_on_its_statement_line() -> None:
+    trust = Asset(
+        "investments",
+        5_000_000,
+        disregard="other",
+        label="Compensation",
+        disregard_reason="held in a personal injury trust",
+    )
+    result = charge(assets=(trust,), incomes=(ESA_150,))
+    assert line(result, "Capital: Compensation").text() == (
+        "Capital: Compensation: £50,000.00 (not counted, for another reason: held in a personal "
+        "injury trust)"
+    )
+    assert line(result, "Total capital counted").pence == 0
+
+
 def test_an_asset_disregarded_for_another_reason_is_listed_but_not_counted() -> None:
     result = charge(
         assets=(Asset("investments", 5_000_000, disregard="other", label="Personal injury trust"),),
@@ -261,7 +277,25 @@ def test_the_income_kinds_are_the_specs() -> None:
         "war_widows_pension",
         "savings_credit",
     }
+    assert INCOME_TREATMENT["war_pension_caa"] == "counted"
     assert set(INCOME_TREATMENT) == set(INCOME_KINDS)
+
+
+def test_war_pension_constant_attendance_allowance_is_counted() -> None:
+    # War Pension Scheme payments are disregarded, except Constant Attendance Allowance.
+    # £60.00 War Pension + £80.00 CAA + £100.00 ESA: £180.00 counted - £112.50 MIG = £67.50.
+    result = charge(
+        incomes=(
+            Income("war_pension", 6_000),
+            Income("war_pension_caa", 8_000),
+            Income("esa", 10_000),
+        )
+    )
+    assert line(result, "Income: War Pension Constant").pence == 8_000
+    assert line(result, "Income: War Pension Constant").note == "counted in full"
+    war_pension = [ln for ln in result.lines if ln.label == "Income: War Pension"]
+    assert [ln.pence for ln in war_pension] == [0]
+    assert result.weekly_charge_pence == 6_750
 
 
 def test_a_partial_disregard_is_given_once_across_lines() -> None:
@@ -624,16 +658,47 @@ def test_reablement_is_free_on_day_41(service: str) -> None:
 
 
 @pytest.mark.parametrize("service", ["reablement", "intermediate_care"])
-def test_reablement_on_day_42_is_charged_only_with_a_recorded_decision(service: str) -> None:
+def test_reablement_after_week_6_stays_free_without_a_recorded_decision(service: str) -> None:
+    # FC-02: day 42 (12 June) is in week 7, but the council has recorded no decision to charge
+    # from week 7, so it stays free (this was wrongly charged, with only a warning, before).
     result = charge(
         free_service=service,
         service_start_date=STARTED,
         effective_date=STARTED + dt.timedelta(days=42),
         incomes=(ESA_150,),
     )
+    assert (result.outcome, result.weekly_charge_pence) == ("free", 0)
+    note = line(result, "Free service").note
+    assert "the free 6 weeks ended on 11 June 2025" in note
+    assert "has not recorded a decision to charge for it from week 7, so it stays free" in note
+    assert line(result, "Weekly charge").pence == 0
+    assert result.warnings == ()
+
+
+@pytest.mark.parametrize("service", ["reablement", "intermediate_care"])
+def test_reablement_after_week_6_is_charged_from_the_recorded_decision(service: str) -> None:
+    week_7 = STARTED + dt.timedelta(days=42)  # 12 June
+    decided = {"free_service": service, "service_start_date": STARTED,
+               "charge_after_free_weeks": True, "incomes": (ESA_150,)}
+    # Decided on 12 June, charge from 12 June: the usual rules, £150.00 - £112.50 = £37.50.
+    result = charge(effective_date=week_7, charge_decision_date=week_7, **decided)
     assert (result.outcome, result.weekly_charge_pence) == ("means_tested", 3_750)
-    assert "from week 7 needs a decision by the council" in line(result, "Free period ended").note
-    assert any("week 7" in w for w in result.warnings)
+    assert "decided on 12 June 2025 to charge for it from week 7" in line(
+        result, "Free period ended"
+    ).note
+    # Decided on 13 June: no charge starts before the decision.
+    early = charge(
+        effective_date=week_7, charge_decision_date=week_7 + dt.timedelta(days=1), **decided
+    )
+    assert (early.outcome, early.weekly_charge_pence) == ("free", 0)
+    assert "no charge starts before that decision" in line(early, "Free service").note
+    # A decision never cuts the first 6 weeks short.
+    inside = charge(
+        effective_date=week_7 - dt.timedelta(days=1), charge_decision_date=STARTED, **decided
+    )
+    assert (inside.outcome, inside.weekly_charge_pence) == ("free", 0)
+    with pytest.raises(ValidationError, match="date the council decided to charge"):
+        charge(effective_date=week_7, **decided)
 
 
 @pytest.mark.parametrize("service", ["aids", "information_advice", "s117_aftercare", "cjd"])
@@ -776,6 +841,91 @@ def test_inputs_from_answers_end_to_end() -> None:
     # £150.00 + £23.08 + £23 tariff (£20,000) - £112.50 - £10.00 - £5.00 = £68.58
     result = calculate_charge(built, REGISTRY.for_date(built.effective_date))
     assert result.weekly_charge_pence == 6_858
+
+
+BASE_ANSWERS: dict[str, Any] = {
+    "care_type": "home",
+    "weekly_cost_of_care": 50_000,
+    "effective_date": "2025-06-02",
+    "date_of_birth": "1985-06-02",
+    "free_service": "none",
+    "assessment_kind": "full",
+    "incomes": [{"income_kind": "esa", "income_amount": 15_000, "income_frequency": "weekly"}],
+}
+"""Aged 40, £150.00 ESA: £150.00 - £112.50 MIG = £37.50 before tariff income."""
+
+
+@pytest.mark.parametrize(
+    ("share", "counted", "tariff"),
+    [
+        ({"asset_owners": 3}, 1_000_000, 0),  # £30,000 / 3 = £10,000: under the lower limit
+        ({"asset_owners": 2}, 1_500_000, 300),  # £15,000: £750 over -> £3
+        ({"asset_owners": 3.0}, 1_000_000, 0),  # the number editor may keep a float
+        ({"asset_owners": 3, "asset_share_percent": 60}, 1_800_000, 1_500),  # £18,000 -> £15
+        ({}, 1_500_000, 300),  # owners not given: a half
+    ],
+)
+def test_a_joint_asset_is_shared_equally_among_all_its_owners(
+    share: dict[str, Any], counted: int, tariff: int
+) -> None:
+    asset = {"asset_kind": "savings", "asset_value": 3_000_000, "asset_joint": True, **share}
+    built = inputs_from_answers({**BASE_ANSWERS, "assets": [asset]})
+    result = calculate_charge(built, T2025)
+    assert line(result, "Total capital counted").pence == counted
+    assert result.weekly_charge_pence == 3_750 + tariff
+
+
+def test_answers_for_an_asset_not_counted_for_another_reason() -> None:
+    asset = {
+        "asset_kind": "investments",
+        "asset_description": "Compensation",
+        "asset_value": 5_000_000,
+        "asset_joint": False,
+        "asset_disregard_other": True,
+        "asset_disregard_reason": "Personal injury trust",
+    }
+    built = inputs_from_answers({**BASE_ANSWERS, "assets": [asset]})
+    assert (built.assets[0].disregard, built.assets[0].disregard_reason) == (
+        "other",
+        "Personal injury trust",
+    )
+    counted = inputs_from_answers(
+        {**BASE_ANSWERS, "assets": [{**asset, "asset_disregard_other": False}]}
+    )
+    assert (counted.assets[0].disregard, counted.assets[0].disregard_reason) == ("none", "")
+
+
+@pytest.mark.parametrize(
+    ("answers", "pension_age"),
+    [
+        # A couple: 60, partner 70. The couple amount turns on either of them (reg 7).
+        ({"couple": True, "partner_pension_age": True, "pension_age": False}, True),
+        ({"couple": True, "partner_pension_age": False, "pension_age": True}, False),
+        ({"couple": False, "partner_pension_age": True, "pension_age": False}, False),
+        ({"couple": False, "pension_age": True}, True),
+    ],
+)
+def test_a_couples_pension_age_answer_is_for_either_of_them(
+    answers: dict[str, Any], pension_age: bool
+) -> None:
+    built = inputs_from_answers({**BASE_ANSWERS, "date_of_birth": "1965-01-01", **answers})
+    assert built.person.age == 60
+    assert built.person.pension_age is pension_age
+
+
+def test_answers_for_a_decision_to_charge_reablement_from_week_7() -> None:
+    built = inputs_from_answers(
+        {
+            **BASE_ANSWERS,
+            "free_service": "reablement",
+            "service_start_date": "2025-04-01",
+            "charge_from_week_7": True,
+            "charge_decision_date": "2025-05-20",
+        }
+    )
+    assert built.charge_after_free_weeks is True
+    assert built.charge_decision_date == dt.date(2025, 5, 20)
+    assert inputs_from_answers(BASE_ANSWERS).charge_after_free_weeks is False
 
 
 @pytest.mark.parametrize(

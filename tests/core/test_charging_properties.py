@@ -83,6 +83,7 @@ def assets(draw: st.DrawFn) -> Asset:
         share_numerator=share[0] if share else None,
         share_denominator=share[1] if share else None,
         disregard=draw(st.sampled_from(reasons)),
+        disregard_reason=draw(st.sampled_from(["", "Personal injury trust"])),
     )
 
 
@@ -104,6 +105,7 @@ def charging_inputs(draw: st.DrawFn) -> ChargingInputs:
     free = draw(st.sampled_from([None, None, None, "reablement", "minor_adaptation", "aids"]))
     first_admission = draw(st.booleans())
     dre_standard = draw(st.booleans())
+    decided = draw(st.booleans())
     return ChargingInputs(
         care_type=draw(st.sampled_from(["home", "permanent_care_home", "temporary_care_home"])),
         weekly_cost_of_care=draw(st.integers(min_value=0, max_value=300_000)),
@@ -120,6 +122,10 @@ def charging_inputs(draw: st.DrawFn) -> ChargingInputs:
         ),
         free_service=free,
         service_start_date=day - dt.timedelta(days=draw(st.integers(0, 100))),
+        charge_after_free_weeks=decided,
+        charge_decision_date=(
+            day - dt.timedelta(days=draw(st.integers(-30, 100))) if decided else None
+        ),
         adaptation_cost=draw(pence),
         assessment_kind=kind,
         light_touch_basis=basis if kind == "light_touch" else None,

@@ -248,14 +248,39 @@ def test_a_financial_assessment_shows_the_charge_and_keeps_its_rates_table(
     assert editor.answers["date_of_birth"] == FINANCIAL["date_of_birth"]  # carried over
     answer(editor, {k: v for k, v in FINANCIAL.items() if k not in ("setting", "date_of_birth")})
     assert editor.outcomes.labels["charge"].text() == "£153.90 a week"
-    # Housing and disability costs are asked only for care at home.
+    # What staff must check is shown apart from the charge (an unconfirmed figure here).
+    assert editor.outcomes.labels["charge_checks"].text() == "1 thing to check"
+    # Housing costs are asked for care at home and a temporary stay; disability-related
+    # expenses for care at home only.
     assert not editor.editors["housing_costs"].isHidden()
+    assert not editor.editors["dre_standard"].isHidden()
+    answer(editor, {"care_type": "temporary_care_home"})
+    assert not editor.editors["housing_costs"].isHidden()
+    assert editor.editors["dre_standard"].isHidden()
     answer(editor, {"care_type": "permanent_care_home"})
     assert editor.editors["housing_costs"].isHidden()
+    assert editor.editors["dre_standard"].isHidden()
     answer(editor, {"care_type": "home"})
 
     click_complete(qtbot, window, editor)
     assert shown_messages == []
     qtbot.waitUntil(lambda: editor.defn is not None and not editor.editable)
     assert editor.answers["rates_table_used"].startswith("england-2025-26@1#")
+    assert editor.answers["rates_table_used"].endswith("+none")  # no local figures installed
     assert editor.outcomes.labels["charge"].text() == "£153.90 a week"
+
+
+def test_the_caseload_flags_an_urgent_fast_track(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window, person = start_from_person_page(qtbot, make_window, community_person(),
+                                            "chc_fast_track")
+    opened_editor(qtbot, window)
+    window.show_caseload()
+    caseload = window.caseload
+    assert caseload is not None
+    wait_for_worker(qtbot, window)
+    row = caseload.results.topLevelItem(0)
+    assert row is not None and row.data(0, Qt.ItemDataRole.UserRole) == person.id
+    assert row.text(4) == "Fast Track: urgent"
+    assert row.font(4).bold()

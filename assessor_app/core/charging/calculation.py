@@ -5,7 +5,9 @@ statutory guidance ch. 8 and Annexes B, C and F, as summarised in ``domain/RULES
 
 - **Free services** (reg 3): intermediate care and reablement for the first 6 weeks, aids,
   minor adaptations up to £1,000, information and advice, s117 after-care, care for people
-  with Creutzfeldt-Jakob disease.
+  with Creutzfeldt-Jakob disease. Reablement and intermediate care stay free after week 6
+  until the council records a decision to charge from week 7, and from the date of that
+  decision (FC-02).
 - **Light-touch assessments** (reg 10): a refusal, or resources clearly over the upper limit,
   means the full cost; resources clearly under it mean no contribution or an agreed charge.
 - **Capital**: the person's share of each asset not disregarded, plus any notional capital.
@@ -175,6 +177,7 @@ INCOME_KINDS: Mapping[str, str] = MappingProxyType(
         "direct_payments": "Direct payments",
         "armed_forces_gip": "Armed Forces Guaranteed Income Payment",
         "war_pension": "War Pension",
+        "war_pension_caa": "War Pension Constant Attendance Allowance",
         "charitable": "Charitable or voluntary payments",
         "war_widows_pension": "War Widow's or Widower's pension",
         "savings_credit": "Pension Credit (Savings Credit)",
@@ -223,6 +226,7 @@ INCOME_TREATMENT: Mapping[str, str] = MappingProxyType(
                 "esa",
                 "income_support",
                 "carers_allowance",
+                "war_pension_caa",
                 "other",
             ),
             "counted",
@@ -340,7 +344,9 @@ class PersonCircumstances:
     """Age in whole years on the date the charge starts."""
 
     pension_age: bool = False
-    """True at or above Pension Credit qualifying age."""
+    """True at or above Pension Credit qualifying age. For a member of a couple: True when the
+    person **or their partner** has reached it, as the couple amounts of the Minimum Income
+    Guarantee turn on either member (reg 7)."""
 
     couple: bool = False
     """True for a member of a couple."""
@@ -411,8 +417,17 @@ class Asset:
     label: str = ""
     """How the statement names it (defaults to the kind's label)."""
 
+    disregard_reason: str = ""
+    """With ``disregard="other"``: why it is not counted (e.g. a personal injury trust), as
+    the assessor recorded it; shown on the statement line."""
+
     def __post_init__(self) -> None:
         _need_choice(self.kind, ASSET_KINDS, "kind of capital")
+        if not isinstance(self.disregard_reason, str):
+            raise ValidationError(
+                f"The reason '{self.display_label}' is not counted must be text.",
+                "Write the reason in words.",
+            )
         _need_pence(self.value_pence, f"value of '{self.display_label}'")
         _need_bool(self.joint, "whether the asset is jointly owned")
         _need_choice(self.disregard, DISREGARD_REASONS, "reason to disregard capital")
@@ -529,6 +544,13 @@ class ChargingInputs:
     service_start_date: dt.date | None = None
     """When reablement or intermediate care started."""
 
+    charge_after_free_weeks: bool = False
+    """Reablement or intermediate care: the council has recorded a decision to charge for it
+    once the free weeks end (from week 7). Without one it stays free (FC-02)."""
+
+    charge_decision_date: dt.date | None = None
+    """The date of that decision; no charge starts before it."""
+
     adaptation_cost: int | None = None
     """The cost of a minor adaptation, in pence."""
 
@@ -586,6 +608,8 @@ class ChargingInputs:
         if self.free_service is not None:
             _need_choice(self.free_service, FREE_SERVICES, "free service")
         _need_date(self.service_start_date, "date the service started", optional=True)
+        _need_bool(self.charge_after_free_weeks, "whether the council decided to charge")
+        _need_date(self.charge_decision_date, "date of the decision to charge", optional=True)
         _need_pence(self.adaptation_cost, "cost of the adaptation", optional=True)
         _need_choice(self.assessment_kind, _ASSESSMENT_KINDS, "kind of financial assessment")
         if self.light_touch_basis is not None:
@@ -663,8 +687,8 @@ class ChargeResult:
     """SHA-256 of its file, so the same pennies can be reproduced later."""
 
     warnings: tuple[str, ...] = ()
-    """Things to check before telling the person: one per unconfirmed figure used, and any
-    decision the council still has to record."""
+    """Things for staff to check before telling the person (one per unconfirmed figure used,
+    and why a charge could not be worked out). Never part of the statement `lines`."""
 
     overrides_used: tuple[str, ...] = ()
     """Names of the figures taken from the authority override."""
@@ -881,29 +905,52 @@ def _free_service(inputs: ChargingInputs, rates: _Rates, out: _Statement) -> boo
             "It is free for the first weeks from that date.",
         )
     weeks = rates.value("free_intermediate_care_weeks")
-    ends = inputs.service_start_date + dt.timedelta(weeks=weeks)
+    start = inputs.service_start_date
+    ends = start + dt.timedelta(weeks=weeks)
     what = FREE_SERVICES[service].capitalize()
+    last_day = long_date(ends - dt.timedelta(days=1))
     if inputs.effective_date < ends:
-        last_day = ends - dt.timedelta(days=1)
         out.add(
             "Free service",
             None,
-            f"{what} started on {long_date(inputs.service_start_date)} and is free for the "
-            f"first {weeks} weeks, up to and including {long_date(last_day)} (reg 3).",
+            f"{what} started on {long_date(start)} and is free for the first {weeks} weeks, up "
+            f"to and including {last_day} (reg 3).",
         )
         return True
-    decision = (
-        f"Charging for {FREE_SERVICES[service]} from week {weeks + 1} needs a decision by the "
-        "council, recorded on the person's file, before this charge is applied; until then "
-        "the service stays free."
-    )
+    # After the free weeks it stays free until the council records a decision to charge, and
+    # no charge starts before the date of that decision (FC-02).
+    ended = f"{what} started on {long_date(start)}; the free {weeks} weeks ended on {last_day}."
+    week = weeks + 1
+    if not inputs.charge_after_free_weeks:
+        out.add(
+            "Free service",
+            None,
+            f"{ended} The council has not recorded a decision to charge for it from week "
+            f"{week}, so it stays free.",
+        )
+        return True
+    decided = inputs.charge_decision_date
+    if decided is None:
+        raise ValidationError(
+            f"Enter the date the council decided to charge for {FREE_SERVICES[service]} from "
+            f"week {week}.",
+            "No charge can start before that decision; until then the service stays free.",
+        )
+    if inputs.effective_date < decided:
+        out.add(
+            "Free service",
+            None,
+            f"{ended} The council decided on {long_date(decided)} to charge for it from week "
+            f"{week}; no charge starts before that decision, so it is free on "
+            f"{long_date(inputs.effective_date)}.",
+        )
+        return True
     out.add(
         "Free period ended",
         None,
-        f"{what} started on {long_date(inputs.service_start_date)}; the free {weeks} weeks "
-        f"ended on {long_date(ends - dt.timedelta(days=1))}. {decision}",
+        f"{ended} The council decided on {long_date(decided)} to charge for it from week "
+        f"{week}, so the usual charging rules apply.",
     )
-    out.warnings.append(decision)
     return False
 
 
@@ -1003,7 +1050,7 @@ def _main_home_treatment(
             None,
         )
     if asset.disregard == "other":
-        return True, "not counted: disregarded by the council for the reason recorded", None
+        return True, _other_reason(asset), None
     if inputs.first_admission and inputs.first_permanent_admission_date is not None:
         weeks = rates.value("property_disregard_weeks")
         ends = inputs.first_permanent_admission_date + dt.timedelta(weeks=weeks)
@@ -1025,6 +1072,13 @@ def _main_home_treatment(
     return False, "counted", None
 
 
+def _other_reason(asset: Asset) -> str:
+    reason = asset.disregard_reason.strip()
+    if reason:
+        return f"not counted, for another reason: {reason}"
+    return "not counted: disregarded for the reason recorded"
+
+
 def _capital(inputs: ChargingInputs, rates: _Rates, out: _Statement) -> _Capital:
     cap = _Capital()
     for asset in inputs.assets:
@@ -1043,7 +1097,7 @@ def _capital(inputs: ChargingInputs, rates: _Rates, out: _Statement) -> _Capital
             else:
                 cap.main_home_counted += share
         elif asset.disregard == "other":
-            disregarded, why = True, "not counted: disregarded for the reason recorded"
+            disregarded, why = True, _other_reason(asset)
         else:
             disregarded, why = False, "counted"
         parts.append(why)

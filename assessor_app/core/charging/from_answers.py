@@ -4,7 +4,9 @@ The ids are those of ``forms/financial_assessment/v1.yaml``, kept in one place (
 constants and the group item keys) so renaming a question means changing one string here.
 Money answers are whole pence (the form engine's ``money`` type), dates are ISO strings or
 dates, yes/no answers are booleans, and repeating groups are lists of mappings. The person's
-age is worked out from ``date_of_birth`` on the date the charge starts.
+age is worked out from ``date_of_birth`` on the date the charge starts. For a member of a
+couple the Pension Credit age answer is ``partner_pension_age`` ("the person or their
+partner"), as the couple amounts of the Minimum Income Guarantee turn on either of them.
 
 A missing or impossible answer that the charge cannot do without raises `ValidationError`
 naming the question; optional answers fall back to the spec's defaults. Imports no Qt and no
@@ -35,11 +37,14 @@ ASSET_KEYS: Mapping[str, str] = {
     "kind": "asset_kind",
     "value_pence": "asset_value",
     "joint": "asset_joint",
+    "owners": "asset_owners",
     "share_percent": "asset_share_percent",
     "occupied": "asset_occupied",
+    "disregard_other": "asset_disregard_other",
+    "disregard_reason": "asset_disregard_reason",
     "label": "asset_description",
 }
-"""`Asset` field -> the key of that answer inside one item of the ``assets`` group."""
+"""What an answer is for -> its key inside one item of the ``assets`` group."""
 
 INCOME_KEYS: Mapping[str, str] = {
     "kind": "income_kind",
@@ -101,6 +106,14 @@ def _int(answers: Mapping[str, Any], key: str) -> int | None:
     return value
 
 
+def _whole(answers: Mapping[str, Any], key: str) -> int | None:
+    """A whole-number answer to a ``number`` question (``3`` or ``3.0``), or None."""
+    value = answers.get(key)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return _int(answers, key)
+
+
 def _text(answers: Mapping[str, Any], key: str) -> str | None:
     value = answers.get(key)
     return value.strip() if isinstance(value, str) and value.strip() else None
@@ -117,21 +130,49 @@ _ASSET_KIND = {"main_home": "property_main_home", "other_property": "property_ot
 """The form's asset kinds that the calculation names differently."""
 
 
+def _share(item: Mapping[str, Any]) -> tuple[int, int] | None:
+    """A jointly owned asset's share as (numerator, denominator), or None.
+
+    The per cent share when one is given (evidence of a different share), else an equal share
+    among all the owners (reg 24: 1/n of n owners), else None: the engine's default half.
+    """
+    percent = _whole(item, ASSET_KEYS["share_percent"])
+    if percent is not None:
+        return percent, 100
+    owners = _whole(item, ASSET_KEYS["owners"])
+    if owners is not None:
+        if owners < 2:
+            raise ValidationError(
+                f"A jointly owned asset has at least 2 owners, not {owners}.",
+                "Enter how many people own it, including the person.",
+            )
+        return 1, owners
+    return None
+
+
 def _asset(item: Mapping[str, Any]) -> Asset:
     k = ASSET_KEYS
     value = _int(item, k["value_pence"])
     kind = _text(item, k["kind"]) or ""
     joint = _bool(item, k["joint"])
-    percent = _int(item, k["share_percent"]) if joint else None
-    occupied = kind == "main_home" and _bool(item, k["occupied"])
+    share = _share(item) if joint else None
+    if kind == "main_home" and _bool(item, k["occupied"]):
+        disregard = "occupied_by_partner_or_relative"
+    elif _bool(item, k["disregard_other"]):
+        disregard = "other"
+    else:
+        disregard = "none"
     return Asset(
         kind=_ASSET_KIND.get(kind, kind),
         value_pence=0 if value is None else value,
         joint=joint,
-        share_numerator=percent,
-        share_denominator=100 if percent is not None else None,
-        disregard="occupied_by_partner_or_relative" if occupied else "none",
+        share_numerator=share[0] if share else None,
+        share_denominator=share[1] if share else None,
+        disregard=disregard,
         label=_text(item, k["label"]) or "",
+        disregard_reason=(
+            (_text(item, k["disregard_reason"]) or "") if disregard == "other" else ""
+        ),
     )
 
 
@@ -166,12 +207,13 @@ def inputs_from_answers(
             "Enter the weekly cost of the person's care.",
             "The charge can never be more than the cost, so it is needed (weekly_cost_of_care).",
         )
+    couple = _bool(answers, "couple")
     person = PersonCircumstances(
         age=age_on(born, on),
-        pension_age=_bool(answers, "pension_age"),
-        couple=_bool(answers, "couple"),
+        pension_age=_bool(answers, "partner_pension_age" if couple else "pension_age"),
+        couple=couple,
         lone_parent=_bool(answers, "lone_parent"),
-        dependent_children=_int(answers, "dependent_children") or 0,
+        dependent_children=_whole(answers, "dependent_children") or 0,
         disability_premium=_bool(answers, "disability_premium"),
         enhanced_disability_premium=_bool(answers, "enhanced_disability_premium"),
         carer_premium=_bool(answers, "carer_premium"),
@@ -198,6 +240,8 @@ def inputs_from_answers(
         first_permanent_admission_date=_date(answers, "admission_date"),
         free_service=None if free_service in (None, "none") else free_service,
         service_start_date=_date(answers, "service_start_date"),
+        charge_after_free_weeks=_bool(answers, "charge_from_week_7"),
+        charge_decision_date=_date(answers, "charge_decision_date"),
         adaptation_cost=_int(answers, "adaptation_cost"),
         assessment_kind=_text(answers, "assessment_kind") or "full",
         light_touch_basis=_text(answers, "light_touch_basis"),

@@ -1,19 +1,22 @@
-"""The financial assessment's rules: the weekly charge and the rates table it comes from.
+"""The financial assessment's rules: the weekly charge, the checks for staff, and the rates.
 
-Both read the form's answers through `charging.from_answers` and the rates tables in
-``resources/rates`` (or ``$ASSESSOR_RATES_DIR``), loaded once per folder. The table is chosen
-by the date the charge takes effect, unless the record keeps one (``rates_table_used``, written
-when the record is completed): then exactly that table and version is used, and a table whose
-contents changed since is refused rather than silently giving different pennies. Imports no
-Qt and no storage module.
+All read the form's answers through `charging.from_answers` and the rates tables in
+``resources/rates`` (or ``$ASSESSOR_RATES_DIR``), loaded once per folder. The table and the
+authority override are chosen by the date the charge takes effect, unless the record keeps
+them (``rates_table_used``, written when the record is completed, see `pin_of`): then exactly
+that table version and exactly that override (or none) are used, and a table or override whose
+figures changed since, or that is no longer installed, is refused rather than silently giving
+different pennies. Imports no Qt and no storage module.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,18 +29,24 @@ from assessor_app.core.charging.calculation import (
 )
 from assessor_app.core.charging.from_answers import inputs_from_answers
 from assessor_app.core.charging.rates import (
+    AuthorityOverride,
     RatesRegistry,
     RatesTable,
     default_rates_dir,
     load_rates_dir,
+    long_date,
 )
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.rules import Blocker, Outcome, register, register_check
 
 __all__ = [
+    "NO_OVERRIDE",
     "RATES_DIR_ENV",
+    "charge_checks",
     "financial_completion",
     "fingerprint",
+    "override_fingerprint",
+    "override_pin",
     "pin_of",
     "rates_used",
     "weekly_charge",
@@ -47,7 +56,10 @@ RATES_DIR_ENV = "ASSESSOR_RATES_DIR"
 """Environment variable naming another rates folder (tests, an authority's own tables)."""
 
 PIN_FIELD = "rates_table_used"
-"""The answer that keeps the table a completed record used."""
+"""The answer that keeps the table and override a completed record used."""
+
+NO_OVERRIDE = "none"
+"""The override part of a pin when no authority override was in force."""
 
 _LABELS = {
     ChargeOutcome.FREE: "No charge: the service must be free",
@@ -55,6 +67,8 @@ _LABELS = {
     ChargeOutcome.FULL_COST_DPA_OFFER: "Pays the full cost; a deferred payment must be offered",
     ChargeOutcome.NO_CONTRIBUTION: "No contribution",
 }
+
+_NO_FIGURE = "Ask your system administrator; do not tell the person a figure from this record."
 
 
 @functools.lru_cache(maxsize=4)
@@ -66,6 +80,10 @@ def _rates() -> RatesRegistry:
     return _registry(os.environ.get(RATES_DIR_ENV) or str(default_rates_dir()))
 
 
+def _digest(content: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 def fingerprint(table: RatesTable) -> str:
     """A hash of what a charge depends on: the dates, the figures' values and the policies.
 
@@ -73,34 +91,70 @@ def fingerprint(table: RatesTable) -> str:
     figure (or correcting its source) does not make completed records unreproducible; changing
     a value does.
     """
-    content = {
-        "id": table.id,
-        "version": table.version,
-        "from": table.effective_from.isoformat(),
-        "to": table.effective_to.isoformat(),
-        "figures": {name: [f.value, f.unit] for name, f in sorted(table.figures.items())},
-        "policies": repr(sorted(table.policies.items())) if table.policies else "",
-    }
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    return _digest(
+        {
+            "id": table.id,
+            "version": table.version,
+            "from": table.effective_from.isoformat(),
+            "to": table.effective_to.isoformat(),
+            "figures": {name: [f.value, f.unit] for name, f in sorted(table.figures.items())},
+            "policies": repr(sorted(table.policies.items())) if table.policies else "",
+        }
+    )
 
 
-def pin_of(table: RatesTable) -> str:
-    """How a record keeps its table: ``england-2025-26@1#<first 12 of its fingerprint>``."""
-    return f"{table.id}@{table.version}#{fingerprint(table)[:12]}"
+def override_fingerprint(override: AuthorityOverride) -> str:
+    """A hash of what a charge takes from an authority override: who, from when, and values.
+
+    The reasons, notes and sign-off details are left out (they never change a penny); adding,
+    removing or changing a figure's value changes the hash.
+    """
+    return _digest(
+        {
+            "authority": override.authority,
+            "applies_from": override.applies_from.isoformat(),
+            "figures": {name: f.value for name, f in sorted(override.figures.items())},
+        }
+    )
 
 
-def _table(answers: Mapping[str, Any], result_date: Any) -> RatesTable:
-    pinned = answers.get(PIN_FIELD)
-    registry = _rates()
-    if not (isinstance(pinned, str) and pinned.strip()):
-        return registry.for_date(result_date)
-    name, _, rest = pinned.strip().partition("@")
+def _slug(authority: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", authority.lower()).strip("-") or "authority"
+
+
+def override_pin(override: AuthorityOverride | None) -> str:
+    """How a record keeps its authority override, or `NO_OVERRIDE` when none was in force.
+
+    E.g. ``exampleshire-county-council@2025-04-06#<first 12 of its fingerprint>``.
+    """
+    if override is None:
+        return NO_OVERRIDE
+    return (
+        f"{_slug(override.authority)}@{override.applies_from.isoformat()}"
+        f"#{override_fingerprint(override)[:12]}"
+    )
+
+
+def pin_of(table: RatesTable, override: AuthorityOverride | None) -> str:
+    """How a record keeps the figures it used: the table, then ``+`` and the override.
+
+    E.g. ``england-2025-26@1#<12 hex>+none``, or with the authority's figures
+    ``england-2025-26@1#<12 hex>+exampleshire-county-council@2025-04-06#<12 hex>``.
+    """
+    return f"{table.id}@{table.version}#{fingerprint(table)[:12]}+{override_pin(override)}"
+
+
+def _unreadable(pinned: str) -> AssessorError:
+    return AssessorError(
+        f"The rates table kept with this record ('{pinned}') cannot be read.", _NO_FIGURE
+    )
+
+
+def _pinned_table(registry: RatesRegistry, part: str, pinned: str) -> RatesTable:
+    name, _, rest = part.partition("@")
     version_text, _, digest = rest.partition("#")
     if not version_text.isdigit():
-        raise AssessorError(
-            f"The rates table kept with this record ('{pinned}') cannot be read.",
-            "Ask your system administrator; do not tell the person a figure from this record.",
-        )
+        raise _unreadable(pinned)
     table = registry.get(name, int(version_text))
     if digest and not fingerprint(table).startswith(digest):
         raise AssessorError(
@@ -111,11 +165,66 @@ def _table(answers: Mapping[str, Any], result_date: Any) -> RatesTable:
     return table
 
 
+def _pinned_override(
+    registry: RatesRegistry, part: str, pinned: str
+) -> AuthorityOverride | None:
+    if part == NO_OVERRIDE:
+        return None
+    slug, _, rest = part.partition("@")
+    day_text, _, digest = rest.partition("#")
+    try:
+        applies_from = dt.date.fromisoformat(day_text)
+    except ValueError:
+        raise _unreadable(pinned) from None
+    if not slug or not re.fullmatch(r"[0-9a-f]{6,64}", digest):
+        raise _unreadable(pinned)
+    for override in registry.overrides:
+        if _slug(override.authority) == slug and override.applies_from == applies_from:
+            if not override_fingerprint(override).startswith(digest):
+                raise AssessorError(
+                    f"{override.authority}'s local charging figures applying from "
+                    f"{long_date(applies_from)} have changed since this record was completed, "
+                    "so its figures cannot be reproduced.",
+                    "Ask your system administrator to reinstall the original signed-off "
+                    "override file; do not tell the person a figure from this record.",
+                )
+            return override
+    raise AssessorError(
+        f"The authority's local charging figures this record was completed with ({slug}, "
+        f"applying from {long_date(applies_from)}) are no longer installed, so its figures "
+        "cannot be reproduced.",
+        "Ask your system administrator to reinstall that signed-off override file; do not "
+        "tell the person a figure from this record.",
+    )
+
+
+def _figures(
+    answers: Mapping[str, Any], result_date: dt.date
+) -> tuple[RatesTable, AuthorityOverride | None]:
+    """The table and override for a charge: those kept with the record, else by date."""
+    pinned = answers.get(PIN_FIELD)
+    registry = _rates()
+    if not (isinstance(pinned, str) and pinned.strip()):
+        return registry.for_date(result_date), registry.override_for(result_date)
+    table_part, plus, override_part = pinned.strip().partition("+")
+    table = _pinned_table(registry, table_part, pinned)
+    if not plus:
+        # Kept before overrides were pinned: whether local figures were used then, and which,
+        # is unknown, so no figure is given rather than one that might differ.
+        raise AssessorError(
+            f"This record was completed before the app kept the authority's local figures "
+            f"with it ('{pinned}'), so the charge it gave cannot be reproduced for certain.",
+            "Do not tell the person a figure from this record. To work the charge out again "
+            "with the figures in force now, amend the record and clear 'Rates table kept with "
+            "this record'.",
+        )
+    return table, _pinned_override(registry, override_part, pinned)
+
+
 def _work_out(answers: Mapping[str, Any]) -> ChargeResult | Outcome:
     try:
         inputs = inputs_from_answers(answers)
-        table = _table(answers, inputs.effective_date)
-        override = _rates().override_for(inputs.effective_date)
+        table, override = _figures(answers, inputs.effective_date)
         return calculate_charge(inputs, table, override)
     except AssessorError as e:
         return Outcome(None, "Not enough answers yet", (e.user_message, e.next_step or ""))
@@ -123,7 +232,10 @@ def _work_out(answers: Mapping[str, Any]) -> ChargeResult | Outcome:
 
 @register("charging.weekly_charge")
 def weekly_charge(answers: Mapping[str, Any]) -> Outcome:
-    """The weekly charge in pence, with the statement's lines as the reasons.
+    """The weekly charge in pence, with the person's statement lines as the reasons.
+
+    The reasons are only the statement the person is given; what staff must check first is
+    in `charge_checks`.
 
     Args:
         answers: The financial assessment's visible answers keyed by field id.
@@ -135,14 +247,33 @@ def weekly_charge(answers: Mapping[str, Any]) -> Outcome:
     result = _work_out(answers)
     if isinstance(result, Outcome):
         return result
-    checks = tuple(f"Check: {warning}" for warning in result.warnings)
     lines = tuple(line.text() for line in result.lines)
     if result.outcome == ChargeOutcome.INCOMPLETE:
-        return Outcome(None, "Cannot be worked out yet", (*checks, *lines))
+        return Outcome(None, "Cannot be worked out yet", lines)
     amount = f"{format_pounds(result.weekly_charge_pence)} a week"
     kind = _LABELS.get(ChargeOutcome(result.outcome))
     label = f"{amount} ({kind})" if kind else amount
-    return Outcome(result.weekly_charge_pence, label, (*lines, *checks))
+    return Outcome(result.weekly_charge_pence, label, lines)
+
+
+@register("charging.charge_checks")
+def charge_checks(answers: Mapping[str, Any]) -> Outcome:
+    """What staff must check before telling the person the charge; never part of the statement.
+
+    Args:
+        answers: The financial assessment's visible answers keyed by field id.
+
+    Returns:
+        Value: how many checks there are (0 for none); None until the charge can be worked
+        out. Reasons: one sentence per check, e.g. each unconfirmed figure the charge used.
+    """
+    result = _work_out(answers)
+    if isinstance(result, Outcome):
+        return Outcome(None, "Nothing to check until the charge can be worked out")
+    count = len(result.warnings)
+    if not count:
+        return Outcome(0, "Nothing to check")
+    return Outcome(count, f"{count} thing{'s' if count != 1 else ''} to check", result.warnings)
 
 
 @register("charging.rates_used")
@@ -154,42 +285,51 @@ def rates_used(answers: Mapping[str, Any]) -> Outcome:
 
     Returns:
         Value: the pin kept with the record on completion (see `pin_of`); None until the date
-        the charge takes effect is known and a table covers it.
+        the charge takes effect is known and a table covers it, or when the figures kept with
+        the record cannot be reproduced.
     """
     try:
         inputs = inputs_from_answers(answers)
-        table = _table(answers, inputs.effective_date)
-        override = _rates().override_for(inputs.effective_date)
+        table, override = _figures(answers, inputs.effective_date)
     except AssessorError as e:
         return Outcome(None, "No rates table yet", (e.user_message,))
     reasons = [
         f"{table.title or table.describe()}, version {table.version}: in force from "
-        f"{table.effective_from:%-d %B %Y} to {table.effective_to:%-d %B %Y}.",
+        f"{long_date(table.effective_from)} to {long_date(table.effective_to)}.",
     ]
-    if isinstance(answers.get(PIN_FIELD), str) and answers.get(PIN_FIELD):
-        reasons.append("Kept with this record when it was completed, so the figures never change.")
+    kept = isinstance(answers.get(PIN_FIELD), str) and bool(answers.get(PIN_FIELD))
+    if kept:
+        reasons.append(
+            "Kept with this record when it was completed, with the authority's local figures "
+            "(or none) used then, so the figures never change."
+        )
     unconfirmed = sorted(name for name, figure in table.figures.items() if not figure.confirmed)
     if unconfirmed:
         reasons.append(
             f"{len(unconfirmed)} figure{'s' if len(unconfirmed) != 1 else ''} in this table "
-            "are not yet confirmed by an administrator; the charge names any it uses."
+            "are not yet confirmed by an administrator; the checks name any the charge uses."
         )
     if override is not None:
         reasons.append(
-            f"With {override.authority}'s more generous local figures, signed off by "
-            f"{override.signed_off_by} on {override.signed_off_on:%-d %B %Y}."
+            f"With {override.authority}'s more generous local figures applying from "
+            f"{long_date(override.applies_from)}, signed off by {override.signed_off_by} on "
+            f"{long_date(override.signed_off_on)}."
         )
-    return Outcome(pin_of(table), table.describe(), tuple(reasons))
+    elif kept:
+        reasons.append("No local authority figures were in force when it was completed.")
+    return Outcome(pin_of(table, override), table.describe(), tuple(reasons))
 
 
 @register_check("charging.financial_completion")
 def financial_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """What stops a financial assessment being completed, beyond missing answers.
 
-    The charge must be worked out (not "cannot be worked out yet"), and the Pension Credit
-    age answer must fit the date of birth: it decides which Minimum Income Guarantee applies,
-    and a wrong answer changes the charge by more than £100 a week. State Pension age is 66
-    and rising towards 67, so only answers clearly at odds with the age are refused.
+    The charge must be worked out (not "cannot be worked out yet"), and a single person's
+    Pension Credit age answer must fit their date of birth: it decides which Minimum Income
+    Guarantee applies, and a wrong answer changes the charge by more than £100 a week. State
+    Pension age is 66 and rising towards 67, so only answers clearly at odds with the age are
+    refused. A member of a couple is asked about the person *or their partner*, which the
+    person's own age cannot check, so their answer is never refused on age.
 
     Args:
         answers: The financial assessment's visible answers keyed by field id.
@@ -203,6 +343,8 @@ def financial_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                 "The weekly charge cannot be worked out yet; see 'The weekly charge' for why.",
             )
         )
+        return found
+    if answers.get("couple") is True:
         return found
     said = answers.get("pension_age")
     age = inputs_from_answers(answers).person.age
