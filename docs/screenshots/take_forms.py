@@ -34,6 +34,8 @@ WANTED: dict[str, bool | None] = {
     "needs_assessment": True,
     "carers_assessment": None,
     "financial_assessment": None,
+    "chc_checklist": None,
+    "chc_dst": None,
 }
 """Form id -> whether to show one about a person in custody (None: either)."""
 
