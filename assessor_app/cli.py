@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from assessor_app.core import paths
+from assessor_app.core.chc.contributions_io import (
+    export_member_contribution,
+    import_member_contribution,
+)
 from assessor_app.core.editing import complete_record, start_record
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
@@ -38,6 +42,7 @@ from assessor_app.core.storage.vault import Vault
 
 PASSPHRASE_ENV = "ASSESSOR_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "ASSESSOR_NEW_PASSPHRASE"
+EXCHANGE_PASSPHRASE_ENV = "ASSESSOR_EXCHANGE_PASSPHRASE"
 PROFILE_ENV = "ASSESSOR_PROFILE"
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
 
@@ -192,6 +197,29 @@ def cmd_record_complete(args: argparse.Namespace) -> int:
             AssessmentRepository(vault), registry, args.record, today=dt.date.today()
         )
         print(f"{record.id}\t{record.status.value}\trevision {record.revision}")
+    return EXIT_OK
+
+
+def cmd_chc_export(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        secret = _read_passphrase(
+            EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ", confirm=True
+        )
+        export_member_contribution(
+            AssessmentRepository(vault), args.record, args.contribution, Path(args.out),
+            passphrase=secret,
+        )
+        print(args.out)
+    return EXIT_OK
+
+
+def cmd_chc_import(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
+        result = import_member_contribution(
+            AssessmentRepository(vault), args.record, Path(args.file), passphrase=secret
+        )
+        print(f"{result.outcome}\t{result.contributor}")
     return EXIT_OK
 
 
@@ -399,6 +427,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="sub", required=True
     )
     add("change", cmd_passphrase_change, "change the passphrase", passphrase)
+    chc = sub.add_parser("chc", help="NHS Continuing Healthcare MDT contributions").add_subparsers(
+        dest="sub", required=True
+    )
+    p = add("export", cmd_chc_export, "write your DST contribution to a signed, encrypted file",
+            chc)
+    p.add_argument("record")
+    p.add_argument("contribution", help="the contribution's reference")
+    p.add_argument("--out", required=True)
+    p = add("import", cmd_chc_import, "merge a colleague's contribution file into a DST", chc)
+    p.add_argument("record")
+    p.add_argument("file")
     vault = sub.add_parser("vault", help="the encrypted store").add_subparsers(
         dest="sub", required=True
     )

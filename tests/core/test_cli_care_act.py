@@ -64,3 +64,19 @@ def test_record_start_refuses_a_carers_assessment_for_a_prisoner(cli) -> None:  
     assert code == 0
     code, _, err = cli("record", "complete", out.strip())
     assert code != 0 and "Not ready to complete" in err and "nothing was lost" in err
+
+
+@pytest.mark.usefixtures("profile")
+def test_chc_import_of_a_file_that_is_not_a_contribution_says_so(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    code, person_id, _ = cli("person", "add", "--given", "Nia", "--family", "Mockford",
+                             "--dob", "1947-11-13")
+    code, record_id, _ = cli("record", "start", "--person", person_id.strip(), "--form",
+                             "chc_dst")
+    assert code == 0
+    bogus = tmp_path / "holiday.jpg"
+    bogus.write_bytes(b"\xff\xd8\xff not json")
+    monkeypatch.setenv("ASSESSOR_EXCHANGE_PASSPHRASE", "agreed mdt passphrase")
+    code, _, err = cli("chc", "import", record_id.strip(), str(bogus))
+    assert code != 0 and "assessor-cli:" in err and "Nothing has been imported" in err
