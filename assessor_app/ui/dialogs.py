@@ -1,12 +1,15 @@
 """The one seam for modal prompts. Views call these functions as `dialogs.show_message(...)`
 so tests can replace them with `monkeypatch.setattr(dialogs, "show_message", ...)`.
 
-Nothing else in the UI may call `QMessageBox`/`QInputDialog` or `exec()` a dialog.
+Nothing else in the UI may call `QMessageBox`/`QInputDialog`/`QFileDialog` or `exec()` a
+dialog.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 
 def show_message(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
@@ -48,3 +51,27 @@ def choose(
         return None
     index = [none_text, *items].index(dialog.textValue()) - 1
     return None if index < 0 else index
+
+
+def open_file(parent: QWidget | None, title: str, name_filter: str) -> Path | None:
+    """Ask for a file to read; None when cancelled."""
+    chosen, _ = QFileDialog.getOpenFileName(parent, title, "", name_filter)
+    return Path(chosen) if chosen else None
+
+
+def save_file(parent: QWidget | None, title: str, suggested: str, name_filter: str) -> Path | None:
+    """Ask where to write a file; None when cancelled."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, suggested, name_filter)
+    return Path(chosen) if chosen else None
+
+
+def ask_secret(parent: QWidget | None, title: str, label: str) -> str | None:
+    """Ask for a passphrase (typed hidden); None when cancelled or left empty."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    dialog.setAccessibleName(title)
+    if not dialog.exec() or not dialog.textValue():
+        return None
+    return dialog.textValue()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -284,3 +285,57 @@ def test_the_caseload_flags_an_urgent_fast_track(
     assert row is not None and row.data(0, Qt.ItemDataRole.UserRole) == person.id
     assert row.text(4) == "Fast Track: urgent"
     assert row.font(4).bold()
+
+
+def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, shown_messages: list[tuple[str, str, str]],
+) -> None:
+    parts = [
+        {"contribution_id": "a1b2c3d4", "contributor_name": "Sam Okafor",
+         "contributor_profession": "registered_nurse", "contributed_on": "2026-11-12",
+         "revision": 1, "m_mobility_level": "high", "m_mobility_evidence": "Hoist."},
+        {"contribution_id": "e5f6a7b8", "contributor_name": "Robin Testcase",
+         "contributor_profession": "social_worker", "contributed_on": "2026-11-13",
+         "revision": 1, "m_mobility_level": "moderate", "m_mobility_evidence": "Good days."},
+    ]
+    editors, windows = [], []
+    for i, part in enumerate(parts):
+        window = make_window(data_dir=tmp_path / f"member{i}")
+        create_profile(qtbot, window)
+        person = add_person(qtbot, window, community_person())
+        window.show_person(person.id)
+        page = window.person
+        assert page is not None
+        wait_for_worker(qtbot, window)
+        page.form_choice.setCurrentIndex(page.form_choice.findData("chc_dst"))
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        wait_for_worker(qtbot, window)
+        editor = opened_editor(qtbot, window)
+        answer(editor, {"consent_status": "consented", "contributions": [part]})
+        assert editor.import_button.isVisible() and editor.export_button.isVisible()
+        editors.append(editor)
+        windows.append(window)
+
+    secret = "agreed mdt passphrase"
+    monkeypatch.setattr(dialogs, "ask_secret", lambda *_a: secret)
+    monkeypatch.setattr(dialogs, "choose", lambda *_a, **_k: 0)
+    for i, (window, editor) in enumerate(zip(windows, editors, strict=True)):
+        target = tmp_path / f"from{i}.dstc"
+        monkeypatch.setattr(dialogs, "save_file", lambda *_a, target=target: target)
+        qtbot.mouseClick(editor.export_button, Qt.MouseButton.LeftButton)
+        wait_for_worker(qtbot, window)
+        assert target.is_file()
+    for i, (window, editor) in enumerate(zip(windows, editors, strict=True)):
+        incoming = tmp_path / f"from{1 - i}.dstc"
+        monkeypatch.setattr(dialogs, "open_file", lambda *_a, incoming=incoming: incoming)
+        qtbot.mouseClick(editor.import_button, Qt.MouseButton.LeftButton)
+        wait_for_worker(qtbot, window)
+        qtbot.waitUntil(lambda editor=editor: editor.defn is not None)
+        wait_for_worker(qtbot, window)
+    assert [t for t, _, _ in shown_messages].count("Contribution imported") == 2
+    first, second = (e.answers["contributions"] for e in editors)
+    assert first == second and len(first) == 2
+    for editor in editors:
+        label = editor.outcomes.labels["contribution_proposals"].text()
+        assert label == "2 contributions; members disagree on 1 domain"

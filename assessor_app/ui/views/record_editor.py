@@ -28,6 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assessor_app.core.chc.contributions_io import (
+    DST_FORM,
+    ImportResult,
+    export_member_contribution,
+    import_member_contribution,
+)
 from assessor_app.core.editing import OpenRecord, complete_record, open_for_editing
 from assessor_app.core.form_engine.answers import (
     is_answered,
@@ -54,6 +60,8 @@ from assessor_app.ui.widgets.labels import heading_label, help_label
 from assessor_app.ui.widgets.outcomes_panel import OutcomesPanel
 from assessor_app.ui.widgets.repeating_group import RepeatingGroupEditor
 from assessor_app.ui.widgets.section_list import SectionList
+
+CONTRIBUTION_FILES = "DST contribution files (*.dstc);;All files (*)"
 
 
 def top_field_id(path: str) -> str:
@@ -102,6 +110,13 @@ class RecordEditorView(QWidget):
             "Check every answer, then mark the record as completed (it becomes read-only)"
         )
         self.complete_button.setEnabled(False)  # until the record is on screen
+        # Decision Support Tool only: MDT members swap their parts as files, offline.
+        self.import_button = QPushButton("&Import a contribution…")
+        self.import_button.setAccessibleName("Import a colleague's contribution file")
+        self.export_button = QPushButton("E&xport a contribution…")
+        self.export_button.setAccessibleName("Export a contribution as a file")
+        for button in (self.import_button, self.export_button):
+            button.setVisible(False)
         self.sections = SectionList()
         self.pages = QStackedWidget()
         self.outcomes = OutcomesPanel()
@@ -120,6 +135,8 @@ class RecordEditorView(QWidget):
         splitter.setSizes([char * 26, char * 74, char * 36])
         title_row = QHBoxLayout()
         title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
+        title_row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.complete_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addLayout(title_row)
@@ -127,6 +144,8 @@ class RecordEditorView(QWidget):
         layout.addWidget(splitter, 1)
         self.sections.currentRowChanged.connect(self._section_changed)
         self.complete_button.clicked.connect(self.mark_completed)
+        self.import_button.clicked.connect(self.import_contribution)
+        self.export_button.clicked.connect(self.export_contribution)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)
@@ -147,6 +166,9 @@ class RecordEditorView(QWidget):
         self.editable = opened.editable
         self.complete_button.setVisible(self.editable)
         self.complete_button.setEnabled(self.editable)
+        exchange = self.editable and self.defn.id == DST_FORM
+        self.import_button.setVisible(exchange)
+        self.export_button.setVisible(exchange)
         title = self.defn.title
         if not self.editable:
             title += f" ({opened.record.status.value}: read only)"
@@ -330,6 +352,10 @@ class RecordEditorView(QWidget):
 
     def _completed(self, record: Assessment) -> None:
         # Reopen through the core, which decides what is editable: a completed record is not.
+        self._reload()
+        self.completed.emit(record)
+
+    def _reload(self) -> None:
         self.defn = None
         self.editors.clear()
         for index in reversed(range(self.pages.count())):
@@ -340,7 +366,66 @@ class RecordEditorView(QWidget):
         self.pages.setEnabled(True)
         self._initial_focus = None
         self._open()
-        self.completed.emit(record)
+
+    # -- DST contributions -----------------------------------------------------------------
+
+    def import_contribution(self) -> None:
+        """Merge a colleague's contribution file into this DST, then show it again."""
+        path = dialogs.open_file(self, "Import a contribution", CONTRIBUTION_FILES)
+        if path is None:
+            return
+        secret = dialogs.ask_secret(
+            self, "Import a contribution", "The passphrase your MDT agreed for its files:"
+        )
+        if secret is None or self._disposed():
+            return
+        self.autosave.checkpoint()
+        self._ops.run(
+            import_member_contribution, self._records, self.assessment_id, path,
+            passphrase=secret, owner=self, on_success=self._imported,
+            on_failure=lambda e: error_display.show_error(self, e),
+        )
+
+    def _imported(self, result: ImportResult) -> None:
+        words = {
+            "added": f"{result.contributor}'s contribution was added.",
+            "updated": f"{result.contributor}'s newer contribution replaced their earlier one.",
+            "unchanged": f"{result.contributor}'s contribution was already here; nothing changed.",
+        }[result.outcome]
+        dialogs.show_message(self, "Contribution imported", words)
+        if not self._disposed():
+            self._reload()
+
+    def export_contribution(self) -> None:
+        """Write one contribution on this DST to a signed, encrypted file."""
+        items = [i for i in self.answers.get("contributions") or [] if isinstance(i, dict)]
+        if not items:
+            dialogs.show_message(
+                self, "No contribution to export",
+                "Add your contribution on the 'Members' contributions' page first.",
+            )
+            return
+        names = [f"{i.get('contributor_name', '?')} ({i.get('contribution_id', '?')})"
+                 for i in items]
+        index = dialogs.choose(self, "Export a contribution", "Which contribution?", names,
+                               none_text="Cancel")
+        if index is None:
+            return
+        path = dialogs.save_file(self, "Export a contribution", "contribution.dstc",
+                                 CONTRIBUTION_FILES)
+        secret = dialogs.ask_secret(
+            self, "Export a contribution", "The passphrase your MDT agreed for its files:"
+        ) if path is not None else None
+        if path is None or secret is None or self._disposed():
+            return
+        self.autosave.checkpoint()
+        self._ops.run(
+            export_member_contribution, self._records, self.assessment_id,
+            str(items[index].get("contribution_id", "")), path, passphrase=secret, owner=self,
+            on_success=lambda _none: dialogs.show_message(
+                self, "Contribution exported", f"Saved to {path}. Send it to the coordinator."),
+            on_failure=lambda e: error_display.show_error(self, e),
+        )
 
     def _completion_failed(self, error: BaseException) -> None:
         self.complete_button.setEnabled(True)
