@@ -38,10 +38,11 @@ PREFILLED = {"setting", "establishment_name", "conviction_status", "date_of_birt
 
 
 def start_from_person_page(
-    qtbot: QtBot, make_window: WindowFactory, details: PersonDetails, form_id: str
+    qtbot: QtBot, make_window: WindowFactory, details: PersonDetails, form_id: str,
+    **window_options: object,
 ) -> tuple[MainWindow, Person]:
     """Create a profile, add `details`, open their page, pick `form_id` and press Start."""
-    window = make_window()
+    window = make_window(**window_options)
     create_profile(qtbot, window)
     person = add_person(qtbot, window, details)
     window.show_person(person.id)
@@ -301,16 +302,8 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
     ]
     editors, windows = [], []
     for i, part in enumerate(parts):
-        window = make_window(data_dir=tmp_path / f"member{i}")
-        create_profile(qtbot, window)
-        person = add_person(qtbot, window, community_person())
-        window.show_person(person.id)
-        page = window.person
-        assert page is not None
-        wait_for_worker(qtbot, window)
-        page.form_choice.setCurrentIndex(page.form_choice.findData("chc_dst"))
-        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-        wait_for_worker(qtbot, window)
+        window, _ = start_from_person_page(qtbot, make_window, community_person(), "chc_dst",
+                                           data_dir=tmp_path / f"member{i}")
         editor = opened_editor(qtbot, window)
         answer(editor, {"consent_status": "consented", "contributions": [part]})
         assert editor.import_button.isVisible() and editor.export_button.isVisible()
