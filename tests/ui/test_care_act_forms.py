@@ -332,3 +332,10 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
     for editor in editors:
         label = editor.outcomes.labels["contribution_proposals"].text()
         assert label == "2 contributions; members disagree on 1 domain"
+        # Another member's contribution is read-only: only its author can change it. (Both
+        # test profiles are called Robin Testcase, so Sam Okafor's is the colleague's.)
+        group = editor.editors["contributions"]
+        assert isinstance(group, RepeatingGroupEditor)
+        authors = [i["contributor_name"] for i in editor.answers["contributions"]]
+        for item_editors, author in zip(group.item_editors, authors, strict=True):
+            assert all(e.isEnabled() for e in item_editors) is (author == "Robin Testcase")

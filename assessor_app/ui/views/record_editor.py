@@ -186,6 +186,17 @@ class RecordEditorView(QWidget):
             if inner is not None:
                 inner.setEnabled(self.editable)
             self.pages.addWidget(page)
+        group = self.editors.get("contributions") if exchange else None
+        if isinstance(group, RepeatingGroupEditor):
+            own = self._records.vault.profile.name.strip().casefold()
+
+            def colleagues(item: dict[str, Any]) -> str | None:
+                author = str(item.get("contributor_name") or "").strip()
+                if not author or not item.get("contribution_id") or author.casefold() == own:
+                    return None
+                return f"from {author}; only its author can change it (import their new file)"
+
+            group.set_locked(colleagues)
         self._refresh()
         start = self._initial_focus
         self.sections.setCurrentRow(self._section_index(start) if start else 0)

@@ -35,6 +35,7 @@ class RepeatingGroupEditor(FieldEditor):
         self._problems: dict[str, str] = {}
         self.item_name = field.item_label or "item"
         self.item_editors: list[list[FieldEditor]] = []
+        self._locked: Callable[[dict[str, Any]], str | None] | None = None
         self.items_box = QVBoxLayout()
         self.add_button = QPushButton(f"Add {self.item_name}")
         self._name(self.add_button, f"add {self.item_name}")
@@ -107,6 +108,12 @@ class RepeatingGroupEditor(FieldEditor):
             for editor in editors:
                 editor.set_core_problems(problems)
 
+    def set_locked(self, rule: Callable[[dict[str, Any]], str | None]) -> None:
+        """Make the items `rule` names read-only, each with the note it returns, e.g. a
+        colleague's DST contribution, which only its author may change."""
+        self._locked = rule
+        self._rebuild()
+
     def _nested_edited(self, index: int, field_id: str, value: Any) -> None:
         if value is None:
             self._items[index].pop(field_id, None)
@@ -156,4 +163,11 @@ class RepeatingGroupEditor(FieldEditor):
         row.addWidget(remove)
         box.addLayout(row)
         self.item_editors.append(editors)
+        note = self._locked(item) if self._locked is not None else None
+        if note:
+            title.setText(f"{title.text()}: {note}")
+            title.setWordWrap(True)
+            for editor in editors:
+                editor.setEnabled(False)
+            remove.setEnabled(False)
         return frame
