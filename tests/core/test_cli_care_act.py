@@ -80,3 +80,25 @@ def test_chc_import_of_a_file_that_is_not_a_contribution_says_so(
     monkeypatch.setenv("ASSESSOR_EXCHANGE_PASSPHRASE", "agreed mdt passphrase")
     code, _, err = cli("chc", "import", record_id.strip(), str(bogus))
     assert code != 0 and "assessor-cli:" in err and "Nothing has been imported" in err
+
+
+def test_forms_evaluate_gives_the_checklist_outcome_and_the_dst_checks(
+    cli, tmp_path: Path  # noqa: F811
+) -> None:
+    code, out, _ = cli("forms", "evaluate", "chc_checklist",
+                       str(ANSWERS / "chc_checklist_positive.json"))
+    checklist = json.loads(out)["outcomes"]["checklist_outcome"]
+    assert code == 0 and checklist["value"] == "positive"
+    assert checklist["reasons"][0].startswith("2 domains at A (Nutrition and Mobility)")
+
+    dst = json.loads((ANSWERS / "chc_dst_two_members.json").read_text(encoding="utf-8"))
+    del dst["dst_mobility_disagreement"]
+    dst["mdt_members"] = [{"member_name": "A", "member_profession": "social_worker",
+                           "member_organisation": "Exampleshire"}] * 2
+    path = tmp_path / "dst.json"
+    path.write_text(json.dumps(dst), encoding="utf-8")
+    code, out, _ = cli("forms", "evaluate", "chc_dst", str(path))
+    result = json.loads(out)
+    assert code == 0 and result["completable"] is False
+    assert result["outcomes"]["dst_indicators"]["value"] == "may_indicate"
+    assert [b["path"] for b in result["blockers"]] == ["mdt_members", "dst_mobility_disagreement"]
