@@ -488,6 +488,77 @@ def test_temporary_care_home_keeps_housing_costs_and_disregards_disability_benef
     assert result.weekly_charge_pence == 18_243
 
 
+# --- Half a pension paid to a spouse or civil partner at home (RULES.md 4.6) ------------------
+
+HALF_NOTE = "half disregarded because it is paid to a spouse or civil partner at home"
+
+
+def spouse_pension(
+    care_type: str, amount: int, kind: str = "occupational_pension", frequency: str = "weekly"
+) -> ChargeResult:
+    """A pensioner with £230.00 State Pension and a pension half paid to their spouse."""
+    return charge(
+        care_type=care_type,
+        weekly_cost_of_care=90_000,
+        person=person(**PENSIONER),
+        incomes=(
+            Income("state_pension", 23_000),
+            Income(kind, amount, frequency, half_to_spouse=True),
+        ),
+    )
+
+
+@pytest.mark.parametrize("care_type", ["permanent_care_home", "temporary_care_home"])
+def test_half_a_pension_paid_to_a_spouse_at_home_is_disregarded_in_a_care_home(
+    care_type: str,
+) -> None:
+    # £230.00 State Pension counted in full; £100.00 occupational pension, half (£50.00)
+    # counted. £230.00 + £50.00 = £280.00, less PEA £30.65 = £249.35, under the £900 cost.
+    result = spouse_pension(care_type, 10_000)
+    assert line(result, "Income: State Pension").pence == 23_000
+    pension = line(result, "Income: Occupational pension")
+    assert pension.text() == (
+        "Income: Occupational pension: £50.00 (£100.00 a week; half disregarded because it "
+        "is paid to a spouse or civil partner at home)"
+    )
+    assert line(result, "Total weekly income assessed").pence == 28_000
+    assert result.weekly_charge_pence == 28_000 - 3_065 == 24_935
+    assert result.warnings == ()
+
+
+def test_half_a_pension_paid_to_a_spouse_is_counted_in_full_for_care_at_home() -> None:
+    # The answer is ignored at home: £230.00 + £100.00 = £330.00, less the £232.60 MIG at
+    # Pension Credit age (unconfirmed) = £97.40.
+    result = spouse_pension("home", 10_000)
+    pension = line(result, "Income: Occupational pension")
+    assert pension.pence == 10_000
+    assert pension.note == "counted in full"
+    assert HALF_NOTE not in result.statement()
+    assert result.weekly_charge_pence == 33_000 - fig("mig_single_pension_age") == 9_740
+
+
+def test_half_a_pension_to_a_spouse_rounds_an_odd_penny_up() -> None:
+    # £100.01 a week: half is 5,000.5p, rounded half up to £50.01 counted (£50.00 ignored).
+    # £230.00 + £50.01 - £30.65 PEA = £249.36.
+    result = spouse_pension("permanent_care_home", 10_001)
+    pension = line(result, "Income: Occupational pension")
+    assert pension.pence == 5_001
+    assert pension.note == f"£100.01 a week; {HALF_NOTE}"
+    assert result.weekly_charge_pence == 24_936
+
+
+def test_half_a_private_pension_paid_monthly_halves_the_weekly_amount() -> None:
+    # £433.33 a month x 12 / 52 = £99.9992 -> £100.00 a week; half = £50.00 counted.
+    # £230.00 + £50.00 - £30.65 PEA = £249.35.
+    result = spouse_pension(
+        "permanent_care_home", 43_333, kind="private_pension", frequency="monthly"
+    )
+    pension = line(result, "Income: Private pension")
+    assert pension.pence == 5_000
+    assert pension.note == f"£433.33 a month is £100.00 a week; {HALF_NOTE}"
+    assert result.weekly_charge_pence == 24_935
+
+
 def test_the_charge_is_capped_at_the_cost_of_care() -> None:
     # £253.08 - £30.65 = £222.43 worked out, but the care costs £150.00.
     result = charge(
@@ -788,6 +859,8 @@ def test_a_table_for_another_year_is_refused() -> None:
         (lambda: Asset("gold", 100), "kind of capital"),
         (lambda: Income("lottery", 100), "kind of income"),
         (lambda: Income("esa", 100, "daily"), "way of paying"),
+        (lambda: Income("state_pension", 100, half_to_spouse=True), "not an occupational"),
+        (lambda: Income("private_pension", 100, half_to_spouse=1), "spouse or civil partner"),
         (lambda: inputs(first_admission=True), "first permanent admission"),
         (lambda: inputs(use_standard_dre=True, dre_items=(("x", 1),)), "Use one or the other"),
     ],
@@ -911,6 +984,23 @@ def test_a_couples_pension_age_answer_is_for_either_of_them(
     built = inputs_from_answers({**BASE_ANSWERS, "date_of_birth": "1965-01-01", **answers})
     assert built.person.age == 60
     assert built.person.pension_age is pension_age
+
+
+def test_answers_for_half_a_pension_paid_to_a_spouse() -> None:
+    pension = {
+        "income_kind": "occupational_pension",
+        "income_amount": 10_000,
+        "income_frequency": "weekly",
+    }
+    stale = {"income_kind": "esa", "income_amount": 100, "income_half_to_spouse": True}
+    built = inputs_from_answers(
+        {
+            **BASE_ANSWERS,
+            "incomes": [{**pension, "income_half_to_spouse": True}, pension, stale],
+        }
+    )
+    # Carried for a pension; not answered is no; a stale answer on another kind is ignored.
+    assert [i.half_to_spouse for i in built.incomes] == [True, False, False]
 
 
 def test_answers_for_a_decision_to_charge_reablement_from_week_7() -> None:

@@ -386,6 +386,52 @@ def test_war_pension_constant_attendance_allowance_is_a_counted_income() -> None
     assert charge.value == 15_390 + 1_000
 
 
+def _half_to_spouse(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers with the occupational pension (the second income) half paid to a spouse."""
+    incomes = [dict(item) for item in answers["incomes"]]
+    incomes[1]["income_half_to_spouse"] = True
+    return {**answers, "incomes": incomes}
+
+
+def test_half_a_pension_paid_to_a_spouse_at_home_through_the_form() -> None:
+    question = FORM.field("income_half_to_spouse")
+    assert question.label == (
+        "Is half of this pension paid to a spouse or civil partner who still lives at home?"
+    )
+    assert "care at home the answer is ignored" in (question.help or "")
+    # A permanent place; the spouse still lives in the home, so it is not counted. Capital
+    # £17,500 -> £13 tariff. £230.00 State Pension + £433.33 a month occupational pension
+    # (x 12 / 52 = £100.00 a week, half counted: £50.00) + £73.00 AA + £13.00 tariff
+    # = £366.00, less PEA £30.65 = £335.35, under the £900.00 cost.
+    permanent = {
+        k: v for k, v in ANSWERS.items() if k not in ("housing_costs", "dre_standard", "dre_items")
+    } | {
+        "care_type": "permanent_care_home",
+        "first_permanent_admission": False,
+        "weekly_cost_of_care": 90_000,
+        "assets": [ANSWERS["assets"][0], {**ANSWERS["assets"][1], "asset_occupied": True}],
+    }
+    result = _evaluate(_half_to_spouse(permanent))
+    assert result.problems == () and result.blockers == ()
+    charge = result.outcomes["charge"]
+    assert _reason(charge, "Income: Occupational pension") == (
+        "Income: Occupational pension: £50.00 (£433.33 a month is £100.00 a week; half "
+        "disregarded because it is paid to a spouse or civil partner at home)"
+    )
+    assert charge.value == 33_535
+    # Not answered is no: £416.00 - £30.65 = £385.35.
+    assert _evaluate(permanent).outcomes["charge"].value == 38_535
+    # Care at home ignores the answer: the usual £153.90.
+    home = _evaluate(_half_to_spouse(ANSWERS)).outcomes["charge"]
+    assert _reason(home, "Income: Occupational pension").endswith("counted in full)")
+    assert home.value == 15_390
+    # Asked only for an occupational or private pension: on a State Pension it is hidden,
+    # so a stale answer there changes nothing.
+    stale = [{**ANSWERS["incomes"][0], "income_half_to_spouse": True}]
+    state_only = _evaluate({**permanent, "incomes": stale}).outcomes["charge"]
+    assert _reason(state_only, "Income: State Pension").endswith("(counted in full)")
+
+
 def test_the_wording_of_amounts_and_help() -> None:
     amount = FORM.field("income_amount")
     assert amount.label == "Amount received, after tax"

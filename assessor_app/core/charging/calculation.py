@@ -19,13 +19,19 @@ statutory guidance ch. 8 and Annexes B, C and F, as summarised in ``domain/RULES
   housing costs and disability-related expenditure. **Care home**: counted income plus
   tariff income, less the Personal Expenses Allowance. The charge is never below £0 and never
   more than the cost of the care.
+- **Pension half paid to a spouse or civil partner at home** (care home cases, permanent or
+  temporary): only half of that occupational or private pension is counted, the other half
+  disregarded. For care at home the answer is ignored and the pension counted in full.
 
 Money is whole pence (int) everywhere. **Rounding**: each income line is converted to a weekly
 amount in Decimal (weekly as is, fortnightly / 2, four-weekly / 4, monthly x 12 / 52,
 yearly / 52), halved first when the income is joint, and rounded **once**, to the nearest
-penny with halves rounded up (ROUND_HALF_UP): £100 a month is £23.08 a week. A share of a
-jointly owned asset drops any part of a penny, in the person's favour. Everything after that
-is whole-penny integer arithmetic, and no float is ever used.
+penny with halves rounded up (ROUND_HALF_UP): £100 a month is £23.08 a week. The one
+exception: when half of a pension is disregarded because it is paid to a spouse or civil
+partner at home, the half counted is half of that rounded weekly amount (the figure the
+statement shows), again rounded to the penny with halves up: £100.01 a week counts £50.01.
+A share of a jointly owned asset drops any part of a penny, in the person's favour.
+Everything after that is whole-penny integer arithmetic, and no float is ever used.
 
 Deliberate readings where the spec met doubtful law (see each function): a temporary care
 home resident keeps their housing costs and has Attendance Allowance, DLA care and PIP daily
@@ -67,6 +73,7 @@ __all__ = [
     "INCOME_KINDS",
     "INCOME_TREATMENT",
     "LIGHT_TOUCH_BASES",
+    "SPOUSE_HALF_KINDS",
     "Asset",
     "ChargeOutcome",
     "ChargeResult",
@@ -236,6 +243,8 @@ INCOME_TREATMENT: Mapping[str, str] = MappingProxyType(
 """How each kind of income is treated: ``disregarded``, ``partly`` or ``counted``."""
 
 _DISABILITY_BENEFITS = frozenset({"attendance_allowance", "dla_care", "pip_daily_living"})
+SPOUSE_HALF_KINDS = frozenset({"occupational_pension", "private_pension"})
+"""Pensions half of which is disregarded when paid to a spouse or civil partner at home."""
 _ALWAYS_FREE = {
     "aids": "Aids and community equipment are always free (reg 3).",
     "information_advice": "Information and advice can never be charged for.",
@@ -491,11 +500,26 @@ class Income:
     label: str = ""
     """How the statement names it (defaults to the kind's label)."""
 
+    half_to_spouse: bool = False
+    """An occupational or private pension half of which is paid to a spouse or civil partner
+    who still lives at home: in a care home (permanent or temporary) only half of it is
+    counted. Ignored for care at home."""
+
     def __post_init__(self) -> None:
         _need_choice(self.kind, INCOME_KINDS, "kind of income")
         _need_pence(self.amount_pence, f"amount of '{self.display_label}'")
         _need_choice(self.frequency, FREQUENCIES, "way of paying an income")
         _need_bool(self.joint, "whether the income is paid jointly")
+        _need_bool(
+            self.half_to_spouse,
+            "whether half of the pension is paid to a spouse or civil partner at home",
+        )
+        if self.half_to_spouse and self.kind not in SPOUSE_HALF_KINDS:
+            raise ValidationError(
+                f"'{self.display_label}' is not an occupational or private pension, so half of "
+                "it cannot be disregarded for a spouse or civil partner at home.",
+                "Answer no, or choose the kind of pension it is.",
+            )
 
     @property
     def display_label(self) -> str:
@@ -1296,12 +1320,26 @@ def _incomes(inputs: ChargingInputs, rates: _Rates, out: _Statement) -> int:
                 f"{format_pounds(ignored)} disregarded (up to {rates.money(name)} a week in "
                 f"all), {format_pounds(counted)} counted"
             )
+        elif (
+            income.half_to_spouse
+            and income.kind in SPOUSE_HALF_KINDS
+            and inputs.care_type != "home"
+        ):
+            counted = _half_up(weekly)
+            if not parts:
+                parts.append(f"{format_pounds(weekly)} a week")
+            parts.append("half disregarded because it is paid to a spouse or civil partner at home")
         else:
             counted = weekly
             parts.append("counted in full")
         total += counted
         out.add(f"Income: {income.display_label}", counted, _joined(parts))
     return total
+
+
+def _half_up(pence: int) -> int:
+    """Half of a whole-penny amount of 0 or more, halves rounded up: 10001 -> 5001."""
+    return (pence + 1) // 2
 
 
 def _minimum_income_guarantee(person: PersonCircumstances, rates: _Rates) -> tuple[int, str]:

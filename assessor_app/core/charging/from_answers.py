@@ -7,6 +7,9 @@ dates, yes/no answers are booleans, and repeating groups are lists of mappings. 
 age is worked out from ``date_of_birth`` on the date the charge starts. For a member of a
 couple the Pension Credit age answer is ``partner_pension_age`` ("the person or their
 partner"), as the couple amounts of the Minimum Income Guarantee turn on either of them.
+An income's ``income_half_to_spouse`` answer is carried only for an occupational or private
+pension (a stale answer left from another kind is ignored); the calculation applies it only
+in a care home.
 
 A missing or impossible answer that the charge cannot do without raises `ValidationError`
 naming the question; optional answers fall back to the spec's defaults. Imports no Qt and no
@@ -20,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assessor_app.core.charging.calculation import (
+    SPOUSE_HALF_KINDS,
     Asset,
     ChargingInputs,
     Income,
@@ -51,6 +55,7 @@ INCOME_KEYS: Mapping[str, str] = {
     "amount_pence": "income_amount",
     "frequency": "income_frequency",
     "joint": "income_joint",
+    "half_to_spouse": "income_half_to_spouse",
 }
 """`Income` field -> the key of that answer inside one item of the ``incomes`` group."""
 
@@ -179,11 +184,13 @@ def _asset(item: Mapping[str, Any]) -> Asset:
 def _income(item: Mapping[str, Any]) -> Income:
     k = INCOME_KEYS
     amount = _int(item, k["amount_pence"])
+    kind = _text(item, k["kind"]) or ""
     return Income(
-        kind=_text(item, k["kind"]) or "",
+        kind=kind,
         amount_pence=0 if amount is None else amount,
         frequency=_text(item, k["frequency"]) or "weekly",
         joint=_bool(item, k["joint"]),
+        half_to_spouse=kind in SPOUSE_HALF_KINDS and _bool(item, k["half_to_spouse"]),
     )
 
 
