@@ -263,6 +263,17 @@ def test_each_income_treatment(kind: str) -> None:
     assert result.weekly_charge_pence == max(0, counted - 11_250)
 
 
+def test_child_benefit_is_not_counted() -> None:
+    assert INCOME_KINDS["child_benefit"] == (
+        "Child Benefit, Child Tax Credit or Guardian's Allowance"
+    )
+    # £150.00 ESA counted plus £50.00 Child Benefit disregarded: £150.00 - £112.50 = £37.50.
+    result = charge(incomes=(ESA_150, Income("child_benefit", 5_000)))
+    child = line(result, "Income: Child Benefit")
+    assert (child.pence, child.note) == (0, "disregarded in full")
+    assert result.weekly_charge_pence == 3_750
+
+
 def test_the_income_kinds_are_the_specs() -> None:
     assert {k for k, t in INCOME_TREATMENT.items() if t == "disregarded"} == {
         "earnings",
@@ -272,6 +283,7 @@ def test_the_income_kinds_are_the_specs() -> None:
         "armed_forces_gip",
         "war_pension",
         "charitable",
+        "child_benefit",
     }
     assert {k for k, t in INCOME_TREATMENT.items() if t == "partly"} == {
         "war_widows_pension",
@@ -619,6 +631,44 @@ def test_12_week_disregard_over_on_day_84_offers_a_deferred_payment() -> None:
     assert "must offer a deferred payment agreement" in dpa
     assert "not written off" in line(result, "What it costs").note
     assert "security" in line(result, "What it needs").note
+
+
+def test_a_deferred_payment_statement_splits_income_now_from_the_deferred_rest() -> None:
+    # Hand-checked: home £200,000 counts (day 84), savings £15,000 other than the home.
+    # Tariff on £15,000: (£15,000 - £14,250) = £750 = 3 x £250 -> £3.00.
+    # State Pension £230.00 + £3.00 tariff - £30.65 PEA = £202.35 paid from income now;
+    # £900.00 - £202.35 = £697.65 can be deferred. The charge owed is still £900.00.
+    result = care_home(
+        ADMITTED + dt.timedelta(days=84), assets=(HOME, Asset("savings", 1_500_000))
+    )
+    assert result.outcome == "full_cost_dpa_offer"
+    assert result.weekly_charge_pence == 90_000
+    assert line(result, "Tariff income on capital other than the home").pence == 300
+    assert line(result, "Income: State Pension").pence == 23_000
+    assert line(result, "Less Personal Expenses Allowance").pence == 3_065
+    now = line(result, "Paid from income now")
+    assert now.pence == 20_235
+    assert now.text().startswith("Paid from income now: £202.35 (a week")
+    later = line(result, "Can be deferred under a deferred payment agreement")
+    assert later.pence == 69_765
+    assert later.text().startswith(
+        "Can be deferred under a deferred payment agreement: £697.65 (a week"
+    )
+    weekly = line(result, "Weekly charge")
+    assert weekly.pence == 90_000
+    assert "full cost of the care is what is owed each week" in weekly.note
+
+
+def test_a_deferred_payment_income_contribution_is_capped_at_cost_and_floored_at_zero() -> None:
+    rich = care_home(
+        ADMITTED + dt.timedelta(days=84), incomes=(Income("state_pension", 100_000),)
+    )
+    assert line(rich, "Paid from income now").pence == 90_000
+    assert line(rich, "Can be deferred under").pence == 0
+    poor = care_home(ADMITTED + dt.timedelta(days=84), incomes=(Income("state_pension", 2_000),))
+    assert line(poor, "Paid from income now").pence == 0
+    assert line(poor, "Can be deferred under").pence == 90_000
+    assert poor.weekly_charge_pence == 90_000
 
 
 def test_no_12_week_disregard_when_not_a_first_admission() -> None:

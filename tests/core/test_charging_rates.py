@@ -14,6 +14,7 @@ import yaml
 
 from assessor_app.core.charging import (
     ChargingInputs,
+    Income,
     PersonCircumstances,
     RatesTableError,
     calculate_charge,
@@ -373,25 +374,84 @@ def test_a_less_generous_override_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RatesTableError) as caught:
         load_rates_dir(overrides=[path])
     problems = caught.value.problems
-    # It applies from April 2025, so it is checked against 2025-26 and 2026-27.
+    # It applies from 6 April 2025, so it is checked against 2025-26, the table in force then.
     assert (
         "council.yaml: figures.mig_single_18_24: £80.00 is less than the national £89.15 in "
         "rates table england-2025-26 (version 1); an authority may only set this figure higher"
     ) in problems
     assert any(
-        "personal_expenses_allowance: £25.00 is less than the national £31.80" in p
+        "personal_expenses_allowance: £25.00 is less than the national £30.65 in rates table "
+        "england-2025-26" in p
         for p in problems
     )
-    assert len(problems) == 4
+    assert len(problems) == 2
 
 
-def test_an_override_checked_against_a_later_national_rise(tmp_path: Path) -> None:
-    # £90.00 beats 2025-26's £89.15 but not 2026-27's estimated £92.55.
+def test_an_override_overtaken_by_a_later_national_rise_loads_and_the_higher_figure_applies(
+    tmp_path: Path,
+) -> None:
+    # £90.00 beats 2025-26's £89.15 (in force on 6 April 2025, when it was signed to apply), but
+    # not 2026-27's estimated £92.55: it still loads, and 2026-27 charges use £92.55.
     path = _override(tmp_path, figures={"mig_single_18_24": {"value": 9000, "reason": "local"}})
+    registry = load_rates_dir(overrides=[path])
+    override = registry.override_for(dt.date(2026, 6, 1))
+    assert override is not None and override.figures["mig_single_18_24"].value == 9_000
+
+    def young(day: dt.date) -> ChargingInputs:
+        # £150.00 a week of ESA, aged 20, care at home costing £500.00.
+        return ChargingInputs(
+            care_type="home",
+            weekly_cost_of_care=50_000,
+            effective_date=day,
+            person=PersonCircumstances(age=20),
+            incomes=(Income("esa", 15_000),),
+        )
+
+    later_day = dt.date(2026, 6, 1)
+    later = calculate_charge(young(later_day), registry.for_date(later_day), override)
+    mig = next(ln for ln in later.lines if ln.label == "Less Minimum Income Guarantee")
+    assert mig.pence == 9_255
+    assert (
+        "national figure applies: it is higher than the local one "
+        "(Exampleshire County Council's £90.00)"
+    ) in mig.note
+    assert later.weekly_charge_pence == 15_000 - 9_255
+    assert later.overrides_used == ()
+    assert later.override_sha256 is None
+    assert any("92.55" in w for w in later.warnings)  # the national figure is unconfirmed
+
+    day = dt.date(2025, 6, 2)
+    earlier = calculate_charge(young(day), registry.for_date(day), override)
+    mig = next(ln for ln in earlier.lines if ln.label == "Less Minimum Income Guarantee")
+    assert mig.pence == 9_000
+    assert "Exampleshire County Council's own figure" in mig.note
+    assert earlier.overrides_used == ("mig_single_18_24",)
+
+
+def test_an_override_less_generous_than_the_table_in_force_on_its_start_is_refused(
+    tmp_path: Path,
+) -> None:
+    # The same £90.00, but applying from 6 April 2026, when the national figure is £92.55.
+    path = _override(
+        tmp_path,
+        applies_from=dt.date(2026, 4, 6),
+        figures={"mig_single_18_24": {"value": 9000, "reason": "local"}},
+    )
     with pytest.raises(RatesTableError) as caught:
         load_rates_dir(overrides=[path])
     assert len(caught.value.problems) == 1
+    assert "£90.00 is less than the national £92.55" in caught.value.problems[0]
     assert "england-2026-27" in caught.value.problems[0]
+    override = load_override(path)
+    table = load_rates_dir().for_date(dt.date(2026, 6, 1))
+    inputs = ChargingInputs(
+        care_type="home",
+        weekly_cost_of_care=50_000,
+        effective_date=dt.date(2026, 6, 1),
+        person=PersonCircumstances(age=20),
+    )
+    with pytest.raises(RatesTableError, match="less than the national"):
+        calculate_charge(inputs, table, override)
 
 
 @pytest.mark.parametrize("missing", ["signed_off_by", "signed_off_on"])

@@ -386,6 +386,22 @@ def test_war_pension_constant_attendance_allowance_is_a_counted_income() -> None
     assert charge.value == 15_390 + 1_000
 
 
+def test_child_benefit_is_an_income_kind_that_is_not_counted() -> None:
+    kinds = {o.value: o for o in FORM.field("income_kind").options}
+    assert kinds["child_benefit"].label == (
+        "Child Benefit, Child Tax Credit or Guardian's Allowance"
+    )
+    child = {"income_kind": "child_benefit", "income_amount": 8_000, "income_frequency": "weekly"}
+    result = _evaluate({**ANSWERS, "incomes": [*ANSWERS["incomes"], child]})
+    assert result.problems == ()
+    charge = result.outcomes["charge"]
+    assert _reason(charge, "Income: Child Benefit") == (
+        "Income: Child Benefit, Child Tax Credit or Guardian's Allowance: £0.00 "
+        "(disregarded in full)"
+    )
+    assert charge.value == 15_390  # as without it
+
+
 def _half_to_spouse(answers: dict[str, Any]) -> dict[str, Any]:
     """The answers with the occupational pension (the second income) half paid to a spouse."""
     incomes = [dict(item) for item in answers["incomes"]]

@@ -13,8 +13,10 @@ statutory guidance ch. 8 and Annexes B, C and F, as summarised in ``domain/RULES
 - **Capital**: the person's share of each asset not disregarded, plus any notional capital.
   Above the upper capital limit the person pays the full cost (a permanent care home
   resident whose home takes them over the limit must be offered a deferred payment
-  agreement). Between the limits, tariff income is £1 a week for every £250, or part of
-  £250, above the lower limit.
+  agreement: the charge owed is still the full cost, and the statement shows the part paid
+  from income now, worked out as for a resident under the limit on the capital other than the
+  home, and the rest that can be deferred). Between the limits, tariff income is £1 a week
+  for every £250, or part of £250, above the lower limit.
 - **Care at home**: counted income plus tariff income, less the Minimum Income Guarantee,
   housing costs and disability-related expenditure. **Care home**: counted income plus
   tariff income, less the Personal Expenses Allowance. The charge is never below £0 and never
@@ -186,6 +188,7 @@ INCOME_KINDS: Mapping[str, str] = MappingProxyType(
         "war_pension": "War Pension",
         "war_pension_caa": "War Pension Constant Attendance Allowance",
         "charitable": "Charitable or voluntary payments",
+        "child_benefit": "Child Benefit, Child Tax Credit or Guardian's Allowance",
         "war_widows_pension": "War Widow's or Widower's pension",
         "savings_credit": "Pension Credit (Savings Credit)",
         "state_pension": "State Pension",
@@ -215,6 +218,7 @@ INCOME_TREATMENT: Mapping[str, str] = MappingProxyType(
                 "armed_forces_gip",
                 "war_pension",
                 "charitable",
+                "child_benefit",
             ),
             "disregarded",
         ),
@@ -750,12 +754,22 @@ class _Rates:
             return None
         return figure.value
 
+    def _national_wins(self, name: str) -> bool:
+        """True when the override sets `name` but a later national figure is higher.
+
+        The higher national figure then applies instead of the local one.
+        """
+        local = self._override_value(name)
+        national = self.table.figures.get(name)
+        return local is not None and national is not None and national.value > local
+
     def is_overridden(self, name: str) -> bool:
-        return self._override_value(name) is not None
+        return self._override_value(name) is not None and not self._national_wins(name)
 
     def value(self, name: str) -> int:
+        """The figure used: the higher of the national and the authority's own figure."""
         local = self._override_value(name)
-        if local is not None:
+        if local is not None and not self._national_wins(name):
             self.overridden[name] = None
             return local
         self.used[name] = None
@@ -766,9 +780,15 @@ class _Rates:
 
     def note(self, name: str) -> str:
         """Words saying a figure is the authority's own, if it is."""
-        if self._override_value(name) is None or self.override is None:
+        local = self._override_value(name)
+        if local is None or self.override is None:
             return ""
         national = self.table.figures.get(name)
+        if self._national_wins(name):
+            return (
+                "national figure applies: it is higher than the local one "
+                f"({self.override.authority}'s {format_pounds(local)})"
+            )
         than = f"; the national figure is {format_pounds(national.value)}" if national else ""
         return f"{self.override.authority}'s own figure{than}"
 
@@ -833,13 +853,32 @@ def _check_rates(
                 f"after {long_date(inputs.effective_date)}.",
                 "Use the figures in force on the date the charge starts.",
             )
-        problems = override.problems_against(table)
+        # Checked strictly only against the table in force when the override started; a later
+        # national rise above a local figure is not a fault: the higher figure applies.
+        problems = override.problems_against(table) if table.covers(override.applies_from) else []
+        if not problems and inputs.care_type == "home":
+            lower, upper = (
+                max(table.figures[name].value, _local_or_zero(override, name))
+                for name in ("lower_capital_limit", "upper_capital_limit")
+            )
+            if lower >= upper:
+                label = override.source_path.name if override.source_path else override.authority
+                problems = [
+                    f"{label}: figures.lower_capital_limit: {format_pounds(lower)} must be below "
+                    f"the upper capital limit ({format_pounds(upper)}) in rates table "
+                    f"{table.describe()}"
+                ]
         if problems:
             raise RatesTableError(
                 problems,
                 "Ask your finance team for a corrected, signed-off override file, or remove it "
                 "to use the national figures.",
             )
+
+
+def _local_or_zero(override: AuthorityOverride, name: str) -> int:
+    figure = override.figures.get(name)
+    return figure.value if figure is not None else 0
 
 
 def calculate_charge(
@@ -862,7 +901,8 @@ def calculate_charge(
     Raises:
         ValidationError: The table does not cover the date, or the override does not yet apply.
         RatesTableError: The table lacks figures or enables an unimplemented policy, or the
-            override is less generous than the table.
+            override is less generous than the table in force on the date it applies from.
+            A later table's higher national figure is used instead of a lower local one.
     """
     _check_rates(inputs, table, override)
     rates = _Rates(table, override, inputs.care_type)
@@ -1153,7 +1193,7 @@ def _full_assessment(
     out.add("Total capital counted", cap.total, limits)
 
     if cap.total > upper:
-        return _over_upper_limit(inputs, cap, upper, out)
+        return _over_upper_limit(inputs, cap, rates, out)
 
     tariff = 0
     if cap.total <= lower:
@@ -1229,9 +1269,10 @@ def _full_assessment(
 
 
 def _over_upper_limit(
-    inputs: ChargingInputs, cap: _Capital, upper: int, out: _Statement
+    inputs: ChargingInputs, cap: _Capital, rates: _Rates, out: _Statement
 ) -> tuple[ChargeOutcome, int]:
     cost = inputs.weekly_cost_of_care
+    upper = rates.value("upper_capital_limit")
     out.add(
         "Capital above the upper limit",
         cap.total - upper,
@@ -1273,9 +1314,78 @@ def _over_upper_limit(
             ),
         ):
             out.add(label, None, note)
+        from_income = _dpa_income_contribution(inputs, cap, rates, out)
+        deferred = cost - from_income
+        out.add("Weekly cost of care", cost)
+        out.add(
+            "Paid from income now",
+            from_income,
+            "a week: counted income plus tariff income on the capital other than the home, "
+            "less the Personal Expenses Allowance",
+        )
+        out.add(
+            "Can be deferred under a deferred payment agreement",
+            deferred,
+            "a week: the rest of the cost, which the council pays and the person repays "
+            "later if they agree to a deferred payment",
+        )
+        out.add(
+            "Weekly charge",
+            cost,
+            f"the full cost of the care is what is owed each week: {format_pounds(from_income)} "
+            f"paid from income now and {format_pounds(deferred)} that can be deferred",
+        )
+        return outcome, cost
     out.add("Weekly cost of care", cost)
     out.add("Weekly charge", cost, "the full cost of the care")
     return outcome, cost
+
+
+def _dpa_income_contribution(
+    inputs: ChargingInputs, cap: _Capital, rates: _Rates, out: _Statement
+) -> int:
+    """What a deferred payment case pays from income now, as for a resident under the limit.
+
+    Counted income plus tariff income on the capital other than the home, less the Personal
+    Expenses Allowance; never below £0 nor above the cost of care.
+    """
+    cost = inputs.weekly_cost_of_care
+    other = cap.total - cap.main_home_counted
+    lower = rates.value("lower_capital_limit")
+    upper = rates.value("upper_capital_limit")
+    if other <= lower:
+        tariff = 0
+        out.add(
+            "Tariff income on capital other than the home",
+            0,
+            f"capital other than the home ({format_pounds(other)}) is not above the lower "
+            "limit, so none",
+        )
+    else:
+        step, per_step = rates.value("tariff_step"), rates.value("tariff_per_step")
+        tariff = tariff_income(other, lower, upper, step, per_step)
+        out.add(
+            "Tariff income on capital other than the home",
+            tariff,
+            f"{format_pounds(per_step)} a week for every {format_pounds(step)}, or part of "
+            f"{format_pounds(step)}, of the {format_pounds(other - lower)} above the lower "
+            "limit",
+        )
+    counted_income = _incomes(inputs, rates, out)
+    assessable = counted_income + tariff
+    out.add("Total weekly income assessed", assessable, "counted income plus tariff income")
+    pea = rates.value("personal_expenses_allowance")
+    out.add(
+        "Less Personal Expenses Allowance",
+        pea,
+        _joined(
+            [
+                "the amount a care home resident keeps each week",
+                rates.note("personal_expenses_allowance"),
+            ]
+        ),
+    )
+    return min(cost, max(0, assessable - pea))
 
 
 def _incomes(inputs: ChargingInputs, rates: _Rates, out: _Statement) -> int:

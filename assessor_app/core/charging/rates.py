@@ -12,8 +12,11 @@ module, never as a silent change of meaning.
 An authority may make some figures more generous than the national ones with a signed override
 file (``resources/rates/overrides/*.yaml``): a higher Minimum Income Guarantee, higher capital
 limits for care at home, a higher Personal Expenses Allowance, or a standard disability-related
-expenditure allowance. A less generous or unsigned override is refused. Loading collects every
-problem in every file before raising, so a finance officer can fix them all in one go.
+expenditure allowance. An unsigned override, or one less generous than the national table in
+force on its ``applies_from`` date, is refused. When a later national table rises above one of
+its figures, the override still loads: each charge uses the higher of the national and the
+local figure (see ``calculation._Rates``). Loading collects every problem in every file before
+raising, so a finance officer can fix them all in one go.
 
 Money is integer pence throughout. Imports no Qt and no storage module.
 """
@@ -107,7 +110,8 @@ OVERRIDABLE_FIGURES: frozenset[str] = frozenset(
         "standard_dre_allowance",
     }
 )
-"""Figures an authority override may set: each only upwards (more generous)."""
+"""Figures an authority override may set: each only upwards (more generous) when signed; a
+later, higher national figure then applies instead of the local one."""
 
 HOME_ONLY_OVERRIDES: frozenset[str] = frozenset({"lower_capital_limit", "upper_capital_limit"})
 """Overridden figures applied to care at home only; care homes keep the national limits."""
@@ -688,10 +692,34 @@ def _check_overrides(
             )
         starts[override.applies_from] = override
     for i, override in enumerate(ordered):
-        until = ordered[i + 1].applies_from if i + 1 < len(ordered) else dt.date.max
-        for table in tables:
-            if table.effective_to >= override.applies_from and table.effective_from < until:
-                problems.extend(override.problems_against(table))
+        table = _table_at_start(override, tables, ordered[i + 1 : i + 2])
+        if table is not None:
+            problems.extend(override.problems_against(table))
+
+
+def _table_at_start(
+    override: AuthorityOverride,
+    tables: Sequence[RatesTable],
+    following: Sequence[AuthorityOverride],
+) -> RatesTable | None:
+    """The national table an override is checked against.
+
+    The one in force on its ``applies_from`` date (latest version), else the first one in
+    force while it applies.
+
+    A later national table may rise above an override's figure; the charge then uses the
+    national figure, so the override is not refused for it.
+    """
+    start = override.applies_from
+    covering = [t for t in tables if t.covers(start)]
+    if covering:
+        return max(covering, key=lambda t: t.version)
+    until = following[0].applies_from if following else dt.date.max
+    later = [t for t in tables if start < t.effective_from < until]
+    if not later:
+        return None
+    first = min(t.effective_from for t in later)
+    return max((t for t in later if t.effective_from == first), key=lambda t: t.version)
 
 
 def load_rates_dir(
@@ -704,8 +732,8 @@ def load_rates_dir(
     Tables are the folder's ``*.yaml`` files. Overrides are ``<folder>/overrides/*.yaml`` unless
     `overrides` names a folder or files instead. Every file is checked: required figures
     present, whole numbers, dates, no two tables covering one date, versions unique, policies
-    implemented, overrides signed off and only ever more generous than each national table in
-    force while they apply.
+    implemented, overrides signed off and no less generous than the national table in force on
+    the date they apply from.
 
     Args:
         path: The folder; `default_rates_dir()` when None.
