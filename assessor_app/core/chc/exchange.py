@@ -46,7 +46,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from assessor_app.core.chc.merge import (
@@ -59,6 +58,7 @@ from assessor_app.core.errors import AssessorError, StorageWriteError, Validatio
 from assessor_app.core.nhs_number import normalise_nhs_number
 from assessor_app.core.records import PersonDetails
 from assessor_app.core.storage.atomic import write_atomic
+from assessor_app.core.storage.keyslots import KdfParams
 
 __all__ = [
     "DEFAULT_EXCHANGE_KDF",
@@ -144,27 +144,8 @@ class DifferentPersonError(AssessorError):
 # -- KDF -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ExchangeKdf:
-    """Argon2id cost parameters, stored in each file's envelope."""
-
-    memory_kib: int
-    """Memory cost in KiB."""
-    iterations: int
-    """Time cost (passes)."""
-    lanes: int = 1
-    """Parallelism."""
-
-    def derive(self, passphrase: str, salt: bytes) -> bytes:
-        """Derive the 256-bit AES key for one file from the exchange passphrase."""
-        kdf = Argon2id(
-            salt=salt,
-            length=_KEY_BYTES,
-            iterations=self.iterations,
-            lanes=self.lanes,
-            memory_cost=self.memory_kib,
-        )
-        return kdf.derive(passphrase.encode("utf-8"))
+ExchangeKdf = KdfParams
+"""Argon2id cost parameters stored in each file's envelope: the vault's own `KdfParams`."""
 
 
 DEFAULT_EXCHANGE_KDF = ExchangeKdf(memory_kib=64 * 1024, iterations=3)
