@@ -1,0 +1,561 @@
+"""A small document model and the one place it becomes an A4 PDF with reportlab.
+
+Blocks are headings, paragraphs, tables, outcome boxes and signatures.
+Records and letters are both built as a `Document` of blocks; `build_pdf` lays them out with
+the common parts every page carries: the authority's name and logo, the document title, who
+it is about, "Page X of Y", and in the footer the record id, revision and content hash. Drafts
+carry a DRAFT watermark and no signature space. Three variants share the code: standard, large
+print (16 pt) and easy read (16 pt, short lines, more space). Imports no Qt.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from assessor_app.core.pdf.branding import Branding
+from assessor_app.core.pdf.fonts import BODY, BOLD, ITALIC, register_fonts
+
+__all__ = [
+    "Block",
+    "Bullets",
+    "Document",
+    "Heading",
+    "KeyValues",
+    "Note",
+    "OutcomeBox",
+    "Para",
+    "RenderedPdf",
+    "SignatureBlock",
+    "StampBox",
+    "TableBlock",
+    "Variant",
+    "build_pdf",
+]
+
+PAGE_W, PAGE_H = A4
+MARGIN = 18 * mm
+HEADER_H = 24 * mm
+FOOTER_H = 14 * mm
+INK = colors.HexColor("#1b1b1b")
+MUTED = colors.HexColor("#505a5f")
+RULE = colors.HexColor("#b1b4b6")
+SHADE = colors.HexColor("#f3f2f1")
+ACCENT = colors.HexColor("#1d70b8")
+
+
+class Variant(StrEnum):
+    """How a document is printed, from the person's communication preferences."""
+
+    STANDARD = "standard"
+    LARGE_PRINT = "large_print"
+    EASY_READ = "easy_read"
+
+    @property
+    def label(self) -> str:
+        """Words for lists and file names."""
+        return {"standard": "Standard", "large_print": "Large print", "easy_read": "Easy read"}[
+            self.value
+        ]
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section heading (level 1) or sub-heading (level 2)."""
+
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Para:
+    """A paragraph of plain text (line breaks kept)."""
+
+    text: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    """Guidance printed in italics, set apart: never an answer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A bulleted list."""
+
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyValues:
+    """Question and answer pairs, two columns; long answers still wrap and split across pages."""
+
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    """A table with a header row repeated on every page it spans."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...] | None = None
+    """Relative column widths (any scale); equal when None."""
+
+
+@dataclass(frozen=True)
+class OutcomeBox:
+    """What the rules worked out: a label, a value and the reasons, in a shaded box."""
+
+    label: str
+    value: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """One person's signature: their drawn strokes (pad pixels) or why they could not sign."""
+
+    role: str
+    name: str
+    date: str
+    strokes: tuple[tuple[tuple[int, int], ...], ...] = ()
+    detail: str = ""
+    """Printed under the name: the capacity they sign in, or why they were unable to sign."""
+
+
+@dataclass(frozen=True)
+class StampBox:
+    """Space kept for the certificate signature's visible stamp (final documents only)."""
+
+    caption: str = "Digital signature"
+
+
+Block = (
+    Heading | Para | Note | Bullets | KeyValues | TableBlock | OutcomeBox | SignatureBlock
+    | StampBox
+)
+"""Anything a document is made of."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """Everything `build_pdf` needs; pure data, so it is easy to test and to benchmark."""
+
+    title: str
+    """The document's title, on every page and in the PDF's metadata."""
+    branding: Branding
+    """Who it comes from."""
+    person_line: str
+    """Who it is about, printed under the title on every page."""
+    footer: str
+    """Record id, revision and content hash."""
+    blocks: tuple[Block, ...]
+    author: str = ""
+    subject: str = ""
+    draft: bool = False
+    """Print DRAFT across every page; no signature space."""
+    variant: Variant = Variant.STANDARD
+    keywords: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A laid-out PDF and where its certificate signature stamp goes, if it has one."""
+
+    data: bytes
+    pages: int
+    stamp_page: int | None = None
+    """0-based page index of the stamp box; None for drafts."""
+    stamp_box: tuple[float, float, float, float] | None = None
+    """x1, y1, x2, y2 in points from the bottom left of that page."""
+
+
+# --- styles ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Styles:
+    body: ParagraphStyle
+    bold: ParagraphStyle
+    small: ParagraphStyle
+    note: ParagraphStyle
+    h1: ParagraphStyle
+    h2: ParagraphStyle
+    title: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    size: float
+
+
+def _styles(variant: Variant) -> _Styles:
+    size = 10.0 if variant is Variant.STANDARD else 16.0
+    lead = size * (1.5 if variant is Variant.EASY_READ else 1.3)
+    after = size * (0.9 if variant is Variant.EASY_READ else 0.5)
+    body = ParagraphStyle(
+        "body", fontName=BODY, fontSize=size, leading=lead, textColor=INK, spaceAfter=after,
+        alignment=TA_LEFT,
+    )
+    return _Styles(
+        body=body,
+        bold=ParagraphStyle("bold", parent=body, fontName=BOLD),
+        small=ParagraphStyle("small", parent=body, fontSize=size * 0.85, leading=lead * 0.85,
+                             textColor=MUTED, spaceAfter=0),
+        note=ParagraphStyle("note", parent=body, fontName=ITALIC, textColor=MUTED),
+        h1=ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=size * 1.4,
+                          leading=size * 1.8, spaceBefore=size * 1.2, spaceAfter=size * 0.5,
+                          textColor=INK),
+        h2=ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=size * 1.15,
+                          leading=size * 1.5, spaceBefore=size * 0.6, spaceAfter=size * 0.3),
+        title=ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=size * 1.8,
+                             leading=size * 2.2, spaceAfter=size * 0.6),
+        cell=ParagraphStyle("cell", parent=body, spaceAfter=0),
+        cell_bold=ParagraphStyle("cell_bold", parent=body, fontName=BOLD, spaceAfter=0),
+        size=size,
+    )
+
+
+def _markup(text: str) -> str:
+    """Plain text as reportlab paragraph markup: escaped, line breaks kept."""
+    return escape(text).replace("\n", "<br/>")
+
+
+# --- flowables ---------------------------------------------------------------------------------
+
+
+class _Strokes(Flowable):
+    """Drawn signature strokes as vectors, scaled into a box, y flipped from screen to page."""
+
+    def __init__(self, strokes: Sequence[Sequence[Sequence[int]]], width: float, height: float):
+        super().__init__()
+        self.strokes = strokes
+        self.width = width
+        self.height = height
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        del avail_width, avail_height
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.5)
+        c.line(0, 2, self.width, 2)
+        points = [p for s in self.strokes for p in s]
+        if not points:
+            return
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        span_x = max(max(xs) - min(xs), 1)
+        span_y = max(max(ys) - min(ys), 1)
+        pad = 4.0
+        scale = min((self.width - 2 * pad) / span_x, (self.height - 2 * pad) / span_y)
+        x0, y0 = min(xs), max(ys)
+        c.setStrokeColor(INK)
+        c.setLineWidth(1.2)
+        c.setLineCap(1)
+        c.setLineJoin(1)
+        for stroke in self.strokes:
+            pts = [(pad + (x - x0) * scale, pad + (y0 - y) * scale) for x, y in stroke]
+            if len(pts) == 1:
+                c.circle(pts[0][0], pts[0][1], 0.8, stroke=1, fill=1)
+                continue
+            path = c.beginPath()
+            path.moveTo(*pts[0])
+            for x, y in pts[1:]:
+                path.lineTo(x, y)
+            c.drawPath(path, stroke=1, fill=0)
+
+
+class _StampSpace(Flowable):
+    """Reserves the certificate stamp's space and records where it landed."""
+
+    def __init__(self, caption: str, style: ParagraphStyle, sink: dict[str, Any]):
+        super().__init__()
+        self.caption = caption
+        self.style = style
+        self.sink = sink
+        self.width = 0.0
+        self.height = 30 * mm
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        del avail_height
+        self.width = min(avail_width, 95 * mm)
+        return self.width, self.height
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
+        # x, y are page coordinates here; pyHanko needs them to place the visible stamp.
+        self.sink["page"] = canvas.getPageNumber() - 1
+        self.sink["box"] = (x, y, x + self.width, y + self.height - 5 * mm)
+        super().drawOn(canvas, x, y, _sW)
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setFont(BODY, 7)
+        c.setFillColor(MUTED)
+        c.drawString(0, self.height - 4 * mm, self.caption)
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def _flowables(doc: Document, st: _Styles, sink: dict[str, Any], width: float) -> list[Flowable]:
+    out: list[Flowable] = [Paragraph(_markup(doc.title), st.title)]
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            style = st.h1 if block.level == 1 else st.h2
+            # Keep a heading with at least a few lines of what follows it.
+            out.append(CondPageBreak(st.size * 6))
+            out.append(Paragraph(_markup(block.text), style))
+        elif isinstance(block, Para):
+            out.append(Paragraph(_markup(block.text), st.bold if block.bold else st.body))
+        elif isinstance(block, Note):
+            out.append(Paragraph(_markup(block.text), st.note))
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                out.append(Paragraph(_markup(item), st.body, bulletText="•"))
+        elif isinstance(block, KeyValues):
+            out.append(_key_values(block, st, width))
+        elif isinstance(block, TableBlock):
+            out.append(_table(block, st, width))
+        elif isinstance(block, OutcomeBox):
+            out.append(_outcome(block, st, width))
+        elif isinstance(block, SignatureBlock):
+            out.append(_signature(block, st, width))
+        elif isinstance(block, StampBox):
+            if not doc.draft:
+                out.append(Spacer(1, st.size))
+                out.append(_StampSpace(block.caption, st.small, sink))
+    return out
+
+
+def _cell(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(_markup(text), style)
+
+
+def _grid(rows: list[list[Any]], widths: list[float], header: bool, shade_first: bool) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitByRow=1)
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
+        style.append(("LINEBELOW", (0, 0), (-1, 0), 0.8, INK))
+    if shade_first:
+        style.append(("BACKGROUND", (0, 0), (0, -1), SHADE))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _key_values(block: KeyValues, st: _Styles, width: float) -> Flowable:
+    # Large print and easy read stack question over answer: two 16 pt columns are too narrow.
+    if st.size > 12:
+        rows = [[_cell(q, st.cell_bold)] for q, _ in block.rows]
+        stacked: list[list[Any]] = []
+        for (q, a), _row in zip(block.rows, rows, strict=True):
+            stacked.append([_cell(q, st.cell_bold)])
+            stacked.append([_cell(a, st.cell)])
+        return _grid(stacked, [width], header=False, shade_first=False)
+    data = [[_cell(q, st.cell_bold), _cell(a, st.cell)] for q, a in block.rows]
+    return _grid(data, [width * 0.38, width * 0.62], header=False, shade_first=True)
+
+
+def _table(block: TableBlock, st: _Styles, width: float) -> Flowable:
+    weights = block.widths or tuple(1.0 for _ in block.header)
+    total = sum(weights)
+    widths = [width * w / total for w in weights]
+    data = [[_cell(h, st.cell_bold) for h in block.header]]
+    data += [[_cell(v, st.cell) for v in row] for row in block.rows]
+    return _grid(data, widths, header=True, shade_first=False)
+
+
+def _outcome(block: OutcomeBox, st: _Styles, width: float) -> Flowable:
+    rows: list[list[Any]] = [[_cell(f"{block.label}: {block.value}", st.cell_bold)]]
+    for reason in block.reasons:
+        rows.append([Paragraph(_markup(reason), st.cell, bulletText="–")])
+    table = Table(rows, colWidths=[width], splitByRow=1)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), SHADE),
+        ("LINEBEFORE", (0, 0), (0, -1), 3, ACCENT),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, 0), 5),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
+    ]))
+    return KeepTogether([table, Spacer(1, st.size * 0.6)]) if len(rows) < 12 else table
+
+
+def _signature(block: SignatureBlock, st: _Styles, width: float) -> Flowable:
+    drawing: Flowable = (
+        _Strokes(block.strokes, min(width * 0.45, 80 * mm), 22 * mm)
+        if block.strokes
+        else Spacer(1, 4)
+    )
+    lines = [
+        _cell(block.role, st.small),
+        drawing,
+        _cell(block.name or "Name not recorded", st.cell_bold),
+    ]
+    if block.detail:
+        lines.append(_cell(block.detail, st.cell))
+    lines.append(_cell(f"Date: {block.date}" if block.date else "Date not recorded", st.cell))
+    return KeepTogether([*lines, Spacer(1, st.size)])
+
+
+def _decorate(doc: Document, st: _Styles) -> Any:
+    """The onPage callback: header (authority, logo, title, person) and the footer's left."""
+    logo = doc.branding.logo
+
+    def on_page(canvas: Canvas, _template: Any) -> None:
+        canvas.saveState()
+        top = PAGE_H - MARGIN
+        canvas.setFillColor(INK)
+        canvas.setFont(BOLD, 11)
+        canvas.drawString(MARGIN, top - 4 * mm, doc.branding.authority_name)
+        canvas.setFont(BODY, 8.5)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(MARGIN, top - 9 * mm, doc.title)
+        canvas.setFillColor(INK)
+        canvas.setFont(BOLD, 8.5)
+        person = doc.person_line
+        # Identifiers never run off the page: shrink to fit, as a form would.
+        limit = PAGE_W - 2 * MARGIN - (30 * mm if logo else 0)
+        size = 8.5
+        while size > 6 and canvas.stringWidth(person, BOLD, size) > limit:
+            size -= 0.25
+        canvas.setFont(BOLD, size)
+        canvas.drawString(MARGIN, top - 14 * mm, person)
+        if logo is not None:
+            canvas.drawImage(str(logo), PAGE_W - MARGIN - 28 * mm, top - 15 * mm,
+                             width=28 * mm, height=15 * mm, preserveAspectRatio=True,
+                             anchor="ne", mask="auto")
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.6)
+        canvas.line(MARGIN, top - 17 * mm, PAGE_W - MARGIN, top - 17 * mm)
+        canvas.line(MARGIN, MARGIN + 9 * mm, PAGE_W - MARGIN, MARGIN + 9 * mm)
+        canvas.setFont(BODY, 6.5)
+        canvas.setFillColor(MUTED)
+        for n, line in enumerate(doc.footer.splitlines()[:2]):
+            canvas.drawString(MARGIN, MARGIN + (5 - 3.5 * n) * mm, line)
+        canvas.restoreState()
+
+    del st
+    return on_page
+
+
+def _numbered_canvas(draft: bool, sink: dict[str, Any]) -> type[Canvas]:
+    """A canvas that holds pages back until the end to print "Page X of Y" (and DRAFT)."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            sink["pages"] = total
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._finish_page(total)
+                super().showPage()
+            super().save()
+
+        def _finish_page(self, total: int) -> None:
+            self.saveState()
+            self.setFont(BODY, 8)
+            self.setFillColor(MUTED)
+            self.drawRightString(PAGE_W - MARGIN, MARGIN + 5 * mm,
+                                 f"Page {self._pageNumber} of {total}")
+            if draft:
+                self.setFillColor(colors.Color(0.75, 0.1, 0.1, alpha=0.18))
+                self.setFont(BOLD, 110)
+                self.translate(PAGE_W / 2, PAGE_H / 2)
+                self.rotate(45)
+                self.drawCentredString(0, -40, "DRAFT")
+                self.rotate(-45)
+                self.setFont(BOLD, 9)
+            self.restoreState()
+            if draft:
+                self.saveState()
+                self.setFont(BOLD, 9)
+                self.setFillColor(colors.HexColor("#b10e1e"))
+                self.drawCentredString(PAGE_W / 2, MARGIN - 4 * mm,
+                                       "DRAFT: not finalised, not signed")
+                self.restoreState()
+
+    return NumberedCanvas
+
+
+def build_pdf(doc: Document) -> RenderedPdf:
+    """Lay out `doc` on A4 pages and return the PDF bytes and where the stamp goes."""
+    register_fonts()
+    st = _styles(doc.variant)
+    buffer = io.BytesIO()
+    template = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_H,
+        bottomMargin=MARGIN + FOOTER_H,
+        title=doc.title,
+        author=doc.author,
+        subject=doc.subject,
+        creator="Assessor",
+        producer="Assessor (reportlab)",
+        keywords=list(doc.keywords),
+        lang="en-GB",
+        invariant=1,
+    )
+    frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height,
+                  id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    template.addPageTemplates([PageTemplate("page", [frame], onPage=_decorate(doc, st))])
+    sink: dict[str, Any] = {}
+    template.build(_flowables(doc, st, sink, template.width),
+                   canvasmaker=_numbered_canvas(doc.draft, sink))
+    return RenderedPdf(
+        data=buffer.getvalue(),
+        pages=int(sink.get("pages", 0)),
+        stamp_page=sink.get("page"),
+        stamp_box=sink.get("box"),
+    )
+
