@@ -214,6 +214,8 @@ class _Styles:
     title: ParagraphStyle
     cell: ParagraphStyle
     cell_bold: ParagraphStyle
+    bullet: ParagraphStyle
+    cell_bullet: ParagraphStyle
     size: float
 
 
@@ -223,7 +225,7 @@ def _styles(variant: Variant) -> _Styles:
     after = size * (0.9 if variant is Variant.EASY_READ else 0.5)
     body = ParagraphStyle(
         "body", fontName=BODY, fontSize=size, leading=lead, textColor=INK, spaceAfter=after,
-        alignment=TA_LEFT,
+        alignment=TA_LEFT, bulletFontName=BODY, bulletFontSize=size,
     )
     return _Styles(
         body=body,
@@ -240,6 +242,9 @@ def _styles(variant: Variant) -> _Styles:
                              leading=size * 2.2, spaceAfter=size * 0.6),
         cell=ParagraphStyle("cell", parent=body, spaceAfter=0),
         cell_bold=ParagraphStyle("cell_bold", parent=body, fontName=BOLD, spaceAfter=0),
+        bullet=ParagraphStyle("bullet", parent=body, leftIndent=size * 1.3),
+        cell_bullet=ParagraphStyle("cell_bullet", parent=body, leftIndent=size * 1.1,
+                                   spaceAfter=0),
         size=size,
     )
 
@@ -252,7 +257,7 @@ def _markup(text: str) -> str:
 # --- flowables ---------------------------------------------------------------------------------
 
 
-class _Strokes(Flowable):
+class _Strokes(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Drawn signature strokes as vectors, scaled into a box, y flipped from screen to page."""
 
     def __init__(self, strokes: Sequence[Sequence[Sequence[int]]], width: float, height: float):
@@ -296,7 +301,7 @@ class _Strokes(Flowable):
             c.drawPath(path, stroke=1, fill=0)
 
 
-class _StampSpace(Flowable):
+class _StampSpace(Flowable):  # type: ignore[misc]
     """Reserves the certificate stamp's space and records where it landed."""
 
     def __init__(self, caption: str, style: ParagraphStyle, sink: dict[str, Any]):
@@ -342,7 +347,7 @@ def _flowables(doc: Document, st: _Styles, sink: dict[str, Any], width: float) -
             out.append(Paragraph(_markup(block.text), st.note))
         elif isinstance(block, Bullets):
             for item in block.items:
-                out.append(Paragraph(_markup(item), st.body, bulletText="•"))
+                out.append(Paragraph(_markup(item), st.bullet, bulletText="•"))
         elif isinstance(block, KeyValues):
             out.append(_key_values(block, st, width))
         elif isinstance(block, TableBlock):
@@ -363,8 +368,11 @@ def _cell(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def _grid(rows: list[list[Any]], widths: list[float], header: bool, shade_first: bool) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitByRow=1)
+    # splitInRow: a long answer breaks across pages instead of failing to fit on one.
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitByRow=1,
+                  splitInRow=1)
     style = [
+        ("FONT", (0, 0), (-1, -1), BODY),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -406,9 +414,10 @@ def _table(block: TableBlock, st: _Styles, width: float) -> Flowable:
 def _outcome(block: OutcomeBox, st: _Styles, width: float) -> Flowable:
     rows: list[list[Any]] = [[_cell(f"{block.label}: {block.value}", st.cell_bold)]]
     for reason in block.reasons:
-        rows.append([Paragraph(_markup(reason), st.cell, bulletText="–")])
-    table = Table(rows, colWidths=[width], splitByRow=1)
+        rows.append([Paragraph(_markup(reason), st.cell_bullet, bulletText="–")])
+    table = Table(rows, colWidths=[width], splitByRow=1, splitInRow=1)
     table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), BODY),
         ("BACKGROUND", (0, 0), (-1, -1), SHADE),
         ("LINEBEFORE", (0, 0), (0, -1), 3, ACCENT),
         ("LEFTPADDING", (0, 0), (-1, -1), 8),
@@ -481,7 +490,7 @@ def _decorate(doc: Document, st: _Styles) -> Any:
 def _numbered_canvas(draft: bool, sink: dict[str, Any]) -> type[Canvas]:
     """A canvas that holds pages back until the end to print "Page X of Y" (and DRAFT)."""
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
@@ -545,6 +554,8 @@ def build_pdf(doc: Document) -> RenderedPdf:
         keywords=list(doc.keywords),
         lang="en-GB",
         invariant=1,
+        # Otherwise every page names Helvetica, an unembedded font, in its preamble.
+        initialFontName=BODY,
     )
     frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height,
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)

@@ -1,6 +1,7 @@
-"""Any form's record as a `Document`: the common parts from the definition, plus the few
-sections whose content calls for their own layout (the CHC domains as tables, each MDT
-member's contribution as a table).
+"""Any form's record as a `Document`, ready to print.
+
+The common parts come from the definition; the few sections whose content calls for their own
+layout (the CHC domains, each MDT member's contribution) print as tables.
 
 Only questions on show are printed, in form order. An optional question left empty is left
 out; a required one left empty (drafts only) prints "Not yet answered". Outcomes print with
