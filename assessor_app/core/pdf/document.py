@@ -186,6 +186,8 @@ class Document:
     """Print DRAFT across every page; no signature space."""
     variant: Variant = Variant.STANDARD
     keywords: tuple[str, ...] = field(default_factory=tuple)
+    title_after: int = 0
+    """How many blocks print before the title: a letter's address and date come first."""
 
 
 @dataclass(frozen=True)
@@ -334,12 +336,14 @@ class _StampSpace(Flowable):  # type: ignore[misc]
 
 
 def _flowables(doc: Document, st: _Styles, sink: dict[str, Any], width: float) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph(_markup(doc.title), st.title)]
-    for block in doc.blocks:
+    out: list[Flowable] = []
+    for n, block in enumerate(doc.blocks):
+        if n == doc.title_after:
+            out.append(Paragraph(_markup(doc.title), st.title))
         if isinstance(block, Heading):
             style = st.h1 if block.level == 1 else st.h2
-            # Keep a heading with at least a few lines of what follows it.
-            out.append(CondPageBreak(st.size * 6))
+            # Keep a heading with its own height and three lines of what follows it.
+            out.append(CondPageBreak(style.spaceBefore + style.leading + 3 * st.body.leading))
             out.append(Paragraph(_markup(block.text), style))
         elif isinstance(block, Para):
             out.append(Paragraph(_markup(block.text), st.bold if block.bold else st.body))
@@ -360,6 +364,8 @@ def _flowables(doc: Document, st: _Styles, sink: dict[str, Any], width: float) -
             if not doc.draft:
                 out.append(Spacer(1, st.size))
                 out.append(_StampSpace(block.caption, st.small, sink))
+    if doc.title_after >= len(doc.blocks):
+        out.append(Paragraph(_markup(doc.title), st.title))
     return out
 
 

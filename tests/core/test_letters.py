@@ -1,0 +1,712 @@
+"""Letters to the person, checked as they will read them: real PDFs, read back with poppler.
+
+Every letter is built from a real form's evaluation of the fixture answers (changed here where
+a test needs another outcome), for a synthetic person with a Unicode name, rendered with
+`build_pdf` and turned back into text with pdftotext, cropped to the page body so the running
+header and footer do not interleave with the letter. The assertions are what the person relies
+on, in reading order.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assessor_app.core.errors import ValidationError
+from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.core.form_engine.evaluation import Evaluation, evaluate
+from assessor_app.core.paths import default_forms_dir
+from assessor_app.core.pdf.branding import Branding, load_branding
+from assessor_app.core.pdf.document import (
+    Bullets,
+    Document,
+    Heading,
+    Note,
+    OutcomeBox,
+    Para,
+    RenderedPdf,
+    TableBlock,
+    Variant,
+    build_pdf,
+)
+from assessor_app.core.pdf.letters import (
+    LETTER_KINDS,
+    _easy_lines,
+    letter_document,
+    letters_for,
+    variant_for,
+)
+from assessor_app.core.records import Assessment, Person, PersonDetails, RecordStatus, Setting
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils is not installed (CI installs it)"
+)
+
+REGISTRY = load_forms_dir(default_forms_dir())
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "forms" / "answers"
+TODAY = dt.date(2026, 11, 23)
+BRANDING = load_branding(None, "Exampleshire County Council")
+ASSESSOR = "Priya Exampleton"
+ROLE = "Social worker"
+NAME = "Zoë Łukasz-Nguyễn"
+
+COMMUNITY = Person(
+    "person-1",
+    PersonDetails(
+        "Zoë",
+        "Łukasz-Nguyễn",
+        dt.date(1950, 3, 4),
+        "9434765919",
+        authority_person_id="EX-4411",
+        address="12 Nowhere Lane\nExampleton\nEX1 2CD",
+    ),
+    dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+)
+CUSTODY = replace(
+    COMMUNITY,
+    details=replace(
+        COMMUNITY.details,
+        prison_number="A1234BC",
+        setting=Setting.PRISON,
+        establishment_name="HMP Exampleton",
+        address="HMP Exampleton, 1 Gaol Road, Exampleton EX2 2BB",
+    ),
+)
+
+INFO_GIVEN = (
+    "Ask the wing's peer support scheme to carry your meal tray. Ask healthcare for a perching "
+    "stool for the shower. The library has large print books."
+)
+
+
+# --- answers for each outcome ---------------------------------------------------------------
+
+
+def _fixture(name: str) -> dict[str, Any]:
+    return dict(json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8")))
+
+
+def _needs_eligible() -> dict[str, Any]:
+    return _fixture("needs_custody_eligible")
+
+
+def _with_info_given(answers: dict[str, Any], method: str) -> dict[str, Any]:
+    answers.update(
+        ineligible_info_given=True,
+        ineligible_info_content=INFO_GIVEN,
+        ineligible_info_date="2026-11-16",
+        ineligible_info_method=method,
+        ineligible_info_format=answers.get("preferred_format", "standard"),
+    )
+    return answers
+
+
+def _needs_not_eligible() -> dict[str, Any]:
+    """One outcome the person cannot achieve, not two: the adult criteria are not met."""
+    answers = _needs_eligible()
+    answers["out_hygiene_status"] = "achieved"
+    answers["eligibility_reasoning"] = (
+        "You need help to eat. You can wash and dress on your own. One task is not enough."
+    )
+    return _with_info_given(answers, "via_establishment")
+
+
+def _carers_eligible() -> dict[str, Any]:
+    return _fixture("carers_eligible")
+
+
+def _carers_not_eligible() -> dict[str, Any]:
+    """Caring does not affect the carer's health, and they manage every outcome."""
+    answers = _carers_eligible()
+    answers.update(health_deteriorating="no", c_recreation_status="achieved")
+    answers["eligibility_reasoning"] = "Caring is hard work, but you are managing well."
+    return _with_info_given(answers, "post")
+
+
+def _checklist_positive() -> dict[str, Any]:
+    return _fixture("chc_checklist_positive")
+
+
+def _checklist_negative() -> dict[str, Any]:
+    """No A, four B: below every threshold."""
+    answers = _checklist_positive()
+    answers.update(cl_nutrition="B", cl_mobility="C", cl_breathing="C", cl_continence="C")
+    answers["decision_rationale"] = "Needs are below the level for a full assessment."
+    return answers
+
+
+def _checklist_refer() -> dict[str, Any]:
+    answers = _checklist_negative()
+    answers["refer_anyway"] = True
+    answers["decision_rationale"] = "Her needs change quickly, so a full assessment is wise."
+    return answers
+
+
+def _financial() -> dict[str, Any]:
+    return _fixture("financial_home")
+
+
+# --- building and reading letters -----------------------------------------------------------
+
+
+def _record(form_id: str, answers: dict[str, Any], status: RecordStatus) -> Assessment:
+    form = REGISTRY.latest(form_id)
+    return Assessment(
+        id="0f5e1c2a-7b9d-4e21-9c3a-5d8e7f6a1b2c",
+        person_id="person-1",
+        form_id=form.id,
+        form_version=form.version,
+        status=status,
+        author="Robin Testcase",
+        answers=answers,
+        revision=4,
+        revision_hash="ab" * 32,
+        updated_at=dt.datetime(2026, 11, 23, 10, 30, tzinfo=dt.UTC),
+    )
+
+
+def _evaluation(form_id: str, answers: dict[str, Any]) -> Evaluation:
+    return evaluate(REGISTRY.latest(form_id), answers, today=TODAY)
+
+
+def _document(
+    kind: str,
+    form_id: str,
+    answers: dict[str, Any],
+    variant: Variant = Variant.STANDARD,
+    person: Person = COMMUNITY,
+    status: RecordStatus = RecordStatus.COMPLETED,
+    branding: Branding = BRANDING,
+) -> Document:
+    form = REGISTRY.latest(form_id)
+    return letter_document(
+        kind,
+        form,
+        _record(form_id, answers, status),
+        person,
+        _evaluation(form_id, answers),
+        branding,
+        variant=variant,
+        today=TODAY,
+        assessor_name=ASSESSOR,
+        assessor_role=ROLE,
+    )
+
+
+# The page body in points (A4, 72 dpi): below the running header, above the footer.
+_BODY_CROP = ("-x", "0", "-y", "112", "-W", "596", "-H", "645")
+
+
+def _text(pdf: RenderedPdf, tmp_path: Path, *, body_only: bool = True) -> str:
+    """The PDF's text in reading order, whitespace squashed to single spaces."""
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf.data)
+    args = ["pdftotext", *(_BODY_CROP if body_only else ()), str(path), "-"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return " ".join(out.split())
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _assert_in_order(text: str, phrases: list[str]) -> None:
+    at = 0
+    for phrase in phrases:
+        found = text.find(_squash(phrase), at)
+        assert found >= 0, f"{phrase!r} missing after position {at}:\n...{text[at:at + 400]}"
+        at = found + len(_squash(phrase))
+
+
+# --- what each letter says, in reading order ------------------------------------------------
+
+_OPENING_COMMUNITY = [NAME, "12 Nowhere Lane", "EX1 2CD", "23 November 2026", f"Dear {NAME},"]
+_OPENING_CUSTODY = [NAME, "Prison number A1234BC", "HMP Exampleton", "1 Gaol Road",
+                    "23 November 2026", f"Dear {NAME},"]
+_CLOSING = ["Local Government and Social Care Ombudsman", "Example Advocacy Partnership",
+            ASSESSOR, ROLE]
+_STANDARD_CLOSING = ["Comments, complaints and compliments", "Phone: 01234 000000",
+                     "Local Government and Social Care Ombudsman", "Independent advocacy",
+                     "Example Advocacy Partnership", "Yours sincerely,", ASSESSOR, ROLE,
+                     "Exampleshire County Council"]
+_EASY_CLOSING = ["Not happy?", "You can complain if you are not happy.", "Phone: 01234 000000",
+                 "Local Government and Social Care Ombudsman",
+                 "Do you want help to have your say?", "Example Advocacy Partnership",
+                 "Who sent this letter?", ASSESSOR, ROLE]
+_CUSTODY_COMPLAINTS = "Prisons and Probation Ombudsman"
+
+
+def _reasons(form_id: str, answers: dict[str, Any], field_id: str) -> list[str]:
+    return list(_evaluation(form_id, answers).outcomes[field_id].reasons)
+
+
+def _eligibility_standard(form_id: str, answers: dict[str, Any]) -> list[str]:
+    """The decision, each condition's reason, the summary, each eligible need, the reasoning."""
+    reasons = _reasons(form_id, answers, "eligibility")
+    prefix = "The eligible needs are: "
+    needs = next(r for r in reasons if r.startswith(prefix))[len(prefix):].rstrip(".")
+    summary = [r for r in reasons if r.startswith(("All three", "Not all three"))]
+    return [
+        "Our decision: your needs are eligible",
+        *[n.removeprefix("and ") for n in needs.split("; ")],
+        *summary,
+        *[r for r in reasons if not r.startswith(prefix) and r not in summary],
+        answers["eligibility_reasoning"],
+        "What happens next",
+        "If you think we have got something wrong",
+    ]
+
+
+Case = tuple[str, str, Callable[[], dict[str, Any]], Person]
+CASES: dict[str, Case] = {
+    "needs-eligible-custody": ("eligibility_record", "needs_assessment", _needs_eligible,
+                               CUSTODY),
+    "needs-not-eligible-custody": ("eligibility_record", "needs_assessment",
+                                   _needs_not_eligible, CUSTODY),
+    "carers-eligible": ("eligibility_record", "carers_assessment", _carers_eligible, COMMUNITY),
+    "needs-advice-custody": ("ineligible_advice", "needs_assessment", _needs_not_eligible,
+                             CUSTODY),
+    "carers-advice": ("ineligible_advice", "carers_assessment", _carers_not_eligible,
+                      COMMUNITY),
+    "checklist-positive": ("checklist_outcome", "chc_checklist", _checklist_positive,
+                           COMMUNITY),
+    "checklist-negative": ("checklist_outcome", "chc_checklist", _checklist_negative,
+                           COMMUNITY),
+    "checklist-refer": ("checklist_outcome", "chc_checklist", _checklist_refer, COMMUNITY),
+    "financial": ("financial_statement", "financial_assessment", _financial, COMMUNITY),
+}
+
+
+def _expected_standard(case: str) -> list[str]:
+    kind, form_id, make, _ = CASES[case]
+    answers = make()
+    if case in ("needs-eligible-custody", "carers-eligible"):
+        plan = "support plan" if form_id == "carers_assessment" else "care and support plan"
+        expected = _eligibility_standard(form_id, answers)
+        expected.insert(expected.index("What happens next") + 1, plan)
+        return expected
+    if case == "needs-not-eligible-custody":
+        reasons = _reasons(form_id, answers, "eligibility")
+        return [
+            "Our decision: your needs are not eligible",
+            reasons[3],  # the summary, printed under the decision
+            *reasons[:3],  # then each condition with its reason
+            *reasons[4:],
+            answers["eligibility_reasoning"],
+            "Your needs are not eligible: what can help",
+            "If you think we have got something wrong",
+        ]
+    if kind == "ineligible_advice":
+        offered = ("Equipment or minor adaptations" if form_id == "needs_assessment"
+                   else "Breaks from caring")
+        details = answers["prevention_details" if form_id == "needs_assessment"
+                          else "support_details"]
+        return [
+            "your needs are not eligible for support from us",
+            "section 13(5)",
+            "What could meet or reduce your needs",
+            INFO_GIVEN,
+            "Preventing or delaying needs in future",
+            offered,
+            details,
+            "If things change",
+            "new assessment at any time",
+        ]
+    if kind == "checklist_outcome":
+        outcome = _evaluation(form_id, answers).outcomes["checklist_outcome"]
+        shown = list(outcome.reasons[:-1] if outcome.value == "positive" else outcome.reasons[:1])
+        says = {
+            "positive": ["It does not mean that you are eligible for NHS Continuing Healthcare"],
+            "refer": ["has asked for one anyway", "This does not mean that you are eligible"],
+            "negative": ["you do not need a full assessment"],
+        }[str(outcome.value)]
+        after = {
+            "positive": ["Example Integrated Care Board", "28 days"],
+            "refer": ["Example Integrated Care Board", "28 days"],
+            "negative": ["If you think the result is wrong", "to reconsider the decision"],
+        }[str(outcome.value)]
+        return [
+            "completed the NHS Continuing Healthcare Checklist with you on 16 November 2026",
+            "What NHS Continuing Healthcare is",
+            f"The result of your Checklist: {outcome.label}",
+            *says,
+            *shown,
+            answers["decision_rationale"],
+            *after,
+            "Who to contact",
+            "About the full assessment and the decision on eligibility: Example Integrated Care "
+            "Board.",
+            "About this Checklist: Robin Testcase, 01632 960 001.",
+        ]
+    return [
+        "Your weekly charge: £153.90 a week",
+        "This applies from 2 June 2025.",
+        "How we worked it out",
+        "Capital: Building society (counted) £17,500.00",
+        "Tariff income",
+        "£13.00",
+        "Less Minimum Income Guarantee (single person at Pension Credit age £232.60) £232.60",
+        "Weekly charge (no more than the cost of the care) £153.90",
+        "The figures come from the rates table england-2025-26 (version 1).",
+        "Adult social care charging, England, 2025-26, version 1",
+        "If something is wrong or changes",
+        "You can ask for a review at any time.",
+    ]
+
+
+def _expected_easy(case: str) -> list[str]:
+    return {
+        "needs-eligible-custody": [
+            "What did we decide?", "Your needs are eligible.",
+            "Eligible means we must help you get the support you need.",
+            "Being in custody did not change our decision.",
+            "Why did we decide this?",
+            "1. Your needs come from a health condition or disability.",
+            "Eating and drinking", "Washing and keeping clean",
+            "3. This has a big effect on your life.",
+            "All 3 things are true. So your needs are eligible.",
+            "Robin Testcase wrote this for you:", "Because of arthritis",
+            "What happens next?", "care and support plan", "staff at HMP Exampleton",
+            "Do you think we got it wrong?",
+        ],
+        "needs-not-eligible-custody": [
+            "Your needs are not eligible.", "Why did we decide this?", "Eating and drinking",
+            "Needs are eligible only if 2 or more things are hard.",
+            "Not all 3 things are true. So your needs are not eligible.",
+            "You need help to eat.", "We will send you another letter.",
+        ],
+        "carers-eligible": [
+            "Your needs are eligible.", "1. You give care that Zoë Quillfeather needs.",
+            "Caring could make your health worse.", "Doing things you enjoy",
+            "3. This is likely to have a big effect on your life.",
+            "support plan",
+        ],
+        "needs-advice-custody": [
+            "Your needs are not eligible.", "What can help now?",
+            "Robin Testcase wrote this for you:", "Ask the wing's peer support scheme",
+            "How can you stop things getting harder?",
+            "Equipment, or small changes to your home", "Grab rail",
+            "What if things change?",
+        ],
+        "carers-advice": [
+            "Your needs are not eligible.", "What can help now?", INFO_GIVEN[:40],
+            "Breaks from caring", "What if things change?",
+        ],
+        "checklist-positive": [
+            "What is NHS Continuing Healthcare?", "Your result is positive.",
+            "It does not mean you will get NHS Continuing Healthcare.",
+            "You have high needs in:", "Eating and drinking", "Moving around",
+            "You have some needs in:", "Medicines",
+            "We will send the Checklist to Example Integrated Care Board.",
+            "About the full assessment: Example Integrated Care Board.",
+        ],
+        "checklist-negative": [
+            "Your result is negative.", "You have some needs in:",
+            "You will not have a full assessment now.",
+            "You can ask Example Integrated Care Board to look again.",
+        ],
+        "checklist-refer": [
+            "We have asked for a full assessment for you.",
+            "It does not mean you will get NHS Continuing Healthcare.",
+            "Her needs change quickly",
+        ],
+        "financial": [
+            "How much will you pay?", "You will pay £153.90 each week.",
+            "This starts on 2 June 2025.", "How did we work it out?",
+            "Capital: Building society (counted) £17,500.00",
+            "Weekly charge (no more than the cost of the care) £153.90",
+            "We used these rates: england-2025-26 (version 1)", "Is something wrong?",
+        ],
+    }[case]
+
+
+@pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
+@pytest.mark.parametrize("case", list(CASES))
+def test_letter_says_what_the_person_relies_on_in_reading_order(case, variant, tmp_path):
+    kind, form_id, make, person = CASES[case]
+    doc = _document(kind, form_id, make(), variant, person)
+    pdf = build_pdf(doc)
+    text = _text(pdf, tmp_path)
+    opening = _OPENING_CUSTODY if person is CUSTODY else _OPENING_COMMUNITY
+    if variant is Variant.EASY_READ:
+        body, closing = _expected_easy(case), _EASY_CLOSING
+    else:
+        body, closing = _expected_standard(case), _STANDARD_CLOSING
+    _assert_in_order(text, [*opening, *body, *closing])
+    # A completed record's letter has the space for its certificate signature on the last page.
+    assert not doc.draft and pdf.stamp_page == pdf.pages - 1
+    assert doc.variant is variant
+
+
+# --- never in a letter ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
+def test_the_financial_statement_never_prints_the_staff_checks(variant, tmp_path):
+    answers = _financial()
+    checks = _evaluation("financial_assessment", answers).outcomes["charge_checks"]
+    assert checks.reasons, "the fixture should have a staff check to leave out"
+    text = _text(build_pdf(_document("financial_statement", "financial_assessment", answers,
+                                     variant)), tmp_path, body_only=False)
+    for reason in checks.reasons:
+        assert _squash(reason) not in text
+    assert "not confirmed" not in text and "before telling the person" not in text
+    assert checks.label not in text
+
+
+@pytest.mark.parametrize("case", ["checklist-positive", "checklist-negative", "checklist-refer"])
+@pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
+def test_a_chc_letter_has_no_money_and_names_the_icb_never_a_ccg(case, variant, tmp_path):
+    kind, form_id, make, person = CASES[case]
+    text = _text(build_pdf(_document(kind, form_id, make(), variant, person)), tmp_path,
+                 body_only=False)
+    assert "£" not in text
+    assert "Example Integrated Care Board" in text
+    assert "CCG" not in text and "Clinical Commissioning" not in text
+
+
+# --- custody -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["needs-eligible-custody", "needs-advice-custody",
+                                  "checklist-positive", "financial"])
+@pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
+def test_only_the_custody_edition_mentions_the_prisons_and_probation_ombudsman(
+    case, variant, tmp_path
+):
+    kind, form_id, make, _ = CASES[case]
+    inside = _text(build_pdf(_document(kind, form_id, make(), variant, CUSTODY)), tmp_path)
+    outside = _text(build_pdf(_document(kind, form_id, make(), variant, COMMUNITY)), tmp_path)
+    assert _CUSTODY_COMPLAINTS in inside
+    assert _CUSTODY_COMPLAINTS not in outside
+    # It goes to them at the establishment, and our own complaints route is still there.
+    _assert_in_order(inside, _OPENING_CUSTODY)
+    assert "Prison number" not in outside and "HMP Exampleton" not in outside
+    for text in (inside, outside):
+        assert "Local Government and Social Care Ombudsman" in text
+
+
+# --- easy read is different words, not bigger words -------------------------------------------
+
+_BANNED = ("reg ", "s13", "Regulations", "(1)", "section 13", "CCG")
+_MAX_WORDS = 20
+
+
+def _lines(doc: Document) -> list[str]:
+    """Every printed line of a document's own words: one idea to a line in easy read."""
+    lines: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, Heading | Para | Note):
+            lines += block.text.splitlines()
+        elif isinstance(block, Bullets):
+            lines += list(block.items)
+        elif isinstance(block, OutcomeBox):
+            lines += [f"{block.label}: {block.value}", *block.reasons]
+    return [line for line in lines if line.strip()]
+
+
+def _words(doc: Document) -> list[str]:
+    """Everything a document says, tables included, ignoring how it is laid out."""
+    words = _lines(doc)
+    for block in doc.blocks:
+        if isinstance(block, TableBlock):
+            words += [*block.header, *(cell for row in block.rows for cell in row)]
+    return words
+
+
+def _easy_read_problems(doc: Document, text: str) -> list[str]:
+    """Why a letter is not easy read: legal citations, or a sentence over 20 words on a line."""
+    problems = [f"contains {b!r}" for b in _BANNED if b in text]
+    for line in _lines(doc):
+        for sentence in re.split(r"(?<=[.!?])\s+", line):
+            if len(sentence.split()) > _MAX_WORDS:
+                problems.append(f"{len(sentence.split())} words: {sentence}")
+    return problems
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_easy_read_has_no_citations_and_no_long_sentences(case, tmp_path):
+    kind, form_id, make, person = CASES[case]
+    easy = _document(kind, form_id, make(), Variant.EASY_READ, person)
+    text = _text(build_pdf(easy), tmp_path, body_only=False)
+    assert _easy_read_problems(easy, text) == []
+    # The same check finds the standard letter's citations and long sentences: it can fail.
+    standard = _document(kind, form_id, make(), Variant.STANDARD, person)
+    assert _easy_read_problems(standard, _text(build_pdf(standard), tmp_path, body_only=False))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_easy_read_is_written_differently_and_large_print_is_the_standard_wording(case):
+    kind, form_id, make, person = CASES[case]
+    standard = _document(kind, form_id, make(), Variant.STANDARD, person)
+    large = _document(kind, form_id, make(), Variant.LARGE_PRINT, person)
+    easy = _document(kind, form_id, make(), Variant.EASY_READ, person)
+    assert _words(large) == _words(standard) and large.title == standard.title
+    # What the two share is the record's own words (quoted), names, addresses and contact
+    # details, never the explanations.
+    quoted = [v for v in make().values() if isinstance(v, str)]
+    shared = set(_lines(easy)) & set(_lines(standard))
+    ours = [
+        line
+        for line in shared
+        if not any(line in q for q in quoted) and not line.startswith(("Phone:", "Email:",
+                                                                        "Write to:"))
+    ]
+    assert all(len(line.split()) <= 8 for line in ours), ours
+    easy_headings = [b.text for b in easy.blocks if isinstance(b, Heading) and b.level == 1]
+    assert easy_headings and all(h.endswith("?") for h in easy_headings)
+
+
+def test_easy_read_keeps_other_peoples_words_exactly():
+    texts = (BRANDING.complaints, BRANDING.advocacy, _needs_eligible()["eligibility_reasoning"])
+    for text in texts:
+        lines = _easy_lines(text)
+        assert " ".join(lines) == _squash(text)
+        assert all(len(line.split()) <= _MAX_WORDS for line in lines), lines
+    # A list stays on one line: "by phone, email or letter" is not cut after "phone,".
+    assert not any(line.endswith("by phone,") for line in _easy_lines(BRANDING.complaints))
+
+
+# --- which letters apply, and refusing ---------------------------------------------------------
+
+
+def _kinds(form_id: str, answers: dict[str, Any]) -> list[str]:
+    return [k.id for k in letters_for(form_id, _evaluation(form_id, answers), answers)]
+
+
+def test_letters_for_gives_the_advice_letter_only_when_needs_are_not_eligible():
+    assert _kinds("needs_assessment", _needs_eligible()) == ["eligibility_record"]
+    assert _kinds("needs_assessment", _needs_not_eligible()) == [
+        "eligibility_record", "ineligible_advice"
+    ]
+    not_yet_given = _needs_not_eligible()
+    not_yet_given["ineligible_info_given"] = False
+    assert _kinds("needs_assessment", not_yet_given) == ["eligibility_record",
+                                                         "ineligible_advice"]
+    # Eligible, with advice recorded for the needs that are not: some needs are not eligible.
+    some = _with_info_given(_needs_eligible(), "in_person")
+    assert _kinds("needs_assessment", some) == ["eligibility_record", "ineligible_advice"]
+    assert _kinds("carers_assessment", _carers_eligible()) == ["eligibility_record"]
+    assert _kinds("carers_assessment", _carers_not_eligible()) == [
+        "eligibility_record", "ineligible_advice"
+    ]
+    undecided = _needs_eligible()
+    del undecided["wellbeing_impact"]
+    assert _kinds("needs_assessment", undecided) == []
+
+
+def test_letters_for_the_checklist_and_the_financial_assessment():
+    assert _kinds("chc_checklist", _checklist_positive()) == ["checklist_outcome"]
+    assert _kinds("chc_checklist", _checklist_negative()) == ["checklist_outcome"]
+    assert _kinds("chc_checklist", _checklist_refer()) == ["checklist_outcome"]
+    unfinished = _checklist_negative()
+    del unfinished["cl_asc"]
+    assert _kinds("chc_checklist", unfinished) == []
+    assert _kinds("financial_assessment", _financial()) == ["financial_statement"]
+    unworked = _financial()
+    del unworked["effective_date"]
+    assert _kinds("financial_assessment", unworked) == []
+    assert _kinds("chc_dst", _fixture("chc_dst_two_members")) == []
+    assert {k.id for k in LETTER_KINDS} == {"eligibility_record", "ineligible_advice",
+                                            "checklist_outcome", "financial_statement"}
+
+
+def _refused(kind: str, form_id: str, answers: dict[str, Any], **kw: Any) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        _document(kind, form_id, answers, **kw)
+    err = caught.value
+    assert err.user_message and err.next_step
+    return err
+
+
+def _without(answers: dict[str, Any], *keys: str) -> dict[str, Any]:
+    changed = copy.deepcopy(answers)
+    for key in keys:
+        changed.pop(key, None)
+    return changed
+
+
+def test_a_letter_is_refused_when_its_outcome_was_not_worked_out():
+    for kind in ("eligibility_record", "ineligible_advice"):
+        err = _refused(kind, "needs_assessment",
+                       _without(_needs_not_eligible(), "wellbeing_impact"))
+        assert "eligibility determination has not been worked out" in err.user_message
+        assert "wellbeing" in err.user_message
+    err = _refused("checklist_outcome", "chc_checklist", _without(_checklist_negative(), "cl_asc"))
+    assert "Checklist result has not been worked out" in err.user_message
+    err = _refused("financial_statement", "financial_assessment",
+                   _without(_financial(), "effective_date"))
+    assert "weekly charge has not been worked out" in err.user_message
+
+
+def test_a_letter_is_refused_when_it_does_not_apply_or_would_go_wrong():
+    # Every need is eligible and no advice was recorded for needs that are not.
+    err = _refused("ineligible_advice", "needs_assessment", _needs_eligible())
+    assert "are all eligible" in err.user_message
+    # Not eligible, but the advice the letter must print is not written yet.
+    no_content = _without(_needs_not_eligible(), "ineligible_info_content")
+    assert "not recorded yet" in _refused("ineligible_advice", "needs_assessment",
+                                          no_content).user_message
+    # A fellow prisoner is not a carer: there is no determination to write about.
+    fellow = _carers_eligible() | {"relationship": "fellow_prisoner"}
+    assert "not a carer" in _refused("eligibility_record", "carers_assessment",
+                                     fellow).user_message
+    # The wrong letter for the form, a letter that does not exist, the wrong person.
+    assert "not written from" in _refused("financial_statement", "chc_checklist",
+                                          _checklist_positive()).user_message
+    assert "no letter called" in _refused("thank_you", "chc_checklist",
+                                          _checklist_positive()).user_message
+    stranger = replace(COMMUNITY, id="person-2")
+    assert "someone else" in _refused("checklist_outcome", "chc_checklist",
+                                      _checklist_positive(), person=stranger).user_message
+    # Every letter must carry the complaints route and advocacy.
+    silent = replace(BRANDING, complaints="")
+    assert "complaints" in _refused("financial_statement", "financial_assessment", _financial(),
+                                    branding=silent).user_message
+
+
+def test_a_draft_record_gives_a_draft_letter_without_signature_space(tmp_path):
+    doc = _document("checklist_outcome", "chc_checklist", _checklist_positive(),
+                    status=RecordStatus.DRAFT)
+    pdf = build_pdf(doc)
+    assert doc.draft and pdf.stamp_page is None and pdf.stamp_box is None
+    assert "DRAFT" in _text(pdf, tmp_path, body_only=False)
+
+
+def test_large_print_and_easy_read_are_printed_large():
+    make = _needs_eligible
+    pages = {
+        v: build_pdf(_document("eligibility_record", "needs_assessment", make(), v, CUSTODY)).pages
+        for v in Variant
+    }
+    assert pages[Variant.LARGE_PRINT] > pages[Variant.STANDARD]
+    assert pages[Variant.EASY_READ] > pages[Variant.STANDARD]
+
+
+@pytest.mark.parametrize(
+    ("preferred", "variant"),
+    [
+        ("easy_read", Variant.EASY_READ),
+        ("Easy Read", Variant.EASY_READ),
+        ("easy-read please", Variant.EASY_READ),
+        ("large_print", Variant.LARGE_PRINT),
+        ("Large print", Variant.LARGE_PRINT),
+        ("LARGE-PRINT", Variant.LARGE_PRINT),
+        ("standard", Variant.STANDARD),
+        ("braille", Variant.STANDARD),
+        ("", Variant.STANDARD),
+    ],
+)
+def test_variant_for_reads_the_preferred_format(preferred, variant):
+    assert variant_for(preferred) is variant
