@@ -183,7 +183,10 @@ def test_a_refusal_that_may_close_completes_without_the_rest_of_the_assessment(
     answer(editor, {**first_contact, "advocacy_difficulty": False, "consent": "refused",
                     "refusal_has_capacity": True, "refusal_abuse_risk": False,
                     "refusal_notes": "Does not want an assessment; told how to ask later.",
-                    "capacity_doubt": False, "who_may_act": "none"})
+                    "capacity_doubt": False, "who_may_act": "none",
+                    "person_signature": {"unable_to_sign": "declined", "name": "Zoë Quillfeather",
+                                         "signed_on": CUSTODY["assessment_date"]},
+                    "assessor_signature": CUSTODY["assessor_signature"]})
     assert editor.outcomes.labels["refusal_outcome"].text().startswith("Can close")
     assert editor.editors["needs_from_impairment"].isHidden()
     click_complete(qtbot, window, editor)

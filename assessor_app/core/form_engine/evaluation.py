@@ -3,7 +3,10 @@
 The result is a frozen value with a JSON-able form for the CLI and for saving alongside the
 answers. Rules never crash an evaluation: a rule that raises or misbehaves becomes an outcome
 with no value and a reason, and a completion check that does so becomes a blocker (a legal
-check that could not run must not let a record through). Imports no Qt.
+check that could not run must not let a record through).
+
+Required signatures that are missing are reported together as the first blocker, naming who
+has not signed, so refusing to complete a record starts with them. Imports no Qt.
 """
 
 from __future__ import annotations
@@ -16,8 +19,15 @@ from typing import Any
 
 from assessor_app.core import rules
 from assessor_app.core.errors import NotFoundError
-from assessor_app.core.form_engine.answers import Problem, validate_answers, visible_answers
-from assessor_app.core.form_engine.model import FieldDef, FieldType, FormDefinition
+from assessor_app.core.form_engine.answers import (
+    Problem,
+    is_visible,
+    validate_answers,
+    visible_answers,
+)
+from assessor_app.core.form_engine.model import FieldDef, FieldType, FormDefinition, is_answered
+from assessor_app.core.form_engine.signatures import signer_phrase
+from assessor_app.core.form_engine.value_checks import not_signed_message
 from assessor_app.core.rules import Blocker, Outcome
 
 __all__ = ["Evaluation", "evaluate"]
@@ -45,7 +55,12 @@ class Evaluation:
     """Outcome field id to the name of the rule that computed it."""
 
     blockers: tuple[Blocker, ...] = ()
-    """What the form's completion checks say stops the record being completed."""
+    """What stops the record being completed: first the required signatures still missing (one
+    blocker naming everyone who has not signed), then what the form's completion checks say."""
+
+    unsigned: tuple[str, ...] = ()
+    """Ids of the required signature questions (with a signer) still to be signed, which the
+    first blocker reports together."""
 
     @property
     def valid(self) -> bool:
@@ -58,8 +73,14 @@ class Evaluation:
         return not self.problems and not self.blockers
 
     def completion_problems(self) -> list[Problem]:
-        """Blockers first (they say why), then problems with the answers, in form order."""
-        return [Problem(b.path, b.message) for b in self.blockers] + list(self.problems)
+        """Blockers first (they say why), then problems with the answers, in form order.
+
+        A missing signature is said once, by the blocker naming who has not signed, so the
+        signature questions' own "add a signature" problems are left out here.
+        """
+        return [Problem(b.path, b.message) for b in self.blockers] + [
+            p for p in self.problems if p.path not in self.unsigned
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """The evaluation as plain dicts, lists and scalars, ready for `json.dumps`."""
@@ -130,6 +151,38 @@ def _blockers(name: str, answers: Mapping[str, Any]) -> list[Blocker]:
     return found
 
 
+PERSON_NAME_SOURCE = "person.name"
+"""The prefill source whose answer names the person assessed in the "Not signed by" message."""
+
+
+def _unsigned(defn: FormDefinition, answers: Mapping[str, Any]) -> list[FieldDef]:
+    """Required, shown signature questions with a signer that have no answer yet."""
+    return [
+        f
+        for f in defn.top_fields()
+        if f.type is FieldType.SIGNATURE
+        and f.signer is not None
+        and f.required
+        and is_visible(f, answers)
+        and not is_answered(answers.get(f.id))
+    ]
+
+
+def _not_signed(
+    defn: FormDefinition, shown: Mapping[str, Any], unsigned: list[FieldDef]
+) -> Blocker:
+    name = next(
+        (shown.get(f.id) for f in defn.top_fields() if f.prefill == PERSON_NAME_SOURCE), None
+    )
+    who = []
+    for f in unsigned:
+        phrase = signer_phrase(f.signer)
+        if f.signer == "person" and isinstance(name, str) and name.strip():
+            phrase += f" ({name.strip()})"
+        who.append(phrase)
+    return Blocker(unsigned[0].id, not_signed_message(list(dict.fromkeys(who))))
+
+
 def evaluate(defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date) -> Evaluation:
     """Validate `answers` and compute every outcome field with its rule.
 
@@ -144,11 +197,16 @@ def evaluate(defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date
     """
     shown = visible_answers(defn, answers)
     outcome_fields = [f for f in defn.all_fields() if f.type is FieldType.OUTCOME]
+    unsigned = _unsigned(defn, shown)
+    signatures = [_not_signed(defn, shown, unsigned)] if unsigned else []
     return Evaluation(
         form_id=defn.id,
         version=defn.version,
         problems=tuple(validate_answers(defn, answers, today=today)),
         outcomes={f.id: _run(f, shown) for f in outcome_fields},
         rules={f.id: f.rule or "" for f in outcome_fields},
-        blockers=tuple(b for name in defn.completion_checks for b in _blockers(name, shown)),
+        blockers=tuple(
+            signatures + [b for name in defn.completion_checks for b in _blockers(name, shown)]
+        ),
+        unsigned=tuple(f.id for f in unsigned),
     )

@@ -183,6 +183,10 @@ class FieldDef:
     prefill: str | None = None
     """Where a new record's answer comes from, e.g. ``person.setting`` (see `prefill.py`)."""
 
+    signer: str | None = None
+    """Who signs a signature field, a key of `signatures.SIGNER_LABELS` such as ``assessor``;
+    None for a signature question written before signers were declared."""
+
     def choices(self) -> tuple[Option, ...]:
         """The allowed values: `scale` for a rating, otherwise `options`."""
         return self.scale if self.type is FieldType.RATING else self.options

@@ -31,6 +31,7 @@ from assessor_app.core.form_engine.model import (
 )
 from assessor_app.core.form_engine.prefill import PREFILL_SOURCES
 from assessor_app.core.form_engine.reader import Reader, field_path
+from assessor_app.core.form_engine.signatures import SIGNER_LABELS
 
 _FORM_KEYS = (
     "id",
@@ -57,7 +58,7 @@ _TYPE_KEYS: dict[FieldType, tuple[str, ...]] = {
     FieldType.MULTIPLE_CHOICE: ("options",),
     FieldType.RATING: ("scale",),
     FieldType.REPEATING_GROUP: ("fields", "min_items", "max_items", "item_label"),
-    FieldType.SIGNATURE: (),
+    FieldType.SIGNATURE: ("signer",),
     FieldType.OUTCOME: ("rule",),
     FieldType.NOTICE: (),
 }
@@ -236,6 +237,21 @@ def _parse_prefill(r: Reader, path: str, raw: Mapping[str, Any], parent: str | N
     return source
 
 
+def _parse_signer(r: Reader, path: str, raw: Mapping[str, Any]) -> str | None:
+    signer = raw.get("signer")
+    if signer is None:
+        return None
+    if not isinstance(signer, str) or signer not in SIGNER_LABELS:
+        near = difflib.get_close_matches(str(signer), list(SIGNER_LABELS), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        r.add(
+            path,
+            f"unknown signer {signer!r}{hint}; use one of: {', '.join(SIGNER_LABELS)}",
+        )
+        return None
+    return signer
+
+
 def parse_field(r: Reader, path: str, raw: Any, parent: str | None) -> FieldDef | None:
     """Parse one field (and, for a repeating group, its nested fields)."""
     if not isinstance(raw, dict):
@@ -311,6 +327,7 @@ def parse_field(r: Reader, path: str, raw: Any, parent: str | None) -> FieldDef 
         rule=rule,
         parent=parent,
         prefill=_parse_prefill(r, path, raw, parent),
+        signer=_parse_signer(r, path, raw) if ftype is FieldType.SIGNATURE else None,
     )
 
 

@@ -13,6 +13,11 @@ import re
 from typing import Any
 
 from assessor_app.core.form_engine.model import FieldDef, FieldType, same_value
+from assessor_app.core.form_engine.signatures import (
+    OTHER,
+    REPRESENTATIVE_CAPACITIES,
+    signer_phrase,
+)
 
 UNKNOWN_FIELD = "This answer is for a question that is not on this form."
 COMPUTED_FIELD = "This is worked out by the form and cannot be entered."
@@ -29,8 +34,11 @@ _MISSING = {
     FieldType.SINGLE_CHOICE: "Choose one of the listed options.",
     FieldType.MULTIPLE_CHOICE: "Choose at least one of the listed options.",
     FieldType.RATING: "Choose one of the listed levels.",
-    FieldType.SIGNATURE: "Add a signature, or record why the person is unable to sign.",
 }
+_SIGNATURE_NAME_MAX = 200
+_DRAWN_KEYS = frozenset({"strokes", "name", "signed_on"})
+_REPRESENTATIVE_KEYS = frozenset({"capacity", "capacity_detail"})
+_UNABLE_KEYS = frozenset({"unable_to_sign", "detail", "name", "signed_on"})
 
 
 def _plural(count: int, noun: str) -> str:
@@ -50,7 +58,21 @@ def missing_message(f: FieldDef) -> str:
     """What to tell the assessor when a required field has no answer."""
     if f.type is FieldType.REPEATING_GROUP:
         return f"Add at least {_plural(max(f.min_items or 0, 1), f.item_label or 'item')}."
+    if f.type is FieldType.SIGNATURE:
+        return f"Add a signature, or record why {signer_phrase(f.signer)} is unable to sign."
     return _MISSING.get(f.type, "Enter an answer.")
+
+
+def not_signed_message(signers: list[str]) -> str:
+    """What stops completing while required signatures are missing, naming who has not signed.
+
+    Args:
+        signers: Who has not signed, as named in a sentence ("the assessor").
+    """
+    return (
+        f"Not signed by: {', '.join(signers)}. Add each signature, or record why they are "
+        "unable to sign."
+    )
 
 
 def item_count_messages(f: FieldDef, count: int) -> list[str]:
@@ -130,25 +152,83 @@ def _point(p: Any) -> bool:
     return (
         isinstance(p, list)
         and len(p) == 2
-        and all(isinstance(c, int | float) and not isinstance(c, bool) for c in p)
+        and all(
+            isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in p
+        )
     )
 
 
-def _signature(value: Any) -> list[str]:
-    if isinstance(value, dict) and set(value) == {"unable_to_sign"}:
-        reason = value["unable_to_sign"]
-        if isinstance(reason, str) and reason.strip():
-            return []
-        return ["Say why the person is unable to sign."]
-    if isinstance(value, dict) and set(value) == {"strokes"}:
-        strokes = value["strokes"]
-        if (
-            isinstance(strokes, list)
-            and strokes
-            and all(isinstance(s, list) and s and all(map(_point, s)) for s in strokes)
-        ):
-            return []
-    return ["The signature could not be read. Ask the person to sign again."]
+def _strokes_ok(strokes: Any) -> bool:
+    return (
+        isinstance(strokes, list)
+        and bool(strokes)
+        and all(isinstance(s, list) and s and all(map(_point, s)) for s in strokes)
+    )
+
+
+def _blank(value: Any) -> bool:
+    return not isinstance(value, str) or not value.strip()
+
+
+def _signed_on(value: Any, verb: str, today: dt.date) -> list[str]:
+    if value is None:
+        return [f"Enter the date it was {verb}."]
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        return ["Enter the date as year-month-day, for example 2024-03-31."]
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return [f"Enter a real date – {value} does not exist."]
+    if day > today:
+        return [f"Enter the day it was {verb}: it cannot be after today."]
+    return []
+
+
+def _signature(f: FieldDef, value: Any, today: dt.date) -> list[str]:
+    who = signer_phrase(f.signer)
+    unreadable = [f"The signature could not be read. Ask {who} to sign again."]
+    if not isinstance(value, dict):
+        return unreadable
+    keys = set(value)
+    if f.signer is None and keys in ({"strokes"}, {"unable_to_sign"}):
+        # Saved before names and dates were kept (only questions without a signer have these).
+        if keys == {"strokes"}:
+            return [] if _strokes_ok(value["strokes"]) else unreadable
+        return [f"Say why {who} is unable to sign."] if _blank(value["unable_to_sign"]) else []
+    drawn, unable = "strokes" in value, "unable_to_sign" in value
+    if drawn and unable:
+        return [
+            f"Keep either the signature or the reason {who} is unable to sign, not both. "
+            "Clear one of them."
+        ]
+    if not drawn and not unable:
+        return [f"Ask {who} to sign in the box, or choose why they are unable to sign."]
+    representative = f.signer == "representative"
+    allowed = (_DRAWN_KEYS | (_REPRESENTATIVE_KEYS if representative else set())) if drawn else (
+        _UNABLE_KEYS
+    )
+    if keys - allowed or (drawn and not _strokes_ok(value["strokes"])):
+        return unreadable
+    reason = value.get("unable_to_sign")
+    if unable and _blank(reason):
+        return [f"Say why {who} is unable to sign."]
+    name = value.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return [f"Enter the name of {who}."]
+    if len(name) > _SIGNATURE_NAME_MAX:
+        return [f"Enter a name of no more than {_plural(_SIGNATURE_NAME_MAX, 'character')}."]
+    if drawn and representative:
+        capacity = value.get("capacity")
+        if capacity not in REPRESENTATIVE_CAPACITIES:
+            return [
+                "Choose the authority their representative signs with, for example a Lasting "
+                "Power of Attorney."
+            ]
+        if capacity == OTHER and _blank(value.get("capacity_detail")):
+            return ["Say what authority their representative has to sign for them."]
+    if unable and reason == OTHER and _blank(value.get("detail")):
+        return [f"Describe the reason {who} is unable to sign."]
+    return _signed_on(value.get("signed_on"), "signed" if drawn else "recorded", today)
 
 
 def value_messages(f: FieldDef, value: Any, today: dt.date) -> list[str]:
@@ -169,7 +249,7 @@ def value_messages(f: FieldDef, value: Any, today: dt.date) -> list[str]:
         case FieldType.MULTIPLE_CHOICE:
             return _multiple(f, value)
         case FieldType.SIGNATURE:
-            return _signature(value)
+            return _signature(f, value, today)
         case FieldType.OUTCOME | FieldType.NOTICE:
             return [COMPUTED_FIELD]
         case FieldType.REPEATING_GROUP:
