@@ -1,0 +1,1 @@
+"""Rendering, signing and checking PDFs. Imports no Qt."""
