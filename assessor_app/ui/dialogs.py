@@ -21,6 +21,17 @@ def show_message(parent: QWidget | None, title: str, text: str, detail: str = ""
     box.exec()
 
 
+def inform(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
+    """Tell the user something worked (a file saved, a signature checked); blocks until OK."""
+    box = QMessageBox(
+        QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent
+    )
+    if detail:
+        box.setInformativeText(detail)
+    box.setAccessibleName(title)
+    box.exec()
+
+
 def confirm(parent: QWidget | None, title: str, question: str, *, yes_text: str = "Yes") -> bool:
     """Ask a yes/no question; True when the user chose `yes_text`."""
     box = QMessageBox(
@@ -51,6 +62,27 @@ def choose(
         return None
     index = [none_text, *items].index(dialog.textValue()) - 1
     return None if index < 0 else index
+
+
+def pick(
+    parent: QWidget | None, title: str, text: str, items: list[str], *, current: int = 0
+) -> int | None:
+    """Ask the user to pick one of `items`, starting on `items[current]`.
+
+    Returns:
+        The index into `items`, or None for Cancel.
+    """
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(text)
+    dialog.setComboBoxItems(items)
+    dialog.setComboBoxEditable(False)
+    if 0 <= current < len(items):
+        dialog.setTextValue(items[current])
+    dialog.setAccessibleName(title)
+    if not dialog.exec() or dialog.textValue() not in items:
+        return None
+    return items.index(dialog.textValue())
 
 
 def open_file(parent: QWidget | None, title: str, name_filter: str) -> Path | None:

@@ -74,7 +74,7 @@ def test_incomplete_record_is_refused_with_the_questions_named_and_stays_a_draft
 ) -> None:
     window, editor = open_sample_record(qtbot, make_window, {"preferred_name": "Sam"})
     assert editor.complete_button.isVisible() and "&" in editor.complete_button.text()
-    assert editor.complete_button.accessibleName() == "Mark as completed"
+    assert editor.complete_button.accessibleName() == "Finalise and sign"
 
     qtbot.mouseClick(editor.complete_button, Qt.MouseButton.LeftButton)
     wait_for_worker(qtbot, window)
@@ -99,7 +99,7 @@ def test_valid_record_completes_with_its_last_edit_and_becomes_read_only(
 ) -> None:
     answers = {k: v for k, v in VALID_ANSWERS.items() if k != "preferred_name"}
     window, editor = open_sample_record(qtbot, make_window, answers)
-    # The last answer is typed and Alt+M pressed at once, before the autosave debounce: the
+    # The last answer is typed and Alt+F pressed at once, before the autosave debounce: the
     # mnemonic leaves focus in the field, so no focus change saves the edit on its way out.
     name = editor.editors["preferred_name"].focus_widget()
     name.setFocus()
@@ -109,7 +109,7 @@ def test_valid_record_completes_with_its_last_edit_and_becomes_read_only(
     assessment_id = editor.assessment_id
 
     with qtbot.waitSignal(editor.completed, timeout=5000):
-        qtbot.keyClick(name, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+        qtbot.keyClick(name, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: editor.defn is not None)
     wait_for_worker(qtbot, window)
 

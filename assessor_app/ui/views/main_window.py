@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from assessor_app.core.storage.vault import Vault
 
     from assessor_app.ui.views.caseload import CaseloadView
+    from assessor_app.ui.views.check_pdf import CheckPdfWindow
     from assessor_app.ui.views.person import PersonView
     from assessor_app.ui.views.record_editor import RecordEditorView
 
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.person: PersonView | None = None
         self.editor: RecordEditorView | None = None
         self.gate: QWidget | None = None  # the profile-creation or unlock screen
+        self.check_window: CheckPdfWindow | None = None
         self.stack = QStackedWidget()
         self.back_button = QPushButton("← &Back")
         self.back_button.setAccessibleName("Back")
@@ -136,6 +138,9 @@ class MainWindow(QMainWindow):
         column.addWidget(self.nav)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        tools = self.menuBar().addMenu("&Tools")
+        self.check_pdf_action = tools.addAction("&Check a signed PDF…")
+        self.check_pdf_action.triggered.connect(self.open_check_pdf)
         self.statusBar().addPermanentWidget(self.busy_indicator)
         self.statusBar().addPermanentWidget(self.save_status)
         self.busy_indicator.hide()
@@ -341,6 +346,24 @@ class MainWindow(QMainWindow):
                 dispose(self.person.edit_dialog)
             dispose(self.person)
             self.person = None
+
+    def open_check_pdf(self) -> None:
+        """The "Check a signed PDF" window (works locked too, without the trusted roots)."""
+        if self.check_window is None:
+            from assessor_app.ui.views.check_pdf import CheckPdfWindow  # see module note
+
+            self.check_window = CheckPdfWindow(self.ops, lambda: self.vault, self)
+            # What it shows names signers and files: it goes when the app locks.
+            self.did_lock.connect(self._close_check_pdf)
+        self.check_window.show()
+        self.check_window.raise_()
+        self.check_window.activateWindow()
+
+    def _close_check_pdf(self) -> None:
+        if self.check_window is not None:
+            self.did_lock.disconnect(self._close_check_pdf)
+            dispose(self.check_window)
+            self.check_window = None
 
     # -- locking -------------------------------------------------------------------------
 

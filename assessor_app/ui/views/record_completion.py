@@ -1,4 +1,4 @@
-"""What the record editor says when a record is not ready to be marked as completed.
+"""What the record editor says when a record is not ready to be finalised.
 
 Pure functions over the form definition and the core's `Problem`s, so they are tested without
 widgets. Imports no view module.
@@ -13,7 +13,7 @@ from assessor_app.core.form_engine.answers import Problem
 from assessor_app.core.form_engine.model import FormDefinition
 from assessor_app.core.rules import Blocker
 
-NOT_READY_TITLE = "Not ready to complete"
+NOT_READY_TITLE = "Not ready to finalise"
 PLACES_NAMED = 3
 """How many questions the message names; the rest are counted ("and 4 more")."""
 
@@ -44,7 +44,7 @@ def problem_place(defn: FormDefinition, path: str) -> str:
 def not_ready_message(
     defn: FormDefinition, problems: list[Problem], blockers: Sequence[Blocker] = ()
 ) -> tuple[str, str]:
-    """(text, detail) refusing to complete.
+    """(text, detail) refusing to finalise.
 
     A blocker (a legal reason, such as a refusal that cannot close) is said in full, first;
     missing or invalid answers are counted, and the first few are named.
@@ -66,7 +66,7 @@ def not_ready_message(
     paths = list(dict.fromkeys(p.path for p in problems))  # one per question, in form order
     count = len(paths)
     questions = "1 question still needs" if count == 1 else f"{count} questions still need"
-    text = f"{questions} an answer before this record can be marked as completed."
+    text = f"{questions} an answer before this record can be finalised."
     places = [problem_place(defn, path) for path in paths[:PLACES_NAMED]]
     more = count - len(places)
     listed = "\n".join(f"• {place}" for place in places)

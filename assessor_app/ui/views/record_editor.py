@@ -4,15 +4,19 @@ Left: sections with completion marks. Centre: the current section's fields, buil
 field registry. Right: computed outcomes with reasons. Visibility, inline problems, section
 marks and outcomes are recomputed by the core's pure functions after every edit.
 
-"Mark as completed" checkpoints, checks the answers with the core's `validate_answers`, and
-only then sets the status; the record is then reopened through `open_for_editing`, which
-shows a completed record read-only.
+"Finalise and sign" checkpoints, checks every answer and signature with the core's
+`evaluate`, and only then runs the core's `finalise_record` (which checks again, completes the
+record, and signs and keeps its PDF); the record is then reopened through `open_for_editing`,
+which shows a finalised record read-only with its signed PDFs (`DocumentsPanel`) and an
+"Amend" button. A draft can be printed, unsigned and marked DRAFT.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -34,7 +38,7 @@ from assessor_app.core.chc.contributions_io import (
     export_member_contribution,
     import_member_contribution,
 )
-from assessor_app.core.editing import OpenRecord, complete_record, open_for_editing
+from assessor_app.core.editing import OpenRecord, open_for_editing
 from assessor_app.core.form_engine.answers import (
     is_answered,
     is_visible,
@@ -45,12 +49,22 @@ from assessor_app.core.form_engine.answers import (
 from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
+from assessor_app.core.pdf.finalise import (
+    RECORD_KIND,
+    Finalised,
+    amend_record,
+    document_filename,
+    finalise_record,
+    render_record,
+)
 from assessor_app.core.records import Assessment
 from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.documents import export_document
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui import dialogs, error_display
-from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.operations import BackgroundOps, dispose
+from assessor_app.ui.views.documents_panel import PDF_FILES, DocumentsPanel
 from assessor_app.ui.views.record_autosave import RecordAutosave
 from assessor_app.ui.views.record_completion import NOT_READY_TITLE, not_ready_message
 from assessor_app.ui.widgets.field_base import FieldEditor
@@ -62,6 +76,10 @@ from assessor_app.ui.widgets.repeating_group import RepeatingGroupEditor
 from assessor_app.ui.widgets.section_list import SectionList
 
 CONTRIBUTION_FILES = "DST contribution files (*.dstc);;All files (*)"
+AMEND_QUESTION = (
+    "The signed PDF stays as it is; finalising the amendment makes a new revision and a new "
+    "signed PDF."
+)
 
 
 def top_field_id(path: str) -> str:
@@ -69,12 +87,33 @@ def top_field_id(path: str) -> str:
     return path.split("[", 1)[0].split(".", 1)[0]
 
 
+def print_draft(
+    records: AssessmentRepository,
+    registry: FormRegistry,
+    assessment_id: str,
+    target: Path,
+    *,
+    today: dt.date,
+) -> Path:
+    """Render the record as it is saved now, unsigned and marked DRAFT, and write it to `target`
+    (or beside it if that name is taken). Runs on the worker.
+
+    Returns:
+        The path written.
+    """
+    record = records.get(assessment_id)
+    rendered = render_record(records.vault, registry, record, today=today)
+    return export_document(rendered.data, target.parent, target.name)
+
+
 class RecordEditorView(QWidget):
     """Emits `loaded()` once the record is on screen (tests and focus restoring wait on it),
-    and `completed(Assessment)` once it has been marked as completed."""
+    `completed(Assessment)` once it has been finalised (completed, and its PDF signed and kept),
+    and `amended(Assessment)` once a finalised record is open for amendment."""
 
     loaded = Signal()
     completed = Signal(object)
+    amended = Signal(object)
 
     def __init__(
         self,
@@ -91,7 +130,10 @@ class RecordEditorView(QWidget):
         self._ops = ops
         self._registry = registry
         self._today = today
+        self._vault = vault
         self._records = AssessmentRepository(vault)
+        self.opened: OpenRecord | None = None
+        self.documents: DocumentsPanel | None = None
         self.assessment_id = assessment_id
         self.autosave = RecordAutosave(ops, self._records, assessment_id, self)
         self.defn: FormDefinition | None = None
@@ -104,12 +146,23 @@ class RecordEditorView(QWidget):
         self.who = QLabel()
         self.who.setWordWrap(True)
         self.who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.complete_button = QPushButton("&Mark as completed")
-        self.complete_button.setAccessibleName("Mark as completed")
+        self.complete_button = QPushButton("&Finalise and sign")
+        self.complete_button.setAccessibleName("Finalise and sign")
         self.complete_button.setToolTip(
-            "Check every answer, then mark the record as completed (it becomes read-only)"
+            "Check every answer and signature, then make the record read-only and keep a PDF "
+            "of it signed with your certificate"
         )
         self.complete_button.setEnabled(False)  # until the record is on screen
+        self.print_button = QPushButton("&Print draft…")
+        self.print_button.setAccessibleName("Print a draft as a PDF")
+        self.print_button.setToolTip(
+            "Save the record as it is now as a PDF, unsigned and marked DRAFT on every page"
+        )
+        self.amend_button = QPushButton("&Amend")
+        self.amend_button.setAccessibleName("Amend this record")
+        self.amend_button.setToolTip(
+            "Make the record editable again as a new revision; its signed PDFs stay as they are"
+        )
         # Decision Support Tool only: MDT members swap their parts as files, offline.
         self.import_button = QPushButton("&Import a contribution…")
         self.import_button.setAccessibleName("Import a colleague's contribution file")
@@ -137,13 +190,22 @@ class RecordEditorView(QWidget):
         title_row.addWidget(self.title, 1)
         title_row.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        title_row.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignTop)
+        title_row.addWidget(self.amend_button, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.complete_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addLayout(title_row)
         layout.addWidget(self.who)
+        # The signed PDFs of a finalised record go here, between whose it is and its answers.
+        self._documents_slot = QVBoxLayout()
+        layout.addLayout(self._documents_slot)
         layout.addWidget(splitter, 1)
+        for button in (self.print_button, self.amend_button):
+            button.setVisible(False)  # until the record is on screen
         self.sections.currentRowChanged.connect(self._section_changed)
-        self.complete_button.clicked.connect(self.mark_completed)
+        self.complete_button.clicked.connect(self.finalise)
+        self.print_button.clicked.connect(self.print_draft)
+        self.amend_button.clicked.connect(self.amend)
         self.import_button.clicked.connect(self.import_contribution)
         self.export_button.clicked.connect(self.export_contribution)
         app = QApplication.instance()
@@ -161,11 +223,16 @@ class RecordEditorView(QWidget):
     # -- building ------------------------------------------------------------------------
 
     def _show_record(self, opened: OpenRecord) -> None:
+        self.opened = opened
         self.defn = opened.form
         self.answers = dict(opened.record.answers)
         self.editable = opened.editable
         self.complete_button.setVisible(self.editable)
         self.complete_button.setEnabled(self.editable)
+        self.print_button.setVisible(self.editable)
+        self.print_button.setEnabled(self.editable)
+        self.amend_button.setVisible(not self.editable)
+        self.amend_button.setEnabled(not self.editable)
         exchange = self.editable and self.defn.id == DST_FORM
         self.import_button.setVisible(exchange)
         self.export_button.setVisible(exchange)
@@ -180,6 +247,11 @@ class RecordEditorView(QWidget):
                     f"{opened.form.version} of the form; your answers were carried over.")
         self.who.setText(who)
         self.who.setAccessibleName(who)
+        if not self.editable:
+            self.documents = DocumentsPanel(
+                self._ops, self._vault, self._registry, opened, today=self._today, parent=self
+            )
+            self._documents_slot.addWidget(self.documents)
         for section in self.defn.sections:
             page = self._build_page(section.id)
             inner = page.widget()
@@ -316,10 +388,11 @@ class RecordEditorView(QWidget):
             self.autosave.checkpoint()
             self._refresh()
 
-    # -- completing ----------------------------------------------------------------------
+    # -- finalising ----------------------------------------------------------------------
 
-    def mark_completed(self) -> None:
-        """Save, check every answer, and mark the record completed only when nothing is missing."""
+    def finalise(self) -> None:
+        """Save, check every answer and signature, and only when nothing is missing finalise
+        the record: completed, read-only, with a signed PDF kept."""
         if self.defn is None or not self.editable:
             return
         # Queued first, so the status change below lands after every edit is folded in.
@@ -332,14 +405,15 @@ class RecordEditorView(QWidget):
                 self, NOT_READY_TITLE,
                 f"'{first.field.label}' shows something that is not a valid answer, so it has "
                 "not been saved.",
-                "Correct it (or clear it), then mark the record as completed.",
+                "Correct it (or clear it), then finalise the record.",
             )
             if not self._disposed():
                 self.focus_field(first.path)
             return
         evaluation = evaluate(self.defn, self.answers, today=self._today())
         if not evaluation.completable:
-            problems = list(evaluation.problems)
+            # A missing signature is said once, by the blocker naming who has not signed.
+            problems = [p for p in evaluation.problems if p.path not in evaluation.unsigned]
             text, detail = not_ready_message(self.defn, problems, evaluation.blockers)
             dialogs.show_message(self, NOT_READY_TITLE, text, detail)
             if self._disposed():
@@ -353,22 +427,94 @@ class RecordEditorView(QWidget):
                 self.focus_field(first_path)
             return
         self.complete_button.setEnabled(False)
+        self.print_button.setEnabled(False)
         self.pages.setEnabled(False)  # no edits while the status changes
         # The core checks again, so the app, the CLI and sync refuse in the same way.
         self._ops.run(
-            complete_record, self._records, self._registry, self.assessment_id,
+            finalise_record, self._records, self._registry, self.assessment_id,
             today=self._today(),
             owner=self, on_success=self._completed, on_failure=self._completion_failed,
         )
 
-    def _completed(self, record: Assessment) -> None:
-        # Reopen through the core, which decides what is editable: a completed record is not.
+    def _completed(self, finalised: Finalised) -> None:
+        # Reopen through the core, which decides what is editable: a finalised record is not.
         self._reload()
-        self.completed.emit(record)
+        self.completed.emit(finalised.record)
+
+    def _completion_failed(self, error: BaseException) -> None:
+        error_display.show_error(self, error)
+        if self._disposed():
+            return
+        # Completing may have worked and only signing failed: then the record is read-only
+        # now (its panel offers to sign again). Ask the core which it is, after the message.
+        self._ops.run(
+            self._records.get, self.assessment_id, owner=self,
+            on_success=self._after_failed_finalise,
+        )
+
+    def _after_failed_finalise(self, record: Assessment) -> None:
+        if self.opened is not None and record.status is not self.opened.record.status:
+            self._reload()
+            return
+        self.complete_button.setEnabled(True)
+        self.print_button.setEnabled(True)
+        self.pages.setEnabled(True)
+
+    # -- drafts and amendments -----------------------------------------------------------
+
+    def print_draft(self) -> None:
+        """Save the record as it is now to a PDF marked DRAFT (unsigned), where the user says."""
+        if self.opened is None or not self.editable:
+            return
+        opened = self.opened
+        signed_name = document_filename(opened.form, opened.record, opened.person, RECORD_KIND)
+        suggested = re.sub(r"_rev\d+\.pdf$", "_DRAFT.pdf", signed_name)
+        target = dialogs.save_file(self, "Print a draft", suggested, PDF_FILES)
+        if target is None or self._disposed():
+            return
+        # Queued first, so the draft holds every edit made so far.
+        self.autosave.checkpoint()
+        self._ops.run(
+            print_draft, self._records, self._registry, self.assessment_id, target,
+            today=self._today(), owner=self,
+            on_success=lambda written: dialogs.inform(
+                self, "Draft saved", f"Saved as {written.name} in {written.parent}.",
+                "It is not signed and says DRAFT on every page: finalise the record for the "
+                "signed copy.",
+            ),
+            on_failure=lambda e: error_display.show_error(self, e),
+        )
+
+    def amend(self) -> None:
+        """After confirming, make a finalised record editable again as a new revision."""
+        if self.editable or self.defn is None:
+            return
+        if not dialogs.confirm(self, "Amend this record?", AMEND_QUESTION, yes_text="Amend"):
+            return
+        if self._disposed():
+            return
+        self.amend_button.setEnabled(False)
+
+        def failed(error: BaseException) -> None:
+            self.amend_button.setEnabled(True)
+            error_display.show_error(self, error)
+
+        self._ops.run(
+            amend_record, self._records, self.assessment_id, owner=self,
+            on_success=self._amended, on_failure=failed,
+        )
+
+    def _amended(self, record: Assessment) -> None:
+        self._reload()
+        self.amended.emit(record)
 
     def _reload(self) -> None:
         self.defn = None
+        self.opened = None
         self.editors.clear()
+        if self.documents is not None:
+            dispose(self.documents)
+            self.documents = None
         for index in reversed(range(self.pages.count())):
             page = self.pages.widget(index)
             if page is not None:
@@ -437,11 +583,6 @@ class RecordEditorView(QWidget):
                 self, "Contribution exported", f"Saved to {path}. Send it to the coordinator."),
             on_failure=lambda e: error_display.show_error(self, e),
         )
-
-    def _completion_failed(self, error: BaseException) -> None:
-        self.complete_button.setEnabled(True)
-        self.pages.setEnabled(True)
-        error_display.show_error(self, error)
 
     # -- used by the main window ---------------------------------------------------------
 

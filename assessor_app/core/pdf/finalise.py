@@ -1,0 +1,257 @@
+"""Finalising a record: complete it, render it, sign it with the profile's certificate, keep it.
+
+The signed PDF is made from the completed revision and kept in the vault with that revision's
+number and hash; it is never edited. Amending a finalised record makes a new revision, and
+finalising that makes a new signed PDF beside the old one. Drafts print unsigned, with DRAFT
+across every page. Letters are signed the same way from a finalised record. Imports no Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from assessor_app.core.editing import EDITABLE, complete_record
+from assessor_app.core.errors import ValidationError
+from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
+from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.pdf.branding import Branding, load_branding
+from assessor_app.core.pdf.document import RenderedPdf, Variant, build_pdf
+from assessor_app.core.pdf.letters import letter_document, letters_for
+from assessor_app.core.pdf.record_document import record_document
+from assessor_app.core.pdf.signing import StampPlacement, profile_signing_identity, sign_pdf
+from assessor_app.core.pdf.verify import VerificationReport, verify_pdf
+from assessor_app.core.records import Assessment, Person, RecordStatus
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.documents import (
+    DocumentRepository,
+    StoredDocument,
+    export_document,
+    trusted_roots,
+)
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
+
+__all__ = [
+    "Finalised",
+    "amend_record",
+    "branding_for",
+    "document_filename",
+    "finalise_record",
+    "render_record",
+    "sign_and_keep",
+    "check_kept",
+    "export_kept",
+    "make_letter",
+    "sign_finalised",
+]
+
+RECORD_KIND = "record"
+"""`StoredDocument.kind` of a whole record's PDF; letters are ``letter:<id>``."""
+LETTER_PREFIX = "letter:"
+"""`StoredDocument.kind` of a letter is this followed by the letter's id."""
+
+
+@dataclass(frozen=True)
+class Finalised:
+    """A record finalised: its completed revision and the signed PDF kept with it."""
+
+    record: Assessment
+    document: StoredDocument
+
+
+def branding_for(vault: Vault) -> Branding:
+    """The branding documents from this vault carry (the data folder's file, else defaults)."""
+    # A profile lives in <data dir>/profiles/<id>/; the branding file sits in the data dir.
+    return load_branding(vault.folder.parent.parent, vault.profile.authority)
+
+
+def document_filename(form: FormDefinition, record: Assessment, person: Person, kind: str) -> str:
+    """A file name that says what and whom, and which revision: no spaces or odd characters."""
+    d = person.details
+    # Zoë → Zoe, Łukasz → Lukasz: plain letters survive every file system and email gateway.
+    plain = unicodedata.normalize("NFKD", f"{d.family_name}-{d.given_name}".replace("Ł", "L")
+                                  .replace("ł", "l").replace("Đ", "D").replace("đ", "d"))
+    plain = plain.encode("ascii", "ignore").decode("ascii")
+    who = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
+    what = form.id if kind == RECORD_KIND else kind.removeprefix("letter:")
+    return f"{what}_{who or 'person'}_{record.id[:8]}_rev{record.revision}.pdf"
+
+
+def render_record(
+    vault: Vault,
+    registry: FormRegistry,
+    record: Assessment,
+    *,
+    today: dt.date,
+    variant: Variant = Variant.STANDARD,
+) -> RenderedPdf:
+    """The record as a PDF, unsigned: a draft prints DRAFT on every page."""
+    form = registry.get(record.form_id, record.form_version)
+    person = PeopleRepository(vault).get(record.person_id)
+    evaluation = evaluate(form, record.answers, today=today)
+    doc = record_document(form, record, person, evaluation, branding_for(vault), variant=variant)
+    return build_pdf(doc)
+
+
+def sign_and_keep(
+    vault: Vault,
+    record: Assessment,
+    rendered: RenderedPdf,
+    *,
+    kind: str,
+    variant: Variant,
+    filename: str,
+    reason: str,
+) -> StoredDocument:
+    """Sign a rendered final document with the profile's certificate and keep it in the vault.
+
+    Raises:
+        ValidationError: The record is not finalised (drafts are never signed).
+    """
+    if record.status in EDITABLE or rendered.stamp_box is None or rendered.stamp_page is None:
+        raise ValidationError(
+            "Only a finalised record is signed; this one is still a draft.",
+            "Finalise the record first. A draft can be printed, marked DRAFT.",
+        )
+    identity = profile_signing_identity(vault)
+    signed = sign_pdf(
+        rendered.data,
+        identity,
+        placement=StampPlacement(page=rendered.stamp_page, box=rendered.stamp_box),
+        reason=reason,
+        location=vault.profile.authority,
+    )
+    return DocumentRepository(vault).add(
+        record.id,
+        record.revision,
+        record.revision_hash,
+        kind,
+        variant.value,
+        filename,
+        signed,
+        signer=identity.common_name,
+    )
+
+
+def finalise_record(
+    records: AssessmentRepository,
+    registry: FormRegistry,
+    assessment_id: str,
+    *,
+    today: dt.date,
+) -> Finalised:
+    """Complete a draft, then keep a certificate-signed PDF of the completed revision.
+
+    Completing is refused, in the same words as everywhere, while anything is missing,
+    including a signature.
+
+    If signing fails after completing (it should not: everything is local), the record stays
+    completed and `sign_finalised` can be run again; nothing typed is lost either way.
+
+    Raises:
+        ValidationError: Not ready to complete (the message names who has not signed, or the
+            first missing answer), or the record is not a draft.
+    """
+    record = complete_record(records, registry, assessment_id, today=today)
+    return Finalised(record, sign_finalised(records, registry, record.id, today=today))
+
+
+def sign_finalised(
+    records: AssessmentRepository, registry: FormRegistry, assessment_id: str, *, today: dt.date
+) -> StoredDocument:
+    """The signed PDF of a finalised record's current revision, made now if not already kept."""
+    vault = records.vault
+    record = records.get(assessment_id)
+    if record.status in EDITABLE:
+        raise ValidationError(
+            "This record is not finalised, so it has no signed PDF.",
+            "Finalise it first; a draft can be printed, marked DRAFT.",
+        )
+    kept = [
+        d for d in DocumentRepository(vault).list_for_assessment(record.id)
+        if d.kind == RECORD_KIND and d.revision == record.revision
+        and d.variant == Variant.STANDARD.value
+    ]
+    if kept:
+        return kept[0]
+    form = registry.get(record.form_id, record.form_version)
+    person = PeopleRepository(vault).get(record.person_id)
+    rendered = render_record(vault, registry, record, today=today)
+    return sign_and_keep(
+        vault,
+        record,
+        rendered,
+        kind=RECORD_KIND,
+        variant=Variant.STANDARD,
+        filename=document_filename(form, record, person, RECORD_KIND),
+        reason=f"{form.title}: finalised record, revision {record.revision}",
+    )
+
+
+def amend_record(records: AssessmentRepository, assessment_id: str) -> Assessment:
+    """Open a finalised record for amendment: a new revision; its signed PDFs stay as they are.
+
+    Raises:
+        ValidationError: The record is already a draft or an amendment.
+    """
+    record = records.get(assessment_id)
+    if record.status in EDITABLE:
+        raise ValidationError(
+            f"This record is already {record.status.value}: it can be edited as it is.",
+            "Make your changes, then finalise it.",
+        )
+    return records.set_status(assessment_id, RecordStatus.AMENDED)
+
+
+
+def make_letter(
+    vault: Vault,
+    registry: FormRegistry,
+    record_id: str,
+    kind_id: str,
+    variant: Variant,
+    *,
+    today: dt.date,
+) -> StoredDocument:
+    """Render a letter from a finalised record's current revision, sign it and keep it.
+
+    Raises:
+        ValidationError: The record is not finalised, or this letter does not apply to it.
+    """
+    record = AssessmentRepository(vault).get(record_id)
+    form = registry.get(record.form_id, record.form_version)
+    person = PeopleRepository(vault).get(record.person_id)
+    evaluation = evaluate(form, record.answers, today=today)
+    kinds = {k.id: k for k in letters_for(form.id, evaluation, record.answers)}
+    if kind_id not in kinds:
+        raise ValidationError(
+            "That letter does not apply to this record's outcome.",
+            "Choose one of the letters offered for this record.",
+        )
+    doc = letter_document(
+        kind_id, form, record, person, evaluation, branding_for(vault),
+        variant=variant, today=today,
+        assessor_name=vault.profile.name, assessor_role=vault.profile.role.label,
+    )
+    kind = f"{LETTER_PREFIX}{kind_id}"
+    filename = document_filename(form, record, person, kind)
+    if variant is not Variant.STANDARD:
+        filename = filename.removesuffix(".pdf") + f"_{variant.value}.pdf"
+    return sign_and_keep(
+        vault, record, build_pdf(doc), kind=kind, variant=variant, filename=filename,
+        reason=f"{kinds[kind_id].title}: from {form.title}, revision {record.revision}",
+    )
+
+
+def export_kept(vault: Vault, document_id: str, target: Path) -> Path:
+    """Write a kept PDF, exactly as signed, to `target` (or beside it if that name is taken)."""
+    return export_document(DocumentRepository(vault).data(document_id), target.parent, target.name)
+
+
+def check_kept(vault: Vault, document_id: str) -> VerificationReport:
+    """Check the signature of a kept PDF against the authorities this profile trusts."""
+    return verify_pdf(DocumentRepository(vault).data(document_id), trusted_roots(vault))

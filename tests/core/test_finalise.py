@@ -1,0 +1,142 @@
+"""Finalising: completing a record keeps a certificate-signed PDF of exactly that revision.
+
+The PDF is checked by pyHanko (our verify_pdf) and independently by poppler's pdfsig, and its
+text by pdftotext. Amending makes a new revision and, once finalised, a new signed PDF; the
+first one is never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assessor_app.core.errors import ValidationError
+from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.core.paths import default_forms_dir
+from assessor_app.core.pdf.finalise import (
+    RECORD_KIND,
+    amend_record,
+    finalise_record,
+    render_record,
+    sign_finalised,
+)
+from assessor_app.core.pdf.verify import verify_pdf
+from assessor_app.core.records import RecordStatus
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.documents import DocumentRepository
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
+from tests.conftest import REPO_ROOT
+from tests.support import prisoner
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdfsig") is None, reason="poppler-utils is not installed (CI installs it)"
+)
+
+REGISTRY = load_forms_dir(default_forms_dir())
+TODAY = dt.date(2026, 11, 23)
+ANSWERS = REPO_ROOT / "tests" / "fixtures" / "forms" / "answers"
+
+
+def _draft(vault: Vault, answers: dict[str, Any]) -> tuple[AssessmentRepository, str]:
+    person = PeopleRepository(vault).add(prisoner())
+    records = AssessmentRepository(vault)
+    form = REGISTRY.latest("needs_assessment")
+    return records, records.create(person.id, form.id, form.version, answers=answers).id
+
+
+def _needs_answers() -> dict[str, Any]:
+    return dict(json.loads((ANSWERS / "needs_custody_eligible.json").read_text("utf-8")))
+
+
+def _pdfsig(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+
+
+def _text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(out.stdout.split())
+
+
+def test_finalising_keeps_a_signed_pdf_of_the_completed_revision(vault, tmp_path):
+    records, rid = _draft(vault, _needs_answers())
+    finalised = finalise_record(records, REGISTRY, rid, today=TODAY)
+    assert finalised.record.status is RecordStatus.COMPLETED
+    doc = finalised.document
+    assert (doc.kind, doc.revision, doc.revision_hash) == (
+        RECORD_KIND, finalised.record.revision, finalised.record.revision_hash
+    )
+    data = DocumentRepository(vault).data(doc.id)
+    report = verify_pdf(data)
+    assert report.ok
+    (sig,) = report.signatures
+    assert sig.signer == "Robin Testcase" and sig.intact and sig.certification
+    pdfsig = _pdfsig(data, tmp_path)
+    assert "Signature is Valid" in pdfsig and "Total document signed" in pdfsig
+    text = _text(data, tmp_path)
+    # The page footer ties the paper to the revision that was signed.
+    assert f"revision {finalised.record.revision}" in text
+    assert finalised.record.revision_hash in text
+    assert "DRAFT" not in text
+    assert "Łukasz Brindlewood" in text and "Prison number A1234BC" in text
+
+
+def test_finalising_without_signatures_is_refused_naming_who_has_not_signed(vault):
+    answers = _needs_answers()
+    del answers["person_signature"], answers["assessor_signature"]
+    records, rid = _draft(vault, answers)
+    with pytest.raises(ValidationError) as caught:
+        finalise_record(records, REGISTRY, rid, today=TODAY)
+    message = str(caught.value)
+    assert "Not signed by" in message
+    assert "person" in message.lower() and "assessor" in message.lower()
+    assert records.get(rid).status is RecordStatus.DRAFT
+    assert DocumentRepository(vault).list_for_assessment(rid) == []
+
+
+def test_an_amendment_makes_a_new_signed_pdf_and_never_touches_the_first(vault, tmp_path):
+    records, rid = _draft(vault, _needs_answers())
+    first = finalise_record(records, REGISTRY, rid, today=TODAY).document
+    first_bytes = DocumentRepository(vault).data(first.id)
+    amended = amend_record(records, rid)
+    assert amended.status is RecordStatus.AMENDED
+    records.save_field(rid, "eligibility_reasoning", "Updated after a review with the person.")
+    second = finalise_record(records, REGISTRY, rid, today=TODAY).document
+    kept = DocumentRepository(vault).list_for_assessment(rid)
+    assert [d.id for d in kept] == [second.id, first.id]  # newest first
+    assert second.revision > first.revision
+    assert DocumentRepository(vault).data(first.id) == first_bytes
+    assert "Updated after a review" in _text(DocumentRepository(vault).data(second.id), tmp_path)
+    assert "Updated after a review" not in _text(first_bytes, tmp_path)
+
+
+def test_a_draft_prints_marked_draft_and_is_never_signed(vault, tmp_path):
+    records, rid = _draft(vault, _needs_answers())
+    rendered = render_record(vault, REGISTRY, records.get(rid), today=TODAY)
+    assert "DRAFT" in _text(rendered.data, tmp_path)
+    assert rendered.stamp_box is None
+    with pytest.raises(ValidationError, match="not finalised"):
+        sign_finalised(records, REGISTRY, rid, today=TODAY)
+
+
+def test_signing_again_returns_the_pdf_already_kept(vault):
+    records, rid = _draft(vault, _needs_answers())
+    first = finalise_record(records, REGISTRY, rid, today=TODAY).document
+    assert sign_finalised(records, REGISTRY, rid, today=TODAY).id == first.id
+    assert len(DocumentRepository(vault).list_for_assessment(rid)) == 1
+
+
+def test_amending_a_draft_is_refused(vault):
+    records, rid = _draft(vault, _needs_answers())
+    with pytest.raises(ValidationError, match="already draft"):
+        amend_record(records, rid)
