@@ -20,13 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller caseload, fewer runs")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached caseload")
     parser.add_argument(
-        "--only", choices=["autosave", "caseload", "coldstart"], action="append",
+        "--only", choices=["autosave", "caseload", "coldstart", "pdf"], action="append",
         help="run only these (repeatable)",
     )
     args = parser.parse_args(argv)
-    only = set(args.only or ["autosave", "caseload", "coldstart"])
+    only = set(args.only or ["autosave", "caseload", "coldstart", "pdf"])
 
-    from bench import autosave, caseload, coldstart
+    from bench import autosave, caseload, coldstart, pdf
 
     quick = args.quick
     started = time.perf_counter()
@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if "coldstart" in only:
         cold = coldstart.run(3 if quick else 5)
         print("\n".join(cold.lines()), end="\n\n", flush=True)
+    if "pdf" in only:
+        signed = pdf.run(5 if quick else 15)
+        print("\n".join(signed.lines()), end="\n\n", flush=True)
     print(f"Total {time.perf_counter() - started:.0f} s")
     return 0
 
