@@ -23,7 +23,7 @@ from assessor_app.core.chc.contributions_io import (
     export_member_contribution,
     import_member_contribution,
 )
-from assessor_app.core.editing import complete_record, start_record
+from assessor_app.core.editing import EDITABLE, start_record
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
@@ -192,12 +192,85 @@ def cmd_record_start(args: argparse.Namespace) -> int:
 
 
 def cmd_record_complete(args: argparse.Namespace) -> int:
+    from assessor_app.core.pdf.finalise import finalise_record  # pyHanko: slow to import
+
     registry = load_forms_dir(args.forms_dir)
     with _session(args) as vault:
-        record = complete_record(
+        done = finalise_record(
             AssessmentRepository(vault), registry, args.record, today=dt.date.today()
         )
+        record, doc = done.record, done.document
+        print(
+            f"{record.id}\t{record.status.value}\trevision {record.revision}\t"
+            f"signed PDF {doc.id}"
+        )
+    return EXIT_OK
+
+
+def cmd_record_amend(args: argparse.Namespace) -> int:
+    from assessor_app.core.pdf.finalise import amend_record
+
+    with _session(args) as vault:
+        record = amend_record(AssessmentRepository(vault), args.record)
         print(f"{record.id}\t{record.status.value}\trevision {record.revision}")
+    return EXIT_OK
+
+
+def cmd_record_pdf(args: argparse.Namespace) -> int:
+    from assessor_app.core.pdf.document import Variant
+    from assessor_app.core.pdf.finalise import render_record, sign_finalised
+    from assessor_app.core.storage.documents import DocumentRepository, export_document
+
+    registry = load_forms_dir(args.forms_dir)
+    out = Path(args.out)
+    with _session(args) as vault:
+        records = AssessmentRepository(vault)
+        record = records.checkpoint(args.record)
+        if record.status in EDITABLE:
+            # A draft prints unsigned, DRAFT on every page; it is never kept.
+            data = render_record(
+                vault, registry, record, today=dt.date.today(), variant=Variant(args.variant)
+            ).data
+        else:
+            doc = sign_finalised(records, registry, record.id, today=dt.date.today())
+            data = DocumentRepository(vault).data(doc.id)
+        print(export_document(data, out.parent, out.name))
+    return EXIT_OK
+
+
+def cmd_record_documents(args: argparse.Namespace) -> int:
+    from assessor_app.core.storage.documents import DocumentRepository
+
+    with _session(args) as vault:
+        for d in DocumentRepository(vault).list_for_assessment(args.record):
+            print(
+                f"{d.id}\t{d.kind}\t{d.variant}\trev {d.revision}\t"
+                f"{d.created_at.isoformat(timespec='seconds')}\t{d.signer}\t{d.filename}"
+            )
+    return EXIT_OK
+
+
+def cmd_record_letter(args: argparse.Namespace) -> int:
+    from assessor_app.core.pdf.document import Variant
+    from assessor_app.core.pdf.finalise import make_letter
+    from assessor_app.core.storage.documents import DocumentRepository, export_document
+
+    registry = load_forms_dir(args.forms_dir)
+    out = Path(args.out)
+    with _session(args) as vault:
+        doc = make_letter(
+            vault, registry, args.record, args.letter, Variant(args.variant),
+            today=dt.date.today(),
+        )
+        print(export_document(DocumentRepository(vault).data(doc.id), out.parent, out.name))
+    return EXIT_OK
+
+
+def cmd_record_export_pdf(args: argparse.Namespace) -> int:
+    from assessor_app.core.pdf.finalise import export_kept
+
+    with _session(args) as vault:
+        print(export_kept(vault, args.document, Path(args.out)))
     return EXIT_OK
 
 
@@ -430,8 +503,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--person", required=True)
     p.add_argument("--form", required=True)
     p.add_argument("--cared-for", help="carer's assessment: id of the person cared for")
-    p = add("complete", cmd_record_complete, "check a draft and mark it completed", record)
+    p = add("complete", cmd_record_complete,
+            "finalise a draft: check it, mark it completed and keep a signed PDF", record)
     p.add_argument("record")
+    p = add("amend", cmd_record_amend, "reopen a finalised record as an amendment", record)
+    p.add_argument("record")
+    variants = ["standard", "large_print", "easy_read"]
+    p = add("pdf", cmd_record_pdf,
+            "write the record as a PDF: the signed one if finalised, else a DRAFT", record)
+    p.add_argument("record")
+    p.add_argument("--out", required=True)
+    p.add_argument("--variant", choices=variants[:2], default="standard",
+                   help="drafts only; a finalised record's signed PDF is standard print")
+    p = add("documents", cmd_record_documents, "list the signed PDFs kept for a record", record)
+    p.add_argument("record")
+    p = add("letter", cmd_record_letter, "make, sign and keep a letter from a finalised record",
+            record)
+    p.add_argument("record")
+    p.add_argument("letter", help="eligibility_record, ineligible_advice, checklist_outcome or "
+                                  "financial_statement")
+    p.add_argument("--variant", choices=variants, default="standard")
+    p.add_argument("--out", required=True)
+    p = add("export-pdf", cmd_record_export_pdf, "write a kept signed PDF to a file", record)
+    p.add_argument("document", help="id from 'record documents'")
+    p.add_argument("--out", required=True)
     p = add("list", cmd_record_list, "list records", record)
     p.add_argument("--person")
     p = add("history", cmd_record_history, "show a record's revisions", record)
