@@ -250,6 +250,7 @@ class MainWindow(QMainWindow):
             if resume.assessment_id:
                 self.show_record(resume.assessment_id, focus_path=resume.field_path)
         self.idle.start()
+        _warm_pdf_imports()
         self.did_unlock.emit()
 
     def show_caseload(self) -> None:
@@ -415,3 +416,22 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()
         self.ops.wait_for_idle()
         super().closeEvent(event)
+
+
+_pdf_warmed = False
+
+
+def _warm_pdf_imports() -> None:
+    """Import the PDF and signing code (pyHanko, fontTools: about half a second) on a
+    background thread after the first unlock, so opening the first record does not wait."""
+    global _pdf_warmed
+    if _pdf_warmed:
+        return
+    _pdf_warmed = True
+    import importlib
+    import threading
+
+    threading.Thread(
+        target=importlib.import_module, args=("assessor_app.core.pdf.finalise",),
+        name="warm-pdf-imports", daemon=True,
+    ).start()
