@@ -4,9 +4,11 @@ App side: `record_document` + `build_pdf` (DejaVu embedded, tables, page X of Y)
 `sign_pdf` (PAdES B-B certification signature with the visible stamp in DejaVu), with the
 profile's identity from a real vault loaded once beforehand (key generation is a one-off).
 
-Floor, in the same run: bare reportlab (`SimpleDocTemplate`, Helvetica, one Paragraph per
-string of the same document) plus a bare pyHanko signature (invisible, default settings) with
-the same key. Runs alternate after one unmeasured warm-up each.
+Floor, in the same run: bare reportlab (`SimpleDocTemplate`, one Paragraph per string of the
+same document, in the same DejaVu Sans TrueType file registered once, because the standard
+Helvetica cannot print "Łukasz-Nguyễn" and so would not be the same text) plus a bare pyHanko
+signature (invisible, default settings) with the same key. Runs alternate after one
+unmeasured warm-up each.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from assessor_app.core.form_engine.definition import load_forms_dir
@@ -34,6 +38,7 @@ from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.pdf import document as docmod
 from assessor_app.core.pdf.branding import load_branding
+from assessor_app.core.pdf.fonts import font_file
 from assessor_app.core.pdf.record_document import record_document
 from assessor_app.core.pdf.signing import (
     SigningIdentity,
@@ -123,9 +128,14 @@ def _strings(doc: docmod.Document) -> list[str]:
     return [s for s in out if s]
 
 
+FLOOR_FONT = "FloorDejaVuSans"
+
+
 def _floor(strings: list[str], identity: SigningIdentity) -> bytes:
+    if FLOOR_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FLOOR_FONT, str(font_file())))
     buffer = io.BytesIO()
-    style = getSampleStyleSheet()["BodyText"]
+    style = getSampleStyleSheet()["BodyText"].clone("floor", fontName=FLOOR_FONT)
     SimpleDocTemplate(buffer).build([Paragraph(escape(s), style) for s in strings])
     writer = IncrementalPdfFileWriter(io.BytesIO(buffer.getvalue()))
     signer = signers.SimpleSigner(

@@ -313,6 +313,7 @@ class _StampSpace(Flowable):  # type: ignore[misc]
         self.sink = sink
         self.width = 0.0
         self.height = 30 * mm
+        self.hAlign = "LEFT"  # the recorded x is then where it is drawn (no centring offset)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         del avail_height

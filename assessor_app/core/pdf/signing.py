@@ -5,7 +5,7 @@ encrypted vault (`storage.device_keys`). Its certificate is self-signed until th
 CA issues one for the same key (`install_certificate`). Signing is offline: baseline B-B, no
 timestamp server, nothing fetched. See docs/signatures.md. Imports no Qt.
 
-The stamp's Unicode font, and pyHanko's fix for it, live in `stamp_font.py`.
+The visible stamp is drawn by `stamp.py`, in the documents' own font.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from assessor_app.core.errors import ValidationError
-from assessor_app.core.pdf.stamp_font import stamp_style
+from assessor_app.core.pdf.stamp import stamp_style
 from assessor_app.core.pdf.verify import is_self_signed, quiet_library_logs
 from assessor_app.core.storage import device_keys
 from assessor_app.core.storage.device_keys import PDF_SIGNING_KEY, StoredSigningKey
@@ -325,10 +325,11 @@ def sign_pdf(
             "Sign the PDF the app makes before anyone protects it. Nothing was signed.",
         )
     spec = None
+    style = None
     if placement is not None:
-        spec = fields.SigFieldSpec(
-            field_name, box=_check_box(placement.box), on_page=_check_page(writer, placement.page)
-        )
+        box = _check_box(placement.box)
+        spec = fields.SigFieldSpec(field_name, box=box, on_page=_check_page(writer, placement.page))
+        style = stamp_style(stamp_text(identity, when), box[2] - box[0], box[3] - box[1])
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
@@ -344,14 +345,10 @@ def sign_pdf(
         signing_key=asn1_keys.PrivateKeyInfo.load(identity.private_key_der),
         cert_registry=_chain_store(identity.chain_der),
     )
-    pdf_signer = _TimedPdfSigner(
-        when, meta, signer=signer, stamp_style=stamp_style(), new_field_spec=spec
-    )
+    pdf_signer = _TimedPdfSigner(when, meta, signer=signer, stamp_style=style, new_field_spec=spec)
     try:
         with quiet_library_logs():
-            out = pdf_signer.sign_pdf(
-                writer, appearance_text_params={"stamp": stamp_text(identity, when)}
-            )
+            out = pdf_signer.sign_pdf(writer)
     except (PdfError, SigningError, LayoutError, ValueError, KeyError) as e:
         raise ValidationError(
             f"This PDF could not be signed: {_plain_reason(e)}",

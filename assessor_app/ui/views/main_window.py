@@ -422,7 +422,7 @@ _pdf_warmed = False
 
 
 def _warm_pdf_imports() -> None:
-    """Import the PDF and signing code (pyHanko, fontTools: about half a second) on a
+    """Import the PDF and signing code (pyHanko: about half a second) on a
     background thread after the first unlock, so opening the first record does not wait."""
     global _pdf_warmed
     if _pdf_warmed:
