@@ -85,6 +85,6 @@ def stamp_style(text: str, width: float, height: float) -> StaticStampStyle:
         border_width=0,
         background_layout=SimpleBoxLayoutRule(
             x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MIN,
-            margins=Margins.uniform(0),
+            margins=Margins(0, 0, 0, 0),
         ),
     )
