@@ -117,7 +117,7 @@ def test_a_needs_assessment_in_custody_is_completed_end_to_end(
     assert shown_messages == []
     qtbot.waitUntil(lambda: editor.defn is not None and not editor.editable)
     assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
-    assert "completed: read only" in editor.title.text()
+    assert "finalised: read only" in editor.title.text()
 
 
 def test_the_same_answers_in_the_community_give_the_same_determination(

@@ -122,7 +122,7 @@ def test_valid_record_completes_with_its_last_edit_and_becomes_read_only(
     assert last.body["status"] == "completed"
     assert last.body["answers"]["preferred_name"] == "Sam"
     assert not editor.editable
-    assert "completed: read only" in editor.title.text()
+    assert "finalised: read only" in editor.title.text()
     assert not editor.complete_button.isVisible()
     field = editor.editors["preferred_name"]
     assert not field.isEnabled()

@@ -156,6 +156,16 @@ def _describe(number: int, s: SignatureCheck) -> list[str]:
         else "Signing time (claimed by the signer's device)"
     )
     kind_words = "document timestamp" if s.is_timestamp else "approval signature"
+    if not s.intact:
+        # Once the signed bytes differ, whether the signature "verifies" or what changed later
+        # is not worth reading: say the one thing that matters.
+        return [
+            f"{kind} {number} (field {s.field_name}):",
+            f"  {'Timestamp authority' if s.is_timestamp else 'Signed by'}: {who}",
+            f"  {time_label}: {when}",
+            "  Signed content: CHANGED since signing: the file is not what was signed",
+            f"  Certificate: {s.signer_subject}; SHA-256 {s.certificate_fingerprint}",
+        ]
     return [
         f"{kind} {number} (field {s.field_name}):",
         f"  {'Timestamp authority' if s.is_timestamp else 'Signed by'}: {who}",

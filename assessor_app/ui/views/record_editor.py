@@ -57,7 +57,7 @@ from assessor_app.core.pdf.finalise import (
     finalise_record,
     render_record,
 )
-from assessor_app.core.records import Assessment
+from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.documents import export_document
 from assessor_app.core.storage.vault import Vault
@@ -238,7 +238,9 @@ class RecordEditorView(QWidget):
         self.export_button.setVisible(exchange)
         title = self.defn.title
         if not self.editable:
-            title += f" ({opened.record.status.value}: read only)"
+            state = ("finalised" if opened.record.status is RecordStatus.COMPLETED
+                     else opened.record.status.value)
+            title += f" ({state}: read only)"
         self.title.setText(title)
         self.title.setAccessibleName(title)
         who = opened.who
