@@ -210,3 +210,21 @@ def test_golden_schema_3_vault_upgrades_and_can_keep_signed_pdfs(tmp_path: Path)
         assert history.verify_chains(vault.conn).ok
     finally:
         vault.close()
+
+
+def test_golden_schema_4_vault_keeps_its_signing_key_and_signed_pdf(tmp_path: Path) -> None:
+    # Every later schema must open this and find the key and the PDF exactly as kept.
+    data_dir = tmp_path / "data"
+    shutil.copytree(GOLDEN_0003.parent / "schema-0004", data_dir)
+    [profile] = list_profiles(data_dir)
+    vault = Vault.open(data_dir, profile.id, GOLDEN_PASSPHRASE)
+    try:
+        [zoe] = PeopleRepository(vault).search("quillfeather")
+        [record] = AssessmentRepository(vault).list_for_person(zoe.id)
+        [doc] = DocumentRepository(vault).list_for_assessment(record.id)
+        data = DocumentRepository(vault).data(doc.id)  # checks the stored SHA-256
+        [check] = verify_pdf(data).signatures
+        assert check.intact and check.valid
+        assert check.certificate_fingerprint == profile_signing_identity(vault).fingerprint_sha256
+    finally:
+        vault.close()
