@@ -211,7 +211,9 @@ def cmd_record_amend(args: argparse.Namespace) -> int:
     from assessor_app.core.pdf.finalise import amend_record
 
     with _session(args) as vault:
-        record = amend_record(AssessmentRepository(vault), args.record)
+        record = amend_record(
+            AssessmentRepository(vault), load_forms_dir(args.forms_dir), args.record
+        )
         print(f"{record.id}\t{record.status.value}\trevision {record.revision}")
     return EXIT_OK
 

@@ -108,9 +108,14 @@ def test_an_amendment_makes_a_new_signed_pdf_and_never_touches_the_first(vault, 
     records, rid = _draft(vault, _needs_answers())
     first = finalise_record(records, REGISTRY, rid, today=TODAY).document
     first_bytes = DocumentRepository(vault).data(first.id)
-    amended = amend_record(records, rid)
+    amended = amend_record(records, REGISTRY, rid)
     assert amended.status is RecordStatus.AMENDED
     records.save_field(rid, "eligibility_reasoning", "Updated after a review with the person.")
+    # A signature belongs to what the person saw: the amendment is signed again.
+    with pytest.raises(ValidationError, match="Not signed by"):
+        finalise_record(records, REGISTRY, rid, today=TODAY)
+    for field_id in ("person_signature", "assessor_signature"):
+        records.save_field(rid, field_id, _needs_answers()[field_id] | {"signed_on": "2026-11-20"})
     second = finalise_record(records, REGISTRY, rid, today=TODAY).document
     kept = DocumentRepository(vault).list_for_assessment(rid)
     assert [d.id for d in kept] == [second.id, first.id]  # newest first
@@ -139,4 +144,35 @@ def test_signing_again_returns_the_pdf_already_kept(vault):
 def test_amending_a_draft_is_refused(vault):
     records, rid = _draft(vault, _needs_answers())
     with pytest.raises(ValidationError, match="already draft"):
-        amend_record(records, rid)
+        amend_record(records, REGISTRY, rid)
+
+
+def test_amending_clears_the_signatures_in_the_new_revision_only(vault):
+    records, rid = _draft(vault, _needs_answers())
+    finalise_record(records, REGISTRY, rid, today=TODAY)
+    amended = amend_record(records, REGISTRY, rid)
+    assert amended.answers.get("person_signature") is None
+    assert amended.answers.get("assessor_signature") is None
+    completed = [r for r in records.history(rid) if r.body["status"] == "completed"]
+    assert completed[-1].body["answers"]["person_signature"]["name"] == "Łukasz Brindlewood"
+
+
+def test_a_logo_that_is_not_an_image_stops_finalising_before_the_record_changes(vault):
+    data_dir = vault.folder.parent.parent
+    (data_dir / "logo.png").write_bytes(b"this is not a picture")
+    (data_dir / "branding.yaml").write_text(
+        "authority_name: Exampleshire County Council\nlogo: logo.png\n", encoding="utf-8"
+    )
+    records, rid = _draft(vault, _needs_answers())
+    with pytest.raises(ValidationError, match="logo"):
+        finalise_record(records, REGISTRY, rid, today=TODAY)
+    assert records.get(rid).status is RecordStatus.DRAFT
+
+
+def test_finalising_a_completed_record_without_its_pdf_signs_it_now(vault):
+    records, rid = _draft(vault, _needs_answers())
+    records.set_status(rid, RecordStatus.COMPLETED)  # as if signing had failed part way
+    assert DocumentRepository(vault).list_for_assessment(rid) == []
+    done = finalise_record(records, REGISTRY, rid, today=TODAY)
+    assert done.document.revision == records.get(rid).revision
+    assert verify_pdf(DocumentRepository(vault).data(done.document.id)).ok

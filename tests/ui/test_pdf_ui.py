@@ -339,6 +339,13 @@ def test_amend_keeps_the_signed_pdf_and_finalising_again_keeps_a_second(
     assert editor.complete_button.isVisible() and not editor.amend_button.isVisible()
     assert stored(qtbot, window, editor.assessment_id).status is RecordStatus.AMENDED
     assert editor.editors["carer_signature"].isEnabled()
+    # Signatures belong to what was signed: the amendment starts unsigned and is signed again.
+    signature_ids = [f for f in ANSWERS if f.endswith("_signature")]
+    assert signature_ids and all(editor.editors[f].value() is None for f in signature_ids)
+    for field_id in signature_ids:
+        widget = editor.editors[field_id]
+        widget.set_value(ANSWERS[field_id])
+        widget.value_edited.emit(field_id, ANSWERS[field_id])
 
     panel = finalise(qtbot, window, editor)
 

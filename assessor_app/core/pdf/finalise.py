@@ -14,10 +14,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportlab.lib.utils import ImageReader
+
 from assessor_app.core.editing import EDITABLE, complete_record
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.form_engine.model import FieldType
 from assessor_app.core.pdf.branding import Branding, load_branding
 from assessor_app.core.pdf.document import RenderedPdf, Variant, build_pdf
 from assessor_app.core.pdf.letters import letter_document, letters_for
@@ -39,6 +42,7 @@ __all__ = [
     "Finalised",
     "amend_record",
     "branding_for",
+    "check_branding",
     "document_filename",
     "finalise_record",
     "render_record",
@@ -147,18 +151,40 @@ def finalise_record(
     """Complete a draft, then keep a certificate-signed PDF of the completed revision.
 
     Completing is refused, in the same words as everywhere, while anything is missing,
-    including a signature.
-
-    If signing fails after completing (it should not: everything is local), the record stays
-    completed and `sign_finalised` can be run again; nothing typed is lost either way.
+    including a signature. What signing needs (the branding and its logo) is checked before
+    completing, so a bad branding file stops finalising before the record changes. A record
+    already completed whose signed PDF is missing (signing failed part way) is signed now.
 
     Raises:
         ValidationError: Not ready to complete (the message names who has not signed, or the
-            first missing answer), or the record is not a draft.
+            first missing answer), the branding cannot be used, or the record was amended and
+            is finalised already.
     """
+    check_branding(branding_for(records.vault))
+    current = records.get(assessment_id)
+    if current.status is RecordStatus.COMPLETED:
+        return Finalised(current, sign_finalised(records, registry, assessment_id, today=today))
     record = complete_record(records, registry, assessment_id, today=today)
     return Finalised(record, sign_finalised(records, registry, record.id, today=today))
 
+
+def check_branding(branding: Branding) -> None:
+    """Refuse a logo that is not a readable image, before anything is completed or signed.
+
+    Raises:
+        ValidationError: The logo cannot be read as an image.
+    """
+    if branding.logo is None:
+        return
+    try:
+        ImageReader(str(branding.logo)).getSize()
+    except Exception as e:  # noqa: BLE001 - PIL raises many kinds for a bad image
+        raise ValidationError(
+            f"The authority's logo {branding.logo} is not a picture the app can print "
+            f"({type(e).__name__}).",
+            "Ask IT to replace it with a PNG or JPEG, or remove the 'logo' line from "
+            "branding.yaml. Nothing was finalised.",
+        ) from e
 
 def sign_finalised(
     records: AssessmentRepository, registry: FormRegistry, assessment_id: str, *, today: dt.date
@@ -192,8 +218,14 @@ def sign_finalised(
     )
 
 
-def amend_record(records: AssessmentRepository, assessment_id: str) -> Assessment:
+def amend_record(
+    records: AssessmentRepository, registry: FormRegistry, assessment_id: str
+) -> Assessment:
     """Open a finalised record for amendment: a new revision; its signed PDFs stay as they are.
+
+    Every signature is cleared in the amendment: a person's signature belongs to what they saw,
+    so the amended record is signed again before it is finalised. The old signatures stay in
+    the earlier revisions and in the PDFs signed from them.
 
     Raises:
         ValidationError: The record is already a draft or an amendment.
@@ -204,9 +236,15 @@ def amend_record(records: AssessmentRepository, assessment_id: str) -> Assessmen
             f"This record is already {record.status.value}: it can be edited as it is.",
             "Make your changes, then finalise it.",
         )
-    return records.set_status(assessment_id, RecordStatus.AMENDED)
-
-
+    form = registry.get(record.form_id, record.form_version)
+    amended = records.set_status(assessment_id, RecordStatus.AMENDED)
+    signed = [
+        f.id for f in form.top_fields()
+        if f.type is FieldType.SIGNATURE and record.answers.get(f.id) is not None
+    ]
+    for field_id in signed:
+        records.save_field(assessment_id, field_id, None)
+    return records.checkpoint(assessment_id) if signed else amended
 
 def make_letter(
     vault: Vault,

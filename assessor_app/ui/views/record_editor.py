@@ -78,7 +78,7 @@ from assessor_app.ui.widgets.section_list import SectionList
 CONTRIBUTION_FILES = "DST contribution files (*.dstc);;All files (*)"
 AMEND_QUESTION = (
     "The signed PDF stays as it is; finalising the amendment makes a new revision and a new "
-    "signed PDF."
+    "signed PDF. Everyone signs again: their signatures belong to what they saw."
 )
 
 
@@ -502,7 +502,7 @@ class RecordEditorView(QWidget):
             error_display.show_error(self, error)
 
         self._ops.run(
-            amend_record, self._records, self.assessment_id, owner=self,
+            amend_record, self._records, self._registry, self.assessment_id, owner=self,
             on_success=self._amended, on_failure=failed,
         )
 
