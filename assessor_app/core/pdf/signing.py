@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -173,13 +174,28 @@ def _identity(stored: StoredSigningKey) -> SigningIdentity:
     return SigningIdentity(stored.private_key_der, stored.certificate_der, stored.chain_der)
 
 
+def _name_text(value: str) -> str:
+    """Text fit for a certificate name that every verifier can compare.
+
+    Characters unassigned in Unicode 3.2 (emoji, recent letters) are dropped: the stringprep
+    comparison verifiers use (RFC 4518; asn1crypto, so pyHanko) refuses names holding them,
+    and the signature would then not verify at all. X.509 caps CN and O at 64 characters
+    (RFC 5280), so longer text is cut at the last whole word.
+    """
+    kept = "".join(c for c in value if unicodedata.ucd_3_2_0.category(c) != "Cn")
+    kept = " ".join(kept.split())
+    if len(kept) <= 64:
+        return kept
+    cut = kept[:64]
+    return cut.rsplit(" ", 1)[0] if " " in cut else cut
+
+
 def _new_self_signed(name: str, authority: str) -> tuple[bytes, bytes]:
     """A fresh P-256 key (PKCS#8 DER) and a self-signed certificate (DER) naming the assessor."""
     key = ec.generate_private_key(ec.SECP256R1())
-    # X.509 caps CN and O at 64 characters (RFC 5280 upper bounds).
-    parts = [x509.NameAttribute(NameOID.COMMON_NAME, name.strip()[:64] or "Assessor")]
-    if authority.strip():
-        parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, authority.strip()[:64]))
+    parts = [x509.NameAttribute(NameOID.COMMON_NAME, _name_text(name) or "Assessor")]
+    if _name_text(authority):
+        parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _name_text(authority)))
     subject = x509.Name(parts)
     start = dt.datetime.now(dt.UTC) - CLOCK_SKEW
     cert = (

@@ -245,7 +245,11 @@ def _read_signatures(data: bytes) -> list[EmbeddedPdfSignature]:
 
 def _check(sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureCheck:
     is_timestamp = sig.sig_object_type == "/DocTimeStamp"
-    cert = sig.signer_cert
+    try:
+        cert = sig.signer_cert
+    except Exception as e:  # noqa: BLE001 - any failure to find the signer means "not valid"
+        # e.g. asn1crypto refusing to compare names holding characters newer than Unicode 3.2.
+        return _unreadable(sig, is_timestamp, e)
     when: dt.datetime | None
     try:
         status: SignatureStatus
@@ -272,6 +276,26 @@ def _check(sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureCh
         trusted=status.trusted,
         trust_note=_trust_note(status, cert),
         certificate_fingerprint=hashlib.sha256(cert.dump()).hexdigest(),
+        is_timestamp=is_timestamp,
+    )
+
+
+def _unreadable(sig: EmbeddedPdfSignature, is_timestamp: bool, e: Exception) -> SignatureCheck:
+    """A signature whose signer's certificate cannot even be found: not valid, signer unknown."""
+    return SignatureCheck(
+        field_name=str(sig.field_name),
+        signer="unknown (the signer's certificate could not be read)",
+        signer_subject="unreadable",
+        organisation="",
+        signing_time_claimed=sig.self_reported_timestamp,
+        intact=False,
+        valid=False,
+        certification=_certification(sig.docmdp_level),
+        changes_after_signing=DISALLOWED_CHANGES,
+        covers_whole_file=False,
+        trusted=False,
+        trust_note=f"not checked: the signer's certificate could not be read ({type(e).__name__})",
+        certificate_fingerprint="",
         is_timestamp=is_timestamp,
     )
 
