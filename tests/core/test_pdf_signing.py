@@ -581,3 +581,27 @@ def test_a_signer_certificate_that_cannot_be_read_is_reported_not_crashed_on() -
     report = verify_pdf(sign(identity))
     assert not report.ok
     assert report.lines()[0].startswith("NOT VALID")
+
+
+def test_a_title_changed_after_certification_is_a_change_the_signer_did_not_allow(
+    vault: Vault,
+) -> None:
+    # pyHanko lets later revisions touch the document information; a "no changes" certified
+    # record must not show a forged title or author as "not changed since".
+    signed = sign(profile_signing_identity(vault))
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+    info = writer.trailer["/Info"].get_object()
+    info[generic.pdf_name("/Title")] = generic.pdf_string("Care Act assessment: NOT ELIGIBLE")
+    writer.update_container(info)
+    out = io.BytesIO()
+    writer.write(out)
+    report = verify_pdf(out.getvalue())
+    [check] = report.signatures
+    assert check.intact and check.changes_after_signing == DISALLOWED_CHANGES
+    assert not report.ok and report.lines()[0].startswith("NOT VALID")
+
+
+def test_bytes_appended_after_a_certified_pdf_are_not_called_unchanged(vault: Vault) -> None:
+    signed = sign(profile_signing_identity(vault))
+    report = verify_pdf(signed + b"\n% appended by something on the way\n")
+    assert not report.ok

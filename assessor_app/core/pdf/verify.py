@@ -11,15 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate
@@ -262,6 +265,9 @@ def _check(sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureCh
             status, status_mod, when = pdf, pdf, pdf.signer_reported_dt
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as e:
         return _broken(sig, cert, is_timestamp, e)
+    changes = _changes(status_mod)
+    if changes != NO_CHANGES and sig.docmdp_level == MDPPerm.NO_CHANGES:
+        changes = _after_no_changes_certification(sig, changes)
     return SignatureCheck(
         field_name=str(sig.field_name),
         signer=_cn(cert),
@@ -271,7 +277,7 @@ def _check(sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureCh
         intact=status.intact,
         valid=status.valid,
         certification=_certification(sig.docmdp_level),
-        changes_after_signing=_changes(status_mod),
+        changes_after_signing=changes,
         covers_whole_file=status_mod.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         trusted=status.trusted,
         trust_note=_trust_note(status, cert),
@@ -331,6 +337,60 @@ def _certification(level: MDPPerm | None) -> str | None:
         MDPPerm.ANNOTATE: "form filling, comments and further signatures allowed",
     }
     return f"certified: {words.get(level, str(level))}"
+
+
+def _after_no_changes_certification(sig: EmbeddedPdfSignature, changes: str) -> str:
+    """Hold a "no changes allowed" certification to its word where pyHanko is lenient.
+
+    pyHanko's diff policy lets later revisions change the document information (title,
+    author) and the XMP metadata, as timestamping tools do; and bytes appended after the last
+    revision are not a revision at all. For a document certified as allowing no changes, a
+    changed title or author, or anything appended that is not a later revision, is a change
+    the signer did not allow. Document timestamps and validation data (PAdES B-T, B-LT) that
+    leave the title and author alone stay allowed.
+    """
+    if changes == DISALLOWED_CHANGES:
+        return changes
+    reader = sig.reader
+    if sig.signed_revision >= reader.xrefs.total_revisions - 1:
+        return DISALLOWED_CHANGES  # coverage is partial, yet no later revision: appended bytes
+    try:
+        signed = _metadata(reader.get_historical_resolver(sig.signed_revision))
+        latest = _metadata(reader)
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError):
+        return DISALLOWED_CHANGES
+    return changes if signed == latest else DISALLOWED_CHANGES
+
+
+_IGNORED_INFO = frozenset({"/ModDate", "/Producer"})
+_XMP_FIELDS = re.compile(rb"<(dc:title|dc:creator|dc:description|dc:subject)\b.*?</\1>", re.S)
+
+
+def _metadata(handler: Any) -> tuple[tuple[tuple[str, str], ...], tuple[bytes, ...]]:
+    """What a reader shows as the document's title, author and subject, in a comparable form.
+
+    `handler` is the reader or a historical resolver; objects are looked up through it, so an
+    object changed in a later revision reads as it was in that revision.
+    """
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, generic.IndirectObject):
+            return handler.get_object(value.reference)
+        return value
+
+    trailer = handler.trailer_view
+    fields: tuple[tuple[str, str], ...] = ()
+    if "/Info" in trailer:
+        info = resolve(trailer.raw_get("/Info"))
+        fields = tuple(sorted(
+            (str(k), str(resolve(info.raw_get(k)))) for k in info if str(k) not in _IGNORED_INFO
+        ))
+    root = resolve(trailer.raw_get("/Root"))
+    xmp: tuple[bytes, ...] = ()
+    if "/Metadata" in root:
+        data = resolve(root.raw_get("/Metadata")).data
+        xmp = tuple(m.group(0) for m in _XMP_FIELDS.finditer(data))
+    return fields, xmp
 
 
 def _changes(status: ModificationInfo) -> str:
