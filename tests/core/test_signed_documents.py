@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assessor_app.core.errors import NotFoundError, StorageWriteError, ValidationError
+from assessor_app.core.errors import AssessorError, NotFoundError, ValidationError
 from assessor_app.core.pdf.signing import install_certificate, profile_signing_identity
 from assessor_app.core.pdf.verify import verify_pdf
 from assessor_app.core.records import Assessment
@@ -111,11 +111,20 @@ def test_stored_pdfs_cannot_be_changed_and_a_changed_blob_is_caught(vault: Vault
     record = _record(vault)
     signed = sign(profile_signing_identity(vault))
     doc_id = _add(vault, record, signed).id
-    # By accident: the table refuses updates and deletes.
-    with pytest.raises(StorageWriteError), vault.transaction() as conn:
+    # By accident: the table refuses updates, deletes and a replacing insert, and says so.
+    with pytest.raises(AssessorError, match="signed PDFs are never changed"), \
+            vault.transaction() as conn:
         conn.execute("UPDATE signed_document SET pdf = ? WHERE id = ?", (b"%PDF-x", doc_id))
-    with pytest.raises(StorageWriteError), vault.transaction() as conn:
+    with pytest.raises(AssessorError, match="signed PDFs are never changed"), \
+            vault.transaction() as conn:
         conn.execute("DELETE FROM signed_document WHERE id = ?", (doc_id,))
+    with pytest.raises(AssessorError, match="signed PDFs are never changed"), \
+            vault.transaction() as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO signed_document SELECT id, assessment_id, revision, "
+            "revision_hash, kind, variant, filename, created_at, signer, size, 'forged', usn, "
+            "? FROM signed_document WHERE id = ?", (b"%PDF-forged", doc_id),
+        )
     assert DocumentRepository(vault).data(doc_id) == signed
     # On purpose, past the trigger: the checksum catches it on the next read.
     tampered = signed.replace(b"Synthetic", b"Synthetiq", 1)

@@ -114,6 +114,14 @@ def transaction(conn: Connection) -> Iterator[Connection]:
     except DatabaseError as e:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if "append-only" in str(e):
+            raise AssessorError(
+                "Something tried to change or remove a signed PDF kept in this profile, and "
+                "was stopped: signed PDFs are never changed.",
+                "Nothing was changed. If you did not do this, tell IT: another program may be "
+                "writing to the records file.",
+                work_is_safe=True,
+            ) from e
         if "malformed" in str(e) or "not a database" in str(e):
             raise VaultCorruptError(
                 "The records file of this profile is damaged.",

@@ -34,6 +34,11 @@ BEFORE UPDATE OF id, assessment_id, revision, revision_hash, kind, variant, file
 BEGIN SELECT RAISE(ABORT, 'signed documents are append-only'); END;
 CREATE TRIGGER signed_document_append_only_delete BEFORE DELETE ON signed_document
 BEGIN SELECT RAISE(ABORT, 'signed documents are append-only'); END;
+-- INSERT OR REPLACE deletes the old row without firing delete triggers: refuse a second
+-- row with an id that is already kept, before conflict resolution can replace it.
+CREATE TRIGGER signed_document_append_only_replace BEFORE INSERT ON signed_document
+WHEN EXISTS (SELECT 1 FROM signed_document WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'signed documents are append-only'); END;
 
 -- Root certificates of the authorities whose signatures count as trusted here; filled by
 -- enrolment (issue: sync). Keyed by the SHA-256 fingerprint of the DER certificate.
