@@ -480,7 +480,7 @@ def test_check_window_says_good_broken_or_not_a_pdf_plainly(
 
     check_file(qtbot, check, good, monkeypatch)
     assert check.verdict is not None and check.verdict.state == UNCONFIRMED
-    assert check.heading.text() == "Good: intact, unchanged since it was signed"
+    assert check.heading.text() == "Intact, but who signed it is not confirmed"
     assert "self-signed" in check.meaning.text()
     details = check.details.toPlainText()
     assert details.startswith("Intact, but the signer is not confirmed")

@@ -40,7 +40,7 @@ GOOD, UNCONFIRMED, BROKEN, UNCHECKED = "good", "unconfirmed", "broken", "uncheck
 
 # Border and heading colours, each above 7:1 on the default light background; the heading's
 # words carry the verdict too, so nothing depends on seeing the colour.
-_COLOURS = {GOOD: "#0b5a1f", UNCONFIRMED: "#0b5a1f", BROKEN: "#a00000", UNCHECKED: "#5a3a00"}
+_COLOURS = {GOOD: "#0b5a1f", UNCONFIRMED: "#6b4400", BROKEN: "#a00000", UNCHECKED: "#5a3a00"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def verdict_for(report: VerificationReport) -> Verdict:
         )
     return Verdict(
         UNCONFIRMED,
-        "Good: intact, unchanged since it was signed",
+        "Intact, but who signed it is not confirmed",
         "Nobody vouches for who signed it: the certificate is self-signed, or from an "
         "authority you have not chosen to trust. The content is exactly as it was signed.",
         "If it matters who signed it, confirm with them (or your IT team) that the "
