@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from assessor_app.core.editing import check_can_start
@@ -171,3 +172,14 @@ def populate_demo(vault: Vault, registry: FormRegistry, *, people: int = 40, see
                 elif field.type == FieldType.YES_NO:
                     records.save_field(record.id, field.id, rng.random() < 0.5)
             records.checkpoint(record.id)
+
+
+def write_demo_branding(data_dir: Path) -> None:
+    """Give a demo data folder the shipped example contact details as its own branding file.
+
+    Everything in a demo is invented, so its letters may carry the example details that are
+    refused for real profiles (see `pdf.branding.Branding.placeholder`).
+    """
+    shipped = (resources_dir() / "branding" / "default.yaml").read_text(encoding="utf-8")
+    own = shipped.replace("placeholder: true", "placeholder: false", 1)
+    (data_dir / "branding.yaml").write_text(own, encoding="utf-8")

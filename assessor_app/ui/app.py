@@ -46,7 +46,7 @@ DEMO_PASSPHRASE = "demo-demo"
 def make_demo_vault(data_dir: Path, registry: FormRegistry) -> Vault:
     """A throwaway profile full of invented people (cheap KDF: never for real data)."""
     # Demo only: kept off the start-up path.
-    from assessor_app.core.demo import populate_demo
+    from assessor_app.core.demo import populate_demo, write_demo_branding
     from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
     from assessor_app.core.storage.vault import Vault
 
@@ -56,6 +56,7 @@ def make_demo_vault(data_dir: Path, registry: FormRegistry) -> Vault:
         kdf=FAST_KDF_FOR_TESTS,
     )
     populate_demo(vault, registry)
+    write_demo_branding(data_dir)
     return vault
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assessor_app.core.demo import write_demo_branding
 from tests.conftest import REPO_ROOT
 from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
 
@@ -59,8 +60,13 @@ def test_cli_finalises_keeps_exports_and_makes_a_letter(cli, tmp_path: Path) -> 
     code, out, _ = cli("pdf", "verify", str(final))
     assert code == 0 and "Casey Example" in out
 
-    code, out, err = cli("record", "letter", record_id, "eligibility_record", "--variant",
-                         "easy_read", "--out", str(tmp_path / "letter.pdf"))
+    letter = ("record", "letter", record_id, "eligibility_record", "--variant", "easy_read",
+              "--out", str(tmp_path / "letter.pdf"))
+    # Without the authority's branding file a letter would carry example phone numbers.
+    code, _, err = cli(*letter)
+    assert code == 2 and "branding" in err
+    write_demo_branding(tmp_path / "data")  # stands in for the authority's own file
+    code, out, err = cli(*letter)
     assert code == 0, err
     code, verified, _ = cli("pdf", "verify", out.strip())
     assert code == 0

@@ -176,3 +176,17 @@ def test_finalising_a_completed_record_without_its_pdf_signs_it_now(vault):
     done = finalise_record(records, REGISTRY, rid, today=TODAY)
     assert done.document.revision == records.get(rid).revision
     assert verify_pdf(DocumentRepository(vault).data(done.document.id)).ok
+
+
+def test_a_letter_is_not_signed_with_the_apps_example_contact_details(vault):
+    from assessor_app.core.demo import write_demo_branding
+    from assessor_app.core.pdf.document import Variant
+    from assessor_app.core.pdf.finalise import make_letter
+
+    records, rid = _draft(vault, _needs_answers())
+    finalise_record(records, REGISTRY, rid, today=TODAY)
+    with pytest.raises(ValidationError, match="branding"):
+        make_letter(vault, REGISTRY, rid, "eligibility_record", Variant.STANDARD, today=TODAY)
+    write_demo_branding(vault.folder.parent.parent)  # as the authority's IT would install
+    doc = make_letter(vault, REGISTRY, rid, "eligibility_record", Variant.STANDARD, today=TODAY)
+    assert doc.kind == "letter:eligibility_record"

@@ -25,6 +25,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
 
+from assessor_app.core.demo import write_demo_branding
 from assessor_app.core.editing import complete_record
 from assessor_app.core.errors import StorageWriteError
 from assessor_app.core.pdf.document import Variant
@@ -406,6 +407,8 @@ def test_make_a_letter_signs_and_keeps_it_in_the_persons_preferred_format(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window, editor = open_record(qtbot, make_window, ANSWERS)
+    assert window.vault is not None
+    write_demo_branding(window.vault.folder.parent.parent)  # the authority's branding.yaml
     panel = finalise(qtbot, window, editor)
     assert panel.letter_button.isVisible()
     offered: list[list[str]] = []

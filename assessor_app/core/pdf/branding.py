@@ -43,6 +43,9 @@ class Branding:
     """The independent advocacy service and how to reach it (every letter prints it)."""
     icb_name: str = ""
     """The Integrated Care Board that decides NHS Continuing Healthcare (never "CCG")."""
+    placeholder: bool = False
+    """True for the app's shipped example details: fine for records, never for a signed
+    letter to a real person (their phone numbers and advocacy service are invented)."""
 
 
 def _text(raw: dict[str, Any], key: str, where: Path) -> str:
@@ -81,7 +84,13 @@ def _read(path: Path) -> Branding:
         raise ValidationError(
             f"{path}: 'address' must be a list of lines.", "Correct the branding file."
         )
+    placeholder = raw.get("placeholder", False)
+    if not isinstance(placeholder, bool):
+        raise ValidationError(
+            f"{path}: 'placeholder' must be true or false.", "Correct the branding file."
+        )
     return Branding(
+        placeholder=placeholder,
         authority_name=_text(raw, "authority_name", path),
         logo=logo,
         address=tuple(a.strip() for a in address),
@@ -118,5 +127,6 @@ def load_branding(data_dir: Path | None, authority: str) -> Branding:
             complaints=branding.complaints,
             advocacy=branding.advocacy,
             icb_name=branding.icb_name,
+            placeholder=branding.placeholder,
         )
     return branding

@@ -264,6 +264,14 @@ def make_letter(
     form = registry.get(record.form_id, record.form_version)
     person = PeopleRepository(vault).get(record.person_id)
     evaluation = evaluate(form, record.answers, today=today)
+    branding = branding_for(vault)
+    if branding.placeholder:
+        raise ValidationError(
+            "This laptop has no branding file from your authority, so the letter would give "
+            "the app's example phone numbers, complaints route and advocacy service.",
+            "Ask IT to install your authority's branding.yaml (see docs/pdf.md), then make "
+            "the letter. Records are still finalised and signed meanwhile.",
+        )
     kinds = {k.id: k for k in letters_for(form.id, evaluation, record.answers)}
     if kind_id not in kinds:
         raise ValidationError(
@@ -271,7 +279,7 @@ def make_letter(
             "Choose one of the letters offered for this record.",
         )
     doc = letter_document(
-        kind_id, form, record, person, evaluation, branding_for(vault),
+        kind_id, form, record, person, evaluation, branding,
         variant=variant, today=today,
         assessor_name=vault.profile.name, assessor_role=vault.profile.role.label,
     )
