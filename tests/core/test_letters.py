@@ -157,6 +157,16 @@ def _financial() -> dict[str, Any]:
     return _fixture("financial_home")
 
 
+def _financial_deferred() -> dict[str, Any]:
+    """A care home resident whose home takes them over the upper limit: a deferred payment."""
+    answers = _financial()
+    for key in ("housing_costs", "dre_standard", "dre_items"):
+        answers.pop(key)
+    answers.update(care_type="permanent_care_home", first_permanent_admission=False,
+                   weekly_cost_of_care=90000)
+    return answers
+
+
 # --- building and reading letters -----------------------------------------------------------
 
 
@@ -247,25 +257,47 @@ _EASY_CLOSING = ["Not happy?", "You can complain if you are not happy.", "Phone:
 _CUSTODY_COMPLAINTS = "Prisons and Probation Ombudsman"
 
 
-def _reasons(form_id: str, answers: dict[str, Any], field_id: str) -> list[str]:
-    return list(_evaluation(form_id, answers).outcomes[field_id].reasons)
+_REGS_2015 = "of the Care and Support (Eligibility Criteria) Regulations 2015 are met"
 
-
-def _eligibility_standard(form_id: str, answers: dict[str, Any]) -> list[str]:
-    """The decision, each condition's reason, the summary, each eligible need, the reasoning."""
-    reasons = _reasons(form_id, answers, "eligibility")
-    prefix = "The eligible needs are: "
-    needs = next(r for r in reasons if r.startswith(prefix))[len(prefix):].rstrip(".")
-    summary = [r for r in reasons if r.startswith(("All three", "Not all three"))]
-    return [
+# The rule's reasons as the person reads them: told to "you", never "the person" or "the
+# carer", and without the staff instruction that advice "must still be given".
+_ELIGIBILITY_READ_AS_YOU = {
+    "needs-eligible-custody": [
         "Our decision: your needs are eligible",
-        *[n.removeprefix("and ") for n in needs.split("; ")],
-        *summary,
-        *[r for r in reasons if not r.startswith(prefix) and r not in summary],
-        answers["eligibility_reasoning"],
-        "What happens next",
-        "If you think we have got something wrong",
-    ]
+        "managing and maintaining nutrition",
+        "maintaining personal hygiene",
+        f"All three conditions in reg 2(1) {_REGS_2015}, so your needs are eligible.",
+        "Met: the needs arise from or relate to a physical or mental impairment or illness "
+        "(recorded as physical and cognitive).",
+        "Met: you are unable to achieve 2 of the 10 outcomes: managing and maintaining "
+        "nutrition (because you cannot do it without help, including prompting); maintaining "
+        "personal hygiene (because doing it without help endangers, or is likely to endanger, "
+        "your health or safety or that of others and doing it without help takes significantly "
+        "longer than would normally be expected). Two or more are needed.",
+        "Met: there is a significant impact on your wellbeing.",
+    ],
+    "needs-not-eligible-custody": [
+        "Our decision: your needs are not eligible",
+        f"Not all three conditions in reg 2(1) {_REGS_2015.removesuffix(' are met')} are "
+        "met, so your needs are not eligible.",
+        "Met: the needs arise from or relate to a physical or mental impairment or illness",
+        "Not met: you are unable to achieve 1 of the 10 outcomes: managing and maintaining "
+        "nutrition (because you cannot do it without help, including prompting). Two or more "
+        "are needed.",
+        "Met: there is a significant impact on your wellbeing.",
+    ],
+    "carers-eligible": [
+        "Our decision: your needs are eligible",
+        "engaging in recreational activities",
+        "the needs arising from the effect on your health",
+        f"All three conditions in reg 3(1) {_REGS_2015}, so your needs are eligible.",
+        "Met: the needs arise because you provide necessary care to an adult.",
+        "Met: your physical or mental health is at risk of deteriorating; also, you are unable "
+        "to achieve 1 of the 8 outcomes: engaging in recreational activities (because you "
+        "cannot do it without help). Either the health effect or one outcome is enough.",
+        "Met: there is likely to be a significant impact on your wellbeing.",
+    ],
+}
 
 
 Case = tuple[str, str, Callable[[], dict[str, Any]], Person]
@@ -291,20 +323,14 @@ CASES: dict[str, Case] = {
 def _expected_standard(case: str) -> list[str]:
     kind, form_id, make, _ = CASES[case]
     answers = make()
-    if case in ("needs-eligible-custody", "carers-eligible"):
+    if case in _ELIGIBILITY_READ_AS_YOU:
+        eligible = case != "needs-not-eligible-custody"
         plan = "support plan" if form_id == "carers_assessment" else "care and support plan"
-        expected = _eligibility_standard(form_id, answers)
-        expected.insert(expected.index("What happens next") + 1, plan)
-        return expected
-    if case == "needs-not-eligible-custody":
-        reasons = _reasons(form_id, answers, "eligibility")
         return [
-            "Our decision: your needs are not eligible",
-            reasons[3],  # the summary, printed under the decision
-            *reasons[:3],  # then each condition with its reason
-            *reasons[4:],
+            *_ELIGIBILITY_READ_AS_YOU[case],
             answers["eligibility_reasoning"],
-            "Your needs are not eligible: what can help",
+            "What happens next",
+            plan if eligible else "Your needs are not eligible: what can help",
             "If you think we have got something wrong",
         ]
     if kind == "ineligible_advice":
@@ -424,9 +450,19 @@ def _expected_easy(case: str) -> list[str]:
         "financial": [
             "How much will you pay?", "You will pay £153.90 each week.",
             "This starts on 2 June 2025.", "How did we work it out?",
-            "Capital: Building society (counted) £17,500.00",
-            "Weekly charge (no more than the cost of the care) £153.90",
-            "We used these rates: england-2025-26 (version 1)", "Is something wrong?",
+            "Money you have saved: £17,500.00",
+            "Money coming in each week: £416.00",
+            "Money we leave you to live on each week: £232.60",
+            "Your housing costs each week: £25.00",
+            "Extra costs because of disability each week: £4.50",
+            "What your care costs each week: £320.00",
+            "Money coming in includes £13.00 each week we count from your savings.",
+            "We take away the money we leave you to live on.",
+            "We take away your housing costs.",
+            "We take away your extra costs because of disability.",
+            "What is left is £153.90 each week.",
+            "The full calculation is in the standard letter.", "Ask us for it.",
+            "Is something wrong?",
         ],
     }[case]
 
@@ -474,6 +510,146 @@ def test_a_chc_letter_has_no_money_and_names_the_icb_never_a_ccg(case, variant, 
     assert "£" not in text
     assert "Example Integrated Care Board" in text
     assert "CCG" not in text and "Clinical Commissioning" not in text
+
+
+def test_the_deferred_payment_figures_the_letters_rely_on():
+    charge = _evaluation("financial_assessment", _financial_deferred()).outcomes["charge"]
+    assert charge.value == 90000 and "deferred payment must be offered" in charge.label
+    assert "Paid from income now: £385.35" in " ".join(charge.reasons)
+    assert "Can be deferred under a deferred payment agreement: £514.65" in " ".join(
+        charge.reasons)
+
+
+@pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
+def test_a_deferred_payment_letter_says_first_what_is_paid_now_and_what_can_wait(
+    variant, tmp_path
+):
+    doc = _document("financial_statement", "financial_assessment", _financial_deferred(),
+                    variant)
+    text = _text(build_pdf(doc), tmp_path)
+    if variant is Variant.EASY_READ:
+        heading = "How much will you pay?"
+        _assert_in_order(text, [
+            heading, "You will pay £385.35 each week from your income now.",
+            "Your care costs £900.00 each week.", "The rest is £514.65 each week.",
+            "You can ask us to wait for the rest.", "What is a deferred payment?",
+            "You pay us back later.", "If you do not want this, you pay £900.00 each week.",
+            "How did we work it out?",
+            "Money you have saved, and property we count: £197,500.00",
+            "Money you keep for yourself each week: £30.65",
+            "What your care costs each week: £900.00",
+            "The full calculation is in the standard letter.",
+        ])
+        assert "You will pay £900.00" not in text
+    else:
+        heading = "What you will pay"
+        _assert_in_order(text, [
+            heading, "What you pay from your income now: £385.35 a week",
+            "The rest of the cost of your care, £514.65 a week, can be deferred.",
+            "Your care costs £900.00 a week in all.",
+            "You can ask us for a deferred payment agreement.",
+            "If you do not have a deferred payment agreement, you pay the full cost of your "
+            "care, £900.00 a week",
+            "How we worked it out",
+            "Paid from income now", "£385.35",
+            "Can be deferred under a deferred payment agreement", "£514.65",
+        ])
+    # The first sum after the heading is what they pay now, never the full cost.
+    first = re.search(r"£[\d,]+\.\d\d", text[text.index(heading):])
+    assert first is not None and first[0] == "£385.35"
+    # Staff wording is not told to the person.
+    for staff in ("must be offered", "must offer", "Pays the full cost", "the person",
+                  "talk about it now"):
+        assert staff not in text, staff
+
+
+def test_the_easy_read_statement_leaves_the_calculation_to_the_standard_letter(tmp_path):
+    easy = _document("financial_statement", "financial_assessment", _financial(),
+                     Variant.EASY_READ)
+    text = _text(build_pdf(easy), tmp_path, body_only=False)
+    for jargon in ("Tariff income", "Minimum Income Guarantee", "£1.00 a week for every",
+                   "£250.00", "england-2025-26", "version 1", "Capital", "disability-related",
+                   "What we looked at", "rates"):
+        assert jargon not in text, jargon
+    assert not any(isinstance(block, TableBlock) for block in easy.blocks)
+
+
+def test_a_referred_checklist_in_easy_read_says_the_result_itself_was_negative(tmp_path):
+    easy = _document("checklist_outcome", "chc_checklist", _checklist_refer(), Variant.EASY_READ)
+    text = _text(build_pdf(easy), tmp_path)
+    assert "did not need a full assessment" not in text
+    _assert_in_order(text, [
+        "We have asked for a full assessment for you.",
+        "Your Checklist result was negative.",
+        "A negative result means you do not need a full assessment now.",
+        "But Robin Testcase thinks you should have one.",
+        "It does not mean you will get NHS Continuing Healthcare.",
+    ])
+
+
+_TOLD_TO_YOU = {
+    **{case: CASES[case] for case in ("needs-eligible-custody", "needs-not-eligible-custody",
+                                      "carers-eligible", "checklist-positive",
+                                      "checklist-negative", "checklist-refer", "financial")},
+    "carers-not-eligible": ("eligibility_record", "carers_assessment", _carers_not_eligible,
+                            COMMUNITY),
+    "financial-deferred": ("financial_statement", "financial_assessment", _financial_deferred,
+                           COMMUNITY),
+}
+
+
+@pytest.mark.parametrize("variant", [Variant.STANDARD, Variant.LARGE_PRINT],
+                         ids=lambda v: v.value)
+@pytest.mark.parametrize("case", list(_TOLD_TO_YOU))
+def test_a_letter_tells_the_person_you_and_gives_them_no_staff_instructions(
+    case, variant, tmp_path
+):
+    kind, form_id, make, person = _TOLD_TO_YOU[case]
+    text = _text(build_pdf(_document(kind, form_id, make(), variant, person)), tmp_path)
+    for third_person in ("the person", "The person", "the carer", "The carer"):
+        assert third_person not in text, third_person
+    for staff in ("must still be given", "must be given", "must be offered", "must offer"):
+        assert staff not in text, staff
+    assert "means you" not in text  # nothing left to explain
+
+
+def test_reasons_are_told_to_you_only_where_that_is_safe():
+    from assessor_app.core.pdf.letters import _told_to_you
+
+    person, carer = "the person", "the carer"
+    assert _told_to_you("Met: the person is unable to achieve it (because they cannot do it "
+                        "without help). Two or more are needed.", person) == (
+        "Met: you are unable to achieve it (because you cannot do it without help). Two or "
+        "more are needed."
+    )
+    assert _told_to_you("The person's capital other than their home is £1.00.", person) == (
+        "Your capital other than your home is £1.00."
+    )
+    assert _told_to_you("so the person pays the full cost", person) == "so you pay the full cost"
+    assert _told_to_you("a charge agreed with the person", person) == "a charge agreed with you"
+    # "They" about someone else stays, and so does the person someone cares for.
+    helped = "Someone currently helps with washing; eligibility is decided as if they did not."
+    assert _told_to_you(helped, person) == helped
+    cared_for = "The needs of the person cared for are met through their own assessment."
+    assert _told_to_you(cared_for, carer) == cared_for
+    assert _told_to_you(cared_for, person) == cared_for
+    # A carer's letter makes "the carer" you, never "the person".
+    assert _told_to_you("the carer provides care to the person", carer) == (
+        "you provide care to the person"
+    )
+    # A verb it does not know is left as written rather than guessed.
+    odd = "Then the person quickly agrees."
+    assert _told_to_you(odd, person) == odd
+    # Instructions to staff are left out; a duty to offer becomes what the person can ask for.
+    assert _told_to_you("So the needs are not eligible. Advice must still be given (Care Act "
+                        "s13(5)).", person) == "So the needs are not eligible."
+    assert _told_to_you("Choose which way the person is unable to achieve it.", person) == ""
+    assert _told_to_you("If the person's other capital is then no more than the upper limit, "
+                        "the council must offer a deferred payment agreement: talk about it "
+                        "now.", person) == (
+        "If your other capital is then no more than the upper limit, you can ask us for a "
+        "deferred payment agreement."
+    )
 
 
 # --- custody -------------------------------------------------------------------------------------
@@ -525,25 +701,133 @@ def _words(doc: Document) -> list[str]:
     return words
 
 
-def _easy_read_problems(doc: Document, text: str) -> list[str]:
-    """Why a letter is not easy read: legal citations, or a sentence over 20 words on a line."""
+def _sentences(doc: Document) -> list[str]:
+    """Every sentence a document prints, whole, however it is broken over lines.
+
+    A line ending in a comma or semicolon runs on into the next line of its paragraph, so a
+    long sentence cut after its clauses is still counted as the one long sentence it is.
+    """
+    sentences: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, Heading | Para | Note):
+            runs = [""]
+            for line in block.text.splitlines():
+                runs[-1] = f"{runs[-1]} {line.strip()}".strip()
+                if not runs[-1].endswith((",", ";")):
+                    runs.append("")
+        elif isinstance(block, Bullets):
+            runs = list(block.items)
+        elif isinstance(block, OutcomeBox):
+            runs = [f"{block.label}: {block.value}", *block.reasons]
+        else:
+            continue
+        for run in runs:
+            sentences += [s for s in re.split(r"(?<=[.!?])\s+", run) if s.strip()]
+    return sentences
+
+
+def _easy_read_problems(doc: Document, text: str, quoted: tuple[str, ...] = ()) -> list[str]:
+    """Why a letter is not easy read: legal citations, or a sentence of more than 20 words.
+
+    `quoted` is the record's own words (the assessor's reasoning and advice): the letter must
+    print them exactly, so a long sentence of theirs is not the letter's to shorten. Nothing
+    else is let off, the authority's complaints and advocacy text included.
+    """
     problems = [f"contains {b!r}" for b in _BANNED if b in text]
-    for line in _lines(doc):
-        for sentence in re.split(r"(?<=[.!?])\s+", line):
-            if len(sentence.split()) > _MAX_WORDS:
-                problems.append(f"{len(sentence.split())} words: {sentence}")
+    for sentence in _sentences(doc):
+        if len(sentence.split()) > _MAX_WORDS and not any(sentence in q for q in quoted):
+            problems.append(f"{len(sentence.split())} words: {sentence}")
     return problems
 
 
+def _quoted(answers: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(_squash(v) for v in answers.values() if isinstance(v, str))
+
+
 @pytest.mark.parametrize("case", list(CASES))
-def test_easy_read_has_no_citations_and_no_long_sentences(case, tmp_path):
+def test_easy_read_has_no_citations_no_long_sentences_and_no_tables(case, tmp_path):
     kind, form_id, make, person = CASES[case]
     easy = _document(kind, form_id, make(), Variant.EASY_READ, person)
     text = _text(build_pdf(easy), tmp_path, body_only=False)
-    assert _easy_read_problems(easy, text) == []
+    assert _easy_read_problems(easy, text, _quoted(make())) == []
+    assert not any(isinstance(block, TableBlock) for block in easy.blocks)
     # The same check finds the standard letter's citations and long sentences: it can fail.
     standard = _document(kind, form_id, make(), Variant.STANDARD, person)
     assert _easy_read_problems(standard, _text(build_pdf(standard), tmp_path, body_only=False))
+
+
+_LONG = (
+    "You can ask us to look at it again, or make a complaint to the Adult Social Care "
+    "complaints team by phone, email or letter using the details above."
+)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [_LONG, _LONG.replace("again, ", "again,\n"), _LONG.replace(", ", ",\n")],
+    ids=["one-line", "cut-after-a-clause", "cut-at-every-comma"],
+)
+def test_the_sentence_check_fails_for_a_long_sentence_however_it_is_broken(layout):
+    doc = replace(_document("checklist_outcome", "chc_checklist", _checklist_positive(),
+                            Variant.EASY_READ), blocks=(Para(layout),))
+    assert _easy_read_problems(doc, layout) == [f"29 words: {_LONG}"]
+    # Only the record's own words are let off, and only when they are quoted exactly.
+    assert _easy_read_problems(doc, layout, (_LONG,)) == []
+    assert _easy_read_problems(doc, layout, (_LONG[:-1],)) != []
+
+
+def _authority_sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", _squash(text)) if s]
+
+
+@pytest.mark.parametrize("person", [COMMUNITY, CUSTODY], ids=["community", "custody"])
+def test_easy_read_gives_the_authoritys_words_one_whole_sentence_to_a_line(person, tmp_path):
+    easy = _document("eligibility_record", "needs_assessment", _needs_eligible(),
+                     Variant.EASY_READ, person)
+    lines = _lines(easy)
+    theirs = [*_authority_sentences(BRANDING.complaints),
+              *_authority_sentences(BRANDING.advocacy)]
+    short = [s for s in theirs if len(s.split()) <= _MAX_WORDS]
+    long = [s for s in theirs if len(s.split()) > _MAX_WORDS]
+    assert short and long, "the default branding should have both, so both are tested"
+    # A short sentence is printed exactly, alone on its line; a long one is not easy read and
+    # is not printed at all, neither whole nor in pieces.
+    for sentence in short:
+        assert sentence in lines
+    for sentence in long:
+        assert sentence not in lines
+    pieces = [line for line in lines if len(line.split()) >= 4
+              and any(line in s and line != s for s in theirs)]
+    assert pieces == []
+    # What the long sentences said, in easy read words: looking again, the Ombudsman, and
+    # where the authority's own full text is.
+    _assert_in_order(_text(build_pdf(easy), tmp_path), [
+        "Not happy?", "You can ask us to look again.",
+        "Still not happy after we reply?",
+        "You can ask the Local Government and Social Care Ombudsman to look at it.",
+        "There is more about this in our standard letter.", "Ask us for it.",
+        "Do you want help to have your say?", *short[-3:],
+    ])
+
+
+def test_easy_read_prints_every_sentence_of_plainly_written_branding_once(tmp_path):
+    plain = replace(
+        BRANDING,
+        complaints="Not happy? Tell us. Still not happy after we reply? You can ask the Local "
+        "Government and Social Care Ombudsman to look at it.",
+        advocacy="An advocate can help you. Call the Example Advocacy Partnership on "
+        "01234 000001. It is free.",
+    )
+    easy = _document("checklist_outcome", "chc_checklist", _checklist_negative(),
+                     Variant.EASY_READ, branding=plain)
+    lines = _lines(easy)
+    for text in (plain.complaints, plain.advocacy):
+        for sentence in _authority_sentences(text):
+            assert sentence in lines
+    # Nothing left out, so no pointer to the standard letter; the Ombudsman is named once.
+    assert "There is more about this in our standard letter." not in lines
+    assert sum("Ombudsman" in line for line in lines) == 1
+    assert _easy_read_problems(easy, _text(build_pdf(easy), tmp_path)) == []
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -568,14 +852,29 @@ def test_easy_read_is_written_differently_and_large_print_is_the_standard_wordin
     assert easy_headings and all(h.endswith("?") for h in easy_headings)
 
 
-def test_easy_read_keeps_other_peoples_words_exactly():
-    texts = (BRANDING.complaints, BRANDING.advocacy, _needs_eligible()["eligibility_reasoning"])
-    for text in texts:
+def test_easy_read_keeps_the_assessors_words_exactly_one_sentence_to_a_line():
+    reasoning = _needs_eligible()["eligibility_reasoning"]
+    short = "You need help to eat. You can wash and dress on your own. One task is not enough."
+    for text in (reasoning, short, INFO_GIVEN):
         lines = _easy_lines(text)
         assert " ".join(lines) == _squash(text)
         assert all(len(line.split()) <= _MAX_WORDS for line in lines), lines
-    # A list stays on one line: "by phone, email or letter" is not cut after "phone,".
-    assert not any(line.endswith("by phone,") for line in _easy_lines(BRANDING.complaints))
+        # Every sentence starts a line, and a sentence of 20 words or fewer is never cut.
+        for sentence in _authority_sentences(text):
+            if len(sentence.split()) <= _MAX_WORDS:
+                assert sentence in lines
+    assert _easy_lines(short) == ["You need help to eat.", "You can wash and dress on your own.",
+                                  "One task is not enough."]
+    whole = ("You find washing hard, and the healthcare team will bring a perching stool to "
+             "your cell.")
+    assert 15 < len(whole.split()) <= _MAX_WORDS and _easy_lines(whole) == [whole]
+    # A sentence too long to keep whole is cut only after a clause, never inside a list.
+    assert len(reasoning.split()) > _MAX_WORDS
+    assert _easy_lines(reasoning) == [
+        "Because of arthritis and memory problems you cannot eat or wash without help,",
+        "and this has a big effect on your health and dignity.",
+    ]
+    assert not any(line.endswith("by phone,") for line in _easy_lines(_LONG))
 
 
 # --- which letters apply, and refusing ---------------------------------------------------------

@@ -201,6 +201,8 @@ def test_dst_prints_each_members_contribution_and_the_disagreement(tmp_path):
     assert "Contribution from Robin Testcase" in text
     assert "Members disagreed: Sam Okafor (registered nurse) proposed High" in text
     assert text.index("Domain levels") < text.index("1. Breathing")
+    # The coordinator signs in the assessor's role, but is named as what they are.
+    assert "The coordinator of the Decision Support Tool" in text
 
 
 def _long_document(variant: Variant) -> Document:

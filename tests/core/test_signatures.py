@@ -438,3 +438,15 @@ def test_the_persons_prefilled_name_is_used_in_the_message(vault: Vault, tmp_pat
     with pytest.raises(ValidationError, match=r"Not signed by: the person assessed \(Zoë "
                        r"Quillfeather\), the assessor\."):
         complete_record(records, registry, record.id, today=TODAY)
+
+
+def test_a_fast_track_clinician_is_named_as_the_clinician_when_they_have_not_signed() -> None:
+    import datetime as dt
+
+    from assessor_app.core.form_engine.definition import load_forms_dir
+    from assessor_app.core.form_engine.evaluation import evaluate
+    from assessor_app.core.paths import default_forms_dir
+
+    form = load_forms_dir(default_forms_dir()).latest("chc_fast_track")
+    problems = evaluate(form, {}, today=dt.date(2026, 11, 23)).completion_problems()
+    assert any("Not signed by: the clinician" in p.message for p in problems)

@@ -176,7 +176,7 @@ def _not_signed(
     )
     who = []
     for f in unsigned:
-        phrase = signer_phrase(f.signer)
+        phrase = signer_phrase(f.signer, f.label)
         if f.signer == "person" and isinstance(name, str) and name.strip():
             phrase += f" ({name.strip()})"
         who.append(phrase)

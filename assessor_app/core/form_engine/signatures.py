@@ -189,8 +189,14 @@ def describe_signature(value: Any) -> SignatureSummary | None:
     )
 
 
-def signer_phrase(signer: str | None) -> str:
-    """How the signer of a question is named inside a sentence, e.g. "the assessor"."""
+def signer_phrase(signer: str | None, label: str = "") -> str:
+    """How the signer of a question is named inside a sentence, e.g. "the assessor".
+
+    For the `assessor` role, a label of the form "Signature of the clinician" names the signer
+    more exactly (a Fast Track clinician or a DST coordinator signs as `assessor`), so it wins.
+    """
+    if signer in (None, "assessor") and label[:13].casefold() == "signature of ":
+        return label[13:].strip()
     if signer is None:
         return UNSPECIFIED_SIGNER_PHRASE
     return SIGNER_PHRASES.get(signer, UNSPECIFIED_SIGNER_PHRASE)

@@ -59,7 +59,8 @@ def missing_message(f: FieldDef) -> str:
     if f.type is FieldType.REPEATING_GROUP:
         return f"Add at least {_plural(max(f.min_items or 0, 1), f.item_label or 'item')}."
     if f.type is FieldType.SIGNATURE:
-        return f"Add a signature, or record why {signer_phrase(f.signer)} is unable to sign."
+        who = signer_phrase(f.signer, f.label)
+        return f"Add a signature, or record why {who} is unable to sign."
     return _MISSING.get(f.type, "Enter an answer.")
 
 
@@ -185,7 +186,7 @@ def _signed_on(value: Any, verb: str, today: dt.date) -> list[str]:
 
 
 def _signature(f: FieldDef, value: Any, today: dt.date) -> list[str]:
-    who = signer_phrase(f.signer)
+    who = signer_phrase(f.signer, f.label)
     unreadable = [f"The signature could not be read. Ask {who} to sign again."]
     if not isinstance(value, dict):
         return unreadable

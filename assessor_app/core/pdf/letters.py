@@ -11,8 +11,10 @@ Probation Ombudsman deals with.
 Easy read letters are written separately, in plain words with one idea to a line, never the
 standard wording made bigger; large print is the standard wording at 16 pt. A letter is only
 written from an outcome the rules worked out: otherwise `letter_document` refuses, saying
-what to finish first. A financial statement never prints the staff checks, and a CHC letter
-never prints anything about money. Imports no Qt.
+what to finish first. The rules' reasons are written for staff about "the person"; where a
+letter quotes them it tells them to "you", and leaves out what is an instruction to staff.
+A financial statement never prints the staff checks, and a CHC letter never prints anything
+about money. Imports no Qt.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from assessor_app.core.charging.calculation import ASSET_KINDS
 from assessor_app.core.chc.levels import CHECKLIST_DOMAINS
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.answers import visible_answers
@@ -226,6 +229,15 @@ class _Letter:
     def carer(self) -> bool:
         return self.form.id == "carers_assessment"
 
+    @property
+    def who(self) -> str:
+        """Who the rules' reasons mean when they mean the person this letter is to."""
+        return "the carer" if self.carer else "the person"
+
+    def told(self, reason: str) -> str:
+        """A rule's reason as this letter tells it to the person (see `_told_to_you`)."""
+        return _told_to_you(reason, self.who)
+
     def text(self, field_id: str) -> str:
         value = self.answers.get(field_id)
         return value.strip() if isinstance(value, str) else ""
@@ -334,6 +346,7 @@ def _custody_complaints(letter: _Letter) -> list[Block]:
 def _complaints(letter: _Letter) -> list[Block]:
     b = letter.branding
     if letter.easy:
+        theirs, left_out = _authority_lines(b.complaints)
         blocks: list[Block] = [
             Heading("Not happy?"),
             Para(
@@ -342,13 +355,24 @@ def _complaints(letter: _Letter) -> list[Block]:
                         "You can tell us what you think.",
                         "You can tell us what we did well.",
                         "You can complain if you are not happy.",
+                        "You can ask us to look again.",
                         "We can help you make a complaint.",
                         *_contact_lines(b),
                     )
                 )
             ),
-            Para("\n".join(_easy_lines(b.complaints))),
         ]
+        if theirs:
+            blocks.append(_easy(*theirs))
+        if not any("Ombudsman" in line for line in theirs):
+            blocks.append(
+                _easy(
+                    "Still not happy after we reply?",
+                    "You can ask the Local Government and Social Care Ombudsman to look at it.",
+                )
+            )
+        if left_out:
+            blocks.append(_easy(*_MORE_IN_STANDARD))
     else:
         blocks = [
             Heading("Comments, complaints and compliments"),
@@ -377,11 +401,15 @@ def _advocacy(letter: _Letter) -> list[Block]:
         ]
         if advocate:
             lines.append(f"Your advocate is {advocate}.")
+        theirs, left_out = _authority_lines(b.advocacy)
         blocks: list[Block] = [
             Heading("Do you want help to have your say?"),
             Para("\n".join(lines)),
-            Para("\n".join(_easy_lines(b.advocacy))),
         ]
+        if theirs:
+            blocks.append(_easy(*theirs))
+        if left_out:
+            blocks.append(_easy(*_MORE_IN_STANDARD))
         if at_establishment:
             blocks.append(
                 _easy(f"At {letter.place}:", *_easy_lines(_sentence(at_establishment)))
@@ -450,7 +478,11 @@ _CLAUSE_STARTS = frozenset(
 """Words that start a new clause after a comma; a comma before anything else is more likely
 to separate the items of a list ("by phone, email or letter"), which must stay on one line."""
 _EASY_LINE_MAX = 20
-"""A line of someone else's words longer than this is cut at any comma as a last resort."""
+"""Easy read has no sentence longer than this. A sentence of the assessor's this long or
+shorter is kept whole on its line; a longer one (the letter must still print it) is cut after
+its clauses, and a clause still longer than this at any comma as a last resort. A sentence of
+the authority's longer than this is left out of easy read (see `_authority_lines`)."""
+_MORE_IN_STANDARD = ("There is more about this in our standard letter.", "Ask us for it.")
 
 
 def _cut(sentence: str, at: Callable[[str, str], bool]) -> list[str]:
@@ -490,30 +522,57 @@ def _clauses(sentence: str) -> list[str]:
     return pieces
 
 
-def _easy_lines(text: str) -> list[str]:
-    """Someone else's words (the assessor's, the authority's) laid out for easy read.
+def _sentences(text: str) -> list[str]:
+    """The sentences of `text`, exactly as written, whitespace squashed."""
+    return [
+        sentence
+        for paragraph in text.splitlines()
+        for sentence in _SENTENCE_END.split(" ".join(paragraph.split()))
+        if sentence
+    ]
 
-    The words are kept exactly; each sentence starts a new line, and a long sentence is broken
-    into its clauses so that a line holds about one idea.
+
+def _easy_lines(text: str) -> list[str]:
+    """The assessor's words laid out for easy read: one sentence to a line, words exact.
+
+    A sentence of up to `_EASY_LINE_MAX` words is kept whole on its own line. A longer one is
+    still printed (they are the record's words), broken after its clauses so that a line holds
+    about one idea.
     """
     lines: list[str] = []
-    for paragraph in text.splitlines():
-        for sentence in _SENTENCE_END.split(" ".join(paragraph.split())):
-            if not sentence:
-                continue
-            if len(sentence.split()) <= _EASY_LINE_WORDS:
-                lines.append(sentence)
-                continue
-            current: list[str] = []
-            for piece in _clauses(sentence):
-                words = sum(len(p.split()) for p in current) + len(piece.split())
-                if current and words > _EASY_LINE_WORDS:
-                    lines.append(" ".join(current))
-                    current = []
-                current.append(piece)
-            if current:
+    for sentence in _sentences(text):
+        if len(sentence.split()) <= _EASY_LINE_MAX:
+            lines.append(sentence)
+            continue
+        current: list[str] = []
+        for piece in _clauses(sentence):
+            words = sum(len(p.split()) for p in current) + len(piece.split())
+            if current and words > _EASY_LINE_WORDS:
                 lines.append(" ".join(current))
+                current = []
+            current.append(piece)
+        if current:
+            lines.append(" ".join(current))
     return lines
+
+
+def _authority_lines(text: str) -> tuple[list[str], bool]:
+    """The authority's complaints or advocacy text for easy read, and whether any was left out.
+
+    Each sentence is printed exactly, whole and alone on its line, so a line is one idea. A
+    sentence of more than `_EASY_LINE_MAX` words is not easy read and cannot be reworded here,
+    so it is left out; the letter then says that the standard letter has the rest, and says the
+    essentials (looking again, the Ombudsman) in its own words. An authority gets every
+    sentence printed by writing short ones in branding.yaml.
+    """
+    kept: list[str] = []
+    left_out = False
+    for sentence in _sentences(text):
+        if len(sentence.split()) <= _EASY_LINE_MAX:
+            kept.append(sentence)
+        else:
+            left_out = True
+    return kept, left_out
 
 
 def _sentence(text: str) -> str:
@@ -524,6 +583,107 @@ def _sentence(text: str) -> str:
 
 def _easy(*lines: str) -> Para:
     return Para("\n".join(line for line in lines if line))
+
+
+# --- the rules' reasons, told to the person ---------------------------------------------------
+
+_STAFF_ONLY = re.compile(
+    r"\bmust (?:still )?be (?:given|offered|told)\b|\btell the person\b"
+    r"|^(?:Choose|Record|Answer|Check)\b",
+    re.IGNORECASE,
+)
+"""A sentence of a rule's reasons that is an instruction to staff, not news for the person."""
+_DUTY_TO_OFFER = re.compile(
+    r"the council must offer (?:you )?a deferred payment agreement(?:: talk about it now)?"
+)
+_YOU_VERBS = {
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "does": "do",
+    "provides": "provide",
+    "pays": "pay",
+    "repays": "repay",
+    "lives": "live",
+    "needs": "need",
+    "gets": "get",
+    "keeps": "keep",
+    "owns": "own",
+    "receives": "receive",
+    "lacks": "lack",
+    **{
+        modal: modal
+        for modal in ("can", "cannot", "could", "may", "might", "must", "should", "will", "would")
+    },
+    "did": "did",
+}
+"""The verbs the reasons use after "the person" or "the carer", as they go after "you". A verb
+not listed is left as written, with "the person", rather than guessed at."""
+_BEFORE_AN_OBJECT = "about|after|against|as|at|before|by|for|from|of|on|than|to|with"
+_THEIR = {"their": "your", "theirs": "yours", "they": "you", "them": "you",
+          "themselves": "yourself"}
+
+
+def _second_person(sentence: str, who: str) -> str:
+    """One sentence with `who` ("the person" or "the carer") told as "you", where that is safe.
+
+    "the person's" becomes "your"; "the person" after a preposition becomes "you"; "the person"
+    before a verb in `_YOU_VERBS` becomes "you" with the verb agreeing. Only then, in the same
+    sentence, "their" and "they" become "your" and "you" (a sentence that never names the person
+    may mean someone else by "they"). "The person cared for" is someone else, and is left alone.
+    """
+    noun = who.removeprefix("the ")
+    told = False
+
+    def you(word: str, capital: bool) -> str:
+        nonlocal told
+        told = True
+        return word.capitalize() if capital else word
+
+    sentence = re.sub(
+        rf"\b([Tt])he {noun}'s\b", lambda m: you("your", m[1] == "T"), sentence
+    )
+    sentence = re.sub(
+        rf"\b({_BEFORE_AN_OBJECT}) the {noun}\b(?!'| cared\b)",
+        lambda m: f"{m[1]} {you('you', False)}",
+        sentence,
+    )
+    sentence = re.sub(
+        rf"\b([Tt])he {noun} ([a-z]+)\b",
+        lambda m: f"{you('you', m[1] == 'T')} {_YOU_VERBS[m[2]]}"
+        if m[2] in _YOU_VERBS
+        else m[0],
+        sentence,
+    )
+    if told:
+        sentence = re.sub(
+            r"\b([Tt])(heirs|heir|hemselves|hey|hem)\b",
+            lambda m: (lambda w: w.capitalize() if m[1] == "T" else w)(_THEIR[f"t{m[2]}"]),
+            sentence,
+        )
+    return sentence
+
+
+def _told_to_you(reasons: str, who: str) -> str:
+    """A rule's reason as a letter prints it: to "you", with no instructions to staff.
+
+    Sentences that tell staff what to do ("must still be given", "Choose which way…") are left
+    out: the letter says in its own words what the person can expect. A council's duty to offer
+    a deferred payment becomes what the person can ask for. Everything else keeps the rule's
+    words, with `who` told as "you" (see `_second_person`).
+    """
+    kept = []
+    for sentence in _SENTENCE_END.split(" ".join(reasons.split())):
+        if not sentence or _STAFF_ONLY.search(sentence):
+            continue
+        sentence = _DUTY_TO_OFFER.sub("you can ask us for a deferred payment agreement", sentence)
+        kept.append(_second_person(sentence, who))
+    return " ".join(kept)
+
+
+def _names_someone(text: str, who: str) -> bool:
+    """Whether `text` still says `who` ("the person") where it means the letter's reader."""
+    return re.search(rf"\b[Tt]he {who.removeprefix('the ')}\b(?! cared\b)", text) is not None
 
 
 # --- the eligibility record (Care Act s13(2)) -------------------------------------------------
@@ -611,11 +771,22 @@ def _unable_keys(letter: _Letter) -> list[str]:
 def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
     eligible = outcome.value == "eligible"
     parsed = _determination(outcome)
+    needs = tuple(letter.told(need) for need in parsed.eligible_needs)
+    summary = letter.told(parsed.summary)
+    reasons = [letter.told(reason) for _, reason in parsed.conditions]
+    notes = tuple(n for n in (letter.told(note) for note in parsed.notes) if n)
+    everything = [summary, *reasons, *notes, *needs]
+    if len(parsed.conditions) != 3:
+        everything = [r for r in (letter.told(r) for r in outcome.reasons) if r]
     when = letter.date("assessment_date")
-    what = "carer's assessment" if letter.carer else "assessment of your needs for care and support"
+    what = (
+        "your carer's assessment"
+        if letter.carer
+        else "the assessment of your needs for care and support"
+    )
     blocks: list[Block] = [
         Para(
-            f"Thank you for taking part in the {what}"
+            f"Thank you for taking part in {what}"
             + (f" on {when}" if when else "")
             + ". This letter is the written record of our decision about whether your needs "
             "are eligible for support from us, and of our reasons (Care Act 2014, section 13(2))."
@@ -624,15 +795,15 @@ def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
         OutcomeBox(
             "Our decision",
             "your needs are eligible. The eligible needs are:"
-            if eligible and parsed.eligible_needs
+            if eligible and needs
             else "your needs are eligible"
             if eligible
             else "your needs are not eligible",
-            parsed.eligible_needs if eligible else (),
+            needs if eligible else (),
         ),
     ]
-    if parsed.summary:
-        blocks.append(Para(parsed.summary))
+    if summary:
+        blocks.append(Para(summary))
     if letter.custody:
         blocks.append(
             Para(
@@ -641,25 +812,32 @@ def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
             )
         )
     blocks.append(Heading("The three conditions and our reasons"))
+    # The reasons are told to "you"; only if one still names "the person" (a verb the letter
+    # does not know how to turn) does the letter say once who that is.
+    explain = (
+        f" Where our reasons say \"{letter.who}\", they mean you."
+        if any(_names_someone(text, letter.who) for text in everything)
+        else ""
+    )
     blocks.append(
         Para(
             "Needs are eligible only when all three of these conditions are met (Care and "
             "Support (Eligibility Criteria) Regulations 2015, regulation "
             + ("3" if letter.carer else "2")
-            + "). For each one, this is what we found. The reasons are as recorded in your "
-            f"assessment, where \"{'the carer' if letter.carer else 'the person'}\" means you."
+            + "). For each one, this is what we found."
+            + explain
         )
     )
     names = _CARER_CONDITIONS if letter.carer else _ADULT_CONDITIONS
     if len(parsed.conditions) == 3:
-        for name, (_, reason) in zip(names, parsed.conditions, strict=True):
+        for name, reason in zip(names, reasons, strict=True):
             blocks.append(Heading(name, level=2))
             blocks.append(Para(reason))
     else:
-        blocks.append(Bullets(tuple(outcome.reasons)))
-    if parsed.notes:
+        blocks.append(Bullets(tuple(everything)))
+    if notes:
         blocks.append(Para("We also took this into account:", bold=True))
-        blocks.append(Bullets(parsed.notes))
+        blocks.append(Bullets(notes))
     reasoning = letter.text("eligibility_reasoning")
     if reasoning:
         blocks.append(Heading("Our reasoning, in the assessor's words"))
@@ -1007,7 +1185,14 @@ def _checklist_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
     )
     when = letter.date("date_completed")
     # Reasons past the threshold lines are notes for staff; the letter says them in its own words.
-    shown = outcome.reasons[:-1] if value == "positive" else outcome.reasons[:1]
+    shown = [
+        r
+        for r in (
+            letter.told(reason)
+            for reason in (outcome.reasons[:-1] if value == "positive" else outcome.reasons[:1])
+        )
+        if r
+    ]
     blocks: list[Block] = [
         Para(
             f"{who}" + (f" ({role})" if role else "") + " completed the NHS Continuing "
@@ -1153,7 +1338,8 @@ def _checklist_easy(letter: _Letter, outcome: Outcome) -> list[Block]:
         blocks.append(Para("We have asked for a full assessment for you.", bold=True))
         blocks.append(
             _easy(
-                "Your result did not need a full assessment.",
+                "Your Checklist result was negative.",
+                "A negative result means you do not need a full assessment now.",
                 f"But {who} thinks you should have one.",
                 "It does not mean you will get NHS Continuing Healthcare.",
             )
@@ -1220,6 +1406,53 @@ def _checklist_easy(letter: _Letter, outcome: Outcome) -> list[Block]:
 # --- the financial statement ----------------------------------------------------------------------
 
 _STATEMENT_LINE = re.compile(r"^(?P<what>.*?): (?P<amount>-?£[\d,]+\.\d\d)(?: \((?P<note>.*)\))?$")
+_NOW, _LATER = "Paid from income now", "Can be deferred under a deferred payment agreement"
+_DEFERRED_PAYMENT_NOTES = ("Deferred payment agreement", "What it means", "What it costs",
+                           "What it needs")
+"""The statement's lines about a deferred payment that carry no sum: the letter says them to
+the person in its own words instead."""
+_PROPERTY_KINDS = {"main_home": "property_main_home", "other_property": "property_other"}
+_NIL = "£0.00"
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One line of the charge's statement."""
+
+    what: str
+    amount: str
+    """The sum as printed ("£17,500.00"), or "" for a line of words only."""
+    note: str
+    line: str
+    """The line as the rule gave it."""
+
+
+def _rows(outcome: Outcome) -> list[_Row]:
+    rows = []
+    for line in outcome.reasons:
+        match = _STATEMENT_LINE.match(line)
+        if match is None:
+            rows.append(_Row(line.split(": ", 1)[0], "", "", line))
+        else:
+            rows.append(_Row(match["what"], match["amount"], match["note"] or "", line))
+    return rows
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A charge that can be partly deferred: what is paid now, what can wait, and the cost."""
+
+    now: str
+    later: str
+    cost: str
+
+
+def _deferred(rows: list[_Row]) -> _Deferred | None:
+    """The split of a deferred payment charge, when the statement has one."""
+    sums = {row.what: row.amount for row in rows if row.amount}
+    if _NOW in sums and _LATER in sums:
+        return _Deferred(sums[_NOW], sums[_LATER], sums.get("Weekly cost of care", ""))
+    return None
 
 
 def _money(pence: int) -> str:
@@ -1228,18 +1461,22 @@ def _money(pence: int) -> str:
     return f"{sign}£{pounds:,}.{p:02d}"
 
 
-def _statement(outcome: Outcome, variant: Variant) -> TableBlock:
-    rows: list[tuple[str, str]] = []
-    for line in outcome.reasons:
-        match = _STATEMENT_LINE.match(line)
-        if match is None:
-            rows.append((line, ""))
+def _statement(letter: _Letter, rows: list[_Row], *, deferred: bool) -> TableBlock:
+    cells: list[tuple[str, str]] = []
+    for row in rows:
+        if deferred and not row.amount and row.what in _DEFERRED_PAYMENT_NOTES:
             continue
-        what, note = match["what"], match["note"]
-        rows.append((f"{what}\n({note})" if note else what, match["amount"]))
+        if not row.amount:
+            words = letter.told(row.line)
+            if words:
+                cells.append((words, ""))
+            continue
+        note = letter.told(row.note)
+        what = letter.told(row.what)
+        cells.append((f"{what}\n({note})" if note else what, row.amount))
     # At 16 pt a six-figure amount needs a wider column than at 10 pt.
-    widths = (4.0, 1.2) if variant is Variant.STANDARD else (3.0, 1.3)
-    return TableBlock(("What we looked at", "Amount"), tuple(rows), widths)
+    widths = (4.0, 1.2) if letter.variant is Variant.STANDARD else (3.0, 1.3)
+    return TableBlock(("What we looked at", "Amount"), tuple(cells), widths)
 
 
 def _rates_lines(rates: Outcome) -> list[str]:
@@ -1252,6 +1489,8 @@ def _rates_lines(rates: Outcome) -> list[str]:
 def _financial_standard(letter: _Letter, charge: Outcome, rates: Outcome) -> list[Block]:
     pence = int(charge.value) if isinstance(charge.value, int) else 0
     starts = letter.date("effective_date")
+    rows = _rows(charge)
+    split = _deferred(rows)
     blocks: list[Block] = [
         Para(
             "We have completed your financial assessment. It works out how much you pay each "
@@ -1259,28 +1498,53 @@ def _financial_standard(letter: _Letter, charge: Outcome, rates: Outcome) -> lis
             "(the Care and Support (Charging and Assessment of Resources) Regulations 2014)."
         ),
         Heading("What you will pay"),
-        OutcomeBox("Your weekly charge", charge.label),
     ]
-    if pence == 0:
-        blocks.append(Para("You do not have to pay anything each week towards your care."))
+    if split is not None:
+        # What they pay now comes first: the full cost is not what leaves their account.
+        blocks += [
+            OutcomeBox("What you pay from your income now", f"{split.now} a week"),
+            Para(
+                f"The rest of the cost of your care, {split.later} a week, can be deferred. "
+                f"Your care costs {split.cost} a week in all."
+            ),
+        ]
+    else:
+        blocks.append(OutcomeBox("Your weekly charge", f"{_money(pence)} a week"))
+        if pence == 0:
+            blocks.append(Para("You do not have to pay anything each week towards your care."))
     if starts:
         blocks.append(Para(f"This applies from {starts}."))
-    if "deferred payment" in charge.label.lower():
-        blocks.append(
+    if split is not None:
+        blocks += [
+            Heading("A deferred payment agreement", level=2),
             Para(
-                "We must offer you a deferred payment agreement. It lets you put off paying "
-                "some of the cost of your care, so that you do not have to sell your home to pay "
-                "for it now. The money is paid back later, usually when your home is sold; we "
-                "may charge interest and fees. Please ask us about it."
-            )
-        )
+                "You can ask us for a deferred payment agreement. Because your savings and "
+                "other capital, apart from your home, are no more than the upper limit, the law "
+                "says we have to offer you one."
+            ),
+            Para(
+                f"With a deferred payment agreement you pay {split.now} a week from your income "
+                f"now, and we pay the other {split.later} a week of your care home fees for you. "
+                "You pay that back later, usually when your home is sold or from your estate, so "
+                "you do not have to sell your home during your lifetime to pay for your care. It "
+                "is a loan: we may charge interest and an administration fee, and we will need "
+                "security for it, usually a legal charge on your home. While you have one you "
+                "may keep part of your income each week (the disposable income allowance). "
+                "Please ask us about it."
+            ),
+            Para(
+                "If you do not have a deferred payment agreement, you pay the full cost of your "
+                f"care, {split.cost} a week, because your capital, including your home, is more "
+                "than the upper limit."
+            ),
+        ]
     blocks += [
         Heading("How we worked it out"),
         Para(
             "These are the lines of the calculation, in order. Capital is the value of your "
             "savings and other assets; every other amount is a weekly amount."
         ),
-        _statement(charge, letter.variant),
+        _statement(letter, rows, deferred=split is not None),
         Heading("The rates we used"),
         Para(f"The figures come from the rates table {rates.label}."),
     ]
@@ -1296,9 +1560,107 @@ def _financial_standard(letter: _Letter, charge: Outcome, rates: Outcome) -> lis
     return blocks
 
 
-def _financial_easy(letter: _Letter, charge: Outcome, rates: Outcome) -> list[Block]:
+def _property_counted(letter: _Letter, rows: list[_Row]) -> bool:
+    """Whether the capital counted includes a home or other property."""
+    assets = letter.answers.get("assets")
+    names = set()
+    for asset in assets if isinstance(assets, list) else []:
+        kind = asset.get("asset_kind") if isinstance(asset, Mapping) else None
+        if kind in _PROPERTY_KINDS:
+            described = asset.get("asset_description")
+            described = described.strip() if isinstance(described, str) else ""
+            names.add(f"Capital: {described or ASSET_KINDS[_PROPERTY_KINDS[kind]]}")
+    return any(
+        row.what in names and row.amount and row.note.startswith("counted") for row in rows
+    )
+
+
+_EASY_PARTS = (
+    ("Total weekly income assessed", "Money coming in each week"),
+    ("Less Minimum Income Guarantee", "Money we leave you to live on each week"),
+    ("Less Personal Expenses Allowance", "Money you keep for yourself each week"),
+    ("Less housing costs", "Your housing costs each week"),
+    ("Less disability-related expenditure", "Extra costs because of disability each week"),
+    ("Weekly cost of care", "What your care costs each week"),
+)
+"""The big parts of the statement, in plain words: (the statement's line, what easy read
+calls it)."""
+_UPPER_LIMIT = re.compile(r"upper limit (£[\d,]+\.\d\d)")
+
+
+def _easy_working(letter: _Letter, rows: list[_Row], pence: int) -> list[Block]:
+    """How the charge was worked out, in its few big parts; the rest is in the standard letter."""
+    sums = {row.what: row.amount for row in rows if row.amount}
+    words = {row.what for row in rows}
+    has_property = _property_counted(letter, rows)
+    parts = []
+    if "Total capital counted" in sums:
+        saved = "Money you have saved, and property we count" if has_property else (
+            "Money you have saved"
+        )
+        parts.append(f"{saved}: {sums['Total capital counted']}")
+    parts += [f"{plain}: {sums[what]}" for what, plain in _EASY_PARTS if what in sums]
+    blocks: list[Block] = []
+    if parts:
+        blocks += [_easy("We looked at:"), Bullets(tuple(parts))]
+    lines: list[str] = []
+    tariff = sums.get("Tariff income") or sums.get("Tariff income on capital other than the home")
+    if tariff and tariff != _NIL and "Total weekly income assessed" in sums:
+        lines.append(f"Money coming in includes {tariff} each week we count from your savings.")
+    split = _deferred(rows)
+    if "Capital above the upper limit" in sums:
+        limit = _UPPER_LIMIT.search(
+            next((row.note for row in rows if row.what == "Total capital counted"), "")
+        )
+        what = "Your savings and property are" if has_property else "Your savings are"
+        if limit:
+            lines.append(f"{what} worth more than {limit[1]}.")
+        if split is not None:
+            lines += [
+                "So you owe the full cost of your care.",
+                f"From your income you pay {split.now} each week now.",
+                "We can wait for the rest.",
+            ]
+        else:
+            lines.append("So you pay the full cost of your care.")
+    elif "Amount available towards care" in sums:
+        lines.append("We start with the money coming in.")
+        if "Less Personal Expenses Allowance" in sums:
+            lines.append("We take away the money you keep for yourself.")
+        if "Less Minimum Income Guarantee" in sums:
+            lines.append("We take away the money we leave you to live on.")
+        if sums.get("Less housing costs", _NIL) != _NIL:
+            lines.append("We take away your housing costs.")
+        if sums.get("Less disability-related expenditure", _NIL) != _NIL:
+            lines.append("We take away your extra costs because of disability.")
+        left = sums["Amount available towards care"]
+        if left == _NIL:
+            lines.append("Nothing is left. So you do not pay anything.")
+        else:
+            lines.append(f"What is left is {left} each week.")
+            if pence and _money(pence) != left:
+                lines += [
+                    f"Your care costs {sums.get('Weekly cost of care', _money(pence))} each week.",
+                    "You never pay more than your care costs.",
+                ]
+    elif "Free service" in words:
+        lines.append("This service is free.")
+    elif "Agreed weekly charge" in sums:
+        lines.append("We agreed this amount with you.")
+    elif "Evidence" in words:
+        lines.append("We know you cannot pay anything towards your care.")
+    if lines:
+        blocks.append(_easy(*lines))
+    blocks.append(_easy("The full calculation is in the standard letter.", "Ask us for it."))
+    return blocks
+
+
+def _financial_easy(letter: _Letter, charge: Outcome, _rates: Outcome) -> list[Block]:
+    # The rates table is named only in the standard letter: its id means nothing here.
     pence = int(charge.value) if isinstance(charge.value, int) else 0
     starts = letter.date("effective_date")
+    rows = _rows(charge)
+    split = _deferred(rows)
     blocks: list[Block] = [
         _easy(
             "We have worked out how much you will pay for your care.",
@@ -1306,36 +1668,43 @@ def _financial_easy(letter: _Letter, charge: Outcome, rates: Outcome) -> list[Bl
             "It also tells you how we worked it out.",
         ),
         Heading("How much will you pay?"),
-        Para(
-            f"You will pay {_money(pence)} each week."
-            if pence
-            else "You do not have to pay anything.",
-            bold=True,
-        ),
     ]
-    if starts:
-        blocks.append(_easy(f"This starts on {starts}."))
-    if "deferred payment" in charge.label.lower():
-        blocks.append(
+    if split is not None:
+        blocks += [
+            Para(f"You will pay {split.now} each week from your income now.", bold=True),
             _easy(
-                "You can ask us to wait for some of the money.",
-                "You pay it back later, for example when your home is sold.",
-                "Please ask us about this.",
+                f"Your care costs {split.cost} each week.",
+                f"The rest is {split.later} each week.",
+                "You can ask us to wait for the rest.",
+            ),
+        ]
+    else:
+        blocks.append(
+            Para(
+                f"You will pay {_money(pence)} each week."
+                if pence
+                else "You do not have to pay anything.",
+                bold=True,
             )
         )
+    if starts:
+        blocks.append(_easy(f"This starts on {starts}."))
+    if split is not None:
+        blocks += [
+            Heading("What is a deferred payment?"),
+            _easy(
+                "We pay the rest of your care home fees for now.",
+                "You pay us back later.",
+                "This is usually when your home is sold.",
+                "So you do not have to sell your home now.",
+                "We may charge interest and fees.",
+                "Please ask us about this.",
+                f"If you do not want this, you pay {split.cost} each week.",
+            ),
+        ]
+    blocks.append(Heading("How did we work it out?"))
+    blocks += _easy_working(letter, rows, pence)
     blocks += [
-        Heading("How did we work it out?"),
-        _easy(
-            "We looked at your money and your savings.",
-            "We took away the money you need to live on.",
-            "Here are all the sums.",
-            "Savings and property show what they are worth.",
-            "Everything else is money for each week.",
-            "Ask us if you want us to explain the sums.",
-        ),
-        _statement(charge, letter.variant),
-        Heading("Which rates did we use?"),
-        _easy("We used these rates:", rates.label),
         Heading("Is something wrong?"),
         _easy(
             "Please check the sums.",

@@ -25,6 +25,7 @@ from assessor_app.core.form_engine.model import (
     Section,
     is_answered,
 )
+from assessor_app.core.form_engine.signatures import describe_signature, signer_phrase
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.pdf.branding import Branding
 from assessor_app.core.pdf.document import (
@@ -170,9 +171,8 @@ def _contribution(item: Mapping[str, Any], field: FieldDef) -> list[Block]:
 
 
 def _signature_block(field: FieldDef, value: Any) -> Block:
-    from assessor_app.core.form_engine.signatures import SIGNER_LABELS, describe_signature
-
-    role = SIGNER_LABELS.get(getattr(field, "signer", None) or "", field.label)
+    phrase = signer_phrase(field.signer, field.label)
+    role = phrase[:1].upper() + phrase[1:]
     summary = describe_signature(value)
     if summary is None:
         return SignatureBlock(role=role, name=NOT_ANSWERED, date="")
