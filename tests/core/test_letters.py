@@ -782,14 +782,21 @@ def _authority_sentences(text: str) -> list[str]:
 
 @pytest.mark.parametrize("person", [COMMUNITY, CUSTODY], ids=["community", "custody"])
 def test_easy_read_gives_the_authoritys_words_one_whole_sentence_to_a_line(person, tmp_path):
+    # An authority's text with one sentence too long for easy read (the shipped one has none).
+    wordy = replace(
+        BRANDING,
+        complaints="If you are unhappy with this decision, or with how it was made, or with how "
+        "long it took, please tell us in whatever way suits you best. You can ask us to look at "
+        "it again. We will help you to make a complaint if you need help.",
+    )
     easy = _document("eligibility_record", "needs_assessment", _needs_eligible(),
-                     Variant.EASY_READ, person)
+                     Variant.EASY_READ, person, branding=wordy)
     lines = _lines(easy)
-    theirs = [*_authority_sentences(BRANDING.complaints),
-              *_authority_sentences(BRANDING.advocacy)]
+    theirs = [*_authority_sentences(wordy.complaints),
+              *_authority_sentences(wordy.advocacy)]
     short = [s for s in theirs if len(s.split()) <= _MAX_WORDS]
     long = [s for s in theirs if len(s.split()) > _MAX_WORDS]
-    assert short and long, "the default branding should have both, so both are tested"
+    assert short and long, "the branding here should have both, so both are tested"
     # A short sentence is printed exactly, alone on its line; a long one is not easy read and
     # is not printed at all, neither whole nor in pieces.
     for sentence in short:
