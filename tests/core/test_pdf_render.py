@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -239,3 +240,41 @@ def test_large_print_uses_bigger_type_than_standard():
     standard = build_pdf(_long_document(Variant.STANDARD))
     large = build_pdf(_long_document(Variant.LARGE_PRINT))
     assert large.pages > standard.pages * 1.8
+
+
+def test_long_identifiers_and_authority_names_stay_on_the_page(tmp_path):
+    long_person = Person(
+        "person-2",
+        PersonDetails(
+            "Anna-Maria Josephine", "Featherstonehaugh-Łukasz-Nguyễn-Okonkwo", dt.date(1950, 3, 4),
+            "9434765919", authority_person_id="EXAMPLESHIRE-ADULT-SOCIAL-CARE-0000123456",
+            prison_number="A1234BC", setting=Setting.PRISON,
+        ),
+        dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+    )
+    form = REGISTRY.latest("chc_checklist")
+    answers = _answers_for(form)
+    branding = Branding(
+        authority_name="The Royal Borough of Exampleton-upon-Thames and Greater Demoshire "
+        "Adult Social Care Directorate"
+    )
+    doc = record_document(form, _record(form, answers, RecordStatus.COMPLETED), long_person,
+                          evaluate(form, answers, today=TODAY), branding)
+    path = tmp_path / "long.pdf"
+    path.write_bytes(build_pdf(doc).data)
+    bbox = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox)]
+    assert right_edges and max(right_edges) <= 595.3 - 18 * 72 / 25.4 + 1
+    text = _squash(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                  text=True, check=True).stdout)
+    assert "Our reference EXAMPLESHIRE-ADULT-SOCIAL-CARE-0000123456" in text
+    assert "Prison number A1234BC" in text and "Directorate" in text
+
+
+def test_the_certificate_stamp_never_sits_alone_on_the_last_page(tmp_path):
+    form = REGISTRY.latest("financial_assessment")
+    answers = json.loads((FIXTURES / "financial_home.json").read_text())
+    pdf = _render(form, answers, RecordStatus.COMPLETED)
+    last = _poppler("pdftotext", pdf.data, tmp_path).split("\f")[pdf.pages - 1]
+    assert "Certificate signature" in last and "Date:" in last  # with the last signature

@@ -363,8 +363,12 @@ def _flowables(doc: Document, st: _Styles, sink: dict[str, Any], width: float) -
             out.append(_signature(block, st, width))
         elif isinstance(block, StampBox):
             if not doc.draft:
-                out.append(Spacer(1, st.size))
-                out.append(_StampSpace(block.caption, st.small, sink))
+                # Never alone on the last page: it goes with whatever comes just before it
+                # (the last signature, or a letter's sign-off).
+                last = [out.pop()] if out else []
+                out.append(KeepTogether(
+                    [*last, Spacer(1, st.size), _StampSpace(block.caption, st.small, sink)]
+                ))
     if doc.title_after >= len(doc.blocks):
         out.append(Paragraph(_markup(doc.title), st.title))
     return out
@@ -453,6 +457,24 @@ def _signature(block: SignatureBlock, st: _Styles, width: float) -> Flowable:
     return KeepTogether([*lines, Spacer(1, st.size)])
 
 
+def _fit(canvas: Canvas, text: str, font: str, size: float, smallest: float, width: float) -> float:
+    """The largest size from `size` down to `smallest` at which `text` fits `width`."""
+    while size > smallest and canvas.stringWidth(text, font, size) > width:
+        size -= 0.25
+    return size
+
+
+def _two_lines(text: str) -> list[str]:
+    """Split a "a  ·  b  ·  c" identifier line at the separator nearest its middle."""
+    parts = text.split("  ·  ")
+    if len(parts) < 2:
+        half = len(text) // 2
+        return [text[:half], text[half:]]
+    best = min(range(1, len(parts)),
+               key=lambda i: abs(len("  ·  ".join(parts[:i])) - len(text) / 2))
+    return ["  ·  ".join(parts[:best]), "  ·  ".join(parts[best:])]
+
+
 def _decorate(doc: Document, st: _Styles) -> Any:
     """The onPage callback: header (authority, logo, title, person) and the footer's left."""
     logo = doc.branding.logo
@@ -460,29 +482,31 @@ def _decorate(doc: Document, st: _Styles) -> Any:
     def on_page(canvas: Canvas, _template: Any) -> None:
         canvas.saveState()
         top = PAGE_H - MARGIN
+        limit = PAGE_W - 2 * MARGIN - (30 * mm if logo else 0)
         canvas.setFillColor(INK)
-        canvas.setFont(BOLD, 11)
+        canvas.setFont(BOLD, _fit(canvas, doc.branding.authority_name, BOLD, 11, 7, limit))
         canvas.drawString(MARGIN, top - 4 * mm, doc.branding.authority_name)
         canvas.setFont(BODY, 8.5)
         canvas.setFillColor(MUTED)
         canvas.drawString(MARGIN, top - 9 * mm, doc.title)
         canvas.setFillColor(INK)
-        canvas.setFont(BOLD, 8.5)
-        person = doc.person_line
-        # Identifiers never run off the page: shrink to fit, as a form would.
-        limit = PAGE_W - 2 * MARGIN - (30 * mm if logo else 0)
-        size = 8.5
-        while size > 6 and canvas.stringWidth(person, BOLD, size) > limit:
-            size -= 0.25
+        # Identifiers never run off the page: shrink to fit, then take a second line.
+        lines = [doc.person_line]
+        size = _fit(canvas, doc.person_line, BOLD, 8.5, 6.5, limit)
+        if canvas.stringWidth(doc.person_line, BOLD, size) > limit:
+            lines = _two_lines(doc.person_line)
+            size = min(_fit(canvas, line, BOLD, 8.5, 5, limit) for line in lines)
         canvas.setFont(BOLD, size)
-        canvas.drawString(MARGIN, top - 14 * mm, person)
+        for n, line in enumerate(lines):
+            canvas.drawString(MARGIN, top - (14 + 3.2 * n) * mm, line)
         if logo is not None:
             canvas.drawImage(str(logo), PAGE_W - MARGIN - 28 * mm, top - 15 * mm,
                              width=28 * mm, height=15 * mm, preserveAspectRatio=True,
                              anchor="ne", mask="auto")
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
-        canvas.line(MARGIN, top - 17 * mm, PAGE_W - MARGIN, top - 17 * mm)
+        rule = top - (17 + 3.2 * (len(lines) - 1)) * mm
+        canvas.line(MARGIN, rule, PAGE_W - MARGIN, rule)
         canvas.line(MARGIN, MARGIN + 9 * mm, PAGE_W - MARGIN, MARGIN + 9 * mm)
         canvas.setFont(BODY, 6.5)
         canvas.setFillColor(MUTED)
