@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+from pathlib import Path
 
 from assessor_app.core.records import ConvictionStatus, PersonDetails, Setting
 
@@ -34,3 +36,23 @@ def prisoner(**changes: object) -> PersonDetails:
         expected_release_date=dt.date(2027, 6, 30),
     )
     return PersonDetails(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+
+
+def poppler(tool: str, pdf: bytes, folder: Path, *args: str) -> str:
+    """Run one of poppler's tools (pdftotext, pdfinfo, pdffonts, pdfsig) on PDF bytes.
+
+    The independent check of what the app writes: an ICB's or a court's IT would reach for
+    these, not for our code. pdftotext writes to stdout; pdfsig's verdict may come on either
+    stream and its exit code is not an error, so both streams are returned for it.
+    """
+    path = folder / f"{tool}-input.pdf"
+    path.write_bytes(pdf)
+    command = [tool, *args, str(path)] + (["-"] if tool == "pdftotext" else [])
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                          check=tool != "pdfsig")
+    return done.stdout + done.stderr if tool == "pdfsig" else done.stdout
+
+
+def squash(text: str) -> str:
+    """Whitespace folded to single spaces, so text can be matched across line breaks."""
+    return " ".join(text.split())

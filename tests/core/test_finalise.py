@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +31,7 @@ from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
-from tests.support import prisoner
+from tests.support import poppler, prisoner, squash
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdfsig") is None, reason="poppler-utils is not installed (CI installs it)"
@@ -55,17 +53,8 @@ def _needs_answers() -> dict[str, Any]:
     return dict(json.loads((ANSWERS / "needs_custody_eligible.json").read_text("utf-8")))
 
 
-def _pdfsig(data: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "signed.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
-
-
-def _text(data: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(data)
-    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
-    return " ".join(out.stdout.split())
+def _text(data: bytes, tmp_path) -> str:
+    return squash(poppler("pdftotext", data, tmp_path))
 
 
 def test_finalising_keeps_a_signed_pdf_of_the_completed_revision(vault, tmp_path):
@@ -81,7 +70,7 @@ def test_finalising_keeps_a_signed_pdf_of_the_completed_revision(vault, tmp_path
     assert report.ok
     (sig,) = report.signatures
     assert sig.signer == "Robin Testcase" and sig.intact and sig.certification
-    pdfsig = _pdfsig(data, tmp_path)
+    pdfsig = poppler("pdfsig", data, tmp_path)
     assert "Signature is Valid" in pdfsig and "Total document signed" in pdfsig
     text = _text(data, tmp_path)
     # The page footer ties the paper to the revision that was signed.

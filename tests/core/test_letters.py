@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -48,6 +47,7 @@ from assessor_app.core.pdf.letters import (
 )
 from assessor_app.core.records import Assessment, Person, PersonDetails, RecordStatus, Setting
 from tests.conftest import REPO_ROOT
+from tests.support import poppler, squash
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils is not installed (CI installs it)"
@@ -220,23 +220,15 @@ _BODY_CROP = ("-x", "0", "-y", "112", "-W", "596", "-H", "645")
 
 def _text(pdf: RenderedPdf, tmp_path: Path, *, body_only: bool = True) -> str:
     """The PDF's text in reading order, whitespace squashed to single spaces."""
-    path = tmp_path / "letter.pdf"
-    path.write_bytes(pdf.data)
-    args = ["pdftotext", *(_BODY_CROP if body_only else ()), str(path), "-"]
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    return " ".join(out.split())
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
+    return squash(poppler("pdftotext", pdf.data, tmp_path, *(_BODY_CROP if body_only else ())))
 
 
 def _assert_in_order(text: str, phrases: list[str]) -> None:
     at = 0
     for phrase in phrases:
-        found = text.find(_squash(phrase), at)
+        found = text.find(squash(phrase), at)
         assert found >= 0, f"{phrase!r} missing after position {at}:\n...{text[at:at + 400]}"
-        at = found + len(_squash(phrase))
+        at = found + len(squash(phrase))
 
 
 # --- what each letter says, in reading order ------------------------------------------------
@@ -496,7 +488,7 @@ def test_the_financial_statement_never_prints_the_staff_checks(variant, tmp_path
     text = _text(build_pdf(_document("financial_statement", "financial_assessment", answers,
                                      variant)), tmp_path, body_only=False)
     for reason in checks.reasons:
-        assert _squash(reason) not in text
+        assert squash(reason) not in text
     assert "not confirmed" not in text and "before telling the person" not in text
     assert checks.label not in text
 
@@ -741,7 +733,7 @@ def _easy_read_problems(doc: Document, text: str, quoted: tuple[str, ...] = ()) 
 
 
 def _quoted(answers: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(_squash(v) for v in answers.values() if isinstance(v, str))
+    return tuple(squash(v) for v in answers.values() if isinstance(v, str))
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -777,7 +769,7 @@ def test_the_sentence_check_fails_for_a_long_sentence_however_it_is_broken(layou
 
 
 def _authority_sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+", _squash(text)) if s]
+    return [s for s in re.split(r"(?<=[.!?])\s+", squash(text)) if s]
 
 
 @pytest.mark.parametrize("person", [COMMUNITY, CUSTODY], ids=["community", "custody"])
@@ -864,7 +856,7 @@ def test_easy_read_keeps_the_assessors_words_exactly_one_sentence_to_a_line():
     short = "You need help to eat. You can wash and dress on your own. One task is not enough."
     for text in (reasoning, short, INFO_GIVEN):
         lines = _easy_lines(text)
-        assert " ".join(lines) == _squash(text)
+        assert " ".join(lines) == squash(text)
         assert all(len(line.split()) <= _MAX_WORDS for line in lines), lines
         # Every sentence starts a line, and a sentence of 20 words or fewer is never cut.
         for sentence in _authority_sentences(text):

@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +37,7 @@ from assessor_app.core.records import (
     Setting,
 )
 from tests.conftest import REPO_ROOT
+from tests.support import poppler, squash
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils is not installed (CI installs it)"
@@ -93,19 +93,6 @@ def _render(form: FormDefinition, answers: dict[str, Any], status: RecordStatus,
     return build_pdf(doc)
 
 
-def _poppler(tool: str, pdf: bytes, tmp_path: Path, *args: str) -> str:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run([tool, *args, str(path), "-"] if tool == "pdftotext"
-                         else [tool, *args, str(path)],
-                         capture_output=True, text=True, check=True)
-    return out.stdout
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
 ALL_FORMS = [
     pytest.param(REGISTRY.get(form_id, version), id=f"{form_id}-v{version}")
     for form_id in sorted({f.id for f in REGISTRY.forms()})
@@ -118,7 +105,7 @@ ALL_FORMS = [
 def test_every_form_renders_and_its_text_extracts(form, status, tmp_path):
     answers = _answers_for(form)
     pdf = _render(form, answers, status)
-    text = _squash(_poppler("pdftotext", pdf.data, tmp_path))
+    text = squash(poppler("pdftotext", pdf.data, tmp_path))
     assert pdf.pages >= 1
     # The common parts, on the page and in the text layer.
     assert "Exampleshire County Council" in text
@@ -145,13 +132,13 @@ def test_every_form_renders_and_its_text_extracts(form, status, tmp_path):
 def test_metadata_language_and_embedded_unicode_font(tmp_path):
     form = REGISTRY.latest("chc_dst")
     pdf = _render(form, _answers_for(form), RecordStatus.COMPLETED)
-    info = _poppler("pdfinfo", pdf.data, tmp_path)
+    info = poppler("pdfinfo", pdf.data, tmp_path)
     assert "NHS Continuing Healthcare Decision Support Tool" in info
     assert "Robin Testcase" in info
     assert f"Pages:{' ' * 10}{pdf.pages}".replace(" ", "") in info.replace(" ", "")
     catalog = pdf.data
     assert b"/Lang (en-GB)" in catalog
-    fonts = _poppler("pdffonts", pdf.data, tmp_path).splitlines()[2:]
+    fonts = poppler("pdffonts", pdf.data, tmp_path).splitlines()[2:]
     assert fonts, "no fonts listed"
     for line in fonts:
         assert "DejaVuSans" in line
@@ -161,7 +148,7 @@ def test_metadata_language_and_embedded_unicode_font(tmp_path):
 def test_answers_print_as_a_person_reads_them(tmp_path):
     form = REGISTRY.latest("financial_assessment")
     answers = json.loads((FIXTURES / "financial_home.json").read_text())
-    text = _squash(_poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
+    text = squash(poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
                             tmp_path))
     # The charge, line by line, with the rates table named: what a person would query.
     assert "Weekly charge: £153.90 a week" in text
@@ -175,7 +162,7 @@ def test_answers_print_as_a_person_reads_them(tmp_path):
 def test_the_eligibility_determination_prints_each_condition(tmp_path):
     form = REGISTRY.latest("needs_assessment")
     answers = json.loads((FIXTURES / "needs_custody_eligible.json").read_text())
-    text = _squash(_poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
+    text = squash(poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
                             tmp_path))
     assert "Eligibility determination: Eligible needs" in text
     assert text.count("Met: ") >= 3
@@ -184,19 +171,19 @@ def test_the_eligibility_determination_prints_each_condition(tmp_path):
 def test_checklist_domains_print_as_one_table(tmp_path):
     form = REGISTRY.latest("chc_checklist")
     answers = json.loads((FIXTURES / "chc_checklist_positive.json").read_text())
-    text = _poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data, tmp_path,
+    text = poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data, tmp_path,
                     "-layout")
     assert "Domain" in text and "A, B or C" in text
     lines = text.splitlines()
     rows = [line for line in lines if line.strip().startswith(("Nutrition", "Mobility"))]
     assert any(" A " in f" {r} " for r in rows), rows
-    assert "does not mean" in _squash(text)
+    assert "does not mean" in squash(text)
 
 
 def test_dst_prints_each_members_contribution_and_the_disagreement(tmp_path):
     form = REGISTRY.latest("chc_dst")
     answers = json.loads((FIXTURES / "chc_dst_two_members.json").read_text())
-    text = _squash(_poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
+    text = squash(poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
                             tmp_path))
     assert "Contribution from Sam Okafor (Registered nurse, Exampleshire ICB)" in text
     assert "Contribution from Robin Testcase" in text
@@ -226,14 +213,14 @@ def _long_document(variant: Variant) -> Document:
 @pytest.mark.parametrize("variant", list(Variant))
 def test_long_tables_and_answers_split_across_pages_with_the_header_repeated(variant, tmp_path):
     pdf = build_pdf(_long_document(variant))
-    text = _poppler("pdftotext", pdf.data, tmp_path)
+    text = poppler("pdftotext", pdf.data, tmp_path)
     assert pdf.pages >= 3
     # The header row repeats on each page the table spans; nothing is cut off.
     table_pages = [page for page in text.split("\f") if "Item " in page]
     assert len(table_pages) >= 2
     assert all("Name" in page and "Value" in page for page in table_pages)
     assert all(f"Item {n}" in text for n in (1, 60, 120))
-    assert _squash(text).count("Lorem ipsum") == 400
+    assert squash(text).count("Lorem ipsum") == 400
 
 
 def test_large_print_uses_bigger_type_than_standard():
@@ -266,7 +253,7 @@ def test_long_identifiers_and_authority_names_stay_on_the_page(tmp_path):
                           capture_output=True, text=True, check=True).stdout
     right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox)]
     assert right_edges and max(right_edges) <= 595.3 - 18 * 72 / 25.4 + 1
-    text = _squash(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+    text = squash(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
                                   text=True, check=True).stdout)
     assert "Our reference EXAMPLESHIRE-ADULT-SOCIAL-CARE-0000123456" in text
     assert "Prison number A1234BC" in text and "Directorate" in text
@@ -276,5 +263,5 @@ def test_the_certificate_stamp_never_sits_alone_on_the_last_page(tmp_path):
     form = REGISTRY.latest("financial_assessment")
     answers = json.loads((FIXTURES / "financial_home.json").read_text())
     pdf = _render(form, answers, RecordStatus.COMPLETED)
-    last = _poppler("pdftotext", pdf.data, tmp_path).split("\f")[pdf.pages - 1]
+    last = poppler("pdftotext", pdf.data, tmp_path).split("\f")[pdf.pages - 1]
     assert "Certificate signature" in last and "Date:" in last  # with the last signature

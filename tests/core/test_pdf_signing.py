@@ -45,6 +45,7 @@ from assessor_app.core.records import Role
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE
+from tests.support import poppler
 
 SIGNED_AT = dt.datetime(2026, 11, 23, 14, 35, tzinfo=dt.UTC)
 BODY_TEXT = "Synthetic assessment record for Zoe Quillfeather"
@@ -159,13 +160,6 @@ def _usage(
     )
 
 
-def pdfsig(data: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "checked-by-poppler.pdf"
-    path.write_bytes(data)
-    result = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60)
-    return result.stdout + result.stderr
-
-
 # -- signing and checking ------------------------------------------------------------------------
 
 
@@ -188,7 +182,7 @@ def test_signed_pdf_verifies_as_certified_with_signer_and_time(vault: Vault) -> 
 
 @needs_pdfsig
 def test_poppler_independently_accepts_the_signature(vault: Vault, tmp_path: Path) -> None:
-    out = pdfsig(sign(profile_signing_identity(vault)), tmp_path)
+    out = poppler("pdfsig", sign(profile_signing_identity(vault)), tmp_path)
     assert "Signature is Valid" in out, out
     assert "Total document signed" in out, out
     assert "ETSI.CAdES.detached" in out and "SHA-256" in out, out
@@ -211,7 +205,7 @@ def test_a_byte_changed_inside_the_signed_range_breaks_the_signature(
     assert not report.ok
     assert not report.signatures[0].intact
     assert report.lines()[0].startswith("NOT VALID")
-    out = pdfsig(bytes(tampered), tmp_path)
+    out = poppler("pdfsig", bytes(tampered), tmp_path)
     assert "Signature is Valid" not in out, out
     assert "Digest Mismatch" in out, out
 
@@ -237,7 +231,7 @@ def test_text_added_after_certification_is_a_change_the_signer_did_not_allow(
     assert check.changes_after_signing == DISALLOWED_CHANGES  # ...but it was added to
     assert not check.covers_whole_file
     assert not report.ok
-    assert "Not total document signed" in pdfsig(changed, tmp_path)
+    assert "Not total document signed" in poppler("pdfsig", changed, tmp_path)
 
 
 def test_a_second_approval_signature_is_a_change_the_first_signer_allowed(vault: Vault) -> None:
