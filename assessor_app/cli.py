@@ -23,7 +23,7 @@ from assessor_app.core.chc.contributions_io import (
     export_member_contribution,
     import_member_contribution,
 )
-from assessor_app.core.editing import EDITABLE, start_record
+from assessor_app.core.editing import start_record
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
@@ -220,23 +220,14 @@ def cmd_record_amend(args: argparse.Namespace) -> int:
 
 def cmd_record_pdf(args: argparse.Namespace) -> int:
     from assessor_app.core.pdf.document import Variant
-    from assessor_app.core.pdf.finalise import render_record, sign_finalised
-    from assessor_app.core.storage.documents import DocumentRepository, export_document
+    from assessor_app.core.pdf.finalise import write_record_pdf
 
     registry = load_forms_dir(args.forms_dir)
-    out = Path(args.out)
     with _session(args) as vault:
-        records = AssessmentRepository(vault)
-        record = records.checkpoint(args.record)
-        if record.status in EDITABLE:
-            # A draft prints unsigned, DRAFT on every page; it is never kept.
-            data = render_record(
-                vault, registry, record, today=dt.date.today(), variant=Variant(args.variant)
-            ).data
-        else:
-            doc = sign_finalised(records, registry, record.id, today=dt.date.today())
-            data = DocumentRepository(vault).data(doc.id)
-        print(export_document(data, out.parent, out.name))
+        print(write_record_pdf(
+            AssessmentRepository(vault), registry, args.record, Path(args.out),
+            today=dt.date.today(), variant=Variant(args.variant),
+        ))
     return EXIT_OK
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "export_kept",
     "make_letter",
     "sign_finalised",
+    "write_record_pdf",
 ]
 
 RECORD_KIND = "record"
@@ -291,6 +292,30 @@ def make_letter(
         vault, record, build_pdf(doc), kind=kind, variant=variant, filename=filename,
         reason=f"{kinds[kind_id].title}: from {form.title}, revision {record.revision}",
     )
+
+
+def write_record_pdf(
+    records: AssessmentRepository,
+    registry: FormRegistry,
+    assessment_id: str,
+    target: Path,
+    *,
+    today: dt.date,
+    variant: Variant = Variant.STANDARD,
+) -> Path:
+    """Write a record's PDF to `target` (or beside it if that name is taken); the path written.
+
+    A draft or amendment prints as it is saved now, unsigned, DRAFT on every page, and is never
+    kept. A finalised record writes its kept signed PDF (standard print), signing it first if
+    signing stopped short.
+    """
+    record = records.checkpoint(assessment_id)
+    if record.status in EDITABLE:
+        data = render_record(records.vault, registry, record, today=today, variant=variant).data
+    else:
+        doc = sign_finalised(records, registry, record.id, today=today)
+        data = DocumentRepository(records.vault).data(doc.id)
+    return export_document(data, target.parent, target.name)
 
 
 def export_kept(vault: Vault, document_id: str, target: Path) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -55,11 +54,10 @@ from assessor_app.core.pdf.finalise import (
     amend_record,
     document_filename,
     finalise_record,
-    render_record,
+    write_record_pdf,
 )
 from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.storage.assessments import AssessmentRepository
-from assessor_app.core.storage.documents import export_document
 from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui import dialogs, error_display
@@ -85,25 +83,6 @@ AMEND_QUESTION = (
 def top_field_id(path: str) -> str:
     """'income_sources[1].income_amount' → 'income_sources'."""
     return path.split("[", 1)[0].split(".", 1)[0]
-
-
-def print_draft(
-    records: AssessmentRepository,
-    registry: FormRegistry,
-    assessment_id: str,
-    target: Path,
-    *,
-    today: dt.date,
-) -> Path:
-    """Render the record as it is saved now, unsigned and marked DRAFT, and write it to `target`
-    (or beside it if that name is taken). Runs on the worker.
-
-    Returns:
-        The path written.
-    """
-    record = records.get(assessment_id)
-    rendered = render_record(records.vault, registry, record, today=today)
-    return export_document(rendered.data, target.parent, target.name)
 
 
 class RecordEditorView(QWidget):
@@ -477,7 +456,7 @@ class RecordEditorView(QWidget):
         # Queued first, so the draft holds every edit made so far.
         self.autosave.checkpoint()
         self._ops.run(
-            print_draft, self._records, self._registry, self.assessment_id, target,
+            write_record_pdf, self._records, self._registry, self.assessment_id, target,
             today=self._today(), owner=self,
             on_success=lambda written: dialogs.inform(
                 self, "Draft saved", f"Saved as {written.name} in {written.parent}.",
