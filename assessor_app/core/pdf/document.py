@@ -403,9 +403,8 @@ def _grid(rows: list[list[Any]], widths: list[float], header: bool, shade_first:
 def _key_values(block: KeyValues, st: _Styles, width: float) -> Flowable:
     # Large print and easy read stack question over answer: two 16 pt columns are too narrow.
     if st.size > 12:
-        rows = [[_cell(q, st.cell_bold)] for q, _ in block.rows]
         stacked: list[list[Any]] = []
-        for (q, a), _row in zip(block.rows, rows, strict=True):
+        for q, a in block.rows:
             stacked.append([_cell(q, st.cell_bold)])
             stacked.append([_cell(a, st.cell)])
         return _grid(stacked, [width], header=False, shade_first=False)
@@ -475,7 +474,7 @@ def _two_lines(text: str) -> list[str]:
     return ["  ·  ".join(parts[:best]), "  ·  ".join(parts[best:])]
 
 
-def _decorate(doc: Document, st: _Styles) -> Any:
+def _decorate(doc: Document) -> Any:
     """The onPage callback: header (authority, logo, title, person) and the footer's left."""
     logo = doc.branding.logo
 
@@ -514,7 +513,6 @@ def _decorate(doc: Document, st: _Styles) -> Any:
             canvas.drawString(MARGIN, MARGIN + (5 - 3.5 * n) * mm, line)
         canvas.restoreState()
 
-    del st
     return on_page
 
 
@@ -590,7 +588,7 @@ def build_pdf(doc: Document) -> RenderedPdf:
     )
     frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height,
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    template.addPageTemplates([PageTemplate("page", [frame], onPage=_decorate(doc, st))])
+    template.addPageTemplates([PageTemplate("page", [frame], onPage=_decorate(doc))])
     sink: dict[str, Any] = {}
     template.build(_flowables(doc, st, sink, template.width),
                    canvasmaker=_numbered_canvas(doc.draft, sink))
