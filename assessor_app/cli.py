@@ -22,7 +22,9 @@ from assessor_app.core import paths
 from assessor_app.core.chc.contributions_io import (
     export_member_contribution,
     import_member_contribution,
+    own_fingerprint,
 )
+from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.editing import start_record
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
@@ -31,7 +33,7 @@ from assessor_app.core.hardening import harden_process
 from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import ConvictionStatus, PersonDetails, PersonId, Role, Setting
-from assessor_app.core.records_io import import_record
+from assessor_app.core.records_io import export_record, import_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.history import verify_chains
@@ -39,6 +41,7 @@ from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.profiles import list_profiles
 from assessor_app.core.storage.vault import Vault
+from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
 
 PASSPHRASE_ENV = "ASSESSOR_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "ASSESSOR_NEW_PASSPHRASE"
@@ -108,12 +111,15 @@ def _parse_date(text: str | None, what: str) -> dt.date | None:
 
 def _load_json_file(path: str) -> Any:
     try:
-        return json.loads(Path(path).read_text("utf-8"))
+        return load_untrusted_json(Path(path).read_bytes())
     except FileNotFoundError as e:
         raise AssessorError(f"There is no file {path}.", "Check the path.") from e
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except OSError as e:
+        raise ValidationError(f"{path} cannot be read ({e.strerror}).", "Check the path.") from e
+    except UntrustedJsonError as e:
         raise ValidationError(
-            f"{path} is not a JSON file: {e}.", "Check that it was saved as JSON."
+            f"{path} cannot be used: {e.reason}.",
+            "Check that it is the file you meant. Nothing has been changed.",
         ) from e
 
 
@@ -272,21 +278,37 @@ def cmd_chc_export(args: argparse.Namespace) -> int:
         secret = _read_passphrase(
             EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ", confirm=True
         )
-        export_member_contribution(
+        fingerprint = export_member_contribution(
             AssessmentRepository(vault), args.record, args.contribution, Path(args.out),
             passphrase=secret,
         )
         print(args.out)
+        print(f"Your key's fingerprint: {fingerprint} (read it to the coordinator if asked).")
     return EXIT_OK
 
 
 def cmd_chc_import(args: argparse.Namespace) -> int:
     with _session(args) as vault:
         secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
-        result = import_member_contribution(
-            AssessmentRepository(vault), args.record, Path(args.file), passphrase=secret
-        )
+        try:
+            result = import_member_contribution(
+                AssessmentRepository(vault), args.record, Path(args.file), passphrase=secret,
+                confirmed_fingerprint=args.confirm_fingerprint,
+            )
+        except UnconfirmedMemberKeyError as e:
+            raise ValidationError(
+                e.user_message,
+                f"Ask {e.name[:100]} to read you the fingerprint 'assessor-cli chc export' or "
+                "the app showed them (by phone or in person). If it is the same, run again with "
+                f"--confirm-fingerprint '{e.fingerprint}'. Nothing has been imported.",
+            ) from e
         print(f"{result.outcome}\t{result.contributor}")
+    return EXIT_OK
+
+
+def cmd_chc_fingerprint(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        print(own_fingerprint(vault))
     return EXIT_OK
 
 
@@ -312,12 +334,21 @@ def cmd_record_history(args: argparse.Namespace) -> int:
                 f"{rev.seq}\t{rev.created_at.isoformat(timespec='seconds')}\t{rev.author}\t"
                 f"{rev.body['status']}\t{rev.hash[:16]}"
             )
+        source = AssessmentRepository(vault).provenance(args.record)
+        if source:
+            key = source["exporter_fingerprint"]
+            signed = f"signed by key {key}" if key else "an unsigned file"
+            print(
+                f"Imported from record {source['source_record_id']} revision "
+                f"{source['source_revision']} ({source['source_revision_hash'][:16]}), "
+                f"exported by {source['exported_by']}: {signed}."
+            )
     return EXIT_OK
 
 
 def cmd_record_export(args: argparse.Namespace) -> int:
     with _session(args) as vault:
-        data = AssessmentRepository(vault).export(args.record)
+        data = export_record(vault, args.record)
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if args.out:
         write_atomic(Path(args.out), text.encode("utf-8"))
@@ -330,7 +361,7 @@ def cmd_record_import(args: argparse.Namespace) -> int:
     data = _load_json_file(args.file)
     registry = load_forms_dir(args.forms_dir)
     with _session(args) as vault:
-        print(import_record(vault, registry, data).id)
+        print(import_record(vault, registry, data, person_differs=args.person_differs).id)
     return EXIT_OK
 
 
@@ -356,17 +387,37 @@ def cmd_forms_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     with _session(args) as vault:
-        report = verify_chains(vault.conn)
-    if report.ok:
+        damage = vault.integrity_problems()
+        report = verify_chains(vault.conn) if not damage else None
+        anchored = vault.anchor_report()
+    if damage:
+        print(
+            "The records file is damaged: " + "; ".join(damage[:5])
+            + ". Keep this laptop as it is and tell IT; do not delete the profile.",
+            file=sys.stderr,
+        )
+        return 6
+    assert report is not None
+    if report.ok and anchored is None:
         print(
             f"History intact: {report.revisions_checked} revisions and "
-            f"{report.audit_entries_checked} audit entries check out."
+            f"{report.audit_entries_checked} audit entries check out, and the records file "
+            "is the newest this profile saved."
         )
         return EXIT_OK
-    print(
-        f"History broken: {report.first_break}. Keep this laptop as it is and tell IT.",
-        file=sys.stderr,
-    )
+    if not report.ok:
+        last = f" Last good point: {report.last_good}." if report.last_good else ""
+        print(
+            f"History broken ({report.kind}): {report.first_break}.{last} Keep this laptop as "
+            "it is and tell IT.",
+            file=sys.stderr,
+        )
+    if anchored is not None:
+        print(
+            f"History not as this profile left it ({anchored.kind}): {anchored.message}. "
+            "Keep this laptop as it is and tell IT.",
+            file=sys.stderr,
+        )
     return 6
 
 
@@ -527,8 +578,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_record_export, "export a record as JSON", record)
     p.add_argument("record")
     p.add_argument("--out")
-    p = add("import", cmd_record_import, "import a record from JSON", record)
+    p = add("import", cmd_record_import,
+            "import a record from JSON (its history and signature are checked first)", record)
     p.add_argument("file")
+    p.add_argument(
+        "--person-differs", choices=["attach", "new"],
+        help="when the file's person id is here with other details: attach the record to the "
+             "person here, or add the file's person as someone new (else refused)",
+    )
 
     forms = sub.add_parser("forms", help="form definitions").add_subparsers(
         dest="sub", required=True
@@ -557,6 +614,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import", cmd_chc_import, "merge a colleague's contribution file into a DST", chc)
     p.add_argument("record")
     p.add_argument("file")
+    p.add_argument(
+        "--confirm-fingerprint", metavar="DIGITS",
+        help="a member's first file: the fingerprint they read to you (from their export)",
+    )
+    add("fingerprint", cmd_chc_fingerprint,
+        "print your contribution key's fingerprint, to read to a coordinator", chc)
     pdf = sub.add_parser("pdf", help="signed PDFs").add_subparsers(dest="sub", required=True)
     p = add("verify", cmd_pdf_verify, "check the signatures in a PDF (no profile needed)", pdf)
     p.add_argument("file")

@@ -56,3 +56,29 @@ def poppler(tool: str, pdf: bytes, folder: Path, *args: str) -> str:
 def squash(text: str) -> str:
     """Whitespace folded to single spaces, so text can be matched across line breaks."""
     return " ".join(text.split())
+
+
+def simulate_crash(vault: object) -> None:
+    """The process dies with the vault open: no lock entry, no checkpoint, the lock let go.
+
+    The kernel drops a dead process's file lock; a test in one process does it by hand.
+    """
+    vault.conn.close()  # type: ignore[attr-defined]
+    vault._conn = None  # type: ignore[attr-defined]
+    vault._lock.release()  # type: ignore[attr-defined]
+
+
+def reseal_export(data: dict) -> None:  # type: ignore[type-arg]
+    """Recompute the head hash of an unsigned (format 1) record export after an edit.
+
+    What another system writing the format, or an insider, could do: so a test reaches the
+    checks behind the hash check.
+    """
+    from assessor_app.core.storage import history
+
+    part, head = data["assessment"], data["history"][-1]
+    body = {k: part.get(k) for k in
+            ("person_id", "form_id", "form_version", "status", "author", "answers")}
+    digest = history.revision_hash("assessment", part["id"], part["revision"],
+                                   head["created_at"], head["author"], body, head["prev_hash"])
+    head["hash"] = part["revision_hash"] = digest

@@ -125,3 +125,18 @@ class FormDefinitionError(AssessorError):
     """A form definition file is malformed. The message names the file and field path."""
 
     exit_code = 2
+
+
+class VaultInUseError(AssessorError):
+    """The profile is open in another copy of the app (or the command line) on this laptop."""
+
+    exit_code = 8
+
+    def __init__(self, holder: str = "") -> None:
+        who = f" ({holder})" if holder else ""
+        super().__init__(
+            f"This profile is already open in another Assessor window or command{who}.",
+            "Switch to that window and carry on there, or close it, then try again. "
+            "Nothing has been changed.",
+        )
+        self.holder = holder

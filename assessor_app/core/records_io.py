@@ -1,49 +1,150 @@
 """Moving records in and out as JSON: `record export` writes, `record import` reads the same shape.
 
-Import checks the file's shape and the answers against the form definition before anything
-is written; a file that does not fit changes nothing.
+An export (format ``assessor.record/2``) is the record, its person and its history's hashes,
+signed with the exporting profile's Ed25519 key. Import believes nothing in the file until it
+has checked it:
+
+- the JSON itself (`untrusted.check_untrusted`: depth, valid Unicode);
+- the history: revisions numbered 1..n, each linked to the one before, the record's hash
+  recomputed from what the file says it holds, and (format 2) the signature over all of it,
+  so an answer edited in the file is refused as changed after it was exported;
+- the status: a record past draft is imported only with every signature its form needs;
+- the person: when the file's person id is already here with other identifiers, import asks
+  (`PersonDiffersError`) rather than attaching the record to someone else;
+- the answers, against the form definition.
+
+It then writes the person (if new), the record and where it came from (`record_provenance`:
+the file's record id, revision and hash, and the exporting key's fingerprint) in one
+transaction: a file that fails any check, or an import cut short, changes nothing. Files of
+format ``assessor.record/1`` (unsigned, from before schema 5) are checked the same way but for
+the signature.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from assessor_app.core.errors import AssessorError, ValidationError
 from assessor_app.core.form_engine.answers import validate_answers
 from assessor_app.core.form_engine.definition import FormRegistry
-from assessor_app.core.records import Assessment, AssessmentId, PersonId, RecordStatus
+from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.keys import key_fingerprint, public_key_b64
+from assessor_app.core.records import (
+    Assessment,
+    AssessmentId,
+    PersonDetails,
+    PersonId,
+    RecordStatus,
+)
+from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import EXPORT_FORMAT, AssessmentRepository
+from assessor_app.core.storage.device_keys import contribution_signing_key
 from assessor_app.core.storage.people import PeopleRepository, details_from_body
 from assessor_app.core.storage.vault import Vault
+from assessor_app.core.untrusted import UntrustedJsonError, check_untrusted
+
+__all__ = [
+    "SIGNED_EXPORT_FORMAT",
+    "PersonDiffersError",
+    "TamperedRecordFileError",
+    "export_record",
+    "import_record",
+]
+
+SIGNED_EXPORT_FORMAT = "assessor.record/2"
+"""What `export_record` writes: format 1 plus a signature by the exporting profile's key."""
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NOTHING = "Nothing was imported."
+_EDITABLE = (RecordStatus.DRAFT, RecordStatus.AMENDED)
+
+
+class TamperedRecordFileError(ValidationError):
+    """The file's history, hashes or signature do not match what it holds."""
+
+
+class PersonDiffersError(ValidationError):
+    """The file's person id is here already, but with other identifiers: ask which to use."""
+
+    def __init__(self, differ: list[str]):
+        super().__init__(
+            "The person in this file has the same id as someone already in this profile, but "
+            f"their {' and '.join(differ)} {'is' if len(differ) == 1 else 'are'} different.",
+            "Check who the record is about. Import it again choosing to attach it to the "
+            "person already here, or to add the file's person as someone new. " + _NOTHING,
+        )
+        self.differ = differ
+
+
+def export_record(vault: Vault, assessment_id: str) -> dict[str, Any]:
+    """The record, its person and history, signed by this profile's key (`record export`)."""
+    data = AssessmentRepository(vault).export(assessment_id)
+    data["format"] = SIGNED_EXPORT_FORMAT
+    key = contribution_signing_key(vault)
+    data["signature"] = {
+        "public_key": public_key_b64(key),
+        "value": base64.b64encode(key.sign(_signed_bytes(data))).decode("ascii"),
+    }
+    return data
+
+
+def _signed_bytes(data: dict[str, Any]) -> bytes:
+    return history.canonical_json({k: v for k, v in data.items() if k != "signature"}).encode(
+        "utf-8"
+    )
 
 
 def import_record(
-    vault: Vault, registry: FormRegistry, data: Any, *, today: dt.date | None = None
+    vault: Vault,
+    registry: FormRegistry,
+    data: Any,
+    *,
+    today: dt.date | None = None,
+    person_differs: str | None = None,
 ) -> Assessment:
-    """Import one exported record (and its person, if new to this profile).
+    """Import one exported record (and its person, if new to this profile), in one transaction.
+
+    Args:
+        vault: The profile to import into.
+        registry: The form definitions.
+        data: The parsed file.
+        today: For checking dates in the answers.
+        person_differs: When the file's person id is here with other identifiers: "attach"
+            (the record is about the person already here) or "new" (add the file's person
+            under a new id). None refuses with `PersonDiffersError`.
 
     Raises:
         ValidationError: the file is not an exported record, or its answers do not fit the form.
+        TamperedRecordFileError: its history, hashes or signature do not match its content.
+        PersonDiffersError: see `person_differs`.
     """
     today = today or dt.date.today()
-    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+    try:
+        check_untrusted(data)
+    except UntrustedJsonError as e:
+        raise ValidationError(f"This file cannot be imported: {e.reason}.", _NOTHING) from e
+    if not isinstance(data, dict) or data.get("format") not in (
+        EXPORT_FORMAT,
+        SIGNED_EXPORT_FORMAT,
+    ):
         raise ValidationError(
             "This file is not a record exported by Assessor.",
-            f'Expected a JSON object with "format": "{EXPORT_FORMAT}". Nothing was imported.',
+            f'Expected a JSON object with "format": "{SIGNED_EXPORT_FORMAT}". {_NOTHING}',
         )
     person_part, record_part = data.get("person"), data.get("assessment")
     if not isinstance(person_part, dict) or not isinstance(record_part, dict):
-        raise ValidationError("The file has no person or no assessment.", "Nothing was imported.")
+        raise ValidationError("The file has no person or no assessment.", _NOTHING)
     person_id = str(person_part.get("id", ""))
     record_id = str(record_part.get("id", ""))
     if not _ID.match(person_id) or not _ID.match(record_id):
-        raise ValidationError(
-            "The file's person or record id is missing or malformed.", "Nothing was imported."
-        )
+        raise ValidationError("The file's person or record id is missing or malformed.", _NOTHING)
     details = details_from_body({k: v for k, v in person_part.items() if k != "id"})
     try:
         form_id = str(record_part["form_id"])
@@ -51,22 +152,31 @@ def import_record(
         status = RecordStatus(record_part.get("status", "draft"))
         answers = record_part["answers"]
     except (KeyError, TypeError, ValueError) as e:
-        raise ValidationError(
-            f"The record in the file is incomplete: {e}.", "Nothing was imported."
-        ) from e
+        raise ValidationError(f"The record in the file is incomplete: {e}.", _NOTHING) from e
     if not isinstance(answers, dict):
-        raise ValidationError(
-            "The record's answers are not a JSON object.", "Nothing was imported."
-        )
+        raise ValidationError("The record's answers are not a JSON object.", _NOTHING)
+    author = _author(record_part.get("author"), vault.profile.name)
+    fingerprint = _check_integrity(data, record_id, record_part)
     try:
         form = registry.get(form_id, version)
     except AssessorError as e:
         raise ValidationError(
             f"The record uses form '{form_id}' version {version}, which this app does not have.",
-            "Install the form definition first. Nothing was imported.",
+            f"Install the form definition first. {_NOTHING}",
         ) from e
+    if status not in _EDITABLE:
+        unsigned = [
+            p for p in evaluate(form, answers, today=today).completion_problems()
+            if p.message.startswith("Not signed by")
+        ]
+        if unsigned:
+            raise ValidationError(
+                f"The file says this record is {status.value}, but it lacks signatures: "
+                f"{unsigned[0].message}",
+                f"A finished record is imported only with its signatures. {_NOTHING}",
+            )
     problems = validate_answers(form, answers, today=today)
-    if status == RecordStatus.DRAFT:
+    if status in _EDITABLE:
         # A draft may lack answers; what it does contain must still fit the form.
         problems = [p for p in problems if re.split(r"[.\[]", p.path)[0] in answers]
     if problems:
@@ -74,31 +184,107 @@ def import_record(
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise ValidationError(
             f"The answers do not fit form '{form_id}' version {version}: {listed}{more}",
-            "Correct the file and import it again. Nothing was imported.",
+            f"Correct the file and import it again. {_NOTHING}",
         )
     records = AssessmentRepository(vault)
-    if records.exists(record_id):
-        raise ValidationError(
-            f"Record {record_id} is already in this profile.", "Nothing was imported."
-        )
     people = PeopleRepository(vault)
-    if not people.exists(person_id):
-        people.add(details, today=today, person_id=PersonId(person_id))
-    record = Assessment(
-        AssessmentId(record_id),
-        PersonId(person_id),
-        form_id,
-        version,
-        status,
-        _author(record_part.get("author"), vault.profile.name),
-        answers,
+    with vault.transaction():
+        if records.exists(record_id):
+            raise ValidationError(f"Record {record_id} is already in this profile.", _NOTHING)
+        target = PersonId(person_id)
+        if people.exists(person_id):
+            differ = _differences(people.get(person_id).details, details)
+            if differ and person_differs == "new":
+                target = people.add(details, today=today).id
+            elif differ and person_differs != "attach":
+                raise PersonDiffersError(differ)
+        else:
+            people.add(details, today=today, person_id=target)
+        record = Assessment(
+            AssessmentId(record_id), target, form_id, version, status, author, answers
+        )
+        saved = records.import_new(record)
+        records.record_provenance(
+            saved.id, record_id, int(record_part["revision"]), str(record_part["revision_hash"]),
+            author, fingerprint,
+        )
+    return saved
+
+
+def _tampered(why: str) -> TamperedRecordFileError:
+    return TamperedRecordFileError(
+        f"This record file was changed after it was exported: {why}.",
+        f"Do not use it. Ask whoever sent it to export the record again. {_NOTHING}",
     )
-    return records.import_new(record)
+
+
+def _check_integrity(data: dict[str, Any], record_id: str, record_part: dict[str, Any]) -> str:
+    """Check the history's links, the head's hash and the signature; the signer's fingerprint.
+
+    Returns "" for an unsigned file of format 1.
+    """
+    entries = data.get("history")
+    if not isinstance(entries, list) or not entries:
+        raise _tampered("its history is missing")
+    prev = history.GENESIS_HASH
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or entry.get("seq") != number:
+            raise _tampered(f"revision {number} of its history is missing")
+        if entry.get("prev_hash") != prev or not isinstance(entry.get("hash"), str):
+            raise _tampered(f"revision {number} does not follow the one before it")
+        prev = entry["hash"]
+    head = entries[-1]
+    if record_part.get("revision") != len(entries) or record_part.get("revision_hash") != prev:
+        raise _tampered("the record is not the newest revision of its history")
+    body = {
+        key: record_part.get(key)
+        for key in ("person_id", "form_id", "form_version", "status", "author", "answers")
+    }
+    try:
+        digest = history.revision_hash(
+            "assessment", record_id, len(entries), str(head.get("created_at")),
+            str(head.get("author")), body, str(head.get("prev_hash")),
+        )
+    except (TypeError, ValueError) as e:
+        raise _tampered("its content cannot be hashed") from e
+    if digest != prev:
+        raise _tampered("what it holds is not what was saved in that revision")
+    if data.get("format") == EXPORT_FORMAT:
+        return ""
+    signature = data.get("signature")
+    if not isinstance(signature, dict):
+        raise _tampered("its signature is missing")
+    try:
+        raw = base64.b64decode(str(signature.get("public_key")), validate=True)
+        value = base64.b64decode(str(signature.get("value")), validate=True)
+        Ed25519PublicKey.from_public_bytes(raw).verify(value, _signed_bytes(data))
+    except (binascii.Error, ValueError, InvalidSignature) as e:
+        raise _tampered("its signature does not match its content") from e
+    return key_fingerprint(str(signature["public_key"]))
+
+
+def _differences(here: PersonDetails, there: PersonDetails) -> list[str]:
+    names = {
+        "family_name": "family name",
+        "given_name": "first name",
+        "date_of_birth": "date of birth",
+        "nhs_number": "NHS number",
+    }
+    return [
+        label
+        for attr, label in names.items()
+        if _fold(getattr(here, attr)) != _fold(getattr(there, attr))
+    ]
+
+
+def _fold(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return " ".join(text.split()).casefold().replace(" ", "") if text else ""
 
 
 def _author(value: Any, default: str) -> str:
     if value is None or value == "":
         return default
     if not isinstance(value, str):
-        raise ValidationError("The record's author must be text.", "Nothing was imported.")
+        raise ValidationError("The record's author must be text.", _NOTHING)
     return value

@@ -18,7 +18,7 @@ from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE
-from tests.support import community_person
+from tests.support import community_person, reseal_export, simulate_crash
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,7 @@ def test_autosaved_field_is_there_after_reopen_without_checkpoint(vault: Vault, 
     records, rid = _draft(vault)
     records.save_field(rid, "preferred_name", "Zoë")
     # The lid closes: no checkpoint, no clean shutdown of the repository.
-    vault.conn.close()
-    vault._conn = None
+    simulate_crash(vault)
     reopened = Vault.open(data_dir, vault.profile.id, PASSPHRASE)
     assert AssessmentRepository(reopened).get(rid).answers["preferred_name"] == "Zoë"
     reopened.close()
@@ -117,6 +116,7 @@ def test_import_of_a_file_that_does_not_fit_changes_nothing(
     data["assessment"]["id"] = "fresh-record-id"
     data["person"]["id"] = "fresh-person-id"
     mutate(data)
+    reseal_export(data)  # as the other system would have written it: the content checks are reached
     before = (PeopleRepository(vault).count(), len(history.list_audit(vault.conn)))
     with pytest.raises(ValidationError, match=message):
         import_record(vault, registry, data, today=dt.date(2026, 11, 23))

@@ -13,7 +13,11 @@ from assessor_app.core.chc.contributions_io import (
     export_member_contribution,
     import_member_contribution,
 )
-from assessor_app.core.chc.exchange import ContributionPassphraseError, DifferentPersonError
+from assessor_app.core.chc.exchange import (
+    ContributionPassphraseError,
+    DifferentPersonError,
+    UnconfirmedMemberKeyError,
+)
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.paths import default_forms_dir
@@ -68,14 +72,21 @@ def two_members(tmp_path: Path) -> Any:
 
 def test_two_members_swap_files_and_see_the_same_merged_dst(two_members: Any) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = two_members
-    export_member_contribution(nurse, nurse_dst, "a1b2c3d4", folder / "nurse.dstc",
-                               passphrase=EXCHANGE)
-    export_member_contribution(social, social_dst, "e5f6a7b8", folder / "sw.dstc",
-                               passphrase=EXCHANGE)
+    nurse_fp = export_member_contribution(nurse, nurse_dst, "a1b2c3d4", folder / "nurse.dstc",
+                                          passphrase=EXCHANGE)
+    social_fp = export_member_contribution(social, social_dst, "e5f6a7b8", folder / "sw.dstc",
+                                           passphrase=EXCHANGE)
     assert b"Okafor" not in (folder / "nurse.dstc").read_bytes()  # encrypted, not just signed
-    first = import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE)
+    # Each member's first file: the importer must confirm the fingerprint read to them.
+    with pytest.raises(UnconfirmedMemberKeyError) as unconfirmed:
+        import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE)
+    assert unconfirmed.value.fingerprint == social_fp and social_fp != nurse_fp
+    assert len(nurse.get(nurse_dst).answers["contributions"]) == 1  # nothing imported
+    first = import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE,
+                                       confirmed_fingerprint=social_fp)
     second = import_member_contribution(social, social_dst, folder / "nurse.dstc",
-                                        passphrase=EXCHANGE)
+                                        passphrase=EXCHANGE,
+                                        confirmed_fingerprint=nurse_fp.replace(" ", ""))
     assert (first.outcome, second.outcome) == ("added", "added")
     nurse_answers = nurse.get(nurse_dst).answers
     assert nurse_answers["contributions"] == social.get(social_dst).answers["contributions"]

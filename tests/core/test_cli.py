@@ -130,7 +130,7 @@ def test_forms_evaluate_prints_problems_and_outcomes(cli, tmp_path: Path) -> Non
     assert all(o["reasons"] for o in result["outcomes"].values())
     answers.write_text("[1, 2")
     code, _, err = cli("forms", "evaluate", "sample", str(answers))
-    assert code == 2 and "not a JSON file" in err
+    assert code == 2 and "not readable JSON" in err
 
 
 def test_no_passphrase_and_no_terminal_says_what_to_set(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from assessor_app.core.demo import write_demo_branding
 from tests.conftest import REPO_ROOT
 from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
+from tests.support import reseal_export
 
 assert PASS
 
@@ -35,6 +36,11 @@ def _finalisable_record(cli, tmp_path: Path) -> str:  # noqa: F811
     answers = json.loads(fixture.read_text("utf-8"))
     data["assessment"]["answers"] = answers
     data["assessment"]["id"] = "5c1d2e3f-0000-4000-8000-00000000f1a1"
+    # The CLI sets no answers: the file plays an unsigned (format 1) export from another
+    # system that holds them, its hash made afresh; a signed export so edited is refused.
+    data["format"] = "assessor.record/1"
+    del data["signature"]
+    reseal_export(data)
     path = tmp_path / "record.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     code, out, err = cli("record", "import", str(path))

@@ -20,7 +20,7 @@ from assessor_app.core.storage.keyslots import KeySlots
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE
-from tests.support import community_person
+from tests.support import community_person, reseal_export
 
 
 def _draft(vault: Vault) -> tuple[AssessmentRepository, str]:
@@ -124,6 +124,7 @@ def test_import_with_wrongly_typed_person_details_is_refused(
     data = copy.deepcopy(records.export(rid))
     data["assessment"]["id"], data["person"]["id"] = "new-record", "new-person"
     data["person"].update(change)
+    reseal_export(data)
     with pytest.raises(ValidationError, match=message):
         import_record(vault, load_forms_dir(paths.default_forms_dir()), data)
 
@@ -133,5 +134,6 @@ def test_import_with_a_null_author_credits_the_importer(vault: Vault) -> None:
     data = copy.deepcopy(records.export(rid))
     data["assessment"]["id"], data["person"]["id"] = "new-record", "new-person"
     data["assessment"]["author"] = None
+    reseal_export(data)
     imported = import_record(vault, load_forms_dir(paths.default_forms_dir()), data)
     assert imported.author == "Robin Testcase"

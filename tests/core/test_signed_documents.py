@@ -199,7 +199,7 @@ def test_golden_schema_3_vault_upgrades_and_can_keep_signed_pdfs(tmp_path: Path)
     [profile] = list_profiles(data_dir)
     vault = Vault.open(data_dir, profile.id, GOLDEN_PASSPHRASE)
     try:
-        assert database.user_version(vault.conn) == 4
+        assert database.user_version(vault.conn) == database.schema_max_version()
         [zoe] = PeopleRepository(vault).search("quillfeather")
         [record] = AssessmentRepository(vault).list_for_person(zoe.id)
         assert record.answers["notes"] == "Golden narrative kept across upgrades."

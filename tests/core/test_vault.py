@@ -24,7 +24,7 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.profiles import list_profiles
 from assessor_app.core.storage.vault import Vault, backoff_delay
 from tests.conftest import PASSPHRASE
-from tests.support import community_person
+from tests.support import community_person, simulate_crash
 
 
 def _digest_folder(folder: Path) -> dict[str, str]:
@@ -123,8 +123,7 @@ def test_rekey_cut_short_still_opens(vault: Vault, data_dir: Path, crash_after_r
         vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         vault.conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
     # The process dies here: finish_rotation never runs.
-    vault.conn.close()
-    vault._conn = None
+    simulate_crash(vault)
     reopened = Vault.open(data_dir, vault.profile.id, PASSPHRASE)
     assert PeopleRepository(reopened).count() == 1
     assert "pending" not in KeySlots.load(vault.folder / "keyslots.json").data

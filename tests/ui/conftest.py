@@ -101,10 +101,10 @@ def wait_for_worker(qtbot: QtBot, window: MainWindow, timeout: int = 10_000) -> 
 # -- driving the window the way a user does (shared by the journey tests) -----------------
 
 
-def create_profile(qtbot: QtBot, window) -> None:
+def create_profile(qtbot: QtBot, window, name: str = "Robin Testcase") -> None:
     view = window.stack.currentWidget()
     assert isinstance(view, ProfileCreateView)
-    qtbot.keyClicks(view.name, "Robin Testcase")
+    qtbot.keyClicks(view.name, name)
     view.role.setCurrentIndex(1)
     qtbot.keyClicks(view.authority, "Exampleshire County Council")
     qtbot.keyClicks(view.passphrase, UI_PASSPHRASE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,11 @@ PREFILLED = {"setting", "establishment_name", "conviction_status", "date_of_birt
 
 def start_from_person_page(
     qtbot: QtBot, make_window: WindowFactory, details: PersonDetails, form_id: str,
-    **window_options: object,
+    profile_name: str = "Robin Testcase", **window_options: object,
 ) -> tuple[MainWindow, Person]:
     """Create a profile, add `details`, open their page, pick `form_id` and press Start."""
     window = make_window(**window_options)
-    create_profile(qtbot, window)
+    create_profile(qtbot, window, profile_name)
     person = add_person(qtbot, window, details)
     window.show_person(person.id)
     page = window.person
@@ -306,6 +307,7 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
     editors, windows = [], []
     for i, part in enumerate(parts):
         window, _ = start_from_person_page(qtbot, make_window, community_person(), "chc_dst",
+                                           profile_name=str(part["contributor_name"]),
                                            data_dir=tmp_path / f"member{i}")
         editor = opened_editor(qtbot, window)
         answer(editor, {"consent_status": "consented", "contributions": [part]})
@@ -316,6 +318,10 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
     secret = "agreed mdt passphrase"
     monkeypatch.setattr(dialogs, "ask_secret", lambda *_a: secret)
     monkeypatch.setattr(dialogs, "choose", lambda *_a, **_k: 0)
+    # Each member's first file asks the importer to confirm the sender's key aloud.
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "confirm",
+                        lambda _p, _t, question, **_k: asked.append(question) or True)
     for i, (window, editor) in enumerate(zip(windows, editors, strict=True)):
         target = tmp_path / f"from{i}.dstc"
         monkeypatch.setattr(dialogs, "save_file", lambda *_a, target=target: target)
@@ -330,15 +336,20 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         qtbot.waitUntil(lambda editor=editor: editor.defn is not None)
         wait_for_worker(qtbot, window)
     assert [t for t, _, _ in shown_messages].count("Contribution imported") == 2
+    # The fingerprint each exporter was shown is the one the other was asked to confirm.
+    shown = [re.search(r"fingerprint is ([\d ]+)\.", text).group(1)  # type: ignore[union-attr]
+             for title, text, _ in shown_messages if title == "Contribution exported"]
+    assert len(asked) == 2 and shown[1] in asked[0] and shown[0] in asked[1]
     first, second = (e.answers["contributions"] for e in editors)
     assert first == second and len(first) == 2
     for editor in editors:
         label = editor.outcomes.labels["contribution_proposals"].text()
         assert label == "2 contributions; members disagree on 1 domain"
-        # Another member's contribution is read-only: only its author can change it. (Both
-        # test profiles are called Robin Testcase, so Sam Okafor's is the colleague's.)
+    for editor, part in zip(editors, parts, strict=True):
+        # Another member's contribution is read-only: only its author can change it.
         group = editor.editors["contributions"]
         assert isinstance(group, RepeatingGroupEditor)
         authors = [i["contributor_name"] for i in editor.answers["contributions"]]
         for item_editors, author in zip(group.item_editors, authors, strict=True):
-            assert all(e.isEnabled() for e in item_editors) is (author == "Robin Testcase")
+            assert all(e.isEnabled() for e in item_editors) is (
+                author == part["contributor_name"])

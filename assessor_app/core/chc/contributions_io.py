@@ -4,7 +4,13 @@ The author exports their own contribution from their draft DST, signed with thei
 key and encrypted under the passphrase the MDT agreed; another member imports it into their
 own DST of the same person. Importing merges by contribution id and revision
 (`merge.merge_contributions`), so importing the same file twice, or files in any order,
-gives the same DST, and nobody's contribution overwrites another's. Imports no Qt.
+gives the same DST, and nobody's contribution overwrites another's.
+
+Who signed is checked against what this profile knows (`storage.member_keys`): a member's
+first contribution needs the coordinator to confirm the key's fingerprint, which then binds
+it to them; a contribution in their name under any other key, or a newer revision of a
+contribution under a key other than its first one's, is refused. The whole import (checks,
+merge, the new revision, the bindings and the audit entry) is one transaction. Imports no Qt.
 """
 
 from __future__ import annotations
@@ -14,20 +20,33 @@ from pathlib import Path
 from typing import Any
 
 from assessor_app.core.chc.exchange import (
+    ContributionSignerError,
+    ImportedContribution,
+    UnconfirmedMemberKeyError,
     check_same_person,
     export_contribution,
+    key_fingerprint,
+    public_key_b64,
     read_contribution,
     record_person_from,
 )
 from assessor_app.core.chc.merge import merge_contributions, validate_contribution
 from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.records import Assessment, RecordStatus
-from assessor_app.core.storage import history
+from assessor_app.core.storage import history, member_keys
 from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.device_keys import contribution_signing_key
 from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
 
-__all__ = ["ImportResult", "export_member_contribution", "import_member_contribution"]
+__all__ = [
+    "ImportResult",
+    "export_member_contribution",
+    "import_member_contribution",
+    "own_fingerprint",
+]
+_NOTHING_IMPORTED = "Nothing has been imported."
 
 DST_FORM = "chc_dst"
 _EDITABLE = {RecordStatus.DRAFT, RecordStatus.AMENDED}
@@ -62,6 +81,11 @@ def _items(record: Assessment) -> list[dict[str, Any]]:
     return [dict(i) for i in value if isinstance(i, dict)] if isinstance(value, list) else []
 
 
+def own_fingerprint(vault: Vault) -> str:
+    """The fingerprint of this profile's contribution key, for the member to read aloud."""
+    return key_fingerprint(public_key_b64(contribution_signing_key(vault)))
+
+
 def export_member_contribution(
     records: AssessmentRepository,
     record_id: str,
@@ -69,12 +93,17 @@ def export_member_contribution(
     path: Path,
     *,
     passphrase: str,
-) -> None:
+) -> str:
     """Write one contribution of a DST to a signed, encrypted file (atomically).
+
+    Returns:
+        This profile's key fingerprint, for the author to read to the coordinator.
 
     Raises:
         NotFoundError: no such record, or no contribution with that reference in it.
         ValidationError: the record is not a DST, or the contribution is not complete.
+        ContributionSignerError: the contribution is another member's, known here by
+            another key (only its author sends it; forward their file instead).
     """
     record = _dst(records, record_id)
     item = next((i for i in _items(record) if i.get("contribution_id") == contribution_id), None)
@@ -83,51 +112,158 @@ def export_member_contribution(
             f"This DST has no contribution with the reference {contribution_id}.",
             "Check the reference shown on the 'Members' contributions' page.",
         )
-    person = PeopleRepository(records.vault).get(record.person_id)
+    vault = records.vault
+    signing_key = contribution_signing_key(vault)
+    own = public_key_b64(signing_key)
+    with vault.transaction() as conn:
+        bound = member_keys.contribution_key(conn, record.id, contribution_id)
+        if bound is not None and bound != own:
+            name = str(item.get("contributor_name", ""))[:100]
+            raise ContributionSignerError(
+                f"This contribution is {name}'s, imported from their file, so it cannot be "
+                "sent from this laptop in their name.",
+                f"Ask {name} to send their own file, or forward the file they sent.",
+            )
+    person = PeopleRepository(vault).get(record.person_id)
     export_contribution(
         path,
         validate_contribution(item),
         record_person_from(person.details),
         passphrase=passphrase,
-        signing_key=contribution_signing_key(records.vault),
+        signing_key=signing_key,
     )
-    with records.vault.transaction() as conn:
-        history.append_audit(
-            conn, records.vault.profile.id, "chc.contribution.export", "assessment", record.id
-        )
+    with vault.transaction() as conn:
+        name = str(item["contributor_name"])
+        if member_keys.member_key(conn, name) is None:
+            member_keys.bind_member(conn, name, own, key_fingerprint(own), "own")
+        if member_keys.contribution_key(conn, record.id, contribution_id) is None:
+            member_keys.bind_contribution(conn, record.id, contribution_id, own)
+        history.append_audit(conn, vault.profile.id, "chc.contribution.export", "assessment",
+                             record.id)
+    return key_fingerprint(own)
 
 
 def import_member_contribution(
-    records: AssessmentRepository, record_id: str, path: Path, *, passphrase: str
+    records: AssessmentRepository,
+    record_id: str,
+    path: Path,
+    *,
+    passphrase: str,
+    confirmed_fingerprint: str | None = None,
 ) -> ImportResult:
     """Merge a colleague's contribution file into this DST, as a new revision.
+
+    Args:
+        records: The DST's repository.
+        record_id: The DST to import into.
+        path: The contribution file.
+        passphrase: The MDT's exchange passphrase.
+        confirmed_fingerprint: The fingerprint the coordinator confirmed with the member,
+            for a member whose key is not yet known here (see `UnconfirmedMemberKeyError`).
 
     Raises:
         ContributionFileError: the file is not a contribution, the passphrase is wrong, or it
             was changed after it was signed (nothing is imported).
+        UnconfirmedMemberKeyError: the member's first contribution here, and
+            `confirmed_fingerprint` is not their key's fingerprint.
+        ContributionSignerError: signed with a key other than the one the member (or this
+            contribution) is known by here.
         DifferentPersonError: the file is about someone else.
         ValidationError: the record is not a DST draft.
     """
-    record = _dst(records, record_id)
-    if record.status not in _EDITABLE:
-        raise ValidationError(
-            f"This DST is {record.status.value}, so contributions cannot be added.",
-            "Amend it first, then import the contribution.",
-        )
-    imported = read_contribution(path, passphrase=passphrase)
-    person = PeopleRepository(records.vault).get(record.person_id)
-    check_same_person(record_person_from(person.details), imported.record_person)
-    before = merge_contributions(_items(record))
-    after = merge_contributions(before, [imported.contribution])
-    contributor = str(imported.contribution.get("contributor_name", ""))
-    if after == before:
-        return ImportResult("unchanged", contributor, record)
-    known = {i["contribution_id"] for i in before}
-    outcome = "updated" if imported.contribution["contribution_id"] in known else "added"
-    records.save_field(record.id, "contributions", after)
-    saved = records.checkpoint(record.id)
-    with records.vault.transaction() as conn:
+    imported = read_contribution(path, passphrase=passphrase)  # the slow KDF: outside
+    vault = records.vault
+    own = public_key_b64(contribution_signing_key(vault))
+    with vault.transaction() as conn:
+        record = _dst(records, record_id)
+        if record.status not in _EDITABLE:
+            raise ValidationError(
+                f"This DST is {record.status.value}, so contributions cannot be added.",
+                "Amend it first, then import the contribution.",
+            )
+        person = PeopleRepository(vault).get(record.person_id)
+        check_same_person(record_person_from(person.details), imported.record_person)
+        before = merge_contributions(_items(record))
+        _check_signer(conn, vault, record.id, before, imported, own, confirmed_fingerprint)
+        after = merge_contributions(before, [imported.contribution])
+        contributor = str(imported.contribution.get("contributor_name", ""))
+        if after == before:
+            return ImportResult("unchanged", contributor, record)
+        known = {i["contribution_id"] for i in before}
+        outcome = "updated" if imported.contribution["contribution_id"] in known else "added"
+        records.save_field(record.id, "contributions", after)
+        saved = records.checkpoint(record.id)
         history.append_audit(
-            conn, records.vault.profile.id, "chc.contribution.import", "assessment", record.id
+            conn, vault.profile.id, "chc.contribution.import", "assessment", record.id
         )
     return ImportResult(outcome, contributor, saved)
+
+
+def _check_signer(
+    conn: Connection,
+    vault: Vault,
+    record_id: str,
+    items: list[dict[str, Any]],
+    imported: ImportedContribution,
+    own: str,
+    confirmed: str | None,
+) -> None:
+    """Refuse a contribution not signed by the key its member and its id are known by here.
+
+    Binds the member's key (once confirmed) and the contribution's key on first sight, in
+    the caller's transaction, so a refusal later in the import binds nothing.
+    """
+    key, name = imported.signer_key_b64, imported.signer_name
+    cid = str(imported.contribution["contribution_id"])
+    shown = name[:100]
+    bound = member_keys.member_key(conn, name)
+    is_own_name = member_keys.member_identity(name) == member_keys.member_identity(
+        vault.profile.name
+    )
+    if bound is not None and bound.public_key != key:
+        raise ContributionSignerError(
+            f"This contribution is signed in the name of {shown} with a different key from "
+            f"the one {shown} uses (fingerprint {bound.fingerprint}), so it is not theirs.",
+            f"Do not use it. If {shown} has changed laptops, ask IT; otherwise tell the "
+            f"coordinator someone may be sending files in {shown}'s name. {_NOTHING_IMPORTED}",
+        )
+    if bound is None and is_own_name and key != own:
+        raise ContributionSignerError(
+            f"This contribution is signed in your name ({shown}) with a key that is not "
+            "this profile's, so you did not write it.",
+            f"Do not use it, and tell the coordinator. {_NOTHING_IMPORTED}",
+        )
+    first_key = member_keys.contribution_key(conn, record_id, cid)
+    if first_key is not None and first_key != key:
+        raise ContributionSignerError(
+            f"This file changes a contribution to this DST that was signed with another key, "
+            f"so it may not be from {shown}.",
+            f"Ask {shown} whether they sent it. {_NOTHING_IMPORTED}",
+        )
+    existing = next((i for i in items if i.get("contribution_id") == cid), None)
+    if (
+        first_key is None
+        and existing is not None
+        and member_keys.member_identity(str(existing.get("contributor_name", "")))
+        != member_keys.member_identity(name)
+    ):
+        was = str(existing.get("contributor_name", ""))[:100]
+        raise ContributionSignerError(
+            f"This file would replace {was}'s contribution with one signed by {shown}.",
+            f"Only {was} can change their contribution: ask them to send it. "
+            f"{_NOTHING_IMPORTED}",
+        )
+    if bound is None:
+        fingerprint = key_fingerprint(key)
+        if key == own:
+            member_keys.bind_member(conn, name, key, fingerprint, "own")
+        elif confirmed is None or _digits(confirmed) != _digits(fingerprint):
+            raise UnconfirmedMemberKeyError(name, fingerprint)
+        else:
+            member_keys.bind_member(conn, name, key, fingerprint, "confirmed")
+    if first_key is None:
+        member_keys.bind_contribution(conn, record_id, cid, key)
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())

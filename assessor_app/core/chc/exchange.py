@@ -23,8 +23,10 @@ stops a contribution being imported into another person's DST (`check_same_perso
 
 Anyone who knows the passphrase can make a file that verifies under their own key; what the
 signature adds is that a contribution cannot be changed and still carry its author's key.
-Compare `ImportedContribution.signer_key_b64` with the key seen before for that contribution
-(`check_signer_key`). Imports no Qt; writes files only through `storage.atomic.write_atomic`.
+So importing (`contributions_io`) binds each member's key the first time it is seen, once the
+coordinator has confirmed its fingerprint (`key_fingerprint`, read aloud by the member), and
+refuses any later contribution in their name under another key (`check_signer_key`).
+Imports no Qt; writes files only through `storage.atomic.write_atomic`.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from assessor_app.core.chc.merge import (
     InvalidContributionError,
@@ -55,10 +56,12 @@ from assessor_app.core.chc.merge import (
     validate_contribution,
 )
 from assessor_app.core.errors import AssessorError, StorageWriteError, ValidationError
+from assessor_app.core.keys import key_fingerprint, public_key_b64
 from assessor_app.core.nhs_number import normalise_nhs_number
 from assessor_app.core.records import PersonDetails
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams
+from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
 
 __all__ = [
     "DEFAULT_EXCHANGE_KDF",
@@ -72,10 +75,12 @@ __all__ = [
     "ExchangeKdf",
     "ImportedContribution",
     "NotAContributionFileError",
+    "UnconfirmedMemberKeyError",
     "UnsupportedContributionFormatError",
     "check_same_person",
     "check_signer_key",
     "export_contribution",
+    "key_fingerprint",
     "public_key_b64",
     "read_contribution",
     "record_person_from",
@@ -128,6 +133,25 @@ class ContributionSignerError(ContributionSignatureError):
     """Signed by someone other than the contribution's author, or with a different key."""
 
 
+class UnconfirmedMemberKeyError(ContributionSignerError):
+    """The first contribution from a member: their key must be confirmed before it is bound.
+
+    Not a fault in the file. The coordinator asks the member to read out their fingerprint
+    (shown to them when they export) and imports again confirming `fingerprint`.
+    """
+
+    def __init__(self, name: str, fingerprint: str):
+        super().__init__(
+            f"This is the first contribution from {name[:100]} on this laptop. Their key's "
+            f"fingerprint is {fingerprint}.",
+            f"Ask {name[:100]} to read you the fingerprint the app showed them when they "
+            "exported it (by phone or in person, not by the same email). If it is the same, "
+            f"confirm it and import again. {_NOTHING_IMPORTED}",
+        )
+        self.name = name
+        self.fingerprint = fingerprint
+
+
 class ContributionContentError(ContributionFileError):
     """A signed contribution that breaks the tool's rules, or a malformed person identity.
 
@@ -152,15 +176,20 @@ DEFAULT_EXCHANGE_KDF = ExchangeKdf(memory_kib=64 * 1024, iterations=3)
 """What a file is written with unless told otherwise: 64 MiB, 3 passes (about a quarter of a
 second). A file sent by email can be attacked offline, so this is well above OWASP's floor."""
 
-_MAX_MEMORY_KIB = 1024 * 1024
-_MAX_ITERATIONS = 64
-_MAX_LANES = 16
+_MAX_MEMORY_KIB = 2 * DEFAULT_EXCHANGE_KDF.memory_kib
+_MAX_ITERATIONS = 2 * DEFAULT_EXCHANGE_KDF.iterations
+_MAX_LANES = 4
+"""A file may ask for at most twice what this app writes (128 MiB, 6 passes: under a second).
+
+The costs are chosen by whoever made the file and are paid before anything else can be
+checked, so they are bounded to what the app itself writes, with room for one doubling."""
 
 
 def _kdf_from(spec: Any) -> tuple[ExchangeKdf, bytes]:
     """KDF parameters from an envelope, refusing costs no app of ours writes.
 
-    The bounds stop a doctored file making the reader allocate gigabytes or spin for minutes.
+    The bounds stop a doctored file making the reader allocate gigabytes or spin for a minute
+    before the passphrase can even be checked.
     """
     if not isinstance(spec, dict) or spec.get("name") != "argon2id":
         raise _not_a_file("its key settings are missing or of an unknown kind")
@@ -202,7 +231,7 @@ def _unb64(text: Any) -> bytes | None:
 def _not_a_file(why: str) -> NotAContributionFileError:
     return NotAContributionFileError(
         f"This is not a contribution file that can be opened: {why}.",
-        "Check you chose the file the other MDT member sent (it ends in .json), or ask them "
+        "Check you chose the file the other MDT member sent (it ends in .dstc), or ask them "
         f"to send it again. {_NOTHING_IMPORTED}",
     )
 
@@ -212,12 +241,6 @@ def _tampered(why: str) -> ContributionSignatureError:
         f"This contribution file was changed after its author signed it: {why}.",
         f"Do not use it. Ask the author to send a new file. {_NOTHING_IMPORTED}",
     )
-
-
-def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    """The raw 32-byte Ed25519 public key, base64: how a file names its signer's key."""
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return _b64(public.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
 # -- The person ------------------------------------------------------------------------------
@@ -456,9 +479,9 @@ def _read_envelope(path: Path) -> dict[str, Any]:
     if len(data) > _MAX_FILE_BYTES:
         raise _not_a_file("it is far larger than any contribution")
     try:
-        envelope = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise _not_a_file("it is not readable JSON") from e
+        envelope = load_untrusted_json(data)
+    except UntrustedJsonError as e:
+        raise _not_a_file(e.reason) from e
     if not isinstance(envelope, dict) or not isinstance(envelope.get("format"), str):
         raise _not_a_file("it has no format marker")
     fmt = envelope["format"]
@@ -491,9 +514,9 @@ def _decrypt(envelope: Mapping[str, Any], passphrase: str) -> bytes:
 
 def _verified_payload(plaintext: bytes) -> tuple[dict[str, Any], dict[str, Any], str, str]:
     try:
-        payload = json.loads(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise _tampered("its contents are not readable") from e
+        payload = load_untrusted_json(plaintext)
+    except UntrustedJsonError as e:
+        raise _tampered(f"its contents are not readable ({e.reason})") from e
     if not isinstance(payload, dict) or set(payload) != {
         "record_person", "contribution", "signer", "signature"
     }:

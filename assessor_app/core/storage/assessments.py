@@ -26,6 +26,7 @@ from assessor_app.core.storage.people import PeopleRepository, details_to_body
 from assessor_app.core.storage.vault import Vault
 
 EXPORT_FORMAT = "assessor.record/1"
+_EDITABLE = (RecordStatus.DRAFT, RecordStatus.AMENDED)
 log = logging.getLogger("assessor.storage")
 
 
@@ -72,6 +73,45 @@ class AssessmentRepository:
                 )
             return self._append(conn, record, "assessment.import", created=True)
 
+    def record_provenance(
+        self,
+        assessment_id: str,
+        source_record_id: str,
+        source_revision: int,
+        source_revision_hash: str,
+        exported_by: str,
+        exporter_fingerprint: str,
+    ) -> None:
+        """Keep where an imported record came from (append-only, schema 5)."""
+        with self.vault.transaction() as conn:
+            conn.execute(
+                "INSERT INTO record_provenance (assessment_id, source_record_id, "
+                "source_revision, source_revision_hash, exported_by, exporter_fingerprint, "
+                "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    assessment_id,
+                    source_record_id,
+                    source_revision,
+                    source_revision_hash,
+                    exported_by,
+                    exporter_fingerprint,
+                    history.now_utc().isoformat(),
+                ),
+            )
+
+    def provenance(self, assessment_id: str) -> dict[str, Any] | None:
+        """Where an imported record came from, or None for one made here."""
+        row = self.vault.conn.execute(
+            "SELECT source_record_id, source_revision, source_revision_hash, exported_by, "
+            "exporter_fingerprint, imported_at FROM record_provenance WHERE assessment_id = ?",
+            (assessment_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("source_record_id", "source_revision", "source_revision_hash", "exported_by",
+                "exporter_fingerprint", "imported_at")
+        return dict(zip(keys, row, strict=True))
+
     def exists(self, assessment_id: str) -> bool:
         """True when the record is in this profile."""
         row = self.vault.conn.execute("SELECT 1 FROM assessment WHERE id = ?", (assessment_id,))
@@ -85,6 +125,8 @@ class AssessmentRepository:
         """
         conn = self.vault.conn
         base = self._get_saved(conn, assessment_id)
+        if base.status not in _EDITABLE:
+            return base  # autosave is for drafts: rows for a finished record are never shown
         return _replace(base, answers=_apply(base.answers, self._journal(conn, assessment_id)))
 
     def list_for_person(self, person_id: str) -> list[Assessment]:
@@ -121,7 +163,7 @@ class AssessmentRepository:
             ).fetchone()
             if row is None:
                 self._get_saved(conn, assessment_id)  # raises the not-found message
-            if row[0] not in (RecordStatus.DRAFT, RecordStatus.AMENDED):
+            if row[0] not in _EDITABLE:
                 raise ValidationError(
                     "This record is finished and can no longer be edited.",
                     "Start an amendment to change it.",
@@ -145,6 +187,9 @@ class AssessmentRepository:
         """Fold autosaved fields into one new revision (no revision when nothing changed)."""
         with self.vault.transaction() as conn:
             saved = self._get_saved(conn, assessment_id)
+            if saved.status not in _EDITABLE:
+                # Never folded into a finished record; `verify_chains` reports such rows.
+                return saved
             journal = self._journal(conn, assessment_id)
             answers = _apply(saved.answers, journal)
             if journal:
@@ -258,7 +303,9 @@ class AssessmentRepository:
                     record.id,
                 ),
             )
-        history.append_audit(conn, self.vault.profile.id, action, "assessment", record.id)
+        history.append_audit(
+            conn, self.vault.profile.id, action, "assessment", record.id, revision_hash=rev.hash
+        )
         return _replace(record, revision=rev.seq, revision_hash=rev.hash, updated_at=rev.created_at)
 
 

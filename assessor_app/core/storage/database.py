@@ -8,6 +8,7 @@ inside one transaction each, tracked by `PRAGMA user_version`.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -98,9 +99,21 @@ def connect(path: Path, key: bytes) -> Connection:
     return conn  # type: ignore[no-any-return]  # untyped sqlcipher3
 
 
+_savepoints = itertools.count(1)
+
+
 @contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
-    """Run a block in one write transaction: all of it is saved, or none of it."""
+    """Run a block in one write transaction: all of it is saved, or none of it.
+
+    Inside another transaction the block becomes a savepoint of it: a failure undoes only the
+    block (and is raised on), and nothing is saved until the outermost block commits. That is
+    how a use case makes several repository calls one transaction.
+    """
+    if conn.in_transaction:
+        with _savepoint(conn):
+            yield conn
+        return
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -132,6 +145,20 @@ def transaction(conn: Connection) -> Iterator[Connection]:
             "The last change could not be saved: the disk may be full or failing.",
             "Free some disk space, then try again. Everything saved before it is safe.",
         ) from e
+
+
+@contextmanager
+def _savepoint(conn: Connection) -> Iterator[None]:
+    name = f"nested_{next(_savepoints)}"
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")
 
 
 def user_version(conn: Connection) -> int:

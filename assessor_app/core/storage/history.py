@@ -36,11 +36,35 @@ def _revision_hash(
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _audit_hash(
-    seq: int, at: str, actor: str, action: str, entity_type: str, entity_id: str, prev: str
+def revision_hash(
+    entity_type: str,
+    entity_id: str,
+    seq: int,
+    created_at: str,
+    author: str,
+    body: dict[str, Any],
+    prev: str,
 ) -> str:
-    material = canonical_json([seq, at, actor, action, entity_type, entity_id, prev])
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    """The hash a revision with these fields has (to check one that arrived in a file)."""
+    return _revision_hash(entity_type, entity_id, seq, created_at, author, canonical_json(body),
+                          prev)
+
+
+def _audit_hash(
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    prev: str,
+    revision_hash: str = "",
+) -> str:
+    # Entries from before schema 5 name no revision; their material is unchanged.
+    fields: list[Any] = [seq, at, actor, action, entity_type, entity_id, prev]
+    if revision_hash:
+        fields.append(revision_hash)
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
 def append_revision(
@@ -88,19 +112,37 @@ def list_revisions(conn: Connection, entity_type: str, entity_id: str) -> list[R
 
 
 def append_audit(
-    conn: Connection, actor: str, action: str, entity_type: str = "", entity_id: str = ""
+    conn: Connection,
+    actor: str,
+    action: str,
+    entity_type: str = "",
+    entity_id: str = "",
+    *,
+    revision_hash: str = "",
 ) -> AuditEntry:
-    """Append one audit entry (ids only, never personal data). Call inside a transaction."""
+    """Append one audit entry (ids only, never personal data). Call inside a transaction.
+
+    An entry that records a new revision names its hash (`revision_hash`), so the audit chain,
+    whose head is anchored outside the file (`storage.anchor`), commits to every revision.
+    """
     row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS_HASH)
     at = now_utc()
-    digest = _audit_hash(seq, at.isoformat(), actor, action, entity_type, entity_id, prev)
+    digest = _audit_hash(
+        seq, at.isoformat(), actor, action, entity_type, entity_id, prev, revision_hash
+    )
     conn.execute(
-        "INSERT INTO audit (seq, at, actor, action, entity_type, entity_id, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, at.isoformat(), actor, action, entity_type, entity_id, prev, digest),
+        "INSERT INTO audit (seq, at, actor, action, entity_type, entity_id, prev_hash, hash, "
+        "revision_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (seq, at.isoformat(), actor, action, entity_type, entity_id, prev, digest, revision_hash),
     )
     return AuditEntry(seq, at, actor, action, entity_type, entity_id, prev, digest)
+
+
+def audit_head(conn: Connection) -> tuple[int, str]:
+    """The newest audit entry's number and hash; (0, GENESIS_HASH) for an empty log."""
+    row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
 def list_audit(conn: Connection, entity_id: str | None = None) -> list[AuditEntry]:
@@ -127,6 +169,14 @@ class ChainReport:
     """How many audit entries were rehashed."""
     first_break: str | None
     """Plain description of the first break, or None when both chains are whole."""
+    kind: str | None = None
+    """What kind of break: "changed" (content edited after it was saved), "missing"
+    (entries removed), "unlinked" (an entry that does not follow the one before),
+    "projection" (what is shown is not the history), "journal" (autosaved changes to a
+    finished record), "rolled_back" (the file is older than the last one this profile
+    saved, see `storage.anchor`), "damaged" (the file itself is damaged). None when whole."""
+    last_good: str | None = None
+    """The last point known good before the break, e.g. "audit entry 41 of 2026-12-01"."""
 
     @property
     def ok(self) -> bool:
@@ -134,50 +184,106 @@ class ChainReport:
         return self.first_break is None
 
 
+def _found(kind: str, what: str) -> tuple[str, str]:
+    return kind, what
+
+
 def verify_chains(conn: Connection) -> ChainReport:
-    """Rehash every revision and audit entry and check each link to the one before."""
+    """Rehash every revision and audit entry and check each link to the one before.
+
+    Also checks that what users see is the head of each chain, that every revision an audit
+    entry names is still there (and, since schema 5, that every revision is named by one),
+    and that no finished record has autosaved changes waiting. The anchor outside the file
+    is checked by `storage.anchor.check_anchor`.
+    """
     checked = 0
+    last_good: str | None = None
     expected_prev: dict[tuple[str, str], tuple[int, str]] = {}
     head_bodies: dict[tuple[str, str], str] = {}
-    first_break: str | None = None
+    revision_times: dict[str, tuple[str, str, str]] = {}
+    found: tuple[str, str] | None = None
     rows = conn.execute(
         "SELECT entity_type, entity_id, seq, created_at, author, body, prev_hash, hash "
         "FROM revision ORDER BY entity_type, entity_id, seq"
     )
     for etype, eid, seq, created_at, author, body, prev, digest in rows:
         checked += 1
-        if first_break:
+        revision_times[digest] = (created_at, etype, f"{etype} {eid} revision {seq}")
+        if found:
             continue
         last_seq, last_hash = expected_prev.get((etype, eid), (0, GENESIS_HASH))
         where = f"{etype} {eid} revision {seq}"
+        last_good = f"{etype} {eid} revision {last_seq}" if last_seq else f"{etype} {eid}: none"
         if seq != last_seq + 1:
-            first_break = f"{where}: revision {last_seq + 1} is missing"
+            found = _found("missing", f"{where}: revision {last_seq + 1} is missing")
         elif prev != last_hash:
-            first_break = f"{where}: does not link to the revision before it"
+            found = _found("unlinked", f"{where}: does not link to the revision before it")
         elif _revision_hash(etype, eid, seq, created_at, author, body, prev) != digest:
-            first_break = f"{where}: its content was changed after it was saved"
+            found = _found("changed", f"{where}: its content was changed after it was saved")
         expected_prev[(etype, eid)] = (seq, digest)
         head_bodies[(etype, eid)] = body
-    if first_break is None:
-        first_break = _check_projections(conn, expected_prev, head_bodies)
+    if found is None:
+        problem = _check_projections(conn, expected_prev, head_bodies)
+        found = _found("projection", problem) if problem else None
     audit_checked = 0
     last_hash = GENESIS_HASH
     last_seq = 0
-    for seq, at, actor, action, etype, eid, prev, digest in conn.execute(
-        "SELECT seq, at, actor, action, entity_type, entity_id, prev_hash, hash "
+    if found is None:
+        last_good = None
+    named: set[str] = set()
+    first_named_at: str | None = None
+    for seq, at, actor, action, etype, eid, prev, digest, rev_hash in conn.execute(
+        "SELECT seq, at, actor, action, entity_type, entity_id, prev_hash, hash, revision_hash "
         "FROM audit ORDER BY seq"
     ):
         audit_checked += 1
-        if first_break:
+        if found:
             continue
         if seq != last_seq + 1:
-            first_break = f"audit entry {last_seq + 1} is missing"
+            found = _found("missing", f"audit entry {last_seq + 1} is missing")
         elif prev != last_hash:
-            first_break = f"audit entry {seq} does not link to the entry before it"
-        elif _audit_hash(seq, at, actor, action, etype, eid, prev) != digest:
-            first_break = f"audit entry {seq} was changed after it was written"
+            found = _found("unlinked", f"audit entry {seq} does not link to the entry before it")
+        elif _audit_hash(seq, at, actor, action, etype, eid, prev, rev_hash) != digest:
+            found = _found("changed", f"audit entry {seq} was changed after it was written")
+        elif rev_hash and rev_hash not in revision_times:
+            found = _found(
+                "missing",
+                f"audit entry {seq} records a revision of {etype} {eid} that is no longer in "
+                "the history",
+            )
+        if found:
+            continue
+        if rev_hash:
+            named.add(rev_hash)
+            first_named_at = first_named_at or at
         last_seq, last_hash = seq, digest
-    return ChainReport(checked, audit_checked, first_break)
+        last_good = f"audit entry {seq} of {at[:10]}"
+    if found is None and first_named_at is not None:
+        # Since schema 5 every revision is named by the audit entry written with it.
+        for digest, (created_at, _etype, where) in revision_times.items():
+            if created_at > first_named_at and digest not in named:
+                found = _found("changed", f"{where} was added without an audit entry")
+                break
+    if found is None:
+        problem = _check_journal(conn)
+        found = _found("journal", problem) if problem else None
+    if found is None:
+        return ChainReport(checked, audit_checked, None, None, last_good)
+    return ChainReport(checked, audit_checked, found[1], found[0], last_good)
+
+
+def _check_journal(conn: Connection) -> str | None:
+    """Autosaved rows may wait only on drafts; on a finished record they would be folded in."""
+    row = conn.execute(
+        "SELECT j.assessment_id, a.status FROM autosave_journal j "
+        "LEFT JOIN assessment a ON a.id = j.assessment_id "
+        "WHERE a.status IS NULL OR a.status NOT IN ('draft', 'amended') LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    if row[1] is None:
+        return f"the autosave journal holds changes to record {row[0]}, which does not exist"
+    return f"the autosave journal holds changes to record {row[0]}, which is {row[1]}"
 
 
 def _check_projections(

@@ -179,7 +179,9 @@ class PeopleRepository:
                     rev.created_at.isoformat(),
                 ),
             )
-            history.append_audit(conn, self.vault.profile.id, action, "person", person_id)
+            history.append_audit(
+                conn, self.vault.profile.id, action, "person", person_id, revision_hash=rev.hash
+            )
         return Person(person_id, details, rev.created_at)
 
     def get(self, person_id: str) -> Person:

@@ -5,6 +5,8 @@ Layout of a profile folder (`<data dir>/profiles/<profile id>/`):
     keyslots.json      the wrapped database key (see keyslots.py); no personal data
     unlock_state.json  count and time of recent wrong passphrases, for the back-off
     vault.db           the SQLCipher 4 database (with -wal and -shm beside it while open)
+    vault.lock         held while the vault is open: one app per profile (profile_lock.py)
+    head.json          where the history ends, under a MAC (anchor.py); no personal data
 Create and open are separate named constructors; neither does the other's job.
 """
 
@@ -16,7 +18,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +31,16 @@ from assessor_app.core.errors import (
     WrongPassphraseError,
 )
 from assessor_app.core.records import Profile, ProfileId, Role
-from assessor_app.core.storage import database, history
+from assessor_app.core.storage import anchor, database, history
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams, KeySlots, calibrate_kdf
+from assessor_app.core.storage.profile_lock import ProfileLock
 from assessor_app.core.storage.profiles import profiles_dir
 
 VAULT_FILE = "vault.db"
+MIN_VAULT_BYTES = 4096
+"""One SQLCipher page: anything shorter is not a records file, and is never opened (opening
+it would write a fresh header over what is left)."""
 FREE_TRIES = 3
 MAX_DELAY_SECONDS = 300.0
 
@@ -49,11 +55,24 @@ def backoff_delay(failures: int) -> float:
 class Vault:
     """An unlocked profile. Use `Vault.create` or `Vault.open`; `close` drops the key."""
 
-    def __init__(self, folder: Path, conn: database.Connection, key: bytes, profile: Profile):
+    def __init__(
+        self,
+        folder: Path,
+        conn: database.Connection,
+        key: bytes,
+        profile: Profile,
+        lock: ProfileLock,
+    ):
         self.folder = folder
         self._conn: database.Connection | None = conn
         self._key: bytes | None = key
+        self._lock = lock
+        self._anchored: tuple[int, str] | None = None
+        self._marked_anchored = False
         self.profile = profile
+        self.history_problem: anchor.AnchorProblem | None = None
+        """Set on unlock when the records file does not match where this profile's history
+        was last anchored (rolled back, swapped, rewritten); the app warns about it."""
 
     # -- construction -------------------------------------------------------------------
 
@@ -80,6 +99,7 @@ class Vault:
         profile_id = ProfileId(secrets.token_hex(8))
         folder = profiles_dir(data_dir) / profile_id
         folder.mkdir(parents=True, mode=0o700)
+        lock = ProfileLock.acquire(folder)
         try:
             slots, key = KeySlots.create(
                 folder / "keyslots.json", profile_id, passphrase, kdf or calibrate_kdf()
@@ -99,10 +119,13 @@ class Vault:
                 json.dumps({"label": name, "created_at": created[:10]}).encode(),
             )
         except BaseException:
+            lock.release()
             shutil.rmtree(folder, ignore_errors=True)
             raise
         del slots
-        return cls(folder, conn, key, Profile(profile_id, name, role, authority))
+        vault = cls(folder, conn, key, Profile(profile_id, name, role, authority), lock)
+        vault._anchor_head()
+        return vault
 
     @classmethod
     def open(
@@ -124,6 +147,29 @@ class Vault:
         """
         folder = profiles_dir(data_dir) / profile_id
         db_path = folder / VAULT_FILE
+        if not (folder / "keyslots.json").is_file():
+            raise VaultNotFoundError(
+                "There is no profile with that id on this laptop.",
+                "Check the data folder, or create a profile.",
+            )
+        # Before anything else, the back-off included: two copies racing wrong passphrases
+        # must not both reach the KDF, nor lose each other's count.
+        lock = ProfileLock.acquire(folder)
+        try:
+            return cls._open_locked(folder, db_path, passphrase, clock, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open_locked(
+        cls,
+        folder: Path,
+        db_path: Path,
+        passphrase: str,
+        clock: Callable[[], float],
+        lock: ProfileLock,
+    ) -> Vault:
         try:
             slots = KeySlots.load(folder / "keyslots.json")
         except FileNotFoundError as e:
@@ -137,16 +183,24 @@ class Vault:
                 "Restore the profile folder from a backup.",
             )
         _check_backoff(folder, clock())
+        # Counted before deriving, cleared on success: a try cut short still counts.
+        failures = _record_failure(folder, clock())
         try:
             keys = slots.unlock(passphrase)
         except WrongPassphraseError:
-            failures = _record_failure(folder, clock())
             raise WrongPassphraseError(backoff_delay(failures)) from None
         _clear_failures(folder)
-        if db_path.stat().st_size == 0:
+        size = db_path.stat().st_size
+        if size == 0:
             raise VaultCorruptError(
                 "This profile's records file is empty.",
                 "Restore the profile folder from a backup. Nothing has been changed.",
+            )
+        if size < MIN_VAULT_BYTES:
+            raise VaultCorruptError(
+                f"This profile's records file is damaged: it is only {size} bytes long.",
+                "Restore the profile folder from a backup, or ask IT for help. Nothing has "
+                "been changed.",
             )
         conn, key = _connect_with_any(db_path, keys)
         try:
@@ -165,7 +219,10 @@ class Vault:
                     "This records file has no profile in it.", "Restore it from a backup."
                 )
             profile = Profile(ProfileId(row[0]), row[1], Role(row[2]), row[3])
-            vault = cls(folder, conn, key, profile)
+            vault = cls(folder, conn, key, profile, lock)
+            vault.history_problem = vault._check_anchor(keys, slots)
+            if vault.history_problem is not None:
+                anchor.keep_mismatch(folder, vault.history_problem)
             with vault.transaction() as c:
                 history.append_audit(c, profile.id, "vault.unlock")
         except BaseException:
@@ -188,12 +245,22 @@ class Vault:
         """False once `close` has been called."""
         return self._conn is not None
 
-    def transaction(self) -> Any:
-        """Context manager for one write transaction on this vault."""
-        return database.transaction(self.conn)
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[database.Connection]:
+        """One write transaction on this vault (a savepoint when nested in another).
+
+        After the outermost one commits, the history's new head is anchored outside the
+        file (`anchor.py`).
+        """
+        conn = self.conn
+        outermost = not conn.in_transaction
+        with database.transaction(conn) as c:
+            yield c
+        if outermost:
+            self._anchor_head()
 
     def close(self) -> None:
-        """Lock: checkpoint the WAL, close the database and drop the key from this object."""
+        """Lock: checkpoint the WAL, close the database, drop the key and the profile lock."""
         if self._conn is not None:
             try:
                 with self.transaction() as c:
@@ -203,6 +270,64 @@ class Vault:
                 self._conn.close()
                 self._conn = None
                 self._key = None
+                self._lock.release()
+
+    def integrity_problems(self) -> list[str]:
+        """What SQLite and SQLCipher find wrong with the file itself; [] when it is sound.
+
+        `cipher_integrity_check` checks every page's HMAC (a flipped bit anywhere, index
+        pages included); `integrity_check` checks the b-trees. For `audit verify`.
+        """
+        conn = self.conn
+        found: list[str] = []
+        try:
+            for (line,) in conn.execute("PRAGMA cipher_integrity_check").fetchall():
+                found.append(str(line))
+            rows = conn.execute("PRAGMA integrity_check(20)").fetchall()
+            found += [str(r[0]) for r in rows if r[0] != "ok"]
+        except database.DatabaseError as e:
+            found.append(f"the file cannot be read through ({e})")
+        return found
+
+    def anchor_report(self) -> anchor.AnchorProblem | None:
+        """Whether the records file matches where this profile's history was anchored.
+
+        A mismatch kept when the profile was unlocked is reported until IT removes
+        `head-mismatch.json`, since later saves move the anchor on.
+        """
+        kept = anchor.read_mismatch(self.folder)
+        if kept is not None:
+            return kept
+        slots = KeySlots.load(self.folder / "keyslots.json")
+        return self._check_anchor([self._require_key()], slots)
+
+    def _check_anchor(self, keys: list[bytes], slots: KeySlots) -> anchor.AnchorProblem | None:
+        found = anchor.read_anchor(self.folder, keys, self.profile.id)
+        if found is None:
+            if slots.data.get("anchored"):
+                return anchor.AnchorProblem(
+                    "missing",
+                    "the record of where this profile's history ends (head.json) was removed",
+                    None,
+                )
+            return None  # a profile from before anchoring: anchored from now on
+        if isinstance(found, anchor.AnchorProblem):
+            return found
+        return anchor.check_anchor(self.conn, found)
+
+    def _anchor_head(self) -> None:
+        """Write the audit log's head to head.json when it has moved since the last write."""
+        head = history.audit_head(self.conn)
+        if head == self._anchored:
+            return
+        anchor.write_anchor(self.folder, self._require_key(), self.profile.id, *head)
+        self._anchored = head
+        if not self._marked_anchored:
+            slots = KeySlots.load(self.folder / "keyslots.json")
+            if not slots.data.get("anchored"):
+                slots.data["anchored"] = True
+                slots.save()
+            self._marked_anchored = True
 
     def change_passphrase(self, old: str, new: str, kdf: KdfParams | None = None) -> None:
         """Rewrap the database key under a new passphrase; the database is not re-encrypted."""
@@ -224,8 +349,12 @@ class Vault:
         conn = self.conn
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
-        slots.finish_rotation()
         self._key = new_key
+        # The anchor's MAC key comes from the database key: re-anchor under the new one
+        # before the old one is forgotten (unlock accepts either while rotation is pending).
+        self._anchored = None
+        self._anchor_head()
+        slots.finish_rotation()
         with self.transaction() as c:
             history.append_audit(c, self.profile.id, "vault.rekey")
 
@@ -251,10 +380,10 @@ class Vault:
         """Re-check the passphrase for a sensitive change, with the same back-off as unlock."""
         _check_backoff(self.folder, time.time())
         slots = KeySlots.load(self.folder / "keyslots.json")
+        failures = _record_failure(self.folder, time.time())
         try:
             slots.unlock(passphrase)
         except WrongPassphraseError:
-            failures = _record_failure(self.folder, time.time())
             raise WrongPassphraseError(backoff_delay(failures)) from None
         _clear_failures(self.folder)
         return slots

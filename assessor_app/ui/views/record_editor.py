@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -37,6 +38,7 @@ from assessor_app.core.chc.contributions_io import (
     export_member_contribution,
     import_member_contribution,
 )
+from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.editing import OpenRecord, open_for_editing
 from assessor_app.core.form_engine.answers import (
     is_answered,
@@ -518,11 +520,31 @@ class RecordEditorView(QWidget):
         if secret is None or self._disposed():
             return
         self.autosave.checkpoint()
+        self._run_import(path, secret, None)
+
+    def _run_import(self, path: Path, secret: str, fingerprint: str | None) -> None:
         self._ops.run(
             import_member_contribution, self._records, self.assessment_id, path,
-            passphrase=secret, owner=self, on_success=self._imported,
-            on_failure=lambda e: error_display.show_error(self, e),
+            passphrase=secret, confirmed_fingerprint=fingerprint, owner=self,
+            on_success=self._imported,
+            on_failure=lambda e: self._import_failed(e, path, secret),
         )
+
+    def _import_failed(self, error: BaseException, path: Path, secret: str) -> None:
+        """A member's first file: the coordinator confirms their key's fingerprint aloud."""
+        if not isinstance(error, UnconfirmedMemberKeyError):
+            error_display.show_error(self, error)
+            return
+        question = (
+            f"This is the first contribution from {error.name} on this laptop.\n\n"
+            f"Their key's fingerprint is:\n\n    {error.fingerprint}\n\n"
+            f"Ask {error.name} to read you the fingerprint the app showed them when they "
+            "exported it, by phone or in person (not by the same email). Is it the same?"
+        )
+        if dialogs.confirm(self, "Confirm a new MDT member", question,
+                           yes_text="It is the same: import"):
+            if not self._disposed():
+                self._run_import(path, secret, error.fingerprint)
 
     def _imported(self, result: ImportResult) -> None:
         words = {
@@ -560,8 +582,10 @@ class RecordEditorView(QWidget):
         self._ops.run(
             export_member_contribution, self._records, self.assessment_id,
             str(items[index].get("contribution_id", "")), path, passphrase=secret, owner=self,
-            on_success=lambda _none: dialogs.show_message(
-                self, "Contribution exported", f"Saved to {path}. Send it to the coordinator."),
+            on_success=lambda fingerprint: dialogs.show_message(
+                self, "Contribution exported",
+                f"Saved to {path}. Send it to the coordinator.\n\nYour key's fingerprint is "
+                f"{fingerprint}. The first time, the coordinator will ask you to read it out."),
             on_failure=lambda e: error_display.show_error(self, e),
         )
 

@@ -1,0 +1,383 @@
+"""History that cannot be rewritten quietly, imports that check what they import, one app per
+vault. Each test is one of the probe's reproduced defects, and failed before its fix."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assessor_app.core import paths
+from assessor_app.core.errors import ValidationError, VaultInUseError, WrongPassphraseError
+from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.core.records import RecordStatus, Role
+from assessor_app.core.records_io import (
+    PersonDiffersError,
+    TamperedRecordFileError,
+    export_record,
+    import_record,
+)
+from assessor_app.core.storage import database, history
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
+from tests.conftest import PASSPHRASE
+from tests.support import community_person, prisoner
+
+TODAY = dt.date(2026, 11, 23)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms" / "answers"
+
+
+@pytest.fixture
+def registry() -> Any:
+    return load_forms_dir(paths.default_forms_dir())
+
+
+def _record(vault: Vault) -> tuple[AssessmentRepository, str]:
+    person = PeopleRepository(vault).add(community_person())
+    records = AssessmentRepository(vault)
+    rid = records.create(person.id, "sample", 2).id
+    records.save_field(rid, "preferred_name", "Zoë")
+    records.checkpoint(rid)
+    records.save_field(rid, "visit_date", "2026-11-20")
+    records.checkpoint(rid)
+    return records, rid
+
+
+def _other(data_dir: Path, name: str = "Second Assessor") -> Vault:
+    return Vault.create(data_dir, name=name, role=Role.SOCIAL_WORKER, authority="X",
+                        passphrase="another pass phrase", kdf=FAST_KDF_FOR_TESTS)
+
+
+def _drop_guards(vault: Vault) -> None:
+    """What someone with the passphrase and a SQLCipher shell could do."""
+    for (name,) in vault.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    ).fetchall():
+        vault.conn.execute(f"DROP TRIGGER {name}")
+
+
+# -- Record import -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["assessment"]["answers"].update(preferred_name="Someone Else"),
+        lambda d: d["assessment"]["answers"].pop("visit_date"),
+        lambda d: d["assessment"].update(status="completed"),
+        lambda d: d["assessment"].update(author="Dr Nobody"),
+        lambda d: d["assessment"].update(form_version=1),
+        lambda d: d["history"].pop(0),
+        lambda d: d["history"][0].update(hash="0" * 64),
+        lambda d: d["person"].update(family_name="Elsewhere"),
+        lambda d: d["signature"].update(value=d["signature"]["value"][::-1]),
+        lambda d: d.pop("signature"),
+    ],
+)
+def test_an_edited_export_is_refused_and_imports_nothing(
+    vault: Vault, data_dir: Path, registry: Any, edit: Any,
+) -> None:
+    _records, rid = _record(vault)
+    data = export_record(vault, rid)
+    other = _other(data_dir)
+    import_record(other, registry, copy.deepcopy(data), today=TODAY)  # the genuine file: fine
+    target = _other(data_dir, "Third Assessor")
+    edit(data)
+    before = (PeopleRepository(target).count(), len(history.list_audit(target.conn)))
+    with pytest.raises(TamperedRecordFileError, match="changed after it was exported"):
+        import_record(target, registry, data, today=TODAY)
+    assert (PeopleRepository(target).count(), len(history.list_audit(target.conn))) == before
+    other.close()
+    target.close()
+
+
+def test_the_imported_record_says_where_it_came_from(
+    vault: Vault, data_dir: Path, registry: Any,
+) -> None:
+    _records, rid = _record(vault)
+    data = export_record(vault, rid)
+    other = _other(data_dir)
+    imported = import_record(other, registry, data, today=TODAY)
+    source = AssessmentRepository(other).provenance(imported.id)
+    assert source is not None
+    assert (source["source_record_id"], source["source_revision"]) == (rid, 3)
+    assert source["source_revision_hash"] == data["assessment"]["revision_hash"]
+    assert source["exporter_fingerprint"] and source["exported_by"] == "Robin Testcase"
+    assert history.verify_chains(other.conn).ok
+    other.close()
+
+
+def test_a_finished_record_without_its_signatures_is_refused(
+    vault: Vault, data_dir: Path, registry: Any,
+) -> None:
+    person = PeopleRepository(vault).add(prisoner())
+    records = AssessmentRepository(vault)
+    answers = json.loads((FIXTURES / "needs_custody_eligible.json").read_text("utf-8"))
+    del answers["person_signature"], answers["assessor_signature"]
+    rid = records.create(person.id, "needs_assessment", 1, answers).id
+    records.set_status(rid, RecordStatus.COMPLETED)  # bypassing finalise, as a forger could
+    data = export_record(vault, rid)
+    other = _other(data_dir)
+    with pytest.raises(ValidationError, match="lacks signatures: Not signed by: the person"):
+        import_record(other, registry, data, today=TODAY)
+    assert PeopleRepository(other).count() == 0
+    other.close()
+
+
+def test_a_person_id_that_matches_someone_else_asks_first(
+    vault: Vault, data_dir: Path, registry: Any,
+) -> None:
+    _records, rid = _record(vault)
+    data = export_record(vault, rid)
+    other = _other(data_dir)
+    stranger = PeopleRepository(other).add(
+        community_person(given_name="Ada", family_name="Otherperson",
+                         date_of_birth=dt.date(1961, 1, 1), nhs_number=None),
+        person_id=data["person"]["id"],
+    )
+    with pytest.raises(PersonDiffersError) as err:
+        import_record(other, registry, data, today=TODAY)
+    assert "family name" in err.value.user_message and "date of birth" in err.value.user_message
+    assert AssessmentRepository(other).list_for_person(stranger.id) == []
+    fresh = import_record(other, registry, copy.deepcopy(data), today=TODAY,
+                          person_differs="new")
+    assert fresh.person_id != stranger.id
+    assert PeopleRepository(other).get(fresh.person_id).details.family_name == "Quillfeather"
+    other.close()
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        lambda d: d["assessment"]["answers"].update(preferred_name="\ud800"),
+        lambda d: d["person"].update(address="\udfff"),
+        lambda d: d["assessment"]["answers"].update(
+            notes=json.loads("[" * 200 + "]" * 200)),
+    ],
+)
+def test_malformed_text_is_refused_before_anything_is_written(
+    vault: Vault, data_dir: Path, registry: Any, poison: Any,
+) -> None:
+    _records, rid = _record(vault)
+    data = export_record(vault, rid)
+    poison(data)
+    other = _other(data_dir)
+    with pytest.raises(ValidationError, match="cannot be imported"):
+        import_record(other, registry, data, today=TODAY)
+    assert PeopleRepository(other).count() == 0  # the person was never committed alone
+    other.close()
+
+
+def test_the_cli_refuses_a_deeply_nested_file_without_a_traceback(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.json"
+    bomb.write_text("[" * 100_000 + "]" * 100_000)
+    done = subprocess.run(
+        [sys.executable, "-m", "assessor_app.cli", "--data-dir", str(tmp_path / "data"),
+         "forms", "evaluate", "sample", str(bomb)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "nested far more deeply" in done.stderr
+
+
+# -- The autosave journal ------------------------------------------------------------------
+
+
+def test_a_journal_row_for_a_finished_record_is_refused_by_the_database(vault: Vault) -> None:
+    records, rid = _record(vault)
+    records.set_status(rid, RecordStatus.COMPLETED)
+    with pytest.raises(database.DatabaseError, match="only for drafts"):
+        vault.conn.execute(
+            "INSERT INTO autosave_journal (assessment_id, path, value, saved_at) "
+            "VALUES (?, 'preferred_name', '\"Forged\"', '2026-11-23T00:00:00+00:00')", (rid,))
+    assert records.get(rid).answers["preferred_name"] == "Zoë"
+
+
+def test_a_journal_row_slipped_past_the_trigger_is_reported_and_never_folded(
+    vault: Vault,
+) -> None:
+    records, rid = _record(vault)
+    records.set_status(rid, RecordStatus.COMPLETED)
+    _drop_guards(vault)
+    vault.conn.execute(
+        "INSERT INTO autosave_journal (assessment_id, path, value, saved_at) "
+        "VALUES (?, 'preferred_name', '\"Forged\"', '2026-11-23T00:00:00+00:00')", (rid,))
+    report = history.verify_chains(vault.conn)
+    assert report.kind == "journal" and "which is completed" in (report.first_break or "")
+    assert records.get(rid).answers["preferred_name"] == "Zoë"  # not shown
+    exported = records.export(rid)  # export checkpoints: it must not fold the row in
+    assert exported["assessment"]["answers"]["preferred_name"] == "Zoë"
+    assert records.history(rid)[-1].body["answers"]["preferred_name"] == "Zoë"
+
+
+# -- The anchor ----------------------------------------------------------------------------
+
+
+def _reopen(data_dir: Path, vault: Vault) -> Vault:
+    return Vault.open(data_dir, vault.profile.id, PASSPHRASE)
+
+
+def test_an_older_copy_of_the_records_file_is_noticed(vault: Vault, data_dir: Path) -> None:
+    records, rid = _record(vault)
+    vault.close()
+    db = vault.folder / "vault.db"
+    older = db.read_bytes()
+    reopened = _reopen(data_dir, vault)
+    AssessmentRepository(reopened).save_field(rid, "notes", "Saved after the copy.")
+    AssessmentRepository(reopened).checkpoint(rid)
+    reopened.close()
+    db.write_bytes(older)  # swapped back
+    swapped = _reopen(data_dir, vault)
+    assert swapped.history_problem is not None
+    assert swapped.history_problem.kind == "rolled_back"
+    assert "older copy" in swapped.history_problem.message
+    # Later saves move the anchor on, but the mismatch stays on record for audit verify.
+    AssessmentRepository(swapped).save_field(rid, "notes", "Later.")
+    AssessmentRepository(swapped).checkpoint(rid)
+    report = swapped.anchor_report()
+    assert report is not None and report.kind == "rolled_back"
+    swapped.close()
+
+
+@pytest.mark.parametrize("attack", ["drop_revisions", "delete_audit", "delete_record",
+                                    "rewrite_revision"])
+def test_rewritten_history_is_no_longer_reported_intact(vault: Vault, attack: str) -> None:
+    records, rid = _record(vault)
+    records.save_field(rid, "notes", "Third revision.")
+    records.checkpoint(rid)
+    _drop_guards(vault)
+    conn = vault.conn
+    if attack == "drop_revisions":
+        conn.execute("DELETE FROM revision WHERE entity_id = ? AND seq = 3", (rid,))
+        body = json.loads(conn.execute("SELECT body FROM revision WHERE entity_id = ? AND "
+                                       "seq = 2", (rid,)).fetchone()[0])
+        digest = conn.execute("SELECT hash FROM revision WHERE entity_id = ? AND seq = 2",
+                              (rid,)).fetchone()[0]
+        conn.execute("UPDATE assessment SET revision = 2, revision_hash = ?, answers = ? "
+                     "WHERE id = ?", (digest, history.canonical_json(body["answers"]), rid))
+    elif attack == "delete_audit":
+        newest = conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
+        conn.execute("DELETE FROM audit WHERE seq > ?", (newest - 3,))
+    elif attack == "delete_record":
+        conn.execute("DELETE FROM revision WHERE entity_id = ?", (rid,))
+        conn.execute("DELETE FROM assessment WHERE id = ?", (rid,))
+    else:
+        row = conn.execute("SELECT entity_type, entity_id, seq, created_at, author, body, "
+                           "prev_hash FROM revision WHERE entity_id = ? AND seq = 3",
+                           (rid,)).fetchone()
+        body = json.loads(row[5])
+        body["answers"]["notes"] = "Rewritten."
+        digest = history.revision_hash(row[0], row[1], row[2], row[3], row[4], body, row[6])
+        conn.execute("UPDATE revision SET body = ?, hash = ? WHERE entity_id = ? AND seq = 3",
+                     (history.canonical_json(body), digest, rid))
+        conn.execute("UPDATE assessment SET answers = ?, revision_hash = ? WHERE id = ?",
+                     (history.canonical_json(body["answers"]), digest, rid))
+    chain = history.verify_chains(conn)
+    anchored = vault.anchor_report()
+    assert not chain.ok or anchored is not None, attack
+    if not chain.ok:
+        assert chain.kind in {"missing", "changed", "unlinked"} and chain.last_good
+
+
+def test_a_removed_anchor_is_noticed(vault: Vault, data_dir: Path) -> None:
+    _record(vault)
+    vault.close()
+    (vault.folder / "head.json").unlink()
+    reopened = _reopen(data_dir, vault)
+    assert reopened.history_problem is not None and reopened.history_problem.kind == "missing"
+    reopened.close()
+
+
+def test_a_forged_anchor_is_reported_as_damage(vault: Vault, data_dir: Path) -> None:
+    _record(vault)
+    vault.close()
+    path = vault.folder / "head.json"
+    body = json.loads(path.read_text())
+    body["audit_seq"] -= 3
+    path.write_text(json.dumps(body))
+    reopened = _reopen(data_dir, vault)
+    assert reopened.history_problem is not None and reopened.history_problem.kind == "damaged"
+    reopened.close()
+
+
+def test_rekey_keeps_the_anchor_valid(vault: Vault, data_dir: Path) -> None:
+    _record(vault)
+    vault.rekey(PASSPHRASE, FAST_KDF_FOR_TESTS)
+    assert vault.anchor_report() is None
+    vault.close()
+    reopened = _reopen(data_dir, vault)
+    assert reopened.history_problem is None
+    reopened.close()
+
+
+# -- One app per vault ---------------------------------------------------------------------
+
+
+def test_a_second_copy_cannot_open_the_profile(vault: Vault, data_dir: Path) -> None:
+    with pytest.raises(VaultInUseError, match="already open") as err:
+        _reopen(data_dir, vault)
+    assert "process" in err.value.user_message
+    vault.close()
+    _reopen(data_dir, vault).close()  # free again once closed
+
+
+def test_a_second_process_is_told_which_process_holds_the_vault(
+    vault: Vault, data_dir: Path,
+) -> None:
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from assessor_app.core.errors import VaultInUseError
+        from assessor_app.core.storage.vault import Vault
+        try:
+            Vault.open(Path({str(data_dir)!r}), {vault.profile.id!r}, {PASSPHRASE!r})
+        except VaultInUseError as e:
+            print(e.user_message)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert f"process {os.getpid()}" in done.stdout
+
+
+def test_simultaneous_wrong_passphrases_never_lose_a_count(vault: Vault, data_dir: Path) -> None:
+    vault.close()
+    outcomes: list[str] = []
+
+    def attempt() -> None:
+        try:
+            Vault.open(data_dir, vault.profile.id, "not the passphrase")
+        except WrongPassphraseError:
+            outcomes.append("wrong")
+        except VaultInUseError:
+            outcomes.append("busy")
+        except Exception as e:  # noqa: BLE001 - any other outcome fails the test below
+            outcomes.append(type(e).__name__)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    state = json.loads((vault.folder / "unlock_state.json").read_text())
+    assert set(outcomes) <= {"wrong", "busy", "UnlockBackoffError"}
+    assert state["failures"] == outcomes.count("wrong")  # every try that reached the KDF
+
+
+def test_golden_vault_for_schema_5_is_anchored(tmp_path: Path) -> None:
+    golden = Path(__file__).resolve().parents[1] / "fixtures" / "db" / "schema-0005"
+    shutil.copytree(golden, tmp_path / "data")
+    [folder] = (tmp_path / "data" / "profiles").iterdir()
+    opened = Vault.open(tmp_path / "data", folder.name, "golden fixture passphrase")
+    assert opened.history_problem is None and history.verify_chains(opened.conn).ok
+    opened.close()
