@@ -33,9 +33,14 @@ from assessor_app.core.hardening import harden_process
 from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import ConvictionStatus, PersonDetails, PersonId, Role, Setting
-from assessor_app.core.records_io import export_record, import_record
+from assessor_app.core.records_io import (
+    UnconfirmedExporterKeyError,
+    export_record,
+    import_record,
+)
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.atomic import write_atomic
+from assessor_app.core.storage.database import DatabaseError
 from assessor_app.core.storage.history import verify_chains
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
 from assessor_app.core.storage.people import PeopleRepository
@@ -361,7 +366,19 @@ def cmd_record_import(args: argparse.Namespace) -> int:
     data = _load_json_file(args.file)
     registry = load_forms_dir(args.forms_dir)
     with _session(args) as vault:
-        print(import_record(vault, registry, data, person_differs=args.person_differs).id)
+        try:
+            record = import_record(
+                vault, registry, data, person_differs=args.person_differs,
+                confirmed_fingerprint=args.confirm_fingerprint, allow_unsigned=args.unsigned,
+            )
+        except UnconfirmedExporterKeyError as e:
+            raise ValidationError(
+                e.user_message,
+                f"Ask {e.name[:100]} to read you the fingerprint 'assessor-cli chc fingerprint' "
+                "shows them (by phone or in person). If it is the same, run again with "
+                f"--confirm-fingerprint '{e.fingerprint}'. Nothing was imported.",
+            ) from e
+        print(record.id)
     return EXIT_OK
 
 
@@ -426,10 +443,20 @@ def cmd_passphrase_change(args: argparse.Namespace) -> int:
     new = _read_passphrase(NEW_PASSPHRASE_ENV, "New passphrase: ", confirm=True)
     vault = Vault.open(args.data_dir, _choose_profile(args), old)
     try:
-        vault.change_passphrase(old, new, _kdf(args))
+        vault.change_passphrase(old, new, _kdf(args), rotate_key=not args.keep_key)
     finally:
         vault.close()
-    print("Passphrase changed.")
+    if args.keep_key:
+        print(
+            "Passphrase changed. The database key was kept: a copy of this profile's "
+            "keyslots.json taken before now still opens it with the old passphrase. If "
+            "someone else may know the old passphrase, change it again without --keep-key."
+        )
+    else:
+        print(
+            "Passphrase changed and the database key replaced: no copy of the key file taken "
+            "before now opens these records as they are now."
+        )
     return EXIT_OK
 
 
@@ -447,6 +474,48 @@ def cmd_vault_rekey(args: argparse.Namespace) -> int:
     finally:
         vault.close()
     print("The database key was rotated.")
+    return EXIT_OK
+
+
+def cmd_vault_backups(args: argparse.Namespace) -> int:
+    from assessor_app.core.storage.backups import list_backups
+    from assessor_app.core.storage.profiles import profiles_dir
+
+    found = list_backups(profiles_dir(args.data_dir) / _choose_profile(args))
+    for b in found:
+        print(f"{b.name}\t{b.made_at.isoformat(timespec='seconds')}\t{b.size} bytes")
+    if not found:
+        print("No backups yet: one is made when the app locks, at most once an hour.")
+    return EXIT_OK
+
+
+def cmd_vault_restore(args: argparse.Namespace) -> int:
+    passphrase = _read_passphrase(PASSPHRASE_ENV, "Passphrase: ")
+    chosen = Vault.restore(args.data_dir, _choose_profile(args), passphrase, args.backup)
+    print(
+        f"Restored the backup made {chosen.made_at.isoformat(timespec='seconds')}. The file "
+        "it replaced is kept beside it as vault.db.replaced-<time>; anything saved after the "
+        "backup is only in that file."
+    )
+    return EXIT_OK
+
+
+def cmd_vault_salvage(args: argparse.Namespace) -> int:
+    from assessor_app.core.storage.salvage import salvage
+
+    passphrase = _read_passphrase(PASSPHRASE_ENV, "Passphrase: ")
+    vault = Vault.open(args.data_dir, _choose_profile(args), passphrase, read_only=True)
+    try:
+        report = salvage(vault, args.data_dir, passphrase, kdf=_kdf(args))
+    finally:
+        vault.close()
+    print(
+        f"Copied into a new profile {report.profile_id} (same passphrase): {report.people} "
+        f"people, {report.records} records ({report.from_history} from an earlier revision, "
+        f"their latest being unreadable), {report.documents} signed PDFs."
+    )
+    if report.lost:
+        print("Could not be read at all: " + ", ".join(report.lost), file=sys.stderr)
     return EXIT_OK
 
 
@@ -586,6 +655,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the file's person id is here with other details: attach the record to the "
              "person here, or add the file's person as someone new (else refused)",
     )
+    p.add_argument(
+        "--confirm-fingerprint", metavar="DIGITS",
+        help="the first file from a colleague: the fingerprint of their key, read to you",
+    )
+    p.add_argument(
+        "--unsigned", action="store_true",
+        help="take an unsigned file (older app, other system): it comes in as a new draft",
+    )
 
     forms = sub.add_parser("forms", help="form definitions").add_subparsers(
         dest="sub", required=True
@@ -602,7 +679,14 @@ def build_parser() -> argparse.ArgumentParser:
     passphrase = sub.add_parser("passphrase", help="passphrase").add_subparsers(
         dest="sub", required=True
     )
-    add("change", cmd_passphrase_change, "change the passphrase", passphrase)
+    p = add("change", cmd_passphrase_change,
+            "change the passphrase (and replace the database key, unless --keep-key)",
+            passphrase)
+    p.add_argument(
+        "--keep-key", action="store_true",
+        help="only rewrap the key: quicker, but an old copy of keyslots.json with the old "
+             "passphrase still opens the vault",
+    )
     chc = sub.add_parser("chc", help="NHS Continuing Healthcare MDT contributions").add_subparsers(
         dest="sub", required=True
     )
@@ -634,6 +718,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("info", cmd_vault_info, "schema version, sizes and key slots", vault)
     add("rekey", cmd_vault_rekey, "rotate the database key itself", vault)
+    add("backups", cmd_vault_backups, "list the encrypted backups of the records file", vault)
+    p = add("restore", cmd_vault_restore,
+            "put back a backup of the records file (the newest unless named)", vault)
+    p.add_argument("backup", nargs="?", help="a name from 'vault backups'")
+    add("salvage", cmd_vault_salvage,
+        "copy every person and record that can still be read into a new profile", vault)
     return parser
 
 
@@ -654,6 +744,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("command failed", exc_info=True)
         print(f"assessor-cli: {e.one_line()}", file=sys.stderr)
         return e.exit_code
+    except DatabaseError as e:
+        # Not a damaged page (those are AssessorErrors): locked, read-only, out of space.
+        log.debug("database error", exc_info=True)
+        print(
+            f"assessor-cli: the records file could not be read or written ({e}). Check the "
+            "disk and that no other program is using the profile folder, then try again. "
+            "Everything saved before is safe.",
+            file=sys.stderr,
+        )
+        return 5
     except KeyboardInterrupt:
         return 130
 

@@ -8,6 +8,10 @@ has checked it:
 - the history: revisions numbered 1..n, each linked to the one before, the record's hash
   recomputed from what the file says it holds, and (format 2) the signature over all of it,
   so an answer edited in the file is refused as changed after it was exported;
+- who signed: the exporter's key must be the one their name is known by here (the same
+  bindings as MDT contributions, `storage.member_keys`); the first file from someone new
+  needs their fingerprint confirmed (`UnconfirmedExporterKeyError`), so an insider who edits
+  a file, makes its hashes afresh and signs it with a key of their own is refused;
 - the status: a record past draft is imported only with every signature its form needs;
 - the person: when the file's person id is already here with other identifiers, import asks
   (`PersonDiffersError`) rather than attaching the record to someone else;
@@ -16,8 +20,9 @@ has checked it:
 It then writes the person (if new), the record and where it came from (`record_provenance`:
 the file's record id, revision and hash, and the exporting key's fingerprint) in one
 transaction: a file that fails any check, or an import cut short, changes nothing. Files of
-format ``assessor.record/1`` (unsigned, from before schema 5) are checked the same way but for
-the signature.
+format ``assessor.record/1`` (unsigned: an older app, another system) are checked the same way
+but for the signature, and come in only when asked (`allow_unsigned`), as a new draft marked
+as unsigned.
 """
 
 from __future__ import annotations
@@ -43,8 +48,9 @@ from assessor_app.core.records import (
     PersonId,
     RecordStatus,
 )
-from assessor_app.core.storage import history
+from assessor_app.core.storage import history, member_keys
 from assessor_app.core.storage.assessments import EXPORT_FORMAT, AssessmentRepository
+from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.device_keys import contribution_signing_key
 from assessor_app.core.storage.people import PeopleRepository, details_from_body
 from assessor_app.core.storage.vault import Vault
@@ -54,6 +60,7 @@ __all__ = [
     "SIGNED_EXPORT_FORMAT",
     "PersonDiffersError",
     "TamperedRecordFileError",
+    "UnconfirmedExporterKeyError",
     "export_record",
     "import_record",
 ]
@@ -68,6 +75,21 @@ _EDITABLE = (RecordStatus.DRAFT, RecordStatus.AMENDED)
 
 class TamperedRecordFileError(ValidationError):
     """The file's history, hashes or signature do not match what it holds."""
+
+
+class UnconfirmedExporterKeyError(ValidationError):
+    """The first file from this exporter: their key's fingerprint must be confirmed first."""
+
+    def __init__(self, name: str, fingerprint: str):
+        super().__init__(
+            f"This is the first record file from {name[:100]} on this laptop. Their key's "
+            f"fingerprint is {fingerprint}.",
+            f"Ask {name[:100]} to read you their fingerprint ('assessor-cli chc fingerprint' "
+            "shows it), by phone or in person. If it is the same, import again confirming "
+            f"it. {_NOTHING}",
+        )
+        self.name = name
+        self.fingerprint = fingerprint
 
 
 class PersonDiffersError(ValidationError):
@@ -87,6 +109,7 @@ def export_record(vault: Vault, assessment_id: str) -> dict[str, Any]:
     """The record, its person and history, signed by this profile's key (`record export`)."""
     data = AssessmentRepository(vault).export(assessment_id)
     data["format"] = SIGNED_EXPORT_FORMAT
+    data["exported_by"] = vault.profile.name
     key = contribution_signing_key(vault)
     data["signature"] = {
         "public_key": public_key_b64(key),
@@ -108,6 +131,8 @@ def import_record(
     *,
     today: dt.date | None = None,
     person_differs: str | None = None,
+    confirmed_fingerprint: str | None = None,
+    allow_unsigned: bool = False,
 ) -> Assessment:
     """Import one exported record (and its person, if new to this profile), in one transaction.
 
@@ -119,10 +144,16 @@ def import_record(
         person_differs: When the file's person id is here with other identifiers: "attach"
             (the record is about the person already here) or "new" (add the file's person
             under a new id). None refuses with `PersonDiffersError`.
+        confirmed_fingerprint: For the first file from someone whose key is not known here
+            (their MDT member key, or a record file before): the fingerprint they read out.
+        allow_unsigned: Take an unsigned file of format 1 (an older app, another system):
+            it comes in as a new draft, whatever its status, marked as unsigned.
 
     Raises:
         ValidationError: the file is not an exported record, or its answers do not fit the form.
-        TamperedRecordFileError: its history, hashes or signature do not match its content.
+        TamperedRecordFileError: its history, hashes or signature do not match its content,
+            or it is signed in someone's name with a key that is not theirs.
+        UnconfirmedExporterKeyError: see `confirmed_fingerprint`.
         PersonDiffersError: see `person_differs`.
     """
     today = today or dt.date.today()
@@ -145,7 +176,13 @@ def import_record(
     record_id = str(record_part.get("id", ""))
     if not _ID.match(person_id) or not _ID.match(record_id):
         raise ValidationError("The file's person or record id is missing or malformed.", _NOTHING)
-    details = details_from_body({k: v for k, v in person_part.items() if k != "id"})
+    try:
+        details = details_from_body({k: v for k, v in person_part.items() if k != "id"})
+    except ValidationError as e:
+        raise ValidationError(
+            f"The person in the file cannot be imported: {e.user_message}",
+            f"Correct the file or export it again. {_NOTHING}",
+        ) from e
     try:
         form_id = str(record_part["form_id"])
         version = int(record_part["form_version"])
@@ -156,7 +193,19 @@ def import_record(
     if not isinstance(answers, dict):
         raise ValidationError("The record's answers are not a JSON object.", _NOTHING)
     author = _author(record_part.get("author"), vault.profile.name)
-    fingerprint = _check_integrity(data, record_id, record_part)
+    signer_key = _check_integrity(data, record_id, record_part)
+    exporter = data.get("exported_by") if signer_key else author
+    if not isinstance(exporter, str) or not exporter.strip():
+        raise _tampered("it does not say who exported it")
+    if not signer_key:
+        if not allow_unsigned:
+            raise ValidationError(
+                "This record file is not signed (it was made by an older version of the app "
+                "or by another system), so where it came from cannot be checked.",
+                "If you trust where it came from, import it as unsigned: it comes in as a new "
+                f"draft, marked as unsigned. {_NOTHING}",
+            )
+        status = RecordStatus.DRAFT
     try:
         form = registry.get(form_id, version)
     except AssessorError as e:
@@ -188,7 +237,14 @@ def import_record(
         )
     records = AssessmentRepository(vault)
     people = PeopleRepository(vault)
-    with vault.transaction():
+    with vault.transaction() as conn:
+        # Made on first use inside the transaction: a refused import leaves no key behind.
+        own_key = public_key_b64(contribution_signing_key(vault))
+        fingerprint = ""
+        if signer_key:
+            fingerprint = _check_exporter(
+                conn, vault, exporter, signer_key, own_key, confirmed_fingerprint
+            )
         if records.exists(record_id):
             raise ValidationError(f"Record {record_id} is already in this profile.", _NOTHING)
         target = PersonId(person_id)
@@ -199,14 +255,20 @@ def import_record(
             elif differ and person_differs != "attach":
                 raise PersonDiffersError(differ)
         else:
-            people.add(details, today=today, person_id=target)
+            try:
+                people.add(details, today=today, person_id=target)
+            except ValidationError as e:
+                raise ValidationError(
+                    f"The person in the file cannot be added: {e.user_message}",
+                    f"Correct the file or export it again. {_NOTHING}",
+                ) from e
         record = Assessment(
             AssessmentId(record_id), target, form_id, version, status, author, answers
         )
         saved = records.import_new(record)
         records.record_provenance(
             saved.id, record_id, int(record_part["revision"]), str(record_part["revision_hash"]),
-            author, fingerprint,
+            exporter, fingerprint,
         )
     return saved
 
@@ -218,8 +280,46 @@ def _tampered(why: str) -> TamperedRecordFileError:
     )
 
 
+def _check_exporter(
+    conn: Connection, vault: Vault, name: str, key: str, own: str, confirmed: str | None
+) -> str:
+    """Accept a signed file only under the key its exporter is known by here; its fingerprint.
+
+    The same bindings as MDT contributions (`storage.member_keys`): a colleague's first file
+    needs their fingerprint confirmed, which then binds their key to their name.
+    """
+    fingerprint = key_fingerprint(key)
+    if key == own:
+        return fingerprint
+    shown = name[:100]
+    bound = member_keys.member_key(conn, name)
+    if bound is not None and bound.public_key != key:
+        raise TamperedRecordFileError(
+            f"This record file is signed in the name of {shown} with a different key from the "
+            f"one {shown} uses (fingerprint {bound.fingerprint}), so it is not from them.",
+            f"Do not use it; tell IT. {_NOTHING}",
+        )
+    if bound is None and member_keys.member_identity(name) == member_keys.member_identity(
+        vault.profile.name
+    ):
+        raise TamperedRecordFileError(
+            f"This record file is signed in your name ({shown}) with a key that is not this "
+            "profile's, so you did not export it.",
+            f"Do not use it; tell IT. {_NOTHING}",
+        )
+    if bound is None:
+        if confirmed is None or _digits(confirmed) != _digits(fingerprint):
+            raise UnconfirmedExporterKeyError(name, fingerprint)
+        member_keys.bind_member(conn, name, key, fingerprint, "confirmed")
+    return fingerprint
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
 def _check_integrity(data: dict[str, Any], record_id: str, record_part: dict[str, Any]) -> str:
-    """Check the history's links, the head's hash and the signature; the signer's fingerprint.
+    """Check the history's links, the head's hash and the signature; the signing key (base64).
 
     Returns "" for an unsigned file of format 1.
     """
@@ -260,7 +360,7 @@ def _check_integrity(data: dict[str, Any], record_id: str, record_part: dict[str
         Ed25519PublicKey.from_public_bytes(raw).verify(value, _signed_bytes(data))
     except (binascii.Error, ValueError, InvalidSignature) as e:
         raise _tampered("its signature does not match its content") from e
-    return key_fingerprint(str(signature["public_key"]))
+    return str(signature["public_key"])
 
 
 def _differences(here: PersonDetails, there: PersonDetails) -> list[str]:

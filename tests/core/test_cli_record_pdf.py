@@ -43,7 +43,7 @@ def _finalisable_record(cli, tmp_path: Path) -> str:  # noqa: F811
     reseal_export(data)
     path = tmp_path / "record.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    code, out, err = cli("record", "import", str(path))
+    code, out, err = cli("record", "import", "--unsigned", str(path))
     assert code == 0, err
     return "5c1d2e3f-0000-4000-8000-00000000f1a1"
 

@@ -3,6 +3,7 @@ vault. Each test is one of the probe's reproduced defects, and failed before its
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import json
@@ -16,14 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from assessor_app.core import paths
-from assessor_app.core.errors import ValidationError, VaultInUseError, WrongPassphraseError
+from assessor_app.core.chc.contributions_io import own_fingerprint
+from assessor_app.core.errors import (
+    ValidationError,
+    VaultCorruptError,
+    VaultInUseError,
+    WrongPassphraseError,
+)
 from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.core.keys import key_fingerprint, public_key_b64
 from assessor_app.core.records import RecordStatus, Role
 from assessor_app.core.records_io import (
     PersonDiffersError,
     TamperedRecordFileError,
+    UnconfirmedExporterKeyError,
     export_record,
     import_record,
 )
@@ -92,7 +102,8 @@ def test_an_edited_export_is_refused_and_imports_nothing(
     _records, rid = _record(vault)
     data = export_record(vault, rid)
     other = _other(data_dir)
-    import_record(other, registry, copy.deepcopy(data), today=TODAY)  # the genuine file: fine
+    import_record(other, registry, copy.deepcopy(data), today=TODAY,
+                  confirmed_fingerprint=own_fingerprint(vault))  # the genuine file: fine
     target = _other(data_dir, "Third Assessor")
     edit(data)
     before = (PeopleRepository(target).count(), len(history.list_audit(target.conn)))
@@ -109,7 +120,8 @@ def test_the_imported_record_says_where_it_came_from(
     _records, rid = _record(vault)
     data = export_record(vault, rid)
     other = _other(data_dir)
-    imported = import_record(other, registry, data, today=TODAY)
+    imported = import_record(other, registry, data, today=TODAY,
+                             confirmed_fingerprint=own_fingerprint(vault))
     source = AssessmentRepository(other).provenance(imported.id)
     assert source is not None
     assert (source["source_record_id"], source["source_revision"]) == (rid, 3)
@@ -131,7 +143,8 @@ def test_a_finished_record_without_its_signatures_is_refused(
     data = export_record(vault, rid)
     other = _other(data_dir)
     with pytest.raises(ValidationError, match="lacks signatures: Not signed by: the person"):
-        import_record(other, registry, data, today=TODAY)
+        import_record(other, registry, data, today=TODAY,
+                      confirmed_fingerprint=own_fingerprint(vault))
     assert PeopleRepository(other).count() == 0
     other.close()
 
@@ -148,11 +161,12 @@ def test_a_person_id_that_matches_someone_else_asks_first(
         person_id=data["person"]["id"],
     )
     with pytest.raises(PersonDiffersError) as err:
-        import_record(other, registry, data, today=TODAY)
+        import_record(other, registry, data, today=TODAY,
+                      confirmed_fingerprint=own_fingerprint(vault))
     assert "family name" in err.value.user_message and "date of birth" in err.value.user_message
     assert AssessmentRepository(other).list_for_person(stranger.id) == []
     fresh = import_record(other, registry, copy.deepcopy(data), today=TODAY,
-                          person_differs="new")
+                          person_differs="new", confirmed_fingerprint=own_fingerprint(vault))
     assert fresh.person_id != stranger.id
     assert PeopleRepository(other).get(fresh.person_id).details.family_name == "Quillfeather"
     other.close()
@@ -178,6 +192,63 @@ def test_malformed_text_is_refused_before_anything_is_written(
         import_record(other, registry, data, today=TODAY)
     assert PeopleRepository(other).count() == 0  # the person was never committed alone
     other.close()
+
+
+def test_a_re_signed_edit_in_a_known_exporters_name_is_refused(
+    vault: Vault, data_dir: Path, registry: Any,
+) -> None:
+    _records, rid = _record(vault)
+    data = export_record(vault, rid)
+    other = _other(data_dir)
+    with pytest.raises(UnconfirmedExporterKeyError) as first:
+        import_record(other, registry, copy.deepcopy(data), today=TODAY)
+    assert first.value.fingerprint == own_fingerprint(vault)
+    import_record(other, registry, copy.deepcopy(data), today=TODAY,
+                  confirmed_fingerprint=first.value.fingerprint)
+    # An insider edits a copy, makes every hash afresh and signs it with a key of their own,
+    # still in Robin Testcase's name, under a new record id.
+    forged = copy.deepcopy(data)
+    forged["assessment"]["id"] = "0f0f0f0f0f0f0f0f"
+    forged["assessment"]["answers"]["preferred_name"] = "Someone Else"
+    _rehash(forged)
+    _resign(forged, Ed25519PrivateKey.generate())
+    with pytest.raises(TamperedRecordFileError, match="different key"):
+        import_record(other, registry, forged, today=TODAY,
+                      confirmed_fingerprint=key_fingerprint(forged["signature"]["public_key"]))
+    assert not AssessmentRepository(other).exists("0f0f0f0f0f0f0f0f")
+    other.close()
+
+
+def test_an_unsigned_file_comes_in_only_as_a_draft_and_only_when_asked(
+    vault: Vault, data_dir: Path, registry: Any,
+) -> None:
+    records, rid = _record(vault)
+    records.set_status(rid, RecordStatus.COMPLETED)
+    data = records.export(rid)  # format 1, as an older app wrote it
+    other = _other(data_dir)
+    with pytest.raises(ValidationError, match="not signed"):
+        import_record(other, registry, copy.deepcopy(data), today=TODAY)
+    imported = import_record(other, registry, data, today=TODAY, allow_unsigned=True)
+    assert imported.status is RecordStatus.DRAFT
+    source = AssessmentRepository(other).provenance(imported.id)
+    assert source is not None and source["exporter_fingerprint"] == ""
+    other.close()
+
+
+def _rehash(data: dict[str, Any]) -> None:
+    part, head = data["assessment"], data["history"][-1]
+    body = {k: part.get(k) for k in
+            ("person_id", "form_id", "form_version", "status", "author", "answers")}
+    digest = history.revision_hash("assessment", part["id"], part["revision"],
+                                   head["created_at"], head["author"], body, head["prev_hash"])
+    head["hash"] = part["revision_hash"] = digest
+
+
+def _resign(data: dict[str, Any], key: Ed25519PrivateKey) -> None:
+    body = {k: v for k, v in data.items() if k != "signature"}
+    value = key.sign(history.canonical_json(body).encode("utf-8"))
+    data["signature"] = {"public_key": public_key_b64(key),
+                         "value": base64.b64encode(value).decode("ascii")}
 
 
 def test_the_cli_refuses_a_deeply_nested_file_without_a_traceback(tmp_path: Path) -> None:
@@ -381,3 +452,45 @@ def test_golden_vault_for_schema_5_is_anchored(tmp_path: Path) -> None:
     opened = Vault.open(tmp_path / "data", folder.name, "golden fixture passphrase")
     assert opened.history_problem is None and history.verify_chains(opened.conn).ok
     opened.close()
+
+
+# -- Keys ----------------------------------------------------------------------------------
+
+
+def test_a_flipped_bit_in_the_key_file_is_damage_not_a_wrong_passphrase(
+    vault: Vault, data_dir: Path,
+) -> None:
+    vault.close()
+    path = vault.folder / "keyslots.json"
+    body = json.loads(path.read_text())
+    wrapped = body["slots"][0]["wrap"]["ciphertext"]
+    body["slots"][0]["wrap"]["ciphertext"] = ("A" if wrapped[0] != "A" else "B") + wrapped[1:]
+    path.write_text(json.dumps(body))
+    with pytest.raises(VaultCorruptError, match="key file is damaged"):
+        _reopen(data_dir, vault)
+    assert not (vault.folder / "unlock_state.json").exists()  # no wrong try counted
+
+
+@pytest.mark.parametrize("rotate", [True, False])
+def test_an_old_key_file_and_a_passphrase_change(
+    vault: Vault, data_dir: Path, rotate: bool,
+) -> None:
+    PeopleRepository(vault).add(community_person())
+    old_slots = (vault.folder / "keyslots.json").read_bytes()
+    vault.change_passphrase(PASSPHRASE, "velvet compass harbour", FAST_KDF_FOR_TESTS,
+                            rotate_key=rotate)
+    PeopleRepository(vault).add(community_person(given_name="Added after the change"))
+    vault.close()
+    new_slots = (vault.folder / "keyslots.json").read_bytes()
+    (vault.folder / "keyslots.json").write_bytes(old_slots)  # someone kept a copy
+    if rotate:
+        with pytest.raises(VaultCorruptError):
+            _reopen(data_dir, vault)
+    else:  # the LUKS property the CLI warns about
+        reopened = _reopen(data_dir, vault)
+        assert PeopleRepository(reopened).count() == 2
+        reopened.close()
+    (vault.folder / "keyslots.json").write_bytes(new_slots)
+    reopened = Vault.open(data_dir, vault.profile.id, "velvet compass harbour")
+    assert PeopleRepository(reopened).count() == 2 and reopened.history_problem is None
+    reopened.close()

@@ -86,3 +86,45 @@ def test_demo_mode_opens_a_caseload_of_people(qtbot: QtBot, make_window: WindowF
     qtbot.waitUntil(lambda: caseload.results.topLevelItemCount() > 10, timeout=10_000)
     assert window.vault.profile.name == "Demo Assessor"
     assert "shown" in caseload.count.text()
+
+
+def test_a_profile_open_elsewhere_says_so_at_unlock(
+    qtbot: QtBot, make_window: WindowFactory, existing_profile
+) -> None:
+    from assessor_app.core.storage.profiles import list_profiles
+
+    [profile] = list_profiles(existing_profile)
+    elsewhere = Vault.open(existing_profile, profile.id, UI_PASSPHRASE)  # the CLI, say
+    try:
+        window = make_window(data_dir=existing_profile)
+        view = window.stack.currentWidget()
+        qtbot.keyClicks(view.passphrase, UI_PASSPHRASE)
+        view.submit()
+        wait_for_worker(qtbot, window)
+        assert window.vault is None
+        assert "already open in another Assessor window" in view.problem.text()
+    finally:
+        elsewhere.close()
+
+
+def test_an_older_copy_of_the_records_file_is_pointed_out_after_unlock(
+    qtbot: QtBot, make_window: WindowFactory, existing_profile, shown_messages
+) -> None:
+    from assessor_app.core.storage.people import PeopleRepository
+    from assessor_app.core.storage.profiles import list_profiles
+    from tests.support import community_person
+
+    [profile] = list_profiles(existing_profile)
+    db = existing_profile / "profiles" / profile.id / "vault.db"
+    older = db.read_bytes()
+    vault = Vault.open(existing_profile, profile.id, UI_PASSPHRASE)
+    PeopleRepository(vault).add(community_person())
+    vault.close()
+    db.write_bytes(older)  # the person added since is gone
+    window = make_window(data_dir=existing_profile)
+    view = window.stack.currentWidget()
+    qtbot.keyClicks(view.passphrase, UI_PASSPHRASE)
+    with qtbot.waitSignal(window.did_unlock, timeout=10_000):
+        view.submit()
+    [(title, text, detail)] = [m for m in shown_messages if "not as this profile" in m[0]]
+    assert "older copy" in text and "Tell IT" in detail

@@ -173,8 +173,9 @@ def import_member_contribution(
     """
     imported = read_contribution(path, passphrase=passphrase)  # the slow KDF: outside
     vault = records.vault
-    own = public_key_b64(contribution_signing_key(vault))
     with vault.transaction() as conn:
+        # Made on first use inside the transaction: a refused import leaves no key behind.
+        own = public_key_b64(contribution_signing_key(vault))
         record = _dst(records, record_id)
         if record.status not in _EDITABLE:
             raise ValidationError(

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import sqlcipher3
 
@@ -36,9 +37,86 @@ SCHEMA_MIN_VERSION = 1
 if TYPE_CHECKING:
     # sqlcipher3 ships no type stubs; its connection is the stdlib sqlite3 API, keyed.
     from sqlite3 import Connection as Connection
+    from sqlite3 import DatabaseError as DatabaseError
 else:
     Connection = sqlcipher3.Connection
-DatabaseError = sqlcipher3.DatabaseError
+    DatabaseError = sqlcipher3.DatabaseError
+
+_DAMAGE_MARKERS = ("malformed", "not a database", "hmac", "disk i/o error", "corrupt")
+
+
+def is_damage(error: BaseException) -> bool:
+    """True for SQLite/SQLCipher errors that mean the file itself is damaged."""
+    text = str(error).lower()
+    return isinstance(error, DatabaseError) and any(m in text for m in _DAMAGE_MARKERS)
+
+
+class DamagedFileError(VaultCorruptError, DatabaseError):
+    """A read or write met a damaged page: the file, not the disk space or the app, is at fault.
+
+    Both a `VaultCorruptError` (so every caller shows it in plain words) and a
+    `DatabaseError` (so code that rolls back on database errors still does).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Part of this profile's records file is damaged and cannot be read.",
+            "Stop working in this profile and tell IT. 'assessor-cli audit verify' shows what "
+            "is damaged, 'assessor-cli vault salvage' copies every record that can still be "
+            "read into a new profile, and 'assessor-cli vault restore' brings back a backup.",
+            work_is_safe=False,
+        )
+
+
+class _Cursor(sqlcipher3.Cursor):  # type: ignore[misc]
+    """A cursor whose damage errors say so (see `DamagedFileError`).
+
+    SQLCipher keeps failing on a connection once it has met a bad page, even for pages that
+    are sound, so the connection is marked (`damaged`) for its owner to replace.
+    """
+
+    def _mapped(self, error: DatabaseError) -> DatabaseError:
+        if not is_damage(error):
+            return error
+        self.connection.damaged = True
+        return DamagedFileError()
+
+    def execute(self, *args: Any) -> Any:
+        try:
+            return super().execute(*args)
+        except DatabaseError as e:
+            raise self._mapped(e) from e
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except DatabaseError as e:
+            raise self._mapped(e) from e
+
+    def fetchall(self) -> Any:
+        try:
+            return super().fetchall()
+        except DatabaseError as e:
+            raise self._mapped(e) from e
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except DatabaseError as e:
+            raise self._mapped(e) from e
+
+
+class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
+    """The app's connection: cursors map damage errors (every read goes through one)."""
+
+    damaged = False
+    """Set once a read met a damaged page: replace the connection (`Vault.conn` does)."""
+
+    def cursor(self, factory: Any = _Cursor) -> Any:
+        return super().cursor(factory)
+
+    def execute(self, *args: Any) -> Any:
+        return self.cursor().execute(*args)
 
 
 @dataclass(frozen=True)
@@ -69,18 +147,25 @@ def schema_max_version(folder: Path = MIGRATIONS_DIR) -> int:
     return len(discover_migrations(folder))
 
 
-def connect(path: Path, key: bytes) -> Connection:
+def connect(path: Path, key: bytes, *, read_only: bool = False) -> Connection:
     """Open (or create) an SQLCipher file with a raw key and this app's pragmas.
+
+    `read_only` never writes to the file (SQLite may still make the -shm file beside it).
 
     Raises:
         VaultCorruptError: the file is not an SQLCipher database for this key.
     """
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    target = f"file:{quote(path.resolve().as_posix())}?mode=ro" if read_only else str(path)
+    conn = sqlcipher3.connect(
+        target, isolation_level=None, check_same_thread=False, factory=_Connection,
+        uri=read_only,
+    )
     try:
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         # Reading the schema is the first moment SQLCipher checks the key against the file.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        if not read_only:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")

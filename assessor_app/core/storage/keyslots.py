@@ -10,6 +10,7 @@ holds no personal data. Nothing here touches SQL.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 import time
@@ -129,6 +130,12 @@ def _slots_well_formed(slots: Any) -> bool:
     )
 
 
+def _checksum(data: dict[str, Any]) -> str:
+    """SHA-256 over the file's content (not a MAC: it tells damage from a wrong passphrase)."""
+    material = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(material).hexdigest()
+
+
 def _damaged() -> VaultCorruptError:
     return VaultCorruptError(
         "This profile's key file is damaged.",
@@ -191,11 +198,17 @@ class KeySlots:
             _slots_well_formed(slots) for slots in slot_lists
         ):
             raise _damaged()
+        checksum = data.pop("checksum", None)
+        if checksum is not None and checksum != _checksum(data):
+            # A flipped bit in a wrapped key would otherwise read as a wrong passphrase and
+            # count towards the back-off.
+            raise _damaged()
         return cls(path, data)
 
     def save(self) -> None:
-        """Write the slot file atomically (temp file, fsync, rename)."""
-        write_atomic(self.path, json.dumps(self.data, indent=1).encode("utf-8"))
+        """Write the slot file atomically (temp file, fsync, rename), with its checksum."""
+        body = {**self.data, "checksum": _checksum(self.data)}
+        write_atomic(self.path, json.dumps(body, indent=1).encode("utf-8"))
 
     def unlock(self, passphrase: str) -> list[bytes]:
         """Return the candidate database keys the passphrase opens.

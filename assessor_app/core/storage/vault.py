@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -31,12 +32,13 @@ from assessor_app.core.errors import (
     WrongPassphraseError,
 )
 from assessor_app.core.records import Profile, ProfileId, Role
-from assessor_app.core.storage import anchor, database, history
+from assessor_app.core.storage import anchor, backups, database, history
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams, KeySlots, calibrate_kdf
 from assessor_app.core.storage.profile_lock import ProfileLock
 from assessor_app.core.storage.profiles import profiles_dir
 
+log = logging.getLogger("assessor.storage")
 VAULT_FILE = "vault.db"
 MIN_VAULT_BYTES = 4096
 """One SQLCipher page: anything shorter is not a records file, and is never opened (opening
@@ -68,6 +70,7 @@ class Vault:
         self._key: bytes | None = key
         self._lock = lock
         self._anchored: tuple[int, str] | None = None
+        self._read_only = False
         self._marked_anchored = False
         self.profile = profile
         self.history_problem: anchor.AnchorProblem | None = None
@@ -135,8 +138,13 @@ class Vault:
         passphrase: str,
         *,
         clock: Callable[[], float] = time.time,
+        read_only: bool = False,
     ) -> Vault:
         """Unlock an existing profile.
+
+        `read_only` opens the records file without writing to it at all (no upgrade, no
+        audit entry, no anchor, no backup), for salvaging a damaged file; writing through
+        such a vault is refused.
 
         Raises:
             VaultNotFoundError: no such profile.
@@ -156,7 +164,7 @@ class Vault:
         # must not both reach the KDF, nor lose each other's count.
         lock = ProfileLock.acquire(folder)
         try:
-            return cls._open_locked(folder, db_path, passphrase, clock, lock)
+            return cls._open_locked(folder, db_path, passphrase, clock, lock, read_only)
         except BaseException:
             lock.release()
             raise
@@ -169,6 +177,7 @@ class Vault:
         passphrase: str,
         clock: Callable[[], float],
         lock: ProfileLock,
+        read_only: bool,
     ) -> Vault:
         try:
             slots = KeySlots.load(folder / "keyslots.json")
@@ -202,7 +211,7 @@ class Vault:
                 "Restore the profile folder from a backup, or ask IT for help. Nothing has "
                 "been changed.",
             )
-        conn, key = _connect_with_any(db_path, keys)
+        conn, key = _connect_with_any(db_path, keys, read_only=read_only)
         try:
             if database.user_version(conn) == 0:
                 # An empty file opens under any key; migrating it would write a blank vault
@@ -211,8 +220,16 @@ class Vault:
                     "This profile's records file is empty.",
                     "Restore the profile folder from a backup. Nothing has been changed.",
                 )
-            _settle_rotation(slots, keys, key)
-            database.migrate(conn, db_path)
+            if read_only:
+                if database.user_version(conn) != database.schema_max_version():
+                    raise VaultCorruptError(
+                        "This records file is from another version of the app, so it cannot "
+                        "be read without upgrading it.",
+                        "Open the profile normally first, or restore a backup.",
+                    )
+            else:
+                _settle_rotation(slots, keys, key)
+                database.migrate(conn, db_path)
             row = conn.execute("SELECT id, name, role, authority FROM profile").fetchone()
             if row is None:
                 raise VaultCorruptError(
@@ -221,6 +238,9 @@ class Vault:
             profile = Profile(ProfileId(row[0]), row[1], Role(row[2]), row[3])
             vault = cls(folder, conn, key, profile, lock)
             vault.history_problem = vault._check_anchor(keys, slots)
+            if read_only:
+                vault._read_only = True
+                return vault
             if vault.history_problem is not None:
                 anchor.keep_mismatch(folder, vault.history_problem)
             with vault.transaction() as c:
@@ -231,13 +251,77 @@ class Vault:
             raise
         return vault
 
+    @classmethod
+    def restore(
+        cls,
+        data_dir: Path,
+        profile_id: str,
+        passphrase: str,
+        backup_name: str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> backups.Backup:
+        """Put back a backup of the records file (the newest unless named).
+
+        Works when the current file cannot be opened at all: only the key slots are needed.
+        The replaced file is kept beside it. The profile must not be open elsewhere.
+
+        Raises:
+            VaultNotFoundError: no such profile, or no such backup.
+            WrongPassphraseError / UnlockBackoffError: as for `open`.
+            VaultCorruptError: the backup cannot be read either.
+        """
+        folder = profiles_dir(data_dir) / profile_id
+        if not (folder / "keyslots.json").is_file():
+            raise VaultNotFoundError(
+                "There is no profile with that id on this laptop.",
+                "Check the data folder, or create a profile.",
+            )
+        lock = ProfileLock.acquire(folder)
+        try:
+            slots = KeySlots.load(folder / "keyslots.json")
+            _check_backoff(folder, clock())
+            failures = _record_failure(folder, clock())
+            try:
+                keys = slots.unlock(passphrase)
+            except WrongPassphraseError:
+                raise WrongPassphraseError(backoff_delay(failures)) from None
+            _clear_failures(folder)
+            last: VaultCorruptError | None = None
+            for key in keys:
+                try:
+                    chosen = backups.restore_backup_file(folder, key, profile_id, backup_name)
+                    break
+                except VaultCorruptError as e:
+                    last = e
+            else:
+                assert last is not None
+                raise last
+        finally:
+            lock.release()
+        vault = cls.open(data_dir, profile_id, passphrase, clock=clock)
+        with vault.transaction() as c:
+            history.append_audit(c, vault.profile.id, "vault.restore")
+        vault.close()
+        return chosen
+
     # -- use ------------------------------------------------------------------------------
 
     @property
     def conn(self) -> database.Connection:
-        """The open connection. Raises VaultLockedError once locked."""
+        """The open connection. Raises VaultLockedError once locked.
+
+        A connection that met a damaged page is replaced by a fresh one first, so one bad
+        page does not make every other record unreadable too.
+        """
         if self._conn is None:
             raise VaultLockedError()
+        if getattr(self._conn, "damaged", False) and not self._conn.in_transaction:
+            with contextlib.suppress(database.DatabaseError):
+                self._conn.close()
+            self._conn = database.connect(
+                self.folder / VAULT_FILE, self._require_key(), read_only=self._read_only
+            )
         return self._conn
 
     @property
@@ -253,6 +337,11 @@ class Vault:
         file (`anchor.py`).
         """
         conn = self.conn
+        if self._read_only:
+            raise AssessorError(
+                "This profile was opened only to read it, so nothing can be saved.",
+                "Open it normally to make changes.",
+            )
         outermost = not conn.in_transaction
         with database.transaction(conn) as c:
             yield c
@@ -261,11 +350,21 @@ class Vault:
 
     def close(self) -> None:
         """Lock: checkpoint the WAL, close the database, drop the key and the profile lock."""
+        if self._conn is not None and self._read_only:
+            self._conn.close()
+            self._conn = None
+            self._key = None
+            self._lock.release()
         if self._conn is not None:
             try:
                 with self.transaction() as c:
                     history.append_audit(c, self.profile.id, "vault.lock")
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                backups.make_backup(self.conn, self.folder)
+            except (AssessorError, database.DatabaseError, OSError):
+                # A damaged file or a full disk must not stop a lock: the key is dropped
+                # and the file closed all the same; what was saved stays saved.
+                log.warning("could not record the lock or checkpoint the WAL", exc_info=True)
             finally:
                 self._conn.close()
                 self._conn = None
@@ -278,8 +377,12 @@ class Vault:
         `cipher_integrity_check` checks every page's HMAC (a flipped bit anywhere, index
         pages included); `integrity_check` checks the b-trees. For `audit verify`.
         """
-        conn = self.conn
+        # On a connection of its own: SQLCipher keeps failing on one that met a bad page.
         found: list[str] = []
+        try:
+            conn = database.connect(self.folder / VAULT_FILE, self._require_key())
+        except VaultCorruptError:
+            return ["the file cannot be opened"]
         try:
             for (line,) in conn.execute("PRAGMA cipher_integrity_check").fetchall():
                 found.append(str(line))
@@ -287,6 +390,8 @@ class Vault:
             found += [str(r[0]) for r in rows if r[0] != "ok"]
         except database.DatabaseError as e:
             found.append(f"the file cannot be read through ({e})")
+        finally:
+            conn.close()
         return found
 
     def anchor_report(self) -> anchor.AnchorProblem | None:
@@ -329,14 +434,28 @@ class Vault:
                 slots.save()
             self._marked_anchored = True
 
-    def change_passphrase(self, old: str, new: str, kdf: KdfParams | None = None) -> None:
-        """Rewrap the database key under a new passphrase; the database is not re-encrypted."""
+    def change_passphrase(
+        self, old: str, new: str, kdf: KdfParams | None = None, *, rotate_key: bool = False
+    ) -> None:
+        """Put the vault under a new passphrase.
+
+        Without `rotate_key` the same database key is rewrapped: quick, but a copy of
+        `keyslots.json` taken before still opens this records file with the old passphrase
+        (as with LUKS). With it, the database key itself is replaced as in `rekey`, so no
+        earlier copy of the key file opens the records file as it is now: the choice when
+        the old passphrase may be known to someone else.
+        """
         slots = self._check_passphrase(old)
         if len(new) < 8:
             raise AssessorError("The new passphrase is too short.", "Use at least 8 characters.")
-        slots.rewrap(self._require_key(), new, kdf or calibrate_kdf())
+        if rotate_key:
+            self._rotate(slots, new, kdf)
+            action = "vault.change_passphrase_and_rekey"
+        else:
+            slots.rewrap(self._require_key(), new, kdf or calibrate_kdf())
+            action = "vault.change_passphrase"
         with self.transaction() as c:
-            history.append_audit(c, self.profile.id, "vault.change_passphrase")
+            history.append_audit(c, self.profile.id, action)
 
     def rekey(self, passphrase: str, kdf: KdfParams | None = None) -> None:
         """Rotate the database key itself, re-encrypting every page.
@@ -345,6 +464,12 @@ class Vault:
         a vault that the same passphrase still opens.
         """
         slots = self._check_passphrase(passphrase)
+        self._rotate(slots, passphrase, kdf)
+        with self.transaction() as c:
+            history.append_audit(c, self.profile.id, "vault.rekey")
+
+    def _rotate(self, slots: KeySlots, passphrase: str, kdf: KdfParams | None) -> None:
+        """Re-encrypt under a new key wrapped by `passphrase` (pending until done)."""
         new_key = slots.begin_rotation(passphrase, kdf or calibrate_kdf())
         conn = self.conn
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -355,8 +480,10 @@ class Vault:
         self._anchored = None
         self._anchor_head()
         slots.finish_rotation()
-        with self.transaction() as c:
-            history.append_audit(c, self.profile.id, "vault.rekey")
+        # Backups are under the key being retired (perhaps because someone else knows it).
+        backups.remove_backups(self.folder)
+        with contextlib.suppress(database.DatabaseError, OSError):
+            backups.make_backup(conn, self.folder, force=True)
 
     def info(self) -> dict[str, Any]:
         """Schema version, sizes and key slots, for `vault info`. Never key material."""
@@ -405,11 +532,13 @@ def _settle_rotation(slots: KeySlots, keys: list[bytes], key: bytes) -> None:
         slots.save()
 
 
-def _connect_with_any(db_path: Path, keys: list[bytes]) -> tuple[database.Connection, bytes]:
+def _connect_with_any(
+    db_path: Path, keys: list[bytes], *, read_only: bool = False
+) -> tuple[database.Connection, bytes]:
     last: VaultCorruptError | None = None
     for key in keys:
         try:
-            return database.connect(db_path, key), key
+            return database.connect(db_path, key, read_only=read_only), key
         except VaultCorruptError as e:
             last = e
     assert last is not None

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from assessor_app.core.storage.profiles import list_profiles
 
+from assessor_app.ui import dialogs
 from assessor_app.ui.idle_watcher import IdleWatcher
 from assessor_app.ui.operations import BackgroundOps, dispose
 from assessor_app.ui.views.unlock import UnlockView
@@ -252,6 +253,15 @@ class MainWindow(QMainWindow):
         self.idle.start()
         _warm_pdf_imports()
         self.did_unlock.emit()
+        problem = vault.history_problem
+        if problem is not None:
+            dialogs.show_message(
+                self, "These records are not as this profile left them",
+                f"This laptop's records file does not match its history: {problem.message}.",
+                "You can keep working; nothing more has been changed. Tell IT before you send "
+                "or rely on these records: they can compare the file with a backup. "
+                "'assessor-cli audit verify' shows the same finding.",
+            )
 
     def show_caseload(self) -> None:
         """The caseload screen (kept while unlocked so the search survives navigation)."""
