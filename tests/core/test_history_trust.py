@@ -494,3 +494,66 @@ def test_an_old_key_file_and_a_passphrase_change(
     reopened = Vault.open(data_dir, vault.profile.id, "velvet compass harbour")
     assert PeopleRepository(reopened).count() == 2 and reopened.history_problem is None
     reopened.close()
+
+
+_MEMORY_CHILD = textwrap.dedent("""
+    import gc, os, sys
+    from pathlib import Path
+    from assessor_app.core.records import Role
+    from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
+    from assessor_app.core.storage.people import PeopleRepository
+    from assessor_app.core.storage.vault import Vault
+    from tests.support import community_person
+
+    data = Path(sys.argv[1])
+    vault = Vault.create(data, name="Robin Testcase", role=Role.NURSE, authority="X",
+                         passphrase=sys.argv[2], kdf=FAST_KDF_FOR_TESTS)
+    profile = vault.profile.id
+    vault.close()
+    vault = Vault.open(data, profile, sys.argv[2])
+    PeopleRepository(vault).add(community_person())
+    key = bytearray(vault._key)
+    vault.close()
+    del vault
+    gc.collect()
+    os.write(1, key)  # raw: no str is made of it here
+    key[:] = bytes(len(key))
+    sys.stdout.flush()
+    sys.stdin.read()  # stay alive, locked, while the test reads this process's memory
+""")
+
+
+def _process_memory(pid: int) -> list[bytes]:
+    chunks = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in (
+                    "[vvar]", "[vsyscall]", "[vdso]")):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                chunks.append(mem.read(end - start))
+            except (OSError, ValueError, OverflowError):
+                continue
+    return chunks
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+def test_after_lock_the_database_key_is_nowhere_in_memory(tmp_path: Path) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _MEMORY_CHILD, str(tmp_path / "data"), "velvet compass harbour"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert child.stdout is not None
+        key = child.stdout.read(32)
+        assert len(key) == 32
+        memory = _process_memory(child.pid)
+    finally:
+        child.communicate(b"", timeout=60)
+    needles = {"raw key": key, "hex key": key.hex().encode(),
+               "HEX key": key.hex().upper().encode()}
+    found = {name: sum(chunk.count(n) for chunk in memory) for name, n in needles.items()}
+    assert found == {name: 0 for name in needles}

@@ -128,3 +128,43 @@ def test_an_older_copy_of_the_records_file_is_pointed_out_after_unlock(
         view.submit()
     [(title, text, detail)] = [m for m in shown_messages if "not as this profile" in m[0]]
     assert "older copy" in text and "Tell IT" in detail
+
+
+def test_a_second_window_on_the_same_profile_switches_to_the_first(
+    qtbot: QtBot, make_window: WindowFactory, existing_profile
+) -> None:
+    first = make_window(data_dir=existing_profile)
+    view = first.stack.currentWidget()
+    qtbot.keyClicks(view.passphrase, UI_PASSPHRASE)
+    with qtbot.waitSignal(first.did_unlock, timeout=10_000):
+        view.submit()
+    second = make_window(data_dir=existing_profile)
+    second.show()
+    other = second.stack.currentWidget()
+    qtbot.keyClicks(other.passphrase, UI_PASSPHRASE)
+    other.submit()
+    wait_for_worker(qtbot, second)
+    assert second.vault is None and other.switch_button.isVisible()
+    with qtbot.waitSignal(first.came_forward, timeout=5000):
+        qtbot.mouseClick(other.switch_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not second.isVisible(), timeout=5000)
+    assert first.vault is not None  # the first window carries on as it was
+
+
+def test_switching_when_the_command_line_holds_the_profile_says_so(
+    qtbot: QtBot, make_window: WindowFactory, existing_profile
+) -> None:
+    from assessor_app.core.storage.profiles import list_profiles
+
+    [profile] = list_profiles(existing_profile)
+    elsewhere = Vault.open(existing_profile, profile.id, UI_PASSPHRASE)
+    try:
+        window = make_window(data_dir=existing_profile)
+        view = window.stack.currentWidget()
+        qtbot.keyClicks(view.passphrase, UI_PASSPHRASE)
+        view.submit()
+        wait_for_worker(qtbot, window)
+        qtbot.mouseClick(view.switch_button, Qt.MouseButton.LeftButton)
+        assert "command line" in view.problem.text() and not view.switch_button.isVisible()
+    finally:
+        elsewhere.close()

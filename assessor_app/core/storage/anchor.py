@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.database import Connection
+from assessor_app.core.storage.wipe import wipe
 
 __all__ = [
     "ANCHOR_FILE",
@@ -75,18 +76,24 @@ class AnchorProblem:
     """The anchor that was expected, when it could be read."""
 
 
-def _mac_key(db_key: bytes) -> bytes:
+def _mac_key(db_key: bytes | bytearray) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"assessor head anchor v1"
-    ).derive(bytes(db_key))
+    ).derive(db_key)
 
 
-def _mac(db_key: bytes, profile_id: str, seq: int, head: str, at: str) -> str:
+def _mac(db_key: bytes | bytearray, profile_id: str, seq: int, head: str, at: str) -> str:
     material = json.dumps([_FORMAT, profile_id, seq, head, at]).encode("utf-8")
-    return hmac.new(_mac_key(db_key), material, hashlib.sha256).hexdigest()
+    key = _mac_key(db_key)
+    try:
+        return hmac.new(key, material, hashlib.sha256).hexdigest()
+    finally:
+        wipe(key)
 
 
-def write_anchor(folder: Path, db_key: bytes, profile_id: str, seq: int, head: str) -> None:
+def write_anchor(
+    folder: Path, db_key: bytes | bytearray, profile_id: str, seq: int, head: str
+) -> None:
     """Record `seq`/`head` as the newest audit entry, atomically (the old anchor or the new)."""
     at = dt.datetime.now(dt.UTC).isoformat()
     body = {
@@ -100,7 +107,10 @@ def write_anchor(folder: Path, db_key: bytes, profile_id: str, seq: int, head: s
 
 
 def read_anchor(
-    folder: Path, db_keys: Sequence[bytes], profile_id: str, name: str = ANCHOR_FILE
+    folder: Path,
+    db_keys: Sequence[bytes | bytearray],
+    profile_id: str,
+    name: str = ANCHOR_FILE,
 ) -> HeadAnchor | AnchorProblem | None:
     """The anchor, checked under any of `db_keys`; None when the profile has none yet.
 

@@ -29,6 +29,7 @@ from assessor_app.core.errors import (
     VaultTooNewError,
 )
 from assessor_app.core.storage.atomic import fsync_dir
+from assessor_app.core.storage.wipe import wipe
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SCHEMA_MIN_VERSION = 1
@@ -147,7 +148,21 @@ def schema_max_version(folder: Path = MIGRATIONS_DIR) -> int:
     return len(discover_migrations(folder))
 
 
-def connect(path: Path, key: bytes, *, read_only: bool = False) -> Connection:
+def apply_key(conn: Connection, pragma: str, key: bytes | bytearray) -> None:
+    """`PRAGMA key` (or `rekey`) with a raw key, leaving no readable copy of it behind.
+
+    Run as a script, which the connection's statement cache never keeps, and the hex text is
+    overwritten straight after (`wipe.py`).
+    """
+    hex_key = key.hex()
+    statement = f"PRAGMA {pragma} = \"x'{hex_key}'\";"
+    try:
+        conn.executescript(statement)
+    finally:
+        wipe(hex_key, statement)
+
+
+def connect(path: Path, key: bytes | bytearray, *, read_only: bool = False) -> Connection:
     """Open (or create) an SQLCipher file with a raw key and this app's pragmas.
 
     `read_only` never writes to the file (SQLite may still make the -shm file beside it).
@@ -161,7 +176,7 @@ def connect(path: Path, key: bytes, *, read_only: bool = False) -> Connection:
         uri=read_only,
     )
     try:
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        apply_key(conn, "key", key)
         # Reading the schema is the first moment SQLCipher checks the key against the file.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if not read_only:

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from assessor_app.core.errors import AssessorError, VaultCorruptError, WrongPassphraseError
 from assessor_app.core.storage.atomic import write_atomic
+from assessor_app.core.storage.wipe import wipe
 
 KEY_BYTES = 32
 SLOT_FILE_FORMAT = 1
@@ -50,7 +51,11 @@ class KdfParams:
             lanes=self.lanes,
             memory_cost=self.memory_kib,
         )
-        return kdf.derive(passphrase.encode("utf-8"))
+        secret = passphrase.encode("utf-8")
+        try:
+            return kdf.derive(secret)
+        finally:
+            wipe(secret)
 
 
 FAST_KDF_FOR_TESTS = KdfParams(memory_kib=8 * 1024, iterations=1)
@@ -85,11 +90,15 @@ def _unb64(text: str) -> bytes:
 
 
 def _wrap_passphrase_slot(
-    slot_id: str, key: bytes, passphrase: str, kdf: KdfParams, aad: bytes
+    slot_id: str, key: bytes | bytearray, passphrase: str, kdf: KdfParams, aad: bytes
 ) -> dict[str, Any]:
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
-    ciphertext = AESGCM(kdf.derive(passphrase, salt)).encrypt(nonce, key, aad)
+    wrapping_key = kdf.derive(passphrase, salt)
+    try:
+        ciphertext = AESGCM(wrapping_key).encrypt(nonce, key, aad)
+    finally:
+        wipe(wrapping_key)
     return {
         "id": slot_id,
         "type": "passphrase",
@@ -109,7 +118,11 @@ def _unwrap_passphrase_slot(slot: dict[str, Any], passphrase: str, aad: bytes) -
         salt = _unb64(kdf_spec["salt"])
         nonce = _unb64(slot["wrap"]["nonce"])
         ciphertext = _unb64(slot["wrap"]["ciphertext"])
-        return AESGCM(kdf.derive(passphrase, salt)).decrypt(nonce, ciphertext, aad)
+        wrapping_key = kdf.derive(passphrase, salt)
+        try:
+            return AESGCM(wrapping_key).decrypt(nonce, ciphertext, aad)
+        finally:
+            wipe(wrapping_key)
     except InvalidTag:
         return None
     except (KeyError, TypeError, ValueError) as e:
@@ -238,7 +251,7 @@ class KeySlots:
             raise WrongPassphraseError()
         return keys
 
-    def rewrap(self, key: bytes, new_passphrase: str, kdf: KdfParams) -> None:
+    def rewrap(self, key: bytes | bytearray, new_passphrase: str, kdf: KdfParams) -> None:
         """Replace the passphrase slot with one for `new_passphrase` around the same key."""
         self.data["slots"] = [s for s in self.data["slots"] if s["type"] != "passphrase"]
         self.data["slots"].insert(

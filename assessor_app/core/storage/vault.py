@@ -37,6 +37,7 @@ from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams, KeySlots, calibrate_kdf
 from assessor_app.core.storage.profile_lock import ProfileLock
 from assessor_app.core.storage.profiles import profiles_dir
+from assessor_app.core.storage.wipe import wipe
 
 log = logging.getLogger("assessor.storage")
 VAULT_FILE = "vault.db"
@@ -61,13 +62,14 @@ class Vault:
         self,
         folder: Path,
         conn: database.Connection,
-        key: bytes,
+        key: bytes | bytearray,
         profile: Profile,
         lock: ProfileLock,
     ):
         self.folder = folder
         self._conn: database.Connection | None = conn
-        self._key: bytes | None = key
+        # A bytearray, so locking can overwrite it (wipe.py); the caller wipes its copy.
+        self._key: bytearray | None = bytearray(key)
         self._lock = lock
         self._anchored: tuple[int, str] | None = None
         self._read_only = False
@@ -127,6 +129,7 @@ class Vault:
             raise
         del slots
         vault = cls(folder, conn, key, Profile(profile_id, name, role, authority), lock)
+        wipe(key)
         vault._anchor_head()
         return vault
 
@@ -238,6 +241,7 @@ class Vault:
             profile = Profile(ProfileId(row[0]), row[1], Role(row[2]), row[3])
             vault = cls(folder, conn, key, profile, lock)
             vault.history_problem = vault._check_anchor(keys, slots)
+            wipe(*keys)  # the vault holds its own copy, cleared on lock
             if read_only:
                 vault._read_only = True
                 return vault
@@ -248,6 +252,7 @@ class Vault:
         except BaseException:
             with contextlib.suppress(database.DatabaseError):
                 conn.close()
+            wipe(*keys)
             raise
         return vault
 
@@ -353,6 +358,7 @@ class Vault:
         if self._conn is not None and self._read_only:
             self._conn.close()
             self._conn = None
+            wipe(self._key)
             self._key = None
             self._lock.release()
         if self._conn is not None:
@@ -368,6 +374,7 @@ class Vault:
             finally:
                 self._conn.close()
                 self._conn = None
+                wipe(self._key)
                 self._key = None
                 self._lock.release()
 
@@ -406,7 +413,9 @@ class Vault:
         slots = KeySlots.load(self.folder / "keyslots.json")
         return self._check_anchor([self._require_key()], slots)
 
-    def _check_anchor(self, keys: list[bytes], slots: KeySlots) -> anchor.AnchorProblem | None:
+    def _check_anchor(
+        self, keys: list[bytes] | list[bytearray], slots: KeySlots
+    ) -> anchor.AnchorProblem | None:
         found = anchor.read_anchor(self.folder, keys, self.profile.id)
         if found is None:
             if slots.data.get("anchored"):
@@ -473,8 +482,10 @@ class Vault:
         new_key = slots.begin_rotation(passphrase, kdf or calibrate_kdf())
         conn = self.conn
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
-        self._key = new_key
+        database.apply_key(conn, "rekey", new_key)
+        wipe(self._key)
+        self._key = bytearray(new_key)
+        wipe(new_key)
         # The anchor's MAC key comes from the database key: re-anchor under the new one
         # before the old one is forgotten (unlock accepts either while rotation is pending).
         self._anchored = None
@@ -515,7 +526,7 @@ class Vault:
         _clear_failures(self.folder)
         return slots
 
-    def _require_key(self) -> bytes:
+    def _require_key(self) -> bytearray:
         if self._key is None:
             raise VaultLockedError()
         return self._key

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from assessor_app.core.storage.keyslots import KdfParams
     from assessor_app.core.storage.vault import Vault
 
+    from assessor_app.ui.single_instance import InstanceServer
     from assessor_app.ui.views.caseload import CaseloadView
     from assessor_app.ui.views.check_pdf import CheckPdfWindow
     from assessor_app.ui.views.person import PersonView
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
 
     did_lock = Signal()
     did_unlock = Signal()
+    came_forward = Signal()
 
     def __init__(self, ctx: AppContext, ops: BackgroundOps, app: QApplication) -> None:
         super().__init__()
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
         self.caseload_button.clicked.connect(self.show_caseload)
         self.lock_button.clicked.connect(self.lock)
         self._shortcuts_installed = False
+        self._instance_server: InstanceServer | None = None
         self.idle = IdleWatcher(app, ctx.idle_minutes, self)
         self.idle.idle_timed_out.connect(self.lock)
         line = self.fontMetrics().lineSpacing()
@@ -193,6 +196,7 @@ class MainWindow(QMainWindow):
             )
             unlock.vault_opened.connect(self.open_vault)
             unlock.create_profile_requested.connect(self.show_profile_create)
+            unlock.switched_to_other_window.connect(self.close)
             self._set_gate(unlock)
         else:
             self.show_profile_create(can_cancel=False)
@@ -238,6 +242,7 @@ class MainWindow(QMainWindow):
             return
         self._install_shortcuts()
         self.vault = vault
+        self._listen_for_other_copies(vault.profile.id)
         if self.gate is not None:
             dispose(self.gate)
             self.gate = None
@@ -397,6 +402,8 @@ class MainWindow(QMainWindow):
             self.caseload = None
         self.resume = ResumePoint(vault.profile.id, person_id, assessment_id, field_path)
         self.vault = None
+        if self._instance_server is not None:
+            self._instance_server.stop()
         self.who.clear()
         # Queued after the editor's checkpoint, so every edit is folded in before the key goes.
         self.ops.run(vault.close)
@@ -404,6 +411,23 @@ class MainWindow(QMainWindow):
                 else "Locked. Your work is saved.")
         self.show_gate(preferred_profile=vault.profile.id, note=note)
         self.did_lock.emit()
+
+    def _listen_for_other_copies(self, profile_id: str) -> None:
+        """While unlocked, a second copy of the app that finds the profile in use can ask
+        this window to come forward (`single_instance`)."""
+        from assessor_app.ui.single_instance import InstanceServer  # QtNetwork: after unlock
+
+        if self._instance_server is None:
+            self._instance_server = InstanceServer(self)
+            self._instance_server.raise_requested.connect(self.come_forward)
+        self._instance_server.listen(profile_id)
+
+    def come_forward(self) -> None:
+        """Show this window above the others (another copy of the app asked for it)."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        self.came_forward.emit()
 
     def _dialog_input_will_be_lost(self) -> bool:
         dialogs = [
@@ -414,6 +438,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt virtual
         self._closing = True
+        if self._instance_server is not None:
+            self._instance_server.stop()
         vault = self.vault
         self._close_record()
         self.vault = None

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.errors import AssessorError
+from assessor_app.core.errors import AssessorError, VaultInUseError
 from assessor_app.core.storage.profiles import ProfileSummary
 
 from assessor_app.ui import error_display
@@ -39,6 +39,8 @@ class UnlockView(QWidget):
 
     vault_opened = Signal(object)
     create_profile_requested = Signal()
+    switched_to_other_window = Signal()
+    """The profile was open in another window, which was asked to come forward."""
 
     def __init__(
         self,
@@ -73,6 +75,10 @@ class UnlockView(QWidget):
         self.new_profile_button.setAccessibleName("Create a new profile")
         self.note = help_label(note)
         self.problem = problem_label()
+        self.switch_button = QPushButton("&Switch to that window")
+        self.switch_button.setAccessibleName("Switch to the window that has this profile open")
+        self.switch_button.setVisible(False)
+        self.switch_button.clicked.connect(self.switch_to_other_window)
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._tick)
@@ -95,6 +101,7 @@ class UnlockView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_profile_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.switch_button)
         buttons.addWidget(self.unlock_button)
         box = QWidget()
         box.setMaximumWidth(self.fontMetrics().averageCharWidth() * 70)
@@ -154,12 +161,29 @@ class UnlockView(QWidget):
             error_display.show_error(self, error)
             return
         show_problem(self.problem, error.one_line())
+        self.switch_button.setVisible(isinstance(error, VaultInUseError))
         wait = float(getattr(error, "retry_after_seconds", 0.0) or 0.0)
         if wait > 0:
             self._wait_left = math.ceil(wait)
             self.unlock_button.setEnabled(False)
             self._tick_text()
             self._countdown.start()
+
+    def switch_to_other_window(self) -> None:
+        """Bring forward the window that has this profile open, and leave this one."""
+        # QtNetwork is loaded only here: the unlock window must start as fast as a bare one.
+        from assessor_app.ui.single_instance import ask_to_raise
+
+        profile_id = self.selected_profile_id
+        if profile_id is not None and ask_to_raise(profile_id):
+            self.switched_to_other_window.emit()
+            return
+        self.switch_button.setVisible(False)
+        show_problem(
+            self.problem,
+            "No Assessor window answered: the profile may be open in the command line "
+            "(assessor-cli). Let that finish or close it, then unlock here.",
+        )
 
     def _tick(self) -> None:
         self._wait_left -= 1
