@@ -431,11 +431,22 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         )
     if anchored is not None:
         print(
-            f"History not as this profile left it ({anchored.kind}): {anchored.message}. "
+            f"Records file not as this profile left it: {anchored.message}. "
             "Keep this laptop as it is and tell IT.",
             file=sys.stderr,
         )
     return 6
+
+
+def cmd_audit_acknowledge(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        done = vault.acknowledge_history_problem()
+    print(
+        "Acknowledged: this records file is kept as it is, and the mismatch is no longer "
+        "reported (its record is kept as head-mismatch.resolved-<time>.json)."
+        if done else "There was no mismatch to acknowledge."
+    )
+    return EXIT_OK
 
 
 def cmd_passphrase_change(args: argparse.Namespace) -> int:
@@ -675,7 +686,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int)
 
     audit = sub.add_parser("audit", help="history checks").add_subparsers(dest="sub", required=True)
-    add("verify", cmd_audit_verify, "check the revision and audit hash chains", audit)
+    add("verify", cmd_audit_verify,
+        "check the records file, its hash chains and that it is the newest this profile saved",
+        audit)
+    add("acknowledge", cmd_audit_acknowledge,
+        "IT: keep this records file after a reported rollback or swap, and stop reporting it",
+        audit)
     passphrase = sub.add_parser("passphrase", help="passphrase").add_subparsers(
         dest="sub", required=True
     )

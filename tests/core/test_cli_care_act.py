@@ -102,3 +102,34 @@ def test_forms_evaluate_gives_the_checklist_outcome_and_the_dst_checks(
     assert code == 0 and result["completable"] is False
     assert result["outcomes"]["dst_indicators"]["value"] == "may_indicate"
     assert [b["path"] for b in result["blockers"]] == ["mdt_members", "dst_mobility_disagreement"]
+
+
+def test_record_files_between_two_profiles_need_the_senders_fingerprint_once(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """Two assessors on one laptop's command line: the second imports the first's record."""
+    first = tmp_path / "first"
+    monkeypatch.setenv("ASSESSOR_DATA_DIR", str(first))
+    assert cli("profile", "create", "--name", "Casey Example", "--role", "nurse",
+               "--authority", "Exampleshire")[0] == 0
+    _, person_id, _ = cli("person", "add", "--given", "Nia", "--family", "Mockford",
+                          "--dob", "1947-11-13", "--nhs", "943 476 5919")
+    _, record_id, _ = cli("record", "start", "--person", person_id.strip(), "--form",
+                          "sample")
+    exported = tmp_path / "record.json"
+    assert cli("record", "export", record_id.strip(), "--out", str(exported))[0] == 0
+    code, fingerprint, _ = cli("chc", "fingerprint")
+    assert code == 0 and len(fingerprint.split()) == 4
+
+    monkeypatch.setenv("ASSESSOR_DATA_DIR", str(tmp_path / "second"))
+    assert cli("profile", "create", "--name", "Robin Testcase", "--role", "social_worker",
+               "--authority", "Exampleshire")[0] == 0
+    code, _, err = cli("record", "import", str(exported))
+    assert code == 2 and fingerprint.strip() in err and "--confirm-fingerprint" in err
+    code, out, err = cli("record", "import", str(exported), "--confirm-fingerprint",
+                         fingerprint.strip())
+    assert code == 0, err
+    code, out, _ = cli("record", "history", out.strip())
+    assert "exported by Casey Example: signed by key " + fingerprint.strip() in out
+    code, out, _ = cli("audit", "verify")
+    assert code == 0 and "the newest this profile saved" in out

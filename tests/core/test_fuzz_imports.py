@@ -24,11 +24,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from assessor_app.core import paths
-from assessor_app.core.chc.contributions_io import (
-    export_member_contribution,
-    import_member_contribution,
-    own_fingerprint,
-)
+from assessor_app.core.chc.contributions_io import import_member_contribution, own_fingerprint
+from assessor_app.core.chc.exchange import export_contribution, record_person_from
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.keys import public_key_b64
@@ -36,6 +33,7 @@ from assessor_app.core.records import Role
 from assessor_app.core.records_io import export_record, import_record
 from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.device_keys import contribution_signing_key
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
@@ -50,7 +48,7 @@ from tests.core.test_forged_contributions import forge
 from tests.support import community_person
 
 SEED = 20261202
-PER_KIND = 12
+PER_KIND = 30
 TIME_LIMIT_S = 60.0
 
 
@@ -87,8 +85,12 @@ def _refused_well(error: BaseException) -> bool:
 def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str]) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = members_fuzz
     genuine = folder / "genuine.dstc"
-    export_member_contribution(social, social_dst, SOCIAL_WORKER["contribution_id"], genuine,
-                               passphrase=EXCHANGE)
+    # The author's own key and content, with cheap Argon2id costs: 108 decryptions at the
+    # default 64 MiB would take half a minute.
+    export_contribution(genuine, social.get(social_dst).answers["contributions"][0],
+                        record_person_from(community_person()), passphrase=EXCHANGE,
+                        signing_key=contribution_signing_key(social.vault),
+                        kdf=FAST_KDF_FOR_TESTS)
     import_member_contribution(nurse, nurse_dst, genuine, passphrase=EXCHANGE,
                                confirmed_fingerprint=own_fingerprint(social.vault))
     good_bytes = genuine.read_bytes()

@@ -75,6 +75,18 @@ class AnchorProblem:
     expected: HeadAnchor | None
     """The anchor that was expected, when it could be read."""
 
+    def sentence(self) -> str:
+        """The message as a sentence of its own, for a dialog."""
+        return self.message[:1].upper() + self.message[1:] + "."
+
+
+def _day(iso: str) -> str:
+    try:
+        day = dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso[:10]
+    return f"{day.day} {day:%B %Y}"
+
 
 def _mac_key(db_key: bytes | bytearray) -> bytes:
     return HKDF(
@@ -144,7 +156,7 @@ def read_anchor(
 def _damaged(anchor: HeadAnchor | None) -> AnchorProblem:
     return AnchorProblem(
         "damaged",
-        "the record of where this profile's history ends (head.json) is damaged or was "
+        "the record of where this profile's history ends (head.json) is damaged, or was "
         "changed by something other than this app",
         anchor,
     )
@@ -153,21 +165,21 @@ def _damaged(anchor: HeadAnchor | None) -> AnchorProblem:
 def check_anchor(conn: Connection, anchor: HeadAnchor) -> AnchorProblem | None:
     """Compare the records file with the anchor; None when the file holds the anchored head."""
     row = conn.execute("SELECT hash, at FROM audit WHERE seq = ?", (anchor.audit_seq,)).fetchone()
-    when = anchor.written_at[:10]
+    when = _day(anchor.written_at)
     if row is None:
         newest = conn.execute("SELECT max(seq) FROM audit").fetchone()[0] or 0
         return AnchorProblem(
             "rolled_back",
-            f"the records file ends at audit entry {newest}, but this profile had saved up to "
-            f"entry {anchor.audit_seq} by {when}: it was rolled back, lost saves, or was "
-            "replaced with an older copy",
+            "this laptop's records file is older than the one this profile last saved: it "
+            f"ends at audit entry {newest}, but entry {anchor.audit_seq} had been saved by "
+            f"{when}. It was rolled back, lost saves, or was replaced with an older copy",
             anchor,
         )
     if not hmac.compare_digest(str(row[0]), anchor.audit_hash):
         return AnchorProblem(
             "rewritten",
-            f"audit entry {anchor.audit_seq} is not the one this profile saved by {when}: "
-            "the history was rewritten",
+            f"audit entry {anchor.audit_seq} in this laptop's records file is not the one "
+            f"this profile saved by {when}: the history has been rewritten",
             anchor,
         )
     return None
@@ -199,10 +211,7 @@ def read_mismatch(folder: Path) -> AnchorProblem | None:
     try:
         body = json.loads((folder / MISMATCH_FILE).read_text("utf-8"))
         return AnchorProblem(
-            str(body["kind"]),
-            f"on {str(body['found_at'])[:10]} this profile was opened with a records file "
-            f"that did not match its history: {body['message']}",
-            None,
+            str(body["kind"]), f"found on {_day(str(body['found_at']))}: {body['message']}", None
         )
     except FileNotFoundError:
         return None

@@ -162,6 +162,26 @@ def apply_key(conn: Connection, pragma: str, key: bytes | bytearray) -> None:
         wipe(hex_key, statement)
 
 
+def close_wiping(conn: Connection) -> None:
+    """Close, with SQLCipher wiping everything it frees (decrypted pages, statements).
+
+    `cipher_memory_security` is process-wide and doubles the cost of every keystroke's save
+    while on, so it is on only for the close, when the page cache full of decrypted answers
+    is given back: after a lock, SQLite's memory holds none of them.
+    """
+    try:
+        conn.execute("PRAGMA cipher_memory_security = ON")
+    except DatabaseError:
+        pass  # a connection that met damage still closes; its pages go unwiped
+    finally:
+        conn.close()
+    settings = sqlcipher3.connect(":memory:")
+    try:
+        settings.execute("PRAGMA cipher_memory_security = OFF")
+    finally:
+        settings.close()
+
+
 def connect(path: Path, key: bytes | bytearray, *, read_only: bool = False) -> Connection:
     """Open (or create) an SQLCipher file with a raw key and this app's pragmas.
 

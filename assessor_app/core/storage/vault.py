@@ -240,13 +240,16 @@ class Vault:
                 )
             profile = Profile(ProfileId(row[0]), row[1], Role(row[2]), row[3])
             vault = cls(folder, conn, key, profile, lock)
-            vault.history_problem = vault._check_anchor(keys, slots)
+            found = vault._check_anchor(keys, slots)
             wipe(*keys)  # the vault holds its own copy, cleared on lock
+            # Until IT deals with it, a mismatch found on an earlier unlock is still reported:
+            # every unlock since has moved the anchor on from the rolled-back file.
+            vault.history_problem = found or anchor.read_mismatch(folder)
             if read_only:
                 vault._read_only = True
                 return vault
-            if vault.history_problem is not None:
-                anchor.keep_mismatch(folder, vault.history_problem)
+            if found is not None:
+                anchor.keep_mismatch(folder, found)
             with vault.transaction() as c:
                 history.append_audit(c, profile.id, "vault.unlock")
         except BaseException:
@@ -323,7 +326,7 @@ class Vault:
             raise VaultLockedError()
         if getattr(self._conn, "damaged", False) and not self._conn.in_transaction:
             with contextlib.suppress(database.DatabaseError):
-                self._conn.close()
+                database.close_wiping(self._conn)
             self._conn = database.connect(
                 self.folder / VAULT_FILE, self._require_key(), read_only=self._read_only
             )
@@ -356,7 +359,7 @@ class Vault:
     def close(self) -> None:
         """Lock: checkpoint the WAL, close the database, drop the key and the profile lock."""
         if self._conn is not None and self._read_only:
-            self._conn.close()
+            database.close_wiping(self._conn)
             self._conn = None
             wipe(self._key)
             self._key = None
@@ -372,7 +375,7 @@ class Vault:
                 # and the file closed all the same; what was saved stays saved.
                 log.warning("could not record the lock or checkpoint the WAL", exc_info=True)
             finally:
-                self._conn.close()
+                database.close_wiping(self._conn)
                 self._conn = None
                 wipe(self._key)
                 self._key = None
@@ -398,7 +401,7 @@ class Vault:
         except database.DatabaseError as e:
             found.append(f"the file cannot be read through ({e})")
         finally:
-            conn.close()
+            database.close_wiping(conn)
         return found
 
     def anchor_report(self) -> anchor.AnchorProblem | None:
@@ -412,6 +415,22 @@ class Vault:
             return kept
         slots = KeySlots.load(self.folder / "keyslots.json")
         return self._check_anchor([self._require_key()], slots)
+
+    def acknowledge_history_problem(self) -> bool:
+        """IT has looked into a mismatch and keeps this records file: stop reporting it.
+
+        The kept mismatch is renamed (never deleted) and the decision is audited. Returns
+        False when there was nothing to acknowledge.
+        """
+        kept = self.folder / anchor.MISMATCH_FILE
+        if not kept.exists():
+            return False
+        stamp = history.now_utc().strftime("%Y%m%dT%H%M%SZ")
+        os.replace(kept, self.folder / f"head-mismatch.resolved-{stamp}.json")
+        with self.transaction() as c:
+            history.append_audit(c, self.profile.id, "audit.acknowledge_mismatch")
+        self.history_problem = None
+        return True
 
     def _check_anchor(
         self, keys: list[bytes] | list[bytearray], slots: KeySlots

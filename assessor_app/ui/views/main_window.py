@@ -262,10 +262,10 @@ class MainWindow(QMainWindow):
         if problem is not None:
             dialogs.show_message(
                 self, "These records are not as this profile left them",
-                f"This laptop's records file does not match its history: {problem.message}.",
-                "You can keep working; nothing more has been changed. Tell IT before you send "
-                "or rely on these records: they can compare the file with a backup. "
-                "'assessor-cli audit verify' shows the same finding.",
+                problem.sentence(),
+                "You can keep working, and nothing more has been changed. Tell IT before you "
+                "send or rely on these records: they can compare the file with a backup "
+                "('assessor-cli audit verify' shows the same finding).",
             )
 
     def show_caseload(self) -> None:
