@@ -1,11 +1,14 @@
-"""Where files live: the data folder and the form definitions folder.
+"""Where files live: the data folder, the form definitions and the shipped resources.
 
 The data folder is `--data-dir`, else `$ASSESSOR_DATA_DIR`, else the platform's user data
-folder (platformdirs).
+folder (platformdirs). Forms and resources are found in the checkout when run from one, and
+in the installed data packages otherwise, so an app installed from the wheel makes PDFs and
+works out charges as a checkout does.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -27,13 +30,30 @@ def resolve_data_dir(explicit: str | Path | None = None) -> Path:
     return path
 
 
+def _shipped(folder: str, package: str, marker: str) -> Path:
+    """A data folder the app ships: `<checkout>/<folder>`, else its installed data package.
+
+    Installed, it is the data package it was packaged as (setup.py). `marker` is a subfolder
+    it must have, so that an unrelated folder of the same name is never taken for it.
+    """
+    checkout = Path(__file__).resolve().parents[2] / folder
+    if (checkout / marker).is_dir():
+        return checkout
+    spec = importlib.util.find_spec(package)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        if (Path(location) / marker).is_dir():
+            return Path(location)
+    return checkout  # missing: callers say which file they could not find
+
+
 def resources_dir() -> Path:
-    """The `resources/` folder shipped with the app (rates tables, demo answers, icons)."""
-    return Path(__file__).resolve().parents[2] / "resources"
+    """The `resources/` the app ships with (rates tables, fonts, branding, demo answers)."""
+    return _shipped("resources", "assessor_resources", "rates")
 
 
 def default_forms_dir() -> Path:
-    """The `forms/` folder shipped with the app, unless `$ASSESSOR_FORMS_DIR` names another."""
+    """The form definitions shipped with the app, unless `$ASSESSOR_FORMS_DIR` names others."""
     if os.environ.get(FORMS_DIR_ENV):
         return Path(os.environ[FORMS_DIR_ENV])
-    return Path(__file__).resolve().parents[2] / "forms"
+    return _shipped("forms", "assessor_forms", "needs_assessment")

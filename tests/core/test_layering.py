@@ -44,3 +44,46 @@ def test_only_storage_imports_sqlcipher(path: Path) -> None:
 
 def test_the_scan_sees_the_core() -> None:
     assert len(CORE_FILES) >= 10
+
+
+# -- The core's own layers (docs/architecture.md) ------------------------------------------
+
+LAYER_RULES: dict[str, frozenset[str]] = {
+    # storage is the bottom: it knows records and errors, never what uses it.
+    "storage": frozenset({"form_engine", "rules", "pdf", "chc", "charging", "editing",
+                          "records_io", "demo", "attention"}),
+    # rules are pure functions of answers: no storage, no documents, no use cases.
+    "rules": frozenset({"storage", "pdf", "editing", "records_io"}),
+    "form_engine": frozenset({"storage", "pdf", "editing", "records_io", "chc", "charging"}),
+    "charging": frozenset({"storage", "pdf", "rules", "form_engine", "editing"}),
+    "pdf": frozenset({"storage"}),
+}
+KNOWN_ARROWS: dict[str, frozenset[str]] = {
+    # The house issue (11) removes these: set_answer moves below storage, and PDF signing
+    # goes behind a signing-identity interface. The list may only shrink.
+    "storage/assessments.py": frozenset({"form_engine"}),
+    "pdf/finalise.py": frozenset({"storage"}),
+    "pdf/signing.py": frozenset({"storage"}),
+}
+
+
+def _core_layers(path: Path) -> set[str]:
+    """Which of the core's top-level packages and modules a file imports."""
+    return {
+        name.split(".")[2]
+        for name in _imports(path)
+        if name.startswith("assessor_app.core.") and len(name.split(".")) > 2
+    }
+
+
+def test_the_cores_layers_point_one_way() -> None:
+    found: dict[str, frozenset[str]] = {}
+    for layer, banned in LAYER_RULES.items():
+        for path in sorted((CORE / layer).rglob("*.py")):
+            bad = _core_layers(path) & banned
+            if bad:
+                found[path.relative_to(CORE).as_posix()] = frozenset(bad)
+    new = {k: v - KNOWN_ARROWS.get(k, frozenset()) for k, v in found.items()}
+    assert not {k: v for k, v in new.items() if v}, "an import points up a layer"
+    gone = {k for k in KNOWN_ARROWS if not found.get(k, frozenset()) >= KNOWN_ARROWS[k]}
+    assert not gone, f"fixed, so take them off KNOWN_ARROWS: {sorted(gone)}"
