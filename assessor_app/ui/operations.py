@@ -9,6 +9,7 @@ Failures go to `error_display` unless the caller handles them. Imports no view m
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -53,6 +54,9 @@ class BackgroundOps(QObject):
     def __init__(self, error_parent: Callable[[], QWidget | None] | None = None) -> None:
         super().__init__()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessor-db")
+        # Never touches the vault: only `warm`'s imports run here.
+        self._side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessor-warm")
+        self._warmed: set[str] = set()
         self._pending = 0
         self._latest: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -141,6 +145,15 @@ class BackgroundOps(QObject):
             return True
         return shiboken6.isValid(owner) and not getattr(owner, "disposed", False)
 
+    def warm(self, module: str) -> None:
+        """Import `module` on a side thread, once: code that never touches the vault and is
+        slow to import (pyHanko), so the worker stays free for the first search."""
+        with self._lock:
+            if module in self._warmed:
+                return
+            self._warmed.add(module)
+        self._side.submit(importlib.import_module, module)
+
     def wait_for_idle(self) -> None:
         """Block until every queued op has run on the worker (used on quit, never in views)."""
         self._pool.submit(lambda: None).result()
@@ -148,6 +161,7 @@ class BackgroundOps(QObject):
     def shutdown(self) -> None:
         """Finish queued work and stop the worker thread."""
         self._pool.shutdown(wait=True)
+        self._side.shutdown(wait=True)
 
 
 def dispose(widget: QWidget) -> None:

@@ -163,3 +163,33 @@ def test_ctrl_f_does_nothing_while_locked(qtbot: QtBot, make_window: WindowFacto
     )
     assert window.stack.currentWidget() is unlock_view
     assert window.caseload is None
+
+
+def test_slow_imports_are_warmed_off_the_vault_worker_once(
+    tmp_path, monkeypatch, qtbot
+) -> None:
+    import sys
+    import threading
+
+    from assessor_app.ui.operations import BackgroundOps
+
+    (tmp_path / "warm_probe_module.py").write_text(
+        "import threading\nTHREAD = threading.current_thread().name\n"
+        "import builtins\n"
+        "builtins.warm_probe_count = getattr(builtins, 'warm_probe_count', 0) + 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ops = BackgroundOps()
+    gate = threading.Event()
+    ops.run(gate.wait)  # the vault worker is busy: a warm-up must not queue behind it
+    ops.warm("warm_probe_module")
+    ops.warm("warm_probe_module")
+    qtbot.waitUntil(lambda: "warm_probe_module" in sys.modules, timeout=5000)
+    import builtins
+
+    assert sys.modules["warm_probe_module"].THREAD.startswith("assessor-warm")
+    assert builtins.warm_probe_count == 1
+    gate.set()
+    ops.shutdown()
+    del builtins.warm_probe_count
+    del sys.modules["warm_probe_module"]

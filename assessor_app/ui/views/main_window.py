@@ -256,7 +256,9 @@ class MainWindow(QMainWindow):
             if resume.assessment_id:
                 self.show_record(resume.assessment_id, focus_path=resume.field_path)
         self.idle.start()
-        _warm_pdf_imports()
+        # pyHanko takes about half a second to import: on a side thread, after unlock, so
+        # opening the first record does not wait for it.
+        self.ops.warm("assessor_app.core.pdf.finalise")
         self.did_unlock.emit()
         problem = vault.history_problem
         if problem is not None:
@@ -452,22 +454,3 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()
         self.ops.wait_for_idle()
         super().closeEvent(event)
-
-
-_pdf_warmed = False
-
-
-def _warm_pdf_imports() -> None:
-    """Import the PDF and signing code (pyHanko: about half a second) on a
-    background thread after the first unlock, so opening the first record does not wait."""
-    global _pdf_warmed
-    if _pdf_warmed:
-        return
-    _pdf_warmed = True
-    import importlib
-    import threading
-
-    threading.Thread(
-        target=importlib.import_module, args=("assessor_app.core.pdf.finalise",),
-        name="warm-pdf-imports", daemon=True,
-    ).start()
