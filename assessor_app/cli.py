@@ -23,6 +23,7 @@ from assessor_app.core.chc.contributions_io import (
     export_member_contribution,
     import_member_contribution,
     own_fingerprint,
+    rebind_member_key,
 )
 from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.editing import start_record
@@ -43,6 +44,7 @@ from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.database import DatabaseError
 from assessor_app.core.storage.history import verify_chains
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
+from assessor_app.core.storage.member_keys import list_members
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.profiles import list_profiles
 from assessor_app.core.storage.vault import Vault
@@ -308,6 +310,22 @@ def cmd_chc_import(args: argparse.Namespace) -> int:
                 f"--confirm-fingerprint '{e.fingerprint}'. Nothing has been imported.",
             ) from e
         print(f"{result.outcome}\t{result.contributor}")
+    return EXIT_OK
+
+
+def cmd_chc_keys(args: argparse.Namespace) -> int:
+    with _session(args) as vault, vault.transaction() as conn:
+        for member in list_members(conn):
+            print(f"{member.name}\t{member.fingerprint}\t{member.source}\t{member.bound_at[:10]}")
+    return EXIT_OK
+
+
+def cmd_chc_rebind(args: argparse.Namespace) -> int:
+    with _session(args) as vault:
+        secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
+        bound = rebind_member_key(vault, Path(args.file), passphrase=secret,
+                                  confirmed_fingerprint=args.confirm_fingerprint)
+    print(f"{bound.name} is now bound to the key {bound.fingerprint}; the old binding is kept.")
     return EXIT_OK
 
 
@@ -720,6 +738,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("fingerprint", cmd_chc_fingerprint,
         "print your contribution key's fingerprint, to read to a coordinator", chc)
+    add("keys", cmd_chc_keys, "the MDT members' keys known here: name, fingerprint, how bound",
+        chc)
+    p = add("rebind", cmd_chc_rebind,
+            "IT: bind a member who changed laptops to the key of a file from their new one", chc)
+    p.add_argument("file", help="a contribution file from the member's new laptop")
+    p.add_argument("--confirm-fingerprint", metavar="DIGITS", required=True,
+                   help="the new key's fingerprint, read to you by the member")
     pdf = sub.add_parser("pdf", help="signed PDFs").add_subparsers(dest="sub", required=True)
     p = add("verify", cmd_pdf_verify, "check the signatures in a PDF (no profile needed)", pdf)
     p.add_argument("file")

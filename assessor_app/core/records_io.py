@@ -11,7 +11,9 @@ has checked it:
 - who signed: the exporter's key must be the one their name is known by here (the same
   bindings as MDT contributions, `storage.member_keys`); the first file from someone new
   needs their fingerprint confirmed (`UnconfirmedExporterKeyError`), so an insider who edits
-  a file, makes its hashes afresh and signs it with a key of their own is refused;
+  a file, makes its hashes afresh and signs it with a key of their own in the author's name is
+  refused; one exported by someone other than its author comes in only as a draft, since the
+  signature vouches for who sent it, not for the author's work;
 - the status: a record past draft is imported only with every signature its form needs;
 - the person: when the file's person id is already here with other identifiers, import asks
   (`PersonDiffersError`) rather than attaching the record to someone else;
@@ -205,6 +207,10 @@ def import_record(
                 "If you trust where it came from, import it as unsigned: it comes in as a new "
                 f"draft, marked as unsigned. {_NOTHING}",
             )
+        status = RecordStatus.DRAFT
+    elif member_keys.member_identity(exporter) != member_keys.member_identity(author):
+        # Forwarded by someone other than its author: the signature vouches for the sender,
+        # not for the author's work, so it comes in as a draft to be checked.
         status = RecordStatus.DRAFT
     try:
         form = registry.get(form_id, version)

@@ -139,3 +139,12 @@ def test_rotating_the_key_replaces_the_backups(tmp_path: Path) -> None:
     vault.close()
     [new] = backups.list_backups(vault.folder)
     assert new.name != old.name and not old.path.exists()
+
+
+def test_a_write_that_meets_a_damaged_page_says_damaged(damaged) -> None:
+    data_dir, pid, _db = damaged
+    vault = Vault.open(data_dir, pid, PASS)
+    with pytest.raises(DamagedFileError) as err:
+        PeopleRepository(vault).add(community_person(given_name="Another"))
+    assert not err.value.work_is_safe and "salvage" in err.value.next_step
+    vault.close()

@@ -22,6 +22,7 @@ from assessor_app.core.chc.contributions_io import (
     own_fingerprint,
 )
 from assessor_app.core.chc.exchange import (
+    ContributionContentError,
     ContributionSignerError,
     UnconfirmedMemberKeyError,
     export_contribution,
@@ -38,6 +39,7 @@ from tests.core.test_chc_contributions_io import (  # noqa: F401 - the fixture
     SOCIAL_WORKER,
     two_members,
 )
+from tests.core.test_chc_exchange import reseal, sign
 from tests.support import community_person
 
 MALLORY = Ed25519PrivateKey.generate()
@@ -183,3 +185,78 @@ def test_a_hundred_forgeries_all_refused(members: Any) -> None:
     assert accepted == 0
     assert snapshot(nurse, nurse_dst) == before
     assert history.verify_chains(nurse.vault.conn).ok
+
+
+def test_a_name_that_could_hide_the_real_fingerprint_is_refused(members: Any) -> None:
+    (nurse, _social), (nurse_dst, _social_dst), folder = members
+    spoof = "Robin Testcase\n\nKey fingerprint:\n\n    12345 67890 12345 67890\n\n"
+    for n, name in enumerate([spoof, "Robin\u202eesactseT", "Robin\u200bTestcase", "R" * 101]):
+        # Made by hand, as the app itself refuses to write such a name.
+        path = forge(folder / f"spoof-{n}.dstc", {**SOCIAL_WORKER, "contribution_id": "feedface"})
+
+        def rename(payload: dict[str, Any], name: str = name) -> None:
+            payload["contribution"]["contributor_name"] = name
+            sign(payload, MALLORY, name=name)
+
+        reseal(path, rename, EXCHANGE)
+        with pytest.raises(ContributionContentError, match="name"):
+            import_member_contribution(nurse, nurse_dst, path, passphrase=EXCHANGE,
+                                       confirmed_fingerprint="anything")
+    assert len(nurse.get(nurse_dst).answers["contributions"]) == 1
+
+
+def test_one_key_belongs_to_one_member(members: Any) -> None:
+    (nurse, social), (nurse_dst, social_dst), folder = members
+    swapped(nurse, nurse_dst, social, social_dst, folder)
+    from assessor_app.core.storage.device_keys import contribution_signing_key
+
+    robins_key = contribution_signing_key(social.vault)
+    other_name = forge(folder / "alias.dstc", {**SOCIAL_WORKER, "contribution_id": "abcdef01",
+                                               "contributor_name": "Someone New"}, robins_key)
+    with pytest.raises(ContributionSignerError, match="with the key of Robin Testcase"):
+        import_member_contribution(nurse, nurse_dst, other_name, passphrase=EXCHANGE,
+                                   confirmed_fingerprint=own_fingerprint(social.vault))
+
+
+def test_a_confirmation_is_for_the_member_it_was_asked_about(members: Any) -> None:
+    (nurse, social), (nurse_dst, social_dst), folder = members
+    export_member_contribution(social, social_dst, SOCIAL_WORKER["contribution_id"],
+                               folder / "sw.dstc", passphrase=EXCHANGE)
+    with pytest.raises(UnconfirmedMemberKeyError):
+        import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE,
+                                   confirmed_fingerprint=own_fingerprint(social.vault),
+                                   confirmed_name="Somebody Else")
+
+
+def test_you_cannot_send_a_colleagues_contribution_in_their_name(members: Any) -> None:
+    (nurse, _social), (nurse_dst, _social_dst), folder = members
+    # The nurse types a colleague's part into her own DST, then tries to send it as theirs.
+    items = nurse.get(nurse_dst).answers["contributions"]
+    nurse.save_field(nurse_dst, "contributions", [*items, {**SOCIAL_WORKER}])
+    nurse.checkpoint(nurse_dst)
+    with pytest.raises(ContributionSignerError, match="not yours"):
+        export_member_contribution(nurse, nurse_dst, SOCIAL_WORKER["contribution_id"],
+                                   folder / "theirs.dstc", passphrase=EXCHANGE)
+    assert not (folder / "theirs.dstc").exists()
+
+
+def test_it_can_rebind_a_member_who_changed_laptops(members: Any) -> None:
+    from assessor_app.core.chc.contributions_io import rebind_member_key
+
+    (nurse, social), (nurse_dst, social_dst), folder = members
+    swapped(nurse, nurse_dst, social, social_dst, folder)
+    new_laptop = Ed25519PrivateKey.generate()
+    newer = forge(folder / "new-laptop.dstc", {**SOCIAL_WORKER, "revision": 2,
+                                               "m_mobility_level": "high"}, new_laptop)
+    with pytest.raises(ContributionSignerError):
+        import_member_contribution(nurse, nurse_dst, newer, passphrase=EXCHANGE)
+    fingerprint = key_fingerprint(public_key_b64(new_laptop))
+    bound = rebind_member_key(nurse.vault, newer, passphrase=EXCHANGE,
+                              confirmed_fingerprint=fingerprint)
+    assert bound.source == "rebound" and bound.fingerprint == fingerprint
+    # The contribution itself stays bound to the key of its first revision: the member sends
+    # a new contribution from the new laptop.
+    fresh = forge(folder / "fresh.dstc", {**SOCIAL_WORKER, "contribution_id": "0ddba11a"},
+                  new_laptop)
+    assert import_member_contribution(nurse, nurse_dst, fresh,
+                                      passphrase=EXCHANGE).outcome == "added"

@@ -591,3 +591,126 @@ def test_the_running_app_keeps_other_processes_out_of_its_memory() -> None:
                            timeout=60, check=True, env={**env, "ASSESSOR_DEBUGGABLE": "1"},
                            cwd=Path(__file__).parents[2])
     assert debug.stdout.strip() == "1"
+
+
+# -- From the review of this work ------------------------------------------------------------
+
+
+def test_a_passphrase_change_cut_short_after_re_encrypting_is_finished_by_the_new_one(
+    vault: Vault, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assessor_app.core.storage.keyslots import KeySlots
+
+    PeopleRepository(vault).add(community_person())
+    def power_cut(_slots: KeySlots) -> None:
+        raise OSError("power cut")
+
+    monkeypatch.setattr(KeySlots, "finish_rotation", power_cut)
+    with pytest.raises(OSError):
+        vault.change_passphrase(PASSPHRASE, "velvet compass harbour", FAST_KDF_FOR_TESTS,
+                                rotate_key=True)
+    monkeypatch.undo()
+    vault._conn.close()  # the process died here
+    vault._conn = None
+    vault._lock.release()
+    with pytest.raises(VaultCorruptError, match="Unlock with the new passphrase"):
+        _reopen(data_dir, vault)
+    for _ in range(2):  # the first unlock finishes the rotation; the second proves it
+        reopened = Vault.open(data_dir, vault.profile.id, "velvet compass harbour")
+        assert PeopleRepository(reopened).count() == 1 and reopened.history_problem is None
+        reopened.close()
+
+
+def test_the_anchored_mark_cannot_be_removed_to_hide_a_swap(vault: Vault, data_dir: Path) -> None:
+    from assessor_app.core.storage.keyslots import KeySlots
+
+    _record(vault)
+    vault.close()
+    (vault.folder / "head.json").unlink()
+    slots = KeySlots.load(vault.folder / "keyslots.json")
+    del slots.data["anchored"]
+    slots.save()  # the checksum made afresh, as anyone could
+    reopened = _reopen(data_dir, vault)
+    assert reopened.history_problem is not None and reopened.history_problem.kind == "missing"
+    reopened.close()
+
+
+def test_a_forged_anchored_mark_is_damage(vault: Vault, data_dir: Path) -> None:
+    from assessor_app.core.storage.keyslots import KeySlots
+
+    vault.close()
+    slots = KeySlots.load(vault.folder / "keyslots.json")
+    slots.data["anchored"] = "0" * 64
+    slots.save()
+    reopened = _reopen(data_dir, vault)
+    assert reopened.history_problem is not None and reopened.history_problem.kind == "damaged"
+    reopened.close()
+
+
+def test_deleting_the_kept_mismatch_does_not_hide_it(vault: Vault, data_dir: Path) -> None:
+    _record(vault)
+    vault.close()
+    db = vault.folder / "vault.db"
+    older = db.read_bytes()
+    reopened = _reopen(data_dir, vault)
+    PeopleRepository(reopened).add(community_person(given_name="Later"))
+    reopened.close()
+    db.write_bytes(older)
+    _reopen(data_dir, vault).close()  # found, kept, and written to the audit log
+    (vault.folder / "head-mismatch.json").unlink()
+    again = _reopen(data_dir, vault)
+    assert again.history_problem is not None and again.history_problem.kind == "removed"
+    again.close()
+
+
+def test_a_commit_whose_anchor_cannot_be_written_is_still_saved(
+    vault: Vault, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assessor_app.core.storage import anchor as anchor_module
+
+    def full(*_a: object, **_k: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(anchor_module, "write_anchor", full)
+    person = PeopleRepository(vault).add(community_person())  # no error: it was saved
+    other = Vault.create(data_dir, name="Second", role=Role.NURSE, authority="X",
+                         passphrase="another pass phrase", kdf=FAST_KDF_FOR_TESTS)
+    other.close()  # created, and its lock let go
+    monkeypatch.undo()
+    vault.close()
+    reopened = _reopen(data_dir, vault)
+    assert PeopleRepository(reopened).get(person.id) and reopened.history_problem is None
+    reopened.close()
+    Vault.open(data_dir, other.profile.id, "another pass phrase").close()
+
+
+@pytest.mark.parametrize("name", ["head.json", "keyslots.json"])
+def test_a_deeply_nested_file_beside_the_vault_is_damage(
+    vault: Vault, data_dir: Path, name: str,
+) -> None:
+    vault.close()
+    (vault.folder / name).write_text("[" * 100_000 + "]" * 100_000)
+    if name == "keyslots.json":
+        with pytest.raises(VaultCorruptError):
+            _reopen(data_dir, vault)
+    else:
+        reopened = _reopen(data_dir, vault)
+        assert reopened.history_problem is not None
+        assert reopened.history_problem.kind == "damaged"
+        reopened.close()
+
+
+def test_a_record_forwarded_by_someone_else_comes_in_as_a_draft(
+    vault: Vault, data_dir: Path, registry: Any,
+) -> None:
+    records, rid = _record(vault)
+    records.set_status(rid, RecordStatus.COMPLETED)
+    data = export_record(vault, rid)
+    data["exported_by"] = "Sam Okafor"  # forwarded: signed by Sam, authored by Robin
+    sam = Ed25519PrivateKey.generate()
+    _resign(data, sam)
+    other = _other(data_dir)
+    imported = import_record(other, registry, data, today=TODAY,
+                             confirmed_fingerprint=key_fingerprint(public_key_b64(sam)))
+    assert imported.status is RecordStatus.DRAFT and imported.author == "Robin Testcase"
+    other.close()

@@ -45,6 +45,7 @@ __all__ = [
     "export_member_contribution",
     "import_member_contribution",
     "own_fingerprint",
+    "rebind_member_key",
 ]
 _NOTHING_IMPORTED = "Nothing has been imported."
 
@@ -115,14 +116,20 @@ def export_member_contribution(
     vault = records.vault
     signing_key = contribution_signing_key(vault)
     own = public_key_b64(signing_key)
+    name = str(item.get("contributor_name", ""))
     with vault.transaction() as conn:
         bound = member_keys.contribution_key(conn, record.id, contribution_id)
-        if bound is not None and bound != own:
-            name = str(item.get("contributor_name", ""))[:100]
+        member = member_keys.member_key(conn, name)
+        mine = member_keys.member_identity(name) == member_keys.member_identity(
+            vault.profile.name
+        ) or (member is not None and member.source == "own")
+        if (bound is not None and bound != own) or (member is not None and member.public_key
+                                                    != own) or not mine:
+            shown = name[:100]
             raise ContributionSignerError(
-                f"This contribution is {name}'s, imported from their file, so it cannot be "
-                "sent from this laptop in their name.",
-                f"Ask {name} to send their own file, or forward the file they sent.",
+                f"This contribution is {shown}'s, not yours, so it cannot be sent from this "
+                f"laptop in their name (it would carry your key, not {shown}'s).",
+                f"Ask {shown} to send their own file, or forward the file they sent.",
             )
     person = PeopleRepository(vault).get(record.person_id)
     export_contribution(
@@ -133,7 +140,6 @@ def export_member_contribution(
         signing_key=signing_key,
     )
     with vault.transaction() as conn:
-        name = str(item["contributor_name"])
         if member_keys.member_key(conn, name) is None:
             member_keys.bind_member(conn, name, own, key_fingerprint(own), "own")
         if member_keys.contribution_key(conn, record.id, contribution_id) is None:
@@ -150,6 +156,7 @@ def import_member_contribution(
     *,
     passphrase: str,
     confirmed_fingerprint: str | None = None,
+    confirmed_name: str | None = None,
 ) -> ImportResult:
     """Merge a colleague's contribution file into this DST, as a new revision.
 
@@ -160,6 +167,8 @@ def import_member_contribution(
         passphrase: The MDT's exchange passphrase.
         confirmed_fingerprint: The fingerprint the coordinator confirmed with the member,
             for a member whose key is not yet known here (see `UnconfirmedMemberKeyError`).
+        confirmed_name: The member it was confirmed for, when known (the app passes the
+            name it showed): a file changed between the question and the import is refused.
 
     Raises:
         ContributionFileError: the file is not a contribution, the passphrase is wrong, or it
@@ -185,7 +194,8 @@ def import_member_contribution(
         person = PeopleRepository(vault).get(record.person_id)
         check_same_person(record_person_from(person.details), imported.record_person)
         before = merge_contributions(_items(record))
-        _check_signer(conn, vault, record.id, before, imported, own, confirmed_fingerprint)
+        _check_signer(conn, vault, record.id, before, imported, own, confirmed_fingerprint,
+                      confirmed_name)
         after = merge_contributions(before, [imported.contribution])
         contributor = str(imported.contribution.get("contributor_name", ""))
         if after == before:
@@ -208,6 +218,7 @@ def _check_signer(
     imported: ImportedContribution,
     own: str,
     confirmed: str | None,
+    confirmed_name: str | None = None,
 ) -> None:
     """Refuse a contribution not signed by the key its member and its id are known by here.
 
@@ -254,17 +265,70 @@ def _check_signer(
             f"Only {was} can change their contribution: ask them to send it. "
             f"{_NOTHING_IMPORTED}",
         )
-    if bound is None:
+    if bound is None and key != own:
         fingerprint = key_fingerprint(key)
-        if key == own:
-            member_keys.bind_member(conn, name, key, fingerprint, "own")
-        elif confirmed is None or _digits(confirmed) != _digits(fingerprint):
+        others = [n for n in member_keys.members_of_key(conn, key)
+                  if member_keys.member_identity(n) != member_keys.member_identity(name)]
+        if others:
+            raise ContributionSignerError(
+                f"This contribution is signed in the name of {shown} with the key of "
+                f"{others[0][:100]}, so it is not {shown}'s.",
+                f"Each member signs with their own key. {_NOTHING_IMPORTED}",
+            )
+        same_member = confirmed_name is None or member_keys.member_identity(
+            confirmed_name
+        ) == member_keys.member_identity(name)
+        if confirmed is None or _digits(confirmed) != _digits(fingerprint) or not same_member:
             raise UnconfirmedMemberKeyError(name, fingerprint)
-        else:
-            member_keys.bind_member(conn, name, key, fingerprint, "confirmed")
+        member_keys.bind_member(conn, name, key, fingerprint, "confirmed")
+    # This profile's own key binds no other member's name (a file of ours from before
+    # schema 5 still merges, by its contribution id).
     if first_key is None:
         member_keys.bind_contribution(conn, record_id, cid, key)
 
 
 def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
+
+
+def rebind_member_key(
+    vault: Vault, path: Path, *, passphrase: str, confirmed_fingerprint: str
+) -> member_keys.MemberKey:
+    """IT: bind a member who changed laptops to the key their new file is signed with.
+
+    The fingerprint must be the one the member read out for the new key; the old binding is
+    kept, and the change audited. Nothing is imported from the file.
+
+    Raises:
+        ContributionFileError: the file cannot be read (as for an import).
+        UnconfirmedMemberKeyError: `confirmed_fingerprint` is not the new key's.
+        ValidationError: the member is not known here (their first file binds them), or is
+            already bound to this key.
+    """
+    imported = read_contribution(path, passphrase=passphrase)
+    name, key = imported.signer_name, imported.signer_key_b64
+    fingerprint = key_fingerprint(key)
+    if _digits(confirmed_fingerprint) != _digits(fingerprint):
+        raise UnconfirmedMemberKeyError(name, fingerprint)
+    with vault.transaction() as conn:
+        current = member_keys.member_key(conn, name)
+        if current is None:
+            raise ValidationError(
+                f"{name[:100]} is not bound to a key on this laptop yet.",
+                "Import their contribution: the first one asks you to confirm their key.",
+            )
+        if current.public_key == key:
+            raise ValidationError(
+                f"{name[:100]} is already bound to this key.", "Nothing has been changed."
+            )
+        others = [n for n in member_keys.members_of_key(conn, key)
+                  if member_keys.member_identity(n) != member_keys.member_identity(name)]
+        if others or key == public_key_b64(contribution_signing_key(vault)):
+            raise ValidationError(
+                f"That key belongs to {(others or [vault.profile.name])[0][:100]}, not to "
+                f"{name[:100]}.",
+                "Each member signs with their own key. Nothing has been changed.",
+            )
+        bound = member_keys.bind_member(conn, name, key, fingerprint, "rebound")
+        history.append_audit(conn, vault.profile.id, "chc.member.rebind", "member", "")
+    return bound

@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -180,6 +181,26 @@ def _text_problem(item: Mapping[str, Any], key: str, what: str, *, required: boo
     return []
 
 
+MAX_NAME_LENGTH = 100
+"""The longest member's name: a name is shown whole wherever a key is confirmed."""
+
+
+def _name_problem(value: Any) -> list[str]:
+    """A member's name must be one short line of printing characters.
+
+    A name is shown to the coordinator beside the fingerprint to confirm; line breaks,
+    direction overrides or invisible characters in it could make it show someone else's
+    fingerprint first.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return []
+    if len(value) > MAX_NAME_LENGTH:
+        return [f"The member's name is longer than {MAX_NAME_LENGTH} characters."]
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value):
+        return ["The member's name holds line breaks or invisible characters."]
+    return []
+
+
 def contribution_problems(item: Any) -> list[str]:
     """Everything wrong with one contribution item, in plain English; empty when it is valid.
 
@@ -204,6 +225,7 @@ def contribution_problems(item: Any) -> list[str]:
     if not isinstance(cid, str) or not _ID_RE.match(cid):
         problems.append("The contribution reference must be 8 to 64 lowercase hex characters.")
     problems += _text_problem(item, "contributor_name", "the member's name", required=True)
+    problems += _name_problem(item.get("contributor_name"))
     profession = item.get("contributor_profession")
     if not isinstance(profession, str) or profession not in PROFESSIONS:
         problems.append("Choose the member's profession from the list.")

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.wipe import wipe
+from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
 
 __all__ = [
     "ANCHOR_FILE",
@@ -41,6 +42,7 @@ __all__ = [
     "HeadAnchor",
     "check_anchor",
     "keep_mismatch",
+    "marker",
     "read_anchor",
     "read_mismatch",
     "write_anchor",
@@ -103,6 +105,14 @@ def _mac(db_key: bytes | bytearray, profile_id: str, seq: int, head: str, at: st
         wipe(key)
 
 
+def marker(db_key: bytes | bytearray, profile_id: str) -> str:
+    """What `keyslots.json` holds once a profile is anchored (see `Vault._check_anchor`).
+
+    A MAC, so that someone without the key cannot make it afresh after tampering.
+    """
+    return _mac(db_key, profile_id, 0, "anchored", "")
+
+
 def write_anchor(
     folder: Path, db_key: bytes | bytearray, profile_id: str, seq: int, head: str
 ) -> None:
@@ -136,7 +146,7 @@ def read_anchor(
     except OSError:
         return _damaged(None)
     try:
-        body: Any = json.loads(raw.decode("utf-8"))
+        body: Any = load_untrusted_json(raw)
         seq, head, at, mac = (
             body["audit_seq"], body["audit_hash"], body["written_at"], body["mac"]
         )
@@ -144,7 +154,7 @@ def read_anchor(
             isinstance(v, str) for v in (head, at, mac)
         ):
             return _damaged(None)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, UntrustedJsonError):
         return _damaged(None)
     anchor = HeadAnchor(seq, head, at)
     for key in db_keys:
@@ -209,7 +219,7 @@ def keep_mismatch(folder: Path, problem: AnchorProblem) -> None:
 def read_mismatch(folder: Path) -> AnchorProblem | None:
     """A mismatch kept by `keep_mismatch` and not yet dealt with, if any."""
     try:
-        body = json.loads((folder / MISMATCH_FILE).read_text("utf-8"))
+        body = load_untrusted_json((folder / MISMATCH_FILE).read_bytes())
         return AnchorProblem(
             str(body["kind"]), f"found on {_day(str(body['found_at']))}: {body['message']}", None
         )

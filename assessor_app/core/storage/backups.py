@@ -146,6 +146,10 @@ def restore_backup_file(folder: Path, db_key: bytes, profile_id: str, name: str 
         )
     db_path = folder / "vault.db"
     stamp = history.now_utc().strftime("%Y%m%dT%H%M%SZ")
+    # The anchor first: the backup is an ancestor of the file it replaces, so until the swap
+    # the file is merely ahead of its anchor, which is allowed; a crash after it is not a
+    # false "rolled back".
+    anchor.write_anchor(folder, db_key, profile_id, *head)
     if db_path.exists():
         os.replace(db_path, folder / f"vault.db.replaced-{stamp}")
     for suffix in ("-wal", "-shm"):
@@ -164,7 +168,6 @@ def restore_backup_file(folder: Path, db_key: bytes, profile_id: str, name: str 
             f"vault.db.replaced-{stamp}.",
             work_is_safe=True,
         ) from e
-    anchor.write_anchor(folder, db_key, profile_id, *head)
     with contextlib.suppress(FileNotFoundError):  # dealt with: kept, no longer reported
         os.replace(folder / anchor.MISMATCH_FILE, folder / f"head-mismatch.resolved-{stamp}.json")
     return chosen

@@ -8,6 +8,7 @@ inside one transaction each, tracked by `PRAGMA user_version`.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -246,11 +247,24 @@ def transaction(conn: Connection) -> Iterator[Connection]:
         conn.execute("COMMIT")
     except DatabaseError as e:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        if "append-only" in str(e):
+            with contextlib.suppress(DatabaseError):
+                conn.execute("ROLLBACK")
+        if isinstance(e, DamagedFileError):
+            raise
+        if is_damage(e):
+            raise DamagedFileError() from e
+        if "signed documents are append-only" in str(e):
             raise AssessorError(
                 "Something tried to change or remove a signed PDF kept in this profile, and "
                 "was stopped: signed PDFs are never changed.",
+                "Nothing was changed. If you did not do this, tell IT: another program may be "
+                "writing to the records file.",
+                work_is_safe=True,
+            ) from e
+        if "append-only" in str(e) or "never changed" in str(e) or "only for drafts" in str(e):
+            raise AssessorError(
+                "Something tried to change part of this profile's history, which is never "
+                f"changed, and was stopped ({str(e)[:80]}).",
                 "Nothing was changed. If you did not do this, tell IT: another program may be "
                 "writing to the records file.",
                 work_is_safe=True,

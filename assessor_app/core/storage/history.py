@@ -201,6 +201,7 @@ def verify_chains(conn: Connection) -> ChainReport:
     expected_prev: dict[tuple[str, str], tuple[int, str]] = {}
     head_bodies: dict[tuple[str, str], str] = {}
     revision_times: dict[str, tuple[str, str, str]] = {}
+    by_entity: dict[tuple[str, str], list[str]] = {}
     found: tuple[str, str] | None = None
     rows = conn.execute(
         "SELECT entity_type, entity_id, seq, created_at, author, body, prev_hash, hash "
@@ -209,6 +210,7 @@ def verify_chains(conn: Connection) -> ChainReport:
     for etype, eid, seq, created_at, author, body, prev, digest in rows:
         checked += 1
         revision_times[digest] = (created_at, etype, f"{etype} {eid} revision {seq}")
+        by_entity.setdefault((etype, eid), []).append(digest)
         if found:
             continue
         last_seq, last_hash = expected_prev.get((etype, eid), (0, GENESIS_HASH))
@@ -231,7 +233,6 @@ def verify_chains(conn: Connection) -> ChainReport:
     if found is None:
         last_good = None
     named: set[str] = set()
-    first_named_at: str | None = None
     for seq, at, actor, action, etype, eid, prev, digest, rev_hash in conn.execute(
         "SELECT seq, at, actor, action, entity_type, entity_id, prev_hash, hash, revision_hash "
         "FROM audit ORDER BY seq"
@@ -255,13 +256,17 @@ def verify_chains(conn: Connection) -> ChainReport:
             continue
         if rev_hash:
             named.add(rev_hash)
-            first_named_at = first_named_at or at
         last_seq, last_hash = seq, digest
         last_good = f"audit entry {seq} of {at[:10]}"
-    if found is None and first_named_at is not None:
-        # Since schema 5 every revision is named by the audit entry written with it.
-        for digest, (created_at, _etype, where) in revision_times.items():
-            if created_at > first_named_at and digest not in named:
+    if found is None and named:
+        # Since schema 5 every revision is named by the audit entry written with it: once a
+        # record has one named revision, every later one must be named too. (Order by the
+        # chain, not by the clock, which may have been wrong.)
+        for digests in by_entity.values():
+            first = next((i for i, d in enumerate(digests) if d in named), None)
+            unnamed = [d for d in digests[first or 0 :] if d not in named]
+            if first is not None and unnamed:
+                where = revision_times[unnamed[0]][2]
                 found = _found("changed", f"{where} was added without an audit entry")
                 break
     if found is None:

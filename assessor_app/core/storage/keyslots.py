@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from assessor_app.core.errors import AssessorError, VaultCorruptError, WrongPassphraseError
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.wipe import wipe
+from assessor_app.core.untrusted import load_untrusted_json
 
 KEY_BYTES = 32
 SLOT_FILE_FORMAT = 1
@@ -190,7 +191,7 @@ class KeySlots:
     def load(cls, path: Path) -> KeySlots:
         """Read and sanity-check a slot file."""
         try:
-            data = json.loads(path.read_text("utf-8"))
+            data = load_untrusted_json(path.read_bytes())
         except FileNotFoundError:
             raise
         except (OSError, ValueError) as e:
@@ -233,6 +234,8 @@ class KeySlots:
             WrongPassphraseError: no slot opens with this passphrase.
         """
         keys: list[bytes] = []
+        self.sources: list[str] = []
+        """Where each key `unlock` returned came from: "pending" or "current"."""
         pending = self.data.get("pending")
         if pending:
             for slot in pending["slots"]:
@@ -240,12 +243,14 @@ class KeySlots:
                     key = _unwrap_passphrase_slot(slot, passphrase, self._aad)
                     if key is not None:
                         keys.append(key)
+                        self.sources.append("pending")
                         break
         for slot in self.data["slots"]:
             if slot["type"] == "passphrase":
                 key = _unwrap_passphrase_slot(slot, passphrase, self._aad)
                 if key is not None:
                     keys.append(key)
+                    self.sources.append("current")
                     break
         if not keys:
             raise WrongPassphraseError()
@@ -284,6 +289,8 @@ class KeySlots:
         pending = self.data.pop("pending", None)
         if pending:
             self.data["slots"] = pending["slots"]
+            if pending.get("anchored"):
+                self.data["anchored"] = pending["anchored"]
         self.save()
 
     def describe(self) -> list[dict[str, Any]]:

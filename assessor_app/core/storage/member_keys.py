@@ -22,8 +22,10 @@ __all__ = [
     "bind_contribution",
     "bind_member",
     "contribution_key",
+    "list_members",
     "member_identity",
     "member_key",
+    "members_of_key",
 ]
 
 
@@ -47,7 +49,8 @@ class MemberKey:
     fingerprint: str
     """The short form read aloud to confirm it."""
     source: str
-    """"own" (this profile's key), "confirmed" (by the coordinator) or "gateway"."""
+    """"own" (this profile's key), "confirmed" (by the coordinator), "gateway", or
+    "rebound" (by IT, after the member changed laptops)."""
     bound_at: str
     """When it was bound (UTC, ISO 8601)."""
 
@@ -56,10 +59,30 @@ def member_key(conn: Connection, name: str) -> MemberKey | None:
     """The key bound to the member of this name, if any."""
     row = conn.execute(
         "SELECT name, public_key, fingerprint, source, bound_at FROM mdt_member_key "
-        "WHERE member = ?",
+        "WHERE member = ? ORDER BY bound_at DESC LIMIT 1",
         (member_identity(name),),
     ).fetchone()
     return MemberKey(*row) if row else None
+
+
+def members_of_key(conn: Connection, public_key: str) -> list[str]:
+    """The names whose current binding is this key (a key belongs to one member)."""
+    rows = conn.execute(
+        "SELECT m.name FROM mdt_member_key m WHERE m.public_key = ? AND m.bound_at = "
+        "(SELECT max(bound_at) FROM mdt_member_key WHERE member = m.member)",
+        (public_key,),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def list_members(conn: Connection) -> list[MemberKey]:
+    """Every member's current binding, by name."""
+    rows = conn.execute(
+        "SELECT name, public_key, fingerprint, source, bound_at FROM mdt_member_key m WHERE "
+        "bound_at = (SELECT max(bound_at) FROM mdt_member_key WHERE member = m.member) "
+        "ORDER BY member"
+    ).fetchall()
+    return [MemberKey(*r) for r in rows]
 
 
 def bind_member(
@@ -67,9 +90,14 @@ def bind_member(
 ) -> MemberKey:
     """Bind `public_key` to the member called `name`. Call inside a transaction.
 
+    A member already bound gets a new binding only with source "rebound" (IT, after a
+    change of laptop); the old one is kept.
+
     Raises:
-        sqlcipher3.DatabaseError: the member already has a key (the table is append-only).
+        ValueError: the member already has a key and `source` is not "rebound".
     """
+    if source != "rebound" and member_key(conn, name) is not None:
+        raise ValueError("the member already has a key")
     at = history.now_utc().isoformat()
     conn.execute(
         "INSERT INTO mdt_member_key (member, name, public_key, fingerprint, source, bound_at) "

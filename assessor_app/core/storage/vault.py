@@ -130,7 +130,7 @@ class Vault:
         del slots
         vault = cls(folder, conn, key, Profile(profile_id, name, role, authority), lock)
         wipe(key)
-        vault._anchor_head()
+        vault._anchor_safely()
         return vault
 
     @classmethod
@@ -214,7 +214,18 @@ class Vault:
                 "Restore the profile folder from a backup, or ask IT for help. Nothing has "
                 "been changed.",
             )
-        conn, key = _connect_with_any(db_path, keys, read_only=read_only)
+        try:
+            conn, key = _connect_with_any(db_path, keys, read_only=read_only)
+        except VaultCorruptError:
+            if slots.data.get("pending") and "pending" not in getattr(slots, "sources", []):
+                # A passphrase change with a new key was cut short after re-encrypting: the
+                # file now opens only under the new passphrase's key.
+                raise VaultCorruptError(
+                    "A change of passphrase on this profile was cut short after the records "
+                    "were re-encrypted, so the old passphrase no longer opens them.",
+                    "Unlock with the new passphrase. Nothing has been lost.",
+                ) from None
+            raise
         try:
             if database.user_version(conn) == 0:
                 # An empty file opens under any key; migrating it would write a blank vault
@@ -251,6 +262,8 @@ class Vault:
             if found is not None:
                 anchor.keep_mismatch(folder, found)
             with vault.transaction() as c:
+                if found is not None:  # also in the log, in case the kept file goes
+                    history.append_audit(c, profile.id, "vault.history_mismatch")
                 history.append_audit(c, profile.id, "vault.unlock")
         except BaseException:
             with contextlib.suppress(database.DatabaseError):
@@ -354,7 +367,18 @@ class Vault:
         with database.transaction(conn) as c:
             yield c
         if outermost:
+            self._anchor_safely()
+
+    def _anchor_safely(self) -> None:
+        """Anchor after a commit; a failure there must not report the saved work as lost.
+
+        The anchor then lags the file, which is allowed (a file ahead of its anchor is
+        fine), and the next commit tries again.
+        """
+        try:
             self._anchor_head()
+        except (OSError, AssessorError):
+            log.warning("could not write the history's anchor", exc_info=True)
 
     def close(self) -> None:
         """Lock: checkpoint the WAL, close the database, drop the key and the profile lock."""
@@ -435,9 +459,26 @@ class Vault:
     def _check_anchor(
         self, keys: list[bytes] | list[bytearray], slots: KeySlots
     ) -> anchor.AnchorProblem | None:
+        flag = slots.data.get("anchored")
+        pending = slots.data.get("pending")
+        flags = {flag, pending.get("anchored") if isinstance(pending, dict) else None} - {None}
+        if flag is not None and not any(
+            anchor.marker(k, self.profile.id) in flags for k in keys
+        ):
+            return anchor.AnchorProblem(
+                "damaged",
+                "the key file's record that this profile's history is anchored was changed by "
+                "something other than this app",
+                None,
+            )
         found = anchor.read_anchor(self.folder, keys, self.profile.id)
         if found is None:
-            if slots.data.get("anchored"):
+            # Every save since schema 5 names its revision in the audit log and is anchored:
+            # a file holding such entries with no anchor beside it lost the anchor.
+            written = self.conn.execute(
+                "SELECT 1 FROM audit WHERE revision_hash != '' LIMIT 1"
+            ).fetchone()
+            if flag is not None or written is not None:
                 return anchor.AnchorProblem(
                     "missing",
                     "the record of where this profile's history ends (head.json) was removed",
@@ -446,7 +487,24 @@ class Vault:
             return None  # a profile from before anchoring: anchored from now on
         if isinstance(found, anchor.AnchorProblem):
             return found
-        return anchor.check_anchor(self.conn, found)
+        return anchor.check_anchor(self.conn, found) or self._unresolved_mismatch()
+
+    def _unresolved_mismatch(self) -> anchor.AnchorProblem | None:
+        """A mismatch the audit log recorded and nobody resolved, its kept file removed."""
+        rows = self.conn.execute(
+            "SELECT action, at FROM audit WHERE action IN ('vault.history_mismatch', "
+            "'audit.acknowledge_mismatch', 'vault.restore') ORDER BY seq DESC LIMIT 1"
+        ).fetchall()
+        if not rows or rows[0][0] != "vault.history_mismatch":
+            return None
+        if (self.folder / anchor.MISMATCH_FILE).exists():
+            return None  # reported from the kept file instead
+        return anchor.AnchorProblem(
+            "removed",
+            f"a mismatch with this profile's history was found on {str(rows[0][1])[:10]} and "
+            "is in the audit log, but its record (head-mismatch.json) has been removed",
+            None,
+        )
 
     def _anchor_head(self) -> None:
         """Write the audit log's head to head.json when it has moved since the last write."""
@@ -457,8 +515,9 @@ class Vault:
         self._anchored = head
         if not self._marked_anchored:
             slots = KeySlots.load(self.folder / "keyslots.json")
-            if not slots.data.get("anchored"):
-                slots.data["anchored"] = True
+            expected = anchor.marker(self._require_key(), self.profile.id)
+            if slots.data.get("anchored") != expected and not slots.data.get("pending"):
+                slots.data["anchored"] = expected
                 slots.save()
             self._marked_anchored = True
 
@@ -499,6 +558,10 @@ class Vault:
     def _rotate(self, slots: KeySlots, passphrase: str, kdf: KdfParams | None) -> None:
         """Re-encrypt under a new key wrapped by `passphrase` (pending until done)."""
         new_key = slots.begin_rotation(passphrase, kdf or calibrate_kdf())
+        # The anchored mark under the new key waits with the new key, so an unlock with only
+        # the new passphrase, after a cut-short change, can still check it.
+        slots.data["pending"]["anchored"] = anchor.marker(new_key, self.profile.id)
+        slots.save()
         conn = self.conn
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         database.apply_key(conn, "rekey", new_key)
@@ -508,8 +571,9 @@ class Vault:
         # The anchor's MAC key comes from the database key: re-anchor under the new one
         # before the old one is forgotten (unlock accepts either while rotation is pending).
         self._anchored = None
-        self._anchor_head()
-        slots.finish_rotation()
+        self._anchor_safely()
+        slots.finish_rotation()  # the mark under the new key becomes the mark
+        self._marked_anchored = True
         # Backups are under the key being retired (perhaps because someone else knows it).
         backups.remove_backups(self.folder)
         with contextlib.suppress(database.DatabaseError, OSError):
@@ -552,10 +616,17 @@ class Vault:
 
 
 def _settle_rotation(slots: KeySlots, keys: list[bytes], key: bytes) -> None:
-    """Finish or forget a key rotation that a crash cut short."""
+    """Finish or forget a key rotation that a crash cut short.
+
+    The key that opened the file says which: the pending one means the file was re-encrypted
+    (finish, even when only the new passphrase opens the pending slot, as after a passphrase
+    change with rotation); the current one means it was not (forget the pending key).
+    """
     if not slots.data.get("pending"):
         return
-    if key == keys[0] and len(keys) > 1:
+    sources = getattr(slots, "sources", [])
+    opened_by = sources[keys.index(key)] if key in keys and len(sources) == len(keys) else ""
+    if opened_by == "pending":
         slots.finish_rotation()  # the rekey happened: the pending key is the live one
     else:
         slots.data.pop("pending")

@@ -520,12 +520,15 @@ class RecordEditorView(QWidget):
         if secret is None or self._disposed():
             return
         self.autosave.checkpoint()
-        self._run_import(path, secret, None)
+        self._run_import(path, secret, None, None)
 
-    def _run_import(self, path: Path, secret: str, fingerprint: str | None) -> None:
+    def _run_import(
+        self, path: Path, secret: str, fingerprint: str | None, name: str | None
+    ) -> None:
         self._ops.run(
             import_member_contribution, self._records, self.assessment_id, path,
-            passphrase=secret, confirmed_fingerprint=fingerprint, owner=self,
+            passphrase=secret, confirmed_fingerprint=fingerprint, confirmed_name=name,
+            owner=self,
             on_success=self._imported,
             on_failure=lambda e: self._import_failed(e, path, secret),
         )
@@ -536,15 +539,15 @@ class RecordEditorView(QWidget):
             error_display.show_error(self, error)
             return
         question = (
-            f"This is the first contribution from {error.name} on this laptop.\n\n"
-            f"Their key's fingerprint is:\n\n    {error.fingerprint}\n\n"
-            f"Ask {error.name} to read you the fingerprint the app showed them when they "
-            "exported it, by phone or in person (not by the same email). Is it the same?"
+            f"Key fingerprint:\n\n    {error.fingerprint}\n\n"
+            f"This is the first contribution from {error.name} on this laptop. Ask them to "
+            "read you the fingerprint the app showed them when they exported it, by phone or "
+            "in person (not by the same email). Is it the same?"
         )
         if dialogs.confirm(self, "Confirm a new MDT member", question,
                            yes_text="It is the same: import"):
             if not self._disposed():
-                self._run_import(path, secret, error.fingerprint)
+                self._run_import(path, secret, error.fingerprint, error.name)
 
     def _imported(self, result: ImportResult) -> None:
         words = {

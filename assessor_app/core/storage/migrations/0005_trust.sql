@@ -23,24 +23,26 @@ BEGIN SELECT RAISE(ABORT, 'autosave is only for drafts'); END;
 -- '' on entries that record no revision, and on every entry written before schema 5.
 ALTER TABLE audit ADD COLUMN revision_hash TEXT NOT NULL DEFAULT '';
 
--- The key each MDT member signs their DST contributions with, bound to the member the first
--- time a contribution of theirs is imported (the coordinator confirms its fingerprint), or
--- to this profile's own key for contributions written here. A contribution in a member's
--- name under any other key is refused. `member` is the name folded (NFKC, case, spaces).
+-- The key each MDT member signs their DST contributions (and record files) with, bound to
+-- the member the first time a file of theirs is imported (the coordinator confirms its
+-- fingerprint), or to this profile's own key. A file in a member's name under any other key
+-- is refused. A member who changes laptops is re-bound by IT ('rebound'): a new row, the old
+-- ones kept; the newest row is the binding. `member` is the name folded (NFKC, case, spaces).
 CREATE TABLE mdt_member_key (
-    member         TEXT PRIMARY KEY,
+    member         TEXT NOT NULL,
     name           TEXT NOT NULL,
     public_key     TEXT NOT NULL,
     fingerprint    TEXT NOT NULL,
-    source         TEXT NOT NULL CHECK (source IN ('own', 'confirmed', 'gateway')),
-    bound_at       TEXT NOT NULL
-);
+    source         TEXT NOT NULL CHECK (source IN ('own', 'confirmed', 'gateway', 'rebound')),
+    bound_at       TEXT NOT NULL,
+    PRIMARY KEY (member, bound_at)
+) WITHOUT ROWID;
 CREATE TRIGGER mdt_member_key_append_only_update BEFORE UPDATE ON mdt_member_key
 BEGIN SELECT RAISE(ABORT, 'member keys are append-only'); END;
 CREATE TRIGGER mdt_member_key_append_only_delete BEFORE DELETE ON mdt_member_key
 BEGIN SELECT RAISE(ABORT, 'member keys are append-only'); END;
 CREATE TRIGGER mdt_member_key_append_only_replace BEFORE INSERT ON mdt_member_key
-WHEN EXISTS (SELECT 1 FROM mdt_member_key WHERE member = NEW.member)
+WHEN EXISTS (SELECT 1 FROM mdt_member_key WHERE member = NEW.member AND bound_at = NEW.bound_at)
 BEGIN SELECT RAISE(ABORT, 'member keys are append-only'); END;
 
 -- Which key each contribution of a DST was signed with: a newer revision of a contribution
