@@ -28,10 +28,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The GUI's command-line options."""
     parser = argparse.ArgumentParser(prog="assessor-app", description="Assessor desktop app")
     parser.add_argument("--data-dir", metavar="DIR", help="folder holding the profiles")
-    parser.add_argument("--demo", action="store_true",
-                        help="open a throwaway profile of invented people, deleted on exit")
-    parser.add_argument("--idle-minutes", metavar="N", type=float, default=5.0,
-                        help="lock after N minutes without input (default 5)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open a throwaway profile of invented people, deleted on exit",
+    )
+    parser.add_argument(
+        "--idle-minutes",
+        metavar="N",
+        type=float,
+        default=5.0,
+        help="lock after N minutes without input (default 5)",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.idle_minutes <= MAX_IDLE_MINUTES:
         parser.error(f"--idle-minutes must be more than 0 and at most {MAX_IDLE_MINUTES} (a day)")
@@ -60,8 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         # Imported here so `--help` and the no-display message work without Qt libraries.
         from assessor_app.ui.app import run_gui
 
-        return run_gui(data_dir=data_dir, forms_dir=default_forms_dir(), demo=args.demo,
-                       idle_minutes=args.idle_minutes)
+        return run_gui(
+            data_dir=data_dir,
+            forms_dir=default_forms_dir(),
+            demo=args.demo,
+            idle_minutes=args.idle_minutes,
+        )
     except AssessorError as e:
         print(e.one_line(), file=sys.stderr)
         return e.exit_code

@@ -214,8 +214,7 @@ def cmd_record_complete(args: argparse.Namespace) -> int:
         )
         record, doc = done.record, done.document
         print(
-            f"{record.id}\t{record.status.value}\trevision {record.revision}\t"
-            f"signed PDF {doc.id}"
+            f"{record.id}\t{record.status.value}\trevision {record.revision}\tsigned PDF {doc.id}"
         )
     return EXIT_OK
 
@@ -237,10 +236,16 @@ def cmd_record_pdf(args: argparse.Namespace) -> int:
 
     registry = load_forms_dir(args.forms_dir)
     with _session(args) as vault:
-        print(write_record_pdf(
-            AssessmentRepository(vault), registry, args.record, Path(args.out),
-            today=dt.date.today(), variant=Variant(args.variant),
-        ))
+        print(
+            write_record_pdf(
+                AssessmentRepository(vault),
+                registry,
+                args.record,
+                Path(args.out),
+                today=dt.date.today(),
+                variant=Variant(args.variant),
+            )
+        )
     return EXIT_OK
 
 
@@ -265,7 +270,11 @@ def cmd_record_letter(args: argparse.Namespace) -> int:
     out = Path(args.out)
     with _session(args) as vault:
         doc = make_letter(
-            vault, registry, args.record, args.letter, Variant(args.variant),
+            vault,
+            registry,
+            args.record,
+            args.letter,
+            Variant(args.variant),
             today=dt.date.today(),
         )
         print(export_document(DocumentRepository(vault).data(doc.id), out.parent, out.name))
@@ -286,7 +295,10 @@ def cmd_chc_export(args: argparse.Namespace) -> int:
             EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ", confirm=True
         )
         fingerprint = export_member_contribution(
-            AssessmentRepository(vault), args.record, args.contribution, Path(args.out),
+            AssessmentRepository(vault),
+            args.record,
+            args.contribution,
+            Path(args.out),
             passphrase=secret,
         )
         print(args.out)
@@ -299,7 +311,10 @@ def cmd_chc_import(args: argparse.Namespace) -> int:
         secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
         try:
             result = import_member_contribution(
-                AssessmentRepository(vault), args.record, Path(args.file), passphrase=secret,
+                AssessmentRepository(vault),
+                args.record,
+                Path(args.file),
+                passphrase=secret,
                 confirmed_fingerprint=args.confirm_fingerprint,
             )
         except UnconfirmedMemberKeyError as e:
@@ -323,8 +338,12 @@ def cmd_chc_keys(args: argparse.Namespace) -> int:
 def cmd_chc_rebind(args: argparse.Namespace) -> int:
     with _session(args) as vault:
         secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
-        bound = rebind_member_key(vault, Path(args.file), passphrase=secret,
-                                  confirmed_fingerprint=args.confirm_fingerprint)
+        bound = rebind_member_key(
+            vault,
+            Path(args.file),
+            passphrase=secret,
+            confirmed_fingerprint=args.confirm_fingerprint,
+        )
     print(f"{bound.name} is now bound to the key {bound.fingerprint}; the old binding is kept.")
     return EXIT_OK
 
@@ -386,8 +405,12 @@ def cmd_record_import(args: argparse.Namespace) -> int:
     with _session(args) as vault:
         try:
             record = import_record(
-                vault, registry, data, person_differs=args.person_differs,
-                confirmed_fingerprint=args.confirm_fingerprint, allow_unsigned=args.unsigned,
+                vault,
+                registry,
+                data,
+                person_differs=args.person_differs,
+                confirmed_fingerprint=args.confirm_fingerprint,
+                allow_unsigned=args.unsigned,
             )
         except UnconfirmedExporterKeyError as e:
             raise ValidationError(
@@ -427,7 +450,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         anchored = vault.anchor_report()
     if damage:
         print(
-            "The records file is damaged: " + "; ".join(damage[:5])
+            "The records file is damaged: "
+            + "; ".join(damage[:5])
             + ". Keep this laptop as it is and tell IT; do not delete the profile.",
             file=sys.stderr,
         )
@@ -462,7 +486,8 @@ def cmd_audit_acknowledge(args: argparse.Namespace) -> int:
     print(
         "Acknowledged: this records file is kept as it is, and the mismatch is no longer "
         "reported (its record is kept as head-mismatch.resolved-<time>.json)."
-        if done else "There was no mismatch to acknowledge."
+        if done
+        else "There was no mismatch to acknowledge."
     )
     return EXIT_OK
 
@@ -645,25 +670,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--person", required=True)
     p.add_argument("--form", required=True)
     p.add_argument("--cared-for", help="carer's assessment: id of the person cared for")
-    p = add("complete", cmd_record_complete,
-            "finalise a draft: check it, mark it completed and keep a signed PDF", record)
+    p = add(
+        "complete",
+        cmd_record_complete,
+        "finalise a draft: check it, mark it completed and keep a signed PDF",
+        record,
+    )
     p.add_argument("record")
     p = add("amend", cmd_record_amend, "reopen a finalised record as an amendment", record)
     p.add_argument("record")
     variants = ["standard", "large_print", "easy_read"]
-    p = add("pdf", cmd_record_pdf,
-            "write the record as a PDF: the signed one if finalised, else a DRAFT", record)
+    p = add(
+        "pdf",
+        cmd_record_pdf,
+        "write the record as a PDF: the signed one if finalised, else a DRAFT",
+        record,
+    )
     p.add_argument("record")
     p.add_argument("--out", required=True)
-    p.add_argument("--variant", choices=variants[:2], default="standard",
-                   help="drafts only; a finalised record's signed PDF is standard print")
+    p.add_argument(
+        "--variant",
+        choices=variants[:2],
+        default="standard",
+        help="drafts only; a finalised record's signed PDF is standard print",
+    )
     p = add("documents", cmd_record_documents, "list the signed PDFs kept for a record", record)
     p.add_argument("record")
-    p = add("letter", cmd_record_letter, "make, sign and keep a letter from a finalised record",
-            record)
+    p = add(
+        "letter", cmd_record_letter, "make, sign and keep a letter from a finalised record", record
+    )
     p.add_argument("record")
-    p.add_argument("letter", help="eligibility_record, ineligible_advice, checklist_outcome or "
-                                  "financial_statement")
+    p.add_argument(
+        "letter",
+        help="eligibility_record, ineligible_advice, checklist_outcome or financial_statement",
+    )
     p.add_argument("--variant", choices=variants, default="standard")
     p.add_argument("--out", required=True)
     p = add("export-pdf", cmd_record_export_pdf, "write a kept signed PDF to a file", record)
@@ -676,20 +716,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_record_export, "export a record as JSON", record)
     p.add_argument("record")
     p.add_argument("--out")
-    p = add("import", cmd_record_import,
-            "import a record from JSON (its history and signature are checked first)", record)
+    p = add(
+        "import",
+        cmd_record_import,
+        "import a record from JSON (its history and signature are checked first)",
+        record,
+    )
     p.add_argument("file")
     p.add_argument(
-        "--person-differs", choices=["attach", "new"],
+        "--person-differs",
+        choices=["attach", "new"],
         help="when the file's person id is here with other details: attach the record to the "
-             "person here, or add the file's person as someone new (else refused)",
+        "person here, or add the file's person as someone new (else refused)",
     )
     p.add_argument(
-        "--confirm-fingerprint", metavar="DIGITS",
+        "--confirm-fingerprint",
+        metavar="DIGITS",
         help="the first file from a colleague: the fingerprint of their key, read to you",
     )
     p.add_argument(
-        "--unsigned", action="store_true",
+        "--unsigned",
+        action="store_true",
         help="take an unsigned file (older app, other system): it comes in as a new draft",
     )
 
@@ -704,28 +751,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int)
 
     audit = sub.add_parser("audit", help="history checks").add_subparsers(dest="sub", required=True)
-    add("verify", cmd_audit_verify,
+    add(
+        "verify",
+        cmd_audit_verify,
         "check the records file, its hash chains and that it is the newest this profile saved",
-        audit)
-    add("acknowledge", cmd_audit_acknowledge,
+        audit,
+    )
+    add(
+        "acknowledge",
+        cmd_audit_acknowledge,
         "IT: keep this records file after a reported rollback or swap, and stop reporting it",
-        audit)
+        audit,
+    )
     passphrase = sub.add_parser("passphrase", help="passphrase").add_subparsers(
         dest="sub", required=True
     )
-    p = add("change", cmd_passphrase_change,
-            "change the passphrase (and replace the database key, unless --keep-key)",
-            passphrase)
+    p = add(
+        "change",
+        cmd_passphrase_change,
+        "change the passphrase (and replace the database key, unless --keep-key)",
+        passphrase,
+    )
     p.add_argument(
-        "--keep-key", action="store_true",
+        "--keep-key",
+        action="store_true",
         help="only rewrap the key: quicker, but an old copy of keyslots.json with the old "
-             "passphrase still opens the vault",
+        "passphrase still opens the vault",
     )
     chc = sub.add_parser("chc", help="NHS Continuing Healthcare MDT contributions").add_subparsers(
         dest="sub", required=True
     )
-    p = add("export", cmd_chc_export, "write your DST contribution to a signed, encrypted file",
-            chc)
+    p = add(
+        "export", cmd_chc_export, "write your DST contribution to a signed, encrypted file", chc
+    )
     p.add_argument("record")
     p.add_argument("contribution", help="the contribution's reference")
     p.add_argument("--out", required=True)
@@ -733,18 +791,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("record")
     p.add_argument("file")
     p.add_argument(
-        "--confirm-fingerprint", metavar="DIGITS",
+        "--confirm-fingerprint",
+        metavar="DIGITS",
         help="a member's first file: the fingerprint they read to you (from their export)",
     )
-    add("fingerprint", cmd_chc_fingerprint,
-        "print your contribution key's fingerprint, to read to a coordinator", chc)
-    add("keys", cmd_chc_keys, "the MDT members' keys known here: name, fingerprint, how bound",
-        chc)
-    p = add("rebind", cmd_chc_rebind,
-            "IT: bind a member who changed laptops to the key of a file from their new one", chc)
+    add(
+        "fingerprint",
+        cmd_chc_fingerprint,
+        "print your contribution key's fingerprint, to read to a coordinator",
+        chc,
+    )
+    add("keys", cmd_chc_keys, "the MDT members' keys known here: name, fingerprint, how bound", chc)
+    p = add(
+        "rebind",
+        cmd_chc_rebind,
+        "IT: bind a member who changed laptops to the key of a file from their new one",
+        chc,
+    )
     p.add_argument("file", help="a contribution file from the member's new laptop")
-    p.add_argument("--confirm-fingerprint", metavar="DIGITS", required=True,
-                   help="the new key's fingerprint, read to you by the member")
+    p.add_argument(
+        "--confirm-fingerprint",
+        metavar="DIGITS",
+        required=True,
+        help="the new key's fingerprint, read to you by the member",
+    )
     pdf = sub.add_parser("pdf", help="signed PDFs").add_subparsers(dest="sub", required=True)
     p = add("verify", cmd_pdf_verify, "check the signatures in a PDF (no profile needed)", pdf)
     p.add_argument("file")
@@ -760,11 +830,19 @@ def build_parser() -> argparse.ArgumentParser:
     add("info", cmd_vault_info, "schema version, sizes and key slots", vault)
     add("rekey", cmd_vault_rekey, "rotate the database key itself", vault)
     add("backups", cmd_vault_backups, "list the encrypted backups of the records file", vault)
-    p = add("restore", cmd_vault_restore,
-            "put back a backup of the records file (the newest unless named)", vault)
+    p = add(
+        "restore",
+        cmd_vault_restore,
+        "put back a backup of the records file (the newest unless named)",
+        vault,
+    )
     p.add_argument("backup", nargs="?", help="a name from 'vault backups'")
-    add("salvage", cmd_vault_salvage,
-        "copy every person and record that can still be read into a new profile", vault)
+    add(
+        "salvage",
+        cmd_vault_salvage,
+        "copy every person and record that can still be read into a new profile",
+        vault,
+    )
     return parser
 
 

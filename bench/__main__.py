@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller caseload, fewer runs")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached caseload")
     parser.add_argument(
-        "--only", choices=["autosave", "caseload", "coldstart", "pdf"], action="append",
+        "--only",
+        choices=["autosave", "caseload", "coldstart", "pdf"],
+        action="append",
         help="run only these (repeatable)",
     )
     args = parser.parse_args(argv)
@@ -42,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     if "caseload" in only:
         people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
         cres = caseload.run(
-            people, revisions, time_box=120 if quick else 1200, verify=not quick,
+            people,
+            revisions,
+            time_box=120 if quick else 1200,
+            verify=not quick,
             rebuild=args.rebuild,
         )
         print("\n".join(cres.lines()), end="\n\n", flush=True)

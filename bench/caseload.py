@@ -36,8 +36,18 @@ WORDS = (
     "community garden church benefits review hospital discharge equipment rail shower"
 ).split()
 SHORT_FIELDS = [
-    "living_situation", "mobility", "personal_care", "nutrition", "medication", "continence",
-    "communication", "safety", "social_contact", "carer_support", "housing", "finances",
+    "living_situation",
+    "mobility",
+    "personal_care",
+    "nutrition",
+    "medication",
+    "continence",
+    "communication",
+    "safety",
+    "social_contact",
+    "carer_support",
+    "housing",
+    "finances",
 ]
 SAMPLE_PEOPLE = 12
 RECORD_OPENS = 400
@@ -144,8 +154,14 @@ def build(folder: Path, people: int, revisions: int, time_box: float) -> BuildIn
     profile_id = vault.profile.id
     vault.close()
     return BuildInfo(
-        done_people, done_records, done_revisions, time.perf_counter() - started, complete,
-        profile_id, people, revisions,
+        done_people,
+        done_records,
+        done_revisions,
+        time.perf_counter() - started,
+        complete,
+        profile_id,
+        people,
+        revisions,
     )
 
 

@@ -76,7 +76,11 @@ def _time_once(code: str, data_dir: Path) -> float:
     start = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", code, str(data_dir)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert child.stdout is not None
     line = child.stdout.readline()

@@ -36,6 +36,10 @@ def ms(seconds: float) -> str:
 def new_vault(data_dir: Path) -> Vault:
     """A fresh profile with cheap KDF parameters (the KDF is not what is being measured)."""
     return Vault.create(
-        data_dir, name="Bench Assessor", role=Role.SOCIAL_WORKER,
-        authority="Exampleshire County Council", passphrase=PASSPHRASE, kdf=FAST_KDF_FOR_TESTS,
+        data_dir,
+        name="Bench Assessor",
+        role=Role.SOCIAL_WORKER,
+        authority="Exampleshire County Council",
+        passphrase=PASSPHRASE,
+        kdf=FAST_KDF_FOR_TESTS,
     )

@@ -155,13 +155,27 @@ def run(repeats: int = 15) -> PdfResult:
     answers = _answers()
     person = Person(
         "bench-person",
-        PersonDetails("Zoë", "Łukasz-Nguyễn", dt.date(1948, 5, 6), "9434765919",
-                      authority_person_id="EX-0001", setting=Setting.CARE_HOME),
+        PersonDetails(
+            "Zoë",
+            "Łukasz-Nguyễn",
+            dt.date(1948, 5, 6),
+            "9434765919",
+            authority_person_id="EX-0001",
+            setting=Setting.CARE_HOME,
+        ),
         dt.datetime.now(dt.UTC),
     )
     record = Assessment(
-        "bench-record", person.id, form.id, form.version, RecordStatus.COMPLETED,
-        "Bench Assessor", answers, 12, "ab" * 32, dt.datetime.now(dt.UTC),
+        "bench-record",
+        person.id,
+        form.id,
+        form.version,
+        RecordStatus.COMPLETED,
+        "Bench Assessor",
+        answers,
+        12,
+        "ab" * 32,
+        dt.datetime.now(dt.UTC),
     )
     with tempfile.TemporaryDirectory() as tmp:
         vault = new_vault(Path(tmp))
@@ -176,9 +190,11 @@ def run(repeats: int = 15) -> PdfResult:
         rendered = docmod.build_pdf(record_document(form, record, person, evaluation, branding))
         assert rendered.stamp_page is not None and rendered.stamp_box is not None
         return sign_pdf(
-            rendered.data, identity,
+            rendered.data,
+            identity,
             placement=StampPlacement(rendered.stamp_page, rendered.stamp_box),
-            reason="Benchmark", location="Exampleshire",
+            reason="Benchmark",
+            location="Exampleshire",
         )
 
     evaluation = evaluate(form, answers, today=dt.date(2026, 11, 23))

@@ -48,8 +48,9 @@ def poppler(tool: str, pdf: bytes, folder: Path, *args: str) -> str:
     path = folder / f"{tool}-input.pdf"
     path.write_bytes(pdf)
     command = [tool, *args, str(path)] + (["-"] if tool == "pdftotext" else [])
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60,
-                          check=tool != "pdfsig")
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=60, check=tool != "pdfsig"
+    )
     return done.stdout + done.stderr if tool == "pdfsig" else done.stdout
 
 
@@ -77,8 +78,17 @@ def reseal_export(data: dict) -> None:  # type: ignore[type-arg]
     from assessor_app.core.storage import history
 
     part, head = data["assessment"], data["history"][-1]
-    body = {k: part.get(k) for k in
-            ("person_id", "form_id", "form_version", "status", "author", "answers")}
-    digest = history.revision_hash("assessment", part["id"], part["revision"],
-                                   head["created_at"], head["author"], body, head["prev_hash"])
+    body = {
+        k: part.get(k)
+        for k in ("person_id", "form_id", "form_version", "status", "author", "answers")
+    }
+    digest = history.revision_hash(
+        "assessment",
+        part["id"],
+        part["revision"],
+        head["created_at"],
+        head["author"],
+        body,
+        head["prev_hash"],
+    )
     head["hash"] = part["revision_hash"] = digest

@@ -221,7 +221,8 @@ def import_record(
         ) from e
     if status not in _EDITABLE:
         unsigned = [
-            p for p in evaluate(form, answers, today=today).completion_problems()
+            p
+            for p in evaluate(form, answers, today=today).completion_problems()
             if p.message.startswith("Not signed by")
         ]
         if unsigned:
@@ -273,8 +274,12 @@ def import_record(
         )
         saved = records.import_new(record)
         records.record_provenance(
-            saved.id, record_id, int(record_part["revision"]), str(record_part["revision_hash"]),
-            exporter, fingerprint,
+            saved.id,
+            record_id,
+            int(record_part["revision"]),
+            str(record_part["revision_hash"]),
+            exporter,
+            fingerprint,
         )
     return saved
 
@@ -348,8 +353,13 @@ def _check_integrity(data: dict[str, Any], record_id: str, record_part: dict[str
     }
     try:
         digest = history.revision_hash(
-            "assessment", record_id, len(entries), str(head.get("created_at")),
-            str(head.get("author")), body, str(head.get("prev_hash")),
+            "assessment",
+            record_id,
+            len(entries),
+            str(head.get("created_at")),
+            str(head.get("author")),
+            body,
+            str(head.get("prev_hash")),
         )
     except (TypeError, ValueError) as e:
         raise _tampered("its content cannot be hashed") from e

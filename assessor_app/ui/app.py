@@ -39,6 +39,7 @@ def load_forms(forms_dir: Path) -> FormRegistry:
 
     return load_forms_dir(forms_dir)
 
+
 DEMO_PASSPHRASE = "demo-demo"
 """Vault.create needs at least 8 characters, so the demo's passphrase is 'demo' twice."""
 
@@ -51,8 +52,11 @@ def make_demo_vault(data_dir: Path, registry: FormRegistry) -> Vault:
     from assessor_app.core.storage.vault import Vault
 
     vault = Vault.create(
-        data_dir, name="Demo Assessor", role=Role.SOCIAL_WORKER,
-        authority="Demoshire County Council (synthetic)", passphrase=DEMO_PASSPHRASE,
+        data_dir,
+        name="Demo Assessor",
+        role=Role.SOCIAL_WORKER,
+        authority="Demoshire County Council (synthetic)",
+        passphrase=DEMO_PASSPHRASE,
         kdf=FAST_KDF_FOR_TESTS,
     )
     populate_demo(vault, registry)
@@ -77,7 +81,11 @@ def build_main_window(
     ops = BackgroundOps(error_parent=lambda: window)
     loader = registry if callable(registry) else (lambda: registry)
     ctx = AppContext(
-        data_dir=data_dir, load_registry=loader, kdf=kdf, idle_minutes=idle_minutes, today=today,
+        data_dir=data_dir,
+        load_registry=loader,
+        kdf=kdf,
+        idle_minutes=idle_minutes,
+        today=today,
         unlock_note=f"Demo passphrase: {DEMO_PASSPHRASE}" if demo else "",
     )
     window = MainWindow(ctx, ops, app)
@@ -112,7 +120,10 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
     demo_dir = Path(tempfile.mkdtemp(prefix="assessor-demo-")) if demo else None
     try:
         window = open_window(
-            app, data_dir=demo_dir or data_dir, forms_dir=forms_dir, demo=demo,
+            app,
+            data_dir=demo_dir or data_dir,
+            forms_dir=forms_dir,
+            demo=demo,
             idle_minutes=idle_minutes,
         )
         settings = QSettings()  # window geometry only: nothing naming people goes here

@@ -61,8 +61,19 @@ def _pages(pdf: bytes, name: str, pages: list[int]) -> None:
         for page in pages:
             target = OUT / f"{name}-{page}"
             subprocess.run(
-                ["pdftoppm", "-png", "-r", "45", "-f", str(page), "-l", str(page),
-                 "-singlefile", str(path), str(target)],
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "45",
+                    "-f",
+                    str(page),
+                    "-l",
+                    str(page),
+                    "-singlefile",
+                    str(path),
+                    str(target),
+                ],
                 check=True,
             )
 
@@ -73,8 +84,11 @@ def main() -> None:
     branding = load_branding(None, "Exampleshire County Council")
     with tempfile.TemporaryDirectory() as tmp:
         vault = Vault.create(
-            Path(tmp), name="Robin Testcase", role=Role.SOCIAL_WORKER,
-            authority="Exampleshire County Council", passphrase="amber lantern orchard",
+            Path(tmp),
+            name="Robin Testcase",
+            role=Role.SOCIAL_WORKER,
+            authority="Exampleshire County Council",
+            passphrase="amber lantern orchard",
             kdf=FAST_KDF_FOR_TESTS,
         )
         identity = profile_signing_identity(vault)
@@ -83,24 +97,45 @@ def main() -> None:
         form = registry.latest(form_id)
         answers = json.loads((ANSWERS / fixture).read_text(encoding="utf-8"))
         person = Person("person", details, dt.datetime.now(dt.UTC))
-        record = Assessment("0f5e1c2a-synthetic", person.id, form.id, form.version,
-                            RecordStatus.COMPLETED, "Robin Testcase", answers, 9, "9f" * 32,
-                            dt.datetime.now(dt.UTC))
+        record = Assessment(
+            "0f5e1c2a-synthetic",
+            person.id,
+            form.id,
+            form.version,
+            RecordStatus.COMPLETED,
+            "Robin Testcase",
+            answers,
+            9,
+            "9f" * 32,
+            dt.datetime.now(dt.UTC),
+        )
         evaluation = evaluate(form, answers, today=TODAY)
         rendered = build_pdf(record_document(form, record, person, evaluation, branding))
         assert rendered.stamp_page is not None and rendered.stamp_box is not None
-        signed = sign_pdf(rendered.data, identity,
-                          placement=StampPlacement(rendered.stamp_page, rendered.stamp_box),
-                          reason="Screenshot", location="Exampleshire")
+        signed = sign_pdf(
+            rendered.data,
+            identity,
+            placement=StampPlacement(rendered.stamp_page, rendered.stamp_box),
+            reason="Screenshot",
+            location="Exampleshire",
+        )
         _pages(signed, form_id, sorted({1, rendered.pages}))
         for kind, letter_form in LETTERS.items():
             if letter_form != form_id:
                 continue
             for variant in Variant:
-                doc = letter_document(kind, form, record, person, evaluation, branding,
-                                      variant=variant, today=TODAY,
-                                      assessor_name="Robin Testcase",
-                                      assessor_role="Social worker")
+                doc = letter_document(
+                    kind,
+                    form,
+                    record,
+                    person,
+                    evaluation,
+                    branding,
+                    variant=variant,
+                    today=TODAY,
+                    assessor_name="Robin Testcase",
+                    assessor_role="Social worker",
+                )
                 _pages(build_pdf(doc).data, f"letter-{kind}-{variant.value}", [1])
     print(f"written to {OUT}")
 

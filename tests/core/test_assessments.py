@@ -88,8 +88,9 @@ def test_export_then_import_into_another_profile(vault: Vault, data_dir, registr
         passphrase="another pass phrase",
         kdf=FAST_KDF_FOR_TESTS,
     )
-    imported = import_record(other, registry, exported, today=dt.date(2026, 11, 23),
-                             allow_unsigned=True)
+    imported = import_record(
+        other, registry, exported, today=dt.date(2026, 11, 23), allow_unsigned=True
+    )
     assert imported.id == rid
     assert imported.answers == {"preferred_name": "Zoë", "visit_date": "2026-11-20"}
     assert PeopleRepository(other).get(imported.person_id).details.family_name == "Quillfeather"

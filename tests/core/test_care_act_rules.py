@@ -1205,8 +1205,11 @@ CUSTODY_SHARE = {"setting": "prison", "sharing_records": [{"share_recipient": "h
             id="custody-safeguarding-no-who",
         ),
         pytest.param(
-            needs(setting="bail_accommodation", conviction_status="unconvicted_on_bail",
-                  safeguarding_concern=True),
+            needs(
+                setting="bail_accommodation",
+                conviction_status="unconvicted_on_bail",
+                safeguarding_concern=True,
+            ),
             ["safeguarding_referral_date"],
             id="bail-address-follows-the-community-s42-route",
         ),
@@ -1509,23 +1512,46 @@ def test_rules_never_raise_on_odd_answers(odd: Any) -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        pytest.param({"conviction_status": "unconvicted_on_bail"}, ["conviction_status"],
-                     id="unconvicted-on-bail-in-prison"),
+        pytest.param(
+            {"conviction_status": "unconvicted_on_bail"},
+            ["conviction_status"],
+            id="unconvicted-on-bail-in-prison",
+        ),
         pytest.param({"conviction_status": "sentenced"}, [], id="sentenced-in-prison"),
-        pytest.param({"preparing_for_release": True},
-                     ["expected_release_date", "release_area"], id="release-details-missing"),
-        pytest.param({"preparing_for_release": True, "expected_release_date": "2027-06-30",
-                      "release_area": "Demotown"}, [], id="release-details-given"),
+        pytest.param(
+            {"preparing_for_release": True},
+            ["expected_release_date", "release_area"],
+            id="release-details-missing",
+        ),
+        pytest.param(
+            {
+                "preparing_for_release": True,
+                "expected_release_date": "2027-06-30",
+                "release_area": "Demotown",
+            },
+            [],
+            id="release-details-given",
+        ),
         pytest.param({"notify_other_authority": True}, ["named_leads"], id="no-named-leads"),
         pytest.param(
-            {"notify_other_authority": True, "named_leads": [
-                {"lead_party": "this_authority", "lead_name": "A. Lead"}]},
-            ["named_leads"], id="other-authority-lead-missing"),
+            {
+                "notify_other_authority": True,
+                "named_leads": [{"lead_party": "this_authority", "lead_name": "A. Lead"}],
+            },
+            ["named_leads"],
+            id="other-authority-lead-missing",
+        ),
         pytest.param(
-            {"notify_other_authority": True, "named_leads": [
-                {"lead_party": "this_authority", "lead_name": "A. Lead"},
-                {"lead_party": "other_authority", "lead_name": "B. Lead"}]},
-            [], id="both-leads-named"),
+            {
+                "notify_other_authority": True,
+                "named_leads": [
+                    {"lead_party": "this_authority", "lead_name": "A. Lead"},
+                    {"lead_party": "other_authority", "lead_name": "B. Lead"},
+                ],
+            },
+            [],
+            id="both-leads-named",
+        ),
     ],
 )
 def test_custody_release_and_transfer_details_block_until_recorded(
@@ -1543,8 +1569,13 @@ def test_custody_release_and_transfer_details_block_until_recorded(
 def test_a_carer_under_18_on_the_assessment_date_blocks_completion(
     born: str, blocked: bool
 ) -> None:
-    answers = {"date_of_birth": born, "assessment_date": "2026-06-01", "relationship": "parent",
-               "combined": False, "young_carer_in_household": False}
+    answers = {
+        "date_of_birth": born,
+        "assessment_date": "2026-06-01",
+        "relationship": "parent",
+        "combined": False,
+        "young_carer_in_household": False,
+    }
     paths = [b.path for b in carer_completion(answers)]
     assert ("date_of_birth" in paths) is blocked
 
@@ -1553,20 +1584,35 @@ def test_a_carer_under_18_on_the_assessment_date_blocks_completion(
     ("extra", "value"),
     [
         pytest.param({}, "lacks", id="two-stage-only"),
-        pytest.param({"capacity_causal": True, "capacity_practicable_steps": True}, "lacks",
-                     id="caused-by-impairment-steps-taken"),
-        pytest.param({"capacity_causal": False, "capacity_practicable_steps": True}, "has",
-                     id="not-because-of-impairment"),
-        pytest.param({"capacity_causal": True, "capacity_practicable_steps": False}, None,
-                     id="practicable-steps-not-taken"),
+        pytest.param(
+            {"capacity_causal": True, "capacity_practicable_steps": True},
+            "lacks",
+            id="caused-by-impairment-steps-taken",
+        ),
+        pytest.param(
+            {"capacity_causal": False, "capacity_practicable_steps": True},
+            "has",
+            id="not-because-of-impairment",
+        ),
+        pytest.param(
+            {"capacity_causal": True, "capacity_practicable_steps": False},
+            None,
+            id="practicable-steps-not-taken",
+        ),
     ],
 )
 def test_capacity_needs_the_causal_link_and_practicable_steps(
     extra: dict[str, Any], value: str | None
 ) -> None:
-    answers = {"capacity_doubt": True, "capacity_impairment": True, "capacity_understand": False,
-               "capacity_retain": True, "capacity_weigh": True, "capacity_communicate": True,
-               **extra}
+    answers = {
+        "capacity_doubt": True,
+        "capacity_impairment": True,
+        "capacity_understand": False,
+        "capacity_retain": True,
+        "capacity_weigh": True,
+        "capacity_communicate": True,
+        **extra,
+    }
     assert capacity(answers).value == value
 
 

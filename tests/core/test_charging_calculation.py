@@ -638,9 +638,7 @@ def test_a_deferred_payment_statement_splits_income_now_from_the_deferred_rest()
     # Tariff on £15,000: (£15,000 - £14,250) = £750 = 3 x £250 -> £3.00.
     # State Pension £230.00 + £3.00 tariff - £30.65 PEA = £202.35 paid from income now;
     # £900.00 - £202.35 = £697.65 can be deferred. The charge owed is still £900.00.
-    result = care_home(
-        ADMITTED + dt.timedelta(days=84), assets=(HOME, Asset("savings", 1_500_000))
-    )
+    result = care_home(ADMITTED + dt.timedelta(days=84), assets=(HOME, Asset("savings", 1_500_000)))
     assert result.outcome == "full_cost_dpa_offer"
     assert result.weekly_charge_pence == 90_000
     assert line(result, "Tariff income on capital other than the home").pence == 300
@@ -660,9 +658,7 @@ def test_a_deferred_payment_statement_splits_income_now_from_the_deferred_rest()
 
 
 def test_a_deferred_payment_income_contribution_is_capped_at_cost_and_floored_at_zero() -> None:
-    rich = care_home(
-        ADMITTED + dt.timedelta(days=84), incomes=(Income("state_pension", 100_000),)
-    )
+    rich = care_home(ADMITTED + dt.timedelta(days=84), incomes=(Income("state_pension", 100_000),))
     assert line(rich, "Paid from income now").pence == 90_000
     assert line(rich, "Can be deferred under").pence == 0
     poor = care_home(ADMITTED + dt.timedelta(days=84), incomes=(Income("state_pension", 2_000),))
@@ -799,14 +795,19 @@ def test_reablement_after_week_6_stays_free_without_a_recorded_decision(service:
 @pytest.mark.parametrize("service", ["reablement", "intermediate_care"])
 def test_reablement_after_week_6_is_charged_from_the_recorded_decision(service: str) -> None:
     week_7 = STARTED + dt.timedelta(days=42)  # 12 June
-    decided = {"free_service": service, "service_start_date": STARTED,
-               "charge_after_free_weeks": True, "incomes": (ESA_150,)}
+    decided = {
+        "free_service": service,
+        "service_start_date": STARTED,
+        "charge_after_free_weeks": True,
+        "incomes": (ESA_150,),
+    }
     # Decided on 12 June, charge from 12 June: the usual rules, £150.00 - £112.50 = £37.50.
     result = charge(effective_date=week_7, charge_decision_date=week_7, **decided)
     assert (result.outcome, result.weekly_charge_pence) == ("means_tested", 3_750)
-    assert "decided on 12 June 2025 to charge for it from week 7" in line(
-        result, "Free period ended"
-    ).note
+    assert (
+        "decided on 12 June 2025 to charge for it from week 7"
+        in line(result, "Free period ended").note
+    )
     # Decided on 13 June: no charge starts before the decision.
     early = charge(
         effective_date=week_7, charge_decision_date=week_7 + dt.timedelta(days=1), **decided

@@ -25,14 +25,23 @@ def levels(a: list[str] = (), b: list[str] = (), **extra: Any) -> dict[str, Any]
 
 def test_the_national_domains_in_the_national_order() -> None:
     assert [name for _, name in CHECKLIST_DOMAINS] == [
-        "Breathing", "Nutrition", "Continence", "Skin integrity", "Mobility", "Communication",
-        "Psychological and emotional needs", "Cognition", "Behaviour",
-        "Drug therapies and medication: symptom control", "Altered states of consciousness",
+        "Breathing",
+        "Nutrition",
+        "Continence",
+        "Skin integrity",
+        "Mobility",
+        "Communication",
+        "Psychological and emotional needs",
+        "Cognition",
+        "Behaviour",
+        "Drug therapies and medication: symptom control",
+        "Altered states of consciousness",
     ]
     assert CHECKLIST_ASTERISKED == {"breathing", "behaviour", "drug_therapies", "asc"}
     form = load_forms_dir(default_forms_dir()).latest("chc_checklist")
-    scored = [f.id for f in form.all_fields() if f.id.startswith("cl_") and
-              not f.id.endswith("_evidence")]
+    scored = [
+        f.id for f in form.all_fields() if f.id.startswith("cl_") and not f.id.endswith("_evidence")
+    ]
     assert scored == [f"cl_{k}" for k in KEYS]
     for key in KEYS:
         assert [o.value for o in form.field(f"cl_{key}").options] == ["A", "B", "C"]
@@ -49,10 +58,14 @@ def test_the_national_domains_in_the_national_order() -> None:
         pytest.param(levels(b=PLAIN[:5]), "positive", id="five-B"),
         pytest.param(levels(a=PLAIN[:1], b=PLAIN[1:4]), "negative", id="one-A-three-B"),
         pytest.param(levels(a=PLAIN[:1], b=PLAIN[1:5]), "positive", id="one-A-four-B"),
-        *[pytest.param(levels(a=[k]), "positive", id=f"A-in-{k}-alone")
-          for k in sorted(CHECKLIST_ASTERISKED)],
-        *[pytest.param(levels(b=[k]), "negative", id=f"B-in-{k}-alone")
-          for k in sorted(CHECKLIST_ASTERISKED)],
+        *[
+            pytest.param(levels(a=[k]), "positive", id=f"A-in-{k}-alone")
+            for k in sorted(CHECKLIST_ASTERISKED)
+        ],
+        *[
+            pytest.param(levels(b=[k]), "negative", id=f"B-in-{k}-alone")
+            for k in sorted(CHECKLIST_ASTERISKED)
+        ],
         pytest.param(levels(b=KEYS[:4] + PLAIN[:0]), "negative", id="four-B-incl-starred"),
         pytest.param(levels(a=PLAIN[:1], refer_anyway=True), "refer", id="negative-referred"),
         pytest.param(levels(a=PLAIN[:2], refer_anyway=True), "positive", id="positive-referred"),
@@ -67,8 +80,9 @@ def test_checklist_threshold(answers: dict[str, Any], value: str) -> None:
 
 def test_reasons_name_what_made_it_positive() -> None:
     outcome = checklist_outcome(levels(a=["breathing"]))
-    assert any(r.startswith("A in Breathing, which carries a Priority level") for r in
-               outcome.reasons)
+    assert any(
+        r.startswith("A in Breathing, which carries a Priority level") for r in outcome.reasons
+    )
     two = checklist_outcome(levels(a=["mobility", "cognition"]))
     assert two.reasons[0].startswith("2 domains at A (Mobility and Cognition)")
 

@@ -32,8 +32,14 @@ EXCHANGE = "agreed mdt passphrase"
 
 
 def member_vault(folder: Path, name: str, role: Role) -> Vault:
-    return Vault.create(folder, name=name, role=role, authority="Exampleshire",
-                        passphrase="member passphrase one", kdf=FAST_KDF_FOR_TESTS)
+    return Vault.create(
+        folder,
+        name=name,
+        role=role,
+        authority="Exampleshire",
+        passphrase="member passphrase one",
+        kdf=FAST_KDF_FOR_TESTS,
+    )
 
 
 def own_part(records: AssessmentRepository, record_id: str, item: dict[str, Any]) -> None:
@@ -42,21 +48,32 @@ def own_part(records: AssessmentRepository, record_id: str, item: dict[str, Any]
     records.checkpoint(record_id)
 
 
-NURSE = {"contribution_id": "a1b2c3d4", "contributor_name": "Sam Okafor",
-         "contributor_profession": "registered_nurse", "contributed_on": "2026-11-12",
-         "revision": 1, "m_mobility_level": "high", "m_mobility_evidence": "Hoist for transfers."}
-SOCIAL_WORKER = {"contribution_id": "e5f6a7b8", "contributor_name": "Robin Testcase",
-                 "contributor_profession": "social_worker", "contributed_on": "2026-11-13",
-                 "revision": 1, "m_mobility_level": "moderate",
-                 "m_mobility_evidence": "Assists on good days."}
+NURSE = {
+    "contribution_id": "a1b2c3d4",
+    "contributor_name": "Sam Okafor",
+    "contributor_profession": "registered_nurse",
+    "contributed_on": "2026-11-12",
+    "revision": 1,
+    "m_mobility_level": "high",
+    "m_mobility_evidence": "Hoist for transfers.",
+}
+SOCIAL_WORKER = {
+    "contribution_id": "e5f6a7b8",
+    "contributor_name": "Robin Testcase",
+    "contributor_profession": "social_worker",
+    "contributed_on": "2026-11-13",
+    "revision": 1,
+    "m_mobility_level": "moderate",
+    "m_mobility_evidence": "Assists on good days.",
+}
 
 
 @pytest.fixture
 def two_members(tmp_path: Path) -> Any:
     vaults, records, ids = [], [], []
-    for i, (name, role, part) in enumerate([
-        ("Sam Okafor", Role.NURSE, NURSE), ("Robin Testcase", Role.SOCIAL_WORKER, SOCIAL_WORKER)
-    ]):
+    for i, (name, role, part) in enumerate(
+        [("Sam Okafor", Role.NURSE, NURSE), ("Robin Testcase", Role.SOCIAL_WORKER, SOCIAL_WORKER)]
+    ):
         vault = member_vault(tmp_path / f"m{i}", name, role)
         person = PeopleRepository(vault).add(community_person())
         repo = AssessmentRepository(vault)
@@ -72,21 +89,28 @@ def two_members(tmp_path: Path) -> Any:
 
 def test_two_members_swap_files_and_see_the_same_merged_dst(two_members: Any) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = two_members
-    nurse_fp = export_member_contribution(nurse, nurse_dst, "a1b2c3d4", folder / "nurse.dstc",
-                                          passphrase=EXCHANGE)
-    social_fp = export_member_contribution(social, social_dst, "e5f6a7b8", folder / "sw.dstc",
-                                           passphrase=EXCHANGE)
+    nurse_fp = export_member_contribution(
+        nurse, nurse_dst, "a1b2c3d4", folder / "nurse.dstc", passphrase=EXCHANGE
+    )
+    social_fp = export_member_contribution(
+        social, social_dst, "e5f6a7b8", folder / "sw.dstc", passphrase=EXCHANGE
+    )
     assert b"Okafor" not in (folder / "nurse.dstc").read_bytes()  # encrypted, not just signed
     # Each member's first file: the importer must confirm the fingerprint read to them.
     with pytest.raises(UnconfirmedMemberKeyError) as unconfirmed:
         import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE)
     assert unconfirmed.value.fingerprint == social_fp and social_fp != nurse_fp
     assert len(nurse.get(nurse_dst).answers["contributions"]) == 1  # nothing imported
-    first = import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE,
-                                       confirmed_fingerprint=social_fp)
-    second = import_member_contribution(social, social_dst, folder / "nurse.dstc",
-                                        passphrase=EXCHANGE,
-                                        confirmed_fingerprint=nurse_fp.replace(" ", ""))
+    first = import_member_contribution(
+        nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE, confirmed_fingerprint=social_fp
+    )
+    second = import_member_contribution(
+        social,
+        social_dst,
+        folder / "nurse.dstc",
+        passphrase=EXCHANGE,
+        confirmed_fingerprint=nurse_fp.replace(" ", ""),
+    )
     assert (first.outcome, second.outcome) == ("added", "added")
     nurse_answers = nurse.get(nurse_dst).answers
     assert nurse_answers["contributions"] == social.get(social_dst).answers["contributions"]
@@ -103,8 +127,9 @@ def test_two_members_swap_files_and_see_the_same_merged_dst(two_members: Any) ->
 
 def test_a_wrong_passphrase_or_another_persons_dst_imports_nothing(two_members: Any) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = two_members
-    export_member_contribution(social, social_dst, "e5f6a7b8", folder / "sw.dstc",
-                               passphrase=EXCHANGE)
+    export_member_contribution(
+        social, social_dst, "e5f6a7b8", folder / "sw.dstc", passphrase=EXCHANGE
+    )
     with pytest.raises(ContributionPassphraseError):
         import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase="wrong one!")
     other = PeopleRepository(nurse.vault).add(community_person(family_name="Elsewhere"))
@@ -112,4 +137,5 @@ def test_a_wrong_passphrase_or_another_persons_dst_imports_nothing(two_members: 
     with pytest.raises(DifferentPersonError):
         import_member_contribution(nurse, other_dst.id, folder / "sw.dstc", passphrase=EXCHANGE)
     assert [i["contribution_id"] for i in nurse.get(nurse_dst).answers["contributions"]] == [
-        "a1b2c3d4"]
+        "a1b2c3d4"
+    ]

@@ -23,13 +23,20 @@ KEYS = [k for k, _ in DST_DOMAINS]
 
 # RULES.md 2.1, written out literally: the levels each domain allows.
 EXPECTED_LEVELS = {
-    "breathing": "NLMHSP", "nutrition": "NLMHS", "continence": "NLMH", "skin": "NLMHS",
-    "mobility": "NLMHS", "communication": "NLMH", "psychological": "NLMH",
-    "cognition": "NLMHS", "behaviour": "NLMHSP", "drug_therapies": "NLMHSP",
-    "asc": "NLMHP", "other": "NLMHS",
+    "breathing": "NLMHSP",
+    "nutrition": "NLMHS",
+    "continence": "NLMH",
+    "skin": "NLMHS",
+    "mobility": "NLMHS",
+    "communication": "NLMH",
+    "psychological": "NLMH",
+    "cognition": "NLMHS",
+    "behaviour": "NLMHSP",
+    "drug_therapies": "NLMHSP",
+    "asc": "NLMHP",
+    "other": "NLMHS",
 }
-LETTER = {"no_needs": "N", "low": "L", "moderate": "M", "high": "H", "severe": "S",
-          "priority": "P"}
+LETTER = {"no_needs": "N", "low": "L", "moderate": "M", "high": "H", "severe": "S", "priority": "P"}
 
 
 def test_each_domain_allows_only_its_own_levels() -> None:
@@ -49,16 +56,24 @@ def dst(**levels: str) -> dict[str, Any]:
     ("answers", "value"),
     [
         pytest.param(dst(), "none", id="all-low"),
-        *[pytest.param(dst(**{k: "priority"}), "clear", id=f"priority-{k}")
-          for k in PRIORITY_DOMAINS],
+        *[
+            pytest.param(dst(**{k: "priority"}), "clear", id=f"priority-{k}")
+            for k in PRIORITY_DOMAINS
+        ],
         pytest.param(dst(mobility="severe", cognition="severe"), "clear", id="two-severe"),
         pytest.param(dst(mobility="severe"), "none", id="one-severe-alone"),
-        pytest.param(dst(mobility="severe", nutrition="moderate"), "may_indicate",
-                     id="one-severe-with-other-needs"),
+        pytest.param(
+            dst(mobility="severe", nutrition="moderate"),
+            "may_indicate",
+            id="one-severe-with-other-needs",
+        ),
         pytest.param(dst(mobility="high", cognition="high"), "may_indicate", id="two-high"),
         pytest.param(dst(mobility="high"), "none", id="one-high"),
-        pytest.param(dst(mobility="high", cognition="moderate", behaviour="moderate"),
-                     "may_indicate", id="three-high-or-moderate"),
+        pytest.param(
+            dst(mobility="high", cognition="moderate", behaviour="moderate"),
+            "may_indicate",
+            id="three-high-or-moderate",
+        ),
         pytest.param(dst(mobility="moderate", cognition="moderate"), "none", id="two-moderate"),
     ],
 )
@@ -94,9 +109,11 @@ def test_rationale_check_flags_excluded_reasons(text: str, flagged: str) -> None
 
 
 def test_rationale_naming_the_four_characteristics_passes() -> None:
-    text = ("The nature of her needs calls for skilled intervention; their intensity is "
-            "high; the complexity of interacting needs is marked; unpredictability is shown "
-            "by sudden seizures.")
+    text = (
+        "The nature of her needs calls for skilled intervention; their intensity is "
+        "high; the complexity of interacting needs is marked; unpredictability is shown "
+        "by sudden seizures."
+    )
     assert rationale_check({"recommendation_rationale": text}).value == "ok"
     missing = rationale_check({"recommendation_rationale": "The nature of needs is clear."})
     assert any("intensity" in r for r in missing.reasons)
@@ -116,12 +133,22 @@ def test_the_28_day_clock_runs_from_the_icb_receiving_the_referral() -> None:
 
 
 C = {"contributed_on": "2026-11-20", "revision": 1}
-NURSE = {**C, "contribution_id": "aaaa1111", "contributor_name": "Sam Nurse",
-         "contributor_profession": "registered_nurse", "m_mobility_level": "high",
-         "m_mobility_evidence": "Two falls this month."}
-SOCIAL_WORKER = {**C, "contribution_id": "bbbb2222", "contributor_name": "Robin Social",
-                 "contributor_profession": "social_worker", "m_mobility_level": "moderate",
-                 "m_mobility_evidence": "Transfers with one carer."}
+NURSE = {
+    **C,
+    "contribution_id": "aaaa1111",
+    "contributor_name": "Sam Nurse",
+    "contributor_profession": "registered_nurse",
+    "m_mobility_level": "high",
+    "m_mobility_evidence": "Two falls this month.",
+}
+SOCIAL_WORKER = {
+    **C,
+    "contribution_id": "bbbb2222",
+    "contributor_name": "Robin Social",
+    "contributor_profession": "social_worker",
+    "m_mobility_level": "moderate",
+    "m_mobility_evidence": "Transfers with one carer.",
+}
 VALID_MDT = [{"member_profession": "registered_nurse"}, {"member_profession": "social_worker"}]
 
 
@@ -144,8 +171,11 @@ def test_mdt_composition(professions: list[str], valid: bool) -> None:
 
 
 def test_disagreement_proposes_the_higher_level_and_must_be_recorded() -> None:
-    answers = {"contributions": [SOCIAL_WORKER, NURSE], "mdt_members": VALID_MDT,
-               "dst_mobility_level": "high"}
+    answers = {
+        "contributions": [SOCIAL_WORKER, NURSE],
+        "mdt_members": VALID_MDT,
+        "dst_mobility_level": "high",
+    }
     outcome = contribution_proposals(answers)
     assert outcome.value == 1
     assert "Sam Nurse (registered nurse) proposed High" in outcome.reasons[0]
@@ -156,8 +186,7 @@ def test_disagreement_proposes_the_higher_level_and_must_be_recorded() -> None:
 
 
 def test_confirming_below_a_members_level_needs_reasons_even_without_disagreement() -> None:
-    answers = {"contributions": [NURSE], "mdt_members": VALID_MDT,
-               "dst_mobility_level": "moderate"}
+    answers = {"contributions": [NURSE], "mdt_members": VALID_MDT, "dst_mobility_level": "moderate"}
     assert [b.path for b in dst_completion(answers)] == ["dst_mobility_disagreement"]
 
 
@@ -173,14 +202,26 @@ def test_an_incomplete_contribution_is_not_counted_and_never_crashes() -> None:
         ({"recommendation": "not_eligible", "indicator_departure": "Because..."}, []),
         ({"recommendation": "eligible"}, []),
         ({"recommendation": "eligible", "icb_decision": "not_eligible"}, ["icb_reasons"]),
-        ({"recommendation": "eligible", "icb_decision": "not_eligible",
-          "icb_reasons": "Exceptional: ..."}, []),
+        (
+            {
+                "recommendation": "eligible",
+                "icb_decision": "not_eligible",
+                "icb_reasons": "Exceptional: ...",
+            },
+            [],
+        ),
     ],
-    ids=["clear-but-not-eligible", "departure-explained", "consistent", "icb-departs",
-         "icb-departure-explained"],
+    ids=[
+        "clear-but-not-eligible",
+        "departure-explained",
+        "consistent",
+        "icb-departs",
+        "icb-departure-explained",
+    ],
 )
-def test_recommendation_and_icb_decision_consistency(extra: dict[str, Any], blocked: list[str]
-                                                     ) -> None:
+def test_recommendation_and_icb_decision_consistency(
+    extra: dict[str, Any], blocked: list[str]
+) -> None:
     answers = {**dst(breathing="priority"), **extra}
     assert [b.path for b in dst_completion(answers)] == blocked
 

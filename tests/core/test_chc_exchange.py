@@ -75,8 +75,9 @@ def sam_key() -> Ed25519PrivateKey:
 @pytest.fixture
 def sent(tmp_path: Path, sam_key: Ed25519PrivateKey) -> Path:
     path = tmp_path / "usb" / "okafor-sam.json"
-    export_contribution(path, contribution(), PERSON, passphrase=PASS, signing_key=sam_key,
-                        kdf=FAST)
+    export_contribution(
+        path, contribution(), PERSON, passphrase=PASS, signing_key=sam_key, kdf=FAST
+    )
     return path
 
 
@@ -90,15 +91,19 @@ def _canonical(value: Any) -> bytes:
 def _key(envelope: dict[str, Any], passphrase: str) -> bytes:
     kdf = envelope["kdf"]
     return Argon2id(
-        salt=base64.b64decode(kdf["salt"]), length=32, iterations=kdf["iterations"],
-        lanes=kdf["lanes"], memory_cost=kdf["memory_kib"],
+        salt=base64.b64decode(kdf["salt"]),
+        length=32,
+        iterations=kdf["iterations"],
+        lanes=kdf["lanes"],
+        memory_cost=kdf["memory_kib"],
     ).derive(passphrase.encode())
 
 
 def open_file(path: Path, passphrase: str = PASS) -> dict[str, Any]:
     envelope = json.loads(path.read_text())
     plaintext = AESGCM(_key(envelope, passphrase)).decrypt(
-        base64.b64decode(envelope["nonce"]), base64.b64decode(envelope["ciphertext"]),
+        base64.b64decode(envelope["nonce"]),
+        base64.b64decode(envelope["ciphertext"]),
         FORMAT.encode(),
     )
     assert plaintext == _canonical(json.loads(plaintext))  # canonical JSON on the wire
@@ -113,7 +118,8 @@ def reseal(path: Path, change: Callable[[dict[str, Any]], None], passphrase: str
     change(payload)
     nonce = base64.b64decode(envelope["nonce"])
     ciphertext = AESGCM(_key(envelope, passphrase)).encrypt(
-        nonce, _canonical(payload), FORMAT.encode())
+        nonce, _canonical(payload), FORMAT.encode()
+    )
     envelope["ciphertext"] = base64.b64encode(ciphertext).decode()
     path.write_text(json.dumps(envelope))
 
@@ -121,8 +127,10 @@ def reseal(path: Path, change: Callable[[dict[str, Any]], None], passphrase: str
 def sign(payload: dict[str, Any], key: Ed25519PrivateKey, name: str | None = None) -> None:
     body = {"contribution": payload["contribution"], "record_person": payload["record_person"]}
     payload["signature"] = base64.b64encode(key.sign(_canonical(body))).decode()
-    payload["signer"] = {"name": name or payload["signer"]["name"],
-                         "public_key": public_key_b64(key)}
+    payload["signer"] = {
+        "name": name or payload["signer"]["name"],
+        "public_key": public_key_b64(key),
+    }
 
 
 def edit_envelope(path: Path, **change: Any) -> None:
@@ -138,15 +146,26 @@ def test_round_trip(sent: Path, sam_key: Ed25519PrivateKey) -> None:
     got = read_contribution(sent, passphrase=PASS)
     assert got.contribution == contribution()
     assert got.record_person == {
-        "nhs_number": "9434765919", "date_of_birth": "1941-06-02", "family_name": "Okafor"}
+        "nhs_number": "9434765919",
+        "date_of_birth": "1941-06-02",
+        "family_name": "Okafor",
+    }
     assert got.signer_name == "Sam Jones"
     assert got.signer_key_b64 == public_key_b64(sam_key)
     check_signer_key(got, public_key_b64(sam_key))
     check_same_person(PERSON, got.record_person)
-    mine = [contribution(contribution_id="a7" * 16, contributor_name="Robin Lee",
-                         contributor_profession="social_worker", m_skin_level="high")]
+    mine = [
+        contribution(
+            contribution_id="a7" * 16,
+            contributor_name="Robin Lee",
+            contributor_profession="social_worker",
+            m_skin_level="high",
+        )
+    ]
     assert [c["contributor_name"] for c in merge_contributions(mine, [got.contribution])] == [
-        "Robin Lee", "Sam Jones"]
+        "Robin Lee",
+        "Sam Jones",
+    ]
 
 
 def test_the_file_is_an_envelope_with_nothing_readable_in_it(sent: Path) -> None:
@@ -177,7 +196,9 @@ def test_the_default_cost_is_used_unless_told(tmp_path: Path, sam_key: Ed25519Pr
     export_contribution(path, contribution(), PERSON, passphrase=PASS, signing_key=sam_key)
     kdf = json.loads(path.read_text())["kdf"]
     assert (kdf["memory_kib"], kdf["iterations"]) == (
-        DEFAULT_EXCHANGE_KDF.memory_kib, DEFAULT_EXCHANGE_KDF.iterations)
+        DEFAULT_EXCHANGE_KDF.memory_kib,
+        DEFAULT_EXCHANGE_KDF.iterations,
+    )
     assert DEFAULT_EXCHANGE_KDF.memory_kib >= 19 * 1024  # OWASP's Argon2id floor
     assert read_contribution(path, passphrase=PASS).contribution == contribution()
 
@@ -194,7 +215,8 @@ def test_wrong_passphrase(sent: Path) -> None:
     with pytest.raises(ContributionPassphraseError) as err:
         read_contribution(sent, passphrase="violet harbour kettles")
     assert err.value.user_message == (
-        "The passphrase is wrong, or the file was changed after it was made.")
+        "The passphrase is wrong, or the file was changed after it was made."
+    )
     _assert_helpful(err.value)
 
 
@@ -272,15 +294,25 @@ def test_resigned_by_someone_else_in_the_authors_name(
 @pytest.mark.parametrize(
     ("change", "error", "fragment"),
     [
-        pytest.param({"format": "assessor.dst-contribution/2"},
-                     UnsupportedContributionFormatError, "different version", id="newer-version"),
-        pytest.param({"format": "assessor.bundle/1"}, NotAContributionFileError,
-                     "some other kind", id="other-format"),
+        pytest.param(
+            {"format": "assessor.dst-contribution/2"},
+            UnsupportedContributionFormatError,
+            "different version",
+            id="newer-version",
+        ),
+        pytest.param(
+            {"format": "assessor.bundle/1"},
+            NotAContributionFileError,
+            "some other kind",
+            id="other-format",
+        ),
         pytest.param({"format": None}, NotAContributionFileError, "no format", id="no-format"),
-        pytest.param({"nonce": "not base64!"}, NotAContributionFileError, "damaged",
-                     id="bad-nonce"),
-        pytest.param({"kdf": {"name": "pbkdf2"}}, NotAContributionFileError, "unknown kind",
-                     id="other-kdf"),
+        pytest.param(
+            {"nonce": "not base64!"}, NotAContributionFileError, "damaged", id="bad-nonce"
+        ),
+        pytest.param(
+            {"kdf": {"name": "pbkdf2"}}, NotAContributionFileError, "unknown kind", id="other-kdf"
+        ),
     ],
 )
 def test_wrong_format(
@@ -295,8 +327,7 @@ def test_wrong_format(
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("memory_kib", 4 * 1024 * 1024), ("iterations", 10_000), ("lanes", 0),
-     ("memory_kib", True)],
+    [("memory_kib", 4 * 1024 * 1024), ("iterations", 10_000), ("lanes", 0), ("memory_kib", True)],
 )
 def test_absurd_key_costs_are_refused_before_any_work(sent: Path, name: str, value: Any) -> None:
     envelope = json.loads(sent.read_text())
@@ -308,8 +339,14 @@ def test_absurd_key_costs_are_refused_before_any_work(sent: Path, name: str, val
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"not json at all", b"[1, 2, 3]", b"\xff\xfe\x00", b'{"format": 1}',
-     b"%PDF-1.7 a letter, not a contribution"],
+    [
+        b"",
+        b"not json at all",
+        b"[1, 2, 3]",
+        b"\xff\xfe\x00",
+        b'{"format": 1}',
+        b"%PDF-1.7 a letter, not a contribution",
+    ],
 )
 def test_not_a_contribution_file(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "something.json"
@@ -333,12 +370,19 @@ def test_a_missing_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        pytest.param({"m_continence_level": "severe"}, "Continence: Severe is not a level",
-                     id="severe-continence"),
-        pytest.param({"m_asc_level": "severe"}, "Altered states of consciousness: Severe",
-                     id="severe-asc"),
-        pytest.param({"m_communication_level": "priority"}, "Communication: Priority",
-                     id="priority-communication"),
+        pytest.param(
+            {"m_continence_level": "severe"},
+            "Continence: Severe is not a level",
+            id="severe-continence",
+        ),
+        pytest.param(
+            {"m_asc_level": "severe"}, "Altered states of consciousness: Severe", id="severe-asc"
+        ),
+        pytest.param(
+            {"m_communication_level": "priority"},
+            "Communication: Priority",
+            id="priority-communication",
+        ),
         pytest.param({"shared_notes": "x"}, "does not know: shared_notes", id="unknown-key"),
     ],
 )
@@ -362,16 +406,21 @@ def test_a_signed_file_with_a_disallowed_level_or_unknown_key(
 
 @pytest.mark.parametrize(
     "change",
-    [{"m_continence_level": "severe"}, {"m_asc_level": "severe"}, {"unknown": 1},
-     {"contributed_on": None}],
+    [
+        {"m_continence_level": "severe"},
+        {"m_asc_level": "severe"},
+        {"unknown": 1},
+        {"contributed_on": None},
+    ],
 )
 def test_export_refuses_a_contribution_that_breaks_the_rules(
     tmp_path: Path, sam_key: Ed25519PrivateKey, change: dict[str, Any]
 ) -> None:
     path = tmp_path / "out.json"
     with pytest.raises(InvalidContributionError):
-        export_contribution(path, contribution(**change), PERSON, passphrase=PASS,
-                            signing_key=sam_key, kdf=FAST)
+        export_contribution(
+            path, contribution(**change), PERSON, passphrase=PASS, signing_key=sam_key, kdf=FAST
+        )
     assert not path.exists()
 
 
@@ -390,15 +439,27 @@ def test_export_refuses_an_unclear_person(
     tmp_path: Path, sam_key: Ed25519PrivateKey, person: dict[str, Any]
 ) -> None:
     with pytest.raises(ValidationError) as err:
-        export_contribution(tmp_path / "out.json", contribution(), person, passphrase=PASS,
-                            signing_key=sam_key, kdf=FAST)
+        export_contribution(
+            tmp_path / "out.json",
+            contribution(),
+            person,
+            passphrase=PASS,
+            signing_key=sam_key,
+            kdf=FAST,
+        )
     assert err.value.next_step
 
 
 def test_export_refuses_a_short_passphrase(tmp_path: Path, sam_key: Ed25519PrivateKey) -> None:
     with pytest.raises(ValidationError, match="too short"):
-        export_contribution(tmp_path / "out.json", contribution(), PERSON, passphrase="short",
-                            signing_key=sam_key, kdf=FAST)
+        export_contribution(
+            tmp_path / "out.json",
+            contribution(),
+            PERSON,
+            passphrase="short",
+            signing_key=sam_key,
+            kdf=FAST,
+        )
 
 
 # -- The person ------------------------------------------------------------------------------
@@ -423,8 +484,15 @@ def test_same_person(there: dict[str, Any]) -> None:
         pytest.param({**PERSON, "nhs_number": "401 023 2137"}, "NHS number", id="other-nhs"),
         pytest.param({**PERSON, "date_of_birth": "1941-06-03"}, "date of birth", id="other-dob"),
         pytest.param({**PERSON, "family_name": "Okafur"}, "family name", id="other-name"),
-        pytest.param({"authority_person_id": "LA100123", "date_of_birth": "1941-06-02",
-                      "family_name": "Okafor"}, "share no NHS number", id="nothing-in-common"),
+        pytest.param(
+            {
+                "authority_person_id": "LA100123",
+                "date_of_birth": "1941-06-02",
+                "family_name": "Okafor",
+            },
+            "share no NHS number",
+            id="nothing-in-common",
+        ),
         pytest.param({**PERSON, "nhs_number": "123"}, "not valid", id="garbled"),
     ],
 )
@@ -452,11 +520,18 @@ def test_wrong_person_end_to_end(sent: Path) -> None:
 def test_record_person_from_person_details() -> None:
     import datetime as dt
 
-    details = PersonDetails(given_name="Ada", family_name="Okafor",
-                            date_of_birth=dt.date(1941, 6, 2), nhs_number="9434765919",
-                            authority_person_id="LA100123")
+    details = PersonDetails(
+        given_name="Ada",
+        family_name="Okafor",
+        date_of_birth=dt.date(1941, 6, 2),
+        nhs_number="9434765919",
+        authority_person_id="LA100123",
+    )
     assert record_person_from(details) == {
-        "family_name": "Okafor", "date_of_birth": "1941-06-02", "nhs_number": "9434765919",
-        "authority_person_id": "LA100123"}
+        "family_name": "Okafor",
+        "date_of_birth": "1941-06-02",
+        "nhs_number": "9434765919",
+        "authority_person_id": "LA100123",
+    }
     with pytest.raises(ValidationError):
         record_person_from(PersonDetails(given_name="Ada", family_name="Okafor"))

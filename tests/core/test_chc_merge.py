@@ -99,7 +99,10 @@ def test_levels_py_matches_rules_2_1_table() -> None:
     assert {k: list(v) for k, v in DST_ALLOWED.items()} == EXPECTED_ALLOWED
     # The three domains the cross-check names as having all six levels, and ASC's gap.
     assert [k for k, v in EXPECTED_ALLOWED.items() if len(v) == 6] == [
-        "breathing", "behaviour", "drug_therapies"]
+        "breathing",
+        "behaviour",
+        "drug_therapies",
+    ]
     assert "severe" not in EXPECTED_ALLOWED["asc"] and "priority" in EXPECTED_ALLOWED["asc"]
 
 
@@ -132,10 +135,14 @@ def test_severe_for_continence_names_the_domain_and_its_levels() -> None:
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        pytest.param({"m_breathing_level": "extreme"}, "not a Decision Support Tool level",
-                     id="unknown-level"),
-        pytest.param({"favourite_colour": "blue"}, "does not know: favourite_colour",
-                     id="unknown-key"),
+        pytest.param(
+            {"m_breathing_level": "extreme"},
+            "not a Decision Support Tool level",
+            id="unknown-level",
+        ),
+        pytest.param(
+            {"favourite_colour": "blue"}, "does not know: favourite_colour", id="unknown-key"
+        ),
         pytest.param({"contributor_name": "  "}, "Enter the member's name", id="blank-name"),
         pytest.param({"contributor_profession": "astronaut"}, "profession", id="bad-profession"),
         pytest.param({"contributed_on": "2025-02-30"}, "does not exist", id="impossible-date"),
@@ -220,10 +227,12 @@ def test_an_item_that_cannot_be_keyed_is_refused_not_dropped(bad: dict[str, Any]
 
 
 def test_the_disagreement_record_names_who_proposed_what() -> None:
-    proposals = domain_proposals([
-        member(ROBIN, "social_worker", mobility="moderate"),
-        member(SAM, "registered_nurse", mobility="high"),
-    ])
+    proposals = domain_proposals(
+        [
+            member(ROBIN, "social_worker", mobility="moderate"),
+            member(SAM, "registered_nurse", mobility="high"),
+        ]
+    )
     mobility = proposals["mobility"]
     assert mobility.proposed_level == "high" and mobility.disagreement
     assert mobility.record == (
@@ -232,7 +241,9 @@ def test_the_disagreement_record_names_who_proposed_what() -> None:
         "confirms the final level and the reasons for the disagreement are recorded."
     )
     assert [(m.name, m.profession, m.level) for m in mobility.members] == [
-        (SAM, "registered_nurse", "high"), (ROBIN, "social_worker", "moderate")]
+        (SAM, "registered_nurse", "high"),
+        (ROBIN, "social_worker", "moderate"),
+    ]
     assert mobility.members[0].evidence == "Sam Jones saw mobility."
 
 
@@ -260,10 +271,12 @@ def test_the_higher_level_is_proposed(
 
 
 def test_agreement_and_single_member_records() -> None:
-    proposals = domain_proposals([
-        member(SAM, "registered_nurse", skin="high", cognition="low"),
-        member(ROBIN, "occupational_therapist", skin="high"),
-    ])
+    proposals = domain_proposals(
+        [
+            member(SAM, "registered_nurse", skin="high", cognition="low"),
+            member(ROBIN, "occupational_therapist", skin="high"),
+        ]
+    )
     assert proposals["skin"].record == (
         "Members agreed: Robin Lee (occupational therapist) and Sam Jones (registered nurse) "
         "proposed High."
@@ -272,9 +285,11 @@ def test_agreement_and_single_member_records() -> None:
 
 
 def test_domains_nobody_assessed_propose_nothing_and_evidence_alone_is_kept() -> None:
-    proposals = domain_proposals([
-        member(SAM, "registered_nurse", breathing="low", evidence={"asc": "No episodes seen."}),
-    ])
+    proposals = domain_proposals(
+        [
+            member(SAM, "registered_nurse", breathing="low", evidence={"asc": "No episodes seen."}),
+        ]
+    )
     assert list(proposals) == DOMAINS
     for key in DOMAINS:
         if key not in ("breathing", "asc"):
@@ -285,15 +300,18 @@ def test_domains_nobody_assessed_propose_nothing_and_evidence_alone_is_kept() ->
     assert asc.proposed_level is None and not asc.disagreement
     assert [(m.level, m.evidence) for m in asc.members] == [(None, "No episodes seen.")]
     assert asc.record == (
-        "No member proposed a level. Sam Jones (registered nurse) gives evidence but no level.")
+        "No member proposed a level. Sam Jones (registered nurse) gives evidence but no level."
+    )
 
 
 def test_only_each_members_latest_revision_counts() -> None:
-    p = domain_proposals([
-        member(SAM, "registered_nurse", cid="ee" * 16, revision=1, nutrition="severe"),
-        member(SAM, "registered_nurse", cid="ee" * 16, revision=2, nutrition="low"),
-        member(ROBIN, "social_worker", nutrition="low"),
-    ])["nutrition"]
+    p = domain_proposals(
+        [
+            member(SAM, "registered_nurse", cid="ee" * 16, revision=1, nutrition="severe"),
+            member(SAM, "registered_nurse", cid="ee" * 16, revision=2, nutrition="low"),
+            member(ROBIN, "social_worker", nutrition="low"),
+        ]
+    )["nutrition"]
     assert p.proposed_level == "low" and not p.disagreement and len(p.members) == 2
 
 
@@ -308,26 +326,53 @@ def test_a_level_the_domain_lacks_is_refused_not_ignored() -> None:
 @pytest.mark.parametrize(
     ("professions", "valid", "fragments"),
     [
-        pytest.param(["social_worker", "social_worker"], False,
-                     ["no healthcare professional", "registered nurse"], id="two-social-workers"),
-        pytest.param(["registered_nurse", "registered_nurse"], False,
-                     ["registered nurse", "same healthcare profession", "Care Act assessor"],
-                     id="two-nurses"),
-        pytest.param(["registered_nurse", "occupational_therapist"], True,
-                     ["occupational therapist and registered nurse"], id="nurse-and-ot"),
-        pytest.param(["registered_nurse", "social_worker"], True,
-                     ["registered nurse", "social worker"], id="nurse-and-social-worker"),
+        pytest.param(
+            ["social_worker", "social_worker"],
+            False,
+            ["no healthcare professional", "registered nurse"],
+            id="two-social-workers",
+        ),
+        pytest.param(
+            ["registered_nurse", "registered_nurse"],
+            False,
+            ["registered nurse", "same healthcare profession", "Care Act assessor"],
+            id="two-nurses",
+        ),
+        pytest.param(
+            ["registered_nurse", "occupational_therapist"],
+            True,
+            ["occupational therapist and registered nurse"],
+            id="nurse-and-ot",
+        ),
+        pytest.param(
+            ["registered_nurse", "social_worker"],
+            True,
+            ["registered nurse", "social worker"],
+            id="nurse-and-social-worker",
+        ),
         pytest.param(["registered_nurse"], False, ["Only one member"], id="one-person"),
         pytest.param(["social_worker"], False, ["Only one member"], id="one-social-worker"),
         pytest.param([], False, ["No MDT members"], id="nobody"),
-        pytest.param(["social_worker", "care_act_assessor"], False,
-                     ["no healthcare professional"], id="two-care-act-assessors"),
+        pytest.param(
+            ["social_worker", "care_act_assessor"],
+            False,
+            ["no healthcare professional"],
+            id="two-care-act-assessors",
+        ),
         pytest.param(["doctor", "care_act_assessor"], True, ["doctor"], id="doctor-and-assessor"),
-        pytest.param(["registered_nurse", "other"], False, ["same healthcare profession"],
-                     id="nurse-and-other"),
+        pytest.param(
+            ["registered_nurse", "other"],
+            False,
+            ["same healthcare profession"],
+            id="nurse-and-other",
+        ),
         pytest.param(["other", "other"], False, ["None of the members"], id="two-others"),
-        pytest.param(["registered_nurse", "registered_nurse", "social_worker"], True,
-                     ["Care Act assessor"], id="two-nurses-and-social-worker"),
+        pytest.param(
+            ["registered_nurse", "registered_nurse", "social_worker"],
+            True,
+            ["Care Act assessor"],
+            id="two-nurses-and-social-worker",
+        ),
     ],
 )
 def test_mdt_composition(professions: list[str], valid: bool, fragments: list[str]) -> None:

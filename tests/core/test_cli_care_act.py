@@ -23,7 +23,11 @@ assert PASS
     ],
 )
 def test_forms_evaluate_gives_the_determination_with_reasons(
-    cli, form: str, answers: str, label: str, cites: str  # noqa: F811
+    cli,  # noqa: F811 - the fixture
+    form: str,
+    answers: str,
+    label: str,
+    cites: str,
 ) -> None:
     code, out, _ = cli("forms", "evaluate", form, str(ANSWERS / answers))
     result = json.loads(out)
@@ -50,8 +54,18 @@ def test_forms_evaluate_reports_a_blocker(cli, tmp_path: Path) -> None:  # noqa:
 @pytest.mark.usefixtures("profile")
 def test_record_start_refuses_a_carers_assessment_for_a_prisoner(cli) -> None:  # noqa: F811
     code, person_id, _ = cli(
-        "person", "add", "--given", "Łukasz", "--family", "Brindlewood", "--setting", "prison",
-        "--establishment", "HMP Nowhere (synthetic)", "--conviction", "sentenced",
+        "person",
+        "add",
+        "--given",
+        "Łukasz",
+        "--family",
+        "Brindlewood",
+        "--setting",
+        "prison",
+        "--establishment",
+        "HMP Nowhere (synthetic)",
+        "--conviction",
+        "sentenced",
     )
     assert code == 0
     code, _, err = cli(
@@ -68,12 +82,14 @@ def test_record_start_refuses_a_carers_assessment_for_a_prisoner(cli) -> None:  
 
 @pytest.mark.usefixtures("profile")
 def test_chc_import_of_a_file_that_is_not_a_contribution_says_so(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    cli,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    code, person_id, _ = cli("person", "add", "--given", "Nia", "--family", "Mockford",
-                             "--dob", "1947-11-13")
-    code, record_id, _ = cli("record", "start", "--person", person_id.strip(), "--form",
-                             "chc_dst")
+    code, person_id, _ = cli(
+        "person", "add", "--given", "Nia", "--family", "Mockford", "--dob", "1947-11-13"
+    )
+    code, record_id, _ = cli("record", "start", "--person", person_id.strip(), "--form", "chc_dst")
     assert code == 0
     bogus = tmp_path / "holiday.jpg"
     bogus.write_bytes(b"\xff\xd8\xff not json")
@@ -83,18 +99,25 @@ def test_chc_import_of_a_file_that_is_not_a_contribution_says_so(
 
 
 def test_forms_evaluate_gives_the_checklist_outcome_and_the_dst_checks(
-    cli, tmp_path: Path  # noqa: F811
+    cli,  # noqa: F811 - the fixture
+    tmp_path: Path,
 ) -> None:
-    code, out, _ = cli("forms", "evaluate", "chc_checklist",
-                       str(ANSWERS / "chc_checklist_positive.json"))
+    code, out, _ = cli(
+        "forms", "evaluate", "chc_checklist", str(ANSWERS / "chc_checklist_positive.json")
+    )
     checklist = json.loads(out)["outcomes"]["checklist_outcome"]
     assert code == 0 and checklist["value"] == "positive"
     assert checklist["reasons"][0].startswith("2 domains at A (Nutrition and Mobility)")
 
     dst = json.loads((ANSWERS / "chc_dst_two_members.json").read_text(encoding="utf-8"))
     del dst["dst_mobility_disagreement"]
-    dst["mdt_members"] = [{"member_name": "A", "member_profession": "social_worker",
-                           "member_organisation": "Exampleshire"}] * 2
+    dst["mdt_members"] = [
+        {
+            "member_name": "A",
+            "member_profession": "social_worker",
+            "member_organisation": "Exampleshire",
+        }
+    ] * 2
     path = tmp_path / "dst.json"
     path.write_text(json.dumps(dst), encoding="utf-8")
     code, out, _ = cli("forms", "evaluate", "chc_dst", str(path))
@@ -105,29 +128,63 @@ def test_forms_evaluate_gives_the_checklist_outcome_and_the_dst_checks(
 
 
 def test_record_files_between_two_profiles_need_the_senders_fingerprint_once(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    cli,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two assessors on one laptop's command line: the second imports the first's record."""
     first = tmp_path / "first"
     monkeypatch.setenv("ASSESSOR_DATA_DIR", str(first))
-    assert cli("profile", "create", "--name", "Casey Example", "--role", "nurse",
-               "--authority", "Exampleshire")[0] == 0
-    _, person_id, _ = cli("person", "add", "--given", "Nia", "--family", "Mockford",
-                          "--dob", "1947-11-13", "--nhs", "943 476 5919")
-    _, record_id, _ = cli("record", "start", "--person", person_id.strip(), "--form",
-                          "sample")
+    assert (
+        cli(
+            "profile",
+            "create",
+            "--name",
+            "Casey Example",
+            "--role",
+            "nurse",
+            "--authority",
+            "Exampleshire",
+        )[0]
+        == 0
+    )
+    _, person_id, _ = cli(
+        "person",
+        "add",
+        "--given",
+        "Nia",
+        "--family",
+        "Mockford",
+        "--dob",
+        "1947-11-13",
+        "--nhs",
+        "943 476 5919",
+    )
+    _, record_id, _ = cli("record", "start", "--person", person_id.strip(), "--form", "sample")
     exported = tmp_path / "record.json"
     assert cli("record", "export", record_id.strip(), "--out", str(exported))[0] == 0
     code, fingerprint, _ = cli("chc", "fingerprint")
     assert code == 0 and len(fingerprint.split()) == 4
 
     monkeypatch.setenv("ASSESSOR_DATA_DIR", str(tmp_path / "second"))
-    assert cli("profile", "create", "--name", "Robin Testcase", "--role", "social_worker",
-               "--authority", "Exampleshire")[0] == 0
+    assert (
+        cli(
+            "profile",
+            "create",
+            "--name",
+            "Robin Testcase",
+            "--role",
+            "social_worker",
+            "--authority",
+            "Exampleshire",
+        )[0]
+        == 0
+    )
     code, _, err = cli("record", "import", str(exported))
     assert code == 2 and fingerprint.strip() in err and "--confirm-fingerprint" in err
-    code, out, err = cli("record", "import", str(exported), "--confirm-fingerprint",
-                         fingerprint.strip())
+    code, out, err = cli(
+        "record", "import", str(exported), "--confirm-fingerprint", fingerprint.strip()
+    )
     assert code == 0, err
     code, out, _ = cli("record", "history", out.strip())
     assert "exported by Casey Example: signed by key " + fingerprint.strip() in out

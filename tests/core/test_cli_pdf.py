@@ -114,4 +114,3 @@ def test_a_missing_file_or_a_bad_trust_root_exits_2(cli, vault: Vault, tmp_path:
     bad_root = _file(tmp_path, "root.pem", b"not a certificate")
     code, _, err = cli("pdf", "verify", path, "--trust-root", bad_root)
     assert code == 2 and "not an X.509 certificate" in err
-

@@ -21,9 +21,20 @@ assert PASS
 def _finalisable_record(cli, tmp_path: Path) -> str:  # noqa: F811
     """A needs assessment of a synthetic prisoner, answered and signed, imported by the CLI."""
     code, person_id, _ = cli(
-        "person", "add", "--given", "Łukasz", "--family", "Brindlewood", "--setting", "prison",
-        "--establishment", "HMP Nowhere (synthetic)", "--conviction", "sentenced",
-        "--prison-number", "A1234BC",
+        "person",
+        "add",
+        "--given",
+        "Łukasz",
+        "--family",
+        "Brindlewood",
+        "--setting",
+        "prison",
+        "--establishment",
+        "HMP Nowhere (synthetic)",
+        "--conviction",
+        "sentenced",
+        "--prison-number",
+        "A1234BC",
     )
     assert code == 0
     code, record_id, _ = cli(
@@ -66,8 +77,16 @@ def test_cli_finalises_keeps_exports_and_makes_a_letter(cli, tmp_path: Path) -> 
     code, out, _ = cli("pdf", "verify", str(final))
     assert code == 0 and "Casey Example" in out
 
-    letter = ("record", "letter", record_id, "eligibility_record", "--variant", "easy_read",
-              "--out", str(tmp_path / "letter.pdf"))
+    letter = (
+        "record",
+        "letter",
+        record_id,
+        "eligibility_record",
+        "--variant",
+        "easy_read",
+        "--out",
+        str(tmp_path / "letter.pdf"),
+    )
     # Without the authority's branding file a letter would carry example phone numbers.
     code, _, err = cli(*letter)
     assert code == 2 and "branding" in err

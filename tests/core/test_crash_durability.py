@@ -64,13 +64,16 @@ class Round:
         )
 
 
-def _run_and_kill(
-    data_dir: Path, profile_id: str, assessment_id: str, rnd: Round
-) -> None:
+def _run_and_kill(data_dir: Path, profile_id: str, assessment_id: str, rnd: Round) -> None:
     child = subprocess.Popen(
         [
-            sys.executable, str(CHILD), str(data_dir), profile_id, assessment_id,
-            str(rnd.first_counter), str(CHECKPOINT_EVERY),
+            sys.executable,
+            str(CHILD),
+            str(data_dir),
+            profile_id,
+            assessment_id,
+            str(rnd.first_counter),
+            str(CHECKPOINT_EVERY),
         ],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
@@ -123,8 +126,12 @@ def _run_and_kill(
 def test_every_reported_autosave_survives_sigkill(data_dir: Path) -> None:
     rng = random.Random(SEED)
     vault = Vault.create(
-        data_dir, name="Robin Testcase", role=Role.SOCIAL_WORKER,
-        authority="Exampleshire County Council", passphrase=PASSPHRASE, kdf=FAST_KDF_FOR_TESTS,
+        data_dir,
+        name="Robin Testcase",
+        role=Role.SOCIAL_WORKER,
+        authority="Exampleshire County Council",
+        passphrase=PASSPHRASE,
+        kdf=FAST_KDF_FOR_TESTS,
     )
     profile_id = vault.profile.id
     person = PeopleRepository(vault).add(community_person())

@@ -13,10 +13,16 @@ from tests.support import community_person, prisoner
     [
         (community_person(), prisoner(), "is now in custody (prison)"),
         (prisoner(), community_person(), "has left custody"),
-        (prisoner(), prisoner(establishment_name="HMP Elsewhere (synthetic)"),
-         "has moved to HMP Elsewhere (synthetic)"),
-        (prisoner(), prisoner(setting=Setting.APPROVED_PREMISES, establishment_name=""),
-         "has moved to another establishment"),
+        (
+            prisoner(),
+            prisoner(establishment_name="HMP Elsewhere (synthetic)"),
+            "has moved to HMP Elsewhere (synthetic)",
+        ),
+        (
+            prisoner(),
+            prisoner(setting=Setting.APPROVED_PREMISES, establishment_name=""),
+            "has moved to another establishment",
+        ),
         (community_person(), community_person(setting=Setting.CARE_HOME), None),
         (prisoner(), prisoner(prison_number="Z9999ZZ"), None),
     ],

@@ -25,8 +25,14 @@ PEOPLE = 300
 
 
 def _caseload(data_dir: Path) -> Vault:
-    vault = Vault.create(data_dir, name="Casey Example", role=Role.NURSE, authority="X",
-                         passphrase=PASS, kdf=FAST_KDF_FOR_TESTS)
+    vault = Vault.create(
+        data_dir,
+        name="Casey Example",
+        role=Role.NURSE,
+        authority="X",
+        passphrase=PASS,
+        kdf=FAST_KDF_FOR_TESTS,
+    )
     people = PeopleRepository(vault)
     for i in range(PEOPLE):
         people.add(community_person(given_name=f"Synthetic{i:03d}"))

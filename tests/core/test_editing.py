@@ -35,9 +35,7 @@ def test_old_draft_is_migrated_forward_as_a_new_revision(vault: Vault) -> None:
     assert opened.record.answers == {"living": "family", "interpreter_needed": False}
     assert [r.body["form_version"] for r in records.history(rid)] == [1, 1, 2]
     assert [e.action for e in history.list_audit(vault.conn, rid)][-1] == "assessment.view"
-    assert opened.who == (
-        "Zoë Quillfeather · born 14/03/1948 · NHS 943 476 5919 · Own home"
-    )
+    assert opened.who == ("Zoë Quillfeather · born 14/03/1948 · NHS 943 476 5919 · Own home")
 
 
 def test_draft_stays_on_its_version_when_no_migration_leads_on(

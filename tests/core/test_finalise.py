@@ -63,7 +63,9 @@ def test_finalising_keeps_a_signed_pdf_of_the_completed_revision(vault, tmp_path
     assert finalised.record.status is RecordStatus.COMPLETED
     doc = finalised.document
     assert (doc.kind, doc.revision, doc.revision_hash) == (
-        RECORD_KIND, finalised.record.revision, finalised.record.revision_hash
+        RECORD_KIND,
+        finalised.record.revision,
+        finalised.record.revision_hash,
     )
     data = DocumentRepository(vault).data(doc.id)
     report = verify_pdf(data)

@@ -210,10 +210,20 @@ def test_a_completed_record_keeps_its_table_and_refuses_a_changed_one(
 
 @pytest.mark.parametrize(
     ("born", "pension_age", "blocked"),
-    [("1990-01-01", True, True), ("1990-01-01", False, False), ("1950-01-01", False, True),
-     ("1950-01-01", True, False), ("1959-01-01", False, False)],
-    ids=["35-says-pension-age", "35-working-age", "75-says-working-age", "75-pension-age",
-         "66-either"],
+    [
+        ("1990-01-01", True, True),
+        ("1990-01-01", False, False),
+        ("1950-01-01", False, True),
+        ("1950-01-01", True, False),
+        ("1959-01-01", False, False),
+    ],
+    ids=[
+        "35-says-pension-age",
+        "35-working-age",
+        "75-says-working-age",
+        "75-pension-age",
+        "66-either",
+    ],
 )
 def test_pension_age_must_fit_the_date_of_birth(
     born: str, pension_age: bool, blocked: bool
@@ -274,9 +284,9 @@ def test_housing_costs_are_asked_and_taken_off_for_a_temporary_care_home_stay() 
     # SI 2014/2672 Sch 1 para 2. Temporary: the home is not counted, AA is disregarded.
     # £230.00 + £100.00 + £13.00 tariff = £343.00, less PEA £30.65 and housing £25.00
     # = £287.35, under the £320.00 cost. Disability-related expenses are not asked.
-    temporary = {
-        k: v for k, v in ANSWERS.items() if k not in ("dre_standard", "dre_items")
-    } | {"care_type": "temporary_care_home"}
+    temporary = {k: v for k, v in ANSWERS.items() if k not in ("dre_standard", "dre_items")} | {
+        "care_type": "temporary_care_home"
+    }
     result = _evaluate(temporary)
     assert result.problems == ()
     charge = result.outcomes["charge"]
@@ -298,9 +308,11 @@ def test_housing_costs_are_asked_and_taken_off_for_a_temporary_care_home_stay() 
 
 
 def test_a_60_year_old_whose_partner_is_70_gets_the_couple_pension_age_amount() -> None:
-    couple = {
-        k: v for k, v in ANSWERS.items() if k not in ("pension_age", "lone_parent")
-    } | {"date_of_birth": "1965-01-01", "couple": True, "partner_pension_age": True}
+    couple = {k: v for k, v in ANSWERS.items() if k not in ("pension_age", "lone_parent")} | {
+        "date_of_birth": "1965-01-01",
+        "couple": True,
+        "partner_pension_age": True,
+    }
     result = _evaluate(couple)
     assert result.problems == () and result.blockers == ()
     mig = _reason(result.outcomes["charge"], "Less Minimum Income Guarantee")

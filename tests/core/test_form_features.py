@@ -151,8 +151,9 @@ def test_a_section_condition_hides_and_unrequires_all_its_questions(demo: FormDe
     assert [p.path for p in problems] == ["detail"]
     # A field's own condition still applies inside a shown section.
     assert "more" not in visible_answers(demo, {"agreed": True, "more": "m"})
-    later = next(s for s in section_status(demo, {"agreed": False}, today=TODAY)
-                 if s.section_id == "later")
+    later = next(
+        s for s in section_status(demo, {"agreed": False}, today=TODAY) if s.section_id == "later"
+    )
     assert later.required_missing == 0
 
 
@@ -161,7 +162,8 @@ def test_a_notice_shows_text_and_never_takes_an_answer(demo: FormDefinition) -> 
     assert notice.type is FieldType.NOTICE
     assert notice.help == "Custody changes who is responsible, not the threshold."
     problems = validate_answers(
-        demo, {"setting": "prison", "agreed": True, "detail": "d", "custody_note": "typed"},
+        demo,
+        {"setting": "prison", "agreed": True, "detail": "d", "custody_note": "typed"},
         today=TODAY,
     )
     assert [p.path for p in problems] == ["custody_note"]
@@ -172,17 +174,27 @@ def test_a_notice_shows_text_and_never_takes_an_answer(demo: FormDefinition) -> 
 @pytest.mark.parametrize(
     ("snippet", "message"),
     [
-        ("      - {id: n, type: notice, label: N, required: true}",
-         "a notice only shows text, so it cannot be required"),
-        ("      - {id: n, type: short_text, label: N, prefill: person.shoe_size}",
-         "unknown prefill source 'person.shoe_size'"),
-        ("      - {id: n, type: short_text, label: N, show_when: {all_of: [{field: a, is_set: 1}]}}"
-         .replace("is_set: 1", "equals: x"),
-         "'all_of' must be a list of at least two conditions"),
-        ("      - {id: n, type: short_text, label: N, show_when: {field: n, is_set: true}}",
-         "depends on its own answer"),
-        ("      - {id: n, type: short_text, label: N, show_when: {field: note, is_set: true}}",
-         "cannot depend on 'note', which is notice"),
+        (
+            "      - {id: n, type: notice, label: N, required: true}",
+            "a notice only shows text, so it cannot be required",
+        ),
+        (
+            "      - {id: n, type: short_text, label: N, prefill: person.shoe_size}",
+            "unknown prefill source 'person.shoe_size'",
+        ),
+        (
+            "      - {id: n, type: short_text, label: N, "
+            "show_when: {all_of: [{field: a, is_set: 1}]}}".replace("is_set: 1", "equals: x"),
+            "'all_of' must be a list of at least two conditions",
+        ),
+        (
+            "      - {id: n, type: short_text, label: N, show_when: {field: n, is_set: true}}",
+            "depends on its own answer",
+        ),
+        (
+            "      - {id: n, type: short_text, label: N, show_when: {field: note, is_set: true}}",
+            "cannot depend on 'note', which is notice",
+        ),
     ],
 )
 def test_mistakes_in_the_new_keys_are_reported(tmp_path: Path, snippet: str, message: str) -> None:
@@ -202,8 +214,11 @@ def test_unknown_check_names_are_reported(tmp_path: Path) -> None:
         "      - {id: a, type: short_text, label: A}\n"
     )
     problems = check_forms_dir(_write(tmp_path, text, "bad"))
-    assert any("unknown completion check 'tests.needs_reason_when_nope' (did you mean "
-               "'tests.needs_reason_when_no'?)" in p for p in problems), problems
+    assert any(
+        "unknown completion check 'tests.needs_reason_when_nope' (did you mean "
+        "'tests.needs_reason_when_no'?)" in p
+        for p in problems
+    ), problems
     assert any("unknown start check 'tests.nobody'" in p for p in problems), problems
     with pytest.raises(FormDefinitionError):
         load_forms_dir(tmp_path)
@@ -303,14 +318,17 @@ def _echo_detail(answers: Mapping[str, Any]) -> Outcome:
 
 
 def test_record_on_complete_keeps_an_outcome_in_the_answers(vault: Vault, tmp_path: Path) -> None:
-    text = FORM.replace("completion_checks: [tests.needs_reason_when_no]\n", (
-        "completion_checks: [tests.needs_reason_when_no]\n"
-        "record_on_complete: {kept: echo}\n"
-    )).replace("      - id: more\n", (
-        "      - {id: echo, type: outcome, label: Echo, rule: tests.echo_detail}\n"
-        "      - {id: kept, type: short_text, label: Kept}\n"
-        "      - id: more\n"
-    ))
+    text = FORM.replace(
+        "completion_checks: [tests.needs_reason_when_no]\n",
+        ("completion_checks: [tests.needs_reason_when_no]\nrecord_on_complete: {kept: echo}\n"),
+    ).replace(
+        "      - id: more\n",
+        (
+            "      - {id: echo, type: outcome, label: Echo, rule: tests.echo_detail}\n"
+            "      - {id: kept, type: short_text, label: Kept}\n"
+            "      - id: more\n"
+        ),
+    )
     registry = load_forms_dir(_write(tmp_path, text))
     records = AssessmentRepository(vault)
     person = PeopleRepository(vault).add(community_person())
@@ -323,9 +341,10 @@ def test_record_on_complete_keeps_an_outcome_in_the_answers(vault: Vault, tmp_pa
 
 
 def test_record_on_complete_must_name_an_answer_and_an_outcome(tmp_path: Path) -> None:
-    text = FORM.replace("start_check: tests.community_only\n", (
-        "start_check: tests.community_only\nrecord_on_complete: {agreed: detail}\n"
-    ))
+    text = FORM.replace(
+        "start_check: tests.community_only\n",
+        ("start_check: tests.community_only\nrecord_on_complete: {agreed: detail}\n"),
+    )
     problems = check_forms_dir(_write(tmp_path, text))
     assert any("'agreed' must be a top-level short_text question" in p for p in problems)
     assert any("'detail' must be an outcome field" in p for p in problems)

@@ -55,8 +55,12 @@ TIME_LIMIT_S = 60.0
 def content_hash(vault: Vault) -> str:
     """Every row of every table: what a refused import must leave exactly as it was."""
     digest = hashlib.sha256()
-    tables = [r[0] for r in vault.conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    tables = [
+        r[0]
+        for r in vault.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+    ]
     for table in tables:
         for row in vault.conn.execute(f"SELECT * FROM {table} ORDER BY 1"):  # noqa: S608
             digest.update(repr(row).encode())
@@ -87,12 +91,21 @@ def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str
     genuine = folder / "genuine.dstc"
     # The author's own key and content, with cheap Argon2id costs: 108 decryptions at the
     # default 64 MiB would take half a minute.
-    export_contribution(genuine, social.get(social_dst).answers["contributions"][0],
-                        record_person_from(community_person()), passphrase=EXCHANGE,
-                        signing_key=contribution_signing_key(social.vault),
-                        kdf=FAST_KDF_FOR_TESTS)
-    import_member_contribution(nurse, nurse_dst, genuine, passphrase=EXCHANGE,
-                               confirmed_fingerprint=own_fingerprint(social.vault))
+    export_contribution(
+        genuine,
+        social.get(social_dst).answers["contributions"][0],
+        record_person_from(community_person()),
+        passphrase=EXCHANGE,
+        signing_key=contribution_signing_key(social.vault),
+        kdf=FAST_KDF_FOR_TESTS,
+    )
+    import_member_contribution(
+        nurse,
+        nurse_dst,
+        genuine,
+        passphrase=EXCHANGE,
+        confirmed_fingerprint=own_fingerprint(social.vault),
+    )
     good_bytes = genuine.read_bytes()
     rnd = random.Random(SEED)
     counts: Counter[str] = Counter()
@@ -108,34 +121,62 @@ def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str
             path.write_bytes(good_bytes)
         elif kind == "kdf":
             envelope = json.loads(good_bytes)
-            envelope["kdf"].update(rnd.choice([
-                {"memory_kib": 1024 * 1024, "iterations": 64},
-                {"memory_kib": 512 * 1024}, {"iterations": 40}, {"lanes": 64}]))
+            envelope["kdf"].update(
+                rnd.choice(
+                    [
+                        {"memory_kib": 1024 * 1024, "iterations": 64},
+                        {"memory_kib": 512 * 1024},
+                        {"iterations": 40},
+                        {"lanes": 64},
+                    ]
+                )
+            )
             path.write_text(json.dumps(envelope))
         elif kind == "deep":
             envelope = json.loads(good_bytes)
             depth = rnd.choice([40, 1000, 100_000])
-            path.write_text(json.dumps(envelope)[:-1] + ', "x": ' + "[" * depth + "]" * depth
-                            + "}")
+            path.write_text(json.dumps(envelope)[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}")
         else:
             path.write_bytes(good_bytes)
             if kind == "surrogate":
-                reseal(path, lambda p: p["contribution"].update(m_mobility_evidence="\ud800"),
-                       EXCHANGE)
+                reseal(
+                    path, lambda p: p["contribution"].update(m_mobility_evidence="\ud800"), EXCHANGE
+                )
             elif kind == "nested_inside":
-                reseal(path, lambda p: p["contribution"].update(
-                    m_mobility_evidence=json.loads("[" * 500 + "]" * 500)), EXCHANGE)
+                reseal(
+                    path,
+                    lambda p: p["contribution"].update(
+                        m_mobility_evidence=json.loads("[" * 500 + "]" * 500)
+                    ),
+                    EXCHANGE,
+                )
             elif kind == "resealed_edit":
-                reseal(path, lambda p: p["contribution"].update(m_mobility_level="no_needs"),
-                       EXCHANGE)
+                reseal(
+                    path, lambda p: p["contribution"].update(m_mobility_level="no_needs"), EXCHANGE
+                )
             elif kind == "forged":
-                forge(path, {**SOCIAL_WORKER, "revision": 2 + n,
-                             "m_mobility_level": rnd.choice(["no_needs", "low", "high"])},
-                      rnd.choice([stranger, Ed25519PrivateKey.generate()]))
+                forge(
+                    path,
+                    {
+                        **SOCIAL_WORKER,
+                        "revision": 2 + n,
+                        "m_mobility_level": rnd.choice(["no_needs", "low", "high"]),
+                    },
+                    rnd.choice([stranger, Ed25519PrivateKey.generate()]),
+                )
         return path
 
-    kinds = ["bitflip", "truncate", "replay", "kdf", "deep", "surrogate", "nested_inside",
-             "resealed_edit", "forged"]
+    kinds = [
+        "bitflip",
+        "truncate",
+        "replay",
+        "kdf",
+        "deep",
+        "surrogate",
+        "nested_inside",
+        "resealed_edit",
+        "forged",
+    ]
     started = time.monotonic()
     genuine_items = nurse.get(nurse_dst).answers["contributions"]
     for n in range(PER_KIND):
@@ -145,8 +186,7 @@ def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str
             path = mutant(kind, n)
             before = content_hash(nurse.vault)
             try:
-                result = import_member_contribution(nurse, nurse_dst, path,
-                                                    passphrase=EXCHANGE)
+                result = import_member_contribution(nurse, nurse_dst, path, passphrase=EXCHANGE)
             except Exception as e:  # noqa: BLE001 - each must be an error with a message
                 assert _refused_well(e), kind
                 assert content_hash(nurse.vault) == before, kind
@@ -171,8 +211,14 @@ def members_fuzz(two_members: Any) -> Any:  # noqa: F811 - the imported fixture
 
 def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     registry = load_forms_dir(paths.default_forms_dir())
-    source = Vault.create(tmp_path / "a", name="Robin Testcase", role=Role.SOCIAL_WORKER,
-                          authority="X", passphrase="first pass phrase", kdf=FAST_KDF_FOR_TESTS)
+    source = Vault.create(
+        tmp_path / "a",
+        name="Robin Testcase",
+        role=Role.SOCIAL_WORKER,
+        authority="X",
+        passphrase="first pass phrase",
+        kdf=FAST_KDF_FOR_TESTS,
+    )
     person = PeopleRepository(source).add(community_person())
     records = AssessmentRepository(source)
     rid = records.create(person.id, "sample", 2).id
@@ -187,9 +233,14 @@ def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     targets: list[Vault] = []
 
     def fresh_target() -> Vault:
-        vault = Vault.create(tmp_path / f"t{len(targets)}", name="Second Assessor",
-                             role=Role.SOCIAL_WORKER, authority="X",
-                             passphrase="second pass phrase", kdf=FAST_KDF_FOR_TESTS)
+        vault = Vault.create(
+            tmp_path / f"t{len(targets)}",
+            name="Second Assessor",
+            role=Role.SOCIAL_WORKER,
+            authority="X",
+            passphrase="second pass phrase",
+            kdf=FAST_KDF_FOR_TESTS,
+        )
         targets.append(vault)
         return vault
 
@@ -197,28 +248,40 @@ def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     rnd = random.Random(SEED + 1)
     stranger = Ed25519PrivateKey.generate()
 
-    def edited(change: Callable[[dict[str, Any]], None], *, rehash: bool,
-               resign: Ed25519PrivateKey | None) -> bytes:
+    def edited(
+        change: Callable[[dict[str, Any]], None], *, rehash: bool, resign: Ed25519PrivateKey | None
+    ) -> bytes:
         data = copy.deepcopy(good)
         change(data)
         if rehash:
             part, head = data["assessment"], data["history"][-1]
-            body = {k: part.get(k) for k in
-                    ("person_id", "form_id", "form_version", "status", "author", "answers")}
+            body = {
+                k: part.get(k)
+                for k in ("person_id", "form_id", "form_version", "status", "author", "answers")
+            }
             head["hash"] = part["revision_hash"] = history.revision_hash(
-                "assessment", part["id"], part["revision"], head["created_at"], head["author"],
-                body, head["prev_hash"])
+                "assessment",
+                part["id"],
+                part["revision"],
+                head["created_at"],
+                head["author"],
+                body,
+                head["prev_hash"],
+            )
         if resign is not None:
             body = {k: v for k, v in data.items() if k != "signature"}
             data["signature"] = {
                 "public_key": public_key_b64(resign),
-                "value": base64.b64encode(resign.sign(
-                    history.canonical_json(body).encode("utf-8"))).decode("ascii")}
+                "value": base64.b64encode(
+                    resign.sign(history.canonical_json(body).encode("utf-8"))
+                ).decode("ascii"),
+            }
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
     def answer_edit(data: dict[str, Any]) -> None:
         data["assessment"]["answers"]["preferred_name"] = rnd.choice(
-            ["Someone Else", "", "Zoe", "Zoë "])
+            ["Someone Else", "", "Zoe", "Zoë "]
+        )
 
     def mutant(kind: str) -> bytes:
         if kind == "bitflip":
@@ -229,8 +292,9 @@ def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             return good_bytes
         if kind == "deep":
             depth = rnd.choice([40, 1000, 100_000])
-            return good_bytes.replace(b'"answers": {', b'"answers": {"x": '
-                                      + b"[" * depth + b"]" * depth + b", ", 1)
+            return good_bytes.replace(
+                b'"answers": {', b'"answers": {"x": ' + b"[" * depth + b"]" * depth + b", ", 1
+            )
         if kind == "surrogate":
             return good_bytes.replace("Zoë".encode(), b"\\udc80", 1)
         if kind == "edit":
@@ -238,15 +302,28 @@ def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         if kind == "edit_rehashed":
             return edited(answer_edit, rehash=True, resign=None)
         if kind == "forged":  # rehashed and re-signed by someone else, in Robin's name
-            return edited(answer_edit, rehash=True,
-                          resign=rnd.choice([stranger, Ed25519PrivateKey.generate()]))
+            return edited(
+                answer_edit,
+                rehash=True,
+                resign=rnd.choice([stranger, Ed25519PrivateKey.generate()]),
+            )
         if kind == "status":
-            return edited(lambda d: d["assessment"].update(status="completed"), rehash=True,
-                          resign=stranger)
+            return edited(
+                lambda d: d["assessment"].update(status="completed"), rehash=True, resign=stranger
+            )
         raise AssertionError(kind)
 
-    kinds = ["bitflip", "truncate", "replay", "deep", "surrogate", "edit", "edit_rehashed",
-             "forged", "status"]
+    kinds = [
+        "bitflip",
+        "truncate",
+        "replay",
+        "deep",
+        "surrogate",
+        "edit",
+        "edit_rehashed",
+        "forged",
+        "status",
+    ]
     counts: Counter[str] = Counter()
     started = time.monotonic()
     for _n in range(PER_KIND):
@@ -256,8 +333,7 @@ def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             before = content_hash(target)
             try:
                 data = load_untrusted_json(mutant(kind))
-                imported = import_record(target, registry, data,
-                                         confirmed_fingerprint=fingerprint)
+                imported = import_record(target, registry, data, confirmed_fingerprint=fingerprint)
             except Exception as e:  # noqa: BLE001 - each must be an error with a message
                 assert _refused_well(e), kind
                 assert content_hash(target) == before, kind

@@ -66,8 +66,14 @@ def _record(vault: Vault) -> tuple[AssessmentRepository, str]:
 
 
 def _other(data_dir: Path, name: str = "Second Assessor") -> Vault:
-    return Vault.create(data_dir, name=name, role=Role.SOCIAL_WORKER, authority="X",
-                        passphrase="another pass phrase", kdf=FAST_KDF_FOR_TESTS)
+    return Vault.create(
+        data_dir,
+        name=name,
+        role=Role.SOCIAL_WORKER,
+        authority="X",
+        passphrase="another pass phrase",
+        kdf=FAST_KDF_FOR_TESTS,
+    )
 
 
 def _drop_guards(vault: Vault) -> None:
@@ -97,13 +103,21 @@ def _drop_guards(vault: Vault) -> None:
     ],
 )
 def test_an_edited_export_is_refused_and_imports_nothing(
-    vault: Vault, data_dir: Path, registry: Any, edit: Any,
+    vault: Vault,
+    data_dir: Path,
+    registry: Any,
+    edit: Any,
 ) -> None:
     _records, rid = _record(vault)
     data = export_record(vault, rid)
     other = _other(data_dir)
-    import_record(other, registry, copy.deepcopy(data), today=TODAY,
-                  confirmed_fingerprint=own_fingerprint(vault))  # the genuine file: fine
+    import_record(
+        other,
+        registry,
+        copy.deepcopy(data),
+        today=TODAY,
+        confirmed_fingerprint=own_fingerprint(vault),
+    )  # the genuine file: fine
     target = _other(data_dir, "Third Assessor")
     edit(data)
     before = (PeopleRepository(target).count(), len(history.list_audit(target.conn)))
@@ -115,13 +129,16 @@ def test_an_edited_export_is_refused_and_imports_nothing(
 
 
 def test_the_imported_record_says_where_it_came_from(
-    vault: Vault, data_dir: Path, registry: Any,
+    vault: Vault,
+    data_dir: Path,
+    registry: Any,
 ) -> None:
     _records, rid = _record(vault)
     data = export_record(vault, rid)
     other = _other(data_dir)
-    imported = import_record(other, registry, data, today=TODAY,
-                             confirmed_fingerprint=own_fingerprint(vault))
+    imported = import_record(
+        other, registry, data, today=TODAY, confirmed_fingerprint=own_fingerprint(vault)
+    )
     source = AssessmentRepository(other).provenance(imported.id)
     assert source is not None
     assert (source["source_record_id"], source["source_revision"]) == (rid, 3)
@@ -132,7 +149,9 @@ def test_the_imported_record_says_where_it_came_from(
 
 
 def test_a_finished_record_without_its_signatures_is_refused(
-    vault: Vault, data_dir: Path, registry: Any,
+    vault: Vault,
+    data_dir: Path,
+    registry: Any,
 ) -> None:
     person = PeopleRepository(vault).add(prisoner())
     records = AssessmentRepository(vault)
@@ -143,30 +162,44 @@ def test_a_finished_record_without_its_signatures_is_refused(
     data = export_record(vault, rid)
     other = _other(data_dir)
     with pytest.raises(ValidationError, match="lacks signatures: Not signed by: the person"):
-        import_record(other, registry, data, today=TODAY,
-                      confirmed_fingerprint=own_fingerprint(vault))
+        import_record(
+            other, registry, data, today=TODAY, confirmed_fingerprint=own_fingerprint(vault)
+        )
     assert PeopleRepository(other).count() == 0
     other.close()
 
 
 def test_a_person_id_that_matches_someone_else_asks_first(
-    vault: Vault, data_dir: Path, registry: Any,
+    vault: Vault,
+    data_dir: Path,
+    registry: Any,
 ) -> None:
     _records, rid = _record(vault)
     data = export_record(vault, rid)
     other = _other(data_dir)
     stranger = PeopleRepository(other).add(
-        community_person(given_name="Ada", family_name="Otherperson",
-                         date_of_birth=dt.date(1961, 1, 1), nhs_number=None),
+        community_person(
+            given_name="Ada",
+            family_name="Otherperson",
+            date_of_birth=dt.date(1961, 1, 1),
+            nhs_number=None,
+        ),
         person_id=data["person"]["id"],
     )
     with pytest.raises(PersonDiffersError) as err:
-        import_record(other, registry, data, today=TODAY,
-                      confirmed_fingerprint=own_fingerprint(vault))
+        import_record(
+            other, registry, data, today=TODAY, confirmed_fingerprint=own_fingerprint(vault)
+        )
     assert "family name" in err.value.user_message and "date of birth" in err.value.user_message
     assert AssessmentRepository(other).list_for_person(stranger.id) == []
-    fresh = import_record(other, registry, copy.deepcopy(data), today=TODAY,
-                          person_differs="new", confirmed_fingerprint=own_fingerprint(vault))
+    fresh = import_record(
+        other,
+        registry,
+        copy.deepcopy(data),
+        today=TODAY,
+        person_differs="new",
+        confirmed_fingerprint=own_fingerprint(vault),
+    )
     assert fresh.person_id != stranger.id
     assert PeopleRepository(other).get(fresh.person_id).details.family_name == "Quillfeather"
     other.close()
@@ -177,12 +210,14 @@ def test_a_person_id_that_matches_someone_else_asks_first(
     [
         lambda d: d["assessment"]["answers"].update(preferred_name="\ud800"),
         lambda d: d["person"].update(address="\udfff"),
-        lambda d: d["assessment"]["answers"].update(
-            notes=json.loads("[" * 200 + "]" * 200)),
+        lambda d: d["assessment"]["answers"].update(notes=json.loads("[" * 200 + "]" * 200)),
     ],
 )
 def test_malformed_text_is_refused_before_anything_is_written(
-    vault: Vault, data_dir: Path, registry: Any, poison: Any,
+    vault: Vault,
+    data_dir: Path,
+    registry: Any,
+    poison: Any,
 ) -> None:
     _records, rid = _record(vault)
     data = export_record(vault, rid)
@@ -195,7 +230,9 @@ def test_malformed_text_is_refused_before_anything_is_written(
 
 
 def test_a_re_signed_edit_in_a_known_exporters_name_is_refused(
-    vault: Vault, data_dir: Path, registry: Any,
+    vault: Vault,
+    data_dir: Path,
+    registry: Any,
 ) -> None:
     _records, rid = _record(vault)
     data = export_record(vault, rid)
@@ -203,8 +240,13 @@ def test_a_re_signed_edit_in_a_known_exporters_name_is_refused(
     with pytest.raises(UnconfirmedExporterKeyError) as first:
         import_record(other, registry, copy.deepcopy(data), today=TODAY)
     assert first.value.fingerprint == own_fingerprint(vault)
-    import_record(other, registry, copy.deepcopy(data), today=TODAY,
-                  confirmed_fingerprint=first.value.fingerprint)
+    import_record(
+        other,
+        registry,
+        copy.deepcopy(data),
+        today=TODAY,
+        confirmed_fingerprint=first.value.fingerprint,
+    )
     # An insider edits a copy, makes every hash afresh and signs it with a key of their own,
     # still in Robin Testcase's name, under a new record id.
     forged = copy.deepcopy(data)
@@ -213,14 +255,21 @@ def test_a_re_signed_edit_in_a_known_exporters_name_is_refused(
     _rehash(forged)
     _resign(forged, Ed25519PrivateKey.generate())
     with pytest.raises(TamperedRecordFileError, match="different key"):
-        import_record(other, registry, forged, today=TODAY,
-                      confirmed_fingerprint=key_fingerprint(forged["signature"]["public_key"]))
+        import_record(
+            other,
+            registry,
+            forged,
+            today=TODAY,
+            confirmed_fingerprint=key_fingerprint(forged["signature"]["public_key"]),
+        )
     assert not AssessmentRepository(other).exists("0f0f0f0f0f0f0f0f")
     other.close()
 
 
 def test_an_unsigned_file_comes_in_only_as_a_draft_and_only_when_asked(
-    vault: Vault, data_dir: Path, registry: Any,
+    vault: Vault,
+    data_dir: Path,
+    registry: Any,
 ) -> None:
     records, rid = _record(vault)
     records.set_status(rid, RecordStatus.COMPLETED)
@@ -237,27 +286,50 @@ def test_an_unsigned_file_comes_in_only_as_a_draft_and_only_when_asked(
 
 def _rehash(data: dict[str, Any]) -> None:
     part, head = data["assessment"], data["history"][-1]
-    body = {k: part.get(k) for k in
-            ("person_id", "form_id", "form_version", "status", "author", "answers")}
-    digest = history.revision_hash("assessment", part["id"], part["revision"],
-                                   head["created_at"], head["author"], body, head["prev_hash"])
+    body = {
+        k: part.get(k)
+        for k in ("person_id", "form_id", "form_version", "status", "author", "answers")
+    }
+    digest = history.revision_hash(
+        "assessment",
+        part["id"],
+        part["revision"],
+        head["created_at"],
+        head["author"],
+        body,
+        head["prev_hash"],
+    )
     head["hash"] = part["revision_hash"] = digest
 
 
 def _resign(data: dict[str, Any], key: Ed25519PrivateKey) -> None:
     body = {k: v for k, v in data.items() if k != "signature"}
     value = key.sign(history.canonical_json(body).encode("utf-8"))
-    data["signature"] = {"public_key": public_key_b64(key),
-                         "value": base64.b64encode(value).decode("ascii")}
+    data["signature"] = {
+        "public_key": public_key_b64(key),
+        "value": base64.b64encode(value).decode("ascii"),
+    }
 
 
 def test_the_cli_refuses_a_deeply_nested_file_without_a_traceback(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.json"
     bomb.write_text("[" * 100_000 + "]" * 100_000)
     done = subprocess.run(
-        [sys.executable, "-m", "assessor_app.cli", "--data-dir", str(tmp_path / "data"),
-         "forms", "evaluate", "sample", str(bomb)],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "assessor_app.cli",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "forms",
+            "evaluate",
+            "sample",
+            str(bomb),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "nested far more deeply" in done.stderr
@@ -272,7 +344,9 @@ def test_a_journal_row_for_a_finished_record_is_refused_by_the_database(vault: V
     with pytest.raises(database.DatabaseError, match="only for drafts"):
         vault.conn.execute(
             "INSERT INTO autosave_journal (assessment_id, path, value, saved_at) "
-            "VALUES (?, 'preferred_name', '\"Forged\"', '2026-11-23T00:00:00+00:00')", (rid,))
+            "VALUES (?, 'preferred_name', '\"Forged\"', '2026-11-23T00:00:00+00:00')",
+            (rid,),
+        )
     assert records.get(rid).answers["preferred_name"] == "Zoë"
 
 
@@ -284,7 +358,9 @@ def test_a_journal_row_slipped_past_the_trigger_is_reported_and_never_folded(
     _drop_guards(vault)
     vault.conn.execute(
         "INSERT INTO autosave_journal (assessment_id, path, value, saved_at) "
-        "VALUES (?, 'preferred_name', '\"Forged\"', '2026-11-23T00:00:00+00:00')", (rid,))
+        "VALUES (?, 'preferred_name', '\"Forged\"', '2026-11-23T00:00:00+00:00')",
+        (rid,),
+    )
     report = history.verify_chains(vault.conn)
     assert report.kind == "journal" and "which is completed" in (report.first_break or "")
     assert records.get(rid).answers["preferred_name"] == "Zoë"  # not shown
@@ -328,8 +404,9 @@ def test_an_older_copy_of_the_records_file_is_noticed(vault: Vault, data_dir: Pa
     assert _reopen(data_dir, vault).history_problem is None
 
 
-@pytest.mark.parametrize("attack", ["drop_revisions", "delete_audit", "delete_record",
-                                    "rewrite_revision"])
+@pytest.mark.parametrize(
+    "attack", ["drop_revisions", "delete_audit", "delete_record", "rewrite_revision"]
+)
 def test_rewritten_history_is_no_longer_reported_intact(vault: Vault, attack: str) -> None:
     records, rid = _record(vault)
     records.save_field(rid, "notes", "Third revision.")
@@ -338,12 +415,18 @@ def test_rewritten_history_is_no_longer_reported_intact(vault: Vault, attack: st
     conn = vault.conn
     if attack == "drop_revisions":
         conn.execute("DELETE FROM revision WHERE entity_id = ? AND seq = 3", (rid,))
-        body = json.loads(conn.execute("SELECT body FROM revision WHERE entity_id = ? AND "
-                                       "seq = 2", (rid,)).fetchone()[0])
-        digest = conn.execute("SELECT hash FROM revision WHERE entity_id = ? AND seq = 2",
-                              (rid,)).fetchone()[0]
-        conn.execute("UPDATE assessment SET revision = 2, revision_hash = ?, answers = ? "
-                     "WHERE id = ?", (digest, history.canonical_json(body["answers"]), rid))
+        body = json.loads(
+            conn.execute(
+                "SELECT body FROM revision WHERE entity_id = ? AND seq = 2", (rid,)
+            ).fetchone()[0]
+        )
+        digest = conn.execute(
+            "SELECT hash FROM revision WHERE entity_id = ? AND seq = 2", (rid,)
+        ).fetchone()[0]
+        conn.execute(
+            "UPDATE assessment SET revision = 2, revision_hash = ?, answers = ? WHERE id = ?",
+            (digest, history.canonical_json(body["answers"]), rid),
+        )
     elif attack == "delete_audit":
         newest = conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
         conn.execute("DELETE FROM audit WHERE seq > ?", (newest - 3,))
@@ -351,16 +434,22 @@ def test_rewritten_history_is_no_longer_reported_intact(vault: Vault, attack: st
         conn.execute("DELETE FROM revision WHERE entity_id = ?", (rid,))
         conn.execute("DELETE FROM assessment WHERE id = ?", (rid,))
     else:
-        row = conn.execute("SELECT entity_type, entity_id, seq, created_at, author, body, "
-                           "prev_hash FROM revision WHERE entity_id = ? AND seq = 3",
-                           (rid,)).fetchone()
+        row = conn.execute(
+            "SELECT entity_type, entity_id, seq, created_at, author, body, "
+            "prev_hash FROM revision WHERE entity_id = ? AND seq = 3",
+            (rid,),
+        ).fetchone()
         body = json.loads(row[5])
         body["answers"]["notes"] = "Rewritten."
         digest = history.revision_hash(row[0], row[1], row[2], row[3], row[4], body, row[6])
-        conn.execute("UPDATE revision SET body = ?, hash = ? WHERE entity_id = ? AND seq = 3",
-                     (history.canonical_json(body), digest, rid))
-        conn.execute("UPDATE assessment SET answers = ?, revision_hash = ? WHERE id = ?",
-                     (history.canonical_json(body["answers"]), digest, rid))
+        conn.execute(
+            "UPDATE revision SET body = ?, hash = ? WHERE entity_id = ? AND seq = 3",
+            (history.canonical_json(body), digest, rid),
+        )
+        conn.execute(
+            "UPDATE assessment SET answers = ?, revision_hash = ? WHERE id = ?",
+            (history.canonical_json(body["answers"]), digest, rid),
+        )
     chain = history.verify_chains(conn)
     anchored = vault.anchor_report()
     assert not chain.ok or anchored is not None, attack
@@ -411,7 +500,8 @@ def test_a_second_copy_cannot_open_the_profile(vault: Vault, data_dir: Path) -> 
 
 
 def test_a_second_process_is_told_which_process_holds_the_vault(
-    vault: Vault, data_dir: Path,
+    vault: Vault,
+    data_dir: Path,
 ) -> None:
     script = textwrap.dedent(f"""
         from pathlib import Path
@@ -422,8 +512,9 @@ def test_a_second_process_is_told_which_process_holds_the_vault(
         except VaultInUseError as e:
             print(e.user_message)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
     assert f"process {os.getpid()}" in done.stdout
 
 
@@ -464,7 +555,8 @@ def test_golden_vault_for_schema_5_is_anchored(tmp_path: Path) -> None:
 
 
 def test_a_flipped_bit_in_the_key_file_is_damage_not_a_wrong_passphrase(
-    vault: Vault, data_dir: Path,
+    vault: Vault,
+    data_dir: Path,
 ) -> None:
     vault.close()
     path = vault.folder / "keyslots.json"
@@ -479,12 +571,15 @@ def test_a_flipped_bit_in_the_key_file_is_damage_not_a_wrong_passphrase(
 
 @pytest.mark.parametrize("rotate", [True, False])
 def test_an_old_key_file_and_a_passphrase_change(
-    vault: Vault, data_dir: Path, rotate: bool,
+    vault: Vault,
+    data_dir: Path,
+    rotate: bool,
 ) -> None:
     PeopleRepository(vault).add(community_person())
     old_slots = (vault.folder / "keyslots.json").read_bytes()
-    vault.change_passphrase(PASSPHRASE, "velvet compass harbour", FAST_KDF_FOR_TESTS,
-                            rotate_key=rotate)
+    vault.change_passphrase(
+        PASSPHRASE, "velvet compass harbour", FAST_KDF_FOR_TESTS, rotate_key=rotate
+    )
     PeopleRepository(vault).add(community_person(given_name="Added after the change"))
     vault.close()
     new_slots = (vault.folder / "keyslots.json").read_bytes()
@@ -539,8 +634,9 @@ def _process_memory(pid: int) -> list[bytes]:
     with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
         for line in maps:
             fields = line.split()
-            if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in (
-                    "[vvar]", "[vsyscall]", "[vdso]")):
+            if not fields[1].startswith("r") or (
+                len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]", "[vdso]")
+            ):
                 continue
             start, end = (int(x, 16) for x in fields[0].split("-"))
             try:
@@ -555,7 +651,9 @@ def _process_memory(pid: int) -> list[bytes]:
 def test_after_lock_the_database_key_is_nowhere_in_memory(tmp_path: Path) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", _MEMORY_CHILD, str(tmp_path / "data"), "velvet compass harbour"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parents[2],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
     )
     try:
         assert child.stdout is not None
@@ -564,8 +662,7 @@ def test_after_lock_the_database_key_is_nowhere_in_memory(tmp_path: Path) -> Non
         memory = _process_memory(child.pid)
     finally:
         child.communicate(b"", timeout=60)
-    needles = {"raw key": key, "hex key": key.hex().encode(),
-               "HEX key": key.hex().upper().encode()}
+    needles = {"raw key": key, "hex key": key.hex().encode(), "HEX key": key.hex().upper().encode()}
     found = {name: sum(chunk.count(n) for chunk in memory) for name, n in needles.items()}
     assert found == {name: 0 for name in needles}
     # SQLite's decrypted pages are wiped as the connection closes (`close_wiping`): measured,
@@ -584,12 +681,25 @@ def test_the_running_app_keeps_other_processes_out_of_its_memory() -> None:
         print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))  # PR_GET_DUMPABLE
     """)
     env = {k: v for k, v in os.environ.items() if k != "ASSESSOR_DEBUGGABLE"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, check=True, env=env, cwd=Path(__file__).parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+        cwd=Path(__file__).parents[2],
+    )
     assert done.stdout.strip() == "0"
-    debug = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           timeout=60, check=True, env={**env, "ASSESSOR_DEBUGGABLE": "1"},
-                           cwd=Path(__file__).parents[2])
+    debug = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**env, "ASSESSOR_DEBUGGABLE": "1"},
+        cwd=Path(__file__).parents[2],
+    )
     assert debug.stdout.strip() == "1"
 
 
@@ -597,18 +707,22 @@ def test_the_running_app_keeps_other_processes_out_of_its_memory() -> None:
 
 
 def test_a_passphrase_change_cut_short_after_re_encrypting_is_finished_by_the_new_one(
-    vault: Vault, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    vault: Vault,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from assessor_app.core.storage.keyslots import KeySlots
 
     PeopleRepository(vault).add(community_person())
+
     def power_cut(_slots: KeySlots) -> None:
         raise OSError("power cut")
 
     monkeypatch.setattr(KeySlots, "finish_rotation", power_cut)
     with pytest.raises(OSError):
-        vault.change_passphrase(PASSPHRASE, "velvet compass harbour", FAST_KDF_FOR_TESTS,
-                                rotate_key=True)
+        vault.change_passphrase(
+            PASSPHRASE, "velvet compass harbour", FAST_KDF_FOR_TESTS, rotate_key=True
+        )
     monkeypatch.undo()
     vault._conn.close()  # the process died here
     vault._conn = None
@@ -664,7 +778,9 @@ def test_deleting_the_kept_mismatch_does_not_hide_it(vault: Vault, data_dir: Pat
 
 
 def test_a_commit_whose_anchor_cannot_be_written_is_still_saved(
-    vault: Vault, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    vault: Vault,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from assessor_app.core.storage import anchor as anchor_module
 
@@ -673,8 +789,14 @@ def test_a_commit_whose_anchor_cannot_be_written_is_still_saved(
 
     monkeypatch.setattr(anchor_module, "write_anchor", full)
     person = PeopleRepository(vault).add(community_person())  # no error: it was saved
-    other = Vault.create(data_dir, name="Second", role=Role.NURSE, authority="X",
-                         passphrase="another pass phrase", kdf=FAST_KDF_FOR_TESTS)
+    other = Vault.create(
+        data_dir,
+        name="Second",
+        role=Role.NURSE,
+        authority="X",
+        passphrase="another pass phrase",
+        kdf=FAST_KDF_FOR_TESTS,
+    )
     other.close()  # created, and its lock let go
     monkeypatch.undo()
     vault.close()
@@ -686,7 +808,9 @@ def test_a_commit_whose_anchor_cannot_be_written_is_still_saved(
 
 @pytest.mark.parametrize("name", ["head.json", "keyslots.json"])
 def test_a_deeply_nested_file_beside_the_vault_is_damage(
-    vault: Vault, data_dir: Path, name: str,
+    vault: Vault,
+    data_dir: Path,
+    name: str,
 ) -> None:
     vault.close()
     (vault.folder / name).write_text("[" * 100_000 + "]" * 100_000)
@@ -701,7 +825,9 @@ def test_a_deeply_nested_file_beside_the_vault_is_damage(
 
 
 def test_a_record_forwarded_by_someone_else_comes_in_as_a_draft(
-    vault: Vault, data_dir: Path, registry: Any,
+    vault: Vault,
+    data_dir: Path,
+    registry: Any,
 ) -> None:
     records, rid = _record(vault)
     records.set_status(rid, RecordStatus.COMPLETED)
@@ -710,7 +836,12 @@ def test_a_record_forwarded_by_someone_else_comes_in_as_a_draft(
     sam = Ed25519PrivateKey.generate()
     _resign(data, sam)
     other = _other(data_dir)
-    imported = import_record(other, registry, data, today=TODAY,
-                             confirmed_fingerprint=key_fingerprint(public_key_b64(sam)))
+    imported = import_record(
+        other,
+        registry,
+        data,
+        today=TODAY,
+        confirmed_fingerprint=key_fingerprint(public_key_b64(sam)),
+    )
     assert imported.status is RecordStatus.DRAFT and imported.author == "Robin Testcase"
     other.close()

@@ -50,8 +50,19 @@ def test_the_scan_sees_the_core() -> None:
 
 LAYER_RULES: dict[str, frozenset[str]] = {
     # storage is the bottom: it knows records and errors, never what uses it.
-    "storage": frozenset({"form_engine", "rules", "pdf", "chc", "charging", "editing",
-                          "records_io", "demo", "attention"}),
+    "storage": frozenset(
+        {
+            "form_engine",
+            "rules",
+            "pdf",
+            "chc",
+            "charging",
+            "editing",
+            "records_io",
+            "demo",
+            "attention",
+        }
+    ),
     # rules are pure functions of answers: no storage, no documents, no use cases.
     "rules": frozenset({"storage", "pdf", "editing", "records_io"}),
     "form_engine": frozenset({"storage", "pdf", "editing", "records_io", "chc", "charging"}),

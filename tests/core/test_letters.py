@@ -162,8 +162,9 @@ def _financial_deferred() -> dict[str, Any]:
     answers = _financial()
     for key in ("housing_costs", "dre_standard", "dre_items"):
         answers.pop(key)
-    answers.update(care_type="permanent_care_home", first_permanent_admission=False,
-                   weekly_cost_of_care=90000)
+    answers.update(
+        care_type="permanent_care_home", first_permanent_admission=False, weekly_cost_of_care=90000
+    )
     return answers
 
 
@@ -227,25 +228,49 @@ def _assert_in_order(text: str, phrases: list[str]) -> None:
     at = 0
     for phrase in phrases:
         found = text.find(squash(phrase), at)
-        assert found >= 0, f"{phrase!r} missing after position {at}:\n...{text[at:at + 400]}"
+        assert found >= 0, f"{phrase!r} missing after position {at}:\n...{text[at : at + 400]}"
         at = found + len(squash(phrase))
 
 
 # --- what each letter says, in reading order ------------------------------------------------
 
 _OPENING_COMMUNITY = [NAME, "12 Nowhere Lane", "EX1 2CD", "23 November 2026", f"Dear {NAME},"]
-_OPENING_CUSTODY = [NAME, "Prison number A1234BC", "HMP Exampleton", "1 Gaol Road",
-                    "23 November 2026", f"Dear {NAME},"]
-_CLOSING = ["Local Government and Social Care Ombudsman", "Example Advocacy Partnership",
-            ASSESSOR, ROLE]
-_STANDARD_CLOSING = ["Comments, complaints and compliments", "Phone: 01234 000000",
-                     "Local Government and Social Care Ombudsman", "Independent advocacy",
-                     "Example Advocacy Partnership", "Yours sincerely,", ASSESSOR, ROLE,
-                     "Exampleshire County Council"]
-_EASY_CLOSING = ["Not happy?", "You can complain if you are not happy.", "Phone: 01234 000000",
-                 "Local Government and Social Care Ombudsman",
-                 "Do you want help to have your say?", "Example Advocacy Partnership",
-                 "Who sent this letter?", ASSESSOR, ROLE]
+_OPENING_CUSTODY = [
+    NAME,
+    "Prison number A1234BC",
+    "HMP Exampleton",
+    "1 Gaol Road",
+    "23 November 2026",
+    f"Dear {NAME},",
+]
+_CLOSING = [
+    "Local Government and Social Care Ombudsman",
+    "Example Advocacy Partnership",
+    ASSESSOR,
+    ROLE,
+]
+_STANDARD_CLOSING = [
+    "Comments, complaints and compliments",
+    "Phone: 01234 000000",
+    "Local Government and Social Care Ombudsman",
+    "Independent advocacy",
+    "Example Advocacy Partnership",
+    "Yours sincerely,",
+    ASSESSOR,
+    ROLE,
+    "Exampleshire County Council",
+]
+_EASY_CLOSING = [
+    "Not happy?",
+    "You can complain if you are not happy.",
+    "Phone: 01234 000000",
+    "Local Government and Social Care Ombudsman",
+    "Do you want help to have your say?",
+    "Example Advocacy Partnership",
+    "Who sent this letter?",
+    ASSESSOR,
+    ROLE,
+]
 _CUSTODY_COMPLAINTS = "Prisons and Probation Ombudsman"
 
 
@@ -294,19 +319,18 @@ _ELIGIBILITY_READ_AS_YOU = {
 
 Case = tuple[str, str, Callable[[], dict[str, Any]], Person]
 CASES: dict[str, Case] = {
-    "needs-eligible-custody": ("eligibility_record", "needs_assessment", _needs_eligible,
-                               CUSTODY),
-    "needs-not-eligible-custody": ("eligibility_record", "needs_assessment",
-                                   _needs_not_eligible, CUSTODY),
+    "needs-eligible-custody": ("eligibility_record", "needs_assessment", _needs_eligible, CUSTODY),
+    "needs-not-eligible-custody": (
+        "eligibility_record",
+        "needs_assessment",
+        _needs_not_eligible,
+        CUSTODY,
+    ),
     "carers-eligible": ("eligibility_record", "carers_assessment", _carers_eligible, COMMUNITY),
-    "needs-advice-custody": ("ineligible_advice", "needs_assessment", _needs_not_eligible,
-                             CUSTODY),
-    "carers-advice": ("ineligible_advice", "carers_assessment", _carers_not_eligible,
-                      COMMUNITY),
-    "checklist-positive": ("checklist_outcome", "chc_checklist", _checklist_positive,
-                           COMMUNITY),
-    "checklist-negative": ("checklist_outcome", "chc_checklist", _checklist_negative,
-                           COMMUNITY),
+    "needs-advice-custody": ("ineligible_advice", "needs_assessment", _needs_not_eligible, CUSTODY),
+    "carers-advice": ("ineligible_advice", "carers_assessment", _carers_not_eligible, COMMUNITY),
+    "checklist-positive": ("checklist_outcome", "chc_checklist", _checklist_positive, COMMUNITY),
+    "checklist-negative": ("checklist_outcome", "chc_checklist", _checklist_negative, COMMUNITY),
     "checklist-refer": ("checklist_outcome", "chc_checklist", _checklist_refer, COMMUNITY),
     "financial": ("financial_statement", "financial_assessment", _financial, COMMUNITY),
 }
@@ -326,10 +350,14 @@ def _expected_standard(case: str) -> list[str]:
             "If you think we have got something wrong",
         ]
     if kind == "ineligible_advice":
-        offered = ("Equipment or minor adaptations" if form_id == "needs_assessment"
-                   else "Breaks from caring")
-        details = answers["prevention_details" if form_id == "needs_assessment"
-                          else "support_details"]
+        offered = (
+            "Equipment or minor adaptations"
+            if form_id == "needs_assessment"
+            else "Breaks from caring"
+        )
+        details = answers[
+            "prevention_details" if form_id == "needs_assessment" else "support_details"
+        ]
         return [
             "your needs are not eligible for support from us",
             "section 13(5)",
@@ -386,51 +414,72 @@ def _expected_standard(case: str) -> list[str]:
 def _expected_easy(case: str) -> list[str]:
     return {
         "needs-eligible-custody": [
-            "What did we decide?", "Your needs are eligible.",
+            "What did we decide?",
+            "Your needs are eligible.",
             "Eligible means we must help you get the support you need.",
             "Being in custody did not change our decision.",
             "Why did we decide this?",
             "1. Your needs come from a health condition or disability.",
-            "Eating and drinking", "Washing and keeping clean",
+            "Eating and drinking",
+            "Washing and keeping clean",
             "3. This has a big effect on your life.",
             "All 3 things are true. So your needs are eligible.",
-            "Robin Testcase wrote this for you:", "Because of arthritis",
-            "What happens next?", "care and support plan", "staff at HMP Exampleton",
+            "Robin Testcase wrote this for you:",
+            "Because of arthritis",
+            "What happens next?",
+            "care and support plan",
+            "staff at HMP Exampleton",
             "Do you think we got it wrong?",
         ],
         "needs-not-eligible-custody": [
-            "Your needs are not eligible.", "Why did we decide this?", "Eating and drinking",
+            "Your needs are not eligible.",
+            "Why did we decide this?",
+            "Eating and drinking",
             "Needs are eligible only if 2 or more things are hard.",
             "Not all 3 things are true. So your needs are not eligible.",
-            "You need help to eat.", "We will send you another letter.",
+            "You need help to eat.",
+            "We will send you another letter.",
         ],
         "carers-eligible": [
-            "Your needs are eligible.", "1. You give care that Zoë Quillfeather needs.",
-            "Caring could make your health worse.", "Doing things you enjoy",
+            "Your needs are eligible.",
+            "1. You give care that Zoë Quillfeather needs.",
+            "Caring could make your health worse.",
+            "Doing things you enjoy",
             "3. This is likely to have a big effect on your life.",
             "support plan",
         ],
         "needs-advice-custody": [
-            "Your needs are not eligible.", "What can help now?",
-            "Robin Testcase wrote this for you:", "Ask the wing's peer support scheme",
+            "Your needs are not eligible.",
+            "What can help now?",
+            "Robin Testcase wrote this for you:",
+            "Ask the wing's peer support scheme",
             "How can you stop things getting harder?",
-            "Equipment, or small changes to your home", "Grab rail",
+            "Equipment, or small changes to your home",
+            "Grab rail",
             "What if things change?",
         ],
         "carers-advice": [
-            "Your needs are not eligible.", "What can help now?", INFO_GIVEN[:40],
-            "Breaks from caring", "What if things change?",
+            "Your needs are not eligible.",
+            "What can help now?",
+            INFO_GIVEN[:40],
+            "Breaks from caring",
+            "What if things change?",
         ],
         "checklist-positive": [
-            "What is NHS Continuing Healthcare?", "Your result is positive.",
+            "What is NHS Continuing Healthcare?",
+            "Your result is positive.",
             "It does not mean you will get NHS Continuing Healthcare.",
-            "You have high needs in:", "Eating and drinking", "Moving around",
-            "You have some needs in:", "Medicines",
+            "You have high needs in:",
+            "Eating and drinking",
+            "Moving around",
+            "You have some needs in:",
+            "Medicines",
             "We will send the Checklist to Example Integrated Care Board.",
             "About the full assessment: Example Integrated Care Board.",
         ],
         "checklist-negative": [
-            "Your result is negative.", "You have some needs in:",
+            "Your result is negative.",
+            "You have some needs in:",
             "You will not have a full assessment now.",
             "You can ask Example Integrated Care Board to look again.",
         ],
@@ -440,8 +489,10 @@ def _expected_easy(case: str) -> list[str]:
             "Her needs change quickly",
         ],
         "financial": [
-            "How much will you pay?", "You will pay £153.90 each week.",
-            "This starts on 2 June 2025.", "How did we work it out?",
+            "How much will you pay?",
+            "You will pay £153.90 each week.",
+            "This starts on 2 June 2025.",
+            "How did we work it out?",
             "Money you have saved: £17,500.00",
             "Money coming in each week: £416.00",
             "Money we leave you to live on each week: £232.60",
@@ -453,7 +504,8 @@ def _expected_easy(case: str) -> list[str]:
             "We take away your housing costs.",
             "We take away your extra costs because of disability.",
             "What is left is £153.90 each week.",
-            "The full calculation is in the standard letter.", "Ask us for it.",
+            "The full calculation is in the standard letter.",
+            "Ask us for it.",
             "Is something wrong?",
         ],
     }[case]
@@ -485,8 +537,11 @@ def test_the_financial_statement_never_prints_the_staff_checks(variant, tmp_path
     answers = _financial()
     checks = _evaluation("financial_assessment", answers).outcomes["charge_checks"]
     assert checks.reasons, "the fixture should have a staff check to leave out"
-    text = _text(build_pdf(_document("financial_statement", "financial_assessment", answers,
-                                     variant)), tmp_path, body_only=False)
+    text = _text(
+        build_pdf(_document("financial_statement", "financial_assessment", answers, variant)),
+        tmp_path,
+        body_only=False,
+    )
     for reason in checks.reasons:
         assert squash(reason) not in text
     assert "not confirmed" not in text and "before telling the person" not in text
@@ -497,8 +552,9 @@ def test_the_financial_statement_never_prints_the_staff_checks(variant, tmp_path
 @pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
 def test_a_chc_letter_has_no_money_and_names_the_icb_never_a_ccg(case, variant, tmp_path):
     kind, form_id, make, person = CASES[case]
-    text = _text(build_pdf(_document(kind, form_id, make(), variant, person)), tmp_path,
-                 body_only=False)
+    text = _text(
+        build_pdf(_document(kind, form_id, make(), variant, person)), tmp_path, body_only=False
+    )
     assert "£" not in text
     assert "Example Integrated Care Board" in text
     assert "CCG" not in text and "Clinical Commissioning" not in text
@@ -508,60 +564,82 @@ def test_the_deferred_payment_figures_the_letters_rely_on():
     charge = _evaluation("financial_assessment", _financial_deferred()).outcomes["charge"]
     assert charge.value == 90000 and "deferred payment must be offered" in charge.label
     assert "Paid from income now: £385.35" in " ".join(charge.reasons)
-    assert "Can be deferred under a deferred payment agreement: £514.65" in " ".join(
-        charge.reasons)
+    assert "Can be deferred under a deferred payment agreement: £514.65" in " ".join(charge.reasons)
 
 
 @pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
-def test_a_deferred_payment_letter_says_first_what_is_paid_now_and_what_can_wait(
-    variant, tmp_path
-):
-    doc = _document("financial_statement", "financial_assessment", _financial_deferred(),
-                    variant)
+def test_a_deferred_payment_letter_says_first_what_is_paid_now_and_what_can_wait(variant, tmp_path):
+    doc = _document("financial_statement", "financial_assessment", _financial_deferred(), variant)
     text = _text(build_pdf(doc), tmp_path)
     if variant is Variant.EASY_READ:
         heading = "How much will you pay?"
-        _assert_in_order(text, [
-            heading, "You will pay £385.35 each week from your income now.",
-            "Your care costs £900.00 each week.", "The rest is £514.65 each week.",
-            "You can ask us to wait for the rest.", "What is a deferred payment?",
-            "You pay us back later.", "If you do not want this, you pay £900.00 each week.",
-            "How did we work it out?",
-            "Money you have saved, and property we count: £197,500.00",
-            "Money you keep for yourself each week: £30.65",
-            "What your care costs each week: £900.00",
-            "The full calculation is in the standard letter.",
-        ])
+        _assert_in_order(
+            text,
+            [
+                heading,
+                "You will pay £385.35 each week from your income now.",
+                "Your care costs £900.00 each week.",
+                "The rest is £514.65 each week.",
+                "You can ask us to wait for the rest.",
+                "What is a deferred payment?",
+                "You pay us back later.",
+                "If you do not want this, you pay £900.00 each week.",
+                "How did we work it out?",
+                "Money you have saved, and property we count: £197,500.00",
+                "Money you keep for yourself each week: £30.65",
+                "What your care costs each week: £900.00",
+                "The full calculation is in the standard letter.",
+            ],
+        )
         assert "You will pay £900.00" not in text
     else:
         heading = "What you will pay"
-        _assert_in_order(text, [
-            heading, "What you pay from your income now: £385.35 a week",
-            "The rest of the cost of your care, £514.65 a week, can be deferred.",
-            "Your care costs £900.00 a week in all.",
-            "You can ask us for a deferred payment agreement.",
-            "If you do not have a deferred payment agreement, you pay the full cost of your "
-            "care, £900.00 a week",
-            "How we worked it out",
-            "Paid from income now", "£385.35",
-            "Can be deferred under a deferred payment agreement", "£514.65",
-        ])
+        _assert_in_order(
+            text,
+            [
+                heading,
+                "What you pay from your income now: £385.35 a week",
+                "The rest of the cost of your care, £514.65 a week, can be deferred.",
+                "Your care costs £900.00 a week in all.",
+                "You can ask us for a deferred payment agreement.",
+                "If you do not have a deferred payment agreement, you pay the full cost of your "
+                "care, £900.00 a week",
+                "How we worked it out",
+                "Paid from income now",
+                "£385.35",
+                "Can be deferred under a deferred payment agreement",
+                "£514.65",
+            ],
+        )
     # The first sum after the heading is what they pay now, never the full cost.
-    first = re.search(r"£[\d,]+\.\d\d", text[text.index(heading):])
+    first = re.search(r"£[\d,]+\.\d\d", text[text.index(heading) :])
     assert first is not None and first[0] == "£385.35"
     # Staff wording is not told to the person.
-    for staff in ("must be offered", "must offer", "Pays the full cost", "the person",
-                  "talk about it now"):
+    for staff in (
+        "must be offered",
+        "must offer",
+        "Pays the full cost",
+        "the person",
+        "talk about it now",
+    ):
         assert staff not in text, staff
 
 
 def test_the_easy_read_statement_leaves_the_calculation_to_the_standard_letter(tmp_path):
-    easy = _document("financial_statement", "financial_assessment", _financial(),
-                     Variant.EASY_READ)
+    easy = _document("financial_statement", "financial_assessment", _financial(), Variant.EASY_READ)
     text = _text(build_pdf(easy), tmp_path, body_only=False)
-    for jargon in ("Tariff income", "Minimum Income Guarantee", "£1.00 a week for every",
-                   "£250.00", "england-2025-26", "version 1", "Capital", "disability-related",
-                   "What we looked at", "rates"):
+    for jargon in (
+        "Tariff income",
+        "Minimum Income Guarantee",
+        "£1.00 a week for every",
+        "£250.00",
+        "england-2025-26",
+        "version 1",
+        "Capital",
+        "disability-related",
+        "What we looked at",
+        "rates",
+    ):
         assert jargon not in text, jargon
     assert not any(isinstance(block, TableBlock) for block in easy.blocks)
 
@@ -570,28 +648,47 @@ def test_a_referred_checklist_in_easy_read_says_the_result_itself_was_negative(t
     easy = _document("checklist_outcome", "chc_checklist", _checklist_refer(), Variant.EASY_READ)
     text = _text(build_pdf(easy), tmp_path)
     assert "did not need a full assessment" not in text
-    _assert_in_order(text, [
-        "We have asked for a full assessment for you.",
-        "Your Checklist result was negative.",
-        "A negative result means you do not need a full assessment now.",
-        "But Robin Testcase thinks you should have one.",
-        "It does not mean you will get NHS Continuing Healthcare.",
-    ])
+    _assert_in_order(
+        text,
+        [
+            "We have asked for a full assessment for you.",
+            "Your Checklist result was negative.",
+            "A negative result means you do not need a full assessment now.",
+            "But Robin Testcase thinks you should have one.",
+            "It does not mean you will get NHS Continuing Healthcare.",
+        ],
+    )
 
 
 _TOLD_TO_YOU = {
-    **{case: CASES[case] for case in ("needs-eligible-custody", "needs-not-eligible-custody",
-                                      "carers-eligible", "checklist-positive",
-                                      "checklist-negative", "checklist-refer", "financial")},
-    "carers-not-eligible": ("eligibility_record", "carers_assessment", _carers_not_eligible,
-                            COMMUNITY),
-    "financial-deferred": ("financial_statement", "financial_assessment", _financial_deferred,
-                           COMMUNITY),
+    **{
+        case: CASES[case]
+        for case in (
+            "needs-eligible-custody",
+            "needs-not-eligible-custody",
+            "carers-eligible",
+            "checklist-positive",
+            "checklist-negative",
+            "checklist-refer",
+            "financial",
+        )
+    },
+    "carers-not-eligible": (
+        "eligibility_record",
+        "carers_assessment",
+        _carers_not_eligible,
+        COMMUNITY,
+    ),
+    "financial-deferred": (
+        "financial_statement",
+        "financial_assessment",
+        _financial_deferred,
+        COMMUNITY,
+    ),
 }
 
 
-@pytest.mark.parametrize("variant", [Variant.STANDARD, Variant.LARGE_PRINT],
-                         ids=lambda v: v.value)
+@pytest.mark.parametrize("variant", [Variant.STANDARD, Variant.LARGE_PRINT], ids=lambda v: v.value)
 @pytest.mark.parametrize("case", list(_TOLD_TO_YOU))
 def test_a_letter_tells_the_person_you_and_gives_them_no_staff_instructions(
     case, variant, tmp_path
@@ -609,8 +706,11 @@ def test_reasons_are_told_to_you_only_where_that_is_safe():
     from assessor_app.core.pdf.letters import _told_to_you
 
     person, carer = "the person", "the carer"
-    assert _told_to_you("Met: the person is unable to achieve it (because they cannot do it "
-                        "without help). Two or more are needed.", person) == (
+    assert _told_to_you(
+        "Met: the person is unable to achieve it (because they cannot do it "
+        "without help). Two or more are needed.",
+        person,
+    ) == (
         "Met: you are unable to achieve it (because you cannot do it without help). Two or "
         "more are needed."
     )
@@ -633,12 +733,19 @@ def test_reasons_are_told_to_you_only_where_that_is_safe():
     odd = "Then the person quickly agrees."
     assert _told_to_you(odd, person) == odd
     # Instructions to staff are left out; a duty to offer becomes what the person can ask for.
-    assert _told_to_you("So the needs are not eligible. Advice must still be given (Care Act "
-                        "s13(5)).", person) == "So the needs are not eligible."
+    assert (
+        _told_to_you(
+            "So the needs are not eligible. Advice must still be given (Care Act s13(5)).", person
+        )
+        == "So the needs are not eligible."
+    )
     assert _told_to_you("Choose which way the person is unable to achieve it.", person) == ""
-    assert _told_to_you("If the person's other capital is then no more than the upper limit, "
-                        "the council must offer a deferred payment agreement: talk about it "
-                        "now.", person) == (
+    assert _told_to_you(
+        "If the person's other capital is then no more than the upper limit, "
+        "the council must offer a deferred payment agreement: talk about it "
+        "now.",
+        person,
+    ) == (
         "If your other capital is then no more than the upper limit, you can ask us for a "
         "deferred payment agreement."
     )
@@ -647,8 +754,9 @@ def test_reasons_are_told_to_you_only_where_that_is_safe():
 # --- custody -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", ["needs-eligible-custody", "needs-advice-custody",
-                                  "checklist-positive", "financial"])
+@pytest.mark.parametrize(
+    "case", ["needs-eligible-custody", "needs-advice-custody", "checklist-positive", "financial"]
+)
 @pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
 def test_only_the_custody_edition_mentions_the_prisons_and_probation_ombudsman(
     case, variant, tmp_path
@@ -760,8 +868,10 @@ _LONG = (
     ids=["one-line", "cut-after-a-clause", "cut-at-every-comma"],
 )
 def test_the_sentence_check_fails_for_a_long_sentence_however_it_is_broken(layout):
-    doc = replace(_document("checklist_outcome", "chc_checklist", _checklist_positive(),
-                            Variant.EASY_READ), blocks=(Para(layout),))
+    doc = replace(
+        _document("checklist_outcome", "chc_checklist", _checklist_positive(), Variant.EASY_READ),
+        blocks=(Para(layout),),
+    )
     assert _easy_read_problems(doc, layout) == [f"29 words: {_LONG}"]
     # Only the record's own words are let off, and only when they are quoted exactly.
     assert _easy_read_problems(doc, layout, (_LONG,)) == []
@@ -781,11 +891,16 @@ def test_easy_read_gives_the_authoritys_words_one_whole_sentence_to_a_line(perso
         "long it took, please tell us in whatever way suits you best. You can ask us to look at "
         "it again. We will help you to make a complaint if you need help.",
     )
-    easy = _document("eligibility_record", "needs_assessment", _needs_eligible(),
-                     Variant.EASY_READ, person, branding=wordy)
+    easy = _document(
+        "eligibility_record",
+        "needs_assessment",
+        _needs_eligible(),
+        Variant.EASY_READ,
+        person,
+        branding=wordy,
+    )
     lines = _lines(easy)
-    theirs = [*_authority_sentences(wordy.complaints),
-              *_authority_sentences(wordy.advocacy)]
+    theirs = [*_authority_sentences(wordy.complaints), *_authority_sentences(wordy.advocacy)]
     short = [s for s in theirs if len(s.split()) <= _MAX_WORDS]
     long = [s for s in theirs if len(s.split()) > _MAX_WORDS]
     assert short and long, "the branding here should have both, so both are tested"
@@ -795,18 +910,27 @@ def test_easy_read_gives_the_authoritys_words_one_whole_sentence_to_a_line(perso
         assert sentence in lines
     for sentence in long:
         assert sentence not in lines
-    pieces = [line for line in lines if len(line.split()) >= 4
-              and any(line in s and line != s for s in theirs)]
+    pieces = [
+        line
+        for line in lines
+        if len(line.split()) >= 4 and any(line in s and line != s for s in theirs)
+    ]
     assert pieces == []
     # What the long sentences said, in easy read words: looking again, the Ombudsman, and
     # where the authority's own full text is.
-    _assert_in_order(_text(build_pdf(easy), tmp_path), [
-        "Not happy?", "You can ask us to look again.",
-        "Still not happy after we reply?",
-        "You can ask the Local Government and Social Care Ombudsman to look at it.",
-        "There is more about this in our standard letter.", "Ask us for it.",
-        "Do you want help to have your say?", *short[-3:],
-    ])
+    _assert_in_order(
+        _text(build_pdf(easy), tmp_path),
+        [
+            "Not happy?",
+            "You can ask us to look again.",
+            "Still not happy after we reply?",
+            "You can ask the Local Government and Social Care Ombudsman to look at it.",
+            "There is more about this in our standard letter.",
+            "Ask us for it.",
+            "Do you want help to have your say?",
+            *short[-3:],
+        ],
+    )
 
 
 def test_easy_read_prints_every_sentence_of_plainly_written_branding_once(tmp_path):
@@ -817,8 +941,13 @@ def test_easy_read_prints_every_sentence_of_plainly_written_branding_once(tmp_pa
         advocacy="An advocate can help you. Call the Example Advocacy Partnership on "
         "01234 000001. It is free.",
     )
-    easy = _document("checklist_outcome", "chc_checklist", _checklist_negative(),
-                     Variant.EASY_READ, branding=plain)
+    easy = _document(
+        "checklist_outcome",
+        "chc_checklist",
+        _checklist_negative(),
+        Variant.EASY_READ,
+        branding=plain,
+    )
     lines = _lines(easy)
     for text in (plain.complaints, plain.advocacy):
         for sentence in _authority_sentences(text):
@@ -843,8 +972,8 @@ def test_easy_read_is_written_differently_and_large_print_is_the_standard_wordin
     ours = [
         line
         for line in shared
-        if not any(line in q for q in quoted) and not line.startswith(("Phone:", "Email:",
-                                                                        "Write to:"))
+        if not any(line in q for q in quoted)
+        and not line.startswith(("Phone:", "Email:", "Write to:"))
     ]
     assert all(len(line.split()) <= 8 for line in ours), ours
     easy_headings = [b.text for b in easy.blocks if isinstance(b, Heading) and b.level == 1]
@@ -862,10 +991,14 @@ def test_easy_read_keeps_the_assessors_words_exactly_one_sentence_to_a_line():
         for sentence in _authority_sentences(text):
             if len(sentence.split()) <= _MAX_WORDS:
                 assert sentence in lines
-    assert _easy_lines(short) == ["You need help to eat.", "You can wash and dress on your own.",
-                                  "One task is not enough."]
-    whole = ("You find washing hard, and the healthcare team will bring a perching stool to "
-             "your cell.")
+    assert _easy_lines(short) == [
+        "You need help to eat.",
+        "You can wash and dress on your own.",
+        "One task is not enough.",
+    ]
+    whole = (
+        "You find washing hard, and the healthcare team will bring a perching stool to your cell."
+    )
     assert 15 < len(whole.split()) <= _MAX_WORDS and _easy_lines(whole) == [whole]
     # A sentence too long to keep whole is cut only after a clause, never inside a list.
     assert len(reasoning.split()) > _MAX_WORDS
@@ -886,18 +1019,19 @@ def _kinds(form_id: str, answers: dict[str, Any]) -> list[str]:
 def test_letters_for_gives_the_advice_letter_only_when_needs_are_not_eligible():
     assert _kinds("needs_assessment", _needs_eligible()) == ["eligibility_record"]
     assert _kinds("needs_assessment", _needs_not_eligible()) == [
-        "eligibility_record", "ineligible_advice"
+        "eligibility_record",
+        "ineligible_advice",
     ]
     not_yet_given = _needs_not_eligible()
     not_yet_given["ineligible_info_given"] = False
-    assert _kinds("needs_assessment", not_yet_given) == ["eligibility_record",
-                                                         "ineligible_advice"]
+    assert _kinds("needs_assessment", not_yet_given) == ["eligibility_record", "ineligible_advice"]
     # Eligible, with advice recorded for the needs that are not: some needs are not eligible.
     some = _with_info_given(_needs_eligible(), "in_person")
     assert _kinds("needs_assessment", some) == ["eligibility_record", "ineligible_advice"]
     assert _kinds("carers_assessment", _carers_eligible()) == ["eligibility_record"]
     assert _kinds("carers_assessment", _carers_not_eligible()) == [
-        "eligibility_record", "ineligible_advice"
+        "eligibility_record",
+        "ineligible_advice",
     ]
     undecided = _needs_eligible()
     del undecided["wellbeing_impact"]
@@ -916,8 +1050,12 @@ def test_letters_for_the_checklist_and_the_financial_assessment():
     del unworked["effective_date"]
     assert _kinds("financial_assessment", unworked) == []
     assert _kinds("chc_dst", _fixture("chc_dst_two_members")) == []
-    assert {k.id for k in LETTER_KINDS} == {"eligibility_record", "ineligible_advice",
-                                            "checklist_outcome", "financial_statement"}
+    assert {k.id for k in LETTER_KINDS} == {
+        "eligibility_record",
+        "ineligible_advice",
+        "checklist_outcome",
+        "financial_statement",
+    }
 
 
 def _refused(kind: str, form_id: str, answers: dict[str, Any], **kw: Any) -> ValidationError:
@@ -937,14 +1075,16 @@ def _without(answers: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 def test_a_letter_is_refused_when_its_outcome_was_not_worked_out():
     for kind in ("eligibility_record", "ineligible_advice"):
-        err = _refused(kind, "needs_assessment",
-                       _without(_needs_not_eligible(), "wellbeing_impact"))
+        err = _refused(
+            kind, "needs_assessment", _without(_needs_not_eligible(), "wellbeing_impact")
+        )
         assert "eligibility determination has not been worked out" in err.user_message
         assert "wellbeing" in err.user_message
     err = _refused("checklist_outcome", "chc_checklist", _without(_checklist_negative(), "cl_asc"))
     assert "Checklist result has not been worked out" in err.user_message
-    err = _refused("financial_statement", "financial_assessment",
-                   _without(_financial(), "effective_date"))
+    err = _refused(
+        "financial_statement", "financial_assessment", _without(_financial(), "effective_date")
+    )
     assert "weekly charge has not been worked out" in err.user_message
 
 
@@ -954,29 +1094,43 @@ def test_a_letter_is_refused_when_it_does_not_apply_or_would_go_wrong():
     assert "are all eligible" in err.user_message
     # Not eligible, but the advice the letter must print is not written yet.
     no_content = _without(_needs_not_eligible(), "ineligible_info_content")
-    assert "not recorded yet" in _refused("ineligible_advice", "needs_assessment",
-                                          no_content).user_message
+    assert (
+        "not recorded yet"
+        in _refused("ineligible_advice", "needs_assessment", no_content).user_message
+    )
     # A fellow prisoner is not a carer: there is no determination to write about.
     fellow = _carers_eligible() | {"relationship": "fellow_prisoner"}
-    assert "not a carer" in _refused("eligibility_record", "carers_assessment",
-                                     fellow).user_message
+    assert "not a carer" in _refused("eligibility_record", "carers_assessment", fellow).user_message
     # The wrong letter for the form, a letter that does not exist, the wrong person.
-    assert "not written from" in _refused("financial_statement", "chc_checklist",
-                                          _checklist_positive()).user_message
-    assert "no letter called" in _refused("thank_you", "chc_checklist",
-                                          _checklist_positive()).user_message
+    assert (
+        "not written from"
+        in _refused("financial_statement", "chc_checklist", _checklist_positive()).user_message
+    )
+    assert (
+        "no letter called"
+        in _refused("thank_you", "chc_checklist", _checklist_positive()).user_message
+    )
     stranger = replace(COMMUNITY, id="person-2")
-    assert "someone else" in _refused("checklist_outcome", "chc_checklist",
-                                      _checklist_positive(), person=stranger).user_message
+    assert (
+        "someone else"
+        in _refused(
+            "checklist_outcome", "chc_checklist", _checklist_positive(), person=stranger
+        ).user_message
+    )
     # Every letter must carry the complaints route and advocacy.
     silent = replace(BRANDING, complaints="")
-    assert "complaints" in _refused("financial_statement", "financial_assessment", _financial(),
-                                    branding=silent).user_message
+    assert (
+        "complaints"
+        in _refused(
+            "financial_statement", "financial_assessment", _financial(), branding=silent
+        ).user_message
+    )
 
 
 def test_a_draft_record_gives_a_draft_letter_without_signature_space(tmp_path):
-    doc = _document("checklist_outcome", "chc_checklist", _checklist_positive(),
-                    status=RecordStatus.DRAFT)
+    doc = _document(
+        "checklist_outcome", "chc_checklist", _checklist_positive(), status=RecordStatus.DRAFT
+    )
     pdf = build_pdf(doc)
     assert doc.draft and pdf.stamp_page is None and pdf.stamp_box is None
     assert "DRAFT" in _text(pdf, tmp_path, body_only=False)

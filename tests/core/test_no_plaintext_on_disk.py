@@ -111,14 +111,23 @@ def test_no_personal_data_in_any_file_open_or_locked(tmp_path: Path) -> None:
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     args = {
-        "data_dir": str(data_dir), "passphrase": PASSPHRASE, "given": GIVEN, "family": FAMILY,
-        "nhs": NHS_NUMBER, "address": ADDRESS, "checkpointed_word": CHECKPOINTED_WORD,
+        "data_dir": str(data_dir),
+        "passphrase": PASSPHRASE,
+        "given": GIVEN,
+        "family": FAMILY,
+        "nhs": NHS_NUMBER,
+        "address": ADDRESS,
+        "checkpointed_word": CHECKPOINTED_WORD,
         "journal_word": JOURNAL_WORD,
     }
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(args)],
-        cwd=REPO_ROOT, env=env, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO_ROOT,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         assert child.stdout is not None and child.stdin is not None

@@ -148,8 +148,9 @@ def test_metadata_language_and_embedded_unicode_font(tmp_path):
 def test_answers_print_as_a_person_reads_them(tmp_path):
     form = REGISTRY.latest("financial_assessment")
     answers = json.loads((FIXTURES / "financial_home.json").read_text())
-    text = squash(poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
-                            tmp_path))
+    text = squash(
+        poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data, tmp_path)
+    )
     # The charge, line by line, with the rates table named: what a person would query.
     assert "Weekly charge: £153.90 a week" in text
     assert "Tariff income: £13.00" in text
@@ -162,8 +163,9 @@ def test_answers_print_as_a_person_reads_them(tmp_path):
 def test_the_eligibility_determination_prints_each_condition(tmp_path):
     form = REGISTRY.latest("needs_assessment")
     answers = json.loads((FIXTURES / "needs_custody_eligible.json").read_text())
-    text = squash(poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
-                            tmp_path))
+    text = squash(
+        poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data, tmp_path)
+    )
     assert "Eligibility determination: Eligible needs" in text
     assert text.count("Met: ") >= 3
 
@@ -171,8 +173,9 @@ def test_the_eligibility_determination_prints_each_condition(tmp_path):
 def test_checklist_domains_print_as_one_table(tmp_path):
     form = REGISTRY.latest("chc_checklist")
     answers = json.loads((FIXTURES / "chc_checklist_positive.json").read_text())
-    text = poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data, tmp_path,
-                    "-layout")
+    text = poppler(
+        "pdftotext", _render(form, answers, RecordStatus.COMPLETED).data, tmp_path, "-layout"
+    )
     assert "Domain" in text and "A, B or C" in text
     lines = text.splitlines()
     rows = [line for line in lines if line.strip().startswith(("Nutrition", "Mobility"))]
@@ -183,8 +186,9 @@ def test_checklist_domains_print_as_one_table(tmp_path):
 def test_dst_prints_each_members_contribution_and_the_disagreement(tmp_path):
     form = REGISTRY.latest("chc_dst")
     answers = json.loads((FIXTURES / "chc_dst_two_members.json").read_text())
-    text = squash(poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data,
-                            tmp_path))
+    text = squash(
+        poppler("pdftotext", _render(form, answers, RecordStatus.COMPLETED).data, tmp_path)
+    )
     assert "Contribution from Sam Okafor (Registered nurse, Exampleshire ICB)" in text
     assert "Contribution from Robin Testcase" in text
     assert "Members disagreed: Sam Okafor (registered nurse) proposed High" in text
@@ -233,9 +237,13 @@ def test_long_identifiers_and_authority_names_stay_on_the_page(tmp_path):
     long_person = Person(
         "person-2",
         PersonDetails(
-            "Anna-Maria Josephine", "Featherstonehaugh-Łukasz-Nguyễn-Okonkwo", dt.date(1950, 3, 4),
-            "9434765919", authority_person_id="EXAMPLESHIRE-ADULT-SOCIAL-CARE-0000123456",
-            prison_number="A1234BC", setting=Setting.PRISON,
+            "Anna-Maria Josephine",
+            "Featherstonehaugh-Łukasz-Nguyễn-Okonkwo",
+            dt.date(1950, 3, 4),
+            "9434765919",
+            authority_person_id="EXAMPLESHIRE-ADULT-SOCIAL-CARE-0000123456",
+            prison_number="A1234BC",
+            setting=Setting.PRISON,
         ),
         dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
     )
@@ -245,16 +253,28 @@ def test_long_identifiers_and_authority_names_stay_on_the_page(tmp_path):
         authority_name="The Royal Borough of Exampleton-upon-Thames and Greater Demoshire "
         "Adult Social Care Directorate"
     )
-    doc = record_document(form, _record(form, answers, RecordStatus.COMPLETED), long_person,
-                          evaluate(form, answers, today=TODAY), branding)
+    doc = record_document(
+        form,
+        _record(form, answers, RecordStatus.COMPLETED),
+        long_person,
+        evaluate(form, answers, today=TODAY),
+        branding,
+    )
     path = tmp_path / "long.pdf"
     path.write_bytes(build_pdf(doc).data)
-    bbox = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-bbox", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox)]
     assert right_edges and max(right_edges) <= 595.3 - 18 * 72 / 25.4 + 1
-    text = squash(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
-                                  text=True, check=True).stdout)
+    text = squash(
+        subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     assert "Our reference EXAMPLESHIRE-ADULT-SOCIAL-CARE-0000123456" in text
     assert "Prison number A1234BC" in text and "Directorate" in text
 

@@ -542,9 +542,14 @@ def test_a_trust_root_that_is_not_a_certificate_is_refused(vault: Vault) -> None
 def test_any_profile_name_signs_a_pdf_that_verifies(data_dir: Path, name: str) -> None:
     # asn1crypto refuses to compare names with characters newer than Unicode 3.2, which made
     # such signatures unverifiable; long names are cut to X.509's 64 characters at a word.
-    vault = Vault.create(data_dir, name=name, role=Role.SOCIAL_WORKER,
-                         authority="Exampleshire County Council", passphrase=PASSPHRASE,
-                         kdf=FAST_KDF_FOR_TESTS)
+    vault = Vault.create(
+        data_dir,
+        name=name,
+        role=Role.SOCIAL_WORKER,
+        authority="Exampleshire County Council",
+        passphrase=PASSPHRASE,
+        kdf=FAST_KDF_FOR_TESTS,
+    )
     try:
         identity = profile_signing_identity(vault)
         report = verify_pdf(sign(identity))
@@ -561,15 +566,22 @@ def test_a_signer_certificate_that_cannot_be_read_is_reported_not_crashed_on() -
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Mallory 😀")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=9))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=9))
         .add_extension(_usage(signing=True), critical=True)
         .sign(key, hashes.SHA256())
     )
     identity = SigningIdentity(
-        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                          serialization.NoEncryption()),
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
         der(cert),
     )
     report = verify_pdf(sign(identity))

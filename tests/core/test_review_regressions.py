@@ -126,8 +126,7 @@ def test_import_with_wrongly_typed_person_details_is_refused(
     data["person"].update(change)
     reseal_export(data)
     with pytest.raises(ValidationError, match=message):
-        import_record(vault, load_forms_dir(paths.default_forms_dir()), data,
-                      allow_unsigned=True)
+        import_record(vault, load_forms_dir(paths.default_forms_dir()), data, allow_unsigned=True)
 
 
 def test_import_with_a_null_author_credits_the_importer(vault: Vault) -> None:
@@ -136,6 +135,7 @@ def test_import_with_a_null_author_credits_the_importer(vault: Vault) -> None:
     data["assessment"]["id"], data["person"]["id"] = "new-record", "new-person"
     data["assessment"]["author"] = None
     reseal_export(data)
-    imported = import_record(vault, load_forms_dir(paths.default_forms_dir()), data,
-                             allow_unsigned=True)
+    imported = import_record(
+        vault, load_forms_dir(paths.default_forms_dir()), data, allow_unsigned=True
+    )
     assert imported.author == "Robin Testcase"

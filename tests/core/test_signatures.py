@@ -72,8 +72,10 @@ def unable(reason: str, **more: Any) -> dict[str, Any]:
         ("assessor", drawn()),
         ("carer", drawn()),
         ("mdt_member", drawn()),
-        *[("representative", drawn(capacity=c, capacity_detail="Litigation friend"))
-          for c in REPRESENTATIVE_CAPACITIES],
+        *[
+            ("representative", drawn(capacity=c, capacity_detail="Litigation friend"))
+            for c in REPRESENTATIVE_CAPACITIES
+        ],
         ("representative", drawn(capacity="deputy")),
         *[("person", unable(r, detail="Explained at the visit.")) for r in UNABLE_REASONS],
         *[("person", unable(r)) for r in UNABLE_REASONS if r != "other"],
@@ -91,52 +93,103 @@ def test_valid_signatures_have_no_problems(signer: str | None, value: dict[str, 
     ("signer", "value", "message"),
     [
         ("person", drawn(name=" "), "Enter the name of the person assessed."),
-        ("assessor", {k: v for k, v in drawn().items() if k != "name"},
-         "Enter the name of the assessor."),
+        (
+            "assessor",
+            {k: v for k, v in drawn().items() if k != "name"},
+            "Enter the name of the assessor.",
+        ),
         ("carer", unable("declined", name=""), "Enter the name of the carer."),
         ("person", drawn(name="x" * 201), "Enter a name of no more than 200 characters."),
         # A signer's signature needs the name and date, so the old bare shape is not enough.
         ("person", {"strokes": STROKES}, "Enter the name of the person assessed."),
         ("person", {"unable_to_sign": "Broken wrist"}, "Enter the name of the person assessed."),
-        ("representative", drawn(),
-         "Choose the authority their representative signs with, for example a Lasting Power "
-         "of Attorney."),
-        ("representative", drawn(capacity="power_of_attorney"),
-         "Choose the authority their representative signs with, for example a Lasting Power "
-         "of Attorney."),
-        ("representative", drawn(capacity="other"),
-         "Say what authority their representative has to sign for them."),
-        ("representative", drawn(capacity="other", capacity_detail="  "),
-         "Say what authority their representative has to sign for them."),
+        (
+            "representative",
+            drawn(),
+            "Choose the authority their representative signs with, for example a Lasting Power "
+            "of Attorney.",
+        ),
+        (
+            "representative",
+            drawn(capacity="power_of_attorney"),
+            "Choose the authority their representative signs with, for example a Lasting Power "
+            "of Attorney.",
+        ),
+        (
+            "representative",
+            drawn(capacity="other"),
+            "Say what authority their representative has to sign for them.",
+        ),
+        (
+            "representative",
+            drawn(capacity="other", capacity_detail="  "),
+            "Say what authority their representative has to sign for them.",
+        ),
         ("person", unable("other"), "Describe the reason the person assessed is unable to sign."),
-        ("person", unable("other", detail=" "),
-         "Describe the reason the person assessed is unable to sign."),
+        (
+            "person",
+            unable("other", detail=" "),
+            "Describe the reason the person assessed is unable to sign.",
+        ),
         ("person", unable(" "), "Say why the person assessed is unable to sign."),
         ("person", unable(None), "Say why the person assessed is unable to sign."),
         ("person", drawn(signed_on="2026-02-30"), "Enter a real date – 2026-02-30 does not exist."),
-        ("person", drawn(signed_on="16/11/2026"),
-         "Enter the date as year-month-day, for example 2024-03-31."),
-        ("person", drawn(signed_on="2026-11-24"),
-         "Enter the day it was signed: it cannot be after today."),
-        ("person", unable("declined", signed_on="2027-01-01"),
-         "Enter the day it was recorded: it cannot be after today."),
-        ("person", {k: v for k, v in drawn().items() if k != "signed_on"},
-         "Enter the date it was signed."),
-        ("person", {**drawn(), "unable_to_sign": "declined"},
-         "Keep either the signature or the reason the person assessed is unable to sign, not "
-         "both. Clear one of them."),
-        ("person", {"name": "Jordan Example"},
-         "Ask the person assessed to sign in the box, or choose why they are unable to sign."),
-        ("person", drawn(strokes=[]),
-         "The signature could not be read. Ask the person assessed to sign again."),
-        ("person", drawn(strokes=[[[1, True]]]),
-         "The signature could not be read. Ask the person assessed to sign again."),
-        ("person", drawn(strokes=[[[1, 2, 3]]]),
-         "The signature could not be read. Ask the person assessed to sign again."),
-        ("person", drawn(capacity="deputy"),  # only a representative signs with an authority
-         "The signature could not be read. Ask the person assessed to sign again."),
-        ("person", "signed", "The signature could not be read. Ask the person assessed to sign "
-         "again."),
+        (
+            "person",
+            drawn(signed_on="16/11/2026"),
+            "Enter the date as year-month-day, for example 2024-03-31.",
+        ),
+        (
+            "person",
+            drawn(signed_on="2026-11-24"),
+            "Enter the day it was signed: it cannot be after today.",
+        ),
+        (
+            "person",
+            unable("declined", signed_on="2027-01-01"),
+            "Enter the day it was recorded: it cannot be after today.",
+        ),
+        (
+            "person",
+            {k: v for k, v in drawn().items() if k != "signed_on"},
+            "Enter the date it was signed.",
+        ),
+        (
+            "person",
+            {**drawn(), "unable_to_sign": "declined"},
+            "Keep either the signature or the reason the person assessed is unable to sign, not "
+            "both. Clear one of them.",
+        ),
+        (
+            "person",
+            {"name": "Jordan Example"},
+            "Ask the person assessed to sign in the box, or choose why they are unable to sign.",
+        ),
+        (
+            "person",
+            drawn(strokes=[]),
+            "The signature could not be read. Ask the person assessed to sign again.",
+        ),
+        (
+            "person",
+            drawn(strokes=[[[1, True]]]),
+            "The signature could not be read. Ask the person assessed to sign again.",
+        ),
+        (
+            "person",
+            drawn(strokes=[[[1, 2, 3]]]),
+            "The signature could not be read. Ask the person assessed to sign again.",
+        ),
+        (
+            "person",
+            drawn(capacity="deputy"),  # only a representative signs with an authority
+            "The signature could not be read. Ask the person assessed to sign again.",
+        ),
+        (
+            "person",
+            "signed",
+            "The signature could not be read. Ask the person assessed to sign again.",
+        ),
         (None, {"strokes": []}, "The signature could not be read. Ask the person to sign again."),
         (None, {"unable_to_sign": " "}, "Say why the person is unable to sign."),
         (None, drawn(name=""), "Enter the name of the person."),
@@ -206,8 +259,17 @@ def test_describe_the_old_shapes() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [None, {}, "signed", [], {"name": "Jordan Example"}, {"strokes": []},
-              {"unable_to_sign": "  "}, {"strokes": [["x"]]}],
+    "value",
+    [
+        None,
+        {},
+        "signed",
+        [],
+        {"name": "Jordan Example"},
+        {"strokes": []},
+        {"unable_to_sign": "  "},
+        {"strokes": [["x"]]},
+    ],
 )
 def test_describe_nothing_signed_is_none(value: Any) -> None:
     assert describe_signature(value) is None
@@ -306,13 +368,14 @@ def test_one_blocker_names_every_missing_signer_first(tmp_path: Path) -> None:
     first, *rest = result.completion_problems()
     assert first.path == "person_signature"
     assert first.message.startswith(
-        "Not signed by: the person assessed (Jordan Example), their representative, the "
-        "assessor."
+        "Not signed by: the person assessed (Jordan Example), their representative, the assessor."
     )
     # Said once: the questions' own "add a signature" problems are not repeated.
     assert rest == []
     assert [p.path for p in result.problems] == [
-        "person_signature", "representative_signature", "assessor_signature"
+        "person_signature",
+        "representative_signature",
+        "assessor_signature",
     ]
 
 
@@ -325,30 +388,37 @@ def test_without_the_persons_name_the_role_is_used(tmp_path: Path) -> None:
 
 def test_a_hidden_signature_is_not_required(tmp_path: Path) -> None:
     form = load_forms_dir(_write(tmp_path, FORM)).latest("signed")
-    answers = {"has_representative": False, "person_signature": unable("lacks_capacity"),
-               "assessor_signature": drawn()}
+    answers = {
+        "has_representative": False,
+        "person_signature": unable("lacks_capacity"),
+        "assessor_signature": drawn(),
+    }
     result = evaluate(form, answers, today=TODAY)
     assert result.completable and result.unsigned == ()
     shown = evaluate(form, {**answers, "has_representative": True}, today=TODAY)
     assert shown.unsigned == ("representative_signature",)
-    assert shown.completion_problems()[0].message.startswith(
-        "Not signed by: their representative."
-    )
+    assert shown.completion_problems()[0].message.startswith("Not signed by: their representative.")
 
 
 def test_the_needs_representative_signs_only_when_there_is_an_attorney_or_deputy() -> None:
     form = load_forms_dir(default_forms_dir()).latest("needs_assessment")
     assert evaluate(form, NEEDS, today=TODAY).completable
-    attorney = {**NEEDS, "who_may_act": "lpa_health_welfare", "attorney_name": "Sam Example",
-                "attorney_checked": True}
+    attorney = {
+        **NEEDS,
+        "who_may_act": "lpa_health_welfare",
+        "attorney_name": "Sam Example",
+        "attorney_checked": True,
+    }
     result = evaluate(form, attorney, today=TODAY)
     assert result.completable  # shown, but optional
     bad = evaluate(form, {**attorney, "representative_signature": drawn()}, today=TODAY)
-    assert [(p.path, p.message) for p in bad.problems] == [(
-        "representative_signature",
-        "Choose the authority their representative signs with, for example a Lasting Power of "
-        "Attorney.",
-    )]
+    assert [(p.path, p.message) for p in bad.problems] == [
+        (
+            "representative_signature",
+            "Choose the authority their representative signs with, for example a Lasting Power of "
+            "Attorney.",
+        )
+    ]
     hidden = evaluate(form, {**NEEDS, "representative_signature": drawn()}, today=TODAY)
     assert hidden.completable  # a hidden answer is not checked
 
@@ -393,14 +463,14 @@ def _start_needs(vault: Vault, answers: dict[str, Any]) -> tuple[AssessmentRepos
 
 def test_completing_a_needs_assessment_is_refused_until_both_have_signed(vault: Vault) -> None:
     registry = load_forms_dir(default_forms_dir())
-    unsigned = {k: v for k, v in NEEDS.items()
-                if k not in ("person_signature", "assessor_signature")}
+    unsigned = {
+        k: v for k, v in NEEDS.items() if k not in ("person_signature", "assessor_signature")
+    }
     records, record_id = _start_needs(vault, unsigned)
     with pytest.raises(ValidationError) as caught:
         complete_record(records, registry, record_id, today=TODAY)
     assert str(caught.value).startswith(
-        "Not ready to complete: person_signature: Not signed by: the person assessed, the "
-        "assessor."
+        "Not ready to complete: person_signature: Not signed by: the person assessed, the assessor."
     )
     assert "more thing" not in str(caught.value)  # said once, not once per signature
     assert records.get(record_id).status is RecordStatus.DRAFT
@@ -410,7 +480,8 @@ def test_completing_a_needs_assessment_is_refused_until_both_have_signed(vault: 
         complete_record(records, registry, record_id, today=TODAY)
 
     records.save_field(
-        record_id, "person_signature",
+        record_id,
+        "person_signature",
         unable("lacks_capacity", name="Łukasz Brindlewood", signed_on=TODAY.isoformat()),
     )
     done = complete_record(records, registry, record_id, today=TODAY)
@@ -424,8 +495,10 @@ def test_a_bad_signature_is_refused_with_its_own_message(vault: Vault) -> None:
     answers = copy.deepcopy(NEEDS)
     answers["person_signature"] = unable("other", name="Łukasz Brindlewood")
     records, record_id = _start_needs(vault, answers)
-    with pytest.raises(ValidationError, match="person_signature: Describe the reason the person "
-                       "assessed is unable to sign."):
+    with pytest.raises(
+        ValidationError,
+        match="person_signature: Describe the reason the person assessed is unable to sign.",
+    ):
         complete_record(records, registry, record_id, today=TODAY)
 
 
@@ -435,8 +508,11 @@ def test_the_persons_prefilled_name_is_used_in_the_message(vault: Vault, tmp_pat
     person = PeopleRepository(vault).add(community_person())
     record = start_record(records, registry.latest("signed"), person.id, today=TODAY)
     records.save_field(record.id, "has_representative", False)
-    with pytest.raises(ValidationError, match=r"Not signed by: the person assessed \(Zoë "
-                       r"Quillfeather\), the assessor\."):
+    with pytest.raises(
+        ValidationError,
+        match=r"Not signed by: the person assessed \(Zoë "
+        r"Quillfeather\), the assessor\.",
+    ):
         complete_record(records, registry, record.id, today=TODAY)
 
 

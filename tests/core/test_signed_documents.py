@@ -112,18 +112,25 @@ def test_stored_pdfs_cannot_be_changed_and_a_changed_blob_is_caught(vault: Vault
     signed = sign(profile_signing_identity(vault))
     doc_id = _add(vault, record, signed).id
     # By accident: the table refuses updates, deletes and a replacing insert, and says so.
-    with pytest.raises(AssessorError, match="signed PDFs are never changed"), \
-            vault.transaction() as conn:
+    with (
+        pytest.raises(AssessorError, match="signed PDFs are never changed"),
+        vault.transaction() as conn,
+    ):
         conn.execute("UPDATE signed_document SET pdf = ? WHERE id = ?", (b"%PDF-x", doc_id))
-    with pytest.raises(AssessorError, match="signed PDFs are never changed"), \
-            vault.transaction() as conn:
+    with (
+        pytest.raises(AssessorError, match="signed PDFs are never changed"),
+        vault.transaction() as conn,
+    ):
         conn.execute("DELETE FROM signed_document WHERE id = ?", (doc_id,))
-    with pytest.raises(AssessorError, match="signed PDFs are never changed"), \
-            vault.transaction() as conn:
+    with (
+        pytest.raises(AssessorError, match="signed PDFs are never changed"),
+        vault.transaction() as conn,
+    ):
         conn.execute(
             "INSERT OR REPLACE INTO signed_document SELECT id, assessment_id, revision, "
             "revision_hash, kind, variant, filename, created_at, signer, size, 'forged', usn, "
-            "? FROM signed_document WHERE id = ?", (b"%PDF-forged", doc_id),
+            "? FROM signed_document WHERE id = ?",
+            (b"%PDF-forged", doc_id),
         )
     assert DocumentRepository(vault).data(doc_id) == signed
     # On purpose, past the trigger: the checksum catches it on the next read.

@@ -34,13 +34,22 @@ ANSWERS = REPO_ROOT / "tests" / "fixtures" / "forms" / "answers"
 CUSTODY: dict[str, Any] = json.loads(
     (ANSWERS / "needs_custody_eligible.json").read_text(encoding="utf-8")
 )
-PREFILLED = {"setting", "establishment_name", "conviction_status", "date_of_birth",
-             "expected_release_date"}
+PREFILLED = {
+    "setting",
+    "establishment_name",
+    "conviction_status",
+    "date_of_birth",
+    "expected_release_date",
+}
 
 
 def start_from_person_page(
-    qtbot: QtBot, make_window: WindowFactory, details: PersonDetails, form_id: str,
-    profile_name: str = "Robin Testcase", **window_options: object,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    details: PersonDetails,
+    form_id: str,
+    profile_name: str = "Robin Testcase",
+    **window_options: object,
 ) -> tuple[MainWindow, Person]:
     """Create a profile, add `details`, open their page, pick `form_id` and press Start."""
     window = make_window(**window_options)
@@ -136,18 +145,40 @@ def test_the_same_answers_in_the_community_give_the_same_determination(
 @pytest.mark.parametrize(
     ("changes", "expected", "focus"),
     [
-        ({"consent": "refused", "refusal_has_capacity": False, "refusal_best_interests": True,
-          "refusal_abuse_risk": False, "refusal_notes": "Said no, and could not retain why."},
-         "cannot close as a refusal", "consent"),
-        ({"consent": "refused", "refusal_has_capacity": True, "refusal_abuse_risk": True,
-          "refusal_notes": "Refused; bruising seen on the wing."},
-         "cannot close as a refusal", "consent"),
+        (
+            {
+                "consent": "refused",
+                "refusal_has_capacity": False,
+                "refusal_best_interests": True,
+                "refusal_abuse_risk": False,
+                "refusal_notes": "Said no, and could not retain why.",
+            },
+            "cannot close as a refusal",
+            "consent",
+        ),
+        (
+            {
+                "consent": "refused",
+                "refusal_has_capacity": True,
+                "refusal_abuse_risk": True,
+                "refusal_notes": "Refused; bruising seen on the wing.",
+            },
+            "cannot close as a refusal",
+            "consent",
+        ),
         ({"advocate_referral_date": None}, "advocate", "advocate_referral_date"),
-        ({"out_hygiene_status": "achieved", "out_hygiene_ways": None},
-         "written information and advice", "ineligible_info_given"),
+        (
+            {"out_hygiene_status": "achieved", "out_hygiene_ways": None},
+            "written information and advice",
+            "ineligible_info_given",
+        ),
     ],
-    ids=["refusal-lacks-capacity", "refusal-abuse-risk", "advocate-not-asked",
-         "ineligible-without-information"],
+    ids=[
+        "refusal-lacks-capacity",
+        "refusal-abuse-risk",
+        "advocate-not-asked",
+        "ineligible-without-information",
+    ],
 )
 def test_completion_is_refused_while_a_legal_block_stands(
     qtbot: QtBot,
@@ -178,16 +209,36 @@ def test_a_refusal_that_may_close_completes_without_the_rest_of_the_assessment(
 ) -> None:
     window, _ = start_from_person_page(qtbot, make_window, community_person(), "needs_assessment")
     editor = opened_editor(qtbot, window)
-    first_contact = {k: CUSTODY[k] for k in (
-        "referral_source", "referral_date", "assessment_date", "urgent_needs", "urgent_needs_met",
-        "urgent_needs_start")}
-    answer(editor, {**first_contact, "advocacy_difficulty": False, "consent": "refused",
-                    "refusal_has_capacity": True, "refusal_abuse_risk": False,
-                    "refusal_notes": "Does not want an assessment; told how to ask later.",
-                    "capacity_doubt": False, "who_may_act": "none",
-                    "person_signature": {"unable_to_sign": "declined", "name": "Zoë Quillfeather",
-                                         "signed_on": CUSTODY["assessment_date"]},
-                    "assessor_signature": CUSTODY["assessor_signature"]})
+    first_contact = {
+        k: CUSTODY[k]
+        for k in (
+            "referral_source",
+            "referral_date",
+            "assessment_date",
+            "urgent_needs",
+            "urgent_needs_met",
+            "urgent_needs_start",
+        )
+    }
+    answer(
+        editor,
+        {
+            **first_contact,
+            "advocacy_difficulty": False,
+            "consent": "refused",
+            "refusal_has_capacity": True,
+            "refusal_abuse_risk": False,
+            "refusal_notes": "Does not want an assessment; told how to ask later.",
+            "capacity_doubt": False,
+            "who_may_act": "none",
+            "person_signature": {
+                "unable_to_sign": "declined",
+                "name": "Zoë Quillfeather",
+                "signed_on": CUSTODY["assessment_date"],
+            },
+            "assessor_signature": CUSTODY["assessor_signature"],
+        },
+    )
     assert editor.outcomes.labels["refusal_outcome"].text().startswith("Can close")
     assert editor.editors["needs_from_impairment"].isHidden()
     click_complete(qtbot, window, editor)
@@ -213,8 +264,9 @@ def test_a_carers_assessment_asks_who_is_cared_for_and_carries_them_over(
 ) -> None:
     asked: list[list[str]] = []
 
-    def choose_the_first(_parent: object, _title: str, _text: str, items: list[str],
-                         *, none_text: str) -> int | None:
+    def choose_the_first(
+        _parent: object, _title: str, _text: str, items: list[str], *, none_text: str
+    ) -> int | None:
         asked.append([none_text, *items])
         return 0
 
@@ -248,8 +300,9 @@ FINANCIAL: dict[str, Any] = json.loads(
 def test_a_financial_assessment_shows_the_charge_and_keeps_its_rates_table(
     qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
 ) -> None:
-    window, _ = start_from_person_page(qtbot, make_window, community_person(),
-                                       "financial_assessment")
+    window, _ = start_from_person_page(
+        qtbot, make_window, community_person(), "financial_assessment"
+    )
     editor = opened_editor(qtbot, window)
     assert editor.answers["date_of_birth"] == FINANCIAL["date_of_birth"]  # carried over
     answer(editor, {k: v for k, v in FINANCIAL.items() if k not in ("setting", "date_of_birth")})
@@ -276,11 +329,10 @@ def test_a_financial_assessment_shows_the_charge_and_keeps_its_rates_table(
     assert editor.outcomes.labels["charge"].text() == "£153.90 a week"
 
 
-def test_the_caseload_flags_an_urgent_fast_track(
-    qtbot: QtBot, make_window: WindowFactory
-) -> None:
-    window, person = start_from_person_page(qtbot, make_window, community_person(),
-                                            "chc_fast_track")
+def test_the_caseload_flags_an_urgent_fast_track(qtbot: QtBot, make_window: WindowFactory) -> None:
+    window, person = start_from_person_page(
+        qtbot, make_window, community_person(), "chc_fast_track"
+    )
     opened_editor(qtbot, window)
     window.show_caseload()
     caseload = window.caseload
@@ -293,22 +345,42 @@ def test_the_caseload_flags_an_urgent_fast_track(
 
 
 def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
-    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, shown_messages: list[tuple[str, str, str]],
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    shown_messages: list[tuple[str, str, str]],
 ) -> None:
     parts = [
-        {"contribution_id": "a1b2c3d4", "contributor_name": "Sam Okafor",
-         "contributor_profession": "registered_nurse", "contributed_on": "2026-11-12",
-         "revision": 1, "m_mobility_level": "high", "m_mobility_evidence": "Hoist."},
-        {"contribution_id": "e5f6a7b8", "contributor_name": "Robin Testcase",
-         "contributor_profession": "social_worker", "contributed_on": "2026-11-13",
-         "revision": 1, "m_mobility_level": "moderate", "m_mobility_evidence": "Good days."},
+        {
+            "contribution_id": "a1b2c3d4",
+            "contributor_name": "Sam Okafor",
+            "contributor_profession": "registered_nurse",
+            "contributed_on": "2026-11-12",
+            "revision": 1,
+            "m_mobility_level": "high",
+            "m_mobility_evidence": "Hoist.",
+        },
+        {
+            "contribution_id": "e5f6a7b8",
+            "contributor_name": "Robin Testcase",
+            "contributor_profession": "social_worker",
+            "contributed_on": "2026-11-13",
+            "revision": 1,
+            "m_mobility_level": "moderate",
+            "m_mobility_evidence": "Good days.",
+        },
     ]
     editors, windows = [], []
     for i, part in enumerate(parts):
-        window, _ = start_from_person_page(qtbot, make_window, community_person(), "chc_dst",
-                                           profile_name=str(part["contributor_name"]),
-                                           data_dir=tmp_path / f"member{i}")
+        window, _ = start_from_person_page(
+            qtbot,
+            make_window,
+            community_person(),
+            "chc_dst",
+            profile_name=str(part["contributor_name"]),
+            data_dir=tmp_path / f"member{i}",
+        )
         editor = opened_editor(qtbot, window)
         answer(editor, {"consent_status": "consented", "contributions": [part]})
         assert editor.import_button.isVisible() and editor.export_button.isVisible()
@@ -320,8 +392,9 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
     monkeypatch.setattr(dialogs, "choose", lambda *_a, **_k: 0)
     # Each member's first file asks the importer to confirm the sender's key aloud.
     asked: list[str] = []
-    monkeypatch.setattr(dialogs, "confirm",
-                        lambda _p, _t, question, **_k: asked.append(question) or True)
+    monkeypatch.setattr(
+        dialogs, "confirm", lambda _p, _t, question, **_k: asked.append(question) or True
+    )
     for i, (window, editor) in enumerate(zip(windows, editors, strict=True)):
         target = tmp_path / f"from{i}.dstc"
         monkeypatch.setattr(dialogs, "save_file", lambda *_a, target=target: target)
@@ -337,8 +410,11 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         wait_for_worker(qtbot, window)
     assert [t for t, _, _ in shown_messages].count("Contribution imported") == 2
     # The fingerprint each exporter was shown is the one the other was asked to confirm.
-    shown = [re.search(r"fingerprint is ([\d ]+)\.", text).group(1)  # type: ignore[union-attr]
-             for title, text, _ in shown_messages if title == "Contribution exported"]
+    shown = [
+        re.search(r"fingerprint is ([\d ]+)\.", text).group(1)  # type: ignore[union-attr]
+        for title, text, _ in shown_messages
+        if title == "Contribution exported"
+    ]
     assert len(asked) == 2 and shown[1] in asked[0] and shown[0] in asked[1]
     first, second = (e.answers["contributions"] for e in editors)
     assert first == second and len(first) == 2
@@ -351,5 +427,4 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         assert isinstance(group, RepeatingGroupEditor)
         authors = [i["contributor_name"] for i in editor.answers["contributions"]]
         for item_editors, author in zip(group.item_editors, authors, strict=True):
-            assert all(e.isEnabled() for e in item_editors) is (
-                author == part["contributor_name"])
+            assert all(e.isEnabled() for e in item_editors) is (author == part["contributor_name"])

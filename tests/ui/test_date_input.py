@@ -11,8 +11,12 @@ from assessor_app.ui.widgets.date_input import format_date, parse_date
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("03/07/1950", dt.date(1950, 7, 3)), ("3.7.1950", dt.date(1950, 7, 3)),
-     ("1950-07-03", dt.date(1950, 7, 3)), ("  ", None)],
+    [
+        ("03/07/1950", dt.date(1950, 7, 3)),
+        ("3.7.1950", dt.date(1950, 7, 3)),
+        ("1950-07-03", dt.date(1950, 7, 3)),
+        ("  ", None),
+    ],
 )
 def test_dates_typed_the_usual_ways(typed: str, expected: dt.date | None) -> None:
     assert parse_date(typed) == expected

@@ -43,8 +43,9 @@ def test_malformed_forms_folder_is_shown_in_a_window(
     broken.mkdir(parents=True)
     (broken / "v1.yaml").write_text("id: broken\nversion: 1\ntitle: [unclosed\n")
     with pytest.raises(FormDefinitionError):
-        run_gui(data_dir=tmp_path / "data", forms_dir=tmp_path / "forms", demo=False,
-                idle_minutes=5)
+        run_gui(
+            data_dir=tmp_path / "data", forms_dir=tmp_path / "forms", demo=False, idle_minutes=5
+        )
     [(title, text, _)] = shown_messages
     assert title == "Assessor cannot start" and "v1.yaml" in text
 

@@ -165,9 +165,7 @@ def test_ctrl_f_does_nothing_while_locked(qtbot: QtBot, make_window: WindowFacto
     assert window.caseload is None
 
 
-def test_slow_imports_are_warmed_off_the_vault_worker_once(
-    tmp_path, monkeypatch, qtbot
-) -> None:
+def test_slow_imports_are_warmed_off_the_vault_worker_once(tmp_path, monkeypatch, qtbot) -> None:
     import sys
     import threading
 

@@ -180,8 +180,11 @@ def flip_a_signed_byte(signed: bytes) -> bytes:
 
 
 def screenshot(widget: Any, name: str) -> None:
-    folder = SCREENSHOTS if os.environ.get(SCREENSHOTS_ENV) == "1" else Path(
-        tempfile.gettempdir()) / "assessor-test-screenshots"
+    folder = (
+        SCREENSHOTS
+        if os.environ.get(SCREENSHOTS_ENV) == "1"
+        else Path(tempfile.gettempdir()) / "assessor-test-screenshots"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     assert widget.grab().save(str(folder / name))
 
@@ -190,8 +193,11 @@ def screenshot(widget: Any, name: str) -> None:
 
 
 def test_finalise_signs_and_keeps_a_pdf_that_exports_and_verifies(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: Messages,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: Messages,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     window, editor = open_record(qtbot, make_window, ANSWERS)
     button = editor.complete_button
@@ -211,10 +217,15 @@ def test_finalise_signs_and_keeps_a_pdf_that_exports_and_verifies(
     assert editor.amend_button.isVisible()
     [doc] = kept(qtbot, window, record.id)
     assert (doc.kind, doc.revision, doc.variant) == ("record", record.revision, "standard")
-    assert rows(panel) == [[
-        "Signed record", "Standard", str(record.revision),
-        f"{doc.created_at.astimezone():%d/%m/%Y %H:%M}", "Robin Testcase",
-    ]]
+    assert rows(panel) == [
+        [
+            "Signed record",
+            "Standard",
+            str(record.revision),
+            f"{doc.created_at.astimezone():%d/%m/%Y %H:%M}",
+            "Robin Testcase",
+        ]
+    ]
     assert panel.isVisible() and not panel.sign_button.isVisible()
     screenshot(window, "editor_with_documents_panel.png")
 
@@ -283,13 +294,16 @@ def test_finalise_without_signatures_names_who_has_not_signed_and_stays_a_draft(
 
 
 def test_a_record_completed_but_not_signed_opens_read_only_and_can_be_signed_again(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: Messages,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: Messages,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window, editor = open_record(qtbot, make_window, ANSWERS)
 
-    def completes_then_signing_fails(records: Any, registry: Any, assessment_id: str, *,
-                                     today: dt.date) -> Any:
+    def completes_then_signing_fails(
+        records: Any, registry: Any, assessment_id: str, *, today: dt.date
+    ) -> Any:
         complete_record(records, registry, assessment_id, today=today)
         raise StorageWriteError("The signed PDF could not be stored.", "Try again.")
 
@@ -315,7 +329,9 @@ def test_a_record_completed_but_not_signed_opens_read_only_and_can_be_signed_aga
 
 
 def test_amend_keeps_the_signed_pdf_and_finalising_again_keeps_a_second(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: Messages,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: Messages,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window, editor = open_record(qtbot, make_window, ANSWERS)
@@ -330,6 +346,7 @@ def test_amend_keeps_the_signed_pdf_and_finalising_again_keeps_a_second(
         def confirm(_p: object, _title: str, question: str, *, yes_text: str = "Yes") -> bool:
             questions.append(f"{question} [{yes_text}]")
             return yes
+
         return confirm
 
     monkeypatch.setattr(dialogs, "confirm", answer(False))
@@ -367,8 +384,11 @@ def test_amend_keeps_the_signed_pdf_and_finalising_again_keeps_a_second(
 
 
 def test_print_draft_writes_an_unsigned_pdf_marked_draft_with_the_last_edit(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: Messages,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: Messages,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     answers = {k: v for k, v in ANSWERS.items() if k not in SIGNATURES}
     window, editor = open_record(qtbot, make_window, answers)
@@ -410,7 +430,9 @@ def test_print_draft_writes_an_unsigned_pdf_marked_draft_with_the_last_edit(
 
 
 def test_make_a_letter_signs_and_keeps_it_in_the_persons_preferred_format(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: Messages,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: Messages,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window, editor = open_record(qtbot, make_window, ANSWERS)
@@ -455,8 +477,9 @@ def signed_pdf(qtbot: QtBot, window: MainWindow) -> bytes:
     record = new_record(qtbot, window, ANSWERS)
     assert window.vault is not None
     records = AssessmentRepository(window.vault)
-    done = on_worker(qtbot, window, finalise_record, records, window.ctx.registry, record.id,
-                     today=TODAY)
+    done = on_worker(
+        qtbot, window, finalise_record, records, window.ctx.registry, record.id, today=TODAY
+    )
     return kept_bytes(qtbot, window, done.document.id)
 
 
@@ -477,8 +500,11 @@ def check_file(
 
 
 def test_check_window_says_good_broken_or_not_a_pdf_plainly(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: Messages,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: Messages,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     window = make_window(today=lambda: TODAY)
     create_profile(qtbot, window)
@@ -494,9 +520,13 @@ def test_check_window_says_good_broken_or_not_a_pdf_plainly(
     assert "self-signed" in check.meaning.text()
     details = check.details.toPlainText()
     assert details.startswith("Intact, but the signer is not confirmed")
-    for words in ("Signed by: Robin Testcase", "claimed by the signer's device",
-                  "Signed content: unchanged", "Changes after signing: none",
-                  "self-signed: not issued by an authority you trust"):
+    for words in (
+        "Signed by: Robin Testcase",
+        "claimed by the signer's device",
+        "Signed content: unchanged",
+        "Changes after signing: none",
+        "self-signed: not issued by an authority you trust",
+    ):
         assert words in details, words
     assert check.verdict_box.isVisible() and check.details.isVisible()
     screenshot(check, "check_window_good.png")
@@ -527,8 +557,11 @@ def test_check_window_says_good_broken_or_not_a_pdf_plainly(
 
 
 def test_check_window_explains_an_unsigned_pdf(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: Messages,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: Messages,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     window, editor = open_record(qtbot, make_window, ANSWERS)
     draft = tmp_path / "draft.pdf"

@@ -24,8 +24,13 @@ TODAY = dt.date.today()
 
 
 def make(qtbot: QtBot, signer: str | None = "person") -> tuple[SignatureEditor, list[Any]]:
-    field = FieldDef(id="sig", type=FieldType.SIGNATURE, label="Signature of the person",
-                     required=True, signer=signer)
+    field = FieldDef(
+        id="sig",
+        type=FieldType.SIGNATURE,
+        label="Signature of the person",
+        required=True,
+        signer=signer,
+    )
     editor = SignatureEditor(field, "sig")
     qtbot.addWidget(editor)
     editor.show()
@@ -106,11 +111,12 @@ def test_unable_to_sign_for_another_reason_needs_the_detail(qtbot: QtBot) -> Non
     assert not editor.pad.isEnabled() and editor.detail.isEnabled() and editor.detail.isVisible()
     assert editor.focus_widget() is editor.reason
     value = edits[-1]
-    assert value == {"unable_to_sign": "other", "name": "Jordan Example",
-                     "signed_on": TODAY.isoformat()}
-    assert problems(editor, value) == [
-        "Describe the reason the person assessed is unable to sign."
-    ]
+    assert value == {
+        "unable_to_sign": "other",
+        "name": "Jordan Example",
+        "signed_on": TODAY.isoformat(),
+    }
+    assert problems(editor, value) == ["Describe the reason the person assessed is unable to sign."]
     qtbot.keyClicks(editor.detail, "Was asleep after a night shift")
     assert edits[-1]["detail"] == "Was asleep after a night shift"
     assert problems(editor, edits[-1]) == []
@@ -143,8 +149,13 @@ def test_a_representatives_authority_round_trips(qtbot: QtBot) -> None:
     assert not editor.capacity_detail.isEnabled()
     assert problems(editor, edits[-1]) == []
 
-    saved = {"strokes": [[[10, 20], [30, 40]]], "name": "Sam Example", "signed_on": "2026-11-16",
-             "capacity": "other", "capacity_detail": "Litigation friend"}
+    saved = {
+        "strokes": [[[10, 20], [30, 40]]],
+        "name": "Sam Example",
+        "signed_on": "2026-11-16",
+        "capacity": "other",
+        "capacity_detail": "Litigation friend",
+    }
     editor.set_value(saved)
     assert editor.capacity.currentData() == "other"
     assert editor.capacity_detail.isEnabled() and editor.capacity_detail.isVisible()
@@ -161,8 +172,12 @@ def test_only_a_representative_is_asked_for_an_authority(qtbot: QtBot) -> None:
 
 def test_set_value_shows_a_new_shape_without_emitting(qtbot: QtBot) -> None:
     editor, edits = make(qtbot)
-    saved = {"unable_to_sign": "custody_not_permitted", "detail": "Segregation unit rules",
-             "name": "Łukasz Brindlewood", "signed_on": "2026-11-16"}
+    saved = {
+        "unable_to_sign": "custody_not_permitted",
+        "detail": "Segregation unit rules",
+        "name": "Łukasz Brindlewood",
+        "signed_on": "2026-11-16",
+    }
     editor.set_value(saved)
     assert edits == []
     assert editor.reason.currentText() == UNABLE_REASONS["custody_not_permitted"]

@@ -25,8 +25,12 @@ def existing_profile(tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     Vault.create(
-        data_dir, name="Robin Testcase", role=Role.NURSE, authority="Example NHS Trust",
-        passphrase=UI_PASSPHRASE, kdf=FAST_KDF_FOR_TESTS,
+        data_dir,
+        name="Robin Testcase",
+        role=Role.NURSE,
+        authority="Example NHS Trust",
+        passphrase=UI_PASSPHRASE,
+        kdf=FAST_KDF_FOR_TESTS,
     ).close()
     return data_dir
 

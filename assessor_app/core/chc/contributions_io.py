@@ -123,8 +123,11 @@ def export_member_contribution(
         mine = member_keys.member_identity(name) == member_keys.member_identity(
             vault.profile.name
         ) or (member is not None and member.source == "own")
-        if (bound is not None and bound != own) or (member is not None and member.public_key
-                                                    != own) or not mine:
+        if (
+            (bound is not None and bound != own)
+            or (member is not None and member.public_key != own)
+            or not mine
+        ):
             shown = name[:100]
             raise ContributionSignerError(
                 f"This contribution is {shown}'s, not yours, so it cannot be sent from this "
@@ -144,8 +147,9 @@ def export_member_contribution(
             member_keys.bind_member(conn, name, own, key_fingerprint(own), "own")
         if member_keys.contribution_key(conn, record.id, contribution_id) is None:
             member_keys.bind_contribution(conn, record.id, contribution_id, own)
-        history.append_audit(conn, vault.profile.id, "chc.contribution.export", "assessment",
-                             record.id)
+        history.append_audit(
+            conn, vault.profile.id, "chc.contribution.export", "assessment", record.id
+        )
     return key_fingerprint(own)
 
 
@@ -194,8 +198,9 @@ def import_member_contribution(
         person = PeopleRepository(vault).get(record.person_id)
         check_same_person(record_person_from(person.details), imported.record_person)
         before = merge_contributions(_items(record))
-        _check_signer(conn, vault, record.id, before, imported, own, confirmed_fingerprint,
-                      confirmed_name)
+        _check_signer(
+            conn, vault, record.id, before, imported, own, confirmed_fingerprint, confirmed_name
+        )
         after = merge_contributions(before, [imported.contribution])
         contributor = str(imported.contribution.get("contributor_name", ""))
         if after == before:
@@ -262,13 +267,15 @@ def _check_signer(
         was = str(existing.get("contributor_name", ""))[:100]
         raise ContributionSignerError(
             f"This file would replace {was}'s contribution with one signed by {shown}.",
-            f"Only {was} can change their contribution: ask them to send it. "
-            f"{_NOTHING_IMPORTED}",
+            f"Only {was} can change their contribution: ask them to send it. {_NOTHING_IMPORTED}",
         )
     if bound is None and key != own:
         fingerprint = key_fingerprint(key)
-        others = [n for n in member_keys.members_of_key(conn, key)
-                  if member_keys.member_identity(n) != member_keys.member_identity(name)]
+        others = [
+            n
+            for n in member_keys.members_of_key(conn, key)
+            if member_keys.member_identity(n) != member_keys.member_identity(name)
+        ]
         if others:
             raise ContributionSignerError(
                 f"This contribution is signed in the name of {shown} with the key of "
@@ -321,8 +328,11 @@ def rebind_member_key(
             raise ValidationError(
                 f"{name[:100]} is already bound to this key.", "Nothing has been changed."
             )
-        others = [n for n in member_keys.members_of_key(conn, key)
-                  if member_keys.member_identity(n) != member_keys.member_identity(name)]
+        others = [
+            n
+            for n in member_keys.members_of_key(conn, key)
+            if member_keys.member_identity(n) != member_keys.member_identity(name)
+        ]
         if others or key == public_key_b64(contribution_signing_key(vault)):
             raise ValidationError(
                 f"That key belongs to {(others or [vault.profile.name])[0][:100]}, not to "

@@ -298,8 +298,10 @@ def _person_problems(person: Any) -> tuple[list[str], dict[str, str]]:
             problems.append("The council's person id is not valid.")
         else:
             out["authority_person_id"] = local.strip()
-    if "nhs_number" not in out and "authority_person_id" not in out and not any(
-        "NHS number" in p or "person id" in p for p in problems
+    if (
+        "nhs_number" not in out
+        and "authority_person_id" not in out
+        and not any("NHS number" in p or "person id" in p for p in problems)
     ):
         problems.append("The person has neither an NHS number nor a council person id.")
     return problems, out
@@ -420,9 +422,7 @@ def export_contribution(
     }
     salt = secrets.token_bytes(_SALT_BYTES)
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    ciphertext = AESGCM(kdf.derive(passphrase, salt)).encrypt(
-        nonce, canonical_json(payload), _AAD
-    )
+    ciphertext = AESGCM(kdf.derive(passphrase, salt)).encrypt(nonce, canonical_json(payload), _AAD)
     envelope = {
         "format": FORMAT,
         "kdf": {
@@ -518,12 +518,17 @@ def _verified_payload(plaintext: bytes) -> tuple[dict[str, Any], dict[str, Any],
     except UntrustedJsonError as e:
         raise _tampered(f"its contents are not readable ({e.reason})") from e
     if not isinstance(payload, dict) or set(payload) != {
-        "record_person", "contribution", "signer", "signature"
+        "record_person",
+        "contribution",
+        "signer",
+        "signature",
     }:
         raise _tampered("its contents are not laid out as a contribution")
     signer = payload["signer"]
-    if not isinstance(signer, dict) or set(signer) != {"name", "public_key"} or not isinstance(
-        signer["name"], str
+    if (
+        not isinstance(signer, dict)
+        or set(signer) != {"name", "public_key"}
+        or not isinstance(signer["name"], str)
     ):
         raise _tampered("the signer is not recorded properly")
     raw_key = _unb64(signer["public_key"])
@@ -556,9 +561,7 @@ def read_contribution(path: Path | str, *, passphrase: str) -> ImportedContribut
         ContributionContentError: a level its domain lacks, an unknown key, a bad identity.
     """
     envelope = _read_envelope(Path(path))
-    contribution, person, signer_name, key_b64 = _verified_payload(
-        _decrypt(envelope, passphrase)
-    )
+    contribution, person, signer_name, key_b64 = _verified_payload(_decrypt(envelope, passphrase))
     author = contribution.get("contributor_name")
     if signer_name != author:
         raise ContributionSignerError(

@@ -433,8 +433,9 @@ def domain_proposals(contributions: Sequence[Mapping[str, Any]]) -> dict[str, Do
                     evidence=evidence,
                 )
             )
-        members.sort(key=lambda m: (-level_rank(m.level or ""), m.name.casefold(), m.name,
-                                    m.contribution_id))
+        members.sort(
+            key=lambda m: (-level_rank(m.level or ""), m.name.casefold(), m.name, m.contribution_id)
+        )
         levels = {m.level for m in members if m.level is not None}
         proposed = max(levels, key=level_rank) if levels else None
         out[domain] = DomainProposal(
@@ -498,9 +499,7 @@ def mdt_composition(members: Iterable[Mapping[str, Any]]) -> tuple[bool, str]:
         return False, f"No MDT members are recorded yet. {_MINIMUM}"
     if len(professions) == 1:
         only = profession_phrase(professions[0])
-        return False, (
-            f"Only one member is recorded ({only}). {_MINIMUM} Add a second member."
-        )
+        return False, (f"Only one member is recorded ({only}). {_MINIMUM} Add a second member.")
     if health:
         return False, (
             f"All the healthcare professionals recorded are from one profession ({health_text}) "

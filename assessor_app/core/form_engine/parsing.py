@@ -370,8 +370,10 @@ def _pairs(r: Reader, data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     raw = data.get("record_on_complete")
     if raw is None:
         return ()
-    ok = isinstance(raw, dict) and raw and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ok = (
+        isinstance(raw, dict)
+        and raw
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items())
     )
     if not ok:
         r.add(

@@ -205,8 +205,10 @@ def _signature(f: FieldDef, value: Any, today: dt.date) -> list[str]:
     if not drawn and not unable:
         return [f"Ask {who} to sign in the box, or choose why they are unable to sign."]
     representative = f.signer == "representative"
-    allowed = (_DRAWN_KEYS | (_REPRESENTATIVE_KEYS if representative else set())) if drawn else (
-        _UNABLE_KEYS
+    allowed = (
+        (_DRAWN_KEYS | (_REPRESENTATIVE_KEYS if representative else set()))
+        if drawn
+        else (_UNABLE_KEYS)
     )
     if keys - allowed or (drawn and not _strokes_ok(value["strokes"])):
         return unreadable

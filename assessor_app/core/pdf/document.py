@@ -161,7 +161,14 @@ class StampBox:
 
 
 Block = (
-    Heading | Para | Note | Bullets | KeyValues | TableBlock | OutcomeBox | SignatureBlock
+    Heading
+    | Para
+    | Note
+    | Bullets
+    | KeyValues
+    | TableBlock
+    | OutcomeBox
+    | SignatureBlock
     | StampBox
 )
 """Anything a document is made of."""
@@ -226,27 +233,59 @@ def _styles(variant: Variant) -> _Styles:
     lead = size * (1.5 if variant is Variant.EASY_READ else 1.3)
     after = size * (0.9 if variant is Variant.EASY_READ else 0.5)
     body = ParagraphStyle(
-        "body", fontName=BODY, fontSize=size, leading=lead, textColor=INK, spaceAfter=after,
-        alignment=TA_LEFT, bulletFontName=BODY, bulletFontSize=size,
+        "body",
+        fontName=BODY,
+        fontSize=size,
+        leading=lead,
+        textColor=INK,
+        spaceAfter=after,
+        alignment=TA_LEFT,
+        bulletFontName=BODY,
+        bulletFontSize=size,
     )
     return _Styles(
         body=body,
         bold=ParagraphStyle("bold", parent=body, fontName=BOLD),
-        small=ParagraphStyle("small", parent=body, fontSize=size * 0.85, leading=lead * 0.85,
-                             textColor=MUTED, spaceAfter=0),
+        small=ParagraphStyle(
+            "small",
+            parent=body,
+            fontSize=size * 0.85,
+            leading=lead * 0.85,
+            textColor=MUTED,
+            spaceAfter=0,
+        ),
         note=ParagraphStyle("note", parent=body, fontName=ITALIC, textColor=MUTED),
-        h1=ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=size * 1.4,
-                          leading=size * 1.8, spaceBefore=size * 1.2, spaceAfter=size * 0.5,
-                          textColor=INK),
-        h2=ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=size * 1.15,
-                          leading=size * 1.5, spaceBefore=size * 0.6, spaceAfter=size * 0.3),
-        title=ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=size * 1.8,
-                             leading=size * 2.2, spaceAfter=size * 0.6),
+        h1=ParagraphStyle(
+            "h1",
+            parent=body,
+            fontName=BOLD,
+            fontSize=size * 1.4,
+            leading=size * 1.8,
+            spaceBefore=size * 1.2,
+            spaceAfter=size * 0.5,
+            textColor=INK,
+        ),
+        h2=ParagraphStyle(
+            "h2",
+            parent=body,
+            fontName=BOLD,
+            fontSize=size * 1.15,
+            leading=size * 1.5,
+            spaceBefore=size * 0.6,
+            spaceAfter=size * 0.3,
+        ),
+        title=ParagraphStyle(
+            "title",
+            parent=body,
+            fontName=BOLD,
+            fontSize=size * 1.8,
+            leading=size * 2.2,
+            spaceAfter=size * 0.6,
+        ),
         cell=ParagraphStyle("cell", parent=body, spaceAfter=0),
         cell_bold=ParagraphStyle("cell_bold", parent=body, fontName=BOLD, spaceAfter=0),
         bullet=ParagraphStyle("bullet", parent=body, leftIndent=size * 1.3),
-        cell_bullet=ParagraphStyle("cell_bullet", parent=body, leftIndent=size * 1.1,
-                                   spaceAfter=0),
+        cell_bullet=ParagraphStyle("cell_bullet", parent=body, leftIndent=size * 1.1, spaceAfter=0),
         size=size,
     )
 
@@ -366,9 +405,11 @@ def _flowables(doc: Document, st: _Styles, sink: dict[str, Any], width: float) -
                 # Never alone on the last page: it goes with whatever comes just before it
                 # (the last signature, or a letter's sign-off).
                 last = [out.pop()] if out else []
-                out.append(KeepTogether(
-                    [*last, Spacer(1, st.size), _StampSpace(block.caption, st.small, sink)]
-                ))
+                out.append(
+                    KeepTogether(
+                        [*last, Spacer(1, st.size), _StampSpace(block.caption, st.small, sink)]
+                    )
+                )
     if doc.title_after >= len(doc.blocks):
         out.append(Paragraph(_markup(doc.title), st.title))
     return out
@@ -380,8 +421,7 @@ def _cell(text: str, style: ParagraphStyle) -> Paragraph:
 
 def _grid(rows: list[list[Any]], widths: list[float], header: bool, shade_first: bool) -> Table:
     # splitInRow: a long answer breaks across pages instead of failing to fit on one.
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitByRow=1,
-                  splitInRow=1)
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitByRow=1, splitInRow=1)
     style = [
         ("FONT", (0, 0), (-1, -1), BODY),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -426,16 +466,20 @@ def _outcome(block: OutcomeBox, st: _Styles, width: float) -> Flowable:
     for reason in block.reasons:
         rows.append([Paragraph(_markup(reason), st.cell_bullet, bulletText="–")])
     table = Table(rows, colWidths=[width], splitByRow=1, splitInRow=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), BODY),
-        ("BACKGROUND", (0, 0), (-1, -1), SHADE),
-        ("LINEBEFORE", (0, 0), (0, -1), 3, ACCENT),
-        ("LEFTPADDING", (0, 0), (-1, -1), 8),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, 0), 5),
-        ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), BODY),
+                ("BACKGROUND", (0, 0), (-1, -1), SHADE),
+                ("LINEBEFORE", (0, 0), (0, -1), 3, ACCENT),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, 0), 5),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
+            ]
+        )
+    )
     return KeepTogether([table, Spacer(1, st.size * 0.6)]) if len(rows) < 12 else table
 
 
@@ -469,8 +513,9 @@ def _two_lines(text: str) -> list[str]:
     if len(parts) < 2:
         half = len(text) // 2
         return [text[:half], text[half:]]
-    best = min(range(1, len(parts)),
-               key=lambda i: abs(len("  ·  ".join(parts[:i])) - len(text) / 2))
+    best = min(
+        range(1, len(parts)), key=lambda i: abs(len("  ·  ".join(parts[:i])) - len(text) / 2)
+    )
     return ["  ·  ".join(parts[:best]), "  ·  ".join(parts[best:])]
 
 
@@ -499,9 +544,16 @@ def _decorate(doc: Document) -> Any:
         for n, line in enumerate(lines):
             canvas.drawString(MARGIN, top - (14 + 3.2 * n) * mm, line)
         if logo is not None:
-            canvas.drawImage(str(logo), PAGE_W - MARGIN - 28 * mm, top - 15 * mm,
-                             width=28 * mm, height=15 * mm, preserveAspectRatio=True,
-                             anchor="ne", mask="auto")
+            canvas.drawImage(
+                str(logo),
+                PAGE_W - MARGIN - 28 * mm,
+                top - 15 * mm,
+                width=28 * mm,
+                height=15 * mm,
+                preserveAspectRatio=True,
+                anchor="ne",
+                mask="auto",
+            )
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
         rule = top - (17 + 3.2 * (len(lines) - 1)) * mm
@@ -541,8 +593,9 @@ def _numbered_canvas(draft: bool, sink: dict[str, Any]) -> type[Canvas]:
             self.saveState()
             self.setFont(BODY, 8)
             self.setFillColor(MUTED)
-            self.drawRightString(PAGE_W - MARGIN, MARGIN + 5 * mm,
-                                 f"Page {self._pageNumber} of {total}")
+            self.drawRightString(
+                PAGE_W - MARGIN, MARGIN + 5 * mm, f"Page {self._pageNumber} of {total}"
+            )
             if draft:
                 self.setFillColor(colors.Color(0.75, 0.1, 0.1, alpha=0.18))
                 self.setFont(BOLD, 110)
@@ -556,8 +609,9 @@ def _numbered_canvas(draft: bool, sink: dict[str, Any]) -> type[Canvas]:
                 self.saveState()
                 self.setFont(BOLD, 9)
                 self.setFillColor(colors.HexColor("#b10e1e"))
-                self.drawCentredString(PAGE_W / 2, MARGIN - 4 * mm,
-                                       "DRAFT: not finalised, not signed")
+                self.drawCentredString(
+                    PAGE_W / 2, MARGIN - 4 * mm, "DRAFT: not finalised, not signed"
+                )
                 self.restoreState()
 
     return NumberedCanvas
@@ -586,16 +640,25 @@ def build_pdf(doc: Document) -> RenderedPdf:
         # Otherwise every page names Helvetica, an unembedded font, in its preamble.
         initialFontName=BODY,
     )
-    frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height,
-                  id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    frame = Frame(
+        template.leftMargin,
+        template.bottomMargin,
+        template.width,
+        template.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     template.addPageTemplates([PageTemplate("page", [frame], onPage=_decorate(doc))])
     sink: dict[str, Any] = {}
-    template.build(_flowables(doc, st, sink, template.width),
-                   canvasmaker=_numbered_canvas(doc.draft, sink))
+    template.build(
+        _flowables(doc, st, sink, template.width), canvasmaker=_numbered_canvas(doc.draft, sink)
+    )
     return RenderedPdf(
         data=buffer.getvalue(),
         pages=int(sink.get("pages", 0)),
         stamp_page=sink.get("page"),
         stamp_box=sink.get("box"),
     )
-

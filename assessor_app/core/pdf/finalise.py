@@ -78,8 +78,13 @@ def document_filename(form: FormDefinition, record: Assessment, person: Person, 
     """A file name that says what and whom, and which revision: no spaces or odd characters."""
     d = person.details
     # Zoë → Zoe, Łukasz → Lukasz: plain letters survive every file system and email gateway.
-    plain = unicodedata.normalize("NFKD", f"{d.family_name}-{d.given_name}".replace("Ł", "L")
-                                  .replace("ł", "l").replace("Đ", "D").replace("đ", "d"))
+    plain = unicodedata.normalize(
+        "NFKD",
+        f"{d.family_name}-{d.given_name}".replace("Ł", "L")
+        .replace("ł", "l")
+        .replace("Đ", "D")
+        .replace("đ", "d"),
+    )
     plain = plain.encode("ascii", "ignore").decode("ascii")
     who = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
     what = form.id if kind == RECORD_KIND else kind.removeprefix("letter:")
@@ -187,6 +192,7 @@ def check_branding(branding: Branding) -> None:
             "branding.yaml. Nothing was finalised.",
         ) from e
 
+
 def sign_finalised(
     records: AssessmentRepository, registry: FormRegistry, assessment_id: str, *, today: dt.date
 ) -> StoredDocument:
@@ -199,8 +205,10 @@ def sign_finalised(
             "Finalise it first; a draft can be printed, marked DRAFT.",
         )
     kept = [
-        d for d in DocumentRepository(vault).list_for_assessment(record.id)
-        if d.kind == RECORD_KIND and d.revision == record.revision
+        d
+        for d in DocumentRepository(vault).list_for_assessment(record.id)
+        if d.kind == RECORD_KIND
+        and d.revision == record.revision
         and d.variant == Variant.STANDARD.value
     ]
     if kept:
@@ -240,12 +248,14 @@ def amend_record(
     form = registry.get(record.form_id, record.form_version)
     amended = records.set_status(assessment_id, RecordStatus.AMENDED)
     signed = [
-        f.id for f in form.top_fields()
+        f.id
+        for f in form.top_fields()
         if f.type is FieldType.SIGNATURE and record.answers.get(f.id) is not None
     ]
     for field_id in signed:
         records.save_field(assessment_id, field_id, None)
     return records.checkpoint(assessment_id) if signed else amended
+
 
 def make_letter(
     vault: Vault,
@@ -280,16 +290,28 @@ def make_letter(
             "Choose one of the letters offered for this record.",
         )
     doc = letter_document(
-        kind_id, form, record, person, evaluation, branding,
-        variant=variant, today=today,
-        assessor_name=vault.profile.name, assessor_role=vault.profile.role.label,
+        kind_id,
+        form,
+        record,
+        person,
+        evaluation,
+        branding,
+        variant=variant,
+        today=today,
+        assessor_name=vault.profile.name,
+        assessor_role=vault.profile.role.label,
     )
     kind = f"{LETTER_PREFIX}{kind_id}"
     filename = document_filename(form, record, person, kind)
     if variant is not Variant.STANDARD:
         filename = filename.removesuffix(".pdf") + f"_{variant.value}.pdf"
     return sign_and_keep(
-        vault, record, build_pdf(doc), kind=kind, variant=variant, filename=filename,
+        vault,
+        record,
+        build_pdf(doc),
+        kind=kind,
+        variant=variant,
+        filename=filename,
         reason=f"{kinds[kind_id].title}: from {form.title}, revision {record.revision}",
     )
 

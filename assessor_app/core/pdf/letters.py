@@ -411,9 +411,7 @@ def _advocacy(letter: _Letter) -> list[Block]:
         if left_out:
             blocks.append(_easy(*_MORE_IN_STANDARD))
         if at_establishment:
-            blocks.append(
-                _easy(f"At {letter.place}:", *_easy_lines(_sentence(at_establishment)))
-            )
+            blocks.append(_easy(f"At {letter.place}:", *_easy_lines(_sentence(at_establishment))))
         return blocks
     blocks = [Heading("Independent advocacy"), Para(b.advocacy)]
     if advocate:
@@ -460,8 +458,7 @@ def _sign_off(letter: _Letter) -> list[Block]:
         Para("\n".join(x for x in (letter.assessor_role, b.authority_name) if x)),
         Para("\n".join(_contact_lines(b, postal=False))),
         StampBox(
-            f"Signed electronically for {b.authority_name}. Any PDF reader can check the "
-            "signature."
+            f"Signed electronically for {b.authority_name}. Any PDF reader can check the signature."
         ),
     ]
 
@@ -620,8 +617,13 @@ _YOU_VERBS = {
 """The verbs the reasons use after "the person" or "the carer", as they go after "you". A verb
 not listed is left as written, with "the person", rather than guessed at."""
 _BEFORE_AN_OBJECT = "about|after|against|as|at|before|by|for|from|of|on|than|to|with"
-_THEIR = {"their": "your", "theirs": "yours", "they": "you", "them": "you",
-          "themselves": "yourself"}
+_THEIR = {
+    "their": "your",
+    "theirs": "yours",
+    "they": "you",
+    "them": "you",
+    "themselves": "yourself",
+}
 
 
 def _second_person(sentence: str, who: str) -> str:
@@ -640,9 +642,7 @@ def _second_person(sentence: str, who: str) -> str:
         told = True
         return word.capitalize() if capital else word
 
-    sentence = re.sub(
-        rf"\b([Tt])he {noun}'s\b", lambda m: you("your", m[1] == "T"), sentence
-    )
+    sentence = re.sub(rf"\b([Tt])he {noun}'s\b", lambda m: you("your", m[1] == "T"), sentence)
     sentence = re.sub(
         rf"\b({_BEFORE_AN_OBJECT}) the {noun}\b(?!'| cared\b)",
         lambda m: f"{m[1]} {you('you', False)}",
@@ -650,9 +650,7 @@ def _second_person(sentence: str, who: str) -> str:
     )
     sentence = re.sub(
         rf"\b([Tt])he {noun} ([a-z]+)\b",
-        lambda m: f"{you('you', m[1] == 'T')} {_YOU_VERBS[m[2]]}"
-        if m[2] in _YOU_VERBS
-        else m[0],
+        lambda m: f"{you('you', m[1] == 'T')} {_YOU_VERBS[m[2]]}" if m[2] in _YOU_VERBS else m[0],
         sentence,
     )
     if told:
@@ -761,9 +759,11 @@ def _unable_keys(letter: _Letter) -> list[str]:
     keys = []
     for key in outcomes:
         chosen = letter.answers.get(f"{prefix}{key}_ways")
-        if letter.answers.get(f"{prefix}{key}_status") == "not_achieved" and isinstance(
-            chosen, list
-        ) and any(way in chosen for way, _ in ways):
+        if (
+            letter.answers.get(f"{prefix}{key}_status") == "not_achieved"
+            and isinstance(chosen, list)
+            and any(way in chosen for way, _ in ways)
+        ):
             keys.append(key)
     return keys
 
@@ -815,7 +815,7 @@ def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
     # The reasons are told to "you"; only if one still names "the person" (a verb the letter
     # does not know how to turn) does the letter say once who that is.
     explain = (
-        f" Where our reasons say \"{letter.who}\", they mean you."
+        f' Where our reasons say "{letter.who}", they mean you.'
         if any(_names_someone(text, letter.who) for text in everything)
         else ""
     )
@@ -868,7 +868,7 @@ def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
                 "We will give you written information and advice about what could meet or "
                 "reduce your needs, and about preventing or delaying needs in future (Care Act "
                 "2014, section 13(5)). It comes in a separate letter, "
-                f"\"{INELIGIBLE_ADVICE.title}\"."
+                f'"{INELIGIBLE_ADVICE.title}".'
             )
         )
     blocks.append(Heading("If you think we have got something wrong"))
@@ -1073,9 +1073,9 @@ def _ineligible_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
     record = _standard_title(ELIGIBILITY_RECORD, carer=letter.carer)
     decided = (
         "some of your needs are eligible for support from us, and some are not. Our letter "
-        f"\"{record}\" explains which, and why."
+        f'"{record}" explains which, and why.'
         if some
-        else f"your needs are not eligible for support from us. Our letter \"{record}\" gives "
+        else f'your needs are not eligible for support from us. Our letter "{record}" gives '
         "the reasons."
     )
     _, labels, details = _prevention(letter)
@@ -1204,7 +1204,7 @@ def _checklist_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
         Heading("What NHS Continuing Healthcare is"),
         Para(
             "NHS Continuing Healthcare is care arranged and paid for by the NHS for adults whose "
-            "needs are mainly health needs (a \"primary health need\"). It can be given anywhere, "
+            'needs are mainly health needs (a "primary health need"). It can be given anywhere, '
             "for example in your own home or in a care home. If you are eligible, the NHS meets "
             "all your assessed health needs and the social care needs that come with them; in a "
             "care home this includes the care home place."
@@ -1407,8 +1407,12 @@ def _checklist_easy(letter: _Letter, outcome: Outcome) -> list[Block]:
 
 _STATEMENT_LINE = re.compile(r"^(?P<what>.*?): (?P<amount>-?£[\d,]+\.\d\d)(?: \((?P<note>.*)\))?$")
 _NOW, _LATER = "Paid from income now", "Can be deferred under a deferred payment agreement"
-_DEFERRED_PAYMENT_NOTES = ("Deferred payment agreement", "What it means", "What it costs",
-                           "What it needs")
+_DEFERRED_PAYMENT_NOTES = (
+    "Deferred payment agreement",
+    "What it means",
+    "What it costs",
+    "What it needs",
+)
 """The statement's lines about a deferred payment that carry no sum: the letter says them to
 the person in its own words instead."""
 _PROPERTY_KINDS = {"main_home": "property_main_home", "other_property": "property_other"}
@@ -1570,9 +1574,7 @@ def _property_counted(letter: _Letter, rows: list[_Row]) -> bool:
             described = asset.get("asset_description")
             described = described.strip() if isinstance(described, str) else ""
             names.add(f"Capital: {described or ASSET_KINDS[_PROPERTY_KINDS[kind]]}")
-    return any(
-        row.what in names and row.amount and row.note.startswith("counted") for row in rows
-    )
+    return any(row.what in names and row.amount and row.note.startswith("counted") for row in rows)
 
 
 _EASY_PARTS = (
@@ -1595,8 +1597,10 @@ def _easy_working(letter: _Letter, rows: list[_Row], pence: int) -> list[Block]:
     has_property = _property_counted(letter, rows)
     parts = []
     if "Total capital counted" in sums:
-        saved = "Money you have saved, and property we count" if has_property else (
-            "Money you have saved"
+        saved = (
+            "Money you have saved, and property we count"
+            if has_property
+            else ("Money you have saved")
         )
         parts.append(f"{saved}: {sums['Total capital counted']}")
     parts += [f"{plain}: {sums[what]}" for what, plain in _EASY_PARTS if what in sums]
@@ -1778,13 +1782,12 @@ def _checked(letter: _Letter) -> tuple[Outcome, ...]:
     charge, rates = outcomes.get("charge"), outcomes.get("charge_rates")
     if charge is None or not isinstance(charge.value, int) or isinstance(charge.value, bool):
         raise _not_worked_out(
-            "the weekly charge", charge, "Finish the financial assessment; its reasons say what "
-            "is missing."
+            "the weekly charge",
+            charge,
+            "Finish the financial assessment; its reasons say what is missing.",
         )
     if rates is None or rates.value is None:
-        raise _not_worked_out(
-            "the rates table", rates, "Check the date the charge takes effect."
-        )
+        raise _not_worked_out("the rates table", rates, "Check the date the charge takes effect.")
     return (charge, rates)
 
 
@@ -1868,7 +1871,7 @@ def letter_document(
     assert kind is not None  # for mypy: _require raised otherwise
     _require(
         form.id in kind.form_ids,
-        f"The letter \"{kind.title}\" is not written from a {form.title} record.",
+        f'The letter "{kind.title}" is not written from a {form.title} record.',
         "Choose a letter that the record's form offers.",
     )
     _require(
@@ -1885,8 +1888,13 @@ def letter_document(
         bool(branding.complaints.strip()) and bool(branding.advocacy.strip()),
         "Letters must say how to complain and how to get an independent advocate, and the "
         "authority's branding file has no "
-        + (" or ".join(x for x, v in (("complaints", branding.complaints),
-                                       ("advocacy", branding.advocacy)) if not v.strip()))
+        + (
+            " or ".join(
+                x
+                for x, v in (("complaints", branding.complaints), ("advocacy", branding.advocacy))
+                if not v.strip()
+            )
+        )
         + " text.",
         "Ask your system administrator to add it to branding.yaml (see docs/pdf.md).",
     )

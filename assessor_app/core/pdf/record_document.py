@@ -152,8 +152,10 @@ def _contribution(item: Mapping[str, Any], field: FieldDef) -> list[Block]:
     about = ", ".join(p for p in (profession, organisation) if p and p != NOT_ANSWERED)
     blocks: list[Block] = [
         Heading(f"Contribution from {who}" + (f" ({about})" if about else ""), level=2),
-        Para(f"Made on {when}, revision {item.get('revision', '')}. Reference "
-             f"{item.get('contribution_id', '')}. Attributed to its author and not edited."),
+        Para(
+            f"Made on {when}, revision {item.get('revision', '')}. Reference "
+            f"{item.get('contribution_id', '')}. Attributed to its author and not edited."
+        ),
     ]
     rows = tuple(
         (name, _level(item.get(f"m_{key}_level")), str(item.get(f"m_{key}_evidence") or ""))
@@ -205,7 +207,8 @@ def _group_blocks(field: FieldDef, items: Sequence[Any], outer: Mapping[str, Any
     if short and len(subfields) <= 5:
         rows = tuple(
             tuple(
-                format_answer(f, i.get(f.id)) if is_answered(i.get(f.id)) or i.get(f.id) is False
+                format_answer(f, i.get(f.id))
+                if is_answered(i.get(f.id)) or i.get(f.id) is False
                 else ""
                 for f in subfields
             )
@@ -301,11 +304,13 @@ def record_document(
     status = "Draft" if draft else record.status.value.capitalize()
     when = f"{record.updated_at:%d/%m/%Y}" if record.updated_at else ""
     blocks: list[Block] = [
-        KeyValues((
-            ("Status", f"{status}" + (f", {when}" if when else "")),
-            ("Assessor", record.author),
-            ("Form", f"{form.title} (version {form.version})"),
-        )),
+        KeyValues(
+            (
+                ("Status", f"{status}" + (f", {when}" if when else "")),
+                ("Assessor", record.author),
+                ("Form", f"{form.title} (version {form.version})"),
+            )
+        ),
     ]
     dst_table_done = False
     for section in form.sections:

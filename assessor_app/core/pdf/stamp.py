@@ -43,9 +43,7 @@ def stamp_pdf(text: str, width: float, height: float) -> bytes:
     lines = text.splitlines()
     size = STAMP_FONT_SIZE
     room = width - 2 * _PAD
-    while size > 5 and any(
-        canvas.stringWidth(line, BODY, size) > room for line in lines
-    ):
+    while size > 5 and any(canvas.stringWidth(line, BODY, size) > room for line in lines):
         size -= 0.25
     size = min(size, (height - 2 * _PAD) / max(len(lines), 1) / 1.3)
     leading = size * 1.3
@@ -84,7 +82,8 @@ def stamp_style(text: str, width: float, height: float) -> StaticStampStyle:
         background=_ImportedStamp(stamp_pdf(text, width, height)),
         border_width=0,
         background_layout=SimpleBoxLayoutRule(
-            x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MIN,
+            x_align=AxisAlignment.ALIGN_MIN,
+            y_align=AxisAlignment.ALIGN_MIN,
             margins=Margins(0, 0, 0, 0),
         ),
     )

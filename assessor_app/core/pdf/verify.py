@@ -382,9 +382,11 @@ def _metadata(handler: Any) -> tuple[tuple[tuple[str, str], ...], tuple[bytes, .
     fields: tuple[tuple[str, str], ...] = ()
     if "/Info" in trailer:
         info = resolve(trailer.raw_get("/Info"))
-        fields = tuple(sorted(
-            (str(k), str(resolve(info.raw_get(k)))) for k in info if str(k) not in _IGNORED_INFO
-        ))
+        fields = tuple(
+            sorted(
+                (str(k), str(resolve(info.raw_get(k)))) for k in info if str(k) not in _IGNORED_INFO
+            )
+        )
     root = resolve(trailer.raw_get("/Root"))
     xmp: tuple[bytes, ...] = ()
     if "/Metadata" in root:

@@ -1145,9 +1145,7 @@ def _custody_detail_blockers(answers: Mapping[str, Any], setting: Setting | None
             ("release_area", "the area the person intends to live in after release"),
         ):
             if not (_has_date(answers, key) if key.endswith("date") else _text(answers, key)):
-                found.append(
-                    Blocker(key, f"The person is preparing for release: record {what}.")
-                )
+                found.append(Blocker(key, f"The person is preparing for release: record {what}."))
     if _bool(answers, "notify_other_authority") is True:
         leads = answers.get("named_leads")
         parties = {

@@ -165,9 +165,7 @@ def _pinned_table(registry: RatesRegistry, part: str, pinned: str) -> RatesTable
     return table
 
 
-def _pinned_override(
-    registry: RatesRegistry, part: str, pinned: str
-) -> AuthorityOverride | None:
+def _pinned_override(registry: RatesRegistry, part: str, pinned: str) -> AuthorityOverride | None:
     if part == NO_OVERRIDE:
         return None
     slug, _, rest = part.partition("@")

@@ -160,10 +160,14 @@ EXCLUDED_REASONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the person's diagnosis", ("diagnos", "because of their condition", "has dementia")),
     ("the setting of care", ("care home", "nursing home", "at home", "setting", "hospice")),
     ("the need being well managed", ("well managed", "well-managed", "controlled", "stable")),
-    ("who provides the care", ("family provide", "carer provide", "provided by", "wife",
-                               "husband", "daughter", "son ")),
-    ("the need for specialist or registered staff", ("specialist staff", "registered nurse",
-                                                      "qualified staff", "trained staff")),
+    (
+        "who provides the care",
+        ("family provide", "carer provide", "provided by", "wife", "husband", "daughter", "son "),
+    ),
+    (
+        "the need for specialist or registered staff",
+        ("specialist staff", "registered nurse", "qualified staff", "trained staff"),
+    ),
     ("other NHS-funded care", ("funded nursing care", "fnc", "nhs-funded", "nhs funded")),
     ("finance", ("afford", "cost", "fund", "financ", "money", "savings", "budget")),
 )
@@ -175,8 +179,11 @@ _CHARACTERISTICS = ("nature", "intensity", "complexity", "unpredictab")
 
 def _dst_levels(answers: Mapping[str, Any]) -> dict[str, str | None]:
     return {
-        key: (answers.get(f"dst_{key}_level") if isinstance(answers.get(f"dst_{key}_level"), str)
-              else None)
+        key: (
+            answers.get(f"dst_{key}_level")
+            if isinstance(answers.get(f"dst_{key}_level"), str)
+            else None
+        )
         for key, _ in DST_DOMAINS
     }
 
@@ -202,8 +209,10 @@ def dst_indicators(answers: Mapping[str, Any]) -> Outcome:
     levels = _dst_levels(answers)
     at = {lv: [k for k, v in levels.items() if v == lv] for lv in DST_LEVELS}
     missing = [k for k, v in levels.items() if v is None]
-    weigh = "The MDT must still weigh the totality of needs, how they interact, and nature, "\
+    weigh = (
+        "The MDT must still weigh the totality of needs, how they interact, and nature, "
         "intensity, complexity and unpredictability."
+    )
     if at["priority"] or len(at["severe"]) >= 2:
         why = []
         if at["priority"]:
@@ -225,8 +234,9 @@ def dst_indicators(answers: Mapping[str, Any]) -> Outcome:
     if why:
         return Outcome("may_indicate", _INDICATOR_MAY, (*why, weigh))
     if missing:
-        return Outcome(None, "Not all domains have a level yet", (
-            f"Still to confirm: {_dst_names(missing)}.",))
+        return Outcome(
+            None, "Not all domains have a level yet", (f"Still to confirm: {_dst_names(missing)}.",)
+        )
     return Outcome(
         "none",
         "No indicator",
@@ -258,16 +268,31 @@ def rationale_check(answers: Mapping[str, Any]) -> Outcome:
         names = [c.replace("unpredictab", "unpredictability") for c in skipped]
         warnings.append(f"It does not mention {', '.join(names)}.")
     if not warnings:
-        return Outcome("ok", "No concerns found", (
-            "It names all four key characteristics and none of the excluded reasons.",))
+        return Outcome(
+            "ok",
+            "No concerns found",
+            ("It names all four key characteristics and none of the excluded reasons.",),
+        )
     return Outcome("warnings", "Look again at the rationale", tuple(warnings))
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31,
-            30, 31, 31, 30, 31, 30, 31][month - 1]
+    last = [
+        31,
+        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
     return dt.date(year, month, min(day.day, last))
 
 
@@ -303,8 +328,11 @@ def dst_timeline(answers: Mapping[str, Any]) -> Outcome:
     decided = _iso(answers, "icb_decision_date")
     due = dst_due_dates(answers)
     if not received and not decided:
-        return Outcome(None, "No dates yet", (
-            "Record the date the ICB received the referral: the 28-day clock starts then.",))
+        return Outcome(
+            None,
+            "No dates yet",
+            ("Record the date the ICB received the referral: the 28-day clock starts then.",),
+        )
     reasons = []
     if received:
         reasons.append(
@@ -313,15 +341,16 @@ def dst_timeline(answers: Mapping[str, Any]) -> Outcome:
         )
     if received and decided:
         days = (decided - received).days
-        reasons.append(f"The decision took {days} day{'s' if days != 1 else ''}"
-                       + (", longer than 28." if days > 28 else "."))
+        reasons.append(
+            f"The decision took {days} day{'s' if days != 1 else ''}"
+            + (", longer than 28." if days > 28 else ".")
+        )
     if decided:
         reasons.append(
             f"First review due by {due['first_review']:%-d %B %Y} (within 3 months of the "
             "decision), then at least every 12 months."
         )
-        return Outcome(due["first_review"].isoformat(), "Decided; review dates set",
-                       tuple(reasons))
+        return Outcome(due["first_review"].isoformat(), "Decided; review dates set", tuple(reasons))
     return Outcome(due["decision"].isoformat(), "Awaiting the ICB's decision", tuple(reasons))
 
 
@@ -364,12 +393,19 @@ def contribution_proposals(answers: Mapping[str, Any]) -> Outcome:
     """
     contributions, incomplete = _contributions(answers)
     waiting = (
-        (f"{incomplete} contribution{'s are' if incomplete != 1 else ' is'} not complete "
-         "and not counted yet.",) if incomplete else ()
+        (
+            f"{incomplete} contribution{'s are' if incomplete != 1 else ' is'} not complete "
+            "and not counted yet.",
+        )
+        if incomplete
+        else ()
     )
     if not contributions:
-        return Outcome(None, "No contributions yet", (
-            "Members' contributions appear here when they are added or imported.", *waiting))
+        return Outcome(
+            None,
+            "No contributions yet",
+            ("Members' contributions appear here when they are added or imported.", *waiting),
+        )
     proposals = domain_proposals(contributions)
     disagreements = [p for p in proposals.values() if p.disagreement]
     reasons = [
@@ -379,8 +415,9 @@ def contribution_proposals(answers: Mapping[str, Any]) -> Outcome:
     ]
     count = len(contributions)
     label = f"{count} contribution{'s' if count != 1 else ''}" + (
-        f"; members disagree on {len(disagreements)} domain"
-        f"{'s' if len(disagreements) != 1 else ''}" if disagreements else "; no disagreements"
+        f"; members disagree on {len(disagreements)} domain{'s' if len(disagreements) != 1 else ''}"
+        if disagreements
+        else "; no disagreements"
     )
     return Outcome(len(disagreements), label, (*reasons, *waiting))
 
@@ -408,8 +445,10 @@ def dst_completion(answers: Mapping[str, Any]) -> list[Blocker]:
         proposal = proposals.get(key)
         confirmed = answers.get(f"dst_{key}_level")
         reasons = answers.get(f"dst_{key}_disagreement")
-        if proposal is None or proposal.proposed_level is None or (
-            isinstance(reasons, str) and reasons.strip()
+        if (
+            proposal is None
+            or proposal.proposed_level is None
+            or (isinstance(reasons, str) and reasons.strip())
         ):
             continue
         lower = isinstance(confirmed, str) and level_rank(confirmed) < level_rank(
@@ -420,8 +459,11 @@ def dst_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                 Blocker(
                     f"dst_{key}_disagreement",
                     f"{name}: "
-                    + ("members proposed different levels" if proposal.disagreement else
-                       "the confirmed level is lower than a member proposed")
+                    + (
+                        "members proposed different levels"
+                        if proposal.disagreement
+                        else "the confirmed level is lower than a member proposed"
+                    )
                     + ". Record the disagreement and the reasons.",
                 )
             )

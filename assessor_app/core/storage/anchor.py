@@ -148,10 +148,15 @@ def read_anchor(
     try:
         body: Any = load_untrusted_json(raw)
         seq, head, at, mac = (
-            body["audit_seq"], body["audit_hash"], body["written_at"], body["mac"]
+            body["audit_seq"],
+            body["audit_hash"],
+            body["written_at"],
+            body["mac"],
         )
-        if body.get("format") != _FORMAT or not isinstance(seq, int) or not all(
-            isinstance(v, str) for v in (head, at, mac)
+        if (
+            body.get("format") != _FORMAT
+            or not isinstance(seq, int)
+            or not all(isinstance(v, str) for v in (head, at, mac))
         ):
             return _damaged(None)
     except (ValueError, KeyError, TypeError, UntrustedJsonError):

@@ -108,8 +108,14 @@ class AssessmentRepository:
         ).fetchone()
         if row is None:
             return None
-        keys = ("source_record_id", "source_revision", "source_revision_hash", "exported_by",
-                "exporter_fingerprint", "imported_at")
+        keys = (
+            "source_record_id",
+            "source_revision",
+            "source_revision_hash",
+            "exported_by",
+            "exporter_fingerprint",
+            "imported_at",
+        )
         return dict(zip(keys, row, strict=True))
 
     def exists(self, assessment_id: str) -> bool:

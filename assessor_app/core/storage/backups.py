@@ -119,8 +119,9 @@ def restore_backup_file(folder: Path, db_key: bytes, profile_id: str, name: str 
     chosen = next((b for b in backups if name in (None, b.name)), None)
     if chosen is None:
         raise VaultNotFoundError(
-            "There is no such backup of this profile." if name else
-            "This profile has no backups yet (one is made when the app locks).",
+            "There is no such backup of this profile."
+            if name
+            else "This profile has no backups yet (one is made when the app locks).",
             "See 'assessor-cli vault backups' for the ones there are.",
         )
     try:
@@ -131,9 +132,7 @@ def restore_backup_file(folder: Path, db_key: bytes, profile_id: str, name: str 
             "Choose another backup ('assessor-cli vault backups'). Nothing has been changed.",
         ) from e
     try:
-        problems = [
-            str(r[0]) for r in check.execute("PRAGMA cipher_integrity_check").fetchall()
-        ]
+        problems = [str(r[0]) for r in check.execute("PRAGMA cipher_integrity_check").fetchall()]
         head = history.audit_head(check)
     except database.DatabaseError as e:
         problems = [str(e)]

@@ -193,7 +193,10 @@ def connect(path: Path, key: bytes | bytearray, *, read_only: bool = False) -> C
     """
     target = f"file:{quote(path.resolve().as_posix())}?mode=ro" if read_only else str(path)
     conn = sqlcipher3.connect(
-        target, isolation_level=None, check_same_thread=False, factory=_Connection,
+        target,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=_Connection,
         uri=read_only,
     )
     try:

@@ -46,8 +46,9 @@ def revision_hash(
     prev: str,
 ) -> str:
     """The hash a revision with these fields has (to check one that arrived in a file)."""
-    return _revision_hash(entity_type, entity_id, seq, created_at, author, canonical_json(body),
-                          prev)
+    return _revision_hash(
+        entity_type, entity_id, seq, created_at, author, canonical_json(body), prev
+    )
 
 
 def _audit_hash(

@@ -35,8 +35,13 @@ from assessor_app.core.storage.vault import Vault
 
 __all__ = ["SalvageReport", "salvage"]
 
-_COPIED_AS_IS = ("device_key", "trusted_root", "mdt_member_key", "contribution_signer",
-                 "signed_document")
+_COPIED_AS_IS = (
+    "device_key",
+    "trusted_root",
+    "mdt_member_key",
+    "contribution_signer",
+    "signed_document",
+)
 
 
 @dataclass
@@ -67,8 +72,14 @@ def salvage(
     """
     source._check_passphrase(passphrase)
     profile = source.profile
-    target = Vault.create(data_dir, name=profile.name, role=profile.role,
-                          authority=profile.authority, passphrase=passphrase, kdf=kdf)
+    target = Vault.create(
+        data_dir,
+        name=profile.name,
+        role=profile.role,
+        authority=profile.authority,
+        passphrase=passphrase,
+        kdf=kdf,
+    )
     report = SalvageReport(target.profile.id)
     try:
         _copy_people(source, target, report)
@@ -78,8 +89,10 @@ def salvage(
         target.close()
     label = f"{profile.name} (salvaged {dt.date.today():%d/%m/%Y})"
     with contextlib.suppress(OSError):
-        write_atomic(target.folder / "profile.json", json.dumps(
-            {"label": label, "created_at": dt.date.today().isoformat()}).encode())
+        write_atomic(
+            target.folder / "profile.json",
+            json.dumps({"label": label, "created_at": dt.date.today().isoformat()}).encode(),
+        )
     return report
 
 
@@ -98,10 +111,14 @@ def _ids(vault: Vault, *queries: str) -> list[str]:
 def _newest_body(vault: Vault, entity_type: str, entity_id: str) -> dict[str, Any] | None:
     """The newest revision of a record whose body can still be read."""
     try:
-        seqs = [int(r[0]) for r in vault.conn.execute(
-            "SELECT seq FROM revision WHERE entity_type = ? AND entity_id = ? ORDER BY seq DESC",
-            (entity_type, entity_id),
-        ).fetchall()]
+        seqs = [
+            int(r[0])
+            for r in vault.conn.execute(
+                "SELECT seq FROM revision WHERE entity_type = ? AND entity_id = ? "
+                "ORDER BY seq DESC",
+                (entity_type, entity_id),
+            ).fetchall()
+        ]
     except database.DatabaseError:
         return None
     for seq in seqs:
@@ -120,8 +137,11 @@ def _newest_body(vault: Vault, entity_type: str, entity_id: str) -> dict[str, An
 
 def _copy_people(source: Vault, target: Vault, report: SalvageReport) -> None:
     people, into = PeopleRepository(source), PeopleRepository(target)
-    for pid in _ids(source, "SELECT id FROM person",
-                    "SELECT DISTINCT entity_id FROM revision WHERE entity_type = 'person'"):
+    for pid in _ids(
+        source,
+        "SELECT id FROM person",
+        "SELECT DISTINCT entity_id FROM revision WHERE entity_type = 'person'",
+    ):
         details: PersonDetails | None
         try:
             details = people.get(pid).details
@@ -144,8 +164,11 @@ def _copy_people(source: Vault, target: Vault, report: SalvageReport) -> None:
 def _copy_records(source: Vault, target: Vault, report: SalvageReport) -> None:
     records, into = AssessmentRepository(source), AssessmentRepository(target)
     people_here = PeopleRepository(target)
-    for rid in _ids(source, "SELECT id FROM assessment",
-                    "SELECT DISTINCT entity_id FROM revision WHERE entity_type = 'assessment'"):
+    for rid in _ids(
+        source,
+        "SELECT id FROM assessment",
+        "SELECT DISTINCT entity_id FROM revision WHERE entity_type = 'assessment'",
+    ):
         record: Assessment | None
         try:
             record = records.get(rid)
@@ -168,8 +191,12 @@ def _record_from(rid: str, body: dict[str, Any] | None) -> Assessment | None:
         return None
     try:
         return Assessment(
-            AssessmentId(rid), PersonId(str(body["person_id"])), str(body["form_id"]),
-            int(body["form_version"]), RecordStatus(body["status"]), str(body["author"]),
+            AssessmentId(rid),
+            PersonId(str(body["person_id"])),
+            str(body["form_id"]),
+            int(body["form_version"]),
+            RecordStatus(body["status"]),
+            str(body["author"]),
             dict(body["answers"]),
         )
     except (KeyError, TypeError, ValueError):

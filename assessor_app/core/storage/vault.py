@@ -462,9 +462,7 @@ class Vault:
         flag = slots.data.get("anchored")
         pending = slots.data.get("pending")
         flags = {flag, pending.get("anchored") if isinstance(pending, dict) else None} - {None}
-        if flag is not None and not any(
-            anchor.marker(k, self.profile.id) in flags for k in keys
-        ):
+        if flag is not None and not any(anchor.marker(k, self.profile.id) in flags for k in keys):
             return anchor.AnchorProblem(
                 "damaged",
                 "the key file's record that this profile's history is anchored was changed by "

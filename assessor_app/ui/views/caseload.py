@@ -111,7 +111,9 @@ class CaseloadView(QWidget):
     def load_alerts(self) -> None:
         """Work out (on the worker) which people need attention, then mark their rows."""
         self._ops.run(
-            self._find_alerts, owner=self, latest_key="caseload.alerts",
+            self._find_alerts,
+            owner=self,
+            latest_key="caseload.alerts",
             on_success=self._show_alerts,
         )
 
@@ -136,7 +138,10 @@ class CaseloadView(QWidget):
         if text != self._enter_pending_for:
             self._enter_pending_for = None  # typing on after Enter: it was not meant for this
         self._ops.run(
-            self._people.search, text, owner=self, latest_key="caseload.search",
+            self._people.search,
+            text,
+            owner=self,
+            latest_key="caseload.search",
             on_success=lambda people: self._show_results(text, people),
         )
 

@@ -214,7 +214,10 @@ class CheckPdfWindow(QWidget):
         self.choose_button.setEnabled(False)
         vault = self._vault_of()
         self._ops.run(
-            read_and_verify, path, vault, owner=self,
+            read_and_verify,
+            path,
+            vault,
+            owner=self,
             on_success=lambda report: self._show_report(path, report, vault is not None),
             on_failure=lambda error: self._show_error(path, error),
         )
@@ -224,8 +227,9 @@ class CheckPdfWindow(QWidget):
         verdict, *details = report.lines()
         self._show(path, verdict_for(report), "\n".join([verdict, "", *details]))
         self.trust_note.setText(
-            "" if unlocked else "Checked without your profile's trusted authorities: unlock "
-            "to check against them."
+            ""
+            if unlocked
+            else "Checked without your profile's trusted authorities: unlock to check against them."
         )
         self.trust_note.setVisible(not unlocked)
 

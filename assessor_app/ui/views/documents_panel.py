@@ -144,8 +144,7 @@ class DocumentsPanel(QWidget):
             "Make and keep the signed PDF of this revision, which is missing"
         )
         buttons = QHBoxLayout()
-        for button in (self.export_button, self.check_button, self.letter_button,
-                       self.sign_button):
+        for button in (self.export_button, self.check_button, self.letter_button, self.sign_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         column = QVBoxLayout(self)
@@ -175,32 +174,39 @@ class DocumentsPanel(QWidget):
     def refresh(self) -> None:
         """Read the kept documents again (on the worker) and show them."""
         self._ops.run(
-            DocumentRepository(self._vault).list_for_assessment, self._opened.record.id,
-            owner=self, on_success=self._show,
+            DocumentRepository(self._vault).list_for_assessment,
+            self._opened.record.id,
+            owner=self,
+            on_success=self._show,
         )
 
     def _show(self, documents: list[StoredDocument]) -> None:
         self.documents = list(documents)
         self.list.clear()
         for doc in self.documents:
-            item = QTreeWidgetItem([
-                document_label(doc),
-                variant_label(doc.variant),
-                str(doc.revision),
-                local_time(doc.created_at),
-                doc.signer,
-            ])
+            item = QTreeWidgetItem(
+                [
+                    document_label(doc),
+                    variant_label(doc.variant),
+                    str(doc.revision),
+                    local_time(doc.created_at),
+                    doc.signer,
+                ]
+            )
             item.setData(0, Qt.ItemDataRole.UserRole, doc.id)
             self.list.addTopLevelItem(item)
         self._fit_list()
         self.list.setVisible(bool(self.documents))
         self.empty.setVisible(not self.documents)
         record = self._opened.record
-        self.sign_button.setVisible(not any(
-            d.kind == RECORD_KIND and d.revision == record.revision
-            and d.variant == Variant.STANDARD.value
-            for d in self.documents
-        ))
+        self.sign_button.setVisible(
+            not any(
+                d.kind == RECORD_KIND
+                and d.revision == record.revision
+                and d.variant == Variant.STANDARD.value
+                for d in self.documents
+            )
+        )
         first = self.list.topLevelItem(0)
         if first is not None:
             self.list.setCurrentItem(first)
@@ -248,7 +254,11 @@ class DocumentsPanel(QWidget):
         if target is None or self._disposed():
             return
         self._ops.run(
-            export_kept, self._vault, doc.id, target, owner=self,
+            export_kept,
+            self._vault,
+            doc.id,
+            target,
+            owner=self,
             on_success=lambda written: self._exported(target, written),
             on_failure=lambda e: error_display.show_error(self, e),
         )
@@ -256,10 +266,13 @@ class DocumentsPanel(QWidget):
     def _exported(self, asked: Path, written: Path) -> None:
         detail = "It is exactly the signed copy kept here; anyone can check its signature."
         if written.name != asked.name:
-            detail = (f"A file called {asked.name} was already there, so this one is called "
-                      f"{written.name}. " + detail)
-        dialogs.inform(self, "PDF exported", f"Saved as {written.name} in {written.parent}.",
-                       detail)
+            detail = (
+                f"A file called {asked.name} was already there, so this one is called "
+                f"{written.name}. " + detail
+            )
+        dialogs.inform(
+            self, "PDF exported", f"Saved as {written.name} in {written.parent}.", detail
+        )
 
     def check_selected(self) -> None:
         """Check the chosen PDF's signature and show what was found."""
@@ -267,7 +280,10 @@ class DocumentsPanel(QWidget):
         if doc is None:
             return
         self._ops.run(
-            check_kept, self._vault, doc.id, owner=self,
+            check_kept,
+            self._vault,
+            doc.id,
+            owner=self,
             on_success=self._checked,
             on_failure=lambda e: error_display.show_error(self, e),
         )
@@ -284,7 +300,10 @@ class DocumentsPanel(QWidget):
         if not self.letters:
             return
         index = dialogs.choose(
-            self, "Make a letter", "Which letter?", [k.title for k in self.letters],
+            self,
+            "Make a letter",
+            "Which letter?",
+            [k.title for k in self.letters],
             none_text="Cancel",
         )
         if index is None or self._disposed():
@@ -292,20 +311,30 @@ class DocumentsPanel(QWidget):
         kind = self.letters[index]
         variants = list(Variant)
         preferred = self._opened.record.answers.get("preferred_format")
-        preferred = preferred if isinstance(preferred, str) and preferred else (
-            self._opened.person.details.preferred_format
+        preferred = (
+            preferred
+            if isinstance(preferred, str) and preferred
+            else (self._opened.person.details.preferred_format)
         )
         default = variant_for(preferred)
         chosen = dialogs.pick(
-            self, "Make a letter",
+            self,
+            "Make a letter",
             f"Which version of '{kind.title}'? The person's preferred format is chosen.",
-            [v.label for v in variants], current=variants.index(default),
+            [v.label for v in variants],
+            current=variants.index(default),
         )
         if chosen is None or self._disposed():
             return
         self._ops.run(
-            make_letter, self._vault, self._registry, self._opened.record.id, kind.id,
-            variants[chosen], today=self._today(), owner=self,
+            make_letter,
+            self._vault,
+            self._registry,
+            self._opened.record.id,
+            kind.id,
+            variants[chosen],
+            today=self._today(),
+            owner=self,
             on_success=self._added,
             on_failure=lambda e: error_display.show_error(self, e),
         )
@@ -320,8 +349,14 @@ class DocumentsPanel(QWidget):
             error_display.show_error(self, error)
 
         self._ops.run(
-            sign_finalised, records, self._registry, self._opened.record.id,
-            today=self._today(), owner=self, on_success=self._signed, on_failure=failed,
+            sign_finalised,
+            records,
+            self._registry,
+            self._opened.record.id,
+            today=self._today(),
+            owner=self,
+            on_success=self._signed,
+            on_failure=failed,
         )
 
     def _signed(self, doc: StoredDocument) -> None:

@@ -191,7 +191,10 @@ class MainWindow(QMainWindow):
         profiles = list_profiles(self.ctx.data_dir)
         if profiles:
             unlock = UnlockView(
-                self.ops, self.ctx.data_dir, profiles, preferred_profile=preferred_profile,
+                self.ops,
+                self.ctx.data_dir,
+                profiles,
+                preferred_profile=preferred_profile,
                 note=" ".join(n for n in (note, self.ctx.unlock_note) if n),
             )
             unlock.vault_opened.connect(self.open_vault)
@@ -263,7 +266,8 @@ class MainWindow(QMainWindow):
         problem = vault.history_problem
         if problem is not None:
             dialogs.show_message(
-                self, "These records are not as this profile left them",
+                self,
+                "These records are not as this profile left them",
                 problem.sentence(),
                 "You can keep working, and nothing more has been changed. Tell IT before you "
                 "send or rely on these records: they can compare the file with a backup "
@@ -321,8 +325,12 @@ class MainWindow(QMainWindow):
         from assessor_app.ui.views.record_editor import RecordEditorView
 
         self.editor = RecordEditorView(
-            self.ops, self.vault, self.ctx.registry, assessment_id,
-            focus_path=focus_path, today=self.ctx.today,
+            self.ops,
+            self.vault,
+            self.ctx.registry,
+            assessment_id,
+            focus_path=focus_path,
+            today=self.ctx.today,
         )
         self.editor.autosave.status_changed.connect(self.save_status.setText)
         self.save_status.setText("Saved")
@@ -409,8 +417,11 @@ class MainWindow(QMainWindow):
         self.who.clear()
         # Queued after the editor's checkpoint, so every edit is folded in before the key goes.
         self.ops.run(vault.close)
-        note = ("Locked. The person's details you were typing were not saved." if typing_lost
-                else "Locked. Your work is saved.")
+        note = (
+            "Locked. The person's details you were typing were not saved."
+            if typing_lost
+            else "Locked. Your work is saved."
+        )
         self.show_gate(preferred_profile=vault.profile.id, note=note)
         self.did_lock.emit()
 

@@ -61,8 +61,10 @@ def detail_rows(d: PersonDetails) -> list[tuple[str, str]]:
         ("Setting", d.setting.label),
         ("Establishment", d.establishment_name),
         ("Prison number", d.prison_number),
-        ("Conviction status",
-         d.conviction_status.value.replace("_", " ").capitalize() if d.conviction_status else ""),
+        (
+            "Conviction status",
+            d.conviction_status.value.replace("_", " ").capitalize() if d.conviction_status else "",
+        ),
         ("Expected release", format_date(d.expected_release_date)),
         ("Address", d.address),
         ("Communication needs", d.communication_needs),
@@ -164,19 +166,24 @@ class PersonView(QWidget):
             shown = QLabel(value)
             shown.setWordWrap(True)
             shown.setAccessibleName(label)
-            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
-                                          | Qt.TextInteractionFlag.TextSelectableByMouse)
+            shown.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByKeyboard
+                | Qt.TextInteractionFlag.TextSelectableByMouse
+            )
             self.details.addRow(f"{label}:", shown)
 
     def _show_records(self, records: list[Assessment]) -> None:
         self.records.clear()
         for record in records:
-            item = QTreeWidgetItem([
-                self._form_title(record),
-                record.status.value.capitalize(),
-                record.updated_at.astimezone().strftime("%d/%m/%Y %H:%M")
-                if record.updated_at else "",
-            ])
+            item = QTreeWidgetItem(
+                [
+                    self._form_title(record),
+                    record.status.value.capitalize(),
+                    record.updated_at.astimezone().strftime("%d/%m/%Y %H:%M")
+                    if record.updated_at
+                    else "",
+                ]
+            )
             item.setData(0, Qt.ItemDataRole.UserRole, record.id)
             self.records.addTopLevelItem(item)
         for column in range(len(RECORD_COLUMNS)):
@@ -231,7 +238,9 @@ class PersonView(QWidget):
         if any((f.prefill or "").startswith("cared_for.") for f in form.top_fields()):
             # Ask the core first, so nobody picks a person cared for only to be refused.
             self._ops.run(
-                self._carer_choices, form, owner=self,
+                self._carer_choices,
+                form,
+                owner=self,
                 on_success=lambda people: self._choose_cared_for(form, people),
                 on_failure=self._start_failed,
             )
@@ -246,17 +255,25 @@ class PersonView(QWidget):
     def _choose_cared_for(self, form: FormDefinition, people: list[Person]) -> None:
         others = [p for p in people if p.id != self.person_id]
         index = dialogs.choose(
-            self, "Person cared for",
+            self,
+            "Person cared for",
             "Who does this carer care for? Their name and details are carried over.",
-            [_person_choice(p) for p in others], none_text="Someone not on the caseload",
+            [_person_choice(p) for p in others],
+            none_text="Someone not on the caseload",
         )
         self._start(form, others[index].id if index is not None else None)
 
     def _start(self, form: FormDefinition, cared_for: PersonId | None) -> None:
         self._ops.run(
-            start_record, self._records_repo, form, self.person_id,
-            today=dt.date.today(), cared_for_id=cared_for,
-            owner=self, on_success=self._started, on_failure=self._start_failed,
+            start_record,
+            self._records_repo,
+            form,
+            self.person_id,
+            today=dt.date.today(),
+            cared_for_id=cared_for,
+            owner=self,
+            on_success=self._started,
+            on_failure=self._start_failed,
         )
 
     def _start_failed(self, error: BaseException) -> None:

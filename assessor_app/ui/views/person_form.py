@@ -112,11 +112,23 @@ class PersonDialog(QDialog):
 
     def _entries(self) -> tuple[object, ...]:
         # What the user can change, as shown (dates as typed: they may not parse yet).
-        lines = (self.given_name, self.family_name, self.date_of_birth, self.nhs_number,
-                 self.establishment, self.prison_number, self.release_date, self.communication,
-                 self.preferred_format)
-        return (*(line.text() for line in lines), self.address.toPlainText(),
-                self.setting.currentIndex(), self.conviction.currentIndex())
+        lines = (
+            self.given_name,
+            self.family_name,
+            self.date_of_birth,
+            self.nhs_number,
+            self.establishment,
+            self.prison_number,
+            self.release_date,
+            self.communication,
+            self.preferred_format,
+        )
+        return (
+            *(line.text() for line in lines),
+            self.address.toPlainText(),
+            self.setting.currentIndex(),
+            self.conviction.currentIndex(),
+        )
 
     def has_unsaved_input(self) -> bool:
         """Whether closing the dialog now would lose something the user typed or chose.
@@ -191,8 +203,10 @@ class PersonDialog(QDialog):
 
     def _check_dates(self) -> bool:
         ok = True
-        for box, label in ((self.date_of_birth, self.dob_problem),
-                           (self.release_date, self.release_problem)):
+        for box, label in (
+            (self.date_of_birth, self.dob_problem),
+            (self.release_date, self.release_problem),
+        ):
             try:
                 box.date()
                 show_problem(label, "")
@@ -245,13 +259,20 @@ class PersonDialog(QDialog):
         self._saving = True
         if self._existing is None:
             self._ops.run(
-                self._people.add, self.details(), owner=self,
-                on_success=self._saved, on_failure=self._failed,
+                self._people.add,
+                self.details(),
+                owner=self,
+                on_success=self._saved,
+                on_failure=self._failed,
             )
         else:
             self._ops.run(
-                self._people.update, self._existing.id, self.details(), owner=self,
-                on_success=self._saved, on_failure=self._failed,
+                self._people.update,
+                self._existing.id,
+                self.details(),
+                owner=self,
+                on_success=self._saved,
+                on_failure=self._failed,
             )
 
     def _saved(self, person: Person) -> None:

@@ -175,7 +175,15 @@ class ProfileCreateView(QWidget):
             error_display.show_error(self, error)
 
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.name, self.role, self.authority, self.passphrase, self.confirm,
-                       self.suggest, self.create_button, self.cancel_button):
+        for widget in (
+            self.name,
+            self.role,
+            self.authority,
+            self.passphrase,
+            self.confirm,
+            self.suggest,
+            self.create_button,
+            self.cancel_button,
+        ):
             widget.setEnabled(not busy)
         self.create_button.setText("Creating… (a moment)" if busy else "&Create profile")

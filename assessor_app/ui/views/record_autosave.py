@@ -64,8 +64,13 @@ class RecordAutosave(QObject):
         for path, value in pending.items():
             self._in_flight += 1
             self._ops.run(
-                self._records.save_field, self.assessment_id, path, value,
-                owner=self, on_success=self._landed, on_failure=self._failed,
+                self._records.save_field,
+                self.assessment_id,
+                path,
+                value,
+                owner=self,
+                on_success=self._landed,
+                on_failure=self._failed,
             )
 
     def checkpoint(self) -> None:
@@ -73,8 +78,11 @@ class RecordAutosave(QObject):
         self.flush()
         self._in_flight += 1
         self._ops.run(
-            self._records.checkpoint, self.assessment_id,
-            owner=self, on_success=self._landed, on_failure=self._failed,
+            self._records.checkpoint,
+            self.assessment_id,
+            owner=self,
+            on_success=self._landed,
+            on_failure=self._failed,
         )
 
     def _landed(self, _result: object) -> None:

@@ -28,9 +28,7 @@ def problem_place(defn: FormDefinition, path: str) -> str:
     """
     nested = _NESTED.match(path)
     top_id = nested.group(1) if nested else path
-    section = next(
-        (s.title for s in defn.sections if any(f.id == top_id for f in s.fields)), ""
-    )
+    section = next((s.title for s in defn.sections if any(f.id == top_id for f in s.fields)), "")
     if not defn.has_field(top_id):
         return path  # an answer to a question the form no longer has
     top = defn.field(top_id)

@@ -197,8 +197,12 @@ class RecordEditorView(QWidget):
 
     def _open(self) -> None:
         self._ops.run(
-            open_for_editing, self._records, self._registry, self.assessment_id,
-            owner=self, on_success=self._show_record,
+            open_for_editing,
+            self._records,
+            self._registry,
+            self.assessment_id,
+            owner=self,
+            on_success=self._show_record,
         )
 
     # -- building ------------------------------------------------------------------------
@@ -219,15 +223,20 @@ class RecordEditorView(QWidget):
         self.export_button.setVisible(exchange)
         title = self.defn.title
         if not self.editable:
-            state = ("finalised" if opened.record.status is RecordStatus.COMPLETED
-                     else opened.record.status.value)
+            state = (
+                "finalised"
+                if opened.record.status is RecordStatus.COMPLETED
+                else opened.record.status.value
+            )
             title += f" ({state}: read only)"
         self.title.setText(title)
         self.title.setAccessibleName(title)
         who = opened.who
         if opened.migrated_from is not None:
-            who += (f"\nThis draft was moved from version {opened.migrated_from} to version "
-                    f"{opened.form.version} of the form; your answers were carried over.")
+            who += (
+                f"\nThis draft was moved from version {opened.migrated_from} to version "
+                f"{opened.form.version} of the form; your answers were carried over."
+            )
         self.who.setText(who)
         self.who.setAccessibleName(who)
         if not self.editable:
@@ -321,10 +330,14 @@ class RecordEditorView(QWidget):
                 outcome_editor.show_outcome(outcome.label, outcome.reasons)
         # Only outcomes whose question is on show: a refusal's outcome is noise once the
         # person has agreed, and custody outcomes mean nothing at home.
-        self.outcomes.show_outcomes(self.defn, {
-            field_id: outcome for field_id, outcome in evaluation.outcomes.items()
-            if is_visible(self.defn.field(field_id), shown)
-        })
+        self.outcomes.show_outcomes(
+            self.defn,
+            {
+                field_id: outcome
+                for field_id, outcome in evaluation.outcomes.items()
+                if is_visible(self.defn.field(field_id), shown)
+            },
+        )
         self.sections.set_statuses(section_status(self.defn, self.answers, today=today))
 
     def _may_show(self, field_id: str) -> bool:
@@ -385,7 +398,8 @@ class RecordEditorView(QWidget):
             # What is on screen was never saved: completing would record the old answer.
             first = unreadable[0]
             dialogs.show_message(
-                self, NOT_READY_TITLE,
+                self,
+                NOT_READY_TITLE,
                 f"'{first.field.label}' shows something that is not a valid answer, so it has "
                 "not been saved.",
                 "Correct it (or clear it), then finalise the record.",
@@ -414,9 +428,14 @@ class RecordEditorView(QWidget):
         self.pages.setEnabled(False)  # no edits while the status changes
         # The core checks again, so the app, the CLI and sync refuse in the same way.
         self._ops.run(
-            finalise_record, self._records, self._registry, self.assessment_id,
+            finalise_record,
+            self._records,
+            self._registry,
+            self.assessment_id,
             today=self._today(),
-            owner=self, on_success=self._completed, on_failure=self._completion_failed,
+            owner=self,
+            on_success=self._completed,
+            on_failure=self._completion_failed,
         )
 
     def _completed(self, finalised: Finalised) -> None:
@@ -431,7 +450,9 @@ class RecordEditorView(QWidget):
         # Completing may have worked and only signing failed: then the record is read-only
         # now (its panel offers to sign again). Ask the core which it is, after the message.
         self._ops.run(
-            self._records.get, self.assessment_id, owner=self,
+            self._records.get,
+            self.assessment_id,
+            owner=self,
             on_success=self._after_failed_finalise,
         )
 
@@ -458,10 +479,17 @@ class RecordEditorView(QWidget):
         # Queued first, so the draft holds every edit made so far.
         self.autosave.checkpoint()
         self._ops.run(
-            write_record_pdf, self._records, self._registry, self.assessment_id, target,
-            today=self._today(), owner=self,
+            write_record_pdf,
+            self._records,
+            self._registry,
+            self.assessment_id,
+            target,
+            today=self._today(),
+            owner=self,
             on_success=lambda written: dialogs.inform(
-                self, "Draft saved", f"Saved as {written.name} in {written.parent}.",
+                self,
+                "Draft saved",
+                f"Saved as {written.name} in {written.parent}.",
                 "It is not signed and says DRAFT on every page: finalise the record for the "
                 "signed copy.",
             ),
@@ -483,8 +511,13 @@ class RecordEditorView(QWidget):
             error_display.show_error(self, error)
 
         self._ops.run(
-            amend_record, self._records, self._registry, self.assessment_id, owner=self,
-            on_success=self._amended, on_failure=failed,
+            amend_record,
+            self._records,
+            self._registry,
+            self.assessment_id,
+            owner=self,
+            on_success=self._amended,
+            on_failure=failed,
         )
 
     def _amended(self, record: Assessment) -> None:
@@ -526,8 +559,13 @@ class RecordEditorView(QWidget):
         self, path: Path, secret: str, fingerprint: str | None, name: str | None
     ) -> None:
         self._ops.run(
-            import_member_contribution, self._records, self.assessment_id, path,
-            passphrase=secret, confirmed_fingerprint=fingerprint, confirmed_name=name,
+            import_member_contribution,
+            self._records,
+            self.assessment_id,
+            path,
+            passphrase=secret,
+            confirmed_fingerprint=fingerprint,
+            confirmed_name=name,
             owner=self,
             on_success=self._imported,
             on_failure=lambda e: self._import_failed(e, path, secret),
@@ -544,8 +582,9 @@ class RecordEditorView(QWidget):
             "read you the fingerprint the app showed them when they exported it, by phone or "
             "in person (not by the same email). Is it the same?"
         )
-        if dialogs.confirm(self, "Confirm a new MDT member", question,
-                           yes_text="It is the same: import"):
+        if dialogs.confirm(
+            self, "Confirm a new MDT member", question, yes_text="It is the same: import"
+        ):
             if not self._disposed():
                 self._run_import(path, secret, error.fingerprint, error.name)
 
@@ -564,31 +603,46 @@ class RecordEditorView(QWidget):
         items = [i for i in self.answers.get("contributions") or [] if isinstance(i, dict)]
         if not items:
             dialogs.show_message(
-                self, "No contribution to export",
+                self,
+                "No contribution to export",
                 "Add your contribution on the 'Members' contributions' page first.",
             )
             return
-        names = [f"{i.get('contributor_name', '?')} ({i.get('contribution_id', '?')})"
-                 for i in items]
-        index = dialogs.choose(self, "Export a contribution", "Which contribution?", names,
-                               none_text="Cancel")
+        names = [
+            f"{i.get('contributor_name', '?')} ({i.get('contribution_id', '?')})" for i in items
+        ]
+        index = dialogs.choose(
+            self, "Export a contribution", "Which contribution?", names, none_text="Cancel"
+        )
         if index is None:
             return
-        path = dialogs.save_file(self, "Export a contribution", "contribution.dstc",
-                                 CONTRIBUTION_FILES)
-        secret = dialogs.ask_secret(
-            self, "Export a contribution", "The passphrase your MDT agreed for its files:"
-        ) if path is not None else None
+        path = dialogs.save_file(
+            self, "Export a contribution", "contribution.dstc", CONTRIBUTION_FILES
+        )
+        secret = (
+            dialogs.ask_secret(
+                self, "Export a contribution", "The passphrase your MDT agreed for its files:"
+            )
+            if path is not None
+            else None
+        )
         if path is None or secret is None or self._disposed():
             return
         self.autosave.checkpoint()
         self._ops.run(
-            export_member_contribution, self._records, self.assessment_id,
-            str(items[index].get("contribution_id", "")), path, passphrase=secret, owner=self,
+            export_member_contribution,
+            self._records,
+            self.assessment_id,
+            str(items[index].get("contribution_id", "")),
+            path,
+            passphrase=secret,
+            owner=self,
             on_success=lambda fingerprint: dialogs.show_message(
-                self, "Contribution exported",
+                self,
+                "Contribution exported",
                 f"Saved to {path}. Send it to the coordinator.\n\nYour key's fingerprint is "
-                f"{fingerprint}. The first time, the coordinator will ask you to read it out."),
+                f"{fingerprint}. The first time, the coordinator will ask you to read it out.",
+            ),
             on_failure=lambda e: error_display.show_error(self, e),
         )
 

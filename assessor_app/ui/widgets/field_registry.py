@@ -30,21 +30,23 @@ def _repeating_group(field: FieldDef, path: str) -> FieldEditor:
     return RepeatingGroupEditor(field, path, build=build_field_editor)
 
 
-FIELD_EDITORS: Mapping[FieldType, FieldEditorFactory] = MappingProxyType({
-    FieldType.SHORT_TEXT: fe.ShortTextEditor,
-    FieldType.LONG_TEXT: fe.LongTextEditor,
-    FieldType.DATE: fe.DateEditor,
-    FieldType.NUMBER: fe.NumberEditor,
-    FieldType.MONEY: fe.MoneyEditor,
-    FieldType.YES_NO: fe.YesNoEditor,
-    FieldType.SINGLE_CHOICE: _single_choice,
-    FieldType.MULTIPLE_CHOICE: fe.MultipleChoiceEditor,
-    FieldType.RATING: fe.RatingEditor,
-    FieldType.REPEATING_GROUP: _repeating_group,
-    FieldType.SIGNATURE: SignatureEditor,
-    FieldType.OUTCOME: fe.OutcomeEditor,
-    FieldType.NOTICE: fe.NoticeEditor,
-})
+FIELD_EDITORS: Mapping[FieldType, FieldEditorFactory] = MappingProxyType(
+    {
+        FieldType.SHORT_TEXT: fe.ShortTextEditor,
+        FieldType.LONG_TEXT: fe.LongTextEditor,
+        FieldType.DATE: fe.DateEditor,
+        FieldType.NUMBER: fe.NumberEditor,
+        FieldType.MONEY: fe.MoneyEditor,
+        FieldType.YES_NO: fe.YesNoEditor,
+        FieldType.SINGLE_CHOICE: _single_choice,
+        FieldType.MULTIPLE_CHOICE: fe.MultipleChoiceEditor,
+        FieldType.RATING: fe.RatingEditor,
+        FieldType.REPEATING_GROUP: _repeating_group,
+        FieldType.SIGNATURE: SignatureEditor,
+        FieldType.OUTCOME: fe.OutcomeEditor,
+        FieldType.NOTICE: fe.NoticeEditor,
+    }
+)
 
 
 def build_field_editor(field: FieldDef, path: str) -> FieldEditor:

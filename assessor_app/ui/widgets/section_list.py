@@ -37,6 +37,11 @@ class SectionList(QListWidget):
         for row, status in enumerate(statuses):
             item = self.item(row)
             item.setText(section_text(status))
-        width = max((self.fontMetrics().horizontalAdvance(self.item(r).text())
-                     for r in range(self.count())), default=0)
+        width = max(
+            (
+                self.fontMetrics().horizontalAdvance(self.item(r).text())
+                for r in range(self.count())
+            ),
+            default=0,
+        )
         self.setMinimumWidth(width + self.fontMetrics().averageCharWidth() * 6)

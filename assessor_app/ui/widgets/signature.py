@@ -103,8 +103,9 @@ class SignaturePad(QWidget):
         painter.drawLine(8, baseline, self.width() - 8, baseline)
         painter.drawRect(0, 0, self.width() - 1, self.height() - 1)
         ink = Qt.GlobalColor.black if self.isEnabled() else Qt.GlobalColor.gray
-        painter.setPen(QPen(ink, 2, Qt.PenStyle.SolidLine,
-                            Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        painter.setPen(
+            QPen(ink, 2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        )
         for stroke in self.strokes:
             points = [QPoint(round(x), round(y)) for x, y in stroke]
             if len(points) == 1:
@@ -263,8 +264,12 @@ class SignatureEditor(FieldEditor):
         reason = self.reason.currentData()
         if reason is not None:
             detail = self.detail.text().strip()
-            return {"unable_to_sign": reason, **({"detail": detail} if detail else {}),
-                    "name": name, **dated}
+            return {
+                "unable_to_sign": reason,
+                **({"detail": detail} if detail else {}),
+                "name": name,
+                **dated,
+            }
         capacity = self.capacity.currentData() if self.representative else None
         authority: dict[str, Any] = {}
         if capacity is not None:
