@@ -21,14 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached caseload")
     parser.add_argument(
         "--only",
-        choices=["autosave", "caseload", "coldstart", "pdf"],
+        choices=["autosave", "checkpoint", "caseload", "coldstart", "pdf"],
         action="append",
         help="run only these (repeatable)",
     )
     args = parser.parse_args(argv)
-    only = set(args.only or ["autosave", "caseload", "coldstart", "pdf"])
+    only = set(args.only or ["autosave", "checkpoint", "caseload", "coldstart", "pdf"])
 
-    from bench import autosave, caseload, coldstart, pdf
+    from bench import autosave, caseload, checkpoint, coldstart, pdf
 
     quick = args.quick
     started = time.perf_counter()
@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     if "autosave" in only:
         result = autosave.run(400 if quick else 2000)
         print("\n".join(result.lines()), end="\n\n", flush=True)
+    if "checkpoint" in only:
+        kept = checkpoint.run(100 if quick else 400)
+        print("\n".join(kept.lines()), end="\n\n", flush=True)
     if "caseload" in only:
         people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
         cres = caseload.run(

@@ -45,3 +45,15 @@ def vault(data_dir: Path) -> Iterator[Vault]:
     yield v
     if v.is_open:
         v.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_test_rule_outlives_the_tests() -> Iterator[None]:
+    """The rule registry is global: a test that leaves a rule in it can change another's."""
+    yield
+    from assessor_app.core.rules import check_names, rule_names, start_check_names
+
+    left = [
+        n for n in (*rule_names(), *check_names(), *start_check_names()) if n.startswith("tests.")
+    ]
+    assert not left, f"tests left rules registered: {left}"

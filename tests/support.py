@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from assessor_app.core.records import ConvictionStatus, PersonDetails, Setting
@@ -92,3 +94,21 @@ def reseal_export(data: dict) -> None:  # type: ignore[type-arg]
         head["prev_hash"],
     )
     head["hash"] = part["revision_hash"] = digest
+
+
+@contextlib.contextmanager
+def registered_for_tests() -> Iterator[None]:
+    """Rules, checks and start checks registered inside the block are gone after it.
+
+    Test rules (named `tests.*`) must not outlive their tests: the registry is global.
+    """
+    from assessor_app.core import rules
+
+    tables = (rules._RULES, rules._CHECKS, rules._START_CHECKS)
+    saved = [dict(t) for t in tables]
+    try:
+        yield
+    finally:
+        for table, before in zip(tables, saved, strict=True):
+            table.clear()
+            table.update(before)

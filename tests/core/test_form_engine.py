@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from assessor_app.core.form_engine.definition import (
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.migration import migrate_answers
 from assessor_app.core.rules import Outcome, register
+from tests.support import registered_for_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "forms"
@@ -39,10 +40,16 @@ FIXTURES = ROOT / "tests" / "fixtures" / "forms"
 TODAY = dt.date(2024, 6, 1)
 
 
-@register("tests.always_raises")
 def _always_raises(answers: Mapping[str, Any]) -> Outcome:
-    """A rule with a bug, registered here because rules are registered at import by design."""
+    """A rule with a bug, registered for this module's tests only."""
     raise ZeroDivisionError(f"boom with {len(answers)} answers")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _test_rules() -> Iterator[None]:
+    with registered_for_tests():
+        register("tests.always_raises")(_always_raises)
+        yield
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,28 +35,36 @@ from assessor_app.core.rules import (
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
-from tests.support import community_person, prisoner
+from tests.support import community_person, prisoner, registered_for_tests
 
 TODAY = dt.date(2026, 11, 23)
 
 
-@register_check("tests.needs_reason_when_no")
 def _needs_reason(answers: Mapping[str, Any]) -> list[Blocker]:
     if answers.get("agreed") is False and not answers.get("reason"):
         return [Blocker("reason", "Say why they did not agree: a refusal needs a reason.")]
     return []
 
 
-@register_check("tests.broken_check")
 def _broken_check(answers: Mapping[str, Any]) -> list[Blocker]:
     raise RuntimeError(f"bug with {len(answers)} answers")
 
 
-@register_start_check("tests.community_only")
 def _community_only(ctx: StartContext) -> Refusal | None:
     if ctx.person.setting.is_custody:
         return Refusal("This form is for people living in the community.", "Use another form.")
     return None
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _test_rules() -> Iterator[None]:
+    """This module's rules and checks, registered for its tests only."""
+    with registered_for_tests():
+        register_check("tests.needs_reason_when_no")(_needs_reason)
+        register_check("tests.broken_check")(_broken_check)
+        register_start_check("tests.community_only")(_community_only)
+        register("tests.echo_detail")(_echo_detail)
+        yield
 
 
 FORM = """
@@ -311,7 +319,6 @@ def test_complete_record_refuses_with_the_blocker_then_completes(
         complete_record(records, registry, record.id, today=TODAY)
 
 
-@register("tests.echo_detail")
 def _echo_detail(answers: Mapping[str, Any]) -> Outcome:
     detail = answers.get("detail")
     return Outcome(f"kept:{detail}" if detail else None, "Echo")

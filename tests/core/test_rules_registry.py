@@ -10,6 +10,7 @@ import pytest
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.rules import Outcome, get_rule, register, rule_names
 from assessor_app.core.rules.sample import support_band
+from tests.support import registered_for_tests
 
 
 def test_importing_rules_registers_the_sample_rule() -> None:
@@ -65,13 +66,16 @@ def test_support_band_says_which_answers_are_needed(answers: dict[str, Any], nee
 
 
 def test_register_and_get_a_rule() -> None:
-    @register("tests.registry_demo")
-    def demo(answers: Mapping[str, Any]) -> Outcome:
-        return Outcome(value=len(answers), label="Count", reasons=())
+    with registered_for_tests():
 
-    assert get_rule("tests.registry_demo") is demo
-    assert get_rule("tests.registry_demo")({"a": 1}).value == 1
-    assert "tests.registry_demo" in rule_names()
+        @register("tests.registry_demo")
+        def demo(answers: Mapping[str, Any]) -> Outcome:
+            return Outcome(value=len(answers), label="Count", reasons=())
+
+        assert get_rule("tests.registry_demo") is demo
+        assert get_rule("tests.registry_demo")({"a": 1}).value == 1
+        assert "tests.registry_demo" in rule_names()
+    assert "tests.registry_demo" not in rule_names()
 
 
 def test_a_rule_name_cannot_be_taken_twice() -> None:
