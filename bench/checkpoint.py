@@ -70,7 +70,9 @@ def _floor_checkpoint(conn: sqlite3.Connection, folder: Path, body: str) -> None
     conn.execute("INSERT INTO revision (body) VALUES (?)", (body,))
     conn.execute("DELETE FROM journal")
     conn.execute("COMMIT")
-    write_atomic(folder / "head.json", json.dumps({"seq": len(body)}).encode())
+    write_atomic(
+        folder / "head.json", json.dumps({"seq": len(body)}).encode(), durable_rename=False
+    )
 
 
 def run(checkpoints: int, people: int = 2000) -> CheckpointResult:

@@ -125,7 +125,9 @@ def write_anchor(
         "written_at": at,
         "mac": _mac(db_key, profile_id, seq, head, at),
     }
-    write_atomic(folder / ANCHOR_FILE, json.dumps(body).encode("utf-8"))
+    # An anchor that lags is allowed (the file ahead of it is fine), so the folder is not
+    # synced: a power cut may keep the previous anchor, never a torn one.
+    write_atomic(folder / ANCHOR_FILE, json.dumps(body).encode("utf-8"), durable_rename=False)
 
 
 def read_anchor(

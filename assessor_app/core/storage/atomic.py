@@ -20,8 +20,15 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace `path` with `data` atomically; the file is created with `mode` (owner-only)."""
+def write_atomic(
+    path: Path, data: bytes, mode: int = 0o600, *, durable_rename: bool = True
+) -> None:
+    """Replace `path` with `data` atomically; the file is created with `mode` (owner-only).
+
+    `durable_rename=False` skips syncing the folder: after a power cut the rename may be
+    lost and the old file still there (never a torn or empty one). For files allowed to lag,
+    such as the history's anchor, written after every save.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
@@ -32,7 +39,8 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        fsync_dir(path.parent)
+        if durable_rename:
+            fsync_dir(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
