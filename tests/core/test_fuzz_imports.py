@@ -45,7 +45,7 @@ from tests.core.test_chc_contributions_io import (  # noqa: F401 - the fixture
 )
 from tests.core.test_chc_exchange import reseal
 from tests.core.test_forged_contributions import forge
-from tests.support import community_person
+from tests.support import community_person, reseal_export
 
 SEED = 20261202
 PER_KIND = 30
@@ -254,20 +254,7 @@ def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         data = copy.deepcopy(good)
         change(data)
         if rehash:
-            part, head = data["assessment"], data["history"][-1]
-            body = {
-                k: part.get(k)
-                for k in ("person_id", "form_id", "form_version", "status", "author", "answers")
-            }
-            head["hash"] = part["revision_hash"] = history.revision_hash(
-                "assessment",
-                part["id"],
-                part["revision"],
-                head["created_at"],
-                head["author"],
-                body,
-                head["prev_hash"],
-            )
+            reseal_export(data)
         if resign is not None:
             body = {k: v for k, v in data.items() if k != "signature"}
             data["signature"] = {

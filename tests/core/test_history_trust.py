@@ -43,7 +43,7 @@ from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE
-from tests.support import community_person, prisoner
+from tests.support import community_person, prisoner, reseal_export
 
 TODAY = dt.date(2026, 11, 23)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms" / "answers"
@@ -252,7 +252,7 @@ def test_a_re_signed_edit_in_a_known_exporters_name_is_refused(
     forged = copy.deepcopy(data)
     forged["assessment"]["id"] = "0f0f0f0f0f0f0f0f"
     forged["assessment"]["answers"]["preferred_name"] = "Someone Else"
-    _rehash(forged)
+    reseal_export(forged)
     _resign(forged, Ed25519PrivateKey.generate())
     with pytest.raises(TamperedRecordFileError, match="different key"):
         import_record(
@@ -282,24 +282,6 @@ def test_an_unsigned_file_comes_in_only_as_a_draft_and_only_when_asked(
     source = AssessmentRepository(other).provenance(imported.id)
     assert source is not None and source["exporter_fingerprint"] == ""
     other.close()
-
-
-def _rehash(data: dict[str, Any]) -> None:
-    part, head = data["assessment"], data["history"][-1]
-    body = {
-        k: part.get(k)
-        for k in ("person_id", "form_id", "form_version", "status", "author", "answers")
-    }
-    digest = history.revision_hash(
-        "assessment",
-        part["id"],
-        part["revision"],
-        head["created_at"],
-        head["author"],
-        body,
-        head["prev_hash"],
-    )
-    head["hash"] = part["revision_hash"] = digest
 
 
 def _resign(data: dict[str, Any], key: Ed25519PrivateKey) -> None:

@@ -158,11 +158,7 @@ class Vault:
         """
         folder = profiles_dir(data_dir) / profile_id
         db_path = folder / VAULT_FILE
-        if not (folder / "keyslots.json").is_file():
-            raise VaultNotFoundError(
-                "There is no profile with that id on this laptop.",
-                "Check the data folder, or create a profile.",
-            )
+        _require_profile(folder)
         # Before anything else, the back-off included: two copies racing wrong passphrases
         # must not both reach the KDF, nor lose each other's count.
         lock = ProfileLock.acquire(folder)
@@ -194,14 +190,7 @@ class Vault:
                 "This profile's records file is missing.",
                 "Restore the profile folder from a backup.",
             )
-        _check_backoff(folder, clock())
-        # Counted before deriving, cleared on success: a try cut short still counts.
-        failures = _record_failure(folder, clock())
-        try:
-            keys = slots.unlock(passphrase)
-        except WrongPassphraseError:
-            raise WrongPassphraseError(backoff_delay(failures)) from None
-        _clear_failures(folder)
+        keys = _unwrap_counted(folder, slots, passphrase, clock)
         size = db_path.stat().st_size
         if size == 0:
             raise VaultCorruptError(
@@ -293,21 +282,11 @@ class Vault:
             VaultCorruptError: the backup cannot be read either.
         """
         folder = profiles_dir(data_dir) / profile_id
-        if not (folder / "keyslots.json").is_file():
-            raise VaultNotFoundError(
-                "There is no profile with that id on this laptop.",
-                "Check the data folder, or create a profile.",
-            )
+        _require_profile(folder)
         lock = ProfileLock.acquire(folder)
         try:
             slots = KeySlots.load(folder / "keyslots.json")
-            _check_backoff(folder, clock())
-            failures = _record_failure(folder, clock())
-            try:
-                keys = slots.unlock(passphrase)
-            except WrongPassphraseError:
-                raise WrongPassphraseError(backoff_delay(failures)) from None
-            _clear_failures(folder)
+            keys = _unwrap_counted(folder, slots, passphrase, clock)
             last: VaultCorruptError | None = None
             for key in keys:
                 try:
@@ -597,20 +576,45 @@ class Vault:
 
     def _check_passphrase(self, passphrase: str) -> KeySlots:
         """Re-check the passphrase for a sensitive change, with the same back-off as unlock."""
-        _check_backoff(self.folder, time.time())
         slots = KeySlots.load(self.folder / "keyslots.json")
-        failures = _record_failure(self.folder, time.time())
-        try:
-            slots.unlock(passphrase)
-        except WrongPassphraseError:
-            raise WrongPassphraseError(backoff_delay(failures)) from None
-        _clear_failures(self.folder)
+        wipe(*_unwrap_counted(self.folder, slots, passphrase, time.time))
         return slots
 
     def _require_key(self) -> bytearray:
         if self._key is None:
             raise VaultLockedError()
         return self._key
+
+
+def _unwrap_counted(
+    folder: Path, slots: KeySlots, passphrase: str, clock: Callable[[], float]
+) -> list[bytes]:
+    """The keys `passphrase` opens, under the back-off.
+
+    A try is counted before deriving (so one cut short still counts) and the count cleared
+    when it succeeds. The caller holds the profile lock, so simultaneous tries cannot lose
+    each other's count.
+
+    Raises:
+        UnlockBackoffError: too many recent wrong passphrases; wait first.
+        WrongPassphraseError: no slot opens with it (with the wait before the next try).
+    """
+    _check_backoff(folder, clock())
+    failures = _record_failure(folder, clock())
+    try:
+        keys = slots.unlock(passphrase)
+    except WrongPassphraseError:
+        raise WrongPassphraseError(backoff_delay(failures)) from None
+    _clear_failures(folder)
+    return keys
+
+
+def _require_profile(folder: Path) -> None:
+    if not (folder / "keyslots.json").is_file():
+        raise VaultNotFoundError(
+            "There is no profile with that id on this laptop.",
+            "Check the data folder, or create a profile.",
+        )
 
 
 def _settle_rotation(slots: KeySlots, keys: list[bytes], key: bytes) -> None:
