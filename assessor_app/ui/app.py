@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -111,6 +112,23 @@ def open_window(
     return window
 
 
+def _quit_on_termination(app: QApplication) -> None:
+    """SIGTERM (logout, shutdown) and SIGHUP end the app as closing the window does.
+
+    Python's default handler ends the process on the spot: no lock, no checkpoint, and the
+    demo's throwaway vault left in the temp folder. Python runs signal handlers only when it
+    has control, so a timer hands it control a few times a second.
+    """
+    if sys.platform == "win32":
+        return
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda *_args: app.quit())
+    ticker = QTimer(app)
+    ticker.setInterval(250)
+    ticker.timeout.connect(lambda: None)
+    ticker.start()
+
+
 def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float) -> int:
     """Start Qt, show the window and run until it closes. Returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -143,6 +161,7 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
                 app.exit(e.exit_code)
 
         QTimer.singleShot(0, check_forms)
+        _quit_on_termination(app)
         code = app.exec()
         if not failed:
             settings.setValue("main_window/geometry", window.saveGeometry())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,36 @@ def test_impossible_idle_time_is_refused_with_the_range(
         entry.parse_args(["--idle-minutes", minutes])
     assert stopped.value.code == 2
     assert "at most 1440" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_ends_the_demo_cleanly_and_deletes_its_vault(tmp_path: Path) -> None:
+    """As at logout: the app closes as if the window were closed, leaving nothing behind."""
+    import signal
+    import subprocess
+    import time
+
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmp_path),
+        "QT_QPA_PLATFORM": "offscreen",
+        "ASSESSOR_DATA_DIR": str(tmp_path / "data"),
+    }
+    app = subprocess.Popen(
+        [sys.executable, "-m", "assessor_app", "--demo"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("assessor-demo-*/profiles/*/head.json")):
+            assert app.poll() is None, app.stderr.read() if app.stderr else ""
+            assert time.monotonic() < deadline, "the demo vault never appeared"
+            time.sleep(0.2)
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=60) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert not list(tmp_path.glob("assessor-demo-*"))
