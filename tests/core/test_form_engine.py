@@ -118,8 +118,9 @@ MALFORMED = {
     "'has_carr'",
     "show_when_loop": "sections[0].fields[0] (first): show_when makes a loop: "
     "first → second → first",
-    "yaml_syntax": "line 9, column 1: this is not valid YAML (expected ',' or '}', but got "
-    "'<stream end>', while parsing a flow mapping that starts on line 8)",
+    # libyaml's wording (the C parser the app uses where PyYAML has it).
+    "yaml_syntax": "line 9, column 1: this is not valid YAML (did not find expected ',' or "
+    "'}', while parsing a flow mapping that starts on line 8)",
     "unknown_rule": "sections[0].fields[0] (band): unknown rule 'sample.support_bands' "
     "(did you mean 'sample.support_band'?)",
     "bad_regex": "sections[0].fields[0] (postcode): pattern '[A-Z' is not a valid regular "

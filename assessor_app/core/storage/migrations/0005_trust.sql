@@ -74,3 +74,7 @@ CREATE TRIGGER record_provenance_append_only_update BEFORE UPDATE ON record_prov
 BEGIN SELECT RAISE(ABORT, 'provenance is append-only'); END;
 CREATE TRIGGER record_provenance_append_only_delete BEFORE DELETE ON record_provenance
 BEGIN SELECT RAISE(ABORT, 'provenance is append-only'); END;
+
+-- The caseload's alerts read every record of a few forms, newest first
+-- (`list_for_forms`): without this each return to the caseload scanned the whole table.
+CREATE INDEX assessment_by_form ON assessment (form_id, updated_at);
