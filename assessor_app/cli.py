@@ -149,8 +149,14 @@ def cmd_profile_create(args: argparse.Namespace) -> int:
 
 
 def cmd_profile_list(args: argparse.Namespace) -> int:
-    for p in list_profiles(args.data_dir):
+    profiles = list_profiles(args.data_dir)
+    for p in profiles:
         print(f"{p.id}\t{p.label}\t{p.created_at}")
+    if not profiles:  # said on stderr: a script reading stdout still gets no lines
+        print(
+            f"No profiles in {args.data_dir}: create one with 'assessor-cli profile create'.",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -182,7 +188,15 @@ def cmd_person_add(args: argparse.Namespace) -> int:
 
 def cmd_person_list(args: argparse.Namespace) -> int:
     with _session(args) as vault:
-        for p in PeopleRepository(vault).search(args.search or "", limit=args.limit):
+        found = PeopleRepository(vault).search(args.search or "", limit=args.limit)
+        if not found:
+            print(
+                "No one matches that search."
+                if args.search
+                else "No one is in this caseload yet: add someone with 'assessor-cli person add'.",
+                file=sys.stderr,
+            )
+        for p in found:
             d = p.details
             nhs = format_nhs_number(d.nhs_number) if d.nhs_number else "-"
             dob = d.date_of_birth.isoformat() if d.date_of_birth else "-"
@@ -622,7 +636,12 @@ class _session:  # noqa: N801 - used as a with-statement helper, reads like a fu
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per task."""
-    parser = argparse.ArgumentParser(prog="assessor-cli", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="assessor-cli",
+        description="Assessor on the command line, for IT staff and scripts. Commands that "
+        f"read records unlock the profile with ${PASSPHRASE_ENV} or, in a terminal, a prompt. "
+        "Exit codes are listed in docs/cli.md.",
+    )
     parser.add_argument("--data-dir", help=f"profile folder root (else ${paths.DATA_DIR_ENV})")
     parser.add_argument("--profile", help=f"profile id (else ${PROFILE_ENV}, or the only one)")
     parser.add_argument("--forms-dir", default=None, help="form definitions folder")
@@ -862,6 +881,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AssessorError as e:
         log.debug("command failed", exc_info=True)
         print(f"assessor-cli: {e.one_line()}", file=sys.stderr)
+        # The app shows every problem beside its field; here the rest follow, one a line.
+        for problem in getattr(e, "problems", [])[1:]:
+            print(f"  also: {problem}", file=sys.stderr)
         return e.exit_code
     except DatabaseError as e:
         # Not a damaged page (those are AssessorErrors): locked, read-only, out of space.

@@ -184,10 +184,12 @@ def complete_record(
     if problems:
         more = len(problems) - 1
         also = f" ({more} more thing{'s' if more != 1 else ''} to put right.)" if more else ""
-        raise ValidationError(
+        error = ValidationError(
             f"Not ready to complete: {problems[0].path}: {problems[0].message}{also}",
             "The record is still a draft and nothing was lost. Put these right, then try again.",
         )
+        error.problems = [f"{p.path}: {p.message}" for p in problems]  # type: ignore[attr-defined]
+        raise error
     for answer_id, outcome_id in form.record_on_complete:
         kept = evaluation.outcomes[outcome_id].value
         if kept is not None and record.answers.get(answer_id) != str(kept):

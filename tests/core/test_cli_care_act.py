@@ -190,3 +190,27 @@ def test_record_files_between_two_profiles_need_the_senders_fingerprint_once(
     assert "exported by Casey Example: signed by key " + fingerprint.strip() in out
     code, out, _ = cli("audit", "verify")
     assert code == 0 and "the newest this profile saved" in out
+
+
+@pytest.mark.usefixtures("profile")
+def test_the_cli_lists_every_problem_that_stops_completing_and_says_when_lists_are_empty(
+    cli,  # noqa: F811 - the fixture
+) -> None:
+    code, _, err = cli("person", "list")
+    assert code == 0 and "No one is in this caseload yet" in err
+    code, person_id, _ = cli("person", "add", "--given", "Nia", "--family", "Mockford")
+    code, record_id, _ = cli(
+        "record", "start", "--person", person_id.strip(), "--form", "needs_assessment"
+    )
+    code, _, err = cli("record", "complete", record_id.strip())
+    lines = err.strip().splitlines()
+    assert code != 0 and "more things to put right" in lines[0]
+    more = int(lines[0].split("(")[-1].split()[0])
+    assert len(lines) == 1 + more and all(line.startswith("  also: ") for line in lines[1:])
+
+
+def test_the_cli_help_speaks_to_its_users() -> None:
+    from assessor_app.cli import build_parser
+
+    text = build_parser().format_help()
+    assert "Imports no Qt" not in text and "ASSESSOR_PASSPHRASE" in text
