@@ -389,7 +389,7 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
 
     secret = "agreed mdt passphrase"
     monkeypatch.setattr(dialogs, "ask_secret", lambda *_a: secret)
-    monkeypatch.setattr(dialogs, "choose", lambda *_a, **_k: 0)
+    monkeypatch.setattr(dialogs, "pick", lambda *_a, **_k: 0)
     # Each member's first file asks the importer to confirm the sender's key aloud.
     asked: list[str] = []
     monkeypatch.setattr(

@@ -442,24 +442,25 @@ def test_make_a_letter_signs_and_keeps_it_in_the_persons_preferred_format(
     assert panel.letter_button.isVisible()
     offered: list[list[str]] = []
 
-    def choose(_p: object, _t: str, _text: str, items: list[str], *, none_text: str) -> int:
-        offered.append([none_text, *items])
-        return 0
-
     started_on: list[str] = []
 
     def pick(_p: object, _t: str, _text: str, items: list[str], *, current: int = 0) -> int:
+        # First the letter (the list holds only letters: the dialog has its own Cancel),
+        # then the edition, starting on the one the person asked for.
+        if not offered:
+            offered.append(items)
+            return 0
         started_on.append(items[current])
         return current
 
-    monkeypatch.setattr(dialogs, "choose", choose)
     monkeypatch.setattr(dialogs, "pick", pick)
     with qtbot.waitSignal(panel.documents_shown, timeout=20_000):
         qtbot.mouseClick(panel.letter_button, Qt.MouseButton.LeftButton)
     wait_for_worker(qtbot, window)
 
     assert shown_messages == []
-    assert offered and offered[0][:2] == ["Cancel", "Your assessment: our decision"]
+    assert offered and offered[0][0] == "Your assessment: our decision"
+    assert "Cancel" not in offered[0]
     assert started_on == [Variant.LARGE_PRINT.label]  # the carer asked for large print
     letter, record_pdf = kept(qtbot, window, editor.assessment_id)
     assert (letter.kind, letter.variant) == ("letter:eligibility_record", "large_print")

@@ -299,12 +299,9 @@ class DocumentsPanel(QWidget):
         """Choose a letter and its version, then sign and keep it."""
         if not self.letters:
             return
-        index = dialogs.choose(
-            self,
-            "Make a letter",
-            "Which letter?",
-            [k.title for k in self.letters],
-            none_text="Cancel",
+        # The dialog has its own Cancel button: no "Cancel" entry in the list as well.
+        index = dialogs.pick(
+            self, "Make a letter", "Which letter?", [k.title for k in self.letters]
         )
         if index is None or self._disposed():
             return

@@ -611,9 +611,7 @@ class RecordEditorView(QWidget):
         names = [
             f"{i.get('contributor_name', '?')} ({i.get('contribution_id', '?')})" for i in items
         ]
-        index = dialogs.choose(
-            self, "Export a contribution", "Which contribution?", names, none_text="Cancel"
-        )
+        index = dialogs.pick(self, "Export a contribution", "Which contribution?", names)
         if index is None:
             return
         path = dialogs.save_file(
