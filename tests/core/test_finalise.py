@@ -80,6 +80,9 @@ def test_finalising_keeps_a_signed_pdf_of_the_completed_revision(vault, tmp_path
     assert finalised.record.revision_hash in text
     assert "DRAFT" not in text
     assert "Łukasz Brindlewood" in text and "Prison number A1234BC" in text
+    # The file name is read by whoever sees the folder: the form and record, never whom.
+    assert doc.filename == f"needs_assessment_{rid}_rev{finalised.record.revision}.pdf"
+    assert "Brindlewood" not in doc.filename and "Lukasz" not in doc.filename
 
 
 def test_finalising_without_signatures_is_refused_naming_who_has_not_signed(vault):

@@ -9,8 +9,6 @@ across every page. Letters are signed the same way from a finalised record. Impo
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from assessor_app.core.pdf.letters import letter_document, letters_for
 from assessor_app.core.pdf.record_document import record_document
 from assessor_app.core.pdf.signing import StampPlacement, profile_signing_identity, sign_pdf
 from assessor_app.core.pdf.verify import VerificationReport, verify_pdf
-from assessor_app.core.records import Assessment, Person, RecordStatus
+from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.documents import (
     DocumentRepository,
@@ -74,21 +72,15 @@ def branding_for(vault: Vault) -> Branding:
     return load_branding(vault.folder.parent.parent, vault.profile.authority)
 
 
-def document_filename(form: FormDefinition, record: Assessment, person: Person, kind: str) -> str:
-    """A file name that says what and whom, and which revision: no spaces or odd characters."""
-    d = person.details
-    # Zoë → Zoe, Łukasz → Lukasz: plain letters survive every file system and email gateway.
-    plain = unicodedata.normalize(
-        "NFKD",
-        f"{d.family_name}-{d.given_name}".replace("Ł", "L")
-        .replace("ł", "l")
-        .replace("Đ", "D")
-        .replace("đ", "d"),
-    )
-    plain = plain.encode("ascii", "ignore").decode("ascii")
-    who = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
+def document_filename(form: FormDefinition, record: Assessment, kind: str) -> str:
+    """A file name that says what, which record and which revision, and never whom.
+
+    A file name is read by whoever sees the folder: a shared drive, a USB stick, an email's
+    attachment list. So it carries the form (or letter) and the record's id, not the
+    person's name, who is named inside the document.
+    """
     what = form.id if kind == RECORD_KIND else kind.removeprefix("letter:")
-    return f"{what}_{who or 'person'}_{record.id[:8]}_rev{record.revision}.pdf"
+    return f"{what}_{record.id}_rev{record.revision}.pdf"
 
 
 def render_record(
@@ -214,7 +206,6 @@ def sign_finalised(
     if kept:
         return kept[0]
     form = registry.get(record.form_id, record.form_version)
-    person = PeopleRepository(vault).get(record.person_id)
     rendered = render_record(vault, registry, record, today=today)
     return sign_and_keep(
         vault,
@@ -222,7 +213,7 @@ def sign_finalised(
         rendered,
         kind=RECORD_KIND,
         variant=Variant.STANDARD,
-        filename=document_filename(form, record, person, RECORD_KIND),
+        filename=document_filename(form, record, RECORD_KIND),
         reason=f"{form.title}: finalised record, revision {record.revision}",
     )
 
@@ -302,7 +293,7 @@ def make_letter(
         assessor_role=vault.profile.role.label,
     )
     kind = f"{LETTER_PREFIX}{kind_id}"
-    filename = document_filename(form, record, person, kind)
+    filename = document_filename(form, record, kind)
     if variant is not Variant.STANDARD:
         filename = filename.removesuffix(".pdf") + f"_{variant.value}.pdf"
     return sign_and_keep(

@@ -471,7 +471,7 @@ class RecordEditorView(QWidget):
         if self.opened is None or not self.editable:
             return
         opened = self.opened
-        signed_name = document_filename(opened.form, opened.record, opened.person, RECORD_KIND)
+        signed_name = document_filename(opened.form, opened.record, RECORD_KIND)
         suggested = re.sub(r"_rev\d+\.pdf$", "_DRAFT.pdf", signed_name)
         target = dialogs.save_file(self, "Print a draft", suggested, PDF_FILES)
         if target is None or self._disposed():
