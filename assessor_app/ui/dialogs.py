@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 
@@ -85,16 +86,43 @@ def pick(
     return items.index(dialog.textValue())
 
 
+_last_folder: Path | None = None
+"""The folder of the last file chosen in this session (kept in memory only: a folder's name
+on a USB stick can name a person)."""
+
+
+def start_folder() -> Path:
+    """Where file dialogs open: the last folder used, else the user's documents folder.
+
+    Never the working directory, which for someone who started the app from a checkout is
+    the source tree.
+    """
+    if _last_folder is not None and _last_folder.is_dir():
+        return _last_folder
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
+
+
+def _remember(chosen: str) -> Path | None:
+    global _last_folder
+    if not chosen:
+        return None
+    _last_folder = Path(chosen).parent
+    return Path(chosen)
+
+
 def open_file(parent: QWidget | None, title: str, name_filter: str) -> Path | None:
     """Ask for a file to read; None when cancelled."""
-    chosen, _ = QFileDialog.getOpenFileName(parent, title, "", name_filter)
-    return Path(chosen) if chosen else None
+    chosen, _ = QFileDialog.getOpenFileName(parent, title, str(start_folder()), name_filter)
+    return _remember(chosen)
 
 
 def save_file(parent: QWidget | None, title: str, suggested: str, name_filter: str) -> Path | None:
-    """Ask where to write a file; None when cancelled."""
-    chosen, _ = QFileDialog.getSaveFileName(parent, title, suggested, name_filter)
-    return Path(chosen) if chosen else None
+    """Ask where to write a file, starting in `start_folder()`; None when cancelled."""
+    chosen, _ = QFileDialog.getSaveFileName(
+        parent, title, str(start_folder() / suggested), name_filter
+    )
+    return _remember(chosen)
 
 
 def ask_secret(parent: QWidget | None, title: str, label: str) -> str | None:
