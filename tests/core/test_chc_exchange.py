@@ -535,3 +535,18 @@ def test_record_person_from_person_details() -> None:
     }
     with pytest.raises(ValidationError):
         record_person_from(PersonDetails(given_name="Ada", family_name="Okafor"))
+
+
+def test_an_exchange_passphrase_a_guesser_tries_first_is_refused(
+    tmp_path: Path, sam_key: Ed25519PrivateKey
+) -> None:
+    with pytest.raises(ValidationError, match="too easy to guess"):
+        export_contribution(
+            tmp_path / "x.dstc",
+            contribution(),
+            PERSON,
+            passphrase="password",
+            signing_key=sam_key,
+            kdf=FAST,
+        )
+    assert not (tmp_path / "x.dstc").exists()

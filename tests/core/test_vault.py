@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assessor_app.core.errors import (
+    AssessorError,
     MigrationFailedError,
     UnlockBackoffError,
     VaultCorruptError,
@@ -233,3 +234,28 @@ def test_profiles_are_separate_folders_with_separate_keys(data_dir: Path) -> Non
     with pytest.raises(WrongPassphraseError):
         Vault.open(data_dir, b.profile.id, "first pass phrase")
     assert oct(os.stat(a.folder).st_mode & 0o777) == "0o700"
+
+
+@pytest.mark.parametrize(
+    "weak", ["password", "12345678", "aaaaaaaaaaaa", "Password1!", "letmein2026"]
+)
+def test_a_passphrase_a_guesser_tries_first_is_refused(data_dir: Path, weak: str) -> None:
+    with pytest.raises(AssessorError, match="too easy to guess"):
+        Vault.create(
+            data_dir,
+            name="Robin Testcase",
+            role=Role.NURSE,
+            authority="X",
+            passphrase=weak,
+            kdf=FAST_KDF_FOR_TESTS,
+        )
+    assert not list(data_dir.glob("profiles/*"))  # nothing left behind
+
+
+def test_a_weak_new_passphrase_is_refused_and_the_old_one_still_opens(
+    vault: Vault, data_dir: Path
+) -> None:
+    with pytest.raises(AssessorError, match="too easy to guess"):
+        vault.change_passphrase(PASSPHRASE, "password", FAST_KDF_FOR_TESTS)
+    vault.close()
+    Vault.open(data_dir, vault.profile.id, PASSPHRASE).close()

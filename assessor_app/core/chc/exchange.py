@@ -58,6 +58,7 @@ from assessor_app.core.chc.merge import (
 from assessor_app.core.errors import AssessorError, StorageWriteError, ValidationError
 from assessor_app.core.keys import key_fingerprint, public_key_b64
 from assessor_app.core.nhs_number import normalise_nhs_number
+from assessor_app.core.passphrases import MIN_LEVEL, strength
 from assessor_app.core.records import PersonDetails
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams
@@ -411,6 +412,12 @@ def export_contribution(
             "That exchange passphrase is too short.",
             f"Agree one of at least {_MIN_PASSPHRASE} characters with the MDT; three random "
             "words are easy to share by phone.",
+        )
+    if strength(passphrase) < MIN_LEVEL:
+        raise ValidationError(
+            "That exchange passphrase is too easy to guess, and a file sent by email can be "
+            "attacked offline.",
+            "Agree three or more random words with the MDT: they are easy to share by phone.",
         )
     item = validate_contribution(contribution)
     person = validate_record_person(record_person)

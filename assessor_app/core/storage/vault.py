@@ -31,6 +31,7 @@ from assessor_app.core.errors import (
     VaultNotFoundError,
     WrongPassphraseError,
 )
+from assessor_app.core.passphrases import require_strong_enough
 from assessor_app.core.records import Profile, ProfileId, Role
 from assessor_app.core.storage import anchor, backups, database, history
 from assessor_app.core.storage.atomic import write_atomic
@@ -96,11 +97,7 @@ class Vault:
         name, authority = name.strip(), authority.strip()
         if not name:
             raise AssessorError("Enter your name.", "It is printed on the records you sign.")
-        if len(passphrase) < 8:
-            raise AssessorError(
-                "That passphrase is too short.",
-                "Use at least 8 characters; three random words are easy to remember.",
-            )
+        require_strong_enough(passphrase)
         profile_id = ProfileId(secrets.token_hex(8))
         folder = profiles_dir(data_dir) / profile_id
         folder.mkdir(parents=True, mode=0o700)
@@ -510,8 +507,7 @@ class Vault:
         the old passphrase may be known to someone else.
         """
         slots = self._check_passphrase(old)
-        if len(new) < 8:
-            raise AssessorError("The new passphrase is too short.", "Use at least 8 characters.")
+        require_strong_enough(new, what="new passphrase")
         if rotate_key:
             self._rotate(slots, new, kdf)
             action = "vault.change_passphrase_and_rekey"

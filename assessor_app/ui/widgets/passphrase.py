@@ -1,15 +1,15 @@
 """Passphrase strength meter and a three-random-words suggestion for profile creation.
 
-The estimate is a rough entropy count (character classes × length, with a bonus for words):
-it only nudges people toward long passphrases; the vault's Argon2id cost does the real work.
+The estimate is `core.passphrases.strength`; the vault refuses what it rates below "Fair".
 """
 
 from __future__ import annotations
 
-import math
 import secrets
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from assessor_app.core.passphrases import LEVELS, strength
 
 # Short, common, easy-to-spell words: a suggestion only, never stored.
 WORDS = (
@@ -24,30 +24,10 @@ WORDS = (
     "willow window wren yarrow zebra"
 ).split()
 
-LEVELS = ("Too short", "Weak", "Fair", "Good", "Strong")
-
 
 def suggest_passphrase(word_count: int = 3) -> str:
     """Three (or more) random words joined by hyphens, e.g. 'otter-lantern-plum'."""
     return "-".join(secrets.choice(WORDS) for _ in range(word_count))
-
-
-def strength(passphrase: str) -> int:
-    """0 (too short) to 4 (strong): a rough guide shown while typing."""
-    if len(passphrase) < 8:
-        return 0
-    pool = 0
-    pool += 26 if any(c.islower() for c in passphrase) else 0
-    pool += 26 if any(c.isupper() for c in passphrase) else 0
-    pool += 10 if any(c.isdigit() for c in passphrase) else 0
-    pool += 33 if any(not c.isalnum() for c in passphrase) else 0
-    bits = len(passphrase) * math.log2(max(pool, 2))
-    words = len([w for w in passphrase.replace("-", " ").split() if len(w) >= 3])
-    if words >= 3:
-        bits = max(bits, 60.0)
-    if len(set(passphrase)) <= 3:
-        bits = min(bits, 20.0)
-    return 1 if bits < 40 else 2 if bits < 55 else 3 if bits < 70 else 4
 
 
 class PassphraseStrengthMeter(QWidget):
