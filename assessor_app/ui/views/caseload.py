@@ -170,7 +170,12 @@ class CaseloadView(QWidget):
                 column, self.results.columnWidth(column) + self.fontMetrics().averageCharWidth() * 3
             )
         shown = len(people)
-        self.count.setText("No one matches." if not shown else f"{shown} shown")
+        if shown:
+            self.count.setText(f"{shown} shown")
+        elif query.strip():
+            self.count.setText("No one matches.")
+        else:
+            self.count.setText("No one is in your caseload yet: use Add person… to start.")
         chosen = chosen or self.results.topLevelItem(0)
         if shown and chosen is not None:
             self.results.setCurrentItem(chosen)
