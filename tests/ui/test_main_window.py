@@ -191,3 +191,28 @@ def test_slow_imports_are_warmed_off_the_vault_worker_once(tmp_path, monkeypatch
     ops.shutdown()
     del builtins.warm_probe_count
     del sys.modules["warm_probe_module"]
+
+
+def test_file_and_help_menus_and_ctrl_q(
+    qtbot: QtBot, make_window, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessor_app.ui import dialogs
+
+    window = make_window()
+    create_profile(qtbot, window)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&Tools", "&Help"]
+    about: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(
+        dialogs, "inform", lambda _p, t, text, detail="": about.append((t, text, detail))
+    )
+    window.about_action.trigger()
+    [(title, text, detail)] = about
+    assert title == "About Assessor" and text.startswith("Assessor ")
+    assert str(window.ctx.data_dir) in detail
+    vault = window.vault
+    assert vault is not None
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+    window.quit_action.trigger()  # offscreen has no window manager to route the key
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert not vault.is_open  # quitting locked the records

@@ -141,9 +141,19 @@ class MainWindow(QMainWindow):
         column.addWidget(self.nav)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        file_menu = self.menuBar().addMenu("&File")
+        self.lock_action = file_menu.addAction("&Lock")
+        self.lock_action.triggered.connect(self.lock)
+        file_menu.addSeparator()
+        self.quit_action = file_menu.addAction("&Quit")
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
         tools = self.menuBar().addMenu("&Tools")
         self.check_pdf_action = tools.addAction("&Check a signed PDF…")
         self.check_pdf_action.triggered.connect(self.open_check_pdf)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = help_menu.addAction("&About Assessor")
+        self.about_action.triggered.connect(self.show_about)
         self.statusBar().addPermanentWidget(self.busy_indicator)
         self.statusBar().addPermanentWidget(self.save_status)
         self.busy_indicator.hide()
@@ -441,6 +451,23 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
         self.came_forward.emit()
+
+    def show_about(self) -> None:
+        """The version, where this laptop keeps the records, and where the guides are."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            release = version("assessor")
+        except PackageNotFoundError:
+            release = "development copy"
+        dialogs.inform(
+            self,
+            "About Assessor",
+            f"Assessor {release}: adult social care assessments, offline and encrypted.",
+            f"Records are kept, encrypted, in {self.ctx.data_dir}. The guides are in the "
+            "docs folder that came with the app (docs/cli.md for the command line) and at "
+            "your authority's IT service desk.",
+        )
 
     def _dialog_input_will_be_lost(self) -> bool:
         dialogs = [
