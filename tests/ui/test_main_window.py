@@ -201,7 +201,7 @@ def test_file_and_help_menus_and_ctrl_q(
     window = make_window()
     create_profile(qtbot, window)
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Tools", "&Help"]
+    assert menus == ["File", "&Tools", "Help"]  # Alt+F stays the editor's Finalise
     about: list[tuple[str, str, str]] = []
     monkeypatch.setattr(
         dialogs, "inform", lambda _p, t, text, detail="": about.append((t, text, detail))

@@ -141,7 +141,9 @@ class MainWindow(QMainWindow):
         column.addWidget(self.nav)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        file_menu = self.menuBar().addMenu("&File")
+        # No mnemonics on File and Help: Alt+F already finalises a record (and fills in a
+        # first name), Alt+H checks a signature; Ctrl+Q and Ctrl+L do not need the menu.
+        file_menu = self.menuBar().addMenu("File")
         self.lock_action = file_menu.addAction("&Lock")
         self.lock_action.triggered.connect(self.lock)
         file_menu.addSeparator()
@@ -151,7 +153,7 @@ class MainWindow(QMainWindow):
         tools = self.menuBar().addMenu("&Tools")
         self.check_pdf_action = tools.addAction("&Check a signed PDF…")
         self.check_pdf_action.triggered.connect(self.open_check_pdf)
-        help_menu = self.menuBar().addMenu("&Help")
+        help_menu = self.menuBar().addMenu("Help")
         self.about_action = help_menu.addAction("&About Assessor")
         self.about_action.triggered.connect(self.show_about)
         self.statusBar().addPermanentWidget(self.busy_indicator)
