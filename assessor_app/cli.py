@@ -13,6 +13,7 @@ import getpass
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -105,14 +106,37 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
 def _parse_date(text: str | None, what: str) -> dt.date | None:
+    """A date typed as the app takes it (DD/MM/YYYY) or as ISO (YYYY-MM-DD).
+
+    Says which was wrong: the form of what was typed, or a day that does not exist.
+    """
     if not text:
         return None
+    iso, uk = _ISO_DATE.fullmatch(text.strip()), _UK_DATE.fullmatch(text.strip())
+    if not iso and not uk:
+        raise ValidationError(
+            f"'{text}' is not written as a date for {what}.",
+            "Type it as day/month/year (23/04/1961) or year-month-day (1961-04-23).",
+        )
+    if iso:
+        year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
+    else:
+        assert uk is not None
+        year, month, day = int(uk[3]), int(uk[2]), int(uk[1])
     try:
-        return dt.date.fromisoformat(text)
+        return dt.date(year, month, day)
     except ValueError as e:
         raise ValidationError(
-            f"'{text}' is not a real date for {what}.", "Use the form YYYY-MM-DD, e.g. 1961-04-23."
+            f"{text} is not a real date for {what}: there is no day {day} in month {month} of "
+            f"{year}."
+            if 1 <= month <= 12
+            else f"{text} is not a real date for {what}: there is no month {month}.",
+            "Check the day and the month (day/month/year, or year-month-day).",
         ) from e
 
 
@@ -669,7 +693,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("add", cmd_person_add, "add a person", person)
     p.add_argument("--given", required=True)
     p.add_argument("--family", required=True)
-    p.add_argument("--dob", help="YYYY-MM-DD")
+    p.add_argument("--dob", help="date of birth, DD/MM/YYYY or YYYY-MM-DD")
     p.add_argument("--nhs", help="NHS number, spaces allowed")
     p.add_argument("--authority-id")
     p.add_argument("--prison-number")
@@ -677,7 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--setting", default="own_home", choices=[s.value for s in Setting])
     p.add_argument("--establishment")
     p.add_argument("--conviction", choices=[c.value for c in ConvictionStatus])
-    p.add_argument("--release", help="expected release date, YYYY-MM-DD")
+    p.add_argument("--release", help="expected release date, DD/MM/YYYY or YYYY-MM-DD")
     p = add("list", cmd_person_list, "list or search people", person)
     p.add_argument("--search")
     p.add_argument("--limit", type=int, default=1000)

@@ -88,7 +88,7 @@ def test_wrong_passphrase_exits_3_with_one_line(cli, monkeypatch) -> None:
 @pytest.mark.usefixtures("profile")
 def test_impossible_date_is_refused_with_the_format(cli) -> None:
     code, _, err = cli("person", "add", "--given", "A", "--family", "B", "--dob", "1950-02-30")
-    assert code == 2 and "not a real date" in err and "YYYY-MM-DD" in err
+    assert code == 2 and "not a real date" in err and "no day 30 in month 2" in err
     assert cli("person", "list")[1] == ""
 
 
@@ -158,3 +158,29 @@ def test_no_passphrase_and_no_terminal_says_what_to_set(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "ASSESSOR_PASSPHRASE" in result.stderr
+
+
+@pytest.mark.usefixtures("profile")
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("31/02/1950", "no day 31 in month 2"),
+        ("1950-13-01", "no month 13"),
+        ("31.01.1950", "not written as a date"),
+        ("yesterday", "not written as a date"),
+    ],
+)
+def test_a_date_that_is_wrong_says_whether_its_form_or_its_day_is(
+    cli, typed: str, said: str
+) -> None:
+    code, _, err = cli("person", "add", "--given", "A", "--family", "B", "--dob", typed)
+    assert code == 2 and said in err
+
+
+@pytest.mark.usefixtures("profile")
+def test_dates_are_taken_as_the_app_takes_them_or_as_iso(cli) -> None:
+    for typed in ("31/01/1950", "1950-01-31"):
+        code, _person, err = cli("person", "add", "--given", "A", "--family", "B", "--dob", typed)
+        assert code == 0, err
+    code, out, _ = cli("person", "list")
+    assert out.count("\t1950-01-31\t") == 2
