@@ -140,6 +140,16 @@ def _parse_date(text: str | None, what: str) -> dt.date | None:
         ) from e
 
 
+def _confirm_first(message: str, name: str, fingerprint: str) -> ValidationError:
+    """The first file from someone new: how to confirm their key from the command line."""
+    return ValidationError(
+        message,
+        f"Ask {name[:100]} to read you their fingerprint (the app shows it when they export; "
+        "'assessor-cli chc fingerprint' prints it), by phone or in person. If it is the "
+        f"same, run again with --confirm-fingerprint '{fingerprint}'. Nothing was imported.",
+    )
+
+
 def _load_json_file(path: str) -> Any:
     try:
         return load_untrusted_json(Path(path).read_bytes())
@@ -356,12 +366,7 @@ def cmd_chc_import(args: argparse.Namespace) -> int:
                 confirmed_fingerprint=args.confirm_fingerprint,
             )
         except UnconfirmedMemberKeyError as e:
-            raise ValidationError(
-                e.user_message,
-                f"Ask {e.name[:100]} to read you the fingerprint 'assessor-cli chc export' or "
-                "the app showed them (by phone or in person). If it is the same, run again with "
-                f"--confirm-fingerprint '{e.fingerprint}'. Nothing has been imported.",
-            ) from e
+            raise _confirm_first(e.user_message, e.name, e.fingerprint) from e
         print(f"{result.outcome}\t{result.contributor}")
     return EXIT_OK
 
@@ -451,12 +456,7 @@ def cmd_record_import(args: argparse.Namespace) -> int:
                 allow_unsigned=args.unsigned,
             )
         except UnconfirmedExporterKeyError as e:
-            raise ValidationError(
-                e.user_message,
-                f"Ask {e.name[:100]} to read you the fingerprint 'assessor-cli chc fingerprint' "
-                "shows them (by phone or in person). If it is the same, run again with "
-                f"--confirm-fingerprint '{e.fingerprint}'. Nothing was imported.",
-            ) from e
+            raise _confirm_first(e.user_message, e.name, e.fingerprint) from e
         print(record.id)
     return EXIT_OK
 

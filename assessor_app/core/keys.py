@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-__all__ = ["key_fingerprint", "public_key_b64"]
+__all__ = ["key_fingerprint", "public_key_b64", "same_fingerprint"]
 
 
 def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
@@ -39,3 +39,10 @@ def key_fingerprint(key_b64: str) -> str:
     number = int.from_bytes(hashlib.sha256(raw).digest()[:9], "big") % 10**20
     digits = f"{number:020d}"
     return " ".join(digits[i : i + 5] for i in range(0, 20, 5))
+
+
+def same_fingerprint(read_out: str | None, fingerprint: str) -> bool:
+    """Whether a fingerprint as someone read it out (spaces or not) is `fingerprint`."""
+    if read_out is None:
+        return False
+    return [c for c in read_out if c.isdigit()] == [c for c in fingerprint if c.isdigit()]

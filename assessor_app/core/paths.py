@@ -8,6 +8,7 @@ works out charges as a checkout does.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from pathlib import Path
@@ -30,6 +31,7 @@ def resolve_data_dir(explicit: str | Path | None = None) -> Path:
     return path
 
 
+@functools.cache
 def _shipped(folder: str, package: str, marker: str) -> Path:
     """A data folder the app ships: `<checkout>/<folder>`, else its installed data package.
 

@@ -42,7 +42,7 @@ from assessor_app.core.errors import AssessorError, ValidationError
 from assessor_app.core.form_engine.answers import validate_answers
 from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
-from assessor_app.core.keys import key_fingerprint, public_key_b64
+from assessor_app.core.keys import key_fingerprint, public_key_b64, same_fingerprint
 from assessor_app.core.records import (
     Assessment,
     AssessmentId,
@@ -319,14 +319,10 @@ def _check_exporter(
             f"Do not use it; tell IT. {_NOTHING}",
         )
     if bound is None:
-        if confirmed is None or _digits(confirmed) != _digits(fingerprint):
+        if not same_fingerprint(confirmed, fingerprint):
             raise UnconfirmedExporterKeyError(name, fingerprint)
         member_keys.bind_member(conn, name, key, fingerprint, "confirmed")
     return fingerprint
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
 
 
 def _check_integrity(data: dict[str, Any], record_id: str, record_part: dict[str, Any]) -> str:

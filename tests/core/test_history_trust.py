@@ -358,6 +358,16 @@ def _reopen(data_dir: Path, vault: Vault) -> Vault:
     return Vault.open(data_dir, vault.profile.id, PASSPHRASE)
 
 
+def _problem_on_reopen(data_dir: Path, vault: Vault) -> str | None:
+    """The kind of history problem the next unlock reports (None when there is none)."""
+    reopened = _reopen(data_dir, vault)
+    try:
+        problem = reopened.history_problem
+        return problem.kind if problem is not None else None
+    finally:
+        reopened.close()
+
+
 def test_an_older_copy_of_the_records_file_is_noticed(vault: Vault, data_dir: Path) -> None:
     records, rid = _record(vault)
     vault.close()
@@ -443,9 +453,7 @@ def test_a_removed_anchor_is_noticed(vault: Vault, data_dir: Path) -> None:
     _record(vault)
     vault.close()
     (vault.folder / "head.json").unlink()
-    reopened = _reopen(data_dir, vault)
-    assert reopened.history_problem is not None and reopened.history_problem.kind == "missing"
-    reopened.close()
+    assert _problem_on_reopen(data_dir, vault) == "missing"
 
 
 def test_a_forged_anchor_is_reported_as_damage(vault: Vault, data_dir: Path) -> None:
@@ -455,9 +463,7 @@ def test_a_forged_anchor_is_reported_as_damage(vault: Vault, data_dir: Path) -> 
     body = json.loads(path.read_text())
     body["audit_seq"] -= 3
     path.write_text(json.dumps(body))
-    reopened = _reopen(data_dir, vault)
-    assert reopened.history_problem is not None and reopened.history_problem.kind == "damaged"
-    reopened.close()
+    assert _problem_on_reopen(data_dir, vault) == "damaged"
 
 
 def test_rekey_keeps_the_anchor_valid(vault: Vault, data_dir: Path) -> None:
@@ -726,9 +732,7 @@ def test_the_anchored_mark_cannot_be_removed_to_hide_a_swap(vault: Vault, data_d
     slots = KeySlots.load(vault.folder / "keyslots.json")
     del slots.data["anchored"]
     slots.save()  # the checksum made afresh, as anyone could
-    reopened = _reopen(data_dir, vault)
-    assert reopened.history_problem is not None and reopened.history_problem.kind == "missing"
-    reopened.close()
+    assert _problem_on_reopen(data_dir, vault) == "missing"
 
 
 def test_a_forged_anchored_mark_is_damage(vault: Vault, data_dir: Path) -> None:
@@ -738,9 +742,7 @@ def test_a_forged_anchored_mark_is_damage(vault: Vault, data_dir: Path) -> None:
     slots = KeySlots.load(vault.folder / "keyslots.json")
     slots.data["anchored"] = "0" * 64
     slots.save()
-    reopened = _reopen(data_dir, vault)
-    assert reopened.history_problem is not None and reopened.history_problem.kind == "damaged"
-    reopened.close()
+    assert _problem_on_reopen(data_dir, vault) == "damaged"
 
 
 def test_deleting_the_kept_mismatch_does_not_hide_it(vault: Vault, data_dir: Path) -> None:

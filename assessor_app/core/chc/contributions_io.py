@@ -32,6 +32,7 @@ from assessor_app.core.chc.exchange import (
 )
 from assessor_app.core.chc.merge import merge_contributions, validate_contribution
 from assessor_app.core.errors import NotFoundError, ValidationError
+from assessor_app.core.keys import same_fingerprint
 from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.storage import history, member_keys
 from assessor_app.core.storage.assessments import AssessmentRepository
@@ -285,17 +286,13 @@ def _check_signer(
         same_member = confirmed_name is None or member_keys.member_identity(
             confirmed_name
         ) == member_keys.member_identity(name)
-        if confirmed is None or _digits(confirmed) != _digits(fingerprint) or not same_member:
+        if not same_fingerprint(confirmed, fingerprint) or not same_member:
             raise UnconfirmedMemberKeyError(name, fingerprint)
         member_keys.bind_member(conn, name, key, fingerprint, "confirmed")
     # This profile's own key binds no other member's name (a file of ours from before
     # schema 5 still merges, by its contribution id).
     if first_key is None:
         member_keys.bind_contribution(conn, record_id, cid, key)
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
 
 
 def rebind_member_key(
@@ -315,7 +312,7 @@ def rebind_member_key(
     imported = read_contribution(path, passphrase=passphrase)
     name, key = imported.signer_name, imported.signer_key_b64
     fingerprint = key_fingerprint(key)
-    if _digits(confirmed_fingerprint) != _digits(fingerprint):
+    if not same_fingerprint(confirmed_fingerprint, fingerprint):
         raise UnconfirmedMemberKeyError(name, fingerprint)
     with vault.transaction() as conn:
         current = member_keys.member_key(conn, name)

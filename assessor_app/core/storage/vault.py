@@ -359,11 +359,7 @@ class Vault:
     def close(self) -> None:
         """Lock: checkpoint the WAL, close the database, drop the key and the profile lock."""
         if self._conn is not None and self._read_only:
-            database.close_wiping(self._conn)
-            self._conn = None
-            wipe(self._key)
-            self._key = None
-            self._lock.release()
+            self._drop()
         if self._conn is not None:
             try:
                 with self.transaction() as c:
@@ -375,11 +371,16 @@ class Vault:
                 # and the file closed all the same; what was saved stays saved.
                 log.warning("could not record the lock or checkpoint the WAL", exc_info=True)
             finally:
-                database.close_wiping(self._conn)
-                self._conn = None
-                wipe(self._key)
-                self._key = None
-                self._lock.release()
+                self._drop()
+
+    def _drop(self) -> None:
+        """Close the connection (SQLite's memory wiped), wipe the key, let the lock go."""
+        if self._conn is not None:
+            database.close_wiping(self._conn)
+            self._conn = None
+        wipe(self._key)
+        self._key = None
+        self._lock.release()
 
     def integrity_problems(self) -> list[str]:
         """What SQLite and SQLCipher find wrong with the file itself; [] when it is sound.
