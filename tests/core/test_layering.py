@@ -72,7 +72,6 @@ LAYER_RULES: dict[str, frozenset[str]] = {
 KNOWN_ARROWS: dict[str, frozenset[str]] = {
     # The house issue (11) removes these: set_answer moves below storage, and PDF signing
     # goes behind a signing-identity interface. The list may only shrink.
-    "storage/assessments.py": frozenset({"form_engine"}),
     "pdf/finalise.py": frozenset({"storage"}),
     "pdf/signing.py": frozenset({"storage"}),
 }

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assessor_app.core.errors import NotFoundError, ValidationError
+from assessor_app.core.answer_paths import set_answer
+from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.model import (
     DISPLAY_ONLY,
     FieldDef,
@@ -45,8 +45,6 @@ __all__ = [
     "validate_answers",
     "visible_answers",
 ]
-
-_PATH_RE = re.compile(r"([a-z][a-z0-9_]*)(?:\[(\d+)\](?:\.([a-z][a-z0-9_]*))?)?\Z")
 
 
 @dataclass(frozen=True)
@@ -277,47 +275,3 @@ def previous_section(
         NotFoundError: The form has no section `current_id`.
     """
     return _neighbour(defn, current_id, -1, answers)
-
-
-def set_answer(answers: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of `answers` with the answer at `path` set to `value`; `answers` is unchanged.
-
-    Paths are ``field``, ``group[2]`` (a whole item) or ``group[2].field``. An index equal to
-    the number of items adds a new item. A value of None clears the answer (or removes the
-    item, for ``group[2]``).
-
-    Raises:
-        ValidationError: The path is malformed, or its index is past the end of the items.
-    """
-    match = _PATH_RE.match(path)
-    if match is None:
-        raise ValidationError(f"'{path}' is not a question path.")
-    key, index_text, nested = match.groups()
-    result = copy.deepcopy(dict(answers))
-    new = copy.deepcopy(value)
-    if index_text is None:
-        if new is None:
-            result.pop(key, None)
-        else:
-            result[key] = new
-        return result
-    items = result.setdefault(key, [])
-    index = int(index_text)
-    if not isinstance(items, list) or index > len(items):
-        raise ValidationError(f"There is no item {index + 1} of '{key}' to change.")
-    if index == len(items):
-        items.append({})
-    if nested is None:
-        if new is None:
-            del items[index]
-        else:
-            items[index] = new
-        return result
-    item = items[index]
-    if not isinstance(item, dict):
-        raise ValidationError(f"Item {index + 1} of '{key}' cannot hold answers.")
-    if new is None:
-        item.pop(nested, None)
-    else:
-        item[nested] = new
-    return result

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from assessor_app.core.answer_paths import set_answer
 from assessor_app.core.errors import NotFoundError, ValidationError
-from assessor_app.core.form_engine.answers import set_answer
 from assessor_app.core.records import Assessment, AssessmentId, PersonId, RecordStatus, Revision
 from assessor_app.core.storage import history
 from assessor_app.core.storage.database import Connection
