@@ -27,7 +27,6 @@ from assessor_app.core.chc.contributions_io import (
     rebind_member_key,
 )
 from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
-from assessor_app.core.editing import start_record
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
@@ -40,6 +39,7 @@ from assessor_app.core.records_io import (
     export_record,
     import_record,
 )
+from assessor_app.core.services.records import start_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.database import DatabaseError
@@ -253,7 +253,7 @@ def cmd_record_start(args: argparse.Namespace) -> int:
 
 
 def cmd_record_complete(args: argparse.Namespace) -> int:
-    from assessor_app.core.pdf.finalise import finalise_record  # pyHanko: slow to import
+    from assessor_app.core.services.documents import finalise_record  # pyHanko: slow to import
 
     registry = load_forms_dir(args.forms_dir)
     with _session(args) as vault:
@@ -268,7 +268,7 @@ def cmd_record_complete(args: argparse.Namespace) -> int:
 
 
 def cmd_record_amend(args: argparse.Namespace) -> int:
-    from assessor_app.core.pdf.finalise import amend_record
+    from assessor_app.core.services.records import amend_record
 
     with _session(args) as vault:
         record = amend_record(
@@ -280,7 +280,7 @@ def cmd_record_amend(args: argparse.Namespace) -> int:
 
 def cmd_record_pdf(args: argparse.Namespace) -> int:
     from assessor_app.core.pdf.document import Variant
-    from assessor_app.core.pdf.finalise import write_record_pdf
+    from assessor_app.core.services.documents import write_record_pdf
 
     registry = load_forms_dir(args.forms_dir)
     with _session(args) as vault:
@@ -311,7 +311,7 @@ def cmd_record_documents(args: argparse.Namespace) -> int:
 
 def cmd_record_letter(args: argparse.Namespace) -> int:
     from assessor_app.core.pdf.document import Variant
-    from assessor_app.core.pdf.finalise import make_letter
+    from assessor_app.core.services.documents import make_letter
     from assessor_app.core.storage.documents import DocumentRepository, export_document
 
     registry = load_forms_dir(args.forms_dir)
@@ -330,7 +330,7 @@ def cmd_record_letter(args: argparse.Namespace) -> int:
 
 
 def cmd_record_export_pdf(args: argparse.Namespace) -> int:
-    from assessor_app.core.pdf.finalise import export_kept
+    from assessor_app.core.services.documents import export_kept
 
     with _session(args) as vault:
         print(export_kept(vault, args.document, Path(args.out)))

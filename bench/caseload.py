@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assessor_app.core.demo import synthetic_people
-from assessor_app.core.editing import open_for_editing
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.records import PersonId
+from assessor_app.core.services.records import open_for_editing
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.history import verify_chains
 from assessor_app.core.storage.people import PeopleRepository

@@ -43,7 +43,6 @@ from assessor_app.core.pdf.record_document import record_document
 from assessor_app.core.pdf.signing import (
     SigningIdentity,
     StampPlacement,
-    profile_signing_identity,
     sign_pdf,
 )
 from assessor_app.core.records import (
@@ -53,6 +52,7 @@ from assessor_app.core.records import (
     RecordStatus,
     Setting,
 )
+from assessor_app.core.services.signing import profile_signing_identity
 from bench.common import median, ms, new_vault
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assessor_app.core.editing import check_can_start
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import FieldType, FormRegistry
 from assessor_app.core.form_engine.prefill import prefill_answers
 from assessor_app.core.paths import resources_dir
 from assessor_app.core.records import ConvictionStatus, PersonDetails, Setting
+from assessor_app.core.services.records import check_can_start
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault

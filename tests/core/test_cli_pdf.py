@@ -15,7 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from assessor_app.cli import main
-from assessor_app.core.pdf.signing import install_certificate, profile_signing_identity
+from assessor_app.core.services.signing import install_certificate, profile_signing_identity
 from assessor_app.core.storage.vault import Vault
 from tests.core.test_pdf_signing import der, issue_certificate, make_ca, sign, simple_pdf
 

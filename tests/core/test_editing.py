@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from assessor_app.core import paths
-from assessor_app.core.editing import open_for_editing
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.records import RecordStatus
+from assessor_app.core.services.records import open_for_editing
 from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository

@@ -17,15 +17,15 @@ import pytest
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.paths import default_forms_dir
-from assessor_app.core.pdf.finalise import (
+from assessor_app.core.pdf.verify import verify_pdf
+from assessor_app.core.records import RecordStatus
+from assessor_app.core.services.documents import (
     RECORD_KIND,
-    amend_record,
     finalise_record,
     render_record,
     sign_finalised,
 )
-from assessor_app.core.pdf.verify import verify_pdf
-from assessor_app.core.records import RecordStatus
+from assessor_app.core.services.records import amend_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.people import PeopleRepository
@@ -151,6 +151,31 @@ def test_amending_clears_the_signatures_in_the_new_revision_only(vault):
     assert completed[-1].body["answers"]["person_signature"]["name"] == "Łukasz Brindlewood"
 
 
+def test_an_amendment_that_fails_part_way_leaves_the_record_finalised_as_it_was(vault, monkeypatch):
+    records, rid = _draft(vault, _needs_answers())
+    finalise_record(records, REGISTRY, rid, today=TODAY)
+    before = records.get(rid)
+    real_save = AssessmentRepository.save_field
+    calls = []
+
+    def save_then_fail(self, assessment_id, path, value):
+        calls.append(path)
+        real_save(self, assessment_id, path, value)
+        if len(calls) == 2:  # the second signature: the laptop dies here
+            raise OSError("disk unplugged")
+
+    monkeypatch.setattr(AssessmentRepository, "save_field", save_then_fail)
+    with pytest.raises(OSError):
+        amend_record(records, REGISTRY, rid)
+    monkeypatch.undo()
+    after = records.get(rid)
+    assert after.status is RecordStatus.COMPLETED
+    assert after.revision == before.revision
+    assert after.answers == before.answers  # both signatures still on the finalised record
+    assert [r.body["status"] for r in records.history(rid)][-1] == "completed"
+    assert amend_record(records, REGISTRY, rid).status is RecordStatus.AMENDED  # and it can
+
+
 def test_a_logo_that_is_not_an_image_stops_finalising_before_the_record_changes(vault):
     data_dir = vault.folder.parent.parent
     (data_dir / "logo.png").write_bytes(b"this is not a picture")
@@ -175,7 +200,7 @@ def test_finalising_a_completed_record_without_its_pdf_signs_it_now(vault):
 def test_a_letter_is_not_signed_with_the_apps_example_contact_details(vault):
     from assessor_app.core.demo import write_demo_branding
     from assessor_app.core.pdf.document import Variant
-    from assessor_app.core.pdf.finalise import make_letter
+    from assessor_app.core.services.documents import make_letter
 
     records, rid = _draft(vault, _needs_answers())
     finalise_record(records, REGISTRY, rid, today=TODAY)

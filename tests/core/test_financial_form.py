@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from assessor_app.core.editing import complete_record, start_record
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.paths import default_forms_dir, resources_dir
 from assessor_app.core.rules import charging as charging_rules
+from assessor_app.core.services.records import complete_record, start_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
@@ -487,3 +487,30 @@ def test_checks_for_staff_are_kept_out_of_the_statement() -> None:
     assert any(r.startswith("No charge was worked out.") for r in checks_outcome.reasons)
     confirmed = _evaluate({**WORKING_AGE}).outcomes["charge_checks"]
     assert (confirmed.value, confirmed.label, confirmed.reasons) == (0, "Nothing to check", ())
+
+
+@pytest.mark.usefixtures("rates_copy")
+def test_a_failure_while_completing_leaves_a_draft_without_a_kept_table(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = load_forms_dir(default_forms_dir())
+    records = AssessmentRepository(vault)
+    person = PeopleRepository(vault).add(community_person())
+    form = registry.latest("financial_assessment")
+    record = start_record(records, form, person.id, today=dt.date(2025, 6, 2))
+    for key, value in WORKING_AGE.items():
+        if record.answers.get(key) != value:
+            records.save_field(record.id, key, value)
+
+    def power_cut(*_: Any) -> Any:
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr(AssessmentRepository, "set_status", power_cut)
+    with pytest.raises(OSError):
+        complete_record(records, registry, record.id, today=dt.date(2025, 6, 9))
+    monkeypatch.undo()
+    after = records.get(record.id)
+    assert after.status.value == "draft"
+    assert "rates_table_used" not in after.answers  # kept with the completion, or not at all
+    done = complete_record(records, registry, record.id, today=dt.date(2025, 6, 9))
+    assert done.answers["rates_table_used"].endswith("+none")

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from assessor_app.core.editing import complete_record, start_record
 from assessor_app.core.errors import FormDefinitionError, ValidationError
 from assessor_app.core.form_engine.answers import section_status, validate_answers, visible_answers
 from assessor_app.core.form_engine.definition import (
@@ -32,6 +31,7 @@ from assessor_app.core.rules import (
     register_check,
     register_start_check,
 )
+from assessor_app.core.services.records import complete_record, start_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault

@@ -31,8 +31,6 @@ from assessor_app.core.errors import ValidationError
 from assessor_app.core.pdf.signing import (
     SigningIdentity,
     StampPlacement,
-    install_certificate,
-    profile_signing_identity,
     sign_pdf,
 )
 from assessor_app.core.pdf.verify import (
@@ -42,6 +40,7 @@ from assessor_app.core.pdf.verify import (
     verify_pdf,
 )
 from assessor_app.core.records import Role
+from assessor_app.core.services.signing import install_certificate, profile_signing_identity
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from assessor_app.core.editing import complete_record, start_record
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import (
     FieldDef,
@@ -32,6 +31,7 @@ from assessor_app.core.form_engine.signatures import (
 from assessor_app.core.form_engine.value_checks import missing_message, value_messages
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.records import RecordStatus
+from assessor_app.core.services.records import complete_record, start_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from assessor_app.core.errors import AssessorError, NotFoundError, ValidationError
-from assessor_app.core.pdf.signing import install_certificate, profile_signing_identity
 from assessor_app.core.pdf.verify import verify_pdf
 from assessor_app.core.records import Assessment
+from assessor_app.core.services.signing import install_certificate, profile_signing_identity
 from assessor_app.core.storage import database, history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.documents import (

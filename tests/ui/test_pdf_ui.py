@@ -28,12 +28,12 @@ from pytestqt.qtbot import QtBot
 from PySide6.QtCore import Qt
 
 from assessor_app.core.demo import write_demo_branding
-from assessor_app.core.editing import complete_record
 from assessor_app.core.errors import StorageWriteError
 from assessor_app.core.pdf.document import Variant
-from assessor_app.core.pdf.finalise import finalise_record
 from assessor_app.core.pdf.verify import UnsignedPdfError, verify_pdf
 from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.services.documents import finalise_record
+from assessor_app.core.services.records import complete_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.documents import DocumentRepository, StoredDocument
 from tests.conftest import REPO_ROOT

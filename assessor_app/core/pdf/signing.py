@@ -1,8 +1,9 @@
 """Certificate signatures on PDFs: the profile's signing identity and PAdES B-B signing.
 
 Each profile has one ECDSA P-256 key, made the first time it is needed and kept only in the
-encrypted vault (`storage.device_keys`). Its certificate is self-signed until the authority's
-CA issues one for the same key (`install_certificate`). Signing is offline: baseline B-B, no
+encrypted vault (kept by `services.signing`, which this module never imports: it is handed an
+identity). Its certificate is self-signed until the authority's CA issues one for the same key
+(`accept_issued_certificate`). Signing is offline: baseline B-B, no
 timestamp server, nothing fetched. See docs/signatures.md. Imports no Qt.
 
 The visible stamp is drawn by `stamp.py`, in the documents' own font.
@@ -16,7 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -37,16 +38,13 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.pdf.stamp import stamp_style
 from assessor_app.core.pdf.verify import is_self_signed, quiet_library_logs
-from assessor_app.core.storage import device_keys
-from assessor_app.core.storage.device_keys import PDF_SIGNING_KEY, StoredSigningKey
-from assessor_app.core.storage.vault import Vault
 
 __all__ = [
-    "PDF_SIGNING_KEY",
+    "IdentitySource",
     "SigningIdentity",
     "StampPlacement",
-    "install_certificate",
-    "profile_signing_identity",
+    "accept_issued_certificate",
+    "new_self_signed",
     "sign_pdf",
     "stamp_text",
 ]
@@ -120,38 +118,40 @@ class StampPlacement:
     """x1, y1, x2, y2 in PDF points, origin at the bottom left of the page."""
 
 
-# -- the profile's identity -------------------------------------------------------------------
+# -- where an identity comes from ------------------------------------------------------------
 
 
-def profile_signing_identity(vault: Vault) -> SigningIdentity:
-    """This profile's PDF signing identity, made (key and self-signed certificate) on first use."""
-    profile = vault.profile
-    stored = device_keys.pdf_signing_key(
-        vault, lambda: _new_self_signed(profile.name, profile.authority)
-    )
-    return _identity(stored)
+class IdentitySource(Protocol):
+    """Who signs, and whom to trust when checking: the one thing signing asks of the caller.
+
+    Today the profile's own key (`services.signing.ProfileSigner`), self-signed until the
+    authority's CA issues a certificate for it at enrolment. The PDF layer never reads the
+    vault: it is handed an identity and a list of trusted roots.
+    """
+
+    def signing_identity(self) -> SigningIdentity:
+        """The key and certificate that sign from now on (made on first use)."""
+        ...
+
+    def trusted_roots(self) -> list[bytes]:
+        """CA certificates (DER) that signatures are checked against."""
+        ...
 
 
-def install_certificate(
-    vault: Vault, certificate_der: bytes, chain_der: Sequence[bytes] = ()
+def accept_issued_certificate(
+    current: SigningIdentity, certificate_der: bytes, chain_der: Sequence[bytes] = ()
 ) -> SigningIdentity:
-    """Replace the profile's certificate with one an authority's CA issued for the same key.
-
-    PDFs signed before keep the certificate they were signed with; nothing is re-signed.
+    """The identity that signs once `certificate_der` replaces `current`'s certificate.
 
     Args:
-        vault: The unlocked profile.
-        certificate_der: The new certificate (DER).
+        current: The identity in use (its key stays; only the certificate changes).
+        certificate_der: The new certificate (DER), issued by an authority's CA for that key.
         chain_der: The issuing CA certificates (DER), the direct issuer first.
-
-    Returns:
-        The identity that signs from now on.
 
     Raises:
         ValidationError: the certificate is for another key, is not for signing documents,
             has expired or is not yet valid, or was not issued by the first chain certificate.
     """
-    current = profile_signing_identity(vault)
     cert = _load_certificate(certificate_der, "The certificate")
     chain = [_load_certificate(c, "A certificate in the chain") for c in chain_der]
     _check_same_key(cert, current)
@@ -166,12 +166,7 @@ def install_certificate(
                 "Ask IT to send the certificate with its issuing CA certificate first. The "
                 "current certificate is still in use.",
             ) from e
-    device_keys.replace_pdf_signing_certificate(vault, bytes(certificate_der), list(chain_der))
     return SigningIdentity(current.private_key_der, bytes(certificate_der), tuple(chain_der))
-
-
-def _identity(stored: StoredSigningKey) -> SigningIdentity:
-    return SigningIdentity(stored.private_key_der, stored.certificate_der, stored.chain_der)
 
 
 def _name_text(value: str) -> str:
@@ -190,7 +185,7 @@ def _name_text(value: str) -> str:
     return cut.rsplit(" ", 1)[0] if " " in cut else cut
 
 
-def _new_self_signed(name: str, authority: str) -> tuple[bytes, bytes]:
+def new_self_signed(name: str, authority: str) -> tuple[bytes, bytes]:
     """A fresh P-256 key (PKCS#8 DER) and a self-signed certificate (DER) naming the assessor."""
     key = ec.generate_private_key(ec.SECP256R1())
     parts = [x509.NameAttribute(NameOID.COMMON_NAME, _name_text(name) or "Assessor")]

@@ -24,18 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.editing import OpenRecord
 from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.pdf.document import Variant
-from assessor_app.core.pdf.finalise import (
-    LETTER_PREFIX,
-    RECORD_KIND,
-    check_kept,
-    export_kept,
-    make_letter,
-    sign_finalised,
-)
 from assessor_app.core.pdf.letters import (
     LETTER_KINDS,
     LetterKind,
@@ -43,6 +34,15 @@ from assessor_app.core.pdf.letters import (
     variant_for,
 )
 from assessor_app.core.pdf.verify import VerificationReport
+from assessor_app.core.services.documents import (
+    LETTER_PREFIX,
+    RECORD_KIND,
+    check_kept,
+    export_kept,
+    make_letter,
+    sign_finalised,
+)
+from assessor_app.core.services.records import OpenRecord
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.documents import (
     DocumentRepository,

@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
         self.idle.start()
         # pyHanko takes about half a second to import: on a side thread, after unlock, so
         # opening the first record does not wait for it.
-        self.ops.warm("assessor_app.core.pdf.finalise")
+        self.ops.warm("assessor_app.core.services.documents")
         self.did_unlock.emit()
         problem = vault.history_problem
         if problem is not None:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.editing import check_can_start, start_record
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.nhs_number import format_nhs_number
@@ -33,6 +32,7 @@ from assessor_app.core.records import (
     PersonId,
     custody_move_prompt,
 )
+from assessor_app.core.services.records import check_can_start, start_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault

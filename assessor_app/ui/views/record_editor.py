@@ -39,7 +39,6 @@ from assessor_app.core.chc.contributions_io import (
     import_member_contribution,
 )
 from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
-from assessor_app.core.editing import OpenRecord, open_for_editing
 from assessor_app.core.form_engine.answers import (
     is_answered,
     is_visible,
@@ -50,15 +49,15 @@ from assessor_app.core.form_engine.answers import (
 from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
-from assessor_app.core.pdf.finalise import (
+from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.services.documents import (
     RECORD_KIND,
     Finalised,
-    amend_record,
     document_filename,
     finalise_record,
     write_record_pdf,
 )
-from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.services.records import OpenRecord, amend_record, open_for_editing
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.vault import Vault
 

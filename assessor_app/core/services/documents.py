@@ -14,31 +14,29 @@ from pathlib import Path
 
 from reportlab.lib.utils import ImageReader
 
-from assessor_app.core.editing import EDITABLE, complete_record
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
-from assessor_app.core.form_engine.model import FieldType
 from assessor_app.core.pdf.branding import Branding, load_branding
 from assessor_app.core.pdf.document import RenderedPdf, Variant, build_pdf
 from assessor_app.core.pdf.letters import letter_document, letters_for
 from assessor_app.core.pdf.record_document import record_document
-from assessor_app.core.pdf.signing import StampPlacement, profile_signing_identity, sign_pdf
+from assessor_app.core.pdf.signing import StampPlacement, sign_pdf
 from assessor_app.core.pdf.verify import VerificationReport, verify_pdf
 from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.services.records import EDITABLE, complete_record
+from assessor_app.core.services.signing import ProfileSigner
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.documents import (
     DocumentRepository,
     StoredDocument,
     export_document,
-    trusted_roots,
 )
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
 __all__ = [
     "Finalised",
-    "amend_record",
     "branding_for",
     "check_branding",
     "document_filename",
@@ -119,7 +117,7 @@ def sign_and_keep(
             "Only a finalised record is signed; this one is still a draft.",
             "Finalise the record first. A draft can be printed, marked DRAFT.",
         )
-    identity = profile_signing_identity(vault)
+    identity = ProfileSigner(vault).signing_identity()
     signed = sign_pdf(
         rendered.data,
         identity,
@@ -218,36 +216,6 @@ def sign_finalised(
     )
 
 
-def amend_record(
-    records: AssessmentRepository, registry: FormRegistry, assessment_id: str
-) -> Assessment:
-    """Open a finalised record for amendment: a new revision; its signed PDFs stay as they are.
-
-    Every signature is cleared in the amendment: a person's signature belongs to what they saw,
-    so the amended record is signed again before it is finalised. The old signatures stay in
-    the earlier revisions and in the PDFs signed from them.
-
-    Raises:
-        ValidationError: The record is already a draft or an amendment.
-    """
-    record = records.get(assessment_id)
-    if record.status in EDITABLE:
-        raise ValidationError(
-            f"This record is already {record.status.value}: it can be edited as it is.",
-            "Make your changes, then finalise it.",
-        )
-    form = registry.get(record.form_id, record.form_version)
-    amended = records.set_status(assessment_id, RecordStatus.AMENDED)
-    signed = [
-        f.id
-        for f in form.top_fields()
-        if f.type is FieldType.SIGNATURE and record.answers.get(f.id) is not None
-    ]
-    for field_id in signed:
-        records.save_field(assessment_id, field_id, None)
-    return records.checkpoint(assessment_id) if signed else amended
-
-
 def make_letter(
     vault: Vault,
     registry: FormRegistry,
@@ -338,4 +306,6 @@ def export_kept(vault: Vault, document_id: str, target: Path) -> Path:
 
 def check_kept(vault: Vault, document_id: str) -> VerificationReport:
     """Check the signature of a kept PDF against the authorities this profile trusts."""
-    return verify_pdf(DocumentRepository(vault).data(document_id), trusted_roots(vault))
+    return verify_pdf(
+        DocumentRepository(vault).data(document_id), ProfileSigner(vault).trusted_roots()
+    )

@@ -24,6 +24,7 @@ from assessor_app.core.form_engine.answers import Problem
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.migration import migrate_answers
+from assessor_app.core.form_engine.model import FieldType
 from assessor_app.core.form_engine.prefill import prefill_answers
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import Assessment, Person, PersonId, RecordStatus
@@ -190,8 +191,44 @@ def complete_record(
         )
         error.problems = [f"{p.path}: {p.message}" for p in problems]  # type: ignore[attr-defined]
         raise error
-    for answer_id, outcome_id in form.record_on_complete:
-        kept = evaluation.outcomes[outcome_id].value
-        if kept is not None and record.answers.get(answer_id) != str(kept):
-            records.save_field(assessment_id, answer_id, str(kept))
-    return records.set_status(assessment_id, RecordStatus.COMPLETED)
+    # One transaction: the answers kept on completing (the rates table used) and the status
+    # change commit together, so a failure between them leaves a draft, never a half-kept one.
+    with records.vault.transaction():
+        for answer_id, outcome_id in form.record_on_complete:
+            kept = evaluation.outcomes[outcome_id].value
+            if kept is not None and record.answers.get(answer_id) != str(kept):
+                records.save_field(assessment_id, answer_id, str(kept))
+        return records.set_status(assessment_id, RecordStatus.COMPLETED)
+
+
+def amend_record(
+    records: AssessmentRepository, registry: FormRegistry, assessment_id: str
+) -> Assessment:
+    """Open a finalised record for amendment: a new revision; its signed PDFs stay as they are.
+
+    Every signature is cleared in the amendment: a person's signature belongs to what they saw,
+    so the amended record is signed again before it is finalised. The old signatures stay in
+    the earlier revisions and in the PDFs signed from them.
+
+    Raises:
+        ValidationError: The record is already a draft or an amendment.
+    """
+    record = records.get(assessment_id)
+    if record.status in EDITABLE:
+        raise ValidationError(
+            f"This record is already {record.status.value}: it can be edited as it is.",
+            "Make your changes, then finalise it.",
+        )
+    form = registry.get(record.form_id, record.form_version)
+    signed = [
+        f.id
+        for f in form.top_fields()
+        if f.type is FieldType.SIGNATURE and record.answers.get(f.id) is not None
+    ]
+    # One transaction: a crash or a failed save part way leaves the record finalised as it
+    # was, never amended with some of the old signatures still on it.
+    with records.vault.transaction():
+        amended = records.set_status(assessment_id, RecordStatus.AMENDED)
+        for field_id in signed:
+            records.save_field(assessment_id, field_id, None)
+        return records.checkpoint(assessment_id) if signed else amended
