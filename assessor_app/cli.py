@@ -20,12 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from assessor_app.core import paths
-from assessor_app.core.chc.contributions_io import (
-    export_member_contribution,
-    import_member_contribution,
-    own_fingerprint,
-    rebind_member_key,
-)
 from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
@@ -34,7 +28,13 @@ from assessor_app.core.hardening import harden_process
 from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import ConvictionStatus, PersonDetails, PersonId, Role, Setting
-from assessor_app.core.records_io import (
+from assessor_app.core.services.contributions import (
+    export_member_contribution,
+    import_member_contribution,
+    own_fingerprint,
+    rebind_member_key,
+)
+from assessor_app.core.services.record_files import (
     UnconfirmedExporterKeyError,
     export_record,
     import_record,

@@ -11,7 +11,7 @@ from assessor_app.core import paths
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import FormRegistry, load_forms_dir
 from assessor_app.core.records import RecordStatus
-from assessor_app.core.records_io import import_record
+from assessor_app.core.services.record_files import import_record
 from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS

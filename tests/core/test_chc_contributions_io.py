@@ -9,10 +9,6 @@ from typing import Any
 
 import pytest
 
-from assessor_app.core.chc.contributions_io import (
-    export_member_contribution,
-    import_member_contribution,
-)
 from assessor_app.core.chc.exchange import (
     ContributionPassphraseError,
     DifferentPersonError,
@@ -22,6 +18,10 @@ from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.records import Role
+from assessor_app.core.services.contributions import (
+    export_member_contribution,
+    import_member_contribution,
+)
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.people import PeopleRepository

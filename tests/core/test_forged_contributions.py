@@ -16,11 +16,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from assessor_app.core.chc.contributions_io import (
-    export_member_contribution,
-    import_member_contribution,
-    own_fingerprint,
-)
 from assessor_app.core.chc.exchange import (
     ContributionContentError,
     ContributionSignerError,
@@ -29,6 +24,11 @@ from assessor_app.core.chc.exchange import (
     key_fingerprint,
     public_key_b64,
     record_person_from,
+)
+from assessor_app.core.services.contributions import (
+    export_member_contribution,
+    import_member_contribution,
+    own_fingerprint,
 )
 from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
@@ -326,7 +326,7 @@ def test_you_cannot_send_a_colleagues_contribution_in_their_name(members: Any) -
 
 
 def test_it_can_rebind_a_member_who_changed_laptops(members: Any) -> None:
-    from assessor_app.core.chc.contributions_io import rebind_member_key
+    from assessor_app.core.services.contributions import rebind_member_key
 
     (nurse, social), (nurse_dst, social_dst), folder = members
     swapped(nurse, nurse_dst, social, social_dst, folder)

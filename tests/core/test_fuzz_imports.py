@@ -24,13 +24,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from assessor_app.core import paths
-from assessor_app.core.chc.contributions_io import import_member_contribution, own_fingerprint
 from assessor_app.core.chc.exchange import export_contribution, record_person_from
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.keys import public_key_b64
 from assessor_app.core.records import Role
-from assessor_app.core.records_io import export_record, import_record
+from assessor_app.core.services.contributions import import_member_contribution, own_fingerprint
+from assessor_app.core.services.record_files import export_record, import_record
 from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.device_keys import contribution_signing_key

@@ -20,7 +20,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from assessor_app.core import paths
-from assessor_app.core.chc.contributions_io import own_fingerprint
 from assessor_app.core.errors import (
     ValidationError,
     VaultCorruptError,
@@ -30,7 +29,8 @@ from assessor_app.core.errors import (
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.keys import key_fingerprint, public_key_b64
 from assessor_app.core.records import RecordStatus, Role
-from assessor_app.core.records_io import (
+from assessor_app.core.services.contributions import own_fingerprint
+from assessor_app.core.services.record_files import (
     PersonDiffersError,
     TamperedRecordFileError,
     UnconfirmedExporterKeyError,

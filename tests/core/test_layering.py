@@ -58,16 +58,17 @@ LAYER_RULES: dict[str, frozenset[str]] = {
             "chc",
             "charging",
             "services",
-            "records_io",
             "demo",
             "attention",
         }
     ),
     # rules are pure functions of answers: no storage, no documents, no use cases.
-    "rules": frozenset({"storage", "pdf", "services", "records_io"}),
-    "form_engine": frozenset({"storage", "pdf", "services", "records_io", "chc", "charging"}),
+    "rules": frozenset({"storage", "pdf", "services"}),
+    "form_engine": frozenset({"storage", "pdf", "services", "chc", "charging"}),
     "charging": frozenset({"storage", "pdf", "rules", "form_engine", "services"}),
     "pdf": frozenset({"storage", "services"}),
+    # the contribution file format and the merge: use cases call them, never the reverse.
+    "chc": frozenset({"services", "pdf", "demo", "attention"}),
 }
 KNOWN_ARROWS: dict[str, frozenset[str]] = {
     # Imports that point up a layer and are still to be fixed. Empty since set_answer moved

@@ -13,7 +13,7 @@ from assessor_app import cli
 from assessor_app.core import paths
 from assessor_app.core.errors import StorageWriteError, ValidationError, VaultCorruptError
 from assessor_app.core.form_engine.definition import load_forms_dir
-from assessor_app.core.records_io import import_record
+from assessor_app.core.services.record_files import import_record
 from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.keyslots import KeySlots

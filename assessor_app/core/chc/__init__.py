@@ -1,5 +1,5 @@
 """NHS Continuing Healthcare: the national tools' domains and levels, and MDT contributions.
 
-Imports no Qt. `exchange` writes contribution files (atomically); `contributions_io` moves
-contributions between a file and a DST record in the vault.
+Imports no Qt. `exchange` writes contribution files (atomically); `services.contributions`
+moves contributions between a file and a DST record in the vault.
 """

@@ -23,7 +23,7 @@ stops a contribution being imported into another person's DST (`check_same_perso
 
 Anyone who knows the passphrase can make a file that verifies under their own key; what the
 signature adds is that a contribution cannot be changed and still carry its author's key.
-So importing (`contributions_io`) binds each member's key the first time it is seen, once the
+So importing (`services.contributions`) binds each member's key the first time it is seen, once the
 coordinator has confirmed its fingerprint (`key_fingerprint`, read aloud by the member), and
 refuses any later contribution in their name under another key (`check_signer_key`).
 Imports no Qt; writes files only through `storage.atomic.write_atomic`.

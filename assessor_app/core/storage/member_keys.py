@@ -6,7 +6,7 @@ key seen for a member is bound to them, once the coordinator has confirmed its f
 (or it is this profile's own key), and every later contribution in their name must come with
 it; and each contribution in a DST stays bound to the key of its first revision, whatever name
 a later file puts on it. Both tables are append-only. The checks themselves are
-`core.chc.contributions_io`'s; this module only stores. Imports no Qt.
+`core.services.contributions`'s; this module only stores. Imports no Qt.
 """
 
 from __future__ import annotations

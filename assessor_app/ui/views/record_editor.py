@@ -32,12 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.chc.contributions_io import (
-    DST_FORM,
-    ImportResult,
-    export_member_contribution,
-    import_member_contribution,
-)
 from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.form_engine.answers import (
     is_answered,
@@ -50,6 +44,12 @@ from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
 from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.services.contributions import (
+    DST_FORM,
+    ImportResult,
+    export_member_contribution,
+    import_member_contribution,
+)
 from assessor_app.core.services.documents import (
     RECORD_KIND,
     Finalised,
