@@ -1,9 +1,10 @@
 """Finalising a record: complete it, render it, sign it with the profile's certificate, keep it.
 
 The signed PDF is made from the completed revision and kept in the vault with that revision's
-number and hash; it is never edited. Amending a finalised record makes a new revision, and
-finalising that makes a new signed PDF beside the old one. Drafts print unsigned, with DRAFT
-across every page. Letters are signed the same way from a finalised record. Imports no Qt.
+number and hash; it is never edited. Amending a finalised record (`services.records`) makes a
+new revision, and finalising that makes a new signed PDF beside the old one. Drafts print
+unsigned, with DRAFT across every page. Letters are signed the same way from a finalised record.
+Imports no Qt.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from assessor_app.core.pdf.branding import Branding, load_branding
 from assessor_app.core.pdf.document import RenderedPdf, Variant, build_pdf
 from assessor_app.core.pdf.letters import letter_document, letters_for
 from assessor_app.core.pdf.record_document import record_document
-from assessor_app.core.pdf.signing import StampPlacement, sign_pdf
+from assessor_app.core.pdf.signing import IdentitySource, StampPlacement, sign_pdf
 from assessor_app.core.pdf.verify import VerificationReport, verify_pdf
 from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.services.records import EDITABLE, complete_record
@@ -62,6 +63,14 @@ class Finalised:
 
     record: Assessment
     document: StoredDocument
+
+
+def _signer(vault: Vault) -> IdentitySource:
+    """Who signs this vault's documents, behind the interface the PDF layer knows.
+
+    The profile's own key, with the certificate its authority issues once enrolled.
+    """
+    return ProfileSigner(vault)
 
 
 def branding_for(vault: Vault) -> Branding:
@@ -117,7 +126,7 @@ def sign_and_keep(
             "Only a finalised record is signed; this one is still a draft.",
             "Finalise the record first. A draft can be printed, marked DRAFT.",
         )
-    identity = ProfileSigner(vault).signing_identity()
+    identity = _signer(vault).signing_identity()
     signed = sign_pdf(
         rendered.data,
         identity,
@@ -306,6 +315,4 @@ def export_kept(vault: Vault, document_id: str, target: Path) -> Path:
 
 def check_kept(vault: Vault, document_id: str) -> VerificationReport:
     """Check the signature of a kept PDF against the authorities this profile trusts."""
-    return verify_pdf(
-        DocumentRepository(vault).data(document_id), ProfileSigner(vault).trusted_roots()
-    )
+    return verify_pdf(DocumentRepository(vault).data(document_id), _signer(vault).trusted_roots())
