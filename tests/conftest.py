@@ -48,6 +48,19 @@ def vault(data_dir: Path) -> Iterator[Vault]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _rules_read_only_what_they_declare() -> Iterator[None]:
+    """Every rule call in every test fails if the rule reads an answer it did not declare.
+
+    In the app such a read finds nothing; here it raises, so a declaration that falls behind
+    its rule is caught by whichever test exercises that branch.
+    """
+    from assessor_app.core.rules import strict_reads
+
+    with strict_reads():
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _no_test_rule_outlives_the_tests() -> Iterator[None]:
     """The rule registry is global: a test that leaves a rule in it can change another's."""
     yield

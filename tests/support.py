@@ -104,7 +104,7 @@ def registered_for_tests() -> Iterator[None]:
     """
     from assessor_app.core import rules
 
-    tables = (rules._RULES, rules._CHECKS, rules._START_CHECKS)
+    tables = (rules._RULES, rules._CHECKS, rules._START_CHECKS, rules._READS)
     saved = [dict(t) for t in tables]
     try:
         yield

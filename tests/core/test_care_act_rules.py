@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.core.form_engine.evaluation import option_labels
 from assessor_app.core.records import PersonDetails, Setting
 from assessor_app.core.rules import (
     Blocker,
+    FormAnswers,
     StartContext,
     check_names,
     get_check,
@@ -40,6 +44,8 @@ ADULT_LABEL = dict(ADULT_OUTCOMES)
 CARER_LABEL = dict(CARER_OUTCOMES)
 DELETE = object()
 """Marker: drop this key from the answers."""
+
+FORMS = Path(__file__).resolve().parents[2] / "forms"
 
 
 def _apply(answers: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -1260,9 +1266,15 @@ def test_needs_completion(answers: dict[str, Any], expected: list[str]) -> None:
     assert paths(needs_completion(answers)) == expected
 
 
+def _as_the_form_gives_them(answers: dict[str, Any]) -> FormAnswers:
+    """The answers with the real needs form's option labels, as the form engine hands them."""
+    return FormAnswers(answers, option_labels(load_forms_dir(FORMS).latest("needs_assessment")))
+
+
 def test_needs_completion_messages() -> None:
     def message(answers: dict[str, Any], path: str) -> str:
-        return next(b.message for b in needs_completion(answers) if b.path == path)
+        found = needs_completion(_as_the_form_gives_them(answers))
+        return next(b.message for b in found if b.path == path)
 
     refused = message(
         needs(consent="refused", refusal_has_capacity=False, refusal_best_interests=True),

@@ -48,7 +48,7 @@ def _always_raises(answers: Mapping[str, Any]) -> Outcome:
 @pytest.fixture(autouse=True, scope="module")
 def _test_rules() -> Iterator[None]:
     with registered_for_tests():
-        register("tests.always_raises")(_always_raises)
+        register("tests.always_raises", reads={})(_always_raises)
         yield
 
 

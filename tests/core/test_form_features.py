@@ -30,6 +30,8 @@ from assessor_app.core.rules import (
     register,
     register_check,
     register_start_check,
+    text,
+    yes_no,
 )
 from assessor_app.core.services.records import complete_record, start_record
 from assessor_app.core.storage.assessments import AssessmentRepository
@@ -60,10 +62,12 @@ def _community_only(ctx: StartContext) -> Refusal | None:
 def _test_rules() -> Iterator[None]:
     """This module's rules and checks, registered for its tests only."""
     with registered_for_tests():
-        register_check("tests.needs_reason_when_no")(_needs_reason)
-        register_check("tests.broken_check")(_broken_check)
+        register_check("tests.needs_reason_when_no", reads={"agreed": yes_no(), "reason": text()})(
+            _needs_reason
+        )
+        register_check("tests.broken_check", reads={})(_broken_check)
         register_start_check("tests.community_only")(_community_only)
-        register("tests.echo_detail")(_echo_detail)
+        register("tests.echo_detail", reads={"detail": text()})(_echo_detail)
         yield
 
 

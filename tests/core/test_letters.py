@@ -284,8 +284,9 @@ _ELIGIBILITY_READ_AS_YOU = {
         "managing and maintaining nutrition",
         "maintaining personal hygiene",
         f"All three conditions in reg 2(1) {_REGS_2015}, so your needs are eligible.",
-        "Met: the needs arise from or relate to a physical or mental impairment or illness "
-        "(recorded as physical and cognitive).",
+        "Met: the needs arise from or relate to a physical or mental impairment or illness, "
+        "recorded as physical impairment or illness and cognitive impairment (including "
+        "dementia or brain injury).",
         "Met: you are unable to achieve 2 of the 10 outcomes: managing and maintaining "
         "nutrition (because you cannot do it without help, including prompting); maintaining "
         "personal hygiene (because doing it without help endangers, or is likely to endanger, "

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from assessor_app.core.errors import NotFoundError
-from assessor_app.core.rules import Outcome, get_rule, register, rule_names
+from assessor_app.core.rules import Outcome, get_rule, number, register, rule_names
 from assessor_app.core.rules.sample import support_band
 from tests.support import registered_for_tests
 
@@ -68,7 +68,7 @@ def test_support_band_says_which_answers_are_needed(answers: dict[str, Any], nee
 def test_register_and_get_a_rule() -> None:
     with registered_for_tests():
 
-        @register("tests.registry_demo")
+        @register("tests.registry_demo", reads={"a": number()})
         def demo(answers: Mapping[str, Any]) -> Outcome:
             return Outcome(value=len(answers), label="Count", reasons=())
 
@@ -80,13 +80,13 @@ def test_register_and_get_a_rule() -> None:
 
 def test_a_rule_name_cannot_be_taken_twice() -> None:
     with pytest.raises(ValueError, match="already registered"):
-        register("sample.support_band")(support_band)
+        register("sample.support_band", reads={})(support_band)
 
 
 @pytest.mark.parametrize("name", ["support_band", "Sample.band", "sample.", "sample band"])
 def test_a_malformed_rule_name_is_refused(name: str) -> None:
     with pytest.raises(ValueError, match="must look like 'module.rule_name'"):
-        register(name)
+        register(name, reads={})
 
 
 def test_an_unknown_rule_is_not_found() -> None:

@@ -22,7 +22,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from assessor_app.core import answer_values as read
 from assessor_app.core.charging.calculation import (
+    ASSET_KINDS,
     SPOUSE_HALF_KINDS,
     Asset,
     ChargingInputs,
@@ -31,7 +33,17 @@ from assessor_app.core.charging.calculation import (
 )
 from assessor_app.core.errors import ValidationError
 
-__all__ = ["ASSET_KEYS", "DRE_KEYS", "INCOME_KEYS", "age_on", "inputs_from_answers"]
+__all__ = [
+    "ASSETS_ID",
+    "ASSET_KEYS",
+    "DRE_ID",
+    "DRE_KEYS",
+    "FORM_ASSET_KINDS",
+    "INCOMES_ID",
+    "INCOME_KEYS",
+    "age_on",
+    "inputs_from_answers",
+]
 
 ASSETS_ID = "assets"
 INCOMES_ID = "incomes"
@@ -71,24 +83,8 @@ def age_on(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _date(answers: Mapping[str, Any], key: str) -> dt.date | None:
-    value = answers.get(key)
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValidationError(
-                f"The answer to '{key}' ({value}) is not a date.", "Enter a real date."
-            ) from exc
-    return None
-
-
 def _need_date(answers: Mapping[str, Any], key: str, what: str) -> dt.date:
-    value = _date(answers, key)
+    value = read.date(answers, key, strict=True)
     if value is None:
         raise ValidationError(
             f"Enter {what}.", f"The charge cannot be worked out without it ({key})."
@@ -97,42 +93,14 @@ def _need_date(answers: Mapping[str, Any], key: str, what: str) -> dt.date:
 
 
 def _bool(answers: Mapping[str, Any], key: str) -> bool:
-    return answers.get(key) is True
-
-
-def _int(answers: Mapping[str, Any], key: str) -> int | None:
-    value = answers.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(
-            f"The answer to '{key}' must be a whole number (money in pence).", "Enter it again."
-        )
-    return value
-
-
-def _whole(answers: Mapping[str, Any], key: str) -> int | None:
-    """A whole-number answer to a ``number`` question (``3`` or ``3.0``), or None."""
-    value = answers.get(key)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return _int(answers, key)
-
-
-def _text(answers: Mapping[str, Any], key: str) -> str | None:
-    value = answers.get(key)
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _items(answers: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    value = answers.get(key)
-    if not isinstance(value, list | tuple):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
+    return read.flag(answers, key) is True
 
 
 _ASSET_KIND = {"main_home": "property_main_home", "other_property": "property_other"}
 """The form's asset kinds that the calculation names differently."""
+
+FORM_ASSET_KINDS = frozenset(set(_ASSET_KIND) | (set(ASSET_KINDS) - set(_ASSET_KIND.values())))
+"""Every asset kind the form may offer: the calculation's kinds, in the form's names."""
 
 
 def _share(item: Mapping[str, Any]) -> tuple[int, int] | None:
@@ -141,10 +109,10 @@ def _share(item: Mapping[str, Any]) -> tuple[int, int] | None:
     The per cent share when one is given (evidence of a different share), else an equal share
     among all the owners (reg 24: 1/n of n owners), else None: the engine's default half.
     """
-    percent = _whole(item, ASSET_KEYS["share_percent"])
+    percent = read.whole_number(item, ASSET_KEYS["share_percent"], strict=True)
     if percent is not None:
         return percent, 100
-    owners = _whole(item, ASSET_KEYS["owners"])
+    owners = read.whole_number(item, ASSET_KEYS["owners"], strict=True)
     if owners is not None:
         if owners < 2:
             raise ValidationError(
@@ -157,8 +125,8 @@ def _share(item: Mapping[str, Any]) -> tuple[int, int] | None:
 
 def _asset(item: Mapping[str, Any]) -> Asset:
     k = ASSET_KEYS
-    value = _int(item, k["value_pence"])
-    kind = _text(item, k["kind"]) or ""
+    value = read.whole_number(item, k["value_pence"], strict=True)
+    kind = read.text(item, k["kind"]) or ""
     joint = _bool(item, k["joint"])
     share = _share(item) if joint else None
     if kind == "main_home" and _bool(item, k["occupied"]):
@@ -174,21 +142,21 @@ def _asset(item: Mapping[str, Any]) -> Asset:
         share_numerator=share[0] if share else None,
         share_denominator=share[1] if share else None,
         disregard=disregard,
-        label=_text(item, k["label"]) or "",
+        label=read.text(item, k["label"]) or "",
         disregard_reason=(
-            (_text(item, k["disregard_reason"]) or "") if disregard == "other" else ""
+            (read.text(item, k["disregard_reason"]) or "") if disregard == "other" else ""
         ),
     )
 
 
 def _income(item: Mapping[str, Any]) -> Income:
     k = INCOME_KEYS
-    amount = _int(item, k["amount_pence"])
-    kind = _text(item, k["kind"]) or ""
+    amount = read.whole_number(item, k["amount_pence"], strict=True)
+    kind = read.text(item, k["kind"]) or ""
     return Income(
         kind=kind,
         amount_pence=0 if amount is None else amount,
-        frequency=_text(item, k["frequency"]) or "weekly",
+        frequency=read.text(item, k["frequency"]) or "weekly",
         joint=_bool(item, k["joint"]),
         half_to_spouse=kind in SPOUSE_HALF_KINDS and _bool(item, k["half_to_spouse"]),
     )
@@ -208,7 +176,7 @@ def inputs_from_answers(
     """
     on = effective_date or _need_date(answers, "effective_date", "the date the charge starts")
     born = _need_date(answers, "date_of_birth", "the person's date of birth")
-    cost = _int(answers, "weekly_cost_of_care")
+    cost = read.whole_number(answers, "weekly_cost_of_care", strict=True)
     if cost is None:
         raise ValidationError(
             "Enter the weekly cost of the person's care.",
@@ -220,41 +188,43 @@ def inputs_from_answers(
         pension_age=_bool(answers, "partner_pension_age" if couple else "pension_age"),
         couple=couple,
         lone_parent=_bool(answers, "lone_parent"),
-        dependent_children=_whole(answers, "dependent_children") or 0,
+        dependent_children=read.whole_number(answers, "dependent_children", strict=True) or 0,
         disability_premium=_bool(answers, "disability_premium"),
         enhanced_disability_premium=_bool(answers, "enhanced_disability_premium"),
         carer_premium=_bool(answers, "carer_premium"),
     )
-    free_service = _text(answers, "free_service")
+    free_service = read.text(answers, "free_service") or None
     dre = tuple(
         (
-            _text(item, DRE_KEYS["label"]) or "Disability-related expense",
-            _int(item, DRE_KEYS["weekly_pence"]) or 0,
+            read.text(item, DRE_KEYS["label"]) or "Disability-related expense",
+            read.whole_number(item, DRE_KEYS["weekly_pence"], strict=True) or 0,
         )
-        for item in _items(answers, DRE_ID)
+        for item in read.items(answers, DRE_ID)
     )
     return ChargingInputs(
-        care_type=_text(answers, "care_type") or "",
+        care_type=read.text(answers, "care_type") or "",
         weekly_cost_of_care=cost,
         effective_date=on,
         person=person,
-        assets=tuple(_asset(item) for item in _items(answers, ASSETS_ID)),
-        incomes=tuple(_income(item) for item in _items(answers, INCOMES_ID)),
+        assets=tuple(_asset(item) for item in read.items(answers, ASSETS_ID)),
+        incomes=tuple(_income(item) for item in read.items(answers, INCOMES_ID)),
         notional_capital_pence=(
-            _int(answers, "notional_capital_value") if _bool(answers, "notional_capital") else None
+            read.whole_number(answers, "notional_capital_value", strict=True)
+            if _bool(answers, "notional_capital")
+            else None
         ),
         first_admission=_bool(answers, "first_permanent_admission"),
-        first_permanent_admission_date=_date(answers, "admission_date"),
+        first_permanent_admission_date=read.date(answers, "admission_date", strict=True),
         free_service=None if free_service in (None, "none") else free_service,
-        service_start_date=_date(answers, "service_start_date"),
+        service_start_date=read.date(answers, "service_start_date", strict=True),
         charge_after_free_weeks=_bool(answers, "charge_from_week_7"),
-        charge_decision_date=_date(answers, "charge_decision_date"),
-        adaptation_cost=_int(answers, "adaptation_cost"),
-        assessment_kind=_text(answers, "assessment_kind") or "full",
-        light_touch_basis=_text(answers, "light_touch_basis"),
+        charge_decision_date=read.date(answers, "charge_decision_date", strict=True),
+        adaptation_cost=read.whole_number(answers, "adaptation_cost", strict=True),
+        assessment_kind=read.text(answers, "assessment_kind") or "full",
+        light_touch_basis=(read.text(answers, "light_touch_basis") or None),
         light_touch_no_contribution=_bool(answers, "light_touch_no_contribution"),
-        agreed_weekly_charge=_int(answers, "agreed_weekly_charge"),
-        housing_costs_weekly=_int(answers, "housing_costs") or 0,
+        agreed_weekly_charge=read.whole_number(answers, "agreed_weekly_charge", strict=True),
+        housing_costs_weekly=read.whole_number(answers, "housing_costs", strict=True) or 0,
         dre_items=dre,
         use_standard_dre=_bool(answers, "dre_standard"),
     )

@@ -34,8 +34,10 @@ def check_form(r: Reader, defn: FormDefinition) -> None:
             _check_condition(r, where, f, f.show_when, fields)
         if f.rule is not None:
             _check_name(r, where, "rule", f.rule, rules.rule_names())
+            _check_reads(r, defn, f.rule, "rule", rules.reads_of(f.rule))
     for name in defn.completion_checks:
         _check_name(r, "completion_checks", "completion check", name, rules.check_names())
+        _check_reads(r, defn, name, "completion check", rules.reads_of(name))
     if defn.start_check is not None:
         _check_name(r, "start_check", "start check", defn.start_check, rules.start_check_names())
     for answer_id, outcome_id in defn.record_on_complete:
@@ -53,6 +55,61 @@ def _check_name(r: Reader, where: str, kind: str, name: str, known: list[str]) -
         near = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         r.add(where, f"unknown {kind} '{name}'{hint}")
+
+
+def _check_reads(r: Reader, defn: FormDefinition, name: str, kind: str, reads: rules.Reads) -> None:
+    """Report every answer the rule `name` reads that this form does not give it as it needs.
+
+    The form's top-level questions are checked against the rule's declaration, and the
+    questions inside a repeating group against what it needs of each item.
+    """
+    top = {f.id: f for f in defn.top_fields()}
+    for field_id, need in reads.items():
+        _check_need(r, f"{kind} '{name}'", field_id, need, top.get(field_id))
+
+
+def _check_need(
+    r: Reader,
+    who: str,
+    field_id: str,
+    need: rules.Need,
+    f: FieldDef | None,
+    group: FieldDef | None = None,
+) -> None:
+    if f is None:
+        if need.optional:
+            return
+        if group is None:
+            r.add(field_id, f"{who} reads '{field_id}', but the form has no such question")
+        else:
+            r.add(
+                r.field_paths.get(group.id, group.id),
+                f"{who} reads '{field_id}' in each item of '{group.id}', but the group has "
+                "no such question",
+            )
+        return
+    where = r.field_paths.get(f.parent or f.id, f.id)
+    if f.parent is not None:
+        where = f"{where}.{f.id}"
+    if f.type.value not in need.types:
+        wanted = " or ".join(sorted(need.types))
+        r.add(where, f"{who} reads '{f.id}' as {wanted}, but it is {f.type.value}")
+        return
+    offered = [o.value for o in f.choices()]
+    for value in sorted(need.options, key=str):
+        if not any(same_value(value, o) for o in offered):
+            r.add(where, f"{who} relies on option {value!r} of '{f.id}', which it does not offer")
+    if need.allowed is not None:
+        for o in offered:
+            if not any(same_value(o, known) for known in need.allowed):
+                r.add(
+                    where,
+                    f"{who} does not know option {o!r} of '{f.id}'; offer only "
+                    + ", ".join(repr(v) for v in sorted(need.allowed, key=str)),
+                )
+    inner = {sub.id: sub for sub in f.fields}
+    for sub_id, sub_need in need.fields.items():
+        _check_need(r, who, sub_id, sub_need, inner.get(sub_id), f)
 
 
 def _check_condition(

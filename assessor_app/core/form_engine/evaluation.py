@@ -120,6 +120,8 @@ def _run(field: FieldDef, answers: Mapping[str, Any]) -> Outcome:
         outcome = rules.get_rule(name)(answers)
     except NotFoundError:
         return Outcome(None, "Could not be worked out", (f"There is no rule called '{name}'.",))
+    except rules.UndeclaredRead:
+        raise  # only under strict_reads(), in tests: a rule broke its own declaration
     # Any fault in a rule must not stop the assessor; log only the rule and error type, never
     # the message, which could quote personal answers.
     except Exception as e:  # noqa: BLE001 - rules are plug-ins; see comment above
@@ -136,6 +138,8 @@ def _blockers(name: str, answers: Mapping[str, Any]) -> list[Blocker]:
         found = list(rules.get_check(name)(answers))
     except NotFoundError:
         found = [Blocker("", f"There is no completion check called '{name}'.")]
+    except rules.UndeclaredRead:
+        raise  # only under strict_reads(), in tests
     except Exception as e:  # noqa: BLE001 - checks are plug-ins; see the module docstring
         logger.warning("Completion check %s raised %s", name, type(e).__name__)
         found = [
@@ -149,6 +153,11 @@ def _blockers(name: str, answers: Mapping[str, Any]) -> list[Blocker]:
         logger.warning("Completion check %s returned something other than blockers", name)
         return [Blocker("", f"The check '{name}' went wrong. Tell your system administrator.")]
     return found
+
+
+def option_labels(defn: FormDefinition) -> dict[str, dict[Any, str]]:
+    """Field id -> option value -> the label the form gives it (for rules' reasons)."""
+    return {f.id: {o.value: o.label for o in f.choices()} for f in defn.all_fields() if f.choices()}
 
 
 PERSON_NAME_SOURCE = "person.name"
@@ -195,7 +204,7 @@ def evaluate(defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date
         answers: Field id to answer; not changed.
         today: The date that "not in the future" is measured against.
     """
-    shown = visible_answers(defn, answers)
+    shown = rules.FormAnswers(visible_answers(defn, answers), option_labels(defn))
     outcome_fields = [f for f in defn.all_fields() if f.type is FieldType.OUTCOME]
     unsigned = _unsigned(defn, shown)
     signatures = [_not_signed(defn, shown, unsigned)] if unsigned else []

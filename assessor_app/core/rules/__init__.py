@@ -9,16 +9,24 @@ Three kinds, each a pure function, each registered under a dotted name:
 - a **start check** refuses to start a form for a person it does not apply to (form-level
   `start_check: ...`), e.g. a carer's assessment for a fellow prisoner.
 
-The form engine checks every name against these registries when it loads a definition.
+Each one declares what it reads (`reads=`): the field ids, the kind of question each must be
+and the option values it compares with. That declaration is the contract between a form and
+its rules. The form engine checks it when it loads a definition (`forms check` names the
+file, the field and the rule when a form breaks it), and a rule is handed only the answers it
+declared, so a rule cannot come to depend on a field no form was checked for. Under
+`strict_reads()` (the test suite) reading an undeclared answer raises instead.
+
 Importing this package registers every built-in rule. Imports no Qt and no storage module.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from assessor_app.core.errors import NotFoundError
@@ -27,20 +35,26 @@ from assessor_app.core.records import PersonDetails
 __all__ = [
     "Blocker",
     "CheckFn",
+    "FormAnswers",
+    "Need",
     "Outcome",
     "Refusal",
     "RuleFn",
     "StartContext",
     "StartFn",
+    "UndeclaredRead",
     "check_names",
     "get_check",
     "get_rule",
     "get_start_check",
+    "option_label",
     "register",
     "register_check",
     "register_start_check",
+    "reads_of",
     "rule_names",
     "start_check_names",
+    "strict_reads",
 ]
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\Z")
@@ -94,6 +108,191 @@ class Refusal:
     """What the assessor can do instead."""
 
 
+@dataclass(frozen=True)
+class Need:
+    """What a rule needs of one field: the kinds of question it may be, the options it uses."""
+
+    types: frozenset[str]
+    """The form field types (`FieldType` values, e.g. ``"yes_no"``) the field may have."""
+
+    options: frozenset[str | int | bool] = frozenset()
+    """Option values the rule compares the answer with: the field must offer every one."""
+
+    fields: Mapping[str, Need] = field(default_factory=dict)
+    """For a repeating group: what the rule needs of the questions inside each item."""
+
+    optional: bool = False
+    """The rule copes when the form does not ask this (it reads it only if present)."""
+
+    allowed: frozenset[str | int | bool] | None = None
+    """When set, every value the rule understands: the field must offer no other."""
+
+    @classmethod
+    def of(
+        cls,
+        *types: str,
+        options: Iterable[str | int | bool] = (),
+        optional: bool = False,
+        fields: Mapping[str, Need] | None = None,
+        allowed: Iterable[str | int | bool] | None = None,
+    ) -> Need:
+        """A need for a field of one of `types`, offering at least `options`."""
+        known = None if allowed is None else frozenset(allowed)
+        return cls(frozenset(types), frozenset(options), dict(fields or {}), optional, known)
+
+
+def text(*, optional: bool = False) -> Need:
+    """A short or long text answer."""
+    return Need.of("short_text", "long_text", optional=optional)
+
+
+def yes_no(*, optional: bool = False) -> Need:
+    """A yes/no answer."""
+    return Need.of("yes_no", optional=optional)
+
+
+def date(*, optional: bool = False) -> Need:
+    """A date answer."""
+    return Need.of("date", optional=optional)
+
+
+def number(*, optional: bool = False) -> Need:
+    """A number answer."""
+    return Need.of("number", optional=optional)
+
+
+def money(*, optional: bool = False) -> Need:
+    """An amount of money (pence)."""
+    return Need.of("money", optional=optional)
+
+
+def choice(*options: str, optional: bool = False, allowed: Iterable[str] | None = None) -> Need:
+    """A single choice that offers at least `options` (and, given `allowed`, only those)."""
+    return Need.of("single_choice", options=options, optional=optional, allowed=allowed)
+
+
+def choices(*options: str, optional: bool = False, allowed: Iterable[str] | None = None) -> Need:
+    """A multiple choice that offers at least `options` (and, given `allowed`, only those)."""
+    return Need.of("multiple_choice", options=options, optional=optional, allowed=allowed)
+
+
+def rating(
+    *options: str | int, optional: bool = False, allowed: Iterable[str | int] | None = None
+) -> Need:
+    """A rating whose scale has at least `options` (and, given `allowed`, only those)."""
+    return Need.of("rating", options=options, optional=optional, allowed=allowed)
+
+
+def group(
+    items: Mapping[str, Need] | None = None, /, *, optional: bool = False, **fields: Need
+) -> Need:
+    """A repeating group whose items ask at least `items` and `fields`."""
+    return Need.of("repeating_group", fields={**(items or {}), **fields}, optional=optional)
+
+
+def signature(*, optional: bool = False) -> Need:
+    """A signature."""
+    return Need.of("signature", optional=optional)
+
+
+def outcome(*, optional: bool = False) -> Need:
+    """An outcome field: another rule's stored result, or a value kept on completing."""
+    return Need.of("outcome", optional=optional)
+
+
+Reads = Mapping[str, Need]
+"""Field id -> what a rule needs of it."""
+
+
+class UndeclaredRead(AssertionError):
+    """A rule read an answer it did not declare (raised only under `strict_reads()`)."""
+
+
+_STRICT = False
+
+
+@contextlib.contextmanager
+def strict_reads() -> Iterator[None]:
+    """Inside the block, a rule that reads an answer it did not declare raises `UndeclaredRead`.
+
+    Outside it (in the app) such a read finds no answer, as if the question were not asked.
+    """
+    global _STRICT
+    before, _STRICT = _STRICT, True
+    try:
+        yield
+    finally:
+        _STRICT = before
+
+
+class FormAnswers(Mapping[str, Any]):
+    """A form's answers as the form engine hands them to a rule, with the form's option labels.
+
+    The labels are the one source of how an option reads: a rule that names a chosen option
+    in a reason asks `option_label` for the form's own wording rather than keeping its own.
+    """
+
+    def __init__(self, answers: Mapping[str, Any], labels: Mapping[str, Mapping[Any, str]]) -> None:
+        self._answers = answers
+        self.labels = labels
+
+    def __getitem__(self, key: str) -> Any:
+        return self._answers[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._answers)
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
+def option_label(answers: Mapping[str, Any], field_id: str, value: Any) -> str:
+    """How the form words option `value` of `field_id`, for the middle of a sentence.
+
+    The form's label with its first letter lowered (unless the label opens with an
+    abbreviation, as "GP or NHS" does); without a form (a rule called directly), the value
+    with underscores as spaces.
+    """
+    labels: Mapping[str, Mapping[Any, str]] = getattr(answers, "labels", {})
+    label = labels.get(field_id, {}).get(value)
+    if not label:
+        return str(value).replace("_", " ")
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[0].lower() + label[1:]
+
+
+class _Declared(Mapping[str, Any]):
+    """The answers a rule declared it reads, and no others."""
+
+    def __init__(self, answers: Mapping[str, Any], reads: Reads, rule: str) -> None:
+        self._answers = answers
+        self._reads = reads
+        self._rule = rule
+        self.labels: Mapping[str, Mapping[Any, str]] = getattr(answers, "labels", {})
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._reads:
+            if _STRICT:
+                raise UndeclaredRead(f"{self._rule} read '{key}', which it does not declare")
+            raise KeyError(key)
+        return self._answers[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._reads if k in self._answers)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_READS: dict[str, Reads] = {}
+
+
+def reads_of(name: str) -> Reads:
+    """What the rule, completion check or start check called `name` declared it reads."""
+    return _READS.get(name, {})
+
+
 RuleFn = Callable[[Mapping[str, Any]], Outcome]
 """A rule: takes the form's (visible) answers keyed by field id, returns an `Outcome`."""
 
@@ -109,15 +308,27 @@ _CHECKS: dict[str, CheckFn] = {}
 _START_CHECKS: dict[str, StartFn] = {}
 
 
-def _registrar(table: dict[str, _F], kind: str, name: str) -> Callable[[_F], _F]:
+def _registrar(
+    table: dict[str, Any], kind: str, name: str, reads: Reads | None
+) -> Callable[[_F], _F]:
     if not _NAME_RE.match(name):
         raise ValueError(f"{kind} name {name!r} must look like 'module.rule_name'.")
     if name in table:
         raise ValueError(f"A {kind.lower()} named {name!r} is already registered.")
+    declared = dict(reads or {})
 
     def decorator(fn: _F) -> _F:
-        table[name] = fn
-        return fn
+        if reads is None:  # start checks read the person, never the answers
+            table[name] = fn
+            return fn
+
+        @functools.wraps(fn)  # type: ignore[arg-type]
+        def limited(answers: Mapping[str, Any]) -> Any:
+            return fn(_Declared(answers, declared, name))  # type: ignore[operator]
+
+        table[name] = limited
+        _READS[name] = declared
+        return limited  # type: ignore[return-value]
 
     return decorator
 
@@ -132,13 +343,15 @@ def _lookup(table: dict[str, _F], kind: str, name: str) -> _F:
         ) from e
 
 
-def register_check(name: str) -> Callable[[CheckFn], CheckFn]:
+def register_check(name: str, *, reads: Reads) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated function as the completion check called `name`.
+
+    It is handed only the answers named in `reads` (see the module docstring).
 
     Raises:
         ValueError: The name is malformed or already taken (a programming error).
     """
-    return _registrar(_CHECKS, "Completion check", name)
+    return _registrar(_CHECKS, "Completion check", name, reads)
 
 
 def get_check(name: str) -> CheckFn:
@@ -161,7 +374,7 @@ def register_start_check(name: str) -> Callable[[StartFn], StartFn]:
     Raises:
         ValueError: The name is malformed or already taken (a programming error).
     """
-    return _registrar(_START_CHECKS, "Start check", name)
+    return _registrar(_START_CHECKS, "Start check", name, None)
 
 
 def get_start_check(name: str) -> StartFn:
@@ -178,20 +391,22 @@ def start_check_names() -> list[str]:
     return sorted(_START_CHECKS)
 
 
-def register(name: str) -> Callable[[RuleFn], RuleFn]:
+def register(name: str, *, reads: Reads) -> Callable[[RuleFn], RuleFn]:
     """Register the decorated function as the rule called `name`.
 
     Args:
         name: Dotted name used by form definitions, e.g. ``"sample.support_band"``.
+        reads: Every answer the rule reads and what it needs of each; the rule is handed
+            only these (see the module docstring).
 
     Returns:
-        A decorator that records the function and returns it unchanged.
+        A decorator that records the function and returns it, limited to its `reads`.
 
     Raises:
         ValueError: The name is malformed or already taken. This is a programming error met at
             import time, never by a user, so it is not an `AssessorError`.
     """
-    return _registrar(_RULES, "Rule", name)
+    return _registrar(_RULES, "Rule", name, reads)
 
 
 def get_rule(name: str) -> RuleFn:

@@ -14,19 +14,28 @@ name the answers and the law they rest on. Imports no Qt and no storage module.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assessor_app.core import answer_values as read
 from assessor_app.core.records import CUSTODY_SETTINGS, Setting
 from assessor_app.core.rules import (
     Blocker,
+    Need,
     Outcome,
     Refusal,
     StartContext,
+    choice,
+    choices,
+    date,
+    group,
+    option_label,
     register,
     register_check,
     register_start_check,
+    text,
+    yes_no,
 )
 
 __all__ = [
@@ -143,29 +152,9 @@ _CARER_START_REFUSED = {
     Setting.SECURE_CHILDRENS_HOME: "in a secure children's home",
     Setting.APPROVED_PREMISES: "in approved premises",
 }
-_IMPAIRMENT_TYPES = {
-    "physical": "physical",
-    "mental_health": "mental health",
-    "sensory": "sensory",
-    "learning_disability": "learning disability",
-    "cognitive": "cognitive",
-    "substance_misuse": "substance misuse",
-    "other": "other",
-}
-_FORMATS = {
-    "standard": "standard print",
-    "large_print": "large print",
-    "easy_read": "easy read",
-    "other_language": "another language",
-    "braille": "braille",
-    "audio": "audio",
-}
-_ADVOCACY_DIFFICULTIES = (
-    ("understanding", "understanding the relevant information"),
-    ("retaining", "retaining that information"),
-    ("weighing", "using or weighing that information"),
-    ("communicating", "communicating their views, wishes and feelings"),
-)
+_FORMATS = ("standard", "large_print", "easy_read", "other_language", "braille", "audio")
+_ADVOCACY_DIFFICULTIES = ("understanding", "retaining", "weighing", "communicating")
+# The labels of these options are the form's (`option_label`): one source for how they read.
 _CAPACITY_ABILITIES = (
     ("capacity_understand", "understand the information relevant to the decision"),
     ("capacity_retain", "retain that information"),
@@ -174,47 +163,128 @@ _CAPACITY_ABILITIES = (
 )
 
 
+# --- What each rule reads (the contract `forms check` holds each form to) --------------------
+
+_CUSTODY_VALUES = tuple(sorted(s.value for s in CUSTODY_SETTINGS))
+
+
+def _outcome_reads(
+    prefix: str, outcomes: Sequence[tuple[str, str]], ways: Sequence[str], *, adult: bool
+) -> dict[str, Need]:
+    reads: dict[str, Need] = {}
+    for key, _label in outcomes:
+        reads[f"{prefix}{key}_status"] = choice("achieved", "not_achieved")
+        reads[f"{prefix}{key}_ways"] = choices(*ways)
+        if adult:
+            reads[f"{prefix}{key}_carer"] = yes_no()
+            reads[f"{prefix}{key}_fluctuates"] = yes_no()
+    return reads
+
+
+_WELLBEING_READS = {"wellbeing_impact": choice(*sorted(_WELLBEING))}
+
+ADULT_ELIGIBILITY_READS: dict[str, Need] = {
+    "needs_from_impairment": yes_no(),
+    "impairment_types": choices(),
+    **_outcome_reads("out_", ADULT_OUTCOMES, [w for w, _ in ADULT_WAYS], adult=True),
+    **_WELLBEING_READS,
+}
+_NOT_A_CARER_READS = {"relationship": choice(*sorted(_NOT_CARER_RELATIONSHIPS))}
+CARER_ELIGIBILITY_READS: dict[str, Need] = {
+    **_NOT_A_CARER_READS,
+    "care_necessary": yes_no(),
+    "health_deteriorating": choice("deteriorating", "at_risk", "no"),
+    **_outcome_reads("c_", CARER_OUTCOMES, [w for w, _ in CARER_WAYS], adult=False),
+    **_WELLBEING_READS,
+}
+_SETTING_READS = {"setting": choice(*_CUSTODY_VALUES)}
+_REFUSAL_EXCEPTION_READS = {
+    "refusal_has_capacity": yes_no(),
+    "refusal_best_interests": yes_no(),
+    "refusal_abuse_risk": yes_no(),
+}
+REFUSAL_READS: dict[str, Need] = {
+    "consent": choice(*sorted(_CONSENTS)),
+    **_REFUSAL_EXCEPTION_READS,
+}
+CAPACITY_READS: dict[str, Need] = {
+    "capacity_decision": text(),
+    "capacity_doubt": yes_no(),
+    "capacity_impairment": yes_no(),
+    **{key: yes_no() for key, _ in _CAPACITY_ABILITIES},
+    "capacity_causal": yes_no(),
+    "capacity_practicable_steps": yes_no(),
+}
+ADVOCACY_READS: dict[str, Need] = {
+    **_SETTING_READS,
+    "advocacy_difficulty": yes_no(),
+    "advocacy_difficulties": choices(*_ADVOCACY_DIFFICULTIES),
+    "appropriate_person": yes_no(),
+}
+DIRECT_PAYMENTS_READS: dict[str, Need] = {
+    **_SETTING_READS,
+    "conviction_status": choice(*sorted(_CONVICTIONS)),
+}
+ACCOMMODATION_READS: dict[str, Need] = {**_SETTING_READS, "preparing_for_release": yes_no()}
+CUSTODY_FLAGS_READS: dict[str, Need] = {
+    **_SETTING_READS,
+    "date_of_birth": date(),
+    "assessment_date": date(),
+    "care_leaver": yes_no(),
+    "looked_after_authority": text(),
+}
+_INELIGIBLE_INFO_READS = {
+    "consent": choice("refused", optional=True),
+    "ineligible_info_given": yes_no(),
+    "ineligible_info_date": date(),
+    "ineligible_info_format": choice(*_FORMATS),
+    "preferred_format": choice(*_FORMATS),
+}
+NEEDS_COMPLETION_READS: dict[str, Need] = {
+    **ADULT_ELIGIBILITY_READS,
+    **CAPACITY_READS,
+    **REFUSAL_READS,
+    **_INELIGIBLE_INFO_READS,
+    **DIRECT_PAYMENTS_READS,
+    "advocacy_difficulty": yes_no(),
+    "appropriate_person": yes_no(),
+    "advocate_referral_date": date(),
+    "advocate_declined": text(),
+    "best_interests": text(),
+    "safeguarding_concern": yes_no(),
+    "safeguarding_notified_who": text(),
+    "safeguarding_notified_date": date(),
+    "safeguarding_referral_date": date(),
+    "sharing_consent": choice(*sorted(_SHARING_ALLOWED)),
+    "sharing_records": group(),
+    "preparing_for_release": yes_no(),
+    "expected_release_date": date(),
+    "release_area": text(),
+    "notify_other_authority": yes_no(),
+    "named_leads": group(lead_party=choice("this_authority", "other_authority"), lead_name=text()),
+}
+CARER_AUTHORITY_READS: dict[str, Need] = {
+    "responsible_authority": text(),
+    "carer_home_authority": text(),
+}
+CARER_COMPLETION_READS: dict[str, Need] = {
+    **CARER_ELIGIBILITY_READS,
+    **_INELIGIBLE_INFO_READS,
+    "combined": yes_no(),
+    "combined_carer_agrees": yes_no(),
+    "combined_cared_for_agrees": yes_no(),
+    "date_of_birth": date(),
+    "assessment_date": date(),
+    "young_carer_in_household": yes_no(),
+    "young_carer_referral_date": date(),
+}
+
+
 # --- Reading answers -----------------------------------------------------------------------
 
 
-def _bool(answers: Mapping[str, Any], key: str) -> bool | None:
-    value = answers.get(key)
-    return value if isinstance(value, bool) else None
-
-
-def _choice(answers: Mapping[str, Any], key: str, allowed: Iterable[str]) -> str | None:
-    value = answers.get(key)
-    return value if isinstance(value, str) and value in allowed else None
-
-
-def _text(answers: Mapping[str, Any], key: str) -> str:
-    value = answers.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _str_list(answers: Mapping[str, Any], key: str) -> list[str]:
-    value = answers.get(key)
-    if not isinstance(value, list | tuple):
-        return []
-    return [item for item in value if isinstance(item, str)]
-
-
-def _date(answers: Mapping[str, Any], key: str) -> dt.date | None:
-    value = answers.get(key)
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def _has_date(answers: Mapping[str, Any], key: str) -> bool:
-    return _date(answers, key) is not None
+    return read.date(answers, key) is not None
 
 
 def _setting(answers: Mapping[str, Any]) -> Setting | None:
@@ -315,13 +385,13 @@ def _read_outcomes(answers: Mapping[str, Any], scheme: _Scheme) -> _Reading:
     ignored: dict[str, list[str]] = {key: [] for key, _, _ in scheme.ignored_ways}
     for key, label in scheme.outcomes:
         base = f"{scheme.prefix}{key}"
-        status = _choice(answers, f"{base}_status", _STATUSES)
+        status = read.choice(answers, f"{base}_status", _STATUSES)
         if status is None:
             unanswered.append(label)
             continue
         if status != "not_achieved":
             continue
-        chosen = _str_list(answers, f"{base}_ways")
+        chosen = read.strings(answers, f"{base}_ways")
         for way in ignored:
             if way in chosen:
                 ignored[way].append(label)
@@ -333,9 +403,9 @@ def _read_outcomes(answers: Mapping[str, Any], scheme: _Scheme) -> _Reading:
             if not any(way in ignored for way in chosen):
                 # Not a firm "achieved": the determination waits for the way to be chosen.
                 unanswered.append(label)
-        if scheme.reads_carer_help and _bool(answers, f"{base}_carer") is True:
+        if scheme.reads_carer_help and read.flag(answers, f"{base}_carer") is True:
             helped.append(label)
-        if scheme.fluctuation_reg and _bool(answers, f"{base}_fluctuates") is True:
+        if scheme.fluctuation_reg and read.flag(answers, f"{base}_fluctuates") is True:
             fluctuating.append(label)
     notes: list[str] = []
     if no_way:
@@ -380,7 +450,7 @@ def _outcome_count_text(reading: _Reading, scheme: _Scheme) -> str:
 
 
 def _wellbeing_condition(answers: Mapping[str, Any], who: str) -> tuple[bool | None, str]:
-    impact = _choice(answers, "wellbeing_impact", _WELLBEING)
+    impact = read.choice(answers, "wellbeing_impact", _WELLBEING)
     if impact == "significant":
         return True, f"Met: there is a significant impact on {who}'s wellbeing."
     if impact == "likely":
@@ -442,7 +512,7 @@ def _eligibility_outcome(
     )
 
 
-@register("care_act.adult_eligibility")
+@register("care_act.adult_eligibility", reads=ADULT_ELIGIBILITY_READS)
 def adult_eligibility(answers: Mapping[str, Any]) -> Outcome:
     """Decide whether an adult's needs meet the eligibility criteria (reg 2(1)).
 
@@ -459,15 +529,15 @@ def adult_eligibility(answers: Mapping[str, Any]) -> Outcome:
         "eligible" or "not_eligible" with one reason per condition, or value None while any
         condition cannot be judged yet.
     """
-    from_impairment = _bool(answers, "needs_from_impairment")
+    from_impairment = read.flag(answers, "needs_from_impairment")
     if from_impairment is True:
-        chosen = _str_list(answers, "impairment_types")
-        types = [label for key, label in _IMPAIRMENT_TYPES.items() if key in chosen]
-        kinds = f"recorded as {_and_list(types)}" if types else "the type is not recorded"
+        chosen = read.strings(answers, "impairment_types")
+        types = [option_label(answers, "impairment_types", key) for key in chosen]
+        kinds = f", recorded as {_and_list(types)}" if types else " (the type is not recorded)"
         cond_a: tuple[bool | None, str] = (
             True,
             f"Met: the needs arise from or relate to a physical or mental impairment or "
-            f"illness ({kinds}).",
+            f"illness{kinds}.",
         )
     elif from_impairment is False:
         cond_a = (
@@ -509,10 +579,10 @@ def adult_eligibility(answers: Mapping[str, Any]) -> Outcome:
 
 def _is_not_a_carer(answers: Mapping[str, Any]) -> str | None:
     """The relationship that stops someone being a carer under the Act, if it is one."""
-    return _choice(answers, "relationship", _NOT_CARER_RELATIONSHIPS)
+    return read.choice(answers, "relationship", _NOT_CARER_RELATIONSHIPS)
 
 
-@register("care_act.carer_eligibility")
+@register("care_act.carer_eligibility", reads=CARER_ELIGIBILITY_READS)
 def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
     """Decide whether a carer's needs meet the eligibility criteria (reg 3(1)).
 
@@ -547,7 +617,7 @@ def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
             ),
         )
 
-    necessary = _bool(answers, "care_necessary")
+    necessary = read.flag(answers, "care_necessary")
     if necessary is True:
         cond_a: tuple[bool | None, str] = (
             True,
@@ -567,7 +637,7 @@ def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
 
     scheme = _CARER_SCHEME
     reading = _read_outcomes(answers, scheme)
-    health = _choice(answers, "health_deteriorating", {"deteriorating", "at_risk", "no"})
+    health = read.choice(answers, "health_deteriorating", {"deteriorating", "at_risk", "no"})
     health_text = {
         "deteriorating": "the carer's physical or mental health is deteriorating",
         "at_risk": "the carer's physical or mental health is at risk of deteriorating",
@@ -627,9 +697,9 @@ def _refusal_exception(answers: Mapping[str, Any]) -> tuple[bool | None, list[st
         True when a limb holds, False when neither can hold, None while that is unknown; and
         the plain-English limbs that hold.
     """
-    has_capacity = _bool(answers, "refusal_has_capacity")
-    best_interests = _bool(answers, "refusal_best_interests")
-    abuse = _bool(answers, "refusal_abuse_risk")
+    has_capacity = read.flag(answers, "refusal_has_capacity")
+    best_interests = read.flag(answers, "refusal_best_interests")
+    abuse = read.flag(answers, "refusal_abuse_risk")
     if has_capacity is True:
         limb_a: bool | None = False
     elif has_capacity is False:
@@ -656,7 +726,7 @@ _S11_EXCEPTIONS = (
 )
 
 
-@register("care_act.refusal")
+@register("care_act.refusal", reads=REFUSAL_READS)
 def refusal(answers: Mapping[str, Any]) -> Outcome:
     """Say whether a refused assessment may close, must go ahead, or may not go ahead.
 
@@ -671,7 +741,7 @@ def refusal(answers: Mapping[str, Any]) -> Outcome:
         "may_close", "must_assess" or "proceed_not_allowed"; value None when the person agreed
         (there is no refusal to judge) or while the answers needed are missing.
     """
-    consent = _choice(answers, "consent", _CONSENTS)
+    consent = read.choice(answers, "consent", _CONSENTS)
     if consent is None:
         return _not_enough("Record whether the person agreed to the assessment.")
     if consent == "consented":
@@ -720,7 +790,7 @@ def refusal(answers: Mapping[str, Any]) -> Outcome:
     )
 
 
-@register("care_act.capacity")
+@register("care_act.capacity", reads=CAPACITY_READS)
 def capacity(answers: Mapping[str, Any]) -> Outcome:
     """Apply the two-stage mental capacity test (Mental Capacity Act 2005 ss1-3).
 
@@ -736,9 +806,9 @@ def capacity(answers: Mapping[str, Any]) -> Outcome:
         "presumed", "has" or "lacks" with reasons naming the abilities, or value None while an
         answer the test needs is missing.
     """
-    decision = _text(answers, "capacity_decision")
+    decision = read.text(answers, "capacity_decision")
     about = (f"The decision: {decision}.",) if decision else ()
-    doubt = _bool(answers, "capacity_doubt")
+    doubt = read.flag(answers, "capacity_doubt")
     if doubt is False:
         return Outcome(
             value="presumed",
@@ -751,7 +821,7 @@ def capacity(answers: Mapping[str, Any]) -> Outcome:
         )
     if doubt is None:
         return _not_enough(*about, "Answer whether there is reason to doubt capacity.")
-    impairment = _bool(answers, "capacity_impairment")
+    impairment = read.flag(answers, "capacity_impairment")
     if impairment is False:
         return Outcome(
             value="has",
@@ -763,14 +833,14 @@ def capacity(answers: Mapping[str, Any]) -> Outcome:
                 "s2(1)).",
             ),
         )
-    abilities = [(label, _bool(answers, key)) for key, label in _CAPACITY_ABILITIES]
+    abilities = [(label, read.flag(answers, key)) for key, label in _CAPACITY_ABILITIES]
     cannot = [label for label, can in abilities if can is False]
     missing = [label for label, can in abilities if can is None]
     if impairment is True and cannot:
         # Asked only on forms that have these questions; answers without them (older drafts,
         # the carer's form) keep the two-stage reading.
-        causal = _bool(answers, "capacity_causal")
-        steps = _bool(answers, "capacity_practicable_steps")
+        causal = read.flag(answers, "capacity_causal")
+        steps = read.flag(answers, "capacity_practicable_steps")
         if causal is False:
             return Outcome(
                 value="has",
@@ -821,7 +891,7 @@ def capacity(answers: Mapping[str, Any]) -> Outcome:
     return _not_enough(*about, f"Still to answer: {_semi_list(still)}.")
 
 
-@register("care_act.advocacy")
+@register("care_act.advocacy", reads=ADVOCACY_READS)
 def advocacy(answers: Mapping[str, Any]) -> Outcome:
     """Say whether the authority must arrange an independent advocate (Care Act s67).
 
@@ -841,7 +911,7 @@ def advocacy(answers: Mapping[str, Any]) -> Outcome:
         if setting in CUSTODY_SETTINGS
         else ()
     )
-    difficulty = _bool(answers, "advocacy_difficulty")
+    difficulty = read.flag(answers, "advocacy_difficulty")
     if difficulty is False:
         return Outcome(
             value="not_needed",
@@ -857,11 +927,15 @@ def advocacy(answers: Mapping[str, Any]) -> Outcome:
             "Answer whether the person would have substantial difficulty in being involved.",
             *custody_note,
         )
-    chosen = _str_list(answers, "advocacy_difficulties")
-    named = [label for key, label in _ADVOCACY_DIFFICULTIES if key in chosen]
+    chosen = read.strings(answers, "advocacy_difficulties")
+    named = [
+        option_label(answers, "advocacy_difficulties", key)
+        for key in _ADVOCACY_DIFFICULTIES
+        if key in chosen
+    ]
     which = f" ({_and_list(named)})" if named else ""
     first = f"The person would have substantial difficulty in being involved{which}."
-    appropriate = _bool(answers, "appropriate_person")
+    appropriate = read.flag(answers, "appropriate_person")
     if appropriate is True:
         return Outcome(
             value="appropriate_person",
@@ -892,7 +966,7 @@ def advocacy(answers: Mapping[str, Any]) -> Outcome:
 # --- Custody -----------------------------------------------------------------------------------
 
 
-@register("care_act.direct_payments")
+@register("care_act.direct_payments", reads=DIRECT_PAYMENTS_READS)
 def direct_payments(answers: Mapping[str, Any]) -> Outcome:
     """Say whether direct payments can be offered, given the setting (Care Act s76).
 
@@ -918,7 +992,7 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
                 "payments can be offered (Care Act ss31-33).",
             ),
         )
-    status = _choice(answers, "conviction_status", _CONVICTIONS)
+    status = read.choice(answers, "conviction_status", _CONVICTIONS)
     if status is None:
         return _not_enough("Record the conviction status.")
     if status == "unconvicted_on_bail" and setting in {
@@ -944,7 +1018,7 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
     )
 
 
-@register("care_act.choice_of_accommodation")
+@register("care_act.choice_of_accommodation", reads=ACCOMMODATION_READS)
 def choice_of_accommodation(answers: Mapping[str, Any]) -> Outcome:
     """Say whether the right to choose accommodation (Care Act s30) applies.
 
@@ -969,7 +1043,7 @@ def choice_of_accommodation(answers: Mapping[str, Any]) -> Outcome:
                 "by accommodation of a specified type (Care Act s30).",
             ),
         )
-    release = _bool(answers, "preparing_for_release")
+    release = read.flag(answers, "preparing_for_release")
     if release is True:
         return Outcome(
             value="applies",
@@ -992,7 +1066,7 @@ def choice_of_accommodation(answers: Mapping[str, Any]) -> Outcome:
     return _not_enough("Record whether the person is preparing for release.")
 
 
-@register("care_act.custody_flags")
+@register("care_act.custody_flags", reads=CUSTODY_FLAGS_READS)
 def custody_flags(answers: Mapping[str, Any]) -> Outcome:
     """Flag what the caseload and the reader must not miss: transition, care leaver, reviews.
 
@@ -1009,8 +1083,8 @@ def custody_flags(answers: Mapping[str, Any]) -> Outcome:
     flags: list[str] = []
     notes: list[str] = []
     if setting in YOUTH_SETTINGS:
-        born = _date(answers, "date_of_birth")
-        on = _date(answers, "assessment_date")
+        born = read.date(answers, "date_of_birth")
+        on = read.date(answers, "assessment_date")
         if born is None or on is None:
             notes.append(
                 "Record the date of birth and the assessment date to check whether a transition "
@@ -1025,8 +1099,8 @@ def custody_flags(answers: Mapping[str, Any]) -> Outcome:
                 "Under 18 in youth custody: consider whether a transition assessment would be of "
                 "significant benefit now (Care Act s58)."
             )
-    if _bool(answers, "care_leaver") is True:
-        authority = _text(answers, "looked_after_authority")
+    if read.flag(answers, "care_leaver") is True:
+        authority = read.text(answers, "looked_after_authority")
         if authority:
             flags.append(
                 f"Care leaver: the authority that looked after them ({authority}) stays "
@@ -1052,10 +1126,6 @@ def custody_flags(answers: Mapping[str, Any]) -> Outcome:
 # --- Completion checks -------------------------------------------------------------------------
 
 
-def _format_label(value: str) -> str:
-    return _FORMATS.get(value, value.replace("_", " "))
-
-
 def _ineligible_info_blockers(answers: Mapping[str, Any], eligibility: Outcome) -> list[Blocker]:
     """The s13(5) information that must be given when no needs are eligible."""
     if eligibility.value != "not_eligible" or answers.get("consent") == "refused":
@@ -1064,25 +1134,26 @@ def _ineligible_info_blockers(answers: Mapping[str, Any], eligibility: Outcome) 
         "no needs are eligible, so written information and advice on meeting or reducing the "
         "needs and preventing or delaying them must be given (Care Act s13(5))"
     )
-    if _bool(answers, "ineligible_info_given") is not True:
+    if read.flag(answers, "ineligible_info_given") is not True:
         return [Blocker("ineligible_info_given", f"Give the written information: {why}.")]
     if not _has_date(answers, "ineligible_info_date"):
         return [Blocker("ineligible_info_date", f"Record the date it was given: {why}.")]
-    given = _text(answers, "ineligible_info_format")
+    given = read.text(answers, "ineligible_info_format")
     if not given:
         return [Blocker("ineligible_info_format", f"Record the format it was given in: {why}.")]
-    preferred = _text(answers, "preferred_format")
+    preferred = read.text(answers, "preferred_format")
 
     def norm(value: str) -> str:
         return "_".join(value.lower().replace("-", " ").split())
 
     if preferred and norm(preferred) != norm(given):
+        given_as = option_label(answers, "ineligible_info_format", norm(given))
+        asked = option_label(answers, "preferred_format", norm(preferred))
         return [
             Blocker(
                 "ineligible_info_format",
-                f"The written information was given in {_format_label(norm(given))} but the "
-                f"person asked for {_format_label(norm(preferred))}: give it in the format they "
-                "asked for.",
+                f"The written information was given in {given_as} but the person asked for "
+                f"{asked}: give it in the format they asked for.",
             )
         ]
     return []
@@ -1091,7 +1162,7 @@ def _ineligible_info_blockers(answers: Mapping[str, Any], eligibility: Outcome) 
 def _refusal_grounds_blockers(answers: Mapping[str, Any]) -> list[Blocker]:
     """The grounds for overriding a refusal must be recorded, not just asserted (s11(2))."""
     found: list[Blocker] = []
-    if _bool(answers, "refusal_has_capacity") is False:
+    if read.flag(answers, "refusal_has_capacity") is False:
         if capacity(answers).value != "lacks":
             found.append(
                 Blocker(
@@ -1102,7 +1173,7 @@ def _refusal_grounds_blockers(answers: Mapping[str, Any]) -> list[Blocker]:
                     "(Mental Capacity Act ss2-3).",
                 )
             )
-        if not _text(answers, "best_interests"):
+        if not read.text(answers, "best_interests"):
             found.append(
                 Blocker(
                     "best_interests",
@@ -1110,8 +1181,8 @@ def _refusal_grounds_blockers(answers: Mapping[str, Any]) -> list[Blocker]:
                     "best interests and who was consulted (Mental Capacity Act s4).",
                 )
             )
-    if _bool(answers, "refusal_abuse_risk") is True and (
-        _bool(answers, "safeguarding_concern") is not True
+    if read.flag(answers, "refusal_abuse_risk") is True and (
+        read.flag(answers, "safeguarding_concern") is not True
     ):
         found.append(
             Blocker(
@@ -1139,14 +1210,14 @@ def _custody_detail_blockers(answers: Mapping[str, Any], setting: Setting | None
                 "check the setting and the conviction status.",
             )
         )
-    if _bool(answers, "preparing_for_release") is True:
+    if read.flag(answers, "preparing_for_release") is True:
         for key, what in (
             ("expected_release_date", "the expected release date"),
             ("release_area", "the area the person intends to live in after release"),
         ):
-            if not (_has_date(answers, key) if key.endswith("date") else _text(answers, key)):
+            if not (_has_date(answers, key) if key.endswith("date") else read.text(answers, key)):
                 found.append(Blocker(key, f"The person is preparing for release: record {what}."))
-    if _bool(answers, "notify_other_authority") is True:
+    if read.flag(answers, "notify_other_authority") is True:
         leads = answers.get("named_leads")
         parties = {
             item.get("lead_party")
@@ -1172,7 +1243,7 @@ def _custody_detail_blockers(answers: Mapping[str, Any], setting: Setting | None
     return found
 
 
-@register_check("care_act.needs_completion")
+@register_check("care_act.needs_completion", reads=NEEDS_COMPLETION_READS)
 def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """List what stops a needs assessment being completed, beyond missing answers.
 
@@ -1190,7 +1261,7 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     setting = _setting(answers)
     in_custody = setting in CUSTODY_SETTINGS
 
-    consent = _choice(answers, "consent", _CONSENTS)
+    consent = read.choice(answers, "consent", _CONSENTS)
     holds, limbs = _refusal_exception(answers)
     if consent == "refused" and holds is True:
         blockers.append(
@@ -1211,10 +1282,10 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
         )
 
     if (
-        _bool(answers, "advocacy_difficulty") is True
-        and _bool(answers, "appropriate_person") is False
+        read.flag(answers, "advocacy_difficulty") is True
+        and read.flag(answers, "appropriate_person") is False
         and not _has_date(answers, "advocate_referral_date")
-        and not _text(answers, "advocate_declined")
+        and not read.text(answers, "advocate_declined")
     ):
         blockers.append(
             Blocker(
@@ -1232,7 +1303,7 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     blockers.extend(_ineligible_info_blockers(answers, adult_eligibility(answers)))
     blockers.extend(_custody_detail_blockers(answers, setting))
 
-    if capacity(answers).value == "lacks" and not _text(answers, "best_interests"):
+    if capacity(answers).value == "lacks" and not read.text(answers, "best_interests"):
         blockers.append(
             Blocker(
                 "best_interests",
@@ -1243,7 +1314,7 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
 
     if in_custody:
         records = answers.get("sharing_records")
-        sharing = _choice(answers, "sharing_consent", _SHARING_ALLOWED)
+        sharing = read.choice(answers, "sharing_consent", _SHARING_ALLOWED)
         if isinstance(records, list) and records and sharing is None:
             blockers.append(
                 Blocker(
@@ -1254,13 +1325,13 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                 )
             )
 
-    if _bool(answers, "safeguarding_concern") is True:
+    if read.flag(answers, "safeguarding_concern") is True:
         if setting in NO_S42_SETTINGS:
             custody_why = (
                 "in custody the establishment's management responds to safeguarding concerns "
                 "under HMPPS policy; the authority does not lead the enquiry"
             )
-            if not _text(answers, "safeguarding_notified_who"):
+            if not read.text(answers, "safeguarding_notified_who"):
                 blockers.append(
                     Blocker(
                         "safeguarding_notified_who",
@@ -1287,7 +1358,7 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     return blockers
 
 
-@register_check("care_act.carer_completion")
+@register_check("care_act.carer_completion", reads=CARER_COMPLETION_READS)
 def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """List what stops a carer's assessment being completed, beyond missing answers.
 
@@ -1308,12 +1379,12 @@ def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                 "of the person cared for in their own needs assessment instead.",
             )
         )
-    if _bool(answers, "combined") is True:
+    if read.flag(answers, "combined") is True:
         for key, who in (
             ("combined_carer_agrees", "the carer"),
             ("combined_cared_for_agrees", "the person cared for"),
         ):
-            if _bool(answers, key) is not True:
+            if read.flag(answers, key) is not True:
                 blockers.append(
                     Blocker(
                         key,
@@ -1321,7 +1392,7 @@ def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                         "agree (Care Act s12(5)).",
                     )
                 )
-    born, on = _date(answers, "date_of_birth"), _date(answers, "assessment_date")
+    born, on = read.date(answers, "date_of_birth"), read.date(answers, "assessment_date")
     if born is not None and on is not None and _age_on(born, on) < 18:
         blockers.append(
             Blocker(
@@ -1331,7 +1402,7 @@ def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                 "assessment (Care Act s63) is for those approaching 18.",
             )
         )
-    if _bool(answers, "young_carer_in_household") is True and not _has_date(
+    if read.flag(answers, "young_carer_in_household") is True and not _has_date(
         answers, "young_carer_referral_date"
     ):
         blockers.append(
@@ -1354,7 +1425,7 @@ def _authority_key(name: str) -> str:
     return key[4:] if key.startswith("the ") else key
 
 
-@register("care_act.carer_authority")
+@register("care_act.carer_authority", reads=CARER_AUTHORITY_READS)
 def carer_authority(answers: Mapping[str, Any]) -> Outcome:
     """Say whether the carer lives in the same authority as the person they care for.
 
@@ -1369,8 +1440,8 @@ def carer_authority(answers: Mapping[str, Any]) -> Outcome:
     Returns:
         "same" or "cross_border" with the reason, or value None while either name is missing.
     """
-    responsible = _text(answers, "responsible_authority")
-    carer_home = _text(answers, "carer_home_authority")
+    responsible = read.text(answers, "responsible_authority")
+    carer_home = read.text(answers, "carer_home_authority")
     if not responsible or not carer_home:
         return _not_enough(
             "Record the authority of the person cared for and the authority the carer lives in."

@@ -22,12 +22,26 @@ from pathlib import Path
 from typing import Any
 
 from assessor_app.core.charging.calculation import (
+    CARE_TYPES,
+    FREE_SERVICES,
+    FREQUENCIES,
+    INCOME_KINDS,
+    LIGHT_TOUCH_BASES,
     ChargeOutcome,
     ChargeResult,
     calculate_charge,
     format_pounds,
 )
-from assessor_app.core.charging.from_answers import inputs_from_answers
+from assessor_app.core.charging.from_answers import (
+    ASSET_KEYS,
+    ASSETS_ID,
+    DRE_ID,
+    DRE_KEYS,
+    FORM_ASSET_KINDS,
+    INCOME_KEYS,
+    INCOMES_ID,
+    inputs_from_answers,
+)
 from assessor_app.core.charging.rates import (
     AuthorityOverride,
     RatesRegistry,
@@ -37,11 +51,24 @@ from assessor_app.core.charging.rates import (
     long_date,
 )
 from assessor_app.core.errors import AssessorError
-from assessor_app.core.rules import Blocker, Outcome, register, register_check
+from assessor_app.core.rules import (
+    Blocker,
+    Need,
+    Outcome,
+    choice,
+    date,
+    group,
+    money,
+    number,
+    register,
+    register_check,
+    text,
+    yes_no,
+)
 
 __all__ = [
-    "NO_OVERRIDE",
     "RATES_DIR_ENV",
+    "NO_OVERRIDE",
     "charge_checks",
     "financial_completion",
     "fingerprint",
@@ -52,10 +79,66 @@ __all__ = [
     "weekly_charge",
 ]
 
-RATES_DIR_ENV = "ASSESSOR_RATES_DIR"
 """Environment variable naming another rates folder (tests, an authority's own tables)."""
 
+RATES_DIR_ENV = "ASSESSOR_RATES_DIR"
 PIN_FIELD = "rates_table_used"
+
+_A, _I, _D = ASSET_KEYS, INCOME_KEYS, DRE_KEYS
+CHARGE_READS: dict[str, Need] = {
+    "effective_date": date(),
+    "date_of_birth": date(),
+    "care_type": choice(*CARE_TYPES, allowed=CARE_TYPES),
+    "first_permanent_admission": yes_no(),
+    "admission_date": date(),
+    "weekly_cost_of_care": money(),
+    "free_service": choice(allowed={"none", *FREE_SERVICES}),
+    "service_start_date": date(),
+    "charge_from_week_7": yes_no(),
+    "charge_decision_date": date(),
+    "adaptation_cost": money(),
+    "assessment_kind": choice("full", "light_touch", allowed=("full", "light_touch")),
+    "light_touch_basis": choice(allowed=LIGHT_TOUCH_BASES),
+    "light_touch_no_contribution": yes_no(),
+    "agreed_weekly_charge": money(),
+    "couple": yes_no(),
+    "lone_parent": yes_no(),
+    "dependent_children": number(),
+    "pension_age": yes_no(),
+    "partner_pension_age": yes_no(),
+    "disability_premium": yes_no(),
+    "enhanced_disability_premium": yes_no(),
+    "carer_premium": yes_no(),
+    ASSETS_ID: group(
+        {
+            _A["kind"]: choice(allowed=FORM_ASSET_KINDS),
+            _A["label"]: text(),
+            _A["value_pence"]: money(),
+            _A["joint"]: yes_no(),
+            _A["owners"]: number(),
+            _A["share_percent"]: number(),
+            _A["occupied"]: yes_no(),
+            _A["disregard_other"]: yes_no(),
+            _A["disregard_reason"]: text(),
+        }
+    ),
+    "notional_capital": yes_no(),
+    "notional_capital_value": money(),
+    INCOMES_ID: group(
+        {
+            _I["kind"]: choice(allowed=INCOME_KINDS),
+            _I["amount_pence"]: money(),
+            _I["frequency"]: choice(allowed=FREQUENCIES),
+            _I["joint"]: yes_no(),
+            _I["half_to_spouse"]: yes_no(),
+        }
+    ),
+    "housing_costs": money(),
+    "dre_standard": yes_no(),
+    DRE_ID: group({_D["label"]: text(), _D["weekly_pence"]: money()}),
+    PIN_FIELD: text(),
+}
+"""Every answer the charge is worked out from (the contract `forms check` holds the form to)."""
 """The answer that keeps the table and override a completed record used."""
 
 NO_OVERRIDE = "none"
@@ -228,7 +311,7 @@ def _work_out(answers: Mapping[str, Any]) -> ChargeResult | Outcome:
         return Outcome(None, "Not enough answers yet", (e.user_message, e.next_step or ""))
 
 
-@register("charging.weekly_charge")
+@register("charging.weekly_charge", reads=CHARGE_READS)
 def weekly_charge(answers: Mapping[str, Any]) -> Outcome:
     """The weekly charge in pence, with the person's statement lines as the reasons.
 
@@ -254,7 +337,7 @@ def weekly_charge(answers: Mapping[str, Any]) -> Outcome:
     return Outcome(result.weekly_charge_pence, label, lines)
 
 
-@register("charging.charge_checks")
+@register("charging.charge_checks", reads=CHARGE_READS)
 def charge_checks(answers: Mapping[str, Any]) -> Outcome:
     """What staff must check before telling the person the charge; never part of the statement.
 
@@ -274,7 +357,7 @@ def charge_checks(answers: Mapping[str, Any]) -> Outcome:
     return Outcome(count, f"{count} thing{'s' if count != 1 else ''} to check", result.warnings)
 
 
-@register("charging.rates_used")
+@register("charging.rates_used", reads=CHARGE_READS)
 def rates_used(answers: Mapping[str, Any]) -> Outcome:
     """Which rates table (and version, and authority override) the charge uses.
 
@@ -318,7 +401,7 @@ def rates_used(answers: Mapping[str, Any]) -> Outcome:
     return Outcome(pin_of(table, override), table.describe(), tuple(reasons))
 
 
-@register_check("charging.financial_completion")
+@register_check("charging.financial_completion", reads=CHARGE_READS)
 def financial_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """What stops a financial assessment being completed, beyond missing answers.
 

@@ -12,9 +12,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from assessor_app.core import answer_values as read
 from assessor_app.core.chc.levels import (
     CHECKLIST_ASTERISKED,
     CHECKLIST_DOMAINS,
+    DST_ALLOWED,
     DST_DOMAINS,
     DST_LEVELS,
     level_rank,
@@ -25,7 +27,19 @@ from assessor_app.core.chc.merge import (
     mdt_composition,
     merge_contributions,
 )
-from assessor_app.core.rules import Blocker, Outcome, register, register_check
+from assessor_app.core.rules import (
+    Blocker,
+    Need,
+    Outcome,
+    choice,
+    choices,
+    date,
+    group,
+    register,
+    register_check,
+    text,
+    yes_no,
+)
 
 __all__ = [
     "EXCLUDED_REASONS",
@@ -43,6 +57,41 @@ __all__ = [
 _LEVELS = ("A", "B", "C")
 _PROCEEDING = ("consented", "proxy", "best_interests")
 
+# What each rule reads (the contract `forms check` holds each form to).
+CHECKLIST_READS: dict[str, Need] = {
+    **{f"cl_{key}": choice(*_LEVELS) for key, _ in CHECKLIST_DOMAINS},
+    "refer_anyway": yes_no(),
+}
+CHECKLIST_COMPLETION_READS: dict[str, Need] = {
+    "consent_status": choice("consented", "proxy"),
+    "consent_scope": choices("complete_tools"),
+}
+DST_LEVEL_READS: dict[str, Need] = {
+    f"dst_{key}_level": choice(*DST_ALLOWED[key]) for key, _ in DST_DOMAINS
+}
+_CONTRIBUTION_ITEM = {
+    "contribution_id": text(),
+    "contributor_name": text(),
+    "contributor_profession": choice(),
+    "contributed_on": date(),
+    **{f"m_{key}_level": choice(*DST_ALLOWED[key]) for key, _ in DST_DOMAINS},
+    **{f"m_{key}_evidence": text() for key, _ in DST_DOMAINS},
+}
+CONTRIBUTIONS_READS: dict[str, Need] = {"contributions": group(_CONTRIBUTION_ITEM)}
+MDT_READS: dict[str, Need] = {"mdt_members": group(member_profession=choice())}
+TIMELINE_READS: dict[str, Need] = {"icb_referral_received": date(), "icb_decision_date": date()}
+RATIONALE_READS: dict[str, Need] = {"recommendation_rationale": text()}
+DST_COMPLETION_READS: dict[str, Need] = {
+    **DST_LEVEL_READS,
+    **CONTRIBUTIONS_READS,
+    **MDT_READS,
+    **{f"dst_{key}_disagreement": text() for key, _ in DST_DOMAINS},
+    "recommendation": choice("eligible", "not_eligible"),
+    "indicator_departure": text(),
+    "icb_decision": choice("eligible", "not_eligible"),
+    "icb_reasons": text(),
+}
+
 
 def _names(keys: list[str]) -> str:
     labels = dict(CHECKLIST_DOMAINS)
@@ -54,7 +103,7 @@ def _count(n: int, level: str) -> str:
     return f"{n} domain{'s' if n != 1 else ''} at {level}"
 
 
-@register("chc.checklist_outcome")
+@register("chc.checklist_outcome", reads=CHECKLIST_READS)
 def checklist_outcome(answers: Mapping[str, Any]) -> Outcome:
     """Whether the Checklist is positive (a full assessment is needed), with the reason.
 
@@ -127,7 +176,7 @@ def checklist_outcome(answers: Mapping[str, Any]) -> Outcome:
     )
 
 
-@register_check("chc.checklist_completion")
+@register_check("chc.checklist_completion", reads=CHECKLIST_COMPLETION_READS)
 def checklist_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """What stops a Checklist being completed, beyond missing answers.
 
@@ -194,7 +243,7 @@ def _dst_names(keys: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-@register("chc.dst_indicators")
+@register("chc.dst_indicators", reads=DST_LEVEL_READS)
 def dst_indicators(answers: Mapping[str, Any]) -> Outcome:
     """Indicators from the confirmed levels; never a decision (DST guidance, RULES.md 2.3).
 
@@ -244,7 +293,7 @@ def dst_indicators(answers: Mapping[str, Any]) -> Outcome:
     )
 
 
-@register("chc.rationale_check")
+@register("chc.rationale_check", reads=RATIONALE_READS)
 def rationale_check(answers: Mapping[str, Any]) -> Outcome:
     """Warn when the rationale leans on excluded reasons or skips a key characteristic.
 
@@ -296,19 +345,11 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
-def _iso(answers: Mapping[str, Any], key: str) -> dt.date | None:
-    value = answers.get(key)
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def dst_due_dates(answers: Mapping[str, Any]) -> dict[str, dt.date]:
     """Dates the caseload watches: the 28-day decision and the first and annual reviews."""
     due: dict[str, dt.date] = {}
-    received = _iso(answers, "icb_referral_received")
-    decided = _iso(answers, "icb_decision_date")
+    received = read.date(answers, "icb_referral_received")
+    decided = read.date(answers, "icb_decision_date")
     if received and not decided:
         due["decision"] = received + dt.timedelta(days=28)
     if decided:
@@ -317,15 +358,15 @@ def dst_due_dates(answers: Mapping[str, Any]) -> dict[str, dt.date]:
     return due
 
 
-@register("chc.dst_timeline")
+@register("chc.dst_timeline", reads=TIMELINE_READS)
 def dst_timeline(answers: Mapping[str, Any]) -> Outcome:
     """The 28-day clock from the ICB's receipt of the referral, and the review dates.
 
     Args:
         answers: The DST's visible answers keyed by field id.
     """
-    received = _iso(answers, "icb_referral_received")
-    decided = _iso(answers, "icb_decision_date")
+    received = read.date(answers, "icb_referral_received")
+    decided = read.date(answers, "icb_decision_date")
     due = dst_due_dates(answers)
     if not received and not decided:
         return Outcome(
@@ -354,23 +395,18 @@ def dst_timeline(answers: Mapping[str, Any]) -> Outcome:
     return Outcome(due["decision"].isoformat(), "Awaiting the ICB's decision", tuple(reasons))
 
 
-def _list(answers: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    value = answers.get(key)
-    return [i for i in value if isinstance(i, Mapping)] if isinstance(value, list) else []
-
-
 def _contributions(answers: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
     """The complete contributions, merged; and how many items are not complete yet."""
-    items = _list(answers, "contributions")
+    items = read.items(answers, "contributions")
     complete = [i for i in items if not contribution_problems(i)]
     return merge_contributions(complete), len(items) - len(complete)
 
 
 def _members(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [{"profession": m.get("member_profession")} for m in _list(answers, "mdt_members")]
+    return [{"profession": m.get("member_profession")} for m in read.items(answers, "mdt_members")]
 
 
-@register("chc.mdt_composition")
+@register("chc.mdt_composition", reads=MDT_READS)
 def mdt_check(answers: Mapping[str, Any]) -> Outcome:
     """Whether the MDT members recorded make a valid MDT, and why.
 
@@ -384,7 +420,7 @@ def mdt_check(answers: Mapping[str, Any]) -> Outcome:
     return Outcome(valid, "A valid MDT" if valid else "Not an MDT yet", (why,))
 
 
-@register("chc.contribution_proposals")
+@register("chc.contribution_proposals", reads=CONTRIBUTIONS_READS)
 def contribution_proposals(answers: Mapping[str, Any]) -> Outcome:
     """Every member's proposed level per domain; the higher level where they disagree.
 
@@ -422,7 +458,7 @@ def contribution_proposals(answers: Mapping[str, Any]) -> Outcome:
     return Outcome(len(disagreements), label, (*reasons, *waiting))
 
 
-@register_check("chc.dst_completion")
+@register_check("chc.dst_completion", reads=DST_COMPLETION_READS)
 def dst_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """What stops the DST being finalised, beyond missing answers.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assessor_app.core.rules import Outcome, register
+from assessor_app.core.rules import Outcome, number, rating, register
 
 MOBILITY_FIELD = "mobility"
 """Field id of the mobility rating (scale A, B, C) in the sample form."""
@@ -43,7 +43,13 @@ def _hours_text(hours: float) -> str:
     return f"{shown} hour{'' if hours == 1 else 's'}"
 
 
-@register("sample.support_band")
+@register(
+    "sample.support_band",
+    reads={
+        MOBILITY_FIELD: rating(*_MOBILITY_POINTS, allowed=_MOBILITY_POINTS),
+        HOURS_FIELD: number(),
+    },
+)
 def support_band(answers: Mapping[str, Any]) -> Outcome:
     """Suggest a support band from the mobility rating and the weekly hours of help.
 
