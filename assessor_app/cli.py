@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assessor_app.core import paths
+from assessor_app.core import paths, settings
 from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
@@ -51,10 +51,9 @@ from assessor_app.core.storage.profiles import list_profiles
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
 
-PASSPHRASE_ENV = "ASSESSOR_PASSPHRASE"
-NEW_PASSPHRASE_ENV = "ASSESSOR_NEW_PASSPHRASE"
-EXCHANGE_PASSPHRASE_ENV = "ASSESSOR_EXCHANGE_PASSPHRASE"
-PROFILE_ENV = "ASSESSOR_PROFILE"
+PASSPHRASE_ENV = settings.PASSPHRASE_ENV
+NEW_PASSPHRASE_ENV = settings.NEW_PASSPHRASE_ENV
+EXCHANGE_PASSPHRASE_ENV = settings.EXCHANGE_PASSPHRASE_ENV
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
 EXIT_SIGNATURE_BROKEN = 7
 
@@ -80,7 +79,7 @@ def _kdf(args: argparse.Namespace) -> KdfParams | None:
 
 
 def _choose_profile(args: argparse.Namespace) -> str:
-    wanted = args.profile or os.environ.get(PROFILE_ENV)
+    wanted = args.profile or settings.current().profile
     profiles = list_profiles(args.data_dir)
     if wanted:
         return str(wanted)
@@ -461,6 +460,25 @@ def cmd_record_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Print every setting, the value in force and where it comes from."""
+    del args
+    current = settings.current()
+    source = settings.settings_file()
+    print(f"Settings file: {source if source is not None else 'none'}")
+    for s in settings.SETTINGS:
+        value = getattr(current, s.key)
+        if os.environ.get(s.env):
+            origin = f"from ${s.env}"
+        elif value not in (None, False) and source is not None:
+            origin = f"from {source.name}"
+        else:
+            origin = "default"
+        shown = value if value not in (None, False) else s.default
+        print(f"{s.key} = {shown}  ({origin}; ${s.env})")
+    return EXIT_OK
+
+
 def cmd_forms_check(args: argparse.Namespace) -> int:
     problems = check_forms_dir(Path(args.dir))
     for problem in problems:
@@ -666,8 +684,8 @@ def build_parser() -> argparse.ArgumentParser:
         f"read records unlock the profile with ${PASSPHRASE_ENV} or, in a terminal, a prompt. "
         "Exit codes are listed in docs/cli.md.",
     )
-    parser.add_argument("--data-dir", help=f"profile folder root (else ${paths.DATA_DIR_ENV})")
-    parser.add_argument("--profile", help=f"profile id (else ${PROFILE_ENV}, or the only one)")
+    parser.add_argument("--data-dir", help="profile folder root (else the data_dir setting)")
+    parser.add_argument("--profile", help="profile id (else the profile setting, or the only one)")
     parser.add_argument("--forms-dir", default=None, help="form definitions folder")
     parser.add_argument("--insecure-fast-kdf", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -782,6 +800,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take an unsigned file (older app, other system): it comes in as a new draft",
     )
+
+    add("settings", cmd_settings, "show the settings in force and where each comes from")
 
     forms = sub.add_parser("forms", help="form definitions").add_subparsers(
         dest="sub", required=True

@@ -9,6 +9,11 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A settings file deployed on this machine (~/.config/Assessor, /etc/assessor) must not change
+# what the tests see: they read an empty one unless a test names another.
+os.environ["ASSESSOR_SETTINGS_FILE"] = os.path.join(
+    os.path.dirname(__file__), "fixtures", "settings", "none.toml"
+)
 
 from collections.abc import Iterator  # noqa: E402 - the platform must be set before Qt loads
 from pathlib import Path  # noqa: E402

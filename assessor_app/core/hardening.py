@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
-DEBUGGABLE_ENV = "ASSESSOR_DEBUGGABLE"
-"""Set to 1 to let a profiler (py-spy) or debugger attach: for developers only."""
+from assessor_app.core import settings
+
 _PR_SET_DUMPABLE = 4
 
 
@@ -27,7 +27,8 @@ def harden_process() -> None:
         import resource  # POSIX only
 
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if sys.platform.startswith("linux") and os.environ.get(DEBUGGABLE_ENV) != "1":
+    # The `debuggable` setting lets a profiler (py-spy) or debugger attach: developers only.
+    if sys.platform.startswith("linux") and not settings.current().debuggable:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)

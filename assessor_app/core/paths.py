@@ -1,30 +1,29 @@
 """Where files live: the data folder, the form definitions and the shipped resources.
 
-The data folder is `--data-dir`, else `$ASSESSOR_DATA_DIR`, else the platform's user data
-folder (platformdirs). Forms and resources are found in the checkout when run from one, and
-in the installed data packages otherwise, so an app installed from the wheel makes PDFs and
-works out charges as a checkout does.
+The data folder is `--data-dir`, else the `data_dir` setting (`settings.py`), else the
+platform's user data folder (platformdirs). Forms and resources are found in the checkout
+when run from one, and in the installed data packages otherwise, so an app installed from the
+wheel makes PDFs and works out charges as a checkout does.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 from pathlib import Path
 
 import platformdirs
 
-DATA_DIR_ENV = "ASSESSOR_DATA_DIR"
-FORMS_DIR_ENV = "ASSESSOR_FORMS_DIR"
+from assessor_app.core import settings
 
 
 def resolve_data_dir(explicit: str | Path | None = None) -> Path:
     """The data folder to use, created owner-only if missing."""
+    configured = settings.current().data_dir
     if explicit:
         path = Path(explicit)
-    elif os.environ.get(DATA_DIR_ENV):
-        path = Path(os.environ[DATA_DIR_ENV])
+    elif configured is not None:
+        path = configured
     else:
         path = Path(platformdirs.user_data_dir("Assessor", appauthor=False))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -55,7 +54,8 @@ def resources_dir() -> Path:
 
 
 def default_forms_dir() -> Path:
-    """The form definitions shipped with the app, unless `$ASSESSOR_FORMS_DIR` names others."""
-    if os.environ.get(FORMS_DIR_ENV):
-        return Path(os.environ[FORMS_DIR_ENV])
+    """The form definitions in force: the `forms_dir` setting, else those shipped."""
+    configured = settings.current().forms_dir
+    if configured is not None:
+        return configured
     return _shipped("forms", "assessor_forms", "needs_assessment")

@@ -72,7 +72,7 @@ def _reason(outcome: Any, start: str) -> str:
 def rates_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "rates"
     shutil.copytree(resources_dir() / "rates", folder)
-    monkeypatch.setenv(charging_rules.RATES_DIR_ENV, str(folder))
+    monkeypatch.setenv("ASSESSOR_RATES_DIR", str(folder))
     return folder
 
 

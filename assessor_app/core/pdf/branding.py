@@ -102,12 +102,13 @@ def _read(path: Path) -> Branding:
     )
 
 
-def load_branding(data_dir: Path | None, authority: str) -> Branding:
+def load_branding(data_dir: Path | None, authority: str, *, file: Path | None = None) -> Branding:
     """The authority's branding, or the shipped defaults under the profile's authority name.
 
     Args:
         data_dir: The data folder, whose ``branding.yaml`` wins when present (None: defaults).
         authority: The profile's authority, used when the file names none.
+        file: A branding file named by the settings: it must exist, and wins over both.
 
     Raises:
         ValidationError: The authority's file exists but cannot be used (says what to fix).
@@ -115,6 +116,13 @@ def load_branding(data_dir: Path | None, authority: str) -> Branding:
     shipped = resources_dir() / "branding" / "default.yaml"
     own = data_dir / BRANDING_FILE if data_dir is not None else None
     path = own if own is not None and own.is_file() else shipped
+    if file is not None:
+        if not file.is_file():
+            raise ValidationError(
+                f"The branding file {file} named in the settings does not exist.",
+                "Correct the branding_file setting, or ask your IT team.",
+            )
+        path = file
     branding = _read(path)
     if not branding.authority_name or path == shipped:
         # The shipped defaults never put another council's name on this profile's documents.

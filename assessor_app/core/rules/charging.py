@@ -1,7 +1,7 @@
 """The financial assessment's rules: the weekly charge, the checks for staff, and the rates.
 
 All read the form's answers through `charging.from_answers` and the rates tables in
-``resources/rates`` (or ``$ASSESSOR_RATES_DIR``), loaded once per folder. The table and the
+``resources/rates`` (or the `rates_dir` setting), loaded once per folder. The table and the
 authority override are chosen by the date the charge takes effect, unless the record keeps
 them (``rates_table_used``, written when the record is completed, see `pin_of`): then exactly
 that table version and exactly that override (or none) are used, and a table or override whose
@@ -15,12 +15,12 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from assessor_app.core import settings
 from assessor_app.core.charging.calculation import (
     CARE_TYPES,
     FREE_SERVICES,
@@ -67,7 +67,6 @@ from assessor_app.core.rules import (
 )
 
 __all__ = [
-    "RATES_DIR_ENV",
     "NO_OVERRIDE",
     "charge_checks",
     "financial_completion",
@@ -81,7 +80,6 @@ __all__ = [
 
 """Environment variable naming another rates folder (tests, an authority's own tables)."""
 
-RATES_DIR_ENV = "ASSESSOR_RATES_DIR"
 PIN_FIELD = "rates_table_used"
 
 _A, _I, _D = ASSET_KEYS, INCOME_KEYS, DRE_KEYS
@@ -160,7 +158,7 @@ def _registry(folder: str) -> RatesRegistry:
 
 
 def _rates() -> RatesRegistry:
-    return _registry(os.environ.get(RATES_DIR_ENV) or str(default_rates_dir()))
+    return _registry(str(settings.current().rates_dir or default_rates_dir()))
 
 
 def _digest(content: Mapping[str, Any]) -> str:

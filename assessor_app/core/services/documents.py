@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reportlab.lib.utils import ImageReader
 
+from assessor_app.core import settings
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
@@ -74,9 +75,14 @@ def _signer(vault: Vault) -> IdentitySource:
 
 
 def branding_for(vault: Vault) -> Branding:
-    """The branding documents from this vault carry (the data folder's file, else defaults)."""
-    # A profile lives in <data dir>/profiles/<id>/; the branding file sits in the data dir.
-    return load_branding(vault.folder.parent.parent, vault.profile.authority)
+    """The branding documents from this vault carry.
+
+    The `branding_file` setting, else ``branding.yaml`` in the data folder, else defaults.
+    """
+    configured = settings.current().branding_file
+    if configured is not None:
+        return load_branding(None, vault.profile.authority, file=configured)
+    return load_branding(vault.data_dir, vault.profile.authority)
 
 
 def document_filename(form: FormDefinition, record: Assessment, kind: str) -> str:

@@ -68,6 +68,8 @@ class Vault:
         lock: ProfileLock,
     ):
         self.folder = folder
+        self.data_dir = folder.parent.parent
+        """The data folder this profile was opened from (``<data dir>/profiles/<id>/``)."""
         self._conn: database.Connection | None = conn
         # A bytearray, so locking can overwrite it (wipe.py); the caller wipes its copy.
         self._key: bytearray | None = bytearray(key)
