@@ -175,3 +175,35 @@ def test_a_rule_is_handed_only_what_it_declared() -> None:
             assert peek({"detail": "x", "secret": "y"}).value is None
         finally:
             rules._STRICT = before
+
+
+def test_every_named_layout_is_printed_by_the_record_document() -> None:
+    from assessor_app.core.form_engine.model import LAYOUTS
+    from assessor_app.core.pdf import record_document
+
+    # dst_domain is not a renderer of its own: it marks where the domain-level table goes.
+    assert set(record_document._SECTION_RENDERERS) | {"dst_domain"} == LAYOUTS
+
+
+def test_forms_name_their_letters_extras_and_layouts_not_generic_code() -> None:
+    registry = load_forms_dir(FORMS)
+    dst = registry.latest("chc_dst")
+    assert dst.extras == ("contribution_exchange",)
+    assert sum(s.layout == "dst_domain" for s in dst.sections) == 12
+    assert registry.latest("needs_assessment").letters == (
+        "eligibility_record",
+        "ineligible_advice",
+    )
+    assert registry.latest("sample").letters == () and registry.latest("sample").extras == ()
+
+
+def test_an_unknown_layout_or_extra_is_reported(forms_copy: Path) -> None:
+    _edit(forms_copy, "chc_checklist", "layout: checklist_domains", "layout: checklist_domain")
+    _edit(forms_copy, "chc_dst", "extras: [contribution_exchange]", "extras: [exchange]")
+    problems = check_forms_dir(forms_copy)
+    assert any(
+        "chc_checklist/v1.yaml" in p
+        and "unknown layout 'checklist_domain' (did you mean 'checklist_domains'?)" in p
+        for p in problems
+    ), problems
+    assert any("chc_dst/v1.yaml: extras: unknown extra 'exchange'" in p for p in problems)

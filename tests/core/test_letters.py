@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 
 from assessor_app.core.errors import ValidationError
-from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import Evaluation, evaluate
+from assessor_app.core.form_engine.model import LETTERS
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.pdf.branding import Branding, load_branding
 from assessor_app.core.pdf.document import (
@@ -46,6 +47,7 @@ from assessor_app.core.pdf.letters import (
     variant_for,
 )
 from assessor_app.core.records import Assessment, Person, PersonDetails, RecordStatus, Setting
+from assessor_app.core.rules import Outcome
 from tests.conftest import REPO_ROOT
 from tests.support import poppler, squash
 
@@ -1014,7 +1016,45 @@ def test_easy_read_keeps_the_assessors_words_exactly_one_sentence_to_a_line():
 
 
 def _kinds(form_id: str, answers: dict[str, Any]) -> list[str]:
-    return [k.id for k in letters_for(form_id, _evaluation(form_id, answers), answers)]
+    form = REGISTRY.latest(form_id)
+    return [k.id for k in letters_for(form, _evaluation(form_id, answers), answers)]
+
+
+def test_the_letter_catalogue_is_what_forms_may_name() -> None:
+    assert {k.id for k in LETTER_KINDS} == LETTERS
+
+
+def test_a_form_gives_only_the_letters_its_definition_names() -> None:
+    needs = REGISTRY.latest("needs_assessment")
+    answers = {"consent": "consented"}
+    evaluation = evaluate(needs, answers, today=TODAY)
+    decided = replace(
+        evaluation,
+        outcomes={**evaluation.outcomes, "eligibility": Outcome("not_eligible", "Not eligible")},
+    )
+    assert [k.id for k in letters_for(needs, decided, answers)] == [
+        "eligibility_record",
+        "ineligible_advice",
+    ]
+    without = replace(needs, letters=("eligibility_record",))
+    assert [k.id for k in letters_for(without, decided, answers)] == ["eligibility_record"]
+    assert letters_for(replace(needs, letters=()), decided, answers) == []
+
+
+def test_an_unknown_letter_in_a_form_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "forms"
+    shutil.copytree(REPO_ROOT / "forms", folder)
+    path = folder / "chc_checklist" / "v1.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "letters: [checklist_outcome]", "letters: [checklist_outcomes]"
+        ),
+        encoding="utf-8",
+    )
+    assert check_forms_dir(folder) == [
+        "forms/chc_checklist/v1.yaml: letters: unknown letter 'checklist_outcomes' (did you "
+        "mean 'checklist_outcome'?)"
+    ]
 
 
 def test_letters_for_gives_the_advice_letter_only_when_needs_are_not_eligible():

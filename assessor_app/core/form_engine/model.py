@@ -36,6 +36,20 @@ class FieldType(StrEnum):
     NOTICE = "notice"
 
 
+LETTERS = frozenset(
+    {"eligibility_record", "ineligible_advice", "checklist_outcome", "financial_statement"}
+)
+"""Every letter a form may name in `letters:` (the catalogue is `core/pdf/letters.py`)."""
+
+EXTRAS = frozenset({"contribution_exchange"})
+"""Every editor extra a form may name in `extras:`: ``contribution_exchange`` offers the MDT
+contribution files (import and export) in the editor."""
+
+LAYOUTS = frozenset({"checklist_domains", "dst_domain"})
+"""Every printed layout a section may name in `layout:` (`core/pdf/record_document.py`):
+``checklist_domains`` prints the Checklist's domains as one table; ``dst_domain`` marks a DST
+domain section, before the first of which the record prints the table of domain levels."""
+
 DISPLAY_ONLY = frozenset({FieldType.OUTCOME, FieldType.NOTICE})
 """Field types that show something and never take an answer: outcomes and notices."""
 
@@ -212,6 +226,9 @@ class Section:
     """The whole section is shown only when this holds. Loading folds it into every field's
     own condition, so the rest of the engine needs to know nothing about it."""
 
+    layout: str | None = None
+    """A named printed layout (`LAYOUTS`) for this section in the record's PDF, else None."""
+
 
 @dataclass(frozen=True)
 class Rename:
@@ -304,6 +321,12 @@ class FormDefinition:
     """(answer field id, outcome field id) pairs: when the record is completed, the outcome's
     value is written into the answer, so that what was worked out is kept with the record (for
     example which rates table a charge used, so reopening it reproduces the same pennies)."""
+
+    letters: tuple[str, ...] = ()
+    """Names of the letters (`LETTERS`) a record of this form can give the person."""
+
+    extras: tuple[str, ...] = ()
+    """Names of the editor extras (`EXTRAS`) the record editor offers for this form."""
 
     _index: dict[str, FieldDef] = dataclasses.field(
         init=False, repr=False, compare=False, hash=False

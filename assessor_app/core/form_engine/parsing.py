@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from assessor_app.core.form_engine.model import (
+    EXTRAS,
+    LAYOUTS,
+    LETTERS,
     Condition,
     Drop,
     FieldDef,
@@ -43,8 +46,10 @@ _FORM_KEYS = (
     "completion_checks",
     "start_check",
     "record_on_complete",
+    "letters",
+    "extras",
 )
-_SECTION_KEYS = ("id", "title", "help", "fields", "show_when")
+_SECTION_KEYS = ("id", "title", "help", "fields", "show_when", "layout")
 _COMMON_KEYS = ("id", "type", "label", "required", "help", "show_when", "prefill")
 _TEXT_KEYS = ("max_length", "pattern", "pattern_message")
 _TYPE_KEYS: dict[FieldType, tuple[str, ...]] = {
@@ -354,7 +359,19 @@ def _parse_section(r: Reader, path: str, raw: Any, seen: dict[str, str]) -> Sect
         help=r.text(path, raw, "help"),
         fields=tuple(_under(condition, f) for f in fields if f is not None),
         show_when=condition,
+        layout=_layout(r, path, raw.get("layout")),
     )
+
+
+def _layout(r: Reader, path: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in LAYOUTS:
+        near = difflib.get_close_matches(str(value), sorted(LAYOUTS), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        r.add(path, f"unknown layout {value!r}{hint}")
+        return None
+    return str(value)
 
 
 def _under(section_condition: Condition | None, f: FieldDef) -> FieldDef:
@@ -393,6 +410,22 @@ def _names(r: Reader, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
         r.add(key, f"'{key}' must name registered checks, e.g. care_act.needs_completion")
         return ()
     return tuple(items)
+
+
+def _known(r: Reader, data: Mapping[str, Any], key: str, known: frozenset[str]) -> tuple[str, ...]:
+    """A list of names from `known` (letters, editor extras); unknown ones are reported."""
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.add(key, f"'{key}' must be a list of names, from: {', '.join(sorted(known))}")
+        return ()
+    for name in value:
+        if name not in known:
+            near = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            r.add(key, f"unknown {key.removesuffix('s')} '{name}'{hint}")
+    return tuple(v for v in value if v in known)
 
 
 def _parse_step(r: Reader, path: str, raw: Any) -> MigrationStep | None:
@@ -487,4 +520,6 @@ def parse_form(r: Reader, data: Any, source: str) -> FormDefinition | None:
         completion_checks=_names(r, data, "completion_checks"),
         start_check=next(iter(_names(r, data, "start_check")), None),
         record_on_complete=_pairs(r, data),
+        letters=_known(r, data, "letters", LETTERS),
+        extras=_known(r, data, "extras", EXTRAS),
     )

@@ -63,7 +63,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LetterKind:
-    """One kind of letter and the forms it is written from."""
+    """One kind of letter. A form names the letters its records can give in `letters:`."""
 
     id: str
     """Stable id: "eligibility_record", "ineligible_advice", "checklist_outcome" or
@@ -71,29 +71,21 @@ class LetterKind:
     title: str
     """The letter's title, as lists show it and as the standard and large print letters print
     it (the eligibility record names the kind of assessment in its printed title)."""
-    form_ids: tuple[str, ...]
-    """The forms whose records it can be written from."""
 
 
-ELIGIBILITY_RECORD = LetterKind(
-    "eligibility_record", "Your assessment: our decision", ("needs_assessment", "carers_assessment")
-)
+ELIGIBILITY_RECORD = LetterKind("eligibility_record", "Your assessment: our decision")
 """The written record of the eligibility determination and its reasons (Care Act s13(2))."""
 
-INELIGIBLE_ADVICE = LetterKind(
-    "ineligible_advice",
-    "Your needs are not eligible: what can help",
-    ("needs_assessment", "carers_assessment"),
-)
+INELIGIBLE_ADVICE = LetterKind("ineligible_advice", "Your needs are not eligible: what can help")
 """Written information and advice for needs that are not eligible (Care Act s13(5))."""
 
 CHECKLIST_OUTCOME = LetterKind(
-    "checklist_outcome", "Your NHS Continuing Healthcare Checklist: the result", ("chc_checklist",)
+    "checklist_outcome", "Your NHS Continuing Healthcare Checklist: the result"
 )
 """The Checklist's result, what it means and what happens next."""
 
 FINANCIAL_STATEMENT = LetterKind(
-    "financial_statement", "Your financial assessment: what you will pay", ("financial_assessment",)
+    "financial_statement", "Your financial assessment: what you will pay"
 )
 """The weekly charge and the statement of how it was worked out."""
 
@@ -148,38 +140,41 @@ def _value(evaluation: Evaluation, field_id: str) -> Any:
     return None if outcome is None else outcome.value
 
 
+def _applies(kind: LetterKind, evaluation: Evaluation, answers: Mapping[str, Any]) -> bool:
+    if kind is ELIGIBILITY_RECORD:
+        return _value(evaluation, "eligibility") in _ELIGIBILITY_VALUES
+    if kind is INELIGIBLE_ADVICE:
+        decided = _value(evaluation, "eligibility")
+        return decided == "not_eligible" or (
+            decided == "eligible" and answers.get("ineligible_info_given") is True
+        )
+    if kind is CHECKLIST_OUTCOME:
+        return _value(evaluation, "checklist_outcome") in _CHECKLIST_VALUES
+    charge = _value(evaluation, "charge")
+    return isinstance(charge, int) and not isinstance(charge, bool)
+
+
 def letters_for(
-    form_id: str, evaluation: Evaluation, answers: Mapping[str, Any]
+    form: FormDefinition, evaluation: Evaluation, answers: Mapping[str, Any]
 ) -> list[LetterKind]:
     """The letters this record can give the person now, from its worked-out outcomes.
 
-    The eligibility record applies once eligibility is decided either way; the advice for needs
+    Only the letters the form names (`letters:` in its definition) are considered. The
+    eligibility record applies once eligibility is decided either way; the advice for needs
     that are not eligible applies when no needs are eligible, or when some are eligible and the
     assessor recorded that information was given for the ones that are not. A Checklist letter
     applies once the result is known, and a statement once the charge is worked out.
 
     Args:
-        form_id: The record's form.
+        form: The record's form definition.
         evaluation: The record's evaluation (``evaluate``).
         answers: The record's answers.
     """
-    found: list[LetterKind] = []
-    if form_id in ELIGIBILITY_RECORD.form_ids:
-        decided = _value(evaluation, "eligibility")
-        if decided in _ELIGIBILITY_VALUES:
-            found.append(ELIGIBILITY_RECORD)
-        if decided == "not_eligible" or (
-            decided == "eligible" and answers.get("ineligible_info_given") is True
-        ):
-            found.append(INELIGIBLE_ADVICE)
-    elif form_id in CHECKLIST_OUTCOME.form_ids:
-        if _value(evaluation, "checklist_outcome") in _CHECKLIST_VALUES:
-            found.append(CHECKLIST_OUTCOME)
-    elif form_id in FINANCIAL_STATEMENT.form_ids:
-        charge = _value(evaluation, "charge")
-        if isinstance(charge, int) and not isinstance(charge, bool):
-            found.append(FINANCIAL_STATEMENT)
-    return found
+    return [
+        kind
+        for kind in LETTER_KINDS
+        if kind.id in form.letters and _applies(kind, evaluation, answers)
+    ]
 
 
 # --- what every letter shares ---------------------------------------------------------------------
@@ -1753,9 +1748,7 @@ def _checked(letter: _Letter) -> tuple[Outcome, ...]:
                 "Answer the questions the determination needs; its reasons say which.",
             )
         if kind is INELIGIBLE_ADVICE:
-            if INELIGIBLE_ADVICE not in letters_for(
-                letter.form.id, letter.evaluation, letter.answers
-            ):
+            if INELIGIBLE_ADVICE not in letters_for(letter.form, letter.evaluation, letter.answers):
                 raise ValidationError(
                     "This letter is for needs that are not eligible, and this record's needs "
                     "are all eligible.",
@@ -1870,7 +1863,7 @@ def letter_document(
     )
     assert kind is not None  # for mypy: _require raised otherwise
     _require(
-        form.id in kind.form_ids,
+        kind.id in form.letters,
         f'The letter "{kind.title}" is not written from a {form.title} record.',
         "Choose a letter that the record's form offers.",
     )

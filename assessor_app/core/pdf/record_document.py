@@ -115,7 +115,8 @@ def record_footer(record: Assessment) -> str:
 # --- sections with their own layout -----------------------------------------------------------
 
 SectionRenderer = Callable[[Section, Mapping[str, Any]], list[Block]]
-_SECTION_RENDERERS: dict[tuple[str, str], SectionRenderer] = {}
+_SECTION_RENDERERS: dict[str, SectionRenderer] = {}
+"""Section layouts a form names in `layout:` (`form_engine.model.LAYOUTS`) -> renderer."""
 
 
 def _checklist_domains(section: Section, shown: Mapping[str, Any]) -> list[Block]:
@@ -128,7 +129,7 @@ def _checklist_domains(section: Section, shown: Mapping[str, Any]) -> list[Block
     return [TableBlock(("Domain", "A, B or C", "Need and evidence"), tuple(rows), (3, 1.2, 6))]
 
 
-_SECTION_RENDERERS[("chc_checklist", "domains")] = _checklist_domains
+_SECTION_RENDERERS["checklist_domains"] = _checklist_domains
 
 
 def _level(value: Any) -> str:
@@ -314,7 +315,7 @@ def record_document(
     ]
     dst_table_done = False
     for section in form.sections:
-        renderer = _SECTION_RENDERERS.get((form.id, section.id))
+        renderer = _SECTION_RENDERERS.get(section.layout or "")
         if renderer is not None:
             if any(is_visible(f, shown) for f in section.fields):
                 blocks.append(Heading(section.title))
@@ -325,7 +326,7 @@ def record_document(
         )
         if not body:
             continue
-        if form.id == "chc_dst" and section.id.startswith("domain_") and not dst_table_done:
+        if section.layout == "dst_domain" and not dst_table_done:
             blocks.append(Heading("Domain levels"))
             blocks.append(_dst_domain_table(shown))
             dst_table_done = True

@@ -257,7 +257,7 @@ def make_letter(
             "Ask IT to install your authority's branding.yaml (see docs/pdf.md), then make "
             "the letter. Records are still finalised and signed meanwhile.",
         )
-    kinds = {k.id: k for k in letters_for(form.id, evaluation, record.answers)}
+    kinds = {k.id: k for k in letters_for(form, evaluation, record.answers)}
     if kind_id not in kinds:
         raise ValidationError(
             "That letter does not apply to this record's outcome.",

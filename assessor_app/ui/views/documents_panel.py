@@ -106,7 +106,7 @@ class DocumentsPanel(QWidget):
         self.documents: list[StoredDocument] = []
         evaluation = evaluate(opened.form, opened.record.answers, today=today())
         self.letters: list[LetterKind] = list(
-            letters_for(opened.form.id, evaluation, opened.record.answers)
+            letters_for(opened.form, evaluation, opened.record.answers)
         )
         self.setAccessibleName("Signed PDFs kept for this record")
         self.heading = heading_label("Signed PDFs kept for this record", scale=1.1)

@@ -45,7 +45,6 @@ from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
 from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.services.contributions import (
-    DST_FORM,
     ImportResult,
     export_member_contribution,
     import_member_contribution,
@@ -217,7 +216,7 @@ class RecordEditorView(QWidget):
         self.print_button.setEnabled(self.editable)
         self.amend_button.setVisible(not self.editable)
         self.amend_button.setEnabled(not self.editable)
-        exchange = self.editable and self.defn.id == DST_FORM
+        exchange = self.editable and "contribution_exchange" in self.defn.extras
         self.import_button.setVisible(exchange)
         self.export_button.setVisible(exchange)
         title = self.defn.title
