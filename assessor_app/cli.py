@@ -27,7 +27,15 @@ from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.hardening import harden_process
 from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.nhs_number import format_nhs_number
-from assessor_app.core.records import ConvictionStatus, PersonDetails, PersonId, Role, Setting
+from assessor_app.core.records import (
+    AssessmentId,
+    ConvictionStatus,
+    DocumentId,
+    PersonDetails,
+    PersonId,
+    Role,
+    Setting,
+)
 from assessor_app.core.services.contributions import (
     export_member_contribution,
     import_member_contribution,
@@ -40,13 +48,12 @@ from assessor_app.core.services.record_files import (
     import_record,
 )
 from assessor_app.core.services.records import start_record
-from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.services.session import Session
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.database import DatabaseError
 from assessor_app.core.storage.history import verify_chains
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
 from assessor_app.core.storage.member_keys import list_members
-from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.profiles import list_profiles
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
@@ -214,14 +221,14 @@ def cmd_person_add(args: argparse.Namespace) -> int:
         conviction_status=ConvictionStatus(args.conviction) if args.conviction else None,
         expected_release_date=_parse_date(args.release, "the expected release date"),
     )
-    with _session(args) as vault:
-        print(PeopleRepository(vault).add(details).id)
+    with _session(args) as session:
+        print(session.people.add(details).id)
     return EXIT_OK
 
 
 def cmd_person_list(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        found = PeopleRepository(vault).search(args.search or "", limit=args.limit)
+    with _session(args) as session:
+        found = session.people.search(args.search or "", limit=args.limit)
         if not found:
             print(
                 "No one matches that search."
@@ -238,13 +245,11 @@ def cmd_person_list(args: argparse.Namespace) -> int:
 
 
 def cmd_record_start(args: argparse.Namespace) -> int:
-    form = load_forms_dir(args.forms_dir).latest(args.form)
-    with _session(args) as vault:
+    with _session(args) as session:
         record = start_record(
-            AssessmentRepository(vault),
-            form,
+            session,
+            session.forms.latest(args.form),
             PersonId(args.person),
-            today=dt.date.today(),
             cared_for_id=PersonId(args.cared_for) if args.cared_for else None,
         )
         print(record.id)
@@ -254,11 +259,8 @@ def cmd_record_start(args: argparse.Namespace) -> int:
 def cmd_record_complete(args: argparse.Namespace) -> int:
     from assessor_app.core.services.documents import finalise_record  # pyHanko: slow to import
 
-    registry = load_forms_dir(args.forms_dir)
-    with _session(args) as vault:
-        done = finalise_record(
-            AssessmentRepository(vault), registry, args.record, today=dt.date.today()
-        )
+    with _session(args) as session:
+        done = finalise_record(session, AssessmentId(args.record))
         record, doc = done.record, done.document
         print(
             f"{record.id}\t{record.status.value}\trevision {record.revision}\tsigned PDF {doc.id}"
@@ -269,10 +271,8 @@ def cmd_record_complete(args: argparse.Namespace) -> int:
 def cmd_record_amend(args: argparse.Namespace) -> int:
     from assessor_app.core.services.records import amend_record
 
-    with _session(args) as vault:
-        record = amend_record(
-            AssessmentRepository(vault), load_forms_dir(args.forms_dir), args.record
-        )
+    with _session(args) as session:
+        record = amend_record(session, AssessmentId(args.record))
         print(f"{record.id}\t{record.status.value}\trevision {record.revision}")
     return EXIT_OK
 
@@ -281,26 +281,19 @@ def cmd_record_pdf(args: argparse.Namespace) -> int:
     from assessor_app.core.pdf.document import Variant
     from assessor_app.core.services.documents import write_record_pdf
 
-    registry = load_forms_dir(args.forms_dir)
-    with _session(args) as vault:
+    with _session(args) as session:
         print(
             write_record_pdf(
-                AssessmentRepository(vault),
-                registry,
-                args.record,
-                Path(args.out),
-                today=dt.date.today(),
-                variant=Variant(args.variant),
+                session, AssessmentId(args.record), Path(args.out), variant=Variant(args.variant)
             )
         )
     return EXIT_OK
 
 
 def cmd_record_documents(args: argparse.Namespace) -> int:
-    from assessor_app.core.storage.documents import DocumentRepository
 
-    with _session(args) as vault:
-        for d in DocumentRepository(vault).list_for_assessment(args.record):
+    with _session(args) as session:
+        for d in session.documents.list_for_assessment(args.record):
             print(
                 f"{d.id}\t{d.kind}\t{d.variant}\trev {d.revision}\t"
                 f"{d.created_at.isoformat(timespec='seconds')}\t{d.signer}\t{d.filename}"
@@ -311,39 +304,31 @@ def cmd_record_documents(args: argparse.Namespace) -> int:
 def cmd_record_letter(args: argparse.Namespace) -> int:
     from assessor_app.core.pdf.document import Variant
     from assessor_app.core.services.documents import make_letter
-    from assessor_app.core.storage.documents import DocumentRepository, export_document
+    from assessor_app.core.storage.documents import export_document
 
-    registry = load_forms_dir(args.forms_dir)
     out = Path(args.out)
-    with _session(args) as vault:
-        doc = make_letter(
-            vault,
-            registry,
-            args.record,
-            args.letter,
-            Variant(args.variant),
-            today=dt.date.today(),
-        )
-        print(export_document(DocumentRepository(vault).data(doc.id), out.parent, out.name))
+    with _session(args) as session:
+        doc = make_letter(session, AssessmentId(args.record), args.letter, Variant(args.variant))
+        print(export_document(session.documents.data(doc.id), out.parent, out.name))
     return EXIT_OK
 
 
 def cmd_record_export_pdf(args: argparse.Namespace) -> int:
     from assessor_app.core.services.documents import export_kept
 
-    with _session(args) as vault:
-        print(export_kept(vault, args.document, Path(args.out)))
+    with _session(args) as session:
+        print(export_kept(session, DocumentId(args.document), Path(args.out)))
     return EXIT_OK
 
 
 def cmd_chc_export(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
+    with _session(args) as session:
         secret = _read_passphrase(
             EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ", confirm=True
         )
         fingerprint = export_member_contribution(
-            AssessmentRepository(vault),
-            args.record,
+            session,
+            AssessmentId(args.record),
             args.contribution,
             Path(args.out),
             passphrase=secret,
@@ -354,12 +339,12 @@ def cmd_chc_export(args: argparse.Namespace) -> int:
 
 
 def cmd_chc_import(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
+    with _session(args) as session:
         secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
         try:
             result = import_member_contribution(
-                AssessmentRepository(vault),
-                args.record,
+                session,
+                AssessmentId(args.record),
                 Path(args.file),
                 passphrase=secret,
                 confirmed_fingerprint=args.confirm_fingerprint,
@@ -371,17 +356,17 @@ def cmd_chc_import(args: argparse.Namespace) -> int:
 
 
 def cmd_chc_keys(args: argparse.Namespace) -> int:
-    with _session(args) as vault, vault.transaction() as conn:
+    with _session(args) as session, session.vault.transaction() as conn:
         for member in list_members(conn):
             print(f"{member.name}\t{member.fingerprint}\t{member.source}\t{member.bound_at[:10]}")
     return EXIT_OK
 
 
 def cmd_chc_rebind(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
+    with _session(args) as session:
         secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
         bound = rebind_member_key(
-            vault,
+            session,
             Path(args.file),
             passphrase=secret,
             confirmed_fingerprint=args.confirm_fingerprint,
@@ -391,16 +376,15 @@ def cmd_chc_rebind(args: argparse.Namespace) -> int:
 
 
 def cmd_chc_fingerprint(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        print(own_fingerprint(vault))
+    with _session(args) as session:
+        print(own_fingerprint(session))
     return EXIT_OK
 
 
 def cmd_record_list(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        people = PeopleRepository(vault)
+    with _session(args) as session:
+        people, records = session.people, session.records
         targets = [people.get(args.person)] if args.person else people.search("", limit=10**9)
-        records = AssessmentRepository(vault)
         for person in targets:
             for r in records.list_for_person(person.id):
                 stamp = r.updated_at.isoformat(timespec="seconds") if r.updated_at else "-"
@@ -412,13 +396,13 @@ def cmd_record_list(args: argparse.Namespace) -> int:
 
 
 def cmd_record_history(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        for rev in AssessmentRepository(vault).history(args.record):
+    with _session(args) as session:
+        for rev in session.records.history(args.record):
             print(
                 f"{rev.seq}\t{rev.created_at.isoformat(timespec='seconds')}\t{rev.author}\t"
                 f"{rev.body['status']}\t{rev.hash[:16]}"
             )
-        source = AssessmentRepository(vault).provenance(args.record)
+        source = session.records.provenance(args.record)
         if source:
             key = source["exporter_fingerprint"]
             signed = f"signed by key {key}" if key else "an unsigned file"
@@ -431,8 +415,8 @@ def cmd_record_history(args: argparse.Namespace) -> int:
 
 
 def cmd_record_export(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        data = export_record(vault, args.record)
+    with _session(args) as session:
+        data = export_record(session, AssessmentId(args.record))
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if args.out:
         write_atomic(Path(args.out), text.encode("utf-8"))
@@ -443,12 +427,10 @@ def cmd_record_export(args: argparse.Namespace) -> int:
 
 def cmd_record_import(args: argparse.Namespace) -> int:
     data = _load_json_file(args.file)
-    registry = load_forms_dir(args.forms_dir)
-    with _session(args) as vault:
+    with _session(args) as session:
         try:
             record = import_record(
-                vault,
-                registry,
+                session,
                 data,
                 person_differs=args.person_differs,
                 confirmed_fingerprint=args.confirm_fingerprint,
@@ -500,10 +482,10 @@ def cmd_forms_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        damage = vault.integrity_problems()
-        report = verify_chains(vault.conn) if not damage else None
-        anchored = vault.anchor_report()
+    with _session(args) as session:
+        damage = session.vault.integrity_problems()
+        report = verify_chains(session.vault.conn) if not damage else None
+        anchored = session.vault.anchor_report()
     if damage:
         print(
             "The records file is damaged: "
@@ -537,8 +519,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_acknowledge(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        done = vault.acknowledge_history_problem()
+    with _session(args) as session:
+        done = session.vault.acknowledge_history_problem()
     print(
         "Acknowledged: this records file is kept as it is, and the mismatch is no longer "
         "reported (its record is kept as head-mismatch.resolved-<time>.json)."
@@ -571,8 +553,8 @@ def cmd_passphrase_change(args: argparse.Namespace) -> int:
 
 
 def cmd_vault_info(args: argparse.Namespace) -> int:
-    with _session(args) as vault:
-        _print_json(vault.info())
+    with _session(args) as session:
+        _print_json(session.vault.info())
     return EXIT_OK
 
 
@@ -660,17 +642,22 @@ def cmd_pdf_verify(args: argparse.Namespace) -> int:
 
 
 class _session:  # noqa: N801 - used as a with-statement helper, reads like a function
-    """Unlock for the length of a with-block, and always lock again."""
+    """Unlock for the length of a with-block as a `Session`, and always lock again.
+
+    The forms are loaded from ``--forms-dir`` (else the settings) when a command first needs
+    them; the clock is the real one.
+    """
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
 
-    def __enter__(self) -> Vault:
-        self.vault = _unlock(self.args)
-        return self.vault
+    def __enter__(self) -> Session:
+        forms_dir = self.args.forms_dir
+        self.session = Session(_unlock(self.args), lambda: load_forms_dir(forms_dir))
+        return self.session
 
     def __exit__(self, *exc: object) -> None:
-        self.vault.close()
+        self.session.vault.close()
 
 
 # -- parser ----------------------------------------------------------------------------------

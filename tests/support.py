@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assessor_app.core.records import ConvictionStatus, PersonDetails, Setting
+
+if TYPE_CHECKING:
+    from assessor_app.core.form_engine.definition import FormRegistry
+    from assessor_app.core.services.session import Session
 
 
 def community_person(**changes: object) -> PersonDetails:
@@ -112,3 +118,29 @@ def registered_for_tests() -> Iterator[None]:
         for table, before in zip(tables, saved, strict=True):
             table.clear()
             table.update(before)
+
+
+def session_for(where: object, forms: object = None, today: dt.date | None = None) -> Session:
+    """A use-case session over a vault (or a repository's vault), as the app builds one.
+
+    Args:
+        where: The unlocked `Vault`, or a repository of it.
+        forms: The form registry (default: the shipped forms, loaded when first needed).
+        today: A fixed date for the session's clock (default: the real date).
+    """
+    from assessor_app.core.form_engine.definition import FormRegistry
+    from assessor_app.core.services.session import Session
+    from assessor_app.core.storage.vault import Vault
+
+    vault = where if isinstance(where, Vault) else where.vault  # type: ignore[attr-defined]
+    source = forms if isinstance(forms, FormRegistry) else _shipped_forms
+    clock = (lambda: today) if today is not None else dt.date.today
+    return Session(vault, source, clock)
+
+
+@functools.cache
+def _shipped_forms() -> FormRegistry:
+    from assessor_app.core.form_engine.definition import load_forms_dir
+    from assessor_app.core.paths import default_forms_dir
+
+    return load_forms_dir(default_forms_dir())

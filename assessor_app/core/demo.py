@@ -14,14 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from assessor_app.core.errors import ValidationError
-from assessor_app.core.form_engine.definition import FieldType, FormRegistry
+from assessor_app.core.form_engine.definition import FieldType
 from assessor_app.core.form_engine.prefill import prefill_answers
 from assessor_app.core.paths import resources_dir
 from assessor_app.core.records import ConvictionStatus, PersonDetails, Setting
 from assessor_app.core.services.records import check_can_start
-from assessor_app.core.storage.assessments import AssessmentRepository
-from assessor_app.core.storage.people import PeopleRepository
-from assessor_app.core.storage.vault import Vault
+from assessor_app.core.services.session import Session
 
 GIVEN = [
     "Zoë",
@@ -142,24 +140,23 @@ def demo_answers(form_id: str) -> dict[str, Any]:
     return data
 
 
-def populate_demo(vault: Vault, registry: FormRegistry, *, people: int = 40, seed: int = 7) -> None:
+def populate_demo(session: Session, *, people: int = 40, seed: int = 7) -> None:
     """Fill a (throwaway) vault with invented people and a few draft records for each form.
 
     Drafts start as the app starts them (prefilled from the person); forms with demo answers
     in `resources/demo/` get those, others get filler text. A form that does not apply to a
     person (a carer's assessment for a prisoner) is skipped for them.
     """
-    people_repo = PeopleRepository(vault)
-    records = AssessmentRepository(vault)
-    forms = registry.forms()
+    people_repo, records = session.people, session.records
+    forms = session.forms.forms()
     rng = random.Random(seed)
-    today = dt.date.today()
+    today = session.today()
     for i, details in enumerate(synthetic_people(people, seed=seed)):
         person = people_repo.add(details)
         if forms and i % 3 == 0:
             form = forms[(i // 3) % len(forms)]  # each form in turn
             try:
-                check_can_start(records, form, person.id, today=today)
+                check_can_start(session, form, person.id)
             except ValidationError:
                 continue
             canned = {k: v for k, v in demo_answers(form.id).items() if form.has_field(k)}

@@ -14,6 +14,7 @@ from typing import Any, NewType
 PersonId = NewType("PersonId", str)
 AssessmentId = NewType("AssessmentId", str)
 ProfileId = NewType("ProfileId", str)
+DocumentId = NewType("DocumentId", str)
 
 
 class Role(StrEnum):

@@ -49,6 +49,7 @@ def make_demo_vault(data_dir: Path, registry: FormRegistry) -> Vault:
     """A throwaway profile full of invented people (cheap KDF: never for real data)."""
     # Demo only: kept off the start-up path.
     from assessor_app.core.demo import populate_demo, write_demo_branding
+    from assessor_app.core.services.session import Session
     from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
     from assessor_app.core.storage.vault import Vault
 
@@ -60,7 +61,7 @@ def make_demo_vault(data_dir: Path, registry: FormRegistry) -> Vault:
         passphrase=DEMO_PASSPHRASE,
         kdf=FAST_KDF_FOR_TESTS,
     )
-    populate_demo(vault, registry)
+    populate_demo(Session(vault, registry))
     write_demo_branding(data_dir)
     return vault
 

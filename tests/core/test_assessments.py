@@ -18,7 +18,7 @@ from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE
-from tests.support import community_person, reseal_export, simulate_crash
+from tests.support import community_person, reseal_export, session_for, simulate_crash
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +89,13 @@ def test_export_then_import_into_another_profile(vault: Vault, data_dir, registr
         kdf=FAST_KDF_FOR_TESTS,
     )
     imported = import_record(
-        other, registry, exported, today=dt.date(2026, 11, 23), allow_unsigned=True
+        session_for(other, registry, today=dt.date(2026, 11, 23)), exported, allow_unsigned=True
     )
     assert imported.id == rid
     assert imported.answers == {"preferred_name": "Zoë", "visit_date": "2026-11-20"}
     assert PeopleRepository(other).get(imported.person_id).details.family_name == "Quillfeather"
     with pytest.raises(ValidationError, match="already in this profile"):
-        import_record(other, registry, exported, allow_unsigned=True)
+        import_record(session_for(other, registry), exported, allow_unsigned=True)
     other.close()
 
 
@@ -121,5 +121,7 @@ def test_import_of_a_file_that_does_not_fit_changes_nothing(
     reseal_export(data)  # as the other system would have written it: the content checks are reached
     before = (PeopleRepository(vault).count(), len(history.list_audit(vault.conn)))
     with pytest.raises(ValidationError, match=message):
-        import_record(vault, registry, data, today=dt.date(2026, 11, 23), allow_unsigned=True)
+        import_record(
+            session_for(vault, registry, today=dt.date(2026, 11, 23)), data, allow_unsigned=True
+        )
     assert (PeopleRepository(vault).count(), len(history.list_audit(vault.conn))) == before

@@ -26,7 +26,7 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
-from tests.support import community_person
+from tests.support import community_person, session_for
 
 EXCHANGE = "agreed mdt passphrase"
 
@@ -90,22 +90,28 @@ def two_members(tmp_path: Path) -> Any:
 def test_two_members_swap_files_and_see_the_same_merged_dst(two_members: Any) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = two_members
     nurse_fp = export_member_contribution(
-        nurse, nurse_dst, "a1b2c3d4", folder / "nurse.dstc", passphrase=EXCHANGE
+        session_for(nurse), nurse_dst, "a1b2c3d4", folder / "nurse.dstc", passphrase=EXCHANGE
     )
     social_fp = export_member_contribution(
-        social, social_dst, "e5f6a7b8", folder / "sw.dstc", passphrase=EXCHANGE
+        session_for(social), social_dst, "e5f6a7b8", folder / "sw.dstc", passphrase=EXCHANGE
     )
     assert b"Okafor" not in (folder / "nurse.dstc").read_bytes()  # encrypted, not just signed
     # Each member's first file: the importer must confirm the fingerprint read to them.
     with pytest.raises(UnconfirmedMemberKeyError) as unconfirmed:
-        import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE)
+        import_member_contribution(
+            session_for(nurse), nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE
+        )
     assert unconfirmed.value.fingerprint == social_fp and social_fp != nurse_fp
     assert len(nurse.get(nurse_dst).answers["contributions"]) == 1  # nothing imported
     first = import_member_contribution(
-        nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE, confirmed_fingerprint=social_fp
+        session_for(nurse),
+        nurse_dst,
+        folder / "sw.dstc",
+        passphrase=EXCHANGE,
+        confirmed_fingerprint=social_fp,
     )
     second = import_member_contribution(
-        social,
+        session_for(social),
         social_dst,
         folder / "nurse.dstc",
         passphrase=EXCHANGE,
@@ -121,21 +127,27 @@ def test_two_members_swap_files_and_see_the_same_merged_dst(two_members: Any) ->
     assert "The higher level, High, is proposed" in proposals.reasons[0]
     # Importing again changes nothing, and makes no new revision.
     revisions = len(nurse.history(nurse_dst))
-    again = import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE)
+    again = import_member_contribution(
+        session_for(nurse), nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE
+    )
     assert again.outcome == "unchanged" and len(nurse.history(nurse_dst)) == revisions
 
 
 def test_a_wrong_passphrase_or_another_persons_dst_imports_nothing(two_members: Any) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = two_members
     export_member_contribution(
-        social, social_dst, "e5f6a7b8", folder / "sw.dstc", passphrase=EXCHANGE
+        session_for(social), social_dst, "e5f6a7b8", folder / "sw.dstc", passphrase=EXCHANGE
     )
     with pytest.raises(ContributionPassphraseError):
-        import_member_contribution(nurse, nurse_dst, folder / "sw.dstc", passphrase="wrong one!")
+        import_member_contribution(
+            session_for(nurse), nurse_dst, folder / "sw.dstc", passphrase="wrong one!"
+        )
     other = PeopleRepository(nurse.vault).add(community_person(family_name="Elsewhere"))
     other_dst = nurse.create(other.id, "chc_dst", 1)
     with pytest.raises(DifferentPersonError):
-        import_member_contribution(nurse, other_dst.id, folder / "sw.dstc", passphrase=EXCHANGE)
+        import_member_contribution(
+            session_for(nurse), other_dst.id, folder / "sw.dstc", passphrase=EXCHANGE
+        )
     assert [i["contribution_id"] for i in nurse.get(nurse_dst).answers["contributions"]] == [
         "a1b2c3d4"
     ]

@@ -18,6 +18,7 @@ from assessor_app.cli import main
 from assessor_app.core.services.signing import install_certificate, profile_signing_identity
 from assessor_app.core.storage.vault import Vault
 from tests.core.test_pdf_signing import der, issue_certificate, make_ca, sign, simple_pdf
+from tests.support import session_for
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_an_intact_self_signed_pdf_exits_0_and_says_it_is_not_trusted(
 def test_a_trust_root_in_pem_or_der_makes_it_trusted(cli, vault: Vault, tmp_path: Path) -> None:
     ca = make_ca()
     identity = install_certificate(
-        vault, issue_certificate(ca, profile_signing_identity(vault)), [der(ca[1])]
+        session_for(vault), issue_certificate(ca, profile_signing_identity(vault)), [der(ca[1])]
     )
     path = _file(tmp_path, "signed.pdf", sign(identity))
     pem = _file(tmp_path, "root.pem", ca[1].public_bytes(serialization.Encoding.PEM))

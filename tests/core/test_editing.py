@@ -16,7 +16,7 @@ from assessor_app.core.storage import history
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
-from tests.support import community_person
+from tests.support import community_person, session_for
 
 
 def _v1_draft(vault: Vault) -> tuple[AssessmentRepository, str]:
@@ -30,7 +30,7 @@ def _v1_draft(vault: Vault) -> tuple[AssessmentRepository, str]:
 
 def test_old_draft_is_migrated_forward_as_a_new_revision(vault: Vault) -> None:
     records, rid = _v1_draft(vault)
-    opened = open_for_editing(records, load_forms_dir(paths.default_forms_dir()), rid)
+    opened = open_for_editing(session_for(records, load_forms_dir(paths.default_forms_dir())), rid)
     assert opened.migrated_from == 1 and opened.form.version == 2
     assert opened.record.answers == {"living": "family", "interpreter_needed": False}
     assert [r.body["form_version"] for r in records.history(rid)] == [1, 1, 2]
@@ -50,7 +50,7 @@ def test_draft_stays_on_its_version_when_no_migration_leads_on(
     person = PeopleRepository(vault).add(community_person())
     rid = records.create(person.id, "sample", 2).id
     records.save_field(rid, "preferred_name", "Zoë")
-    opened = open_for_editing(records, load_forms_dir(forms), rid)
+    opened = open_for_editing(session_for(records, load_forms_dir(forms)), rid)
     assert opened.migrated_from is None and opened.form.version == 2 and opened.editable
     assert opened.record.answers["preferred_name"] == "Zoë"
 
@@ -58,7 +58,7 @@ def test_draft_stays_on_its_version_when_no_migration_leads_on(
 def test_finished_record_is_shown_as_it_was(vault: Vault) -> None:
     records, rid = _v1_draft(vault)
     records.set_status(rid, RecordStatus.COMPLETED)
-    opened = open_for_editing(records, load_forms_dir(paths.default_forms_dir()), rid)
+    opened = open_for_editing(session_for(records, load_forms_dir(paths.default_forms_dir())), rid)
     assert opened.form.version == 1 and not opened.editable
     assert opened.record.answers["living_situation"] == "with_family"
 
@@ -70,4 +70,4 @@ def test_missing_form_version_names_what_to_install(vault: Vault, tmp_path: Path
     shutil.copytree(paths.default_forms_dir(), forms)
     (forms / "sample" / "v1.yaml").unlink()
     with pytest.raises(NotFoundError, match="version 1, which is not installed"):
-        open_for_editing(records, load_forms_dir(forms), rid)
+        open_for_editing(session_for(records, load_forms_dir(forms)), rid)

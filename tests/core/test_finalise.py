@@ -31,7 +31,7 @@ from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
-from tests.support import poppler, prisoner, squash
+from tests.support import poppler, prisoner, session_for, squash
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdfsig") is None, reason="poppler-utils is not installed (CI installs it)"
@@ -59,7 +59,7 @@ def _text(data: bytes, tmp_path) -> str:
 
 def test_finalising_keeps_a_signed_pdf_of_the_completed_revision(vault, tmp_path):
     records, rid = _draft(vault, _needs_answers())
-    finalised = finalise_record(records, REGISTRY, rid, today=TODAY)
+    finalised = finalise_record(session_for(records, REGISTRY, today=TODAY), rid)
     assert finalised.record.status is RecordStatus.COMPLETED
     doc = finalised.document
     assert (doc.kind, doc.revision, doc.revision_hash) == (
@@ -90,7 +90,7 @@ def test_finalising_without_signatures_is_refused_naming_who_has_not_signed(vaul
     del answers["person_signature"], answers["assessor_signature"]
     records, rid = _draft(vault, answers)
     with pytest.raises(ValidationError) as caught:
-        finalise_record(records, REGISTRY, rid, today=TODAY)
+        finalise_record(session_for(records, REGISTRY, today=TODAY), rid)
     message = str(caught.value)
     assert "Not signed by" in message
     assert "person" in message.lower() and "assessor" in message.lower()
@@ -100,17 +100,17 @@ def test_finalising_without_signatures_is_refused_naming_who_has_not_signed(vaul
 
 def test_an_amendment_makes_a_new_signed_pdf_and_never_touches_the_first(vault, tmp_path):
     records, rid = _draft(vault, _needs_answers())
-    first = finalise_record(records, REGISTRY, rid, today=TODAY).document
+    first = finalise_record(session_for(records, REGISTRY, today=TODAY), rid).document
     first_bytes = DocumentRepository(vault).data(first.id)
-    amended = amend_record(records, REGISTRY, rid)
+    amended = amend_record(session_for(records, REGISTRY), rid)
     assert amended.status is RecordStatus.AMENDED
     records.save_field(rid, "eligibility_reasoning", "Updated after a review with the person.")
     # A signature belongs to what the person saw: the amendment is signed again.
     with pytest.raises(ValidationError, match="Not signed by"):
-        finalise_record(records, REGISTRY, rid, today=TODAY)
+        finalise_record(session_for(records, REGISTRY, today=TODAY), rid)
     for field_id in ("person_signature", "assessor_signature"):
         records.save_field(rid, field_id, _needs_answers()[field_id] | {"signed_on": "2026-11-20"})
-    second = finalise_record(records, REGISTRY, rid, today=TODAY).document
+    second = finalise_record(session_for(records, REGISTRY, today=TODAY), rid).document
     kept = DocumentRepository(vault).list_for_assessment(rid)
     assert [d.id for d in kept] == [second.id, first.id]  # newest first
     assert second.revision > first.revision
@@ -121,30 +121,30 @@ def test_an_amendment_makes_a_new_signed_pdf_and_never_touches_the_first(vault, 
 
 def test_a_draft_prints_marked_draft_and_is_never_signed(vault, tmp_path):
     records, rid = _draft(vault, _needs_answers())
-    rendered = render_record(vault, REGISTRY, records.get(rid), today=TODAY)
+    rendered = render_record(session_for(vault, REGISTRY, today=TODAY), records.get(rid))
     assert "DRAFT" in _text(rendered.data, tmp_path)
     assert rendered.stamp_box is None
     with pytest.raises(ValidationError, match="not finalised"):
-        sign_finalised(records, REGISTRY, rid, today=TODAY)
+        sign_finalised(session_for(records, REGISTRY, today=TODAY), rid)
 
 
 def test_signing_again_returns_the_pdf_already_kept(vault):
     records, rid = _draft(vault, _needs_answers())
-    first = finalise_record(records, REGISTRY, rid, today=TODAY).document
-    assert sign_finalised(records, REGISTRY, rid, today=TODAY).id == first.id
+    first = finalise_record(session_for(records, REGISTRY, today=TODAY), rid).document
+    assert sign_finalised(session_for(records, REGISTRY, today=TODAY), rid).id == first.id
     assert len(DocumentRepository(vault).list_for_assessment(rid)) == 1
 
 
 def test_amending_a_draft_is_refused(vault):
     records, rid = _draft(vault, _needs_answers())
     with pytest.raises(ValidationError, match="already draft"):
-        amend_record(records, REGISTRY, rid)
+        amend_record(session_for(records, REGISTRY), rid)
 
 
 def test_amending_clears_the_signatures_in_the_new_revision_only(vault):
     records, rid = _draft(vault, _needs_answers())
-    finalise_record(records, REGISTRY, rid, today=TODAY)
-    amended = amend_record(records, REGISTRY, rid)
+    finalise_record(session_for(records, REGISTRY, today=TODAY), rid)
+    amended = amend_record(session_for(records, REGISTRY), rid)
     assert amended.answers.get("person_signature") is None
     assert amended.answers.get("assessor_signature") is None
     completed = [r for r in records.history(rid) if r.body["status"] == "completed"]
@@ -153,7 +153,7 @@ def test_amending_clears_the_signatures_in_the_new_revision_only(vault):
 
 def test_an_amendment_that_fails_part_way_leaves_the_record_finalised_as_it_was(vault, monkeypatch):
     records, rid = _draft(vault, _needs_answers())
-    finalise_record(records, REGISTRY, rid, today=TODAY)
+    finalise_record(session_for(records, REGISTRY, today=TODAY), rid)
     before = records.get(rid)
     real_save = AssessmentRepository.save_field
     calls = []
@@ -166,14 +166,16 @@ def test_an_amendment_that_fails_part_way_leaves_the_record_finalised_as_it_was(
 
     monkeypatch.setattr(AssessmentRepository, "save_field", save_then_fail)
     with pytest.raises(OSError):
-        amend_record(records, REGISTRY, rid)
+        amend_record(session_for(records, REGISTRY), rid)
     monkeypatch.undo()
     after = records.get(rid)
     assert after.status is RecordStatus.COMPLETED
     assert after.revision == before.revision
     assert after.answers == before.answers  # both signatures still on the finalised record
     assert [r.body["status"] for r in records.history(rid)][-1] == "completed"
-    assert amend_record(records, REGISTRY, rid).status is RecordStatus.AMENDED  # and it can
+    assert (
+        amend_record(session_for(records, REGISTRY), rid).status is RecordStatus.AMENDED
+    )  # and it can
 
 
 def test_a_logo_that_is_not_an_image_stops_finalising_before_the_record_changes(vault):
@@ -184,7 +186,7 @@ def test_a_logo_that_is_not_an_image_stops_finalising_before_the_record_changes(
     )
     records, rid = _draft(vault, _needs_answers())
     with pytest.raises(ValidationError, match="logo"):
-        finalise_record(records, REGISTRY, rid, today=TODAY)
+        finalise_record(session_for(records, REGISTRY, today=TODAY), rid)
     assert records.get(rid).status is RecordStatus.DRAFT
 
 
@@ -192,7 +194,7 @@ def test_finalising_a_completed_record_without_its_pdf_signs_it_now(vault):
     records, rid = _draft(vault, _needs_answers())
     records.set_status(rid, RecordStatus.COMPLETED)  # as if signing had failed part way
     assert DocumentRepository(vault).list_for_assessment(rid) == []
-    done = finalise_record(records, REGISTRY, rid, today=TODAY)
+    done = finalise_record(session_for(records, REGISTRY, today=TODAY), rid)
     assert done.document.revision == records.get(rid).revision
     assert verify_pdf(DocumentRepository(vault).data(done.document.id)).ok
 
@@ -203,9 +205,13 @@ def test_a_letter_is_not_signed_with_the_apps_example_contact_details(vault):
     from assessor_app.core.services.documents import make_letter
 
     records, rid = _draft(vault, _needs_answers())
-    finalise_record(records, REGISTRY, rid, today=TODAY)
+    finalise_record(session_for(records, REGISTRY, today=TODAY), rid)
     with pytest.raises(ValidationError, match="branding"):
-        make_letter(vault, REGISTRY, rid, "eligibility_record", Variant.STANDARD, today=TODAY)
+        make_letter(
+            session_for(vault, REGISTRY, today=TODAY), rid, "eligibility_record", Variant.STANDARD
+        )
     write_demo_branding(vault.folder.parent.parent)  # as the authority's IT would install
-    doc = make_letter(vault, REGISTRY, rid, "eligibility_record", Variant.STANDARD, today=TODAY)
+    doc = make_letter(
+        session_for(vault, REGISTRY, today=TODAY), rid, "eligibility_record", Variant.STANDARD
+    )
     assert doc.kind == "letter:eligibility_record"

@@ -21,7 +21,7 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
 from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
-from tests.support import community_person
+from tests.support import community_person, session_for
 
 ANSWERS: dict[str, Any] = json.loads(
     (REPO_ROOT / "tests/fixtures/forms/answers/financial_home.json").read_text(encoding="utf-8")
@@ -88,11 +88,11 @@ def _complete(vault: Vault, answers: dict[str, Any]) -> Any:
     form = registry.latest("financial_assessment")
     records = AssessmentRepository(vault)
     person = PeopleRepository(vault).add(community_person())
-    record = start_record(records, form, person.id, today=dt.date(2025, 6, 2))
+    record = start_record(session_for(records, today=dt.date(2025, 6, 2)), form, person.id)
     for key, value in answers.items():
         if record.answers.get(key) != value:
             records.save_field(record.id, key, value)
-    return complete_record(records, registry, record.id, today=dt.date(2025, 6, 9))
+    return complete_record(session_for(records, registry, today=dt.date(2025, 6, 9)), record.id)
 
 
 def _charge_later(answers: dict[str, Any]) -> Any:
@@ -183,11 +183,11 @@ def test_a_completed_record_keeps_its_table_and_refuses_a_changed_one(
     form = registry.latest("financial_assessment")
     records = AssessmentRepository(vault)
     person = PeopleRepository(vault).add(community_person())
-    record = start_record(records, form, person.id, today=dt.date(2025, 6, 2))
+    record = start_record(session_for(records, today=dt.date(2025, 6, 2)), form, person.id)
     for key, value in ANSWERS.items():
         if key not in record.answers:
             records.save_field(record.id, key, value)
-    done = complete_record(records, registry, record.id, today=dt.date(2025, 6, 9))
+    done = complete_record(session_for(records, registry, today=dt.date(2025, 6, 9)), record.id)
     pin = done.answers["rates_table_used"]
     assert pin.startswith("england-2025-26@1#")
     later = dt.date(2027, 1, 1)
@@ -497,7 +497,7 @@ def test_a_failure_while_completing_leaves_a_draft_without_a_kept_table(
     records = AssessmentRepository(vault)
     person = PeopleRepository(vault).add(community_person())
     form = registry.latest("financial_assessment")
-    record = start_record(records, form, person.id, today=dt.date(2025, 6, 2))
+    record = start_record(session_for(records, today=dt.date(2025, 6, 2)), form, person.id)
     for key, value in WORKING_AGE.items():
         if record.answers.get(key) != value:
             records.save_field(record.id, key, value)
@@ -507,10 +507,10 @@ def test_a_failure_while_completing_leaves_a_draft_without_a_kept_table(
 
     monkeypatch.setattr(AssessmentRepository, "set_status", power_cut)
     with pytest.raises(OSError):
-        complete_record(records, registry, record.id, today=dt.date(2025, 6, 9))
+        complete_record(session_for(records, registry, today=dt.date(2025, 6, 9)), record.id)
     monkeypatch.undo()
     after = records.get(record.id)
     assert after.status.value == "draft"
     assert "rates_table_used" not in after.answers  # kept with the completion, or not at all
-    done = complete_record(records, registry, record.id, today=dt.date(2025, 6, 9))
+    done = complete_record(session_for(records, registry, today=dt.date(2025, 6, 9)), record.id)
     assert done.answers["rates_table_used"].endswith("+none")

@@ -40,7 +40,7 @@ from tests.core.test_chc_contributions_io import (  # noqa: F401 - the fixture
     two_members,
 )
 from tests.core.test_chc_exchange import reseal, sign
-from tests.support import community_person
+from tests.support import community_person, session_for
 
 MALLORY = Ed25519PrivateKey.generate()
 
@@ -73,18 +73,18 @@ def swapped(
 ) -> None:
     """The two members exchange genuine files, each confirming the other's fingerprint."""
     export_member_contribution(
-        social,
+        session_for(social),
         social_dst,
         SOCIAL_WORKER["contribution_id"],
         folder / "sw.dstc",
         passphrase=EXCHANGE,
     )
     import_member_contribution(
-        nurse,
+        session_for(nurse),
         nurse_dst,
         folder / "sw.dstc",
         passphrase=EXCHANGE,
-        confirmed_fingerprint=own_fingerprint(social.vault),
+        confirmed_fingerprint=own_fingerprint(session_for(social.vault)),
     )
 
 
@@ -100,10 +100,10 @@ def test_a_forgery_in_a_known_members_name_is_refused(members: Any) -> None:
         folder / "replace.dstc", {**SOCIAL_WORKER, "revision": 2, "m_mobility_level": "no_needs"}
     )
     with pytest.raises(ContributionSignerError) as err:
-        import_member_contribution(nurse, nurse_dst, replace, passphrase=EXCHANGE)
+        import_member_contribution(session_for(nurse), nurse_dst, replace, passphrase=EXCHANGE)
     message = err.value.user_message
     assert "Robin Testcase" in message and "different key" in message
-    assert own_fingerprint(social.vault) in message  # the key they really use
+    assert own_fingerprint(session_for(social.vault)) in message  # the key they really use
     assert "Nothing has been imported" in err.value.next_step
     assert snapshot(nurse, nurse_dst) == before
     assert history.verify_chains(nurse.vault.conn).ok
@@ -119,7 +119,7 @@ def test_a_coordinator_confirming_a_forgers_fingerprint_still_cannot_replace(
     extra = forge(folder / "add.dstc", {**SOCIAL_WORKER, "contribution_id": "feedf00d"})
     with pytest.raises(ContributionSignerError):
         import_member_contribution(
-            nurse,
+            session_for(nurse),
             nurse_dst,
             extra,
             passphrase=EXCHANGE,
@@ -145,7 +145,7 @@ def test_a_forger_under_their_own_name_cannot_take_over_a_colleagues_contributio
     )
     with pytest.raises(ContributionSignerError, match="signed with another key"):
         import_member_contribution(
-            nurse,
+            session_for(nurse),
             nurse_dst,
             takeover,
             passphrase=EXCHANGE,
@@ -157,7 +157,7 @@ def test_a_forger_under_their_own_name_cannot_take_over_a_colleagues_contributio
     )
     with pytest.raises(ContributionSignerError, match="replace Sam Okafor's contribution"):
         import_member_contribution(
-            nurse,
+            session_for(nurse),
             nurse_dst,
             mine,
             passphrase=EXCHANGE,
@@ -172,7 +172,11 @@ def test_a_forgery_in_your_own_name_is_refused(members: Any) -> None:
     as_me = forge(folder / "me.dstc", {**NURSE, "contribution_id": "0badc0de"})
     with pytest.raises(ContributionSignerError, match="in your name"):
         import_member_contribution(
-            nurse, nurse_dst, as_me, passphrase=EXCHANGE, confirmed_fingerprint="anything"
+            session_for(nurse),
+            nurse_dst,
+            as_me,
+            passphrase=EXCHANGE,
+            confirmed_fingerprint="anything",
         )
     assert snapshot(nurse, nurse_dst) == before
 
@@ -180,17 +184,17 @@ def test_a_forgery_in_your_own_name_is_refused(members: Any) -> None:
 def test_a_first_contribution_needs_the_right_fingerprint(members: Any) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = members
     fingerprint = export_member_contribution(
-        social,
+        session_for(social),
         social_dst,
         SOCIAL_WORKER["contribution_id"],
         folder / "sw.dstc",
         passphrase=EXCHANGE,
     )
-    assert fingerprint == own_fingerprint(social.vault)
+    assert fingerprint == own_fingerprint(session_for(social.vault))
     assert len(fingerprint.replace(" ", "")) == 20 and fingerprint.replace(" ", "").isdigit()
     with pytest.raises(UnconfirmedMemberKeyError) as err:
         import_member_contribution(
-            nurse,
+            session_for(nurse),
             nurse_dst,
             folder / "sw.dstc",
             passphrase=EXCHANGE,
@@ -198,7 +202,11 @@ def test_a_first_contribution_needs_the_right_fingerprint(members: Any) -> None:
         )
     assert fingerprint in err.value.user_message and "read you" in err.value.next_step
     result = import_member_contribution(
-        nurse, nurse_dst, folder / "sw.dstc", passphrase=EXCHANGE, confirmed_fingerprint=fingerprint
+        session_for(nurse),
+        nurse_dst,
+        folder / "sw.dstc",
+        passphrase=EXCHANGE,
+        confirmed_fingerprint=fingerprint,
     )
     assert result.outcome == "added"
     # Bound now: the next genuine file needs no confirmation.
@@ -206,13 +214,15 @@ def test_a_first_contribution_needs_the_right_fingerprint(members: Any) -> None:
     social.save_field(social_dst, "contributions[0].revision", 2)
     social.checkpoint(social_dst)
     export_member_contribution(
-        social,
+        session_for(social),
         social_dst,
         SOCIAL_WORKER["contribution_id"],
         folder / "sw2.dstc",
         passphrase=EXCHANGE,
     )
-    again = import_member_contribution(nurse, nurse_dst, folder / "sw2.dstc", passphrase=EXCHANGE)
+    again = import_member_contribution(
+        session_for(nurse), nurse_dst, folder / "sw2.dstc", passphrase=EXCHANGE
+    )
     assert again.outcome == "updated"
 
 
@@ -234,7 +244,7 @@ def test_a_hundred_forgeries_all_refused(members: Any) -> None:
         path = forge(folder / f"forged-{n}.dstc", item, key)
         try:
             import_member_contribution(
-                nurse,
+                session_for(nurse),
                 nurse_dst,
                 path,
                 passphrase=EXCHANGE,
@@ -262,7 +272,11 @@ def test_a_name_that_could_hide_the_real_fingerprint_is_refused(members: Any) ->
         reseal(path, rename, EXCHANGE)
         with pytest.raises(ContributionContentError, match="name"):
             import_member_contribution(
-                nurse, nurse_dst, path, passphrase=EXCHANGE, confirmed_fingerprint="anything"
+                session_for(nurse),
+                nurse_dst,
+                path,
+                passphrase=EXCHANGE,
+                confirmed_fingerprint="anything",
             )
     assert len(nurse.get(nurse_dst).answers["contributions"]) == 1
 
@@ -280,18 +294,18 @@ def test_one_key_belongs_to_one_member(members: Any) -> None:
     )
     with pytest.raises(ContributionSignerError, match="with the key of Robin Testcase"):
         import_member_contribution(
-            nurse,
+            session_for(nurse),
             nurse_dst,
             other_name,
             passphrase=EXCHANGE,
-            confirmed_fingerprint=own_fingerprint(social.vault),
+            confirmed_fingerprint=own_fingerprint(session_for(social.vault)),
         )
 
 
 def test_a_confirmation_is_for_the_member_it_was_asked_about(members: Any) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = members
     export_member_contribution(
-        social,
+        session_for(social),
         social_dst,
         SOCIAL_WORKER["contribution_id"],
         folder / "sw.dstc",
@@ -299,11 +313,11 @@ def test_a_confirmation_is_for_the_member_it_was_asked_about(members: Any) -> No
     )
     with pytest.raises(UnconfirmedMemberKeyError):
         import_member_contribution(
-            nurse,
+            session_for(nurse),
             nurse_dst,
             folder / "sw.dstc",
             passphrase=EXCHANGE,
-            confirmed_fingerprint=own_fingerprint(social.vault),
+            confirmed_fingerprint=own_fingerprint(session_for(social.vault)),
             confirmed_name="Somebody Else",
         )
 
@@ -316,7 +330,7 @@ def test_you_cannot_send_a_colleagues_contribution_in_their_name(members: Any) -
     nurse.checkpoint(nurse_dst)
     with pytest.raises(ContributionSignerError, match="not yours"):
         export_member_contribution(
-            nurse,
+            session_for(nurse),
             nurse_dst,
             SOCIAL_WORKER["contribution_id"],
             folder / "theirs.dstc",
@@ -337,10 +351,10 @@ def test_it_can_rebind_a_member_who_changed_laptops(members: Any) -> None:
         new_laptop,
     )
     with pytest.raises(ContributionSignerError):
-        import_member_contribution(nurse, nurse_dst, newer, passphrase=EXCHANGE)
+        import_member_contribution(session_for(nurse), nurse_dst, newer, passphrase=EXCHANGE)
     fingerprint = key_fingerprint(public_key_b64(new_laptop))
     bound = rebind_member_key(
-        nurse.vault, newer, passphrase=EXCHANGE, confirmed_fingerprint=fingerprint
+        session_for(nurse.vault), newer, passphrase=EXCHANGE, confirmed_fingerprint=fingerprint
     )
     assert bound.source == "rebound" and bound.fingerprint == fingerprint
     # The contribution itself stays bound to the key of its first revision: the member sends
@@ -349,5 +363,8 @@ def test_it_can_rebind_a_member_who_changed_laptops(members: Any) -> None:
         folder / "fresh.dstc", {**SOCIAL_WORKER, "contribution_id": "0ddba11a"}, new_laptop
     )
     assert (
-        import_member_contribution(nurse, nurse_dst, fresh, passphrase=EXCHANGE).outcome == "added"
+        import_member_contribution(
+            session_for(nurse), nurse_dst, fresh, passphrase=EXCHANGE
+        ).outcome
+        == "added"
     )

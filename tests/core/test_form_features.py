@@ -37,7 +37,7 @@ from assessor_app.core.services.records import complete_record, start_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
-from tests.support import community_person, prisoner, registered_for_tests
+from tests.support import community_person, prisoner, registered_for_tests, session_for
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -294,14 +294,14 @@ def test_start_record_prefills_and_the_start_check_refuses(
     records = AssessmentRepository(vault)
     home = people.add(community_person(preferred_format="standard print"))
     inside = people.add(prisoner())
-    record = start_record(records, demo, home.id, today=TODAY)
+    record = start_record(session_for(records, today=TODAY), demo, home.id)
     assert records.get(record.id).answers == {"setting": "own_home", "format": "standard"}
     with pytest.raises(ValidationError, match="for people living in the community") as caught:
-        start_record(records, demo, inside.id, today=TODAY)
+        start_record(session_for(records, today=TODAY), demo, inside.id)
     assert caught.value.next_step == "Use another form."
     assert records.list_for_person(inside.id) == []
     with pytest.raises(ValidationError, match="caring for themselves"):
-        start_record(records, demo, home.id, today=TODAY, cared_for_id=home.id)
+        start_record(session_for(records, today=TODAY), demo, home.id, cared_for_id=home.id)
 
 
 def test_complete_record_refuses_with_the_blocker_then_completes(
@@ -310,17 +310,17 @@ def test_complete_record_refuses_with_the_blocker_then_completes(
     registry = load_forms_dir(_write(tmp_path, FORM))
     records = AssessmentRepository(vault)
     person = PeopleRepository(vault).add(community_person())
-    record = start_record(records, registry.latest("demo"), person.id, today=TODAY)
+    record = start_record(session_for(records, today=TODAY), registry.latest("demo"), person.id)
     records.save_field(record.id, "agreed", False)
     with pytest.raises(ValidationError, match="a refusal needs a reason") as caught:
-        complete_record(records, registry, record.id, today=TODAY)
+        complete_record(session_for(records, registry, today=TODAY), record.id)
     assert "nothing was lost" in (caught.value.next_step or "")
     assert records.get(record.id).status is RecordStatus.DRAFT
     records.save_field(record.id, "reason", "Did not want to talk today")
-    done = complete_record(records, registry, record.id, today=TODAY)
+    done = complete_record(session_for(records, registry, today=TODAY), record.id)
     assert done.status is RecordStatus.COMPLETED
     with pytest.raises(ValidationError, match="cannot be completed again"):
-        complete_record(records, registry, record.id, today=TODAY)
+        complete_record(session_for(records, registry, today=TODAY), record.id)
 
 
 def _echo_detail(answers: Mapping[str, Any]) -> Outcome:
@@ -343,11 +343,11 @@ def test_record_on_complete_keeps_an_outcome_in_the_answers(vault: Vault, tmp_pa
     registry = load_forms_dir(_write(tmp_path, text))
     records = AssessmentRepository(vault)
     person = PeopleRepository(vault).add(community_person())
-    record = start_record(records, registry.latest("demo"), person.id, today=TODAY)
+    record = start_record(session_for(records, today=TODAY), registry.latest("demo"), person.id)
     records.save_field(record.id, "agreed", True)
     records.save_field(record.id, "detail", "abc")
     assert "kept" not in records.get(record.id).answers
-    done = complete_record(records, registry, record.id, today=TODAY)
+    done = complete_record(session_for(records, registry, today=TODAY), record.id)
     assert done.answers["kept"] == "kept:abc"
 
 

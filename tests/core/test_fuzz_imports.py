@@ -45,7 +45,7 @@ from tests.core.test_chc_contributions_io import (  # noqa: F401 - the fixture
 )
 from tests.core.test_chc_exchange import reseal
 from tests.core.test_forged_contributions import forge
-from tests.support import community_person, reseal_export
+from tests.support import community_person, reseal_export, session_for
 
 SEED = 20261202
 PER_KIND = 30
@@ -100,11 +100,11 @@ def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str
         kdf=FAST_KDF_FOR_TESTS,
     )
     import_member_contribution(
-        nurse,
+        session_for(nurse),
         nurse_dst,
         genuine,
         passphrase=EXCHANGE,
-        confirmed_fingerprint=own_fingerprint(social.vault),
+        confirmed_fingerprint=own_fingerprint(session_for(social.vault)),
     )
     good_bytes = genuine.read_bytes()
     rnd = random.Random(SEED)
@@ -186,7 +186,9 @@ def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str
             path = mutant(kind, n)
             before = content_hash(nurse.vault)
             try:
-                result = import_member_contribution(nurse, nurse_dst, path, passphrase=EXCHANGE)
+                result = import_member_contribution(
+                    session_for(nurse), nurse_dst, path, passphrase=EXCHANGE
+                )
             except Exception as e:  # noqa: BLE001 - each must be an error with a message
                 assert _refused_well(e), kind
                 assert content_hash(nurse.vault) == before, kind
@@ -225,9 +227,9 @@ def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     records.save_field(rid, "preferred_name", "Zoë")
     records.save_field(rid, "notes", "A long narrative of the visit. " * 20)
     records.checkpoint(rid)
-    good = export_record(source, rid)
+    good = export_record(session_for(source), rid)
     good_bytes = json.dumps(good, ensure_ascii=False).encode("utf-8")
-    fingerprint = own_fingerprint(source)
+    fingerprint = own_fingerprint(session_for(source))
     source.close()
 
     targets: list[Vault] = []
@@ -320,7 +322,9 @@ def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             before = content_hash(target)
             try:
                 data = load_untrusted_json(mutant(kind))
-                imported = import_record(target, registry, data, confirmed_fingerprint=fingerprint)
+                imported = import_record(
+                    session_for(target, registry), data, confirmed_fingerprint=fingerprint
+                )
             except Exception as e:  # noqa: BLE001 - each must be an error with a message
                 assert _refused_well(e), kind
                 assert content_hash(target) == before, kind

@@ -43,7 +43,7 @@ from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE
-from tests.support import community_person, prisoner, reseal_export
+from tests.support import community_person, prisoner, reseal_export, session_for
 
 TODAY = dt.date(2026, 11, 23)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms" / "answers"
@@ -109,20 +109,18 @@ def test_an_edited_export_is_refused_and_imports_nothing(
     edit: Any,
 ) -> None:
     _records, rid = _record(vault)
-    data = export_record(vault, rid)
+    data = export_record(session_for(vault), rid)
     other = _other(data_dir)
     import_record(
-        other,
-        registry,
+        session_for(other, registry, today=TODAY),
         copy.deepcopy(data),
-        today=TODAY,
-        confirmed_fingerprint=own_fingerprint(vault),
+        confirmed_fingerprint=own_fingerprint(session_for(vault)),
     )  # the genuine file: fine
     target = _other(data_dir, "Third Assessor")
     edit(data)
     before = (PeopleRepository(target).count(), len(history.list_audit(target.conn)))
     with pytest.raises(TamperedRecordFileError, match="changed after it was exported"):
-        import_record(target, registry, data, today=TODAY)
+        import_record(session_for(target, registry, today=TODAY), data)
     assert (PeopleRepository(target).count(), len(history.list_audit(target.conn))) == before
     other.close()
     target.close()
@@ -134,10 +132,12 @@ def test_the_imported_record_says_where_it_came_from(
     registry: Any,
 ) -> None:
     _records, rid = _record(vault)
-    data = export_record(vault, rid)
+    data = export_record(session_for(vault), rid)
     other = _other(data_dir)
     imported = import_record(
-        other, registry, data, today=TODAY, confirmed_fingerprint=own_fingerprint(vault)
+        session_for(other, registry, today=TODAY),
+        data,
+        confirmed_fingerprint=own_fingerprint(session_for(vault)),
     )
     source = AssessmentRepository(other).provenance(imported.id)
     assert source is not None
@@ -159,11 +159,13 @@ def test_a_finished_record_without_its_signatures_is_refused(
     del answers["person_signature"], answers["assessor_signature"]
     rid = records.create(person.id, "needs_assessment", 1, answers).id
     records.set_status(rid, RecordStatus.COMPLETED)  # bypassing finalise, as a forger could
-    data = export_record(vault, rid)
+    data = export_record(session_for(vault), rid)
     other = _other(data_dir)
     with pytest.raises(ValidationError, match="lacks signatures: Not signed by: the person"):
         import_record(
-            other, registry, data, today=TODAY, confirmed_fingerprint=own_fingerprint(vault)
+            session_for(other, registry, today=TODAY),
+            data,
+            confirmed_fingerprint=own_fingerprint(session_for(vault)),
         )
     assert PeopleRepository(other).count() == 0
     other.close()
@@ -175,7 +177,7 @@ def test_a_person_id_that_matches_someone_else_asks_first(
     registry: Any,
 ) -> None:
     _records, rid = _record(vault)
-    data = export_record(vault, rid)
+    data = export_record(session_for(vault), rid)
     other = _other(data_dir)
     stranger = PeopleRepository(other).add(
         community_person(
@@ -188,17 +190,17 @@ def test_a_person_id_that_matches_someone_else_asks_first(
     )
     with pytest.raises(PersonDiffersError) as err:
         import_record(
-            other, registry, data, today=TODAY, confirmed_fingerprint=own_fingerprint(vault)
+            session_for(other, registry, today=TODAY),
+            data,
+            confirmed_fingerprint=own_fingerprint(session_for(vault)),
         )
     assert "family name" in err.value.user_message and "date of birth" in err.value.user_message
     assert AssessmentRepository(other).list_for_person(stranger.id) == []
     fresh = import_record(
-        other,
-        registry,
+        session_for(other, registry, today=TODAY),
         copy.deepcopy(data),
-        today=TODAY,
         person_differs="new",
-        confirmed_fingerprint=own_fingerprint(vault),
+        confirmed_fingerprint=own_fingerprint(session_for(vault)),
     )
     assert fresh.person_id != stranger.id
     assert PeopleRepository(other).get(fresh.person_id).details.family_name == "Quillfeather"
@@ -220,11 +222,11 @@ def test_malformed_text_is_refused_before_anything_is_written(
     poison: Any,
 ) -> None:
     _records, rid = _record(vault)
-    data = export_record(vault, rid)
+    data = export_record(session_for(vault), rid)
     poison(data)
     other = _other(data_dir)
     with pytest.raises(ValidationError, match="cannot be imported"):
-        import_record(other, registry, data, today=TODAY)
+        import_record(session_for(other, registry, today=TODAY), data)
     assert PeopleRepository(other).count() == 0  # the person was never committed alone
     other.close()
 
@@ -235,16 +237,14 @@ def test_a_re_signed_edit_in_a_known_exporters_name_is_refused(
     registry: Any,
 ) -> None:
     _records, rid = _record(vault)
-    data = export_record(vault, rid)
+    data = export_record(session_for(vault), rid)
     other = _other(data_dir)
     with pytest.raises(UnconfirmedExporterKeyError) as first:
-        import_record(other, registry, copy.deepcopy(data), today=TODAY)
-    assert first.value.fingerprint == own_fingerprint(vault)
+        import_record(session_for(other, registry, today=TODAY), copy.deepcopy(data))
+    assert first.value.fingerprint == own_fingerprint(session_for(vault))
     import_record(
-        other,
-        registry,
+        session_for(other, registry, today=TODAY),
         copy.deepcopy(data),
-        today=TODAY,
         confirmed_fingerprint=first.value.fingerprint,
     )
     # An insider edits a copy, makes every hash afresh and signs it with a key of their own,
@@ -256,10 +256,8 @@ def test_a_re_signed_edit_in_a_known_exporters_name_is_refused(
     _resign(forged, Ed25519PrivateKey.generate())
     with pytest.raises(TamperedRecordFileError, match="different key"):
         import_record(
-            other,
-            registry,
+            session_for(other, registry, today=TODAY),
             forged,
-            today=TODAY,
             confirmed_fingerprint=key_fingerprint(forged["signature"]["public_key"]),
         )
     assert not AssessmentRepository(other).exists("0f0f0f0f0f0f0f0f")
@@ -276,8 +274,8 @@ def test_an_unsigned_file_comes_in_only_as_a_draft_and_only_when_asked(
     data = records.export(rid)  # format 1, as an older app wrote it
     other = _other(data_dir)
     with pytest.raises(ValidationError, match="not signed"):
-        import_record(other, registry, copy.deepcopy(data), today=TODAY)
-    imported = import_record(other, registry, data, today=TODAY, allow_unsigned=True)
+        import_record(session_for(other, registry, today=TODAY), copy.deepcopy(data))
+    imported = import_record(session_for(other, registry, today=TODAY), data, allow_unsigned=True)
     assert imported.status is RecordStatus.DRAFT
     source = AssessmentRepository(other).provenance(imported.id)
     assert source is not None and source["exporter_fingerprint"] == ""
@@ -815,16 +813,14 @@ def test_a_record_forwarded_by_someone_else_comes_in_as_a_draft(
 ) -> None:
     records, rid = _record(vault)
     records.set_status(rid, RecordStatus.COMPLETED)
-    data = export_record(vault, rid)
+    data = export_record(session_for(vault), rid)
     data["exported_by"] = "Sam Okafor"  # forwarded: signed by Sam, authored by Robin
     sam = Ed25519PrivateKey.generate()
     _resign(data, sam)
     other = _other(data_dir)
     imported = import_record(
-        other,
-        registry,
+        session_for(other, registry, today=TODAY),
         data,
-        today=TODAY,
         confirmed_fingerprint=key_fingerprint(public_key_b64(sam)),
     )
     assert imported.status is RecordStatus.DRAFT and imported.author == "Robin Testcase"

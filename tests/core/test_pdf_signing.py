@@ -44,7 +44,7 @@ from assessor_app.core.services.signing import install_certificate, profile_sign
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE
-from tests.support import poppler
+from tests.support import poppler, session_for
 
 SIGNED_AT = dt.datetime(2026, 11, 23, 14, 35, tzinfo=dt.UTC)
 BODY_TEXT = "Synthetic assessment record for Zoe Quillfeather"
@@ -313,7 +313,7 @@ def test_enrolled_certificate_for_the_same_key_makes_new_signatures_trusted(
     before = profile_signing_identity(vault)
     old_pdf = sign(before)
     ca = make_ca()
-    installed = install_certificate(vault, issue_certificate(ca, before), [der(ca[1])])
+    installed = install_certificate(session_for(vault), issue_certificate(ca, before), [der(ca[1])])
 
     assert not installed.is_self_signed
     assert installed.private_key_der == before.private_key_der
@@ -351,7 +351,9 @@ def test_the_stamp_names_the_issuer_once_enrolled(vault: Vault) -> None:
         "Self-signed certificate (device not yet enrolled)",
     ]
     ca = make_ca()
-    enrolled = install_certificate(vault, issue_certificate(ca, identity), [der(ca[1])])
+    enrolled = install_certificate(
+        session_for(vault), issue_certificate(ca, identity), [der(ca[1])]
+    )
     assert stamp_text(enrolled, SIGNED_AT).splitlines()[-1] == (
         "Certificate issued by Exampleshire Test CA"
     )
@@ -386,7 +388,7 @@ def test_unusable_certificates_are_refused_and_the_old_one_kept(
     else:
         cert = b"not a certificate"
     with pytest.raises(ValidationError, match=message) as caught:
-        install_certificate(vault, cert, chain)
+        install_certificate(session_for(vault), cert, chain)
     assert caught.value.next_step  # every refusal says what to do
     assert profile_signing_identity(vault) == identity
 

@@ -20,7 +20,7 @@ from assessor_app.core.storage.keyslots import KeySlots
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import PASSPHRASE
-from tests.support import community_person, reseal_export
+from tests.support import community_person, reseal_export, session_for
 
 
 def _draft(vault: Vault) -> tuple[AssessmentRepository, str]:
@@ -126,7 +126,9 @@ def test_import_with_wrongly_typed_person_details_is_refused(
     data["person"].update(change)
     reseal_export(data)
     with pytest.raises(ValidationError, match=message):
-        import_record(vault, load_forms_dir(paths.default_forms_dir()), data, allow_unsigned=True)
+        import_record(
+            session_for(vault, load_forms_dir(paths.default_forms_dir())), data, allow_unsigned=True
+        )
 
 
 def test_import_with_a_null_author_credits_the_importer(vault: Vault) -> None:
@@ -136,6 +138,6 @@ def test_import_with_a_null_author_credits_the_importer(vault: Vault) -> None:
     data["assessment"]["author"] = None
     reseal_export(data)
     imported = import_record(
-        vault, load_forms_dir(paths.default_forms_dir()), data, allow_unsigned=True
+        session_for(vault, load_forms_dir(paths.default_forms_dir())), data, allow_unsigned=True
     )
     assert imported.author == "Robin Testcase"

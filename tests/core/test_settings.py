@@ -12,7 +12,7 @@ import pytest
 from assessor_app.core import settings
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.paths import default_forms_dir, resolve_data_dir
-from assessor_app.core.services.documents import branding_for
+from assessor_app.core.services.session import Session
 from assessor_app.core.storage.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,10 +93,10 @@ def test_a_branding_file_named_in_the_settings_brands_documents(
         encoding="utf-8",
     )
     monkeypatch.setenv("ASSESSOR_BRANDING_FILE", str(branding))
-    assert branding_for(vault).authority_name == "Westshire Council"
+    assert Session(vault, lambda: None).branding.authority_name == "Westshire Council"
     monkeypatch.setenv("ASSESSOR_BRANDING_FILE", str(tmp_path / "missing.yaml"))
     with pytest.raises(ValidationError, match="named in the settings does not exist"):
-        branding_for(vault)
+        _ = Session(vault, lambda: None).branding  # type: ignore[arg-type, return-value]
 
 
 def test_cli_settings_shows_each_value_and_where_it_comes_from(tmp_path: Path) -> None:

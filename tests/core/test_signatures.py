@@ -36,7 +36,7 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
-from tests.support import community_person, prisoner
+from tests.support import community_person, prisoner, session_for
 
 TODAY = dt.date(2026, 11, 23)
 STROKES = [[[24, 62], [30, 44], [37, 28], [43, 46]], [[61, 60], [69, 56], [78, 61]]]
@@ -454,7 +454,9 @@ def _start_needs(vault: Vault, answers: dict[str, Any]) -> tuple[AssessmentRepos
     registry = load_forms_dir(default_forms_dir())
     records = AssessmentRepository(vault)
     person = PeopleRepository(vault).add(prisoner())
-    record = start_record(records, registry.latest("needs_assessment"), person.id, today=TODAY)
+    record = start_record(
+        session_for(records, today=TODAY), registry.latest("needs_assessment"), person.id
+    )
     for key, value in answers.items():
         if record.answers.get(key) != value:
             records.save_field(record.id, key, value)
@@ -468,7 +470,7 @@ def test_completing_a_needs_assessment_is_refused_until_both_have_signed(vault: 
     }
     records, record_id = _start_needs(vault, unsigned)
     with pytest.raises(ValidationError) as caught:
-        complete_record(records, registry, record_id, today=TODAY)
+        complete_record(session_for(records, registry, today=TODAY), record_id)
     assert str(caught.value).startswith(
         "Not ready to complete: person_signature: Not signed by: the person assessed, the assessor."
     )
@@ -477,14 +479,14 @@ def test_completing_a_needs_assessment_is_refused_until_both_have_signed(vault: 
 
     records.save_field(record_id, "assessor_signature", drawn(name="Robin Testcase"))
     with pytest.raises(ValidationError, match="Not signed by: the person assessed. "):
-        complete_record(records, registry, record_id, today=TODAY)
+        complete_record(session_for(records, registry, today=TODAY), record_id)
 
     records.save_field(
         record_id,
         "person_signature",
         unable("lacks_capacity", name="Łukasz Brindlewood", signed_on=TODAY.isoformat()),
     )
-    done = complete_record(records, registry, record_id, today=TODAY)
+    done = complete_record(session_for(records, registry, today=TODAY), record_id)
     assert done.status is RecordStatus.COMPLETED
     summary = describe_signature(done.answers["person_signature"])
     assert summary is not None and summary.unable_reason_label == "Lacks capacity to sign"
@@ -499,21 +501,21 @@ def test_a_bad_signature_is_refused_with_its_own_message(vault: Vault) -> None:
         ValidationError,
         match="person_signature: Describe the reason the person assessed is unable to sign.",
     ):
-        complete_record(records, registry, record_id, today=TODAY)
+        complete_record(session_for(records, registry, today=TODAY), record_id)
 
 
 def test_the_persons_prefilled_name_is_used_in_the_message(vault: Vault, tmp_path: Path) -> None:
     registry = load_forms_dir(_write(tmp_path, FORM))
     records = AssessmentRepository(vault)
     person = PeopleRepository(vault).add(community_person())
-    record = start_record(records, registry.latest("signed"), person.id, today=TODAY)
+    record = start_record(session_for(records, today=TODAY), registry.latest("signed"), person.id)
     records.save_field(record.id, "has_representative", False)
     with pytest.raises(
         ValidationError,
         match=r"Not signed by: the person assessed \(Zoë "
         r"Quillfeather\), the assessor\.",
     ):
-        complete_record(records, registry, record.id, today=TODAY)
+        complete_record(session_for(records, registry, today=TODAY), record.id)
 
 
 def test_a_fast_track_clinician_is_named_as_the_clinician_when_they_have_not_signed() -> None:

@@ -27,7 +27,7 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.profiles import list_profiles
 from assessor_app.core.storage.vault import Vault
 from tests.core.test_pdf_signing import der, issue_certificate, make_ca, sign
-from tests.support import community_person
+from tests.support import community_person, session_for
 
 GOLDEN_0003 = Path(__file__).resolve().parents[1] / "fixtures" / "db" / "schema-0003"
 GOLDEN_PASSPHRASE = "golden fixture passphrase"
@@ -194,7 +194,7 @@ def test_enrolment_leaves_stored_pdfs_exactly_as_they_were(vault: Vault) -> None
     doc_id = _add(vault, record, before).id
     ca = make_ca()
     add_trusted_root(vault, der(ca[1]), "Exampleshire Test CA")
-    install_certificate(vault, issue_certificate(ca, identity), [der(ca[1])])
+    install_certificate(session_for(vault), issue_certificate(ca, identity), [der(ca[1])])
     assert DocumentRepository(vault).data(doc_id) == before
     [check] = verify_pdf(before, trusted_roots(vault)).signatures
     assert check.intact and not check.trusted and check.trust_note.startswith("self-signed")

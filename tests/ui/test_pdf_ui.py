@@ -37,7 +37,7 @@ from assessor_app.core.services.records import complete_record
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.documents import DocumentRepository, StoredDocument
 from tests.conftest import REPO_ROOT
-from tests.support import community_person
+from tests.support import community_person, session_for
 from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
 
 from assessor_app.ui import dialogs
@@ -301,10 +301,8 @@ def test_a_record_completed_but_not_signed_opens_read_only_and_can_be_signed_aga
 ) -> None:
     window, editor = open_record(qtbot, make_window, ANSWERS)
 
-    def completes_then_signing_fails(
-        records: Any, registry: Any, assessment_id: str, *, today: dt.date
-    ) -> Any:
-        complete_record(records, registry, assessment_id, today=today)
+    def completes_then_signing_fails(session: Any, assessment_id: str) -> Any:
+        complete_record(session, assessment_id)
         raise StorageWriteError("The signed PDF could not be stored.", "Try again.")
 
     monkeypatch.setattr(record_editor, "finalise_record", completes_then_signing_fails)
@@ -477,10 +475,8 @@ def signed_pdf(qtbot: QtBot, window: MainWindow) -> bytes:
     """A record finalised through the core (no editor), as its kept signed PDF."""
     record = new_record(qtbot, window, ANSWERS)
     assert window.vault is not None
-    records = AssessmentRepository(window.vault)
-    done = on_worker(
-        qtbot, window, finalise_record, records, window.ctx.registry, record.id, today=TODAY
-    )
+    session = session_for(window.vault, window.ctx.registry, today=TODAY)
+    done = on_worker(qtbot, window, finalise_record, session, record.id)
     return kept_bytes(qtbot, window, done.document.id)
 
 

@@ -17,7 +17,7 @@ from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
-from tests.support import community_person
+from tests.support import community_person, session_for
 
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.views.record_editor import RecordEditorView
@@ -57,7 +57,9 @@ def editor(qtbot: QtBot, vault: Vault, registry: FormRegistry, shown_messages):
     person = PeopleRepository(vault).add(community_person())
     form = registry.latest("sample")
     record = AssessmentRepository(vault).create(person.id, form.id, form.version)
-    view = RecordEditorView(ops, vault, registry, record.id, today=lambda: dt.date(2026, 1, 15))
+    view = RecordEditorView(
+        ops, session_for(vault, registry, today=dt.date(2026, 1, 15)), record.id
+    )
     view.ops = ops
     qtbot.addWidget(view)
     view.show()

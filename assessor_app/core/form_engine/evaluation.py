@@ -192,7 +192,13 @@ def _not_signed(
     return Blocker(unsigned[0].id, not_signed_message(list(dict.fromkeys(who))))
 
 
-def evaluate(defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date) -> Evaluation:
+def evaluate(
+    defn: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    today: dt.date,
+    rates: object | None = None,
+) -> Evaluation:
     """Validate `answers` and compute every outcome field with its rule.
 
     Rules see only the answers to questions currently shown, so a stale answer to a hidden
@@ -203,8 +209,10 @@ def evaluate(defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date
         defn: The form version the answers belong to.
         answers: Field id to answer; not changed.
         today: The date that "not in the future" is measured against.
+        rates: The charging rates tables of the session (`Session.rates`), handed to the
+            rules; None lets them use the tables the settings name.
     """
-    shown = rules.FormAnswers(visible_answers(defn, answers), option_labels(defn))
+    shown = rules.FormAnswers(visible_answers(defn, answers), option_labels(defn), rates)
     outcome_fields = [f for f in defn.all_fields() if f.type is FieldType.OUTCOME]
     unsigned = _unsigned(defn, shown)
     signatures = [_not_signed(defn, shown, unsigned)] if unsigned else []

@@ -232,9 +232,16 @@ class FormAnswers(Mapping[str, Any]):
     in a reason asks `option_label` for the form's own wording rather than keeping its own.
     """
 
-    def __init__(self, answers: Mapping[str, Any], labels: Mapping[str, Mapping[Any, str]]) -> None:
+    def __init__(
+        self,
+        answers: Mapping[str, Any],
+        labels: Mapping[str, Mapping[Any, str]],
+        rates: object | None = None,
+    ) -> None:
         self._answers = answers
         self.labels = labels
+        self.rates = rates
+        """The charging rates tables the session holds (None: the rules use those in force)."""
 
     def __getitem__(self, key: str) -> Any:
         return self._answers[key]
@@ -270,6 +277,7 @@ class _Declared(Mapping[str, Any]):
         self._reads = reads
         self._rule = rule
         self.labels: Mapping[str, Mapping[Any, str]] = getattr(answers, "labels", {})
+        self.rates: object | None = getattr(answers, "rates", None)
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._reads:

@@ -1,12 +1,13 @@
 """The financial assessment's rules: the weekly charge, the checks for staff, and the rates.
 
-All read the form's answers through `charging.from_answers` and the rates tables in
-``resources/rates`` (or the `rates_dir` setting), loaded once per folder. The table and the
-authority override are chosen by the date the charge takes effect, unless the record keeps
-them (``rates_table_used``, written when the record is completed, see `pin_of`): then exactly
-that table version and exactly that override (or none) are used, and a table or override whose
-figures changed since, or that is no longer installed, is refused rather than silently giving
-different pennies. Imports no Qt and no storage module.
+All read the form's answers through `charging.from_answers` and the rates tables the session
+hands in with them (`Session.rates`, through `evaluate(..., rates=)`); called without, they
+use those the `rates_dir` setting names, else ``resources/rates``, loaded once per folder.
+The table and the authority override are chosen by the date the charge takes effect, unless
+the record keeps them (``rates_table_used``, written when the record is completed, see
+`pin_of`): then exactly that table version and exactly that override (or none) are used, and
+a table or override whose figures changed since, or that is no longer installed, is refused
+rather than silently giving different pennies. Imports no Qt and no storage module.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from assessor_app.core.rules import (
 )
 
 __all__ = [
+    "rates_registry",
     "NO_OVERRIDE",
     "charge_checks",
     "financial_completion",
@@ -157,8 +159,17 @@ def _registry(folder: str) -> RatesRegistry:
     return load_rates_dir(Path(folder))
 
 
-def _rates() -> RatesRegistry:
-    return _registry(str(settings.current().rates_dir or default_rates_dir()))
+def rates_registry(folder: Path | None = None) -> RatesRegistry:
+    """The rates tables in `folder` (None: those shipped), loaded once per folder."""
+    return _registry(str(folder or default_rates_dir()))
+
+
+def _rates(answers: Mapping[str, Any]) -> RatesRegistry:
+    """The session's rates tables, handed in with the answers; else those the settings name."""
+    handed = getattr(answers, "rates", None)
+    if isinstance(handed, RatesRegistry):
+        return handed
+    return rates_registry(settings.current().rates_dir)
 
 
 def _digest(content: Mapping[str, Any]) -> str:
@@ -282,7 +293,7 @@ def _figures(
 ) -> tuple[RatesTable, AuthorityOverride | None]:
     """The table and override for a charge: those kept with the record, else by date."""
     pinned = answers.get(PIN_FIELD)
-    registry = _rates()
+    registry = _rates(answers)
     if not (isinstance(pinned, str) and pinned.strip()):
         return registry.for_date(result_date), registry.override_for(result_date)
     table_part, plus, override_part = pinned.strip().partition("+")

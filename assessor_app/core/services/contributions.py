@@ -33,7 +33,8 @@ from assessor_app.core.chc.exchange import (
 from assessor_app.core.chc.merge import merge_contributions, validate_contribution
 from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.keys import same_fingerprint
-from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.records import Assessment, AssessmentId, RecordStatus
+from assessor_app.core.services.session import Session
 from assessor_app.core.storage import history, member_keys
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.database import Connection
@@ -83,14 +84,14 @@ def _items(record: Assessment) -> list[dict[str, Any]]:
     return [dict(i) for i in value if isinstance(i, dict)] if isinstance(value, list) else []
 
 
-def own_fingerprint(vault: Vault) -> str:
+def own_fingerprint(session: Session) -> str:
     """The fingerprint of this profile's contribution key, for the member to read aloud."""
-    return key_fingerprint(public_key_b64(contribution_signing_key(vault)))
+    return key_fingerprint(public_key_b64(contribution_signing_key(session.vault)))
 
 
 def export_member_contribution(
-    records: AssessmentRepository,
-    record_id: str,
+    session: Session,
+    record_id: AssessmentId,
     contribution_id: str,
     path: Path,
     *,
@@ -107,6 +108,7 @@ def export_member_contribution(
         ContributionSignerError: the contribution is another member's, known here by
             another key (only its author sends it; forward their file instead).
     """
+    records = session.records
     record = _dst(records, record_id)
     item = next((i for i in _items(record) if i.get("contribution_id") == contribution_id), None)
     if item is None:
@@ -155,8 +157,8 @@ def export_member_contribution(
 
 
 def import_member_contribution(
-    records: AssessmentRepository,
-    record_id: str,
+    session: Session,
+    record_id: AssessmentId,
     path: Path,
     *,
     passphrase: str,
@@ -166,7 +168,7 @@ def import_member_contribution(
     """Merge a colleague's contribution file into this DST, as a new revision.
 
     Args:
-        records: The DST's repository.
+        session: The coordinator's profile.
         record_id: The DST to import into.
         path: The contribution file.
         passphrase: The MDT's exchange passphrase.
@@ -186,7 +188,7 @@ def import_member_contribution(
         ValidationError: the record is not a DST draft.
     """
     imported = read_contribution(path, passphrase=passphrase)  # the slow KDF: outside
-    vault = records.vault
+    records, vault = session.records, session.vault
     with vault.transaction() as conn:
         # Made on first use inside the transaction: a refused import leaves no key behind.
         own = public_key_b64(contribution_signing_key(vault))
@@ -296,7 +298,7 @@ def _check_signer(
 
 
 def rebind_member_key(
-    vault: Vault, path: Path, *, passphrase: str, confirmed_fingerprint: str
+    session: Session, path: Path, *, passphrase: str, confirmed_fingerprint: str
 ) -> member_keys.MemberKey:
     """IT: bind a member who changed laptops to the key their new file is signed with.
 
@@ -314,6 +316,7 @@ def rebind_member_key(
     fingerprint = key_fingerprint(key)
     if not same_fingerprint(confirmed_fingerprint, fingerprint):
         raise UnconfirmedMemberKeyError(name, fingerprint)
+    vault = session.vault
     with vault.transaction() as conn:
         current = member_keys.member_key(conn, name)
         if current is None:

@@ -9,37 +9,27 @@ Imports no Qt.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib.utils import ImageReader
 
-from assessor_app.core import settings
 from assessor_app.core.errors import ValidationError
-from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
-from assessor_app.core.form_engine.evaluation import evaluate
-from assessor_app.core.pdf.branding import Branding, load_branding
+from assessor_app.core.form_engine.definition import FormDefinition
+from assessor_app.core.pdf.branding import Branding
 from assessor_app.core.pdf.document import RenderedPdf, Variant, build_pdf
 from assessor_app.core.pdf.letters import letter_document, letters_for
 from assessor_app.core.pdf.record_document import record_document
 from assessor_app.core.pdf.signing import IdentitySource, StampPlacement, sign_pdf
 from assessor_app.core.pdf.verify import VerificationReport, verify_pdf
-from assessor_app.core.records import Assessment, RecordStatus
-from assessor_app.core.services.records import EDITABLE, complete_record
+from assessor_app.core.records import Assessment, AssessmentId, DocumentId, RecordStatus
+from assessor_app.core.services.records import EDITABLE, complete_record, evaluate_record
+from assessor_app.core.services.session import Session
 from assessor_app.core.services.signing import ProfileSigner
-from assessor_app.core.storage.assessments import AssessmentRepository
-from assessor_app.core.storage.documents import (
-    DocumentRepository,
-    StoredDocument,
-    export_document,
-)
-from assessor_app.core.storage.people import PeopleRepository
-from assessor_app.core.storage.vault import Vault
+from assessor_app.core.storage.documents import StoredDocument, export_document
 
 __all__ = [
     "Finalised",
-    "branding_for",
     "check_branding",
     "document_filename",
     "finalise_record",
@@ -66,23 +56,12 @@ class Finalised:
     document: StoredDocument
 
 
-def _signer(vault: Vault) -> IdentitySource:
-    """Who signs this vault's documents, behind the interface the PDF layer knows.
+def _signer(session: Session) -> IdentitySource:
+    """Who signs this profile's documents, behind the interface the PDF layer knows.
 
     The profile's own key, with the certificate its authority issues once enrolled.
     """
-    return ProfileSigner(vault)
-
-
-def branding_for(vault: Vault) -> Branding:
-    """The branding documents from this vault carry.
-
-    The `branding_file` setting, else ``branding.yaml`` in the data folder, else defaults.
-    """
-    configured = settings.current().branding_file
-    if configured is not None:
-        return load_branding(None, vault.profile.authority, file=configured)
-    return load_branding(vault.data_dir, vault.profile.authority)
+    return ProfileSigner(session.vault)
 
 
 def document_filename(form: FormDefinition, record: Assessment, kind: str) -> str:
@@ -97,23 +76,18 @@ def document_filename(form: FormDefinition, record: Assessment, kind: str) -> st
 
 
 def render_record(
-    vault: Vault,
-    registry: FormRegistry,
-    record: Assessment,
-    *,
-    today: dt.date,
-    variant: Variant = Variant.STANDARD,
+    session: Session, record: Assessment, *, variant: Variant = Variant.STANDARD
 ) -> RenderedPdf:
     """The record as a PDF, unsigned: a draft prints DRAFT on every page."""
-    form = registry.get(record.form_id, record.form_version)
-    person = PeopleRepository(vault).get(record.person_id)
-    evaluation = evaluate(form, record.answers, today=today)
-    doc = record_document(form, record, person, evaluation, branding_for(vault), variant=variant)
+    form = session.forms.get(record.form_id, record.form_version)
+    person = session.people.get(record.person_id)
+    evaluation = evaluate_record(session, record)
+    doc = record_document(form, record, person, evaluation, session.branding, variant=variant)
     return build_pdf(doc)
 
 
 def sign_and_keep(
-    vault: Vault,
+    session: Session,
     record: Assessment,
     rendered: RenderedPdf,
     *,
@@ -132,15 +106,15 @@ def sign_and_keep(
             "Only a finalised record is signed; this one is still a draft.",
             "Finalise the record first. A draft can be printed, marked DRAFT.",
         )
-    identity = _signer(vault).signing_identity()
+    identity = _signer(session).signing_identity()
     signed = sign_pdf(
         rendered.data,
         identity,
         placement=StampPlacement(page=rendered.stamp_page, box=rendered.stamp_box),
         reason=reason,
-        location=vault.profile.authority,
+        location=session.vault.profile.authority,
     )
-    return DocumentRepository(vault).add(
+    return session.documents.add(
         record.id,
         record.revision,
         record.revision_hash,
@@ -152,13 +126,7 @@ def sign_and_keep(
     )
 
 
-def finalise_record(
-    records: AssessmentRepository,
-    registry: FormRegistry,
-    assessment_id: str,
-    *,
-    today: dt.date,
-) -> Finalised:
+def finalise_record(session: Session, assessment_id: AssessmentId) -> Finalised:
     """Complete a draft, then keep a certificate-signed PDF of the completed revision.
 
     Completing is refused, in the same words as everywhere, while anything is missing,
@@ -171,12 +139,12 @@ def finalise_record(
             first missing answer), the branding cannot be used, or the record was amended and
             is finalised already.
     """
-    check_branding(branding_for(records.vault))
-    current = records.get(assessment_id)
+    check_branding(session.branding)
+    current = session.records.get(assessment_id)
     if current.status is RecordStatus.COMPLETED:
-        return Finalised(current, sign_finalised(records, registry, assessment_id, today=today))
-    record = complete_record(records, registry, assessment_id, today=today)
-    return Finalised(record, sign_finalised(records, registry, record.id, today=today))
+        return Finalised(current, sign_finalised(session, assessment_id))
+    record = complete_record(session, assessment_id)
+    return Finalised(record, sign_finalised(session, record.id))
 
 
 def check_branding(branding: Branding) -> None:
@@ -198,12 +166,9 @@ def check_branding(branding: Branding) -> None:
         ) from e
 
 
-def sign_finalised(
-    records: AssessmentRepository, registry: FormRegistry, assessment_id: str, *, today: dt.date
-) -> StoredDocument:
+def sign_finalised(session: Session, assessment_id: AssessmentId) -> StoredDocument:
     """The signed PDF of a finalised record's current revision, made now if not already kept."""
-    vault = records.vault
-    record = records.get(assessment_id)
+    record = session.records.get(assessment_id)
     if record.status in EDITABLE:
         raise ValidationError(
             "This record is not finalised, so it has no signed PDF.",
@@ -211,17 +176,17 @@ def sign_finalised(
         )
     kept = [
         d
-        for d in DocumentRepository(vault).list_for_assessment(record.id)
+        for d in session.documents.list_for_assessment(record.id)
         if d.kind == RECORD_KIND
         and d.revision == record.revision
         and d.variant == Variant.STANDARD.value
     ]
     if kept:
         return kept[0]
-    form = registry.get(record.form_id, record.form_version)
-    rendered = render_record(vault, registry, record, today=today)
+    form = session.forms.get(record.form_id, record.form_version)
+    rendered = render_record(session, record)
     return sign_and_keep(
-        vault,
+        session,
         record,
         rendered,
         kind=RECORD_KIND,
@@ -232,24 +197,19 @@ def sign_finalised(
 
 
 def make_letter(
-    vault: Vault,
-    registry: FormRegistry,
-    record_id: str,
-    kind_id: str,
-    variant: Variant,
-    *,
-    today: dt.date,
+    session: Session, record_id: AssessmentId, kind_id: str, variant: Variant
 ) -> StoredDocument:
     """Render a letter from a finalised record's current revision, sign it and keep it.
 
     Raises:
         ValidationError: The record is not finalised, or this letter does not apply to it.
     """
-    record = AssessmentRepository(vault).get(record_id)
-    form = registry.get(record.form_id, record.form_version)
-    person = PeopleRepository(vault).get(record.person_id)
-    evaluation = evaluate(form, record.answers, today=today)
-    branding = branding_for(vault)
+    vault = session.vault
+    record = session.records.get(record_id)
+    form = session.forms.get(record.form_id, record.form_version)
+    person = session.people.get(record.person_id)
+    evaluation = evaluate_record(session, record)
+    branding = session.branding
     if branding.placeholder:
         raise ValidationError(
             "This laptop has no branding file from your authority, so the letter would give "
@@ -271,7 +231,7 @@ def make_letter(
         evaluation,
         branding,
         variant=variant,
-        today=today,
+        today=session.today(),
         assessor_name=vault.profile.name,
         assessor_role=vault.profile.role.label,
     )
@@ -280,7 +240,7 @@ def make_letter(
     if variant is not Variant.STANDARD:
         filename = filename.removesuffix(".pdf") + f"_{variant.value}.pdf"
     return sign_and_keep(
-        vault,
+        session,
         record,
         build_pdf(doc),
         kind=kind,
@@ -291,12 +251,10 @@ def make_letter(
 
 
 def write_record_pdf(
-    records: AssessmentRepository,
-    registry: FormRegistry,
-    assessment_id: str,
+    session: Session,
+    assessment_id: AssessmentId,
     target: Path,
     *,
-    today: dt.date,
     variant: Variant = Variant.STANDARD,
 ) -> Path:
     """Write a record's PDF to `target` (or beside it if that name is taken); the path written.
@@ -305,20 +263,20 @@ def write_record_pdf(
     kept. A finalised record writes its kept signed PDF (standard print), signing it first if
     signing stopped short.
     """
-    record = records.checkpoint(assessment_id)
+    record = session.records.checkpoint(assessment_id)
     if record.status in EDITABLE:
-        data = render_record(records.vault, registry, record, today=today, variant=variant).data
+        data = render_record(session, record, variant=variant).data
     else:
-        doc = sign_finalised(records, registry, record.id, today=today)
-        data = DocumentRepository(records.vault).data(doc.id)
+        doc = sign_finalised(session, record.id)
+        data = session.documents.data(doc.id)
     return export_document(data, target.parent, target.name)
 
 
-def export_kept(vault: Vault, document_id: str, target: Path) -> Path:
+def export_kept(session: Session, document_id: DocumentId, target: Path) -> Path:
     """Write a kept PDF, exactly as signed, to `target` (or beside it if that name is taken)."""
-    return export_document(DocumentRepository(vault).data(document_id), target.parent, target.name)
+    return export_document(session.documents.data(document_id), target.parent, target.name)
 
 
-def check_kept(vault: Vault, document_id: str) -> VerificationReport:
+def check_kept(session: Session, document_id: DocumentId) -> VerificationReport:
     """Check the signature of a kept PDF against the authorities this profile trusts."""
-    return verify_pdf(DocumentRepository(vault).data(document_id), _signer(vault).trusted_roots())
+    return verify_pdf(session.documents.data(document_id), _signer(session).trusted_roots())

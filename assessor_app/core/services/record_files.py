@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import re
 from typing import Any
 
@@ -40,7 +39,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from assessor_app.core.errors import AssessorError, ValidationError
 from assessor_app.core.form_engine.answers import validate_answers
-from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.keys import key_fingerprint, public_key_b64, same_fingerprint
 from assessor_app.core.records import (
@@ -50,11 +48,12 @@ from assessor_app.core.records import (
     PersonId,
     RecordStatus,
 )
+from assessor_app.core.services.session import Session
 from assessor_app.core.storage import history, member_keys
-from assessor_app.core.storage.assessments import EXPORT_FORMAT, AssessmentRepository
+from assessor_app.core.storage.assessments import EXPORT_FORMAT
 from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.device_keys import contribution_signing_key
-from assessor_app.core.storage.people import PeopleRepository, details_from_body
+from assessor_app.core.storage.people import details_from_body
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.untrusted import UntrustedJsonError, check_untrusted
 
@@ -107,9 +106,10 @@ class PersonDiffersError(ValidationError):
         self.differ = differ
 
 
-def export_record(vault: Vault, assessment_id: str) -> dict[str, Any]:
+def export_record(session: Session, assessment_id: AssessmentId) -> dict[str, Any]:
     """The record, its person and history, signed by this profile's key (`record export`)."""
-    data = AssessmentRepository(vault).export(assessment_id)
+    vault = session.vault
+    data = session.records.export(assessment_id)
     data["format"] = SIGNED_EXPORT_FORMAT
     data["exported_by"] = vault.profile.name
     key = contribution_signing_key(vault)
@@ -127,11 +127,9 @@ def _signed_bytes(data: dict[str, Any]) -> bytes:
 
 
 def import_record(
-    vault: Vault,
-    registry: FormRegistry,
+    session: Session,
     data: Any,
     *,
-    today: dt.date | None = None,
     person_differs: str | None = None,
     confirmed_fingerprint: str | None = None,
     allow_unsigned: bool = False,
@@ -139,10 +137,8 @@ def import_record(
     """Import one exported record (and its person, if new to this profile), in one transaction.
 
     Args:
-        vault: The profile to import into.
-        registry: The form definitions.
+        session: The profile to import into (its forms check the answers, its clock dates).
         data: The parsed file.
-        today: For checking dates in the answers.
         person_differs: When the file's person id is here with other identifiers: "attach"
             (the record is about the person already here) or "new" (add the file's person
             under a new id). None refuses with `PersonDiffersError`.
@@ -158,7 +154,7 @@ def import_record(
         UnconfirmedExporterKeyError: see `confirmed_fingerprint`.
         PersonDiffersError: see `person_differs`.
     """
-    today = today or dt.date.today()
+    vault, registry, today = session.vault, session.forms, session.today()
     try:
         check_untrusted(data)
     except UntrustedJsonError as e:
@@ -222,7 +218,7 @@ def import_record(
     if status not in _EDITABLE:
         unsigned = [
             p
-            for p in evaluate(form, answers, today=today).completion_problems()
+            for p in evaluate(form, answers, today=today, rates=session.rates).completion_problems()
             if p.message.startswith("Not signed by")
         ]
         if unsigned:
@@ -242,8 +238,7 @@ def import_record(
             f"The answers do not fit form '{form_id}' version {version}: {listed}{more}",
             f"Correct the file and import it again. {_NOTHING}",
         )
-    records = AssessmentRepository(vault)
-    people = PeopleRepository(vault)
+    records, people = session.records, session.people
     with vault.transaction() as conn:
         # Made on first use inside the transaction: a refused import leaves no key behind.
         own_key = public_key_b64(contribution_signing_key(vault))

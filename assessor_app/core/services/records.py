@@ -15,22 +15,20 @@ installed and editable. Finished records are never migrated: they are shown as t
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from assessor_app.core import rules
 from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.form_engine.answers import Problem
-from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
-from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.form_engine.definition import FormDefinition
+from assessor_app.core.form_engine.evaluation import Evaluation, evaluate
 from assessor_app.core.form_engine.migration import migrate_answers
 from assessor_app.core.form_engine.model import FieldType
 from assessor_app.core.form_engine.prefill import prefill_answers
 from assessor_app.core.nhs_number import format_nhs_number
-from assessor_app.core.records import Assessment, Person, PersonId, RecordStatus
+from assessor_app.core.records import Assessment, AssessmentId, Person, PersonId, RecordStatus
+from assessor_app.core.services.session import Session
 from assessor_app.core.storage import history
-from assessor_app.core.storage.assessments import AssessmentRepository
-from assessor_app.core.storage.people import PeopleRepository
 
 EDITABLE = frozenset({RecordStatus.DRAFT, RecordStatus.AMENDED})
 
@@ -68,15 +66,14 @@ class OpenRecord:
         return self.record.status in EDITABLE
 
 
-def open_for_editing(
-    records: AssessmentRepository, registry: FormRegistry, assessment_id: str
-) -> OpenRecord:
+def open_for_editing(session: Session, assessment_id: AssessmentId) -> OpenRecord:
     """Load a record and its form, migrating an editable record to the newest reachable version.
 
     Raises:
         NotFoundError: no such record, or its form version is not installed and no migration
             leads anywhere (the message says which definition to install).
     """
+    records, registry = session.records, session.forms
     record = records.get(assessment_id)
     old_version = record.form_version
     migrated_from = None
@@ -93,7 +90,7 @@ def open_for_editing(
             "which is not installed.",
             "Install that form definition (ask your forms team); the record is safe meanwhile.",
         ) from e
-    person = PeopleRepository(records.vault).get(record.person_id)
+    person = session.people.get(record.person_id)
     # Who looked at which record, and when: reviews and complaints ask about access, not
     # only changes. Ids only, like every audit entry.
     with records.vault.transaction() as conn:
@@ -103,38 +100,35 @@ def open_for_editing(
     return OpenRecord(record, form, migrated_from, person)
 
 
-def check_can_start(
-    records: AssessmentRepository, form: FormDefinition, person_id: PersonId, *, today: dt.date
-) -> Person:
+def check_can_start(session: Session, form: FormDefinition, person_id: PersonId) -> Person:
     """The person, once the form's start check agrees the form applies to them.
 
     Raises:
         NotFoundError: No such person.
         ValidationError: The start check refuses (the message says why, and what instead).
     """
-    person = PeopleRepository(records.vault).get(person_id)
+    person = session.people.get(person_id)
     if form.start_check is not None:
-        refusal = rules.get_start_check(form.start_check)(rules.StartContext(person.details, today))
+        context = rules.StartContext(person.details, session.today())
+        refusal = rules.get_start_check(form.start_check)(context)
         if refusal is not None:
             raise ValidationError(refusal.message, refusal.next_step)
     return person
 
 
 def start_record(
-    records: AssessmentRepository,
+    session: Session,
     form: FormDefinition,
     person_id: PersonId,
     *,
-    today: dt.date,
     cared_for_id: PersonId | None = None,
 ) -> Assessment:
     """Start a draft of `form` about a person, prefilled from their details.
 
     Args:
-        records: The vault's records.
+        session: The unlocked profile (its clock dates the start).
         form: The form version to start (normally the latest installed).
         person_id: Who the record is about (for a carer's assessment, the carer).
-        today: The date it is started.
         cared_for_id: For a carer's assessment, the person cared for, if on the caseload.
 
     Raises:
@@ -142,8 +136,7 @@ def start_record(
         ValidationError: The form's start check refuses this person (the message says why and
             what to do instead), or the person cared for is the carer themselves.
     """
-    people = PeopleRepository(records.vault)
-    person = check_can_start(records, form, person_id, today=today)
+    person = check_can_start(session, form, person_id)
     cared_for = None
     if cared_for_id is not None:
         if cared_for_id == person_id:
@@ -151,21 +144,23 @@ def start_record(
                 "A carer cannot be recorded as caring for themselves.",
                 "Choose the person they care for, or leave it empty.",
             )
-        cared_for = people.get(cared_for_id)
-    answers = prefill_answers(form, person, cared_for=cared_for, today=today)
-    return records.create(person_id, form.id, form.version, answers)
+        cared_for = session.people.get(cared_for_id)
+    answers = prefill_answers(form, person, cared_for=cared_for, today=session.today())
+    return session.records.create(person_id, form.id, form.version, answers)
 
 
-def completion_problems(
-    form: FormDefinition, record: Assessment, *, today: dt.date
-) -> list[Problem]:
+def completion_problems(session: Session, record: Assessment) -> list[Problem]:
     """Everything stopping `record` being completed: blockers first, then answer problems."""
-    return evaluate(form, record.answers, today=today).completion_problems()
+    return evaluate_record(session, record).completion_problems()
 
 
-def complete_record(
-    records: AssessmentRepository, registry: FormRegistry, assessment_id: str, *, today: dt.date
-) -> Assessment:
+def evaluate_record(session: Session, record: Assessment) -> Evaluation:
+    """The record's problems and worked-out outcomes, on its own form version, as of today."""
+    form = session.forms.get(record.form_id, record.form_version)
+    return evaluate(form, record.answers, today=session.today(), rates=session.rates)
+
+
+def complete_record(session: Session, assessment_id: AssessmentId) -> Assessment:
     """Mark a draft as completed, after checking it the same way the editor does.
 
     Raises:
@@ -173,14 +168,15 @@ def complete_record(
             check finds a blocker; the message gives the first and how many there are.
         NotFoundError: No such record, or its form is not installed.
     """
+    records = session.records
     record = records.checkpoint(assessment_id)
     if record.status not in EDITABLE:
         raise ValidationError(
             f"This record is {record.status.value}, so it cannot be completed again.",
             "Open it to read it; to change it, amend it.",
         )
-    form = registry.get(record.form_id, record.form_version)
-    evaluation = evaluate(form, record.answers, today=today)
+    form = session.forms.get(record.form_id, record.form_version)
+    evaluation = evaluate_record(session, record)
     problems = evaluation.completion_problems()
     if problems:
         more = len(problems) - 1
@@ -201,9 +197,7 @@ def complete_record(
         return records.set_status(assessment_id, RecordStatus.COMPLETED)
 
 
-def amend_record(
-    records: AssessmentRepository, registry: FormRegistry, assessment_id: str
-) -> Assessment:
+def amend_record(session: Session, assessment_id: AssessmentId) -> Assessment:
     """Open a finalised record for amendment: a new revision; its signed PDFs stay as they are.
 
     Every signature is cleared in the amendment: a person's signature belongs to what they saw,
@@ -213,13 +207,14 @@ def amend_record(
     Raises:
         ValidationError: The record is already a draft or an amendment.
     """
+    records = session.records
     record = records.get(assessment_id)
     if record.status in EDITABLE:
         raise ValidationError(
             f"This record is already {record.status.value}: it can be edited as it is.",
             "Make your changes, then finalise it.",
         )
-    form = registry.get(record.form_id, record.form_version)
+    form = session.forms.get(record.form_id, record.form_version)
     signed = [
         f.id
         for f in form.top_fields()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assessor_app.core.pdf.signing import (
     SigningIdentity,
@@ -19,6 +20,9 @@ from assessor_app.core.pdf.signing import (
 from assessor_app.core.storage import device_keys
 from assessor_app.core.storage.documents import trusted_roots
 from assessor_app.core.storage.vault import Vault
+
+if TYPE_CHECKING:
+    from assessor_app.core.services.session import Session
 
 __all__ = ["ProfileSigner", "install_certificate", "profile_signing_identity"]
 
@@ -33,7 +37,7 @@ def profile_signing_identity(vault: Vault) -> SigningIdentity:
 
 
 def install_certificate(
-    vault: Vault, certificate_der: bytes, chain_der: Sequence[bytes] = ()
+    session: Session, certificate_der: bytes, chain_der: Sequence[bytes] = ()
 ) -> SigningIdentity:
     """Replace the profile's certificate with one an authority's CA issued for the same key.
 
@@ -45,6 +49,7 @@ def install_certificate(
             has expired or is not yet valid, or was not issued by the first chain certificate.
             The current certificate stays in use.
     """
+    vault = session.vault
     issued = accept_issued_certificate(profile_signing_identity(vault), certificate_der, chain_der)
     device_keys.replace_pdf_signing_certificate(
         vault, issued.certificate_der, list(issued.chain_der)

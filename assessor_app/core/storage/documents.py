@@ -25,6 +25,7 @@ from assessor_app.core.errors import (
     ValidationError,
     VaultCorruptError,
 )
+from assessor_app.core.records import AssessmentId, DocumentId
 from assessor_app.core.storage import history
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.vault import Vault
@@ -54,9 +55,9 @@ class DocumentIntegrityError(VaultCorruptError):
 class StoredDocument:
     """One signed PDF in the vault (without its bytes; see `DocumentRepository.data`)."""
 
-    id: str
+    id: DocumentId
     """Random id of this document."""
-    assessment_id: str
+    assessment_id: AssessmentId
     """The record it was made from."""
     revision: int
     """The record's revision that was signed."""
@@ -110,8 +111,8 @@ class DocumentRepository:
         """
         _check_fields(kind, variant, filename, pdf)
         doc = StoredDocument(
-            id=secrets.token_hex(8),
-            assessment_id=assessment_id,
+            id=DocumentId(secrets.token_hex(8)),
+            assessment_id=AssessmentId(assessment_id),
             revision=revision,
             revision_hash=revision_hash,
             kind=kind,
@@ -320,8 +321,8 @@ def _not_found(document_id: str) -> NotFoundError:
 
 def _row_to_document(r: Sequence[Any]) -> StoredDocument:
     return StoredDocument(
-        id=r[0],
-        assessment_id=r[1],
+        id=DocumentId(r[0]),
+        assessment_id=AssessmentId(r[1]),
         revision=int(r[2]),
         revision_hash=r[3],
         kind=r[4],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,9 +27,9 @@ from PySide6.QtWidgets import (
 from assessor_app.core.attention import ATTENTION_FORMS, attention
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import Person, PersonId
-from assessor_app.core.storage.assessments import AssessmentRepository
-from assessor_app.core.storage.people import PeopleRepository
-from assessor_app.core.storage.vault import Vault
+
+if TYPE_CHECKING:
+    from assessor_app.core.services.session import Session
 
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.views.person_form import PersonDialog
@@ -54,11 +55,11 @@ class CaseloadView(QWidget):
     person_chosen = Signal(str)
     lock_requested = Signal()
 
-    def __init__(self, ops: BackgroundOps, vault: Vault, parent: QWidget | None = None) -> None:
+    def __init__(self, ops: BackgroundOps, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ops = ops
-        self._people = PeopleRepository(vault)
-        self._records = AssessmentRepository(vault)
+        self._people = session.people
+        self._records = session.records
         self._today: Callable[[], dt.date] = dt.date.today
         self.alerts: dict[PersonId, list[str]] = {}
         """Person id to what needs attention (urgent Fast Track, CHC dates due or overdue)."""

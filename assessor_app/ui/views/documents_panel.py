@@ -9,7 +9,6 @@ without asking the vault again. Imports no other view module.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -24,8 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.form_engine.definition import FormRegistry
-from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.pdf.document import Variant
 from assessor_app.core.pdf.letters import (
     LETTER_KINDS,
@@ -42,13 +39,11 @@ from assessor_app.core.services.documents import (
     make_letter,
     sign_finalised,
 )
-from assessor_app.core.services.records import OpenRecord
-from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.services.records import OpenRecord, evaluate_record
+from assessor_app.core.services.session import Session
 from assessor_app.core.storage.documents import (
-    DocumentRepository,
     StoredDocument,
 )
-from assessor_app.core.storage.vault import Vault
 
 from assessor_app.ui import dialogs, error_display
 from assessor_app.ui.operations import BackgroundOps
@@ -90,21 +85,17 @@ class DocumentsPanel(QWidget):
     def __init__(
         self,
         ops: BackgroundOps,
-        vault: Vault,
-        registry: FormRegistry,
+        session: Session,
         opened: OpenRecord,
         *,
-        today: Callable[[], dt.date] = dt.date.today,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._ops = ops
-        self._vault = vault
-        self._registry = registry
-        self._today = today
+        self._session = session
         self._opened = opened
         self.documents: list[StoredDocument] = []
-        evaluation = evaluate(opened.form, opened.record.answers, today=today())
+        evaluation = evaluate_record(session, opened.record)
         self.letters: list[LetterKind] = list(
             letters_for(opened.form, evaluation, opened.record.answers)
         )
@@ -174,7 +165,7 @@ class DocumentsPanel(QWidget):
     def refresh(self) -> None:
         """Read the kept documents again (on the worker) and show them."""
         self._ops.run(
-            DocumentRepository(self._vault).list_for_assessment,
+            self._session.documents.list_for_assessment,
             self._opened.record.id,
             owner=self,
             on_success=self._show,
@@ -255,7 +246,7 @@ class DocumentsPanel(QWidget):
             return
         self._ops.run(
             export_kept,
-            self._vault,
+            self._session,
             doc.id,
             target,
             owner=self,
@@ -281,7 +272,7 @@ class DocumentsPanel(QWidget):
             return
         self._ops.run(
             check_kept,
-            self._vault,
+            self._session,
             doc.id,
             owner=self,
             on_success=self._checked,
@@ -325,12 +316,10 @@ class DocumentsPanel(QWidget):
             return
         self._ops.run(
             make_letter,
-            self._vault,
-            self._registry,
+            self._session,
             self._opened.record.id,
             kind.id,
             variants[chosen],
-            today=self._today(),
             owner=self,
             on_success=self._added,
             on_failure=lambda e: error_display.show_error(self, e),
@@ -338,7 +327,6 @@ class DocumentsPanel(QWidget):
 
     def sign_now(self) -> None:
         """Make the missing signed PDF of the current revision (if finalising stopped short)."""
-        records = AssessmentRepository(self._vault)
         self.sign_button.setEnabled(False)
 
         def failed(error: BaseException) -> None:
@@ -347,10 +335,8 @@ class DocumentsPanel(QWidget):
 
         self._ops.run(
             sign_finalised,
-            records,
-            self._registry,
+            self._session,
             self._opened.record.id,
-            today=self._today(),
             owner=self,
             on_success=self._signed,
             on_failure=failed,

@@ -38,6 +38,7 @@ from assessor_app.ui.views.unlock import UnlockView
 
 if TYPE_CHECKING:
     from assessor_app.core.form_engine.definition import FormRegistry
+    from assessor_app.core.services.session import Session
     from assessor_app.core.storage.keyslots import KdfParams
     from assessor_app.core.storage.vault import Vault
 
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.ops = ops
         self.vault: Vault | None = None
+        self.session: Session | None = None
         self.resume: ResumePoint | None = None
         self.caseload: CaseloadView | None = None
         self.person: PersonView | None = None
@@ -257,6 +259,9 @@ class MainWindow(QMainWindow):
             return
         self._install_shortcuts()
         self.vault = vault
+        from assessor_app.core.services.session import Session
+
+        self.session = Session(vault, lambda: self.ctx.registry, self.ctx.today)
         self._listen_for_other_copies(vault.profile.id)
         if self.gate is not None:
             dispose(self.gate)
@@ -288,14 +293,14 @@ class MainWindow(QMainWindow):
 
     def show_caseload(self) -> None:
         """The caseload screen (kept while unlocked so the search survives navigation)."""
-        if self.vault is None:
+        if self.session is None:
             return
         self._close_record()
         self._close_person()
         if self.caseload is None:
             from assessor_app.ui.views.caseload import CaseloadView
 
-            self.caseload = CaseloadView(self.ops, self.vault)
+            self.caseload = CaseloadView(self.ops, self.session)
             self.caseload.person_chosen.connect(self.show_person)
             self.caseload.lock_requested.connect(self.lock)
             self.stack.addWidget(self.caseload)
@@ -309,13 +314,13 @@ class MainWindow(QMainWindow):
 
     def show_person(self, person_id: str) -> None:
         """A person's page."""
-        if self.vault is None:
+        if self.session is None:
             return
         self._close_record()
         self._close_person()
         from assessor_app.ui.views.person import PersonView
 
-        self.person = PersonView(self.ops, self.vault, self.ctx.registry, person_id)
+        self.person = PersonView(self.ops, self.session, person_id)
         self.person.record_opened.connect(self.show_record)
         self.person.details_changed.connect(self._person_details_changed)
         self.person.lock_requested.connect(self.lock)
@@ -331,19 +336,12 @@ class MainWindow(QMainWindow):
 
     def show_record(self, assessment_id: str, focus_path: str | None = None) -> None:
         """The record editor for one record."""
-        if self.vault is None:
+        if self.session is None:
             return
         self._close_record()
         from assessor_app.ui.views.record_editor import RecordEditorView
 
-        self.editor = RecordEditorView(
-            self.ops,
-            self.vault,
-            self.ctx.registry,
-            assessment_id,
-            focus_path=focus_path,
-            today=self.ctx.today,
-        )
+        self.editor = RecordEditorView(self.ops, self.session, assessment_id, focus_path=focus_path)
         self.editor.autosave.status_changed.connect(self.save_status.setText)
         self.save_status.setText("Saved")
         self.stack.addWidget(self.editor)
@@ -424,6 +422,7 @@ class MainWindow(QMainWindow):
             self.caseload = None
         self.resume = ResumePoint(vault.profile.id, person_id, assessment_id, field_path)
         self.vault = None
+        self.session = None
         if self._instance_server is not None:
             self._instance_server.stop()
         self.who.clear()
@@ -485,6 +484,7 @@ class MainWindow(QMainWindow):
         vault = self.vault
         self._close_record()
         self.vault = None
+        self.session = None
         if vault is not None:
             self.ops.run(vault.close)
         self.idle.remove()

@@ -7,8 +7,6 @@ back.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from assessor_app.core.errors import NotFoundError
-from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
+from assessor_app.core.form_engine.definition import FormDefinition
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import (
     Assessment,
@@ -33,9 +31,7 @@ from assessor_app.core.records import (
     custody_move_prompt,
 )
 from assessor_app.core.services.records import check_can_start, start_record
-from assessor_app.core.storage.assessments import AssessmentRepository
-from assessor_app.core.storage.people import PeopleRepository
-from assessor_app.core.storage.vault import Vault
+from assessor_app.core.services.session import Session
 
 from assessor_app.ui import dialogs, error_display
 from assessor_app.ui.operations import BackgroundOps, dispose
@@ -86,16 +82,16 @@ class PersonView(QWidget):
     def __init__(
         self,
         ops: BackgroundOps,
-        vault: Vault,
-        registry: FormRegistry,
+        session: Session,
         person_id: str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._ops = ops
-        self._registry = registry
-        self._records_repo = AssessmentRepository(vault)
-        self._people = PeopleRepository(vault)
+        self._session = session
+        self._registry = registry = session.forms
+        self._records_repo = session.records
+        self._people = session.people
         self.person_id = person_id
         self.person: Person | None = None
         self.edit_dialog: PersonDialog | None = None
@@ -249,7 +245,7 @@ class PersonView(QWidget):
 
     def _carer_choices(self, form: FormDefinition) -> list[Person]:
         """(Worker) Refuse as start_record would, else the caseload to choose from."""
-        check_can_start(self._records_repo, form, PersonId(self.person_id), today=dt.date.today())
+        check_can_start(self._session, form, PersonId(self.person_id))
         return self._people.search("", limit=CARED_FOR_CHOICES)
 
     def _choose_cared_for(self, form: FormDefinition, people: list[Person]) -> None:
@@ -266,10 +262,9 @@ class PersonView(QWidget):
     def _start(self, form: FormDefinition, cared_for: PersonId | None) -> None:
         self._ops.run(
             start_record,
-            self._records_repo,
+            self._session,
             form,
-            self.person_id,
-            today=dt.date.today(),
+            PersonId(self.person_id),
             cared_for_id=cared_for,
             owner=self,
             on_success=self._started,

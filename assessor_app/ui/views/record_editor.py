@@ -13,9 +13,7 @@ which shows a finalised record read-only with its signed PDFs (`DocumentsPanel`)
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +38,9 @@ from assessor_app.core.form_engine.answers import (
     set_answer,
     visible_answers,
 )
-from assessor_app.core.form_engine.definition import FormRegistry
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
-from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.records import Assessment, AssessmentId, RecordStatus
 from assessor_app.core.services.contributions import (
     ImportResult,
     export_member_contribution,
@@ -57,8 +54,7 @@ from assessor_app.core.services.documents import (
     write_record_pdf,
 )
 from assessor_app.core.services.records import OpenRecord, amend_record, open_for_editing
-from assessor_app.core.storage.assessments import AssessmentRepository
-from assessor_app.core.storage.vault import Vault
+from assessor_app.core.services.session import Session
 
 from assessor_app.ui import dialogs, error_display
 from assessor_app.ui.operations import BackgroundOps, dispose
@@ -97,20 +93,17 @@ class RecordEditorView(QWidget):
     def __init__(
         self,
         ops: BackgroundOps,
-        vault: Vault,
-        registry: FormRegistry,
+        session: Session,
         assessment_id: str,
         *,
         focus_path: str | None = None,
-        today: Callable[[], dt.date] = dt.date.today,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._ops = ops
-        self._registry = registry
-        self._today = today
-        self._vault = vault
-        self._records = AssessmentRepository(vault)
+        self._session = session
+        self._today = session.today
+        self._records = session.records
         self.opened: OpenRecord | None = None
         self.documents: DocumentsPanel | None = None
         self.assessment_id = assessment_id
@@ -196,9 +189,8 @@ class RecordEditorView(QWidget):
     def _open(self) -> None:
         self._ops.run(
             open_for_editing,
-            self._records,
-            self._registry,
-            self.assessment_id,
+            self._session,
+            AssessmentId(self.assessment_id),
             owner=self,
             on_success=self._show_record,
         )
@@ -238,9 +230,7 @@ class RecordEditorView(QWidget):
         self.who.setText(who)
         self.who.setAccessibleName(who)
         if not self.editable:
-            self.documents = DocumentsPanel(
-                self._ops, self._vault, self._registry, opened, today=self._today, parent=self
-            )
+            self.documents = DocumentsPanel(self._ops, self._session, opened, parent=self)
             self._documents_slot.addWidget(self.documents)
         for section in self.defn.sections:
             page = self._build_page(section.id)
@@ -316,7 +306,7 @@ class RecordEditorView(QWidget):
             editor.setVisible(is_visible(editor.field, shown))
             if isinstance(editor, RepeatingGroupEditor):
                 editor.update_visibility(shown)
-        evaluation = evaluate(self.defn, self.answers, today=today)
+        evaluation = evaluate(self.defn, self.answers, today=today, rates=self._session.rates)
         problems = {
             p.path: p.message for p in evaluation.problems if self._may_show(top_field_id(p.path))
         }
@@ -405,7 +395,9 @@ class RecordEditorView(QWidget):
             if not self._disposed():
                 self.focus_field(first.path)
             return
-        evaluation = evaluate(self.defn, self.answers, today=self._today())
+        evaluation = evaluate(
+            self.defn, self.answers, today=self._today(), rates=self._session.rates
+        )
         if not evaluation.completable:
             # A missing signature is said once, by the blocker naming who has not signed.
             problems = [p for p in evaluation.problems if p.path not in evaluation.unsigned]
@@ -427,10 +419,8 @@ class RecordEditorView(QWidget):
         # The core checks again, so the app, the CLI and sync refuse in the same way.
         self._ops.run(
             finalise_record,
-            self._records,
-            self._registry,
-            self.assessment_id,
-            today=self._today(),
+            self._session,
+            AssessmentId(self.assessment_id),
             owner=self,
             on_success=self._completed,
             on_failure=self._completion_failed,
@@ -478,11 +468,9 @@ class RecordEditorView(QWidget):
         self.autosave.checkpoint()
         self._ops.run(
             write_record_pdf,
-            self._records,
-            self._registry,
-            self.assessment_id,
+            self._session,
+            AssessmentId(self.assessment_id),
             target,
-            today=self._today(),
             owner=self,
             on_success=lambda written: dialogs.inform(
                 self,
@@ -510,9 +498,8 @@ class RecordEditorView(QWidget):
 
         self._ops.run(
             amend_record,
-            self._records,
-            self._registry,
-            self.assessment_id,
+            self._session,
+            AssessmentId(self.assessment_id),
             owner=self,
             on_success=self._amended,
             on_failure=failed,
@@ -558,8 +545,8 @@ class RecordEditorView(QWidget):
     ) -> None:
         self._ops.run(
             import_member_contribution,
-            self._records,
-            self.assessment_id,
+            self._session,
+            AssessmentId(self.assessment_id),
             path,
             passphrase=secret,
             confirmed_fingerprint=fingerprint,
@@ -627,8 +614,8 @@ class RecordEditorView(QWidget):
         self.autosave.checkpoint()
         self._ops.run(
             export_member_contribution,
-            self._records,
-            self.assessment_id,
+            self._session,
+            AssessmentId(self.assessment_id),
             str(items[index].get("contribution_id", "")),
             path,
             passphrase=secret,

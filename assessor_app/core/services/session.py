@@ -1,0 +1,79 @@
+"""The session: one unlocked profile and everything a use case needs, built once.
+
+The desktop app builds one when a profile is unlocked (`ui/views/main_window.py`) and the
+command line one per command (`cli.py`); every use case in this package takes it first,
+then the ids it works on (`AssessmentId`, `PersonId`), then what the user chose. So a use
+case never opens its own repository, loads forms, reads the clock or finds the branding: it
+asks the session, and a test hands it a session with a fixed clock. Imports no Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assessor_app.core import settings as app_settings
+from assessor_app.core.charging.rates import RatesRegistry
+from assessor_app.core.form_engine.definition import FormRegistry
+from assessor_app.core.pdf.branding import Branding, load_branding
+from assessor_app.core.rules import charging as charging_rules
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.documents import DocumentRepository
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
+
+__all__ = ["Session", "branding_for"]
+
+
+def branding_for(vault: Vault, configured: app_settings.Settings) -> Branding:
+    """The branding documents from this vault carry.
+
+    The `branding_file` setting, else ``branding.yaml`` in the data folder, else defaults.
+    """
+    if configured.branding_file is not None:
+        return load_branding(None, vault.profile.authority, file=configured.branding_file)
+    return load_branding(vault.data_dir, vault.profile.authority)
+
+
+@dataclass
+class Session:
+    """An unlocked profile with its repositories, forms, clock, settings, branding and rates."""
+
+    vault: Vault
+    forms_source: FormRegistry | Callable[[], FormRegistry]
+    """The installed form definitions, or how to load them when first needed (the app loads
+    them after the caseload is on screen, not before)."""
+    clock: Callable[[], dt.date] = dt.date.today
+    """Today's date, for "not in the future", start checks and letters' dates."""
+    settings: app_settings.Settings = field(default_factory=app_settings.current)
+
+    def __post_init__(self) -> None:
+        self.people = PeopleRepository(self.vault)
+        self.records = AssessmentRepository(self.vault)
+        self.documents = DocumentRepository(self.vault)
+
+    @functools.cached_property
+    def forms(self) -> FormRegistry:
+        """The installed form definitions."""
+        source = self.forms_source
+        return source if isinstance(source, FormRegistry) else source()
+
+    def today(self) -> dt.date:
+        """Today, by the session's clock."""
+        return self.clock()
+
+    @property
+    def branding(self) -> Branding:
+        """The authority's branding for documents (read each time: IT may replace the file).
+
+        Raises:
+            ValidationError: The branding file cannot be used (the message says what to fix).
+        """
+        return branding_for(self.vault, self.settings)
+
+    @property
+    def rates(self) -> RatesRegistry:
+        """The charging rates tables in force (the `rates_dir` setting, else those shipped)."""
+        return charging_rules.rates_registry(self.settings.rates_dir)
