@@ -41,11 +41,11 @@ from assessor_app.core.pdf.document import (
 )
 from assessor_app.core.pdf.letters import (
     LETTER_KINDS,
-    _easy_lines,
     letter_document,
     letters_for,
     variant_for,
 )
+from assessor_app.core.pdf.letters.plain_english import _easy_lines
 from assessor_app.core.records import Assessment, Person, PersonDetails, RecordStatus, Setting
 from assessor_app.core.rules import Outcome
 from tests.conftest import REPO_ROOT
@@ -706,7 +706,7 @@ def test_a_letter_tells_the_person_you_and_gives_them_no_staff_instructions(
 
 
 def test_reasons_are_told_to_you_only_where_that_is_safe():
-    from assessor_app.core.pdf.letters import _told_to_you
+    from assessor_app.core.pdf.letters.plain_english import _told_to_you
 
     person, carer = "the person", "the carer"
     assert _told_to_you(
@@ -1203,3 +1203,80 @@ def test_large_print_and_easy_read_are_printed_large():
 )
 def test_variant_for_reads_the_preferred_format(preferred, variant):
     assert variant_for(preferred) is variant
+
+
+# --- the reasons a letter quotes are the rule's own words for the person ------------------------
+
+
+def _decided(form_id: str, answers: dict[str, Any]) -> Outcome:
+    outcome = _evaluation(form_id, answers).outcomes["eligibility"]
+    assert outcome.value in ("eligible", "not_eligible")
+    return outcome
+
+
+@pytest.mark.parametrize("case", sorted(_ELIGIBILITY_READ_AS_YOU))
+def test_every_eligibility_reason_has_the_persons_own_sentence(case: str) -> None:
+    _kind, form_id, make, _person = CASES[case]
+    outcome = _decided(form_id, make())
+    assert outcome.reasons == tuple(d.staff for d in outcome.details)
+    codes = [d.code for d in outcome.details]
+    assert codes[:4] == ["condition.1", "condition.2", "condition.3", "summary"]
+    for reason in outcome.details:
+        assert reason.person, reason.code
+        assert not re.search(r"\bthe (person|carer)\b(?! cared)", reason.person), reason.person
+        assert "must still be given" not in reason.person and "Choose" not in reason.person
+
+
+def test_a_letter_prints_the_persons_sentence_not_a_rewrite_of_the_staff_one(
+    tmp_path: Path,
+) -> None:
+    answers = _needs_eligible()
+    form = REGISTRY.latest("needs_assessment")
+    evaluation = _evaluation("needs_assessment", answers)
+    eligibility = evaluation.outcomes["eligibility"]
+    reworded = tuple(
+        replace(d, staff="Staff wording changed: " + d.staff) if d.code == "condition.3" else d
+        for d in eligibility.details
+    )
+    changed = replace(
+        evaluation,
+        outcomes={
+            **evaluation.outcomes,
+            "eligibility": Outcome.explained(eligibility.value, eligibility.label, reworded),
+        },
+    )
+    doc = letter_document(
+        "eligibility_record",
+        form,
+        _record("needs_assessment", answers, RecordStatus.COMPLETED),
+        CUSTODY,
+        changed,
+        BRANDING,
+        variant=Variant.STANDARD,
+        today=TODAY,
+        assessor_name=ASSESSOR,
+        assessor_role=ROLE,
+    )
+    text = _text(build_pdf(doc), tmp_path)
+    assert "Staff wording changed" not in text
+    assert "Met: there is a significant impact on your wellbeing." in text
+
+
+def test_a_rule_without_the_persons_words_gets_a_refusal_not_a_guessed_letter() -> None:
+    answers = _needs_eligible()
+    evaluation = _evaluation("needs_assessment", answers)
+    eligibility = evaluation.outcomes["eligibility"]
+    bare = replace(eligibility, details=())
+    with pytest.raises(ValidationError, match="did not give its reasons in the words the person"):
+        letter_document(
+            "eligibility_record",
+            REGISTRY.latest("needs_assessment"),
+            _record("needs_assessment", answers, RecordStatus.COMPLETED),
+            CUSTODY,
+            replace(evaluation, outcomes={**evaluation.outcomes, "eligibility": bare}),
+            BRANDING,
+            variant=Variant.STANDARD,
+            today=TODAY,
+            assessor_name=ASSESSOR,
+            assessor_role=ROLE,
+        )

@@ -38,6 +38,7 @@ __all__ = [
     "FormAnswers",
     "Need",
     "Outcome",
+    "Reason",
     "Refusal",
     "RuleFn",
     "StartContext",
@@ -61,6 +62,29 @@ _NAME_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\Z")
 
 
 @dataclass(frozen=True)
+class Reason:
+    """One reason a rule gives, in a form a letter can use without rewriting it.
+
+    The rule writes both sentences: `staff` for the assessor (about "the person") and `person`
+    for the person it is about (to "you", without instructions to staff). A letter picks
+    reasons by `code` and prints `person`, so rewording a reason is a change to the rule that
+    a test sees, never a letter silently changed by a pattern.
+    """
+
+    code: str
+    """What the reason is about, stable across wording, e.g. ``"condition.2"``."""
+
+    staff: str
+    """The sentence as the assessor reads it (the same as in `Outcome.reasons`)."""
+
+    person: str
+    """The sentence as the person reads it in a letter; "" when it is for staff only."""
+
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    """What it was worked out from, for a letter to use (e.g. ``{"met": True}``)."""
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What a rule worked out from the answers, with the reasons an assessor can check."""
 
@@ -72,6 +96,17 @@ class Outcome:
 
     reasons: tuple[str, ...] = ()
     """Plain-English sentences naming the answers that led to the value."""
+
+    details: tuple[Reason, ...] = ()
+    """The same reasons, structured (a code, the facts, a sentence for staff and one for the
+    person), from rules whose reasons a letter quotes; empty for the others."""
+
+    @classmethod
+    def explained(
+        cls, value: str | int | bool | None, label: str, details: Sequence[Reason]
+    ) -> Outcome:
+        """An outcome whose reasons are the staff sentences of `details`."""
+        return cls(value, label, tuple(d.staff for d in details), tuple(details))
 
 
 @dataclass(frozen=True)

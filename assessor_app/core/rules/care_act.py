@@ -14,7 +14,7 @@ name the answers and the law they rest on. Imports no Qt and no storage module.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from assessor_app.core.rules import (
     Blocker,
     Need,
     Outcome,
+    Reason,
     Refusal,
     StartContext,
     choice,
@@ -122,6 +123,34 @@ CARER_WAYS: tuple[tuple[str, str], ...] = (
     ),
 )
 """The three ways a carer can be unable to achieve an outcome (reg 3(3)): no "takes longer"."""
+
+_WAYS_TO_YOU: Mapping[str, str] = {
+    "without_assistance": "you cannot do it without help, including prompting",
+    "pain_distress": "doing it without help causes significant pain, distress or anxiety",
+    "endangers": "doing it without help endangers, or is likely to endanger, your health or "
+    "safety or that of others",
+    "takes_longer": "doing it without help takes significantly longer than would normally be "
+    "expected",
+}
+_CARER_WAYS_TO_YOU: Mapping[str, str] = {
+    "without_assistance": "you cannot do it without help",
+    "pain_distress": "doing it without help causes, or is likely to cause, significant pain, "
+    "distress or anxiety",
+    "endangers": _WAYS_TO_YOU["endangers"],
+}
+"""The ways of `ADULT_WAYS` and `CARER_WAYS` as the person reads them in a letter."""
+
+
+@dataclass(frozen=True)
+class _Voice:
+    """Who a reason is told about: staff read "the person", the person reads "you"."""
+
+    who: str
+    whose: str
+    be: str
+    provide: str
+    ways: Mapping[str, str]
+
 
 YOUTH_SETTINGS: frozenset[Setting] = frozenset(
     {
@@ -331,6 +360,8 @@ class _Scheme:
     who: str
     reads_carer_help: bool
     fluctuation_reg: str | None
+    staff: _Voice
+    person: _Voice
 
 
 @dataclass(frozen=True)
@@ -338,10 +369,10 @@ class _Reading:
     """The outcome answers read against a scheme."""
 
     unable: tuple[tuple[str, tuple[str, ...]], ...]
-    """(label, phrases of the ways) of each outcome the person is unable to achieve."""
+    """(label, keys of the ways) of each outcome the person is unable to achieve."""
     unanswered: tuple[str, ...]
     """Labels of the outcomes with no status yet."""
-    notes: tuple[str, ...]
+    notes: tuple[Reason, ...]
     """Extra reasons: ways still to choose, ignored ways, carers helping, fluctuating needs."""
 
 
@@ -354,6 +385,8 @@ _ADULT_SCHEME = _Scheme(
     who="the person",
     reads_carer_help=True,
     fluctuation_reg=f"reg 2(4) of {_REGS}",
+    staff=_Voice("the person", "the person's", "is", "provides", dict(ADULT_WAYS)),
+    person=_Voice("you", "your", "are", "provide", _WAYS_TO_YOU),
 )
 _CARER_SCHEME = _Scheme(
     prefix="c_",
@@ -372,6 +405,8 @@ _CARER_SCHEME = _Scheme(
     who="the carer",
     reads_carer_help=False,
     fluctuation_reg=None,
+    staff=_Voice("the carer", "the carer's", "is", "provides", dict(CARER_WAYS)),
+    person=_Voice("you", "your", "are", "provide", _CARER_WAYS_TO_YOU),
 )
 
 
@@ -395,9 +430,9 @@ def _read_outcomes(answers: Mapping[str, Any], scheme: _Scheme) -> _Reading:
         for way in ignored:
             if way in chosen:
                 ignored[way].append(label)
-        phrases = tuple(phrase for way, phrase in scheme.ways if way in chosen)
-        if phrases:
-            unable.append((label, phrases))
+        ways = tuple(way for way, _ in scheme.ways if way in chosen)
+        if ways:
+            unable.append((label, ways))
         else:
             no_way.append(label)
             if not any(way in ignored for way in chosen):
@@ -407,109 +442,163 @@ def _read_outcomes(answers: Mapping[str, Any], scheme: _Scheme) -> _Reading:
             helped.append(label)
         if scheme.fluctuation_reg and read.flag(answers, f"{base}_fluctuates") is True:
             fluctuating.append(label)
-    notes: list[str] = []
+    notes: list[Reason] = []
     if no_way:
-        notes.append(
+        seen = (
             f"Marked as not achieved but with no way chosen, so not counted yet: "
-            f"{_semi_list(no_way)}. Choose which way {scheme.who} is unable to achieve it "
-            f"({scheme.ways_reg})."
+            f"{_semi_list(no_way)}."
+        )
+        notes.append(
+            Reason(
+                "note.no_way",
+                f"{seen} Choose which way {scheme.who} is unable to achieve it "
+                f"({scheme.ways_reg}).",
+                seen,
+            )
         )
     for way, description, why in scheme.ignored_ways:
         if ignored[way]:
-            notes.append(
+            text = (
                 f"The way {description} was chosen for {_semi_list(ignored[way])}, but it is "
                 f"ignored: {why} ({scheme.ways_reg})."
             )
+            notes.append(Reason("note.ignored_way", text, text))
     if helped:
-        notes.append(
+        text = (
             f"Someone currently helps with {_semi_list(helped)}; eligibility is decided as if "
             f"they did not."
         )
+        notes.append(Reason("note.helped", text, text))
     if fluctuating and scheme.fluctuation_reg:
-        notes.append(
+        text = (
             f"Needs fluctuate for {_semi_list(fluctuating)}: they are judged over a period long "
             f"enough to show the usual level of need ({scheme.fluctuation_reg})."
         )
+        notes.append(Reason("note.fluctuating", text, text))
     return _Reading(tuple(unable), tuple(unanswered), tuple(notes))
 
 
-def _unable_list(reading: _Reading) -> str:
+def _unable_list(reading: _Reading, voice: _Voice) -> str:
     return _semi_list(
-        [f"{label} (because {' and '.join(phrases)})" for label, phrases in reading.unable]
+        [
+            f"{label} (because {' and '.join(voice.ways[way] for way in ways)})"
+            for label, ways in reading.unable
+        ]
     )
 
 
-def _outcome_count_text(reading: _Reading, scheme: _Scheme) -> str:
+def _outcome_count_text(reading: _Reading, scheme: _Scheme, voice: _Voice) -> str:
     count = len(reading.unable)
     total = len(scheme.outcomes)
     if count == 0:
-        return f"{scheme.who} is not recorded as unable to achieve any of the {total} outcomes"
-    return f"{scheme.who} is unable to achieve {count} of the {total} outcomes: " + _unable_list(
-        reading
+        return (
+            f"{voice.who} {voice.be} not recorded as unable to achieve any of the {total} outcomes"
+        )
+    return (
+        f"{voice.who} {voice.be} unable to achieve {count} of the {total} outcomes: "
+        + _unable_list(reading, voice)
     )
 
 
-def _wellbeing_condition(answers: Mapping[str, Any], who: str) -> tuple[bool | None, str]:
+def _told(
+    code: str,
+    scheme: _Scheme,
+    sentence: Callable[[_Voice], str],
+    **facts: Any,
+) -> Reason:
+    """A reason written once for both voices: `sentence` is given each in turn."""
+    return Reason(code, sentence(scheme.staff), sentence(scheme.person), facts)
+
+
+def _wellbeing_condition(answers: Mapping[str, Any], scheme: _Scheme) -> tuple[bool | None, Reason]:
     impact = read.choice(answers, "wellbeing_impact", _WELLBEING)
     if impact == "significant":
-        return True, f"Met: there is a significant impact on {who}'s wellbeing."
-    if impact == "likely":
-        return True, f"Met: there is likely to be a significant impact on {who}'s wellbeing."
-    if impact == "not_significant":
-        return False, (
-            f"Not met: there is not, and is not likely to be, a significant impact on {who}'s "
-            f"wellbeing."
+        return True, _told(
+            "condition.3",
+            scheme,
+            lambda v: f"Met: there is a significant impact on {v.whose} wellbeing.",
+            met=True,
         )
-    return None, (
-        f"Not yet answered: whether there is, or is likely to be, a significant impact on "
-        f"{who}'s wellbeing."
+    if impact == "likely":
+        return True, _told(
+            "condition.3",
+            scheme,
+            lambda v: f"Met: there is likely to be a significant impact on {v.whose} wellbeing.",
+            met=True,
+        )
+    if impact == "not_significant":
+        return False, _told(
+            "condition.3",
+            scheme,
+            lambda v: (
+                f"Not met: there is not, and is not likely to be, a significant impact on "
+                f"{v.whose} wellbeing."
+            ),
+            met=False,
+        )
+    return None, _told(
+        "condition.3",
+        scheme,
+        lambda v: (
+            f"Not yet answered: whether there is, or is likely to be, a significant impact "
+            f"on {v.whose} wellbeing."
+        ),
+        met=None,
     )
 
 
 def _eligibility_outcome(
-    conditions: Sequence[tuple[bool | None, str]],
+    conditions: Sequence[tuple[bool | None, Reason]],
     *,
+    scheme: _Scheme,
     reg: str,
-    whose: str,
-    eligible_needs: str,
-    notes: Sequence[str],
+    eligible_needs: Sequence[tuple[str, str]],
+    notes: Sequence[Reason],
 ) -> Outcome:
-    """Combine the three conditions of reg 2(1) or reg 3(1) into the outcome."""
+    """Combine the three conditions of reg 2(1) or reg 3(1) into the outcome.
+
+    `eligible_needs` is each need as (staff wording, the person's wording).
+    """
     states = [state for state, _ in conditions]
     lines = [line for _, line in conditions]
     if any(state is None for state in states):
-        return Outcome(
-            value=None,
-            label=_NOT_ENOUGH,
-            reasons=(
-                *lines,
-                f"Eligibility under {reg} of {_REGS} can be decided once the questions above "
-                f"are answered.",
-                *notes,
-            ),
+        pending = (
+            f"Eligibility under {reg} of {_REGS} can be decided once the questions above are "
+            f"answered."
+        )
+        return Outcome.explained(
+            None, _NOT_ENOUGH, (*lines, Reason("pending", pending, pending), *notes)
         )
     if all(states):
-        return Outcome(
-            value="eligible",
-            label="Eligible needs",
-            reasons=(
-                *lines,
-                f"All three conditions in {reg} of {_REGS} are met, so {whose} needs are eligible.",
-                f"The eligible needs are: {eligible_needs}.",
-                *notes,
+        needs = Reason(
+            "eligible_needs",
+            f"The eligible needs are: {_semi_list([staff for staff, _ in eligible_needs])}.",
+            f"The eligible needs are: {_semi_list([own for _, own in eligible_needs])}.",
+            {"needs": tuple(own for _, own in eligible_needs)},
+        )
+        summary = _told(
+            "summary",
+            scheme,
+            lambda v: (
+                f"All three conditions in {reg} of {_REGS} are met, so {v.whose} needs are "
+                f"eligible."
             ),
         )
-    return Outcome(
-        value="not_eligible",
-        label="No eligible needs",
-        reasons=(
-            *lines,
-            f"Not all three conditions in {reg} of {_REGS} are met, so {whose} needs are not "
-            f"eligible. Written information and advice on meeting or reducing the needs, and on "
-            f"preventing or delaying them, must still be given (Care Act s13(5)).",
-            *notes,
-        ),
+        return Outcome.explained("eligible", "Eligible needs", (*lines, summary, needs, *notes))
+
+    def decided(v: _Voice) -> str:
+        return (
+            f"Not all three conditions in {reg} of {_REGS} are met, so {v.whose} needs are "
+            f"not eligible."
+        )
+
+    summary = Reason(
+        "summary",
+        decided(scheme.staff) + " Written information and advice on meeting or reducing the "
+        "needs, and on preventing or delaying them, must still be given (Care Act s13(5)).",
+        decided(scheme.person),
     )
+    return Outcome.explained("not_eligible", "No eligible needs", (*lines, summary, *notes))
 
 
 @register("care_act.adult_eligibility", reads=ADULT_ELIGIBILITY_READS)
@@ -529,50 +618,68 @@ def adult_eligibility(answers: Mapping[str, Any]) -> Outcome:
         "eligible" or "not_eligible" with one reason per condition, or value None while any
         condition cannot be judged yet.
     """
+    scheme = _ADULT_SCHEME
     from_impairment = read.flag(answers, "needs_from_impairment")
     if from_impairment is True:
         chosen = read.strings(answers, "impairment_types")
         types = [option_label(answers, "impairment_types", key) for key in chosen]
         kinds = f", recorded as {_and_list(types)}" if types else " (the type is not recorded)"
-        cond_a: tuple[bool | None, str] = (
-            True,
+        met = (
             f"Met: the needs arise from or relate to a physical or mental impairment or "
-            f"illness{kinds}.",
+            f"illness{kinds}."
+        )
+        cond_a: tuple[bool | None, Reason] = (
+            True,
+            Reason("condition.1", met, met, {"met": True, "impairments": tuple(chosen)}),
         )
     elif from_impairment is False:
-        cond_a = (
-            False,
+        not_met = (
             "Not met: the needs do not arise from or relate to a physical or mental impairment "
-            "or illness.",
+            "or illness."
         )
+        cond_a = (False, Reason("condition.1", not_met, not_met, {"met": False}))
     else:
-        cond_a = (
-            None,
+        unknown = (
             "Not yet answered: whether the needs arise from or relate to a physical or mental "
-            "impairment or illness.",
+            "impairment or illness."
         )
+        cond_a = (None, Reason("condition.1", unknown, unknown, {"met": None}))
 
-    scheme = _ADULT_SCHEME
     reading = _read_outcomes(answers, scheme)
+    unable = len(reading.unable)
     if reading.unanswered:
-        cond_b: tuple[bool | None, str] = (
+        cond_b: tuple[bool | None, Reason] = (
             None,
-            f"Not yet answered: whether the person can achieve each outcome; still to answer: "
-            f"{_semi_list(reading.unanswered)}.",
+            _told(
+                "condition.2",
+                scheme,
+                lambda v: (
+                    f"Not yet answered: whether {v.who} can achieve each outcome; still to "
+                    f"answer: {_semi_list(reading.unanswered)}."
+                ),
+                met=None,
+            ),
         )
-    elif len(reading.unable) >= 2:
-        cond_b = (True, f"Met: {_outcome_count_text(reading, scheme)}. Two or more are needed.")
     else:
+        state = "Met" if unable >= 2 else "Not met"
         cond_b = (
-            False,
-            f"Not met: {_outcome_count_text(reading, scheme)}. Two or more are needed.",
+            unable >= 2,
+            _told(
+                "condition.2",
+                scheme,
+                lambda v: (
+                    f"{state}: {_outcome_count_text(reading, scheme, v)}. Two or more are needed."
+                ),
+                met=unable >= 2,
+                unable=tuple(label for label, _ in reading.unable),
+            ),
         )
 
     return _eligibility_outcome(
-        (cond_a, cond_b, _wellbeing_condition(answers, "the person")),
+        (cond_a, cond_b, _wellbeing_condition(answers, scheme)),
+        scheme=scheme,
         reg="reg 2(1)",
-        whose="the person's",
-        eligible_needs=_semi_list([label for label, _ in reading.unable]),
+        eligible_needs=[(label, label) for label, _ in reading.unable],
         notes=reading.notes,
     )
 
@@ -617,48 +724,84 @@ def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
             ),
         )
 
+    scheme = _CARER_SCHEME
     necessary = read.flag(answers, "care_necessary")
     if necessary is True:
-        cond_a: tuple[bool | None, str] = (
+        cond_a: tuple[bool | None, Reason] = (
             True,
-            "Met: the needs arise because the carer provides necessary care to an adult.",
+            _told(
+                "condition.1",
+                scheme,
+                lambda v: (
+                    f"Met: the needs arise because {v.who} {v.provide} necessary care to an adult."
+                ),
+                met=True,
+            ),
         )
     elif necessary is False:
-        cond_a = (
-            False,
-            "Not met: the needs do not arise from providing necessary care to an adult.",
-        )
+        not_met = "Not met: the needs do not arise from providing necessary care to an adult."
+        cond_a = (False, Reason("condition.1", not_met, not_met, {"met": False}))
     else:
         cond_a = (
             None,
-            "Not yet answered: whether the needs arise because the carer provides necessary "
-            "care to an adult.",
+            _told(
+                "condition.1",
+                scheme,
+                lambda v: (
+                    f"Not yet answered: whether the needs arise because {v.who} "
+                    f"{v.provide} necessary care to an adult."
+                ),
+                met=None,
+            ),
         )
 
-    scheme = _CARER_SCHEME
     reading = _read_outcomes(answers, scheme)
     health = read.choice(answers, "health_deteriorating", {"deteriorating", "at_risk", "no"})
     health_text = {
-        "deteriorating": "the carer's physical or mental health is deteriorating",
-        "at_risk": "the carer's physical or mental health is at risk of deteriorating",
+        "deteriorating": "{whose} physical or mental health is deteriorating",
+        "at_risk": "{whose} physical or mental health is at risk of deteriorating",
     }
     if health in health_text:
-        extra = f"; also, {_outcome_count_text(reading, scheme)}" if reading.unable else ""
-        cond_b: tuple[bool | None, str] = (
+        said = health_text[str(health)]
+        cond_b: tuple[bool | None, Reason] = (
             True,
-            f"Met: {health_text[str(health)]}{extra}. Either the health effect or one outcome "
-            f"is enough.",
+            _told(
+                "condition.2",
+                scheme,
+                lambda v: (
+                    f"Met: {said.format(whose=v.whose)}"
+                    + (
+                        f"; also, {_outcome_count_text(reading, scheme, v)}"
+                        if reading.unable
+                        else ""
+                    )
+                    + ". Either the health effect or one outcome is enough."
+                ),
+                met=True,
+            ),
         )
     elif reading.unable and not reading.unanswered:
         cond_b = (
             True,
-            f"Met: {_outcome_count_text(reading, scheme)}. One outcome is enough.",
+            _told(
+                "condition.2",
+                scheme,
+                lambda v: f"Met: {_outcome_count_text(reading, scheme, v)}. One outcome is enough.",
+                met=True,
+            ),
         )
     elif health == "no" and not reading.unanswered:
         cond_b = (
             False,
-            f"Not met: the carer's physical or mental health is not deteriorating or at risk "
-            f"of deteriorating, and {_outcome_count_text(reading, scheme)}.",
+            _told(
+                "condition.2",
+                scheme,
+                lambda v: (
+                    f"Not met: {v.whose} physical or mental health is not deteriorating "
+                    f"or at risk of deteriorating, and {_outcome_count_text(reading, scheme, v)}."
+                ),
+                met=False,
+            ),
         )
     else:
         missing = []
@@ -666,23 +809,32 @@ def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
             missing.append("whether the carer's health is deteriorating or at risk")
         if reading.unanswered:
             missing.append(f"the outcomes {_semi_list(reading.unanswered)}")
-        cond_b = (
-            None,
+        unknown = (
             f"Not yet answered: the effect of caring on the carer; still to answer: "
-            f"{'; and '.join(missing)}.",
+            f"{'; and '.join(missing)}."
         )
+        cond_b = (None, Reason("condition.2", unknown, unknown, {"met": None}))
 
-    if reading.unable:
-        eligible_needs = _semi_list([label for label, _ in reading.unable])
-        if health in health_text:
-            eligible_needs += "; and the needs arising from the effect on the carer's health"
-    else:
-        eligible_needs = "the needs arising from the effect of caring on the carer's health"
+    needs = [(label, label) for label, _ in reading.unable]
+    if not reading.unable:
+        needs = [
+            (
+                "the needs arising from the effect of caring on the carer's health",
+                "the needs arising from the effect of caring on your health",
+            )
+        ]
+    elif health in health_text:
+        needs.append(
+            (
+                "and the needs arising from the effect on the carer's health",
+                "and the needs arising from the effect on your health",
+            )
+        )
     return _eligibility_outcome(
-        (cond_a, cond_b, _wellbeing_condition(answers, "the carer")),
+        (cond_a, cond_b, _wellbeing_condition(answers, scheme)),
+        scheme=scheme,
         reg="reg 3(1)",
-        whose="the carer's",
-        eligible_needs=eligible_needs,
+        eligible_needs=needs,
         notes=reading.notes,
     )
 

@@ -31,6 +31,7 @@ from assessor_app.core.rules import (
     Blocker,
     Need,
     Outcome,
+    Reason,
     choice,
     choices,
     date,
@@ -124,28 +125,42 @@ def checklist_outcome(answers: Mapping[str, Any]) -> Outcome:
     at_b = [k for k, v in levels.items() if v == "B"]
     missing = [k for k, v in levels.items() if v not in _LEVELS]
     starred = [k for k in at_a if k in CHECKLIST_ASTERISKED]
-    reasons: list[str] = []
+    met: list[Reason] = []
+
+    def threshold(code: str, sentence: str) -> None:
+        met.append(Reason(f"threshold.{code}", sentence, sentence))
+
     if len(at_a) >= 2:
-        reasons.append(f"{_count(len(at_a), 'A')} ({_names(at_a)}); two or more at A is enough.")
+        threshold(
+            "two_a", f"{_count(len(at_a), 'A')} ({_names(at_a)}); two or more at A is enough."
+        )
     if len(at_b) >= 5:
-        reasons.append(f"{_count(len(at_b), 'B')} ({_names(at_b)}); five or more at B is enough.")
+        threshold(
+            "five_b", f"{_count(len(at_b), 'B')} ({_names(at_b)}); five or more at B is enough."
+        )
     if len(at_a) == 1 and len(at_b) >= 4:
-        reasons.append(
+        threshold(
+            "one_a_four_b",
             f"One domain at A ({_names(at_a)}) and {_count(len(at_b), 'B')} ({_names(at_b)}); "
-            "one A with four or more B is enough."
+            "one A with four or more B is enough.",
         )
     for key in starred:
-        reasons.append(
+        threshold(
+            "priority_a",
             f"A in {_names([key])}, which carries a Priority level in the Decision Support "
-            "Tool; one such A is enough on its own."
+            "Tool; one such A is enough on its own.",
         )
-    if reasons:
-        return Outcome(
+    if met:
+        return Outcome.explained(
             "positive",
             "Positive: a full assessment of eligibility is needed",
             (
-                *reasons,
-                "This does not mean the person is eligible for NHS Continuing Healthcare.",
+                *met,
+                Reason(
+                    "not_a_decision",
+                    "This does not mean the person is eligible for NHS Continuing Healthcare.",
+                    "This does not mean you are eligible for NHS Continuing Healthcare.",
+                ),
             ),
         )
     if missing:
@@ -159,19 +174,31 @@ def checklist_outcome(answers: Mapping[str, Any]) -> Outcome:
         "Behaviour, Drug therapies or Altered states of consciousness: the threshold for a "
         "full assessment is not met."
     )
+    not_met = Reason("threshold.not_met", summary, summary)
     if answers.get("refer_anyway") is True:
-        return Outcome(
+        return Outcome.explained(
             "refer",
             "Referred for a full assessment although the threshold is not met",
-            (summary, "The practitioner has referred anyway; the rationale says why."),
+            (
+                not_met,
+                Reason(
+                    "referred_anyway",
+                    "The practitioner has referred anyway; the rationale says why.",
+                    "",
+                ),
+            ),
         )
-    return Outcome(
+    return Outcome.explained(
         "negative",
         "Negative: no full assessment is needed",
         (
-            summary,
-            "The person must be given a copy and written reasons, and told they can ask for "
-            "the decision to be reconsidered.",
+            not_met,
+            Reason(
+                "duty.copy_and_reasons",
+                "The person must be given a copy and written reasons, and told they can ask for "
+                "the decision to be reconsidered.",
+                "",
+            ),
         ),
     )
 
