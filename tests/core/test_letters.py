@@ -705,53 +705,45 @@ def test_a_letter_tells_the_person_you_and_gives_them_no_staff_instructions(
     assert "means you" not in text  # nothing left to explain
 
 
-def test_reasons_are_told_to_you_only_where_that_is_safe():
-    from assessor_app.core.pdf.letters.plain_english import _told_to_you
+def test_every_statement_line_has_the_persons_own_words() -> None:
+    """The charge's lines are written twice by the calculation: for staff and for the person."""
+    charge = _evaluation("financial_assessment", _financial()).outcomes["charge"]
+    lines = [d for d in charge.details if d.code == "statement.line"]
+    assert [d.staff for d in lines] == list(charge.reasons)
+    for line in lines:
+        assert not re.search(r"\b[Tt]he person\b|\btheir\b", line.person), line.person
 
-    person, carer = "the person", "the carer"
-    assert _told_to_you(
-        "Met: the person is unable to achieve it (because they cannot do it "
-        "without help). Two or more are needed.",
-        person,
-    ) == (
-        "Met: you are unable to achieve it (because you cannot do it without help). Two or "
-        "more are needed."
-    )
-    assert _told_to_you("The person's capital other than their home is £1.00.", person) == (
-        "Your capital other than your home is £1.00."
-    )
-    assert _told_to_you("so the person pays the full cost", person) == "so you pay the full cost"
-    assert _told_to_you("a charge agreed with the person", person) == "a charge agreed with you"
-    # "They" about someone else stays, and so does the person someone cares for.
-    helped = "Someone currently helps with washing; eligibility is decided as if they did not."
-    assert _told_to_you(helped, person) == helped
-    cared_for = "The needs of the person cared for are met through their own assessment."
-    assert _told_to_you(cared_for, carer) == cared_for
-    assert _told_to_you(cared_for, person) == cared_for
-    # A carer's letter makes "the carer" you, never "the person".
-    assert _told_to_you("the carer provides care to the person", carer) == (
-        "you provide care to the person"
-    )
-    # A verb it does not know is left as written rather than guessed.
-    odd = "Then the person quickly agrees."
-    assert _told_to_you(odd, person) == odd
-    # Instructions to staff are left out; a duty to offer becomes what the person can ask for.
-    assert (
-        _told_to_you(
-            "So the needs are not eligible. Advice must still be given (Care Act s13(5)).", person
-        )
-        == "So the needs are not eligible."
-    )
-    assert _told_to_you("Choose which way the person is unable to achieve it.", person) == ""
-    assert _told_to_you(
-        "If the person's other capital is then no more than the upper limit, "
-        "the council must offer a deferred payment agreement: talk about it "
-        "now.",
-        person,
-    ) == (
-        "If your other capital is then no more than the upper limit, you can ask us for a "
-        "deferred payment agreement."
-    )
+
+@pytest.mark.parametrize(
+    ("staff", "person"),
+    [
+        (
+            "so the council must offer a deferred payment agreement (Care Act 2014 ss34-36).",
+            "so you can ask us for a deferred payment agreement (Care Act 2014 ss34-36).",
+        ),
+        (
+            "The council pays the care home fees and the person pays back later, so the home "
+            "need not be sold during their lifetime.",
+            "The council pays the care home fees and you pay back later, so the home need not "
+            "be sold during your lifetime.",
+        ),
+    ],
+)
+def test_a_deferred_payment_statement_tells_the_person_what_they_can_ask_for(
+    staff: str, person: str
+) -> None:
+    answers = _financial() | {
+        "care_type": "permanent_care_home",
+        "assets": [
+            {"asset_kind": "main_home", "asset_description": "Home", "asset_value": 25_000_000},
+            {"asset_kind": "bank", "asset_description": "Bank", "asset_value": 500_000},
+        ],
+    }
+    charge = _evaluation("financial_assessment", answers).outcomes["charge"]
+    staff_lines = " ".join(d.staff for d in charge.details)
+    person_lines = " ".join(d.person for d in charge.details)
+    assert squash(staff) in squash(staff_lines)
+    assert squash(person) in squash(person_lines)
 
 
 # --- custody -------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -682,12 +682,36 @@ class Line:
     note: str = ""
     """How it was worked out, or why it is (not) counted."""
 
+    to_you: str | None = None
+    """The note as the person reads it in their statement ("your capital", "you pay"); None
+    when it reads the same to them (it names nobody)."""
+
     def text(self) -> str:
         """The line as one sentence-like row: ``Tariff income: £6.00 (...)``."""
+        return self._row(self.note)
+
+    def text_to_you(self) -> str:
+        """The line as the person's statement prints it."""
+        return self._row(self.note_to_you)
+
+    @property
+    def note_to_you(self) -> str:
+        """The note in the person's words."""
+        return self.note if self.to_you is None else self.to_you
+
+    def _row(self, note_text: str) -> str:
         amount = f": {format_pounds(self.pence)}" if self.pence is not None else ""
-        note = f" ({self.note})" if self.note and self.pence is not None else ""
-        words = f": {self.note}" if self.note and self.pence is None else ""
+        note = f" ({note_text})" if note_text and self.pence is not None else ""
+        words = f": {note_text}" if note_text and self.pence is None else ""
         return f"{self.label}{amount}{note}{words}"
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A note written twice: for staff ("the person's capital") and for the person ("your")."""
+
+    staff: str
+    you: str
 
 
 @dataclass(frozen=True)
@@ -819,12 +843,18 @@ class _Statement:
         self.lines: list[Line] = []
         self.warnings: list[str] = []
 
-    def add(self, label: str, pence: int | None, note: str = "") -> None:
-        self.lines.append(Line(label, pence, note))
+    def add(self, label: str, pence: int | None, note: str | _Said = "") -> None:
+        if isinstance(note, _Said):
+            self.lines.append(Line(label, pence, note.staff, note.you))
+        else:
+            self.lines.append(Line(label, pence, note))
 
 
-def _joined(parts: list[str]) -> str:
-    return "; ".join(p for p in parts if p)
+def _joined(parts: Sequence[str | _Said]) -> str | _Said:
+    staff = "; ".join(p.staff if isinstance(p, _Said) else p for p in parts if p)
+    if not any(isinstance(p, _Said) for p in parts):
+        return staff
+    return _Said(staff, "; ".join(p.you if isinstance(p, _Said) else p for p in parts if p))
 
 
 def _check_rates(
@@ -1022,7 +1052,10 @@ def _light_touch(inputs: ChargingInputs, out: _Statement) -> tuple[ChargeOutcome
     basis = inputs.light_touch_basis
     cost = inputs.weekly_cost_of_care
     full_assessment = Line(
-        "Full assessment", None, "The person can ask for a full financial assessment at any time."
+        "Full assessment",
+        None,
+        "The person can ask for a full financial assessment at any time.",
+        "You can ask for a full financial assessment at any time.",
     )
     if basis is None:
         raise ValidationError(
@@ -1031,12 +1064,21 @@ def _light_touch(inputs: ChargingInputs, out: _Statement) -> tuple[ChargeOutcome
         )
     if basis in ("refused", "clearly_over"):
         why = (
-            "The person refused a financial assessment, so they are treated as having "
-            "resources over the upper limit (reg 10)."
+            _Said(
+                "The person refused a financial assessment, so they are treated as having "
+                "resources over the upper limit (reg 10).",
+                "You refused a financial assessment, so you are treated as having resources "
+                "over the upper limit (reg 10).",
+            )
             if basis == "refused"
-            else "With the person's consent, the council is satisfied from the evidence seen "
-            "that their resources are over the upper limit, so they are treated as having "
-            "resources over the upper limit (reg 10)."
+            else _Said(
+                "With the person's consent, the council is satisfied from the evidence seen "
+                "that their resources are over the upper limit, so they are treated as having "
+                "resources over the upper limit (reg 10).",
+                "With your consent, the council is satisfied from the evidence seen that your "
+                "resources are over the upper limit, so you are treated as having resources "
+                "over the upper limit (reg 10).",
+            )
         )
         out.add("Light-touch financial assessment", None, why)
         out.lines.append(full_assessment)
@@ -1046,15 +1088,23 @@ def _light_touch(inputs: ChargingInputs, out: _Statement) -> tuple[ChargeOutcome
     out.add(
         "Light-touch financial assessment",
         None,
-        "With the person's consent, the council is satisfied from the evidence seen that their "
-        "resources are under the upper limit (reg 10).",
+        _Said(
+            "With the person's consent, the council is satisfied from the evidence seen that "
+            "their resources are under the upper limit (reg 10).",
+            "With your consent, the council is satisfied from the evidence seen that your "
+            "resources are under the upper limit (reg 10).",
+        ),
     )
     if inputs.light_touch_no_contribution:
         out.add(
             "Evidence",
             None,
-            "The council's evidence (such as means-tested benefits) shows the person cannot "
-            "contribute.",
+            _Said(
+                "The council's evidence (such as means-tested benefits) shows the person cannot "
+                "contribute.",
+                "The council's evidence (such as means-tested benefits) shows you cannot "
+                "contribute.",
+            ),
         )
         out.lines.append(full_assessment)
         out.add("Weekly charge", 0, "no contribution")
@@ -1066,7 +1116,11 @@ def _light_touch(inputs: ChargingInputs, out: _Statement) -> tuple[ChargeOutcome
             "they cannot contribute.",
             "A light-touch assessment under the limit needs one or the other.",
         )
-    out.add("Agreed weekly charge", agreed, "a charge the person can clearly afford")
+    out.add(
+        "Agreed weekly charge",
+        agreed,
+        _Said("a charge the person can clearly afford", "a charge you can clearly afford"),
+    )
     out.lines.append(full_assessment)
     out.add("Weekly cost of care", cost)
     charge = min(agreed, cost)
@@ -1096,21 +1150,34 @@ class _Capital:
 
 def _main_home_treatment(
     inputs: ChargingInputs, asset: Asset, rates: _Rates
-) -> tuple[bool, str, dt.date | None]:
+) -> tuple[bool, str | _Said, dt.date | None]:
     """(disregarded, why, end of a 12-week disregard) for a main home."""
     care = inputs.care_type
     if care == "home":
         return (
             True,
-            "not counted: the home the person lives in is never counted for care at home",
+            _Said(
+                "not counted: the home the person lives in is never counted for care at home",
+                "not counted: the home you live in is never counted for care at home",
+            ),
             None,
         )
     if care == "temporary_care_home":
-        return True, "not counted: the person's stay in the care home is temporary", None
+        return (
+            True,
+            _Said(
+                "not counted: the person's stay in the care home is temporary",
+                "not counted: your stay in the care home is temporary",
+            ),
+            None,
+        )
     if asset.disregard == "occupied_by_partner_or_relative":
         return (
             True,
-            "not counted: lived in by the person's partner or a qualifying relative",
+            _Said(
+                "not counted: lived in by the person's partner or a qualifying relative",
+                "not counted: lived in by your partner or a qualifying relative",
+            ),
             None,
         )
     if asset.disregard == "other":
@@ -1148,7 +1215,7 @@ def _capital(inputs: ChargingInputs, rates: _Rates, out: _Statement) -> _Capital
     for asset in inputs.assets:
         share = asset.share_pence()
         num, den = asset.share()
-        parts = []
+        parts: list[str | _Said] = []
         if (num, den) != (1, 1):
             parts.append(f"{num}/{den} share of {format_pounds(asset.value_pence)}")
         if asset.kind == "property_main_home":
@@ -1173,7 +1240,10 @@ def _capital(inputs: ChargingInputs, rates: _Rates, out: _Statement) -> _Capital
         out.add(
             "Notional capital",
             inputs.notional_capital_pence,
-            "counted: capital the person is treated as still having, as the assessor recorded",
+            _Said(
+                "counted: capital the person is treated as still having, as the assessor recorded",
+                "counted: capital you are treated as still having, as the assessor recorded",
+            ),
         )
     return cap
 
@@ -1237,8 +1307,11 @@ def _full_assessment(
         out.add(
             "Weekly charge",
             None,
-            "not worked out: see disability-related expenditure above; tell the person no "
-            "figure yet",
+            _Said(
+                "not worked out: see disability-related expenditure above; tell the person no "
+                "figure yet",
+                "not worked out yet",
+            ),
         )
         return ChargeOutcome.INCOMPLETE, 0
     deductions += dre
@@ -1261,9 +1334,14 @@ def _full_assessment(
         out.add(
             "When the property disregard ends",
             None,
-            f"From {long_date(cap.disregard_ends)} the home's value counts as capital. If "
-            "the person's other capital is then no more than the upper limit, the council must "
-            "offer a deferred payment agreement: talk about it now.",
+            _Said(
+                f"From {long_date(cap.disregard_ends)} the home's value counts as capital. If "
+                "the person's other capital is then no more than the upper limit, the council "
+                "must offer a deferred payment agreement: talk about it now.",
+                f"From {long_date(cap.disregard_ends)} the home's value counts as capital. If "
+                "your other capital is then no more than the upper limit, you can ask us for a "
+                "deferred payment agreement.",
+            ),
         )
     return ChargeOutcome.MEANS_TESTED, charge
 
@@ -1276,8 +1354,12 @@ def _over_upper_limit(
     out.add(
         "Capital above the upper limit",
         cap.total - upper,
-        f"capital of {format_pounds(cap.total)} is more than the {format_pounds(upper)} upper "
-        "limit, so the person pays the full cost of the care",
+        _Said(
+            f"capital of {format_pounds(cap.total)} is more than the {format_pounds(upper)} "
+            "upper limit, so the person pays the full cost of the care",
+            f"capital of {format_pounds(cap.total)} is more than the {format_pounds(upper)} "
+            "upper limit, so you pay the full cost of the care",
+        ),
     )
     outcome = ChargeOutcome.FULL_COST
     if (
@@ -1291,26 +1373,44 @@ def _over_upper_limit(
         for label, note in (
             (
                 "Deferred payment agreement",
-                f"The person's capital other than their home is {other}, no more than the "
-                "upper limit, so the council must offer a deferred payment agreement (Care "
-                "Act 2014 ss34-36).",
+                _Said(
+                    f"The person's capital other than their home is {other}, no more than the "
+                    "upper limit, so the council must offer a deferred payment agreement (Care "
+                    "Act 2014 ss34-36).",
+                    f"Your capital other than your home is {other}, no more than the upper "
+                    "limit, so you can ask us for a deferred payment agreement (Care Act 2014 "
+                    "ss34-36).",
+                ),
             ),
             (
                 "What it means",
-                "The council pays the care home fees and the person pays back later, so the "
-                "home need not be sold during their lifetime.",
+                _Said(
+                    "The council pays the care home fees and the person pays back later, so "
+                    "the home need not be sold during their lifetime.",
+                    "The council pays the care home fees and you pay back later, so the home "
+                    "need not be sold during your lifetime.",
+                ),
             ),
             (
                 "What it costs",
-                "The deferred amount is a loan, not written off: it is repaid when the home "
-                "is sold or from the person's estate. The council may charge interest and an "
-                "administration fee.",
+                _Said(
+                    "The deferred amount is a loan, not written off: it is repaid when the home "
+                    "is sold or from the person's estate. The council may charge interest and "
+                    "an administration fee.",
+                    "The deferred amount is a loan, not written off: it is repaid when the home "
+                    "is sold or from your estate. The council may charge interest and an "
+                    "administration fee.",
+                ),
             ),
             (
                 "What it needs",
-                "Adequate security for the loan, usually a legal charge on the home. The "
-                "person may keep part of their income each week (the disposable income "
-                "allowance).",
+                _Said(
+                    "Adequate security for the loan, usually a legal charge on the home. The "
+                    "person may keep part of their income each week (the disposable income "
+                    "allowance).",
+                    "Adequate security for the loan, usually a legal charge on the home. You "
+                    "may keep part of your income each week (the disposable income allowance).",
+                ),
             ),
         ):
             out.add(label, None, note)
@@ -1326,8 +1426,12 @@ def _over_upper_limit(
         out.add(
             "Can be deferred under a deferred payment agreement",
             deferred,
-            "a week: the rest of the cost, which the council pays and the person repays "
-            "later if they agree to a deferred payment",
+            _Said(
+                "a week: the rest of the cost, which the council pays and the person repays "
+                "later if they agree to a deferred payment",
+                "a week: the rest of the cost, which the council pays and you repay later if "
+                "you agree to a deferred payment",
+            ),
         )
         out.add(
             "Weekly charge",
@@ -1535,7 +1639,9 @@ def _dre(inputs: ChargingInputs, rates: _Rates, counted_income: int, out: _State
                 "provides one: enter the person's actual expenses instead, or ask the finance "
                 "team for the standard allowance."
             )
-            out.add("Less disability-related expenditure", None, message)
+            out.add(
+                "Less disability-related expenditure", None, _Said(message, "not worked out yet")
+            )
             out.warnings.append("No charge was worked out. " + message)
             return None
         amount = rates.value("standard_dre_allowance")
@@ -1555,7 +1661,11 @@ def _dre(inputs: ChargingInputs, rates: _Rates, counted_income: int, out: _State
         out.add(
             "Less disability-related expenditure",
             0,
-            "none entered: disability benefits are counted, so the person's disability-related "
-            "expenditure must be considered (Annex C)",
+            _Said(
+                "none entered: disability benefits are counted, so the person's "
+                "disability-related expenditure must be considered (Annex C)",
+                "none entered: disability benefits are counted, so your disability-related "
+                "expenditure must be considered (Annex C)",
+            ),
         )
     return total

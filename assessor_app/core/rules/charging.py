@@ -56,6 +56,7 @@ from assessor_app.core.rules import (
     Blocker,
     Need,
     Outcome,
+    Reason,
     choice,
     date,
     group,
@@ -337,13 +338,21 @@ def weekly_charge(answers: Mapping[str, Any]) -> Outcome:
     result = _work_out(answers)
     if isinstance(result, Outcome):
         return result
-    lines = tuple(line.text() for line in result.lines)
+    lines = tuple(
+        Reason(
+            "statement.line",
+            line.text(),
+            line.text_to_you(),
+            {"label": line.label, "pence": line.pence, "note": line.note_to_you},
+        )
+        for line in result.lines
+    )
     if result.outcome == ChargeOutcome.INCOMPLETE:
-        return Outcome(None, "Cannot be worked out yet", lines)
+        return Outcome.explained(None, "Cannot be worked out yet", lines)
     amount = f"{format_pounds(result.weekly_charge_pence)} a week"
     kind = _LABELS.get(ChargeOutcome(result.outcome))
     label = f"{amount} ({kind})" if kind else amount
-    return Outcome(result.weekly_charge_pence, label, lines)
+    return Outcome.explained(result.weekly_charge_pence, label, lines)
 
 
 @register("charging.charge_checks", reads=CHARGE_READS)

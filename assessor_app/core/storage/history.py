@@ -7,9 +7,11 @@ and `verify_chains` reports the first break. The audit log holds ids, never name
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,10 +70,35 @@ def _audit_hash(
     return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
+RevisionHook = Callable[[Connection, Revision], None]
+"""Called with every revision appended, inside the same transaction, before it commits."""
+
+_REVISION_HOOKS: list[RevisionHook] = []
+
+
+@contextlib.contextmanager
+def revision_hook(hook: RevisionHook) -> Iterator[None]:
+    """Run `hook` for every revision appended inside the block.
+
+    This is where sync enqueues a record for the authority: the hook writes its outbox row on
+    the same connection, so the row and the revision commit together or not at all, and a
+    hook that raises rolls the revision back with the rest of the use case's transaction.
+    """
+    _REVISION_HOOKS.append(hook)
+    try:
+        yield
+    finally:
+        _REVISION_HOOKS.remove(hook)
+
+
 def append_revision(
     conn: Connection, entity_type: str, entity_id: str, author: str, body: dict[str, Any]
 ) -> Revision:
-    """Append the next revision of a record. Call inside a transaction."""
+    """Append the next revision of a record, then run the revision hooks.
+
+    Call inside a transaction: every revision of a person or a record is appended here and
+    nowhere else, so a hook sees them all.
+    """
     row = conn.execute(
         "SELECT seq, hash FROM revision WHERE entity_type = ? AND entity_id = ? "
         "ORDER BY seq DESC LIMIT 1",
@@ -87,7 +114,10 @@ def append_revision(
         "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (entity_type, entity_id, seq, stamp, author, body_json, prev, digest),
     )
-    return Revision(entity_type, entity_id, seq, created_at, author, body, prev, digest)
+    revision = Revision(entity_type, entity_id, seq, created_at, author, body, prev, digest)
+    for hook in tuple(_REVISION_HOOKS):
+        hook(conn, revision)
+    return revision
 
 
 def list_revisions(conn: Connection, entity_type: str, entity_id: str) -> list[Revision]:

@@ -32,32 +32,20 @@ class LetterKind:
 
 
 ELIGIBILITY_RECORD = LetterKind("eligibility_record", "Your assessment: our decision")
-
-
 """The written record of the eligibility determination and its reasons (Care Act s13(2))."""
 
-
 INELIGIBLE_ADVICE = LetterKind("ineligible_advice", "Your needs are not eligible: what can help")
-
-
 """Written information and advice for needs that are not eligible (Care Act s13(5))."""
-
 
 CHECKLIST_OUTCOME = LetterKind(
     "checklist_outcome", "Your NHS Continuing Healthcare Checklist: the result"
 )
-
-
 """The Checklist's result, what it means and what happens next."""
-
 
 FINANCIAL_STATEMENT = LetterKind(
     "financial_statement", "Your financial assessment: what you will pay"
 )
-
-
 """The weekly charge and the statement of how it was worked out."""
-
 
 LETTER_KINDS: tuple[LetterKind, ...] = (
     ELIGIBILITY_RECORD,
@@ -65,13 +53,9 @@ LETTER_KINDS: tuple[LetterKind, ...] = (
     CHECKLIST_OUTCOME,
     FINANCIAL_STATEMENT,
 )
-
-
 """Every letter the app writes, in the order lists show them."""
 
-
 _KINDS = {k.id: k for k in LETTER_KINDS}
-
 
 _EASY_TITLES = {
     "eligibility_record": "Your assessment: what we decided",
@@ -80,16 +64,11 @@ _EASY_TITLES = {
     "financial_statement": "What you will pay for your care",
 }
 
-
 _ELIGIBILITY_VALUES = frozenset({"eligible", "not_eligible"})
-
 
 _CHECKLIST_VALUES = frozenset({"positive", "negative", "refer"})
 
-
 _EASY_LINE_WORDS = 15
-
-
 """Easy read aims at no more than this many words to a line."""
 
 

@@ -127,7 +127,6 @@ def _checked(letter: _Letter) -> tuple[Outcome, ...]:
 
 _Writer = Callable[..., list[Block]]
 
-
 _WRITERS: dict[tuple[str, bool], _Writer] = {
     (ELIGIBILITY_RECORD.id, False): _eligibility_standard,
     (ELIGIBILITY_RECORD.id, True): _eligibility_easy,

@@ -15,7 +15,7 @@ from assessor_app.core.pdf.document import (
     Para,
 )
 from assessor_app.core.pdf.letters.catalogue import INELIGIBLE_ADVICE
-from assessor_app.core.pdf.letters.plain_english import _easy, _easy_lines, _names_someone
+from assessor_app.core.pdf.letters.plain_english import _easy, _easy_lines
 from assessor_app.core.pdf.letters.shared import _Letter
 from assessor_app.core.rules import Outcome
 from assessor_app.core.rules.care_act import ADULT_WAYS, CARER_WAYS
@@ -27,14 +27,12 @@ _ADULT_CONDITIONS = (
     "3. As a result, there is, or is likely to be, a significant impact on your wellbeing",
 )
 
-
 _CARER_CONDITIONS = (
     "1. The needs arise because you provide necessary care to an adult",
     "2. Because of that, your physical or mental health is, or is at risk of, getting worse, "
     "or you are unable to achieve one or more of the outcomes set out in the regulations",
     "3. As a result, there is, or is likely to be, a significant impact on your wellbeing",
 )
-
 
 _EASY_ADULT_OUTCOMES = {
     "nutrition": "Eating and drinking",
@@ -48,7 +46,6 @@ _EASY_ADULT_OUTCOMES = {
     "community": "Going out and using local places",
     "child_care": "Looking after a child",
 }
-
 
 _EASY_CARER_OUTCOMES = {
     "child_care": "Looking after a child",
@@ -117,7 +114,6 @@ def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
     summary = parsed.summary
     reasons = [reason for _, reason in parsed.conditions]
     notes = parsed.notes
-    everything = [summary, *reasons, *notes, *needs]
     when = letter.date("assessment_date")
     what = (
         "your carer's assessment"
@@ -152,20 +148,12 @@ def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
             )
         )
     blocks.append(Heading("The three conditions and our reasons"))
-    # The reasons are told to "you"; only if one still names "the person" (a verb the letter
-    # does not know how to turn) does the letter say once who that is.
-    explain = (
-        f' Where our reasons say "{letter.who}", they mean you.'
-        if any(_names_someone(text, letter.who) for text in everything)
-        else ""
-    )
     blocks.append(
         Para(
             "Needs are eligible only when all three of these conditions are met (Care and "
             "Support (Eligibility Criteria) Regulations 2015, regulation "
             + ("3" if letter.carer else "2")
             + "). For each one, this is what we found."
-            + explain
         )
     )
     names = _CARER_CONDITIONS if letter.carer else _ADULT_CONDITIONS

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assessor_app.core.charging.calculation import ASSET_KINDS
+from assessor_app.core.charging.calculation import ASSET_KINDS, format_pounds
 from assessor_app.core.pdf.document import (
     Block,
     Bullets,
@@ -23,11 +23,7 @@ from assessor_app.core.pdf.letters.plain_english import _easy
 from assessor_app.core.pdf.letters.shared import _Letter
 from assessor_app.core.rules import Outcome
 
-_STATEMENT_LINE = re.compile(r"^(?P<what>.*?): (?P<amount>-?£[\d,]+\.\d\d)(?: \((?P<note>.*)\))?$")
-
-
 _NOW, _LATER = "Paid from income now", "Can be deferred under a deferred payment agreement"
-
 
 _DEFERRED_PAYMENT_NOTES = (
     "Deferred payment agreement",
@@ -35,38 +31,37 @@ _DEFERRED_PAYMENT_NOTES = (
     "What it costs",
     "What it needs",
 )
-
-
 """The statement's lines about a deferred payment that carry no sum: the letter says them to
 the person in its own words instead."""
 
-
 _PROPERTY_KINDS = {"main_home": "property_main_home", "other_property": "property_other"}
-
 
 _NIL = "£0.00"
 
 
 @dataclass(frozen=True)
 class _Row:
-    """One line of the charge's statement."""
+    """One line of the charge's statement, in the person's words."""
 
     what: str
     amount: str
     """The sum as printed ("£17,500.00"), or "" for a line of words only."""
     note: str
     line: str
-    """The line as the rule gave it."""
+    """The whole line as the rule wrote it for the person."""
 
 
 def _rows(outcome: Outcome) -> list[_Row]:
+    """The statement's lines, read from the rule's structured reasons (never parsed)."""
     rows = []
-    for line in outcome.reasons:
-        match = _STATEMENT_LINE.match(line)
-        if match is None:
-            rows.append(_Row(line.split(": ", 1)[0], "", "", line))
-        else:
-            rows.append(_Row(match["what"], match["amount"], match["note"] or "", line))
+    for d in outcome.details:
+        if d.code != "statement.line":
+            continue
+        pence = d.facts.get("pence")
+        amount = format_pounds(pence) if isinstance(pence, int) else ""
+        rows.append(
+            _Row(str(d.facts.get("label", "")), amount, str(d.facts.get("note", "")), d.person)
+        )
     return rows
 
 
@@ -99,12 +94,10 @@ def _statement(letter: _Letter, rows: list[_Row], *, deferred: bool) -> TableBlo
         if deferred and not row.amount and row.what in _DEFERRED_PAYMENT_NOTES:
             continue
         if not row.amount:
-            words = letter.told(row.line)
-            if words:
-                cells.append((words, ""))
+            if row.line:
+                cells.append((row.line, ""))
             continue
-        note = letter.told(row.note)
-        what = letter.told(row.what)
+        note, what = row.note, row.what
         cells.append((f"{what}\n({note})" if note else what, row.amount))
     # At 16 pt a six-figure amount needs a wider column than at 10 pt.
     widths = (4.0, 1.2) if letter.variant is Variant.STANDARD else (3.0, 1.3)
@@ -213,11 +206,8 @@ _EASY_PARTS = (
     ("Less disability-related expenditure", "Extra costs because of disability each week"),
     ("Weekly cost of care", "What your care costs each week"),
 )
-
-
 """The big parts of the statement, in plain words: (the statement's line, what easy read
 calls it)."""
-
 
 _UPPER_LIMIT = re.compile(r"upper limit (£[\d,]+\.\d\d)")
 

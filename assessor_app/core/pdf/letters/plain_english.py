@@ -1,8 +1,9 @@
-"""The plain-English engine: easy read lines, and the rules' reasons told to the person.
+"""The plain-English engine: easy read lines.
 
 Easy read is written in plain words with one idea to a line (`_easy_lines` cuts long
-sentences at clauses). Where a letter quotes a rule's reason written for staff about "the
-person", `_told_to_you` tells it to "you" and leaves out instructions to staff. Imports no Qt.
+sentences at clauses, `_authority_lines` keeps the authority's own sentences whole). The
+rules' reasons are never rewritten here: a rule gives the person's words itself
+(`rules.Reason.person`). Imports no Qt.
 """
 
 from __future__ import annotations
@@ -17,25 +18,18 @@ from assessor_app.core.pdf.letters.catalogue import _EASY_LINE_WORDS
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
-
 _CLAUSE_STARTS = frozenset(
     "and but or so because which who then if when while although unless you we they it "
     "this that please".split()
 )
-
-
 """Words that start a new clause after a comma; a comma before anything else is more likely
 to separate the items of a list ("by phone, email or letter"), which must stay on one line."""
 
-
 _EASY_LINE_MAX = 20
-
-
 """Easy read has no sentence longer than this. A sentence of the assessor's this long or
 shorter is kept whole on its line; a longer one (the letter must still print it) is cut after
 its clauses, and a clause still longer than this at any comma as a last resort. A sentence of
 the authority's longer than this is left out of easy read (see `_authority_lines`)."""
-
 
 _MORE_IN_STANDARD = ("There is more about this in our standard letter.", "Ask us for it.")
 
@@ -138,115 +132,3 @@ def _sentence(text: str) -> str:
 
 def _easy(*lines: str) -> Para:
     return Para("\n".join(line for line in lines if line))
-
-
-_STAFF_ONLY = re.compile(
-    r"\bmust (?:still )?be (?:given|offered|told)\b|\btell the person\b"
-    r"|^(?:Choose|Record|Answer|Check)\b",
-    re.IGNORECASE,
-)
-
-
-"""A sentence of a rule's reasons that is an instruction to staff, not news for the person."""
-
-
-_DUTY_TO_OFFER = re.compile(
-    r"the council must offer (?:you )?a deferred payment agreement(?:: talk about it now)?"
-)
-
-
-_YOU_VERBS = {
-    "is": "are",
-    "was": "were",
-    "has": "have",
-    "does": "do",
-    "provides": "provide",
-    "pays": "pay",
-    "repays": "repay",
-    "lives": "live",
-    "needs": "need",
-    "gets": "get",
-    "keeps": "keep",
-    "owns": "own",
-    "receives": "receive",
-    "lacks": "lack",
-    **{
-        modal: modal
-        for modal in ("can", "cannot", "could", "may", "might", "must", "should", "will", "would")
-    },
-    "did": "did",
-}
-
-
-"""The verbs the reasons use after "the person" or "the carer", as they go after "you". A verb
-not listed is left as written, with "the person", rather than guessed at."""
-
-
-_BEFORE_AN_OBJECT = "about|after|against|as|at|before|by|for|from|of|on|than|to|with"
-
-
-_THEIR = {
-    "their": "your",
-    "theirs": "yours",
-    "they": "you",
-    "them": "you",
-    "themselves": "yourself",
-}
-
-
-def _second_person(sentence: str, who: str) -> str:
-    """One sentence with `who` ("the person" or "the carer") told as "you", where that is safe.
-
-    "the person's" becomes "your"; "the person" after a preposition becomes "you"; "the person"
-    before a verb in `_YOU_VERBS` becomes "you" with the verb agreeing. Only then, in the same
-    sentence, "their" and "they" become "your" and "you" (a sentence that never names the person
-    may mean someone else by "they"). "The person cared for" is someone else, and is left alone.
-    """
-    noun = who.removeprefix("the ")
-    told = False
-
-    def you(word: str, capital: bool) -> str:
-        nonlocal told
-        told = True
-        return word.capitalize() if capital else word
-
-    sentence = re.sub(rf"\b([Tt])he {noun}'s\b", lambda m: you("your", m[1] == "T"), sentence)
-    sentence = re.sub(
-        rf"\b({_BEFORE_AN_OBJECT}) the {noun}\b(?!'| cared\b)",
-        lambda m: f"{m[1]} {you('you', False)}",
-        sentence,
-    )
-    sentence = re.sub(
-        rf"\b([Tt])he {noun} ([a-z]+)\b",
-        lambda m: f"{you('you', m[1] == 'T')} {_YOU_VERBS[m[2]]}" if m[2] in _YOU_VERBS else m[0],
-        sentence,
-    )
-    if told:
-        sentence = re.sub(
-            r"\b([Tt])(heirs|heir|hemselves|hey|hem)\b",
-            lambda m: (lambda w: w.capitalize() if m[1] == "T" else w)(_THEIR[f"t{m[2]}"]),
-            sentence,
-        )
-    return sentence
-
-
-def _told_to_you(reasons: str, who: str) -> str:
-    """A rule's reason as a letter prints it: to "you", with no instructions to staff.
-
-    Sentences that tell staff what to do ("must still be given", "Choose which way…") are left
-    out: the letter says in its own words what the person can expect. A council's duty to offer
-    a deferred payment becomes what the person can ask for. Everything else keeps the rule's
-    words, with `who` told as "you" (see `_second_person`).
-    """
-    kept = []
-    for sentence in _SENTENCE_END.split(" ".join(reasons.split())):
-        if not sentence or _STAFF_ONLY.search(sentence):
-            continue
-        sentence = _DUTY_TO_OFFER.sub("you can ask us for a deferred payment agreement", sentence)
-        kept.append(_second_person(sentence, who))
-    return " ".join(kept)
-
-
-def _names_someone(text: str, who: str) -> bool:
-    """Whether `text` still says `who` ("the person") where it means the letter's reader."""
-    return re.search(rf"\b[Tt]he {who.removeprefix('the ')}\b(?! cared\b)", text) is not None

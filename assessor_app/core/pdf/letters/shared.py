@@ -29,7 +29,6 @@ from assessor_app.core.pdf.letters.plain_english import (
     _easy,
     _easy_lines,
     _sentence,
-    _told_to_you,
 )
 from assessor_app.core.pdf.record_document import format_date
 from assessor_app.core.records import Assessment, Person
@@ -78,15 +77,6 @@ class _Letter:
     @property
     def carer(self) -> bool:
         return self.form.id == "carers_assessment"
-
-    @property
-    def who(self) -> str:
-        """Who the rules' reasons mean when they mean the person this letter is to."""
-        return "the carer" if self.carer else "the person"
-
-    def told(self, reason: str) -> str:
-        """A rule's reason as this letter tells it to the person (see `_told_to_you`)."""
-        return _told_to_you(reason, self.who)
 
     def text(self, field_id: str) -> str:
         value = self.answers.get(field_id)
