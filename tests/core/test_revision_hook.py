@@ -17,13 +17,13 @@ TODAY = dt.date(2026, 12, 3)
 
 
 def _outbox(conn: Connection) -> list[tuple[str, int]]:
-    return [(r[0], r[1]) for r in conn.execute("SELECT entity_id, seq FROM temp.outbox")]
+    return [(r[0], r[1]) for r in conn.execute("SELECT entity_id, seq FROM temp.hook_rows")]
 
 
 def _enqueue(conn: Connection, revision: Revision) -> None:
     """What sync's outbox does: a row per revision, on the revision's own connection."""
     conn.execute(
-        "INSERT INTO temp.outbox (entity_id, seq) VALUES (?, ?)",
+        "INSERT INTO temp.hook_rows (entity_id, seq) VALUES (?, ?)",
         (revision.entity_id, revision.seq),
     )
 
@@ -31,7 +31,7 @@ def _enqueue(conn: Connection, revision: Revision) -> None:
 def test_every_revision_a_use_case_appends_reaches_the_hook_in_its_transaction(
     vault: Vault,
 ) -> None:
-    vault.conn.execute("CREATE TEMP TABLE outbox (entity_id TEXT, seq INTEGER)")
+    vault.conn.execute("CREATE TEMP TABLE hook_rows (entity_id TEXT, seq INTEGER)")
     session = session_for(vault, today=TODAY)
     person = session.people.add(community_person())
     with history.revision_hook(_enqueue):
@@ -44,7 +44,7 @@ def test_every_revision_a_use_case_appends_reaches_the_hook_in_its_transaction(
 
 
 def test_a_hook_that_fails_leaves_no_revision_and_no_row(vault: Vault) -> None:
-    vault.conn.execute("CREATE TEMP TABLE outbox (entity_id TEXT, seq INTEGER)")
+    vault.conn.execute("CREATE TEMP TABLE hook_rows (entity_id TEXT, seq INTEGER)")
     session = session_for(vault, today=TODAY)
     person = session.people.add(community_person())
     record = start_record(session, session.forms.latest("sample"), person.id)

@@ -76,6 +76,12 @@ RevisionHook = Callable[[Connection, Revision], None]
 _REVISION_HOOKS: list[RevisionHook] = []
 
 
+def add_revision_hook(hook: RevisionHook) -> None:
+    """Run `hook` for every revision appended from now on (the outbox registers itself)."""
+    if hook not in _REVISION_HOOKS:
+        _REVISION_HOOKS.append(hook)
+
+
 @contextlib.contextmanager
 def revision_hook(hook: RevisionHook) -> Iterator[None]:
     """Run `hook` for every revision appended inside the block.

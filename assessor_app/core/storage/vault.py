@@ -34,6 +34,7 @@ from assessor_app.core.errors import (
 from assessor_app.core.passphrases import require_strong_enough
 from assessor_app.core.records import Profile, ProfileId, Role
 from assessor_app.core.storage import anchor, backups, database, history
+from assessor_app.core.storage import outbox as outbox  # registers the outbox's revision hook
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams, KeySlots, calibrate_kdf
 from assessor_app.core.storage.profile_lock import ProfileLock

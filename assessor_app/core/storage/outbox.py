@@ -1,0 +1,284 @@
+"""The outbox: every revision of a person or a record, queued for the authority's gateway.
+
+A row is written by the revision hook below, on the revision's own connection, so a revision
+and its outbox row commit together or not at all: nothing saved can miss the queue, and
+nothing rolled back can be sent. The states and why they exist are in
+``migrations/0006_outbox.sql``; the sync client moves rows between them with the functions
+here, each inside the caller's transaction. A failed send never deletes anything.
+
+Sending order: a record's revisions go in sequence, so its chain reaches the gateway whole. A
+revision is due once the one before it (of the same record) is acknowledged or in the same
+batch. A quarantined revision holds back only the later revisions of its own record, never
+anyone else's. Imports no Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from assessor_app.core.records import Revision
+from assessor_app.core.storage import history
+from assessor_app.core.storage.database import Connection
+
+__all__ = [
+    "QUEUED_TYPES",
+    "OutboxItem",
+    "OutboxState",
+    "OutboxSummary",
+    "due",
+    "enqueue",
+    "items",
+    "mark_acknowledged",
+    "mark_refused",
+    "mark_unsent",
+    "next_delay",
+    "retry_quarantined",
+    "summary",
+]
+
+QUEUED_TYPES = frozenset({"person", "assessment"})
+"""The revisions that are sent: people and records (nothing else has revisions today)."""
+
+FIRST_RETRY = dt.timedelta(seconds=5)
+"""The wait before the first retry after a failure that passes."""
+LONGEST_WAIT = dt.timedelta(minutes=15)
+"""Back-off never waits longer than this between tries."""
+
+
+class OutboxState(StrEnum):
+    """Where a queued revision is (see the migration for what each means)."""
+
+    QUEUED = "queued"
+    RETRYING = "retrying"
+    QUARANTINED = "quarantined"
+    ACKNOWLEDGED = "acknowledged"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One queued revision, and why it is where it is."""
+
+    revision_hash: str
+    entity_type: str
+    entity_id: str
+    seq: int
+    queued_at: str
+    state: OutboxState
+    attempts: int
+    next_attempt_at: str | None
+    reason: str
+    """The last failure in words, or the gateway's refusal; "" when there is none."""
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    """What the sync status shows: how many are waiting, held, sent, and since when."""
+
+    queued: int
+    retrying: int
+    quarantined: int
+    acknowledged: int
+    last_acknowledged_at: str | None
+
+    @property
+    def waiting(self) -> int:
+        """Revisions not yet at the gateway, held ones included."""
+        return self.queued + self.retrying + self.quarantined
+
+
+def enqueue(conn: Connection, revision: Revision) -> None:
+    """Queue one revision; the revision hook calls this inside the revision's transaction."""
+    if revision.entity_type not in QUEUED_TYPES:
+        return
+    conn.execute(
+        "INSERT INTO outbox (revision_hash, entity_type, entity_id, seq, queued_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (
+            revision.hash,
+            revision.entity_type,
+            revision.entity_id,
+            revision.seq,
+            revision.created_at.isoformat(),
+        ),
+    )
+
+
+history.add_revision_hook(enqueue)
+
+_COLUMNS = (
+    "revision_hash, entity_type, entity_id, seq, queued_at, state, attempts, next_attempt_at, "
+    "reason"
+)
+
+
+def _item(row: Sequence[object]) -> OutboxItem:
+    return OutboxItem(
+        str(row[0]),
+        str(row[1]),
+        str(row[2]),
+        int(str(row[3])),
+        str(row[4]),
+        OutboxState(str(row[5])),
+        int(str(row[6])),
+        None if row[7] is None else str(row[7]),
+        str(row[8]),
+    )
+
+
+def due(conn: Connection, now: dt.datetime, *, limit: int = 200) -> list[OutboxItem]:
+    """The revisions to send now, oldest first, each record's in sequence.
+
+    A revision is due when it is queued, or retrying and its wait is over, and every earlier
+    revision of its record is acknowledged or due in this same list. So a record whose
+    revision is quarantined (or waiting to retry) sends nothing past it, and other records
+    are not held back.
+    """
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE state <> 'acknowledged' "
+        "ORDER BY entity_type, entity_id, seq"
+    ).fetchall()
+    stamp = now.isoformat()
+    chosen: list[OutboxItem] = []
+    blocked: set[tuple[str, str]] = set()
+    for row in rows:
+        item = _item(row)
+        chain = (item.entity_type, item.entity_id)
+        if chain in blocked:
+            continue
+        ready = item.state is OutboxState.QUEUED or (
+            item.state is OutboxState.RETRYING
+            and (item.next_attempt_at is None or item.next_attempt_at <= stamp)
+        )
+        if not ready:
+            blocked.add(chain)
+            continue
+        chosen.append(item)
+    chosen.sort(key=lambda i: (i.queued_at, i.entity_type, i.entity_id, i.seq))
+    # Cut at the limit, then keep each record's revisions a gap-free run: a revision goes only
+    # if the one before it is acknowledged or goes first in this same batch.
+    sent: set[tuple[str, str, int]] = set()
+    batch: list[OutboxItem] = []
+    for item in chosen[: max(limit, 0)]:
+        before = (item.entity_type, item.entity_id, item.seq - 1)
+        if item.seq > 1 and before not in sent and not _acknowledged(conn, *before):
+            continue
+        sent.add((item.entity_type, item.entity_id, item.seq))
+        batch.append(item)
+    return batch
+
+
+def _acknowledged(conn: Connection, entity_type: str, entity_id: str, seq: int) -> bool:
+    row = conn.execute(
+        "SELECT state FROM outbox WHERE entity_type = ? AND entity_id = ? AND seq = ?",
+        (entity_type, entity_id, seq),
+    ).fetchone()
+    # A revision older than the outbox (none: schema 6 queues them all) counts as sent.
+    return row is None or row[0] == OutboxState.ACKNOWLEDGED.value
+
+
+def mark_acknowledged(conn: Connection, hashes: Iterable[str], at: dt.datetime) -> int:
+    """The gateway stored these revisions; how many rows changed (a repeat changes none)."""
+    changed = 0
+    for digest in hashes:
+        cur = conn.execute(
+            "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?, reason = '', "
+            "next_attempt_at = NULL WHERE revision_hash = ? AND state <> 'acknowledged'",
+            (at.isoformat(), digest),
+        )
+        changed += cur.rowcount
+    return changed
+
+
+def next_delay(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
+    """How long to wait before try number `attempts` + 1: doubling, capped, fully jittered.
+
+    Full jitter (a random wait up to the doubled ceiling) spreads the laptops of a whole team
+    that lost the network together, so they do not all come back at the same second.
+    """
+    ceiling = min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+    share = (rng or random.SystemRandom()).random()
+    wait: dt.timedelta = max(FIRST_RETRY / 2, ceiling * share)
+    return wait
+
+
+def mark_unsent(
+    conn: Connection,
+    hashes: Iterable[str],
+    reason: str,
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> None:
+    """A send failed for a reason that passes (network, time-out, 5xx): try again later.
+
+    Args:
+        conn: The vault's connection, inside the caller's transaction.
+        hashes: The revisions that were not acknowledged.
+        reason: What went wrong, in words the status shows ("No connection to the council's
+            server.").
+        now: When it failed; the next try is after a back-off from then.
+        rng: The jitter's source (tests pass a seeded one).
+    """
+    for digest in hashes:
+        row = conn.execute(
+            "SELECT attempts FROM outbox WHERE revision_hash = ? AND state <> 'acknowledged'",
+            (digest,),
+        ).fetchone()
+        if row is None:
+            continue
+        attempts = int(row[0]) + 1
+        wait = next_delay(attempts, rng)
+        conn.execute(
+            "UPDATE outbox SET state = 'retrying', attempts = ?, next_attempt_at = ?, reason = ? "
+            "WHERE revision_hash = ?",
+            (attempts, (now + wait).isoformat(), reason, digest),
+        )
+
+
+def mark_refused(conn: Connection, digest: str, reason: str) -> None:
+    """The gateway refused this revision for good (its content or the device's rights).
+
+    It is kept, with the gateway's reason, until someone puts it right and retries it.
+    """
+    conn.execute(
+        "UPDATE outbox SET state = 'quarantined', attempts = attempts + 1, reason = ?, "
+        "next_attempt_at = NULL WHERE revision_hash = ? AND state <> 'acknowledged'",
+        (reason, digest),
+    )
+
+
+def retry_quarantined(conn: Connection, digest: str) -> bool:
+    """Queue a quarantined revision again (once its problem is fixed); False if it is not."""
+    cur = conn.execute(
+        "UPDATE outbox SET state = 'queued', next_attempt_at = NULL "
+        "WHERE revision_hash = ? AND state = 'quarantined'",
+        (digest,),
+    )
+    return cur.rowcount == 1
+
+
+def items(conn: Connection, state: OutboxState | None = None) -> list[OutboxItem]:
+    """Every row (or those in `state`), in the order they were queued."""
+    where, args = ("WHERE state = ?", (state.value,)) if state else ("", ())
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM outbox {where} ORDER BY queued_at, entity_id, seq", args
+    ).fetchall()
+    return [_item(r) for r in rows]
+
+
+def summary(conn: Connection) -> OutboxSummary:
+    """Counts by state and the time of the last acknowledgement."""
+    counts = dict.fromkeys(OutboxState, 0)
+    for state, count in conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
+        counts[OutboxState(state)] = int(count)
+    last = conn.execute("SELECT MAX(acknowledged_at) FROM outbox").fetchone()[0]
+    return OutboxSummary(
+        counts[OutboxState.QUEUED],
+        counts[OutboxState.RETRYING],
+        counts[OutboxState.QUARANTINED],
+        counts[OutboxState.ACKNOWLEDGED],
+        last,
+    )
