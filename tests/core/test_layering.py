@@ -96,3 +96,27 @@ def test_the_cores_layers_point_one_way() -> None:
     assert not {k: v for k, v in new.items() if v}, "an import points up a layer"
     gone = {k for k in KNOWN_ARROWS if not found.get(k, frozenset()) >= KNOWN_ARROWS[k]}
     assert not gone, f"fixed, so take them off KNOWN_ARROWS: {sorted(gone)}"
+
+
+# -- The app and the gateway --------------------------------------------------------------
+
+APP = CORE.parent
+SYNC = APP.parent / "sync"
+
+
+@pytest.mark.parametrize("path", sorted(APP.rglob("*.py")), ids=lambda p: str(p.relative_to(APP)))
+def test_the_app_never_imports_the_gateway_or_its_server_libraries(path: Path) -> None:
+    """The desktop app speaks `sync.protocol` only: the gateway's code and libraries stay out."""
+    bad = {
+        n
+        for n in _imports(path)
+        if n.split(".")[0] in ("fastapi", "uvicorn", "psycopg", "starlette")
+        or n == "sync.gateway"
+        or n.startswith("sync.gateway.")
+    }
+    assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+def test_the_protocol_imports_no_server_library_and_no_qt() -> None:
+    names = _imports(SYNC / "protocol.py")
+    assert not {n for n in names if n.split(".")[0] in ("fastapi", "psycopg", "PySide6")}

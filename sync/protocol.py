@@ -1,0 +1,353 @@
+"""The sync protocol: what a laptop and the authority's gateway say to each other.
+
+Imported by both sides (the desktop app's sync client and `assessor-gateway`); it imports
+neither FastAPI nor Qt. Every message is a JSON object with a ``protocol`` name. A push is a
+batch of revisions, each named by its chain hash (decision 0004), which the gateway
+recomputes from the fields sent: a repeated batch is acknowledged again and stores nothing
+twice. Each push ends with a closing check: both sides compute the same digest over what was
+acknowledged, or the laptop keeps everything queued.
+
+Messages from the other side are untrusted: `PushRequest.from_json` and
+`PushResponse.from_json` refuse anything malformed with a `ProtocolError` that says what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from assessor_app.core.records import Revision
+from assessor_app.core.storage.history import GENESIS_HASH, revision_hash
+
+__all__ = [
+    "CURRENT",
+    "MAX_BATCH",
+    "PROTOCOLS",
+    "AckStatus",
+    "ItemAck",
+    "ProtocolError",
+    "ProtocolVersion",
+    "PushItem",
+    "PushRequest",
+    "PushResponse",
+    "closing_digest",
+    "version_problem",
+]
+
+
+@dataclass(frozen=True)
+class ProtocolVersion:
+    """One named version of the protocol: when it came, and what changed."""
+
+    name: str
+    released: dt.date
+    changes: str
+
+
+PROTOCOLS: tuple[ProtocolVersion, ...] = (
+    ProtocolVersion(
+        "assessor-sync/1",
+        dt.date(2026, 12, 3),
+        "First version: push batches of person and record revisions named by their hashes; "
+        "acknowledgements per revision; a closing digest over what was acknowledged.",
+    ),
+)
+"""Every version this code speaks, oldest first."""
+
+CURRENT = PROTOCOLS[-1].name
+"""The version this code sends."""
+
+MAX_BATCH = 500
+"""The most revisions one push may carry (the laptop splits a longer queue)."""
+
+_HASH = re.compile(r"[0-9a-f]{64}\Z")
+_ID = re.compile(r"[0-9a-zA-Z_-]{1,64}\Z")
+_ENTITY_TYPES = frozenset({"person", "assessment"})
+
+
+class ProtocolError(ValueError):
+    """A message that does not follow the protocol; the text says what is wrong."""
+
+
+def version_problem(theirs: str, *, we_are: str) -> str | None:
+    """Why we cannot talk to a peer speaking `theirs`, in words that say who should update.
+
+    Args:
+        theirs: The protocol name the other side sent.
+        we_are: "the app" or "the gateway", for the message.
+
+    Returns:
+        None when we speak it; else a sentence naming which side to update.
+    """
+    known = [p.name for p in PROTOCOLS]
+    if theirs in known:
+        return None
+    number = _number(theirs)
+    ours = _number(CURRENT)
+    other = "the gateway" if we_are == "the app" else "the app"
+    if number is not None and ours is not None and number > ours:
+        return (
+            f"{other.capitalize()} speaks a newer sync protocol ({theirs}) than {we_are} "
+            f"({CURRENT}): update {we_are}."
+        )
+    return (
+        f"{other.capitalize()} speaks an older or unknown sync protocol ({theirs or 'none'}) "
+        f"that {we_are} ({CURRENT}) no longer accepts: update {other}."
+    )
+
+
+def _number(name: str) -> int | None:
+    head, _, tail = name.partition("/")
+    return int(tail) if head == "assessor-sync" and tail.isdigit() else None
+
+
+@dataclass(frozen=True)
+class PushItem:
+    """One revision as it travels: every field its chain hash is computed from."""
+
+    entity_type: str
+    entity_id: str
+    seq: int
+    created_at: str
+    """Exactly as the laptop stamped it (ISO 8601, UTC): part of the hash."""
+    author: str
+    body: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def from_revision(cls, revision: Revision) -> PushItem:
+        """The revision as it is sent."""
+        return cls(
+            revision.entity_type,
+            revision.entity_id,
+            revision.seq,
+            revision.created_at.isoformat(),
+            revision.author,
+            revision.body,
+            revision.prev_hash,
+            revision.hash,
+        )
+
+    def hash_holds(self) -> bool:
+        """Whether the hash is the one these fields give (a changed field never passes)."""
+        expected = revision_hash(
+            self.entity_type,
+            self.entity_id,
+            self.seq,
+            self.created_at,
+            self.author,
+            dict(self.body),
+            self.prev_hash,
+        )
+        return expected == self.hash
+
+    @property
+    def first(self) -> bool:
+        """The first revision of its chain."""
+        return self.seq == 1 and self.prev_hash == GENESIS_HASH
+
+    def to_json(self) -> dict[str, Any]:
+        """The item as a JSON object."""
+        return {
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "seq": self.seq,
+            "created_at": self.created_at,
+            "author": self.author,
+            "body": dict(self.body),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str) -> PushItem:
+        """An item from untrusted JSON.
+
+        Raises:
+            ProtocolError: A field is missing or of the wrong kind (the message says which).
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError(f"{where} must be an object")
+        entity_type = _text(raw, "entity_type", where)
+        if entity_type not in _ENTITY_TYPES:
+            raise ProtocolError(f"{where}.entity_type must be one of {sorted(_ENTITY_TYPES)}")
+        entity_id = _text(raw, "entity_id", where)
+        if not _ID.match(entity_id):
+            raise ProtocolError(f"{where}.entity_id is not an id")
+        seq = raw.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise ProtocolError(f"{where}.seq must be a whole number from 1")
+        body = raw.get("body")
+        if not isinstance(body, dict):
+            raise ProtocolError(f"{where}.body must be an object")
+        prev, digest = _text(raw, "prev_hash", where), _text(raw, "hash", where)
+        for name, value in (("prev_hash", prev), ("hash", digest)):
+            if not _HASH.match(value):
+                raise ProtocolError(f"{where}.{name} must be 64 lowercase hex digits")
+        created_at = _text(raw, "created_at", where)
+        try:
+            dt.datetime.fromisoformat(created_at)
+        except ValueError as e:
+            raise ProtocolError(f"{where}.created_at is not a date and time") from e
+        return cls(
+            entity_type,
+            entity_id,
+            seq,
+            created_at,
+            _text(raw, "author", where),
+            body,
+            prev,
+            digest,
+        )
+
+
+def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str):
+        raise ProtocolError(f"{where}.{key} must be text")
+    return value
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """A batch of revisions from one laptop."""
+
+    items: tuple[PushItem, ...]
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as a JSON object."""
+        return {"protocol": self.protocol, "items": [i.to_json() for i in self.items]}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> PushRequest:
+        """A push from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, too long, or a protocol this side does not speak.
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError("a push must be a JSON object")
+        protocol = raw.get("protocol")
+        problem = version_problem(
+            protocol if isinstance(protocol, str) else "", we_are="the gateway"
+        )
+        if problem:
+            raise ProtocolError(problem)
+        items = raw.get("items")
+        if not isinstance(items, list):
+            raise ProtocolError("a push must carry a list of items")
+        if len(items) > MAX_BATCH:
+            raise ProtocolError(f"a push carries at most {MAX_BATCH} items, not {len(items)}")
+        return cls(tuple(PushItem.from_json(r, f"items[{i}]") for i, r in enumerate(items)))
+
+
+class AckStatus(StrEnum):
+    """What the gateway did with one revision."""
+
+    STORED = "stored"
+    """New to the gateway, and now kept."""
+    DUPLICATE = "duplicate"
+    """Already held: a resend. Nothing was stored twice."""
+    RETRY_LATER = "retry_later"
+    """Not taken for now (an earlier revision of its record has not arrived): send it again."""
+    REFUSED = "refused"
+    """Not taken for good (its content, or the device's rights): the reason says why."""
+
+    @property
+    def acknowledged(self) -> bool:
+        """The gateway holds the revision: the laptop may mark it sent."""
+        return self in (AckStatus.STORED, AckStatus.DUPLICATE)
+
+
+@dataclass(frozen=True)
+class ItemAck:
+    """The gateway's answer about one revision."""
+
+    hash: str
+    status: AckStatus
+    reason: str = ""
+    other_versions: int = 0
+    """How many other versions of this revision's place in its record the gateway holds
+    (another device carried the record on from the same point): the app asks which to keep."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The acknowledgement as a JSON object."""
+        out: dict[str, Any] = {"hash": self.hash, "status": self.status.value}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.other_versions:
+            out["other_versions"] = self.other_versions
+        return out
+
+
+@dataclass(frozen=True)
+class PushResponse:
+    """The gateway's answers to a push, and the closing digest over what it holds of it."""
+
+    acks: tuple[ItemAck, ...]
+    closing: str
+    protocol: str = CURRENT
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The response as a JSON object."""
+        return {
+            "protocol": self.protocol,
+            "acks": [a.to_json() for a in self.acks],
+            "closing": self.closing,
+            **dict(self.extra),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any, sent: Sequence[PushItem]) -> PushResponse:
+        """The gateway's answer from untrusted JSON, checked against what was sent.
+
+        Raises:
+            ProtocolError: Malformed, not one answer per revision sent, or a closing digest
+                that does not match the acknowledgements (then nothing is marked sent).
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError("the gateway's answer must be a JSON object")
+        problem = version_problem(str(raw.get("protocol", "")), we_are="the app")
+        if problem:
+            raise ProtocolError(problem)
+        acks_raw = raw.get("acks")
+        if not isinstance(acks_raw, list) or len(acks_raw) != len(sent):
+            raise ProtocolError("the gateway's answer does not name every revision sent")
+        acks = []
+        for i, (item, a) in enumerate(zip(sent, acks_raw, strict=True)):
+            if not isinstance(a, dict) or a.get("hash") != item.hash:
+                raise ProtocolError(f"answer {i} is not about revision {item.hash[:12]}")
+            try:
+                status = AckStatus(str(a.get("status")))
+            except ValueError as e:
+                raise ProtocolError(f"answer {i} has an unknown status") from e
+            reason = a.get("reason", "")
+            others = a.get("other_versions", 0)
+            if not isinstance(reason, str) or not isinstance(others, int):
+                raise ProtocolError(f"answer {i} is malformed")
+            acks.append(ItemAck(item.hash, status, reason, others))
+        closing = raw.get("closing")
+        if closing != closing_digest(a.hash for a in acks if a.status.acknowledged):
+            raise ProtocolError(
+                "the closing check failed: the gateway's count of what it holds does not match "
+                "its answers"
+            )
+        return cls(tuple(acks), str(closing))
+
+
+def closing_digest(acknowledged: Iterable[str]) -> str:
+    """The closing check both sides compute: the count and hashes of what was acknowledged.
+
+    Order does not matter; a revision acknowledged twice in one push counts once.
+    """
+    hashes = sorted(set(acknowledged))
+    material = f"{len(hashes)}:" + ",".join(hashes)
+    return hashlib.sha256(material.encode("ascii")).hexdigest()

@@ -1,0 +1,61 @@
+"""Real databases for the gateway's tests: a fresh PostgreSQL database, and a SQLite file.
+
+PostgreSQL is the one on this machine (`./dev test` starts or installs it), reached at
+`$ASSESSOR_TEST_POSTGRES`, else over TCP as user postgres, else over the local socket as this
+user (a fresh Debian install, where `./dev test` made that role). Each test gets its own
+database, dropped afterwards. Where no server answers, the PostgreSQL cases are skipped on a
+developer's machine and fail in CI, which must test both.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CANDIDATES = (
+    [os.environ["ASSESSOR_TEST_POSTGRES"]]
+    if os.environ.get("ASSESSOR_TEST_POSTGRES")
+    else ["postgresql://postgres@127.0.0.1:5432/postgres", "postgresql:///postgres"]
+)
+
+
+def _admin() -> tuple[Any, str]:
+    import psycopg
+
+    problems = []
+    for url in CANDIDATES:
+        try:
+            return psycopg.connect(url, autocommit=True, connect_timeout=5), url
+        except psycopg.OperationalError as e:
+            problems.append(f"{url}: {str(e).strip()}")
+    message = "PostgreSQL is not reachable (" + "; ".join(problems) + ")"
+    if os.environ.get("CI"):
+        pytest.fail(message + ". CI must run the gateway's tests on PostgreSQL.")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped after the test."""
+    admin, url = _admin()
+    name = f"assessor_gw_{secrets.token_hex(6)}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    head, _, _ = url.rpartition("/")
+    try:
+        yield f"{head}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each gateway test runs on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gateway.db'}"
+    return str(request.getfixturevalue("postgres_url"))

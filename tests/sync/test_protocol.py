@@ -1,0 +1,126 @@
+"""The protocol's messages: untrusted input refused in words, versions, the closing check."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from assessor_app.core.records import Revision
+from sync.protocol import (
+    CURRENT,
+    MAX_BATCH,
+    AckStatus,
+    ItemAck,
+    ProtocolError,
+    PushItem,
+    PushRequest,
+    PushResponse,
+    closing_digest,
+    version_problem,
+)
+
+HASH = "a" * 64
+
+
+def _item(**changes: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "entity_type": "assessment",
+        "entity_id": "0f5e1c2a7b9d4e21",
+        "seq": 1,
+        "created_at": "2026-12-03T09:00:00+00:00",
+        "author": "Robin Testcase",
+        "body": {"status": "draft"},
+        "prev_hash": "0" * 64,
+        "hash": HASH,
+    }
+    raw.update(changes)
+    return raw
+
+
+def test_a_push_round_trips_through_json() -> None:
+    request = PushRequest.from_json({"protocol": CURRENT, "items": [_item()]})
+    assert request.to_json() == {"protocol": CURRENT, "items": [_item()]}
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ([], "must be a JSON object"),
+        ({"protocol": CURRENT}, "list of items"),
+        ({"protocol": CURRENT, "items": [_item(seq=0)]}, "items[0].seq"),
+        ({"protocol": CURRENT, "items": [_item(seq=True)]}, "items[0].seq"),
+        ({"protocol": CURRENT, "items": [_item(hash="A" * 64)]}, "items[0].hash"),
+        ({"protocol": CURRENT, "items": [_item(entity_type="audit")]}, "entity_type"),
+        ({"protocol": CURRENT, "items": [_item(entity_id="../etc")]}, "entity_id is not an id"),
+        ({"protocol": CURRENT, "items": [_item(created_at="yesterday")]}, "not a date"),
+        ({"protocol": CURRENT, "items": [_item(body=[1])]}, "body must be an object"),
+        ({"protocol": CURRENT, "items": ["x"]}, "items[0] must be an object"),
+        ({"protocol": CURRENT, "items": [_item()] * (MAX_BATCH + 1)}, "at most"),
+    ],
+)
+def test_a_malformed_push_is_refused_saying_what_is_wrong(raw: Any, says: str) -> None:
+    with pytest.raises(ProtocolError, match=says.replace("[", r"\[").replace("]", r"\]")):
+        PushRequest.from_json(raw)
+
+
+def test_versions_say_which_side_to_update() -> None:
+    assert version_problem(CURRENT, we_are="the gateway") is None
+    newer = version_problem("assessor-sync/99", we_are="the gateway")
+    assert newer is not None and newer.endswith("update the gateway.")
+    older = version_problem("assessor-sync/0", we_are="the gateway")
+    assert older is not None and older.endswith("update the app.")
+    assert "update the app." in (version_problem("", we_are="the gateway") or "")
+    with pytest.raises(ProtocolError, match="update the gateway"):
+        PushRequest.from_json({"protocol": "assessor-sync/99", "items": []})
+
+
+def test_an_item_knows_whether_its_hash_holds(vault: Any) -> None:
+    import datetime as dt
+
+    from assessor_app.core.services.records import start_record
+    from tests.support import community_person, session_for
+
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    person = session.people.add(community_person())
+    record = start_record(session, session.forms.latest("sample"), person.id)
+    revision: Revision = session.records.history(record.id)[0]
+    item = PushItem.from_revision(revision)
+    assert item.hash_holds() and item.first
+    again = PushItem.from_json(copy.deepcopy(item.to_json()), "items[0]")
+    assert again.hash_holds()
+    changed = PushItem.from_json({**item.to_json(), "author": "Someone Else"}, "items[0]")
+    assert not changed.hash_holds()
+
+
+def _sent(n: int) -> list[PushItem]:
+    return [PushItem.from_json(_item(hash=f"{i:064x}"), "x") for i in range(n)]
+
+
+def test_the_closing_check_catches_an_answer_that_does_not_add_up() -> None:
+    sent = _sent(3)
+    acks = [
+        ItemAck(sent[0].hash, AckStatus.STORED),
+        ItemAck(sent[1].hash, AckStatus.DUPLICATE),
+        ItemAck(sent[2].hash, AckStatus.RETRY_LATER, "An earlier revision has not arrived."),
+    ]
+    good = PushResponse(tuple(acks), closing_digest([sent[0].hash, sent[1].hash]))
+    parsed = PushResponse.from_json(good.to_json(), sent)
+    assert [a.status.acknowledged for a in parsed.acks] == [True, True, False]
+    # A gateway that claims to hold the third too, or answers for another revision, is not
+    # believed: nothing is marked sent.
+    lying = {**good.to_json(), "closing": closing_digest(s.hash for s in sent)}
+    with pytest.raises(ProtocolError, match="closing check failed"):
+        PushResponse.from_json(lying, sent)
+    swapped = good.to_json()
+    swapped["acks"][0]["hash"] = "f" * 64
+    with pytest.raises(ProtocolError, match="not about revision"):
+        PushResponse.from_json(swapped, sent)
+    with pytest.raises(ProtocolError, match="every revision sent"):
+        PushResponse.from_json({**good.to_json(), "acks": good.to_json()["acks"][:2]}, sent)
+
+
+def test_the_closing_digest_ignores_order_and_repeats() -> None:
+    assert closing_digest(["b" * 64, "a" * 64, "a" * 64]) == closing_digest(["a" * 64, "b" * 64])
+    assert closing_digest([]) != closing_digest(["a" * 64])

@@ -1,0 +1,138 @@
+"""The gateway keeps each revision once, checks its chain, and keeps forks; on both databases."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import multiprocessing
+from typing import Any
+
+import pytest
+
+from assessor_app.core.services.records import start_record
+from assessor_app.core.storage.history import GENESIS_HASH, revision_hash
+from assessor_app.core.storage.vault import Vault
+from sync.gateway.store import Store, StoreError
+from sync.protocol import AckStatus, PushItem
+from tests.support import community_person, session_for
+
+NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
+
+
+def _chain(vault: Vault, revisions: int = 3) -> list[PushItem]:
+    """A real record's revisions from a real vault, as the laptop sends them."""
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    person = session.people.add(community_person())
+    record = start_record(session, session.forms.latest("sample"), person.id)
+    for i in range(revisions - 1):
+        session.records.save_field(record.id, "notes", f"Visit {i + 2}.")
+        session.records.checkpoint(record.id)
+    return [PushItem.from_revision(r) for r in session.records.history(record.id)]
+
+
+def _store(url: str) -> Store:
+    store = Store(url)
+    store.migrate()
+    return store
+
+
+def _statuses(acks: list[Any]) -> list[AckStatus]:
+    return [a.status for a in acks]
+
+
+def _rehash(item: PushItem, **changes: Any) -> PushItem:
+    """The item with fields changed and its hash made afresh (a genuine other revision)."""
+    changed = dataclasses.replace(item, **changes)
+    digest = revision_hash(
+        changed.entity_type,
+        changed.entity_id,
+        changed.seq,
+        changed.created_at,
+        changed.author,
+        dict(changed.body),
+        changed.prev_hash,
+    )
+    return dataclasses.replace(changed, hash=digest)
+
+
+def test_migrations_run_from_empty_once_and_refuse_a_newer_database(store_url: str) -> None:
+    store = Store(store_url)
+    assert store.schema_version() == 0
+    assert store.migrate() == 1
+    assert store.migrate() == 1  # a second start changes nothing
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO gateway_schema (version) VALUES (?)", (99,))
+    with pytest.raises(StoreError, match="newer than this gateway"):
+        store.migrate()
+
+
+def test_a_resent_batch_is_acknowledged_again_and_stores_nothing_twice(
+    store_url: str, vault: Vault
+) -> None:
+    store, items = _store(store_url), _chain(vault)
+    assert _statuses(store.push("laptop-1", items, NOW)) == [AckStatus.STORED] * 3
+    assert _statuses(store.push("laptop-1", items, NOW)) == [AckStatus.DUPLICATE] * 3
+    assert store.count() == 3
+    assert store.held([i.hash for i in items]) == {i.hash for i in items}
+
+
+def test_a_changed_revision_is_refused_for_good(store_url: str, vault: Vault) -> None:
+    store, items = _store(store_url), _chain(vault, 1)
+    forged = dataclasses.replace(items[0], body={**items[0].body, "status": "completed"})
+    (ack,) = store.push("laptop-1", [forged], NOW)
+    assert ack.status is AckStatus.REFUSED and "changed after it was saved" in ack.reason
+    assert store.count() == 0
+
+
+def test_a_revision_whose_predecessor_is_missing_waits_and_then_goes(
+    store_url: str, vault: Vault
+) -> None:
+    store, (one, two, three) = _store(store_url), _chain(vault)
+    acks = store.push("laptop-1", [two, three], NOW)
+    assert _statuses(acks) == [AckStatus.RETRY_LATER] * 2
+    assert "earlier revision" in acks[0].reason
+    # In order, in one batch, the chain is taken whole.
+    assert _statuses(store.push("laptop-1", [one, two, three], NOW)) == [AckStatus.STORED] * 3
+
+
+def test_two_devices_carrying_a_record_on_from_one_point_are_both_kept(
+    store_url: str, vault: Vault
+) -> None:
+    store, (one, two, _three) = _store(store_url), _chain(vault)
+    store.push("laptop-1", [one, two], NOW)
+    other = _rehash(two, author="Robin Testcase (old laptop)", body={**two.body, "notes": "x"})
+    (ack,) = store.push("laptop-2", [other], NOW)
+    assert ack.status is AckStatus.STORED and ack.other_versions == 1
+    assert store.count() == 3
+
+
+def test_a_first_revision_may_not_take_another_records_id(store_url: str, vault: Vault) -> None:
+    store, (one,) = _store(store_url), _chain(vault, 1)
+    store.push("laptop-1", [one], NOW)
+    stranger = _rehash(one, author="Somebody Else", prev_hash=GENESIS_HASH)
+    (ack,) = store.push("laptop-2", [stranger], NOW)
+    assert ack.status is AckStatus.REFUSED and "already has this id" in ack.reason
+
+
+def _push_in_another_process(url: str, items: list[dict[str, Any]], start: Any) -> list[str]:
+    store = Store(url)
+    store.migrate()
+    parsed = [PushItem.from_json(i, f"items[{n}]") for n, i in enumerate(items)]
+    start.wait()  # every process pushes at the same moment
+    return [a.status.value for a in store.push("laptop-1", parsed, NOW)]
+
+
+def test_gateway_processes_taking_the_same_batch_at_once_store_it_once(
+    store_url: str, vault: Vault
+) -> None:
+    items = [item for _ in range(8) for item in _chain(vault, 3)]
+    batch = [i.to_json() for i in items]
+    Store(store_url).migrate()
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(4) as pool:
+        start = manager.Barrier(4)
+        results = pool.starmap(_push_in_another_process, [(store_url, batch, start)] * 4)
+    for statuses in results:
+        assert set(statuses) <= {"stored", "duplicate"}, statuses  # all acknowledged to all
+    stored = sum(s == "stored" for statuses in results for s in statuses)
+    assert stored == len(items) == Store(store_url).count() == 24
