@@ -442,6 +442,61 @@ def cmd_record_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sync_enrol(args: argparse.Namespace) -> int:
+    from assessor_app.core.sync_client.client import enrol
+
+    first_contact = Path(args.ca).read_bytes() if args.ca else b""
+    if not first_contact:
+        raise AssessorError(
+            "Name the gateway's CA certificate for the first contact (--ca FILE).",
+            "IT gives it with the enrolment code; afterwards the laptop pins the one the "
+            "gateway names.",
+        )
+    with _session(args) as session:
+        done = enrol(session.vault, args.gateway, args.code, first_contact_ca=first_contact)
+        print(f"Enrolled as device {done.device_id} with {done.gateway_url}.")
+    return EXIT_OK
+
+
+def _sync_error(e: Exception) -> AssessorError:
+    return AssessorError(str(e), "Your records are kept on this laptop, queued.")
+
+
+def cmd_sync_status(args: argparse.Namespace) -> int:
+    from assessor_app.core.storage import outbox
+    from assessor_app.core.storage.enrolment import load_enrolment
+
+    with _session(args) as session:
+        enrolled = load_enrolment(session.vault)
+        s = outbox.summary(session.vault.conn)
+        held = outbox.items(session.vault.conn, outbox.OutboxState.QUARANTINED)
+    where = f"enrolled with {enrolled.gateway_url}" if enrolled else "not enrolled"
+    print(f"This laptop is {where}.")
+    print(
+        f"Queued: {s.queued}  Retrying: {s.retrying}  Held: {s.quarantined}  "
+        f"Sent: {s.acknowledged}  Last sent: {s.last_acknowledged_at or 'never'}"
+    )
+    for item in held:
+        print(f"held\t{item.entity_type}\t{item.entity_id}\trev {item.seq}\t{item.reason}")
+    return EXIT_OK
+
+
+def cmd_sync_now(args: argparse.Namespace) -> int:
+    from assessor_app.core.sync_client.client import sync_now, transport_for
+    from assessor_app.core.sync_client.transport import TransportError
+
+    with _session(args) as session:
+        try:
+            report = sync_now(session.vault, transport_for(session.vault))
+        except TransportError as e:
+            raise _sync_error(e) from e
+    print(f"Sent {report.sent}; held {report.held}; still queued {report.waiting}.")
+    if report.problem:
+        print(f"assessor-cli: {report.problem}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     """Print every setting, the value in force and where it comes from."""
     del args
@@ -799,6 +854,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("form")
     p.add_argument("answers")
     p.add_argument("--version", type=int)
+
+    sync = sub.add_parser("sync", help="send queued records to the council").add_subparsers(
+        dest="sub", required=True
+    )
+    p = add("enrol", cmd_sync_enrol, "enrol this laptop with the gateway (code from IT)", sync)
+    p.add_argument("--gateway", required=True, help="https://… as IT gave it")
+    p.add_argument("--code", required=True, help="the one-time enrolment code")
+    p.add_argument("--ca", help="the gateway's CA certificate for the first contact (PEM)")
+    add("status", cmd_sync_status, "what is queued, held and sent", sync)
+    add("now", cmd_sync_now, "send what is queued now", sync)
 
     audit = sub.add_parser("audit", help="history checks").add_subparsers(dest="sub", required=True)
     add(

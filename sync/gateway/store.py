@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import re
+import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from sync.protocol import AckStatus, ItemAck, PushItem
 
-__all__ = ["MIGRATIONS_DIR", "Store", "StoreError"]
+__all__ = ["MIGRATIONS_DIR", "Device", "EnrolmentRefused", "Store", "StoreError"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION = re.compile(r"(\d{4})_[a-z0-9_]+\.sql\Z")
@@ -33,6 +36,38 @@ _LOCK_KEY = 0x4153_5359  # "ASSY": the advisory lock migrations hold on PostgreS
 
 class StoreError(Exception):
     """The gateway's database cannot be used; the message says what to do."""
+
+
+class EnrolmentRefused(Exception):
+    """An enrolment code that cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Device:
+    """A laptop enrolled at this gateway."""
+
+    id: str
+    assessor_id: str
+    cert_serial: str
+    enrolled_at: str
+    last_seen_at: str | None
+    revoked_at: str | None
+
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""Enrolment codes use no 0/O or 1/I, so they can be read over the phone."""
+
+
+def _device(row: Sequence[Any]) -> Device:
+    def text(v: Any) -> str | None:
+        return None if v is None else str(v)
+
+    return Device(str(row[0]), str(row[1]), str(row[2]), str(row[3]), text(row[4]), text(row[5]))
+
+
+def _code_hash(code: str) -> str:
+    normalised = "".join(code.split()).replace("-", "").upper()
+    return hashlib.sha256(normalised.encode("ascii", "replace")).hexdigest()
 
 
 class _Cursor(Protocol):
@@ -123,8 +158,8 @@ class Store:
 
     # -- schema ------------------------------------------------------------------------------
 
-    def migrate(self) -> int:
-        """Apply every migration not yet applied, in order; the schema version after."""
+    def migrate(self, upto: int | None = None) -> int:
+        """Apply every migration not yet applied (up to `upto`), in order; the version after."""
         steps = sorted(
             (int(m[1]), path)
             for path in MIGRATIONS_DIR.glob("*.sql")
@@ -143,7 +178,7 @@ class Store:
                     f"({newest}). Update the gateway before starting it on this database."
                 )
             for version, path in steps:
-                if version > current:
+                if version > current and (upto is None or version <= upto):
                     tx.script(path.read_text(encoding="utf-8"))
                     tx.execute("INSERT INTO gateway_schema (version) VALUES (?)", (version,))
                     current = version
@@ -252,3 +287,127 @@ class Store:
                 for h in hashes
                 if tx.execute("SELECT 1 FROM revision WHERE hash = ?", (h,)).fetchone()
             }
+
+    # -- assessors, enrolment codes and devices ------------------------------------------------
+
+    def create_assessor(self, name: str, now: dt.datetime) -> str:
+        """Add an assessor; their id."""
+        if not name.strip():
+            raise ValueError("An assessor needs a name.")
+        assessor_id = secrets.token_hex(8)
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO assessor (id, name, created_at) VALUES (?, ?, ?)",
+                (assessor_id, name.strip(), now.isoformat()),
+            )
+        return assessor_id
+
+    def assessor_name(self, assessor_id: str) -> str | None:
+        """The assessor's name, or None when there is no such assessor."""
+        with self.transaction() as tx:
+            row = tx.execute("SELECT name FROM assessor WHERE id = ?", (assessor_id,)).fetchone()
+            return None if row is None else str(row[0])
+
+    def issue_code(self, assessor_id: str, now: dt.datetime, lifetime: dt.timedelta) -> str:
+        """A one-time enrolment code for one of `assessor_id`'s laptops, shown once.
+
+        Raises:
+            ValueError: No such assessor.
+        """
+        if self.assessor_name(assessor_id) is None:
+            raise ValueError(f"There is no assessor {assessor_id}.")
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO enrolment_code (code_hash, assessor_id, issued_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (_code_hash(code), assessor_id, now.isoformat(), (now + lifetime).isoformat()),
+            )
+        return "-".join(code[i : i + 4] for i in range(0, 12, 4))
+
+    def enrol(self, code: str, now: dt.datetime, make_certificate: Any) -> tuple[Device, bytes]:
+        """Spend a one-time code on a new device, in one transaction.
+
+        Args:
+            code: What the assessor typed (spaces, dashes and case do not matter).
+            now: When.
+            make_certificate: Called with (device id, assessor id, assessor name); returns the
+                device certificate's DER bytes.
+
+        Raises:
+            EnrolmentRefused: The code is unknown, already used, or expired.
+        """
+        digest = _code_hash(code)
+        device_id = secrets.token_hex(8)
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT assessor_id, expires_at, used_at FROM enrolment_code WHERE code_hash = ?",
+                (digest,),
+            ).fetchone()
+            if row is None:
+                raise EnrolmentRefused(
+                    "That enrolment code is not known here. Check it, or ask IT for a new one."
+                )
+            assessor_id, expires_at, used_at = str(row[0]), str(row[1]), row[2]
+            if used_at is not None:
+                raise EnrolmentRefused(
+                    "That enrolment code has already been used. Ask IT for a new one."
+                )
+            if expires_at <= now.isoformat():
+                raise EnrolmentRefused("That enrolment code has expired. Ask IT for a new one.")
+            # Spend the code first: of two laptops racing with one code, exactly one gets it.
+            spent = tx.execute(
+                "UPDATE enrolment_code SET used_at = ?, device_id = ? "
+                "WHERE code_hash = ? AND used_at IS NULL",
+                (now.isoformat(), device_id, digest),
+            )
+            if spent.rowcount != 1:
+                raise EnrolmentRefused(
+                    "That enrolment code has already been used. Ask IT for a new one."
+                )
+            name = tx.execute("SELECT name FROM assessor WHERE id = ?", (assessor_id,)).fetchone()
+            der: bytes = make_certificate(device_id, assessor_id, str(name[0]))
+            from sync.gateway.ca import serial_of
+
+            serial = serial_of(der)
+            tx.execute(
+                "INSERT INTO device (id, assessor_id, cert_serial, enrolled_at) "
+                "VALUES (?, ?, ?, ?)",
+                (device_id, assessor_id, serial, now.isoformat()),
+            )
+        return Device(device_id, assessor_id, serial, now.isoformat(), None, None), der
+
+    def device_by_serial(self, serial: str) -> Device | None:
+        """The device a certificate serial was issued to, or None."""
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT id, assessor_id, cert_serial, enrolled_at, last_seen_at, revoked_at "
+                "FROM device WHERE cert_serial = ?",
+                (serial,),
+            ).fetchone()
+        return None if row is None else _device(row)
+
+    def devices(self) -> list[Device]:
+        """Every enrolled device, newest first."""
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT id, assessor_id, cert_serial, enrolled_at, last_seen_at, revoked_at "
+                "FROM device ORDER BY enrolled_at DESC"
+            ).fetchall()
+        return [_device(r) for r in rows]
+
+    def seen(self, device_id: str, now: dt.datetime) -> None:
+        """Note a device's last contact."""
+        with self.transaction() as tx:
+            tx.execute(
+                "UPDATE device SET last_seen_at = ? WHERE id = ?", (now.isoformat(), device_id)
+            )
+
+    def revoke(self, device_id: str, now: dt.datetime) -> bool:
+        """Withdraw a device's access; False when there is no such device (or it was already)."""
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "UPDATE device SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (now.isoformat(), device_id),
+            )
+            return cur.rowcount == 1

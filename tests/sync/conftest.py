@@ -9,13 +9,20 @@ developer's machine and fail in CI, which must test both.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from sync.gateway.app import create_app
+from sync.gateway.ca import GatewayCA
+from sync.gateway.server import TLSFiles, running
+from sync.gateway.store import Store
 
 CANDIDATES = (
     [os.environ["ASSESSOR_TEST_POSTGRES"]]
@@ -59,3 +66,30 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'gateway.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@dataclass
+class Gateway:
+    url: str
+    store: Store
+    ca: GatewayCA
+    assessor: str
+
+    def code(self) -> str:
+        now = dt.datetime.now(dt.UTC)
+        return self.store.issue_code(self.assessor, now, dt.timedelta(minutes=15))
+
+
+@pytest.fixture
+def gateway(store_url: str, tmp_path: Path) -> Iterator[Gateway]:
+    """A gateway serving on loopback over mutual TLS, with one assessor to enrol laptops for."""
+    store = Store(store_url)
+    store.migrate()
+    ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
+    cert, key = ca.server_certificate(("127.0.0.1",))
+    (tmp_path / "server.pem").write_bytes(cert)
+    (tmp_path / "server.key").write_bytes(key)
+    tls = TLSFiles(tmp_path / "server.pem", tmp_path / "server.key", tmp_path / "ca" / "ca.pem")
+    assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
+    with running(create_app(store, ca), tls) as served:
+        yield Gateway(served.url, store, ca, assessor)

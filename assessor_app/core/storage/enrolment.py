@@ -1,0 +1,114 @@
+"""This profile's enrolment with the authority's gateway, and its device key (schema 7).
+
+The device key (ECDSA P-256) is made on first use inside the vault and never leaves it except
+for the instant the TLS library reads it (`sync_client.transport`). Enrolment stores the
+certificate the gateway's CA issued for it, the gateway's address, the ids the gateway knows
+this laptop and its assessor by, and the CA certificate pinned for the gateway's server.
+Imports no Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_der_private_key,
+)
+
+from assessor_app.core.storage import history
+from assessor_app.core.storage.vault import Vault
+
+__all__ = ["SYNC_DEVICE_KEY", "Enrolment", "device_key", "load_enrolment", "save_enrolment"]
+
+SYNC_DEVICE_KEY = "sync_device"
+"""Purpose (in `device_key`) of the key this laptop proves itself to the gateway with."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What enrolment left: where the gateway is, and how this laptop proves who it is."""
+
+    gateway_url: str
+    device_id: str
+    assessor_id: str
+    server_ca_pem: bytes
+    certificate_der: bytes
+    key_der: bytes = field(repr=False)
+    enrolled_at: str
+
+
+def device_key(vault: Vault) -> ec.EllipticCurvePrivateKey:
+    """This laptop's sync key, made the first time it is needed (before enrolling)."""
+    with vault.transaction() as conn:
+        row = conn.execute(
+            "SELECT private_key FROM device_key WHERE purpose = ?", (SYNC_DEVICE_KEY,)
+        ).fetchone()
+        if row is not None:
+            key = load_der_private_key(bytes(row[0]), password=None)
+            assert isinstance(key, ec.EllipticCurvePrivateKey)
+            return key
+        key = ec.generate_private_key(ec.SECP256R1())
+        der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        conn.execute(
+            "INSERT INTO device_key (purpose, algorithm, private_key, created_at) "
+            "VALUES (?, 'ecdsa-p256', ?, ?)",
+            (SYNC_DEVICE_KEY, der, history.now_utc().isoformat()),
+        )
+        history.append_audit(
+            conn, vault.profile.id, "sync.create_key", "device_key", SYNC_DEVICE_KEY
+        )
+        return key
+
+
+def save_enrolment(
+    vault: Vault,
+    *,
+    gateway_url: str,
+    device_id: str,
+    assessor_id: str,
+    server_ca_pem: bytes,
+    certificate_der: bytes,
+    now: dt.datetime,
+) -> None:
+    """Keep an enrolment (replacing an earlier one), in one transaction with its audit entry."""
+    with vault.transaction() as conn:
+        conn.execute(
+            "UPDATE device_key SET certificate = ? WHERE purpose = ?",
+            (certificate_der, SYNC_DEVICE_KEY),
+        )
+        conn.execute(
+            "INSERT INTO sync_enrolment (one, gateway_url, device_id, assessor_id, server_ca, "
+            "enrolled_at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (one) DO UPDATE SET "
+            "gateway_url = excluded.gateway_url, device_id = excluded.device_id, "
+            "assessor_id = excluded.assessor_id, server_ca = excluded.server_ca, "
+            "enrolled_at = excluded.enrolled_at",
+            (gateway_url, device_id, assessor_id, server_ca_pem.decode("ascii"), now.isoformat()),
+        )
+        history.append_audit(conn, vault.profile.id, "sync.enrol", "device", device_id)
+
+
+def load_enrolment(vault: Vault) -> Enrolment | None:
+    """The profile's enrolment, or None before it is enrolled."""
+    with vault.transaction() as conn:
+        row = conn.execute(
+            "SELECT e.gateway_url, e.device_id, e.assessor_id, e.server_ca, e.enrolled_at, "
+            "k.certificate, k.private_key FROM sync_enrolment e JOIN device_key k "
+            "ON k.purpose = ? WHERE e.one = 1",
+            (SYNC_DEVICE_KEY,),
+        ).fetchone()
+    if row is None or row[5] is None:
+        return None
+    return Enrolment(
+        str(row[0]),
+        str(row[1]),
+        str(row[2]),
+        str(row[3]).encode("ascii"),
+        bytes(row[5]),
+        bytes(row[6]),
+        str(row[4]),
+    )

@@ -1,0 +1,160 @@
+"""How the laptop reaches the gateway: HTTPS with a pinned CA and the device's certificate.
+
+`Transport` is what the sync client needs; `HttpsTransport` is the network one. It trusts
+only the CA pinned at enrolment (never the system's store: a server with a certificate any
+public CA issued is still refused) and presents the device certificate on every call. Every
+failure becomes a `TransportError` whose message is for the assessor and which says whether
+it passes by itself (`temporary`: no network, a time-out, a 5xx) or needs someone to act.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import ssl
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+__all__ = ["DeviceIdentity", "HttpsTransport", "Transport", "TransportError"]
+
+_SHM = Path("/dev/shm")
+
+
+class TransportError(Exception):
+    """The gateway could not be reached or did not take the request; the text says what."""
+
+    def __init__(self, message: str, *, temporary: bool, status: int | None = None) -> None:
+        super().__init__(message)
+        self.temporary = temporary
+        self.status = status
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """The device's certificate and key (PEM), as enrolment left them."""
+
+    certificate_pem: bytes
+    key_pem: bytes
+
+
+class Transport(Protocol):
+    """What the sync client asks of a way to the gateway."""
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST `body` as JSON; the JSON answer. Raises `TransportError`."""
+        ...
+
+
+@contextlib.contextmanager
+def _key_files(identity: DeviceIdentity) -> Iterator[tuple[str, str]]:
+    """The identity as files for `ssl` (which loads keys only from files), for an instant.
+
+    Written owner-only to memory-backed /dev/shm where there is one, and removed as soon as
+    the TLS context has read them.
+    """
+    folder = tempfile.mkdtemp(prefix="assessor-tls-", dir=_SHM if _SHM.is_dir() else None)
+    cert, key = Path(folder) / "device.pem", Path(folder) / "device.key"
+    try:
+        for path, data in ((cert, identity.certificate_pem), (key, identity.key_pem)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        yield str(cert), str(key)
+    finally:
+        for path in (cert, key):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        os.rmdir(folder)
+
+
+class HttpsTransport:
+    """JSON over HTTPS to one gateway."""
+
+    def __init__(
+        self,
+        base_url: str,
+        ca_pem: bytes,
+        identity: DeviceIdentity | None = None,
+        *,
+        timeout: float = 20.0,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(f"The gateway address must start https:// (not {base_url!r}).")
+        self.host, self.port = parts.hostname, parts.port or 443
+        self.timeout = timeout
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=ca_pem.decode())
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if identity is not None:
+            with _key_files(identity) as (cert, key):
+                context.load_cert_chain(cert, key)
+        self._context = context
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST JSON and read the JSON answer.
+
+        Raises:
+            TransportError: Unreachable, timed out, the server's certificate is not the
+                council's, or the gateway answered an error (its words are kept).
+        """
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        conn = http.client.HTTPSConnection(
+            self.host, self.port, timeout=self.timeout, context=self._context
+        )
+        try:
+            conn.request("POST", path, payload, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            data = response.read()
+        except ssl.SSLCertVerificationError as e:
+            raise TransportError(
+                "The server did not prove it is the council's gateway (its certificate is not "
+                "the one this laptop was enrolled with). Nothing was sent. Tell IT.",
+                temporary=False,
+            ) from e
+        except TimeoutError as e:
+            raise TransportError(
+                "The council's server took too long to answer. Your records are still queued "
+                "and will be sent next time.",
+                temporary=True,
+            ) from e
+        except (ConnectionError, ssl.SSLError, OSError, http.client.HTTPException) as e:
+            raise TransportError(
+                "Can't reach the council's server. Your records are still queued and will be "
+                "sent when there is a connection.",
+                temporary=True,
+            ) from e
+        finally:
+            conn.close()
+        try:
+            answer = json.loads(data.decode("utf-8")) if data else {}
+        except (UnicodeDecodeError, ValueError):
+            answer = {}
+        if response.status >= 500:
+            raise TransportError(
+                f"The council's server didn't accept the upload (error {response.status}). "
+                "Your records are still queued and will be sent next time.",
+                temporary=True,
+                status=response.status,
+            )
+        if response.status >= 400:
+            detail = answer.get("detail") if isinstance(answer, dict) else None
+            raise TransportError(
+                str(detail)
+                if isinstance(detail, str) and detail
+                else (f"The council's server refused the request (error {response.status})."),
+                temporary=False,
+                status=response.status,
+            )
+        if not isinstance(answer, dict):
+            raise TransportError(
+                "The council's server sent an answer the app cannot read. Your records are "
+                "still queued.",
+                temporary=True,
+            )
+        return answer

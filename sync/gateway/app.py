@@ -1,0 +1,135 @@
+"""The gateway's HTTP API (FastAPI): hello, enrol and push, over TLS only.
+
+Every connection is TLS (`server.py`); the gateway asks for a client certificate and trusts
+only its own devices CA. Enrolment is the one call made without one (the laptop has none
+yet): it spends a one-time code and signs the laptop's certificate request. Every other call
+is refused unless the connection carried a certificate this gateway issued to a device that
+is not revoked. Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from fastapi import FastAPI, HTTPException, Request
+
+from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
+from sync.gateway.store import Device, EnrolmentRefused, Store
+from sync.protocol import (
+    CURRENT,
+    PROTOCOLS,
+    ProtocolError,
+    PushRequest,
+    PushResponse,
+    closing_digest,
+    version_problem,
+)
+
+__all__ = ["CLIENT_CERT", "create_app"]
+
+CLIENT_CERT = "assessor.client_cert_der"
+"""Where `server.py` puts the connection's verified client certificate (DER) in the scope."""
+
+
+def create_app(
+    store: Store,
+    ca: GatewayCA,
+    *,
+    server_ca_pem: bytes | None = None,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> FastAPI:
+    """The gateway's API over `store`, trusting devices `ca` issued.
+
+    Args:
+        server_ca_pem: The CA that issued the gateway's server certificate, which enrolled
+            laptops pin; by default the devices CA (which signs the development certificate).
+    """
+    server_ca = (server_ca_pem or ca.pem).decode("ascii")
+    app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
+
+    def device_of(request: Request) -> Device:
+        der = request.scope.get("extensions", {}).get(CLIENT_CERT)
+        if not der:
+            raise HTTPException(
+                401, "This laptop is not enrolled with the council's gateway: enrol it first."
+            )
+        device = store.device_by_serial(serial_of(der))
+        if device is None:
+            raise HTTPException(
+                401, "This laptop's certificate is not known to the gateway: enrol it again."
+            )
+        if device.revoked_at is not None:
+            raise HTTPException(
+                403,
+                "This laptop's access to the council's gateway was withdrawn. Your records "
+                "are kept on it; ask IT to enrol it again.",
+            )
+        return device
+
+    @app.get("/v1/hello")
+    def hello() -> dict[str, Any]:
+        return {
+            "protocol": CURRENT,
+            "protocols": [
+                {"name": p.name, "released": p.released.isoformat(), "changes": p.changes}
+                for p in PROTOCOLS
+            ],
+        }
+
+    @app.post("/v1/enrol")
+    async def enrol(request: Request) -> dict[str, Any]:
+        raw = await _json(request)
+        problem = version_problem(str(raw.get("protocol", "")), we_are="the gateway")
+        if problem:
+            raise HTTPException(400, problem)
+        code, csr = raw.get("code"), raw.get("csr")
+        if not isinstance(code, str) or not isinstance(csr, str):
+            raise HTTPException(400, "An enrolment needs a code and a certificate request.")
+
+        def certificate(device_id: str, _assessor_id: str, name: str) -> bytes:
+            cert = ca.issue_device(csr.encode("ascii", "replace"), device_id, name)
+            return cert.public_bytes(serialization.Encoding.DER)
+
+        try:
+            device, der = store.enrol(code, clock(), certificate)
+        except EnrolmentRefused as e:
+            raise HTTPException(403, str(e)) from e
+        except EnrolmentError as e:
+            raise HTTPException(400, f"{e} Try enrolling again.") from e
+        return {
+            "protocol": CURRENT,
+            "device_id": device.id,
+            "assessor_id": device.assessor_id,
+            "certificate": base64.b64encode(der).decode("ascii"),
+            "ca": ca.pem.decode("ascii"),
+            "server_ca": server_ca,
+        }
+
+    @app.post("/v1/push")
+    async def push(request: Request) -> dict[str, Any]:
+        device = device_of(request)
+        try:
+            batch = PushRequest.from_json(await _json(request))
+        except ProtocolError as e:
+            raise HTTPException(400, f"The gateway could not read the upload: {e}.") from e
+        now = clock()
+        acks = store.push(device.id, batch.items, now)
+        store.seen(device.id, now)
+        closing = closing_digest(a.hash for a in acks if a.status.acknowledged)
+        return PushResponse(tuple(acks), closing).to_json()
+
+    return app
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        raw = await request.json()
+    except ValueError as e:
+        raise HTTPException(400, "The request is not JSON.") from e
+    if not isinstance(raw, dict):
+        raise HTTPException(400, "The request must be a JSON object.")
+    return raw

@@ -1,0 +1,151 @@
+"""`assessor-gateway`: run the authority's gateway and administer its assessors and laptops.
+
+    assessor-gateway serve                       a gateway on https://127.0.0.1:8443, SQLite
+    assessor-gateway create-assessor "Name"      prints the assessor's id
+    assessor-gateway enrolment-code ASSESSOR     a one-time code for one laptop (15 minutes)
+    assessor-gateway devices                     every laptop: assessor, enrolled, last seen
+    assessor-gateway revoke DEVICE               withdraw a laptop's access
+
+Every command takes ``--data DIR`` (the gateway's folder: its CA, its development server
+certificate and, by default, its SQLite database; else ``$ASSESSOR_GATEWAY_DATA``) and
+``--db URL`` (``postgresql://…`` in production; else ``$ASSESSOR_GATEWAY_DB``, else SQLite in
+the data folder). ``serve`` takes the authority's own certificate with ``--cert`` and
+``--key``; without them it makes a development certificate for loopback, signed by its CA.
+Errors are one line on stderr saying what to do; the exit code is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+
+from sync.gateway.ca import GatewayCA
+from sync.gateway.store import Store, StoreError
+
+__all__ = ["main"]
+
+DATA_ENV, DB_ENV = "ASSESSOR_GATEWAY_DATA", "ASSESSOR_GATEWAY_DB"
+
+
+def _data(args: argparse.Namespace) -> Path:
+    folder = args.data or os.environ.get(DATA_ENV)
+    path = Path(folder) if folder else Path(platformdirs.user_data_dir("Assessor Gateway"))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _store(args: argparse.Namespace) -> Store:
+    url = args.db or os.environ.get(DB_ENV) or f"sqlite:///{_data(args) / 'gateway.db'}"
+    store = Store(url)
+    store.migrate()
+    return store
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from sync.gateway.app import create_app
+    from sync.gateway.server import TLSFiles, run
+
+    data, store = _data(args), _store(args)
+    ca = GatewayCA.load_or_create(data / "ca", args.authority)
+    server_ca = None
+    if args.cert and args.key:
+        tls = TLSFiles(Path(args.cert), Path(args.key), data / "ca" / "ca.pem")
+        server_ca = Path(args.server_ca).read_bytes() if args.server_ca else None
+    else:
+        cert, key = ca.server_certificate((args.host, "localhost"))
+        (data / "server.pem").write_bytes(cert)
+        fd = os.open(data / "server.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+        tls = TLSFiles(data / "server.pem", data / "server.key", data / "ca" / "ca.pem")
+    print(f"Gateway on https://{args.host}:{args.port} (database {store.url.split('@')[-1]})")
+    print(f"Devices CA: {data / 'ca' / 'ca.pem'}")
+    run(create_app(store, ca, server_ca_pem=server_ca), args.host, args.port, tls)
+    return 0
+
+
+def cmd_create_assessor(args: argparse.Namespace) -> int:
+    print(_store(args).create_assessor(args.name, _now()))
+    return 0
+
+
+def cmd_enrolment_code(args: argparse.Namespace) -> int:
+    store = _store(args)
+    code = store.issue_code(args.assessor, _now(), dt.timedelta(minutes=args.minutes))
+    print(code)
+    print(
+        f"Give this to the assessor: it enrols one laptop, once, within {args.minutes} minutes.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    for d in _store(args).devices():
+        state = f"revoked {d.revoked_at[:16]}" if d.revoked_at else "active"
+        seen = d.last_seen_at[:16] if d.last_seen_at else "never"
+        print(f"{d.id}\t{d.assessor_id}\tenrolled {d.enrolled_at[:16]}\tseen {seen}\t{state}")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    if not _store(args).revoke(args.device, _now()):
+        print(
+            f"assessor-gateway: there is no active device {args.device} (see 'devices').",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"{args.device} can no longer reach the gateway; its records stay on the laptop.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="assessor-gateway", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", help=f"the gateway's folder (else ${DATA_ENV})")
+    parser.add_argument("--db", help=f"database URL (else ${DB_ENV}, else SQLite in --data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the gateway")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--cert", help="the authority's server certificate (PEM)")
+    serve.add_argument("--key", help="its private key (PEM)")
+    serve.add_argument("--server-ca", help="the CA that issued --cert, which laptops pin (PEM)")
+    serve.add_argument("--authority", default="Demo Council", help="the name on the devices CA")
+    serve.set_defaults(func=cmd_serve)
+    create = sub.add_parser("create-assessor", help="add an assessor")
+    create.add_argument("name")
+    create.set_defaults(func=cmd_create_assessor)
+    code = sub.add_parser("enrolment-code", help="a one-time code for one laptop")
+    code.add_argument("assessor")
+    code.add_argument("--minutes", type=float, default=15)
+    code.set_defaults(func=cmd_enrolment_code)
+    sub.add_parser("devices", help="list laptops").set_defaults(func=cmd_devices)
+    revoke = sub.add_parser("revoke", help="withdraw a laptop's access")
+    revoke.add_argument("device")
+    revoke.set_defaults(func=cmd_revoke)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `assessor-gateway`."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (StoreError, ValueError) as e:
+        print(f"assessor-gateway: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

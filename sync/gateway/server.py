@@ -1,0 +1,114 @@
+"""Serving the gateway: uvicorn over TLS, asking every laptop for its device certificate.
+
+Uvicorn does not yet hand the application the connection's client certificate, so the HTTP
+protocol here is uvicorn's own with one addition: when a connection is made, the verified
+peer certificate (DER) is put into each request's scope under `app.CLIENT_CERT`. The TLS
+context asks for a certificate (optional, so that a laptop without one can enrol) and
+verifies it against the gateway's devices CA only: a certificate from any other issuer fails
+the handshake before the application sees a byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from sync.gateway.app import CLIENT_CERT
+
+__all__ = ["RunningGateway", "TLSFiles", "run", "running"]
+
+
+@dataclass(frozen=True)
+class TLSFiles:
+    """The server's certificate and key, and the CA that device certificates must chain to."""
+
+    certificate: Path
+    key: Path
+    devices_ca: Path
+
+
+class _ClientCertH11(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, adding the verified client certificate to each scope."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        ssl_object = transport.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        inner = self.app
+
+        async def with_certificate(scope: Any, receive: Any, send: Any) -> None:
+            if scope.get("type") in ("http", "websocket"):
+                scope.setdefault("extensions", {})[CLIENT_CERT] = der
+            await inner(scope, receive, send)
+
+        self.app = with_certificate
+
+
+def _config(app: Any, host: str, port: int, tls: TLSFiles, **extra: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=_ClientCertH11,
+        ssl_certfile=str(tls.certificate),
+        ssl_keyfile=str(tls.key),
+        ssl_ca_certs=str(tls.devices_ca),
+        ssl_cert_reqs=ssl.CERT_OPTIONAL,
+        lifespan="off",
+        log_level="warning",
+        **extra,
+    )
+
+
+def run(app: Any, host: str, port: int, tls: TLSFiles) -> None:
+    """Serve `app` until stopped (Ctrl+C)."""
+    uvicorn.Server(_config(app, host, port, tls)).run()
+
+
+@dataclass
+class RunningGateway:
+    """A gateway serving on loopback in this process (tests and benchmarks)."""
+
+    url: str
+    port: int
+    server: uvicorn.Server
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def running(app: Any, tls: TLSFiles, port: int | None = None) -> Iterator[RunningGateway]:
+    """Serve `app` on 127.0.0.1 over TLS on a thread for the length of the block."""
+    port = port or free_port()
+    server = uvicorn.Server(_config(app, "127.0.0.1", port, tls))
+    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            if not thread.is_alive():
+                raise RuntimeError("The gateway stopped while starting (see its log).")
+            threading.Event().wait(0.02)
+        else:
+            raise RuntimeError("The gateway did not start within 4 seconds.")
+        yield RunningGateway(f"https://127.0.0.1:{port}", port, server)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

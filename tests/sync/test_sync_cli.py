@@ -1,0 +1,61 @@
+"""`assessor-cli sync enrol|status|now` against a real gateway over mutual TLS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assessor_app.cli import main
+from tests.sync.conftest import Gateway
+
+PASS = "copper meadow lantern"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("ASSESSOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ASSESSOR_PASSPHRASE", PASS)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(["--insecure-fast-kdf", *argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, _, _ = run(
+        "profile",
+        "create",
+        "--name",
+        "Robin Testcase",
+        "--role",
+        "nurse",
+        "--authority",
+        "Exampleshire",
+    )
+    assert code == 0
+    return run
+
+
+def test_enrol_then_status_and_now_from_the_command_line(
+    cli, gateway: Gateway, tmp_path: Path
+) -> None:
+    code, person, _ = cli("person", "add", "--given", "Zoë", "--family", "Testperson")
+    assert code == 0
+    assert cli("record", "start", "--form", "sample", "--person", person.strip())[0] == 0
+    code, out, _ = cli("sync", "status")
+    assert "not enrolled" in out and "Queued: 2" in out
+    code, _, err = cli("sync", "now")
+    assert code != 0 and "not enrolled" in err
+
+    ca = tmp_path / "gateway-ca.pem"
+    ca.write_bytes(gateway.ca.pem)
+    code, out, err = cli(
+        "sync", "enrol", "--gateway", gateway.url, "--code", gateway.code(), "--ca", str(ca)
+    )
+    assert code == 0, err
+    assert "Enrolled as device" in out
+    code, out, _ = cli("sync", "now")
+    assert code == 0 and "Sent 2; held 0; still queued 0." in out
+    code, out, _ = cli("sync", "status")
+    assert f"enrolled with {gateway.url}" in out and "Queued: 0" in out and "Sent: 2" in out
+    assert gateway.store.count() == 2

@@ -1,0 +1,140 @@
+"""A laptop and a gateway, as users meet them: enrol, work offline, sync; nothing lost or doubled.
+
+Real parts throughout: a SQLCipher vault, the outbox, the gateway on loopback over mutual TLS,
+SQLite or PostgreSQL behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from assessor_app.core.services.records import start_record
+from assessor_app.core.storage import outbox
+from assessor_app.core.storage.enrolment import load_enrolment
+from assessor_app.core.storage.outbox import OutboxState
+from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client.client import (
+    NotEnrolledError,
+    enrol,
+    sync_now,
+    transport_for,
+)
+from assessor_app.core.sync_client.transport import HttpsTransport, TransportError
+from sync.gateway.ca import GatewayCA
+from sync.gateway.server import free_port
+from tests.support import community_person, session_for
+from tests.sync.conftest import Gateway
+
+
+def _work(vault: Vault, visits: int = 2) -> str:
+    """An assessor's offline work: a person, a record and some saves."""
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    person = session.people.add(community_person())
+    record = start_record(session, session.forms.latest("sample"), person.id)
+    for i in range(visits):
+        session.records.save_field(record.id, "notes", f"Visit {i + 1}.")
+        session.records.checkpoint(record.id)
+    return record.id
+
+
+def test_work_done_offline_reaches_the_gateway_once_after_enrolling(
+    gateway: Gateway, vault: Vault
+) -> None:
+    _work(vault)
+    with pytest.raises(NotEnrolledError, match="not enrolled"):
+        transport_for(vault)
+    enrolled = enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    assert enrolled.assessor_id == gateway.assessor
+    queued = outbox.summary(vault.conn).waiting
+    assert queued == 4  # the person, and the record's three revisions
+
+    report = sync_now(vault, transport_for(vault))
+    assert report.finished and (report.sent, report.waiting) == (4, 0)
+    assert gateway.store.count() == 4
+    held = gateway.store.held([i.revision_hash for i in outbox.items(vault.conn)])
+    assert len(held) == 4
+    # Nothing more to send, and sending again sends nothing twice.
+    assert sync_now(vault, transport_for(vault)).sent == 0
+    _work(vault, visits=1)
+    assert sync_now(vault, transport_for(vault)).sent == 3
+    assert gateway.store.count() == 7
+
+
+def test_a_gateway_that_cannot_be_reached_keeps_everything_queued_with_the_reason(
+    gateway: Gateway, vault: Vault
+) -> None:
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    _work(vault)
+    enrolled = load_enrolment(vault)
+    assert enrolled is not None
+    # The same laptop, pointed at a port nothing listens on (the council's server is down).
+    down = transport_for(vault)
+    down.port = free_port()
+    report = sync_now(vault, down)
+    assert not report.finished and "Can't reach the council's server" in report.problem
+    assert report.waiting == 4 and gateway.store.count() == 0
+    waiting = outbox.items(vault.conn)
+    assert {i.state for i in waiting} == {OutboxState.RETRYING}
+    assert all("still queued" in i.reason for i in waiting)
+    # When the server is back and the wait is over, everything goes, once.
+    later = dt.datetime.now(dt.UTC) + outbox.LONGEST_WAIT
+    assert sync_now(vault, transport_for(vault), now=lambda: later).sent == 4
+    assert gateway.store.count() == 4
+
+
+def test_a_revoked_laptop_keeps_its_work_and_says_why(gateway: Gateway, vault: Vault) -> None:
+    enrolled = enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    _work(vault)
+    gateway.store.revoke(enrolled.device_id, dt.datetime.now(dt.UTC))
+    report = sync_now(vault, transport_for(vault))
+    assert "withdrawn" in report.problem and report.sent == 0
+    assert {i.state for i in outbox.items(vault.conn)} == {OutboxState.QUEUED}
+
+
+def test_a_refused_revision_is_held_with_the_gateways_reason_and_the_rest_go(
+    gateway: Gateway, vault: Vault
+) -> None:
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    first = _work(vault, visits=1)
+    second = _work(vault, visits=1)
+    # Someone edited the first record's first revision inside the vault file: its hash no
+    # longer holds, and the gateway refuses it for good.
+    (head,) = [i for i in outbox.items(vault.conn) if i.entity_id == first and i.seq == 1]
+    with vault.transaction() as conn:
+        conn.execute("DROP TRIGGER IF EXISTS revision_append_only_update")
+        conn.execute("UPDATE revision SET author = 'Mallory' WHERE hash = ?", (head.revision_hash,))
+    report = sync_now(vault, transport_for(vault))
+    assert report.held == 1 and report.finished
+    states = {(i.entity_id, i.seq): i for i in outbox.items(vault.conn)}
+    assert states[(first, 1)].state is OutboxState.QUARANTINED
+    assert "changed after it was saved" in states[(first, 1)].reason
+    # The revision after it is kept and waits behind it: it is not sent again until the held
+    # one is put right and retried, whatever the clock says.
+    assert states[(first, 2)].state is OutboxState.RETRYING
+    assert "earlier revision" in states[(first, 2)].reason
+    much_later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    assert first not in {i.entity_id for i in outbox.due(vault.conn, much_later)}
+    assert states[(second, 1)].state is states[(second, 2)].state is OutboxState.ACKNOWLEDGED
+
+
+def test_enrolling_with_a_used_code_changes_nothing(gateway: Gateway, vault: Vault) -> None:
+    code = gateway.code()
+    enrol(vault, gateway.url, code, first_contact_ca=gateway.ca.pem)
+    before = load_enrolment(vault)
+    with pytest.raises(TransportError, match="already been used"):
+        enrol(vault, gateway.url, code, first_contact_ca=gateway.ca.pem)
+    assert load_enrolment(vault) == before
+
+
+def test_after_enrolling_the_laptop_trusts_only_the_pinned_ca(
+    gateway: Gateway, vault: Vault, tmp_path: Path
+) -> None:
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    enrolled = load_enrolment(vault)
+    assert enrolled is not None and enrolled.server_ca_pem == gateway.ca.pem
+    impostor = GatewayCA.load_or_create(tmp_path / "impostor", "Impostor")
+    with pytest.raises(TransportError, match="did not prove"):
+        HttpsTransport(gateway.url, impostor.pem).post("/v1/push", {})
