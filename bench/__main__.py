@@ -21,14 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached caseload")
     parser.add_argument(
         "--only",
-        choices=["autosave", "checkpoint", "caseload", "coldstart", "pdf"],
+        choices=["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync"],
         action="append",
         help="run only these (repeatable)",
     )
     args = parser.parse_args(argv)
-    only = set(args.only or ["autosave", "checkpoint", "caseload", "coldstart", "pdf"])
+    only = set(args.only or ["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync"])
 
-    from bench import autosave, caseload, checkpoint, coldstart, pdf
+    from bench import autosave, caseload, checkpoint, coldstart, pdf, sync
 
     quick = args.quick
     started = time.perf_counter()
@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     if "pdf" in only:
         signed = pdf.run(5 if quick else 15)
         print("\n".join(signed.lines()), end="\n\n", flush=True)
+    if "sync" in only:
+        pushed = sync.run(200 if quick else 1000)
+        print("\n".join(pushed.lines()), end="\n\n", flush=True)
     print(f"Total {time.perf_counter() - started:.0f} s")
     return 0
 

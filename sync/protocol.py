@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from assessor_app.core.records import Revision
-from assessor_app.core.storage.history import GENESIS_HASH, revision_hash
+from assessor_app.core.storage.history import GENESIS_HASH, canonical_json, chain_hash
 
 __all__ = [
     "CURRENT",
@@ -134,15 +134,20 @@ class PushItem:
             revision.hash,
         )
 
-    def hash_holds(self) -> bool:
+    def canonical_body(self) -> str:
+        """The body in the canonical JSON its hash is computed over (and the gateway keeps)."""
+        return canonical_json(dict(self.body))
+
+    def hash_holds(self, canonical_body: str | None = None) -> bool:
         """Whether the hash is the one these fields give (a changed field never passes)."""
-        expected = revision_hash(
+        body = canonical_body if canonical_body is not None else self.canonical_body()
+        expected = chain_hash(
             self.entity_type,
             self.entity_id,
             self.seq,
             self.created_at,
             self.author,
-            dict(self.body),
+            body,
             self.prev_hash,
         )
         return expected == self.hash

@@ -102,6 +102,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Which profile the command line opens. `--profile` wins over it.",
     ),
     Setting(
+        "offline",
+        "ASSESSOR_OFFLINE",
+        bool,
+        "false",
+        "While on, the app never touches the network: nothing is sent, everything stays queued.",
+    ),
+    Setting(
         "debuggable",
         "ASSESSOR_DEBUGGABLE",
         bool,
@@ -122,6 +129,7 @@ class Settings:
     rates_dir: Path | None = None
     branding_file: Path | None = None
     profile: str | None = None
+    offline: bool = False
     debuggable: bool = False
     source: Path | None = None
     """The settings file read, if any (shown by `assessor-cli settings`)."""

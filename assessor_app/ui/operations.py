@@ -39,6 +39,7 @@ class _Op:
     owner: QObject | None
     latest_key: str | None
     generation: int
+    counted: bool = True
 
 
 class BackgroundOps(QObject):
@@ -56,6 +57,9 @@ class BackgroundOps(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessor-db")
         # Never touches the vault: only `warm`'s imports run here.
         self._side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessor-warm")
+        # Never touches the vault either: network calls (sync), so that a slow or absent
+        # server never delays a save queued behind it on the vault's worker.
+        self._network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessor-net")
         self._warmed: set[str] = set()
         self._pending = 0
         self._latest: dict[str, int] = {}
@@ -101,6 +105,23 @@ class BackgroundOps(QObject):
             self.busy_changed.emit(True)
         self._pool.submit(self._work, op)
 
+    def run_network(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_success: SuccessCallback | None = None,
+        on_failure: FailureCallback | None = None,
+        owner: QObject | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Queue `fn(*args, **kwargs)` on the network lane, which never touches the vault.
+
+        Callbacks come back on the GUI thread as for `run`. Not counted in `pending` (the
+        "Saving…" indicator is about the vault); `fn` must not use the vault.
+        """
+        op = _Op(lambda: fn(*args, **kwargs), on_success, on_failure, owner, None, 0, False)
+        self._network.submit(self._work, op)
+
     def _is_stale(self, op: _Op) -> bool:
         if op.latest_key is None:
             return False
@@ -131,7 +152,8 @@ class BackgroundOps(QObject):
                 else:
                     error_display.show_error(self._error_parent(), value)
         finally:
-            self._finish_one()
+            if op.counted:
+                self._finish_one()
 
     def _finish_one(self) -> None:
         self._pending -= 1
@@ -162,6 +184,7 @@ class BackgroundOps(QObject):
         """Finish queued work and stop the worker thread."""
         self._pool.shutdown(wait=True)
         self._side.shutdown(wait=True)
+        self._network.shutdown(wait=False, cancel_futures=True)
 
 
 def dispose(widget: QWidget) -> None:

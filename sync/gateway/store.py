@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import re
 import secrets
 import sqlite3
@@ -199,78 +198,156 @@ class Store:
         Each revision is checked before it is kept: its hash must be the one its fields give,
         its predecessor must be held (or sent before it in this batch), and a first revision
         may not take an id another chain has. A revision already held is a duplicate and
-        stores nothing.
+        stores nothing. What the checks read is fetched for the whole batch at once.
         """
         with self.transaction() as tx:
-            return [self._push_one(tx, device, item, now) for item in items]
+            known = self._rows(tx, {i.hash for i in items} | {i.prev_hash for i in items})
+            firsts = self._first_revisions(tx, {(i.entity_type, i.entity_id) for i in items})
+            answers: list[ItemAck | None] = []
+            keep: list[tuple[PushItem, str]] = []
+            for item in items:
+                canonical = item.canonical_body()
+                answer = self._check(item, canonical, known, firsts)
+                if answer is None:
+                    keep.append((item, canonical))
+                    known[item.hash] = (item.entity_type, item.entity_id, item.seq)
+                    if item.first:
+                        firsts.setdefault((item.entity_type, item.entity_id), item.hash)
+                answers.append(answer)
+            stored = self._insert(tx, device, now, keep)
+            counts = self._versions_at(tx, items)
+        acks = []
+        for item, answer in zip(items, answers, strict=True):
+            if answer is None:
+                status = AckStatus.STORED if item.hash in stored else AckStatus.DUPLICATE
+                # Only the first of a hash sent twice in one batch is stored; the rest repeat.
+                stored.discard(item.hash)
+                answer = ItemAck(item.hash, status)
+            if answer.status.acknowledged:
+                others = counts.get((item.entity_type, item.entity_id, item.seq), 1) - 1
+                answer = ItemAck(answer.hash, answer.status, answer.reason, max(0, others))
+            acks.append(answer)
+        return acks
 
-    def _push_one(self, tx: _Tx, device: str, item: PushItem, now: dt.datetime) -> ItemAck:
-        if not item.hash_holds():
+    @staticmethod
+    def _insert(
+        tx: _Tx, device: str, now: dt.datetime, keep: Sequence[tuple[PushItem, str]]
+    ) -> set[str]:
+        """Insert the checked revisions, a few hundred per statement; the hashes stored.
+
+        ``ON CONFLICT DO NOTHING``: a revision another process stored meanwhile is left as it
+        is and is not among those returned, so its answer is "duplicate".
+        """
+        stored: set[str] = set()
+        stamp = now.isoformat()
+        for start in range(0, len(keep), 200):
+            chunk = keep[start : start + 200]
+            rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+            params: list[Any] = []
+            for item, canonical in chunk:
+                params += [
+                    item.hash,
+                    item.entity_type,
+                    item.entity_id,
+                    item.seq,
+                    item.prev_hash,
+                    item.created_at,
+                    item.author,
+                    canonical,
+                    device,
+                    stamp,
+                ]
+            result = tx.execute(
+                "INSERT INTO revision (hash, entity_type, entity_id, seq, prev_hash, "
+                f"created_at, author, body, device, received_at) VALUES {rows} "
+                "ON CONFLICT (hash) DO NOTHING RETURNING hash",
+                params,
+            )
+            stored.update(str(r[0]) for r in result.fetchall())
+        return stored
+
+    @staticmethod
+    def _rows(tx: _Tx, hashes: set[str]) -> dict[str, tuple[str, str, int]]:
+        """(entity type, entity id, seq) of each of `hashes` the gateway holds."""
+        found: dict[str, tuple[str, str, int]] = {}
+        wanted = sorted(hashes)
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            marks = ", ".join("?" * len(chunk))
+            for row in tx.execute(
+                f"SELECT hash, entity_type, entity_id, seq FROM revision WHERE hash IN ({marks})",
+                chunk,
+            ).fetchall():
+                found[str(row[0])] = (str(row[1]), str(row[2]), int(row[3]))
+        return found
+
+    @staticmethod
+    def _first_revisions(tx: _Tx, chains: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The hash of the first revision the gateway holds of each of `chains`."""
+        found: dict[tuple[str, str], str] = {}
+        ids = sorted({entity_id for _, entity_id in chains})
+        for start in range(0, len(ids), 400):
+            chunk = ids[start : start + 400]
+            marks = ", ".join("?" * len(chunk))
+            for row in tx.execute(
+                "SELECT entity_type, entity_id, hash FROM revision "
+                f"WHERE seq = 1 AND entity_id IN ({marks})",
+                chunk,
+            ).fetchall():
+                found.setdefault((str(row[0]), str(row[1])), str(row[2]))
+        return found
+
+    @staticmethod
+    def _versions_at(tx: _Tx, items: Sequence[PushItem]) -> dict[tuple[str, str, int], int]:
+        """How many revisions the gateway holds at each (type, id, seq) of the batch."""
+        counts: dict[tuple[str, str, int], int] = {}
+        ids = sorted({i.entity_id for i in items})
+        for start in range(0, len(ids), 400):
+            chunk = ids[start : start + 400]
+            marks = ", ".join("?" * len(chunk))
+            for row in tx.execute(
+                "SELECT entity_type, entity_id, seq, COUNT(*) FROM revision "
+                f"WHERE entity_id IN ({marks}) GROUP BY entity_type, entity_id, seq",
+                chunk,
+            ).fetchall():
+                counts[(str(row[0]), str(row[1]), int(row[2]))] = int(row[3])
+        return counts
+
+    @staticmethod
+    def _check(
+        item: PushItem,
+        canonical: str,
+        known: dict[str, tuple[str, str, int]],
+        firsts: dict[tuple[str, str], str],
+    ) -> ItemAck | None:
+        """The answer for a revision that is not to be stored; None when it is to be."""
+        if not item.hash_holds(canonical):
             return ItemAck(
                 item.hash,
                 AckStatus.REFUSED,
                 "The revision does not match its hash: it was changed after it was saved.",
             )
-        held = tx.execute(
-            "SELECT entity_type, entity_id, seq FROM revision WHERE hash = ?", (item.hash,)
-        ).fetchone()
-        if held is not None:
-            return ItemAck(item.hash, AckStatus.DUPLICATE, "", self._others(tx, item))
+        if item.hash in known:
+            return ItemAck(item.hash, AckStatus.DUPLICATE)
+        chain = (item.entity_type, item.entity_id)
         if item.first:
-            # `hash <> ?`: another process may have stored this very revision since the check
-            # above (a resent batch taken twice at once); that is a duplicate, not a clash.
-            taken = tx.execute(
-                "SELECT 1 FROM revision WHERE entity_type = ? AND entity_id = ? AND seq = 1 "
-                "AND hash <> ?",
-                (item.entity_type, item.entity_id, item.hash),
-            ).fetchone()
-            if taken is not None:
+            # Another process may store this very revision between the reads and the insert
+            # (a resent batch taken twice at once): the insert then does nothing and the
+            # answer is "duplicate", not a clash.
+            if firsts.get(chain, item.hash) != item.hash:
                 return ItemAck(
                     item.hash,
                     AckStatus.REFUSED,
                     "Another record already has this id at the gateway. Tell IT: the record "
                     "is kept on the laptop.",
                 )
-        else:
-            before = tx.execute(
-                "SELECT 1 FROM revision WHERE hash = ? AND entity_type = ? AND entity_id = ? "
-                "AND seq = ?",
-                (item.prev_hash, item.entity_type, item.entity_id, item.seq - 1),
-            ).fetchone()
-            if before is None:
-                return ItemAck(
-                    item.hash,
-                    AckStatus.RETRY_LATER,
-                    "An earlier revision of this record has not reached the gateway yet.",
-                )
-        inserted = tx.execute(
-            "INSERT INTO revision (hash, entity_type, entity_id, seq, prev_hash, created_at, "
-            "author, body, device, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (hash) DO NOTHING",
-            (
+        elif known.get(item.prev_hash) != (*chain, item.seq - 1):
+            return ItemAck(
                 item.hash,
-                item.entity_type,
-                item.entity_id,
-                item.seq,
-                item.prev_hash,
-                item.created_at,
-                item.author,
-                json.dumps(dict(item.body), sort_keys=True, separators=(",", ":")),
-                device,
-                now.isoformat(),
-            ),
-        )
-        status = AckStatus.STORED if inserted.rowcount == 1 else AckStatus.DUPLICATE
-        return ItemAck(item.hash, status, "", self._others(tx, item))
-
-    @staticmethod
-    def _others(tx: _Tx, item: PushItem) -> int:
-        row = tx.execute(
-            "SELECT COUNT(*) FROM revision WHERE entity_type = ? AND entity_id = ? AND seq = ? "
-            "AND hash <> ?",
-            (item.entity_type, item.entity_id, item.seq, item.hash),
-        ).fetchone()
-        return int(row[0])
+                AckStatus.RETRY_LATER,
+                "An earlier revision of this record has not reached the gateway yet.",
+            )
+        return None
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -138,3 +138,19 @@ def test_after_enrolling_the_laptop_trusts_only_the_pinned_ca(
     impostor = GatewayCA.load_or_create(tmp_path / "impostor", "Impostor")
     with pytest.raises(TransportError, match="did not prove"):
         HttpsTransport(gateway.url, impostor.pem).post("/v1/push", {})
+
+
+def test_offline_mode_touches_no_network_and_keeps_everything_queued(
+    gateway: Gateway, vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessor_app.core.sync_client.client import OfflineError
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    _work(vault)
+    monkeypatch.setenv("ASSESSOR_OFFLINE", "1")
+    with pytest.raises(OfflineError, match="Offline mode is on"):
+        transport_for(vault)
+    with pytest.raises(OfflineError):
+        enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    assert gateway.store.count() == 0
+    assert {i.state for i in outbox.items(vault.conn)} == {OutboxState.QUEUED}

@@ -31,9 +31,10 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _revision_hash(
+def chain_hash(
     entity_type: str, entity_id: str, seq: int, created_at: str, author: str, body: str, prev: str
 ) -> str:
+    """A revision's hash from its fields, with the body already in canonical JSON."""
     material = canonical_json([entity_type, entity_id, seq, created_at, author, body, prev])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
@@ -48,9 +49,7 @@ def revision_hash(
     prev: str,
 ) -> str:
     """The hash a revision with these fields has (to check one that arrived in a file)."""
-    return _revision_hash(
-        entity_type, entity_id, seq, created_at, author, canonical_json(body), prev
-    )
+    return chain_hash(entity_type, entity_id, seq, created_at, author, canonical_json(body), prev)
 
 
 def _audit_hash(
@@ -114,7 +113,7 @@ def append_revision(
     created_at = now_utc()
     body_json = canonical_json(body)
     stamp = created_at.isoformat()
-    digest = _revision_hash(entity_type, entity_id, seq, stamp, author, body_json, prev)
+    digest = chain_hash(entity_type, entity_id, seq, stamp, author, body_json, prev)
     conn.execute(
         "INSERT INTO revision (entity_type, entity_id, seq, created_at, author, body, "
         "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -257,7 +256,7 @@ def verify_chains(conn: Connection) -> ChainReport:
             found = _found("missing", f"{where}: revision {last_seq + 1} is missing")
         elif prev != last_hash:
             found = _found("unlinked", f"{where}: does not link to the revision before it")
-        elif _revision_hash(etype, eid, seq, created_at, author, body, prev) != digest:
+        elif chain_hash(etype, eid, seq, created_at, author, body, prev) != digest:
             found = _found("changed", f"{where}: its content was changed after it was saved")
         expected_prev[(etype, eid)] = (seq, digest)
         head_bodies[(etype, eid)] = body

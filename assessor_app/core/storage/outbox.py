@@ -183,11 +183,14 @@ def _acknowledged(conn: Connection, entity_type: str, entity_id: str, seq: int) 
 def mark_acknowledged(conn: Connection, hashes: Iterable[str], at: dt.datetime) -> int:
     """The gateway stored these revisions; how many rows changed (a repeat changes none)."""
     changed = 0
-    for digest in hashes:
+    wanted = sorted(set(hashes))
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
         cur = conn.execute(
             "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?, reason = '', "
-            "next_attempt_at = NULL WHERE revision_hash = ? AND state <> 'acknowledged'",
-            (at.isoformat(), digest),
+            f"next_attempt_at = NULL WHERE state <> 'acknowledged' AND revision_hash IN "
+            f"({', '.join('?' * len(chunk))})",
+            (at.isoformat(), *chunk),
         )
         changed += cur.rowcount
     return changed

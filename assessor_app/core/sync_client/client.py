@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from cryptography.x509.oid import NameOID
 
+from assessor_app.core import settings
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage import history, outbox
@@ -42,11 +43,27 @@ from sync.protocol import (
     PushResponse,
 )
 
-__all__ = ["NotEnrolledError", "SyncReport", "enrol", "sync_now", "transport_for"]
+__all__ = [
+    "Batch",
+    "BatchResult",
+    "NotEnrolledError",
+    "OfflineError",
+    "SyncReport",
+    "apply_answer",
+    "apply_failure",
+    "enrol",
+    "next_batch",
+    "sync_now",
+    "transport_for",
+]
 
 
 class NotEnrolledError(AssessorError):
     """Sync was asked for before this laptop was enrolled with the gateway."""
+
+
+class OfflineError(AssessorError):
+    """Sync was asked for while offline mode is on: nothing touches the network."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,13 @@ def enrol(
     Raises:
         TransportError: The gateway could not be reached, or refused the code (the message
             says why: unknown, used, expired).
+        OfflineError: Offline mode is on.
     """
+    if settings.current().offline:
+        raise OfflineError(
+            "Offline mode is on, so the laptop cannot enrol.",
+            "Turn off the offline setting, then enrol.",
+        )
     key = enrolment_store.device_key(vault)
     csr = (
         x509.CertificateSigningRequestBuilder()
@@ -137,7 +160,13 @@ def transport_for(vault: Vault, *, timeout: float = 20.0) -> HttpsTransport:
 
     Raises:
         NotEnrolledError: The laptop is not enrolled yet.
+        OfflineError: Offline mode is on (the `offline` setting).
     """
+    if settings.current().offline:
+        raise OfflineError(
+            "Offline mode is on, so nothing was sent. Your records are queued.",
+            "Turn off the offline setting when you may use the network.",
+        )
     enrolled = enrolment_store.load_enrolment(vault)
     if enrolled is None:
         raise NotEnrolledError(
@@ -173,6 +202,89 @@ def _items(vault: Vault, due: list[outbox.OutboxItem]) -> list[PushItem]:
     return found
 
 
+@dataclass(frozen=True)
+class Batch:
+    """One push, prepared on the vault's thread and sent from any other."""
+
+    items: tuple[PushItem, ...]
+
+    @property
+    def body(self) -> dict[str, object]:
+        """The request as JSON."""
+        return PushRequest(self.items).to_json()
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one answered push changed in the outbox."""
+
+    sent: int
+    held: int
+    other_versions: int
+    moved: bool
+    """Something was acknowledged: the next batch may have more to send."""
+
+
+def next_batch(vault: Vault, now: dt.datetime, *, limit: int = MAX_BATCH) -> Batch | None:
+    """The next revisions to send, or None when nothing is due (runs on the vault's thread)."""
+    due = outbox.due(vault.conn, now, limit=limit)
+    return Batch(tuple(_items(vault, due))) if due else None
+
+
+def apply_answer(
+    vault: Vault,
+    batch: Batch,
+    answer: dict[str, object],
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> BatchResult:
+    """Record the gateway's answer to `batch` in one transaction.
+
+    Raises:
+        ProtocolError: The answer does not add up (one per revision, the closing digest);
+            nothing has been marked then: call `apply_failure`.
+    """
+    response = PushResponse.from_json(answer, batch.items)
+    held = others = 0
+    with vault.transaction() as conn:
+        acked = [a.hash for a in response.acks if a.status.acknowledged]
+        sent = outbox.mark_acknowledged(conn, acked, now)
+        for a in response.acks:
+            if a.status is AckStatus.RETRY_LATER:
+                outbox.mark_unsent(conn, [a.hash], a.reason, now, rng)
+            elif a.status is AckStatus.REFUSED:
+                outbox.mark_refused(conn, a.hash, a.reason)
+                held += 1
+        others = sum(1 for a in response.acks if a.other_versions)
+    return BatchResult(sent, held, others, bool(acked))
+
+
+def apply_failure(
+    vault: Vault,
+    batch: Batch,
+    error: Exception,
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> str:
+    """Record a push that failed; the problem in words.
+
+    A failure that passes (no network, a time-out, a 5xx, an answer that does not add up)
+    sets the batch to retry after a back-off. A refusal of the device itself (not enrolled,
+    revoked) changes nothing: every revision stays queued for when it is put right.
+    """
+    if isinstance(error, ProtocolError):
+        problem = (
+            f"The council's server gave an answer that does not add up ({error}). Your "
+            "records are still queued and will be sent next time."
+        )
+    else:
+        problem = str(error)
+    if isinstance(error, ProtocolError) or (isinstance(error, TransportError) and error.temporary):
+        with vault.transaction() as conn:
+            outbox.mark_unsent(conn, [i.hash for i in batch.items], problem, now, rng)
+    return problem
+
+
 def sync_now(
     vault: Vault,
     transport: Transport,
@@ -181,44 +293,24 @@ def sync_now(
     rng: random.Random | None = None,
     batch: int = MAX_BATCH,
 ) -> SyncReport:
-    """Send everything due, batch by batch, until none is due or the gateway cannot be used."""
+    """Send everything due, batch by batch, until none is due or the gateway cannot be used.
+
+    For the command line and tests: one thread does everything. The desktop app runs the same
+    steps (`next_batch`, `Transport.post`, `apply_answer` or `apply_failure`) with the network
+    call off the vault's thread, so saving never waits for the network.
+    """
     sent = held = others = 0
     problem = ""
-    while True:
-        due = outbox.due(vault.conn, now(), limit=batch)
-        if not due:
-            break
-        items = _items(vault, due)
+    while (pending := next_batch(vault, now(), limit=batch)) is not None:
         try:
-            answer = transport.post("/v1/push", PushRequest(tuple(items)).to_json())
-            response = PushResponse.from_json(answer, items)
-        except TransportError as e:
-            problem = str(e)
-            if e.temporary:
-                with vault.transaction() as conn:
-                    outbox.mark_unsent(conn, [i.hash for i in items], problem, now(), rng)
-            break  # a refusal of the device (401/403) holds nothing: fix it, then sync again
-        except ProtocolError as e:
-            problem = (
-                f"The council's server gave an answer that does not add up ({e}). Your "
-                "records are still queued and will be sent next time."
+            result = apply_answer(
+                vault, pending, transport.post("/v1/push", pending.body), now(), rng
             )
-            with vault.transaction() as conn:
-                outbox.mark_unsent(conn, [i.hash for i in items], problem, now(), rng)
+        except (TransportError, ProtocolError) as e:
+            problem = apply_failure(vault, pending, e, now(), rng)
             break
-        at = now()
-        with vault.transaction() as conn:
-            acked = [a.hash for a in response.acks if a.status.acknowledged]
-            sent += outbox.mark_acknowledged(conn, acked, at)
-            later = [a for a in response.acks if a.status is AckStatus.RETRY_LATER]
-            for a in later:
-                outbox.mark_unsent(conn, [a.hash], a.reason, at, rng)
-            for a in response.acks:
-                if a.status is AckStatus.REFUSED:
-                    outbox.mark_refused(conn, a.hash, a.reason)
-                    held += 1
-            others += sum(1 for a in response.acks if a.other_versions)
-        if not acked:
+        sent, held, others = sent + result.sent, held + result.held, others + result.other_versions
+        if not result.moved:
             break  # nothing moved: what is left waits for its retry time
     waiting = outbox.summary(vault.conn).waiting
     return SyncReport(sent, held, waiting, problem, others)

@@ -43,12 +43,15 @@ if TYPE_CHECKING:
     from assessor_app.core.storage.vault import Vault
 
     from assessor_app.ui.single_instance import InstanceServer
+    from assessor_app.ui.sync_status import SyncController
     from assessor_app.ui.views.caseload import CaseloadView
     from assessor_app.ui.views.check_pdf import CheckPdfWindow
     from assessor_app.ui.views.person import PersonView
     from assessor_app.ui.views.record_editor import RecordEditorView
 
 BUSY_DELAY_MS = 400
+SYNC_AFTER_UNLOCK_MS = 3000
+"""Queued records start going this long after unlocking (the caseload comes first)."""
 """Show "Working…" only for work that takes longer than this: autosaves and searches run on
 every keystroke and finish in milliseconds, and a flickering indicator would distract."""
 
@@ -125,6 +128,13 @@ class MainWindow(QMainWindow):
         self.who.setAccessibleName("Signed in as")
         self.save_status = QLabel()
         self.save_status.setAccessibleName("Save status")
+        self.sync_status = QLabel()
+        self.sync_status.setAccessibleName("Sync status")
+        self.sync: SyncController | None = None
+        self._sync_soon = QTimer(self)
+        self._sync_soon.setSingleShot(True)
+        self._sync_soon.setInterval(SYNC_AFTER_UNLOCK_MS)
+        self._sync_soon.timeout.connect(self.sync_now)
         self.busy_indicator = self._build_busy_indicator()
         self._busy_timer = QTimer(self)
         self._busy_timer.setSingleShot(True)
@@ -155,10 +165,14 @@ class MainWindow(QMainWindow):
         tools = self.menuBar().addMenu("&Tools")
         self.check_pdf_action = tools.addAction("&Check a signed PDF…")
         self.check_pdf_action.triggered.connect(self.open_check_pdf)
+        self.sync_action = tools.addAction("&Send queued records now")
+        self.sync_action.setEnabled(False)  # until a profile is unlocked
+        self.sync_action.triggered.connect(self.sync_now)
         help_menu = self.menuBar().addMenu("Help")
         self.about_action = help_menu.addAction("&About Assessor")
         self.about_action.triggered.connect(self.show_about)
         self.statusBar().addPermanentWidget(self.busy_indicator)
+        self.statusBar().addPermanentWidget(self.sync_status)
         self.statusBar().addPermanentWidget(self.save_status)
         self.busy_indicator.hide()
         ops.busy_changed.connect(self._busy_changed)
@@ -262,6 +276,14 @@ class MainWindow(QMainWindow):
         from assessor_app.core.services.session import Session
 
         self.session = Session(vault, lambda: self.ctx.registry, self.ctx.today)
+        from assessor_app.ui.sync_status import SyncController
+
+        self.sync = SyncController(self.ops, self.session, self)
+        self.sync.status_changed.connect(self.sync_status.setText)
+        self.sync.refresh()
+        # Queued work goes as soon as there is a connection: once now, then every few minutes.
+        self._sync_soon.start()
+        self.sync_action.setEnabled(True)
         self._listen_for_other_copies(vault.profile.id)
         if self.gate is not None:
             dispose(self.gate)
@@ -421,6 +443,7 @@ class MainWindow(QMainWindow):
             dispose(self.caseload)
             self.caseload = None
         self.resume = ResumePoint(vault.profile.id, person_id, assessment_id, field_path)
+        self._stop_sync()
         self.vault = None
         self.session = None
         if self._instance_server is not None:
@@ -435,6 +458,21 @@ class MainWindow(QMainWindow):
         )
         self.show_gate(preferred_profile=vault.profile.id, note=note)
         self.did_lock.emit()
+
+    def sync_now(self) -> None:
+        """Send queued records now (Tools menu), in the background."""
+        if self.sync is not None:
+            self.sync.sync_now()
+
+    def _stop_sync(self) -> None:
+        self._sync_soon.stop()
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync.status_changed.disconnect(self.sync_status.setText)
+            self.sync.deleteLater()
+            self.sync = None
+        self.sync_status.clear()
+        self.sync_action.setEnabled(False)
 
     def _listen_for_other_copies(self, profile_id: str) -> None:
         """While unlocked, a second copy of the app that finds the profile in use can ask
@@ -483,6 +521,7 @@ class MainWindow(QMainWindow):
             self._instance_server.stop()
         vault = self.vault
         self._close_record()
+        self._stop_sync()
         self.vault = None
         self.session = None
         if vault is not None:

@@ -1,0 +1,203 @@
+"""Sync in the window: the status line says what is queued and sent, and sending never blocks.
+
+`SyncController` sends queued records in the background when the laptop is enrolled and not
+offline: every few minutes, and when asked (Tools → Send queued records now). Each batch is
+prepared and its answer recorded on the vault's worker (`BackgroundOps.run`); the network call
+itself runs on the helper's network lane (`run_network`), so a slow or absent server never
+delays a save. The status line reads, for example, "4 changes queued · not enrolled",
+"Sending 500 of 1,000…", "All sent · last 07:31", or the reason sending stopped, in words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from assessor_app.core.services.session import Session
+from assessor_app.core.storage import outbox
+from assessor_app.core.storage.enrolment import load_enrolment
+from assessor_app.core.sync_client import client
+from assessor_app.core.sync_client.transport import Transport
+
+from assessor_app.ui.operations import BackgroundOps
+
+__all__ = ["SyncController"]
+
+AUTO_SYNC_MINUTES = 5.0
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class _Status:
+    enrolled: bool
+    summary: outbox.OutboxSummary
+
+
+def _status(session: Session) -> _Status:
+    return _Status(load_enrolment(session.vault) is not None, outbox.summary(session.vault.conn))
+
+
+def _changes(n: int) -> str:
+    return f"{n:,} change{'s' if n != 1 else ''}"
+
+
+def _when(stamp: str | None) -> str:
+    if not stamp:
+        return "never"
+    at = dt.datetime.fromisoformat(stamp).astimezone()
+    return at.strftime("%H:%M") if at.date() == dt.date.today() else at.strftime("%d/%m/%Y %H:%M")
+
+
+class SyncController(QObject):
+    """Sends queued records in the background and keeps the status line true."""
+
+    status_changed = Signal(str)
+    finished = Signal(object)
+    """Emitted with the `client.SyncReport` when a sync ends (tests wait for it)."""
+
+    def __init__(
+        self,
+        ops: BackgroundOps,
+        session: Session,
+        parent: QObject | None = None,
+        *,
+        auto_minutes: float = AUTO_SYNC_MINUTES,
+    ) -> None:
+        super().__init__(parent)
+        self._ops = ops
+        self._session = session
+        self._running = False
+        self._total = 0
+        self._sent = self._held = 0
+        self.text = ""
+        self.disposed = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(auto_minutes * 60_000))
+        self._timer.timeout.connect(self.sync_now)
+        self._timer.start()
+
+    # -- status -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the queue's state (on the worker) and say it."""
+        self._ops.run(_status, self._session, on_success=self._show_status, owner=self)
+
+    def _show_status(self, status: _Status, problem: str = "") -> None:
+        s = status.summary
+        if problem:
+            text = f"{_changes(s.waiting)} queued · {problem}"
+        elif not status.enrolled:
+            text = f"{_changes(s.waiting)} queued · not enrolled with the council's gateway"
+        elif s.waiting == 0:
+            text = f"All sent · last {_when(s.last_acknowledged_at)}"
+        else:
+            held = f" ({s.quarantined} held: see assessor-cli sync status)" if s.quarantined else ""
+            text = f"{_changes(s.waiting)} queued{held} · last sent {_when(s.last_acknowledged_at)}"
+        self._say(text)
+
+    def _say(self, text: str) -> None:
+        self.text = text
+        self.status_changed.emit(text)
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        """Send what is queued, unless a sync is already running."""
+        if self._running or self.disposed:
+            return
+        self._running = True
+        self._sent = self._held = 0
+        self._ops.run(
+            self._prepare, on_success=self._prepared, on_failure=self._stopped, owner=self
+        )
+
+    def _prepare(self) -> tuple[Transport, int]:
+        transport = client.transport_for(self._session.vault)  # enrolled? offline?
+        return transport, outbox.summary(self._session.vault.conn).waiting
+
+    def _prepared(self, ready: tuple[Transport, int]) -> None:
+        transport, self._total = ready
+        self._next(transport)
+
+    def _next(self, transport: Transport) -> None:
+        self._ops.run(
+            client.next_batch,
+            self._session.vault,
+            _now(),
+            on_success=lambda batch: self._send(transport, batch),
+            on_failure=self._stopped,
+            owner=self,
+        )
+
+    def _send(self, transport: Transport, batch: client.Batch | None) -> None:
+        if batch is None:
+            self._done("")
+            return
+        self._say(f"Sending {self._sent + len(batch.items):,} of {self._total:,}…")
+        self._ops.run_network(
+            transport.post,
+            "/v1/push",
+            batch.body,
+            on_success=lambda answer: self._answered(transport, batch, answer),
+            on_failure=lambda error: self._failed(batch, error),
+            owner=self,
+        )
+
+    def _answered(self, transport: Transport, batch: client.Batch, answer: dict) -> None:  # type: ignore[type-arg]
+        def record() -> client.BatchResult:
+            return client.apply_answer(self._session.vault, batch, answer, _now())
+
+        def recorded(result: client.BatchResult) -> None:
+            self._sent += result.sent
+            self._held += result.held
+            if result.moved:
+                self._next(transport)
+            else:
+                self._done("")
+
+        self._ops.run(
+            record, on_success=recorded, on_failure=lambda e: self._failed(batch, e), owner=self
+        )
+
+    def _failed(self, batch: client.Batch, error: BaseException) -> None:
+        if not isinstance(error, Exception):
+            raise error
+        self._ops.run(
+            client.apply_failure,
+            self._session.vault,
+            batch,
+            error,
+            _now(),
+            on_success=self._done,
+            on_failure=self._stopped,
+            owner=self,
+        )
+
+    def _stopped(self, error: BaseException) -> None:
+        """Sending could not start or go on (not enrolled, offline, an unexpected error)."""
+        if isinstance(error, client.NotEnrolledError):
+            self._done("")  # the status line says "not enrolled" itself
+        elif isinstance(error, client.OfflineError):
+            self._done("offline mode is on: nothing is sent")
+        else:
+            self._done(str(getattr(error, "user_message", None) or error))
+
+    def _done(self, problem: str) -> None:
+        self._running = False
+
+        def show(status: _Status) -> None:
+            self._show_status(status, problem)
+            report = client.SyncReport(self._sent, self._held, status.summary.waiting, problem)
+            self.finished.emit(report)
+
+        self._ops.run(_status, self._session, on_success=show, owner=self)
+
+    def stop(self) -> None:
+        """Stop sending (the profile is locking); what is queued stays queued."""
+        self.disposed = True
+        self._timer.stop()

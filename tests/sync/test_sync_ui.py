@@ -1,0 +1,128 @@
+"""Sync in the window: the status line tells the truth, and a slow server never delays a save."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from assessor_app.core.services.records import start_record
+from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client import client
+from assessor_app.core.sync_client.client import enrol
+from sync.gateway.server import free_port
+from tests.support import community_person, session_for
+from tests.sync.conftest import Gateway
+
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.sync_status import SyncController
+
+
+@pytest.fixture
+def ops() -> Any:
+    helper = BackgroundOps()
+    yield helper
+    helper.shutdown()
+
+
+def _work(vault: Vault) -> str:
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    person = session.people.add(community_person())
+    return start_record(session, session.forms.latest("sample"), person.id).id
+
+
+def _controller(qtbot: QtBot, ops: BackgroundOps, vault: Vault) -> SyncController:
+    del qtbot  # the controller is a QObject, not a widget: each test stops it at the end
+    return SyncController(ops, session_for(vault))
+
+
+def test_the_status_line_says_queued_then_all_sent(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway
+) -> None:
+    _work(vault)
+    controller = _controller(qtbot, ops, vault)
+    with qtbot.waitSignal(controller.status_changed, timeout=5000):
+        controller.refresh()
+    assert controller.text == "2 changes queued · not enrolled with the council's gateway"
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
+        controller.sync_now()
+    report = done.args[0]
+    assert (report.sent, report.waiting, report.problem) == (2, 0, "")
+    assert controller.text.startswith("All sent · last ")
+    assert gateway.store.count() == 2
+    controller.stop()
+
+
+def test_a_server_that_cannot_be_reached_is_said_in_words(
+    qtbot: QtBot,
+    ops: BackgroundOps,
+    vault: Vault,
+    gateway: Gateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    _work(vault)
+    real = client.transport_for
+
+    def down(v: Vault, **kwargs: Any) -> Any:
+        transport = real(v, **kwargs)
+        transport.port = free_port()  # the council's server is down
+        return transport
+
+    monkeypatch.setattr(client, "transport_for", down)
+    controller = _controller(qtbot, ops, vault)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.sync_now()
+    assert controller.text.startswith("2 changes queued · Can't reach the council's server")
+    assert gateway.store.count() == 0
+    controller.stop()
+
+
+def test_a_slow_server_never_delays_a_save(
+    qtbot: QtBot,
+    ops: BackgroundOps,
+    vault: Vault,
+    gateway: Gateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    record_id = _work(vault)
+    in_flight, release = threading.Event(), threading.Event()
+    real = client.transport_for
+
+    class SlowNetwork:
+        """The real transport, on a network that takes its time to answer."""
+
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            in_flight.set()
+            release.wait(10)
+            return self.inner.post(path, body)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(client, "transport_for", lambda v, **k: SlowNetwork(real(v, **k)))
+    controller = _controller(qtbot, ops, vault)
+    controller.sync_now()
+    qtbot.waitUntil(in_flight.is_set, timeout=5000)
+    saved: list[float] = []
+    started = time.perf_counter()
+    records = session_for(vault).records
+    ops.run(
+        records.save_field,
+        record_id,
+        "notes",
+        "Typed while sending.",
+        on_success=lambda _: saved.append(time.perf_counter() - started),
+    )
+    qtbot.waitUntil(lambda: bool(saved), timeout=2000)  # saved while the upload still waits
+    assert saved[0] < 1.0
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        release.set()
+    assert gateway.store.count() == 2
+    controller.stop()
