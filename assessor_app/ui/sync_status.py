@@ -26,6 +26,7 @@ from assessor_app.ui.operations import BackgroundOps
 __all__ = ["SyncController"]
 
 AUTO_SYNC_MINUTES = 5.0
+RECOUNT_MS = 10_000
 
 
 def _now() -> dt.datetime:
@@ -75,7 +76,14 @@ class SyncController(QObject):
         self._total = 0
         self._sent = self._held = 0
         self.text = ""
+        self.detail = ""
+        """The whole message behind the status line's words, for its tooltip."""
         self.disposed = False
+        # New saves queue new changes: the line is read again every few seconds (a count).
+        self._recount = QTimer(self)
+        self._recount.setInterval(RECOUNT_MS)
+        self._recount.timeout.connect(self._refresh_when_idle)
+        self._recount.start()
         self._timer = QTimer(self)
         self._timer.setInterval(int(auto_minutes * 60_000))
         self._timer.timeout.connect(self.sync_now)
@@ -87,10 +95,23 @@ class SyncController(QObject):
         """Read the queue's state (on the worker) and say it."""
         self._ops.run(_status, self._session, on_success=self._show_status, owner=self)
 
+    def _refresh_when_idle(self) -> None:
+        if not self._running and not self.disposed:
+            self._ops.run(
+                _status,
+                self._session,
+                on_success=lambda status: self._show_status(status, self.detail),
+                owner=self,
+            )
+
     def _show_status(self, status: _Status, problem: str = "") -> None:
         s = status.summary
+        self.detail = problem
         if problem:
-            text = f"{_changes(s.waiting)} queued · {problem}"
+            # The first sentence on the line ("Can't reach the council's server."); the whole
+            # message, with what happens next, in the tooltip.
+            first = problem.split(". ")[0].rstrip(".")
+            text = f"{_changes(s.waiting)} queued · {first}"
         elif not status.enrolled:
             text = f"{_changes(s.waiting)} queued · not enrolled with the council's gateway"
         elif s.waiting == 0:
@@ -201,3 +222,4 @@ class SyncController(QObject):
         """Stop sending (the profile is locking); what is queued stays queued."""
         self.disposed = True
         self._timer.stop()
+        self._recount.stop()

@@ -117,7 +117,7 @@ def create_app(
         except ProtocolError as e:
             raise HTTPException(400, f"The gateway could not read the upload: {e}.") from e
         now = clock()
-        acks = store.push(device.id, batch.items, now)
+        acks = store.push(device.id, batch.items, now, assessor=device.assessor_id)
         store.seen(device.id, now)
         closing = closing_digest(a.hash for a in acks if a.status.acknowledged)
         return PushResponse(tuple(acks), closing).to_json()

@@ -4,6 +4,7 @@
     assessor-gateway create-assessor "Name"      prints the assessor's id
     assessor-gateway enrolment-code ASSESSOR     a one-time code for one laptop (15 minutes)
     assessor-gateway devices                     every laptop: assessor, enrolled, last seen
+    assessor-gateway allocate PERSON ASSESSOR    move a person to an assessor's caseload
     assessor-gateway revoke DEVICE               withdraw a laptop's access
 
 Every command takes ``--data DIR`` (the gateway's folder: its CA, its development server
@@ -98,6 +99,12 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_allocate(args: argparse.Namespace) -> int:
+    _store(args).allocate(args.person, args.assessor, _now())
+    print(f"{args.person} is on {args.assessor}'s caseload; only their laptops may send for them.")
+    return 0
+
+
 def cmd_revoke(args: argparse.Namespace) -> int:
     if not _store(args).revoke(args.device, _now()):
         print(
@@ -131,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--minutes", type=float, default=15)
     code.set_defaults(func=cmd_enrolment_code)
     sub.add_parser("devices", help="list laptops").set_defaults(func=cmd_devices)
+    allocate = sub.add_parser("allocate", help="put a person on an assessor's caseload")
+    allocate.add_argument("person", help="the person's id (as the laptops know them)")
+    allocate.add_argument("assessor")
+    allocate.set_defaults(func=cmd_allocate)
     revoke = sub.add_parser("revoke", help="withdraw a laptop's access")
     revoke.add_argument("device")
     revoke.set_defaults(func=cmd_revoke)

@@ -96,7 +96,8 @@ def free_port() -> int:
 def running(app: Any, tls: TLSFiles, port: int | None = None) -> Iterator[RunningGateway]:
     """Serve `app` on 127.0.0.1 over TLS on a thread for the length of the block."""
     port = port or free_port()
-    server = uvicorn.Server(_config(app, "127.0.0.1", port, tls))
+    # Tests stop it often: a connection still open may hold it up for a second, no longer.
+    server = uvicorn.Server(_config(app, "127.0.0.1", port, tls, timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, name="gateway", daemon=True)
     thread.start()
     try:

@@ -64,6 +64,14 @@ def _device(row: Sequence[Any]) -> Device:
     return Device(str(row[0]), str(row[1]), str(row[2]), str(row[3]), text(row[4]), text(row[5]))
 
 
+def _person_of(item: PushItem) -> str:
+    """The person a revision is about: the person themselves, or a record's person."""
+    if item.entity_type == "person":
+        return item.entity_id
+    person = item.body.get("person_id")
+    return person if isinstance(person, str) else ""
+
+
 def _code_hash(code: str) -> str:
     normalised = "".join(code.split()).replace("-", "").upper()
     return hashlib.sha256(normalised.encode("ascii", "replace")).hexdigest()
@@ -192,22 +200,28 @@ class Store:
 
     # -- push --------------------------------------------------------------------------------
 
-    def push(self, device: str, items: Sequence[PushItem], now: dt.datetime) -> list[ItemAck]:
-        """Store a batch from `device`; one answer per item, in order, in one transaction.
+    def push(
+        self, device: str, items: Sequence[PushItem], now: dt.datetime, *, assessor: str
+    ) -> list[ItemAck]:
+        """Store a batch from `device` of `assessor`; one answer per item, in one transaction.
 
         Each revision is checked before it is kept: its hash must be the one its fields give,
-        its predecessor must be held (or sent before it in this batch), and a first revision
-        may not take an id another chain has. A revision already held is a duplicate and
-        stores nothing. What the checks read is fetched for the whole batch at once.
+        its predecessor must be held (or sent before it in this batch), a first revision may
+        not take an id another chain has, and its person must be on the assessor's caseload
+        (a person the assessor sends first joins it). A revision already held is a duplicate
+        and stores nothing. What the checks read is fetched for the whole batch at once.
         """
         with self.transaction() as tx:
             known = self._rows(tx, {i.hash for i in items} | {i.prev_hash for i in items})
             firsts = self._first_revisions(tx, {(i.entity_type, i.entity_id) for i in items})
+            caseload = self._allocations(tx, {_person_of(i) for i in items} - {""})
             answers: list[ItemAck | None] = []
             keep: list[tuple[PushItem, str]] = []
             for item in items:
                 canonical = item.canonical_body()
-                answer = self._check(item, canonical, known, firsts)
+                answer = self._check(item, canonical, known, firsts) or self._rights(
+                    tx, item, assessor, caseload, now
+                )
                 if answer is None:
                     keep.append((item, canonical))
                     known[item.hash] = (item.entity_type, item.entity_id, item.seq)
@@ -228,6 +242,51 @@ class Store:
                 answer = ItemAck(answer.hash, answer.status, answer.reason, max(0, others))
             acks.append(answer)
         return acks
+
+    @staticmethod
+    def _allocations(tx: _Tx, people: set[str]) -> dict[str, str]:
+        """Person id -> the assessor whose caseload they are on, for `people`."""
+        found: dict[str, str] = {}
+        wanted = sorted(people)
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            marks = ", ".join("?" * len(chunk))
+            for row in tx.execute(
+                f"SELECT person_id, assessor_id FROM allocation WHERE person_id IN ({marks})",
+                chunk,
+            ).fetchall():
+                found[str(row[0])] = str(row[1])
+        return found
+
+    @staticmethod
+    def _rights(
+        tx: _Tx, item: PushItem, assessor: str, caseload: dict[str, str], now: dt.datetime
+    ) -> ItemAck | None:
+        """Refuse a revision for someone on another assessor's caseload (None: allowed)."""
+        person = _person_of(item)
+        holder = caseload.get(person)
+        if holder is None and item.entity_type == "person":
+            # Made on this assessor's laptop and sent first by them: their caseload.
+            tx.execute(
+                "INSERT INTO allocation (person_id, assessor_id, allocated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (person_id) DO NOTHING",
+                (person, assessor, now.isoformat()),
+            )
+            caseload[person] = holder = assessor
+        if holder is None:
+            return ItemAck(
+                item.hash,
+                AckStatus.RETRY_LATER,
+                "The person's details have not reached the gateway yet.",
+            )
+        if holder != assessor:
+            return ItemAck(
+                item.hash,
+                AckStatus.REFUSED,
+                "This person is on another assessor's caseload at the council, so this laptop "
+                "cannot send their records. Ask your manager to allocate them to you.",
+            )
+        return None
 
     @staticmethod
     def _insert(
@@ -488,3 +547,19 @@ class Store:
                 (now.isoformat(), device_id),
             )
             return cur.rowcount == 1
+
+    def allocate(self, person_id: str, assessor_id: str, now: dt.datetime) -> None:
+        """Put a person on an assessor's caseload (moving them from anyone else's).
+
+        Raises:
+            ValueError: No such assessor.
+        """
+        if self.assessor_name(assessor_id) is None:
+            raise ValueError(f"There is no assessor {assessor_id}.")
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO allocation (person_id, assessor_id, allocated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (person_id) DO UPDATE SET assessor_id = excluded.assessor_id, "
+                "allocated_at = excluded.allocated_at",
+                (person_id, assessor_id, now.isoformat()),
+            )

@@ -38,6 +38,9 @@ def test_assessors_codes_and_devices_from_the_command_line(tmp_path: Path) -> No
     assert len(code.stdout.strip()) == 14 and code.stdout.count("-") == 2  # XXXX-XXXX-XXXX
     assert "once, within 15 minutes" in code.stderr
     assert _gateway(data, "devices").stdout == ""
+    moved = _gateway(data, "allocate", "0f5e1c2a7b9d4e21", assessor)
+    assert moved.returncode == 0 and "caseload" in moved.stdout
+    assert "no assessor nobody" in _gateway(data, "allocate", "0f5e1c2a7b9d4e21", "nobody").stderr
     unknown = _gateway(data, "revoke", "nosuchdevice")
     assert unknown.returncode == 2 and "no active device nosuchdevice" in unknown.stderr
     bad = _gateway(data, "enrolment-code", "nosuchassessor")

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from assessor_app.core.services.records import start_record
+from assessor_app.core.storage import history
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import DeviceIdentity, HttpsTransport, TransportError
 from sync.gateway.app import create_app
@@ -87,7 +88,8 @@ def _revisions(vault: Vault) -> list[PushItem]:
     record = start_record(session, session.forms.latest("sample"), person.id)
     session.records.save_field(record.id, "notes", "Seen at home.")
     session.records.checkpoint(record.id)
-    return [PushItem.from_revision(r) for r in session.records.history(record.id)]
+    people = history.list_revisions(vault.conn, "person", person.id)
+    return [PushItem.from_revision(r) for r in (*people, *session.records.history(record.id))]
 
 
 def test_an_enrolled_laptop_pushes_over_mutual_tls_exactly_once(
@@ -99,9 +101,9 @@ def test_an_enrolled_laptop_pushes_over_mutual_tls_exactly_once(
     request = PushRequest(tuple(items))
     first = PushResponse.from_json(laptop.post("/v1/push", request.to_json()), items)
     again = PushResponse.from_json(laptop.post("/v1/push", request.to_json()), items)
-    assert [a.status for a in first.acks] == [AckStatus.STORED] * 2
-    assert [a.status for a in again.acks] == [AckStatus.DUPLICATE] * 2
-    assert gateway.store.count() == 2
+    assert [a.status for a in first.acks] == [AckStatus.STORED] * 3
+    assert [a.status for a in again.acks] == [AckStatus.DUPLICATE] * 3
+    assert gateway.store.count() == 3
     (device,) = gateway.store.devices()
     assert device.id == device_id and device.last_seen_at is not None
 

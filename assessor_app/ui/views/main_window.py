@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
         from assessor_app.ui.sync_status import SyncController
 
         self.sync = SyncController(self.ops, self.session, self)
-        self.sync.status_changed.connect(self.sync_status.setText)
+        self.sync.status_changed.connect(self._sync_status_changed)
         self.sync.refresh()
         # Queued work goes as soon as there is a connection: once now, then every few minutes.
         self._sync_soon.start()
@@ -464,11 +464,15 @@ class MainWindow(QMainWindow):
         if self.sync is not None:
             self.sync.sync_now()
 
+    def _sync_status_changed(self, text: str) -> None:
+        self.sync_status.setText(text)
+        self.sync_status.setToolTip(self.sync.detail if self.sync is not None else "")
+
     def _stop_sync(self) -> None:
         self._sync_soon.stop()
         if self.sync is not None:
             self.sync.stop()
-            self.sync.status_changed.disconnect(self.sync_status.setText)
+            self.sync.status_changed.disconnect(self._sync_status_changed)
             self.sync.deleteLater()
             self.sync = None
         self.sync_status.clear()

@@ -1,0 +1,200 @@
+"""A network that misbehaves on purpose, between a laptop and a real gateway.
+
+Two layers, because TLS is end to end and a proxy cannot forge an HTTP answer inside it:
+
+- `FaultyProxy`, a TCP proxy in front of the gateway's port, for what the network does: it
+  cuts an upload half-way, drops the connection after the gateway has taken the request but
+  before its answer arrives, or holds the answer back past the laptop's time-out;
+- `faulty_app`, an ASGI wrapper around the gateway's app, for what a struggling server does:
+  answer 503 without looking, answer 500 after storing, or take one request twice.
+
+Each layer takes its faults from its own plan, one per connection (or per request), in order;
+when a plan runs out, everything behaves. The proxy cannot tell the TLS handshake from the
+answer, so the app layer tells it when an answer starts (`Answering`): "drop the answer" and
+"hold the answer" then act on the answer itself, after the gateway has done its work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["ASGI_FAULTS", "NET_FAULTS", "Answering", "FaultyProxy", "faulty_app"]
+
+CUT_AFTER = 8_000
+"""Bytes of an upload the proxy lets through before cutting it (past the TLS handshake)."""
+
+
+class Answering:
+    """Set by the app layer when the gateway starts answering; cleared for each connection."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+
+NET_FAULTS = ("ok", "cut_upload", "drop_answer", "slow_answer")
+ASGI_FAULTS = ("ok", "503_before", "500_after", "twice")
+
+
+class _Plan:
+    def __init__(self, faults: Iterable[str]) -> None:
+        self._faults = collections.deque(faults)
+        self._lock = threading.Lock()
+        self.used: list[str] = []
+
+    def next(self) -> str:
+        with self._lock:
+            fault = self._faults.popleft() if self._faults else "ok"
+            self.used.append(fault)
+            return fault
+
+
+def faulty_app(app: Any, faults: Iterable[str], answering: Answering) -> tuple[Any, _Plan]:
+    """`app` behind an ASGI layer that fails its requests as `faults` says, one each."""
+    plan = _Plan(faults)
+
+    def telling(send: Any) -> Any:
+        async def tell(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answering.event.set()
+                await asyncio.sleep(0.05)  # let the proxy see it before the answer's bytes
+            await send(message)
+
+        return tell
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") != "/v1/push":
+            await app(scope, receive, send)
+            return
+        fault = plan.next()
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+
+        def replay() -> Any:
+            sent = False
+
+            async def again() -> dict[str, Any]:
+                nonlocal sent
+                if sent:
+                    return {"type": "http.disconnect"}
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            return again
+
+        async def swallow(message: dict[str, Any]) -> None:
+            del message  # the answer of a request whose answer is replaced
+
+        async def answer(status: int, text: bytes) -> None:
+            out = telling(send)
+            headers = [(b"content-type", b"application/json")]
+            await out({"type": "http.response.start", "status": status, "headers": headers})
+            await out({"type": "http.response.body", "body": text})
+
+        if fault == "503_before":
+            await answer(503, b'{"detail": "busy"}')
+        elif fault == "500_after":
+            await app(scope, replay(), swallow)  # stored, but the laptop hears a failure
+            await answer(500, b'{"detail": "oops"}')
+        elif fault == "twice":
+            await app(scope, replay(), swallow)
+            await app(scope, replay(), telling(send))
+        else:
+            await app(scope, replay(), telling(send))
+
+    return wrapped, plan
+
+
+class FaultyProxy:
+    """A TCP proxy on loopback that mistreats its connections as its plan says."""
+
+    def __init__(
+        self, upstream_port: int, faults: Iterable[str], answering: Answering, *, slow: float
+    ) -> None:
+        self.plan = _Plan(faults)
+        self._answering = answering.event
+        self._upstream = upstream_port
+        self._slow = slow
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._closing = False
+        self._open: set[socket.socket] = set()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop, and close every connection still open (so the gateway can stop at once)."""
+        self._closing = True
+        self._listener.close()
+        _close(*list(self._open))
+
+    def _accept(self) -> None:
+        while not self._closing:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            # One laptop, one request at a time: each connection is the next request.
+            self._answering.clear()
+            self._serve(client, self.plan.next())
+
+    def _serve(self, client: socket.socket, fault: str) -> None:
+        try:
+            server = socket.create_connection(("127.0.0.1", self._upstream), timeout=10)
+        except OSError:
+            client.close()
+            return
+        self._open.update((client, server))
+        held = False
+
+        def upload() -> None:
+            sent = 0
+            try:
+                while chunk := client.recv(4096):
+                    if fault == "cut_upload" and sent + len(chunk) > CUT_AFTER:
+                        server.sendall(chunk[: max(0, CUT_AFTER - sent)])
+                        break  # part of the request, then nothing
+                    server.sendall(chunk)
+                    sent += len(chunk)
+            except OSError:
+                pass
+            finally:
+                if fault == "cut_upload":
+                    _close(client, server)
+
+        def download() -> None:
+            nonlocal held
+            try:
+                while chunk := server.recv(65536):
+                    if self._answering.is_set():
+                        if fault == "drop_answer":
+                            break  # the gateway did its work; the laptop never hears of it
+                        if fault == "slow_answer" and not held:
+                            held = True
+                            time.sleep(self._slow)  # past the laptop's time-out
+                    client.sendall(chunk)
+            except OSError:
+                pass
+            finally:
+                _close(client, server)
+
+        threading.Thread(target=upload, daemon=True).start()
+        threading.Thread(target=download, daemon=True).start()
+
+
+def _close(*sockets: socket.socket) -> None:
+    for s in sockets:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
