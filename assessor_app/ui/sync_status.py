@@ -44,7 +44,7 @@ def _status(session: Session) -> _Status:
 
 
 def _changes(n: int) -> str:
-    return f"{n:,} change{'s' if n != 1 else ''}"
+    return f"{n:,} change{'s' if n != 1 else ''}" if n else "Nothing"
 
 
 def _when(stamp: str | None) -> str:

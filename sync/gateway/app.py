@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI, HTTPException, Request
 
+from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
 from sync.gateway.store import Device, EnrolmentRefused, Store
 from sync.protocol import (
@@ -31,6 +33,8 @@ from sync.protocol import (
 
 __all__ = ["CLIENT_CERT", "create_app"]
 
+log = logging.getLogger(__name__)
+
 CLIENT_CERT = "assessor.client_cert_der"
 """Where `server.py` puts the connection's verified client certificate (DER) in the scope."""
 
@@ -40,6 +44,7 @@ def create_app(
     ca: GatewayCA,
     *,
     server_ca_pem: bytes | None = None,
+    adapters: Sequence[Adapter] = (),
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> FastAPI:
     """The gateway's API over `store`, trusting devices `ca` issued.
@@ -47,6 +52,8 @@ def create_app(
     Args:
         server_ca_pem: The CA that issued the gateway's server certificate, which enrolled
             laptops pin; by default the devices CA (which signs the development certificate).
+        adapters: Where accepted revisions go on to (the folder drop); each is handed what it
+            has not had after every push, and a failure there is retried after the next.
     """
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
@@ -119,6 +126,11 @@ def create_app(
         now = clock()
         acks = store.push(device.id, batch.items, now, assessor=device.assessor_id)
         store.seen(device.id, now)
+        for adapter in adapters:
+            try:
+                deliver_pending(store, adapter, now)
+            except Exception:  # noqa: BLE001 - stored already; delivery is retried next push
+                log.exception("Adapter %s could not deliver; it will retry", adapter.name)
         closing = closing_digest(a.hash for a in acks if a.status.acknowledged)
         return PushResponse(tuple(acks), closing).to_json()
 

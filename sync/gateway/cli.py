@@ -71,7 +71,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         tls = TLSFiles(data / "server.pem", data / "server.key", data / "ca" / "ca.pem")
     print(f"Gateway on https://{args.host}:{args.port} (database {store.url.split('@')[-1]})")
     print(f"Devices CA: {data / 'ca' / 'ca.pem'}")
-    run(create_app(store, ca, server_ca_pem=server_ca), args.host, args.port, tls)
+    from sync.gateway.adapters import FolderDrop
+
+    adapters = [FolderDrop(Path(args.drop_folder))] if args.drop_folder else []
+    app = create_app(store, ca, server_ca_pem=server_ca, adapters=adapters)
+    run(app, args.host, args.port, tls)
     return 0
 
 
@@ -129,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--key", help="its private key (PEM)")
     serve.add_argument("--server-ca", help="the CA that issued --cert, which laptops pin (PEM)")
     serve.add_argument("--authority", default="Demo Council", help="the name on the devices CA")
+    serve.add_argument(
+        "--drop-folder", help="write each accepted revision as JSON here, for the case system"
+    )
     serve.set_defaults(func=cmd_serve)
     create = sub.add_parser("create-assessor", help="add an assessor")
     create.add_argument("name")

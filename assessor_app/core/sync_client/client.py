@@ -52,6 +52,8 @@ __all__ = [
     "apply_answer",
     "apply_failure",
     "enrol",
+    "enrolment_request",
+    "finish_enrolment",
     "next_batch",
     "sync_now",
     "transport_for",
@@ -110,6 +112,19 @@ def enrol(
             says why: unknown, used, expired).
         OfflineError: Offline mode is on.
     """
+    request = enrolment_request(vault, code)
+    answer = HttpsTransport(gateway_url, first_contact_ca).post("/v1/enrol", request)
+    return finish_enrolment(vault, gateway_url, answer, now=now())
+
+
+def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
+    """The enrolment request: the code and a certificate request for this laptop's key.
+
+    The key is made inside the vault the first time (runs on the vault's thread).
+
+    Raises:
+        OfflineError: Offline mode is on.
+    """
     if settings.current().offline:
         raise OfflineError(
             "Offline mode is on, so the laptop cannot enrol.",
@@ -121,10 +136,19 @@ def enrol(
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, vault.profile.id)]))
         .sign(key, hashes.SHA256())
     )
-    answer = HttpsTransport(gateway_url, first_contact_ca).post(
-        "/v1/enrol",
-        {"protocol": CURRENT, "code": code, "csr": csr.public_bytes(Encoding.PEM).decode()},
-    )
+    return {"protocol": CURRENT, "code": code, "csr": csr.public_bytes(Encoding.PEM).decode()}
+
+
+def finish_enrolment(
+    vault: Vault, gateway_url: str, answer: dict[str, object], *, now: dt.datetime
+) -> enrolment_store.Enrolment:
+    """Keep what the gateway issued, after checking it is for this laptop's own key.
+
+    Raises:
+        TransportError: The answer cannot be read, or the certificate is for another key;
+            nothing was changed.
+    """
+    key = enrolment_store.device_key(vault)
     try:
         certificate_der = base64.b64decode(str(answer["certificate"]), validate=True)
         issued = x509.load_der_x509_certificate(certificate_der)
@@ -148,7 +172,7 @@ def enrol(
         assessor_id=assessor_id,
         server_ca_pem=server_ca,
         certificate_der=certificate_der,
-        now=now(),
+        now=now,
     )
     enrolled = enrolment_store.load_enrolment(vault)
     assert enrolled is not None

@@ -19,6 +19,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -168,6 +169,10 @@ class MainWindow(QMainWindow):
         self.sync_action = tools.addAction("&Send queued records now")
         self.sync_action.setEnabled(False)  # until a profile is unlocked
         self.sync_action.triggered.connect(self.sync_now)
+        self.enrol_action = tools.addAction("&Enrol with the council's gateway…")
+        self.enrol_action.setEnabled(False)
+        self.enrol_action.triggered.connect(self.open_enrol)
+        self.enrol_dialog: QDialog | None = None
         help_menu = self.menuBar().addMenu("Help")
         self.about_action = help_menu.addAction("&About Assessor")
         self.about_action.triggered.connect(self.show_about)
@@ -284,6 +289,7 @@ class MainWindow(QMainWindow):
         # Queued work goes as soon as there is a connection: once now, then every few minutes.
         self._sync_soon.start()
         self.sync_action.setEnabled(True)
+        self.enrol_action.setEnabled(True)
         self._listen_for_other_copies(vault.profile.id)
         if self.gate is not None:
             dispose(self.gate)
@@ -468,7 +474,22 @@ class MainWindow(QMainWindow):
         self.sync_status.setText(text)
         self.sync_status.setToolTip(self.sync.detail if self.sync is not None else "")
 
+    def open_enrol(self) -> None:
+        """Enrol this laptop with the council's gateway (Tools menu)."""
+        if self.session is None:
+            return
+        from assessor_app.ui.views.enrol_dialog import EnrolDialog
+
+        dialog = EnrolDialog(self.ops, self.session, self)
+        dialog.enrolled.connect(lambda _: self.sync_now())
+        self.enrol_dialog = dialog
+        dialog.open()
+
     def _stop_sync(self) -> None:
+        if self.enrol_dialog is not None:
+            dispose(self.enrol_dialog)
+            self.enrol_dialog = None
+        self.enrol_action.setEnabled(False)
         self._sync_soon.stop()
         if self.sync is not None:
             self.sync.stop()

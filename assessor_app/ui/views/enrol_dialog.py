@@ -1,0 +1,154 @@
+"""Enrolling this laptop with the council's gateway, from the window (Tools menu).
+
+The assessor types the gateway's address and the one-time code IT gave them, and chooses the
+gateway's certificate file IT supplied for the first contact. The key is made inside the vault
+and the answer kept there on the vault's worker; the call to the gateway runs on the network
+lane, so nothing else waits for it. A refusal (a used or expired code, a server that is not
+the council's) is said in the dialog, in the gateway's words, and nothing is changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assessor_app.core.services.session import Session
+from assessor_app.core.sync_client import client
+from assessor_app.core.sync_client.transport import HttpsTransport
+
+from assessor_app.ui import dialogs
+from assessor_app.ui.operations import BackgroundOps
+
+__all__ = ["EnrolDialog"]
+
+CERT_FILES = "Certificates (*.pem *.crt *.cer);;All files (*)"
+
+
+class EnrolDialog(QDialog):
+    """Gateway address, code, the gateway's certificate file; then Enrol."""
+
+    enrolled = Signal(object)
+    """Emitted with the `Enrolment` once it is kept."""
+
+    def __init__(self, ops: BackgroundOps, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Enrol with the council's gateway")
+        self.setMinimumWidth(520)
+        self._ops, self._session = ops, session
+        self.disposed = False
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("https://… as IT gave it")
+        self.address.setAccessibleName("Gateway address")
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("XXXX-XXXX-XXXX")
+        self.code.setAccessibleName("Enrolment code")
+        self.certificate = QLineEdit()
+        self.certificate.setAccessibleName("Gateway certificate file")
+        browse = QPushButton("&Choose…")
+        browse.clicked.connect(self._choose)
+        cert_row = QHBoxLayout()
+        cert_row.addWidget(self.certificate, 1)
+        cert_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Gateway &address:", self.address)
+        form.addRow("Enrolment &code:", self.code)
+        cert_label = QLabel("Gateway certi&ficate:")
+        cert_label.setBuddy(self.certificate)
+        form.addRow(cert_label, cert_row)
+        self.message = QLabel(
+            "IT gives you the address, a code that works once for a short time, and the "
+            "gateway's certificate file. Your records stay on this laptop until they are sent."
+        )
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Enrolment message")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.enrol_button = self.buttons.addButton("&Enrol", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.enrol)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    def _choose(self) -> None:
+        path = dialogs.open_file(self, "The gateway's certificate", CERT_FILES)
+        if path is not None:
+            self.certificate.setText(str(path))
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+
+    def enrol(self) -> None:
+        """Check what was typed, then enrol in the background."""
+        url, code = self.address.text().strip(), self.code.text().strip()
+        if not url.startswith("https://"):
+            self._say("Type the gateway's address as IT gave it: it starts https://.")
+            return
+        if len("".join(c for c in code if c.isalnum())) != 12:
+            self._say("Type the 12-letter enrolment code IT gave you (XXXX-XXXX-XXXX).")
+            return
+        try:
+            ca = Path(self.certificate.text().strip()).read_bytes()
+            transport = HttpsTransport(url, ca)
+        except (OSError, ValueError) as e:
+            self._say(
+                "Choose the gateway's certificate file IT gave you (a .pem file); the one "
+                f"chosen cannot be used ({e.__class__.__name__})."
+            )
+            return
+        self.enrol_button.setEnabled(False)
+        self._say("Enrolling…")
+        self._ops.run(
+            client.enrolment_request,
+            self._session.vault,
+            code,
+            on_success=lambda request: self._send(transport, url, request),
+            on_failure=self._failed,
+            owner=self,
+        )
+
+    def _send(self, transport: HttpsTransport, url: str, request: dict[str, Any]) -> None:
+        self._ops.run_network(
+            transport.post,
+            "/v1/enrol",
+            request,
+            on_success=lambda answer: self._keep(url, answer),
+            on_failure=self._failed,
+            owner=self,
+        )
+
+    def _keep(self, url: str, answer: dict[str, Any]) -> None:
+        self._ops.run(
+            client.finish_enrolment,
+            self._session.vault,
+            url,
+            answer,
+            now=dt.datetime.now(dt.UTC),
+            on_success=self._done,
+            on_failure=self._failed,
+            owner=self,
+        )
+
+    def _done(self, enrolment: Any) -> None:
+        self._say(f"Enrolled with {enrolment.gateway_url}. Queued records will now be sent.")
+        self.enrolled.emit(enrolment)
+        self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.enrol_button.setEnabled(True)
+        text = getattr(error, "user_message", None) or str(error)
+        self._say(f"{text} Nothing was changed.")

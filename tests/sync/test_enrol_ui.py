@@ -1,0 +1,96 @@
+"""Enrolling from the window: what was typed is checked, refusals are said, nothing half-done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from assessor_app.core.storage.enrolment import load_enrolment
+from assessor_app.core.storage.vault import Vault
+from tests.support import session_for
+from tests.sync.conftest import Gateway
+
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.views.enrol_dialog import EnrolDialog
+
+
+@pytest.fixture
+def ops() -> Any:
+    helper = BackgroundOps()
+    yield helper
+    helper.shutdown()
+
+
+def _dialog(qtbot: QtBot, ops: BackgroundOps, vault: Vault) -> EnrolDialog:
+    dialog = EnrolDialog(ops, session_for(vault))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def _fill(dialog: EnrolDialog, gateway: Gateway, code: str, tmp_path: Path) -> None:
+    ca = tmp_path / "gateway.pem"
+    ca.write_bytes(gateway.ca.pem)
+    dialog.address.setText(gateway.url)
+    dialog.code.setText(code)
+    dialog.certificate.setText(str(ca))
+
+
+def test_enrolling_from_the_window(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway, tmp_path: Path
+) -> None:
+    dialog = _dialog(qtbot, ops, vault)
+    _fill(dialog, gateway, gateway.code(), tmp_path)
+    with qtbot.waitSignal(dialog.enrolled, timeout=10_000) as done:
+        dialog.enrol_button.click()
+    assert done.args[0].gateway_url == gateway.url
+    enrolled = load_enrolment(vault)
+    assert enrolled is not None and enrolled.server_ca_pem == gateway.ca.pem
+    assert len(gateway.store.devices()) == 1
+
+
+def test_a_used_code_is_refused_in_the_gateways_words_and_nothing_is_kept(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway, tmp_path: Path
+) -> None:
+    code = gateway.code()
+    first = _dialog(qtbot, ops, vault)
+    _fill(first, gateway, code, tmp_path)
+    with qtbot.waitSignal(first.enrolled, timeout=10_000):
+        first.enrol_button.click()
+    before = load_enrolment(vault)
+    again = _dialog(qtbot, ops, vault)
+    _fill(again, gateway, code, tmp_path)
+    again.enrol_button.click()
+    qtbot.waitUntil(lambda: "already been used" in again.message.text(), timeout=10_000)
+    assert again.message.text().endswith("Nothing was changed.")
+    assert again.enrol_button.isEnabled() and again.isVisible()
+    assert load_enrolment(vault) == before
+
+
+@pytest.mark.parametrize(
+    ("address", "code", "certificate", "says"),
+    [
+        ("http://gateway", "AAAA-BBBB-CCCC", "", "starts https://"),
+        ("https://gateway", "AAAA", "", "12-letter enrolment code"),
+        ("https://gateway", "AAAA-BBBB-CCCC", "/nowhere/gateway.pem", "certificate file"),
+    ],
+)
+def test_what_was_typed_is_checked_before_anything_is_sent(
+    qtbot: QtBot,
+    ops: BackgroundOps,
+    vault: Vault,
+    address: str,
+    code: str,
+    certificate: str,
+    says: str,
+) -> None:
+    dialog = _dialog(qtbot, ops, vault)
+    dialog.address.setText(address)
+    dialog.code.setText(code)
+    dialog.certificate.setText(certificate)
+    dialog.enrol_button.click()
+    assert says in dialog.message.text()
+    assert load_enrolment(vault) is None and dialog.enrol_button.isEnabled()
