@@ -20,6 +20,7 @@ from assessor_app.core.storage import outbox
 from assessor_app.core.storage.enrolment import load_enrolment
 from assessor_app.core.sync_client import client
 from assessor_app.core.sync_client.transport import Transport
+from sync.protocol import MAX_BATCH
 
 from assessor_app.ui.operations import BackgroundOps
 
@@ -133,6 +134,7 @@ class SyncController(QObject):
             return
         self._running = True
         self._sent = self._held = 0
+        self._limit = MAX_BATCH
         self._ops.run(
             self._prepare, on_success=self._prepared, on_failure=self._stopped, owner=self
         )
@@ -150,6 +152,7 @@ class SyncController(QObject):
             client.next_batch,
             self._session.vault,
             _now(),
+            limit=self._limit,
             on_success=lambda batch: self._send(transport, batch),
             on_failure=self._stopped,
             owner=self,
@@ -165,7 +168,7 @@ class SyncController(QObject):
             "/v1/push",
             batch.body,
             on_success=lambda answer: self._answered(transport, batch, answer),
-            on_failure=lambda error: self._failed(batch, error),
+            on_failure=lambda error: self._failed(transport, batch, error),
             owner=self,
         )
 
@@ -182,19 +185,35 @@ class SyncController(QObject):
                 self._done("")
 
         self._ops.run(
-            record, on_success=recorded, on_failure=lambda e: self._failed(batch, e), owner=self
+            record,
+            on_success=recorded,
+            on_failure=lambda e: self._failed(transport, batch, e),
+            owner=self,
         )
 
-    def _failed(self, batch: client.Batch, error: BaseException) -> None:
+    def _failed(self, transport: Transport, batch: client.Batch, error: BaseException) -> None:
         if not isinstance(error, Exception):
             raise error
+        if (fewer := client.smaller(batch, error)) is not None:
+            self._limit = fewer  # the gateway would not take so many at once
+            self._next(transport)
+            return
+
+        def recorded(problem: str) -> None:
+            if client.isolated(batch, error):
+                self._held += 1
+                self._limit = MAX_BATCH
+                self._next(transport)  # that one is held; the rest go
+            else:
+                self._done(problem)
+
         self._ops.run(
             client.apply_failure,
             self._session.vault,
             batch,
             error,
             _now(),
-            on_success=self._done,
+            on_success=recorded,
             on_failure=self._stopped,
             owner=self,
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import re
 import secrets
 import sqlite3
@@ -62,6 +63,14 @@ def _device(row: Sequence[Any]) -> Device:
         return None if v is None else str(v)
 
     return Device(str(row[0]), str(row[1]), str(row[2]), str(row[3]), text(row[4]), text(row[5]))
+
+
+def _body_person(body: str) -> str:
+    try:
+        person = json.loads(body).get("person_id")
+    except (ValueError, AttributeError):
+        return ""
+    return person if isinstance(person, str) else ""
 
 
 def _person_of(item: PushItem) -> str:
@@ -226,17 +235,32 @@ class Store:
                     keep.append((item, canonical))
                     known[item.hash] = (item.entity_type, item.entity_id, item.seq)
                     if item.first:
-                        firsts.setdefault((item.entity_type, item.entity_id), item.hash)
+                        firsts.setdefault(
+                            (item.entity_type, item.entity_id), (item.hash, _person_of(item))
+                        )
                 answers.append(answer)
             stored = self._insert(tx, device, now, keep)
             counts = self._versions_at(tx, items)
+            lost = {i.hash for i, _ in keep} - stored
+            held_now = set(self._rows(tx, lost)) if lost else set()
         acks = []
         for item, answer in zip(items, answers, strict=True):
             if answer is None:
-                status = AckStatus.STORED if item.hash in stored else AckStatus.DUPLICATE
-                # Only the first of a hash sent twice in one batch is stored; the rest repeat.
-                stored.discard(item.hash)
-                answer = ItemAck(item.hash, status)
+                if item.hash in stored:
+                    status = AckStatus.STORED
+                    # Only the first of a hash sent twice in one batch is stored.
+                    stored.discard(item.hash)
+                    answer = ItemAck(item.hash, status)
+                elif item.hash in held_now or item.hash not in lost:
+                    answer = ItemAck(item.hash, AckStatus.DUPLICATE)
+                else:
+                    # Another process stored a different first revision for this id meanwhile.
+                    answer = ItemAck(
+                        item.hash,
+                        AckStatus.REFUSED,
+                        "Another record already has this id at the gateway. Tell IT: the "
+                        "record is kept on the laptop.",
+                    )
             if answer.status.acknowledged:
                 others = counts.get((item.entity_type, item.entity_id, item.seq), 1) - 1
                 answer = ItemAck(answer.hash, answer.status, answer.reason, max(0, others))
@@ -266,13 +290,17 @@ class Store:
         person = _person_of(item)
         holder = caseload.get(person)
         if holder is None and item.entity_type == "person":
-            # Made on this assessor's laptop and sent first by them: their caseload.
+            # Made on this assessor's laptop and sent first by them: their caseload. Another
+            # process may claim the same person at the same moment: read back who won.
             tx.execute(
                 "INSERT INTO allocation (person_id, assessor_id, allocated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (person_id) DO NOTHING",
                 (person, assessor, now.isoformat()),
             )
-            caseload[person] = holder = assessor
+            row = tx.execute(
+                "SELECT assessor_id FROM allocation WHERE person_id = ?", (person,)
+            ).fetchone()
+            caseload[person] = holder = str(row[0])
         if holder is None:
             return ItemAck(
                 item.hash,
@@ -319,7 +347,7 @@ class Store:
             result = tx.execute(
                 "INSERT INTO revision (hash, entity_type, entity_id, seq, prev_hash, "
                 f"created_at, author, body, device, received_at) VALUES {rows} "
-                "ON CONFLICT (hash) DO NOTHING RETURNING hash",
+                "ON CONFLICT DO NOTHING RETURNING hash",
                 params,
             )
             stored.update(str(r[0]) for r in result.fetchall())
@@ -341,19 +369,27 @@ class Store:
         return found
 
     @staticmethod
-    def _first_revisions(tx: _Tx, chains: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """The hash of the first revision the gateway holds of each of `chains`."""
-        found: dict[tuple[str, str], str] = {}
+    def _first_revisions(
+        tx: _Tx, chains: set[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        """(hash, person id) of the first revision the gateway holds of each of `chains`.
+
+        A record's person is the one its first revision names: a later revision may not move
+        the record to someone else (rights are decided by the person).
+        """
+        found: dict[tuple[str, str], tuple[str, str]] = {}
         ids = sorted({entity_id for _, entity_id in chains})
         for start in range(0, len(ids), 400):
             chunk = ids[start : start + 400]
             marks = ", ".join("?" * len(chunk))
             for row in tx.execute(
-                "SELECT entity_type, entity_id, hash FROM revision "
+                "SELECT entity_type, entity_id, hash, body FROM revision "
                 f"WHERE seq = 1 AND entity_id IN ({marks})",
                 chunk,
             ).fetchall():
-                found.setdefault((str(row[0]), str(row[1])), str(row[2]))
+                chain = (str(row[0]), str(row[1]))
+                person = chain[1] if chain[0] == "person" else _body_person(str(row[3]))
+                found.setdefault(chain, (str(row[2]), person))
         return found
 
     @staticmethod
@@ -377,7 +413,7 @@ class Store:
         item: PushItem,
         canonical: str,
         known: dict[str, tuple[str, str, int]],
-        firsts: dict[tuple[str, str], str],
+        firsts: dict[tuple[str, str], tuple[str, str]],
     ) -> ItemAck | None:
         """The answer for a revision that is not to be stored; None when it is to be."""
         if not item.hash_holds(canonical):
@@ -393,7 +429,7 @@ class Store:
             # Another process may store this very revision between the reads and the insert
             # (a resent batch taken twice at once): the insert then does nothing and the
             # answer is "duplicate", not a clash.
-            if firsts.get(chain, item.hash) != item.hash:
+            if firsts.get(chain, (item.hash, ""))[0] != item.hash:
                 return ItemAck(
                     item.hash,
                     AckStatus.REFUSED,
@@ -406,6 +442,14 @@ class Store:
                 AckStatus.RETRY_LATER,
                 "An earlier revision of this record has not reached the gateway yet.",
             )
+        elif chain in firsts and item.entity_type == "assessment":
+            if _person_of(item) != firsts[chain][1]:
+                return ItemAck(
+                    item.hash,
+                    AckStatus.REFUSED,
+                    "This revision moves the record to another person, which a record "
+                    "cannot do. Tell IT: the record is kept on the laptop.",
+                )
         return None
 
     # -- reading -----------------------------------------------------------------------------

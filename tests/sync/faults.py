@@ -24,7 +24,14 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["ASGI_FAULTS", "NET_FAULTS", "Answering", "FaultyProxy", "faulty_app"]
+__all__ = [
+    "ASGI_FAULTS",
+    "NET_FAULTS",
+    "Answering",
+    "FaultyProxy",
+    "faulty_app",
+    "size_limited",
+]
 
 CUT_AFTER = 8_000
 """Bytes of an upload the proxy lets through before cutting it (past the TLS handshake)."""
@@ -198,3 +205,35 @@ def _close(*sockets: socket.socket) -> None:
         except OSError:
             pass
         s.close()
+
+
+def size_limited(app: Any, limit: int) -> Any:
+    """`app` behind a proxy that answers 413 to any push bigger than `limit` bytes."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") != "/v1/push":
+            await app(scope, receive, send)
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        if len(body) > limit:
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 413, "headers": headers})
+            await send({"type": "http.response.body", "body": b'{"detail": "Too large."}'})
+            return
+        sent = False
+
+        async def again() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await app(scope, again, send)
+
+    return wrapped

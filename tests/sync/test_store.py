@@ -222,3 +222,18 @@ def test_gateway_processes_taking_the_same_batch_at_once_store_it_once(
         assert set(statuses) <= {"stored", "duplicate"}, statuses  # all acknowledged to all
     stored = sum(s == "stored" for statuses in results for s in statuses)
     assert stored == len(items) == Store(store_url).count() == 24
+
+
+def test_a_record_cannot_be_moved_to_another_person(store_url: str, vault: Vault) -> None:
+    store = _store(store_url)
+    mine = _with_person(vault, 2)
+    assert _statuses(store.push("laptop-1", mine, NOW, assessor=ASSESSOR)) == [AckStatus.STORED] * 3
+    theirs = _with_person(vault, 1)
+    store.push("laptop-1", theirs[:1], NOW, assessor=ASSESSOR)
+    # The next revision of my record, saying it is about someone else now.
+    moved = _rehash(
+        dataclasses.replace(mine[2], seq=3, prev_hash=mine[2].hash),
+        body={**mine[2].body, "person_id": theirs[0].entity_id},
+    )
+    (ack,) = store.push("laptop-1", [moved], NOW, assessor=ASSESSOR)
+    assert ack.status is AckStatus.REFUSED and "another person" in ack.reason

@@ -154,3 +154,41 @@ def test_offline_mode_touches_no_network_and_keeps_everything_queued(
         enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
     assert gateway.store.count() == 0
     assert {i.state for i in outbox.items(vault.conn)} == {OutboxState.QUEUED}
+
+
+def test_a_gateway_that_takes_only_small_uploads_gets_everything_in_smaller_batches(
+    store_url: str, tmp_path: Path, vault: Vault
+) -> None:
+    from sync.gateway.app import create_app
+    from sync.gateway.ca import GatewayCA
+    from sync.gateway.server import TLSFiles, running
+    from sync.gateway.store import Store
+    from tests.sync.faults import size_limited
+
+    store = Store(store_url)
+    store.migrate()
+    ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire")
+    cert, key = ca.server_certificate(("127.0.0.1",))
+    (tmp_path / "s.pem").write_bytes(cert)
+    (tmp_path / "s.key").write_bytes(key)
+    tls = TLSFiles(tmp_path / "s.pem", tmp_path / "s.key", tmp_path / "ca" / "ca.pem")
+    assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
+    code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
+    for _ in range(3):
+        _work(vault, visits=1)
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    huge = session.people.add(community_person(family_name="Hugenotes"))
+    record = start_record(session, session.forms.latest("sample"), huge.id)
+    session.records.save_field(record.id, "notes", "A very long account. " * 400)
+    session.records.checkpoint(record.id)
+    # A proxy in front of the gateway that answers 413 to anything over about 6 KB.
+    with running(size_limited(create_app(store, ca), 6_000), tls) as gw:
+        enrol(vault, gw.url, code, first_contact_ca=ca.pem)
+        report = sync_now(vault, transport_for(vault))
+    held = outbox.items(vault.conn, OutboxState.QUARANTINED)
+    assert [i.entity_id for i in held] == [record.id]  # the one too big to send alone
+    assert "Too large" in held[0].reason or "413" in held[0].reason
+    assert report.held == 1 and report.finished
+    waiting = outbox.summary(vault.conn)
+    # Everything else went, in smaller batches.
+    assert waiting.acknowledged == store.count() == len(outbox.items(vault.conn)) - 1

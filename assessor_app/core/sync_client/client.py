@@ -55,6 +55,8 @@ __all__ = [
     "enrolment_request",
     "finish_enrolment",
     "next_batch",
+    "isolated",
+    "smaller",
     "sync_now",
     "transport_for",
 ]
@@ -306,7 +308,36 @@ def apply_failure(
     if isinstance(error, ProtocolError) or (isinstance(error, TransportError) and error.temporary):
         with vault.transaction() as conn:
             outbox.mark_unsent(conn, [i.hash for i in batch.items], problem, now, rng)
+    elif isolated(batch, error):
+        # The gateway would not read this one revision at all: hold it with the reason, so
+        # it does not stop every other record being sent.
+        with vault.transaction() as conn:
+            outbox.mark_refused(conn, batch.items[0].hash, problem)
     return problem
+
+
+_WHOLE_BATCH_REFUSED = (400, 413)
+"""The gateway (or a proxy before it) would not take the request at all: too big, unreadable."""
+
+
+def smaller(batch: Batch, error: Exception) -> int | None:
+    """A smaller batch to try, when the whole batch was refused (400, 413); else None."""
+    if (
+        isinstance(error, TransportError)
+        and error.status in _WHOLE_BATCH_REFUSED
+        and len(batch.items) > 1
+    ):
+        return max(1, len(batch.items) // 2)
+    return None
+
+
+def isolated(batch: Batch, error: Exception) -> bool:
+    """A single revision the gateway would not take at all (it is then held, not retried)."""
+    return (
+        isinstance(error, TransportError)
+        and error.status in _WHOLE_BATCH_REFUSED
+        and len(batch.items) == 1
+    )
 
 
 def sync_now(
@@ -325,13 +356,19 @@ def sync_now(
     """
     sent = held = others = 0
     problem = ""
-    while (pending := next_batch(vault, now(), limit=batch)) is not None:
+    limit = batch
+    while (pending := next_batch(vault, now(), limit=limit)) is not None:
         try:
-            result = apply_answer(
-                vault, pending, transport.post("/v1/push", pending.body), now(), rng
-            )
+            answer = transport.post("/v1/push", pending.body)
+            result = apply_answer(vault, pending, answer, now(), rng)
         except (TransportError, ProtocolError) as e:
+            if (fewer := smaller(pending, e)) is not None:
+                limit = fewer  # the gateway would not take so many at once: halve, go on
+                continue
             problem = apply_failure(vault, pending, e, now(), rng)
+            if isolated(pending, e):
+                held, problem, limit = held + 1, "", batch
+                continue  # that one is held; the rest go
             break
         sent, held, others = sent + result.sent, held + result.held, others + result.other_versions
         if not result.moved:

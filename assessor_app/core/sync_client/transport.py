@@ -73,6 +73,23 @@ def _key_files(identity: DeviceIdentity) -> Iterator[tuple[str, str]]:
         os.rmdir(folder)
 
 
+_REFUSED_CERTIFICATE = (
+    "ALERT_UNKNOWN_CA",
+    "ALERT_CERTIFICATE_EXPIRED",
+    "ALERT_BAD_CERTIFICATE",
+    "ALERT_CERTIFICATE_REVOKED",
+    "ALERT_CERTIFICATE_REQUIRED",
+    "ALERT_CERTIFICATE_UNKNOWN",
+    "ALERT_ACCESS_DENIED",
+)
+
+
+def _certificate_refused(error: ssl.SSLError) -> bool:
+    """The server's TLS alert says it would not take this laptop's certificate."""
+    reason = str(getattr(error, "reason", "") or error)
+    return any(alert in reason for alert in _REFUSED_CERTIFICATE)
+
+
 class HttpsTransport:
     """JSON over HTTPS to one gateway."""
 
