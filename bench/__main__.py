@@ -21,14 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached caseload")
     parser.add_argument(
         "--only",
-        choices=["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync"],
+        choices=["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync", "ingest"],
         action="append",
         help="run only these (repeatable)",
     )
     args = parser.parse_args(argv)
-    only = set(args.only or ["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync"])
+    only = set(
+        args.only or ["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync", "ingest"]
+    )
 
-    from bench import autosave, caseload, checkpoint, coldstart, pdf, sync
+    from bench import autosave, caseload, checkpoint, coldstart, ingest, pdf, sync
 
     quick = args.quick
     started = time.perf_counter()
@@ -63,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     if "sync" in only:
         pushed = sync.run(200 if quick else 1000)
         print("\n".join(pushed.lines()), end="\n\n", flush=True)
+    if "ingest" in only:
+        print("\n".join(ingest.run(os.environ.get("ASSESSOR_BENCH_POSTGRES"))), end="\n\n")
     print(f"Total {time.perf_counter() - started:.0f} s")
     return 0
 
