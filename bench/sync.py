@@ -32,7 +32,7 @@ from assessor_app.core.sync_client.transport import HttpsTransport
 from bench.common import new_vault
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
-from sync.gateway.server import TLSFiles, running
+from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 from sync.protocol import PushItem, PushRequest
 
@@ -106,10 +106,7 @@ def run(revisions: int = 1000, postgres: str | None = None) -> SyncResult:
         store = Store(postgres or f"sqlite:///{folder / 'gateway.db'}")
         store.migrate()
         ca = GatewayCA.load_or_create(folder / "ca", "Benchshire")
-        cert, key = ca.server_certificate(("127.0.0.1",))
-        (folder / "server.pem").write_bytes(cert)
-        (folder / "server.key").write_bytes(key)
-        tls = TLSFiles(folder / "server.pem", folder / "server.key", folder / "ca" / "ca.pem")
+        tls = development_tls(folder, ca)
         vault = new_vault(folder / "laptop")
         try:
             _fill(vault, revisions)

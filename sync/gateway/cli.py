@@ -54,7 +54,7 @@ def _now() -> dt.datetime:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from sync.gateway.app import create_app
-    from sync.gateway.server import TLSFiles, run
+    from sync.gateway.server import TLSFiles, development_tls, run
 
     data, store = _data(args), _store(args)
     ca = GatewayCA.load_or_create(data / "ca", args.authority)
@@ -63,12 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         tls = TLSFiles(Path(args.cert), Path(args.key), data / "ca" / "ca.pem")
         server_ca = Path(args.server_ca).read_bytes() if args.server_ca else None
     else:
-        cert, key = ca.server_certificate((args.host, "localhost"))
-        (data / "server.pem").write_bytes(cert)
-        fd = os.open(data / "server.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key)
-        tls = TLSFiles(data / "server.pem", data / "server.key", data / "ca" / "ca.pem")
+        tls = development_tls(data, ca, (args.host, "localhost"))
     print(f"Gateway on https://{args.host}:{args.port} (database {store.url.split('@')[-1]})")
     print(f"Devices CA: {data / 'ca' / 'ca.pem'}")
     from sync.gateway.adapters import FolderDrop

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import ssl
 import threading
@@ -24,8 +25,9 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from sync.gateway.app import CLIENT_CERT
+from sync.gateway.ca import GatewayCA
 
-__all__ = ["RunningGateway", "TLSFiles", "run", "running"]
+__all__ = ["RunningGateway", "TLSFiles", "development_tls", "free_port", "run", "running"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,25 @@ class TLSFiles:
     certificate: Path
     key: Path
     devices_ca: Path
+
+
+def development_tls(
+    folder: Path, ca: GatewayCA, hosts: tuple[str, ...] = ("127.0.0.1",)
+) -> TLSFiles:
+    """A development server certificate for `hosts` signed by `ca`, written into `folder`.
+
+    The key is written owner-only; the devices CA is written beside them, for the TLS context
+    to verify laptops against. For demos and tests on loopback: production uses the
+    authority's own certificate.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = ca.server_certificate(hosts)
+    (folder / "server.pem").write_bytes(cert)
+    fd = os.open(folder / "server.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    (folder / "devices-ca.pem").write_bytes(ca.pem)
+    return TLSFiles(folder / "server.pem", folder / "server.key", folder / "devices-ca.pem")
 
 
 class _ClientCertH11(H11Protocol):

@@ -58,6 +58,14 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Enrolment codes use no 0/O or 1/I, so they can be read over the phone."""
 
 
+def _select_in(tx: _Tx, sql: str, values: set[str]) -> Iterator[Any]:
+    """The rows of `sql` (whose ``{}`` is an IN list) for `values`, a few hundred at a time."""
+    wanted = sorted(values)
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        yield from tx.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall()
+
+
 def _device(row: Sequence[Any]) -> Device:
     def text(v: Any) -> str | None:
         return None if v is None else str(v)
@@ -270,17 +278,12 @@ class Store:
     @staticmethod
     def _allocations(tx: _Tx, people: set[str]) -> dict[str, str]:
         """Person id -> the assessor whose caseload they are on, for `people`."""
-        found: dict[str, str] = {}
-        wanted = sorted(people)
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start : start + 400]
-            marks = ", ".join("?" * len(chunk))
-            for row in tx.execute(
-                f"SELECT person_id, assessor_id FROM allocation WHERE person_id IN ({marks})",
-                chunk,
-            ).fetchall():
-                found[str(row[0])] = str(row[1])
-        return found
+        return {
+            str(row[0]): str(row[1])
+            for row in _select_in(
+                tx, "SELECT person_id, assessor_id FROM allocation WHERE person_id IN ({})", people
+            )
+        }
 
     @staticmethod
     def _rights(
@@ -356,17 +359,14 @@ class Store:
     @staticmethod
     def _rows(tx: _Tx, hashes: set[str]) -> dict[str, tuple[str, str, int]]:
         """(entity type, entity id, seq) of each of `hashes` the gateway holds."""
-        found: dict[str, tuple[str, str, int]] = {}
-        wanted = sorted(hashes)
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start : start + 400]
-            marks = ", ".join("?" * len(chunk))
-            for row in tx.execute(
-                f"SELECT hash, entity_type, entity_id, seq FROM revision WHERE hash IN ({marks})",
-                chunk,
-            ).fetchall():
-                found[str(row[0])] = (str(row[1]), str(row[2]), int(row[3]))
-        return found
+        return {
+            str(row[0]): (str(row[1]), str(row[2]), int(row[3]))
+            for row in _select_in(
+                tx,
+                "SELECT hash, entity_type, entity_id, seq FROM revision WHERE hash IN ({})",
+                hashes,
+            )
+        }
 
     @staticmethod
     def _first_revisions(
@@ -378,34 +378,28 @@ class Store:
         the record to someone else (rights are decided by the person).
         """
         found: dict[tuple[str, str], tuple[str, str]] = {}
-        ids = sorted({entity_id for _, entity_id in chains})
-        for start in range(0, len(ids), 400):
-            chunk = ids[start : start + 400]
-            marks = ", ".join("?" * len(chunk))
-            for row in tx.execute(
-                "SELECT entity_type, entity_id, hash, body FROM revision "
-                f"WHERE seq = 1 AND entity_id IN ({marks})",
-                chunk,
-            ).fetchall():
-                chain = (str(row[0]), str(row[1]))
-                person = chain[1] if chain[0] == "person" else _body_person(str(row[3]))
-                found.setdefault(chain, (str(row[2]), person))
+        for row in _select_in(
+            tx,
+            "SELECT entity_type, entity_id, hash, body FROM revision "
+            "WHERE seq = 1 AND entity_id IN ({})",
+            {entity_id for _, entity_id in chains},
+        ):
+            chain = (str(row[0]), str(row[1]))
+            person = chain[1] if chain[0] == "person" else _body_person(str(row[3]))
+            found.setdefault(chain, (str(row[2]), person))
         return found
 
     @staticmethod
     def _versions_at(tx: _Tx, items: Sequence[PushItem]) -> dict[tuple[str, str, int], int]:
         """How many revisions the gateway holds at each (type, id, seq) of the batch."""
         counts: dict[tuple[str, str, int], int] = {}
-        ids = sorted({i.entity_id for i in items})
-        for start in range(0, len(ids), 400):
-            chunk = ids[start : start + 400]
-            marks = ", ".join("?" * len(chunk))
-            for row in tx.execute(
-                "SELECT entity_type, entity_id, seq, COUNT(*) FROM revision "
-                f"WHERE entity_id IN ({marks}) GROUP BY entity_type, entity_id, seq",
-                chunk,
-            ).fetchall():
-                counts[(str(row[0]), str(row[1]), int(row[2]))] = int(row[3])
+        for row in _select_in(
+            tx,
+            "SELECT entity_type, entity_id, seq, COUNT(*) FROM revision "
+            "WHERE entity_id IN ({}) GROUP BY entity_type, entity_id, seq",
+            {i.entity_id for i in items},
+        ):
+            counts[(str(row[0]), str(row[1]), int(row[2]))] = int(row[3])
         return counts
 
     @staticmethod

@@ -21,7 +21,7 @@ import pytest
 
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
-from sync.gateway.server import TLSFiles, running
+from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 
 CANDIDATES = (
@@ -86,10 +86,7 @@ def gateway(store_url: str, tmp_path: Path) -> Iterator[Gateway]:
     store = Store(store_url)
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
-    cert, key = ca.server_certificate(("127.0.0.1",))
-    (tmp_path / "server.pem").write_bytes(cert)
-    (tmp_path / "server.key").write_bytes(key)
-    tls = TLSFiles(tmp_path / "server.pem", tmp_path / "server.key", tmp_path / "ca" / "ca.pem")
+    tls = development_tls(tmp_path, ca)
     assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
     with running(create_app(store, ca), tls) as served:
         yield Gateway(served.url, store, ca, assessor)

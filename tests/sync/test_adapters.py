@@ -101,15 +101,12 @@ def test_two_laptops_sync_and_the_drop_holds_each_record_once(
     from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
     from sync.gateway.app import create_app
     from sync.gateway.ca import GatewayCA
-    from sync.gateway.server import TLSFiles, running
+    from sync.gateway.server import development_tls, running
 
     store = Store(store_url)
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire")
-    cert, key = ca.server_certificate(("127.0.0.1",))
-    (tmp_path / "s.pem").write_bytes(cert)
-    (tmp_path / "s.key").write_bytes(key)
-    tls = TLSFiles(tmp_path / "s.pem", tmp_path / "s.key", tmp_path / "ca" / "ca.pem")
+    tls = development_tls(tmp_path, ca)
     drop = FolderDrop(tmp_path / "drop")
     laptops = [
         Vault.create(

@@ -26,7 +26,7 @@ from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
-from sync.gateway.server import TLSFiles, running
+from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 from tests.support import community_person, session_for
 from tests.sync.faults import ASGI_FAULTS, NET_FAULTS, Answering, FaultyProxy, faulty_app
@@ -74,10 +74,7 @@ def test_every_revision_arrives_exactly_once_whatever_the_faults(
         store = Store(f"sqlite:///{folder / 'gateway.db'}")
         store.migrate()
         ca = GatewayCA.load_or_create(folder / "ca", "Exampleshire")
-        cert, key = ca.server_certificate(("127.0.0.1",))
-        (folder / "server.pem").write_bytes(cert)
-        (folder / "server.key").write_bytes(key)
-        tls = TLSFiles(folder / "server.pem", folder / "server.key", folder / "ca" / "ca.pem")
+        tls = development_tls(folder, ca)
         answering = Answering()
         app, server_plan = faulty_app(create_app(store, ca), server, answering)
         vault = _laptop_with_work(folder / "laptop", records)

@@ -21,7 +21,7 @@ from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import DeviceIdentity, HttpsTransport, TransportError
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
-from sync.gateway.server import TLSFiles, running
+from sync.gateway.server import TLSFiles, development_tls, running
 from sync.gateway.store import Store
 from sync.protocol import CURRENT, AckStatus, PushItem, PushRequest, PushResponse
 from tests.support import community_person, session_for
@@ -35,10 +35,7 @@ class Gateway:
 
 
 def _tls(folder: Path, ca: GatewayCA) -> TLSFiles:
-    cert, key = ca.server_certificate(("127.0.0.1", "localhost"))
-    (folder / "server.pem").write_bytes(cert)
-    (folder / "server.key").write_bytes(key)
-    return TLSFiles(folder / "server.pem", folder / "server.key", folder / "ca" / "ca.pem")
+    return development_tls(folder, ca, ("127.0.0.1", "localhost"))
 
 
 @pytest.fixture

@@ -161,17 +161,14 @@ def test_a_gateway_that_takes_only_small_uploads_gets_everything_in_smaller_batc
 ) -> None:
     from sync.gateway.app import create_app
     from sync.gateway.ca import GatewayCA
-    from sync.gateway.server import TLSFiles, running
+    from sync.gateway.server import development_tls, running
     from sync.gateway.store import Store
     from tests.sync.faults import size_limited
 
     store = Store(store_url)
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire")
-    cert, key = ca.server_certificate(("127.0.0.1",))
-    (tmp_path / "s.pem").write_bytes(cert)
-    (tmp_path / "s.key").write_bytes(key)
-    tls = TLSFiles(tmp_path / "s.pem", tmp_path / "s.key", tmp_path / "ca" / "ca.pem")
+    tls = development_tls(tmp_path, ca)
     assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
     code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
     for _ in range(3):
