@@ -1,8 +1,10 @@
 """The gateway's storage: PostgreSQL in production, SQLite as the embedded default.
 
 One `Store` for both, opened from a URL (``postgresql://…`` or ``sqlite:///path``). Every
-operation opens its own connection and transaction, and everything needed for correctness is
-in the database: several gateway processes may serve one PostgreSQL database at once. A push
+operation runs in its own transaction (on PostgreSQL each thread keeps its connection between
+transactions, since opening one costs more than most pushes), and everything needed for
+correctness is in the database: several gateway processes may serve one PostgreSQL database
+at once. A push
 is idempotent by the revision's hash (``INSERT … ON CONFLICT DO NOTHING``): two processes
 taking the same resent batch store each revision once, and the second answers "duplicate".
 
@@ -20,6 +22,7 @@ import json
 import re
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +137,10 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        # One PostgreSQL connection per thread, kept between transactions: opening one (TCP
+        # and authentication) costs more than most pushes. Nothing needed for correctness
+        # lives in it; a broken one is dropped and the next transaction opens another.
+        self._local = threading.local()
         if url.startswith(("postgresql://", "postgres://")):
             self.postgres = True
             self._sqlite_path: Path | None = None
@@ -149,20 +156,15 @@ class Store:
     def transaction(self) -> Iterator[_Tx]:
         """A transaction: committed when the block ends, rolled back if it raises."""
         if self.postgres:
-            import psycopg  # only the gateway needs it, and only for PostgreSQL
-
-            try:
-                conn = psycopg.connect(self.url, autocommit=False)
-            except psycopg.OperationalError as e:
-                raise StoreError(
-                    f"The gateway cannot reach its database: {str(e).strip()}. Check the "
-                    "database setting and that PostgreSQL is running."
-                ) from e
+            conn = self._postgres_connection()
             try:
                 with conn.transaction():
                     yield _Tx(conn, True)
-            finally:
+            except BaseException:
+                # A connection that failed mid-transaction is not trusted again.
+                self._local.conn = None
                 conn.close()
+                raise
             return
         assert self._sqlite_path is not None
         self._sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,6 +181,22 @@ class Store:
             raw.execute("COMMIT")
         finally:
             raw.close()
+
+    def _postgres_connection(self) -> Any:
+        import psycopg  # only the gateway needs it, and only for PostgreSQL
+
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        try:
+            conn = psycopg.connect(self.url, autocommit=False)
+        except psycopg.OperationalError as e:
+            raise StoreError(
+                f"The gateway cannot reach its database: {str(e).strip()}. Check the "
+                "database setting and that PostgreSQL is running."
+            ) from e
+        self._local.conn = conn
+        return conn
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -456,11 +474,8 @@ class Store:
     def held(self, hashes: Sequence[str]) -> set[str]:
         """Which of `hashes` the gateway holds."""
         with self.transaction() as tx:
-            return {
-                h
-                for h in hashes
-                if tx.execute("SELECT 1 FROM revision WHERE hash = ?", (h,)).fetchone()
-            }
+            rows = _select_in(tx, "SELECT hash FROM revision WHERE hash IN ({})", set(hashes))
+            return {str(row[0]) for row in rows}
 
     # -- assessors, enrolment codes and devices ------------------------------------------------
 
