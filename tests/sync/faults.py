@@ -48,6 +48,31 @@ NET_FAULTS = ("ok", "cut_upload", "drop_answer", "slow_answer")
 ASGI_FAULTS = ("ok", "503_before", "500_after", "twice")
 
 
+async def _read_body(receive: Any) -> bytes:
+    """The whole request body, however many messages it came in."""
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
+def _replay(body: bytes) -> Any:
+    """A `receive` that hands the app `body` once, as if it had just arrived."""
+    sent = False
+
+    async def again() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
+
+
 class _Plan:
     def __init__(self, faults: Iterable[str]) -> None:
         self._faults = collections.deque(faults)
@@ -79,24 +104,7 @@ def faulty_app(app: Any, faults: Iterable[str], answering: Answering) -> tuple[A
             await app(scope, receive, send)
             return
         fault = plan.next()
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-
-        def replay() -> Any:
-            sent = False
-
-            async def again() -> dict[str, Any]:
-                nonlocal sent
-                if sent:
-                    return {"type": "http.disconnect"}
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            return again
+        body = await _read_body(receive)
 
         async def swallow(message: dict[str, Any]) -> None:
             del message  # the answer of a request whose answer is replaced
@@ -110,13 +118,13 @@ def faulty_app(app: Any, faults: Iterable[str], answering: Answering) -> tuple[A
         if fault == "503_before":
             await answer(503, b'{"detail": "busy"}')
         elif fault == "500_after":
-            await app(scope, replay(), swallow)  # stored, but the laptop hears a failure
+            await app(scope, _replay(body), swallow)  # stored, but the laptop hears a failure
             await answer(500, b'{"detail": "oops"}')
         elif fault == "twice":
-            await app(scope, replay(), swallow)
-            await app(scope, replay(), telling(send))
+            await app(scope, _replay(body), swallow)
+            await app(scope, _replay(body), telling(send))
         else:
-            await app(scope, replay(), telling(send))
+            await app(scope, _replay(body), telling(send))
 
     return wrapped, plan
 
@@ -214,26 +222,12 @@ def size_limited(app: Any, limit: int) -> Any:
         if scope["type"] != "http" or scope.get("path") != "/v1/push":
             await app(scope, receive, send)
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await _read_body(receive)
         if len(body) > limit:
             headers = [(b"content-type", b"application/json")]
             await send({"type": "http.response.start", "status": 413, "headers": headers})
             await send({"type": "http.response.body", "body": b'{"detail": "Too large."}'})
             return
-        sent = False
-
-        async def again() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await app(scope, again, send)
+        await app(scope, _replay(body), send)
 
     return wrapped
