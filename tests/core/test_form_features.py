@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 from assessor_app.core.errors import FormDefinitionError, ValidationError
-from assessor_app.core.form_engine.answers import section_status, validate_answers, visible_answers
+from assessor_app.core.form_engine.answers import (
+    SectionStatus,
+    section_status,
+    validate_answers,
+    visible_answers,
+)
 from assessor_app.core.form_engine.definition import (
     FieldType,
     FormDefinition,
@@ -167,6 +172,30 @@ def test_a_section_condition_hides_and_unrequires_all_its_questions(demo: FormDe
         s for s in section_status(demo, {"agreed": False}, today=TODAY) if s.section_id == "later"
     )
     assert later.required_missing == 0
+
+
+def test_a_section_with_no_question_shown_is_never_complete_and_says_why(
+    demo: FormDefinition,
+) -> None:
+    def later(answers: dict[str, object]) -> SectionStatus:
+        return next(
+            s for s in section_status(demo, answers, today=TODAY) if s.section_id == "later"
+        )
+
+    waiting = later({})
+    assert not waiting.complete
+    assert waiting.not_asked is not None
+    assert waiting.not_asked.short == "answer First first"
+    assert "once \u201cAgreed?\u201d is answered" in waiting.not_asked.detail
+    assert waiting.not_asked.section_id == "first"
+    refused = later({"agreed": False})
+    assert not refused.complete
+    assert refused.not_asked is not None
+    assert "the answer to \u201cAgreed?\u201d (in \u201cFirst\u201d) is \u201cNo\u201d" in (
+        refused.not_asked.detail
+    )
+    asked = later({"agreed": True, "detail": "d"})
+    assert asked.complete and asked.not_asked is None
 
 
 def test_a_notice_shows_text_and_never_takes_an_answer(demo: FormDefinition) -> None:

@@ -428,3 +428,29 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         authors = [i["contributor_name"] for i in editor.answers["contributions"]]
         for item_editors, author in zip(group.item_editors, authors, strict=True):
             assert all(e.isEnabled() for e in item_editors) is (author == part["contributor_name"])
+
+
+def test_sections_waiting_for_consent_say_so_and_are_never_ticked(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window, _ = start_from_person_page(qtbot, make_window, community_person(), "needs_assessment")
+    editor = opened_editor(qtbot, window)
+    assert editor.defn is not None
+    titles = [s.title for s in editor.defn.sections]
+    wellbeing = titles.index("Wellbeing")
+    row = editor.sections.item(wellbeing)
+    assert not row.text().startswith("✓")
+    assert "answer Consent to the assessment first" in row.text()
+    editor.sections.setCurrentRow(wellbeing)
+    why, go = editor._not_asked_notes["wellbeing"]
+    assert why.isVisible() and "Did the person agree to be assessed?" in why.text()
+    qtbot.mouseClick(go, Qt.MouseButton.LeftButton)
+    assert editor.sections.currentRow() == titles.index("Consent to the assessment")
+
+    answer(editor, {"consent": "consented"})
+    assert not why.isVisibleTo(editor)
+    assert "first" not in editor.sections.item(wellbeing).text()
+    answer(editor, {"consent": "refused"})
+    assert "not asked" in editor.sections.item(wellbeing).text()
+    editor.sections.setCurrentRow(wellbeing)
+    assert "No, they refused the assessment" in why.text()

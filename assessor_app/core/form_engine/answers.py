@@ -18,6 +18,7 @@ from assessor_app.core.answer_paths import set_answer
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.model import (
     DISPLAY_ONLY,
+    Condition,
     FieldDef,
     FieldType,
     FormDefinition,
@@ -34,6 +35,7 @@ from assessor_app.core.form_engine.value_checks import (
 )
 
 __all__ = [
+    "NotAsked",
     "Problem",
     "SectionStatus",
     "is_answered",
@@ -79,6 +81,23 @@ class SectionStatus:
 
     problems: int
     """Other problems with the section's answers."""
+
+    not_asked: NotAsked | None = None
+    """Why none of the section's questions are shown yet, or None when some are."""
+
+
+@dataclass(frozen=True)
+class NotAsked:
+    """Why a section shows no question: the answer it waits for, and where that is asked."""
+
+    short: str
+    """For the contents list: 'answer Consent to the assessment first'."""
+
+    detail: str
+    """For the empty page: which question decides it and what its answer is."""
+
+    section_id: str
+    """The section asking the question that decides it (to take the user there)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +238,12 @@ def section_status(
         ids = {f.id for f in section.fields}
         mine = [i for i in issues if i.top in ids]
         missing = sum(1 for i in mine if i.missing)
+        asked = [f for f in section.fields if f.type not in DISPLAY_ONLY]
+        not_asked = (
+            _why_not_asked(defn, section, asked, answers)
+            if asked and not any(f.id in shown for f in asked)
+            else None
+        )
         answered = sum(
             1
             for f in section.fields
@@ -228,13 +253,60 @@ def section_status(
             SectionStatus(
                 section_id=section.id,
                 title=section.title,
-                complete=not mine,
+                complete=not mine and not_asked is None,
                 answered=answered,
                 required_missing=missing,
                 problems=len(mine) - missing,
+                not_asked=not_asked,
             )
         )
     return statuses
+
+
+def _why_not_asked(
+    defn: FormDefinition, section: Section, asked: list[FieldDef], answers: Mapping[str, Any]
+) -> NotAsked | None:
+    """The first condition keeping `section`'s questions hidden, in words."""
+    shown = visible_answers(defn, answers)
+    leaves = [
+        leaf
+        for condition in (section.show_when, asked[0].show_when)
+        if condition is not None
+        for leaf in _leaves(condition)
+    ]
+    failing = next((c for c in leaves if not c.holds(shown)), None)
+    if failing is None:
+        return None
+    question = defn.field(failing.field)
+    where = next((s for s in defn.sections if any(f.id == question.id for f in s.fields)), section)
+    if not is_answered(shown.get(question.id)):
+        return NotAsked(
+            short=f"answer {where.title} first",
+            detail=(
+                f"These questions are asked once “{question.label}” is answered, "
+                f"in “{where.title}”."
+            ),
+            section_id=where.id,
+        )
+    given = shown[question.id]
+    labels = {o.value: o.label for o in question.choices()}
+    said = ", ".join(labels.get(v, str(v)) for v in (given if isinstance(given, list) else [given]))
+    if isinstance(given, bool):
+        said = "Yes" if given else "No"
+    return NotAsked(
+        short="not asked (see " + where.title + ")",
+        detail=(
+            f"These questions are not asked, because the answer to “{question.label}” "
+            f"(in “{where.title}”) is “{said}”."
+        ),
+        section_id=where.id,
+    )
+
+
+def _leaves(condition: Condition) -> list[Condition]:
+    if condition.all_of is None:
+        return [condition]
+    return [leaf for part in condition.all_of for leaf in _leaves(part)]
 
 
 def _neighbour(

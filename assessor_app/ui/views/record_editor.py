@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.form_engine.answers import (
+    SectionStatus,
     is_answered,
     is_visible,
     section_status,
@@ -111,6 +112,8 @@ class RecordEditorView(QWidget):
         self.defn: FormDefinition | None = None
         self.answers: dict[str, Any] = {}
         self.editors: dict[str, FieldEditor] = {}
+        self._not_asked_notes: dict[str, tuple[QLabel, QPushButton]] = {}
+        self._statuses: dict[str, SectionStatus] = {}
         self.current_path: str | None = focus_path
         self._initial_focus = focus_path
         self.title = heading_label("Loading…")
@@ -264,6 +267,16 @@ class RecordEditorView(QWidget):
         column.addWidget(heading_label(section.title, scale=1.2))
         if section.help:
             column.addWidget(help_label(section.help))
+        # Shown instead of an empty page while none of the section's questions is asked yet.
+        why = help_label("")
+        why.setAccessibleName("Why this section has no questions yet")
+        go = QPushButton()
+        go.clicked.connect(lambda: self._go_to_deciding_section(section.id))
+        why.setVisible(False)
+        go.setVisible(False)
+        column.addWidget(why)
+        column.addWidget(go, 0, Qt.AlignmentFlag.AlignLeft)
+        self._not_asked_notes[section.id] = (why, go)
         spacing = self.fontMetrics().lineSpacing()
         for field in section.fields:
             editor = build_field_editor(field, field.id)
@@ -326,7 +339,25 @@ class RecordEditorView(QWidget):
                 if is_visible(self.defn.field(field_id), shown)
             },
         )
-        self.sections.set_statuses(section_status(self.defn, self.answers, today=today))
+        statuses = section_status(self.defn, self.answers, today=today)
+        self.sections.set_statuses(statuses)
+        self._statuses = {status.section_id: status for status in statuses}
+        for status in statuses:
+            why, go = self._not_asked_notes[status.section_id]
+            why.setVisible(status.not_asked is not None)
+            go.setVisible(status.not_asked is not None)
+            if status.not_asked is not None:
+                why.setText(status.not_asked.detail)
+                deciding = self._statuses.get(status.not_asked.section_id)
+                go.setText(f"Go to \u201c{deciding.title if deciding else ''}\u201d")
+
+    def _go_to_deciding_section(self, section_id: str) -> None:
+        status = self._statuses.get(section_id)
+        if status is None or status.not_asked is None or self.defn is None:
+            return
+        target = status.not_asked.section_id
+        row = next(i for i, s in enumerate(self.defn.sections) if s.id == target)
+        self.sections.setCurrentRow(row)
 
     def _may_show(self, field_id: str) -> bool:
         # Don't shout "required" at questions nobody has reached yet: show a field's problems

@@ -8,7 +8,10 @@ from assessor_app.core.form_engine.answers import SectionStatus
 
 
 def section_text(status: SectionStatus) -> str:
-    """'✓ Needs', or 'Money — 2 missing, 1 problem'."""
+    """'✓ Needs', 'Money — 2 missing, 1 problem', or a section not asked yet with why on a
+    second line ('Wellbeing' / 'answer Consent to the assessment first')."""
+    if status.not_asked is not None:
+        return f"{status.title}\n    {status.not_asked.short}"
     if status.complete:
         return f"✓ {status.title}"
     parts = []
@@ -25,6 +28,7 @@ class SectionList(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Sections")
+        self.setWordWrap(True)  # a section's reason for not being asked takes a second line
         self.section_ids: list[str] = []
 
     def set_statuses(self, statuses: list[SectionStatus]) -> None:
@@ -37,10 +41,15 @@ class SectionList(QListWidget):
         for row, status in enumerate(statuses):
             item = self.item(row)
             item.setText(section_text(status))
+            item.setToolTip(status.not_asked.detail if status.not_asked else "")
+            font = item.font()
+            font.setItalic(status.not_asked is not None)
+            item.setFont(font)
         width = max(
             (
-                self.fontMetrics().horizontalAdvance(self.item(r).text())
+                self.fontMetrics().horizontalAdvance(line)
                 for r in range(self.count())
+                for line in self.item(r).text().splitlines()[:1]
             ),
             default=0,
         )
