@@ -110,7 +110,24 @@ def test_bad_value_shows_inline_message(qtbot: QtBot, editor: RecordEditorView) 
     visit = editor.editors["visit_date"]
     qtbot.keyClicks(visit.focus_widget(), "31/02/2025")
     visit.focus_widget().editingFinished.emit()
-    assert "not a date" in visit.problem.text()
+    assert "not a real date: February 2025 has 28 days" in visit.problem.text()
+
+
+def test_an_empty_question_says_nothing_until_the_user_leaves_it(
+    qtbot: QtBot, editor: RecordEditorView
+) -> None:
+    visit = editor.editors["visit_date"]
+    name = editor.editors["preferred_name"]
+    visit.focus_widget().setFocus()
+    qtbot.waitUntil(lambda: visit.focus_widget().hasFocus())
+    # Something else changes while the user is in the empty date: it must not speak yet.
+    editor.editors["has_carer"].group.button(0).click()
+    assert not visit.problem.isVisible(), visit.problem.text()
+    name.focus_widget().setFocus()
+    qtbot.waitUntil(lambda: name.focus_widget().hasFocus())
+    assert visit.problem.isVisible()
+    assert "date" in visit.problem.text().lower()
+    assert not name.problem.isVisible()
 
 
 def test_outcome_panel_follows_answers(qtbot: QtBot, editor: RecordEditorView) -> None:

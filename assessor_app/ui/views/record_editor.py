@@ -396,7 +396,8 @@ class RecordEditorView(QWidget):
             return
         before, after = self._editor_of(old), self._editor_of(new)
         if after is not None:
-            after.touched = True
+            # Not touched yet: an empty question says nothing while the user is in it, only
+            # once they type or leave it.
             self.current_path = after.path
         if before is not None and before is not after and self.editable:
             before.touched = True

@@ -1,7 +1,7 @@
 """A text box for an optional date typed as DD/MM/YYYY (the way assessors write dates).
 
 A QDateEdit cannot be blank and is slow to type into; this accepts '3/7/1950', '03/07/1950' or
-ISO '1950-07-03' and reports a plain-English problem otherwise.
+ISO '1950-07-03' (`core.typed_dates`) and reports a plain-English problem otherwise.
 """
 
 from __future__ import annotations
@@ -10,29 +10,17 @@ import datetime as dt
 
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from assessor_app.core.typed_dates import read_typed_date
+
 
 def parse_date(text: str) -> dt.date | None:
-    """The date typed, or None when blank.
+    """The date typed, or None when blank (read as the core reads every typed date).
 
     Raises:
-        ValueError: with a message to show the user.
+        ValueError: with a message to show the user, saying whether the way it was written or
+            the day itself is wrong.
     """
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        if "-" in text:
-            return dt.date.fromisoformat(text)
-        parts = text.replace(".", "/").split("/")
-        if len(parts) != 3 or len(parts[2].strip()) != 4:
-            # A year of 2 or 3 digits is a slip (03/07/195), not a date in antiquity.
-            raise ValueError("the year needs four digits")
-        day, month, year = (int(part) for part in parts)
-        return dt.date(year, month, day)
-    except ValueError as e:
-        raise ValueError(
-            f"'{text}' is not a date. Type it as day/month/year, like 03/07/1950."
-        ) from e
+    return read_typed_date(text)
 
 
 def format_date(value: dt.date | None) -> str:
