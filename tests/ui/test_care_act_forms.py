@@ -427,7 +427,8 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         assert isinstance(group, RepeatingGroupEditor)
         authors = [i["contributor_name"] for i in editor.answers["contributions"]]
         for item_editors, author in zip(group.item_editors, authors, strict=True):
-            assert all(e.isEnabled() for e in item_editors) is (author == part["contributor_name"])
+            locked = author != part["contributor_name"]
+            assert all(e.read_only is locked and e.isEnabled() for e in item_editors)
 
 
 def test_sections_waiting_for_consent_say_so_and_are_never_ticked(

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QProgressDialog, QWidget
 
 from assessor_app.core.form_engine.answers import Problem
 from assessor_app.core.form_engine.definition import FormRegistry
@@ -20,6 +21,7 @@ from tests.support import community_person
 from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
 
 from assessor_app.ui import dialogs
+from assessor_app.ui.views import record_editor
 from assessor_app.ui.views.main_window import MainWindow
 from assessor_app.ui.views.record_completion import NOT_READY_TITLE, not_ready_message
 from assessor_app.ui.views.record_editor import RecordEditorView
@@ -95,7 +97,10 @@ def test_incomplete_record_is_refused_with_the_questions_named_and_stays_a_draft
 
 
 def test_valid_record_completes_with_its_last_edit_and_becomes_read_only(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: list[tuple[str, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     answers = {k: v for k, v in VALID_ANSWERS.items() if k != "preferred_name"}
     window, editor = open_sample_record(qtbot, make_window, answers)
@@ -108,12 +113,31 @@ def test_valid_record_completes_with_its_last_edit_and_becomes_read_only(
     assert editor.autosave.status == "Saving…"
     assessment_id = editor.assessment_id
 
+    shown: list[tuple[QProgressDialog, bool]] = []
+    real_progress = record_editor.finalising_progress
+
+    def progress_shown(parent: QWidget) -> QProgressDialog:
+        dialog = real_progress(parent)
+        shown.append((dialog, editor.pages.currentWidget().isEnabled()))
+        return dialog
+
+    monkeypatch.setattr(record_editor, "finalising_progress", progress_shown)
     with qtbot.waitSignal(editor.completed, timeout=5000):
         qtbot.keyClick(name, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
+    # While it ran: progress was shown over the answers, which stayed in view, not blanked.
+    [(progress, answers_in_view)] = shown
+    assert answers_in_view
+    assert progress.windowModality() == Qt.WindowModality.WindowModal
+    assert "signing its PDF" in progress.labelText()
     qtbot.waitUntil(lambda: editor.defn is not None)
     wait_for_worker(qtbot, window)
 
     assert shown_messages == []
+    assert editor._progress is None
+    # And it ends with a word of what happened.
+    assert editor.outcome_note.isVisible()
+    assert editor.outcome_note.text().startswith("Finalised: revision")
+    assert "signed by Robin Testcase" in editor.outcome_note.text()
     record = stored(qtbot, window, assessment_id)
     assert record.status is RecordStatus.COMPLETED
     # The completed revision itself holds the last edit (not just an unfolded autosave).
@@ -125,8 +149,13 @@ def test_valid_record_completes_with_its_last_edit_and_becomes_read_only(
     assert "finalised: read only" in editor.title.text()
     assert not editor.complete_button.isVisible()
     field = editor.editors["preferred_name"]
-    assert not field.isEnabled()
-    assert field.focus_widget().text() == "Sam"
+    line = field.focus_widget()
+    assert isinstance(line, QLineEdit)
+    # Read-only at full contrast and selectable, not a disabled pale grey.
+    assert field.read_only and field.isEnabled() and line.isReadOnly()
+    assert line.text() == "Sam"
+    qtbot.keyClicks(line, "uel")
+    assert line.text() == "Sam"
 
     window.go_back()
     page = window.person

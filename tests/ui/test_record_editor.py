@@ -172,3 +172,23 @@ def test_editor_always_names_the_person(editor: RecordEditorView) -> None:
     text = editor.who.text()
     assert "Quillfeather" in text and "943 476 5919" in text and "14/03/1948" in text
     assert editor.who.isVisibleTo(editor)
+
+
+def test_a_read_only_question_shows_its_answer_at_full_contrast_and_takes_no_edits(
+    qtbot: QtBot, editor: RecordEditorView
+) -> None:
+    has_carer = editor.editors["has_carer"]
+    qtbot.keyClick(has_carer.group.button(0), Qt.Key.Key_Space)
+    assert editor.answers["has_carer"] is True
+    for field_id in ("has_carer", "preferred_name"):
+        editor.editors[field_id].set_read_only()
+    # Enabled (so drawn in the normal text colour), but it takes no mouse and no keyboard.
+    no = has_carer.group.button(1)
+    assert no.isEnabled()
+    assert no.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    no.setFocus()
+    qtbot.keyClick(no, Qt.Key.Key_Space)
+    assert not no.isChecked()
+    name = editor.editors["preferred_name"].focus_widget()
+    qtbot.keyClicks(name, "Sam")
+    assert name.text() == "" and "preferred_name" not in editor.answers

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
+    QProgressDialog,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -77,6 +78,34 @@ AMEND_QUESTION = (
 )
 
 
+# Dark green text on a pale green panel: contrast above 7:1 (WCAG AAA), as the problem red.
+OUTCOME_NOTE_STYLE = (
+    "QLabel { color: #0b4f1c; background: #e3f4e6; border: 1px solid #8cc79a; padding: 6px; }"
+)
+
+
+def finalising_progress(parent: QWidget) -> QProgressDialog:
+    """A busy indicator over the editor while a record is checked, completed and signed.
+
+    Window-modal, so nothing is typed into the record meanwhile, with no Cancel: the core
+    either finalises the record whole or leaves it as it was.
+    """
+    progress = QProgressDialog(
+        "Finalising: checking every answer, completing the record and signing its PDF…",
+        "",
+        0,
+        0,
+        parent,
+    )
+    progress.setWindowTitle("Finalise and sign")
+    progress.setCancelButton(None)  # no Cancel: finalising cannot stop half way
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(0)
+    progress.setAutoClose(False)
+    progress.show()
+    return progress
+
+
 def top_field_id(path: str) -> str:
     """'income_sources[1].income_amount' → 'income_sources'."""
     return path.split("[", 1)[0].split(".", 1)[0]
@@ -120,6 +149,13 @@ class RecordEditorView(QWidget):
         # Whose record this is, always in view: the guard against typing into the wrong one.
         self.who = QLabel()
         self.who.setWordWrap(True)
+        self.outcome_note = QLabel()
+        self.outcome_note.setWordWrap(True)
+        self.outcome_note.setAccessibleName("Finalised")
+        self.outcome_note.setStyleSheet(OUTCOME_NOTE_STYLE)
+        self.outcome_note.setVisible(False)
+        self._outcome_note = ""
+        self._progress: QProgressDialog | None = None
         self.who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.complete_button = QPushButton("&Finalise and sign")
         self.complete_button.setAccessibleName("Finalise and sign")
@@ -171,6 +207,7 @@ class RecordEditorView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(title_row)
         layout.addWidget(self.who)
+        layout.addWidget(self.outcome_note)
         # The signed PDFs of a finalised record go here, between whose it is and its answers.
         self._documents_slot = QVBoxLayout()
         layout.addLayout(self._documents_slot)
@@ -232,15 +269,18 @@ class RecordEditorView(QWidget):
             )
         self.who.setText(who)
         self.who.setAccessibleName(who)
+        # Said once, in the view it led to: what finalising did and what can follow.
+        self.outcome_note.setText(self._outcome_note)
+        self.outcome_note.setVisible(bool(self._outcome_note) and not self.editable)
+        self._outcome_note = ""
         if not self.editable:
             self.documents = DocumentsPanel(self._ops, self._session, opened, parent=self)
             self._documents_slot.addWidget(self.documents)
         for section in self.defn.sections:
-            page = self._build_page(section.id)
-            inner = page.widget()
-            if inner is not None:
-                inner.setEnabled(self.editable)
-            self.pages.addWidget(page)
+            self.pages.addWidget(self._build_page(section.id))
+        if not self.editable:
+            for editor in self.editors.values():
+                editor.set_read_only()
         group = self.editors.get("contributions") if exchange else None
         if isinstance(group, RepeatingGroupEditor):
             own = self._records.vault.profile.name.strip().casefold()
@@ -305,6 +345,8 @@ class RecordEditorView(QWidget):
     # -- live behaviour ------------------------------------------------------------------
 
     def _edited(self, path: str, value: Any) -> None:
+        if not self.editable:
+            return  # read-only editors take no edits; this is the belt to their braces
         self.answers = set_answer(self.answers, path, value)
         self.current_path = self._focused_path() or path
         self.autosave.queue(path, value)
@@ -447,7 +489,8 @@ class RecordEditorView(QWidget):
             return
         self.complete_button.setEnabled(False)
         self.print_button.setEnabled(False)
-        self.pages.setEnabled(False)  # no edits while the status changes
+        # The answers stay in view (not greyed out); the window takes no edits meanwhile.
+        self._progress = finalising_progress(self)
         # The core checks again, so the app, the CLI and sync refuse in the same way.
         self._ops.run(
             finalise_record,
@@ -459,11 +502,25 @@ class RecordEditorView(QWidget):
         )
 
     def _completed(self, finalised: Finalised) -> None:
+        self._end_progress()
+        document = finalised.document
+        self._outcome_note = (
+            f"Finalised: revision {document.revision} is complete and read-only, and its PDF "
+            f"is signed by {document.signer} and kept with the record (below). To change "
+            "anything now, use Amend: this signed copy stays as it is."
+        )
         # Reopen through the core, which decides what is editable: a finalised record is not.
         self._reload()
         self.completed.emit(finalised.record)
 
+    def _end_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.close()
+            self._progress.deleteLater()
+            self._progress = None
+
     def _completion_failed(self, error: BaseException) -> None:
+        self._end_progress()
         error_display.show_error(self, error)
         if self._disposed():
             return
@@ -482,7 +539,6 @@ class RecordEditorView(QWidget):
             return
         self.complete_button.setEnabled(True)
         self.print_button.setEnabled(True)
-        self.pages.setEnabled(True)
 
     # -- drafts and amendments -----------------------------------------------------------
 
@@ -553,7 +609,6 @@ class RecordEditorView(QWidget):
             if page is not None:
                 self.pages.removeWidget(page)
                 page.deleteLater()
-        self.pages.setEnabled(True)
         self._initial_focus = None
         self._open()
 

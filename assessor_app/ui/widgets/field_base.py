@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from assessor_app.core.form_engine.model import FieldDef
 
@@ -27,6 +37,7 @@ class FieldEditor(QWidget):
         self.field = field
         self.path = path
         self.touched = False
+        self.read_only = False
         self._local_problem = ""
         self._core_problem = ""
         self.setObjectName(f"field:{path}")
@@ -66,6 +77,13 @@ class FieldEditor(QWidget):
         """The editor for `path` (itself, or a nested one in a repeating group)."""
         return self if path == self.path else None
 
+    def set_read_only(self) -> None:
+        """Show the answer as it is, at full contrast, selectable, but take no edits: a
+        finalised record or a colleague's DST contribution. (A disabled widget would do the
+        same in a pale grey that is hard to read.) One way: a view is rebuilt to edit again."""
+        self.read_only = True
+        freeze(self)
+
     # -- problems ------------------------------------------------------------------------
 
     def unparsed_inputs(self) -> list[FieldEditor]:
@@ -100,3 +118,44 @@ class FieldEditor(QWidget):
         if self.field.help:
             widget.setToolTip(self.field.help)
         return widget
+
+
+def freeze(root: QWidget) -> None:
+    """Make every input under `root` show its value without taking edits, at full contrast.
+
+    Text boxes become read-only (still selectable, so text can be copied); choices and the
+    signature pad (any widget with a true `drawn` attribute) take no focus and drop every
+    mouse and key event; action buttons (Add, Remove, Clear) are disabled, as they change
+    nothing that is shown.
+    """
+    guard = _TakesNoInput(root)
+    for widget in [root, *root.findChildren(QWidget)]:
+        if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit):
+            widget.setReadOnly(True)
+        elif isinstance(widget, QPushButton):
+            widget.setEnabled(False)
+        elif isinstance(widget, QAbstractButton | QComboBox) or getattr(widget, "drawn", False):
+            # Wheel and clicks pass through to the page (so it still scrolls under the mouse).
+            widget.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            widget.installEventFilter(guard)
+
+
+class _TakesNoInput(QObject):
+    """Drops the input events that would change a frozen choice, however they arrive."""
+
+    DROPPED = frozenset(
+        {
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseButtonRelease,
+            QEvent.Type.MouseButtonDblClick,
+            QEvent.Type.KeyPress,
+            QEvent.Type.KeyRelease,
+            QEvent.Type.Wheel,
+            QEvent.Type.Shortcut,
+        }
+    )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        del watched
+        return event.type() in self.DROPPED

@@ -132,7 +132,7 @@ class RepeatingGroupEditor(FieldEditor):
         for index, item in enumerate(self._items):
             self.items_box.addWidget(self._item_frame(index, item))
         full = self.field.max_items is not None and len(self._items) >= self.field.max_items
-        self.add_button.setEnabled(not full)
+        self.add_button.setEnabled(not full and not self.read_only)
         self.empty_note.setVisible(not self._items)
         self.update_visibility(self._outer)
         for editors in self.item_editors:
@@ -167,7 +167,13 @@ class RepeatingGroupEditor(FieldEditor):
         if note:
             title.setText(f"{title.text()}: {note}")
             title.setWordWrap(True)
+        if note or self.read_only:
             for editor in editors:
-                editor.setEnabled(False)
+                editor.set_read_only()
             remove.setEnabled(False)
         return frame
+
+    def set_read_only(self) -> None:
+        """Every item read-only, and none added or removed (items rebuilt later stay so)."""
+        super().set_read_only()
+        self._rebuild()

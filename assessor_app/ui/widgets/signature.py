@@ -51,6 +51,8 @@ class SignaturePad(QWidget):
     """Draw with the mouse (or pen/touch, delivered as mouse events); emits `strokes_changed`."""
 
     strokes_changed = Signal()
+    drawn = True
+    """Marks a drawing surface for `field_base.freeze`, which stops it taking strokes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
