@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 
 from assessor_app.core.chc.levels import DST_ALLOWED, DST_DOMAINS, PRIORITY_DOMAINS
+from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.rules.chc import (
     contribution_proposals,
     dst_completion,
@@ -236,3 +239,21 @@ def test_the_form_offers_each_domain_only_its_own_levels_in_order() -> None:
     for key in KEYS:
         for field_id in (f"dst_{key}_level", f"m_{key}_level"):
             assert tuple(o.value for o in form.field(field_id).options) == DST_ALLOWED[key]
+
+
+def test_a_decision_past_its_28_days_is_called_overdue_where_the_timeline_is_shown() -> None:
+    dst = load_forms_dir(default_forms_dir()).latest("chc_dst")
+    answers = {"consent_status": "consented", "icb_referral_received": "2026-11-02"}
+
+    def timeline(today: dt.date) -> Any:
+        return evaluate(dst, answers, today=today).outcomes["dst_timeline"]
+
+    on_time = timeline(dt.date(2026, 11, 30))
+    assert on_time.label == "Awaiting the ICB's decision"
+    assert not any("overdue" in r for r in on_time.reasons)
+    late = timeline(dt.date(2026, 12, 2))
+    assert late.label == "Decision overdue"
+    assert "expected within 28 days, by 30 November 2026" in late.reasons[0]
+    assert "The decision is overdue: it was due 2 days ago." in late.reasons[1]
+    # Called without a day (as a test or a script might), it says nothing it cannot know.
+    assert dst_timeline(answers).label == "Awaiting the ICB's decision"

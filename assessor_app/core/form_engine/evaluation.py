@@ -212,7 +212,9 @@ def evaluate(
         rates: The charging rates tables of the session (`Session.rates`), handed to the
             rules; None lets them use the tables the settings name.
     """
-    shown = rules.FormAnswers(visible_answers(defn, answers), option_labels(defn), rates)
+    shown = rules.FormAnswers(
+        visible_answers(defn, answers), option_labels(defn), rates, today=today
+    )
     outcome_fields = [f for f in defn.all_fields() if f.type is FieldType.OUTCOME]
     unsigned = _unsigned(defn, shown)
     signatures = [_not_signed(defn, shown, unsigned)] if unsigned else []

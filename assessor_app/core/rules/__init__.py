@@ -56,6 +56,7 @@ __all__ = [
     "rule_names",
     "start_check_names",
     "strict_reads",
+    "today_of",
 ]
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\Z")
@@ -272,11 +273,14 @@ class FormAnswers(Mapping[str, Any]):
         answers: Mapping[str, Any],
         labels: Mapping[str, Mapping[Any, str]],
         rates: object | None = None,
+        today: dt.date | None = None,
     ) -> None:
         self._answers = answers
         self.labels = labels
         self.rates = rates
         """The charging rates tables the session holds (None: the rules use those in force)."""
+        self.today = today
+        """The date the answers are looked at (None when a rule is called without one)."""
 
     def __getitem__(self, key: str) -> Any:
         return self._answers[key]
@@ -304,6 +308,16 @@ def option_label(answers: Mapping[str, Any], field_id: str, value: Any) -> str:
     return label[0].lower() + label[1:]
 
 
+def today_of(answers: Mapping[str, Any]) -> dt.date | None:
+    """The date the form engine is evaluating `answers` on, or None.
+
+    None when a rule is called directly: it then says nothing that depends on the day, such
+    as "overdue".
+    """
+    today = getattr(answers, "today", None)
+    return today if isinstance(today, dt.date) else None
+
+
 class _Declared(Mapping[str, Any]):
     """The answers a rule declared it reads, and no others."""
 
@@ -313,6 +327,7 @@ class _Declared(Mapping[str, Any]):
         self._rule = rule
         self.labels: Mapping[str, Mapping[Any, str]] = getattr(answers, "labels", {})
         self.rates: object | None = getattr(answers, "rates", None)
+        self.today: dt.date | None = getattr(answers, "today", None)
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._reads:

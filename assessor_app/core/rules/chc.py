@@ -39,6 +39,7 @@ from assessor_app.core.rules import (
     register,
     register_check,
     text,
+    today_of,
     yes_no,
 )
 
@@ -419,6 +420,15 @@ def dst_timeline(answers: Mapping[str, Any]) -> Outcome:
             "decision), then at least every 12 months."
         )
         return Outcome(due["first_review"].isoformat(), "Decided; review dates set", tuple(reasons))
+    today = today_of(answers)
+    late = (today - due["decision"]).days if today is not None else 0
+    if late > 0:
+        # Said here as the caseload says it: a date passed without a word reads as on time.
+        reasons.append(
+            f"The decision is overdue: it was due {late} day{'s' if late != 1 else ''} ago. "
+            "Ask the ICB when it will decide, and record the decision date once it does."
+        )
+        return Outcome(due["decision"].isoformat(), "Decision overdue", tuple(reasons))
     return Outcome(due["decision"].isoformat(), "Awaiting the ICB's decision", tuple(reasons))
 
 
