@@ -90,6 +90,29 @@ def test_search_matches_every_word_typed_in_any_identifier(vault: Vault) -> None
     ]
 
 
+@pytest.mark.parametrize(
+    ("given", "family", "typed"),
+    [
+        ("Thị", "Nguyễn", "nguyen thi"),
+        ("Zoë", "Quillfeather", "zoe"),
+        ("Łukasz", "Brzęczyszczykiewicz", "lukasz brzeczy"),
+        ("Søren", "Ærøskøbing", "soren aeroskobing"),
+        ("Siobhán", "O’Súilleabháin", "o'suil"),
+        ("José", "Müller", "JOSE MULLER"),
+    ],
+)
+def test_search_finds_a_name_typed_without_its_accents(
+    vault: Vault, given: str, family: str, typed: str
+) -> None:
+    people = PeopleRepository(vault)
+    found = people.add(community_person(given_name=given, family_name=family))
+    people.add(community_person(given_name="Amara", family_name="Testington"))
+    assert [p.id for p in people.search(typed)] == [found.id]
+    # Typed with its accents it is found too, and the name itself is kept exactly.
+    [person] = people.search(f"{given} {family}")
+    assert (person.details.given_name, person.details.family_name) == (given, family)
+
+
 def test_search_treats_wildcards_literally(vault: Vault) -> None:
     PeopleRepository(vault).add(community_person())
     assert PeopleRepository(vault).search("%") == []

@@ -30,6 +30,7 @@ from assessor_app.core.errors import (
     VaultTooNewError,
 )
 from assessor_app.core.storage.atomic import fsync_dir
+from assessor_app.core.storage.search_fold import SQL_FUNCTION, fold_for_search
 from assessor_app.core.storage.wipe import wipe
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -213,6 +214,8 @@ def connect(path: Path, key: bytes | bytearray, *, read_only: bool = False) -> C
         conn.execute("PRAGMA cache_size = -65536")
         # Keep temporary tables and sort spills in memory: nothing plaintext on disk.
         conn.execute("PRAGMA temp_store = MEMORY")
+        # For migrations that fold search text (schema 8) the way the app folds what is typed.
+        conn.create_function(SQL_FUNCTION, 1, fold_for_search, deterministic=True)
     except DatabaseError as e:
         conn.close()
         raise VaultCorruptError(

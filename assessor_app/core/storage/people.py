@@ -15,6 +15,7 @@ from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.nhs_number import normalise_nhs_number
 from assessor_app.core.records import ConvictionStatus, Person, PersonDetails, PersonId, Setting
 from assessor_app.core.storage import history
+from assessor_app.core.storage.search_fold import fold_for_search
 from assessor_app.core.storage.vault import Vault
 
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
@@ -125,7 +126,7 @@ def _search_text(details: PersonDetails) -> str:
         details.prison_number,
         details.date_of_birth.strftime("%d/%m/%Y") if details.date_of_birth else "",
     ]
-    return " ".join(p.lower() for p in parts if p)
+    return fold_for_search(" ".join(p for p in parts if p))
 
 
 class PeopleRepository:
@@ -203,9 +204,10 @@ class PeopleRepository:
     def search(self, text: str, *, limit: int = 100) -> list[Person]:
         """People whose name, NHS number, ids or date of birth contain every word typed.
 
-        An empty search lists the caseload alphabetically.
+        Accents and case do not matter ("nguyen" finds Nguyễn, "ZOE" finds Zoë). An empty
+        search lists the caseload alphabetically.
         """
-        tokens = [t for t in text.lower().replace(",", " ").split() if t]
+        tokens = [t for t in fold_for_search(text).replace(",", " ").split() if t]
         sql = "SELECT id, body, updated_at FROM person"
         params: list[Any] = []
         if tokens:
