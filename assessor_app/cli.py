@@ -381,17 +381,35 @@ def cmd_chc_fingerprint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _form_title(session: Session, form_id: str, version: int) -> str:
+    """The form's title as the app shows it, or its id when that version is not installed."""
+    try:
+        return session.forms.get(form_id, version).title
+    except AssessorError:
+        return f"{form_id} (version {version}, not installed)"
+
+
 def cmd_record_list(args: argparse.Namespace) -> int:
     with _session(args) as session:
         people, records = session.people, session.records
         targets = [people.get(args.person)] if args.person else people.search("", limit=10**9)
-        for person in targets:
-            for r in records.list_for_person(person.id):
-                stamp = r.updated_at.isoformat(timespec="seconds") if r.updated_at else "-"
-                print(
-                    f"{r.id}\t{person.id}\t{r.form_id} v{r.form_version}\t{r.status}\t"
-                    f"rev {r.revision}\t{stamp}"
-                )
+        found = [(r, p) for p in targets for r in records.list_for_person(p.id)]
+        oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+        found.sort(key=lambda rp: rp[0].updated_at or oldest, reverse=True)
+        if not found:  # said on stderr, as for person list: stdout stays empty for scripts
+            print(
+                "No records yet: start one with 'assessor-cli record start --person ID --form "
+                "FORM'.",
+                file=sys.stderr,
+            )
+        # One record a line, tab-separated (for cut, awk, a spreadsheet), newest change first:
+        # record id, person, form title, status, last changed (local time).
+        for r, person in found:
+            stamp = r.updated_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.updated_at else "-"
+            print(
+                f"{r.id}\t{person.details.display_name}\t"
+                f"{_form_title(session, r.form_id, r.form_version)}\t{r.status.value}\t{stamp}"
+            )
     return EXIT_OK
 
 
