@@ -24,6 +24,11 @@ from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.form_engine.signatures import (
+    REPRESENTATIVE_CAPACITIES,
+    SIGNER_LABELS,
+    UNABLE_REASONS,
+)
 from assessor_app.core.hardening import harden_process
 from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.nhs_number import format_nhs_number
@@ -265,6 +270,52 @@ def cmd_record_complete(args: argparse.Namespace) -> int:
         print(
             f"{record.id}\t{record.status.value}\trevision {record.revision}\tsigned PDF {doc.id}"
         )
+    return EXIT_OK
+
+
+def cmd_record_sign(args: argparse.Namespace) -> int:
+    from assessor_app.core.services.record_signatures import (
+        AlreadySignedError,
+        sign_record,
+        signature_answer,
+    )
+
+    if args.signer is None and args.field is None:
+        raise ValidationError(
+            "Say who signs.", "Add --as assessor, person, carer or representative (or --field ID)."
+        )
+    with _session(args) as session:
+        value = signature_answer(
+            args.name,
+            session.today().isoformat(),
+            unable=args.unable,
+            detail=args.detail,
+            capacity=args.capacity,
+            capacity_detail=args.capacity_detail,
+        )
+        try:
+            done = sign_record(
+                session,
+                AssessmentId(args.record),
+                value,
+                signer=args.signer,
+                field_id=args.field,
+                replace=args.replace,
+            )
+        except AlreadySignedError as e:
+            raise ValidationError(
+                e.user_message, "Nothing was changed. To record it again, add --replace."
+            ) from e
+    how = (
+        f"unable to sign ({UNABLE_REASONS[args.unable]})"
+        if args.unable
+        else "signed by typing their name"
+    )
+    again = " (replacing the earlier one)" if done.replaced else ""
+    print(
+        f"{done.record.id}\t{done.field.id}\t{args.name.strip()}\t{how}{again}\t"
+        f"revision {done.record.revision}"
+    )
     return EXIT_OK
 
 
@@ -890,6 +941,63 @@ def build_parser() -> argparse.ArgumentParser:
         record,
     )
     p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
+    p = add(
+        "sign",
+        cmd_record_sign,
+        "sign a draft for someone by typing their name, or record why they are unable to sign",
+        record,
+    )
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
+    p.add_argument(
+        "--as",
+        dest="signer",
+        choices=[s for s in SIGNER_LABELS if s != "mdt_member"],
+        metavar="WHO",
+        help="who signs: assessor (you), person (the person assessed), carer or representative "
+        "(attorney, deputy or appointee); the form's signature question for them is answered",
+    )
+    p.add_argument(
+        "--field",
+        metavar="ID",
+        help="the signature question by its id, where --as does not pick one (a form whose "
+        "question names no signer)",
+    )
+    p.add_argument(
+        "--name",
+        required=True,
+        help="the signer's name in full, in quotes: typed as their signature, or with --unable "
+        "their name in print",
+    )
+    p.add_argument(
+        "--unable",
+        choices=list(UNABLE_REASONS),
+        metavar="REASON",
+        help="they are unable to sign, and why: "
+        + "; ".join(f"{k} = {v.lower()}" for k, v in UNABLE_REASONS.items()),
+    )
+    p.add_argument(
+        "--detail",
+        metavar="TEXT",
+        help="with --unable: why, in words (needed for 'other', e.g. 'Broken wrist, asked to "
+        "sign next visit')",
+    )
+    p.add_argument(
+        "--capacity",
+        choices=list(REPRESENTATIVE_CAPACITIES),
+        metavar="AUTHORITY",
+        help="a representative's authority to sign: "
+        + "; ".join(f"{k} = {v}" for k, v in REPRESENTATIVE_CAPACITIES.items()),
+    )
+    p.add_argument(
+        "--capacity-detail",
+        metavar="TEXT",
+        help="with --capacity other: what authority they have and what you saw, in words",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a signature or reason already recorded for them (else that is refused)",
+    )
     p = add("amend", cmd_record_amend, "reopen a finalised record as an amendment", record)
     p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
     variants = ["standard", "large_print", "easy_read"]
