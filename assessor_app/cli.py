@@ -24,6 +24,11 @@ from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
+from assessor_app.core.form_engine.signatures import (
+    REPRESENTATIVE_CAPACITIES,
+    SIGNER_LABELS,
+    UNABLE_REASONS,
+)
 from assessor_app.core.hardening import harden_process
 from assessor_app.core.logging_setup import configure_logging
 from assessor_app.core.nhs_number import format_nhs_number
@@ -268,6 +273,52 @@ def cmd_record_complete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_record_sign(args: argparse.Namespace) -> int:
+    from assessor_app.core.services.record_signatures import (
+        AlreadySignedError,
+        sign_record,
+        signature_answer,
+    )
+
+    if args.signer is None and args.field is None:
+        raise ValidationError(
+            "Say who signs.", "Add --as assessor, person, carer or representative (or --field ID)."
+        )
+    with _session(args) as session:
+        value = signature_answer(
+            args.name,
+            session.today().isoformat(),
+            unable=args.unable,
+            detail=args.detail,
+            capacity=args.capacity,
+            capacity_detail=args.capacity_detail,
+        )
+        try:
+            done = sign_record(
+                session,
+                AssessmentId(args.record),
+                value,
+                signer=args.signer,
+                field_id=args.field,
+                replace=args.replace,
+            )
+        except AlreadySignedError as e:
+            raise ValidationError(
+                e.user_message, "Nothing was changed. To record it again, add --replace."
+            ) from e
+    how = (
+        f"unable to sign ({UNABLE_REASONS[args.unable]})"
+        if args.unable
+        else "signed by typing their name"
+    )
+    again = " (replacing the earlier one)" if done.replaced else ""
+    print(
+        f"{done.record.id}\t{done.field.id}\t{args.name.strip()}\t{how}{again}\t"
+        f"revision {done.record.revision}"
+    )
+    return EXIT_OK
+
+
 def cmd_record_amend(args: argparse.Namespace) -> int:
     from assessor_app.core.services.records import amend_record
 
@@ -381,17 +432,35 @@ def cmd_chc_fingerprint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _form_title(session: Session, form_id: str, version: int) -> str:
+    """The form's title as the app shows it, or its id when that version is not installed."""
+    try:
+        return session.forms.get(form_id, version).title
+    except AssessorError:
+        return f"{form_id} (version {version}, not installed)"
+
+
 def cmd_record_list(args: argparse.Namespace) -> int:
     with _session(args) as session:
         people, records = session.people, session.records
         targets = [people.get(args.person)] if args.person else people.search("", limit=10**9)
-        for person in targets:
-            for r in records.list_for_person(person.id):
-                stamp = r.updated_at.isoformat(timespec="seconds") if r.updated_at else "-"
-                print(
-                    f"{r.id}\t{person.id}\t{r.form_id} v{r.form_version}\t{r.status}\t"
-                    f"rev {r.revision}\t{stamp}"
-                )
+        found = [(r, p) for p in targets for r in records.list_for_person(p.id)]
+        oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+        found.sort(key=lambda rp: rp[0].updated_at or oldest, reverse=True)
+        if not found:  # said on stderr, as for person list: stdout stays empty for scripts
+            print(
+                "No records yet: start one with 'assessor-cli record start --person ID --form "
+                "FORM'.",
+                file=sys.stderr,
+            )
+        # One record a line, tab-separated (for cut, awk, a spreadsheet), newest change first:
+        # record id, person, form title, status, last changed (local time).
+        for r, person in found:
+            stamp = r.updated_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.updated_at else "-"
+            print(
+                f"{r.id}\t{person.details.display_name}\t"
+                f"{_form_title(session, r.form_id, r.form_version)}\t{r.status.value}\t{stamp}"
+            )
     return EXIT_OK
 
 
@@ -720,58 +789,150 @@ class _session:  # noqa: N801 - used as a with-statement helper, reads like a fu
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per task."""
+    RECORD_HELP = "the record's id, from 'record list'"  # noqa: N806 - a constant in one function
     parser = argparse.ArgumentParser(
         prog="assessor-cli",
         description="Assessor on the command line, for IT staff and scripts. Commands that "
         f"read records unlock the profile with ${PASSPHRASE_ENV} or, in a terminal, a prompt. "
         "Exit codes are listed in docs/cli.md.",
     )
-    parser.add_argument("--data-dir", help="profile folder root (else the data_dir setting)")
-    parser.add_argument("--profile", help="profile id (else the profile setting, or the only one)")
-    parser.add_argument("--forms-dir", default=None, help="form definitions folder")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="the folder that holds the profiles (else the data_dir setting, else your user "
+        "data folder); give it before the command",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="ID",
+        help="which profile to use, by the id 'profile list' prints (else the profile setting, "
+        "or the only profile there is)",
+    )
+    parser.add_argument(
+        "--forms-dir",
+        metavar="DIR",
+        default=None,
+        help="the folder of form definitions to use (else the forms_dir setting, else the "
+        "forms installed with the app)",
+    )
     parser.add_argument("--insecure-fast-kdf", action="store_true", help=argparse.SUPPRESS)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(
         name: str, func: Callable[[argparse.Namespace], int], help_text: str, into: Any = sub
     ) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = into.add_parser(name, help=help_text)
+        # The help is also the description, so "COMMAND --help" says what the command does.
+        p: argparse.ArgumentParser = into.add_parser(
+            name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
+        )
         p.set_defaults(func=func)
         return p
 
-    profile = sub.add_parser("profile", help="create or list profiles").add_subparsers(
-        dest="sub", required=True
+    def group(name: str, help_text: str) -> Any:
+        """A command with sub-commands of its own (`record start`, `record list` ...)."""
+        p = sub.add_parser(
+            name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
+        )
+        return p.add_subparsers(dest="sub", required=True, metavar="COMMAND")
+
+    profile = group(
+        "profile", "create a profile (one for each assessor on this laptop) or list them"
     )
-    p = add("create", cmd_profile_create, "create a profile", profile)
-    p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=[r.value for r in Role])
-    p.add_argument("--authority", required=True)
-    add("list", cmd_profile_list, "list profiles on this machine", profile)
+    p = add(
+        "create",
+        cmd_profile_create,
+        "create a profile for yourself, protected by a passphrase; prints its id",
+        profile,
+    )
+    p.add_argument(
+        "--name", required=True, help="your name in full, as it is to appear on records and PDFs"
+    )
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=[r.value for r in Role],
+        help="your professional role, recorded on every change you make: one of %(choices)s",
+    )
+    p.add_argument(
+        "--authority",
+        required=True,
+        help="the council or NHS body you assess for, e.g. 'Exampleshire County Council'",
+    )
+    add("list", cmd_profile_list, "list the profiles on this laptop: id, name, created", profile)
     add("unlock", cmd_unlock, "check the passphrase opens the profile")
 
-    person = sub.add_parser("person", help="people").add_subparsers(dest="sub", required=True)
-    p = add("add", cmd_person_add, "add a person", person)
-    p.add_argument("--given", required=True)
-    p.add_argument("--family", required=True)
-    p.add_argument("--dob", help="date of birth, DD/MM/YYYY or YYYY-MM-DD")
-    p.add_argument("--nhs", help="NHS number, spaces allowed")
-    p.add_argument("--authority-id")
-    p.add_argument("--prison-number")
-    p.add_argument("--address")
-    p.add_argument("--setting", default="own_home", choices=[s.value for s in Setting])
-    p.add_argument("--establishment")
-    p.add_argument("--conviction", choices=[c.value for c in ConvictionStatus])
-    p.add_argument("--release", help="expected release date, DD/MM/YYYY or YYYY-MM-DD")
-    p = add("list", cmd_person_list, "list or search people", person)
-    p.add_argument("--search")
-    p.add_argument("--limit", type=int, default=1000)
-
-    record = sub.add_parser("record", help="assessment records").add_subparsers(
-        dest="sub", required=True
+    person = group("person", "add people to the caseload, or list and search them")
+    p = add("add", cmd_person_add, "add a person to the caseload; prints their id", person)
+    p.add_argument("--given", required=True, metavar="NAME", help="given (first) name")
+    p.add_argument("--family", required=True, metavar="NAME", help="family name (surname)")
+    p.add_argument("--dob", metavar="DATE", help="date of birth, DD/MM/YYYY or YYYY-MM-DD")
+    p.add_argument("--nhs", metavar="NUMBER", help="NHS number, 10 digits, spaces allowed")
+    p.add_argument(
+        "--authority-id", metavar="ID", help="the council's own id for the person, if any"
     )
-    p = add("start", cmd_record_start, "start a draft of a form", record)
-    p.add_argument("--person", required=True)
-    p.add_argument("--form", required=True)
+    p.add_argument(
+        "--prison-number", metavar="NUMBER", help="prison number for someone in custody (A1234BC)"
+    )
+    p.add_argument("--address", help="home address, in quotes, commas between lines")
+    p.add_argument(
+        "--setting",
+        default="own_home",
+        choices=[s.value for s in Setting],
+        metavar="SETTING",
+        help="where they live now: one of %(choices)s (default %(default)s)",
+    )
+    p.add_argument(
+        "--establishment",
+        metavar="NAME",
+        help="the prison, hospital or care home they are in, by name",
+    )
+    p.add_argument(
+        "--conviction",
+        choices=[c.value for c in ConvictionStatus],
+        metavar="STATUS",
+        help="someone in custody: %(choices)s",
+    )
+    p.add_argument(
+        "--release", metavar="DATE", help="expected release date, DD/MM/YYYY or YYYY-MM-DD"
+    )
+    p = add(
+        "list",
+        cmd_person_list,
+        "list or search people: id, name, date of birth, NHS number, setting",
+        person,
+    )
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="words that must all match the name, NHS number, an id or the date of birth",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="list at most N people (default %(default)s)",
+    )
+
+    record = group(
+        "record", "assessment records: start, sign, complete, list, print, export and import"
+    )
+    p = add(
+        "start",
+        cmd_record_start,
+        "start a draft of a form for a person; prints the record's id",
+        record,
+    )
+    p.add_argument(
+        "--person", required=True, metavar="ID", help="who it is about: an id from 'person list'"
+    )
+    p.add_argument(
+        "--form",
+        required=True,
+        metavar="FORM",
+        help="the form's id, e.g. needs_assessment, carers_assessment, financial_assessment, "
+        "chc_checklist (the names of the folders in the forms folder)",
+    )
     p.add_argument("--cared-for", help="carer's assessment: id of the person cared for")
     p = add(
         "complete",
@@ -779,9 +940,66 @@ def build_parser() -> argparse.ArgumentParser:
         "finalise a draft: check it, mark it completed and keep a signed PDF",
         record,
     )
-    p.add_argument("record")
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
+    p = add(
+        "sign",
+        cmd_record_sign,
+        "sign a draft for someone by typing their name, or record why they are unable to sign",
+        record,
+    )
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
+    p.add_argument(
+        "--as",
+        dest="signer",
+        choices=[s for s in SIGNER_LABELS if s != "mdt_member"],
+        metavar="WHO",
+        help="who signs: assessor (you), person (the person assessed), carer or representative "
+        "(attorney, deputy or appointee); the form's signature question for them is answered",
+    )
+    p.add_argument(
+        "--field",
+        metavar="ID",
+        help="the signature question by its id, where --as does not pick one (a form whose "
+        "question names no signer)",
+    )
+    p.add_argument(
+        "--name",
+        required=True,
+        help="the signer's name in full, in quotes: typed as their signature, or with --unable "
+        "their name in print",
+    )
+    p.add_argument(
+        "--unable",
+        choices=list(UNABLE_REASONS),
+        metavar="REASON",
+        help="they are unable to sign, and why: "
+        + "; ".join(f"{k} = {v.lower()}" for k, v in UNABLE_REASONS.items()),
+    )
+    p.add_argument(
+        "--detail",
+        metavar="TEXT",
+        help="with --unable: why, in words (needed for 'other', e.g. 'Broken wrist, asked to "
+        "sign next visit')",
+    )
+    p.add_argument(
+        "--capacity",
+        choices=list(REPRESENTATIVE_CAPACITIES),
+        metavar="AUTHORITY",
+        help="a representative's authority to sign: "
+        + "; ".join(f"{k} = {v}" for k, v in REPRESENTATIVE_CAPACITIES.items()),
+    )
+    p.add_argument(
+        "--capacity-detail",
+        metavar="TEXT",
+        help="with --capacity other: what authority they have and what you saw, in words",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a signature or reason already recorded for them (else that is refused)",
+    )
     p = add("amend", cmd_record_amend, "reopen a finalised record as an amendment", record)
-    p.add_argument("record")
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
     variants = ["standard", "large_print", "easy_read"]
     p = add(
         "pdf",
@@ -789,8 +1007,13 @@ def build_parser() -> argparse.ArgumentParser:
         "write the record as a PDF: the signed one if finalised, else a DRAFT",
         record,
     )
-    p.add_argument("record")
-    p.add_argument("--out", required=True)
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="where to write the PDF (an existing file is kept)",
+    )
     p.add_argument(
         "--variant",
         choices=variants[:2],
@@ -798,34 +1021,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="drafts only; a finalised record's signed PDF is standard print",
     )
     p = add("documents", cmd_record_documents, "list the signed PDFs kept for a record", record)
-    p.add_argument("record")
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
     p = add(
         "letter", cmd_record_letter, "make, sign and keep a letter from a finalised record", record
     )
-    p.add_argument("record")
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
     p.add_argument(
         "letter",
         help="eligibility_record, ineligible_advice, checklist_outcome or financial_statement",
     )
-    p.add_argument("--variant", choices=variants, default="standard")
-    p.add_argument("--out", required=True)
+    p.add_argument(
+        "--variant",
+        choices=variants,
+        default="standard",
+        help="how the letter is laid out: %(choices)s (default %(default)s)",
+    )
+    p.add_argument("--out", required=True, metavar="FILE", help="where to write the letter's PDF")
     p = add("export-pdf", cmd_record_export_pdf, "write a kept signed PDF to a file", record)
     p.add_argument("document", help="id from 'record documents'")
-    p.add_argument("--out", required=True)
-    p = add("list", cmd_record_list, "list records", record)
-    p.add_argument("--person")
-    p = add("history", cmd_record_history, "show a record's revisions", record)
-    p.add_argument("record")
-    p = add("export", cmd_record_export, "export a record as JSON", record)
-    p.add_argument("record")
-    p.add_argument("--out")
+    p.add_argument("--out", required=True, metavar="FILE", help="where to write the PDF")
+    p = add(
+        "list",
+        cmd_record_list,
+        "list records: id, person, form, status (draft, completed, amended), last changed",
+        record,
+    )
+    p.add_argument(
+        "--person", metavar="ID", help="only this person's records (an id from 'person list')"
+    )
+    p = add(
+        "history",
+        cmd_record_history,
+        "show a record's revisions: number, time, author, status, hash",
+        record,
+    )
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
+    p = add("export", cmd_record_export, "export a record, signed with your key, as JSON", record)
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
+    p.add_argument("--out", metavar="FILE", help="write the JSON to this file (else it is printed)")
     p = add(
         "import",
         cmd_record_import,
         "import a record from JSON (its history and signature are checked first)",
         record,
     )
-    p.add_argument("file")
+    p.add_argument("file", metavar="FILE", help="a JSON file that 'record export' wrote")
     p.add_argument(
         "--person-differs",
         choices=["attach", "new"],
@@ -845,19 +1085,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("settings", cmd_settings, "show the settings in force and where each comes from")
 
-    forms = sub.add_parser("forms", help="form definitions").add_subparsers(
-        dest="sub", required=True
+    forms = group("forms", "check form definitions, or try answers against a form")
+    p = add(
+        "check",
+        cmd_forms_check,
+        "check every form definition in a folder and list the problems",
+        forms,
     )
-    p = add("check", cmd_forms_check, "check every definition in a folder", forms)
-    p.add_argument("dir")
-    p = add("evaluate", cmd_forms_evaluate, "validate answers and compute outcomes", forms)
-    p.add_argument("form")
-    p.add_argument("answers")
-    p.add_argument("--version", type=int)
+    p.add_argument("dir", metavar="DIR", help="a folder of form definitions (one folder per form)")
+    p = add(
+        "evaluate",
+        cmd_forms_evaluate,
+        "check answers against a form and work out its outcomes, as JSON",
+        forms,
+    )
+    p.add_argument("form", metavar="FORM", help="the form's id, e.g. needs_assessment")
+    p.add_argument(
+        "answers",
+        metavar="ANSWERS.json",
+        help="a JSON file holding one object of answers, keyed by question id",
+    )
+    p.add_argument(
+        "--version",
+        type=int,
+        metavar="N",
+        help="the version of the form to use (else the newest installed)",
+    )
 
-    sync = sub.add_parser("sync", help="send queued records to the council").add_subparsers(
-        dest="sub", required=True
-    )
+    sync = group("sync", "send queued records to the council's gateway")
     p = add("enrol", cmd_sync_enrol, "enrol this laptop with the gateway (code from IT)", sync)
     p.add_argument("--gateway", required=True, help="https://… as IT gave it")
     p.add_argument("--code", required=True, help="the one-time enrolment code")
@@ -865,7 +1120,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("status", cmd_sync_status, "what is queued, held and sent", sync)
     add("now", cmd_sync_now, "send what is queued now", sync)
 
-    audit = sub.add_parser("audit", help="history checks").add_subparsers(dest="sub", required=True)
+    audit = group("audit", "check that the records and their history have not been changed")
     add(
         "verify",
         cmd_audit_verify,
@@ -878,9 +1133,7 @@ def build_parser() -> argparse.ArgumentParser:
         "IT: keep this records file after a reported rollback or swap, and stop reporting it",
         audit,
     )
-    passphrase = sub.add_parser("passphrase", help="passphrase").add_subparsers(
-        dest="sub", required=True
-    )
+    passphrase = group("passphrase", "change the passphrase that opens this profile")
     p = add(
         "change",
         cmd_passphrase_change,
@@ -893,18 +1146,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="only rewrap the key: quicker, but an old copy of keyslots.json with the old "
         "passphrase still opens the vault",
     )
-    chc = sub.add_parser("chc", help="NHS Continuing Healthcare MDT contributions").add_subparsers(
-        dest="sub", required=True
+    chc = group(
+        "chc", "NHS Continuing Healthcare: MDT members' contributions to a Decision Support Tool"
     )
     p = add(
         "export", cmd_chc_export, "write your DST contribution to a signed, encrypted file", chc
     )
-    p.add_argument("record")
+    p.add_argument("record", metavar="RECORD", help="the DST's record id, from 'record list'")
     p.add_argument("contribution", help="the contribution's reference")
-    p.add_argument("--out", required=True)
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="where to write the contribution file"
+    )
     p = add("import", cmd_chc_import, "merge a colleague's contribution file into a DST", chc)
-    p.add_argument("record")
-    p.add_argument("file")
+    p.add_argument("record", metavar="RECORD", help="the DST's record id, from 'record list'")
+    p.add_argument("file", metavar="FILE", help="the contribution file the colleague sent")
     p.add_argument(
         "--confirm-fingerprint",
         metavar="DIGITS",
@@ -930,17 +1185,17 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="the new key's fingerprint, read to you by the member",
     )
-    pdf = sub.add_parser("pdf", help="signed PDFs").add_subparsers(dest="sub", required=True)
+    pdf = group("pdf", "check the signatures in a signed PDF")
     p = add("verify", cmd_pdf_verify, "check the signatures in a PDF (no profile needed)", pdf)
-    p.add_argument("file")
+    p.add_argument("file", metavar="FILE", help="the signed PDF to check")
     p.add_argument(
         "--trust-root",
         action="append",
         metavar="CERT",
         help="root certificate (.pem or .der) of an authority you trust; repeatable",
     )
-    vault = sub.add_parser("vault", help="the encrypted store").add_subparsers(
-        dest="sub", required=True
+    vault = group(
+        "vault", "the encrypted records file: details, key rotation, backups, restore, salvage"
     )
     add("info", cmd_vault_info, "schema version, sizes and key slots", vault)
     add("rekey", cmd_vault_rekey, "rotate the database key itself", vault)

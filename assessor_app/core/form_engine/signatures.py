@@ -10,6 +10,9 @@ A signature answer is one of:
 - drawn: ``{"strokes": [[[x, y], ...], ...], "name": "Printed name", "signed_on":
   "YYYY-MM-DD"}``, with points in pad pixels; a representative's also has ``"capacity"`` (a key
   of `REPRESENTATIVE_CAPACITIES`) and, when that is ``"other"``, ``"capacity_detail"``;
+- typed: ``{"typed": true, "name": "Typed name", "signed_on": "YYYY-MM-DD"}``, the signer's
+  name typed as their signature where nothing can be drawn (`assessor-cli record sign`); a
+  representative's has ``"capacity"`` as a drawn one does. The PDF says it was typed;
 - unable to sign: ``{"unable_to_sign": <a key of UNABLE_REASONS>, "detail": "...", "name":
   "...", "signed_on": "YYYY-MM-DD"}``, with ``detail`` needed for ``"other"``.
 
@@ -77,7 +80,8 @@ class SignatureSummary:
     """
 
     signed: bool
-    """True when strokes were drawn; False when the answer records why they could not sign."""
+    """True when strokes were drawn or a name typed as the signature; False when the answer
+    records why they could not sign."""
 
     name: str | None
     """The printed name, or None when none was given (answers saved before names were kept)."""
@@ -99,6 +103,9 @@ class SignatureSummary:
     detail: str | None
     """The assessor's explanation of why they could not sign (always given for "other"); None
     when there is none or they signed."""
+
+    typed: bool = False
+    """True when they signed by typing their name (no strokes); False when drawn or unable."""
 
 
 def _text(value: Any) -> str | None:
@@ -155,7 +162,7 @@ def describe_signature(value: Any) -> SignatureSummary | None:
 
     Returns:
         The summary, or None when the question is unanswered, or the answer holds neither
-        drawn strokes nor a reason for not signing.
+        drawn strokes, a typed name nor a reason for not signing.
     """
     if not isinstance(value, dict):
         return None
@@ -170,6 +177,17 @@ def describe_signature(value: Any) -> SignatureSummary | None:
             capacity_label=_capacity_label(value),
             unable_reason_label=None,
             detail=None,
+        )
+    if value.get("typed") is True and name is not None:
+        return SignatureSummary(
+            signed=True,
+            name=name,
+            signed_on=signed_on,
+            strokes=(),
+            capacity_label=_capacity_label(value),
+            unable_reason_label=None,
+            detail=None,
+            typed=True,
         )
     reason = _text(value.get("unable_to_sign"))
     if reason is None:

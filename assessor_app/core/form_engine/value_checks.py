@@ -38,6 +38,7 @@ _MISSING = {
 _SIGNATURE_NAME_MAX = 200
 _DRAWN_KEYS = frozenset({"strokes", "name", "signed_on"})
 _REPRESENTATIVE_KEYS = frozenset({"capacity", "capacity_detail"})
+_TYPED_KEYS = frozenset({"typed", "name", "signed_on"})
 _UNABLE_KEYS = frozenset({"unable_to_sign", "detail", "name", "signed_on"})
 
 
@@ -197,20 +198,26 @@ def _signature(f: FieldDef, value: Any, today: dt.date) -> list[str]:
             return [] if _strokes_ok(value["strokes"]) else unreadable
         return [f"Say why {who} is unable to sign."] if _blank(value["unable_to_sign"]) else []
     drawn, unable = "strokes" in value, "unable_to_sign" in value
-    if drawn and unable:
+    typed = "typed" in value and not drawn  # drawn strokes and a typed name: one signature
+    if (drawn or typed) and unable:
         return [
             f"Keep either the signature or the reason {who} is unable to sign, not both. "
             "Clear one of them."
         ]
-    if not drawn and not unable:
+    if not drawn and not typed and not unable:
         return [f"Ask {who} to sign in the box, or choose why they are unable to sign."]
     representative = f.signer == "representative"
+    signed_keys = _TYPED_KEYS if typed else _DRAWN_KEYS
     allowed = (
-        (_DRAWN_KEYS | (_REPRESENTATIVE_KEYS if representative else set()))
-        if drawn
+        (signed_keys | (_REPRESENTATIVE_KEYS if representative else set()))
+        if drawn or typed
         else (_UNABLE_KEYS)
     )
-    if keys - allowed or (drawn and not _strokes_ok(value["strokes"])):
+    if (
+        keys - allowed
+        or (drawn and not _strokes_ok(value["strokes"]))
+        or (typed and value["typed"] is not True)
+    ):
         return unreadable
     reason = value.get("unable_to_sign")
     if unable and _blank(reason):
@@ -220,7 +227,7 @@ def _signature(f: FieldDef, value: Any, today: dt.date) -> list[str]:
         return [f"Enter the name of {who}."]
     if len(name) > _SIGNATURE_NAME_MAX:
         return [f"Enter a name of no more than {_plural(_SIGNATURE_NAME_MAX, 'character')}."]
-    if drawn and representative:
+    if (drawn or typed) and representative:
         capacity = value.get("capacity")
         if capacity not in REPRESENTATIVE_CAPACITIES:
             return [
@@ -231,7 +238,7 @@ def _signature(f: FieldDef, value: Any, today: dt.date) -> list[str]:
             return ["Say what authority their representative has to sign for them."]
     if unable and reason == OTHER and _blank(value.get("detail")):
         return [f"Describe the reason {who} is unable to sign."]
-    return _signed_on(value.get("signed_on"), "signed" if drawn else "recorded", today)
+    return _signed_on(value.get("signed_on"), "recorded" if unable else "signed", today)
 
 
 def value_messages(f: FieldDef, value: Any, today: dt.date) -> list[str]:

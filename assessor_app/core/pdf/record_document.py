@@ -180,7 +180,8 @@ def _signature_block(field: FieldDef, value: Any) -> Block:
     if summary is None:
         return SignatureBlock(role=role, name=NOT_ANSWERED, date="")
     if summary.signed:
-        detail = summary.capacity_label or ""
+        typed = "Signed by typing their name" if summary.typed else ""
+        detail = "; ".join(d for d in (summary.capacity_label, typed) if d)
         strokes = tuple(tuple((int(p[0]), int(p[1])) for p in s) for s in summary.strokes)
     else:
         reason = summary.unable_reason_label or "Unable to sign"

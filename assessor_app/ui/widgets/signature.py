@@ -5,7 +5,9 @@ The answer shapes, and the words for signers, reasons and a representative's aut
 defined once in `core/form_engine/signatures.py`. Drawn: ``{"strokes": [[[x, y], ...], ...],
 "name": ..., "signed_on": "YYYY-MM-DD"}`` (points in pad pixels), plus ``capacity`` (and
 ``capacity_detail`` for "other") when the signer is a representative. Unable to sign:
-``{"unable_to_sign": reason, "detail": ..., "name": ..., "signed_on": ...}``. The date is set
+``{"unable_to_sign": reason, "detail": ..., "name": ..., "signed_on": ...}``. A name typed as
+the signature (``"typed": true``, from `assessor-cli record sign`) is shown as such, and
+drawing in the box replaces it. The date is set
 to today when the first stroke is drawn, or a reason is chosen.
 
 Someone who cannot use a mouse or touch screen uses the reason route, which is fully
@@ -248,7 +250,11 @@ class SignatureEditor(FieldEditor):
         if self.representative:
             self.form.setRowVisible(self.capacity_detail, other_authority)
         when = _long_date(self._signed_on)
-        if unable:
+        typed = isinstance(self._stored, dict) and self._stored.get("typed") is True
+        if typed and not unable and not self.pad.strokes:
+            # Signed on the command line by typing the name; drawing here replaces it.
+            text = f"Typed name, signed on {when}" if when else "Typed name, date not recorded"
+        elif unable:
             text = f"Reason recorded on {when}" if when else ""
         elif self.pad.strokes:
             text = f"Signed on {when}" if when else "Date signed not recorded"
