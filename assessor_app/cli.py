@@ -13,7 +13,6 @@ import getpass
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -61,6 +60,7 @@ from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KdfParams
 from assessor_app.core.storage.member_keys import list_members
 from assessor_app.core.storage.profiles import list_profiles
 from assessor_app.core.storage.vault import Vault
+from assessor_app.core.typed_dates import TypedDateError, read_typed_date
 from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
 
 PASSPHRASE_ENV = settings.PASSPHRASE_ENV
@@ -117,38 +117,16 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-
-
 def _parse_date(text: str | None, what: str) -> dt.date | None:
     """A date typed as the app takes it (DD/MM/YYYY) or as ISO (YYYY-MM-DD).
 
-    Says which was wrong: the form of what was typed, or a day that does not exist.
+    Read by the same core function as the app's date boxes, so both say which was wrong: the
+    way it was written or the day itself.
     """
-    if not text:
-        return None
-    iso, uk = _ISO_DATE.fullmatch(text.strip()), _UK_DATE.fullmatch(text.strip())
-    if not iso and not uk:
-        raise ValidationError(
-            f"'{text}' is not written as a date for {what}.",
-            "Type it as day/month/year (23/04/1961) or year-month-day (1961-04-23).",
-        )
-    if iso:
-        year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
-    else:
-        assert uk is not None
-        year, month, day = int(uk[3]), int(uk[2]), int(uk[1])
     try:
-        return dt.date(year, month, day)
-    except ValueError as e:
-        raise ValidationError(
-            f"{text} is not a real date for {what}: there is no day {day} in month {month} of "
-            f"{year}."
-            if 1 <= month <= 12
-            else f"{text} is not a real date for {what}: there is no month {month}.",
-            "Check the day and the month (day/month/year, or year-month-day).",
-        ) from e
+        return read_typed_date(text or "")
+    except TypedDateError as e:
+        raise ValidationError(f"The date for {what}: {e}") from e
 
 
 def _confirm_first(message: str, name: str, fingerprint: str) -> ValidationError:
