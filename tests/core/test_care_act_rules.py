@@ -1636,9 +1636,7 @@ def test_a_capacitous_person_may_decline_an_advocate() -> None:
     assert "advocate_referral_date" not in [b.path for b in needs_completion(declined)]
 
 
-def test_remanded_in_custody_does_not_fit_approved_premises_in_the_persons_words() -> (
-    None
-):
+def test_remanded_in_custody_does_not_fit_approved_premises_in_the_persons_words() -> None:
     answers = needs(
         setting="approved_premises", sharing_consent="consented", conviction_status="remanded"
     )
