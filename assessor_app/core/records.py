@@ -89,6 +89,57 @@ class ConvictionStatus(StrEnum):
     SENTENCED = "sentenced"
     UNCONVICTED_ON_BAIL = "unconvicted_on_bail"
 
+    @property
+    def label(self) -> str:
+        """Human label, as the forms give it, e.g. 'Not convicted (on bail)'."""
+        return _CONVICTION_LABELS[self]
+
+
+_CONVICTION_LABELS = {
+    ConvictionStatus.REMANDED: "Remanded in custody",
+    ConvictionStatus.SENTENCED: "Sentenced",
+    ConvictionStatus.UNCONVICTED_ON_BAIL: "Not convicted (on bail)",
+}
+
+SECURE_SETTINGS = frozenset(
+    {
+        Setting.PRISON,
+        Setting.YOUNG_OFFENDER_INSTITUTION,
+        Setting.SECURE_TRAINING_CENTRE,
+        Setting.SECURE_CHILDRENS_HOME,
+    }
+)
+"""Custody settings a person is held in (not approved premises or bail accommodation)."""
+
+CONVICTION_SETTINGS: dict[ConvictionStatus, frozenset[Setting]] = {
+    # Remanded in custody means held in a secure establishment; someone remanded on bail is
+    # 'Not convicted (on bail)'.
+    ConvictionStatus.REMANDED: SECURE_SETTINGS,
+    # Sentenced people are in custody, on licence in approved premises, or on home detention
+    # curfew in bail accommodation.
+    ConvictionStatus.SENTENCED: CUSTODY_SETTINGS,
+    # On bail, a person lives in approved premises or bail accommodation, never a prison.
+    ConvictionStatus.UNCONVICTED_ON_BAIL: frozenset(
+        {Setting.APPROVED_PREMISES, Setting.BAIL_ACCOMMODATION}
+    ),
+}
+"""The custody settings each conviction status fits."""
+
+
+def conviction_status_misfit(setting: Setting, status: ConvictionStatus) -> str | None:
+    """Why `status` does not fit someone living in `setting`, or None when it does.
+
+    The message names the settings the status fits, so the assessor knows which to change.
+    """
+    fits = CONVICTION_SETTINGS[status]
+    if setting in fits:
+        return None
+    where = [s.label.lower() for s in Setting if s in fits]
+    listed = ", ".join(where[:-1]) + f" or {where[-1]}" if len(where) > 1 else where[0]
+    return (
+        f"'{status.label}' does not fit someone in {setting.label.lower()}: it fits only {listed}."
+    )
+
 
 class RecordStatus(StrEnum):
     """Life cycle of an assessment record."""

@@ -1530,6 +1530,7 @@ def test_rules_never_raise_on_odd_answers(odd: Any) -> None:
             id="unconvicted-on-bail-in-prison",
         ),
         pytest.param({"conviction_status": "sentenced"}, [], id="sentenced-in-prison"),
+        pytest.param({"conviction_status": "remanded"}, [], id="remanded-in-prison"),
         pytest.param(
             {"preparing_for_release": True},
             ["expected_release_date", "release_area"],
@@ -1633,3 +1634,15 @@ def test_a_capacitous_person_may_decline_an_advocate() -> None:
     assert "advocate_referral_date" in [b.path for b in needs_completion(base)]
     declined = {**base, "advocate_declined": "Said she would rather speak for herself."}
     assert "advocate_referral_date" not in [b.path for b in needs_completion(declined)]
+
+
+def test_remanded_in_custody_does_not_fit_approved_premises_in_the_persons_words() -> None:
+    answers = needs(
+        setting="approved_premises", sharing_consent="consented", conviction_status="remanded"
+    )
+    [blocker] = needs_completion(answers)
+    assert blocker.path == "conviction_status"
+    assert blocker.message.startswith(
+        "'Remanded in custody' does not fit someone in approved premises: it fits only prison, "
+        "young offender institution, secure training centre or secure children's home."
+    )

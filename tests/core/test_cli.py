@@ -93,6 +93,19 @@ def test_impossible_date_is_refused_with_the_format(cli) -> None:
 
 
 @pytest.mark.usefixtures("profile")
+def test_person_add_refuses_a_misfit_conviction_status_and_a_bad_prison_number(cli) -> None:
+    base = ("person", "add", "--given", "A", "--family", "B", "--setting", "prison")
+    code, _, err = cli(*base, "--conviction", "unconvicted_on_bail")
+    assert code == 2 and "'Not convicted (on bail)' does not fit someone in prison" in err
+    assert "approved premises or bail accommodation" in err
+    code, _, err = cli(*base, "--conviction", "remanded", "--prison-number", "hello")
+    assert code == 2 and "'hello' is not one letter, four digits and two letters" in err
+    assert cli("person", "list")[1] == ""
+    code, out, _ = cli(*base, "--conviction", "remanded", "--prison-number", "a 1234 bc")
+    assert code == 0 and out.strip() in cli("person", "list", "--search", "A1234BC")[1]
+
+
+@pytest.mark.usefixtures("profile")
 def test_vault_info_shows_slots_but_never_key_material(cli) -> None:
     code, out, _ = cli("vault", "info")
     info = json.loads(out)

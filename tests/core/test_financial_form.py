@@ -209,29 +209,70 @@ def test_a_completed_record_keeps_its_table_and_refuses_a_changed_one(
 
 
 @pytest.mark.parametrize(
-    ("born", "pension_age", "blocked"),
+    ("born", "pension_age", "refused"),
     [
-        ("1990-01-01", True, True),
-        ("1990-01-01", False, False),
-        ("1950-01-01", False, True),
-        ("1950-01-01", True, False),
-        ("1959-01-01", False, False),
+        ("1967-08-14", True, "reaches Pension Credit qualifying age at 67 on 14 August 2034"),
+        ("1967-08-14", False, None),
+        ("1990-01-01", True, "at 68 on 1 January 2058, after the charge takes effect"),
+        ("1948-03-14", False, "reached Pension Credit qualifying age at 60 on 14 March 2008"),
+        ("1951-09-20", False, "reached Pension Credit qualifying age on 6 March 2013"),
+        ("1948-03-14", True, None),
+        # 66 on 1 January 2025, before the 2 June 2025 charge date.
+        ("1959-01-01", False, "at 66 on 1 January 2025, by the time the charge takes effect"),
+        ("1959-01-01", True, None),
+        # 66 on 2 June 2025, the charge date itself: reached.
+        ("1959-06-02", True, None),
+        ("1959-06-03", True, "at 66 on 3 June 2025, after the charge takes effect"),
     ],
-    ids=[
-        "35-says-pension-age",
-        "35-working-age",
-        "75-says-working-age",
-        "75-pension-age",
-        "66-either",
-    ],
+    ids=str,
 )
-def test_pension_age_must_fit_the_date_of_birth(
-    born: str, pension_age: bool, blocked: bool
+def test_pension_age_is_refused_at_the_question_when_it_contradicts_the_date_of_birth(
+    born: str, pension_age: bool, refused: str | None
 ) -> None:
-    form = load_forms_dir(default_forms_dir()).latest("financial_assessment")
     answers = {**ANSWERS, "date_of_birth": born, "pension_age": pension_age}
-    result = evaluate(form, answers, today=dt.date(2025, 6, 2))
-    assert ("pension_age" in [b.path for b in result.blockers]) is blocked
+    result = _evaluate(answers)
+    at_question = [p.message for p in result.problems if p.path == "pension_age"]
+    if refused is None:
+        assert at_question == [] and result.completable
+        assert result.outcomes["charge"].value is not None
+        return
+    # A problem with the answers, so the editor shows it as it is typed, not only on finalising.
+    [message] = at_question
+    assert refused in message and "it decides the Minimum Income Guarantee" in message
+    assert not result.completable and result.blockers == ()
+    # No charge is shown with the wrong Minimum Income Guarantee.
+    charge = result.outcomes["charge"]
+    assert charge.value is None and charge.reasons[0] == message
+
+
+def test_the_worked_out_qualifying_age_is_shown_with_the_law_it_comes_from() -> None:
+    shown = _evaluate({**ANSWERS, "date_of_birth": "1960-07-31"}).outcomes["pension_credit_age"]
+    assert shown.value is False
+    assert shown.label == "Not reached: reached on 30 November 2026 (66 years and 4 months)"
+    assert shown.reasons[0].startswith(
+        "Born 31 July 1960: Pension Credit qualifying age at 66 years and 4 months on 30 "
+        "November 2026, a woman's State Pension age for that date of birth (Pensions Act 2014"
+    )
+    assert shown.reasons[1] == "The charge takes effect on 2 June 2025, before that day."
+    reached = _evaluate(ANSWERS).outcomes["pension_credit_age"]
+    assert (reached.value, reached.label) == (True, "Reached on 14 March 2008 (60)")
+    unknown = _evaluate({k: v for k, v in ANSWERS.items() if k != "date_of_birth"})
+    assert unknown.outcomes["pension_credit_age"].value is None
+
+
+def test_a_member_of_a_couple_past_qualifying_age_cannot_say_neither_has_reached_it() -> None:
+    couple = {k: v for k, v in ANSWERS.items() if k not in ("pension_age", "lone_parent")}
+    couple |= {"couple": True, "partner_pension_age": False}
+    result = _evaluate(couple)
+    [problem] = [p for p in result.problems if p.path == "partner_pension_age"]
+    assert "reached Pension Credit qualifying age at 60 on 14 March 2008" in problem.message
+    assert "so the answer is Yes whatever their partner's age" in problem.message
+    # Younger than qualifying age: the partner may be older, so either answer stands.
+    younger = {**couple, "date_of_birth": "1980-05-05"}
+    assert "partner_pension_age" not in [p.path for p in _evaluate(younger).problems]
+    assert "partner_pension_age" not in [
+        p.path for p in _evaluate({**younger, "partner_pension_age": True}).problems
+    ]
 
 
 def test_a_charge_that_cannot_be_worked_out_blocks_completion() -> None:
@@ -328,9 +369,9 @@ def test_a_60_year_old_whose_partner_is_70_gets_the_couple_pension_age_amount() 
     # A couple must answer it.
     unanswered = {k: v for k, v in couple.items() if k != "partner_pension_age"}
     assert [p.path for p in _evaluate(unanswered).problems] == ["partner_pension_age"]
-    # A single 60-year-old recorded at Pension Credit age is still refused.
+    # A single 60-year-old recorded at Pension Credit age is still refused, at the question.
     single = _evaluate({**ANSWERS, "date_of_birth": "1965-01-01"})
-    assert [b.path for b in single.blockers] == ["pension_age"]
+    assert [p.path for p in single.problems] == ["pension_age"] and not single.completable
 
 
 # --- Capital: joint owners and other disregards -------------------------------------------------

@@ -65,6 +65,80 @@ def test_impossible_details_are_refused(
         PeopleRepository(vault).add(community_person(**changes), today=dt.date(2026, 11, 23))
 
 
+@pytest.mark.parametrize(
+    ("setting", "status", "fits"),
+    [
+        ("prison", "unconvicted_on_bail", "approved premises or bail accommodation"),
+        ("young_offender_institution", "unconvicted_on_bail", "approved premises or bail"),
+        ("secure_childrens_home", "unconvicted_on_bail", "approved premises or bail"),
+        ("approved_premises", "remanded", "prison, young offender institution, secure training"),
+        ("bail_accommodation", "remanded", "secure training centre or secure children's home"),
+    ],
+)
+def test_a_conviction_status_that_does_not_fit_the_setting_is_refused_saying_which_fits(
+    vault: Vault, setting: str, status: str, fits: str
+) -> None:
+    details = prisoner(setting=Setting(setting), conviction_status=ConvictionStatus(status))
+    with pytest.raises(ValidationError) as refused:
+        PeopleRepository(vault).add(details, today=dt.date(2026, 11, 23))
+    said = refused.value.one_line()
+    assert f"'{ConvictionStatus(status).label}' does not fit someone in" in said
+    assert fits in said and said.endswith("Change the setting or the conviction status.")
+    assert PeopleRepository(vault).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "status"),
+    [
+        ("prison", "remanded"),
+        ("prison", "sentenced"),
+        ("secure_training_centre", "remanded"),
+        ("approved_premises", "sentenced"),
+        ("approved_premises", "unconvicted_on_bail"),
+        ("bail_accommodation", "unconvicted_on_bail"),
+        ("bail_accommodation", "sentenced"),
+    ],
+)
+def test_conviction_statuses_that_fit_the_setting_are_kept(
+    vault: Vault, setting: str, status: str
+) -> None:
+    details = prisoner(setting=Setting(setting), conviction_status=ConvictionStatus(status))
+    saved = PeopleRepository(vault).add(details, today=dt.date(2026, 11, 23))
+    assert saved.details.conviction_status == status
+
+
+def test_editing_a_person_into_a_misfit_is_refused_too(vault: Vault) -> None:
+    people = PeopleRepository(vault)
+    person = people.add(prisoner(), today=dt.date(2026, 11, 23))
+    changed = prisoner(conviction_status=ConvictionStatus.UNCONVICTED_ON_BAIL)
+    with pytest.raises(ValidationError, match="does not fit someone in prison"):
+        people.update(person.id, changed, today=dt.date(2026, 11, 23))
+    assert people.get(person.id).details.conviction_status is ConvictionStatus.SENTENCED
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("A1234BC", "A1234BC"), ("a1234bc", "A1234BC"), (" a 1234 bc ", "A1234BC"), ("", "")],
+)
+def test_prison_numbers_are_kept_as_one_letter_four_digits_two_letters(
+    vault: Vault, typed: str, kept: str
+) -> None:
+    saved = PeopleRepository(vault).add(prisoner(prison_number=typed))
+    assert saved.details.prison_number == kept
+
+
+@pytest.mark.parametrize("typed", ["hello", "A123BC", "A12345BC", "12345BC", "A1234B", "AB1234C"])
+def test_a_prison_number_not_in_the_england_and_wales_format_is_refused(
+    vault: Vault, typed: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        PeopleRepository(vault).add(prisoner(prison_number=typed))
+    said = refused.value.one_line()
+    assert f"'{typed}' is not one letter, four digits and two letters" in said
+    assert "for example A1234BC" in said
+    assert PeopleRepository(vault).count() == 0
+
+
 def test_search_matches_every_word_typed_in_any_identifier(vault: Vault) -> None:
     people = PeopleRepository(vault)
     zoe = people.add(community_person())

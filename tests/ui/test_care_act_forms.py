@@ -5,6 +5,7 @@ advocacy or written-information block stands."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -455,3 +456,28 @@ def test_sections_waiting_for_consent_say_so_and_are_never_ticked(
     assert "not asked" in editor.sections.item(wellbeing).text()
     editor.sections.setCurrentRow(wellbeing)
     assert "No, they refused the assessment" in why.text()
+
+
+def test_a_pension_credit_age_answer_the_date_of_birth_contradicts_is_refused_as_typed(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    # Born 1967: Pension Credit qualifying age at 67, in 2034.
+    window, _ = start_from_person_page(
+        qtbot,
+        make_window,
+        community_person(date_of_birth=dt.date(1967, 8, 14)),
+        "financial_assessment",
+    )
+    editor = opened_editor(qtbot, window)
+    answer(editor, {k: v for k, v in FINANCIAL.items() if k not in ("setting", "date_of_birth")})
+    worked_out = editor.editors["pension_credit_age"]
+    assert "Not reached: reached on 14 August 2034 (67)" in worked_out.shown.text()
+    question = editor.editors["pension_age"]
+    assert not question.problem.isHidden()
+    assert "reaches Pension Credit qualifying age at 67 on 14 August 2034" in (
+        question.problem.text()
+    )
+    assert editor.outcomes.labels["charge"].text() == "Not enough answers yet"
+    answer(editor, {"pension_age": False})
+    assert question.problem.isHidden()
+    assert editor.outcomes.labels["charge"].text().endswith("a week")

@@ -123,3 +123,26 @@ def test_core_validation_error_shows_inline_and_keeps_the_dialog_open(
     assert save(dialog).isEnabled()
     assert shown_messages == []
     assert page.title.text() == "Quillfeather, Zoë"
+
+
+def test_a_conviction_status_that_does_not_fit_the_setting_is_refused_in_the_dialog(
+    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    window, page = open_person_page(qtbot, make_window)
+    dialog = open_edit_dialog(qtbot, page)
+    dialog.setting.setCurrentIndex(dialog.setting.findData("prison"))
+    # The status reads as the forms give it, so the message's words are on screen.
+    dialog.conviction.setCurrentIndex(dialog.conviction.findText("Not convicted (on bail)"))
+    dialog.prison_number.setText("hello")
+    qtbot.mouseClick(save(dialog), Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    assert dialog.isVisible() and shown_messages == []
+    assert dialog.problem.text() == (
+        "'Not convicted (on bail)' does not fit someone in prison: it fits only approved "
+        "premises or bail accommodation. Change the setting or the conviction status."
+    )
+    dialog.conviction.setCurrentIndex(dialog.conviction.findText("Remanded in custody"))
+    qtbot.mouseClick(save(dialog), Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    assert "'hello' is not one letter, four digits and two letters" in dialog.problem.text()
+    assert page.title.text() == "Quillfeather, Zoë"

@@ -46,7 +46,8 @@ class Evaluation:
     """The form version evaluated."""
 
     problems: tuple[Problem, ...]
-    """Every problem with the answers (empty when they are valid)."""
+    """Every problem with the answers (empty when they are valid), including contradictions
+    the completion checks find (`Blocker.as_typed`)."""
 
     outcomes: dict[str, Outcome]
     """Outcome field id to what its rule worked out, in form order."""
@@ -218,14 +219,16 @@ def evaluate(
     outcome_fields = [f for f in defn.all_fields() if f.type is FieldType.OUTCOME]
     unsigned = _unsigned(defn, shown)
     signatures = [_not_signed(defn, shown, unsigned)] if unsigned else []
+    checked = [b for name in defn.completion_checks for b in _blockers(name, shown)]
+    # A contradiction a check finds is a problem with the answers, shown at its question as
+    # soon as it is typed; the rest wait for completing.
+    contradictions = [Problem(b.path, b.message) for b in checked if b.as_typed]
     return Evaluation(
         form_id=defn.id,
         version=defn.version,
-        problems=tuple(validate_answers(defn, answers, today=today)),
+        problems=tuple(validate_answers(defn, answers, today=today)) + tuple(contradictions),
         outcomes={f.id: _run(f, shown) for f in outcome_fields},
         rules={f.id: f.rule or "" for f in outcome_fields},
-        blockers=tuple(
-            signatures + [b for name in defn.completion_checks for b in _blockers(name, shown)]
-        ),
+        blockers=tuple(signatures + [b for b in checked if not b.as_typed]),
         unsigned=tuple(f.id for f in unsigned),
     )

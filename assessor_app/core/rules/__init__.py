@@ -121,6 +121,11 @@ class Blocker:
     """What is wrong and what to do, in plain English, e.g. "Record the date the written
     information was given: needs that are not eligible must have it (Care Act s13(5))."."""
 
+    as_typed: bool = False
+    """A contradiction between answers rather than something still to do: the engine reports
+    it with the answers' own problems, so the editor shows it at the question as it is typed
+    (and it still stops completing)."""
+
 
 @dataclass(frozen=True)
 class StartContext:

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessor_app.core import answer_values as read
-from assessor_app.core.records import CUSTODY_SETTINGS, Setting
+from assessor_app.core.records import (
+    CUSTODY_SETTINGS,
+    ConvictionStatus,
+    Setting,
+    conviction_status_misfit,
+)
 from assessor_app.core.rules import (
     Blocker,
     Need,
@@ -1351,16 +1356,12 @@ def _custody_detail_blockers(answers: Mapping[str, Any], setting: Setting | None
     found: list[Blocker] = []
     if setting is None or setting not in CUSTODY_SETTINGS:
         return found
-    if answers.get("conviction_status") == "unconvicted_on_bail" and setting not in (
-        Setting.BAIL_ACCOMMODATION,
-        Setting.APPROVED_PREMISES,
-    ):
+    status = read.choice(answers, "conviction_status", _CONVICTIONS)
+    misfit = conviction_status_misfit(setting, ConvictionStatus(status)) if status else None
+    if misfit:
+        # The same words the person's details are refused in (people.validate_person_details).
         found.append(
-            Blocker(
-                "conviction_status",
-                f"'Not convicted (on bail)' does not fit someone in {setting.label.lower()}: "
-                "check the setting and the conviction status.",
-            )
+            Blocker("conviction_status", f"{misfit} Check the setting and the conviction status.")
         )
     if read.flag(answers, "preparing_for_release") is True:
         for key, what in (

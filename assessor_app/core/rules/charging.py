@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from assessor_app.core import answer_values as read
 from assessor_app.core import settings
 from assessor_app.core.charging.calculation import (
     CARE_TYPES,
@@ -43,6 +44,7 @@ from assessor_app.core.charging.from_answers import (
     INCOMES_ID,
     inputs_from_answers,
 )
+from assessor_app.core.charging.pension_age import QualifyingAge, pension_credit_age
 from assessor_app.core.charging.rates import (
     AuthorityOverride,
     RatesRegistry,
@@ -76,6 +78,7 @@ __all__ = [
     "fingerprint",
     "override_fingerprint",
     "override_pin",
+    "pension_credit_qualifying_age",
     "pin_of",
     "rates_used",
     "weekly_charge",
@@ -312,7 +315,114 @@ def _figures(
     return table, _pinned_override(registry, override_part, pinned)
 
 
+PENSION_AGE_READS: dict[str, Need] = {"date_of_birth": date(), "effective_date": date()}
+
+
+def _qualifying(answers: Mapping[str, Any]) -> tuple[QualifyingAge, dt.date, dt.date] | None:
+    """Pension Credit qualifying age, the date of birth and the charge's date, once both known."""
+    born = read.date(answers, "date_of_birth")
+    on = read.date(answers, "effective_date")
+    if born is None or on is None:
+        return None
+    return pension_credit_age(born), born, on
+
+
+def _when(qualifying: QualifyingAge) -> str:
+    at = f" at {qualifying.age}" if qualifying.age else ""
+    return f"{at} on {long_date(qualifying.date)}"
+
+
+def _pension_age_misfit(answers: Mapping[str, Any]) -> Blocker | None:
+    """The Pension Credit age answer that contradicts the date of birth, as a blocker.
+
+    A single person's answer must be what the date of birth gives on the date the charge takes
+    effect. A member of a couple is asked about the person *or their partner*; the partner's
+    date of birth is not recorded, so only "No" for a person who has reached it is refused.
+    """
+    worked_out = _qualifying(answers)
+    if worked_out is None:
+        return None
+    qualifying, born, on = worked_out
+    reached = qualifying.reached_by(on)
+    born_on = f"born {long_date(born)}"
+    if answers.get("couple") is True:
+        if answers.get("partner_pension_age") is False and reached:
+            return Blocker(
+                "partner_pension_age",
+                f"The person ({born_on}) reached Pension Credit qualifying age"
+                f"{_when(qualifying)}, before the charge takes effect, so the answer is Yes "
+                "whatever their partner's age.",
+                as_typed=True,
+            )
+        return None
+    said = answers.get("pension_age")
+    if said is True and not reached:
+        return Blocker(
+            "pension_age",
+            f"The person ({born_on}) reaches Pension Credit qualifying age{_when(qualifying)}, "
+            f"after the charge takes effect on {long_date(on)}, so the answer is No (it "
+            "decides the Minimum Income Guarantee).",
+            as_typed=True,
+        )
+    if said is False and reached:
+        return Blocker(
+            "pension_age",
+            f"The person ({born_on}) reached Pension Credit qualifying age{_when(qualifying)}, "
+            f"by the time the charge takes effect on {long_date(on)}, so the answer is Yes (it "
+            "decides the Minimum Income Guarantee).",
+            as_typed=True,
+        )
+    return None
+
+
+@register("charging.pension_credit_age", reads=PENSION_AGE_READS)
+def pension_credit_qualifying_age(answers: Mapping[str, Any]) -> Outcome:
+    """When the person reaches Pension Credit qualifying age, from their date of birth.
+
+    Args:
+        answers: The financial assessment's visible answers; reads ``date_of_birth`` and
+            ``effective_date``.
+
+    Returns:
+        Value: whether it is reached by the date the charge takes effect; None until both
+        dates are answered. The label gives the date, the reasons the law it comes from.
+    """
+    worked_out = _qualifying(answers)
+    if worked_out is None:
+        return Outcome(
+            None,
+            "Not yet worked out",
+            ("Answer the date of birth and the date the charge takes effect.",),
+        )
+    qualifying, born, on = worked_out
+    reached = qualifying.reached_by(on)
+    label = (
+        f"Reached on {long_date(qualifying.date)}"
+        if reached
+        else f"Not reached: reached on {long_date(qualifying.date)}"
+    )
+    age = f" ({qualifying.age})" if qualifying.age else ""
+    return Outcome(
+        reached,
+        label + age,
+        (
+            f"Born {long_date(born)}: Pension Credit qualifying age{_when(qualifying)}, a "
+            f"woman's State Pension age for that date of birth ({qualifying.law}; State Pension "
+            "Credit Act 2002 s1(6)), for men and women alike.",
+            f"The charge takes effect on {long_date(on)}, "
+            + ("on or after that day." if reached else "before that day."),
+        ),
+    )
+
+
 def _work_out(answers: Mapping[str, Any]) -> ChargeResult | Outcome:
+    misfit = _pension_age_misfit(answers)
+    if misfit is not None:
+        return Outcome(
+            None,
+            "Not enough answers yet",
+            (misfit.message, "Change the Pension Credit age answer to work out the charge."),
+        )
     try:
         inputs = inputs_from_answers(answers)
         table, override = _figures(answers, inputs.effective_date)
@@ -424,44 +534,24 @@ def financial_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """What stops a financial assessment being completed, beyond missing answers.
 
     The charge must be worked out (not "cannot be worked out yet"), and a single person's
-    Pension Credit age answer must fit their date of birth: it decides which Minimum Income
-    Guarantee applies, and a wrong answer changes the charge by more than £100 a week. State
-    Pension age is 66 and rising towards 67, so only answers clearly at odds with the age are
-    refused. A member of a couple is asked about the person *or their partner*, which the
-    person's own age cannot check, so their answer is never refused on age.
+    Pension Credit age answer must fit their date of birth and the date the charge takes
+    effect (see `core/charging/pension_age.py`): it decides which Minimum Income Guarantee applies,
+    and a wrong answer changes the charge by more than £100 a week. That contradiction is
+    reported as it is typed (`Blocker.as_typed`), at the question, and instead of "the charge
+    cannot be worked out", which it causes.
 
     Args:
         answers: The financial assessment's visible answers keyed by field id.
     """
-    found: list[Blocker] = []
+    misfit = _pension_age_misfit(answers)
+    if misfit is not None:
+        return [misfit]
     result = _work_out(answers)
     if isinstance(result, Outcome) or result.outcome == ChargeOutcome.INCOMPLETE:
-        found.append(
+        return [
             Blocker(
                 "charge",
                 "The weekly charge cannot be worked out yet; see 'The weekly charge' for why.",
             )
-        )
-        return found
-    if answers.get("couple") is True:
-        return found
-    said = answers.get("pension_age")
-    age = inputs_from_answers(answers).person.age
-    if said is True and age < 66:
-        found.append(
-            Blocker(
-                "pension_age",
-                f"The person is {age}, below State Pension age, but is recorded as having reached "
-                "Pension Credit qualifying age: check the answer (it decides the Minimum Income "
-                "Guarantee).",
-            )
-        )
-    elif said is False and age >= 67:
-        found.append(
-            Blocker(
-                "pension_age",
-                f"The person is {age}, past State Pension age, but is recorded as not having "
-                "reached Pension Credit qualifying age: check the answer.",
-            )
-        )
-    return found
+        ]
+    return []

@@ -8,17 +8,45 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import secrets
 from typing import Any
 
 from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.nhs_number import normalise_nhs_number
-from assessor_app.core.records import ConvictionStatus, Person, PersonDetails, PersonId, Setting
+from assessor_app.core.records import (
+    ConvictionStatus,
+    Person,
+    PersonDetails,
+    PersonId,
+    Setting,
+    conviction_status_misfit,
+)
 from assessor_app.core.storage import history
 from assessor_app.core.storage.search_fold import fold_for_search
 from assessor_app.core.storage.vault import Vault
 
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+_PRISON_NUMBER = re.compile(r"[A-Z][0-9]{4}[A-Z]{2}")
+
+
+def normalise_prison_number(text: str) -> str:
+    """A prison number as HMPPS writes it (A1234BC), or "" for none.
+
+    England and Wales prison numbers are one letter, four digits and two letters; lower case
+    and spaces are accepted and put right.
+
+    Raises:
+        ValidationError: when it is not one letter, four digits and two letters.
+    """
+    compact = "".join(text.split()).upper()
+    if compact and not _PRISON_NUMBER.fullmatch(compact):
+        raise ValidationError(
+            f"The prison number '{text.strip()}' is not one letter, four digits and two letters.",
+            "Enter it as it is on the prison's records, for example A1234BC, or leave it blank.",
+        )
+    return compact
 
 
 def validate_person_details(details: PersonDetails, *, today: dt.date) -> PersonDetails:
@@ -46,6 +74,11 @@ def validate_person_details(details: PersonDetails, *, today: dt.date) -> Person
             "Conviction status and release date apply only to people in custody.",
             "Set the setting to the prison or other establishment, or clear those details.",
         )
+    if details.setting.is_custody and details.conviction_status is not None:
+        misfit = conviction_status_misfit(details.setting, details.conviction_status)
+        if misfit:
+            raise ValidationError(misfit, "Change the setting or the conviction status.")
+    prison_number = normalise_prison_number(details.prison_number)
     release = details.expected_release_date
     if release is not None and dob is not None and release < dob:
         raise ValidationError("The expected release date is before the date of birth.")
@@ -55,6 +88,7 @@ def validate_person_details(details: PersonDetails, *, today: dt.date) -> Person
             "given_name": details.given_name.strip(),
             "family_name": details.family_name.strip(),
             "nhs_number": nhs,
+            "prison_number": prison_number,
             "date_of_birth": dob,
             "expected_release_date": release,
             "setting": details.setting,

@@ -78,7 +78,7 @@ class PersonDialog(QDialog):
         self.conviction.setAccessibleName("Conviction status")
         self.conviction.addItem("Not recorded", None)
         for status in ConvictionStatus:
-            self.conviction.addItem(status.value.replace("_", " ").capitalize(), status.value)
+            self.conviction.addItem(status.label, status.value)
         self.release_date = DateInput("Expected release date")
         self.release_problem = problem_label()
         self.address = QPlainTextEdit()
