@@ -478,6 +478,15 @@ def test_a_pension_credit_age_answer_the_date_of_birth_contradicts_is_refused_as
         question.problem.text()
     )
     assert editor.outcomes.labels["charge"].text() == "Not enough answers yet"
+    # Its section is not ticked while the contradiction stands.
+    assert editor.defn is not None
+    row = next(
+        i
+        for i, s in enumerate(editor.defn.sections)
+        if any(f.id == "pension_age" for f in s.fields)
+    )
+    assert "1 problem" in editor.sections.item(row).text()
     answer(editor, {"pension_age": False})
     assert question.problem.isHidden()
+    assert "problem" not in editor.sections.item(row).text()
     assert editor.outcomes.labels["charge"].text().endswith("a week")

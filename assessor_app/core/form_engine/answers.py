@@ -228,10 +228,24 @@ def validate_answers(
 
 
 def section_status(
-    defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date
+    defn: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    today: dt.date,
+    also: Sequence[Problem] = (),
 ) -> list[SectionStatus]:
-    """Progress of every section, in form order, for the form's contents list."""
-    issues = _issues(defn, answers, today)
+    """Progress of every section, in form order, for the form's contents list.
+
+    Args:
+        defn: The form.
+        answers: Its answers.
+        today: The day "not in the future" is measured against.
+        also: Problems found beyond the answers' own checks (the contradictions of an
+            `evaluation.Evaluation`), each counted in the section of its question.
+    """
+    issues = _issues(defn, answers, today) + [
+        _Issue(problem, problem.path.split("[", 1)[0].split(".", 1)[0], False) for problem in also
+    ]
     shown = _visible_ids(list(defn.top_fields()), answers, {})
     statuses = []
     for section in defn.sections:

@@ -63,6 +63,10 @@ class Evaluation:
     """Ids of the required signature questions (with a signer) still to be signed, which the
     first blocker reports together."""
 
+    contradictions: tuple[Problem, ...] = ()
+    """The problems (also in `problems`) that completion checks found, such as a Pension
+    Credit age the date of birth contradicts: the form's contents list counts them too."""
+
     @property
     def valid(self) -> bool:
         """Whether the answers have no problems."""
@@ -231,4 +235,5 @@ def evaluate(
         rules={f.id: f.rule or "" for f in outcome_fields},
         blockers=tuple(signatures + [b for b in checked if not b.as_typed]),
         unsigned=tuple(f.id for f in unsigned),
+        contradictions=tuple(contradictions),
     )

@@ -381,7 +381,9 @@ class RecordEditorView(QWidget):
                 if is_visible(self.defn.field(field_id), shown)
             },
         )
-        statuses = section_status(self.defn, self.answers, today=today)
+        statuses = section_status(
+            self.defn, self.answers, today=today, also=evaluation.contradictions
+        )
         self.sections.set_statuses(statuses)
         self._statuses = {status.section_id: status for status in statuses}
         for status in statuses:
