@@ -105,6 +105,8 @@ class AppContext:
     """Clock for validation ('not in the future')."""
     unlock_note: str = ""
     """Extra line on the unlock screen (demo mode shows its passphrase)."""
+    developer_forms: bool = False
+    """Offer forms marked `developers_only` (the sample form): the `debuggable` setting."""
     _registry: FormRegistry | None = field(default=None, init=False, repr=False)
 
     @property
@@ -381,7 +383,9 @@ class MainWindow(QMainWindow):
         self._close_person()
         from assessor_app.ui.views.person import PersonView
 
-        self.person = PersonView(self.ops, self.session, person_id)
+        self.person = PersonView(
+            self.ops, self.session, person_id, developer_forms=self.ctx.developer_forms
+        )
         self.person.record_opened.connect(self.show_record)
         self.person.details_changed.connect(self._person_details_changed)
         self.person.lock_requested.connect(self.lock)
