@@ -113,8 +113,9 @@ SETTINGS: tuple[Setting, ...] = (
         "ASSESSOR_DEBUGGABLE",
         bool,
         "false",
-        "Lets a profiler or debugger attach to the app (developers only: it also lets other "
-        "programs of the same user read the app's memory).",
+        "Lets a profiler or debugger attach to the app, and offers the forms marked for "
+        "developers (the sample form) on a person's page. Developers only: it also lets other "
+        "programs of the same user read the app's memory.",
     ),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}

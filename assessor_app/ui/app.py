@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from assessor_app.core import settings
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.records import Role
 
@@ -75,9 +76,11 @@ def build_main_window(
     idle_minutes: float = 5.0,
     demo: bool = False,
     today: Callable[[], dt.date] = dt.date.today,
+    developer_forms: bool = False,
 ) -> MainWindow:
     """The app's window, wired to a fresh `BackgroundOps`. Tests call this with a temp folder
     and `kdf=FAST_KDF_FOR_TESTS`; with `demo`, a demo vault is made in `data_dir` and opened.
+    `developer_forms` offers the forms marked for developers (the sample form).
     """
     window: MainWindow | None = None
     ops = BackgroundOps(error_parent=lambda: window)
@@ -89,6 +92,7 @@ def build_main_window(
         idle_minutes=idle_minutes,
         today=today,
         unlock_note=f"Demo passphrase: {DEMO_PASSPHRASE}" if demo else "",
+        developer_forms=developer_forms,
     )
     window = MainWindow(ctx, ops, app)
     ops.setParent(window)
@@ -107,7 +111,13 @@ def open_window(
         # Read after the unlock window is up: nothing before unlocking needs the forms.
         registry = partial(load_forms, forms_dir)
     window = build_main_window(
-        app, data_dir=data_dir, registry=registry, idle_minutes=idle_minutes, demo=demo
+        app,
+        data_dir=data_dir,
+        registry=registry,
+        idle_minutes=idle_minutes,
+        demo=demo,
+        # The one developers' switch: whoever may attach a debugger may see the sample form.
+        developer_forms=settings.current().debuggable,
     )
     window.ops.run(prewarm)  # cryptography and SQLCipher load while the passphrase is typed
     return window
@@ -145,8 +155,8 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
             demo=demo,
             idle_minutes=idle_minutes,
         )
-        settings = QSettings()  # window geometry only: nothing naming people goes here
-        geometry = settings.value("main_window/geometry")
+        remembered = QSettings()  # window geometry only: nothing naming people goes here
+        geometry = remembered.value("main_window/geometry")
         if isinstance(geometry, QByteArray):
             window.restoreGeometry(geometry)
         window.show()
@@ -165,7 +175,7 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
         _quit_on_termination(app)
         code = app.exec()
         if not failed:
-            settings.setValue("main_window/geometry", window.saveGeometry())
+            remembered.setValue("main_window/geometry", window.saveGeometry())
         window.close()
         window.ops.shutdown()
         window.deleteLater()

@@ -97,6 +97,17 @@ def test_registry_lists_versions_and_latest() -> None:
         "sample",
     ]
     assert registry.get("sample", 1).field("living_situation").type is FieldType.SINGLE_CHOICE
+    # As offered to start: what is usual first, the developers' sample (no `order`) last.
+    assert [d.id for d in registry.usual_order()] == [
+        "needs_assessment",
+        "carers_assessment",
+        "financial_assessment",
+        "chc_checklist",
+        "chc_dst",
+        "chc_fast_track",
+        "sample",
+    ]
+    assert [d.id for d in registry.forms() if d.developers_only] == ["sample"]
     with pytest.raises(NotFoundError, match="Version 9 of the form 'sample'"):
         registry.get("sample", 9)
 
@@ -130,6 +141,7 @@ MALFORMED = {
     "missing_label": "sections[0].fields[0] (notes): missing required key 'label'",
     "version_mismatch": "version: version 2 does not match the file name v1.yaml",
     "unknown_migration_field": "migrations[0].steps[0]: rename: 'to' names unknown field 'livng'",
+    "bad_order": "order: 'order' must be a whole number of 1 or more",
 }
 
 

@@ -247,16 +247,24 @@ def test_a_refusal_that_may_close_completes_without_the_rest_of_the_assessment(
     assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
 
 
-def test_a_carers_assessment_for_a_prisoner_is_refused_with_the_reason(
+def test_a_carers_assessment_for_a_prisoner_is_not_offered_and_says_why(
     qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
 ) -> None:
     window, person = start_from_person_page(qtbot, make_window, prisoner(), "carers_assessment")
-    [(_title, text, detail)] = shown_messages
-    assert "not carers under the Care Act" in text
-    assert detail
+    assert shown_messages == []
     assert window.editor is None  # nothing was started
     page = window.person
-    assert page is not None and page.start_button.isEnabled()
+    assert page is not None
+    # Listed last and marked, with the start check's reason and next step under the list.
+    assert page.form_choice.itemData(page.form_choice.count() - 1) == "carers_assessment"
+    assert page.form_choice.currentText() == "Carer's assessment: does not apply to this person"
+    assert not page.start_button.isEnabled()
+    assert page.form_note.isVisibleTo(page)
+    assert "not carers under the Care Act" in page.form_note.text()
+    # Choosing a form that applies makes Start available again, and the reason goes.
+    page.form_choice.setCurrentIndex(page.form_choice.findData("needs_assessment"))
+    assert page.start_button.isEnabled()
+    assert not page.form_note.isVisibleTo(page)
     assert page.records.topLevelItemCount() == 0
 
 

@@ -4,15 +4,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QTreeWidget
 
-from tests.support import community_person
+from assessor_app.core.form_engine.definition import FormRegistry
+from assessor_app.core.records import Setting
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.people import PeopleRepository
+from assessor_app.core.storage.vault import Vault
+from tests.support import community_person, session_for
 from tests.ui.conftest import (
     WindowFactory,
     add_person,
@@ -21,6 +28,8 @@ from tests.ui.conftest import (
     wait_for_worker,
 )
 
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.views.caseload import ATTENTION_COLUMN, COLUMNS, CaseloadView, fit_widths
 from assessor_app.ui.views.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -141,3 +150,62 @@ def test_back_keeps_the_row_the_user_had_chosen(qtbot: QtBot, make_window: Windo
 
     current = caseload.results.currentItem()
     assert current is not None and current.text(0) == "Zimmer, Zed"
+
+
+def test_fit_widths_narrows_the_setting_then_the_name_never_what_needs_attention() -> None:
+    wanted = [200, 100, 100, 400, 300]
+    assert fit_widths(wanted, 1200, {3: 120, 0: 120}) == wanted  # room for everything
+    assert fit_widths(wanted, 900, {3: 120, 0: 120}) == [200, 100, 100, 200, 300]
+    assert fit_widths(wanted, 700, {3: 120, 0: 120}) == [120, 100, 100, 120, 300]
+    # Narrower still: the list scrolls sideways rather than cut what needs attention.
+    assert fit_widths(wanted, 500, {3: 120, 0: 120}) == [120, 100, 100, 120, 300]
+
+
+def test_every_column_shows_its_text_in_a_narrow_window(
+    qtbot: QtBot, vault: Vault, registry: FormRegistry
+) -> None:
+    people = PeopleRepository(vault)
+    records = AssessmentRepository(vault)
+    for n, (setting, place) in enumerate(
+        [
+            (Setting.APPROVED_PREMISES, "Example House Approved Premises (synthetic)"),
+            (Setting.CARE_HOME, "Sunnyside Demo Care Home and Nursing Centre (synthetic)"),
+            (Setting.OWN_HOME, ""),
+        ]
+    ):
+        person = people.add(
+            community_person(
+                family_name=f"Longname-Testperson-{n}",
+                nhs_number=None,
+                setting=setting,
+                establishment_name=place,
+            )
+        )
+        records.create(person.id, "chc_fast_track", 1)  # "Fast Track: urgent"
+    ops = BackgroundOps()
+    view = CaseloadView(ops, session_for(vault, registry, today=dt.date(2026, 1, 15)))
+    qtbot.addWidget(view)
+    view.resize(760, 480)  # a 1024-pixel screen's window, less the rest of the window
+    view.show()
+    qtbot.waitUntil(lambda: ops.pending == 0 and view.results.topLevelItemCount() == 3)
+    qtbot.waitUntil(lambda: bool(view.alerts))
+    tree = view.results
+    header = tree.header()
+    assert header.length() <= tree.viewport().width()  # no column past the right edge
+    line = tree.fontMetrics().lineSpacing()
+    for row in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(row)
+        assert item is not None
+        assert item.text(ATTENTION_COLUMN) == "Fast Track: urgent"
+        for column in range(len(COLUMNS)):
+            text = item.text(column)
+            needed = QFontMetrics(item.font(column)).horizontalAdvance(text)
+            on_one_line = needed < tree.columnWidth(column)
+            wrapped = tree.visualItemRect(item).height() >= 2 * line
+            assert on_one_line or wrapped, (COLUMNS[column], text, tree.columnWidth(column))
+        # What needs attention is never wrapped or cut.
+        bold = QFontMetrics(item.font(ATTENTION_COLUMN))
+        assert bold.horizontalAdvance(item.text(ATTENTION_COLUMN)) < tree.columnWidth(
+            ATTENTION_COLUMN
+        )
+    ops.wait_for_idle()

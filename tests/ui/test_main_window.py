@@ -8,7 +8,7 @@ import threading
 import pytest
 from pytestqt.qtbot import QtBot
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMargins, QRect, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from assessor_app.core.storage.assessments import AssessmentRepository
@@ -22,7 +22,7 @@ from tests.ui.conftest import (
     wait_for_worker,
 )
 
-from assessor_app.ui.views.main_window import MainWindow
+from assessor_app.ui.views.main_window import MainWindow, initial_geometry
 from assessor_app.ui.views.unlock import UnlockView
 
 pytestmark = pytest.mark.gui
@@ -216,3 +216,32 @@ def test_file_and_help_menus_and_ctrl_q(
     window.quit_action.trigger()  # offscreen has no window manager to route the key
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
     assert not vault.is_open  # quitting locked the records
+
+
+FRAME = QMargins(4, 28, 4, 4)
+
+
+@pytest.mark.parametrize(
+    ("available", "outer"),
+    [
+        # A laptop: most of the screen, centred.
+        (QRect(0, 0, 1920, 1040), QRect(96, 52, 1728, 936)),
+        # A small laptop screen: no smaller than 1024×640 where the screen allows...
+        (QRect(0, 0, 1100, 700), QRect(38, 30, 1024, 640)),
+        # ...and never bigger than the screen (a second screen to the right, a top panel).
+        (QRect(1920, 30, 800, 570), QRect(1920, 30, 800, 570)),
+    ],
+)
+def test_first_window_takes_most_of_the_screen(available: QRect, outer: QRect) -> None:
+    assert initial_geometry(available, FRAME) == outer.marginsRemoved(FRAME)
+
+
+def test_window_opens_within_the_screen(make_window: WindowFactory) -> None:
+    window = make_window()
+    available = window.screen().availableGeometry()
+    shown = window.frameGeometry()
+    assert available.contains(shown), (available, shown)
+    # The title bar's height is guessed before the window is shown: allow for a wrong guess.
+    slack = 40
+    assert shown.width() >= min(available.width(), 1024) - slack
+    assert shown.height() >= min(available.height(), 640) - slack

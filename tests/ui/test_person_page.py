@@ -146,3 +146,51 @@ def test_a_conviction_status_that_does_not_fit_the_setting_is_refused_in_the_dia
     wait_for_worker(qtbot, window)
     assert "'hello' is not one letter, four digits and two letters" in dialog.problem.text()
     assert page.title.text() == "Quillfeather, Zoë"
+
+
+def test_forms_are_offered_in_the_usual_order_without_the_sample(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    _window, page = open_person_page(qtbot, make_window)
+    offered = [page.form_choice.itemData(i) for i in range(page.form_choice.count())]
+    assert offered == [
+        "needs_assessment",
+        "carers_assessment",
+        "financial_assessment",
+        "chc_checklist",
+        "chc_dst",
+        "chc_fast_track",
+    ]
+    assert page.form_choice.currentData() == "needs_assessment"
+    assert page.start_button.isEnabled()
+    assert not page.form_note.isVisibleTo(page)
+
+
+def test_the_sample_form_is_offered_to_developers_last(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window(developer_forms=True)
+    create_profile(qtbot, window)
+    person = add_person(qtbot, window, community_person())
+    window.show_person(person.id)
+    page = window.person
+    assert page is not None
+    qtbot.waitUntil(page.edit_button.isEnabled)
+    assert page.form_choice.itemData(page.form_choice.count() - 1) == "sample"
+    assert page.form_choice.currentData() == "needs_assessment"
+
+
+def test_moving_a_carer_into_prison_takes_the_carers_assessment_off_the_list(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    _window, page = open_person_page(qtbot, make_window)
+    page.form_choice.setCurrentIndex(page.form_choice.findData("carers_assessment"))
+    assert page.start_button.isEnabled()
+    dialog = open_edit_dialog(qtbot, page)
+    dialog.setting.setCurrentIndex(dialog.setting.findData("prison"))
+    qtbot.keyClicks(dialog.establishment, "HMP Nowhere (synthetic)")
+    qtbot.mouseClick(save(dialog), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.edit_dialog is None or not page.edit_dialog.isVisible())
+    qtbot.waitUntil(lambda: not page.start_button.isEnabled())
+    assert page.form_choice.currentData() == "carers_assessment"  # the choice is kept...
+    assert "not carers under the Care Act" in page.form_note.text()  # ...and says why

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.gui
 def test_profile_to_autosaved_record_survives_lock_and_refocuses(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:
-    window = make_window()
+    window = make_window(developer_forms=True)  # the sample form uses every field type
     create_profile(qtbot, window)
     assert window.vault is not None and window.vault.profile.name == "Robin Testcase"
 

@@ -137,6 +137,12 @@ class FormRegistry:
         """The latest version of every form, sorted by form id."""
         return [self.latest(form_id) for form_id in sorted(self._by_id)]
 
+    def usual_order(self) -> list[FormDefinition]:
+        """The latest version of every form, by `order`, then those without one by title."""
+        return sorted(
+            self.forms(), key=lambda f: (f.order is None, f.order or 0, f.title.casefold())
+        )
+
     def versions(self, form_id: str) -> list[int]:
         """The installed versions of a form, lowest first.
 

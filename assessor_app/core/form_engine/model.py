@@ -328,6 +328,12 @@ class FormDefinition:
     extras: tuple[str, ...] = ()
     """Names of the editor extras (`EXTRAS`) the record editor offers for this form."""
 
+    order: int | None = None
+    """Where the form comes in the list of forms to start (lowest first; None after those)."""
+
+    developers_only: bool = False
+    """Offered to start only when the `debuggable` setting is on (the sample form)."""
+
     _index: dict[str, FieldDef] = dataclasses.field(
         init=False, repr=False, compare=False, hash=False
     )

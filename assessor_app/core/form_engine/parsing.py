@@ -48,6 +48,8 @@ _FORM_KEYS = (
     "record_on_complete",
     "letters",
     "extras",
+    "order",
+    "developers_only",
 )
 _SECTION_KEYS = ("id", "title", "help", "fields", "show_when", "layout")
 _COMMON_KEYS = ("id", "type", "label", "required", "help", "show_when", "prefill")
@@ -522,4 +524,6 @@ def parse_form(r: Reader, data: Any, source: str) -> FormDefinition | None:
         record_on_complete=_pairs(r, data),
         letters=_known(r, data, "letters", LETTERS),
         extras=_known(r, data, "extras", EXTRAS),
+        order=r.count("order", data, "order", 1),
+        developers_only=r.flag("developers_only", data, "developers_only"),
     )

@@ -15,6 +15,7 @@ installed and editable. Finished records are never migrated: they are shown as t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from assessor_app.core import rules
@@ -100,6 +101,40 @@ def open_for_editing(session: Session, assessment_id: AssessmentId) -> OpenRecor
     return OpenRecord(record, form, migrated_from, person)
 
 
+@dataclass(frozen=True)
+class FormOffer:
+    """A form as offered to start for one person: available, or refused with the reason."""
+
+    form: FormDefinition
+    """The latest installed version of the form."""
+    refusal: rules.Refusal | None = None
+    """Why the form's start check refuses this person (and what instead), or None."""
+
+
+def start_refusal(form: FormDefinition, person: Person, today: dt.date) -> rules.Refusal | None:
+    """Why `form` cannot be started for `person` today (its start check), or None."""
+    if form.start_check is None:
+        return None
+    return rules.get_start_check(form.start_check)(rules.StartContext(person.details, today))
+
+
+def forms_to_offer(
+    session: Session, person: Person, *, developer_forms: bool = False
+) -> list[FormOffer]:
+    """The forms to offer for a record about `person`, usual ones first, refused ones last.
+
+    The order is each form's `order`; a form whose start check refuses the person comes after
+    the rest, with the refusal (why, and what instead). Forms marked `developers_only` (the
+    sample) are left out unless `developer_forms`.
+    """
+    offers = [
+        FormOffer(form, start_refusal(form, person, session.today()))
+        for form in session.forms.usual_order()
+        if developer_forms or not form.developers_only
+    ]
+    return [o for o in offers if o.refusal is None] + [o for o in offers if o.refusal is not None]
+
+
 def check_can_start(session: Session, form: FormDefinition, person_id: PersonId) -> Person:
     """The person, once the form's start check agrees the form applies to them.
 
@@ -108,11 +143,9 @@ def check_can_start(session: Session, form: FormDefinition, person_id: PersonId)
         ValidationError: The start check refuses (the message says why, and what instead).
     """
     person = session.people.get(person_id)
-    if form.start_check is not None:
-        context = rules.StartContext(person.details, session.today())
-        refusal = rules.get_start_check(form.start_check)(context)
-        if refusal is not None:
-            raise ValidationError(refusal.message, refusal.next_step)
+    refusal = start_refusal(form, person, session.today())
+    if refusal is not None:
+        raise ValidationError(refusal.message, refusal.next_step)
     return person
 
 

@@ -12,12 +12,15 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -38,6 +41,31 @@ from assessor_app.ui.widgets.labels import heading_label
 
 COLUMNS = ("Name", "Date of birth", "NHS number", "Setting", "Needs attention")
 ATTENTION_COLUMN = COLUMNS.index("Needs attention")
+SETTING_COLUMN = COLUMNS.index("Setting")
+NAME_COLUMN = COLUMNS.index("Name")
+WRAP_FIRST = ((SETTING_COLUMN, 16), (NAME_COLUMN, 16))
+"""When the columns do not fit the list's width, these are narrowed (to no fewer than this
+many characters) and their text wraps, in this order; what needs attention never is."""
+COLUMN_GAP = 3
+"""Characters of space after each column but the last."""
+
+
+def fit_widths(wanted: list[int], available: int, narrowest: dict[int, int]) -> list[int]:
+    """Column widths that fit `available` pixels: `wanted` (each column's text), less what the
+    columns in `narrowest` (column to its least width) give up, in that order, when short.
+
+    The last column stretches into what is left, so it may get more than it wanted; when even
+    the narrowest widths do not fit, the list scrolls sideways.
+    """
+    widths = list(wanted)
+    over = sum(widths) - available
+    for column, least in narrowest.items():
+        if over <= 0:
+            break
+        give = min(over, max(0, widths[column] - least))
+        widths[column] -= give
+        over -= give
+    return widths
 
 
 def person_row(person: Person, alerts: Sequence[str] = ()) -> list[str]:
@@ -46,6 +74,24 @@ def person_row(person: Person, alerts: Sequence[str] = ()) -> list[str]:
     nhs = format_nhs_number(d.nhs_number) if d.nhs_number else "—"
     setting = d.setting.label + (f" ({d.establishment_name})" if d.establishment_name else "")
     return [d.display_name, format_date(d.date_of_birth) or "—", nhs, setting, "; ".join(alerts)]
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    """Row heights worked out at each column's width, so a narrowed column's text wraps."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self._tree = tree
+
+    def sizeHint(  # noqa: N802 - Qt override
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        natural = super().sizeHint(option, index)  # on one line: what the column wants
+        sized = QStyleOptionViewItem(option)
+        # The style wraps only within a valid rectangle, so give it a height as well.
+        width = self._tree.columnWidth(index.column())
+        sized.rect = QRect(0, 0, width, option.fontMetrics.height())
+        return QSize(natural.width(), super().sizeHint(sized, index).height())
 
 
 class CaseloadView(QWidget):
@@ -79,7 +125,11 @@ class CaseloadView(QWidget):
         self.results.setColumnCount(len(COLUMNS))
         self.results.setHeaderLabels(list(COLUMNS))
         self.results.setRootIsDecorated(False)
-        self.results.setUniformRowHeights(True)
+        # At most `people.search`'s 100 rows, so rows may differ in height: a setting
+        # narrowed to fit the window wraps onto a second line rather than being cut off.
+        self.results.setUniformRowHeights(False)
+        self.results.setWordWrap(True)
+        self.results.setItemDelegate(_WrappingDelegate(self.results))
         self.results.setAlternatingRowColors(True)
         self.count = QLabel()
         self.count.setAccessibleName("Number of people shown")
@@ -127,6 +177,7 @@ class CaseloadView(QWidget):
             item = self.results.topLevelItem(index)
             if item is not None:
                 self._mark(item, alerts.get(item.data(0, Qt.ItemDataRole.UserRole), []))
+        self.fit_columns()
 
     def _mark(self, item: QTreeWidgetItem, alerts: Sequence[str]) -> None:
         item.setText(ATTENTION_COLUMN, "; ".join(alerts))
@@ -162,14 +213,7 @@ class CaseloadView(QWidget):
             self.results.addTopLevelItem(item)
             if person.id == keep:
                 chosen = item
-        for column in range(len(COLUMNS)):
-            self.results.resizeColumnToContents(column)
-            if column == len(COLUMNS) - 1:
-                break  # the last column stretches; padding it would add a scroll bar
-            # A gap between columns, in characters so it scales with the font.
-            self.results.setColumnWidth(
-                column, self.results.columnWidth(column) + self.fontMetrics().averageCharWidth() * 3
-            )
+        self.fit_columns()
         shown = len(people)
         if shown:
             self.count.setText(f"{shown} shown")
@@ -185,6 +229,27 @@ class CaseloadView(QWidget):
             first = self.results.topLevelItem(0)
             if first is not None:
                 self._activated(first)
+
+    def fit_columns(self) -> None:
+        """Size the columns to their text, narrowing (and wrapping) the setting, then the
+        name, when the window is too narrow for all of them, so nothing is cut off."""
+        char = self.fontMetrics().averageCharWidth()
+        wanted = []
+        for column in range(len(COLUMNS)):
+            self.results.resizeColumnToContents(column)
+            # A gap between columns, in characters so it scales with the font; the last
+            # column stretches, and padding it would add a scroll bar.
+            gap = char * COLUMN_GAP if column < len(COLUMNS) - 1 else 0
+            wanted.append(self.results.columnWidth(column) + gap)
+        narrowest = {column: char * least for column, least in WRAP_FIRST}
+        widths = fit_widths(wanted, self.results.viewport().width(), narrowest)
+        for column, width in enumerate(widths):
+            self.results.setColumnWidth(column, width)
+        self.results.doItemsLayout()  # row heights follow the new widths (wrapped text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def _activated(self, item: QTreeWidgetItem) -> None:
         self.person_chosen.emit(PersonId(item.data(0, Qt.ItemDataRole.UserRole)))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QMargins, QRect, QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -56,6 +57,32 @@ SYNC_AFTER_UNLOCK_MS = 3000
 """Show "Working…" only for work that takes longer than this: autosaves and searches run on
 every keystroke and finish in milliseconds, and a flickering indicator would distract."""
 
+SMALLEST_USUAL_SCREEN = QSize(1024, 640)
+"""The screens and windows are laid out to work down to this size (smaller ones scroll)."""
+SCREEN_SHARE = 0.9
+"""How much of the screen a first-time window takes, each way."""
+
+
+def initial_geometry(available: QRect, frame: QMargins) -> QRect:
+    """Where the window opens when no size was remembered: most of the screen, centred.
+
+    At least `SMALLEST_USUAL_SCREEN` where the screen is that big, never more than the screen
+    (less the task bar and docks: `available` is `QScreen.availableGeometry()`). Returns the
+    inside of the window; `frame` (title bar and borders, a guess before the window is shown)
+    is kept on the screen too.
+    """
+    width, height = available.width(), available.height()
+    outer = QRect(
+        QtCore.QPoint(0, 0),
+        QSize(
+            min(width, max(SMALLEST_USUAL_SCREEN.width(), round(width * SCREEN_SHARE))),
+            min(height, max(SMALLEST_USUAL_SCREEN.height(), round(height * SCREEN_SHARE))),
+        ),
+    )
+    outer.moveCenter(available.center())
+    return outer.marginsRemoved(frame)
+
+
 # The screens behind the unlock screen (and the form engine they pull in), and the profile
 # creation screen when profiles already exist, are imported when first shown, not at
 # start-up: time to the unlock window is measured against a bare Qt window
@@ -78,6 +105,8 @@ class AppContext:
     """Clock for validation ('not in the future')."""
     unlock_note: str = ""
     """Extra line on the unlock screen (demo mode shows its passphrase)."""
+    developer_forms: bool = False
+    """Offer forms marked `developers_only` (the sample form): the `debuggable` setting."""
     _registry: FormRegistry | None = field(default=None, init=False, repr=False)
 
     @property
@@ -188,8 +217,14 @@ class MainWindow(QMainWindow):
         self._instance_server: InstanceServer | None = None
         self.idle = IdleWatcher(app, ctx.idle_minutes, self)
         self.idle.idle_timed_out.connect(self.lock)
-        line = self.fontMetrics().lineSpacing()
-        self.resize(line * 60, line * 40)
+        # A size remembered from the last session (`run_gui`) replaces this one.
+        border = max(2, self.fontMetrics().height() // 4)
+        title = self.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight)
+        self.setGeometry(
+            initial_geometry(
+                self.screen().availableGeometry(), QMargins(border, title + border, border, border)
+            )
+        )
         self.show_gate()
 
     def _build_busy_indicator(self) -> QWidget:
@@ -348,7 +383,9 @@ class MainWindow(QMainWindow):
         self._close_person()
         from assessor_app.ui.views.person import PersonView
 
-        self.person = PersonView(self.ops, self.session, person_id)
+        self.person = PersonView(
+            self.ops, self.session, person_id, developer_forms=self.ctx.developer_forms
+        )
         self.person.record_opened.connect(self.show_record)
         self.person.details_changed.connect(self._person_details_changed)
         self.person.lock_requested.connect(self.lock)

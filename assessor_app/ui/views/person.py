@@ -2,7 +2,10 @@
 change) and "Start form".
 
 Loading, editing and starting records go through `BackgroundOps`; the page shows what comes
-back.
+back. The forms offered to start are the core's `forms_to_offer`: the usual ones first, and a
+form whose start check refuses this person (a carer's assessment for a prisoner) listed last
+and marked, with the reason under the list when chosen, rather than left out: an assessor who
+looks for it learns why it is not there, and what to do instead.
 """
 
 from __future__ import annotations
@@ -30,16 +33,23 @@ from assessor_app.core.records import (
     PersonId,
     custody_move_prompt,
 )
-from assessor_app.core.services.records import check_can_start, start_record
+from assessor_app.core.services.records import (
+    FormOffer,
+    check_can_start,
+    forms_to_offer,
+    start_record,
+)
 from assessor_app.core.services.session import Session
 
 from assessor_app.ui import dialogs, error_display
 from assessor_app.ui.operations import BackgroundOps, dispose
 from assessor_app.ui.views.person_form import PersonDialog
 from assessor_app.ui.widgets.date_input import format_date
-from assessor_app.ui.widgets.labels import heading_label
+from assessor_app.ui.widgets.labels import heading_label, help_label
 
 RECORD_COLUMNS = ("Form", "Status", "Last changed")
+NOT_OFFERED = "does not apply to this person"
+"""Marks a form in the list whose start check refuses this person."""
 CARED_FOR_CHOICES = 500
 """Most caseload entries offered when choosing the person cared for."""
 
@@ -85,11 +95,14 @@ class PersonView(QWidget):
         session: Session,
         person_id: str,
         parent: QWidget | None = None,
+        *,
+        developer_forms: bool = False,
     ) -> None:
         super().__init__(parent)
         self._ops = ops
         self._session = session
-        self._registry = registry = session.forms
+        self._developer_forms = developer_forms
+        self._registry = session.forms
         self._records_repo = session.records
         self._people = session.people
         self.person_id = person_id
@@ -106,13 +119,15 @@ class PersonView(QWidget):
         self.records.setRootIsDecorated(False)
         self.form_choice = QComboBox()
         self.form_choice.setAccessibleName("Form to start")
-        for form in registry.forms():
-            self.form_choice.addItem(f"{form.title} (version {form.version})", form.id)
+        self.offers: list[FormOffer] = []
+        """The forms in the list, in its order (filled once the person is loaded)."""
         form_label = QLabel("&Form:")
         form_label.setBuddy(self.form_choice)
         self.start_button = QPushButton("&Start form")
         self.start_button.setAccessibleName("Start form")
-        self.start_button.setEnabled(self.form_choice.count() > 0)
+        self.start_button.setEnabled(False)  # until the forms that apply are known
+        self.form_note = help_label()
+        self.form_note.setAccessibleName("Why this form cannot be started")
         self.open_button = QPushButton("&Open record")
         self.open_button.setAccessibleName("Open record")
         start_row = QHBoxLayout()
@@ -132,7 +147,9 @@ class PersonView(QWidget):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         layout.addLayout(start_row)
+        layout.addWidget(self.form_note)
         self.start_button.clicked.connect(self.start_form)
+        self.form_choice.currentIndexChanged.connect(self._form_chosen)
         self.edit_button.clicked.connect(self.edit_details)
         self.open_button.clicked.connect(self._open_current)
         self.records.itemActivated.connect(self._open_item)
@@ -151,8 +168,40 @@ class PersonView(QWidget):
         self._show_person(person)
         self._show_records(records)
 
+    def _show_offers(self, person: Person) -> None:
+        # Start checks are pure functions of the details on screen: no worker needed.
+        offers = forms_to_offer(self._session, person, developer_forms=self._developer_forms)
+        chosen = self.form_choice.currentData()
+        self.offers = offers
+        self.form_choice.blockSignals(True)
+        self.form_choice.clear()
+        for offer in offers:
+            form = offer.form
+            text = f"{form.title} (version {form.version})"
+            if offer.refusal is not None:
+                text = f"{form.title}: {NOT_OFFERED}"
+            self.form_choice.addItem(text, form.id)
+        self.form_choice.setCurrentIndex(max(0, self.form_choice.findData(chosen)))
+        self.form_choice.blockSignals(False)
+        self._form_chosen()
+
+    def _chosen_offer(self) -> FormOffer | None:
+        index = self.form_choice.currentIndex()
+        return self.offers[index] if 0 <= index < len(self.offers) else None
+
+    def _form_chosen(self) -> None:
+        """Start only a form that applies; for one that does not, say why and what instead."""
+        offer = self._chosen_offer()
+        refusal = offer.refusal if offer is not None else None
+        self.start_button.setEnabled(offer is not None and refusal is None)
+        note = f"{refusal.message} {refusal.next_step}" if refusal is not None else ""
+        self.form_note.setText(note)
+        self.form_note.setAccessibleDescription(note)
+        self.form_note.setVisible(bool(note))
+
     def _show_person(self, person: Person) -> None:
         self.person = person
+        self._show_offers(person)  # a changed setting can change which forms apply
         self.edit_button.setEnabled(True)
         self.title.setText(person.details.display_name)
         self.title.setAccessibleName(person.details.display_name)
@@ -226,10 +275,13 @@ class PersonView(QWidget):
         """Create a draft of the chosen form (latest version), prefilled, and open it.
 
         A form about a carer first asks who they care for, from the caseload (or no one on it).
-        The core's start check may refuse (a carer's assessment for a prisoner): the message
-        says why and what to do instead.
+        A form whose start check refuses this person cannot be chosen to start; the core checks
+        again as it starts (the details may have changed on the way), and its message says why.
         """
-        form = self._registry.latest(self.form_choice.currentData())
+        offer = self._chosen_offer()
+        if offer is None or offer.refusal is not None:
+            return
+        form = offer.form
         self.start_button.setEnabled(False)
         if any((f.prefill or "").startswith("cared_for.") for f in form.top_fields()):
             # Ask the core first, so nobody picks a person cared for only to be refused.
@@ -272,11 +324,11 @@ class PersonView(QWidget):
         )
 
     def _start_failed(self, error: BaseException) -> None:
-        self.start_button.setEnabled(True)
+        self._form_chosen()
         error_display.show_error(self, error)
 
     def _started(self, record: Assessment) -> None:
-        self.start_button.setEnabled(True)
+        self._form_chosen()
         self.record_opened.emit(record.id)
 
     def _open_current(self) -> None:

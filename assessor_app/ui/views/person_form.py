@@ -38,6 +38,12 @@ from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.widgets.date_input import DateInput
 from assessor_app.ui.widgets.labels import problem_label, show_problem
 
+PUT_RIGHT = "Put right the problems above, then save."
+"""Shown above the buttons while Save found inline problems; goes once they are put right."""
+FIELD_CHARS = 56
+"""The boxes are at least this many characters wide, so a problem under one fits in a few
+lines."""
+
 
 class PersonDialog(QDialog):
     """Adds a person, or edits `existing` when given (pre-filled with their details).
@@ -95,6 +101,7 @@ class PersonDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(f"&{save_text}")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setAccessibleName(save_text)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        self._fitted_height = -1
         self._build_layout()
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
@@ -157,6 +164,7 @@ class PersonDialog(QDialog):
         line = QLineEdit()
         line.setAccessibleName(name)
         line.setPlaceholderText(placeholder)
+        line.setMinimumWidth(self.fontMetrics().averageCharWidth() * FIELD_CHARS)
         return line
 
     def _build_layout(self) -> None:
@@ -209,9 +217,9 @@ class PersonDialog(QDialog):
         ):
             try:
                 box.date()
-                show_problem(label, "")
+                self._show_inline(label, "")
             except ValueError as e:
-                show_problem(label, str(e))
+                self._show_inline(label, str(e))
                 ok = False
         return ok
 
@@ -221,10 +229,43 @@ class PersonDialog(QDialog):
             if text:
                 normalise_nhs_number(text)
         except AssessorError as e:
-            show_problem(self.nhs_problem, e.one_line())
+            self._show_inline(self.nhs_problem, e.one_line())
             return False
-        show_problem(self.nhs_problem, "")
+        self._show_inline(self.nhs_problem, "")
         return True
+
+    def _inline_problems(self) -> list[QLabel]:
+        """The problem lines under the boxes now showing a problem (not the summary)."""
+        return [
+            label
+            for label in self.findChildren(QLabel)
+            if label is not self.problem and label.accessibleName() == "Problem" and label.text()
+        ]
+
+    def _show_inline(self, label: QLabel, text: str) -> None:
+        """Show (or clear) a problem under a box; the summary goes once none is left."""
+        show_problem(label, text)
+        if self.problem.text() == PUT_RIGHT and not self._inline_problems():
+            show_problem(self.problem, "")
+        self._fit_height()
+
+    def _show_summary(self, text: str) -> None:
+        show_problem(self.problem, text)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show every wrapped problem line whole (a dialog does not do it itself)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        wanted = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        wanted = max(wanted, layout.sizeHint().height())
+        self.setMinimumHeight(wanted)
+        # Shrink back as problems go, unless the user has made the dialog taller themselves.
+        if self.height() < wanted or self.height() == self._fitted_height:
+            self.resize(self.width(), wanted)
+        self._fitted_height = wanted
 
     def details(self) -> PersonDetails:
         """The details typed so far (dates must already parse).
@@ -252,9 +293,9 @@ class PersonDialog(QDialog):
     def submit(self) -> None:
         """Save in the background; problems show inline and the dialog stays open."""
         if not (self._check_dates() & self._check_nhs_number()):
-            show_problem(self.problem, "Put right the problems above, then save.")
+            self._show_summary(PUT_RIGHT)
             return
-        show_problem(self.problem, "")
+        self._show_summary("")
         self.buttons.setEnabled(False)
         self._saving = True
         if self._existing is None:
@@ -285,6 +326,6 @@ class PersonDialog(QDialog):
         self._saving = False
         self.buttons.setEnabled(True)
         if isinstance(error, AssessorError):
-            show_problem(self.problem, error.one_line())
+            self._show_summary(error.one_line())
         else:
             error_display.show_error(self, error)

@@ -26,6 +26,29 @@ from assessor_app.core.form_engine.model import FieldDef
 
 from assessor_app.ui.widgets.labels import help_label, problem_label, show_problem
 
+COMBO_MIN_CHARS = 20
+"""A drop-down is at least this many characters wide, and wider when there is room."""
+
+
+def let_shrink(combo: QComboBox) -> QComboBox:
+    """Let a drop-down be narrower than its longest option.
+
+    A drop-down cannot wrap: on a narrow page it shortens the chosen option (shown whole in
+    its tooltip and in the open list) rather than pushing the page past the right edge. Call
+    it once the combo has its items and tooltip.
+    """
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(COMBO_MIN_CHARS)
+
+    fallback = combo.toolTip()  # the question's help, shown while nothing is chosen
+
+    def whole_choice() -> None:
+        combo.setToolTip(combo.currentText() if combo.currentData() is not None else fallback)
+
+    combo.currentIndexChanged.connect(whole_choice)
+    whole_choice()
+    return combo
+
 
 class FieldEditor(QWidget):
     """One question on screen. Subclasses build `self.input_area` and implement the value API."""

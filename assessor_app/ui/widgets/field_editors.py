@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from assessor_app.core.form_engine.model import FieldDef, Option
 
 from assessor_app.ui.widgets.date_input import DateInput, format_date
-from assessor_app.ui.widgets.field_base import FieldEditor
+from assessor_app.ui.widgets.field_base import FieldEditor, let_shrink
 
 MAX_RADIO_OPTIONS = 6
 """Single-choice fields with more options than this use a drop-down instead of radio buttons."""
@@ -245,8 +245,9 @@ class MoneyEditor(_ParsedLineEditor):
         return format_money(value)
 
 
-WRAP_OPTION_AT = 50
-"""Option labels longer than this many characters wrap beside their button."""
+WRAP_OPTION_AT = 24
+"""Option labels longer than this many characters wrap beside their button (so a page can be
+narrow, beside the section list and outcomes on a 1024-pixel screen, without clipping them)."""
 
 
 class _OptionLabel(QLabel):
@@ -372,6 +373,7 @@ class ComboChoiceEditor(FieldEditor):
         self.combo.addItem("— Choose —", None)
         for option in field.choices():
             self.combo.addItem(option.label, option.value)
+        let_shrink(self.combo)
         self.input_area.addWidget(self.combo)
         self.combo.activated.connect(lambda _i: self._emit(self.value()))
 

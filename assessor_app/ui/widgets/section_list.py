@@ -22,13 +22,20 @@ def section_text(status: SectionStatus) -> str:
     return f"{status.title} — {', '.join(parts)}"
 
 
+MOST_CHARS = 30
+"""The list is as wide as its longest title up to this many characters; longer ones wrap."""
+
+
 class SectionList(QListWidget):
     """Keyboard: arrow keys move between sections, Tab moves into the section's fields."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Sections")
-        self.setWordWrap(True)  # a section's reason for not being asked takes a second line
+        # Long section titles wrap rather than take the width the questions need, and a
+        # section's reason for not being asked takes a second line.
+        self.setWordWrap(True)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.section_ids: list[str] = []
 
     def set_statuses(self, statuses: list[SectionStatus]) -> None:
@@ -53,4 +60,5 @@ class SectionList(QListWidget):
             ),
             default=0,
         )
-        self.setMinimumWidth(width + self.fontMetrics().averageCharWidth() * 6)
+        char = self.fontMetrics().averageCharWidth()
+        self.setMinimumWidth(min(width + char * 6, char * MOST_CHARS))

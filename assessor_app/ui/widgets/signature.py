@@ -41,7 +41,7 @@ from assessor_app.core.form_engine.signatures import (
     UNABLE_REASONS,
 )
 
-from assessor_app.ui.widgets.field_base import FieldEditor
+from assessor_app.ui.widgets.field_base import FieldEditor, let_shrink
 
 Stroke = list[list[int]]
 NAME_MAX_LENGTH = 200
@@ -160,6 +160,7 @@ class SignatureEditor(FieldEditor):
         for value, label in REPRESENTATIVE_CAPACITIES.items():
             self.capacity.addItem(label, value)
         self._name(self.capacity, "authority the representative signs with")
+        let_shrink(self.capacity)
         self.capacity_detail = QLineEdit(self)
         self.capacity_detail.setPlaceholderText("What authority they have, and what was seen")
         self._name(self.capacity_detail, "details of their authority")
@@ -169,6 +170,7 @@ class SignatureEditor(FieldEditor):
         for value, label in UNABLE_REASONS.items():
             self.reason.addItem(label, value)
         self._name(self.reason, "unable to sign: reason")
+        let_shrink(self.reason)
         self.detail = QLineEdit()
         self.detail.setPlaceholderText("Needed for another reason; optional otherwise")
         self._name(self.detail, "details of why they cannot sign")

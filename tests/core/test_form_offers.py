@@ -1,0 +1,50 @@
+"""Which forms a person's page offers to start: the usual ones in the usual order, the sample
+only to developers, and a form whose start check refuses the person last, with the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from assessor_app.core.records import Person, PersonDetails, PersonId
+from assessor_app.core.services.records import forms_to_offer
+from assessor_app.core.storage.vault import Vault
+from tests.support import community_person, prisoner, session_for
+
+USUAL = [
+    "needs_assessment",
+    "carers_assessment",
+    "financial_assessment",
+    "chc_checklist",
+    "chc_dst",
+    "chc_fast_track",
+]
+
+
+def _person(details: PersonDetails) -> Person:
+    return Person(PersonId("p-1"), details, dt.datetime(2026, 1, 15, tzinfo=dt.UTC))
+
+
+def test_someone_at_home_is_offered_every_usual_form(vault: Vault) -> None:
+    session = session_for(vault, today=dt.date(2026, 1, 15))
+    offers = forms_to_offer(session, _person(community_person()))
+    assert [o.form.id for o in offers] == USUAL
+    assert all(o.refusal is None for o in offers)
+
+
+def test_developers_are_offered_the_sample_after_the_usual_forms(vault: Vault) -> None:
+    session = session_for(vault, today=dt.date(2026, 1, 15))
+    offers = forms_to_offer(session, _person(community_person()), developer_forms=True)
+    assert [o.form.id for o in offers] == [*USUAL, "sample"]
+
+
+def test_a_prisoner_gets_the_carers_assessment_last_with_the_reason(vault: Vault) -> None:
+    session = session_for(vault, today=dt.date(2026, 1, 15))
+    offers = forms_to_offer(session, _person(prisoner()))
+    assert [o.form.id for o in offers] == [f for f in USUAL if f != "carers_assessment"] + [
+        "carers_assessment"
+    ]
+    refusal = offers[-1].refusal
+    assert refusal is not None
+    assert "not carers under the Care Act" in refusal.message
+    assert refusal.next_step
+    assert all(o.refusal is None for o in offers[:-1])
