@@ -1272,3 +1272,26 @@ def test_a_rule_without_the_persons_words_gets_a_refusal_not_a_guessed_letter() 
             assessor_name=ASSESSOR,
             assessor_role=ROLE,
         )
+
+
+def test_a_letters_pdf_is_dated_by_its_revision_or_its_own_date(tmp_path):
+    answers = _carers_eligible()
+    # The record's revision was saved on 23 November at 10:30; a letter that day says so,
+    # and one made a week later bears its own date (reportlab would say 1 January 2000).
+    same_day = _document("eligibility_record", "carers_assessment", answers)
+    later = letter_document(
+        "eligibility_record",
+        REGISTRY.latest("carers_assessment"),
+        _record("carers_assessment", answers, RecordStatus.COMPLETED),
+        COMMUNITY,
+        _evaluation("carers_assessment", answers),
+        BRANDING,
+        variant=Variant.STANDARD,
+        today=TODAY + dt.timedelta(days=7),
+        assessor_name=ASSESSOR,
+        assessor_role=ROLE,
+    )
+    for doc, when in ((same_day, "2026-11-23T10:30:00Z"), (later, "2026-11-30T00:00:00Z")):
+        pdf = build_pdf(doc)
+        assert f"CreationDate:    {when}" in poppler("pdfinfo", pdf.data, tmp_path, "-isodates")
+        assert build_pdf(doc).data == pdf.data

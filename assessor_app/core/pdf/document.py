@@ -10,6 +10,7 @@ print (16 pt) and easy read (16 pt, short lines, more space). Imports no Qt.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -196,6 +197,10 @@ class Document:
     keywords: tuple[str, ...] = field(default_factory=tuple)
     title_after: int = 0
     """How many blocks print before the title: a letter's address and date come first."""
+    created: dt.datetime | None = None
+    """The PDF's CreationDate: when what it prints was saved (a record's revision). The same
+    document then always renders to the same bytes. None (tests of layout alone) keeps
+    reportlab's fixed date."""
 
 
 @dataclass(frozen=True)
@@ -690,13 +695,33 @@ def _decorate(doc: Document) -> Any:
     return on_page
 
 
-def _numbered_canvas(draft: bool, sink: dict[str, Any]) -> type[Canvas]:
-    """A canvas that holds pages back until the end to print "Page X of Y" (and DRAFT)."""
+class _SavedAt:
+    """A fixed time in the shape reportlab's PDF metadata reads it (`reportlab.lib.utils`)."""
+
+    def __init__(self, when: dt.datetime) -> None:
+        utc = when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        self.t = utc.timestamp()
+        self.lt = utc.timetuple()
+        self.YMDhms = tuple(self.lt)[:6]  # noqa: N815 - reportlab's name
+        self.dhh = self.dmm = 0
+        self.tzname = "UTC"
+
+
+def _numbered_canvas(
+    draft: bool, created: dt.datetime | None, sink: dict[str, Any]
+) -> type[Canvas]:
+    """A canvas that holds pages back until the end to print "Page X of Y" (and DRAFT).
+
+    Its PDF is dated `created` (CreationDate and ModDate), else reportlab's fixed invariant date.
+    """
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
+            if created is not None:
+                # Invariant mode keeps the bytes reproducible; the date is the content's own.
+                self._doc._timeStamp = _SavedAt(created)
 
         def showPage(self) -> None:  # noqa: N802 - reportlab API
             self._pages.append(dict(self.__dict__))
@@ -777,7 +802,7 @@ def build_pdf(doc: Document) -> RenderedPdf:
     sink: dict[str, Any] = {}
     template.build(
         _flowables(doc, st, sink, template.width, template.height),
-        canvasmaker=_numbered_canvas(doc.draft, sink),
+        canvasmaker=_numbered_canvas(doc.draft, doc.created, sink),
     )
     return RenderedPdf(
         data=buffer.getvalue(),
