@@ -67,6 +67,7 @@ from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
 __all__ = [
     "DEFAULT_EXCHANGE_KDF",
     "FORMAT",
+    "SUFFIX",
     "ContributionContentError",
     "ContributionFileError",
     "ContributionPassphraseError",
@@ -90,6 +91,8 @@ __all__ = [
 
 FORMAT = "assessor.dst-contribution/1"
 """The envelope's `format` value this version writes and reads."""
+SUFFIX = ".dstc"
+"""How the name of a contribution file ends (the app suggests it when exporting)."""
 
 _FORMAT_FAMILY = "assessor.dst-contribution/"
 _AAD = FORMAT.encode("ascii")
@@ -113,7 +116,7 @@ class ContributionFileError(AssessorError):
 
 
 class NotAContributionFileError(ContributionFileError):
-    """The file is missing, unreadable, not JSON, or not a contribution envelope."""
+    """The file is missing, unreadable, damaged, or some other kind of file."""
 
 
 class UnsupportedContributionFormatError(ContributionFileError):
@@ -193,12 +196,12 @@ def _kdf_from(spec: Any) -> tuple[ExchangeKdf, bytes]:
     before the passphrase can even be checked.
     """
     if not isinstance(spec, dict) or spec.get("name") != "argon2id":
-        raise _not_a_file("its key settings are missing or of an unknown kind")
+        raise _not_a_file(_DAMAGED)
     numbers: list[int] = []
     for name in ("memory_kib", "iterations", "lanes"):
         value = spec.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise _not_a_file("its key settings are damaged")
+            raise _not_a_file(_DAMAGED)
         numbers.append(value)
     memory_kib, iterations, lanes = numbers
     if not (
@@ -206,10 +209,10 @@ def _kdf_from(spec: Any) -> tuple[ExchangeKdf, bytes]:
         and 8 * lanes <= memory_kib <= _MAX_MEMORY_KIB
         and 1 <= iterations <= _MAX_ITERATIONS
     ):
-        raise _not_a_file("its key settings are outside what this app writes")
+        raise _not_a_file(f"{_DAMAGED}, or it was not made by this app")
     salt = _unb64(spec.get("salt"))
     if salt is None or not _SALT_BYTES <= len(salt) <= 64:
-        raise _not_a_file("its key settings are damaged")
+        raise _not_a_file(_DAMAGED)
     return ExchangeKdf(memory_kib=memory_kib, iterations=iterations, lanes=lanes), salt
 
 
@@ -229,11 +232,20 @@ def _unb64(text: Any) -> bytes | None:
         return None
 
 
-def _not_a_file(why: str) -> NotAContributionFileError:
+_OTHER_KIND = "it is some other kind of file, not one the app exported"
+_DAMAGED = "it is damaged (part of it is missing or was changed)"
+
+
+def _not_a_file(why: str, path: Path | None = None) -> NotAContributionFileError:
+    chosen = (
+        f"You chose {path.name}; a contribution file's name ends in {SUFFIX}. "
+        if path is not None and path.suffix.lower() != SUFFIX
+        else ""
+    )
     return NotAContributionFileError(
-        f"This is not a contribution file that can be opened: {why}.",
-        "Check you chose the file the other MDT member sent (it ends in .dstc), or ask them "
-        f"to send it again. {_NOTHING_IMPORTED}",
+        f"This is not a DST contribution file the app can open: {why}.",
+        f"{chosen}Choose the contribution file ({SUFFIX}) the other MDT member sent you, or "
+        f"ask them to send it again. {_NOTHING_IMPORTED}",
     )
 
 
@@ -484,13 +496,15 @@ def _read_envelope(path: Path) -> dict[str, Any]:
             f"Copy it to this laptop and try again, or ask for a new copy. {_NOTHING_IMPORTED}",
         ) from e
     if len(data) > _MAX_FILE_BYTES:
-        raise _not_a_file("it is far larger than any contribution")
+        raise _not_a_file("it is far bigger than any contribution file", path)
     try:
         envelope = load_untrusted_json(data)
     except UntrustedJsonError as e:
-        raise _not_a_file(e.reason) from e
+        # One cut short (a copy that did not finish) still starts like a contribution file.
+        ours = _FORMAT_FAMILY.encode("ascii") in data[:200]
+        raise _not_a_file(_DAMAGED if ours else _OTHER_KIND, path) from e
     if not isinstance(envelope, dict) or not isinstance(envelope.get("format"), str):
-        raise _not_a_file("it has no format marker")
+        raise _not_a_file(_OTHER_KIND, path)
     fmt = envelope["format"]
     if fmt != FORMAT:
         if fmt.startswith(_FORMAT_FAMILY):
@@ -499,7 +513,7 @@ def _read_envelope(path: Path) -> dict[str, Any]:
                 f"('{fmt[:60]}'; this version reads '{FORMAT}').",
                 f"Update the app on both laptops, then send the file again. {_NOTHING_IMPORTED}",
             )
-        raise _not_a_file("it is some other kind of file")
+        raise _not_a_file(_OTHER_KIND, path)
     return envelope
 
 
@@ -508,7 +522,7 @@ def _decrypt(envelope: Mapping[str, Any], passphrase: str) -> bytes:
     nonce = _unb64(envelope.get("nonce"))
     ciphertext = _unb64(envelope.get("ciphertext"))
     if nonce is None or len(nonce) != _NONCE_BYTES or ciphertext is None or len(ciphertext) < 16:
-        raise _not_a_file("its encrypted part is damaged")
+        raise _not_a_file(_DAMAGED)
     try:
         return AESGCM(kdf.derive(passphrase, salt)).decrypt(nonce, ciphertext, _AAD)
     except InvalidTag as e:
@@ -523,7 +537,7 @@ def _verified_payload(plaintext: bytes) -> tuple[dict[str, Any], dict[str, Any],
     try:
         payload = load_untrusted_json(plaintext)
     except UntrustedJsonError as e:
-        raise _tampered(f"its contents are not readable ({e.reason})") from e
+        raise _tampered("its contents cannot be read") from e
     if not isinstance(payload, dict) or set(payload) != {
         "record_person",
         "contribution",
@@ -560,7 +574,7 @@ def read_contribution(path: Path | str, *, passphrase: str) -> ImportedContribut
     the signer's key (`check_signer_key`), then merges the contribution into the record.
 
     Raises:
-        NotAContributionFileError: missing, unreadable, not JSON, or not an envelope.
+        NotAContributionFileError: missing, unreadable, damaged, or some other kind of file.
         UnsupportedContributionFormatError: another version of the format.
         ContributionPassphraseError: the passphrase is wrong or the ciphertext was changed.
         ContributionSignatureError: the contents were changed after signing.
