@@ -79,6 +79,7 @@ __all__ = [
     "NotAContributionFileError",
     "UnconfirmedMemberKeyError",
     "UnsupportedContributionFormatError",
+    "check_exchange_passphrase",
     "check_same_person",
     "check_signer_key",
     "export_contribution",
@@ -391,6 +392,28 @@ def check_same_person(
 # -- Writing ---------------------------------------------------------------------------------
 
 
+def check_exchange_passphrase(passphrase: str) -> None:
+    """Refuse an exchange passphrase too short or too easy to guess to lock a file with.
+
+    Cheap (no key derivation), so a screen can check it as soon as it is typed and ask again.
+
+    Raises:
+        ValidationError: too short, or too easy to guess; the message says what would do.
+    """
+    if len(passphrase) < _MIN_PASSPHRASE:
+        raise ValidationError(
+            "That exchange passphrase is too short.",
+            f"Agree one of at least {_MIN_PASSPHRASE} characters with the MDT; three random "
+            "words are easy to share by phone.",
+        )
+    if strength(passphrase) < MIN_LEVEL:
+        raise ValidationError(
+            "That exchange passphrase is too easy to guess, and a file sent by email can be "
+            "attacked offline.",
+            "Agree three or more random words with the MDT: they are easy to share by phone.",
+        )
+
+
 def export_contribution(
     path: Path | str,
     contribution: Mapping[str, Any],
@@ -419,18 +442,7 @@ def export_contribution(
         ValidationError: the person's details are incomplete, or the passphrase is too short.
         StorageWriteError: the file could not be written.
     """
-    if len(passphrase) < _MIN_PASSPHRASE:
-        raise ValidationError(
-            "That exchange passphrase is too short.",
-            f"Agree one of at least {_MIN_PASSPHRASE} characters with the MDT; three random "
-            "words are easy to share by phone.",
-        )
-    if strength(passphrase) < MIN_LEVEL:
-        raise ValidationError(
-            "That exchange passphrase is too easy to guess, and a file sent by email can be "
-            "attacked offline.",
-            "Agree three or more random words with the MDT: they are easy to share by phone.",
-        )
+    check_exchange_passphrase(passphrase)
     item = validate_contribution(contribution)
     person = validate_record_person(record_person)
     body = {"contribution": item, "record_person": person}
