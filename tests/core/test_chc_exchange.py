@@ -306,12 +306,14 @@ def test_resigned_by_someone_else_in_the_authors_name(
             "some other kind",
             id="other-format",
         ),
-        pytest.param({"format": None}, NotAContributionFileError, "no format", id="no-format"),
+        pytest.param(
+            {"format": None}, NotAContributionFileError, "some other kind", id="no-format"
+        ),
         pytest.param(
             {"nonce": "not base64!"}, NotAContributionFileError, "damaged", id="bad-nonce"
         ),
         pytest.param(
-            {"kdf": {"name": "pbkdf2"}}, NotAContributionFileError, "unknown kind", id="other-kdf"
+            {"kdf": {"name": "pbkdf2"}}, NotAContributionFileError, "damaged", id="other-kdf"
         ),
     ],
 )
@@ -333,7 +335,7 @@ def test_absurd_key_costs_are_refused_before_any_work(sent: Path, name: str, val
     envelope = json.loads(sent.read_text())
     envelope["kdf"][name] = value
     sent.write_text(json.dumps(envelope))
-    with pytest.raises(NotAContributionFileError, match="key settings"):
+    with pytest.raises(NotAContributionFileError, match="it is damaged"):
         read_contribution(sent, passphrase=PASS)
 
 
@@ -358,8 +360,34 @@ def test_not_a_contribution_file(tmp_path: Path, content: bytes) -> None:
 
 def test_a_truncated_file(sent: Path) -> None:
     sent.write_bytes(sent.read_bytes()[: len(sent.read_bytes()) // 2])
-    with pytest.raises(NotAContributionFileError, match="not readable JSON"):
+    with pytest.raises(NotAContributionFileError, match="it is damaged"):
         read_contribution(sent, passphrase=PASS)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("letter.pdf", b"%PDF-1.7 a letter, not a contribution"),
+        ("answers.json", b'{"visit_date": "2026-11-16"}'),
+        ("notes.txt", b"\xff\xfe\x00 not text"),
+        ("contribution.dstc", b"[1, 2, 3]"),
+    ],
+)
+def test_the_wrong_file_is_told_in_words_about_contribution_files(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(NotAContributionFileError) as err:
+        read_contribution(path, passphrase=PASS)
+    words = err.value.one_line()
+    assert "DST contribution file" in words and "(.dstc)" in words
+    # Not the file format's insides: a nurse has never heard of JSON or UTF-8.
+    for jargon in ("JSON", "UTF", "Unicode", "format marker", "key settings", "envelope"):
+        assert jargon not in words
+    if not name.endswith(".dstc"):
+        assert f"You chose {name}; a contribution file's name ends in .dstc." in words
+    _assert_helpful(err.value)
 
 
 def test_a_missing_file(tmp_path: Path) -> None:

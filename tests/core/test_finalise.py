@@ -215,3 +215,21 @@ def test_a_letter_is_not_signed_with_the_apps_example_contact_details(vault):
         session_for(vault, REGISTRY, today=TODAY), rid, "eligibility_record", Variant.STANDARD
     )
     assert doc.kind == "letter:eligibility_record"
+
+
+def test_the_signed_pdf_is_dated_when_its_revision_was_saved(vault, tmp_path):
+    records, rid = _draft(vault, _needs_answers())
+    session = session_for(records, REGISTRY, today=TODAY)
+    finalised = finalise_record(session, rid)
+    saved = finalised.record.updated_at
+    assert saved is not None
+    info = poppler(
+        "pdfinfo", DocumentRepository(vault).data(finalised.document.id), tmp_path, "-isodates"
+    )
+    # Not reportlab's fixed 1 January 2000: the moment the finalised revision was saved.
+    assert f"CreationDate:    {saved.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%S}Z" in info
+    # Printing the same revision again gives exactly the same bytes.
+    assert (
+        render_record(session, finalised.record).data
+        == render_record(session, records.get(rid)).data
+    )

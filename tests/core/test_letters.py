@@ -264,8 +264,9 @@ _STANDARD_CLOSING = [
 ]
 _EASY_CLOSING = [
     "Not happy?",
-    "You can complain if you are not happy.",
+    "You can tell us what we did well.",
     "Phone: 01234 000000",
+    "You can also complain to our Adult Social Care complaints team.",
     "Local Government and Social Care Ombudsman",
     "Do you want help to have your say?",
     "Example Advocacy Partnership",
@@ -917,7 +918,8 @@ def test_easy_read_gives_the_authoritys_words_one_whole_sentence_to_a_line(perso
         _text(build_pdf(easy), tmp_path),
         [
             "Not happy?",
-            "You can ask us to look again.",
+            # The authority's own short sentence, so easy read's words for it are not added.
+            "You can ask us to look at it again.",
             "Still not happy after we reply?",
             "You can ask the Local Government and Social Care Ombudsman to look at it.",
             "There is more about this in our standard letter.",
@@ -1272,3 +1274,58 @@ def test_a_rule_without_the_persons_words_gets_a_refusal_not_a_guessed_letter() 
             assessor_name=ASSESSOR,
             assessor_role=ROLE,
         )
+
+
+def test_a_letters_pdf_is_dated_by_its_revision_or_its_own_date(tmp_path):
+    answers = _carers_eligible()
+    # The record's revision was saved on 23 November at 10:30; a letter that day says so,
+    # and one made a week later bears its own date (reportlab would say 1 January 2000).
+    same_day = _document("eligibility_record", "carers_assessment", answers)
+    later = letter_document(
+        "eligibility_record",
+        REGISTRY.latest("carers_assessment"),
+        _record("carers_assessment", answers, RecordStatus.COMPLETED),
+        COMMUNITY,
+        _evaluation("carers_assessment", answers),
+        BRANDING,
+        variant=Variant.STANDARD,
+        today=TODAY + dt.timedelta(days=7),
+        assessor_name=ASSESSOR,
+        assessor_role=ROLE,
+    )
+    for doc, when in ((same_day, "2026-11-23T10:30:00Z"), (later, "2026-11-30T00:00:00Z")):
+        pdf = build_pdf(doc)
+        assert f"CreationDate:    {when}" in poppler("pdfinfo", pdf.data, tmp_path, "-isodates")
+        assert build_pdf(doc).data == pdf.data
+
+
+_SERVICE = re.compile(r"(?:[A-Z][a-z]+ )+Advocacy (?:Service|Partnership)")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_easy_read_says_how_to_complain_once_and_names_one_advocacy_service(case, tmp_path):
+    kind, form_id, make, person = CASES[case]
+    easy = _document(kind, form_id, make(), Variant.EASY_READ, person)
+    lines = [line.lower() for line in _lines(easy)]
+    complaints = lines[
+        lines.index("not happy?") : lines.index("do you want help to have your say?")
+    ]
+
+    def saying(*words: str) -> list[str]:
+        return [line for line in complaints if all(w in line for w in words)]
+
+    # The shipped branding says each of these in its own short sentences; easy read's own
+    # words for them are printed only where the authority's do not say it.
+    assert len(saying("complain")) == len(set(saying("complain")))
+    assert len(saying("look", "again")) == 1, saying("look", "again")
+    assert len(saying("help", "complain")) == 1, saying("help", "complain")
+    assert len(saying("local government and social care ombudsman")) == 1
+    assert "you can complain if you are not happy." not in complaints
+    assert "you can also complain to our adult social care complaints team." in complaints
+    text = _text(build_pdf(easy), tmp_path)
+    assert set(_SERVICE.findall(text)) == {"Example Advocacy Partnership"}
+
+
+def test_the_demo_record_names_the_advocacy_service_the_shipped_branding_names() -> None:
+    demo = json.loads((REPO_ROOT / "resources" / "demo" / "needs_assessment.json").read_text())
+    assert demo["advocate_name"] in BRANDING.advocacy

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,10 @@ from assessor_app.core.pdf.document import (
     Document,
     Heading,
     KeyValues,
+    Para,
+    RenderedPdf,
+    SignatureBlock,
+    StampBox,
     TableBlock,
     Variant,
     build_pdf,
@@ -285,3 +290,76 @@ def test_the_certificate_stamp_never_sits_alone_on_the_last_page(tmp_path):
     pdf = _render(form, answers, RecordStatus.COMPLETED)
     last = poppler("pdftotext", pdf.data, tmp_path).split("\f")[pdf.pages - 1]
     assert "Certificate signature" in last and "Date:" in last  # with the last signature
+
+
+def _pages(pdf: RenderedPdf, tmp_path: Path) -> list[str]:
+    """Each page's text (pdftotext's page breaks), whitespace squashed."""
+    return [squash(page) for page in poppler("pdftotext", pdf.data, tmp_path).split("\f")]
+
+
+def _filler(lines: int) -> Para:
+    return Para("\n".join(f"Filler line {n}." for n in range(1, lines + 1)))
+
+
+def _questions(lines: int, variant: Variant) -> Document:
+    answer = "and it goes on " * 14
+    rows = tuple((f"Question {n}", f"Answer {n} starts {answer}and ends {n}.") for n in range(1, 9))
+    return Document(
+        title="Questions at a page break",
+        branding=Branding(authority_name="Exampleshire County Council"),
+        person_line="Zoë Łukasz-Nguyễn",
+        footer="Record r · revision 1",
+        blocks=(Heading("Before"), _filler(lines), KeyValues(rows)),
+        variant=variant,
+    )
+
+
+@pytest.mark.parametrize("variant", list(Variant))
+def test_a_question_and_its_answer_are_never_parted_by_a_page_break(variant, tmp_path):
+    # Shift the questions down a line at a time, so that each lands on the page break in turn.
+    for lines in range(30, 75, 2):
+        pages = _pages(build_pdf(_questions(lines, variant)), tmp_path)
+        for n in range(1, 9):
+            on = [i for i, page in enumerate(pages) if f"Question {n} " in page]
+            assert len(on) == 1, f"{lines} lines of filler: question {n} on pages {on}"
+            page = pages[on[0]]
+            assert f"Answer {n} starts" in page and f"and ends {n}." in page, (
+                f"{lines} lines of filler: question {n}'s answer is not all on its page"
+            )
+
+
+def _signed(lines: int, *, draft: bool) -> Document:
+    strokes = (((10, 10), (40, 30), (80, 12)),)
+    return Document(
+        title="Sign-off at a page break",
+        branding=Branding(authority_name="Exampleshire County Council"),
+        person_line="Zoë Łukasz-Nguyễn",
+        footer="Record r · revision 1",
+        blocks=(
+            Heading("What was decided"),
+            _filler(lines),
+            Heading("Signatures"),
+            SignatureBlock(
+                "The person assessed", "Łukasz Brindlewood", "16 November 2026", strokes
+            ),
+            SignatureBlock("The assessor", "Priya Exampleton", "16 November 2026", strokes),
+            StampBox("Certificate signature"),
+        ),
+        draft=draft,
+    )
+
+
+@pytest.mark.parametrize("draft", [False, True], ids=["final", "draft"])
+def test_the_signatures_never_sit_alone_on_a_page(draft, tmp_path):
+    for lines in range(20, 72, 2):
+        pdf = build_pdf(_signed(lines, draft=draft))
+        pages = _pages(pdf, tmp_path)
+        page = next(p for p in pages if "Priya Exampleton" in p)
+        where = f"{lines} lines of filler"
+        # The assessor's signature is on one page with the other signature, their heading and
+        # the end of what comes before them (and, when final, the certificate stamp's space).
+        assert "Signatures" in page and "The person assessed" in page, where
+        assert "Łukasz Brindlewood" in page, where
+        assert f"Filler line {lines}." in page, where
+        if not draft:
+            assert "Certificate signature" in page and pages.index(page) == pdf.pages - 1, where

@@ -399,6 +399,8 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
     secret = "agreed mdt passphrase"
     monkeypatch.setattr(dialogs, "ask_secret", lambda *_a: secret)
     monkeypatch.setattr(dialogs, "pick", lambda *_a, **_k: 0)
+    informed: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "inform", lambda _p, t, text, _d="": informed.append((t, text)))
     # Each member's first file asks the importer to confirm the sender's key aloud.
     asked: list[str] = []
     monkeypatch.setattr(
@@ -417,11 +419,13 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         wait_for_worker(qtbot, window)
         qtbot.waitUntil(lambda editor=editor: editor.defn is not None)
         wait_for_worker(qtbot, window)
-    assert [t for t, _, _ in shown_messages].count("Contribution imported") == 2
+    # Success is told as information, not as a warning.
+    assert [t for t, _ in informed].count("Contribution imported") == 2
+    assert not [t for t, _, _ in shown_messages if t.startswith("Contribution")]
     # The fingerprint each exporter was shown is the one the other was asked to confirm.
     shown = [
         re.search(r"fingerprint is ([\d ]+)\.", text).group(1)  # type: ignore[union-attr]
-        for title, text, _ in shown_messages
+        for title, text in informed
         if title == "Contribution exported"
     ]
     assert len(asked) == 2 and shown[1] in asked[0] and shown[0] in asked[1]
@@ -498,3 +502,55 @@ def test_a_pension_credit_age_answer_the_date_of_birth_contradicts_is_refused_as
     assert question.problem.isHidden()
     assert "problem" not in editor.sections.item(row).text()
     assert editor.outcomes.labels["charge"].text().endswith("a week")
+
+
+def test_exporting_asks_for_the_passphrase_twice_and_again_with_the_reason_when_refused(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    shown_messages: list[tuple[str, str, str]],
+) -> None:
+    window, _ = start_from_person_page(
+        qtbot, make_window, community_person(), "chc_dst", profile_name="Robin Testcase"
+    )
+    editor = opened_editor(qtbot, window)
+    mine = {
+        "contribution_id": "e5f6a7b8",
+        "contributor_name": "Robin Testcase",
+        "contributor_profession": "social_worker",
+        "contributed_on": "2026-11-13",
+        "revision": 1,
+        "m_mobility_level": "moderate",
+        "m_mobility_evidence": "Good days.",
+    }
+    answer(editor, {"consent_status": "consented", "contributions": [mine]})
+    # Typed: too short, too easy to guess, a good one then a typo of it, then the good one
+    # twice. Each refusal asks again, saying why; nothing is abandoned.
+    typed = iter(
+        ["plum", "password1", "otter lantern plum", "otter lantern plun"]
+        + ["otter lantern plum"] * 2
+    )
+    labels: list[str] = []
+
+    def ask_secret(_parent: object, _title: str, label: str) -> str:
+        labels.append(label)
+        return next(typed)
+
+    monkeypatch.setattr(dialogs, "ask_secret", ask_secret)
+    monkeypatch.setattr(dialogs, "pick", lambda *_a, **_k: 0)
+    # The name typed without an ending gets the contribution file's own.
+    monkeypatch.setattr(dialogs, "save_file", lambda *_a: tmp_path / "for-the-coordinator")
+    informed: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "inform", lambda _p, t, text, _d="": informed.append((t, text)))
+    qtbot.mouseClick(editor.export_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    assert len(labels) == 6 and next(typed, None) is None
+    assert "too short" in labels[1] and "too easy to guess" in labels[2]
+    assert labels[3] == "Type the same passphrase again:"
+    assert "were not the same" in labels[4] and labels[5] == "Type the same passphrase again:"
+    written = tmp_path / "for-the-coordinator.dstc"
+    assert written.is_file()
+    [(title, text)] = informed
+    assert title == "Contribution exported" and str(written) in text
+    assert shown_messages == []

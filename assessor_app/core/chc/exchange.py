@@ -67,6 +67,7 @@ from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
 __all__ = [
     "DEFAULT_EXCHANGE_KDF",
     "FORMAT",
+    "SUFFIX",
     "ContributionContentError",
     "ContributionFileError",
     "ContributionPassphraseError",
@@ -78,6 +79,7 @@ __all__ = [
     "NotAContributionFileError",
     "UnconfirmedMemberKeyError",
     "UnsupportedContributionFormatError",
+    "check_exchange_passphrase",
     "check_same_person",
     "check_signer_key",
     "export_contribution",
@@ -90,6 +92,8 @@ __all__ = [
 
 FORMAT = "assessor.dst-contribution/1"
 """The envelope's `format` value this version writes and reads."""
+SUFFIX = ".dstc"
+"""How the name of a contribution file ends (the app suggests it when exporting)."""
 
 _FORMAT_FAMILY = "assessor.dst-contribution/"
 _AAD = FORMAT.encode("ascii")
@@ -113,7 +117,7 @@ class ContributionFileError(AssessorError):
 
 
 class NotAContributionFileError(ContributionFileError):
-    """The file is missing, unreadable, not JSON, or not a contribution envelope."""
+    """The file is missing, unreadable, damaged, or some other kind of file."""
 
 
 class UnsupportedContributionFormatError(ContributionFileError):
@@ -193,12 +197,12 @@ def _kdf_from(spec: Any) -> tuple[ExchangeKdf, bytes]:
     before the passphrase can even be checked.
     """
     if not isinstance(spec, dict) or spec.get("name") != "argon2id":
-        raise _not_a_file("its key settings are missing or of an unknown kind")
+        raise _not_a_file(_DAMAGED)
     numbers: list[int] = []
     for name in ("memory_kib", "iterations", "lanes"):
         value = spec.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise _not_a_file("its key settings are damaged")
+            raise _not_a_file(_DAMAGED)
         numbers.append(value)
     memory_kib, iterations, lanes = numbers
     if not (
@@ -206,10 +210,10 @@ def _kdf_from(spec: Any) -> tuple[ExchangeKdf, bytes]:
         and 8 * lanes <= memory_kib <= _MAX_MEMORY_KIB
         and 1 <= iterations <= _MAX_ITERATIONS
     ):
-        raise _not_a_file("its key settings are outside what this app writes")
+        raise _not_a_file(f"{_DAMAGED}, or it was not made by this app")
     salt = _unb64(spec.get("salt"))
     if salt is None or not _SALT_BYTES <= len(salt) <= 64:
-        raise _not_a_file("its key settings are damaged")
+        raise _not_a_file(_DAMAGED)
     return ExchangeKdf(memory_kib=memory_kib, iterations=iterations, lanes=lanes), salt
 
 
@@ -229,11 +233,20 @@ def _unb64(text: Any) -> bytes | None:
         return None
 
 
-def _not_a_file(why: str) -> NotAContributionFileError:
+_OTHER_KIND = "it is some other kind of file, not one the app exported"
+_DAMAGED = "it is damaged (part of it is missing or was changed)"
+
+
+def _not_a_file(why: str, path: Path | None = None) -> NotAContributionFileError:
+    chosen = (
+        f"You chose {path.name}; a contribution file's name ends in {SUFFIX}. "
+        if path is not None and path.suffix.lower() != SUFFIX
+        else ""
+    )
     return NotAContributionFileError(
-        f"This is not a contribution file that can be opened: {why}.",
-        "Check you chose the file the other MDT member sent (it ends in .dstc), or ask them "
-        f"to send it again. {_NOTHING_IMPORTED}",
+        f"This is not a DST contribution file the app can open: {why}.",
+        f"{chosen}Choose the contribution file ({SUFFIX}) the other MDT member sent you, or "
+        f"ask them to send it again. {_NOTHING_IMPORTED}",
     )
 
 
@@ -379,6 +392,28 @@ def check_same_person(
 # -- Writing ---------------------------------------------------------------------------------
 
 
+def check_exchange_passphrase(passphrase: str) -> None:
+    """Refuse an exchange passphrase too short or too easy to guess to lock a file with.
+
+    Cheap (no key derivation), so a screen can check it as soon as it is typed and ask again.
+
+    Raises:
+        ValidationError: too short, or too easy to guess; the message says what would do.
+    """
+    if len(passphrase) < _MIN_PASSPHRASE:
+        raise ValidationError(
+            "That exchange passphrase is too short.",
+            f"Agree one of at least {_MIN_PASSPHRASE} characters with the MDT; three random "
+            "words are easy to share by phone.",
+        )
+    if strength(passphrase) < MIN_LEVEL:
+        raise ValidationError(
+            "That exchange passphrase is too easy to guess, and a file sent by email can be "
+            "attacked offline.",
+            "Agree three or more random words with the MDT: they are easy to share by phone.",
+        )
+
+
 def export_contribution(
     path: Path | str,
     contribution: Mapping[str, Any],
@@ -407,18 +442,7 @@ def export_contribution(
         ValidationError: the person's details are incomplete, or the passphrase is too short.
         StorageWriteError: the file could not be written.
     """
-    if len(passphrase) < _MIN_PASSPHRASE:
-        raise ValidationError(
-            "That exchange passphrase is too short.",
-            f"Agree one of at least {_MIN_PASSPHRASE} characters with the MDT; three random "
-            "words are easy to share by phone.",
-        )
-    if strength(passphrase) < MIN_LEVEL:
-        raise ValidationError(
-            "That exchange passphrase is too easy to guess, and a file sent by email can be "
-            "attacked offline.",
-            "Agree three or more random words with the MDT: they are easy to share by phone.",
-        )
+    check_exchange_passphrase(passphrase)
     item = validate_contribution(contribution)
     person = validate_record_person(record_person)
     body = {"contribution": item, "record_person": person}
@@ -484,13 +508,15 @@ def _read_envelope(path: Path) -> dict[str, Any]:
             f"Copy it to this laptop and try again, or ask for a new copy. {_NOTHING_IMPORTED}",
         ) from e
     if len(data) > _MAX_FILE_BYTES:
-        raise _not_a_file("it is far larger than any contribution")
+        raise _not_a_file("it is far bigger than any contribution file", path)
     try:
         envelope = load_untrusted_json(data)
     except UntrustedJsonError as e:
-        raise _not_a_file(e.reason) from e
+        # One cut short (a copy that did not finish) still starts like a contribution file.
+        ours = _FORMAT_FAMILY.encode("ascii") in data[:200]
+        raise _not_a_file(_DAMAGED if ours else _OTHER_KIND, path) from e
     if not isinstance(envelope, dict) or not isinstance(envelope.get("format"), str):
-        raise _not_a_file("it has no format marker")
+        raise _not_a_file(_OTHER_KIND, path)
     fmt = envelope["format"]
     if fmt != FORMAT:
         if fmt.startswith(_FORMAT_FAMILY):
@@ -499,7 +525,7 @@ def _read_envelope(path: Path) -> dict[str, Any]:
                 f"('{fmt[:60]}'; this version reads '{FORMAT}').",
                 f"Update the app on both laptops, then send the file again. {_NOTHING_IMPORTED}",
             )
-        raise _not_a_file("it is some other kind of file")
+        raise _not_a_file(_OTHER_KIND, path)
     return envelope
 
 
@@ -508,7 +534,7 @@ def _decrypt(envelope: Mapping[str, Any], passphrase: str) -> bytes:
     nonce = _unb64(envelope.get("nonce"))
     ciphertext = _unb64(envelope.get("ciphertext"))
     if nonce is None or len(nonce) != _NONCE_BYTES or ciphertext is None or len(ciphertext) < 16:
-        raise _not_a_file("its encrypted part is damaged")
+        raise _not_a_file(_DAMAGED)
     try:
         return AESGCM(kdf.derive(passphrase, salt)).decrypt(nonce, ciphertext, _AAD)
     except InvalidTag as e:
@@ -523,7 +549,7 @@ def _verified_payload(plaintext: bytes) -> tuple[dict[str, Any], dict[str, Any],
     try:
         payload = load_untrusted_json(plaintext)
     except UntrustedJsonError as e:
-        raise _tampered(f"its contents are not readable ({e.reason})") from e
+        raise _tampered("its contents cannot be read") from e
     if not isinstance(payload, dict) or set(payload) != {
         "record_person",
         "contribution",
@@ -560,7 +586,7 @@ def read_contribution(path: Path | str, *, passphrase: str) -> ImportedContribut
     the signer's key (`check_signer_key`), then merges the contribution into the record.
 
     Raises:
-        NotAContributionFileError: missing, unreadable, not JSON, or not an envelope.
+        NotAContributionFileError: missing, unreadable, damaged, or some other kind of file.
         UnsupportedContributionFormatError: another version of the format.
         ContributionPassphraseError: the passphrase is wrong or the ciphertext was changed.
         ContributionSignatureError: the contents were changed after signing.

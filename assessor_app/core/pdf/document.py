@@ -10,6 +10,7 @@ print (16 pt) and easy read (16 pt, short lines, more space). Imports no Qt.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.flowables import _listWrapOn
 
 from assessor_app.core.pdf.branding import Branding
 from assessor_app.core.pdf.fonts import BODY, BOLD, ITALIC, register_fonts
@@ -195,6 +197,10 @@ class Document:
     keywords: tuple[str, ...] = field(default_factory=tuple)
     title_after: int = 0
     """How many blocks print before the title: a letter's address and date come first."""
+    created: dt.datetime | None = None
+    """The PDF's CreationDate: when what it prints was saved (a record's revision). The same
+    document then always renders to the same bytes. None (tests of layout alone) keeps
+    reportlab's fixed date."""
 
 
 @dataclass(frozen=True)
@@ -375,11 +381,15 @@ class _StampSpace(Flowable):  # type: ignore[misc]
 # --- building ----------------------------------------------------------------------------------
 
 
-def _flowables(doc: Document, st: _Styles, sink: dict[str, Any], width: float) -> list[Flowable]:
-    out: list[Flowable] = []
+def _flowables(
+    doc: Document, st: _Styles, sink: dict[str, Any], width: float, height: float
+) -> list[Flowable]:
+    parts: list[tuple[Block | None, list[Flowable]]] = []
+    """Each block with the flowables it became; the title is a part of its own (no block)."""
     for n, block in enumerate(doc.blocks):
         if n == doc.title_after:
-            out.append(Paragraph(_markup(doc.title), st.title))
+            parts.append((None, [Paragraph(_markup(doc.title), st.title)]))
+        out: list[Flowable] = []
         if isinstance(block, Heading):
             style = st.h1 if block.level == 1 else st.h2
             # Keep a heading with its own height and three lines of what follows it.
@@ -393,35 +403,154 @@ def _flowables(doc: Document, st: _Styles, sink: dict[str, Any], width: float) -
             for item in block.items:
                 out.append(Paragraph(_markup(item), st.bullet, bulletText="•"))
         elif isinstance(block, KeyValues):
-            out.append(_key_values(block, st, width))
+            out.append(_key_values(block, st, width, height))
         elif isinstance(block, TableBlock):
-            out.append(_table(block, st, width))
+            out.append(_table(block, st, width, height))
         elif isinstance(block, OutcomeBox):
-            out.append(_outcome(block, st, width))
+            out.append(_outcome(block, st, width, height))
         elif isinstance(block, SignatureBlock):
             out.append(_signature(block, st, width))
         elif isinstance(block, StampBox):
-            if not doc.draft:
-                # Never alone on the last page: it goes with whatever comes just before it
-                # (the last signature, or a letter's sign-off).
-                last = [out.pop()] if out else []
-                out.append(
-                    KeepTogether(
-                        [*last, Spacer(1, st.size), _StampSpace(block.caption, st.small, sink)]
-                    )
-                )
+            if doc.draft:
+                continue
+            out += [Spacer(1, st.size), _StampSpace(block.caption, st.small, sink)]
+        parts.append((block, out))
     if doc.title_after >= len(doc.blocks):
-        out.append(Paragraph(_markup(doc.title), st.title))
-    return out
+        parts.append((None, [Paragraph(_markup(doc.title), st.title)]))
+    return _keep_sign_off(parts, width, height, st.body.leading)
+
+
+def _signs(block: Block | None) -> bool:
+    return isinstance(block, (SignatureBlock, StampBox))
+
+
+def _keep_sign_off(
+    parts: list[tuple[Block | None, list[Flowable]]], width: float, height: float, line: float
+) -> list[Flowable]:
+    """The parts' flowables, each run of signatures (and the stamp) kept with what precedes it.
+
+    A signature, or the certificate stamp, never starts a page alone. The run is kept on one
+    page with its heading and the end of what comes before that heading (the previous section,
+    or a letter's sign-off): the whole block before if it fits, else its last few lines. When
+    its section is too long for one page, the run is kept with the end of the block just
+    before it instead.
+    """
+
+    def flat(lo: int, hi: int) -> list[Flowable]:
+        # reportlab measures a KeepTogether inside another as endless (it forces a page
+        # break), so the inner ones give up their content to the group that keeps them.
+        found = [f for _, flowables in parts[max(lo, 0) : hi] for f in flowables]
+        return [g for f in found for g in (f._content if isinstance(f, KeepTogether) else [f])]
+
+    out: list[Flowable] = []
+    done = 0
+    """Parts before this index are in `out` already."""
+    i = 0
+    while i < len(parts):
+        if not _signs(parts[i][0]):
+            i += 1
+            continue
+        end = i
+        while end < len(parts) and _signs(parts[end][0]):
+            end += 1
+        heading = next(
+            (k for k in range(i - 1, done - 1, -1) if isinstance(parts[k][0], Heading)), i
+        )
+        room = height * 0.95
+        kept: list[Flowable] | None = None
+        for start in dict.fromkeys((heading, i)):  # the section from its heading, else the run
+            core = flat(start, end)
+            if start - 1 < done or _height(core, width) > room:
+                continue
+            before = [f for _, flowables in parts[done : start - 1] for f in flowables]
+            kept = _with_the_end_of(flat(start - 1, start), core, width, room, line, before)
+            out += before
+            break
+        if kept is None:
+            out += [f for _, flowables in parts[done:i] for f in flowables]
+            kept = flat(i, end)
+        if kept:
+            out.append(KeepTogether(kept))
+        done = i = end
+    return out + [f for _, flowables in parts[done:] for f in flowables]
+
+
+def _with_the_end_of(
+    previous: list[Flowable],
+    core: list[Flowable],
+    width: float,
+    room: float,
+    line: float,
+    out: list[Flowable],
+) -> list[Flowable]:
+    """`core` with as much of the end of `previous` as fits beside it on one page.
+
+    All of `previous` if it fits; else its last flowable, or the last few lines of it; what is
+    not kept is added to `out`.
+    """
+    if _height([*previous, *core], width) <= room:
+        return [*previous, *core]
+    *rest, last = previous
+    out += rest
+    if _height([last, *core], width) <= room:
+        return [last, *core]
+    canvas = Canvas(io.BytesIO())
+    tall = _height([last], width)
+    tail = min(room - _height(core, width), 4 * line)
+    pieces = last.splitOn(canvas, width, tall - tail) if tail > line else []
+    if len(pieces) == 2:
+        out.append(pieces[0])
+        return [pieces[1], *core]
+    out.append(last)
+    return core
+
+
+def _height(flowables: list[Flowable], width: float) -> float:
+    """How tall `flowables` are laid out one after another at `width` (as KeepTogether sees)."""
+    canvas = Canvas(io.BytesIO())
+    return float(_listWrapOn(flowables, width, canvas)[1])
 
 
 def _cell(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(_markup(text), style)
 
 
-def _grid(rows: list[list[Any]], widths: list[float], header: bool, shade_first: bool) -> Table:
-    # splitInRow: a long answer breaks across pages instead of failing to fit on one.
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitByRow=1, splitInRow=1)
+class _Rows(Table):  # type: ignore[misc]  # reportlab is untyped
+    """A table that breaks across pages between rows, and inside a row only when it must.
+
+    A row (a question with its answer) that fits on a page is never split: when it does not fit
+    in the space left, it goes whole to the next page. Only a row taller than a whole page is
+    split inside, since it could fit nowhere whole.
+    """
+
+    def __init__(self, *args: Any, page_height: float = 0.0, **kwargs: Any) -> None:
+        # reportlab makes the pieces of a split table with this class and its own arguments.
+        kwargs.setdefault("splitByRow", 1)
+        kwargs.setdefault("splitInRow", 1)
+        super().__init__(*args, **kwargs)
+        self.page_height = page_height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        self._calc(availWidth, availHeight)
+        pieces = self._splitRows(availHeight, doInRowSplit=0)
+        if not pieces:
+            # Not one row fits in the space left. Split inside it only if it is taller than a
+            # page (with the header repeated above it); else it starts the next page whole.
+            rr = self.repeatRows
+            first = rr if isinstance(rr, int) else max(rr) + 1
+            if sum(self._rowHeights[: first + 1]) <= self.page_height:
+                return []
+            pieces = self._splitRows(availHeight, doInRowSplit=1)
+        for piece in pieces:
+            if isinstance(piece, _Rows):
+                piece.page_height = self.page_height
+        return list(pieces)
+
+
+def _grid(
+    rows: list[list[Any]], widths: list[float], height: float, header: bool, shade_first: bool
+) -> Table:
+    table = _Rows(rows, colWidths=widths, repeatRows=1 if header else 0, page_height=height)
     style = [
         ("FONT", (0, 0), (-1, -1), BODY),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -440,32 +569,30 @@ def _grid(rows: list[list[Any]], widths: list[float], header: bool, shade_first:
     return table
 
 
-def _key_values(block: KeyValues, st: _Styles, width: float) -> Flowable:
+def _key_values(block: KeyValues, st: _Styles, width: float, height: float) -> Flowable:
     # Large print and easy read stack question over answer: two 16 pt columns are too narrow.
+    # The two share one cell, so a page never falls between a question and its answer.
     if st.size > 12:
-        stacked: list[list[Any]] = []
-        for q, a in block.rows:
-            stacked.append([_cell(q, st.cell_bold)])
-            stacked.append([_cell(a, st.cell)])
-        return _grid(stacked, [width], header=False, shade_first=False)
+        stacked = [[[_cell(q, st.cell_bold), _cell(a, st.cell)]] for q, a in block.rows]
+        return _grid(stacked, [width], height, header=False, shade_first=False)
     data = [[_cell(q, st.cell_bold), _cell(a, st.cell)] for q, a in block.rows]
-    return _grid(data, [width * 0.38, width * 0.62], header=False, shade_first=True)
+    return _grid(data, [width * 0.38, width * 0.62], height, header=False, shade_first=True)
 
 
-def _table(block: TableBlock, st: _Styles, width: float) -> Flowable:
+def _table(block: TableBlock, st: _Styles, width: float, height: float) -> Flowable:
     weights = block.widths or tuple(1.0 for _ in block.header)
     total = sum(weights)
     widths = [width * w / total for w in weights]
     data = [[_cell(h, st.cell_bold) for h in block.header]]
     data += [[_cell(v, st.cell) for v in row] for row in block.rows]
-    return _grid(data, widths, header=True, shade_first=False)
+    return _grid(data, widths, height, header=True, shade_first=False)
 
 
-def _outcome(block: OutcomeBox, st: _Styles, width: float) -> Flowable:
+def _outcome(block: OutcomeBox, st: _Styles, width: float, height: float) -> Flowable:
     rows: list[list[Any]] = [[_cell(f"{block.label}: {block.value}", st.cell_bold)]]
     for reason in block.reasons:
         rows.append([Paragraph(_markup(reason), st.cell_bullet, bulletText="–")])
-    table = Table(rows, colWidths=[width], splitByRow=1, splitInRow=1)
+    table = _Rows(rows, colWidths=[width], page_height=height)
     table.setStyle(
         TableStyle(
             [
@@ -568,13 +695,33 @@ def _decorate(doc: Document) -> Any:
     return on_page
 
 
-def _numbered_canvas(draft: bool, sink: dict[str, Any]) -> type[Canvas]:
-    """A canvas that holds pages back until the end to print "Page X of Y" (and DRAFT)."""
+class _SavedAt:
+    """A fixed time in the shape reportlab's PDF metadata reads it (`reportlab.lib.utils`)."""
+
+    def __init__(self, when: dt.datetime) -> None:
+        utc = when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        self.t = utc.timestamp()
+        self.lt = utc.timetuple()
+        self.YMDhms = tuple(self.lt)[:6]  # noqa: N815 - reportlab's name
+        self.dhh = self.dmm = 0
+        self.tzname = "UTC"
+
+
+def _numbered_canvas(
+    draft: bool, created: dt.datetime | None, sink: dict[str, Any]
+) -> type[Canvas]:
+    """A canvas that holds pages back until the end to print "Page X of Y" (and DRAFT).
+
+    Its PDF is dated `created` (CreationDate and ModDate), else reportlab's fixed invariant date.
+    """
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
+            if created is not None:
+                # Invariant mode keeps the bytes reproducible; the date is the content's own.
+                self._doc._timeStamp = _SavedAt(created)
 
         def showPage(self) -> None:  # noqa: N802 - reportlab API
             self._pages.append(dict(self.__dict__))
@@ -654,7 +801,8 @@ def build_pdf(doc: Document) -> RenderedPdf:
     template.addPageTemplates([PageTemplate("page", [frame], onPage=_decorate(doc))])
     sink: dict[str, Any] = {}
     template.build(
-        _flowables(doc, st, sink, template.width), canvasmaker=_numbered_canvas(doc.draft, sink)
+        _flowables(doc, st, sink, template.width, template.height),
+        canvasmaker=_numbered_canvas(doc.draft, doc.created, sink),
     )
     return RenderedPdf(
         data=buffer.getvalue(),

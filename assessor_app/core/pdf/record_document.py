@@ -346,4 +346,6 @@ def record_document(
         draft=draft,
         variant=variant,
         keywords=(form.id, f"v{form.version}", record.id),
+        # Dated when this revision was saved, so re-printing it gives the same bytes.
+        created=record.updated_at,
     )

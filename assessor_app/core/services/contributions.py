@@ -23,6 +23,7 @@ from assessor_app.core.chc.exchange import (
     ContributionSignerError,
     ImportedContribution,
     UnconfirmedMemberKeyError,
+    check_exchange_passphrase,
     check_same_person,
     export_contribution,
     key_fingerprint,
@@ -44,6 +45,7 @@ from assessor_app.core.storage.vault import Vault
 
 __all__ = [
     "ImportResult",
+    "check_exchange_passphrase",
     "export_member_contribution",
     "import_member_contribution",
     "own_fingerprint",

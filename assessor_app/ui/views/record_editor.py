@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
+from assessor_app.core.chc.exchange import SUFFIX, UnconfirmedMemberKeyError
+from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.answers import (
     SectionStatus,
     is_answered,
@@ -45,6 +46,7 @@ from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
 from assessor_app.core.records import Assessment, AssessmentId, RecordStatus
 from assessor_app.core.services.contributions import (
     ImportResult,
+    check_exchange_passphrase,
     export_member_contribution,
     import_member_contribution,
 )
@@ -71,7 +73,8 @@ from assessor_app.ui.widgets.outcomes_panel import OutcomesPanel
 from assessor_app.ui.widgets.repeating_group import RepeatingGroupEditor
 from assessor_app.ui.widgets.section_list import SectionList
 
-CONTRIBUTION_FILES = "DST contribution files (*.dstc);;All files (*)"
+CONTRIBUTION_FILES = f"DST contribution files (*{SUFFIX});;All files (*)"
+EXCHANGE_PROMPT = "The passphrase your MDT agreed for its files:"
 AMEND_QUESTION = (
     "The signed PDF stays as it is; finalising the amendment makes a new revision and a new "
     "signed PDF. Everyone signs again: their signatures belong to what they saw."
@@ -621,9 +624,7 @@ class RecordEditorView(QWidget):
         path = dialogs.open_file(self, "Import a contribution", CONTRIBUTION_FILES)
         if path is None:
             return
-        secret = dialogs.ask_secret(
-            self, "Import a contribution", "The passphrase your MDT agreed for its files:"
-        )
+        secret = dialogs.ask_secret(self, "Import a contribution", EXCHANGE_PROMPT)
         if secret is None or self._disposed():
             return
         self.autosave.checkpoint()
@@ -668,7 +669,7 @@ class RecordEditorView(QWidget):
             "updated": f"{result.contributor}'s newer contribution replaced their earlier one.",
             "unchanged": f"{result.contributor}'s contribution was already here; nothing changed.",
         }[result.outcome]
-        dialogs.show_message(self, "Contribution imported", words)
+        dialogs.inform(self, "Contribution imported", words)
         if not self._disposed():
             self._reload()
 
@@ -689,16 +690,14 @@ class RecordEditorView(QWidget):
         if index is None:
             return
         path = dialogs.save_file(
-            self, "Export a contribution", "contribution.dstc", CONTRIBUTION_FILES
+            self, "Export a contribution", f"contribution{SUFFIX}", CONTRIBUTION_FILES
         )
-        secret = (
-            dialogs.ask_secret(
-                self, "Export a contribution", "The passphrase your MDT agreed for its files:"
-            )
-            if path is not None
-            else None
-        )
-        if path is None or secret is None or self._disposed():
+        if path is None:
+            return
+        if not path.suffix:
+            path = path.with_name(path.name + SUFFIX)
+        secret = self._new_exchange_passphrase()
+        if secret is None or self._disposed():
             return
         self.autosave.checkpoint()
         self._ops.run(
@@ -709,7 +708,7 @@ class RecordEditorView(QWidget):
             path,
             passphrase=secret,
             owner=self,
-            on_success=lambda fingerprint: dialogs.show_message(
+            on_success=lambda fingerprint: dialogs.inform(
                 self,
                 "Contribution exported",
                 f"Saved to {path}. Send it to the coordinator.\n\nYour key's fingerprint is "
@@ -717,6 +716,32 @@ class RecordEditorView(QWidget):
             ),
             on_failure=lambda e: error_display.show_error(self, e),
         )
+
+    def _new_exchange_passphrase(self) -> str | None:
+        """The passphrase to lock an exported file with, typed twice; None when cancelled.
+
+        The other members must type it to open the file, so a typo would lock it away: it is
+        asked for twice. One refused (too short, too easy to guess, or typed differently the
+        second time) is asked for again, with the reason, rather than ending the export.
+        """
+        title = "Export a contribution"
+        problem = ""
+        while True:
+            label = f"{problem}\n\n{EXCHANGE_PROMPT}" if problem else EXCHANGE_PROMPT
+            first = dialogs.ask_secret(self, title, label)
+            if first is None:
+                return None
+            try:
+                check_exchange_passphrase(first)
+            except ValidationError as e:
+                problem = f"{e.user_message}\n{e.next_step}"
+                continue
+            again = dialogs.ask_secret(self, title, "Type the same passphrase again:")
+            if again is None:
+                return None
+            if again == first:
+                return first
+            problem = "The two passphrases were not the same. Type it again, twice."
 
     # -- used by the main window ---------------------------------------------------------
 

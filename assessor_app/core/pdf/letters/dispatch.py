@@ -267,4 +267,19 @@ def letter_document(
         keywords=(form.id, kind.id, variant.value, record.id),
         # Address and date first, then the title as the letter's subject line, then "Dear".
         title_after=len(opening) - 1,
+        created=_created(record, today),
     )
+
+
+def _created(record: Assessment, today: dt.date) -> dt.datetime:
+    """When a letter was made, as its PDF says: its date, or its revision's saving that day.
+
+    Never earlier than the revision it is written from, nor than the date it bears, and the
+    same for the same revision and date, so a letter made again renders to the same bytes.
+    """
+    dated = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
+    saved = record.updated_at
+    if saved is None:
+        return dated
+    saved = saved if saved.tzinfo else saved.replace(tzinfo=dt.UTC)
+    return max(saved, dated)

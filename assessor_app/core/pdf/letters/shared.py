@@ -183,10 +183,27 @@ def _custody_complaints(letter: _Letter) -> list[Block]:
     ]
 
 
+_EASY_COMPLAINTS = (
+    ("You can complain if you are not happy.", ("complain",)),
+    ("You can ask us to look again.", ("look", "again")),
+    ("We can help you make a complaint.", ("help", "complain")),
+)
+"""What easy read says about complaining in its own words, each with the words that show the
+authority's own sentences say it already (so it is never said twice)."""
+
+
+def _said(lines: list[str], words: tuple[str, ...]) -> bool:
+    """Whether one of `lines` has all of `words` (ignoring case)."""
+    return any(all(w in line.lower() for w in words) for line in lines)
+
+
 def _complaints(letter: _Letter) -> list[Block]:
     b = letter.branding
     if letter.easy:
+        # One complaints block: the authority's own sentences, with easy read's words only for
+        # what those sentences do not say.
         theirs, left_out = _authority_lines(b.complaints)
+        ours = [line for line, words in _EASY_COMPLAINTS if not _said(theirs, words)]
         blocks: list[Block] = [
             Heading("Not happy?"),
             Para(
@@ -194,9 +211,7 @@ def _complaints(letter: _Letter) -> list[Block]:
                     (
                         "You can tell us what you think.",
                         "You can tell us what we did well.",
-                        "You can complain if you are not happy.",
-                        "You can ask us to look again.",
-                        "We can help you make a complaint.",
+                        *ours,
                         *_contact_lines(b),
                     )
                 )
@@ -204,7 +219,7 @@ def _complaints(letter: _Letter) -> list[Block]:
         ]
         if theirs:
             blocks.append(_easy(*theirs))
-        if not any("Ombudsman" in line for line in theirs):
+        if not _said(theirs, ("ombudsman",)):
             blocks.append(
                 _easy(
                     "Still not happy after we reply?",
