@@ -185,7 +185,7 @@ def test_a_section_with_no_question_shown_is_never_complete_and_says_why(
     waiting = later({})
     assert not waiting.complete
     assert waiting.not_asked is not None
-    assert waiting.not_asked.short == "answer First first"
+    assert waiting.not_asked.short == "not asked yet"
     assert "once \u201cAgreed?\u201d is answered" in waiting.not_asked.detail
     assert waiting.not_asked.section_id == "first"
     refused = later({"agreed": False})

@@ -454,7 +454,7 @@ def test_sections_waiting_for_consent_say_so_and_are_never_ticked(
     wellbeing = titles.index("Wellbeing")
     row = editor.sections.item(wellbeing)
     assert not row.text().startswith("✓")
-    assert "answer Consent to the assessment first" in row.text()
+    assert row.text().endswith("not asked yet")
     editor.sections.setCurrentRow(wellbeing)
     why, go = editor._not_asked_notes["wellbeing"]
     assert why.isVisible() and "Did the person agree to be assessed?" in why.text()
@@ -463,9 +463,10 @@ def test_sections_waiting_for_consent_say_so_and_are_never_ticked(
 
     answer(editor, {"consent": "consented"})
     assert not why.isVisibleTo(editor)
-    assert "first" not in editor.sections.item(wellbeing).text()
+    assert "not asked" not in editor.sections.item(wellbeing).text()
     answer(editor, {"consent": "refused"})
-    assert "not asked" in editor.sections.item(wellbeing).text()
+    assert editor.sections.item(wellbeing).text().endswith("\n    not asked")
+    assert "No, they refused" in editor.sections.item(wellbeing).toolTip()
     editor.sections.setCurrentRow(wellbeing)
     assert "No, they refused the assessment" in why.text()
 

@@ -91,7 +91,8 @@ class NotAsked:
     """Why a section shows no question: the answer it waits for, and where that is asked."""
 
     short: str
-    """For the contents list: 'answer Consent to the assessment first'."""
+    """For the contents list, under the title: 'not asked yet' (waiting for an answer) or 'not
+    asked' (an answer rules it out); `detail` says which."""
 
     detail: str
     """For the empty page: which question decides it and what its answer is."""
@@ -295,7 +296,7 @@ def _why_not_asked(
     where = next((s for s in defn.sections if any(f.id == question.id for f in s.fields)), section)
     if not is_answered(shown.get(question.id)):
         return NotAsked(
-            short=f"answer {where.title} first",
+            short="not asked yet",
             detail=(
                 f"These questions are asked once “{question.label}” is answered, "
                 f"in “{where.title}”."
@@ -308,7 +309,7 @@ def _why_not_asked(
     if isinstance(given, bool):
         said = "Yes" if given else "No"
     return NotAsked(
-        short="not asked (see " + where.title + ")",
+        short="not asked",
         detail=(
             f"These questions are not asked, because the answer to “{question.label}” "
             f"(in “{where.title}”) is “{said}”."
