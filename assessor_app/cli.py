@@ -297,6 +297,28 @@ def cmd_record_sign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_record_answer(args: argparse.Namespace) -> int:
+    from assessor_app.core.services.record_answers import answer_record
+
+    typed = []
+    for pair in args.answers:
+        path, sep, text = pair.partition("=")
+        if not sep or not path.strip():
+            raise ValidationError(
+                f"'{pair}' is not QUESTION=ANSWER.",
+                "Write each answer as its question's id, '=', then the answer, in quotes if it "
+                "has spaces: consent=consented 'notes=Seen at home'.",
+            )
+        typed.append((path.strip(), text))
+    with _session(args) as session:
+        record = answer_record(session, AssessmentId(args.record), typed)
+    print(
+        f"{record.id}\t{len(typed)} answer{'s' if len(typed) != 1 else ''} saved\trevision "
+        f"{record.revision}"
+    )
+    return EXIT_OK
+
+
 def cmd_record_amend(args: argparse.Namespace) -> int:
     from assessor_app.core.services.records import amend_record
 
@@ -975,6 +997,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace",
         action="store_true",
         help="replace a signature or reason already recorded for them (else that is refused)",
+    )
+    p = add(
+        "answer",
+        cmd_record_answer,
+        "answer a draft's questions, as typed in the app, saved together as one revision",
+        record,
+    )
+    p.add_argument("record", metavar="RECORD", help=RECORD_HELP)
+    p.add_argument(
+        "answers",
+        nargs="+",
+        metavar="QUESTION=ANSWER",
+        help="a question's id (in a list of items: group[0].id, counting from 0), '=', and the "
+        "answer as you would type it: dates DD/MM/YYYY or YYYY-MM-DD, money 12.50, yes or no, "
+        "a choice by its value or its label, several choices separated by commas; nothing "
+        "after '=' clears the answer",
     )
     p = add("amend", cmd_record_amend, "reopen a finalised record as an amendment", record)
     p.add_argument("record", metavar="RECORD", help=RECORD_HELP)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from assessor_app.core.form_engine.model import FieldDef, Option
+from assessor_app.core.typed_answers import parse_money, parse_number
 
 from assessor_app.ui.widgets.date_input import DateInput, format_date
 from assessor_app.ui.widgets.field_base import FieldEditor, let_shrink
@@ -133,32 +132,6 @@ class DateEditor(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.line
-
-
-def parse_number(text: str) -> int | float | None:
-    """'12' → 12, '2.5' → 2.5, '' → None. Raises ValueError with a user message."""
-    text = text.strip().replace(",", "")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation as e:
-        raise ValueError(f"'{text}' is not a number.") from e
-    if not number.is_finite():
-        raise ValueError(f"'{text}' is not a number.")
-    if number == number.to_integral_value() and "." not in text:
-        return int(number)
-    return float(number)
-
-
-def parse_money(text: str) -> int | None:
-    """'£12.50' → 1250 pence, '' → None. Raises ValueError with a user message."""
-    cleaned = text.strip().replace("£", "").replace(",", "").strip()
-    if not cleaned:
-        return None
-    if not re.fullmatch(r"-?\d+(\.\d{1,2})?", cleaned):
-        raise ValueError(f"'{text.strip()}' is not an amount of money. Type it like 12.50.")
-    return int((Decimal(cleaned) * 100).to_integral_value())
 
 
 def format_money(pence: Any) -> str:
