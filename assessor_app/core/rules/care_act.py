@@ -1136,12 +1136,20 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
     if setting is None:
         return _not_enough("Record where the person lives.")
     if setting not in CUSTODY_SETTINGS:
-        return Outcome(
-            value="available",
-            label="Direct payments can be offered",
-            reasons=(
-                f"The person lives in the community ({setting.label.lower()}), so direct "
-                "payments can be offered (Care Act ss31-33).",
+        why = (
+            f"The person lives in the community ({setting.label.lower()}), so direct "
+            "payments can be offered (Care Act ss31-33)."
+        )
+        return Outcome.explained(
+            "available",
+            "Direct payments can be offered",
+            (
+                Reason(
+                    "direct_payments.available",
+                    why,
+                    "You can choose to have direct payments: money from us, so that you can "
+                    "arrange your own support.",
+                ),
             ),
         )
     status = read.choice(answers, "conviction_status", _CONVICTIONS)
@@ -1151,21 +1159,32 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
         Setting.BAIL_ACCOMMODATION,
         Setting.APPROVED_PREMISES,
     }:
-        return Outcome(
-            value="available",
-            label="Direct payments can be offered",
-            reasons=(
-                f"The person is unconvicted and on bail, living in {setting.label.lower()}: "
-                "unconvicted people in bail accommodation or approved premises can have direct "
-                "payments (Care Act s76).",
+        return Outcome.explained(
+            "available",
+            "Direct payments can be offered",
+            (
+                Reason(
+                    "direct_payments.available",
+                    f"The person is unconvicted and on bail, living in {setting.label.lower()}: "
+                    "unconvicted people in bail accommodation or approved premises can have "
+                    "direct payments (Care Act s76).",
+                    f"Because you have not been convicted and are on bail, living in "
+                    f"{setting.label.lower()}, you can choose to have direct payments: money "
+                    "from us, so that you can arrange your own support.",
+                ),
             ),
         )
-    return Outcome(
-        value="not_available",
-        label="Direct payments not available",
-        reasons=(
-            "Direct payments do not apply to people in prison, approved premises or bail "
-            "accommodation (Care Act s76).",
+    return Outcome.explained(
+        "not_available",
+        "Direct payments not available",
+        (
+            Reason(
+                "direct_payments.not_available",
+                "Direct payments do not apply to people in prison, approved premises or bail "
+                "accommodation (Care Act s76).",
+                "While you are in custody, support is arranged for you: direct payments are not "
+                "available.",
+            ),
         ),
     )
 
