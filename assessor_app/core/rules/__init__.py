@@ -44,6 +44,7 @@ __all__ = [
     "StartContext",
     "StartFn",
     "UndeclaredRead",
+    "age_on",
     "check_names",
     "get_check",
     "get_rule",
@@ -141,6 +142,11 @@ class Refusal:
 
     next_step: str
     """What the assessor can do instead."""
+
+
+def age_on(born: dt.date, on: dt.date) -> int:
+    """A person's age in whole years on a day (a birthday counts from the day itself)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from assessor_app.core.rules import (
     Reason,
     Refusal,
     StartContext,
+    age_on,
     choice,
     choices,
     date,
@@ -324,10 +325,6 @@ def _setting(answers: Mapping[str, Any]) -> Setting | None:
         return Setting(value)
     except ValueError:
         return None
-
-
-def _age_on(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _and_list(items: Sequence[str]) -> str:
@@ -1261,11 +1258,11 @@ def custody_flags(answers: Mapping[str, Any]) -> Outcome:
                 "Record the date of birth and the assessment date to check whether a transition "
                 "assessment is due."
             )
-        elif _age_on(born, on) == 17:
+        elif age_on(born, on) == 17:
             flags.append(
                 "Approaching 18 in youth custody: a transition assessment is due (Care Act s58)."
             )
-        elif _age_on(born, on) < 17:
+        elif age_on(born, on) < 17:
             flags.append(
                 "Under 18 in youth custody: consider whether a transition assessment would be of "
                 "significant benefit now (Care Act s58)."
@@ -1564,7 +1561,7 @@ def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                     )
                 )
     born, on = read.date(answers, "date_of_birth"), read.date(answers, "assessment_date")
-    if born is not None and on is not None and _age_on(born, on) < 18:
+    if born is not None and on is not None and age_on(born, on) < 18:
         blockers.append(
             Blocker(
                 "date_of_birth",
@@ -1665,10 +1662,10 @@ def carer_start(ctx: StartContext) -> Refusal | None:
             ),
         )
     born = person.date_of_birth
-    if isinstance(born, dt.date) and _age_on(born, ctx.today) < 18:
+    if isinstance(born, dt.date) and age_on(born, ctx.today) < 18:
         return Refusal(
             message=(
-                f"The person is under 18 ({_age_on(born, ctx.today)} on "
+                f"The person is under 18 ({age_on(born, ctx.today)} on "
                 f"{ctx.today.isoformat()}): young carers are assessed under the Children Act "
                 "1989 (s17ZA), not the Care Act."
             ),
