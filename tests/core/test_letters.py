@@ -1348,3 +1348,16 @@ def test_a_rule_without_the_persons_words_gets_a_refusal_not_a_guessed_letter() 
             assessor_name=ASSESSOR,
             assessor_role=ROLE,
         )
+
+
+def test_the_reason_to_assess_a_carer_despite_custody_is_printed_with_the_record(tmp_path):
+    from assessor_app.core.pdf.record_document import record_document
+
+    reason = "He cares for his mother at home on release on temporary licence each weekend."
+    answers = {**_carers_eligible(), "setting": "prison", "custody_assess_reason": reason}
+    evaluation = _evaluation("carers_assessment", answers)
+    assert not [b for b in evaluation.blockers if b.path == "custody_assess_reason"]
+    form = REGISTRY.latest("carers_assessment")
+    record = _record("carers_assessment", answers, RecordStatus.COMPLETED)
+    text = _text(build_pdf(record_document(form, record, CUSTODY, evaluation, BRANDING)), tmp_path)
+    _assert_in_order(text, ["Reason to assess despite custody", reason])
