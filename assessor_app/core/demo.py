@@ -331,11 +331,12 @@ def populate_demo(session: Session, *, people: int = 40, seed: int = 7) -> None:
     Drafts start as the app starts them (prefilled from the person); forms with demo answers
     in `resources/demo/` get those, fitted to the person (`answers_for`), others get filler
     text. Only answers to the questions the draft shows are kept, so custody answers never
-    sit in a record about someone at home. A form that does not apply to a person (a carer's
-    assessment for a prisoner) is passed over for the next one.
+    sit in a record about someone at home. A form that does not apply to a person (a CHC tool
+    for someone under 18) is passed over for the next one, and the developers' sample form is
+    never used: the demo shows a council what its staff would see.
     """
     people_repo, records = session.people, session.records
-    forms = session.forms.forms()
+    forms = [f for f in session.forms.forms() if not f.developers_only]
     rng = random.Random(seed)
     today = session.today()
     for i, details in enumerate(synthetic_people(people, seed=seed, today=today)):

@@ -1375,6 +1375,101 @@ def test_carer_completion(answers: dict[str, Any], expected: list[str]) -> None:
     assert paths(carer_completion(answers)) == expected
 
 
+@pytest.mark.parametrize(
+    ("extra", "blocked"),
+    [
+        ({"advocacy_difficulty": False}, []),
+        ({"advocacy_difficulty": True, "appropriate_person": True}, []),
+        ({"advocacy_difficulty": True, "appropriate_person": False}, ["advocate_referral_date"]),
+        (
+            {
+                "advocacy_difficulty": True,
+                "appropriate_person": False,
+                "advocate_referral_date": "2025-06-01",
+            },
+            [],
+        ),
+        (
+            {
+                "advocacy_difficulty": True,
+                "appropriate_person": False,
+                "advocate_declined": "Said she would speak for herself.",
+            },
+            [],
+        ),
+    ],
+    ids=["no-difficulty", "appropriate-person", "no-one", "referred", "declined"],
+)
+def test_a_carer_who_needs_an_advocate_cannot_be_assessed_without_one(
+    extra: dict[str, Any], blocked: list[str]
+) -> None:
+    found = carer_completion(carers(**extra))
+    assert paths(found) == blocked
+    if blocked:
+        assert "The carer would have substantial difficulty" in found[0].message
+        assert "s67" in found[0].message
+        assert advocacy(carers(**extra)).value == "required"
+
+
+def test_the_carers_form_screens_for_advocacy_with_the_needs_assessments_rule() -> None:
+    from assessor_app.core.form_engine.definition import load_forms_dir
+    from assessor_app.core.paths import default_forms_dir
+
+    forms = load_forms_dir(default_forms_dir())
+    carers_form, needs_form = forms.latest("carers_assessment"), forms.latest("needs_assessment")
+    for form in (carers_form, needs_form):
+        assert form.field("advocacy_outcome").rule == "care_act.advocacy"
+        assert form.field("advocacy_difficulty").required
+    assert [o.value for o in carers_form.field("advocacy_difficulties").options] == [
+        o.value for o in needs_form.field("advocacy_difficulties").options
+    ]
+
+
+def _supporter(offer: str | None, name: str = "Pat Example") -> dict[str, Any]:
+    item: dict[str, Any] = {"supporter_name": name, "supporter_willing": "yes"}
+    if offer is not None:
+        item["supporter_carer_offer"] = offer
+    return item
+
+
+@pytest.mark.parametrize(
+    ("offers", "blocked"),
+    [
+        (["accepted"], []),
+        (["declined", "already", "not_a_carer"], []),
+        (["offered"], ["supporters[0].supporter_carer_offer"]),
+        (["accepted", "offered"], ["supporters[1].supporter_carer_offer"]),
+    ],
+    ids=["accepted", "answered", "open", "second-open"],
+)
+def test_an_open_carers_assessment_offer_stops_the_needs_assessment_completing(
+    offers: list[str], blocked: list[str]
+) -> None:
+    answers = needs(supporters=[_supporter(o) for o in offers])
+    found = [b for b in needs_completion(answers) if b.path.startswith("supporters")]
+    assert paths(found) == blocked
+    if blocked:
+        assert found[0].message.startswith("Pat Example was offered a carer's assessment")
+        assert "accepted or declined" in found[0].message
+
+
+def test_the_needs_form_requires_the_carers_assessment_offer_for_every_supporter() -> None:
+    from assessor_app.core.form_engine.definition import load_forms_dir
+    from assessor_app.core.paths import default_forms_dir
+
+    form = load_forms_dir(default_forms_dir()).latest("needs_assessment")
+    offer = form.field("supporter_carer_offer")
+    assert offer.required
+    assert {o.value for o in offer.options} == {
+        "offered",
+        "accepted",
+        "declined",
+        "already",
+        "not_a_carer",
+    }
+    assert form.field("supporter_carer_offer_date").required
+
+
 def test_carer_completion_messages() -> None:
     [not_carer] = carer_completion(carers(relationship="fellow_prisoner"))
     assert "not a carer" in not_carer.message and "s76" in not_carer.message
@@ -1438,11 +1533,19 @@ def person(setting: Setting = Setting.OWN_HOME, born: dt.date | None = None) -> 
     ],
     ids=lambda s: s.value,
 )
-def test_carer_start_refused_in_custody(setting: Setting) -> None:
-    refused = carer_start(StartContext(person(setting, dt.date(1980, 1, 1)), TODAY))
-    assert refused is not None
-    assert "s76" in refused.message and "not carers" in refused.message
-    assert "needs assessment" in refused.next_step
+def test_a_carer_in_custody_can_start_but_completes_only_with_a_recorded_reason(
+    setting: Setting,
+) -> None:
+    # CA-11: in general not a carer; the block carries an explanation and a recorded reason
+    # lifts it, so starting is not refused outright.
+    assert carer_start(StartContext(person(setting, dt.date(1980, 1, 1)), TODAY)) is None
+    blocked = carer_completion(carers(setting=setting.value))
+    assert paths(blocked) == ["custody_assess_reason"]
+    assert "s76" in blocked[0].message and "in general not carers" in blocked[0].message
+    assert "Record the reason" in blocked[0].message and "needs assessment" in blocked[0].message
+    reason = "Cares for his partner at home on release on temporary licence every weekend."
+    assert carer_completion(carers(setting=setting.value, custody_assess_reason=reason)) == []
+    assert carer_completion(carers(setting=setting.value, custody_assess_reason="  ")) == blocked
 
 
 @pytest.mark.parametrize(

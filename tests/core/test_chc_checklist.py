@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from assessor_app.core.chc.levels import CHECKLIST_ASTERISKED, CHECKLIST_DOMAINS
 from assessor_app.core.form_engine.definition import FieldType, load_forms_dir
 from assessor_app.core.paths import default_forms_dir
+from assessor_app.core.records import PersonDetails
+from assessor_app.core.rules import StartContext, get_start_check
 from assessor_app.core.rules.chc import checklist_completion, checklist_outcome
 
 KEYS = [k for k, _ in CHECKLIST_DOMAINS]
@@ -110,3 +113,34 @@ def test_no_financial_information_on_a_chc_form(form_id: str) -> None:
     words = " ".join(f.label.lower() for f in form.all_fields())
     for banned in ("income", "capital", "savings", "benefit", "£"):
         assert banned not in words
+
+
+# --- Adults only (CH-11) -------------------------------------------------------------------
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("form_id", ["chc_checklist", "chc_dst", "chc_fast_track"])
+@pytest.mark.parametrize(
+    ("born", "refused"),
+    [
+        (dt.date(2008, 11, 24), True),  # 18 tomorrow
+        (dt.date(2012, 5, 1), True),
+        (dt.date(2008, 11, 23), False),  # 18 today
+        (dt.date(1941, 2, 3), False),
+        (None, False),
+    ],
+    ids=["17", "14", "18-today", "85", "no-date-of-birth"],
+)
+def test_a_chc_tool_cannot_be_started_for_someone_under_18(
+    form_id: str, born: dt.date | None, refused: bool
+) -> None:
+    form = load_forms_dir(default_forms_dir()).latest(form_id)
+    assert form.start_check == "chc.adult_start"
+    check = get_start_check(form.start_check)
+    person = PersonDetails(given_name="Alex", family_name="Young", date_of_birth=born)
+    result = check(StartContext(person, TODAY))
+    assert (result is not None) is refused
+    if result is not None:
+        assert "under 18" in result.message and "18 or over" in result.message
+        assert "continuing care" in result.next_step

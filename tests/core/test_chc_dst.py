@@ -257,3 +257,178 @@ def test_a_decision_past_its_28_days_is_called_overdue_where_the_timeline_is_sho
     assert "The decision is overdue: it was due 2 days ago." in late.reasons[1]
     # Called without a day (as a test or a script might), it says nothing it cannot know.
     assert dst_timeline(answers).label == "Awaiting the ICB's decision"
+
+
+# -- Consent (issue 12) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("consent", "blocked"),
+    [
+        ({"consent_status": "consented", "consent_scope": ["share"]}, True),
+        ({"consent_status": "proxy", "consent_scope": ["share", "involve_named"]}, True),
+        ({"consent_status": "consented", "consent_scope": ["complete_tools"]}, False),
+        ({"consent_status": "best_interests"}, False),
+        ({"consent_status": "refused"}, False),
+    ],
+    ids=["sharing-only", "proxy-without-the-tools", "the-tools", "best-interests", "refused"],
+)
+def test_the_dst_needs_consent_to_the_dst_itself(consent: dict[str, Any], blocked: bool) -> None:
+    answers = {**dst(breathing="priority"), "recommendation": "eligible", **consent}
+    found = [b for b in dst_completion(answers) if b.path == "consent_scope"]
+    assert bool(found) is blocked
+    if blocked:
+        assert "does not cover completing the Decision Support Tool" in found[0].message
+
+
+# -- Impossible levels never count (issue 12) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("impossible", "other"),
+    [("asc", "mobility"), ("continence", "cognition"), ("psychological", "nutrition")],
+)
+def test_a_level_a_domain_does_not_have_never_counts_towards_the_indicator(
+    impossible: str, other: str
+) -> None:
+    assert "severe" not in DST_ALLOWED[impossible]
+    # Two Severe would be "clear"; one of them is impossible, so it is not counted.
+    answers = dst(**{impossible: "severe", other: "severe"})
+    assert dst_indicators(dst(**{other: "severe", "breathing": "severe"})).value == "clear"
+    outcome = dst_indicators(answers)
+    assert outcome.value is None
+    assert dict(DST_DOMAINS)[impossible] in outcome.reasons[-1]
+    assert "Severe in 2" not in " ".join(outcome.reasons)
+    # Priority where a domain has none does not make it clear either.
+    assert dst_indicators(dst(mobility="priority")).value is None
+
+
+def test_an_impossible_level_is_not_compared_with_a_members_proposal() -> None:
+    nurse = {**NURSE, "m_mobility_level": "high"}
+    answers = {"contributions": [nurse], "mdt_members": VALID_MDT, "dst_mobility_level": "priority"}
+    # Not counted as above the proposal, nor as the confirmed level: no disagreement blocker.
+    assert [b.path for b in dst_completion(answers)] == []
+
+
+# -- Other registered healthcare professionals (issue 12) ------------------------------------
+
+
+def _others(*professions: str | None) -> dict[str, Any]:
+    return {
+        "mdt_members": [
+            {"member_profession": "other_healthcare"}
+            | ({} if p is None else {"member_other_profession": p})
+            for p in professions
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("professions", "valid"),
+    [
+        (("Podiatrist", "Radiographer"), True),
+        (("Podiatrist", " podiatrist "), False),
+        (("Orthoptist", "Orthoptist"), False),
+        ((None, None), False),
+        (("Podiatrist", None), False),
+    ],
+    ids=["two-professions", "same-profession-spelt-apart", "same", "not-recorded", "one-recorded"],
+)
+def test_other_healthcare_professionals_count_by_the_profession_recorded(
+    professions: tuple[str | None, ...], valid: bool
+) -> None:
+    outcome = mdt_check(_others(*professions))
+    assert outcome.value is valid, outcome.reasons
+    if valid:
+        assert (
+            "2 different healthcare professions (Podiatrist and Radiographer)"
+            in (outcome.reasons[0])
+        )
+
+
+def test_an_other_healthcare_professional_and_a_nurse_make_an_mdt() -> None:
+    answers = _others("Podiatrist")
+    answers["mdt_members"].append({"member_profession": "registered_nurse"})
+    assert mdt_check(answers).value is True
+
+
+def test_the_form_asks_which_profession_only_for_other_healthcare() -> None:
+    from assessor_app.core.form_engine.definition import load_forms_dir
+    from assessor_app.core.form_engine.evaluation import evaluate
+    from assessor_app.core.paths import default_forms_dir
+
+    form = load_forms_dir(default_forms_dir()).latest("chc_dst")
+    member = form.field("member_other_profession")
+    assert member.required
+    unnamed = {
+        "consent_status": "best_interests",
+        "mdt_members": [{"member_name": "A", "member_profession": "other_healthcare"}],
+    }
+    problems = evaluate(form, unnamed, today=dt.date(2026, 11, 23)).problems
+    assert any("member_other_profession" in p.path for p in problems)
+    nurse = {
+        "consent_status": "best_interests",
+        "mdt_members": [{"member_name": "A", "member_profession": "registered_nurse"}],
+    }
+    problems = evaluate(form, nurse, today=dt.date(2026, 11, 23)).problems
+    assert not any("member_other_profession" in p.path for p in problems)
+
+
+# -- The rationale check matches words, not fragments (issue 12) -----------------------------
+
+_FOUR = (
+    " The nature of the needs, their intensity, the complexity of how they interact and their "
+    "unpredictability are set out above."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He needs a person with him at all times, for good reason: his seizures are "
+        "uncontrolled and come without warning, several a day.",
+        "Her breathing is unstable and her blood sugars are poorly controlled; the reasons for "
+        "each hypoglycaemic episode are not understood.",
+        "Pain is not controlled by the current regimen. She takes controlled drugs four times a "
+        "day and needs personal care from two people because of the seasonal pattern of flares.",
+        "Her son reports three falls at night this week. His wife says he no longer recognises "
+        "her. His mood is no longer stable and his behaviour puts others at risk.",
+        "The comparison with last month's records shows more frequent aspiration; there is no "
+        "reasonable way to predict when it will happen.",
+    ],
+    ids=[
+        "person-reason-uncontrolled",
+        "unstable-poorly-controlled",
+        "controlled-drugs",
+        "son-wife-no-longer-stable",
+        "comparison-reasonable",
+    ],
+)
+def test_a_realistic_rationale_without_excluded_reasons_does_not_warn(text: str) -> None:
+    outcome = rationale_check({"recommendation_rationale": text + _FOUR})
+    assert outcome.value == "ok", outcome.reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "what", "words"),
+    [
+        ("His epilepsy is controlled with medication.", "well managed", "controlled"),
+        ("Her condition has been stable for a year.", "well managed", "stable"),
+        ("Her needs are well-managed by the staff.", "well managed", "well-managed"),
+        ("Most of his care is provided by his wife.", "who provides the care", "provided by"),
+        ("Her daughter provides most care.", "who provides the care", "daughter provides"),
+        ("He lives in a nursing home where needs are met.", "setting", "nursing home"),
+        ("Because of her diagnosis of dementia.", "diagnosis", "diagnosis"),
+        ("The family cannot afford the fees.", "finance", "afford"),
+    ],
+)
+def test_a_rationale_leaning_on_an_excluded_reason_warns(text: str, what: str, words: str) -> None:
+    outcome = rationale_check({"recommendation_rationale": text + _FOUR})
+    assert outcome.value == "warnings"
+    [warning] = outcome.reasons
+    assert what in warning and f"'{words}'" in warning
+
+
+def test_the_four_characteristics_are_words_too() -> None:
+    outcome = rationale_check({"recommendation_rationale": "Naturally, she is unpredictable."})
+    assert outcome.reasons == ("It does not mention nature, intensity, complexity.",)

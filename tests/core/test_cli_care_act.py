@@ -52,7 +52,9 @@ def test_forms_evaluate_reports_a_blocker(cli, tmp_path: Path) -> None:  # noqa:
 
 
 @pytest.mark.usefixtures("profile")
-def test_record_start_refuses_a_carers_assessment_for_a_prisoner(cli) -> None:  # noqa: F811
+def test_a_carers_assessment_for_a_prisoner_starts_but_will_not_complete_without_a_reason(
+    cli,  # noqa: F811
+) -> None:
     code, person_id, _ = cli(
         "person",
         "add",
@@ -68,10 +70,13 @@ def test_record_start_refuses_a_carers_assessment_for_a_prisoner(cli) -> None:  
         "sentenced",
     )
     assert code == 0
-    code, _, err = cli(
+    code, out, _ = cli(
         "record", "start", "--person", person_id.strip(), "--form", "carers_assessment"
     )
-    assert code != 0 and "not carers under the Care Act" in err
+    assert code == 0
+    code, _, err = cli("record", "complete", out.strip())
+    assert code != 0 and "in general not carers under the Care Act" in err
+    assert "Record the reason to assess them despite this" in err
     code, out, _ = cli(
         "record", "start", "--person", person_id.strip(), "--form", "needs_assessment"
     )

@@ -159,6 +159,7 @@ def test_the_demo_vault_holds_only_records_that_fit_their_people(vault: Vault) -
     for person in people:
         for record in session.records.list_for_person(person.id):
             form = session.forms.get(record.form_id, record.form_version)
+            assert not form.developers_only, "the demo shows what staff see: no sample form"
             if form.start_check:
                 assert (
                     get_start_check(form.start_check)(StartContext(person.details, TODAY)) is None

@@ -37,14 +37,23 @@ def test_developers_are_offered_the_sample_after_the_usual_forms(vault: Vault) -
     assert [o.form.id for o in offers] == [*USUAL, "sample"]
 
 
-def test_a_prisoner_gets_the_carers_assessment_last_with_the_reason(vault: Vault) -> None:
+def test_forms_that_do_not_apply_come_last_with_the_reason(vault: Vault) -> None:
+    session = session_for(vault, today=dt.date(2026, 1, 15))
+    young = _person(community_person(date_of_birth=dt.date(2010, 6, 1)))
+    offers = forms_to_offer(session, young)
+    refused = ["carers_assessment", "chc_checklist", "chc_dst", "chc_fast_track"]
+    assert [o.form.id for o in offers] == [f for f in USUAL if f not in refused] + refused
+    assert all(o.refusal is None for o in offers[:2])
+    for offer in offers[2:]:
+        assert offer.refusal is not None and offer.refusal.next_step
+    assert "young carers are assessed under the Children Act" in offers[2].refusal.message
+
+
+def test_a_prisoner_is_offered_the_carers_assessment_whose_block_a_reason_lifts(
+    vault: Vault,
+) -> None:
+    # CA-11: in general not a carer in custody, but the assessor may record why they assess.
     session = session_for(vault, today=dt.date(2026, 1, 15))
     offers = forms_to_offer(session, _person(prisoner()))
-    assert [o.form.id for o in offers] == [f for f in USUAL if f != "carers_assessment"] + [
-        "carers_assessment"
-    ]
-    refusal = offers[-1].refusal
-    assert refusal is not None
-    assert "not carers under the Care Act" in refusal.message
-    assert refusal.next_step
-    assert all(o.refusal is None for o in offers[:-1])
+    assert [o.form.id for o in offers] == USUAL
+    assert all(o.refusal is None for o in offers)

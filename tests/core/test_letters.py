@@ -46,7 +46,14 @@ from assessor_app.core.pdf.letters import (
     variant_for,
 )
 from assessor_app.core.pdf.letters.plain_english import _easy_lines
-from assessor_app.core.records import Assessment, Person, PersonDetails, RecordStatus, Setting
+from assessor_app.core.records import (
+    Assessment,
+    ConvictionStatus,
+    Person,
+    PersonDetails,
+    RecordStatus,
+    Setting,
+)
 from assessor_app.core.rules import Outcome
 from tests.conftest import REPO_ROOT
 from tests.support import poppler, squash
@@ -769,6 +776,75 @@ def test_only_the_custody_edition_mentions_the_prisons_and_probation_ombudsman(
         assert "Local Government and Social Care Ombudsman" in text
 
 
+BAILED = replace(
+    CUSTODY,
+    details=replace(
+        CUSTODY.details,
+        setting=Setting.BAIL_ACCOMMODATION,
+        conviction_status=ConvictionStatus.UNCONVICTED_ON_BAIL,
+        establishment_name="Exampleton Bail Hostel",
+        address="Exampleton Bail Hostel, 3 Station Road, Exampleton EX3 3CC",
+        prison_number="",
+    ),
+)
+
+
+def _bailed_answers() -> dict[str, Any]:
+    answers = _needs_eligible()
+    answers.update(setting="bail_accommodation", conviction_status="unconvicted_on_bail")
+    answers["establishment_name"] = "Exampleton Bail Hostel"
+    return answers
+
+
+_DP_WORDS = {
+    # (standard and large print, easy read) for each outcome of care_act.direct_payments
+    "available": (
+        "you can choose to have direct payments",
+        "You can ask for direct payments.",
+    ),
+    "not_available": (
+        "direct payments are not available",
+        "You cannot have direct payments while you are in custody.",
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", list(Variant), ids=lambda v: v.value)
+@pytest.mark.parametrize(
+    ("make", "person", "expected"),
+    [(_bailed_answers, BAILED, "available"), (_needs_eligible, CUSTODY, "not_available")],
+    ids=["unconvicted-on-bail", "sentenced-in-prison"],
+)
+def test_the_letter_says_what_the_direct_payments_rule_says(
+    make, person, expected, variant, tmp_path
+):
+    answers = make()
+    rule = _evaluation("needs_assessment", answers).outcomes["direct_payments"]
+    assert rule.value == expected
+    text = _text(
+        build_pdf(_document("eligibility_record", "needs_assessment", answers, variant, person)),
+        tmp_path,
+    )
+    easy = variant is Variant.EASY_READ
+    said = _DP_WORDS[expected][easy]
+    other = _DP_WORDS["not_available" if expected == "available" else "available"][easy]
+    assert squash(said).lower() in text.lower()
+    assert squash(other).lower() not in text.lower()
+
+
+def test_a_bailed_carers_letter_asks_the_same_rule_about_direct_payments(tmp_path):
+    answers = _carers_eligible()
+    answers["setting"] = "bail_accommodation"
+    text = _text(
+        build_pdf(
+            _document("eligibility_record", "carers_assessment", answers, Variant.STANDARD, BAILED)
+        ),
+        tmp_path,
+    )
+    assert "you can choose to have direct payments" in text
+    assert "direct payments are not available" not in text
+
+
 # --- easy read is different words, not bigger words -------------------------------------------
 
 _BANNED = ("reg ", "s13", "Regulations", "(1)", "section 13", "CCG")
@@ -1329,3 +1405,16 @@ def test_easy_read_says_how_to_complain_once_and_names_one_advocacy_service(case
 def test_the_demo_record_names_the_advocacy_service_the_shipped_branding_names() -> None:
     demo = json.loads((REPO_ROOT / "resources" / "demo" / "needs_assessment.json").read_text())
     assert demo["advocate_name"] in BRANDING.advocacy
+
+
+def test_the_reason_to_assess_a_carer_despite_custody_is_printed_with_the_record(tmp_path):
+    from assessor_app.core.pdf.record_document import record_document
+
+    reason = "He cares for his mother at home on release on temporary licence each weekend."
+    answers = {**_carers_eligible(), "setting": "prison", "custody_assess_reason": reason}
+    evaluation = _evaluation("carers_assessment", answers)
+    assert not [b for b in evaluation.blockers if b.path == "custody_assess_reason"]
+    form = REGISTRY.latest("carers_assessment")
+    record = _record("carers_assessment", answers, RecordStatus.COMPLETED)
+    text = _text(build_pdf(record_document(form, record, CUSTODY, evaluation, BRANDING)), tmp_path)
+    _assert_in_order(text, ["Reason to assess despite custody", reason])

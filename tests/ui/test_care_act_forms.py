@@ -247,25 +247,23 @@ def test_a_refusal_that_may_close_completes_without_the_rest_of_the_assessment(
     assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
 
 
-def test_a_carers_assessment_for_a_prisoner_is_not_offered_and_says_why(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+def test_a_carers_assessment_for_a_prisoner_starts_with_the_block_explained(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: list[tuple[str, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window, person = start_from_person_page(qtbot, make_window, prisoner(), "carers_assessment")
+    # CA-11: in general not a carer, but a recorded reason can lift the block, so the
+    # assessment starts and explains the block where the reason is asked for.
+    monkeypatch.setattr(dialogs, "choose", lambda *_args, **_kwargs: None)
+    window, _ = start_from_person_page(qtbot, make_window, prisoner(), "carers_assessment")
     assert shown_messages == []
-    assert window.editor is None  # nothing was started
-    page = window.person
-    assert page is not None
-    # Listed last and marked, with the start check's reason and next step under the list.
-    assert page.form_choice.itemData(page.form_choice.count() - 1) == "carers_assessment"
-    assert page.form_choice.currentText() == "Carer's assessment: does not apply to this person"
-    assert not page.start_button.isEnabled()
-    assert page.form_note.isVisibleTo(page)
-    assert "not carers under the Care Act" in page.form_note.text()
-    # Choosing a form that applies makes Start available again, and the reason goes.
-    page.form_choice.setCurrentIndex(page.form_choice.findData("needs_assessment"))
-    assert page.start_button.isEnabled()
-    assert not page.form_note.isVisibleTo(page)
-    assert page.records.topLevelItemCount() == 0
+    editor = opened_editor(qtbot, window)
+    assert editor.answers["setting"] == "prison"
+    notice = editor.editors["custody_carer_notice"]
+    assert isinstance(notice, NoticeEditor) and not notice.isHidden()
+    assert "in general not carers" in (notice.field.help or "")
+    assert not editor.editors["custody_assess_reason"].isHidden()
 
 
 def test_a_carers_assessment_asks_who_is_cared_for_and_carries_them_over(

@@ -180,17 +180,16 @@ def test_the_sample_form_is_offered_to_developers_last(
     assert page.form_choice.currentData() == "needs_assessment"
 
 
-def test_moving_a_carer_into_prison_takes_the_carers_assessment_off_the_list(
+def test_a_date_of_birth_under_18_takes_the_carers_assessment_off_the_list(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:
     _window, page = open_person_page(qtbot, make_window)
     page.form_choice.setCurrentIndex(page.form_choice.findData("carers_assessment"))
     assert page.start_button.isEnabled()
     dialog = open_edit_dialog(qtbot, page)
-    dialog.setting.setCurrentIndex(dialog.setting.findData("prison"))
-    qtbot.keyClicks(dialog.establishment, "HMP Nowhere (synthetic)")
+    dialog.date_of_birth.setText("01/06/2015")
     qtbot.mouseClick(save(dialog), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.edit_dialog is None or not page.edit_dialog.isVisible())
     qtbot.waitUntil(lambda: not page.start_button.isEnabled())
     assert page.form_choice.currentData() == "carers_assessment"  # the choice is kept...
-    assert "not carers under the Care Act" in page.form_note.text()  # ...and says why
+    assert "young carers are assessed under the Children Act" in page.form_note.text()  # ...why

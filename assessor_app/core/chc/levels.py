@@ -99,6 +99,10 @@ HEALTHCARE_PROFESSIONS = MappingProxyType(
 )
 """Healthcare professions, for the MDT composition rule."""
 
+OTHER_HEALTHCARE = "other_healthcare"
+"""The healthcare profession not listed by name: the member's own profession is recorded with
+it, and that tells two such members apart (`merge.mdt_composition`)."""
+
 CARE_ACT_ASSESSORS = MappingProxyType(
     {
         "social_worker": "Social worker (assesses under the Care Act)",

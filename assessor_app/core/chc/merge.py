@@ -35,6 +35,7 @@ from assessor_app.core.chc.levels import (
     DST_LEVELS,
     HEALTHCARE_PROFESSIONS,
     LEVEL_LABELS,
+    OTHER_HEALTHCARE,
     PROFESSIONS,
     level_rank,
 )
@@ -457,12 +458,29 @@ _MINIMUM = (
 )
 
 
-def _professions(members: Iterable[Mapping[str, Any]]) -> list[str]:
-    found: list[str] = []
+def _professions(members: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """Each member's profession as (what tells professions apart, how it reads).
+
+    "Other registered healthcare professional" is told apart by the profession recorded with
+    it (`other_profession`, compared ignoring case and spacing): a podiatrist and a
+    radiographer are two professions, two podiatrists one. Without it, such a member counts
+    as the same profession as every other one (nothing shows they differ).
+    """
+    found: list[tuple[str, str]] = []
     for member in members:
         value = member.get("profession", member.get("contributor_profession"))
-        found.append(value if isinstance(value, str) else "")
+        key = value if isinstance(value, str) else ""
+        phrase = profession_phrase(key)
+        other = member.get("other_profession")
+        if key == OTHER_HEALTHCARE and isinstance(other, str) and other.strip():
+            named = " ".join(other.split())
+            key, phrase = f"{OTHER_HEALTHCARE}:{named.casefold()}", named
+        found.append((key, phrase))
     return found
+
+
+def _is_health(key: str) -> bool:
+    return key.split(":", 1)[0] in HEALTHCARE_PROFESSIONS
 
 
 def mdt_composition(members: Iterable[Mapping[str, Any]]) -> tuple[bool, str]:
@@ -470,10 +488,13 @@ def mdt_composition(members: Iterable[Mapping[str, Any]]) -> tuple[bool, str]:
 
     Valid with at least two different healthcare professions (`levels.HEALTHCARE_PROFESSIONS`),
     or at least one healthcare profession and one Care Act assessor
-    (`levels.CARE_ACT_ASSESSORS`). Two social workers, or two nurses, are not an MDT.
+    (`levels.CARE_ACT_ASSESSORS`). Two social workers, or two nurses, are not an MDT; nor are
+    two "other registered healthcare professionals" unless the professions recorded with
+    them differ.
 
     Args:
-        members: Dicts with a `profession` key, or contribution items (which have
+        members: Dicts with a `profession` key (and, for "other registered healthcare
+            professional", `other_profession`), or contribution items (which have
             `contributor_profession`).
 
     Returns:
@@ -481,10 +502,15 @@ def mdt_composition(members: Iterable[Mapping[str, Any]]) -> tuple[bool, str]:
         missing.
     """
     professions = _professions(members)
-    health = sorted({p for p in professions if p in HEALTHCARE_PROFESSIONS})
-    care_act = sorted({p for p in professions if p in CARE_ACT_ASSESSORS})
-    health_text = _join([profession_phrase(p) for p in health])
-    care_text = _join([profession_phrase(p) for p in care_act])
+    phrases = dict(professions)
+    health_keys = {key for key, _ in professions if _is_health(key)}
+    if any(key.startswith(f"{OTHER_HEALTHCARE}:") for key in health_keys):
+        # One whose profession is not recorded may be the same as one whose profession is.
+        health_keys.discard(OTHER_HEALTHCARE)
+    health = sorted(health_keys)
+    care_act = sorted({key for key, _ in professions if key in CARE_ACT_ASSESSORS})
+    health_text = _join(sorted(phrases[k] for k in health))
+    care_text = _join(sorted(phrases[k] for k in care_act))
     if len(health) >= 2:
         return True, (
             f"The MDT has professionals from {len(health)} different healthcare professions "
@@ -498,7 +524,7 @@ def mdt_composition(members: Iterable[Mapping[str, Any]]) -> tuple[bool, str]:
     if not professions:
         return False, f"No MDT members are recorded yet. {_MINIMUM}"
     if len(professions) == 1:
-        only = profession_phrase(professions[0])
+        only = professions[0][1]
         return False, (f"Only one member is recorded ({only}). {_MINIMUM} Add a second member.")
     if health:
         return False, (

@@ -7,7 +7,7 @@ Three kinds, each a pure function, each registered under a dotted name:
   (form-level `completion_checks: [...]`), beyond the missing and invalid answers the engine
   finds itself;
 - a **start check** refuses to start a form for a person it does not apply to (form-level
-  `start_check: ...`), e.g. a carer's assessment for a fellow prisoner.
+  `start_check: ...`), e.g. a CHC Checklist for someone under 18.
 
 Each one declares what it reads (`reads=`): the field ids, the kind of question each must be
 and the option values it compares with. That declaration is the contract between a form and
@@ -44,6 +44,7 @@ __all__ = [
     "StartContext",
     "StartFn",
     "UndeclaredRead",
+    "age_on",
     "check_names",
     "get_check",
     "get_rule",
@@ -143,10 +144,15 @@ class Refusal:
     """Why a form cannot be started for this person, and what to do instead."""
 
     message: str
-    """What stops it, e.g. "Fellow prisoners are not carers under the Care Act."."""
+    """What stops it, e.g. "NHS Continuing Healthcare is for adults aged 18 or over."."""
 
     next_step: str
     """What the assessor can do instead."""
+
+
+def age_on(born: dt.date, on: dt.date) -> int:
+    """A person's age in whole years on a day (a birthday counts from the day itself)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 @dataclass(frozen=True)

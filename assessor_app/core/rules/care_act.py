@@ -32,6 +32,7 @@ from assessor_app.core.rules import (
     Reason,
     Refusal,
     StartContext,
+    age_on,
     choice,
     choices,
     date,
@@ -179,7 +180,7 @@ _CONSENTS = frozenset({"consented", "refused", "proceeding"})
 _CONVICTIONS = frozenset({"remanded", "sentenced", "unconvicted_on_bail"})
 _SHARING_ALLOWED = frozenset({"consented", "lawful_basis"})
 _NOT_CARER_RELATIONSHIPS = frozenset({"fellow_prisoner", "establishment_staff"})
-_CARER_START_REFUSED = {
+_NOT_A_CARER_SETTINGS = {
     Setting.PRISON: "in a prison",
     Setting.YOUNG_OFFENDER_INSTITUTION: "in a young offender institution",
     Setting.SECURE_TRAINING_CENTRE: "in a secure training centre",
@@ -274,16 +275,24 @@ _INELIGIBLE_INFO_READS = {
     "ineligible_info_format": choice(*_FORMATS),
     "preferred_format": choice(*_FORMATS),
 }
+_ADVOCATE_ARRANGED_READS: dict[str, Need] = {
+    "advocacy_difficulty": yes_no(),
+    "appropriate_person": yes_no(),
+    "advocate_referral_date": date(),
+    "advocate_declined": text(),
+}
+_CARER_OFFERS = ("offered", "accepted", "declined", "already", "not_a_carer")
 NEEDS_COMPLETION_READS: dict[str, Need] = {
     **ADULT_ELIGIBILITY_READS,
     **CAPACITY_READS,
     **REFUSAL_READS,
     **_INELIGIBLE_INFO_READS,
     **DIRECT_PAYMENTS_READS,
-    "advocacy_difficulty": yes_no(),
-    "appropriate_person": yes_no(),
-    "advocate_referral_date": date(),
-    "advocate_declined": text(),
+    **_ADVOCATE_ARRANGED_READS,
+    "supporters": group(
+        supporter_name=text(),
+        supporter_carer_offer=choice("offered", allowed=_CARER_OFFERS),
+    ),
     "best_interests": text(),
     "safeguarding_concern": yes_no(),
     "safeguarding_notified_who": text(),
@@ -304,6 +313,9 @@ CARER_AUTHORITY_READS: dict[str, Need] = {
 CARER_COMPLETION_READS: dict[str, Need] = {
     **CARER_ELIGIBILITY_READS,
     **_INELIGIBLE_INFO_READS,
+    **_SETTING_READS,
+    **_ADVOCATE_ARRANGED_READS,
+    "custody_assess_reason": text(),
     "combined": yes_no(),
     "combined_carer_agrees": yes_no(),
     "combined_cared_for_agrees": yes_no(),
@@ -329,10 +341,6 @@ def _setting(answers: Mapping[str, Any]) -> Setting | None:
         return Setting(value)
     except ValueError:
         return None
-
-
-def _age_on(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _and_list(items: Sequence[str]) -> str:
@@ -1141,12 +1149,20 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
     if setting is None:
         return _not_enough("Record where the person lives.")
     if setting not in CUSTODY_SETTINGS:
-        return Outcome(
-            value="available",
-            label="Direct payments can be offered",
-            reasons=(
-                f"The person lives in the community ({setting.label.lower()}), so direct "
-                "payments can be offered (Care Act ss31-33).",
+        why = (
+            f"The person lives in the community ({setting.label.lower()}), so direct "
+            "payments can be offered (Care Act ss31-33)."
+        )
+        return Outcome.explained(
+            "available",
+            "Direct payments can be offered",
+            (
+                Reason(
+                    "direct_payments.available",
+                    why,
+                    "You can choose to have direct payments: money from us, so that you can "
+                    "arrange your own support.",
+                ),
             ),
         )
     status = read.choice(answers, "conviction_status", _CONVICTIONS)
@@ -1156,21 +1172,32 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
         Setting.BAIL_ACCOMMODATION,
         Setting.APPROVED_PREMISES,
     }:
-        return Outcome(
-            value="available",
-            label="Direct payments can be offered",
-            reasons=(
-                f"The person is unconvicted and on bail, living in {setting.label.lower()}: "
-                "unconvicted people in bail accommodation or approved premises can have direct "
-                "payments (Care Act s76).",
+        return Outcome.explained(
+            "available",
+            "Direct payments can be offered",
+            (
+                Reason(
+                    "direct_payments.available",
+                    f"The person is unconvicted and on bail, living in {setting.label.lower()}: "
+                    "unconvicted people in bail accommodation or approved premises can have "
+                    "direct payments (Care Act s76).",
+                    f"Because you have not been convicted and are on bail, living in "
+                    f"{setting.label.lower()}, you can choose to have direct payments: money "
+                    "from us, so that you can arrange your own support.",
+                ),
             ),
         )
-    return Outcome(
-        value="not_available",
-        label="Direct payments not available",
-        reasons=(
-            "Direct payments do not apply to people in prison, approved premises or bail "
-            "accommodation (Care Act s76).",
+    return Outcome.explained(
+        "not_available",
+        "Direct payments not available",
+        (
+            Reason(
+                "direct_payments.not_available",
+                "Direct payments do not apply to people in prison, approved premises or bail "
+                "accommodation (Care Act s76).",
+                "While you are in custody, support is arranged for you: direct payments are not "
+                "available.",
+            ),
         ),
     )
 
@@ -1247,11 +1274,11 @@ def custody_flags(answers: Mapping[str, Any]) -> Outcome:
                 "Record the date of birth and the assessment date to check whether a transition "
                 "assessment is due."
             )
-        elif _age_on(born, on) == 17:
+        elif age_on(born, on) == 17:
             flags.append(
                 "Approaching 18 in youth custody: a transition assessment is due (Care Act s58)."
             )
-        elif _age_on(born, on) < 17:
+        elif age_on(born, on) < 17:
             flags.append(
                 "Under 18 in youth custody: consider whether a transition assessment would be of "
                 "significant benefit now (Care Act s58)."
@@ -1396,6 +1423,52 @@ def _custody_detail_blockers(answers: Mapping[str, Any], setting: Setting | None
     return found
 
 
+def _advocate_blockers(answers: Mapping[str, Any], who: str) -> list[Blocker]:
+    """An advocate the `care_act.advocacy` rule finds required must be asked for (s67).
+
+    Shared by the needs and the carer's assessments (`who` is "person" or "carer").
+    """
+    if (
+        read.flag(answers, "advocacy_difficulty") is True
+        and read.flag(answers, "appropriate_person") is False
+        and not _has_date(answers, "advocate_referral_date")
+        and not read.text(answers, "advocate_declined")
+    ):
+        return [
+            Blocker(
+                "advocate_referral_date",
+                f"The {who} would have substantial difficulty in being involved and has no "
+                "appropriate person to support them, so an independent advocate must be arranged "
+                f"(Care Act s67): record the date of the referral, or, if the {who} has capacity "
+                "and declined one, what they said.",
+            )
+        ]
+    return []
+
+
+def _carer_offer_blockers(answers: Mapping[str, Any]) -> list[Blocker]:
+    """A carer's assessment offered to a supporter must be answered before completing (s10).
+
+    Every supporter records what happened to the offer (the form requires it); one still
+    "offered", with no answer, is an open task that stops the needs assessment completing.
+    """
+    found: list[Blocker] = []
+    for i, supporter in enumerate(read.items(answers, "supporters")):
+        if supporter.get("supporter_carer_offer") != "offered":
+            continue
+        name = supporter.get("supporter_name")
+        who = name.strip() if isinstance(name, str) and name.strip() else "A supporter"
+        found.append(
+            Blocker(
+                f"supporters[{i}].supporter_carer_offer",
+                f"{who} was offered a carer's assessment and their answer is not recorded: "
+                "record whether they accepted or declined it (Care Act s10; a carer who "
+                "appears to need support must always be offered one).",
+            )
+        )
+    return found
+
+
 @register_check("care_act.needs_completion", reads=NEEDS_COMPLETION_READS)
 def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """List what stops a needs assessment being completed, beyond missing answers.
@@ -1434,21 +1507,8 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
             )
         )
 
-    if (
-        read.flag(answers, "advocacy_difficulty") is True
-        and read.flag(answers, "appropriate_person") is False
-        and not _has_date(answers, "advocate_referral_date")
-        and not read.text(answers, "advocate_declined")
-    ):
-        blockers.append(
-            Blocker(
-                "advocate_referral_date",
-                "The person would have substantial difficulty in being involved and has no "
-                "appropriate person to support them, so an independent advocate must be arranged "
-                "(Care Act s67): record the date of the referral, or, if the person has capacity "
-                "and declined one, what they said.",
-            )
-        )
+    blockers.extend(_advocate_blockers(answers, "person"))
+    blockers.extend(_carer_offer_blockers(answers))
 
     if consent in ("refused", "proceeding"):
         blockers.extend(_refusal_grounds_blockers(answers))
@@ -1515,6 +1575,11 @@ def needs_completion(answers: Mapping[str, Any]) -> list[Blocker]:
 def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """List what stops a carer's assessment being completed, beyond missing answers.
 
+    Covers a carer living in custody or approved premises (in general not a carer, Care Act
+    s76: completing needs the recorded reason to assess them despite it), fellow prisoners and
+    staff, independent advocacy (s67), a combined assessment's agreement, age, young carers
+    and information when no needs are eligible.
+
     Args:
         answers: The carer's assessment's visible answers keyed by field id.
 
@@ -1522,6 +1587,18 @@ def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
         The blockers, each with the question to go to; empty when nothing blocks.
     """
     blockers: list[Blocker] = []
+    setting = _setting(answers)
+    where = _NOT_A_CARER_SETTINGS.get(setting) if setting is not None else None
+    if where is not None and not read.text(answers, "custody_assess_reason"):
+        blockers.append(
+            Blocker(
+                "custody_assess_reason",
+                f"The carer lives {where}: prisoners and residents of approved premises are in "
+                "general not carers under the Care Act for care they give there (Care Act s76). "
+                "Record the reason to assess them despite this, or leave this assessment and "
+                "consider the needs of the person cared for in their own needs assessment.",
+            )
+        )
     if _is_not_a_carer(answers) is not None:
         blockers.append(
             Blocker(
@@ -1532,6 +1609,7 @@ def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                 "of the person cared for in their own needs assessment instead.",
             )
         )
+    blockers.extend(_advocate_blockers(answers, "carer"))
     if read.flag(answers, "combined") is True:
         for key, who in (
             ("combined_carer_agrees", "the carer"),
@@ -1546,7 +1624,7 @@ def carer_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                     )
                 )
     born, on = read.date(answers, "date_of_birth"), read.date(answers, "assessment_date")
-    if born is not None and on is not None and _age_on(born, on) < 18:
+    if born is not None and on is not None and age_on(born, on) < 18:
         blockers.append(
             Blocker(
                 "date_of_birth",
@@ -1620,11 +1698,12 @@ def carer_authority(answers: Mapping[str, Any]) -> Outcome:
 
 @register_start_check("care_act.carer_start")
 def carer_start(ctx: StartContext) -> Refusal | None:
-    """Refuse a carer's assessment for someone the Care Act does not treat as a carer.
+    """Refuse a carer's assessment for someone under 18: young carers are assessed elsewhere.
 
-    People in prison, youth custody or approved premises are not carers for care they give
-    there (Care Act s76); people under 18 are young carers, assessed under the Children Act
-    1989 (s17ZA). People in bail accommodation can be carers.
+    People under 18 are young carers, assessed under the Children Act 1989 (s17ZA). People in
+    prison, youth custody or approved premises are in general not carers for care they give
+    there (Care Act s76), but that is a block on completing the assessment that a recorded
+    reason lifts (`carer_completion`), not a refusal to start it.
 
     Args:
         ctx: The would-be carer and the date the assessment would start.
@@ -1632,25 +1711,11 @@ def carer_start(ctx: StartContext) -> Refusal | None:
     Returns:
         The refusal with what to do instead, or None when the assessment can start.
     """
-    person = ctx.person
-    where = _CARER_START_REFUSED.get(person.setting)
-    if where is not None:
+    born = ctx.person.date_of_birth
+    if isinstance(born, dt.date) and age_on(born, ctx.today) < 18:
         return Refusal(
             message=(
-                f"The person lives {where}: prisoners and residents of "
-                "approved premises are not carers under the Care Act for care they give there "
-                "(Care Act s76), so a carer's assessment cannot be started."
-            ),
-            next_step=(
-                "Record the needs of the person cared for in their own needs assessment, and "
-                "tell the establishment about the care being given."
-            ),
-        )
-    born = person.date_of_birth
-    if isinstance(born, dt.date) and _age_on(born, ctx.today) < 18:
-        return Refusal(
-            message=(
-                f"The person is under 18 ({_age_on(born, ctx.today)} on "
+                f"The person is under 18 ({age_on(born, ctx.today)} on "
                 f"{ctx.today.isoformat()}): young carers are assessed under the Children Act "
                 "1989 (s17ZA), not the Care Act."
             ),

@@ -9,6 +9,7 @@ expected"), never a decision. Imports no Qt and no storage module.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from assessor_app.core.chc.levels import (
     DST_ALLOWED,
     DST_DOMAINS,
     DST_LEVELS,
+    OTHER_HEALTHCARE,
     level_rank,
 )
 from assessor_app.core.chc.merge import (
@@ -32,12 +34,16 @@ from assessor_app.core.rules import (
     Need,
     Outcome,
     Reason,
+    Refusal,
+    StartContext,
+    age_on,
     choice,
     choices,
     date,
     group,
     register,
     register_check,
+    register_start_check,
     text,
     today_of,
     yes_no,
@@ -45,6 +51,7 @@ from assessor_app.core.rules import (
 
 __all__ = [
     "EXCLUDED_REASONS",
+    "adult_start",
     "checklist_completion",
     "checklist_outcome",
     "contribution_proposals",
@@ -80,10 +87,13 @@ _CONTRIBUTION_ITEM = {
     **{f"m_{key}_evidence": text() for key, _ in DST_DOMAINS},
 }
 CONTRIBUTIONS_READS: dict[str, Need] = {"contributions": group(_CONTRIBUTION_ITEM)}
-MDT_READS: dict[str, Need] = {"mdt_members": group(member_profession=choice())}
+MDT_READS: dict[str, Need] = {
+    "mdt_members": group(member_profession=choice(OTHER_HEALTHCARE), member_other_profession=text())
+}
 TIMELINE_READS: dict[str, Need] = {"icb_referral_received": date(), "icb_decision_date": date()}
 RATIONALE_READS: dict[str, Need] = {"recommendation_rationale": text()}
 DST_COMPLETION_READS: dict[str, Need] = {
+    **CHECKLIST_COMPLETION_READS,
     **DST_LEVEL_READS,
     **CONTRIBUTIONS_READS,
     **MDT_READS,
@@ -204,6 +214,26 @@ def checklist_outcome(answers: Mapping[str, Any]) -> Outcome:
     )
 
 
+def _consent_scope_blocker(answers: Mapping[str, Any], tool: str) -> list[Blocker]:
+    """Consent given (by the person or their attorney) must cover completing the tools.
+
+    Consent to sharing information, or to involving people, is not consent to the tool
+    itself. A best-interests decision or a refusal records no scope, so nothing is checked.
+    """
+    scope = answers.get("consent_scope")
+    if answers.get("consent_status") in ("consented", "proxy") and not (
+        isinstance(scope, list) and "complete_tools" in scope
+    ):
+        return [
+            Blocker(
+                "consent_scope",
+                f"The consent recorded does not cover completing the {tool}: record consent "
+                "to completing the tools, or a best-interests decision.",
+            )
+        ]
+    return []
+
+
 @register_check("chc.checklist_completion", reads=CHECKLIST_COMPLETION_READS)
 def checklist_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """What stops a Checklist being completed, beyond missing answers.
@@ -213,19 +243,39 @@ def checklist_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     Args:
         answers: The Checklist's visible answers keyed by field id.
     """
-    found: list[Blocker] = []
-    scope = answers.get("consent_scope")
-    if answers.get("consent_status") in ("consented", "proxy") and not (
-        isinstance(scope, list) and "complete_tools" in scope
-    ):
-        found.append(
-            Blocker(
-                "consent_scope",
-                "The consent recorded does not cover completing the Checklist: record consent "
-                "to completing the tools, or a best-interests decision.",
-            )
-        )
-    return found
+    return _consent_scope_blocker(answers, "Checklist")
+
+
+@register_start_check("chc.adult_start")
+def adult_start(ctx: StartContext) -> Refusal | None:
+    """Refuse a CHC tool for someone under 18: NHS Continuing Healthcare is for adults (CH-11).
+
+    Used by the Checklist, the Decision Support Tool and the Fast Track Pathway Tool. A person
+    whose date of birth is not recorded can be started (the tools do not need it).
+
+    Args:
+        ctx: The person and the date the tool would be started.
+
+    Returns:
+        The refusal with what to do instead, or None when the tool can start.
+    """
+    born = ctx.person.date_of_birth
+    if not isinstance(born, dt.date):
+        return None
+    age = age_on(born, ctx.today)
+    if age >= 18:
+        return None
+    return Refusal(
+        message=(
+            f"The person is under 18 ({age} on {ctx.today:%-d %B %Y}): NHS Continuing "
+            "Healthcare is for adults aged 18 or over, so this tool cannot be started."
+        ),
+        next_step=(
+            "For a child or young person, refer to the children and young people's continuing "
+            "care process; start the adult tools as they approach 18. If the date of birth is "
+            "wrong, correct it in the person's details first."
+        ),
+    )
 
 
 # -- Decision Support Tool -----------------------------------------------------------------
@@ -234,35 +284,110 @@ _INDICATOR_CLEAR = "A clear recommendation of eligibility would be expected"
 _INDICATOR_MAY = "May indicate a primary health need: weigh the totality of needs"
 
 EXCLUDED_REASONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("the person's diagnosis", ("diagnos", "because of their condition", "has dementia")),
-    ("the setting of care", ("care home", "nursing home", "at home", "setting", "hospice")),
-    ("the need being well managed", ("well managed", "well-managed", "controlled", "stable")),
+    (
+        "the person's diagnosis",
+        ("diagnos*", "because of (her|his|their) condition", "(has|have) dementia"),
+    ),
+    (
+        "the setting of care",
+        ("care home*", "nursing home*", "residential home*", "at home", "setting*", "hospice*"),
+    ),
+    (
+        "the need being well managed",
+        (
+            "well managed",
+            "managed well",
+            "well controlled",
+            "controlled(?! drugs?)",
+            "stable",
+            "stabili[sz]ed",
+        ),
+    ),
     (
         "who provides the care",
-        ("family provide", "carer provide", "provided by", "wife", "husband", "daughter", "son "),
+        (
+            "(family|carers?|relatives?) provides?",
+            "(wife|husband|partner|daughter|son|mother|father|family) (provides|gives|does|meets)",
+            "provided by",
+            "cared for by",
+            "looked after by",
+        ),
     ),
     (
         "the need for specialist or registered staff",
-        ("specialist staff", "registered nurse", "qualified staff", "trained staff"),
+        ("specialist staff", "registered nurses?", "qualified staff", "trained staff"),
     ),
-    ("other NHS-funded care", ("funded nursing care", "fnc", "nhs-funded", "nhs funded")),
-    ("finance", ("afford", "cost", "fund", "financ", "money", "savings", "budget")),
+    ("other NHS-funded care", ("funded nursing care", "fnc", "nhs funded")),
+    (
+        "finance",
+        ("afford*", "costs?", "costly", "fund", "funds", "funding", "financ*", "money", "savings")
+        + ("budget*", "fees"),
+    ),
 )
-"""Reasons the National Framework excludes from an eligibility decision, with words that
-suggest a rationale leans on them. A match is a prompt to look again, never a block."""
+"""Reasons the National Framework excludes from an eligibility decision, with the words and
+phrases that suggest a rationale leans on them. Each is matched as whole words, in any case,
+with any spacing or a hyphen between words (`*` ends a word stem; the rest is a regular
+expression), so "son" never matches "person" and "controlled" never "uncontrolled". A match is
+a prompt to look again, never a block."""
 
-_CHARACTERISTICS = ("nature", "intensity", "complexity", "unpredictab")
+_NEGATED = frozenset(
+    {"not", "never", "poorly", "badly", "hardly", "barely", "less", "longer", "isn't", "wasn't"}
+)
+"""Words that, just before (or one word before) "stable", "controlled" or "well managed",
+turn it into evidence of unpredictability: "not controlled", "no longer stable"."""
+
+_NEGATABLE = "the need being well managed"
+
+_CHARACTERISTICS = (
+    ("nature", "nature*"),
+    ("intensity", "intensity"),
+    ("complexity", "complexity"),
+    ("unpredictability", "unpredictab*"),
+)
+"""The four key characteristics, each with the words that name it."""
+
+
+def _phrase(term: str) -> re.Pattern[str]:
+    """A term as a pattern matching whole words only (see `EXCLUDED_REASONS`)."""
+    body = term.removesuffix("*").replace(" ", r"[\s-]+")
+    tail = r"\w*" if term.endswith("*") else ""
+    return re.compile(rf"(?<![\w-]){body}{tail}(?![\w-])", re.IGNORECASE)
+
+
+_EXCLUDED_PATTERNS = tuple(
+    (what, tuple(_phrase(term) for term in terms)) for what, terms in EXCLUDED_REASONS
+)
+_CHARACTERISTIC_PATTERNS = tuple((name, _phrase(term)) for name, term in _CHARACTERISTICS)
+_WORD = re.compile(r"[\w']+")
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether one of `_NEGATED` is among the two words before `start`."""
+    before = _WORD.findall(text[max(0, start - 40) : start].lower())[-2:]
+    return any(word in _NEGATED for word in before)
+
+
+def _excluded_match(text: str, what: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    """The first words in `text` suggesting the excluded reason `what`, or None."""
+    for pattern in patterns:
+        for found in pattern.finditer(text):
+            if what == _NEGATABLE and _negated(text, found.start()):
+                continue
+            return " ".join(found.group(0).split())
+    return None
 
 
 def _dst_levels(answers: Mapping[str, Any]) -> dict[str, str | None]:
-    return {
-        key: (
-            answers.get(f"dst_{key}_level")
-            if isinstance(answers.get(f"dst_{key}_level"), str)
-            else None
-        )
-        for key, _ in DST_DOMAINS
-    }
+    """Each domain's confirmed level; None when unset or a level the domain does not have.
+
+    An impossible level (Severe in Altered states of consciousness, say, from an imported or
+    hand-edited record) is reported by the form's own answer checks and never counted here.
+    """
+    levels: dict[str, str | None] = {}
+    for key, _ in DST_DOMAINS:
+        value = answers.get(f"dst_{key}_level")
+        levels[key] = value if isinstance(value, str) and value in DST_ALLOWED[key] else None
+    return levels
 
 
 def _dst_names(keys: list[str]) -> str:
@@ -333,17 +458,17 @@ def rationale_check(answers: Mapping[str, Any]) -> Outcome:
     text = answers.get("recommendation_rationale")
     if not isinstance(text, str) or not text.strip():
         return Outcome(None, "No rationale yet", ("Write the rationale to have it checked.",))
-    lowered = f" {text.lower()} "
-    warnings = [
-        f"It may rely on {what}, which must not decide eligibility (words such as "
-        f"'{next(w for w in words if w in lowered).strip()}')."
-        for what, words in EXCLUDED_REASONS
-        if any(w in lowered for w in words)
-    ]
-    skipped = [c for c in _CHARACTERISTICS if c not in lowered]
+    warnings = []
+    for what, patterns in _EXCLUDED_PATTERNS:
+        found = _excluded_match(text, what, patterns)
+        if found is not None:
+            warnings.append(
+                f"It may rely on {what}, which must not decide eligibility (words such as "
+                f"'{found}')."
+            )
+    skipped = [name for name, pattern in _CHARACTERISTIC_PATTERNS if not pattern.search(text)]
     if skipped:
-        names = [c.replace("unpredictab", "unpredictability") for c in skipped]
-        warnings.append(f"It does not mention {', '.join(names)}.")
+        warnings.append(f"It does not mention {', '.join(skipped)}.")
     if not warnings:
         return Outcome(
             "ok",
@@ -440,7 +565,13 @@ def _contributions(answers: Mapping[str, Any]) -> tuple[list[dict[str, Any]], in
 
 
 def _members(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [{"profession": m.get("member_profession")} for m in read.items(answers, "mdt_members")]
+    return [
+        {
+            "profession": m.get("member_profession"),
+            "other_profession": m.get("member_other_profession"),
+        }
+        for m in read.items(answers, "mdt_members")
+    ]
 
 
 @register("chc.mdt_composition", reads=MDT_READS)
@@ -499,7 +630,8 @@ def contribution_proposals(answers: Mapping[str, Any]) -> Outcome:
 def dst_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     """What stops the DST being finalised, beyond missing answers.
 
-    The MDT must be valid; every disagreement between members, and every level confirmed
+    Consent must cover completing the tools (as for the Checklist); the MDT must be valid;
+    every disagreement between members, and every level confirmed
     below what a member proposed, must have its reasons recorded; the recommendation must be
     consistent with the indicators or say why not; an ICB decision that departs from the
     recommendation needs its reasons.
@@ -507,16 +639,17 @@ def dst_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     Args:
         answers: The DST's visible answers keyed by field id.
     """
-    found: list[Blocker] = []
+    found = _consent_scope_blocker(answers, "Decision Support Tool")
     members = _members(answers)
     if members:
         valid, why = mdt_composition(members)
         if not valid:
             found.append(Blocker("mdt_members", why))
     proposals = domain_proposals(_contributions(answers)[0])
+    confirmed_levels = _dst_levels(answers)
     for key, name in DST_DOMAINS:
         proposal = proposals.get(key)
-        confirmed = answers.get(f"dst_{key}_level")
+        confirmed = confirmed_levels[key]
         reasons = answers.get(f"dst_{key}_disagreement")
         if (
             proposal is None

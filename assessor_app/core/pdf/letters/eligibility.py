@@ -18,7 +18,7 @@ from assessor_app.core.pdf.letters.catalogue import INELIGIBLE_ADVICE
 from assessor_app.core.pdf.letters.plain_english import _easy, _easy_lines
 from assessor_app.core.pdf.letters.shared import _Letter
 from assessor_app.core.rules import Outcome
-from assessor_app.core.rules.care_act import ADULT_WAYS, CARER_WAYS
+from assessor_app.core.rules.care_act import ADULT_WAYS, CARER_WAYS, direct_payments
 
 _ADULT_CONDITIONS = (
     "1. The needs arise from or relate to a physical or mental impairment or illness",
@@ -57,6 +57,21 @@ _EASY_CARER_OUTCOMES = {
     "community": "Using local places and services",
     "recreation": "Doing things you enjoy",
 }
+
+
+_EASY_DIRECT_PAYMENTS: dict[object, tuple[str, ...]] = {
+    "available": (
+        "You can ask for direct payments.",
+        "This is money from us.",
+        "You use it to arrange your own support.",
+    ),
+    "not_available": (
+        "We will arrange your support for you.",
+        "You cannot have direct payments while you are in custody.",
+        "Direct payments are money to arrange your own support.",
+    ),
+}
+"""What easy read says for each value of the `care_act.direct_payments` rule (custody only)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,43 @@ def _unable_keys(letter: _Letter) -> list[str]:
         ):
             keys.append(key)
     return keys
+
+
+def _direct_payments(letter: _Letter) -> Outcome:
+    """Whether direct payments can be offered, as the `care_act.direct_payments` rule says.
+
+    The form's own outcome when it has one (the needs assessment, in custody); otherwise (the
+    carer's assessment) the same rule, run on the record's setting and conviction status, or
+    the person's where the record does not ask. The letter never decides this itself.
+    """
+    shown = letter.evaluation.outcomes.get("direct_payments")
+    if shown is not None:
+        return shown
+    details = letter.person.details
+    setting = letter.answers.get("setting", details.setting.value)
+    status = letter.answers.get(
+        "conviction_status",
+        details.conviction_status.value if details.conviction_status is not None else None,
+    )
+    return direct_payments(
+        {
+            key: value
+            for key, value in (("setting", setting), ("conviction_status", status))
+            if value is not None
+        }
+    )
+
+
+def _direct_payments_sentence(letter: _Letter) -> str:
+    """The rule's own sentence to the person about direct payments ("" when not worked out)."""
+    return next(
+        (
+            d.person
+            for d in _direct_payments(letter).details
+            if d.code.startswith("direct_payments.") and d.person
+        ),
+        "",
+    )
 
 
 def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
@@ -180,11 +232,11 @@ def _eligibility_standard(letter: _Letter, outcome: Outcome) -> list[Block]:
             )
         )
         if letter.custody:
+            payments = _direct_payments_sentence(letter)
             blocks.append(
                 Para(
                     f"We will agree the plan with you and with {letter.place}, and look at it "
-                    "again if you move or are released. While you are in custody, support is "
-                    "arranged for you: direct payments are not available."
+                    "again if you move or are released." + (f" {payments}" if payments else "")
                 )
             )
     else:
@@ -334,6 +386,9 @@ def _eligibility_easy(letter: _Letter, outcome: Outcome) -> list[Block]:
                 else "",
             )
         )
+        payments = _EASY_DIRECT_PAYMENTS.get(_direct_payments(letter).value, ())
+        if letter.custody and payments:
+            blocks.append(_easy(*payments))
     else:
         blocks.append(
             _easy(
