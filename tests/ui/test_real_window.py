@@ -28,14 +28,23 @@ pytestmark = [
 ]
 
 
-def _free_display() -> int:
-    for number in range(90, 140):
-        if (
-            not Path(f"/tmp/.X11-unix/X{number}").exists()
-            and not Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            return number
-    raise AssertionError("no free X display number")
+def _start_xvfb() -> tuple[subprocess.Popen[bytes], int]:
+    """Xvfb on a display number it picks itself (-displayfd), so test runs side by side (two
+    checkouts, or CI beside a developer) never pick the same one and lose it to each other."""
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as told:
+        number = told.readline().strip()  # written once the display accepts connections
+    if not number.isdigit():
+        xvfb.kill()
+        raise AssertionError("Xvfb did not start")
+    return xvfb, int(number)
 
 
 def _wait(until: object, seconds: float, what: str) -> None:
@@ -54,12 +63,7 @@ def _distinct_pixels(xwd: bytes) -> int:
 
 
 def test_dev_run_opens_a_real_window(tmp_path: Path) -> None:
-    number = _free_display()
-    xvfb = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    xvfb, number = _start_xvfb()
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     env |= {
         "DISPLAY": f":{number}",
@@ -68,7 +72,6 @@ def test_dev_run_opens_a_real_window(tmp_path: Path) -> None:
     }
     app = None
     try:
-        _wait(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 30, "Xvfb did not start")
         app = subprocess.Popen(
             [str(REPO_ROOT / "dev"), "run", "--demo"],
             env=env,
