@@ -26,7 +26,7 @@ from assessor_app.core.storage import backups
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.people import PeopleRepository
-from bench.common import ms, new_vault, percentile
+from bench.common import Row, ms, new_vault, percentile
 
 BLOCKS = 4
 
@@ -41,6 +41,19 @@ class CheckpointResult:
     backup_app: float
     backup_floor: float
     size: int
+
+    def rows(self) -> list[Row]:
+        a95, f95 = percentile(self.app, 95), percentile(self.floor, 95)
+        return [
+            Row(
+                "checkpoint on leaving a field, p95",
+                "(no target: watched)",
+                f"{ms(f95)} sqlite3 + fsync",
+                ms(a95),
+                a95 / f95,
+                None,
+            )
+        ]
 
     def lines(self) -> list[str]:
         a50, a95 = percentile(self.app, 50), percentile(self.app, 95)

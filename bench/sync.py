@@ -29,7 +29,7 @@ from assessor_app.core.storage import outbox
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.client import _items, enrol, sync_now, transport_for
 from assessor_app.core.sync_client.transport import HttpsTransport
-from bench.common import new_vault
+from bench.common import Row, new_vault
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
@@ -46,6 +46,20 @@ class SyncResult:
     app_seconds: float
     floor_seconds: float
     database: str
+
+    def rows(self) -> list[Row]:
+        app_rate = self.revisions / self.app_seconds
+        floor_rate = self.revisions / self.floor_seconds
+        return [
+            Row(
+                f"send {self.revisions} queued revisions ({self.database})",
+                ">= 0.5x raw HTTPS throughput",
+                f"{floor_rate:,.0f}/s raw HTTPS POSTs",
+                f"{app_rate:,.0f} revisions/s",
+                app_rate / floor_rate,
+                app_rate / floor_rate >= 0.5,
+            )
+        ]
 
     def lines(self) -> list[str]:
         app_rate = self.revisions / self.app_seconds
