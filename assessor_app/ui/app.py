@@ -10,12 +10,13 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
-from functools import partial
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtCore import QByteArray, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from assessor_app.core.errors import AssessorError
@@ -39,6 +40,51 @@ def load_forms(forms_dir: Path) -> FormRegistry:
     from assessor_app.core.form_engine.definition import load_forms_dir
 
     return load_forms_dir(forms_dir)
+
+
+class FormsLoader(QObject):
+    """The form definitions, read once on a thread of their own after the window is up.
+
+    Nothing before unlocking needs the forms, and reading them (the form engine, the rules and
+    every YAML file: about 300 ms) on the GUI thread's first pass kept the unlock window from
+    taking a keystroke. `start` begins reading in the background; `get` (the window's
+    `load_registry`, from any thread) starts it if it has not begun and waits for it, so a
+    record opened before the background read finishes gets the same registry, read once.
+    `finished` is delivered on the GUI thread with the failure, or None.
+    """
+
+    finished = Signal(object)
+
+    def __init__(self, forms_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._forms_dir = forms_dir
+        self._future: Future[FormRegistry] = Future()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Begin reading on a background thread (once; later calls do nothing)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._read, name="assessor-forms").start()
+
+    def _read(self) -> None:
+        try:
+            self._future.set_result(load_forms(self._forms_dir))
+        except BaseException as e:  # noqa: BLE001 - handed to whoever asks, never dropped
+            self._future.set_exception(e)
+        failure = self._future.exception()
+        try:
+            self.finished.emit(failure)
+        except RuntimeError:  # the window (and this object) went first: nobody to tell
+            pass
+
+    def get(self) -> FormRegistry:
+        """The registry, waiting for the background read (raises what reading raised)."""
+        self.start()
+        return self._future.result()
 
 
 DEMO_PASSPHRASE = "demo-demo"
@@ -98,16 +144,15 @@ def build_main_window(
 
 
 def open_window(
-    app: QApplication, *, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float
+    app: QApplication, *, data_dir: Path, forms: FormsLoader, demo: bool, idle_minutes: float
 ) -> MainWindow:
-    """Build the start-up window the way a user gets it (bench/coldstart.py times this)."""
-    if demo:
-        registry: FormRegistry | Callable[[], FormRegistry] = load_forms(forms_dir)
-    else:
-        # Read after the unlock window is up: nothing before unlocking needs the forms.
-        registry = partial(load_forms, forms_dir)
+    """Build the start-up window the way a user gets it (bench/coldstart.py times this).
+
+    The window reads the forms through `forms`, which `run_gui` starts once the window has
+    taken input; the demo needs them at once, to fill its profile.
+    """
     window = build_main_window(
-        app, data_dir=data_dir, registry=registry, idle_minutes=idle_minutes, demo=demo
+        app, data_dir=data_dir, registry=forms.get, idle_minutes=idle_minutes, demo=demo
     )
     window.ops.run(prewarm)  # cryptography and SQLCipher load while the passphrase is typed
     return window
@@ -138,10 +183,11 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
     app.setOrganizationName("Assessor")
     demo_dir = Path(tempfile.mkdtemp(prefix="assessor-demo-")) if demo else None
     try:
+        forms = FormsLoader(forms_dir, app)
         window = open_window(
             app,
             data_dir=demo_dir or data_dir,
-            forms_dir=forms_dir,
+            forms=forms,
             demo=demo,
             idle_minutes=idle_minutes,
         )
@@ -152,7 +198,7 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
         window.show()
         failed: list[AssessorError] = []
 
-        def check_forms() -> None:
+        def check_forms(_failure: BaseException | None) -> None:
             try:
                 window.ctx.registry  # noqa: B018 - loading is the check
             except AssessorError as e:
@@ -161,7 +207,9 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
                 dialogs.show_message(window, "Assessor cannot start", e.user_message, e.next_step)
                 app.exit(e.exit_code)
 
-        QTimer.singleShot(0, check_forms)
+        forms.finished.connect(check_forms)
+        # Read once the first event-loop pass has shown the window, on a thread of its own.
+        QTimer.singleShot(0, forms.start)
         _quit_on_termination(app)
         code = app.exec()
         if not failed:
