@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -38,6 +37,9 @@ from assessor_app.ui.operations import BackgroundOps, dispose
 from assessor_app.ui.views.unlock import UnlockView
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent  # annotations only: ~7 ms to import at start-up
+    from PySide6.QtWidgets import QDialog
+
     from assessor_app.core.form_engine.definition import FormRegistry
     from assessor_app.core.services.session import Session
     from assessor_app.core.storage.keyslots import KdfParams
