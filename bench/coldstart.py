@@ -7,13 +7,21 @@ composition root, `assessor_app.__main__.main(["--data-dir", DIR])` (hardening, 
 window opens on the unlock view. The floor shows a bare `QMainWindow` whose central widget is a
 `QLineEdit` and runs `app.exec()`.
 
-Both sides share one probe, installed before anything else runs: when a line edit first gets
-the keyboard focus (the window has been shown and activated, inside the event loop), it queues
-a zero-delay timer, which Qt fires after every timer already started (run_gui's form check
-among them), and that timer posts a key press to the line edit through the event queue, as a
-user's key arrives. The time runs from spawning the process until the line edit's text has
-changed. Runs alternate, after one unmeasured warm-up each, so both sides see the same (warm)
-OS file cache: this is a process cold start, not a cold disk.
+Both sides share one probe. The app side first imports what `python -m assessor_app` imports
+before Qt (PySide6 reads the source of every module imported after it, looking for
+`__feature__`, so the order matters), then what `main` imports before `run_gui`; then the probe
+imports PySide6 and makes the QApplication that `run_gui` then uses. When a line edit first
+gets the keyboard focus (the window has been shown and activated, inside the event loop), the
+probe queues a zero-delay timer, which Qt fires after every timer already due, and that timer
+posts a key press to the line edit through the event queue, as a user's key arrives. The time
+runs from spawning the process until the line edit's text has changed. A few more runs post a
+second key `LATER_MS` after the first, while the app reads its forms in the background, and
+report how long that key waited.
+
+Runs alternate, after one unmeasured warm-up each, so both sides see the same (warm) OS file
+cache and compiled modules (`PYTHONPYCACHEPREFIX` in the temp folder, as an installed app has
+its .pyc files even where `PYTHONDONTWRITEBYTECODE` is set): a process cold start, not a cold
+disk.
 """
 
 from __future__ import annotations
@@ -74,10 +82,15 @@ _app.focusChanged.connect(_focus_changed)
 """
 
 APP = (
-    PROBE
+    """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+import assessor_app.__main__ as entry  # its imports, before Qt's, as `python -m` has them
+import assessor_app.ui.app  # what entry.main imports before it calls run_gui
+"""
+    + PROBE
     + """
-from assessor_app.__main__ import main
-main(["--data-dir", sys.argv[1]])
+entry.main(["--data-dir", sys.argv[1]])
 sys.exit("the app's event loop ended before a keystroke was accepted")
 """
 )
@@ -141,7 +154,10 @@ def _time_once(
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / "config"),
         "COLDSTART_LATER_MS": str(later_ms),
+        # Compiled modules, as an installed app has them: the warm-up runs write them here.
+        "PYTHONPYCACHEPREFIX": str(home / "pycache"),
     }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", code, str(data_dir)],
