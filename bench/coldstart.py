@@ -8,8 +8,7 @@ window opens on the unlock view. The floor shows a bare `QMainWindow` whose cent
 `QLineEdit` and runs `app.exec()`.
 
 Both sides share one probe. The app side first imports what `python -m assessor_app` imports
-before Qt (PySide6 reads the source of every module imported after it, looking for
-`__feature__`, so the order matters), then what `main` imports before `run_gui`; then the probe
+before Qt, then what `main` imports before `run_gui`, in that order; then the probe
 imports PySide6 and makes the QApplication that `run_gui` then uses. When a line edit first
 gets the keyboard focus (the window has been shown and activated, inside the event loop), the
 probe queues a zero-delay timer, which Qt fires after every timer already due, and that timer
