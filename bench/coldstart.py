@@ -12,7 +12,10 @@ before Qt, then what `main` imports before `run_gui`, in that order; then the pr
 imports PySide6 and makes the QApplication that `run_gui` then uses. When a line edit first
 gets the keyboard focus (the window has been shown and activated, inside the event loop), the
 probe queues a zero-delay timer, which Qt fires after every timer already due, and that timer
-posts a key press to the line edit through the event queue, as a user's key arrives. The time
+posts one typed character to the line edit through the event queue, as a user's key arrives.
+It is posted as the input method delivers text (`QInputMethodEvent`), not as a `QKeyEvent`:
+building a key event in Python needs `Qt.KeyboardModifier`, and the first touch of a `Qt.*`
+enum makes PySide6 build all of them (~30 ms), which a real keystroke does not cost. The time
 runs from spawning the process until the line edit's text has changed. A few more runs post a
 second key `LATER_MS` after the first, while the app reads its forms in the background, and
 report how long that key waited.
@@ -41,8 +44,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 PROBE = """
 import os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 _LATER_MS = int(os.environ.get("COLDSTART_LATER_MS", "0"))
@@ -65,9 +68,9 @@ def _typed(text):
 
 def _post_key(box):
     _posted.append(time.perf_counter())
-    QApplication.postEvent(
-        box, QKeyEvent(QEvent.Type.KeyPress, 0x41, Qt.KeyboardModifier.NoModifier, "a")
-    )
+    key = QInputMethodEvent("", [])
+    key.setCommitString("a")
+    QApplication.postEvent(box, key)
 
 def _focus_changed(old, new):
     if isinstance(new, QLineEdit) and not getattr(_focus_changed, "done", False):
