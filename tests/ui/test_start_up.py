@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from assessor_app.core.errors import FormDefinitionError
@@ -28,6 +29,7 @@ from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_fo
 
 from assessor_app.ui import app as app_module
 from assessor_app.ui.app import FormsLoader
+from assessor_app.ui.views.unlock import UnlockView
 
 pytestmark = pytest.mark.gui
 
@@ -182,3 +184,17 @@ def test_the_unlock_window_is_built_without_the_pdf_signing_sync_or_form_code(
     assert "assessor_app.ui.views.unlock" in loaded
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
     assert heavy == [], f"imported before the unlock window takes input: {heavy}"
+
+
+def test_ctrl_q_on_the_unlock_screen_closes_the_window(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    create_profile(qtbot, window)
+    window.lock()
+    qtbot.waitUntil(lambda: isinstance(window.stack.currentWidget(), UnlockView))
+    assert [key.toString() for key in window.quit_action.shortcuts()] == ["Ctrl+Q"]
+    box = window.stack.currentWidget().passphrase
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isVisible())

@@ -163,7 +163,9 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock)
         file_menu.addSeparator()
         self.quit_action = file_menu.addAction("&Quit")
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        # setShortcuts with a list: setShortcut's overloads make PySide6 build every Qt.* enum
+        # (~35 ms) before the unlock window can show (bench/coldstart.py).
+        self.quit_action.setShortcuts([QKeySequence("Ctrl+Q")])
         self.quit_action.triggered.connect(self.close)
         tools = self.menuBar().addMenu("&Tools")
         self.check_pdf_action = tools.addAction("&Check a signed PDF…")
