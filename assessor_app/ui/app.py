@@ -10,17 +10,18 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtCore import QByteArray, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from assessor_app.core import settings
 from assessor_app.core.errors import AssessorError
-from assessor_app.core.records import Role
 
 from assessor_app.ui import dialogs
 from assessor_app.ui.operations import BackgroundOps
@@ -42,6 +43,51 @@ def load_forms(forms_dir: Path) -> FormRegistry:
     return load_forms_dir(forms_dir)
 
 
+class FormsLoader(QObject):
+    """The form definitions, read once on a thread of their own after the window is up.
+
+    Nothing before unlocking needs the forms, and reading them (the form engine, the rules and
+    every YAML file: about 300 ms) on the GUI thread's first pass kept the unlock window from
+    taking a keystroke. `start` begins reading in the background; `get` (the window's
+    `load_registry`, from any thread) starts it if it has not begun and waits for it, so a
+    record opened before the background read finishes gets the same registry, read once.
+    `finished` is delivered on the GUI thread with the failure, or None.
+    """
+
+    finished = Signal(object)
+
+    def __init__(self, forms_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._forms_dir = forms_dir
+        self._future: Future[FormRegistry] = Future()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Begin reading on a background thread (once; later calls do nothing)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._read, name="assessor-forms").start()
+
+    def _read(self) -> None:
+        try:
+            self._future.set_result(load_forms(self._forms_dir))
+        except BaseException as e:  # noqa: BLE001 - handed to whoever asks, never dropped
+            self._future.set_exception(e)
+        failure = self._future.exception()
+        try:
+            self.finished.emit(failure)
+        except RuntimeError:  # the window (and this object) went first: nobody to tell
+            pass
+
+    def get(self) -> FormRegistry:
+        """The registry, waiting for the background read (raises what reading raised)."""
+        self.start()
+        return self._future.result()
+
+
 DEMO_PASSPHRASE = "demo-demo"
 """Vault.create needs at least 8 characters, so the demo's passphrase is 'demo' twice."""
 
@@ -50,6 +96,7 @@ def make_demo_vault(data_dir: Path, registry: FormRegistry) -> Vault:
     """A throwaway profile full of invented people (cheap KDF: never for real data)."""
     # Demo only: kept off the start-up path.
     from assessor_app.core.demo import populate_demo, write_demo_branding
+    from assessor_app.core.records import Role
     from assessor_app.core.services.session import Session
     from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
     from assessor_app.core.storage.vault import Vault
@@ -102,25 +149,36 @@ def build_main_window(
 
 
 def open_window(
-    app: QApplication, *, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float
+    app: QApplication, *, data_dir: Path, forms: FormsLoader, demo: bool, idle_minutes: float
 ) -> MainWindow:
-    """Build the start-up window the way a user gets it (bench/coldstart.py times this)."""
-    if demo:
-        registry: FormRegistry | Callable[[], FormRegistry] = load_forms(forms_dir)
-    else:
-        # Read after the unlock window is up: nothing before unlocking needs the forms.
-        registry = partial(load_forms, forms_dir)
-    window = build_main_window(
+    """Build the start-up window the way a user gets it (bench/coldstart.py times this).
+
+    The window reads the forms through `forms`, which `run_gui` starts once the window has
+    taken input (`start_background_loading`); the demo needs them at once, to fill its profile.
+    """
+    return build_main_window(
         app,
         data_dir=data_dir,
-        registry=registry,
+        registry=forms.get,
         idle_minutes=idle_minutes,
         demo=demo,
         # The one developers' switch: whoever may attach a debugger may see the sample form.
         developer_forms=settings.current().debuggable,
     )
-    window.ops.run(prewarm)  # cryptography and SQLCipher load while the passphrase is typed
-    return window
+
+
+BACKGROUND_AFTER_MS = 200
+"""How long after the event loop starts `run_gui` begins reading the forms and importing the
+vault's libraries on background threads. Not at once: both hold Python's GIL for most of
+their ~300 ms and, started during the first event-loop passes, delayed the unlock window's
+first paint and first keystroke (bench/coldstart.py). Nobody sees a new window and starts
+typing in less time than this."""
+
+
+def start_background_loading(window: MainWindow, forms: FormsLoader) -> None:
+    """Read the forms and import cryptography and SQLCipher while the passphrase is typed."""
+    window.ops.run(prewarm)
+    forms.start()
 
 
 def _quit_on_termination(app: QApplication) -> None:
@@ -148,10 +206,11 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
     app.setOrganizationName("Assessor")
     demo_dir = Path(tempfile.mkdtemp(prefix="assessor-demo-")) if demo else None
     try:
+        forms = FormsLoader(forms_dir, app)
         window = open_window(
             app,
             data_dir=demo_dir or data_dir,
-            forms_dir=forms_dir,
+            forms=forms,
             demo=demo,
             idle_minutes=idle_minutes,
         )
@@ -162,7 +221,7 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
         window.show()
         failed: list[AssessorError] = []
 
-        def check_forms() -> None:
+        def check_forms(_failure: BaseException | None) -> None:
             try:
                 window.ctx.registry  # noqa: B018 - loading is the check
             except AssessorError as e:
@@ -171,7 +230,8 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
                 dialogs.show_message(window, "Assessor cannot start", e.user_message, e.next_step)
                 app.exit(e.exit_code)
 
-        QTimer.singleShot(0, check_forms)
+        forms.finished.connect(check_forms)
+        QTimer.singleShot(BACKGROUND_AFTER_MS, partial(start_background_loading, window, forms))
         _quit_on_termination(app)
         code = app.exec()
         if not failed:

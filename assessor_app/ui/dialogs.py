@@ -8,13 +8,20 @@ dialog.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+# Qt's dialog classes are imported where they are used: PySide6 builds each class and its
+# enums on first import (about 10 ms for these), and this module is imported on the way to
+# the unlock window, which shows no dialog (bench/coldstart.py).
 
 
 def show_message(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
     """Tell the user something went wrong (or needs their attention); blocks until OK."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     if detail:
         box.setInformativeText(detail)
@@ -24,6 +31,8 @@ def show_message(parent: QWidget | None, title: str, text: str, detail: str = ""
 
 def inform(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
     """Tell the user something worked (a file saved, a signature checked); blocks until OK."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(
         QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent
     )
@@ -35,6 +44,8 @@ def inform(parent: QWidget | None, title: str, text: str, detail: str = "") -> N
 
 def confirm(parent: QWidget | None, title: str, question: str, *, yes_text: str = "Yes") -> bool:
     """Ask a yes/no question; True when the user chose `yes_text`."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(
         QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, parent
     )
@@ -53,6 +64,8 @@ def choose(
     Returns:
         The index into `items`, or None for `none_text` or Cancel.
     """
+    from PySide6.QtWidgets import QInputDialog
+
     dialog = QInputDialog(parent)
     dialog.setWindowTitle(title)
     dialog.setLabelText(text)
@@ -73,6 +86,8 @@ def pick(
     Returns:
         The index into `items`, or None for Cancel.
     """
+    from PySide6.QtWidgets import QInputDialog
+
     dialog = QInputDialog(parent)
     dialog.setWindowTitle(title)
     dialog.setLabelText(text)
@@ -97,6 +112,8 @@ def start_folder() -> Path:
     Never the working directory, which for someone who started the app from a checkout is
     the source tree.
     """
+    from PySide6.QtCore import QStandardPaths
+
     if _last_folder is not None and _last_folder.is_dir():
         return _last_folder
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -113,12 +130,16 @@ def _remember(chosen: str) -> Path | None:
 
 def open_file(parent: QWidget | None, title: str, name_filter: str) -> Path | None:
     """Ask for a file to read; None when cancelled."""
+    from PySide6.QtWidgets import QFileDialog
+
     chosen, _ = QFileDialog.getOpenFileName(parent, title, str(start_folder()), name_filter)
     return _remember(chosen)
 
 
 def save_file(parent: QWidget | None, title: str, suggested: str, name_filter: str) -> Path | None:
     """Ask where to write a file, starting in `start_folder()`; None when cancelled."""
+    from PySide6.QtWidgets import QFileDialog
+
     chosen, _ = QFileDialog.getSaveFileName(
         parent, title, str(start_folder() / suggested), name_filter
     )
@@ -127,6 +148,8 @@ def save_file(parent: QWidget | None, title: str, suggested: str, name_filter: s
 
 def ask_secret(parent: QWidget | None, title: str, label: str) -> str | None:
     """Ask for a passphrase (typed hidden); None when cancelled or left empty."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
     dialog = QInputDialog(parent)
     dialog.setWindowTitle(title)
     dialog.setLabelText(label)
