@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -135,7 +136,14 @@ def _question_count(form: Any, answers: dict[str, Any]) -> int:
 
 def run(runs: int) -> EditorResult:
     """Open every real form's record (and a large DST) `runs` times each, after a warm-up."""
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+    from PySide6.QtCore import (
+        QEvent,
+        QEventLoop,
+        QObject,
+        QtMsgType,
+        QTimer,
+        qInstallMessageHandler,
+    )
     from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
     from assessor_app.core.demo import answers_for, synthetic_people
@@ -151,6 +159,12 @@ def run(runs: int) -> EditorResult:
 
     from assessor_app.ui.app import build_main_window
 
+    def quiet(mode: QtMsgType, context: object, message: str) -> None:
+        # The offscreen platform says this for every window shown: noise in a report.
+        if "propagateSizeHints" not in message:
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(quiet)
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     registry = load_forms_dir(default_forms_dir())
