@@ -140,8 +140,8 @@ def run(runs: int) -> EditorResult:
         QEvent,
         QEventLoop,
         QObject,
-        QtMsgType,
         QTimer,
+        QtMsgType,
         qInstallMessageHandler,
     )
     from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
@@ -160,6 +160,7 @@ def run(runs: int) -> EditorResult:
     from assessor_app.ui.app import build_main_window
 
     def quiet(mode: QtMsgType, context: object, message: str) -> None:
+        del mode, context
         # The offscreen platform says this for every window shown: noise in a report.
         if "propagateSizeHints" not in message:
             sys.stderr.write(message + "\n")
