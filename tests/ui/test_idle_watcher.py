@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.ui.conftest import WindowFactory, create_profile
+
 from assessor_app.ui.idle_watcher import IdleWatcher
 
 pytestmark = pytest.mark.gui
@@ -140,3 +142,17 @@ def test_painting_a_page_of_widgets_does_not_run_the_watcher(qtbot: QtBot) -> No
         assert len(calls) < 50
     finally:
         watcher.stop()
+
+
+def test_typing_in_the_app_puts_the_idle_lock_off_until_it_stops(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window(idle_minutes=0.6 / 60)  # 600 ms
+    create_profile(qtbot, window)
+    for _ in range(8):  # 1.2 s of typing into the caseload's search
+        qtbot.wait(150)
+        _key_into(window)
+    assert window.vault is not None, "locked while the user was typing"
+    with qtbot.waitSignal(window.did_lock, timeout=5000):
+        pass
+    assert window.vault is None
