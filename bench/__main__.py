@@ -21,16 +21,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached caseload")
     parser.add_argument(
         "--only",
-        choices=["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync", "ingest"],
+        choices=[
+            "autosave",
+            "checkpoint",
+            "caseload",
+            "coldstart",
+            "editor",
+            "pdf",
+            "sync",
+            "ingest",
+        ],
         action="append",
         help="run only these (repeatable)",
     )
     args = parser.parse_args(argv)
     only = set(
-        args.only or ["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync", "ingest"]
+        args.only
+        or ["autosave", "checkpoint", "caseload", "coldstart", "editor", "pdf", "sync", "ingest"]
     )
 
-    from bench import autosave, caseload, checkpoint, coldstart, ingest, pdf, sync
+    from bench import autosave, caseload, checkpoint, coldstart, editor, ingest, pdf, sync
 
     quick = args.quick
     started = time.perf_counter()
@@ -59,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     if "coldstart" in only:
         cold = coldstart.run(3 if quick else 5)
         print("\n".join(cold.lines()), end="\n\n", flush=True)
+    if "editor" in only:
+        opened = editor.run(10 if quick else 30)
+        print("\n".join(opened.lines()), end="\n\n", flush=True)
     if "pdf" in only:
         signed = pdf.run(5 if quick else 15)
         print("\n".join(signed.lines()), end="\n\n", flush=True)

@@ -76,7 +76,7 @@ def opened_editor(qtbot: QtBot, window: MainWindow) -> RecordEditorView:
 def answer(editor: RecordEditorView, answers: dict[str, Any]) -> None:
     """Give answers through each question's editor, as typing or clicking would."""
     for field_id, value in answers.items():
-        widget = editor.editors[field_id]
+        widget = editor.editor_for(field_id)
         if isinstance(widget, RepeatingGroupEditor):
             for index, item in enumerate(value):
                 widget.add_item()
@@ -113,12 +113,12 @@ def test_a_needs_assessment_in_custody_is_completed_end_to_end(
     # What the app knows about the prisoner is carried over, not re-keyed.
     assert {k: editor.answers[k] for k in PREFILLED} == {k: CUSTODY[k] for k in PREFILLED}
     # Custody mode: the custody questions and notices are there, from the setting alone.
-    assert not editor.editors["responsible_authority"].isHidden()
-    notice = editor.editors["out_home_safety_custody"]
+    assert not editor.editor_for("responsible_authority").isHidden()
+    notice = editor.editor_for("out_home_safety_custody")
     assert isinstance(notice, NoticeEditor) and "cell" in (notice.field.help or "")
 
     answer(editor, {k: v for k, v in CUSTODY.items() if k not in PREFILLED})
-    assert not editor.editors["support_lost_in_custody"].isHidden()  # once consent is given
+    assert not editor.editor_for("support_lost_in_custody").isHidden()  # once consent is given
     panel = editor.outcomes.labels
     assert panel["eligibility"].text() == "Eligible needs"
     assert panel["direct_payments"].text() == "Direct payments not available"
@@ -137,7 +137,7 @@ def test_the_same_answers_in_the_community_give_the_same_determination(
     window, _ = start_from_person_page(qtbot, make_window, community_person(), "needs_assessment")
     editor = opened_editor(qtbot, window)
     assert editor.answers["setting"] == "own_home"
-    assert editor.editors["responsible_authority"].isHidden()
+    assert editor.editor_for("responsible_authority").isHidden()
     community = {k: v for k, v in CUSTODY.items() if k not in PREFILLED}
     answer(editor, community)
     assert editor.outcomes.labels["eligibility"].text() == "Eligible needs"
@@ -201,7 +201,7 @@ def test_completion_is_refused_while_a_legal_block_stands(
     assert expected in text
     assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.DRAFT
     assert editor.editable
-    target = editor.editors[focus].focus_widget()
+    target = editor.editor_for(focus).focus_widget()
     qtbot.waitUntil(target.hasFocus)
 
 
@@ -241,7 +241,7 @@ def test_a_refusal_that_may_close_completes_without_the_rest_of_the_assessment(
         },
     )
     assert editor.outcomes.labels["refusal_outcome"].text().startswith("Can close")
-    assert editor.editors["needs_from_impairment"].isHidden()
+    assert editor.editor_for("needs_from_impairment").isHidden()
     click_complete(qtbot, window, editor)
     assert shown_messages == []
     assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
@@ -318,14 +318,14 @@ def test_a_financial_assessment_shows_the_charge_and_keeps_its_rates_table(
     assert editor.outcomes.labels["charge_checks"].text() == "1 thing to check"
     # Housing costs are asked for care at home and a temporary stay; disability-related
     # expenses for care at home only.
-    assert not editor.editors["housing_costs"].isHidden()
-    assert not editor.editors["dre_standard"].isHidden()
+    assert not editor.editor_for("housing_costs").isHidden()
+    assert not editor.editor_for("dre_standard").isHidden()
     answer(editor, {"care_type": "temporary_care_home"})
-    assert not editor.editors["housing_costs"].isHidden()
-    assert editor.editors["dre_standard"].isHidden()
+    assert not editor.editor_for("housing_costs").isHidden()
+    assert editor.editor_for("dre_standard").isHidden()
     answer(editor, {"care_type": "permanent_care_home"})
-    assert editor.editors["housing_costs"].isHidden()
-    assert editor.editors["dre_standard"].isHidden()
+    assert editor.editor_for("housing_costs").isHidden()
+    assert editor.editor_for("dre_standard").isHidden()
     answer(editor, {"care_type": "home"})
 
     click_complete(qtbot, window, editor)
@@ -434,7 +434,7 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         assert label == "2 contributions; members disagree on 1 domain"
     for editor, part in zip(editors, parts, strict=True):
         # Another member's contribution is read-only: only its author can change it.
-        group = editor.editors["contributions"]
+        group = editor.editor_for("contributions")
         assert isinstance(group, RepeatingGroupEditor)
         authors = [i["contributor_name"] for i in editor.answers["contributions"]]
         for item_editors, author in zip(group.item_editors, authors, strict=True):
@@ -481,9 +481,9 @@ def test_a_pension_credit_age_answer_the_date_of_birth_contradicts_is_refused_as
     )
     editor = opened_editor(qtbot, window)
     answer(editor, {k: v for k, v in FINANCIAL.items() if k not in ("setting", "date_of_birth")})
-    worked_out = editor.editors["pension_credit_age"]
+    worked_out = editor.editor_for("pension_credit_age")
     assert "Not reached: reached on 14 August 2034 (67)" in worked_out.shown.text()
-    question = editor.editors["pension_age"]
+    question = editor.editor_for("pension_age")
     assert not question.problem.isHidden()
     assert "reaches Pension Credit qualifying age at 67 on 14 August 2034" in (
         question.problem.text()

@@ -94,7 +94,7 @@ def test_lock_leaves_no_save_status_on_the_unlock_screen(
     open_person_and_record(qtbot, window)
     editor = window.editor
     assert editor is not None
-    field = editor.editors["preferred_name"].focus_widget()
+    field = editor.editor_for("preferred_name").focus_widget()
     field.setFocus()
     qtbot.waitUntil(field.hasFocus)
     qtbot.keyClicks(field, "Sam")  # unsaved: the lock flushes it, and it lands after the lock
@@ -116,7 +116,7 @@ def test_lock_with_a_save_result_already_queued_leaves_no_save_status(
     open_person_and_record(qtbot, window)
     editor = window.editor
     assert editor is not None
-    qtbot.keyClicks(editor.editors["preferred_name"].focus_widget(), "Sam")
+    qtbot.keyClicks(editor.editor_for("preferred_name").focus_widget(), "Sam")
     editor.autosave.flush()
     # The save has run and its result waits in the GUI queue when the lock comes.
     window.ops.wait_for_idle()

@@ -361,12 +361,12 @@ def test_amend_keeps_the_signed_pdf_and_finalising_again_keeps_a_second(
     assert editor.editable and editor.documents is None
     assert editor.complete_button.isVisible() and not editor.amend_button.isVisible()
     assert stored(qtbot, window, editor.assessment_id).status is RecordStatus.AMENDED
-    assert editor.editors["carer_signature"].isEnabled()
+    assert editor.editor_for("carer_signature").isEnabled()
     # Signatures belong to what was signed: the amendment starts unsigned and is signed again.
     signature_ids = [f for f in ANSWERS if f.endswith("_signature")]
-    assert signature_ids and all(editor.editors[f].value() is None for f in signature_ids)
+    assert signature_ids and all(editor.editor_for(f).value() is None for f in signature_ids)
     for field_id in signature_ids:
-        widget = editor.editors[field_id]
+        widget = editor.editor_for(field_id)
         widget.set_value(ANSWERS[field_id])
         widget.value_edited.emit(field_id, ANSWERS[field_id])
 
@@ -401,7 +401,7 @@ def test_print_draft_writes_an_unsigned_pdf_marked_draft_with_the_last_edit(
     informed = captured(monkeypatch, "inform")
     # An edit typed just before printing is in the draft (the checkpoint is queued first).
     edited = "Helps with washing and meals; Zebra-crossing note 4471."
-    field = editor.editors["care_details"]
+    field = editor.editor_for("care_details")
     field.set_value(edited)
     field.value_edited.emit("care_details", edited)
 

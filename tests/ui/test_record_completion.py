@@ -91,7 +91,7 @@ def test_incomplete_record_is_refused_with_the_questions_named_and_stays_a_draft
     assert editor.editable and editor.complete_button.isEnabled()
     assert "read only" not in editor.title.text()
     # The user is taken to the first unanswered question, and its message is shown.
-    visit = editor.editors["visit_date"]
+    visit = editor.editor_for("visit_date")
     qtbot.waitUntil(visit.focus_widget().hasFocus)
     assert visit.problem.isVisible()
 
@@ -106,7 +106,7 @@ def test_valid_record_completes_with_its_last_edit_and_becomes_read_only(
     window, editor = open_sample_record(qtbot, make_window, answers)
     # The last answer is typed and Alt+F pressed at once, before the autosave debounce: the
     # mnemonic leaves focus in the field, so no focus change saves the edit on its way out.
-    name = editor.editors["preferred_name"].focus_widget()
+    name = editor.editor_for("preferred_name").focus_widget()
     name.setFocus()
     qtbot.waitUntil(name.hasFocus)
     qtbot.keyClicks(name, "Sam")
@@ -148,7 +148,7 @@ def test_valid_record_completes_with_its_last_edit_and_becomes_read_only(
     assert not editor.editable
     assert "finalised: read only" in editor.title.text()
     assert not editor.complete_button.isVisible()
-    field = editor.editors["preferred_name"]
+    field = editor.editor_for("preferred_name")
     line = field.focus_widget()
     assert isinstance(line, QLineEdit)
     # Read-only at full contrast and selectable, not a disabled pale grey.
@@ -184,7 +184,7 @@ def test_unreadable_text_on_screen_blocks_completion(
 ) -> None:
     window, editor = open_sample_record(qtbot, make_window, VALID_ANSWERS)
     saved_date = VALID_ANSWERS["visit_date"]
-    line = editor.editors["visit_date"].focus_widget()
+    line = editor.editor_for("visit_date").focus_widget()
     line.setFocus()
     line.selectAll()  # type: ignore[attr-defined]
     qtbot.keyClicks(line, "31/06/2025")  # June has 30 days: never saved

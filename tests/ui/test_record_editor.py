@@ -80,9 +80,9 @@ def test_sample_form_renders_each_field_type(editor: RecordEditorView, field_typ
     assert fields
     for field in fields:
         if field.parent is None:
-            widget = editor.editors[field.id]
+            widget = editor.editor_for(field.id)
         else:
-            group = editor.editors[field.parent]
+            group = editor.editor_for(field.parent)
             group.add_item()
             widget = group.item_editors[0][[f.id for f in group.field.fields].index(field.id)]
         assert isinstance(widget, EXPECTED_EDITOR[field_type])
@@ -92,9 +92,9 @@ def test_sample_form_renders_each_field_type(editor: RecordEditorView, field_typ
 def test_conditional_field_appears_when_its_condition_is_met(
     qtbot: QtBot, editor: RecordEditorView
 ) -> None:
-    carer = editor.editors["carer_name"]
+    carer = editor.editor_for("carer_name")
     assert not carer.isVisible()
-    has_carer = editor.editors["has_carer"]
+    has_carer = editor.editor_for("has_carer")
     qtbot.keyClick(has_carer.group.button(0), Qt.Key.Key_Space)  # Yes, by keyboard
     assert carer.isVisible()
     assert editor.answers["has_carer"] is True
@@ -103,11 +103,11 @@ def test_conditional_field_appears_when_its_condition_is_met(
 
 
 def test_bad_value_shows_inline_message(qtbot: QtBot, editor: RecordEditorView) -> None:
-    name = editor.editors["preferred_name"]
+    name = editor.editor_for("preferred_name")
     qtbot.keyClicks(name.focus_widget(), "R2D2")
     assert name.problem.isVisible()
     assert "digits" in name.problem.text()
-    visit = editor.editors["visit_date"]
+    visit = editor.editor_for("visit_date")
     qtbot.keyClicks(visit.focus_widget(), "31/02/2025")
     visit.focus_widget().editingFinished.emit()
     assert "not a real date: February 2025 has 28 days" in visit.problem.text()
@@ -116,12 +116,12 @@ def test_bad_value_shows_inline_message(qtbot: QtBot, editor: RecordEditorView) 
 def test_an_empty_question_says_nothing_until_the_user_leaves_it(
     qtbot: QtBot, editor: RecordEditorView
 ) -> None:
-    visit = editor.editors["visit_date"]
-    name = editor.editors["preferred_name"]
+    visit = editor.editor_for("visit_date")
+    name = editor.editor_for("preferred_name")
     visit.focus_widget().setFocus()
     qtbot.waitUntil(lambda: visit.focus_widget().hasFocus())
     # Something else changes while the user is in the empty date: it must not speak yet.
-    editor.editors["has_carer"].group.button(0).click()
+    editor.editor_for("has_carer").group.button(0).click()
     assert not visit.problem.isVisible(), visit.problem.text()
     name.focus_widget().setFocus()
     qtbot.waitUntil(lambda: name.focus_widget().hasFocus())
@@ -132,19 +132,19 @@ def test_an_empty_question_says_nothing_until_the_user_leaves_it(
 
 def test_outcome_panel_follows_answers(qtbot: QtBot, editor: RecordEditorView) -> None:
     editor.sections.setCurrentRow(1)
-    mobility = editor.editors["mobility"]
+    mobility = editor.editor_for("mobility")
     qtbot.keyClick(mobility.group.button(2), Qt.Key.Key_Space)  # C
-    qtbot.keyClicks(editor.editors["hours"].focus_widget(), "20")
+    qtbot.keyClicks(editor.editor_for("hours").focus_widget(), "20")
     assert editor.answers["hours"] == 20
     assert editor.outcomes.labels["score_band"].text() == "High support"
-    assert "High support" in editor.editors["score_band"].shown.text()
+    assert "High support" in editor.editor_for("score_band").shown.text()
 
 
 def test_money_is_shown_in_pounds_and_autosaved_in_pence(
     qtbot: QtBot, editor: RecordEditorView, vault: Vault
 ) -> None:
     editor.sections.setCurrentRow(2)
-    qtbot.keyClicks(editor.editors["weekly_rent"].focus_widget(), "120.50")
+    qtbot.keyClicks(editor.editor_for("weekly_rent").focus_widget(), "120.50")
     assert editor.answers["weekly_rent"] == 12050
     qtbot.waitUntil(lambda: editor.autosave.status == "Saved")
     found: list[object] = []
@@ -157,7 +157,7 @@ def test_signature_strokes_are_captured_from_the_mouse(
     qtbot: QtBot, editor: RecordEditorView
 ) -> None:
     editor.sections.setCurrentRow(3)
-    signature = editor.editors["person_signature"]
+    signature = editor.editor_for("person_signature")
     pad = signature.pad
     start = pad.rect().center()
     qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=start)
@@ -177,11 +177,11 @@ def test_editor_always_names_the_person(editor: RecordEditorView) -> None:
 def test_a_read_only_question_shows_its_answer_at_full_contrast_and_takes_no_edits(
     qtbot: QtBot, editor: RecordEditorView
 ) -> None:
-    has_carer = editor.editors["has_carer"]
+    has_carer = editor.editor_for("has_carer")
     qtbot.keyClick(has_carer.group.button(0), Qt.Key.Key_Space)
     assert editor.answers["has_carer"] is True
     for field_id in ("has_carer", "preferred_name"):
-        editor.editors[field_id].set_read_only()
+        editor.editor_for(field_id).set_read_only()
     # Enabled (so drawn in the normal text colour), but it takes no mouse and no keyboard.
     no = has_carer.group.button(1)
     assert no.isEnabled()
@@ -189,6 +189,6 @@ def test_a_read_only_question_shows_its_answer_at_full_contrast_and_takes_no_edi
     no.setFocus()
     qtbot.keyClick(no, Qt.Key.Key_Space)
     assert not no.isChecked()
-    name = editor.editors["preferred_name"].focus_widget()
+    name = editor.editor_for("preferred_name").focus_widget()
     qtbot.keyClicks(name, "Sam")
     assert name.text() == "" and "preferred_name" not in editor.answers

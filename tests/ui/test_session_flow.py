@@ -76,7 +76,7 @@ def test_profile_to_autosaved_record_survives_lock_and_refocuses(
     editor: RecordEditorView = window.editor
     qtbot.waitUntil(lambda: "preferred_name" in editor.editors)
 
-    field = editor.editors["preferred_name"].focus_widget()
+    field = editor.editor_for("preferred_name").focus_widget()
     assert isinstance(field, QLineEdit)
     field.setFocus()
     qtbot.waitUntil(field.hasFocus)
@@ -104,6 +104,6 @@ def test_profile_to_autosaved_record_survives_lock_and_refocuses(
     qtbot.waitUntil(lambda: window.editor is not None and window.editor.defn is not None)
     editor = window.editor
     assert editor.assessment_id == assessment_id
-    reopened = editor.editors["preferred_name"].focus_widget()
+    reopened = editor.editor_for("preferred_name").focus_widget()
     assert reopened.text() == "Zoe"
     qtbot.waitUntil(reopened.hasFocus)

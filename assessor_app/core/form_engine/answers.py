@@ -35,10 +35,12 @@ from assessor_app.core.form_engine.value_checks import (
 )
 
 __all__ = [
+    "AnswerCheck",
     "NotAsked",
     "Problem",
     "SectionStatus",
     "is_answered",
+    "check_answers",
     "is_visible",
     "next_section",
     "previous_section",
@@ -108,6 +110,36 @@ class _Issue:
     missing: bool
 
 
+@dataclass(frozen=True)
+class AnswerCheck:
+    """One pass over a form's answers: which questions are shown, and everything wrong.
+
+    Validation, the section marks and evaluation all need both; the record editor works
+    them out once per keystroke (`check_answers`) and hands this to each.
+    """
+
+    shown_ids: frozenset[str]
+    """Ids of the top-level questions currently shown."""
+
+    shown: dict[str, Any]
+    """`visible_answers` of the answers (a copy: changing it changes nothing else)."""
+
+    issues: tuple[_Issue, ...]
+    """Every problem with the answers, in form order, with its top-level question."""
+
+
+def check_answers(
+    defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date
+) -> AnswerCheck:
+    """Work out once what `validate_answers`, `section_status` and `visible_answers` share."""
+    shown_ids = _visible_ids(list(defn.top_fields()), answers, {})
+    return AnswerCheck(
+        shown_ids=frozenset(shown_ids),
+        shown=_visible_answers(defn, answers, shown_ids),
+        issues=tuple(_issues(defn, answers, today, shown_ids)),
+    )
+
+
 def is_visible(field: FieldDef, answers: Mapping[str, Any]) -> bool:
     """Whether `field`'s own show_when condition holds for `answers`.
 
@@ -155,19 +187,27 @@ def visible_answers(defn: FormDefinition, answers: Mapping[str, Any]) -> dict[st
     Hidden answers are left out (not deleted from the draft, so turning a question back on
     restores them); so are answers to unknown fields.
     """
+    return _visible_answers(defn, answers, _visible_ids(list(defn.top_fields()), answers, {}))
+
+
+def _visible_answers(
+    defn: FormDefinition, answers: Mapping[str, Any], shown: set[str]
+) -> dict[str, Any]:
     top = list(defn.top_fields())
-    shown = _visible_ids(top, answers, {})
     result = {f.id: copy.deepcopy(answers[f.id]) for f in top if f.id in shown and f.id in answers}
     for f in top:
         items = result.get(f.id)
         if f.type is FieldType.REPEATING_GROUP and isinstance(items, list):
-            result[f.id] = [
-                {k: v for k, v in item.items() if k in _visible_ids(f.fields, item, result)}
-                if isinstance(item, dict)
-                else item
-                for item in items
-            ]
+            result[f.id] = [_shown_in_item(f, item, result) for item in items]
     return result
+
+
+def _shown_in_item(group: FieldDef, item: Any, outer: Mapping[str, Any]) -> Any:
+    """An item of `group` with only its answers to questions shown (worked out once)."""
+    if not isinstance(item, dict):
+        return item
+    shown = _visible_ids(group.fields, item, outer)
+    return {k: v for k, v in item.items() if k in shown}
 
 
 def _check(
@@ -198,11 +238,12 @@ def _check(
     return found
 
 
-def _issues(defn: FormDefinition, answers: Mapping[str, Any], today: dt.date) -> list[_Issue]:
+def _issues(
+    defn: FormDefinition, answers: Mapping[str, Any], today: dt.date, shown: set[str]
+) -> list[_Issue]:
     top = list(defn.top_fields())
     known = {f.id for f in top}
     found = [_Issue(Problem(k, UNKNOWN_FIELD), k, False) for k in answers if k not in known]
-    shown = _visible_ids(top, answers, {})
     outer = {k: answers[k] for k in shown if k in answers}
     for f in top:
         if f.id in shown:
@@ -211,7 +252,11 @@ def _issues(defn: FormDefinition, answers: Mapping[str, Any], today: dt.date) ->
 
 
 def validate_answers(
-    defn: FormDefinition, answers: Mapping[str, Any], *, today: dt.date
+    defn: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    today: dt.date,
+    checked: AnswerCheck | None = None,
 ) -> list[Problem]:
     """Every problem with `answers` for `defn`, in form order; empty when they are fine.
 
@@ -224,8 +269,10 @@ def validate_answers(
         defn: The form version the answers belong to.
         answers: Field id to answer; not changed.
         today: The date that "not in the future" is measured against.
+        checked: `check_answers` of the same answers, when already worked out.
     """
-    return [i.problem for i in _issues(defn, answers, today)]
+    checked = checked or check_answers(defn, answers, today=today)
+    return [i.problem for i in checked.issues]
 
 
 def section_status(
@@ -234,6 +281,7 @@ def section_status(
     *,
     today: dt.date,
     also: Sequence[Problem] = (),
+    checked: AnswerCheck | None = None,
 ) -> list[SectionStatus]:
     """Progress of every section, in form order, for the form's contents list.
 
@@ -243,11 +291,13 @@ def section_status(
         today: The day "not in the future" is measured against.
         also: Problems found beyond the answers' own checks (the contradictions of an
             `evaluation.Evaluation`), each counted in the section of its question.
+        checked: `check_answers` of the same answers, when already worked out.
     """
-    issues = _issues(defn, answers, today) + [
+    checked = checked or check_answers(defn, answers, today=today)
+    issues = list(checked.issues) + [
         _Issue(problem, problem.path.split("[", 1)[0].split(".", 1)[0], False) for problem in also
     ]
-    shown = _visible_ids(list(defn.top_fields()), answers, {})
+    shown = checked.shown_ids
     statuses = []
     for section in defn.sections:
         ids = {f.id for f in section.fields}
@@ -255,7 +305,7 @@ def section_status(
         missing = sum(1 for i in mine if i.missing)
         asked = [f for f in section.fields if f.type not in DISPLAY_ONLY]
         not_asked = (
-            _why_not_asked(defn, section, asked, answers)
+            _why_not_asked(defn, section, asked, checked.shown)
             if asked and not any(f.id in shown for f in asked)
             else None
         )
@@ -279,10 +329,12 @@ def section_status(
 
 
 def _why_not_asked(
-    defn: FormDefinition, section: Section, asked: list[FieldDef], answers: Mapping[str, Any]
+    defn: FormDefinition, section: Section, asked: list[FieldDef], shown: Mapping[str, Any]
 ) -> NotAsked | None:
-    """The first condition keeping `section`'s questions hidden, in words."""
-    shown = visible_answers(defn, answers)
+    """The first condition keeping `section`'s questions hidden, in words.
+
+    `shown` holds the visible answers (`visible_answers`).
+    """
     leaves = [
         leaf
         for condition in (section.show_when, asked[0].show_when)

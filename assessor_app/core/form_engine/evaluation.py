@@ -20,17 +20,20 @@ from typing import Any
 from assessor_app.core import rules
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.answers import (
+    AnswerCheck,
     Problem,
+    SectionStatus,
+    check_answers,
     is_visible,
+    section_status,
     validate_answers,
-    visible_answers,
 )
 from assessor_app.core.form_engine.model import FieldDef, FieldType, FormDefinition, is_answered
 from assessor_app.core.form_engine.signatures import signer_phrase
 from assessor_app.core.form_engine.value_checks import not_signed_message
 from assessor_app.core.rules import Blocker, Outcome
 
-__all__ = ["Evaluation", "evaluate"]
+__all__ = ["Evaluation", "Review", "evaluate", "review"]
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +206,7 @@ def evaluate(
     *,
     today: dt.date,
     rates: object | None = None,
+    checked: AnswerCheck | None = None,
 ) -> Evaluation:
     """Validate `answers` and compute every outcome field with its rule.
 
@@ -216,24 +220,65 @@ def evaluate(
         today: The date that "not in the future" is measured against.
         rates: The charging rates tables of the session (`Session.rates`), handed to the
             rules; None lets them use the tables the settings name.
+        checked: `check_answers` of the same answers, when already worked out.
     """
-    shown = rules.FormAnswers(
-        visible_answers(defn, answers), option_labels(defn), rates, today=today
-    )
+    once = checked or check_answers(defn, answers, today=today)
+    shown = rules.FormAnswers(once.shown, option_labels(defn), rates, today=today)
     outcome_fields = [f for f in defn.all_fields() if f.type is FieldType.OUTCOME]
     unsigned = _unsigned(defn, shown)
     signatures = [_not_signed(defn, shown, unsigned)] if unsigned else []
-    checked = [b for name in defn.completion_checks for b in _blockers(name, shown)]
+    found = [b for name in defn.completion_checks for b in _blockers(name, shown)]
     # A contradiction a check finds is a problem with the answers, shown at its question as
     # soon as it is typed; the rest wait for completing.
-    contradictions = [Problem(b.path, b.message) for b in checked if b.as_typed]
+    contradictions = [Problem(b.path, b.message) for b in found if b.as_typed]
     return Evaluation(
         form_id=defn.id,
         version=defn.version,
-        problems=tuple(validate_answers(defn, answers, today=today)) + tuple(contradictions),
+        problems=tuple(validate_answers(defn, answers, today=today, checked=once))
+        + tuple(contradictions),
         outcomes={f.id: _run(f, shown) for f in outcome_fields},
         rules={f.id: f.rule or "" for f in outcome_fields},
-        blockers=tuple(signatures + [b for b in checked if not b.as_typed]),
+        blockers=tuple(signatures + [b for b in found if not b.as_typed]),
         unsigned=tuple(f.id for f in unsigned),
         contradictions=tuple(contradictions),
     )
+
+
+@dataclass(frozen=True)
+class Review:
+    """What a screen showing the answers needs after each edit, worked out in one pass."""
+
+    shown: dict[str, Any]
+    """The answers to the questions shown (`visible_answers`)."""
+
+    evaluation: Evaluation
+    """`evaluate` of the answers."""
+
+    sections: list[SectionStatus]
+    """`section_status` of the answers, counting the evaluation's contradictions."""
+
+
+def review(
+    defn: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    today: dt.date,
+    rates: object | None = None,
+) -> Review:
+    """`visible_answers`, `evaluate` and `section_status` of `answers`, checked once.
+
+    Visibility and validation are worked out once for all three (the record editor calls
+    this on every keystroke).
+
+    Args:
+        defn: The form version the answers belong to.
+        answers: Field id to answer; not changed.
+        today: The date that "not in the future" is measured against.
+        rates: As for `evaluate`.
+    """
+    checked = check_answers(defn, answers, today=today)
+    evaluation = evaluate(defn, answers, today=today, rates=rates, checked=checked)
+    sections = section_status(
+        defn, answers, today=today, also=evaluation.contradictions, checked=checked
+    )
+    return Review(checked.shown, evaluation, sections)

@@ -14,6 +14,7 @@ which shows a finalised record read-only with its signed PDFs (`DocumentsPanel`)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,10 @@ from assessor_app.core.form_engine.answers import (
     SectionStatus,
     is_answered,
     is_visible,
-    section_status,
     set_answer,
-    visible_answers,
 )
-from assessor_app.core.form_engine.evaluation import evaluate
-from assessor_app.core.form_engine.model import DISPLAY_ONLY, FormDefinition
+from assessor_app.core.form_engine.evaluation import Review, evaluate, review
+from assessor_app.core.form_engine.model import DISPLAY_ONLY, FieldDef, FormDefinition
 from assessor_app.core.records import Assessment, AssessmentId, RecordStatus
 from assessor_app.core.services.contributions import (
     ImportResult,
@@ -143,7 +142,17 @@ class RecordEditorView(QWidget):
         self.autosave = RecordAutosave(ops, self._records, assessment_id, self)
         self.defn: FormDefinition | None = None
         self.answers: dict[str, Any] = {}
+        # Each section's page is built the first time it is shown (opening a record builds
+        # one page, not every question of the form): `editors` holds the built editors, and
+        # `editor_for` builds the page a question is on.
         self.editors: dict[str, FieldEditor] = {}
+        self._built: set[int] = set()
+        self._top: dict[str, FieldDef] = {}
+        self._lock_rule: Callable[[dict[str, Any]], str | None] | None = None
+        self._all_touched = False  # finalise asked: every question, built later too, shows
+        self._review: Review | None = None
+        self._problems: dict[str, dict[str, str]] = {}  # top field id -> its problems
+        self._pushed: dict[str, dict[str, str]] = {}  # what each built editor was given
         self._not_asked_notes: dict[str, tuple[QLabel, QPushButton]] = {}
         self._statuses: dict[str, SectionStatus] = {}
         self.current_path: str | None = focus_path
@@ -279,13 +288,9 @@ class RecordEditorView(QWidget):
         if not self.editable:
             self.documents = DocumentsPanel(self._ops, self._session, opened, parent=self)
             self._documents_slot.addWidget(self.documents)
-        for section in self.defn.sections:
-            self.pages.addWidget(self._build_page(section.id))
-        if not self.editable:
-            for editor in self.editors.values():
-                editor.set_read_only()
-        group = self.editors.get("contributions") if exchange else None
-        if isinstance(group, RepeatingGroupEditor):
+        self._top = {f.id: f for f in self.defn.top_fields()}
+        self._lock_rule = None
+        if exchange:
             own = self._records.vault.profile.name.strip().casefold()
 
             def colleagues(item: dict[str, Any]) -> str | None:
@@ -294,17 +299,53 @@ class RecordEditorView(QWidget):
                     return None
                 return f"from {author}; only its author can change it (import their new file)"
 
-            group.set_locked(colleagues)
+            self._lock_rule = colleagues
+        for section in self.defn.sections:
+            # An empty scroll area per section; its questions go in when it is first shown.
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            # Questions wrap to the width: a page never scrolls sideways.
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setAccessibleName(section.title)
+            self.pages.addWidget(scroll)
         self._refresh()
         start = self._initial_focus
-        self.sections.setCurrentRow(self._section_index(start) if start else 0)
+        row = self._section_index(start) if start else 0
+        self._ensure_page(row)
+        self.pages.setCurrentIndex(row)
+        self.sections.setCurrentRow(row)
         if start:
             self.focus_field(start)
         self.loaded.emit()
 
-    def _build_page(self, section_id: str) -> QScrollArea:
+    def editor_for(self, field_id: str) -> FieldEditor:
+        """The editor of top-level question `field_id`, building its section's page if it
+        has not been shown yet.
+
+        Raises:
+            KeyError: The form has no such top-level question.
+        """
+        if field_id not in self.editors and field_id in self._top:
+            self._ensure_page(self._section_index(field_id))
+        return self.editors[field_id]
+
+    def _ensure_page(self, index: int) -> None:
+        """Build section `index`'s page if it is not built yet, showing the answers, problems
+        and outcomes as they are now."""
+        if index in self._built or self.defn is None or not 0 <= index < len(self.defn.sections):
+            return
+        scroll = self.pages.widget(index)
+        assert isinstance(scroll, QScrollArea)
+        self._built.add(index)
+        built = self._build_page(index)
+        scroll.setWidget(built[0])
+        if scroll.isVisible():
+            built[0].show()  # a scroll area on screen does not show a widget added to it
+        self._apply(built[1], self.defn.sections[index].id)
+
+    def _build_page(self, index: int) -> tuple[QWidget, list[FieldEditor]]:
         assert self.defn is not None
-        section = next(s for s in self.defn.sections if s.id == section_id)
+        section = self.defn.sections[index]
         page = QWidget()
         column = QVBoxLayout(page)
         column.addWidget(heading_label(section.title, scale=1.2))
@@ -321,21 +362,28 @@ class RecordEditorView(QWidget):
         column.addWidget(go, 0, Qt.AlignmentFlag.AlignLeft)
         self._not_asked_notes[section.id] = (why, go)
         spacing = self.fontMetrics().lineSpacing()
+        editors = []
         for field in section.fields:
             editor = build_field_editor(field, field.id)
-            editor.set_value(self.answers.get(field.id))
+            if isinstance(editor, RepeatingGroupEditor):
+                # Locked and read-only before the items go in, so they are built once.
+                if not self.editable:
+                    editor.set_read_only()
+                if field.id == "contributions" and self._lock_rule is not None:
+                    editor.set_locked(self._lock_rule)
+                editor.set_value(self.answers.get(field.id))
+            else:
+                editor.set_value(self.answers.get(field.id))
+                if not self.editable:
+                    editor.set_read_only()
+            editor.touched = self._all_touched
             editor.value_edited.connect(self._edited)
             self.editors[field.id] = editor
+            editors.append(editor)
             column.addWidget(editor)
             column.addSpacing(spacing // 2)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        # Questions wrap to the width: a page never scrolls sideways.
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(page)
-        scroll.setAccessibleName(section.title)
-        return scroll
+        return page, editors
 
     def _section_index(self, path: str) -> int:
         assert self.defn is not None
@@ -356,24 +404,22 @@ class RecordEditorView(QWidget):
         self._refresh()
 
     def _refresh(self) -> None:
-        """Recompute visibility, problems, section marks and outcomes from the answers."""
+        """Recompute visibility, problems, section marks and outcomes from the answers (one
+        pass of the core's `review`), and show them on the pages built so far."""
         assert self.defn is not None
-        today = self._today()
-        shown = visible_answers(self.defn, self.answers)
-        for editor in self.editors.values():
-            editor.setVisible(is_visible(editor.field, shown))
-            if isinstance(editor, RepeatingGroupEditor):
-                editor.update_visibility(shown)
-        evaluation = evaluate(self.defn, self.answers, today=today, rates=self._session.rates)
-        problems = {
-            p.path: p.message for p in evaluation.problems if self._may_show(top_field_id(p.path))
-        }
-        for editor in self.editors.values():
-            editor.set_core_problems(problems)
-        for field_id, outcome in evaluation.outcomes.items():
-            outcome_editor = self.editors.get(field_id)
-            if isinstance(outcome_editor, OutcomeEditor):
-                outcome_editor.show_outcome(outcome.label, outcome.reasons)
+        self._review = checked = review(
+            self.defn, self.answers, today=self._today(), rates=self._session.rates
+        )
+        shown, evaluation, statuses = checked.shown, checked.evaluation, checked.sections
+        problems: dict[str, dict[str, str]] = {}
+        for p in evaluation.problems:
+            top = top_field_id(p.path)
+            if self._may_show(top):
+                problems.setdefault(top, {})[p.path] = p.message
+        self._problems = problems
+        self.sections.set_statuses(statuses)
+        self._statuses = {status.section_id: status for status in statuses}
+        self._apply(self.editors.values(), *self._not_asked_notes)
         # Only outcomes whose question is on show: a refusal's outcome is noise once the
         # person has agreed, and custody outcomes mean nothing at home.
         self.outcomes.show_outcomes(
@@ -384,13 +430,30 @@ class RecordEditorView(QWidget):
                 if is_visible(self.defn.field(field_id), shown)
             },
         )
-        statuses = section_status(
-            self.defn, self.answers, today=today, also=evaluation.contradictions
-        )
-        self.sections.set_statuses(statuses)
-        self._statuses = {status.section_id: status for status in statuses}
-        for status in statuses:
-            why, go = self._not_asked_notes[status.section_id]
+
+    def _apply(self, editors: Iterable[FieldEditor], *section_ids: str) -> None:
+        """Show the last review on `editors` and on the not-asked notes of `section_ids`:
+        visibility, outcomes, and problems where they changed."""
+        if self._review is None:
+            return
+        shown, outcomes = self._review.shown, self._review.evaluation.outcomes
+        for editor in editors:
+            field_id = editor.field.id
+            editor.setVisible(is_visible(editor.field, shown))
+            if isinstance(editor, RepeatingGroupEditor):
+                editor.update_visibility(shown)
+            mine = self._problems.get(field_id, {})
+            if self._pushed.get(field_id, {}) != mine:
+                editor.set_core_problems(mine)
+                self._pushed[field_id] = mine
+            outcome = outcomes.get(field_id)
+            if outcome is not None and isinstance(editor, OutcomeEditor):
+                editor.show_outcome(outcome.label, outcome.reasons)
+        for section_id in section_ids:
+            status = self._statuses.get(section_id)
+            if status is None:
+                continue
+            why, go = self._not_asked_notes[section_id]
             why.setVisible(status.not_asked is not None)
             go.setVisible(status.not_asked is not None)
             if status.not_asked is not None:
@@ -408,11 +471,16 @@ class RecordEditorView(QWidget):
 
     def _may_show(self, field_id: str) -> bool:
         # Don't shout "required" at questions nobody has reached yet: show a field's problems
-        # once it has an answer or the user has been into it.
+        # once it has an answer or the user has been into it. A page not built yet has not
+        # been into (unless finalising asked for every question).
         editor = self.editors.get(field_id)
-        if editor is None or editor.field.type in DISPLAY_ONLY:
-            return editor is None
-        return editor.touched or is_answered(self.answers.get(field_id))
+        field = editor.field if editor is not None else self._top.get(field_id)
+        if field is None:
+            return True  # an answer to no question of the form, or a record-wide blocker
+        if field.type in DISPLAY_ONLY:
+            return False
+        touched = editor.touched if editor is not None else self._all_touched
+        return touched or is_answered(self.answers.get(field_id))
 
     def _disposed(self) -> bool:
         # Set by ui.operations.dispose when the view is torn down (on lock or navigation).
@@ -423,6 +491,7 @@ class RecordEditorView(QWidget):
             return
         if self.pages.currentIndex() != row:
             self.autosave.checkpoint()
+        self._ensure_page(row)
         self.pages.setCurrentIndex(row)
 
     def _editor_of(self, widget: QWidget | None) -> FieldEditor | None:
@@ -460,6 +529,9 @@ class RecordEditorView(QWidget):
             return
         # Queued first, so the status change below lands after every edit is folded in.
         self.autosave.checkpoint()
+        # Only built pages can show text that was typed and not read: a page not built yet
+        # has never been on screen, so nothing was typed into it (and an unreadable saved
+        # answer is a problem `evaluate` reports below).
         unreadable = [bad for e in self.editors.values() for bad in e.unparsed_inputs()]
         if unreadable:
             # What is on screen was never saved: completing would record the old answer.
@@ -484,7 +556,9 @@ class RecordEditorView(QWidget):
             dialogs.show_message(self, NOT_READY_TITLE, text, detail)
             if self._disposed():
                 return  # locked while the message was open: the record is closed
-            # Show every unanswered question's message, and take the user to the first one.
+            # Show every unanswered question's message, and take the user to the first one
+            # (pages built later show theirs too).
+            self._all_touched = True
             for editor in self.editors.values():
                 editor.touched = True
             self._refresh()
@@ -606,6 +680,12 @@ class RecordEditorView(QWidget):
         self.defn = None
         self.opened = None
         self.editors.clear()
+        self._built.clear()
+        self._pushed.clear()
+        self._problems = {}
+        self._not_asked_notes.clear()
+        self._review = None
+        self._all_touched = False
         if self.documents is not None:
             dispose(self.documents)
             self.documents = None
@@ -750,7 +830,9 @@ class RecordEditorView(QWidget):
         if self.defn is None:
             self._initial_focus = path
             return
-        self.sections.setCurrentRow(self._section_index(path))
+        index = self._section_index(path)
+        self._ensure_page(index)
+        self.sections.setCurrentRow(index)
         top = self.editors.get(top_field_id(path))
         editor = top.editor_at(path) if top is not None else None
         editor = editor or top
