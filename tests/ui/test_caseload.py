@@ -209,3 +209,89 @@ def test_every_column_shows_its_text_in_a_narrow_window(
             ATTENTION_COLUMN
         )
     ops.wait_for_idle()
+
+
+def test_the_first_page_is_shown_while_the_alerts_are_still_being_worked_out(
+    qtbot: QtBot, vault: Vault, registry: FormRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = PeopleRepository(vault).add(community_person())
+    AssessmentRepository(vault).create(person.id, "chc_fast_track", 1)
+    gate = threading.Event()
+    for name in ("watched_answers", "list_for_forms"):  # whichever the alerts read
+        slow = getattr(AssessmentRepository, name)
+
+        def held(self: AssessmentRepository, *args: object, _slow=slow) -> object:
+            gate.wait(10)  # the alerts of a very large caseload, still being worked out
+            return _slow(self, *args)
+
+        monkeypatch.setattr(AssessmentRepository, name, held)
+    ops = BackgroundOps()
+    view = CaseloadView(ops, session_for(vault, registry, today=dt.date(2026, 1, 15)))
+    qtbot.addWidget(view)
+    view.show()
+    try:
+        qtbot.waitUntil(lambda: view.results.topLevelItemCount() == 1, timeout=3000)
+        assert not view.alerts
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: bool(view.alerts))
+    first = view.results.topLevelItem(0)
+    assert first is not None and first.text(ATTENTION_COLUMN) == "Fast Track: urgent"
+    ops.wait_for_idle()
+
+
+def test_back_to_the_caseload_works_out_the_alerts_again_only_after_a_save(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    for name in ("watched_answers", "list_for_forms"):
+        real = getattr(AssessmentRepository, name)
+
+        def counted(self: AssessmentRepository, *args: object, _real=real) -> object:
+            reads.append("read")
+            return _real(self, *args)
+
+        monkeypatch.setattr(AssessmentRepository, name, counted)
+    window, caseload = new_profile_caseload(qtbot, make_window)
+    person = add_person(qtbot, window, community_person())
+    made: list[object] = []
+    window.ops.run(
+        lambda: AssessmentRepository(window.vault).create(person.id, "chc_fast_track", 1),
+        on_success=made.append,
+    )
+    wait_for_worker(qtbot, window)
+    window.show_caseload()
+    wait_for_worker(qtbot, window)
+    assert caseload.alerts == {person.id: ["Fast Track: urgent"]}
+    before = len(reads)
+
+    for _ in range(3):  # to the person's page and back, with nothing saved
+        window.show_person(person.id)
+        wait_for_worker(qtbot, window)
+        window.show_caseload()
+        wait_for_worker(qtbot, window)
+    assert len(reads) == before
+    first = caseload.results.topLevelItem(0)
+    assert first is not None and first.text(ATTENTION_COLUMN) == "Fast Track: urgent"
+
+    # The Fast Track is acknowledged by the ICB: the next return shows it no longer urgent.
+    from assessor_app.core.records import RecordStatus
+
+    record_id = made[0].id  # type: ignore[attr-defined]
+    window.ops.run(
+        AssessmentRepository(window.vault).set_status, record_id, RecordStatus.ACKNOWLEDGED
+    )
+    window.show_person(person.id)
+    wait_for_worker(qtbot, window)
+    window.show_caseload()
+    wait_for_worker(qtbot, window)
+    assert len(reads) == before + 1
+    assert caseload.alerts == {}
+    first = caseload.results.topLevelItem(0)
+    assert first is not None and first.text(ATTENTION_COLUMN) == ""
+
+    # A new day: the dates are read again even though nothing was saved.
+    caseload._today = lambda: dt.date.today() + dt.timedelta(days=1)
+    window.show_caseload()
+    wait_for_worker(qtbot, window)
+    assert len(reads) == before + 2

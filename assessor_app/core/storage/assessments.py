@@ -196,6 +196,15 @@ class AssessmentRepository:
             found.append(WatchedAnswers(PersonId(row[0]), row[1], RecordStatus(row[2]), answers))
         return found
 
+    def change_mark(self) -> int:
+        """A number that moves on whenever any record or person is saved.
+
+        It is the newest revision's row number: the caseload keeps it with the alerts it
+        shows, to tell that they are still current.
+        """
+        row = self.vault.conn.execute("SELECT max(rowid) FROM revision").fetchone()
+        return int(row[0] or 0)
+
     def save_field(self, assessment_id: str, path: str, value: Any) -> None:
         """Durably save one answer (autosave). Returns only once it is on disk.
 

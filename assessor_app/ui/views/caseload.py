@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.attention import ATTENTION_FORMS, attention
+from assessor_app.core.attention import ATTENTION_ANSWERS, ATTENTION_FORMS, attention
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import Person, PersonId
 
@@ -109,6 +109,9 @@ class CaseloadView(QWidget):
         self._today: Callable[[], dt.date] = dt.date.today
         self.alerts: dict[PersonId, list[str]] = {}
         """Person id to what needs attention (urgent Fast Track, CHC dates due or overdue)."""
+        self.alerts_worked_out = 0
+        """How many times the alerts were worked out afresh (not found still current)."""
+        self._alerts_for: tuple[int, dt.date] | None = None  # (change mark, day) shown
         self.add_person_dialog: PersonDialog | None = None
         self._shown_query: str | None = None  # the query whose results are on screen
         self._enter_pending_for: str | None = None  # Enter came before this query's results
@@ -146,8 +149,9 @@ class CaseloadView(QWidget):
         self.results.itemActivated.connect(self._activated)
         self.search.returnPressed.connect(self._open_first)
         self.add_button.clicked.connect(self.open_add_person)
-        self.load_alerts()
+        # The list first: the alerts are queued behind the first page, never in front of it.
         self.run_search("")
+        self.load_alerts()
 
     def focus_search(self) -> None:
         """Ctrl+F: put the cursor in the search box with its text selected."""
@@ -155,23 +159,41 @@ class CaseloadView(QWidget):
         self.search.selectAll()
 
     def refresh(self) -> None:
-        """Run the current search again (after a person's details changed elsewhere)."""
-        self.load_alerts()
+        """Run the current search again (after a person's details changed elsewhere), and
+        the alerts if any record was saved since they were worked out (or the day changed)."""
         self.run_search(self.search.text())
+        self.load_alerts()
 
     def load_alerts(self) -> None:
-        """Work out (on the worker) which people need attention, then mark their rows."""
+        """Work out (on the worker) which people need attention, then mark their rows.
+
+        Queued after any search, and quick (one read of an index: `watched_answers`); when
+        nothing was saved since the alerts shown were worked out, only that is checked.
+        """
         self._ops.run(
             self._find_alerts,
+            self._alerts_for,
             owner=self,
             latest_key="caseload.alerts",
             on_success=self._show_alerts,
         )
 
-    def _find_alerts(self) -> dict[PersonId, list[str]]:
-        return attention(self._records.list_for_forms(ATTENTION_FORMS), self._today())
+    def _find_alerts(
+        self, shown_for: tuple[int, dt.date] | None
+    ) -> tuple[tuple[int, dt.date], dict[PersonId, list[str]]] | None:
+        current = (self._records.change_mark(), self._today())
+        if current == shown_for:
+            return None  # still what is on screen
+        watched = self._records.watched_answers(ATTENTION_FORMS, ATTENTION_ANSWERS)
+        return current, attention(watched, current[1])
 
-    def _show_alerts(self, alerts: dict[PersonId, list[str]]) -> None:
+    def _show_alerts(
+        self, found: tuple[tuple[int, dt.date], dict[PersonId, list[str]]] | None
+    ) -> None:
+        if found is None:
+            return
+        self._alerts_for, alerts = found
+        self.alerts_worked_out += 1
         self.alerts = alerts
         for index in range(self.results.topLevelItemCount()):
             item = self.results.topLevelItem(index)
