@@ -82,11 +82,15 @@ class _WrappingDelegate(QStyledItemDelegate):
     def __init__(self, tree: QTreeWidget) -> None:
         super().__init__(tree)
         self._tree = tree
+        self.measuring = False
+        """While the columns are measured for their text, only the one-line size matters."""
 
     def sizeHint(  # noqa: N802 - Qt override
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         natural = super().sizeHint(option, index)  # on one line: what the column wants
+        if self.measuring or natural.width() <= self._tree.columnWidth(index.column()):
+            return natural  # it fits on one line: no need to lay it out wrapped
         sized = QStyleOptionViewItem(option)
         # The style wraps only within a valid rectangle, so give it a height as well.
         width = self._tree.columnWidth(index.column())
@@ -129,10 +133,12 @@ class CaseloadView(QWidget):
         self.results.setHeaderLabels(list(COLUMNS))
         self.results.setRootIsDecorated(False)
         # At most `people.search`'s 100 rows, so rows may differ in height: a setting
-        # narrowed to fit the window wraps onto a second line rather than being cut off.
+        # narrowed to fit the window wraps onto a second line rather than being cut off
+        # (`fit_columns` makes them uniform again while nothing is narrowed).
         self.results.setUniformRowHeights(False)
         self.results.setWordWrap(True)
-        self.results.setItemDelegate(_WrappingDelegate(self.results))
+        self._delegate = _WrappingDelegate(self.results)
+        self.results.setItemDelegate(self._delegate)
         self.results.setAlternatingRowColors(True)
         self.count = QLabel()
         self.count.setAccessibleName("Number of people shown")
@@ -257,16 +263,22 @@ class CaseloadView(QWidget):
         name, when the window is too narrow for all of them, so nothing is cut off."""
         char = self.fontMetrics().averageCharWidth()
         wanted = []
-        for column in range(len(COLUMNS)):
-            self.results.resizeColumnToContents(column)
-            # A gap between columns, in characters so it scales with the font; the last
-            # column stretches, and padding it would add a scroll bar.
-            gap = char * COLUMN_GAP if column < len(COLUMNS) - 1 else 0
-            wanted.append(self.results.columnWidth(column) + gap)
+        self._delegate.measuring = True
+        try:
+            for column in range(len(COLUMNS)):
+                self.results.resizeColumnToContents(column)
+                # A gap between columns, in characters so it scales with the font; the last
+                # column stretches, and padding it would add a scroll bar.
+                gap = char * COLUMN_GAP if column < len(COLUMNS) - 1 else 0
+                wanted.append(self.results.columnWidth(column) + gap)
+        finally:
+            self._delegate.measuring = False
         narrowest = {column: char * least for column, least in WRAP_FIRST}
         widths = fit_widths(wanted, self.results.viewport().width(), narrowest)
         for column, width in enumerate(widths):
             self.results.setColumnWidth(column, width)
+        # Nothing narrowed, nothing wraps: every row is one line, and Qt need measure only one.
+        self.results.setUniformRowHeights(widths == wanted)
         self.results.doItemsLayout()  # row heights follow the new widths (wrapped text)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
