@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         self.caseload_button.clicked.connect(self.show_caseload)
         self.lock_button.clicked.connect(self.lock)
         self._shortcuts_installed = False
+        self._unlocked_code_loading = False
         self._instance_server: InstanceServer | None = None
         self.idle = IdleWatcher(app, ctx.idle_minutes, self)
         self.idle.idle_timed_out.connect(self.lock)
@@ -266,11 +267,21 @@ class MainWindow(QMainWindow):
                 note=" ".join(n for n in (note, self.ctx.unlock_note) if n),
             )
             unlock.vault_opened.connect(self.open_vault)
+            unlock.passphrase.textEdited.connect(self._load_unlocked_code)
             unlock.create_profile_requested.connect(self.show_profile_create)
             unlock.switched_to_other_window.connect(self.close)
             self._set_gate(unlock)
         else:
             self.show_profile_create(can_cancel=False)
+
+    def _load_unlocked_code(self) -> None:
+        # At the first key of the passphrase, the worker loads what the caseload needs, so
+        # the time from Enter to the first page is not spent importing on the GUI thread.
+        if not self._unlocked_code_loading:
+            self._unlocked_code_loading = True
+            from assessor_app.ui.vault_loading import prewarm_unlocked
+
+            self.ops.run(prewarm_unlocked)
 
     def show_profile_create(self, *, can_cancel: bool = True) -> None:
         """The first-run (or extra profile) screen."""
