@@ -82,14 +82,12 @@ class _WrappingDelegate(QStyledItemDelegate):
     def __init__(self, tree: QTreeWidget) -> None:
         super().__init__(tree)
         self._tree = tree
-        self.measuring = False
-        """While the columns are measured for their text, only the one-line size matters."""
 
     def sizeHint(  # noqa: N802 - Qt override
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         natural = super().sizeHint(option, index)  # on one line: what the column wants
-        if self.measuring or natural.width() <= self._tree.columnWidth(index.column()):
+        if natural.width() <= self._tree.columnWidth(index.column()):
             return natural  # it fits on one line: no need to lay it out wrapped
         sized = QStyleOptionViewItem(option)
         # The style wraps only within a valid rectangle, so give it a height as well.
@@ -137,8 +135,9 @@ class CaseloadView(QWidget):
         # (`fit_columns` makes them uniform again while nothing is narrowed).
         self.results.setUniformRowHeights(False)
         self.results.setWordWrap(True)
-        self._delegate = _WrappingDelegate(self.results)
-        self.results.setItemDelegate(self._delegate)
+        # Only on a column `fit_columns` narrowed: the others keep Qt's own delegate, which
+        # lays out a page of rows without calling into Python for every cell.
+        self._wrapping = _WrappingDelegate(self.results)
         self.results.setAlternatingRowColors(True)
         self.count = QLabel()
         self.count.setAccessibleName("Number of people shown")
@@ -263,22 +262,23 @@ class CaseloadView(QWidget):
         name, when the window is too narrow for all of them, so nothing is cut off."""
         char = self.fontMetrics().averageCharWidth()
         wanted = []
-        self._delegate.measuring = True
-        try:
-            for column in range(len(COLUMNS)):
-                self.results.resizeColumnToContents(column)
-                # A gap between columns, in characters so it scales with the font; the last
-                # column stretches, and padding it would add a scroll bar.
-                gap = char * COLUMN_GAP if column < len(COLUMNS) - 1 else 0
-                wanted.append(self.results.columnWidth(column) + gap)
-        finally:
-            self._delegate.measuring = False
+        for column, _least in WRAP_FIRST:
+            self.results.setItemDelegateForColumn(column, None)  # measured on one line
+        for column in range(len(COLUMNS)):
+            self.results.resizeColumnToContents(column)
+            # A gap between columns, in characters so it scales with the font; the last
+            # column stretches, and padding it would add a scroll bar.
+            gap = char * COLUMN_GAP if column < len(COLUMNS) - 1 else 0
+            wanted.append(self.results.columnWidth(column) + gap)
         narrowest = {column: char * least for column, least in WRAP_FIRST}
         widths = fit_widths(wanted, self.results.viewport().width(), narrowest)
         for column, width in enumerate(widths):
             self.results.setColumnWidth(column, width)
+        narrowed = [column for column, _least in WRAP_FIRST if widths[column] < wanted[column]]
+        for column in narrowed:
+            self.results.setItemDelegateForColumn(column, self._wrapping)
         # Nothing narrowed, nothing wraps: every row is one line, and Qt need measure only one.
-        self.results.setUniformRowHeights(widths == wanted)
+        self.results.setUniformRowHeights(not narrowed)
         self.results.doItemsLayout()  # row heights follow the new widths (wrapped text)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
