@@ -329,9 +329,8 @@ class MainWindow(QMainWindow):
         self.session = Session(vault, lambda: self.ctx.registry, self.ctx.today)
         from assessor_app.ui.sync_status import SyncController
 
-        self.sync = SyncController(self.ops, self.session, self)
-        self.sync.status_changed.connect(self._sync_status_changed)
-        self.sync.refresh()
+        self.sync = sync = SyncController(self.ops, self.session, self)
+        sync.status_changed.connect(self._sync_status_changed)
         # Queued work goes as soon as there is a connection: once now, then every few minutes.
         self._sync_soon.start()
         self.sync_action.setEnabled(True)
@@ -343,6 +342,9 @@ class MainWindow(QMainWindow):
         self.nav.setVisible(True)
         self.who.setText(f"{vault.profile.name} · {vault.profile.role.label}")
         self.show_caseload()
+        # After the caseload's first search: counting a large queue takes a while (0.1 s at
+        # 200,000 revisions), and the list comes first.
+        sync.refresh()
         resume, self.resume = self.resume, None
         if resume is not None and resume.profile_id == vault.profile.id:
             if resume.person_id:
