@@ -295,3 +295,27 @@ def test_back_to_the_caseload_works_out_the_alerts_again_only_after_a_save(
     window.show_caseload()
     wait_for_worker(qtbot, window)
     assert len(reads) == before + 2
+
+
+def test_after_unlocking_the_list_is_searched_before_the_queue_is_counted(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessor_app.ui import sync_status
+
+    order: list[str] = []
+    status, search = sync_status._status, PeopleRepository.search
+
+    def counted(*args: object) -> object:
+        order.append("sync status")
+        return status(*args)  # type: ignore[arg-type]
+
+    def searched(self: PeopleRepository, *args: object, **kwargs: object) -> object:
+        order.append("search")
+        return search(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_status, "_status", counted)
+    monkeypatch.setattr(PeopleRepository, "search", searched)
+    window, _caseload = new_profile_caseload(qtbot, make_window)
+    wait_for_worker(qtbot, window)
+    assert order[:2] == ["search", "sync status"]
+    assert "queued" in window.sync_status.text()  # and the status line still says it
