@@ -73,14 +73,14 @@ def _kdf_seconds(folder: Path) -> float:
 
 def probe_app(data_dir: Path, profile_id: str) -> dict[str, Any]:
     """Unlock to a usable caseload, alerts, a return to the caseload, ten DST editors."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from assessor_app.core.form_engine.definition import load_forms_dir
     from assessor_app.core.paths import default_forms_dir
-    from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
     from assessor_app.core.storage.profiles import profiles_dir
 
-    from assessor_app.ui.app import build_main_window
+    from assessor_app.ui.app import open_window
     from assessor_app.ui.views import caseload as caseload_module
     from assessor_app.ui.views.unlock import UnlockView
 
@@ -106,16 +106,19 @@ def probe_app(data_dir: Path, profile_id: str) -> dict[str, Any]:
     view_cls._show_results = results  # type: ignore[method-assign]
     view_cls._show_alerts = alerts  # type: ignore[method-assign]
     kdf = _kdf_seconds(profiles_dir(data_dir) / profile_id)
-    registry = load_forms_dir(default_forms_dir())
-    window = build_main_window(app, data_dir=data_dir, registry=registry, kdf=FAST_KDF_FOR_TESTS)
+    # As `run_gui` builds it, and as a user meets it: the passphrase typed, then Enter.
+    window = open_window(
+        app, data_dir=data_dir, forms_dir=default_forms_dir(), demo=False, idle_minutes=30
+    )
     window.show()
     _wait(app, lambda: isinstance(window.stack.currentWidget(), UnlockView))
     unlock = window.stack.currentWidget()
     assert isinstance(unlock, UnlockView)
-    unlock.passphrase.setText(PASSPHRASE)
+    QTest.keyClicks(unlock.passphrase, PASSPHRASE)
+    _wait(app, lambda: window.ops.pending == 0)  # what loads while it is typed has loaded
     _painted(app, window)
     start = clock()
-    unlock.submit()
+    QTest.keyClick(unlock.passphrase, Qt.Key.Key_Return)
     _wait(app, lambda: "results:" in marks)
     first_page = marks["results:"] - start
     caseload = window.caseload
