@@ -172,14 +172,16 @@ class CaseloadView(QWidget):
     def load_alerts(self) -> None:
         """Work out (on the worker) which people need attention, then mark their rows.
 
-        Queued after any search, and quick (one read of an index: `watched_answers`); when
-        nothing was saved since the alerts shown were worked out, only that is checked.
+        Quick (one read of an index: `watched_answers`), and run only when the worker has
+        nothing else waiting, so a search typed meanwhile goes first; when nothing was saved
+        since the alerts shown were worked out, only that is checked.
         """
         self._ops.run(
             self._find_alerts,
             self._alerts_for,
             owner=self,
             latest_key="caseload.alerts",
+            when_free=True,  # a keystroke's search goes first
             on_success=self._show_alerts,
         )
 
