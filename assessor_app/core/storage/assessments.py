@@ -164,7 +164,10 @@ class AssessmentRepository:
         return [_row_to_assessment(r) for r in rows]
 
     def watched_answers(
-        self, form_ids: Sequence[str], answer_ids: Sequence[str]
+        self,
+        form_ids: Sequence[str],
+        answer_ids: Sequence[str],
+        people: tuple[str | None, str | None] = (None, None),
     ) -> list[WatchedAnswers]:
         """These answers of every record of these forms, for the caseload's alerts.
 
@@ -172,6 +175,13 @@ class AssessmentRepository:
         records: for the forms and answers the alerts read (`core.attention`), SQLite answers
         from the `assessment_watch` index alone (schema 9). For others it reads the table,
         which is correct but slower.
+
+        Args:
+            form_ids: Which forms' records.
+            answer_ids: Which answers of them.
+            people: Only the records of people whose id is at least the first and below the
+                second (None: no bound), so the work can be done in parts that between them
+                hold each person's records once.
 
         Raises:
             ValueError: a form or answer id is not a plain lower-case id (they are written
@@ -184,10 +194,16 @@ class AssessmentRepository:
             return []
         picks = "".join(f", answers -> '$.{a}'" for a in answer_ids)
         marks = ", ".join("?" for _ in form_ids)
-        rows = self.vault.conn.execute(
-            f"SELECT person_id, form_id, status{picks} FROM assessment WHERE form_id IN ({marks})",
-            tuple(form_ids),
-        )
+        sql = f"SELECT person_id, form_id, status{picks} FROM assessment WHERE form_id IN ({marks})"
+        params: list[str] = list(form_ids)
+        low, high = people
+        if low is not None:
+            sql += " AND person_id >= ?"
+            params.append(low)
+        if high is not None:
+            sql += " AND person_id < ?"
+            params.append(high)
+        rows = self.vault.conn.execute(sql, params)
         found = []
         for row in rows:
             answers = {

@@ -48,6 +48,14 @@ WRAP_FIRST = ((SETTING_COLUMN, 16), (NAME_COLUMN, 16))
 many characters) and their text wraps, in this order; what needs attention never is."""
 COLUMN_GAP = 3
 """Characters of space after each column but the last."""
+_Found = tuple[tuple[int, dt.date], dict[PersonId, list[str]]] | None
+# A part of the alerts: the (change mark, day) worked out for, and the alerts; None when the
+# alerts shown are still current.
+_BOUNDS = [None, *"123456789abcdef", None]
+ALERT_PARTS = tuple(zip(_BOUNDS, _BOUNDS[1:], strict=False))
+"""The alerts are worked out in parts, by the first character of the person's id (random hex;
+any other id still falls in exactly one part), so a search typed meanwhile waits for one part
+(a few milliseconds), not for all 20,000 people."""
 
 
 def fit_widths(wanted: list[int], available: int, narrowest: dict[int, int]) -> list[int]:
@@ -114,6 +122,7 @@ class CaseloadView(QWidget):
         self.alerts_worked_out = 0
         """How many times the alerts were worked out afresh (not found still current)."""
         self._alerts_for: tuple[int, dt.date] | None = None  # (change mark, day) shown
+        self._alert_parts: dict[int, _Found] = {}  # parts of the alerts back so far
         self.add_person_dialog: PersonDialog | None = None
         self._shown_query: str | None = None  # the query whose results are on screen
         self._enter_pending_for: str | None = None  # Enter came before this query's results
@@ -172,31 +181,46 @@ class CaseloadView(QWidget):
     def load_alerts(self) -> None:
         """Work out (on the worker) which people need attention, then mark their rows.
 
-        Quick (one read of an index: `watched_answers`), and run only when the worker has
-        nothing else waiting, so a search typed meanwhile goes first; when nothing was saved
-        since the alerts shown were worked out, only that is checked.
+        Quick (reads of an index: `watched_answers`), in parts that each run only when the
+        worker has nothing else waiting, so a search typed meanwhile goes first; when nothing
+        was saved since the alerts shown were worked out, each part only checks that.
         """
-        self._ops.run(
-            self._find_alerts,
-            self._alerts_for,
-            owner=self,
-            latest_key="caseload.alerts",
-            when_free=True,  # a keystroke's search goes first
-            on_success=self._show_alerts,
-        )
+        self._alert_parts.clear()
+        for part, people in enumerate(ALERT_PARTS):
+            self._ops.run(
+                self._find_alerts,
+                self._alerts_for,
+                people,
+                owner=self,
+                latest_key=f"caseload.alerts.{part}",
+                when_free=True,  # a keystroke's search goes first
+                on_success=lambda found, part=part: self._alert_part_found(part, found),
+            )
 
     def _find_alerts(
-        self, shown_for: tuple[int, dt.date] | None
-    ) -> tuple[tuple[int, dt.date], dict[PersonId, list[str]]] | None:
+        self, shown_for: tuple[int, dt.date] | None, people: tuple[str | None, str | None]
+    ) -> _Found:
         current = (self._records.change_mark(), self._today())
         if current == shown_for:
             return None  # still what is on screen
-        watched = self._records.watched_answers(ATTENTION_FORMS, ATTENTION_ANSWERS)
+        watched = self._records.watched_answers(ATTENTION_FORMS, ATTENTION_ANSWERS, people)
         return current, attention(watched, current[1])
 
-    def _show_alerts(
-        self, found: tuple[tuple[int, dt.date], dict[PersonId, list[str]]] | None
-    ) -> None:
+    def _alert_part_found(self, part: int, found: _Found) -> None:
+        self._alert_parts[part] = found
+        if len(self._alert_parts) < len(ALERT_PARTS):
+            return
+        parts = [p for p in self._alert_parts.values() if p is not None]
+        self._alert_parts.clear()
+        if not parts:
+            return  # still current
+        alerts: dict[PersonId, list[str]] = {}
+        for _, some in parts:
+            alerts |= some  # a person's records are all in one part
+        # If a save came between parts, the oldest mark makes the next return look again.
+        self._show_alerts((min(key for key, _ in parts), alerts))
+
+    def _show_alerts(self, found: _Found) -> None:
         if found is None:
             return
         self._alerts_for, alerts = found

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from assessor_app.ui.views.record_editor import RecordEditorView
 
 BUSY_DELAY_MS = 400
+WARM_AFTER_UNLOCK_MS = 1000
+"""The signing code is imported this long after unlocking (the caseload comes first)."""
 SYNC_AFTER_UNLOCK_MS = 3000
 """Queued records start going this long after unlocking (the caseload comes first)."""
 """Show "Working…" only for work that takes longer than this: autosaves and searches run on
@@ -353,8 +355,14 @@ class MainWindow(QMainWindow):
                 self.show_record(resume.assessment_id, focus_path=resume.field_path)
         self.idle.start()
         # pyHanko takes about half a second to import: on a side thread, after unlock, so
-        # opening the first record does not wait for it.
-        self.ops.warm("assessor_app.core.services.documents")
+        # opening the first record does not wait for it; a moment after, because an import
+        # holds Python's lock most of that time, which the caseload's first page, alerts and
+        # first keystroke would otherwise share with it.
+        QTimer.singleShot(
+            WARM_AFTER_UNLOCK_MS,
+            self,
+            lambda: self.ops.warm("assessor_app.core.services.documents"),
+        )
         self.did_unlock.emit()
         problem = vault.history_problem
         if problem is not None:
@@ -366,6 +374,9 @@ class MainWindow(QMainWindow):
                 "send or rely on these records: they can compare the file with a backup "
                 "('assessor-cli audit verify' shows the same finding).",
             )
+
+    def _warm_signing(self) -> None:
+        self.ops.warm("assessor_app.core.services.documents")
 
     def show_caseload(self) -> None:
         """The caseload screen (kept while unlocked so the search survives navigation)."""
