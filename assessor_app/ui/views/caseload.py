@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
@@ -147,6 +148,7 @@ class CaseloadView(QWidget):
         # Only on a column `fit_columns` narrowed: the others keep Qt's own delegate, which
         # lays out a page of rows without calling into Python for every cell.
         self._wrapping = _WrappingDelegate(self.results)
+        self._plain = QStyledItemDelegate(self.results)
         self.results.setAlternatingRowColors(True)
         self.count = QLabel()
         self.count.setAccessibleName("Number of people shown")
@@ -194,7 +196,7 @@ class CaseloadView(QWidget):
                 owner=self,
                 latest_key=f"caseload.alerts.{part}",
                 when_free=True,  # a keystroke's search goes first
-                on_success=lambda found, part=part: self._alert_part_found(part, found),
+                on_success=partial(self._alert_part_found, part),
             )
 
     def _find_alerts(
@@ -289,7 +291,7 @@ class CaseloadView(QWidget):
         char = self.fontMetrics().averageCharWidth()
         wanted = []
         for column, _least in WRAP_FIRST:
-            self.results.setItemDelegateForColumn(column, None)  # measured on one line
+            self.results.setItemDelegateForColumn(column, self._plain)  # measured on one line
         for column in range(len(COLUMNS)):
             self.results.resizeColumnToContents(column)
             # A gap between columns, in characters so it scales with the font; the last
