@@ -129,6 +129,10 @@ class CaseloadResult:
             return f"{values[0]:.0f}–{values[-1]:.0f}" if len(values) > 1 else f"{values[0]:.0f}"
 
         app, floor = self.app, self.floor
+        ratios = sorted(
+            a["first_page_less_kdf"] / f["first_page_less_kdf"]
+            for a, f in zip(app, floor, strict=False)
+        )
         growth = [r["rss_after_editors"][-1] - r["rss_after_editors"][0] for r in app]
         return [
             f"  at the caseload ({len(app)} runs, each in a fresh process; {self.dsts:,} DSTs, "
@@ -136,7 +140,7 @@ class CaseloadResult:
             f"  KDF (Argon2id, this vault's cost)  {spread(app, 'kdf')} ms, reported apart",
             f"  unlock to the first page, less KDF {spread(app, 'first_page_less_kdf')} ms   "
             f"floor {spread(floor, 'first_page_less_kdf')} ms (sqlcipher3, same key and page, "
-            "bare QMainWindow + QTreeWidget)",
+            f"bare QMainWindow + QTreeWidget), {ratios[0]:.1f}x–{ratios[-1]:.1f}x run by run",
             f"  first keystroke after it, painted  {spread(app, 'keystroke')} ms",
             f"  unlock to alerts shown, less KDF   "
             f"{spread([r | {'x': r['alerts'] - r['kdf']} for r in app], 'x')} ms",
