@@ -15,7 +15,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QTreeWidget
 
 from assessor_app.core.form_engine.definition import FormRegistry
-from assessor_app.core.records import Setting
+from assessor_app.core.records import PersonId, Setting
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
@@ -339,3 +339,25 @@ def test_the_alerts_parts_hold_every_record_once(vault: Vault) -> None:
     parts = [records.watched_answers(ATTENTION_FORMS, ATTENTION_ANSWERS, p) for p in ALERT_PARTS]
     assert sorted(r.person_id for part in parts for r in part) == sorted(r.person_id for r in whole)
     assert len(whole) == 40 and sum(bool(part) for part in parts) > 1
+
+
+def test_alerts_parts_found_current_keep_what_they_showed(
+    qtbot: QtBot, vault: Vault, registry: FormRegistry
+) -> None:
+    """A save between two parts: those that found the alerts current keep their people's."""
+    ops = BackgroundOps()
+    view = CaseloadView(ops, session_for(vault, registry, today=dt.date(2026, 1, 15)))
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: ops.pending == 0)
+    day = dt.date(2026, 1, 15)
+    view._show_alerts(((5, day), {PersonId("0aaa"): ["Fast Track: urgent"]}))
+    fresh = ((7, day), {PersonId("fbbb"): ["CHC decision due 1 Feb 2026"]})
+    for part in range(len(ALERT_PARTS)):
+        view._alert_part_found(
+            part, None if part == 0 else (fresh if part == 15 else ((7, day), {}))
+        )
+    assert view.alerts == {
+        PersonId("0aaa"): ["Fast Track: urgent"],
+        PersonId("fbbb"): ["CHC decision due 1 Feb 2026"],
+    }
+    ops.wait_for_idle()

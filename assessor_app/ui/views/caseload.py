@@ -212,15 +212,25 @@ class CaseloadView(QWidget):
         self._alert_parts[part] = found
         if len(self._alert_parts) < len(ALERT_PARTS):
             return
-        parts = [p for p in self._alert_parts.values() if p is not None]
-        self._alert_parts.clear()
-        if not parts:
+        found_parts, self._alert_parts = self._alert_parts, {}
+        fresh = [p for p in found_parts.values() if p is not None]
+        if not fresh:
             return  # still current
         alerts: dict[PersonId, list[str]] = {}
-        for _, some in parts:
-            alerts |= some  # a person's records are all in one part
+        for n, got in found_parts.items():
+            if got is None:  # a save came after this part found the alerts current
+                low, high = ALERT_PARTS[n]
+                got = (
+                    (0, self._today()),
+                    {
+                        pid: texts
+                        for pid, texts in self.alerts.items()
+                        if (low is None or pid >= low) and (high is None or pid < high)
+                    },
+                )
+            alerts |= got[1]  # a person's records are all in one part
         # If a save came between parts, the oldest mark makes the next return look again.
-        self._show_alerts((min(key for key, _ in parts), alerts))
+        self._show_alerts((min(key for key, _ in fresh), alerts))
 
     def _show_alerts(self, found: _Found) -> None:
         if found is None:
