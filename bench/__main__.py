@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             time_box=120 if quick else 1200,
             verify=not quick,
             rebuild=args.rebuild,
+            ui_runs=2 if quick else 3,
         )
         print("\n".join(cres.lines()), end="\n\n", flush=True)
     if "coldstart" in only:

@@ -11,14 +11,18 @@ time-boxed; the report says what was actually built.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import shutil
+import subprocess
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from assessor_app.core.demo import synthetic_people
+from assessor_app.core.demo import answers_for, synthetic_people
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.records import PersonId
@@ -87,6 +91,11 @@ class CaseloadResult:
     vault_bytes: int
     body_bytes: int
     chains_ok: bool | None
+    app: list[dict[str, Any]] = field(default_factory=list)
+    """`bench.caseload_ui app` runs: unlock to the list, alerts, memory (one per process)."""
+    floor: list[dict[str, Any]] = field(default_factory=list)
+    """`bench.caseload_ui floor` runs, alternating with `app`."""
+    dsts: int = 0
 
     def lines(self) -> list[str]:
         info = self.info
@@ -108,6 +117,40 @@ class CaseloadResult:
             f"({self.body_bytes / max(1, info.revisions):,.0f} bytes per revision on average)",
             "  hash chains          "
             + ({True: "verified", False: "BROKEN", None: "not checked (--quick)"}[self.chains_ok]),
+        ] + self.ui_lines()
+
+    def ui_lines(self) -> list[str]:
+        """What a user waits for at the caseload, as ranges over the runs."""
+        if not self.app:
+            return []
+
+        def spread(runs: list[dict[str, Any]], key: str, scale: float = 1000) -> str:
+            values = sorted(float(r[key]) * scale for r in runs)
+            return f"{values[0]:.0f}–{values[-1]:.0f}" if len(values) > 1 else f"{values[0]:.0f}"
+
+        app, floor = self.app, self.floor
+        ratios = sorted(
+            a["first_page_less_kdf"] / f["first_page_less_kdf"]
+            for a, f in zip(app, floor, strict=False)
+        )
+        growth = [r["rss_after_editors"][-1] - r["rss_after_editors"][0] for r in app]
+        return [
+            f"  at the caseload ({len(app)} runs, each in a fresh process; {self.dsts:,} DSTs, "
+            f"{app[0]['flagged']:,} people flagged)",
+            f"  KDF (Argon2id, this vault's cost)  {spread(app, 'kdf')} ms, reported apart",
+            f"  unlock to the first page, less KDF {spread(app, 'first_page_less_kdf')} ms   "
+            f"floor {spread(floor, 'first_page_less_kdf')} ms (sqlcipher3, same key and page, "
+            f"bare QMainWindow + QTreeWidget), {ratios[0]:.1f}x–{ratios[-1]:.1f}x run by run",
+            f"  first keystroke after it, painted  {spread(app, 'keystroke')} ms",
+            f"  unlock to alerts shown, less KDF   "
+            f"{spread([r | {'x': r['alerts'] - r['kdf']} for r in app], 'x')} ms",
+            f"  back to the caseload: list         {spread(app, 'back_results')} ms, alerts "
+            f"worked out again in {sum(bool(r['back_alerts']) for r in app)} of {len(app)} runs",
+            f"  peak RSS at the caseload           {spread(app, 'hwm_caseload', 1)} MiB   "
+            f"floor {spread(floor, 'hwm', 1)} MiB",
+            f"  after {app[0]['editors']} DST editors opened+closed "
+            f"peak {spread(app, 'hwm_end', 1)} MiB, RSS grew "
+            f"{min(growth):+.1f}..{max(growth):+.1f} MiB from the 1st close to the last",
         ]
 
 
@@ -166,6 +209,79 @@ def build(folder: Path, people: int, revisions: int, time_box: float) -> BuildIn
     )
 
 
+CHC_SHARE = 4
+"""One person in this many has a Decision Support Tool (CHC) record: what the alerts read."""
+FAST_TRACK_SHARE = 40
+"""One person in this many has an open Fast Track."""
+
+
+def with_chc_records(folder: Path, info: BuildInfo) -> Path:
+    """A copy of the caseload in which one person in `CHC_SHARE` also has a DST, cached.
+
+    The DSTs carry the demo's answers with the ICB's dates spread over the last two years
+    (some awaiting a decision, some decided and due a review), so the caseload's alerts have
+    real records to read. A caseload that already has DSTs is used as it is.
+    """
+    vault = Vault.open(folder, info.profile_id, PASSPHRASE)
+    try:
+        dsts = vault.conn.execute(
+            "SELECT count(*) FROM assessment WHERE form_id = 'chc_dst'"
+        ).fetchone()[0]
+    finally:
+        vault.close()
+    if dsts:
+        return folder
+    target = folder.with_name(folder.name + "-chc")
+    if (target / "chc.json").exists():
+        return target
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(folder, target)
+    registry = load_forms_dir(default_forms_dir())
+    dst, fast = registry.latest("chc_dst"), registry.latest("chc_fast_track")
+    rng = random.Random(SEED)
+    today = dt.date.today()
+    vault = Vault.open(target, info.profile_id, PASSPHRASE)
+    vault.conn.execute("PRAGMA synchronous = OFF")  # build only, as in `build`
+    records = AssessmentRepository(vault)
+    added = 0
+    try:
+        people = PeopleRepository(vault).search("", limit=1_000_000)
+        with vault.transaction():
+            for n, person in enumerate(people):
+                if n % FAST_TRACK_SHARE == 0:
+                    records.create(PersonId(person.id), fast.id, fast.version, {})
+                if n % CHC_SHARE:
+                    continue
+                answers = dict(answers_for(dst, person.details) or {})
+                received = today - dt.timedelta(days=rng.randrange(0, 730))
+                answers["icb_referral_received"] = received.isoformat()
+                if rng.random() < 0.7:
+                    decided = received + dt.timedelta(days=rng.randrange(10, 40))
+                    answers["icb_decision_date"] = min(decided, today).isoformat()
+                records.create(PersonId(person.id), dst.id, dst.version, answers)
+                added += 1
+    finally:
+        vault.close()
+    (target / "chc.json").write_text(json.dumps({"dsts": added}), "utf-8")
+    return target
+
+
+def _probe(what: str, folder: Path, profile_id: str) -> dict[str, Any]:
+    """Run `bench.caseload_ui` in a fresh process (its own peak memory) and read its figures."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.caseload_ui", what, str(folder), profile_id],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        raise RuntimeError(f"bench.caseload_ui {what} failed:\n{done.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def _queries(vault: Vault, rng: random.Random) -> list[str]:
     """What an assessor types, one keystroke at a time, to find a few people."""
     found = PeopleRepository(vault).search("", limit=100_000)
@@ -184,9 +300,16 @@ def _queries(vault: Vault, rng: random.Random) -> list[str]:
 
 
 def run(
-    people: int, revisions: int, *, time_box: float, verify: bool, rebuild: bool = False
+    people: int,
+    revisions: int,
+    *,
+    time_box: float,
+    verify: bool,
+    rebuild: bool = False,
+    ui_runs: int = 3,
 ) -> CaseloadResult:
-    """Build (or reuse) the cached caseload and measure search, open and size."""
+    """Build (or reuse) the cached caseload and measure search, open and size; then, on a
+    copy with DSTs (`with_chc_records`), unlock to a usable list, alerts and memory."""
     folder = CACHE_DIR / f"caseload-{people}-{revisions}"
     meta = folder / "build.json"
     cached = meta.exists() and not rebuild
@@ -222,6 +345,32 @@ def run(
     finally:
         vault.close()
     size = (folder / "profiles" / info.profile_id / VAULT_FILE).stat().st_size
+    chc = with_chc_records(folder, info)
+    dsts = _count_dsts(chc, info.profile_id)
+    app: list[dict[str, Any]] = []
+    floor: list[dict[str, Any]] = []
+    for _ in range(ui_runs):
+        floor.append(_probe("floor", chc, info.profile_id))
+        app.append(_probe("app", chc, info.profile_id))
     return CaseloadResult(
-        info, cached, search, len(queries), opens, size, int(body_bytes or 0), chains_ok
+        info,
+        cached,
+        search,
+        len(queries),
+        opens,
+        size,
+        int(body_bytes or 0),
+        chains_ok,
+        app,
+        floor,
+        dsts,
     )
+
+
+def _count_dsts(folder: Path, profile_id: str) -> int:
+    vault = Vault.open(folder, profile_id, PASSPHRASE)
+    try:
+        sql = "SELECT count(*) FROM assessment WHERE form_id = 'chc_dst'"
+        return int(vault.conn.execute(sql).fetchone()[0])
+    finally:
+        vault.close()

@@ -9,15 +9,38 @@ Imports no Qt.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
-from assessor_app.core.records import Assessment, PersonId, RecordStatus
-from assessor_app.core.rules.chc import dst_due_dates
+from assessor_app.core.records import PersonId, RecordStatus
+from assessor_app.core.rules.chc import TIMELINE_READS, dst_due_dates
 
-__all__ = ["ATTENTION_FORMS", "REVIEW_WARNING_DAYS", "attention"]
+__all__ = ["ATTENTION_ANSWERS", "ATTENTION_FORMS", "REVIEW_WARNING_DAYS", "attention"]
 
 ATTENTION_FORMS = ("chc_dst", "chc_fast_track")
 """Forms whose records can need attention on the caseload."""
+
+ATTENTION_ANSWERS = tuple(TIMELINE_READS)
+"""The only answers `attention` reads (the DST's dates), so the caseload reads just these
+(`AssessmentRepository.watched_answers`, from an index kept for them) instead of every record.
+"""
+
+
+class Watched(Protocol):
+    """What `attention` reads of a record: an `Assessment`, or just these parts of one."""
+
+    @property
+    def person_id(self) -> PersonId: ...  # noqa: D102
+
+    @property
+    def form_id(self) -> str: ...  # noqa: D102
+
+    @property
+    def status(self) -> RecordStatus: ...  # noqa: D102
+
+    @property
+    def answers(self) -> Mapping[str, Any]: ...  # noqa: D102
+
 
 REVIEW_WARNING_DAYS = 28
 """How long before a review date the caseload starts showing it."""
@@ -29,7 +52,7 @@ def _day(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def _dst_item(record: Assessment, today: dt.date) -> tuple[int, str] | None:
+def _dst_item(record: Watched, today: dt.date) -> tuple[int, str] | None:
     due = dst_due_dates(record.answers)
     if "decision" in due:
         when = due["decision"]
@@ -49,7 +72,7 @@ def _dst_item(record: Assessment, today: dt.date) -> tuple[int, str] | None:
     return None
 
 
-def attention(records: Iterable[Assessment], today: dt.date) -> dict[PersonId, list[str]]:
+def attention(records: Iterable[Watched], today: dt.date) -> dict[PersonId, list[str]]:
     """Each person's alerts, most pressing first: urgent, then overdue, then due soon."""
     found: dict[PersonId, list[tuple[int, str]]] = {}
     for record in records:

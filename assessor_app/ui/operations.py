@@ -40,6 +40,7 @@ class _Op:
     latest_key: str | None
     generation: int
     counted: bool = True
+    when_free: bool = False
 
 
 class BackgroundOps(QObject):
@@ -62,6 +63,8 @@ class BackgroundOps(QObject):
         self._network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessor-net")
         self._warmed: set[str] = set()
         self._pending = 0
+        self._waiting = 0  # ops queued on the worker, not yet started, that go first
+        self._deferred = 0  # `when_free` ops queued and not yet started
         self._latest: dict[str, int] = {}
         self._lock = threading.Lock()
         self._error_parent = error_parent or (lambda: None)
@@ -81,6 +84,7 @@ class BackgroundOps(QObject):
         on_failure: FailureCallback | None = None,
         owner: QObject | None = None,
         latest_key: str | None = None,
+        when_free: bool = False,
         **kwargs: Any,
     ) -> None:
         """Queue `fn(*args, **kwargs)` on the worker.
@@ -93,17 +97,56 @@ class BackgroundOps(QObject):
                 deleted, its callbacks are skipped (errors are still shown).
             latest_key: only the newest op with this key matters ("latest query wins"): older
                 ones are skipped if not started and their results are dropped if they were.
+            when_free: a read that may wait: any op asked for after it that has not started
+                yet goes first (a search typed while the caseload's alerts wait their turn).
+                It is skipped if its owner is disposed before it starts. Never for writes:
+                those keep the order they were asked for.
         """
         generation = 0
         if latest_key is not None:
             with self._lock:
                 generation = self._latest.get(latest_key, 0) + 1
                 self._latest[latest_key] = generation
-        op = _Op(lambda: fn(*args, **kwargs), on_success, on_failure, owner, latest_key, generation)
+        op = _Op(
+            lambda: fn(*args, **kwargs),
+            on_success,
+            on_failure,
+            owner,
+            latest_key,
+            generation,
+            when_free=when_free,
+        )
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
-        self._pool.submit(self._work, op)
+        with self._lock:
+            if when_free:
+                self._deferred += 1
+            else:
+                self._waiting += 1
+        self._pool.submit(self._work_when_free if when_free else self._work_in_order, op)
+
+    def _work_in_order(self, op: _Op) -> None:
+        with self._lock:
+            self._waiting -= 1
+        self._work(op)
+
+    def _work_when_free(self, op: _Op) -> None:
+        # On the worker: while ops asked for later are still waiting, go back behind them.
+        with self._lock:
+            later = self._waiting > 0
+        if later:
+            try:
+                self._pool.submit(self._work_when_free, op)
+                return
+            except RuntimeError:
+                pass  # shutting down: run it now rather than never
+        with self._lock:
+            self._deferred -= 1
+        if not self._owner_alive(op):
+            self._op_did_finish.emit((op, _SKIPPED, None))
+            return
+        self._work(op)
 
     def run_network(
         self,
@@ -178,7 +221,11 @@ class BackgroundOps(QObject):
 
     def wait_for_idle(self) -> None:
         """Block until every queued op has run on the worker (used on quit, never in views)."""
-        self._pool.submit(lambda: None).result()
+        while True:
+            self._pool.submit(lambda: None).result()
+            with self._lock:
+                if not self._deferred:  # none went back behind the marker
+                    return
 
     def shutdown(self) -> None:
         """Finish queued work and stop the worker thread."""

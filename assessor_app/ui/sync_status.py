@@ -94,7 +94,10 @@ class SyncController(QObject):
 
     def refresh(self) -> None:
         """Read the queue's state (on the worker) and say it."""
-        self._ops.run(_status, self._session, on_success=self._show_status, owner=self)
+        # Counting a large queue takes a while: a search typed meanwhile goes first.
+        self._ops.run(
+            _status, self._session, on_success=self._show_status, owner=self, when_free=True
+        )
 
     def _refresh_when_idle(self) -> None:
         if not self._running and not self.disposed:

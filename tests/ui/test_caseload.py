@@ -15,7 +15,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QTreeWidget
 
 from assessor_app.core.form_engine.definition import FormRegistry
-from assessor_app.core.records import Setting
+from assessor_app.core.records import PersonId, Setting
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
@@ -29,7 +29,13 @@ from tests.ui.conftest import (
 )
 
 from assessor_app.ui.operations import BackgroundOps
-from assessor_app.ui.views.caseload import ATTENTION_COLUMN, COLUMNS, CaseloadView, fit_widths
+from assessor_app.ui.views.caseload import (
+    ALERT_PARTS,
+    ATTENTION_COLUMN,
+    COLUMNS,
+    CaseloadView,
+    fit_widths,
+)
 from assessor_app.ui.views.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -208,4 +214,150 @@ def test_every_column_shows_its_text_in_a_narrow_window(
         assert bold.horizontalAdvance(item.text(ATTENTION_COLUMN)) < tree.columnWidth(
             ATTENTION_COLUMN
         )
+    ops.wait_for_idle()
+
+
+def test_the_first_page_is_shown_while_the_alerts_are_still_being_worked_out(
+    qtbot: QtBot, vault: Vault, registry: FormRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = PeopleRepository(vault).add(community_person())
+    AssessmentRepository(vault).create(person.id, "chc_fast_track", 1)
+    gate = threading.Event()
+    for name in ("watched_answers", "list_for_forms"):  # whichever the alerts read
+        slow = getattr(AssessmentRepository, name)
+
+        def held(self: AssessmentRepository, *args: object, _slow=slow) -> object:
+            gate.wait(10)  # the alerts of a very large caseload, still being worked out
+            return _slow(self, *args)
+
+        monkeypatch.setattr(AssessmentRepository, name, held)
+    ops = BackgroundOps()
+    view = CaseloadView(ops, session_for(vault, registry, today=dt.date(2026, 1, 15)))
+    qtbot.addWidget(view)
+    view.show()
+    try:
+        qtbot.waitUntil(lambda: view.results.topLevelItemCount() == 1, timeout=3000)
+        assert not view.alerts
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: bool(view.alerts))
+    first = view.results.topLevelItem(0)
+    assert first is not None and first.text(ATTENTION_COLUMN) == "Fast Track: urgent"
+    ops.wait_for_idle()
+
+
+def test_back_to_the_caseload_works_out_the_alerts_again_only_after_a_save(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    for name in ("watched_answers", "list_for_forms"):
+        real = getattr(AssessmentRepository, name)
+
+        def counted(self: AssessmentRepository, *args: object, _real=real) -> object:
+            reads.append("read")
+            return _real(self, *args)
+
+        monkeypatch.setattr(AssessmentRepository, name, counted)
+    window, caseload = new_profile_caseload(qtbot, make_window)
+    person = add_person(qtbot, window, community_person())
+    made: list[object] = []
+    window.ops.run(
+        lambda: AssessmentRepository(window.vault).create(person.id, "chc_fast_track", 1),
+        on_success=made.append,
+    )
+    wait_for_worker(qtbot, window)
+    window.show_caseload()
+    wait_for_worker(qtbot, window)
+    assert caseload.alerts == {person.id: ["Fast Track: urgent"]}
+    before = len(reads)
+
+    for _ in range(3):  # to the person's page and back, with nothing saved
+        window.show_person(person.id)
+        wait_for_worker(qtbot, window)
+        window.show_caseload()
+        wait_for_worker(qtbot, window)
+    assert len(reads) == before
+    first = caseload.results.topLevelItem(0)
+    assert first is not None and first.text(ATTENTION_COLUMN) == "Fast Track: urgent"
+
+    # The Fast Track is acknowledged by the ICB: the next return shows it no longer urgent.
+    from assessor_app.core.records import RecordStatus
+
+    record_id = made[0].id  # type: ignore[attr-defined]
+    window.ops.run(
+        AssessmentRepository(window.vault).set_status, record_id, RecordStatus.ACKNOWLEDGED
+    )
+    window.show_person(person.id)
+    wait_for_worker(qtbot, window)
+    window.show_caseload()
+    wait_for_worker(qtbot, window)
+    assert len(reads) == before + len(ALERT_PARTS)
+    assert caseload.alerts == {}
+    first = caseload.results.topLevelItem(0)
+    assert first is not None and first.text(ATTENTION_COLUMN) == ""
+
+    # A new day: the dates are read again even though nothing was saved.
+    caseload._today = lambda: dt.date.today() + dt.timedelta(days=1)
+    window.show_caseload()
+    wait_for_worker(qtbot, window)
+    assert len(reads) == before + 2 * len(ALERT_PARTS)
+
+
+def test_after_unlocking_the_list_is_searched_before_the_queue_is_counted(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessor_app.ui import sync_status
+
+    order: list[str] = []
+    status, search = sync_status._status, PeopleRepository.search
+
+    def counted(*args: object) -> object:
+        order.append("sync status")
+        return status(*args)  # type: ignore[arg-type]
+
+    def searched(self: PeopleRepository, *args: object, **kwargs: object) -> object:
+        order.append("search")
+        return search(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_status, "_status", counted)
+    monkeypatch.setattr(PeopleRepository, "search", searched)
+    window, _caseload = new_profile_caseload(qtbot, make_window)
+    wait_for_worker(qtbot, window)
+    assert order[:2] == ["search", "sync status"]
+    assert "queued" in window.sync_status.text()  # and the status line still says it
+
+
+def test_the_alerts_parts_hold_every_record_once(vault: Vault) -> None:
+    from assessor_app.core.attention import ATTENTION_ANSWERS, ATTENTION_FORMS
+
+    people = PeopleRepository(vault)
+    records = AssessmentRepository(vault)
+    for n in range(40):
+        person = people.add(community_person(given_name=f"Person{n}", nhs_number=None))
+        records.create(person.id, "chc_dst", 1, {"icb_referral_received": "2026-01-01"})
+    whole = records.watched_answers(ATTENTION_FORMS, ATTENTION_ANSWERS)
+    parts = [records.watched_answers(ATTENTION_FORMS, ATTENTION_ANSWERS, p) for p in ALERT_PARTS]
+    assert sorted(r.person_id for part in parts for r in part) == sorted(r.person_id for r in whole)
+    assert len(whole) == 40 and sum(bool(part) for part in parts) > 1
+
+
+def test_alerts_parts_found_current_keep_what_they_showed(
+    qtbot: QtBot, vault: Vault, registry: FormRegistry
+) -> None:
+    """A save between two parts: those that found the alerts current keep their people's."""
+    ops = BackgroundOps()
+    view = CaseloadView(ops, session_for(vault, registry, today=dt.date(2026, 1, 15)))
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: ops.pending == 0)
+    day = dt.date(2026, 1, 15)
+    view._show_alerts(((5, day), {PersonId("0aaa"): ["Fast Track: urgent"]}))
+    fresh = ((7, day), {PersonId("fbbb"): ["CHC decision due 1 Feb 2026"]})
+    for part in range(len(ALERT_PARTS)):
+        view._alert_part_found(
+            part, None if part == 0 else (fresh if part == 15 else ((7, day), {}))
+        )
+    assert view.alerts == {
+        PersonId("0aaa"): ["Fast Track: urgent"],
+        PersonId("fbbb"): ["CHC decision due 1 Feb 2026"],
+    }
     ops.wait_for_idle()

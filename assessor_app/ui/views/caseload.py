@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.attention import ATTENTION_FORMS, attention
+from assessor_app.core.attention import ATTENTION_ANSWERS, ATTENTION_FORMS, attention
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import Person, PersonId
 
@@ -48,6 +49,14 @@ WRAP_FIRST = ((SETTING_COLUMN, 16), (NAME_COLUMN, 16))
 many characters) and their text wraps, in this order; what needs attention never is."""
 COLUMN_GAP = 3
 """Characters of space after each column but the last."""
+_Found = tuple[tuple[int, dt.date], dict[PersonId, list[str]]] | None
+# A part of the alerts: the (change mark, day) worked out for, and the alerts; None when the
+# alerts shown are still current.
+_BOUNDS = [None, *"123456789abcdef", None]
+ALERT_PARTS = tuple(zip(_BOUNDS, _BOUNDS[1:], strict=False))
+"""The alerts are worked out in parts, by the first character of the person's id (random hex;
+any other id still falls in exactly one part), so a search typed meanwhile waits for one part
+(a few milliseconds), not for all 20,000 people."""
 
 
 def fit_widths(wanted: list[int], available: int, narrowest: dict[int, int]) -> list[int]:
@@ -87,6 +96,8 @@ class _WrappingDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         natural = super().sizeHint(option, index)  # on one line: what the column wants
+        if natural.width() <= self._tree.columnWidth(index.column()):
+            return natural  # it fits on one line: no need to lay it out wrapped
         sized = QStyleOptionViewItem(option)
         # The style wraps only within a valid rectangle, so give it a height as well.
         width = self._tree.columnWidth(index.column())
@@ -109,6 +120,10 @@ class CaseloadView(QWidget):
         self._today: Callable[[], dt.date] = dt.date.today
         self.alerts: dict[PersonId, list[str]] = {}
         """Person id to what needs attention (urgent Fast Track, CHC dates due or overdue)."""
+        self.alerts_worked_out = 0
+        """How many times the alerts were worked out afresh (not found still current)."""
+        self._alerts_for: tuple[int, dt.date] | None = None  # (change mark, day) shown
+        self._alert_parts: dict[int, _Found] = {}  # parts of the alerts back so far
         self.add_person_dialog: PersonDialog | None = None
         self._shown_query: str | None = None  # the query whose results are on screen
         self._enter_pending_for: str | None = None  # Enter came before this query's results
@@ -126,10 +141,14 @@ class CaseloadView(QWidget):
         self.results.setHeaderLabels(list(COLUMNS))
         self.results.setRootIsDecorated(False)
         # At most `people.search`'s 100 rows, so rows may differ in height: a setting
-        # narrowed to fit the window wraps onto a second line rather than being cut off.
+        # narrowed to fit the window wraps onto a second line rather than being cut off
+        # (`fit_columns` makes them uniform again while nothing is narrowed).
         self.results.setUniformRowHeights(False)
         self.results.setWordWrap(True)
-        self.results.setItemDelegate(_WrappingDelegate(self.results))
+        # Only on a column `fit_columns` narrowed: the others keep Qt's own delegate, which
+        # lays out a page of rows without calling into Python for every cell.
+        self._wrapping = _WrappingDelegate(self.results)
+        self._plain = QStyledItemDelegate(self.results)
         self.results.setAlternatingRowColors(True)
         self.count = QLabel()
         self.count.setAccessibleName("Number of people shown")
@@ -146,8 +165,9 @@ class CaseloadView(QWidget):
         self.results.itemActivated.connect(self._activated)
         self.search.returnPressed.connect(self._open_first)
         self.add_button.clicked.connect(self.open_add_person)
-        self.load_alerts()
+        # The list first: the alerts are queued behind the first page, never in front of it.
         self.run_search("")
+        self.load_alerts()
 
     def focus_search(self) -> None:
         """Ctrl+F: put the cursor in the search box with its text selected."""
@@ -155,23 +175,68 @@ class CaseloadView(QWidget):
         self.search.selectAll()
 
     def refresh(self) -> None:
-        """Run the current search again (after a person's details changed elsewhere)."""
-        self.load_alerts()
+        """Run the current search again (after a person's details changed elsewhere), and
+        the alerts if any record was saved since they were worked out (or the day changed)."""
         self.run_search(self.search.text())
+        self.load_alerts()
 
     def load_alerts(self) -> None:
-        """Work out (on the worker) which people need attention, then mark their rows."""
-        self._ops.run(
-            self._find_alerts,
-            owner=self,
-            latest_key="caseload.alerts",
-            on_success=self._show_alerts,
-        )
+        """Work out (on the worker) which people need attention, then mark their rows.
 
-    def _find_alerts(self) -> dict[PersonId, list[str]]:
-        return attention(self._records.list_for_forms(ATTENTION_FORMS), self._today())
+        Quick (reads of an index: `watched_answers`), in parts that each run only when the
+        worker has nothing else waiting, so a search typed meanwhile goes first; when nothing
+        was saved since the alerts shown were worked out, each part only checks that.
+        """
+        self._alert_parts.clear()
+        for part, people in enumerate(ALERT_PARTS):
+            self._ops.run(
+                self._find_alerts,
+                self._alerts_for,
+                people,
+                owner=self,
+                latest_key=f"caseload.alerts.{part}",
+                when_free=True,  # a keystroke's search goes first
+                on_success=partial(self._alert_part_found, part),
+            )
 
-    def _show_alerts(self, alerts: dict[PersonId, list[str]]) -> None:
+    def _find_alerts(
+        self, shown_for: tuple[int, dt.date] | None, people: tuple[str | None, str | None]
+    ) -> _Found:
+        current = (self._records.change_mark(), self._today())
+        if current == shown_for:
+            return None  # still what is on screen
+        watched = self._records.watched_answers(ATTENTION_FORMS, ATTENTION_ANSWERS, people)
+        return current, attention(watched, current[1])
+
+    def _alert_part_found(self, part: int, found: _Found) -> None:
+        self._alert_parts[part] = found
+        if len(self._alert_parts) < len(ALERT_PARTS):
+            return
+        found_parts, self._alert_parts = self._alert_parts, {}
+        fresh = [p for p in found_parts.values() if p is not None]
+        if not fresh:
+            return  # still current
+        alerts: dict[PersonId, list[str]] = {}
+        for n, got in found_parts.items():
+            if got is None:  # a save came after this part found the alerts current
+                low, high = ALERT_PARTS[n]
+                got = (
+                    (0, self._today()),
+                    {
+                        pid: texts
+                        for pid, texts in self.alerts.items()
+                        if (low is None or pid >= low) and (high is None or pid < high)
+                    },
+                )
+            alerts |= got[1]  # a person's records are all in one part
+        # If a save came between parts, the oldest mark makes the next return look again.
+        self._show_alerts((min(key for key, _ in fresh), alerts))
+
+    def _show_alerts(self, found: _Found) -> None:
+        if found is None:
+            return
+        self._alerts_for, alerts = found
+        self.alerts_worked_out += 1
         self.alerts = alerts
         for index in range(self.results.topLevelItemCount()):
             item = self.results.topLevelItem(index)
@@ -235,6 +300,8 @@ class CaseloadView(QWidget):
         name, when the window is too narrow for all of them, so nothing is cut off."""
         char = self.fontMetrics().averageCharWidth()
         wanted = []
+        for column, _least in WRAP_FIRST:
+            self.results.setItemDelegateForColumn(column, self._plain)  # measured on one line
         for column in range(len(COLUMNS)):
             self.results.resizeColumnToContents(column)
             # A gap between columns, in characters so it scales with the font; the last
@@ -245,6 +312,11 @@ class CaseloadView(QWidget):
         widths = fit_widths(wanted, self.results.viewport().width(), narrowest)
         for column, width in enumerate(widths):
             self.results.setColumnWidth(column, width)
+        narrowed = [column for column, _least in WRAP_FIRST if widths[column] < wanted[column]]
+        for column in narrowed:
+            self.results.setItemDelegateForColumn(column, self._wrapping)
+        # Nothing narrowed, nothing wraps: every row is one line, and Qt need measure only one.
+        self.results.setUniformRowHeights(not narrowed)
         self.results.doItemsLayout()  # row heights follow the new widths (wrapped text)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override

@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from assessor_app.ui.views.record_editor import RecordEditorView
 
 BUSY_DELAY_MS = 400
+WARM_AFTER_UNLOCK_MS = 1000
+"""The signing code is imported this long after unlocking (the caseload comes first)."""
 SYNC_AFTER_UNLOCK_MS = 3000
 """Queued records start going this long after unlocking (the caseload comes first)."""
 """Show "Working…" only for work that takes longer than this: autosaves and searches run on
@@ -218,6 +220,7 @@ class MainWindow(QMainWindow):
         self.caseload_button.clicked.connect(self.show_caseload)
         self.lock_button.clicked.connect(self.lock)
         self._shortcuts_installed = False
+        self._unlocked_code_loading = False
         self._instance_server: InstanceServer | None = None
         self.idle = IdleWatcher(app, ctx.idle_minutes, self)
         self.idle.idle_timed_out.connect(self.lock)
@@ -270,11 +273,21 @@ class MainWindow(QMainWindow):
                 note=" ".join(n for n in (note, self.ctx.unlock_note) if n),
             )
             unlock.vault_opened.connect(self.open_vault)
+            unlock.passphrase.textEdited.connect(self._load_unlocked_code)
             unlock.create_profile_requested.connect(self.show_profile_create)
             unlock.switched_to_other_window.connect(self.close)
             self._set_gate(unlock)
         else:
             self.show_profile_create(can_cancel=False)
+
+    def _load_unlocked_code(self) -> None:
+        # At the first key of the passphrase, the worker loads what the caseload needs, so
+        # the time from Enter to the first page is not spent importing on the GUI thread.
+        if not self._unlocked_code_loading:
+            self._unlocked_code_loading = True
+            from assessor_app.ui.vault_loading import prewarm_unlocked
+
+            self.ops.run(prewarm_unlocked)
 
     def show_profile_create(self, *, can_cancel: bool = True) -> None:
         """The first-run (or extra profile) screen."""
@@ -322,9 +335,8 @@ class MainWindow(QMainWindow):
         self.session = Session(vault, lambda: self.ctx.registry, self.ctx.today)
         from assessor_app.ui.sync_status import SyncController
 
-        self.sync = SyncController(self.ops, self.session, self)
-        self.sync.status_changed.connect(self._sync_status_changed)
-        self.sync.refresh()
+        self.sync = sync = SyncController(self.ops, self.session, self)
+        sync.status_changed.connect(self._sync_status_changed)
         # Queued work goes as soon as there is a connection: once now, then every few minutes.
         self._sync_soon.start()
         self.sync_action.setEnabled(True)
@@ -336,6 +348,9 @@ class MainWindow(QMainWindow):
         self.nav.setVisible(True)
         self.who.setText(f"{vault.profile.name} · {vault.profile.role.label}")
         self.show_caseload()
+        # After the caseload's first search: counting a large queue takes a while (0.1 s at
+        # 200,000 revisions), and the list comes first.
+        sync.refresh()
         resume, self.resume = self.resume, None
         if resume is not None and resume.profile_id == vault.profile.id:
             if resume.person_id:
@@ -344,8 +359,14 @@ class MainWindow(QMainWindow):
                 self.show_record(resume.assessment_id, focus_path=resume.field_path)
         self.idle.start()
         # pyHanko takes about half a second to import: on a side thread, after unlock, so
-        # opening the first record does not wait for it.
-        self.ops.warm("assessor_app.core.services.documents")
+        # opening the first record does not wait for it; a moment after, because an import
+        # holds Python's lock most of that time, which the caseload's first page, alerts and
+        # first keystroke would otherwise share with it.
+        QTimer.singleShot(
+            WARM_AFTER_UNLOCK_MS,
+            self,
+            lambda: self.ops.warm("assessor_app.core.services.documents"),
+        )
         self.did_unlock.emit()
         problem = vault.history_problem
         if problem is not None:
@@ -357,6 +378,9 @@ class MainWindow(QMainWindow):
                 "send or rely on these records: they can compare the file with a backup "
                 "('assessor-cli audit verify' shows the same finding).",
             )
+
+    def _warm_signing(self) -> None:
+        self.ops.warm("assessor_app.core.services.documents")
 
     def show_caseload(self) -> None:
         """The caseload screen (kept while unlocked so the search survives navigation)."""
