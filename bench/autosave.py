@@ -49,7 +49,7 @@ class AutosaveResult:
         """The p99 of every app save over the p99 of every floor save."""
         return percentile(self.app, 99) / percentile(self.floor, 99)
 
-    def rows(self) -> list[Row]:
+    def summary(self) -> list[Row]:
         spread = self.block_ratios
         app99, floor99 = percentile(self.app, 99), percentile(self.floor, 99)
         return [

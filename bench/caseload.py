@@ -32,7 +32,7 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.history import verify_chains
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import VAULT_FILE, Vault
-from bench.common import CACHE_DIR, PASSPHRASE, ms, new_vault, percentile
+from bench.common import CACHE_DIR, PASSPHRASE, Row, ms, new_vault, percentile
 
 SEED = 11
 WORDS = (
@@ -118,6 +118,65 @@ class CaseloadResult:
             "  hash chains          "
             + ({True: "verified", False: "BROKEN", None: "not checked (--quick)"}[self.chains_ok]),
         ] + self.ui_lines()
+
+    def summary(self) -> list[Row]:
+        people = f"{self.info.people:,} people"
+        rows = [
+            Row(
+                f"search-as-you-type, p95, {people}",
+                "(watched)",
+                "-",
+                ms(percentile(self.search, 95)),
+                None,
+                None,
+            )
+        ]
+        if not self.app:
+            return rows
+        app, floor = self.app, self.floor
+
+        def most(runs: list[dict[str, Any]], key: str) -> float:
+            return max(float(r[key]) for r in runs)
+
+        first, first_floor = most(app, "first_page_less_kdf"), most(floor, "first_page_less_kdf")
+        alerts = max(float(r["alerts"]) - float(r["kdf"]) for r in app)
+        hwm, hwm_floor = most(app, "hwm_caseload"), most(floor, "hwm")
+        growth = max(r["rss_after_editors"][-1] - r["rss_after_editors"][0] for r in app)
+        runs = f"worst of {len(app)} runs"
+        return rows + [
+            Row(
+                f"unlock to a usable caseload, less the KDF, {people} ({runs})",
+                "< 150 ms",
+                f"{ms(first_floor)} sqlcipher3 + bare QTreeWidget",
+                ms(first),
+                first / first_floor,
+                first < 0.150,
+            ),
+            Row(
+                f"unlock to the caseload's alerts shown, less the KDF ({runs})",
+                "< 150 ms, never before the first search",
+                "-",
+                ms(alerts),
+                None,
+                alerts < 0.150,
+            ),
+            Row(
+                f"peak memory at the caseload ({runs})",
+                "< 200 MiB",
+                f"{hwm_floor:.0f} MiB bare window of the same page",
+                f"{hwm:.0f} MiB",
+                hwm / hwm_floor,
+                hwm < 200,
+            ),
+            Row(
+                "memory growth, 1st to 10th DST editor opened and closed",
+                "no growth (< 5 MiB)",
+                "-",
+                f"{growth:+.1f} MiB",
+                None,
+                growth < 5,
+            ),
+        ]
 
     def ui_lines(self) -> list[str]:
         """What a user waits for at the caseload, as ranges over the runs."""

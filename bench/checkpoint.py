@@ -42,7 +42,7 @@ class CheckpointResult:
     backup_floor: float
     size: int
 
-    def rows(self) -> list[Row]:
+    def summary(self) -> list[Row]:
         a95, f95 = percentile(self.app, 95), percentile(self.floor, 95)
         return [
             Row(

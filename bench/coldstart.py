@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import median, ms, new_vault
+from bench.common import Row, median, ms, new_vault
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,6 +126,20 @@ class ColdStartResult:
     bare_focused: list[float]
     app_later: list[float]
     bare_later: list[float]
+
+    def summary(self) -> list[Row]:
+        app, bare = median(self.app), median(self.bare)
+        ratios = sorted(a / b for a, b in zip(self.app, self.bare, strict=True))
+        return [
+            Row(
+                "cold start until the unlock window takes a keystroke, median",
+                "<= 1.5x floor",
+                f"{ms(bare)} bare QMainWindow + QLineEdit",
+                f"{ms(app)} (pairs {ratios[0]:.2f}x-{ratios[-1]:.2f}x)",
+                app / bare,
+                app / bare <= 1.5,
+            )
+        ]
 
     def lines(self) -> list[str]:
         app, bare = median(self.app), median(self.bare)

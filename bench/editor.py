@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import PASSPHRASE, ms, new_vault, percentile
+from bench.common import PASSPHRASE, Row, ms, new_vault, percentile
 
 DST_MEMBERS = 6
 EVIDENCE = (
@@ -54,6 +54,22 @@ class EditorResult:
     """A key typed into the large DST's recommendation rationale, until it is painted."""
     keystroke_floor: list[float]
     """The same key into a bare QPlainTextEdit."""
+
+    def summary(self) -> list[Row]:
+        out = []
+        for row in self.rows:
+            p95, floor = percentile(row.app, 95), percentile(row.floor, 95)
+            out.append(
+                Row(
+                    f"open a record to its editor painted, p95: {row.name}",
+                    "p95 < 100 ms",
+                    f"{ms(floor)} bare window, same questions",
+                    ms(p95),
+                    p95 / floor,
+                    p95 < 0.100,
+                )
+            )
+        return out
 
     def lines(self) -> list[str]:
         runs = len(self.rows[0].app) if self.rows else 0

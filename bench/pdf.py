@@ -71,7 +71,7 @@ class PdfResult:
     floor_chars: int
     """And in the floor's."""
 
-    def rows(self) -> list[Row]:
+    def summary(self) -> list[Row]:
         app, floor = median(self.app), median(self.floor)
         return [
             Row(

@@ -47,7 +47,7 @@ class SyncResult:
     floor_seconds: float
     database: str
 
-    def rows(self) -> list[Row]:
+    def summary(self) -> list[Row]:
         app_rate = self.revisions / self.app_seconds
         floor_rate = self.revisions / self.floor_seconds
         return [
