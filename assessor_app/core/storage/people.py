@@ -151,7 +151,8 @@ _TEXT_FIELDS = (
 _OPTIONAL_TEXT = ("nhs_number",)
 
 
-def _search_text(details: PersonDetails) -> str:
+def person_search_text(details: PersonDetails) -> str:
+    """What search-as-you-type matches a person by (folded: no accents, lower case)."""
     parts = [
         details.family_name,
         details.given_name,
@@ -208,7 +209,7 @@ class PeopleRepository:
                     person_id,
                     details.family_name,
                     details.given_name,
-                    _search_text(details),
+                    person_search_text(details),
                     history.canonical_json(body),
                     rev.seq,
                     rev.created_at.isoformat(),
