@@ -287,3 +287,36 @@ def test_the_cli_imports_a_caseload_and_names_a_bad_line(
     assert main(["caseload", "import", str(good)]) == 0
     assert "Imported 1 people and 0 records (1 revisions)" in capsys.readouterr().out
     assert main(["caseload", "import", str(tmp_path / "missing.jsonl")]) == 4
+
+
+def test_checking_in_a_worker_process_finds_and_writes_the_same(vault: Vault) -> None:
+    lines = [
+        _line(_person(authority_person_id="LA1")),
+        _line(
+            _person(authority_person_id="LA2"),
+            [{"form_id": "chc_fast_track", "answers": {"clinician_role": "plumber"}}],
+        ),
+        _line(_person(authority_person_id="LA1")),
+        "[1, 2",
+    ]
+    session = session_for(vault, today=TODAY)
+    found = []
+    for workers in (0, 1):
+        with pytest.raises(CaseloadFileError) as caught:
+            import_caseload(session, [HEADER, *lines], workers=workers)
+        found.append(caught.value.problems)
+    assert found[0] == found[1]
+    assert len(found[0]) == 3
+    good = [_line(_person(authority_person_id="LA1"), [{"form_id": "chc_fast_track"}])]
+    with pytest.raises(CaseloadFileError, match="answers: must be an object"):
+        import_caseload(session, [HEADER, *good], workers=1)
+    good = [
+        _line(
+            _person(authority_person_id=f"LA{n}"),
+            [{"form_id": "chc_fast_track", "status": "completed", "answers": _fast_track()}],
+        )
+        for n in range(450)  # more than one chunk
+    ]
+    done = import_caseload(session, [HEADER, *good], workers=1)
+    assert (done.people, done.records, done.revisions) == (450, 450, 900)
+    assert verify_chains(vault.conn).ok

@@ -24,7 +24,7 @@ def _guess(field: FieldDef, rng: random.Random) -> Any:
 
 
 @pytest.fixture(scope="module")
-def shipped_forms(tmp_path_factory: pytest.TempPathFactory) -> list[FormDefinition]:
+def shipped_forms() -> list[FormDefinition]:
     from assessor_app.core.form_engine.definition import load_forms_dir
     from assessor_app.core.paths import default_forms_dir
 

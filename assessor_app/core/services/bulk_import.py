@@ -40,17 +40,25 @@ them all (about 20 s for 200,000, docs/benchmarks.md).
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
+import contextlib
+import datetime as dt
+import itertools
 import json
+import multiprocessing
+import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assessor_app.core.errors import AssessorError, NotFoundError, ValidationError
 from assessor_app.core.form_engine.answers import validate_answers
-from assessor_app.core.form_engine.definition import FormDefinition
+from assessor_app.core.form_engine.definition import FormDefinition, FormRegistry
+from assessor_app.core.hardening import harden_process
 from assessor_app.core.records import (
     Assessment,
     AssessmentId,
@@ -78,12 +86,17 @@ CASELOAD_FORMAT = "assessor.caseload/1"
 MAX_PROBLEMS = 100
 """Reading stops after this many problems (the file is refused either way)."""
 
+PARALLEL_BYTES = 20 * 2**20
+"""From this size on, a file's answers are checked in other processes (when there are cores)."""
+MAX_WORKERS = 3
+"""At most this many of them."""
+
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """A person's or record's id, as record files take them."""
 _STATUSES = {s.value: s for s in (RecordStatus.DRAFT, RecordStatus.COMPLETED, RecordStatus.AMENDED)}
 _EDITABLE = (RecordStatus.DRAFT, RecordStatus.AMENDED)
-_LINE_KEYS = {"person", "records"}
-_RECORD_KEYS = {"id", "form_id", "form_version", "status", "author", "answers", "earlier"}
+_LINE_KEYS = ("person", "records")
+_RECORD_KEYS = ("id", "form_id", "form_version", "status", "author", "answers", "earlier")
 _NOTHING = "Nothing was imported."
 
 
@@ -136,9 +149,13 @@ def import_caseload_file(session: Session, path: Path) -> CaseloadImported:
         ValidationError: it cannot be read.
         CaseloadFileError: as for `import_caseload`.
     """
+    workers = 0
+    with contextlib.suppress(OSError):
+        if path.stat().st_size >= PARALLEL_BYTES:
+            workers = max(0, min(MAX_WORKERS, (os.cpu_count() or 1) - 1))
     try:
         with path.open("rb") as handle:
-            return import_caseload(session, handle)
+            return import_caseload(session, handle, workers=workers)
     except FileNotFoundError as e:
         raise NotFoundError(f"There is no file {path}.", "Check the path.") from e
     except IsADirectoryError as e:
@@ -147,18 +164,23 @@ def import_caseload_file(session: Session, path: Path) -> CaseloadImported:
         raise ValidationError(f"{path} cannot be read ({e.strerror}).", "Check the path.") from e
 
 
-def import_caseload(session: Session, lines: Iterable[bytes | str]) -> CaseloadImported:
+def import_caseload(
+    session: Session, lines: Iterable[bytes | str], *, workers: int = 0
+) -> CaseloadImported:
     """Check and write every person and record of a caseload file, in one transaction.
 
     Args:
         session: The profile to seed (its forms check the answers, its clock dates them).
         lines: The file's lines (bytes or text), the format line first.
+        workers: Processes to check the answers against their forms in, beside this one
+            (which reads, hashes and writes meanwhile); 0 checks everything here.
 
     Raises:
         CaseloadFileError: any line is wrong; nothing was written. Its `problems` name each
             line and field, with what to do.
     """
-    vault, today = session.vault, session.today()
+    vault = session.vault
+    ctx = _Context(session.forms, session.today(), vault.profile.name)
     numbered = _numbered(lines)
     _check_format(next(numbered, None))
     problems: list[str] = []
@@ -166,21 +188,25 @@ def import_caseload(session: Session, lines: Iterable[bytes | str]) -> CaseloadI
     people = records = 0
     with vault.transaction() as conn:
         writer = BulkWriter(vault, conn)
-        for number, text in numbered:
-            try:
-                person_id, details, parsed = _read_line(session, text, seen, number, today)
-            except _Bad as bad:
-                problems.append(f"line {number}, {bad.where}: {bad.message}")
-                if len(problems) >= MAX_PROBLEMS:
-                    break
-                continue
-            if problems:
-                continue  # the file is refused: only go on checking
-            writer.add_person(person_id, details)
-            people += 1
-            for record, states in parsed:
-                writer.add_record(record, states)
-                records += 1
+        lines_read = contextlib.closing(_checked(ctx, numbered, workers))
+        with lines_read as checked:
+            for number, line, problem in checked:
+                if line is not None:
+                    try:
+                        person_id, parsed = _claim(line, seen, number)
+                    except _Bad as bad:
+                        problem = f"{bad.where}: {bad.message}"
+                if problem is not None:
+                    problems.append(f"line {number}, {problem}")
+                    if len(problems) >= MAX_PROBLEMS:
+                        break
+                if problems or line is None:
+                    continue  # the file is refused: only go on checking
+                writer.add_person(person_id, line.details)
+                people += 1
+                for record, part in zip(parsed, line.records, strict=True):
+                    writer.add_record(record, part.states)
+                    records += 1
         if problems:
             raise CaseloadFileError(problems, stopped=len(problems) >= MAX_PROBLEMS)
         writer.add_audit("caseload.import")
@@ -267,52 +293,65 @@ def _already_here(session: Session) -> _Seen:
     return _Seen(people, authority, records)
 
 
-def _read_line(
-    session: Session, text: bytes | str, seen: _Seen, number: int, today: Any
-) -> tuple[PersonId, PersonDetails, list[tuple[Assessment, list[tuple[RecordStatus, Any]]]]]:
+@dataclass(frozen=True)
+class _Context:
+    """What checking a line needs from the session; plain data, so a worker process has it."""
+
+    forms: FormRegistry
+    today: dt.date
+    author: str
+    """The profile's name: the author of records that name none."""
+
+
+@dataclass(frozen=True)
+class _RecordPart:
+    id: str | None
+    form: FormDefinition
+    author: str
+    states: list[tuple[RecordStatus, dict[str, Any]]]
+    """Every state, oldest first; the last is the record as it is now."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    person_id: str | None
+    details: PersonDetails
+    records: list[_RecordPart]
+
+
+def _read_line(ctx: _Context, text: bytes | str, *, check_answers: bool = True) -> _Line:
+    """Everything about one line that does not depend on the others (`_claim` does the rest).
+
+    With `check_answers` False the answers are not held against their forms: for a line a
+    worker process has checked already.
+    """
     try:
         data = load_line(text)
     except UntrustedJsonError as e:
         raise _Bad("the line", f"it is not JSON ({e.reason}). Write one person a line.") from e
     if not isinstance(data, dict) or not isinstance(data.get("person"), dict):
         raise _Bad("the line", 'it is not {"person": {...}, "records": [...]}.')
-    unknown = sorted(set(data) - _LINE_KEYS)
+    unknown = sorted(set(data) - set(_LINE_KEYS))
     if unknown:
         raise _Bad(unknown[0], 'unknown: a line holds only "person" and "records".')
-    person_id, details = _person(data["person"], seen, today)
+    person_id, details = _person(data["person"], ctx.today)
     records_part = data.get("records", [])
     if not isinstance(records_part, list):
         raise _Bad("records", "must be a list of records ([] for none).")
-    parsed: list[tuple[Assessment, list[tuple[RecordStatus, Any]]]] = []
-    for i, part in enumerate(records_part):
-        record, states = _record(session, part, f"records[{i}]", person_id, seen, today)
-        if any(record.id == other.id for other, _ in parsed):
-            where = f"records[{i}] ({record.form_id}).id"
-            raise _Bad(where, f"{record.id} is already in this profile or in the file.")
-        parsed.append((record, states))
-    # Only now is the whole line known good: its ids count as taken.
-    seen.people.add(person_id)
-    if details.authority_person_id:
-        seen.authority_ids[details.authority_person_id] = number
-    seen.records.update(record.id for record, _ in parsed)
-    return person_id, details, parsed
+    records = [
+        _record(ctx, part, f"records[{i}]", check_answers) for i, part in enumerate(records_part)
+    ]
+    return _Line(person_id, details, records)
 
 
-def _person(part: dict[str, Any], seen: _Seen, today: Any) -> tuple[PersonId, PersonDetails]:
-    person_id = part.get("id")
+def _claim(line: _Line, seen: _Seen, number: int) -> tuple[PersonId, list[Assessment]]:
+    """Check the line's ids against the profile and the lines before; make the missing ones."""
+    person_id = line.person_id
     if person_id is None:
         person_id = _new_id(seen.people)
-    elif not isinstance(person_id, str) or not _ID.match(person_id):
-        raise _Bad("person.id", "must be 1 to 64 letters, digits, - or _ (or left out).")
     elif person_id in seen.people:
         raise _Bad("person.id", f"{person_id} is already in this profile or earlier in the file.")
-    try:
-        details = validate_person_details(
-            details_from_body({k: v for k, v in part.items() if k != "id"}), today=today
-        )
-    except ValidationError as e:
-        raise _Bad("person", e.one_line()) from e
-    ref = details.authority_person_id
+    ref = line.details.authority_person_id
     if ref and ref in seen.authority_ids:
         where = seen.authority_ids[ref]
         raise _Bad(
@@ -321,42 +360,75 @@ def _person(part: dict[str, Any], seen: _Seen, today: Any) -> tuple[PersonId, Pe
             + (f"on line {where}." if where else "in this profile.")
             + " Each person is in the file once.",
         )
-    return PersonId(person_id), details
+    records: list[Assessment] = []
+    for i, part in enumerate(line.records):
+        record_id = part.id or _new_id(seen.records)
+        if record_id in seen.records or any(r.id == record_id for r in records):
+            raise _Bad(
+                f"records[{i}] ({part.form.id}).id",
+                f"{record_id} is already in this profile or in the file.",
+            )
+        status, answers = part.states[-1]
+        records.append(
+            Assessment(
+                AssessmentId(record_id),
+                PersonId(person_id),
+                part.form.id,
+                part.form.version,
+                status,
+                part.author,
+                answers,
+            )
+        )
+    # Only now is the whole line known good: its ids count as taken.
+    seen.people.add(person_id)
+    if ref:
+        seen.authority_ids[ref] = number
+    seen.records.update(r.id for r in records)
+    return PersonId(person_id), records
 
 
-def _record(
-    session: Session, part: Any, where: str, person_id: PersonId, seen: _Seen, today: Any
-) -> tuple[Assessment, list[tuple[RecordStatus, Any]]]:
+def _person(part: dict[str, Any], today: dt.date) -> tuple[str | None, PersonDetails]:
+    person_id = part.get("id")
+    if person_id is not None and (not isinstance(person_id, str) or not _ID.match(person_id)):
+        raise _Bad("person.id", "must be 1 to 64 letters, digits, - or _ (or left out).")
+    try:
+        details = validate_person_details(
+            details_from_body({k: v for k, v in part.items() if k != "id"}), today=today
+        )
+    except ValidationError as e:
+        raise _Bad("person", e.one_line()) from e
+    return person_id, details
+
+
+def _record(ctx: _Context, part: Any, where: str, check_answers: bool) -> _RecordPart:
     if not isinstance(part, dict):
         raise _Bad(where, 'must be {"form_id": ..., "answers": {...}}.')
-    unknown = sorted(set(part) - _RECORD_KEYS)
+    unknown = sorted(set(part) - set(_RECORD_KEYS))
     if unknown:
         raise _Bad(f"{where}.{unknown[0]}", f"unknown: a record holds {', '.join(_RECORD_KEYS)}.")
-    form = _form(session, part, where)
+    form = _form(ctx.forms, part, where)
     where = f"{where} ({form.id})"
     record_id = part.get("id")
-    if record_id is None:
-        record_id = _new_id(seen.records)
-    elif not isinstance(record_id, str) or not _ID.match(record_id):
+    if record_id is not None and (not isinstance(record_id, str) or not _ID.match(record_id)):
         raise _Bad(f"{where}.id", "must be 1 to 64 letters, digits, - or _ (or left out).")
-    elif record_id in seen.records:
-        raise _Bad(f"{where}.id", f"{record_id} is already in this profile or in the file.")
-    author = part.get("author") or session.vault.profile.name
+    author = part.get("author") or ctx.author
     if not isinstance(author, str):
         raise _Bad(f"{where}.author", "must be the author's name as text.")
     status = _status(part.get("status"), f"{where}.status")
     answers = part.get("answers")
     if not isinstance(answers, dict):
         raise _Bad(f"{where}.answers", "must be an object of answers keyed by field id.")
-    problems = validate_answers(form, answers, today=today)
-    if status in _EDITABLE:
-        # As `record import`: a draft may lack answers; what it has must fit the form.
-        problems = [p for p in problems if re.split(r"[.\[]", p.path)[0] in answers]
-    if problems:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise _Bad(f"{where}.answers.{first.path}", f"{first.message}{more}")
-    states: list[tuple[RecordStatus, Any]] = []
+    if check_answers:
+        problems = validate_answers(form, answers, today=ctx.today)
+        if status in _EDITABLE:
+            # As `record import`: a draft may lack answers; what it has must fit the form.
+            problems = [p for p in problems if re.split(r"[.\[]", p.path)[0] in answers]
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise _Bad(f"{where}.answers.{first.path}", f"{first.message}{more}")
+    states: list[tuple[RecordStatus, dict[str, Any]]] = []
     earlier = part.get("earlier", [])
     if not isinstance(earlier, list):
         raise _Bad(f"{where}.earlier", "must be a list of earlier states, oldest first.")
@@ -369,13 +441,10 @@ def _record(
             raise _Bad(f"{at}.answers.{unknown[0]}", f"is not a question of {form.id}.")
         states.append((_status(state.get("status"), f"{at}.status"), state["answers"]))
     states.append((status, answers))
-    record = Assessment(
-        AssessmentId(record_id), person_id, form.id, form.version, status, author, answers
-    )
-    return record, states
+    return _RecordPart(record_id, form, author, states)
 
 
-def _form(session: Session, part: dict[str, Any], where: str) -> FormDefinition:
+def _form(forms: FormRegistry, part: dict[str, Any], where: str) -> FormDefinition:
     form_id, version = part.get("form_id"), part.get("form_version")
     if not isinstance(form_id, str) or not form_id:
         raise _Bad(f"{where}.form_id", "is missing: name the form, e.g. needs_assessment.")
@@ -383,14 +452,81 @@ def _form(session: Session, part: dict[str, Any], where: str) -> FormDefinition:
         raise _Bad(f"{where}.form_version", "must be a whole number (or left out for the newest).")
     try:
         if version is None:
-            return session.forms.latest(form_id)
-        return session.forms.get(form_id, version)
+            return forms.latest(form_id)
+        return forms.get(form_id, version)
     except AssessorError as e:
         shown = f"'{form_id}'" + (f" version {version}" if version is not None else "")
         raise _Bad(
             f"{where}.form_id",
             f"this app has no form {shown}. Install the form definition first.",
         ) from e
+
+
+# -- checking in worker processes ----------------------------------------------------------
+
+_WORKER_CONTEXT: _Context | None = None
+CHUNK_LINES = 200
+"""Lines handed to a worker process at a time."""
+
+
+def _start_worker(ctx: _Context) -> None:
+    global _WORKER_CONTEXT
+    harden_process()  # it holds people's details too
+    _WORKER_CONTEXT = ctx
+
+
+def _check_chunk(chunk: list[bytes | str]) -> list[str | None]:
+    """In a worker: each line's first problem as (where, message), or None when it is fine."""
+    assert _WORKER_CONTEXT is not None
+    verdicts: list[str | None] = []
+    for text in chunk:
+        try:
+            _read_line(_WORKER_CONTEXT, text)
+            verdicts.append(None)
+        except _Bad as bad:
+            verdicts.append(f"{bad.where}: {bad.message}")
+    return verdicts
+
+
+def _checked(
+    ctx: _Context, numbered: Iterator[tuple[int, bytes | str]], workers: int
+) -> Generator[tuple[int, _Line | None, str | None], None, None]:
+    """Each line read, or its first problem, in order.
+
+    With `workers`, the form checks run in that many processes, and a line found good comes
+    back unread (None): reading it again without them is quicker than sending it back.
+    """
+    if workers <= 0:
+        for number, text in numbered:
+            try:
+                yield number, _read_line(ctx, text), None
+            except _Bad as bad:
+                yield number, None, f"{bad.where}: {bad.message}"
+        return
+    spawn = multiprocessing.get_context("spawn")  # never fork a process holding the key
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=spawn, initializer=_start_worker, initargs=(ctx,)
+    ) as pool:
+        waiting: collections.deque[
+            tuple[list[tuple[int, bytes | str]], concurrent.futures.Future[list[str | None]]]
+        ] = collections.deque()
+        while True:
+            while len(waiting) < 3 * workers:
+                chunk = list(itertools.islice(numbered, CHUNK_LINES))
+                if not chunk:
+                    break
+                waiting.append((chunk, pool.submit(_check_chunk, [t for _, t in chunk])))
+            if not waiting:
+                return
+            chunk, future = waiting.popleft()
+            for (number, text), verdict in zip(chunk, future.result(), strict=True):
+                if verdict is not None:
+                    yield number, None, verdict
+                    continue
+                try:
+                    yield number, _read_line(ctx, text, check_answers=False), None
+                except _Bad as bad:  # found by a worker already; here for certainty
+                    yield number, None, f"{bad.where}: {bad.message}"
 
 
 def _status(value: Any, where: str) -> RecordStatus:
