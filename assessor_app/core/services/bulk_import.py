@@ -141,18 +141,27 @@ class _Seen:
     records: set[str]
 
 
-def import_caseload_file(session: Session, path: Path) -> CaseloadImported:
+def import_caseload_file(
+    session: Session, path: Path, *, workers: int | None = None
+) -> CaseloadImported:
     """`import_caseload` from a file, read a line at a time.
+
+    Args:
+        session: As for `import_caseload`.
+        path: The caseload file.
+        workers: As for `import_caseload`; None chooses: one fewer than the machine's cores
+            (at most `MAX_WORKERS`) for a file of `PARALLEL_BYTES` or more, else none.
 
     Raises:
         NotFoundError: there is no such file.
         ValidationError: it cannot be read.
         CaseloadFileError: as for `import_caseload`.
     """
-    workers = 0
-    with contextlib.suppress(OSError):
-        if path.stat().st_size >= PARALLEL_BYTES:
-            workers = max(0, min(MAX_WORKERS, (os.cpu_count() or 1) - 1))
+    if workers is None:
+        workers = 0
+        with contextlib.suppress(OSError):
+            if path.stat().st_size >= PARALLEL_BYTES:
+                workers = max(0, min(MAX_WORKERS, (os.cpu_count() or 1) - 1))
     try:
         with path.open("rb") as handle:
             return import_caseload(session, handle, workers=workers)
@@ -322,11 +331,11 @@ class _Line:
 def _read_line(ctx: _Context, text: bytes | str, *, check_answers: bool = True) -> _Line:
     """Everything about one line that does not depend on the others (`_claim` does the rest).
 
-    With `check_answers` False the answers are not held against their forms: for a line a
-    worker process has checked already.
+    With `check_answers` False the line is one a worker process has checked already: its
+    JSON was found safe and its answers fit their forms, so neither is checked again.
     """
     try:
-        data = load_line(text)
+        data = load_line(text) if check_answers else json.loads(text)
     except UntrustedJsonError as e:
         raise _Bad("the line", f"it is not JSON ({e.reason}). Write one person a line.") from e
     if not isinstance(data, dict) or not isinstance(data.get("person"), dict):
@@ -476,12 +485,16 @@ def _start_worker(ctx: _Context) -> None:
 
 
 def _check_chunk(chunk: list[bytes | str]) -> list[str | None]:
-    """In a worker: each line's first problem as (where, message), or None when it is fine."""
+    """In a worker: each line's first problem ("where: what"), or None when it is fine."""
     assert _WORKER_CONTEXT is not None
+    return _verdicts(_WORKER_CONTEXT, chunk)
+
+
+def _verdicts(ctx: _Context, chunk: list[bytes | str]) -> list[str | None]:
     verdicts: list[str | None] = []
     for text in chunk:
         try:
-            _read_line(_WORKER_CONTEXT, text)
+            _read_line(ctx, text)
             verdicts.append(None)
         except _Bad as bad:
             verdicts.append(f"{bad.where}: {bad.message}")
@@ -493,8 +506,11 @@ def _checked(
 ) -> Generator[tuple[int, _Line | None, str | None], None, None]:
     """Each line read, or its first problem, in order.
 
-    With `workers`, the form checks run in that many processes, and a line found good comes
-    back unread (None): reading it again without them is quicker than sending it back.
+    With `workers`, the form checks run in that many processes (started afresh, never forked
+    from this one, which holds the vault's key; so the program's main module must not start
+    work when imported, and none of the app's does), and a line found good there is read
+    again here without them, which is quicker than sending it back. If a worker dies, the
+    rest is checked here.
     """
     if workers <= 0:
         for number, text in numbered:
@@ -503,7 +519,8 @@ def _checked(
             except _Bad as bad:
                 yield number, None, f"{bad.where}: {bad.message}"
         return
-    spawn = multiprocessing.get_context("spawn")  # never fork a process holding the key
+    spawn = multiprocessing.get_context("spawn")
+    broken = False
     with concurrent.futures.ProcessPoolExecutor(
         workers, mp_context=spawn, initializer=_start_worker, initargs=(ctx,)
     ) as pool:
@@ -511,15 +528,20 @@ def _checked(
             tuple[list[tuple[int, bytes | str]], concurrent.futures.Future[list[str | None]]]
         ] = collections.deque()
         while True:
-            while len(waiting) < 3 * workers:
+            while not broken and len(waiting) < 3 * workers:
                 chunk = list(itertools.islice(numbered, CHUNK_LINES))
                 if not chunk:
                     break
                 waiting.append((chunk, pool.submit(_check_chunk, [t for _, t in chunk])))
             if not waiting:
-                return
+                break
             chunk, future = waiting.popleft()
-            for (number, text), verdict in zip(chunk, future.result(), strict=True):
+            try:
+                verdicts = future.result()
+            except concurrent.futures.process.BrokenProcessPool:
+                broken = True
+                verdicts = _verdicts(ctx, [t for _, t in chunk])
+            for (number, text), verdict in zip(chunk, verdicts, strict=True):
                 if verdict is not None:
                     yield number, None, verdict
                     continue
@@ -527,6 +549,8 @@ def _checked(
                     yield number, _read_line(ctx, text, check_answers=False), None
                 except _Bad as bad:  # found by a worker already; here for certainty
                     yield number, None, f"{bad.where}: {bad.message}"
+    if broken:
+        yield from _checked(ctx, numbered, 0)
 
 
 def _status(value: Any, where: str) -> RecordStatus:
