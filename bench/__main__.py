@@ -21,16 +21,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached caseload")
     parser.add_argument(
         "--only",
-        choices=["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync", "ingest"],
+        choices=[
+            "autosave",
+            "checkpoint",
+            "caseload",
+            "coldstart",
+            "pdf",
+            "sync",
+            "ingest",
+            "bulk",
+        ],
         action="append",
         help="run only these (repeatable)",
     )
     args = parser.parse_args(argv)
     only = set(
-        args.only or ["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync", "ingest"]
+        args.only
+        or ["autosave", "checkpoint", "caseload", "coldstart", "pdf", "sync", "ingest", "bulk"]
     )
 
-    from bench import autosave, caseload, checkpoint, coldstart, ingest, pdf, sync
+    from bench import autosave, bulk, caseload, checkpoint, coldstart, ingest, pdf, sync
 
     quick = args.quick
     started = time.perf_counter()
@@ -67,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(pushed.lines()), end="\n\n", flush=True)
     if "ingest" in only:
         print("\n".join(ingest.run(os.environ.get("ASSESSOR_BENCH_POSTGRES"))), end="\n\n")
+    if "bulk" in only:
+        people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
+        seeded = bulk.run(people, revisions, 1 if quick else 3)
+        print("\n".join(seeded.lines()), end="\n\n", flush=True)
     print(f"Total {time.perf_counter() - started:.0f} s")
     return 0
 
