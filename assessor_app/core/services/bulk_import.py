@@ -35,7 +35,7 @@ revision hook runs for them). They were not sent from the authority as revisions
 gateway has never seen these hashes, and it accepts a revision only once it holds the one
 before (`sync/gateway/store.py`), so not queuing them would leave every later change to a
 seeded person or record waiting at the gateway for ever. The first sync after a seed sends
-them all (about 20 s for 200,000, docs/benchmarks.md).
+them all (at the sync benchmark's rates, docs/benchmarks.md, 20 to 45 s for 200,000).
 """
 
 from __future__ import annotations
