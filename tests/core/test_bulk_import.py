@@ -320,3 +320,13 @@ def test_checking_in_a_worker_process_finds_and_writes_the_same(vault: Vault) ->
     done = import_caseload(session, [HEADER, *good], workers=1)
     assert (done.people, done.records, done.revisions) == (450, 450, 900)
     assert verify_chains(vault.conn).ok
+
+
+def test_an_unknown_setting_is_named_with_the_ones_there_are(vault: Vault) -> None:
+    with pytest.raises(CaseloadFileError) as caught:
+        _import(vault, _line(_person() | {"setting": "own home"}))
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "line 2, person: The person's setting 'own home' is not one this app knows: use one "
+        "of own_home, care_home, hospital, prison,"
+    )
