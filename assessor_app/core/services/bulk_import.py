@@ -5,7 +5,7 @@ authority's IT can write a line at a time from any system: a first line
 ``{"format": "assessor.caseload/1"}``, then one person a line::
 
     {"person": {"given_name": "Zoë", "family_name": "Nguyễn", "date_of_birth": "1950-03-01",
-                "nhs_number": "9990001234", "authority_person_id": "LA100001", ...},
+                "nhs_number": "9990001235", "authority_person_id": "LA100001", ...},
      "records": [{"form_id": "needs_assessment", "form_version": 1, "status": "completed",
                   "answers": {...}, "earlier": [{"status": "draft", "answers": {...}}]}]}
 
@@ -23,6 +23,9 @@ the authority's system holds). Each line is checked as the one-at-a-time paths c
   the form, a completed record must be complete (every required answer, every signature);
   an earlier state must be a draft, completed or amended record whose answers name only the
   form's questions.
+
+The form checks are most of the work; for a large file they run in worker processes while
+this one reads, hashes and writes (`import_caseload_file`), with the same results.
 
 All or nothing: every line is written in one transaction, and a file with any bad line is
 refused whole, after reading to the end (up to `MAX_PROBLEMS`), with every problem by line
