@@ -330,3 +330,30 @@ def test_an_unknown_setting_is_named_with_the_ones_there_are(vault: Vault) -> No
         "line 2, person: The person's setting 'own home' is not one this app knows: use one "
         "of own_home, care_home, hospital, prison,"
     )
+
+
+def test_a_body_built_around_its_answers_json_is_the_canonical_json_of_the_body() -> None:
+    from assessor_app.core.records import Assessment, AssessmentId, PersonId
+    from assessor_app.core.storage.bulk import assessment_body_json
+    from assessor_app.core.storage.history import canonical_json
+
+    record = Assessment(
+        AssessmentId("r-1"),
+        PersonId('p"1\\é'),
+        "chc_fast_track",
+        12,
+        RecordStatus.DRAFT,
+        'Siobhán O\'Brien "Sam"\u2028',
+        {},
+    )
+    answers = {"z": [1.5, None, True], "a": 'Nguyễn "x" \\ \n', "m": {"b": 1, "a": 2}}
+    body = {
+        "person_id": record.person_id,
+        "form_id": record.form_id,
+        "form_version": record.form_version,
+        "status": "amended",
+        "author": record.author,
+        "answers": answers,
+    }
+    built = assessment_body_json(record, RecordStatus.AMENDED, canonical_json(answers))
+    assert built == canonical_json(body)

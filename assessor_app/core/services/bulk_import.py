@@ -70,6 +70,7 @@ from assessor_app.core.records import (
     RecordStatus,
 )
 from assessor_app.core.services.session import Session
+from assessor_app.core.storage import history
 from assessor_app.core.storage.bulk import BulkWriter
 from assessor_app.core.storage.people import details_from_body, validate_person_details
 from assessor_app.core.untrusted import MAX_DEPTH, UntrustedJsonError, load_untrusted_json
@@ -202,7 +203,7 @@ def import_caseload(
         writer = BulkWriter(vault, conn)
         lines_read = contextlib.closing(_checked(ctx, numbered, workers))
         with lines_read as checked:
-            for number, line, problem in checked:
+            for number, line, problem, encoded in checked:
                 if line is not None:
                     try:
                         person_id, parsed = _claim(line, seen, number)
@@ -216,8 +217,8 @@ def import_caseload(
                     continue  # the file is refused: only go on checking
                 writer.add_person(person_id, line.details)
                 people += 1
-                for record, part in zip(parsed, line.records, strict=True):
-                    writer.add_record(record, part.states)
+                for i, (record, part) in enumerate(zip(parsed, line.records, strict=True)):
+                    writer.add_record(record, part.states, encoded[i] if encoded else None)
                     records += 1
         if problems:
             raise CaseloadFileError(problems, stopped=len(problems) >= MAX_PROBLEMS)
@@ -487,40 +488,51 @@ def _start_worker(ctx: _Context) -> None:
     _WORKER_CONTEXT = ctx
 
 
-def _check_chunk(chunk: list[bytes | str]) -> list[str | None]:
-    """In a worker: each line's first problem ("where: what"), or None when it is fine."""
+_Verdict = str | list[list[str]]
+"""A line's first problem ("where: what"), or each of its records' states' answers as
+canonical JSON (made where the line was checked, so the writer need not)."""
+
+
+def _check_chunk(chunk: list[bytes | str]) -> list[_Verdict]:
+    """In a worker: each line's verdict."""
     assert _WORKER_CONTEXT is not None
     return _verdicts(_WORKER_CONTEXT, chunk)
 
 
-def _verdicts(ctx: _Context, chunk: list[bytes | str]) -> list[str | None]:
-    verdicts: list[str | None] = []
+def _verdicts(ctx: _Context, chunk: list[bytes | str]) -> list[_Verdict]:
+    verdicts: list[_Verdict] = []
     for text in chunk:
         try:
-            _read_line(ctx, text)
-            verdicts.append(None)
+            line = _read_line(ctx, text)
         except _Bad as bad:
             verdicts.append(f"{bad.where}: {bad.message}")
+            continue
+        verdicts.append(
+            [[history.canonical_json(answers) for _, answers in r.states] for r in line.records]
+        )
     return verdicts
+
+
+_Checked = tuple[int, "_Line | None", "str | None", "list[list[str]] | None"]
 
 
 def _checked(
     ctx: _Context, numbered: Iterator[tuple[int, bytes | str]], workers: int
-) -> Generator[tuple[int, _Line | None, str | None], None, None]:
+) -> Generator[_Checked, None, None]:
     """Each line read, or its first problem, in order.
 
     With `workers`, the form checks run in that many processes (started afresh, never forked
     from this one, which holds the vault's key; so the program's main module must not start
-    work when imported, and none of the app's does), and a line found good there is read
-    again here without them, which is quicker than sending it back. If a worker dies, the
-    rest is checked here.
+    work when imported, and none of the app's does), which also encode the answers as
+    canonical JSON for the writer; a line found good there is read again here without the
+    checks, which is quicker than sending it back. If a worker dies, the rest is checked here.
     """
     if workers <= 0:
         for number, text in numbered:
             try:
-                yield number, _read_line(ctx, text), None
+                yield number, _read_line(ctx, text), None, None
             except _Bad as bad:
-                yield number, None, f"{bad.where}: {bad.message}"
+                yield number, None, f"{bad.where}: {bad.message}", None
         return
     spawn = multiprocessing.get_context("spawn")
     broken = False
@@ -528,7 +540,7 @@ def _checked(
         workers, mp_context=spawn, initializer=_start_worker, initargs=(ctx,)
     ) as pool:
         waiting: collections.deque[
-            tuple[list[tuple[int, bytes | str]], concurrent.futures.Future[list[str | None]]]
+            tuple[list[tuple[int, bytes | str]], concurrent.futures.Future[list[_Verdict]]]
         ] = collections.deque()
         while True:
             while not broken and len(waiting) < 3 * workers:
@@ -545,13 +557,13 @@ def _checked(
                 broken = True
                 verdicts = _verdicts(ctx, [t for _, t in chunk])
             for (number, text), verdict in zip(chunk, verdicts, strict=True):
-                if verdict is not None:
-                    yield number, None, verdict
+                if isinstance(verdict, str):
+                    yield number, None, verdict, None
                     continue
                 try:
-                    yield number, _read_line(ctx, text, check_answers=False), None
+                    yield number, _read_line(ctx, text, check_answers=False), None, verdict
                 except _Bad as bad:  # found by a worker already; here for certainty
-                    yield number, None, f"{bad.where}: {bad.message}"
+                    yield number, None, f"{bad.where}: {bad.message}", None
     if broken:
         yield from _checked(ctx, numbered, 0)
 

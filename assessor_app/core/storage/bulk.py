@@ -12,7 +12,8 @@ revision 1 (the table's unique key refuses one that does not).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from assessor_app.core.records import Assessment, PersonDetails, RecordStatus, Revision
@@ -21,7 +22,7 @@ from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.people import details_to_body, person_search_text
 from assessor_app.core.storage.vault import Vault
 
-__all__ = ["BulkWriter"]
+__all__ = ["BulkWriter", "assessment_body_json"]
 
 _REVISION_SQL = (
     "INSERT INTO revision (entity_type, entity_id, seq, created_at, author, body, prev_hash, "
@@ -39,6 +40,23 @@ _AUDIT_SQL = (
     "INSERT INTO audit (seq, at, actor, action, entity_type, entity_id, prev_hash, hash, "
     "revision_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def assessment_body_json(record: Assessment, status: RecordStatus, answers_json: str) -> str:
+    """`history.canonical_json` of a record revision's body, around its answers' JSON.
+
+    The body's keys in sorted order, each value encoded as `json.dumps` encodes it (without
+    escaping non-ASCII), so the text, and the hash over it, are the same either way.
+    """
+    text = _TEXT
+    return (
+        f'{{"answers":{answers_json},"author":{text(record.author)},'
+        f'"form_id":{text(record.form_id)},"form_version":{int(record.form_version)},'
+        f'"person_id":{text(record.person_id)},"status":{text(status.value)}}}'
+    )
+
+
+_TEXT: Callable[[str], str] = json.encoder.encode_basestring
 
 
 class BulkWriter:
@@ -82,13 +100,18 @@ class BulkWriter:
         return rev
 
     def add_record(
-        self, record: Assessment, states: Sequence[tuple[RecordStatus, dict[str, Any]]]
+        self,
+        record: Assessment,
+        states: Sequence[tuple[RecordStatus, dict[str, Any]]],
+        answers_json: Sequence[str] | None = None,
     ) -> Revision:
         """A new record with one revision for each of `states` (status, answers), oldest first.
 
         `record` gives the id, person, form, version and author; its own status and answers
         are ignored. The first revision is audited as an import (as `record import` does),
         each later one as a save or as its change of status (as `set_status` does).
+        `answers_json`, when given, is each state's answers as `history.canonical_json` writes
+        them, made already elsewhere (a worker process): the bodies are built around them.
         """
         prev = history.GENESIS_HASH
         first_stamp = ""
@@ -103,7 +126,10 @@ class BulkWriter:
                 "author": record.author,
                 "answers": answers,
             }
-            rev, _ = self._revision("assessment", record.id, seq, prev, body)
+            made = None
+            if answers_json is not None:
+                made = assessment_body_json(record, status, answers_json[seq - 1])
+            rev, _ = self._revision("assessment", record.id, seq, prev, body, made)
             prev = rev.hash
             if seq == 1:
                 action = "assessment.import"
@@ -124,7 +150,7 @@ class BulkWriter:
                 record.form_version,
                 last_status.value,
                 record.author,
-                history.canonical_json(states[-1][1]),
+                answers_json[-1] if answers_json else history.canonical_json(states[-1][1]),
                 rev.seq,
                 rev.hash,
                 first_stamp,
@@ -162,11 +188,18 @@ class BulkWriter:
             self.flush()
 
     def _revision(
-        self, entity_type: str, entity_id: str, seq: int, prev: str, body: dict[str, Any]
+        self,
+        entity_type: str,
+        entity_id: str,
+        seq: int,
+        prev: str,
+        body: dict[str, Any],
+        body_json: str | None = None,
     ) -> tuple[Revision, str]:
         created_at = history.now_utc()
         stamp = created_at.isoformat()
-        body_json = history.canonical_json(body)
+        if body_json is None:
+            body_json = history.canonical_json(body)
         digest = history.chain_hash(
             entity_type, entity_id, seq, stamp, self.author, body_json, prev
         )
