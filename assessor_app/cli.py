@@ -40,6 +40,7 @@ from assessor_app.core.records import (
     Role,
     Setting,
 )
+from assessor_app.core.services.bulk_import import CASELOAD_FORMAT, import_caseload_file
 from assessor_app.core.services.contributions import (
     export_member_contribution,
     import_member_contribution,
@@ -224,6 +225,16 @@ def cmd_person_list(args: argparse.Namespace) -> int:
             nhs = format_nhs_number(d.nhs_number) if d.nhs_number else "-"
             dob = d.date_of_birth.isoformat() if d.date_of_birth else "-"
             print(f"{p.id}\t{d.display_name}\t{dob}\t{nhs}\t{d.setting.label}")
+    return EXIT_OK
+
+
+def cmd_caseload_import(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+        done = import_caseload_file(session, Path(args.file))
+    print(
+        f"Imported {done.people:,} people and {done.records:,} records "
+        f"({done.revisions:,} revisions), queued for the council's gateway."
+    )
     return EXIT_OK
 
 
@@ -912,6 +923,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=1000,
         metavar="N",
         help="list at most N people (default %(default)s)",
+    )
+
+    caseload = group("caseload", "seed the caseload from a file the council's IT wrote")
+    p = add(
+        "import",
+        cmd_caseload_import,
+        "add many people and their records from a caseload file, all or nothing; a bad line "
+        "is reported by its number and field, and then nothing is imported",
+        caseload,
+    )
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help=f'JSON Lines: a first line {{"format": "{CASELOAD_FORMAT}"}}, then one '
+        "person a line with their records (docs/cli.md describes it)",
     )
 
     record = group(

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             "pdf",
             "sync",
             "ingest",
+            "bulk",
         ],
         action="append",
         help="run only these (repeatable)",
@@ -48,10 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     only = set(
         args.only
-        or ["autosave", "checkpoint", "caseload", "coldstart", "editor", "pdf", "sync", "ingest"]
+        or [
+            "autosave",
+            "checkpoint",
+            "caseload",
+            "coldstart",
+            "editor",
+            "pdf",
+            "sync",
+            "ingest",
+            "bulk",
+        ]
     )
 
-    from bench import autosave, caseload, checkpoint, coldstart, editor, ingest, pdf, sync
+    from bench import autosave, bulk, caseload, checkpoint, coldstart, editor, ingest, pdf, sync
 
     quick = args.quick
     started = time.perf_counter()
@@ -99,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         show(pushed)
     if "ingest" in only:
         print("\n".join(ingest.run(os.environ.get("ASSESSOR_BENCH_POSTGRES"))), end="\n\n")
+    if "bulk" in only:
+        people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
+        show(bulk.run(people, revisions, 1 if quick else 3))
     stamp = _stamp(quick)
     print(f"Summary ({stamp})")
     print("\n".join(table(summary)))

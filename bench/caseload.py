@@ -1,12 +1,11 @@
 """A large caseload: search-as-you-type, opening a record, and vault size per 1,000 revisions.
 
-The caseload is built once through the app's own repositories (so every revision is a real,
-hash-chained one that `verify_chains` accepts) and cached under bench/.cache/. To make the
-build bearable, the build connection runs with synchronous=OFF: that changes only when pages
-reach the disk, not what is written. Measurements reopen the vault normally (synchronous=FULL).
-Each person gets one record: created, then checkpointed repeatedly with a few changed answers
-each time, the narrative growing by a sentence, until the revision target is met. The build is
-time-boxed; the report says what was actually built.
+The caseload is a synthetic one like a real one (`bench.bulk.write_caseload`: long-tailed
+names with accented ones, NHS numbers spread over the test range, the real forms in the
+proportions and states of a caseload, DST dates due and overdue), written as a caseload file
+and imported through `services.bulk_import` (what `assessor-cli caseload import` does), so
+every revision is a real, hash-chained one that `verify_chains` accepts. It is built once and
+cached under bench/.cache/; the vault is written and measured with synchronous=FULL.
 """
 
 from __future__ import annotations
@@ -22,40 +21,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assessor_app.core.demo import answers_for, synthetic_people
+from assessor_app.core.demo import answers_for
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.records import PersonId
+from assessor_app.core.services.bulk_import import import_caseload_file
 from assessor_app.core.services.records import open_for_editing
 from assessor_app.core.services.session import Session
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.history import verify_chains
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import VAULT_FILE, Vault
+from bench.bulk import write_caseload
 from bench.common import CACHE_DIR, PASSPHRASE, Row, ms, new_vault, percentile
 
 SEED = 11
-WORDS = (
-    "support carer morning evening stairs kitchen medication prompt meals shopping daughter "
-    "neighbour district nurse falls frame walking washing dressing anxious confident visits "
-    "community garden church benefits review hospital discharge equipment rail shower"
-).split()
-SHORT_FIELDS = [
-    "living_situation",
-    "mobility",
-    "personal_care",
-    "nutrition",
-    "medication",
-    "continence",
-    "communication",
-    "safety",
-    "social_contact",
-    "carer_support",
-    "housing",
-    "finances",
-]
 SAMPLE_PEOPLE = 12
 RECORD_OPENS = 400
+CACHE_NAME = "caseload-bulk-{people}-{revisions}"
+"""The cached caseload's folder (caseloads of the old one-form build have other names)."""
 
 
 @dataclass
@@ -105,7 +89,7 @@ class CaseloadResult:
             f"Caseload: {info.people:,} people, {info.records:,} records, "
             f"{info.revisions:,} revisions (target {info.target_people:,} / "
             f"{info.target_revisions:,}; {built}; built in {info.build_seconds:.0f} s through the "
-            f"repositories{', read from cache' if self.cached else ''})",
+            f"bulk import{', read from cache' if self.cached else ''})",
             f"  search-as-you-type   p95 {ms(percentile(self.search, 95)):>10}   "
             f"p50 {ms(percentile(self.search, 50)):>10}   max {ms(max(self.search)):>10}   "
             f"({self.search_queries} queries, limit 100)",
@@ -213,55 +197,32 @@ class CaseloadResult:
         ]
 
 
-def _sentence(rng: random.Random) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randrange(8, 16))).capitalize() + ". "
-
-
 def build(folder: Path, people: int, revisions: int, time_box: float) -> BuildInfo:
-    """Fill a new vault in `folder` through the repositories; stop early at `time_box` s."""
+    """Fill a new vault in `folder` with a synthetic caseload, through the bulk import.
+
+    `time_box` is kept for the caller: the bulk path builds the whole caseload (20,000 people
+    in well under the old build's time box), so the result is always complete.
+    """
+    del time_box
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    rng = random.Random(SEED)
     started = time.perf_counter()
+    source = folder / "caseload.jsonl"
+    write_caseload(source, people, revisions, seed=SEED)
     vault = new_vault(folder)
-    # Build only: pages reach the disk when the OS writes them, not at each commit.
-    vault.conn.execute("PRAGMA synchronous = OFF")
-    people_repo = PeopleRepository(vault)
-    records = AssessmentRepository(vault)
-    checkpoints_each = max(0, (revisions - people) // max(1, people) - 1)
-    extra = max(0, revisions - people * (2 + checkpoints_each))
-    done_people = done_records = done_revisions = 0
-    complete = True
-    for i, details in enumerate(synthetic_people(people, seed=SEED)):
-        if time.perf_counter() - started > time_box:
-            complete = False
-            break
-        person = people_repo.add(details)
-        record = records.create(PersonId(person.id), "sample", 2)
-        done_people += 1
-        done_records += 1
-        done_revisions += 2
-        narrative = _sentence(rng)
-        for n in range(checkpoints_each + (1 if i < extra else 0)):
-            if n == 0:
-                for field in SHORT_FIELDS:
-                    records.save_field(record.id, field, " ".join(rng.sample(WORDS, 4)))
-                records.save_field(record.id, "lives_alone", rng.random() < 0.4)
-            else:
-                records.save_field(record.id, rng.choice(SHORT_FIELDS), _sentence(rng).strip())
-            narrative += _sentence(rng)
-            records.save_field(record.id, "narrative", narrative)
-            records.checkpoint(record.id)
-            done_revisions += 1
-    profile_id = vault.profile.id
-    vault.close()
+    try:
+        done = import_caseload_file(Session(vault, load_forms_dir(default_forms_dir())), source)
+        profile_id = vault.profile.id
+    finally:
+        vault.close()
+        source.unlink()
     return BuildInfo(
-        done_people,
-        done_records,
-        done_revisions,
+        done.people,
+        done.records,
+        done.revisions,
         time.perf_counter() - started,
-        complete,
+        True,
         profile_id,
         people,
         revisions,
@@ -369,7 +330,7 @@ def run(
 ) -> CaseloadResult:
     """Build (or reuse) the cached caseload and measure search, open and size; then, on a
     copy with DSTs (`with_chc_records`), unlock to a usable list, alerts and memory."""
-    folder = CACHE_DIR / f"caseload-{people}-{revisions}"
+    folder = CACHE_DIR / CACHE_NAME.format(people=people, revisions=revisions)
     meta = folder / "build.json"
     cached = meta.exists() and not rebuild
     if cached:

@@ -157,7 +157,84 @@ def _visible_ids(
 
     A condition on a sibling sees its answer only if that sibling is itself shown; a condition
     on a field outside the group sees `outer` (already reduced to visible answers).
+
+    Which fields are shown depends only on the answers the conditions read, and records share
+    a few combinations of those (yes/no, a choice), so the result is remembered by them: this
+    runs several times per validation, and for every record of a caseload import.
     """
+    plan = _plan(fields)
+    try:
+        key = (
+            tuple(_frozen(values.get(ref, _MISSING)) for ref in plan.inner),
+            tuple(_frozen(outer.get(ref, _MISSING)) for ref in plan.outer),
+        )
+    except TypeError:  # a controlling answer that is not plain (a group's items): not kept
+        return _compute_visible_ids(fields, values, outer)
+    found = plan.shown.get(key)
+    if found is None:
+        if len(plan.shown) >= _SHOWN_LIMIT:
+            plan.shown.clear()
+        found = plan.shown[key] = frozenset(_compute_visible_ids(fields, values, outer))
+    return set(found)
+
+
+_MISSING = object()
+_PLAN_LIMIT = 512
+_SHOWN_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class _VisibilityPlan:
+    """The answers a list of fields' conditions read, and the results seen so far."""
+
+    fields: tuple[FieldDef, ...]
+    """Held so that the ids the plan is found by stay theirs while it is kept."""
+    inner: tuple[str, ...]
+    """Fields of the list that some condition reads."""
+    outer: tuple[str, ...]
+    """Fields outside the list that some condition reads."""
+    shown: dict[tuple[Any, ...], frozenset[str]]
+    """The fields shown, by the values of `inner` and `outer`."""
+
+
+_PLANS: dict[tuple[int, ...], _VisibilityPlan] = {}
+
+
+def _plan(fields: Sequence[FieldDef]) -> _VisibilityPlan:
+    key = tuple(map(id, fields))
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= _PLAN_LIMIT:
+            _PLANS.clear()
+        ids = {f.id for f in fields}
+        refs = dict.fromkeys(r for f in fields if f.show_when for r in f.show_when.fields())
+        plan = _VisibilityPlan(
+            tuple(fields),
+            tuple(r for r in refs if r in ids),
+            tuple(r for r in refs if r not in ids),
+            {},
+        )
+        _PLANS[key] = plan
+    return plan
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for an answer that keeps apart what conditions keep apart.
+
+    The type goes with the value, since `same_value` tells True from 1 (equal, with equal
+    hashes, in Python). Raises TypeError for a mapping, which is never cached.
+    """
+    if isinstance(value, list):
+        return (list, tuple(_frozen(v) for v in value))
+    if isinstance(value, dict):
+        raise TypeError("not cached")
+    return (type(value), value)
+
+
+def _compute_visible_ids(
+    fields: Sequence[FieldDef], values: Mapping[str, Any], outer: Mapping[str, Any]
+) -> set[str]:
+    """`_visible_ids` worked out afresh."""
     by_id = {f.id: f for f in fields}
     memo: dict[str, bool] = {}
 

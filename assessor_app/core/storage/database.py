@@ -90,6 +90,12 @@ class _Cursor(sqlcipher3.Cursor):  # type: ignore[misc]
         except DatabaseError as e:
             raise self._mapped(e) from e
 
+    def executemany(self, *args: Any) -> Any:
+        try:
+            return super().executemany(*args)
+        except DatabaseError as e:
+            raise self._mapped(e) from e
+
     def fetchone(self) -> Any:
         try:
             return super().fetchone()
@@ -120,6 +126,9 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
 
     def execute(self, *args: Any) -> Any:
         return self.cursor().execute(*args)
+
+    def executemany(self, *args: Any) -> Any:
+        return self.cursor().executemany(*args)
 
 
 @dataclass(frozen=True)

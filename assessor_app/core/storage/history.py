@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,16 +69,56 @@ def _audit_hash(
     return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
+def audit_entry_hash(
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    prev: str,
+    revision_hash: str = "",
+) -> str:
+    """The hash an audit entry with these fields has (for writers of many entries at once)."""
+    return _audit_hash(seq, at, actor, action, entity_type, entity_id, prev, revision_hash)
+
+
 RevisionHook = Callable[[Connection, Revision], None]
 """Called with every revision appended, inside the same transaction, before it commits."""
 
+BatchRevisionHook = Callable[[Connection, Sequence[Revision]], None]
+"""The same hook for many revisions at once (`storage.bulk` writes them in batches)."""
+
 _REVISION_HOOKS: list[RevisionHook] = []
+_BATCH_FORMS: dict[RevisionHook, BatchRevisionHook] = {}
 
 
-def add_revision_hook(hook: RevisionHook) -> None:
-    """Run `hook` for every revision appended from now on (the outbox registers itself)."""
+def add_revision_hook(hook: RevisionHook, *, batch: BatchRevisionHook | None = None) -> None:
+    """Run `hook` for every revision appended from now on (the outbox registers itself).
+
+    `batch`, when given, does for a list of revisions exactly what `hook` does for each one;
+    `run_revision_hooks` uses it for batches.
+    """
     if hook not in _REVISION_HOOKS:
         _REVISION_HOOKS.append(hook)
+    if batch is not None:
+        _BATCH_FORMS[hook] = batch
+
+
+def run_revision_hooks(conn: Connection, revisions: Sequence[Revision]) -> None:
+    """Run every revision hook for revisions already written, oldest first, in one go.
+
+    For a writer that inserts many revisions at once (`storage.bulk`): each hook sees every
+    revision, as if each had been appended by `append_revision`, through its batch form when
+    it has one. Call inside the transaction that wrote them.
+    """
+    for hook in tuple(_REVISION_HOOKS):
+        batch = _BATCH_FORMS.get(hook)
+        if batch is not None:
+            batch(conn, revisions)
+        else:
+            for revision in revisions:
+                hook(conn, revision)
 
 
 @contextlib.contextmanager

@@ -31,6 +31,7 @@ __all__ = [
     "OutboxSummary",
     "due",
     "enqueue",
+    "enqueue_many",
     "items",
     "mark_acknowledged",
     "mark_refused",
@@ -107,7 +108,20 @@ def enqueue(conn: Connection, revision: Revision) -> None:
     )
 
 
-history.add_revision_hook(enqueue)
+def enqueue_many(conn: Connection, revisions: Sequence[Revision]) -> None:
+    """`enqueue` for many revisions at once (bulk imports), in the caller's transaction."""
+    conn.executemany(
+        "INSERT INTO outbox (revision_hash, entity_type, entity_id, seq, queued_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (r.hash, r.entity_type, r.entity_id, r.seq, r.created_at.isoformat())
+            for r in revisions
+            if r.entity_type in QUEUED_TYPES
+        ],
+    )
+
+
+history.add_revision_hook(enqueue, batch=enqueue_many)
 
 _COLUMNS = (
     "revision_hash, entity_type, entity_id, seq, queued_at, state, attempts, next_attempt_at, "

@@ -129,12 +129,24 @@ def details_from_body(body: dict[str, Any]) -> PersonDetails:
                 values[date_field] = dt.date.fromisoformat(values[date_field])
             else:
                 values[date_field] = None
-        values["setting"] = Setting(values.get("setting", Setting.OWN_HOME.value))
+        values["setting"] = _choice(Setting, values.get("setting", Setting.OWN_HOME.value))
         status = values.get("conviction_status")
-        values["conviction_status"] = ConvictionStatus(status) if status else None
+        values["conviction_status"] = _choice(ConvictionStatus, status) if status else None
         return PersonDetails(**values)
     except (TypeError, ValueError) as e:
         raise ValidationError(f"The person's details are not valid: {e}.") from e
+
+
+def _choice(kind: type[Setting] | type[ConvictionStatus], value: Any) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        what = "setting" if kind is Setting else "conviction status"
+        allowed = ", ".join(member.value for member in kind)
+        raise ValidationError(
+            f"The person's {what} {str(value)[:40]!r} is not one this app knows: use one of "
+            f"{allowed}."
+        ) from None
 
 
 _TEXT_FIELDS = (
@@ -151,7 +163,8 @@ _TEXT_FIELDS = (
 _OPTIONAL_TEXT = ("nhs_number",)
 
 
-def _search_text(details: PersonDetails) -> str:
+def person_search_text(details: PersonDetails) -> str:
+    """What search-as-you-type matches a person by (folded: no accents, lower case)."""
     parts = [
         details.family_name,
         details.given_name,
@@ -208,7 +221,7 @@ class PeopleRepository:
                     person_id,
                     details.family_name,
                     details.given_name,
-                    _search_text(details),
+                    person_search_text(details),
                     history.canonical_json(body),
                     rev.seq,
                     rev.created_at.isoformat(),
