@@ -56,7 +56,7 @@ from assessor_app.core.services.bulk_import import (
 )
 from assessor_app.core.services.session import Session
 from assessor_app.core.storage.people import details_to_body
-from bench.common import new_vault
+from bench.common import Row, new_vault
 
 # Common names first: drawn with Zipf-like weights, so a few are everywhere and most are rare.
 _FAMILY_HEAD = (
@@ -370,6 +370,24 @@ class BulkResult:
     app: dict[int, list[tuple[float, float, float]]]
     """By worker processes: each run's (wall, this process's CPU, the workers' CPU)."""
     floor: list[float]
+
+    def summary(self) -> list[Row]:
+        floor = statistics.median(self.floor)
+        out = []
+        for workers, runs in sorted(self.app.items()):
+            wall = statistics.median(r[0] for r in runs)
+            out.append(
+                Row(
+                    f"seed {self.people:,} people / {self.revisions:,} revisions, "
+                    f"{workers} worker{'s' if workers != 1 else ''}, median",
+                    "< 30 s",
+                    f"{floor:.1f} s sqlite3, same rows",
+                    f"{wall:.1f} s",
+                    wall / floor,
+                    wall < 30,
+                )
+            )
+        return out
 
     def lines(self) -> list[str]:
         floor = statistics.median(self.floor)
