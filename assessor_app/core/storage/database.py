@@ -176,9 +176,11 @@ def apply_key(conn: Connection, pragma: str, key: bytes | bytearray) -> None:
 def close_wiping(conn: Connection) -> None:
     """Close, with SQLCipher wiping everything it frees (decrypted pages, statements).
 
-    `cipher_memory_security` is process-wide and doubles the cost of every keystroke's save
-    while on, so it is on only for the close, when the page cache full of decrypted answers
-    is given back: after a lock, SQLite's memory holds none of them.
+    `cipher_memory_security` is process-wide and, once on, SQLCipher keeps it on for the rest
+    of the process (`PRAGMA cipher_memory_security = OFF` is ignored). So it is turned on at
+    the first lock, when the page cache full of decrypted answers is given back, and every save
+    after that first lock pays for the wiping: about 0.40 ms a save before, 0.66 ms after
+    (docs/benchmarks.md, "Autosave"). A process that never locks never pays it.
     """
     try:
         conn.execute("PRAGMA cipher_memory_security = ON")
@@ -186,11 +188,6 @@ def close_wiping(conn: Connection) -> None:
         pass  # a connection that met damage still closes; its pages go unwiped
     finally:
         conn.close()
-    settings = sqlcipher3.connect(":memory:")
-    try:
-        settings.execute("PRAGMA cipher_memory_security = OFF")
-    finally:
-        settings.close()
 
 
 def connect(path: Path, key: bytes | bytearray, *, read_only: bool = False) -> Connection:
