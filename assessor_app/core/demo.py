@@ -197,6 +197,8 @@ def _daily_living(setting: Setting) -> dict[str, Any]:
                     "supporter_relationship": "Key worker",
                     "supporter_help": "Reminds about appointments",
                     "supporter_willing": "yes",
+                    # Paid to help: staff are not carers (Care Act s10(9)).
+                    "supporter_carer_offer": "not_a_carer",
                 }
             ],
             "prevention_details": "Grab rail in the shower room requested from the house "
@@ -232,6 +234,8 @@ def _daily_living(setting: Setting) -> dict[str, Any]:
                 "supporter_relationship": "Neighbour",
                 "supporter_help": "Does the weekly shop",
                 "supporter_willing": "yes",
+                "supporter_carer_offer": "declined",
+                "supporter_carer_offer_date": "2026-11-16",
             }
         ],
         "prevention_details": f"Grab rail by the shower in {where} from the community "
