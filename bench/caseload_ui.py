@@ -80,7 +80,7 @@ def probe_app(data_dir: Path, profile_id: str) -> dict[str, Any]:
     from assessor_app.core.paths import default_forms_dir
     from assessor_app.core.storage.profiles import profiles_dir
 
-    from assessor_app.ui.app import open_window
+    from assessor_app.ui.app import FormsLoader, open_window, start_background_loading
     from assessor_app.ui.views import caseload as caseload_module
     from assessor_app.ui.views.unlock import UnlockView
 
@@ -107,10 +107,10 @@ def probe_app(data_dir: Path, profile_id: str) -> dict[str, Any]:
     view_cls._show_alerts = alerts  # type: ignore[method-assign]
     kdf = _kdf_seconds(profiles_dir(data_dir) / profile_id)
     # As `run_gui` builds it, and as a user meets it: the passphrase typed, then Enter.
-    window = open_window(
-        app, data_dir=data_dir, forms_dir=default_forms_dir(), demo=False, idle_minutes=30
-    )
+    forms = FormsLoader(default_forms_dir(), app)
+    window = open_window(app, data_dir=data_dir, forms=forms, demo=False, idle_minutes=30)
     window.show()
+    start_background_loading(window, forms)  # as run_gui does, once the window is up
     _wait(app, lambda: isinstance(window.stack.currentWidget(), UnlockView))
     unlock = window.stack.currentWidget()
     assert isinstance(unlock, UnlockView)
