@@ -21,6 +21,20 @@ from bench.common import Row, table
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+NAMES = [
+    "autosave",
+    "checkpoint",
+    "caseload",
+    "coldstart",
+    "editor",
+    "pdf",
+    "sync",
+    "ingest",
+    "bulk",
+]
+"""Every benchmark, in the order a full run takes them."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller caseload, fewer runs")
@@ -32,35 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=[
-            "autosave",
-            "checkpoint",
-            "caseload",
-            "coldstart",
-            "editor",
-            "pdf",
-            "sync",
-            "ingest",
-            "bulk",
-        ],
+        choices=NAMES,
         action="append",
         help="run only these (repeatable)",
     )
     args = parser.parse_args(argv)
-    only = set(
-        args.only
-        or [
-            "autosave",
-            "checkpoint",
-            "caseload",
-            "coldstart",
-            "editor",
-            "pdf",
-            "sync",
-            "ingest",
-            "bulk",
-        ]
-    )
+    only = set(args.only or NAMES)
 
     from bench import autosave, bulk, caseload, checkpoint, coldstart, editor, ingest, pdf, sync
 

@@ -52,23 +52,6 @@ def revision_hash(
     return chain_hash(entity_type, entity_id, seq, created_at, author, canonical_json(body), prev)
 
 
-def _audit_hash(
-    seq: int,
-    at: str,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    prev: str,
-    revision_hash: str = "",
-) -> str:
-    # Entries from before schema 5 name no revision; their material is unchanged.
-    fields: list[Any] = [seq, at, actor, action, entity_type, entity_id, prev]
-    if revision_hash:
-        fields.append(revision_hash)
-    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
-
-
 def audit_entry_hash(
     seq: int,
     at: str,
@@ -79,8 +62,12 @@ def audit_entry_hash(
     prev: str,
     revision_hash: str = "",
 ) -> str:
-    """The hash an audit entry with these fields has (for writers of many entries at once)."""
-    return _audit_hash(seq, at, actor, action, entity_type, entity_id, prev, revision_hash)
+    """The hash an audit entry with these fields has (its writers, its checker, bulk writes)."""
+    # Entries from before schema 5 name no revision; their material is unchanged.
+    fields: list[Any] = [seq, at, actor, action, entity_type, entity_id, prev]
+    if revision_hash:
+        fields.append(revision_hash)
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
 RevisionHook = Callable[[Connection, Revision], None]
@@ -204,7 +191,7 @@ def append_audit(
     row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS_HASH)
     at = now_utc()
-    digest = _audit_hash(
+    digest = audit_entry_hash(
         seq, at.isoformat(), actor, action, entity_type, entity_id, prev, revision_hash
     )
     conn.execute(
@@ -320,7 +307,7 @@ def verify_chains(conn: Connection) -> ChainReport:
             found = _found("missing", f"audit entry {last_seq + 1} is missing")
         elif prev != last_hash:
             found = _found("unlinked", f"audit entry {seq} does not link to the entry before it")
-        elif _audit_hash(seq, at, actor, action, etype, eid, prev, rev_hash) != digest:
+        elif audit_entry_hash(seq, at, actor, action, etype, eid, prev, rev_hash) != digest:
             found = _found("changed", f"audit entry {seq} was changed after it was written")
         elif rev_hash and rev_hash not in revision_times:
             found = _found(
