@@ -190,8 +190,14 @@ def _quit_on_termination(app: QApplication) -> None:
     """
     if sys.platform == "win32":
         return
+
+    def end(*_args: object) -> None:
+        # Queued, not app.quit() at once: a quit asked for before the event loop runs (while
+        # the demo fills its vault, say) is ignored by Qt, and the app would never end.
+        QTimer.singleShot(0, app.quit)
+
     for number in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, lambda *_args: app.quit())
+        signal.signal(number, end)
     ticker = QTimer(app)
     ticker.setInterval(250)
     ticker.timeout.connect(lambda: None)
@@ -205,6 +211,9 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
     app.setApplicationName("Assessor")
     app.setOrganizationName("Assessor")
     demo_dir = Path(tempfile.mkdtemp(prefix="assessor-demo-")) if demo else None
+    # Before anything slow (the demo fills its vault next), so a logout meanwhile still ends
+    # the app cleanly, once its event loop starts.
+    _quit_on_termination(app)
     try:
         forms = FormsLoader(forms_dir, app)
         window = open_window(
@@ -232,7 +241,6 @@ def run_gui(*, data_dir: Path, forms_dir: Path, demo: bool, idle_minutes: float)
 
         forms.finished.connect(check_forms)
         QTimer.singleShot(BACKGROUND_AFTER_MS, partial(start_background_loading, window, forms))
-        _quit_on_termination(app)
         code = app.exec()
         if not failed:
             remembered.setValue("main_window/geometry", window.saveGeometry())

@@ -63,6 +63,8 @@ class BackgroundOps(QObject):
         self._network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessor-net")
         self._warmed: set[str] = set()
         self._pending = 0
+        self.closing = False
+        """Set as the window closes: failures are logged from then on, not shown."""
         self._waiting = 0  # ops queued on the worker, not yet started, that go first
         self._deferred = 0  # `when_free` ops queued and not yet started
         self._latest: dict[str, int] = {}
@@ -190,7 +192,11 @@ class BackgroundOps(QObject):
                 if op.on_success is not None and self._owner_alive(op) and not self._is_stale(op):
                     op.on_success(value)
             elif outcome == _FAILED:
-                if op.on_failure is not None and self._owner_alive(op):
+                if self.closing:
+                    # The window is going: a dialog now would wait for a click nobody can give
+                    # (at logout the app must end), and each would deliver the next failure.
+                    log.warning("failed while closing: %s", type(value).__name__)
+                elif op.on_failure is not None and self._owner_alive(op):
                     op.on_failure(value)
                 else:
                     error_display.show_error(self._error_parent(), value)

@@ -70,3 +70,23 @@ def test_a_deferred_read_whose_screen_went_is_skipped(qtbot: QtBot) -> None:
     assert ran == ["close the vault"]
     assert delivered == []
     ops.shutdown()
+
+
+def test_a_failure_while_the_window_closes_is_logged_not_shown(
+    qtbot: QtBot, shown_messages: list[tuple[str, str, str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    # At logout (SIGTERM) a dialog nobody can answer kept the app from ending.
+    def fails() -> None:
+        raise RuntimeError("the vault was closed under it")
+
+    ops = BackgroundOps()
+    ops.run(fails)
+    qtbot.waitUntil(lambda: ops.pending == 0)
+    assert len(shown_messages) == 1  # while open, a failure is shown
+    ops.closing = True
+    with caplog.at_level("WARNING"):
+        ops.run(fails)
+        qtbot.waitUntil(lambda: ops.pending == 0)
+    assert len(shown_messages) == 1
+    assert "failed while closing: RuntimeError" in caplog.text
+    ops.shutdown()

@@ -607,6 +607,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt virtual
         self._closing = True
+        self.ops.closing = True
         if self._instance_server is not None:
             self._instance_server.stop()
         vault = self.vault
