@@ -56,6 +56,22 @@ def save(dialog: PersonDialog):
     return dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
 
 
+def test_a_person_without_records_is_told_how_to_start_one(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window, page = open_person_page(qtbot, make_window)
+    qtbot.waitUntil(lambda: page.no_records.isVisibleTo(page))
+    assert page.records.topLevelItemCount() == 0
+    assert "choose a form below, then Start form" in page.no_records.text()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.editor is not None and window.editor.defn is not None)
+    window.go_back()
+    page = window.person
+    assert page is not None
+    qtbot.waitUntil(lambda: page.records.topLevelItemCount() == 1)
+    assert not page.no_records.isVisibleTo(page)
+
+
 def test_edit_details_button_has_a_mnemonic_and_a_name(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:

@@ -117,6 +117,9 @@ class PersonView(QWidget):
         self.records.setAccessibleName("Records")
         self.records.setHeaderLabels(list(RECORD_COLUMNS))
         self.records.setRootIsDecorated(False)
+        # Said where the list would be, so an empty list is not taken for one still loading.
+        self.no_records = help_label("No records yet: choose a form below, then Start form.")
+        self.no_records.setAccessibleName("No records yet")
         self.form_choice = QComboBox()
         self.form_choice.setAccessibleName("Form to start")
         self.offers: list[FormOffer] = []
@@ -142,6 +145,8 @@ class PersonView(QWidget):
         layout.addLayout(self.details)
         layout.addWidget(heading_label("Records", scale=1.15))
         layout.addWidget(self.records, 1)
+        layout.addWidget(self.no_records)
+        self.no_records.setVisible(False)  # until the records are known
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
@@ -240,6 +245,7 @@ class PersonView(QWidget):
                 column, self.records.columnWidth(column) + self.fontMetrics().averageCharWidth() * 3
             )
         self.open_button.setEnabled(bool(records))
+        self.no_records.setVisible(not records)
         first = self.records.topLevelItem(0)
         if first is not None:
             self.records.setCurrentItem(first)
