@@ -40,6 +40,7 @@ from assessor_app.core.form_engine.answers import validate_answers, visible_answ
 from assessor_app.core.form_engine.definition import FormDefinition, load_forms_dir
 from assessor_app.core.form_engine.model import FieldType
 from assessor_app.core.form_engine.prefill import prefill_answers
+from assessor_app.core.nhs_number import check_digit
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.records import (
     CONVICTION_SETTINGS,
@@ -151,9 +152,8 @@ def nhs_numbers(rng: random.Random, count: int) -> list[str]:
     out: list[str] = []
     for body in rng.sample(range(10_000_000), min(10_000_000, count * 2)):
         digits = "999" + f"{body:07d}"[:6]
-        total = sum(int(d) * w for d, w in zip(digits, range(10, 1, -1), strict=True))
-        check = (11 - total % 11) % 11
-        if check != 10:
+        check = check_digit(digits)
+        if check is not None:
             out.append(digits + str(check))
         if len(out) == count:
             return out

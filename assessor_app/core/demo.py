@@ -18,6 +18,7 @@ from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.answers import visible_answers
 from assessor_app.core.form_engine.definition import FieldType, FormDefinition
 from assessor_app.core.form_engine.prefill import prefill_answers
+from assessor_app.core.nhs_number import check_digit
 from assessor_app.core.paths import resources_dir
 from assessor_app.core.records import (
     CONVICTION_SETTINGS,
@@ -99,13 +100,10 @@ INTERPRETER_LANGUAGES = dict(COMMUNICATION)
 def synthetic_nhs_number(rng: random.Random) -> str:
     """A Modulus-11-valid NHS number in the 999 test range."""
     while True:
-        digits = [9, 9, 9] + [rng.randrange(10) for _ in range(6)]
-        total = sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True))
-        check = 11 - total % 11
-        if check == 11:
-            check = 0
-        if check != 10:
-            return "".join(map(str, digits)) + str(check)
+        first_nine = "999" + "".join(str(rng.randrange(10)) for _ in range(6))
+        check = check_digit(first_nine)
+        if check is not None:
+            return first_nine + str(check)
 
 
 def synthetic_people(

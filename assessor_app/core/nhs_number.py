@@ -7,6 +7,16 @@ from assessor_app.core.errors import ValidationError
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
+def check_digit(first_nine: str) -> int | None:
+    """The Modulus 11 check digit for an NHS number's first nine digits, or None.
+
+    None when they can have none (the sum leaves 10: no NHS number starts with them).
+    """
+    total = sum(int(d) * w for d, w in zip(first_nine, _WEIGHTS, strict=True))
+    check = (11 - total % 11) % 11
+    return None if check == 10 else check
+
+
 def normalise_nhs_number(text: str) -> str:
     """Return the ten digits of an NHS number typed with or without spaces or dashes.
 
@@ -19,11 +29,7 @@ def normalise_nhs_number(text: str) -> str:
             f"'{text}' is not an NHS number.",
             "An NHS number has ten digits, like 943 476 5919. Leave it blank if unknown.",
         )
-    total = sum(int(d) * w for d, w in zip(digits[:9], _WEIGHTS, strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    if check == 10 or check != int(digits[9]):
+    if check_digit(digits[:9]) != int(digits[9]):
         raise ValidationError(
             f"{format_nhs_number(digits)} is not a valid NHS number: its check digit is wrong.",
             "Check the number against the person's letter or GP record.",
