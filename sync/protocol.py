@@ -121,13 +121,18 @@ class PushItem:
     hash: str
 
     @classmethod
-    def from_revision(cls, revision: Revision) -> PushItem:
-        """The revision as it is sent."""
+    def from_revision(cls, revision: Revision, *, stamp: str | None = None) -> PushItem:
+        """The revision as it is sent.
+
+        Args:
+            stamp: Its time exactly as stored (`history.stored_stamps`), which its hash covers;
+                by default `created_at` written back as `isoformat`.
+        """
         return cls(
             revision.entity_type,
             revision.entity_id,
             revision.seq,
-            revision.created_at.isoformat(),
+            stamp if stamp is not None else revision.created_at.isoformat(),
             revision.author,
             revision.body,
             revision.prev_hash,

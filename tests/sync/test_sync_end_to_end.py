@@ -189,3 +189,43 @@ def test_a_gateway_that_takes_only_small_uploads_gets_everything_in_smaller_batc
     waiting = outbox.summary(vault.conn)
     # Everything else went, in smaller batches.
     assert waiting.acknowledged == store.count() == len(outbox.items(vault.conn)) - 1
+
+
+def test_a_revision_stamped_in_another_iso_form_is_sent_as_stored_and_accepted(
+    gateway: Gateway, vault: Vault
+) -> None:
+    # A revision that came from elsewhere (a record file, an older app) may carry its time as
+    # "…Z" rather than "+00:00". Its hash covers the text as stored, so that text is what is
+    # sent: re-writing it would make the gateway refuse a genuine revision as changed.
+    from assessor_app.core.storage import history
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    record = _work(vault, visits=1)
+    (last,) = [i for i in outbox.items(vault.conn) if i.entity_id == record and i.seq == 2]
+    (revision,) = [
+        r for r in history.list_revisions(vault.conn, "assessment", record) if r.seq == 2
+    ]
+    zulu = revision.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    rehashed = history.chain_hash(
+        "assessment",
+        record,
+        2,
+        zulu,
+        revision.author,
+        history.canonical_json(revision.body),
+        revision.prev_hash,
+    )
+    with vault.transaction() as conn:
+        for trigger in ("revision_append_only_update", "outbox_acknowledged_stays"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        conn.execute(
+            "UPDATE revision SET created_at = ?, hash = ? WHERE hash = ?",
+            (zulu, rehashed, last.revision_hash),
+        )
+        conn.execute(
+            "UPDATE outbox SET revision_hash = ? WHERE revision_hash = ?",
+            (rehashed, last.revision_hash),
+        )
+    report = sync_now(vault, transport_for(vault))
+    assert report.finished and report.held == 0, report
+    assert gateway.store.held([rehashed]) == {rehashed}

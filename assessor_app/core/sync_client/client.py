@@ -220,8 +220,9 @@ def _items(vault: Vault, due: list[outbox.OutboxItem]) -> list[PushItem]:
     for row in due:
         chain = (row.entity_type, row.entity_id)
         if chain not in chains:
+            stamps = history.stored_stamps(vault.conn, *chain)
             chains[chain] = {
-                r.hash: PushItem.from_revision(r)
+                r.hash: PushItem.from_revision(r, stamp=stamps[r.hash])
                 for r in history.list_revisions(vault.conn, *chain)
             }
         found.append(chains[chain][row.revision_hash])
