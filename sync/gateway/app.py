@@ -20,6 +20,7 @@ from fastapi import Body, FastAPI, HTTPException, Request
 
 from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
+from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
 from sync.gateway.store import Device, EnrolmentRefused, Store
 from sync.protocol import (
     CURRENT,
@@ -46,6 +47,7 @@ def create_app(
     server_ca_pem: bytes | None = None,
     adapters: Sequence[Adapter] = (),
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    max_request_bytes: int = MAX_REQUEST_BYTES,
 ) -> FastAPI:
     """The gateway's API over `store`, trusting devices `ca` issued.
 
@@ -54,9 +56,12 @@ def create_app(
             laptops pin; by default the devices CA (which signs the development certificate).
         adapters: Where accepted revisions go on to (the folder drop); each is handed what it
             has not had after every push, and a failure there is retried after the next.
+        max_request_bytes: The largest request body taken; a bigger one is answered 413
+            (`limits.RequestSizeLimit`), which the laptop meets by sending less at once.
     """
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(RequestSizeLimit, limit=max_request_bytes)
 
     def device_of(request: Request) -> Device:
         der = request.scope.get("extensions", {}).get(CLIENT_CERT)

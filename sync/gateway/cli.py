@@ -27,6 +27,7 @@ from pathlib import Path
 import platformdirs
 
 from sync.gateway.ca import GatewayCA
+from sync.gateway.limits import MAX_REQUEST_BYTES
 from sync.gateway.store import Store, StoreError
 
 __all__ = ["main"]
@@ -69,7 +70,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sync.gateway.adapters import FolderDrop
 
     adapters = [FolderDrop(Path(args.drop_folder))] if args.drop_folder else []
-    app = create_app(store, ca, server_ca_pem=server_ca, adapters=adapters)
+    app = create_app(
+        store,
+        ca,
+        server_ca_pem=server_ca,
+        adapters=adapters,
+        max_request_bytes=int(args.max_request_mb * 1024 * 1024),
+    )
     run(app, args.host, args.port, tls)
     return 0
 
@@ -128,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--key", help="its private key (PEM)")
     serve.add_argument("--server-ca", help="the CA that issued --cert, which laptops pin (PEM)")
     serve.add_argument("--authority", default="Demo Council", help="the name on the devices CA")
+    serve.add_argument(
+        "--max-request-mb",
+        type=float,
+        default=MAX_REQUEST_BYTES / (1024 * 1024),
+        help="the largest request taken, in MB (a bigger one is answered 413; laptops then "
+        "send less at once)",
+    )
     serve.add_argument(
         "--drop-folder", help="write each accepted revision as JSON here, for the case system"
     )
