@@ -184,11 +184,11 @@ class HttpsTransport:
                 "and will be sent next time.",
                 temporary=True,
             ) from e
-        except ssl.SSLError as e:
-            if _certificate_refused(e):
+        except (ssl.SSLError, ConnectionError, http.client.HTTPException) as e:
+            # A TLS alert may say outright that our certificate was refused; under TLS 1.3 it
+            # often arrives as the connection closing or an unexpected EOF instead.
+            if isinstance(e, ssl.SSLError) and _certificate_refused(e):
                 raise _refused_certificate() from e
-            raise _unreachable() from e
-        except (ConnectionError, http.client.HTTPException) as e:
             if self._identity is not None and self._refuses_our_certificate():
                 raise _refused_certificate() from e
             raise _unreachable() from e
