@@ -138,6 +138,8 @@ class SyncController(QObject):
         self._running = True
         self._sent = self._held = 0
         self._limit = MAX_BATCH
+        self._resent: frozenset[tuple[str, str]] = frozenset()
+        self._again: frozenset[tuple[str, str]] = frozenset()
         self._ops.run(
             self._prepare, on_success=self._prepared, on_failure=self._stopped, owner=self
         )
@@ -151,11 +153,13 @@ class SyncController(QObject):
         self._next(transport)
 
     def _next(self, transport: Transport) -> None:
+        again, self._again = self._again, frozenset()
         self._ops.run(
             client.next_batch,
             self._session.vault,
             _now(),
             limit=self._limit,
+            resend=again,
             on_success=lambda batch: self._send(transport, batch),
             on_failure=self._stopped,
             owner=self,
@@ -177,12 +181,15 @@ class SyncController(QObject):
 
     def _answered(self, transport: Transport, batch: client.Batch, answer: dict) -> None:  # type: ignore[type-arg]
         def record() -> client.BatchResult:
-            return client.apply_answer(self._session.vault, batch, answer, _now())
+            return client.apply_answer(
+                self._session.vault, batch, answer, _now(), resent=self._resent
+            )
 
         def recorded(result: client.BatchResult) -> None:
             self._sent += result.sent
             self._held += result.held
-            if result.moved:
+            self._again, self._resent = result.resend, self._resent | result.resend
+            if result.go_on:
                 self._next(transport)
             else:
                 self._done("")

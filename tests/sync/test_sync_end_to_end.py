@@ -228,3 +228,47 @@ def test_a_revision_stamped_in_another_iso_form_is_sent_as_stored_and_accepted(
     report = sync_now(vault, transport_for(vault))
     assert report.finished and report.held == 0, report
     assert gateway.store.held([rehashed]) == {rehashed}
+
+
+def _forget_at_gateway(
+    gateway: Gateway, *chains: tuple[str, str], allocations: bool = False
+) -> int:
+    """The gateway restored from a backup older than some of what it acknowledged."""
+    gone = 0
+    with gateway.store.transaction() as tx:
+        for entity_type, entity_id in chains:
+            gone += tx.execute(
+                "DELETE FROM revision WHERE entity_type = ? AND entity_id = ?",
+                (entity_type, entity_id),
+            ).rowcount
+        if allocations:
+            tx.execute("DELETE FROM allocation")
+    return gone
+
+
+@pytest.mark.parametrize("lost", ["the record", "the person and the record"])
+def test_a_gateway_restored_from_an_old_backup_gets_back_what_it_lost(
+    gateway: Gateway, vault: Vault, lost: str
+) -> None:
+    # The laptop holds the lost revisions as acknowledged and never queues them again; the
+    # record's next revision would wait for ever for a predecessor the gateway no longer has.
+    from assessor_app.core.storage import history
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    record = _work(vault, visits=2)
+    assert sync_now(vault, transport_for(vault)).sent == 4
+    (first,) = history.list_revisions(vault.conn, "assessment", record)[:1]
+    person = first.body["person_id"]
+    chains = [("assessment", record)] + ([("person", person)] if "person" in lost else [])
+    assert _forget_at_gateway(gateway, *chains, allocations="person" in lost) >= 3
+
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    session.records.save_field(record, "notes", "After the restore.")
+    session.records.checkpoint(record)
+    report = sync_now(vault, transport_for(vault))
+
+    assert report.finished and report.waiting == 0, report
+    assert {i.state for i in outbox.items(vault.conn)} == {OutboxState.ACKNOWLEDGED}
+    everything = [i.revision_hash for i in outbox.items(vault.conn)]
+    assert gateway.store.held(everything) == set(everything)
+    assert gateway.store.count() == len(everything) == 5

@@ -126,3 +126,27 @@ def test_a_slow_server_never_delays_a_save(
         release.set()
     assert gateway.store.count() == 2
     controller.stop()
+
+
+def test_the_window_sends_again_what_a_restored_gateway_lost(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway
+) -> None:
+    # The same steps as `sync_now`, run by the window's controller across its callbacks.
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    record = _work(vault)
+    controller = _controller(qtbot, ops, vault)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.sync_now()
+    assert gateway.store.count() == 2
+    with gateway.store.transaction() as tx:  # restored from a backup taken before the sync
+        tx.execute("DELETE FROM revision")
+        tx.execute("DELETE FROM allocation")
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    session.records.save_field(record, "notes", "Seen again.")
+    session.records.checkpoint(record)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
+        controller.sync_now()
+    report = done.args[0]
+    assert (report.waiting, report.problem) == (0, ""), report
+    assert gateway.store.count() == 3
+    controller.stop()
