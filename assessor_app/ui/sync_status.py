@@ -59,6 +59,8 @@ class SyncController(QObject):
     """Sends queued records in the background and keeps the status line true."""
 
     status_changed = Signal(str)
+    progress = Signal(int, int)
+    """(sent so far, to send) while a sync runs; (0, 0) when it ends (the bar hides)."""
     finished = Signal(object)
     """Emitted with the `client.SyncReport` when a sync ends (tests wait for it)."""
 
@@ -170,6 +172,7 @@ class SyncController(QObject):
             self._done("")
             return
         self._say(f"Sending {self._sent + len(batch.items):,} of {self._total:,}…")
+        self.progress.emit(min(self._sent, self._total), max(self._total, 1))
         self._ops.run_network(
             transport.post,
             "/v1/push",
@@ -239,6 +242,7 @@ class SyncController(QObject):
 
     def _done(self, problem: str) -> None:
         self._running = False
+        self.progress.emit(0, 0)
 
         def show(status: _Status) -> None:
             self._show_status(status, problem)

@@ -49,11 +49,15 @@ def test_the_status_line_says_queued_then_all_sent(
         controller.refresh()
     assert controller.text == "2 changes queued · not enrolled with the council's gateway"
     enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    bar: list[tuple[int, int]] = []
+    controller.progress.connect(lambda sent, total: bar.append((sent, total)))
     with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
         controller.sync_now()
     report = done.args[0]
     assert (report.sent, report.waiting, report.problem) == (2, 0, "")
     assert controller.text.startswith("All sent · last ")
+    # The progress bar showed how far it had got of the two, then went away.
+    assert bar[0] == (0, 2) and bar[-1] == (0, 0)
     assert gateway.store.count() == 2
     controller.stop()
 
