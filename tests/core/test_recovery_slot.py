@@ -24,7 +24,7 @@ from assessor_app.core.storage import history, recovery_key
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS, KeySlots, _checksum
 from assessor_app.core.storage.vault import Vault, recovery_fingerprint
 from tests.conftest import PASSPHRASE
-from tests.support import community_person, session_for
+from tests.support import community_person, session_for, simulate_crash
 
 NEW = "heron kettle meadow"
 
@@ -274,3 +274,30 @@ def test_the_key_file_opens_only_with_its_passphrase(authority_key) -> None:
         recovery_key.load_private_key(b'{"kind": "something else"}', "vault of the county")
     with pytest.raises(RecoveryError, match="not the council's recovery key"):
         recovery_key.load_private_key(b"\x00\x01 not json", "vault of the county")
+
+
+@pytest.mark.parametrize("crash_after_rekey", [False, True], ids=["before", "after rekey"])
+def test_a_rotation_cut_short_is_still_recovered(
+    vault: Vault, authority_key, crash_after_rekey: bool
+) -> None:
+    """The laptop died mid-rotation and the passphrase is then forgotten: both keys are tried."""
+    _enrolled(vault, authority_key)
+    opened = Vault.open(vault.data_dir, vault.profile.id, PASSPHRASE)
+    slots = KeySlots.load(_slot_file(vault))
+    new_key = slots.begin_rotation(
+        PASSPHRASE, FAST_KDF_FOR_TESTS, current_key=opened._require_key()
+    )
+    if crash_after_rekey:
+        opened.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        opened.conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+    simulate_crash(opened)
+    Vault.recover(vault.data_dir, vault.profile.id, authority_key, NEW, kdf=FAST_KDF_FOR_TESTS)
+    assert "pending" not in json.loads(_slot_file(vault).read_text())
+    reopened = Vault.open(vault.data_dir, vault.profile.id, NEW)
+    try:
+        assert session_for(reopened).people.count() == 1
+        slots_info = reopened.info()["key_slots"]
+        assert [s["type"] for s in slots_info] == ["passphrase", "recovery"]
+        assert slots_info[1]["fingerprint"] == recovery_key.fingerprint(authority_key.public_key())
+    finally:
+        reopened.close()
