@@ -113,7 +113,8 @@ def _say_recovery_key(data: Path, key: recovery.RecoveryPublicKey | None, made: 
 def _read_secret(path: str | None, prompt: str) -> str:
     if path:
         try:
-            return Path(path).read_text("utf-8").rstrip("\r\n")
+            text = Path(path).read_text("utf-8")
+            return text.splitlines()[0] if text else ""  # its first line, as assessor-cli
         except (OSError, UnicodeDecodeError) as e:
             raise ValueError(f"The passphrase file {path} cannot be read ({e}).") from e
     if not sys.stdin.isatty():
