@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
+
+log = logging.getLogger("assessor.sync")
 
 __all__ = [
     "Batch",
@@ -168,6 +171,7 @@ def finish_enrolment(
             "The gateway issued a certificate for another key. Nothing was changed; tell IT.",
             temporary=False,
         )
+    _keep_recovery_key(vault, answer)
     enrolment_store.save_enrolment(
         vault,
         gateway_url=gateway_url,
@@ -180,6 +184,30 @@ def finish_enrolment(
     enrolled = enrolment_store.load_enrolment(vault)
     assert enrolled is not None
     return enrolled
+
+
+def _keep_recovery_key(vault: Vault, answer: dict[str, object]) -> None:
+    """Seal the vault's key to the authority's recovery key, when the gateway sends one.
+
+    The slot replaces any earlier one (a re-enrolment). A gateway that sends none (one set up
+    before recovery keys, or without one) leaves the profile as it was, an earlier slot
+    included: dropping it would quietly take away IT's way back in.
+
+    Raises:
+        TransportError: the key in the answer cannot be read; nothing was changed.
+    """
+    recipient = answer.get("recovery_public_key")
+    if recipient is None:
+        log.info("the gateway sent no recovery key: the profile's key slots are unchanged")
+        return
+    try:
+        vault.set_recovery_key(str(recipient))
+    except ValueError as e:
+        raise TransportError(
+            "The gateway's recovery key could not be read, so the laptop was not enrolled. "
+            "Nothing was changed; tell IT.",
+            temporary=False,
+        ) from e
 
 
 def transport_for(vault: Vault, *, timeout: float = 20.0) -> HttpsTransport:
