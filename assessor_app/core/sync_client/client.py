@@ -1,7 +1,9 @@
 """Enrolling this laptop with the gateway, and sending what the outbox holds.
 
 `enrol` spends a one-time code: it sends a certificate request for the laptop's own key
-(made inside the vault) and keeps the certificate the gateway's CA issues, and the CA to pin.
+(made inside the vault) and keeps the certificate the gateway's CA issues, and the CA to pin;
+and one for the profile's PDF signing key, whose issued certificate replaces the self-signed
+one, its CA becoming a trusted root.
 `sync_now` drains the outbox in batches: each batch's answers are checked (one per revision
 sent, and a closing digest over what was acknowledged) before anything is marked sent, and
 then every revision is moved in one transaction: acknowledged, retrying (a failure that
@@ -23,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from cryptography.x509.oid import NameOID
 
 from assessor_app.core import settings
-from assessor_app.core.errors import AssessorError
+from assessor_app.core.errors import AssessorError, ValidationError
 from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage import history, outbox
 from assessor_app.core.storage.vault import Vault
@@ -120,9 +122,10 @@ def enrol(
 
 
 def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
-    """The enrolment request: the code and a certificate request for this laptop's key.
+    """The enrolment request: the code, and certificate requests for the laptop's two keys.
 
-    The key is made inside the vault the first time (runs on the vault's thread).
+    One for the device key (mutual TLS), one for the profile's PDF signing key. Each key is
+    made inside the vault the first time (runs on the vault's thread).
 
     Raises:
         OfflineError: Offline mode is on.
@@ -138,7 +141,12 @@ def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, vault.profile.id)]))
         .sign(key, hashes.SHA256())
     )
-    return {"protocol": CURRENT, "code": code, "csr": csr.public_bytes(Encoding.PEM).decode()}
+    return {
+        "protocol": CURRENT,
+        "code": code,
+        "csr": csr.public_bytes(Encoding.PEM).decode(),
+        "signing_csr": _signing_request(vault),
+    }
 
 
 def finish_enrolment(
@@ -167,6 +175,7 @@ def finish_enrolment(
             "The gateway issued a certificate for another key. Nothing was changed; tell IT.",
             temporary=False,
         )
+    _install_signing_certificate(vault, answer)
     enrolment_store.save_enrolment(
         vault,
         gateway_url=gateway_url,
@@ -179,6 +188,49 @@ def finish_enrolment(
     enrolled = enrolment_store.load_enrolment(vault)
     assert enrolled is not None
     return enrolled
+
+
+def _signing_request(vault: Vault) -> str:
+    """A certificate request for the profile's PDF signing key (made on first use)."""
+    # Imported here: the signing code loads pyHanko, which syncing alone never needs.
+    from assessor_app.core.services.signing import signing_request
+
+    return signing_request(vault).decode("ascii")
+
+
+def _install_signing_certificate(vault: Vault, answer: dict[str, object]) -> None:
+    """Install the PDF signing certificate the gateway's CA issued, and trust that CA.
+
+    An older gateway sends none: the profile keeps signing with its self-signed certificate.
+
+    Raises:
+        TransportError: The certificate cannot be read or fails a check (another key, not
+            valid now, not for signing, not from the chain sent); nothing was changed.
+    """
+    if answer.get("signing_certificate") is None:
+        return
+    from assessor_app.core.services.signing import install_enrolled_certificate
+
+    try:
+        certificate = base64.b64decode(str(answer["signing_certificate"]), validate=True)
+        chain_field = answer.get("signing_chain") or []
+        if not isinstance(chain_field, list):
+            raise ValueError("signing_chain is not a list")
+        chain = [base64.b64decode(str(c), validate=True) for c in chain_field]
+    except ValueError as e:
+        raise TransportError(
+            "The gateway's answer to the enrolment could not be read. Nothing was changed; "
+            "try again, or tell IT.",
+            temporary=False,
+        ) from e
+    try:
+        install_enrolled_certificate(vault, certificate, chain)
+    except ValidationError as e:
+        raise TransportError(
+            "The council's gateway sent a PDF signing certificate this laptop cannot use: "
+            f"{e.user_message} Nothing was changed and the laptop is not enrolled; tell IT.",
+            temporary=False,
+        ) from e
 
 
 def transport_for(vault: Vault, *, timeout: float = 20.0) -> HttpsTransport:
