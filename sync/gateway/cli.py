@@ -66,6 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         tls = development_tls(data, ca, (args.host, "localhost"))
     print(f"Gateway on https://{args.host}:{args.port} (database {store.url.split('@')[-1]})")
     print(f"Devices CA: {data / 'ca' / 'ca.pem'}")
+    print(f"Document signing CA (for PDF checkers): {data / 'ca' / 'documents-ca.pem'}")
     from sync.gateway.adapters import FolderDrop
 
     adapters = [FolderDrop(Path(args.drop_folder))] if args.drop_folder else []

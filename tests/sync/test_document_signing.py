@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.paths import default_forms_dir
@@ -38,7 +43,16 @@ from tests.conftest import REPO_ROOT
 from tests.support import poppler, prisoner, session_for
 from tests.sync.conftest import Gateway
 
-from assessor_app.ui.views.check_pdf import GOOD, UNCONFIRMED, read_and_verify, verdict_for
+from assessor_app.ui import dialogs
+from assessor_app.ui.operations import BackgroundOps
+from assessor_app.ui.views.check_pdf import (
+    GOOD,
+    UNCONFIRMED,
+    CheckPdfWindow,
+    read_and_verify,
+    verdict_for,
+)
+from assessor_app.ui.views.enrol_dialog import EnrolDialog
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdfsig") is None or shutil.which("certutil") is None,
@@ -272,3 +286,51 @@ def test_the_document_signing_ca_is_made_once_beside_an_existing_devices_ca(
     assert again.documents.der == upgraded.documents.der
     basic = again.documents.certificate.extensions.get_extension_for_class(x509.BasicConstraints)
     assert basic.value.ca
+
+
+@pytest.fixture
+def ops() -> Iterator[BackgroundOps]:
+    """The app's one background helper, as the windows are handed it."""
+    helper = BackgroundOps()
+    yield helper
+    helper.shutdown()
+
+
+def test_enrolling_from_the_window_makes_the_check_window_confirm_what_is_signed_after(
+    qtbot: QtBot,
+    ops: BackgroundOps,
+    gateway: Gateway,
+    vault: Vault,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    documents = DocumentRepository(vault)
+    before = tmp_path / "before.pdf"
+    before.write_bytes(documents.data(_finalised(vault).id))
+    # Parented as the main window parents them, so both live until the test's teardown.
+    host = QWidget()
+    qtbot.addWidget(host)
+    dialog = EnrolDialog(ops, session_for(vault), host)
+    dialog.show()
+    (tmp_path / "gateway.pem").write_bytes(gateway.ca.pem)
+    dialog.address.setText(gateway.url)
+    dialog.code.setText(_code(gateway))
+    dialog.certificate.setText(str(tmp_path / "gateway.pem"))
+    with qtbot.waitSignal(dialog.enrolled, timeout=20_000):
+        dialog.enrol_button.click()
+    after = tmp_path / "after.pdf"
+    after.write_bytes(documents.data(_finalised(vault).id))
+
+    check = CheckPdfWindow(ops, lambda: vault, host)
+    check.show()
+    for path, heading, words in (
+        (after, "Good: intact, unchanged since it was signed", f"{COUNCIL_CA}, which you trust"),
+        (before, "Intact, but who signed it is not confirmed", "self-signed certificate"),
+    ):
+        monkeypatch.setattr(dialogs, "open_file", lambda *_a, chosen=path: chosen)
+        with qtbot.waitSignal(check.checked, timeout=20_000):
+            qtbot.mouseClick(check.choose_button, Qt.MouseButton.LeftButton)
+        assert check.heading.text() == heading
+        assert words in check.meaning.text()
+    assert f"Signed by {GATEWAY_NAME}" not in check.meaning.text()  # the before one: Robin's own
+    assert "Signed by Robin Testcase with a self-signed" in check.meaning.text()
