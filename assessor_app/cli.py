@@ -535,6 +535,14 @@ def cmd_sync_enrol(args: argparse.Namespace) -> int:
     with _session(args) as session:
         done = enrol(session.vault, args.gateway, args.code, first_contact_ca=first_contact)
         print(f"Enrolled as device {done.device_id} with {done.gateway_url}.")
+        from assessor_app.core.services.signing import profile_signing_identity  # pyHanko
+
+        signer = profile_signing_identity(session.vault)
+        if not signer.is_self_signed:
+            print(
+                f"PDFs signed from now on carry {signer.common_name}'s certificate from "
+                f"{signer.issuer_common_name}."
+            )
     return EXIT_OK
 
 

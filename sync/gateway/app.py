@@ -2,8 +2,9 @@
 
 Every connection is TLS (`server.py`); the gateway asks for a client certificate and trusts
 only its own devices CA. Enrolment is the one call made without one (the laptop has none
-yet): it spends a one-time code and signs the laptop's certificate request, and hands over
-the authority's recovery public key when there is one. Every other call
+yet): it spends a one-time code and signs the laptop's certificate request (and the request
+for its profile's PDF signing key when it sends one), and hands over the authority's recovery
+public key when there is one. Every other call
 is refused unless the connection carried a certificate this gateway issued to a device that
 is not revoked. Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is.
 """
@@ -108,8 +109,17 @@ def create_app(
         if not isinstance(code, str) or not isinstance(csr, str):
             raise HTTPException(400, "An enrolment needs a code and a certificate request.")
 
+        signing_csr = raw.get("signing_csr")
+        if signing_csr is not None and not isinstance(signing_csr, str):
+            raise HTTPException(400, "The signing certificate request must be PEM text.")
+        issued: dict[str, Any] = {}
+
         def certificate(device_id: str, _assessor_id: str, name: str) -> bytes:
             cert = ca.issue_device(csr.encode("ascii", "replace"), device_id, name)
+            if signing_csr is not None:
+                # Issued inside the enrolment's transaction: a request that cannot be signed
+                # leaves the code unspent, so the laptop can try again with it.
+                issued.update(_signing_certificate(ca, signing_csr, name))
             return cert.public_bytes(serialization.Encoding.DER)
 
         try:
@@ -125,6 +135,7 @@ def create_app(
             "certificate": base64.b64encode(der).decode("ascii"),
             "ca": ca.pem.decode("ascii"),
             "server_ca": server_ca,
+            **issued,
         }
         if recovery_public_key is not None:
             answer["recovery_public_key"] = recovery_public_key
@@ -151,3 +162,18 @@ def create_app(
         return PushResponse(tuple(acks), closing_digest(held)).to_json()
 
     return app
+
+
+def _signing_certificate(ca: GatewayCA, csr_pem: str, name: str) -> dict[str, Any]:
+    """The enrol answer's PDF signing fields: the certificate and its chain (issuer first).
+
+    Raises:
+        EnrolmentError: The request cannot be signed.
+    """
+    cert = ca.documents.issue_signer(csr_pem.encode("ascii", "replace"), name)
+    return {
+        "signing_certificate": base64.b64encode(
+            cert.public_bytes(serialization.Encoding.DER)
+        ).decode("ascii"),
+        "signing_chain": [base64.b64encode(ca.documents.der).decode("ascii")],
+    }

@@ -78,6 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Gateway on https://{args.host}:{args.port} (database {store.url.split('@')[-1]})")
     print(f"Devices CA: {data / 'ca' / 'ca.pem'}")
     _say_recovery_key(data, recovery_key, made)
+    print(f"Document signing CA (for PDF checkers): {data / 'ca' / 'documents-ca.pem'}")
     from sync.gateway.adapters import FolderDrop
 
     adapters = [FolderDrop(Path(args.drop_folder))] if args.drop_folder else []

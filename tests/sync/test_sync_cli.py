@@ -54,6 +54,10 @@ def test_enrol_then_status_and_now_from_the_command_line(
     )
     assert code == 0, err
     assert "Enrolled as device" in out
+    assert (
+        "PDFs signed from now on carry Robin Testcase's certificate from Exampleshire County "
+        "Council document signing CA." in out
+    )
     code, out, _ = cli("sync", "now")
     assert code == 0 and "Sent 2; held 0; still queued 0." in out
     code, out, _ = cli("sync", "status")

@@ -44,6 +44,7 @@ __all__ = [
     "SigningIdentity",
     "StampPlacement",
     "accept_issued_certificate",
+    "certificate_request",
     "new_self_signed",
     "sign_pdf",
     "stamp_text",
@@ -212,6 +213,23 @@ def new_self_signed(name: str, authority: str) -> tuple[bytes, bytes]:
         serialization.NoEncryption(),
     )
     return key_der, cert.public_bytes(serialization.Encoding.DER)
+
+
+def certificate_request(identity: SigningIdentity) -> bytes:
+    """A PEM certificate request for `identity`'s key, naming whom its certificate names.
+
+    Signed with the key itself, so the CA sees the laptop holds it. The CA decides the
+    subject of what it issues; this one only says who asks.
+    """
+    key = serialization.load_der_private_key(identity.private_key_der, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise TypeError("The profile's signing key is not an ECDSA key.")
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(identity.certificate.subject)
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM)
 
 
 _SIGNING_KEY_USAGE = x509.KeyUsage(

@@ -96,6 +96,10 @@ class SignatureCheck:
     """SHA-256 of the signer's certificate (DER), lowercase hex."""
     is_timestamp: bool = False
     """True for a document timestamp (added when a signed PDF is later upgraded to B-T)."""
+    confirmed_by: str = ""
+    """The trusted authority whose CA vouches for the certificate (its CN); '' if none."""
+    self_signed: bool = False
+    """The certificate names and vouches for itself (a laptop's, before enrolment)."""
 
     @property
     def ok(self) -> bool:
@@ -132,14 +136,37 @@ class VerificationReport:
                 "is broken. Do not rely on it; ask the sender for the original."
             )
         if self.trusted:
+            confirming = self.confirmed_by
+            who = (
+                f"confirmed by {', '.join(confirming)}, which you trust,"
+                if confirming
+                else "whose certificate you trust,"
+            )
             return (
-                f"Valid: signed by {signers}, whose certificate you trust, and not changed "
-                "since except as the signer allowed."
+                f"Valid: signed by {signers}, {who} and not changed since except as the "
+                "signer allowed."
+            )
+        if self.self_signed:
+            return (
+                f"Intact, but the signer is not confirmed: signed by {signers} and not changed "
+                "since, but with a self-signed certificate (one the signer's own laptop made, "
+                "as Assessor does before a laptop is enrolled), so no authority confirms who "
+                "signed it."
             )
         return (
             f"Intact, but the signer is not confirmed: signed by {signers} and not changed "
             "since, but the certificate is not from an authority you trust."
         )
+
+    @property
+    def confirmed_by(self) -> list[str]:
+        """The trusted authorities that vouch for the signers, each named once."""
+        return list(dict.fromkeys(s.confirmed_by for s in self.signatures if s.confirmed_by))
+
+    @property
+    def self_signed(self) -> bool:
+        """Some signature that is not trusted carries a self-signed certificate."""
+        return any(s.self_signed and not s.trusted for s in self.signatures)
 
     def _numbered(self) -> list[list[str]]:
         return [_describe(i, s) for i, s in enumerate(self.signatures, start=1)]
@@ -283,6 +310,8 @@ def _check(sig: EmbeddedPdfSignature, context: ValidationContext) -> SignatureCh
         trust_note=_trust_note(status, cert),
         certificate_fingerprint=hashlib.sha256(cert.dump()).hexdigest(),
         is_timestamp=is_timestamp,
+        confirmed_by=_confirmed_by(status, cert),
+        self_signed=is_self_signed(x509.load_der_x509_certificate(cert.dump())),
     )
 
 
@@ -401,6 +430,16 @@ def _changes(status: ModificationInfo) -> str:
     if status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and status.docmdp_ok:
         return ALLOWED_CHANGES
     return DISALLOWED_CHANGES
+
+
+def _confirmed_by(status: SignatureStatus, cert: asn1_x509.Certificate) -> str:
+    """The CN of the trusted CA a signature's path ends at; '' if untrusted or trusted itself."""
+    if not status.trusted or status.validation_path is None:
+        return ""
+    anchor = status.validation_path.trust_anchor.authority.name
+    if anchor == cert.subject:
+        return ""
+    return _cn_of(anchor) or anchor.human_friendly
 
 
 def _trust_note(status: SignatureStatus, cert: asn1_x509.Certificate) -> str:

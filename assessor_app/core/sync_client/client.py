@@ -1,7 +1,9 @@
 """Enrolling this laptop with the gateway, and sending what the outbox holds.
 
 `enrol` spends a one-time code: it sends a certificate request for the laptop's own key
-(made inside the vault) and keeps the certificate the gateway's CA issues, and the CA to pin.
+(made inside the vault) and keeps the certificate the gateway's CA issues, and the CA to pin;
+and one for the profile's PDF signing key, whose issued certificate replaces the self-signed
+one, its CA becoming a trusted root.
 `sync_now` drains the outbox in batches: each batch's answers are checked (one per revision
 sent, and a closing digest over what was acknowledged) before anything is marked sent, and
 then every revision is moved in one transaction: acknowledged, retrying (a failure that
@@ -24,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from cryptography.x509.oid import NameOID
 
 from assessor_app.core import settings
-from assessor_app.core.errors import AssessorError
+from assessor_app.core.errors import AssessorError, ValidationError
 from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage import history, outbox
 from assessor_app.core.storage.database import Connection
@@ -124,9 +126,10 @@ def enrol(
 
 
 def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
-    """The enrolment request: the code and a certificate request for this laptop's key.
+    """The enrolment request: the code, and certificate requests for the laptop's two keys.
 
-    The key is made inside the vault the first time (runs on the vault's thread).
+    One for the device key (mutual TLS), one for the profile's PDF signing key. Each key is
+    made inside the vault the first time (runs on the vault's thread).
 
     Raises:
         OfflineError: Offline mode is on.
@@ -142,7 +145,12 @@ def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, vault.profile.id)]))
         .sign(key, hashes.SHA256())
     )
-    return {"protocol": CURRENT, "code": code, "csr": csr.public_bytes(Encoding.PEM).decode()}
+    return {
+        "protocol": CURRENT,
+        "code": code,
+        "csr": csr.public_bytes(Encoding.PEM).decode(),
+        "signing_csr": _signing_request(vault),
+    }
 
 
 def finish_enrolment(
@@ -171,7 +179,14 @@ def finish_enrolment(
             "The gateway issued a certificate for another key. Nothing was changed; tell IT.",
             temporary=False,
         )
-    _keep_recovery_key(vault, answer)
+    # Every part of the answer is checked before anything is kept: a signing certificate the
+    # laptop cannot use must not leave a recovery slot behind, nor the other way round.
+    recovery = _recovery_key(answer)
+    _install_signing_certificate(vault, answer)
+    if recovery is not None:
+        vault.set_recovery_key(recovery)
+    else:
+        log.info("the gateway sent no recovery key: the profile's key slots are unchanged")
     enrolment_store.save_enrolment(
         vault,
         gateway_url=gateway_url,
@@ -186,26 +201,71 @@ def finish_enrolment(
     return enrolled
 
 
-def _keep_recovery_key(vault: Vault, answer: dict[str, object]) -> None:
-    """Seal the vault's key to the authority's recovery key, when the gateway sends one.
+def _recovery_key(answer: dict[str, object]) -> str | None:
+    """The authority's recovery public key the gateway sent, checked; None when it sent none.
 
-    The slot replaces any earlier one (a re-enrolment). A gateway that sends none (one set up
+    Its slot replaces any earlier one (a re-enrolment). A gateway that sends none (one set up
     before recovery keys, or without one) leaves the profile as it was, an earlier slot
     included: dropping it would quietly take away IT's way back in.
 
     Raises:
         TransportError: the key in the answer cannot be read; nothing was changed.
     """
+    from assessor_app.core.storage.recovery_key import parse_public_key
+
     recipient = answer.get("recovery_public_key")
     if recipient is None:
-        log.info("the gateway sent no recovery key: the profile's key slots are unchanged")
-        return
+        return None
     try:
-        vault.set_recovery_key(str(recipient))
+        parse_public_key(recipient)
     except ValueError as e:
         raise TransportError(
             "The gateway's recovery key could not be read, so the laptop was not enrolled. "
             "Nothing was changed; tell IT.",
+            temporary=False,
+        ) from e
+    return str(recipient)
+
+
+def _signing_request(vault: Vault) -> str:
+    """A certificate request for the profile's PDF signing key (made on first use)."""
+    # Imported here: the signing code loads pyHanko, which syncing alone never needs.
+    from assessor_app.core.services.signing import signing_request
+
+    return signing_request(vault).decode("ascii")
+
+
+def _install_signing_certificate(vault: Vault, answer: dict[str, object]) -> None:
+    """Install the PDF signing certificate the gateway's CA issued, and trust that CA.
+
+    An older gateway sends none: the profile keeps signing with its self-signed certificate.
+
+    Raises:
+        TransportError: The certificate cannot be read or fails a check (another key, not
+            valid now, not for signing, not from the chain sent); nothing was changed.
+    """
+    if answer.get("signing_certificate") is None:
+        return
+    from assessor_app.core.services.signing import install_enrolled_certificate
+
+    try:
+        certificate = base64.b64decode(str(answer["signing_certificate"]), validate=True)
+        chain_field = answer.get("signing_chain") or []
+        if not isinstance(chain_field, list):
+            raise ValueError("signing_chain is not a list")
+        chain = [base64.b64decode(str(c), validate=True) for c in chain_field]
+    except ValueError as e:
+        raise TransportError(
+            "The gateway's answer to the enrolment could not be read. Nothing was changed; "
+            "try again, or tell IT.",
+            temporary=False,
+        ) from e
+    try:
+        install_enrolled_certificate(vault, certificate, chain)
+    except ValidationError as e:
+        raise TransportError(
+            "The council's gateway sent a PDF signing certificate this laptop cannot use: "
+            f"{e.user_message} Nothing was changed and the laptop is not enrolled; tell IT.",
             temporary=False,
         ) from e
 

@@ -67,18 +67,36 @@ def verdict_for(report: VerificationReport) -> Verdict:
             "may not say what the signer signed.",
             "Do not rely on this copy; ask the sender for the original.",
         )
+    signers = ", ".join(dict.fromkeys(s.signer for s in report.signatures if not s.is_timestamp))
     if report.trusted:
+        confirming = ", ".join(report.confirmed_by)
         return Verdict(
             GOOD,
             "Good: intact, unchanged since it was signed",
-            "The signature chains to a root you trust, so you can rely on who signed it.",
+            f"Signed by {signers}. "
+            + (
+                f"{confirming}, which you trust, confirms the certificate is theirs, so you "
+                "can rely on who signed it."
+                if confirming
+                else "Their certificate is one you trust, so you can rely on who signed it."
+            ),
             "You can rely on this copy.",
+        )
+    if report.self_signed:
+        return Verdict(
+            UNCONFIRMED,
+            "Intact, but who signed it is not confirmed",
+            f"Signed by {signers} with a self-signed certificate: one their own laptop made, "
+            "as Assessor does before a laptop is enrolled with the council, so no authority "
+            "vouches for who signed it. The content is exactly as it was signed.",
+            "If it matters who signed it, confirm with them (or your IT team) that the "
+            "certificate fingerprint below is theirs.",
         )
     return Verdict(
         UNCONFIRMED,
         "Intact, but who signed it is not confirmed",
-        "Nobody vouches for who signed it: the certificate is self-signed, or from an "
-        "authority you have not chosen to trust. The content is exactly as it was signed.",
+        f"Signed by {signers}, but nobody you trust vouches for that: the certificate is from "
+        "an authority you have not chosen to trust. The content is exactly as it was signed.",
         "If it matters who signed it, confirm with them (or your IT team) that the "
         "certificate fingerprint below is theirs.",
     )
