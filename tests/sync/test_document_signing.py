@@ -232,11 +232,18 @@ def test_a_signing_certificate_the_laptop_cannot_use_is_refused_and_nothing_chan
         del answer["signing_chain"]
     elif case == "not_base64":
         answer["signing_certificate"] = "not a certificate!"
+    # The same answer carries a good recovery key: it must not be kept either.
+    from assessor_app.core.storage import recovery_key
+    from assessor_app.core.storage.vault import recovery_fingerprint
+
+    authority = recovery_key.generate().public_key()
+    answer["recovery_public_key"] = recovery_key.public_key_text(authority)
     with pytest.raises(TransportError, match=message) as caught:
         finish_enrolment(vault, gateway.url, answer, now=dt.datetime.now(dt.UTC))
     assert "Nothing was changed" in str(caught.value) and "tell IT" in str(caught.value)
     assert not caught.value.temporary
     assert load_enrolment(vault) is None
+    assert recovery_fingerprint(vault.data_dir, vault.profile.id) is None
     assert profile_signing_identity(vault) == self_signed
     assert trusted_roots(vault) == []
 
