@@ -6,7 +6,10 @@
 sent, and a closing digest over what was acknowledged) before anything is marked sent, and
 then every revision is moved in one transaction: acknowledged, retrying (a failure that
 passes), or quarantined (refused for good, with the gateway's reason). A failure never
-deletes anything and never holds back other records. Imports no Qt.
+deletes anything and never holds back other records. When the gateway reports that it holds
+another version of a record, the client fetches that version (`versions_request`,
+`apply_versions`) and keeps it in the vault, so the choice can be made later, offline.
+Imports no Qt.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -25,7 +28,7 @@ from cryptography.x509.oid import NameOID
 from assessor_app.core import settings
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.storage import enrolment as enrolment_store
-from assessor_app.core.storage import history, outbox
+from assessor_app.core.storage import history, other_versions, outbox
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import (
     DeviceIdentity,
@@ -41,6 +44,8 @@ from sync.protocol import (
     PushItem,
     PushRequest,
     PushResponse,
+    VersionsRequest,
+    VersionsResponse,
 )
 
 __all__ = [
@@ -51,6 +56,8 @@ __all__ = [
     "SyncReport",
     "apply_answer",
     "apply_failure",
+    "apply_versions",
+    "fetch_other_versions",
     "enrol",
     "enrolment_request",
     "finish_enrolment",
@@ -59,6 +66,7 @@ __all__ = [
     "smaller",
     "sync_now",
     "transport_for",
+    "versions_request",
 ]
 
 
@@ -249,6 +257,8 @@ class BatchResult:
     other_versions: int
     moved: bool
     """Something was acknowledged: the next batch may have more to send."""
+    forked: tuple[str, ...] = ()
+    """The records the gateway said it holds another version of."""
 
 
 def next_batch(vault: Vault, now: dt.datetime, *, limit: int = MAX_BATCH) -> Batch | None:
@@ -282,7 +292,96 @@ def apply_answer(
                 outbox.mark_refused(conn, a.hash, a.reason)
                 held += 1
         others = sum(1 for a in response.acks if a.other_versions)
-    return BatchResult(sent, held, others, bool(acked))
+    items = {i.hash: i for i in batch.items}
+    forked = tuple(
+        dict.fromkeys(
+            items[a.hash].entity_id
+            for a in response.acks
+            if a.other_versions and items[a.hash].entity_type == "assessment"
+        )
+    )
+    return BatchResult(sent, held, others, bool(acked), forked)
+
+
+VERSIONS_PATH = "/v1/versions"
+
+
+def versions_request(vault: Vault, forked: Sequence[str] = ()) -> VersionsRequest | None:
+    """What to ask the gateway: the records just reported forked, and those still open here.
+
+    Asking about the open ones again notices a version that moved on at the gateway (a later
+    save on the other laptop). None when there is nothing to ask (runs on the vault's thread).
+    """
+    ids = list(dict.fromkeys([*forked, *other_versions.open_record_ids(vault.conn)]))
+    return VersionsRequest(tuple(ids[:MAX_BATCH])) if ids else None
+
+
+def apply_versions(
+    vault: Vault, request: VersionsRequest, answer: dict[str, object], now: dt.datetime
+) -> int:
+    """Keep the other versions the gateway sent, in one transaction; how many records have one.
+
+    Each version's newest revision must be of the record asked for, match its hash, and be
+    about the same person as this laptop's copy; one that is not is not kept. A version this
+    laptop holds already (its own revisions) is not another version. A version kept before
+    that the gateway no longer offers (it moved on, or a choice settled it) is marked settled.
+
+    Raises:
+        ProtocolError: The answer does not add up; nothing was kept.
+    """
+    response = VersionsResponse.from_json(answer, request.record_ids)
+    with vault.transaction() as conn:
+        for entry in response.records:
+            if entry.refused:
+                continue  # nothing of it is given: what this laptop holds stays as it is
+            mine = history.list_revisions(conn, "assessment", entry.record_id)
+            if not mine:
+                continue
+            own = {r.hash for r in mine}
+            person = mine[-1].body.get("person_id")
+            offered = set()
+            for head in entry.heads:
+                if head.hash in own or head.body.get("person_id") != person:
+                    continue
+                offered.add(head.hash)
+                other_versions.keep(
+                    conn,
+                    other_versions.OtherVersion(
+                        head.hash,
+                        entry.record_id,
+                        head.seq,
+                        head.created_at,
+                        head.author,
+                        dict(head.body),
+                        head.prev_hash,
+                        mine[-1].hash,
+                        now.isoformat(),
+                    ),
+                )
+            for kept in other_versions.open_versions(conn, entry.record_id):
+                if kept.revision_hash not in offered:
+                    other_versions.settle(conn, entry.record_id, "", now, only=kept.revision_hash)
+        return len(other_versions.open_record_ids(conn))
+
+
+def fetch_other_versions(
+    vault: Vault,
+    transport: Transport,
+    forked: Sequence[str] = (),
+    *,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> int:
+    """Fetch and keep the other versions of `forked` and of those still open; how many now.
+
+    Raises:
+        TransportError: The gateway could not be reached; nothing was changed.
+        ProtocolError: Its answer did not add up; nothing was kept.
+    """
+    request = versions_request(vault, forked)
+    if request is None:
+        return 0
+    answer = transport.post(VERSIONS_PATH, request.to_json())
+    return apply_versions(vault, request, answer, now())
 
 
 def apply_failure(
@@ -355,6 +454,7 @@ def sync_now(
     call off the vault's thread, so saving never waits for the network.
     """
     sent = held = others = 0
+    forked: list[str] = []
     problem = ""
     limit = batch
     while (pending := next_batch(vault, now(), limit=limit)) is not None:
@@ -371,7 +471,16 @@ def sync_now(
                 continue  # that one is held; the rest go
             break
         sent, held, others = sent + result.sent, held + result.held, others + result.other_versions
+        forked += result.forked
         if not result.moved:
             break  # nothing moved: what is left waits for its retry time
+    if not problem and (forked or other_versions.open_record_ids(vault.conn)):
+        try:
+            others = fetch_other_versions(vault, transport, forked, now=now)
+        except (TransportError, ProtocolError) as e:
+            problem = (
+                f"The other versions of {len(forked) or 'some'} record(s) could not be fetched "
+                f"({e}). They will be fetched at the next sync."
+            )
     waiting = outbox.summary(vault.conn).waiting
     return SyncReport(sent, held, waiting, problem, others)
