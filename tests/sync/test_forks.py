@@ -224,3 +224,28 @@ def test_the_laptop_refuses_a_version_that_was_changed_or_is_of_another_record()
         VersionsResponse.from_json(elsewhere, asked)
     with pytest.raises(ProtocolError, match="every record"):
         VersionsResponse.from_json({"protocol": "assessor-sync/1", "records": []}, asked)
+
+
+def test_the_window_says_a_record_has_another_version_after_the_sync_that_found_it(
+    qtbot: Any, laptops: Laptops
+) -> None:
+    from assessor_app.ui.operations import BackgroundOps
+    from assessor_app.ui.sync_status import SyncController, problems_text
+
+    _edit(laptops.first, laptops.record_id, "On the first laptop.")
+    _edit(laptops.second, laptops.record_id, "On the second laptop.")
+    sync_now(laptops.first, transport_for(laptops.first))
+    ops = BackgroundOps()
+    controller = SyncController(ops, session_for(laptops.second))
+    try:
+        with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
+            controller.sync_now()
+        assert done.args[0].other_versions == 1
+        assert controller.problems == "1 record has another version — choose"
+        assert other_versions.open_record_ids(laptops.second.conn) == [laptops.record_id]
+    finally:
+        controller.stop()
+        ops.shutdown()
+    assert problems_text(2, 1) == (
+        "2 records have another version — choose · 1 change held by the council's server"
+    )
