@@ -14,7 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -64,8 +65,20 @@ def _side(side: sync_problems.VersionSide) -> str:
     return f"{side.author}, {_when(side.saved_at)}"
 
 
-def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers))
+class _FittedTable(QTableWidget):
+    """A table as tall as its rows, fitted again when its width changes (the dialog scrolls,
+    not each table inside it)."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        # The stretched columns take their new widths after this event: measure after them.
+        QTimer.singleShot(0, self, lambda: _fit_height(self))
+
+
+def _table(
+    headers: list[str], rows: list[list[str]], name: str, *, first_width: int = 0
+) -> QTableWidget:
+    table = _FittedTable(len(rows), len(headers))
     table.setAccessibleName(name)
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
@@ -76,20 +89,38 @@ def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget
     header = table.horizontalHeader()
     for column in range(len(headers)):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    if first_width:
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        table.setColumnWidth(0, first_width)
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
             item.setToolTip(text)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             table.setItem(r, c, item)
     return table
 
 
 def _fit_height(table: QTableWidget) -> None:
-    """Show every row: the dialog scrolls, not each table inside it."""
-    table.resizeRowsToContents()
-    height = table.horizontalHeader().height() + 2 * table.frameWidth()
-    height += sum(table.rowHeight(r) for r in range(table.rowCount()))
-    table.setFixedHeight(height)
+    """Show every row, each as tall as its longest wrapped text: the dialog scrolls, not each
+    table inside it. (Measured here: Qt's own row fitting over-counts wrapped lines.)"""
+    metrics = table.fontMetrics()
+    wrap = int(Qt.TextFlag.TextWordWrap.value)
+    height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+    for r in range(table.rowCount()):
+        tallest = metrics.height()
+        for c in range(table.columnCount()):
+            widget = table.cellWidget(r, c)
+            if widget is not None:
+                tallest = max(tallest, widget.sizeHint().height())
+            item = table.item(r, c)
+            if item is not None and item.text():
+                box = QRect(0, 0, max(table.columnWidth(c) - 10, 40), 100_000)
+                tallest = max(tallest, metrics.boundingRect(box, wrap, item.text()).height())
+        table.setRowHeight(r, tallest + 8)
+        height += tallest + 8
+    if table.height() != height:
+        table.setFixedHeight(height)
 
 
 class SyncProblemsDialog(QDialog):
@@ -111,7 +142,6 @@ class SyncProblemsDialog(QDialog):
         self.message.setAccessibleName("Sync problems message")
         self.body = QWidget()
         self.column = QVBoxLayout(self.body)
-        self.column.setAlignment(Qt.AlignmentFlag.AlignTop)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -156,6 +186,7 @@ class SyncProblemsDialog(QDialog):
             self.column.addWidget(self._fork_box(comparison))
         if problems.held:
             self.column.addWidget(self._held_box(problems.held))
+        self.column.addStretch(1)
 
     def _fork_box(self, comparison: sync_problems.Comparison) -> QGroupBox:
         r = comparison.record
@@ -171,9 +202,10 @@ class SyncProblemsDialog(QDialog):
         theirs_head = f"On the other laptop\n{_side(r.theirs)}"
         rows = [[d.question, d.mine, d.theirs] for d in comparison.differences]
         if rows:
-            table = _table(["Question", mine_head, theirs_head], rows, "Differing answers")
+            table = _table(
+                ["Question", mine_head, theirs_head], rows, "Differing answers", first_width=240
+            )
             column.addWidget(table)
-            _fit_height(table)
         for note in comparison.notes:
             label = QLabel(note)
             label.setWordWrap(True)
@@ -202,7 +234,7 @@ class SyncProblemsDialog(QDialog):
         intro.setWordWrap(True)
         column.addWidget(intro)
         rows = [[h.what, f"{h.reason}", ""] for h in held]
-        table = _table(["Change", "The server's reason", ""], rows, "Held changes")
+        table = _table(["Change", "The server's reason", ""], rows, "Held changes", first_width=300)
         header = table.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         for i, change in enumerate(held):
@@ -213,7 +245,6 @@ class SyncProblemsDialog(QDialog):
             self.buttons[name] = button
             table.setCellWidget(i, 2, button)
         column.addWidget(table)
-        _fit_height(table)
         return box
 
     def _busy(self) -> None:
