@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QTableWidget
 
 from assessor_app.core.storage import history, outbox
 from tests.core.test_sync_problems import Pair, _deliver, pair  # noqa: F401 - the fixture
+from tests.support import community_person
+from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
 
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.views.sync_problems import SyncProblemsDialog
@@ -134,3 +136,32 @@ def test_a_choice_that_fails_says_why_and_changes_nothing(
     qtbot.waitUntil(lambda: "no other version waiting" in dialog.message.text(), timeout=5000)
     after = history.list_revisions(pair.mine.vault.conn, "assessment", pair.record_id)
     assert len(after) == revisions
+
+
+def test_the_status_bar_says_a_change_is_held_and_opens_the_dialog(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    create_profile(qtbot, window)
+    add_person(qtbot, window, community_person())
+    wait_for_worker(qtbot, window)
+    assert not window.sync_problems_button.isVisible()
+
+    def refuse() -> None:
+        assert window.vault is not None
+        [item] = outbox.items(window.vault.conn)
+        with window.vault.transaction() as tx:
+            outbox.mark_refused(tx, item.revision_hash, "Not on your caseload.")
+
+    window.ops.run(refuse)
+    assert window.sync is not None
+    window.sync.refresh()
+    qtbot.waitUntil(window.sync_problems_button.isVisible, timeout=5000)
+    assert window.sync_problems_button.text() == "1 change held by the council's server"
+    window.sync_problems_button.click()
+    dialog = window.sync_problems_dialog
+    assert isinstance(dialog, SyncProblemsDialog)
+    qtbot.waitUntil(lambda: dialog.problems is not None, timeout=5000)
+    [name] = [n for n in dialog.buttons if n.startswith("Try again")]
+    dialog.buttons[name].click()
+    qtbot.waitUntil(lambda: not window.sync_problems_button.isVisible(), timeout=5000)
