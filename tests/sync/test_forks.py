@@ -249,3 +249,28 @@ def test_the_window_says_a_record_has_another_version_after_the_sync_that_found_
     assert problems_text(2, 1) == (
         "2 records have another version — choose · 1 change held by the council's server"
     )
+
+
+def test_versions_that_could_not_be_fetched_are_fetched_at_the_next_sync(
+    laptops: Laptops,
+) -> None:
+    _edit(laptops.first, laptops.record_id, "On the first laptop.")
+    _edit(laptops.second, laptops.record_id, "On the second laptop.")
+    sync_now(laptops.first, transport_for(laptops.first))
+
+    real = transport_for(laptops.second)
+
+    class VersionsDown:
+        def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            if path == "/v1/versions":
+                raise TransportError("No connection to the council's server.", temporary=True)
+            return real.post(path, body)
+
+    report = sync_now(laptops.second, VersionsDown())
+    assert report.sent == 1 and "could not be fetched" in report.problem
+    assert other_versions.open_record_ids(laptops.second.conn) == []
+    # Nothing is left to send, but the record the gateway reported is still asked about.
+    again = sync_now(laptops.second, transport_for(laptops.second))
+    assert again.finished and (again.sent, again.other_versions) == (0, 1)
+    assert other_versions.open_record_ids(laptops.second.conn) == [laptops.record_id]
+    assert other_versions.due_record_ids(laptops.second.conn) == []

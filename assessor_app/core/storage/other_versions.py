@@ -18,7 +18,16 @@ from typing import Any
 from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.history import canonical_json
 
-__all__ = ["OtherVersion", "keep", "open_record_ids", "open_versions", "settle"]
+__all__ = [
+    "OtherVersion",
+    "due_record_ids",
+    "fetched",
+    "keep",
+    "mark_due",
+    "open_record_ids",
+    "open_versions",
+    "settle",
+]
 
 
 @dataclass(frozen=True)
@@ -122,3 +131,27 @@ def settle(
         (at.isoformat(), by_revision, record_id, only, only),
     )
     return int(cur.rowcount)
+
+
+def mark_due(conn: Connection, record_ids: Sequence[str], at: dt.datetime) -> None:
+    """The gateway reported other versions of these records: fetch them (at the next chance)."""
+    conn.executemany(
+        "INSERT INTO other_version_due (record_id, reported_at) VALUES (?, ?) "
+        "ON CONFLICT (record_id) DO NOTHING",
+        [(r, at.isoformat()) for r in record_ids],
+    )
+
+
+def due_record_ids(conn: Connection) -> list[str]:
+    """The records whose other versions are still to be fetched, oldest report first."""
+    rows = conn.execute(
+        "SELECT record_id FROM other_version_due ORDER BY reported_at, record_id"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def fetched(conn: Connection, record_ids: Sequence[str]) -> None:
+    """The gateway has answered for these records: they are no longer due."""
+    conn.executemany(
+        "DELETE FROM other_version_due WHERE record_id = ?", [(r,) for r in record_ids]
+    )

@@ -91,7 +91,7 @@ class SyncReport:
     problem: str
     """Why the sync stopped early, in words; "" when it finished."""
     other_versions: int = 0
-    """Records the gateway holds another version of (the app asks which to keep)."""
+    """Records with another version kept here, waiting for the assessor's choice."""
 
     @property
     def finished(self) -> bool:
@@ -292,14 +292,16 @@ def apply_answer(
                 outbox.mark_refused(conn, a.hash, a.reason)
                 held += 1
         others = sum(1 for a in response.acks if a.other_versions)
-    items = {i.hash: i for i in batch.items}
-    forked = tuple(
-        dict.fromkeys(
-            items[a.hash].entity_id
-            for a in response.acks
-            if a.other_versions and items[a.hash].entity_type == "assessment"
+        items = {i.hash: i for i in batch.items}
+        forked = tuple(
+            dict.fromkeys(
+                items[a.hash].entity_id
+                for a in response.acks
+                if a.other_versions and items[a.hash].entity_type == "assessment"
+            )
         )
-    )
+        # Kept with the answer: if fetching them fails now, the next sync fetches them.
+        other_versions.mark_due(conn, forked, now)
     return BatchResult(sent, held, others, bool(acked), forked)
 
 
@@ -307,12 +309,22 @@ VERSIONS_PATH = "/v1/versions"
 
 
 def versions_request(vault: Vault, forked: Sequence[str] = ()) -> VersionsRequest | None:
-    """What to ask the gateway: the records just reported forked, and those still open here.
+    """What to ask the gateway: the records reported forked, and those still open here.
 
-    Asking about the open ones again notices a version that moved on at the gateway (a later
-    save on the other laptop). None when there is nothing to ask (runs on the vault's thread).
+    Reported means just now or at an earlier sync whose fetch failed. Asking about the open
+    ones again notices a version that moved on at the gateway (a later save on the other
+    laptop). None when there is nothing to ask (runs on the vault's thread).
     """
-    ids = list(dict.fromkeys([*forked, *other_versions.open_record_ids(vault.conn)]))
+    conn = vault.conn
+    ids = list(
+        dict.fromkeys(
+            [
+                *forked,
+                *other_versions.due_record_ids(conn),
+                *other_versions.open_record_ids(conn),
+            ]
+        )
+    )
     return VersionsRequest(tuple(ids[:MAX_BATCH])) if ids else None
 
 
@@ -331,6 +343,7 @@ def apply_versions(
     """
     response = VersionsResponse.from_json(answer, request.record_ids)
     with vault.transaction() as conn:
+        other_versions.fetched(conn, request.record_ids)
         for entry in response.records:
             if entry.refused:
                 continue  # nothing of it is given: what this laptop holds stays as it is
@@ -474,13 +487,17 @@ def sync_now(
         forked += result.forked
         if not result.moved:
             break  # nothing moved: what is left waits for its retry time
-    if not problem and (forked or other_versions.open_record_ids(vault.conn)):
+    # What the assessor is told is the records waiting for a choice here: those just reported
+    # are fetched (with those still open, to notice any that moved on at the gateway).
+    others = len(other_versions.open_record_ids(vault.conn))
+    if not problem and (forked or others or other_versions.due_record_ids(vault.conn)):
         try:
             others = fetch_other_versions(vault, transport, forked, now=now)
         except (TransportError, ProtocolError) as e:
+            others = max(others, len(set(forked)))
             problem = (
-                f"The other versions of {len(forked) or 'some'} record(s) could not be fetched "
-                f"({e}). They will be fetched at the next sync."
+                f"The other versions of {len(set(forked)) or 'some'} record(s) could not be "
+                f"fetched ({e}). They will be fetched at the next sync."
             )
     waiting = outbox.summary(vault.conn).waiting
     return SyncReport(sent, held, waiting, problem, others)

@@ -21,3 +21,11 @@ CREATE TABLE other_version (
     settled_by    TEXT
 );
 CREATE INDEX other_version_open ON other_version (record_id) WHERE settled_at IS NULL;
+
+-- Records the gateway said it holds another version of, whose versions are still to be
+-- fetched: written with the push's answer, removed once the gateway has answered for them,
+-- so a fetch that fails (the network went) is tried again at the next sync.
+CREATE TABLE other_version_due (
+    record_id   TEXT PRIMARY KEY,
+    reported_at TEXT NOT NULL
+);
