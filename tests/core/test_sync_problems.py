@@ -200,3 +200,41 @@ def test_held_changes_name_whose_they_are_and_try_again_queues_them(vault: Vault
     assert not sync_problems.try_again(session, held.revision_hash)
     states = {i.revision_hash: i.state for i in outbox.items(vault.conn)}
     assert states[held.revision_hash] is outbox.OutboxState.QUEUED
+
+
+def test_a_signed_pdf_stays_with_the_revision_it_was_signed_for(pair: Pair) -> None:
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from assessor_app.core.pdf.signing import sign_pdf
+    from assessor_app.core.services.signing import profile_signing_identity
+
+    completed = pair.mine.records.set_status(pair.record_id, RecordStatus.COMPLETED)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=1)
+    canvas.drawString(72, 720, "The record as completed on this laptop.")
+    canvas.showPage()
+    canvas.save()
+    identity = profile_signing_identity(pair.mine.vault)
+    signed = sign_pdf(buffer.getvalue(), identity, placement=None, reason="Test", location="Here")
+    pair.mine.documents.add(
+        pair.record_id,
+        completed.revision,
+        completed.revision_hash,
+        "record",
+        "standard",
+        "record.pdf",
+        signed,
+        signer=identity.common_name,
+    )
+    _deliver(pair)
+    comparison = sync_problems.compare_versions(pair.mine, pair.record_id)
+    assert comparison.record.signed_documents == 1
+    assert any("signed PDF" in n and "stays with the revision" in n for n in comparison.notes)
+
+    taken = sync_problems.take_theirs(pair.mine, pair.record_id)
+    [kept] = pair.mine.documents.list_for_assessment(pair.record_id)
+    assert (kept.revision, kept.revision_hash) == (completed.revision, completed.revision_hash)
+    assert taken.revision_hash != kept.revision_hash
+    assert pair.mine.documents.data(kept.id) == signed
