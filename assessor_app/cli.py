@@ -744,6 +744,42 @@ def cmd_passphrase_change(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _secret_from_file(path: str, what: str) -> str:
+    """A passphrase kept in a file (for scripts): its first line, without the line end."""
+    text = _read_input_file(path, what).decode("utf-8", "replace")
+    return text.splitlines()[0] if text else ""
+
+
+def cmd_vault_recover(args: argparse.Namespace) -> int:
+    from assessor_app.core.storage.recovery_key import load_private_key
+
+    profile_id = _choose_profile(args)
+    key_file = _read_input_file(args.recovery_key, "recovery key file")
+    if args.recovery_passphrase_file:
+        secret = _secret_from_file(args.recovery_passphrase_file, "recovery key's passphrase")
+    elif sys.stdin.isatty():
+        secret = getpass.getpass("Passphrase of the recovery key file: ")
+    else:
+        raise AssessorError(
+            "No passphrase was given for the recovery key file.",
+            "Give --recovery-passphrase-file FILE, or run the command in a terminal.",
+        )
+    private_key = load_private_key(key_file, secret)
+    if args.new_passphrase_file:
+        new = _secret_from_file(args.new_passphrase_file, "new passphrase")
+    else:
+        new = _read_passphrase(
+            NEW_PASSPHRASE_ENV, "New passphrase for the assessor: ", confirm=True
+        )
+    Vault.recover(args.data_dir, profile_id, private_key, new, kdf=_kdf(args))
+    print(
+        f"Recovered profile {profile_id}: it now opens with the new passphrase, and nothing in "
+        "it was changed. Give the new passphrase to the assessor in person; their queued work "
+        "is sent at the next sync."
+    )
+    return EXIT_OK
+
+
 def cmd_vault_info(args: argparse.Namespace) -> int:
     with _session(args) as session:
         _print_json(session.vault.info())
@@ -1317,6 +1353,32 @@ def build_parser() -> argparse.ArgumentParser:
         vault,
     )
     p.add_argument("backup", nargs="?", help="a name from 'vault backups'")
+    p = add(
+        "recover",
+        cmd_vault_recover,
+        "IT: give a profile whose passphrase is forgotten a new one, with the council's "
+        "recovery key",
+        vault,
+    )
+    # Also accepted after the command, as the recovery instructions write it.
+    p.add_argument("--profile", metavar="ID", default=argparse.SUPPRESS, help="the profile's id")
+    p.add_argument(
+        "--recovery-key",
+        required=True,
+        metavar="FILE",
+        help="the recovery key file (from 'assessor-gateway recovery-key create')",
+    )
+    p.add_argument(
+        "--recovery-passphrase-file",
+        metavar="FILE",
+        help="read the recovery key file's passphrase from FILE (else a prompt)",
+    )
+    p.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        help=f"read the assessor's new passphrase from FILE (else ${NEW_PASSPHRASE_ENV}, "
+        "else a prompt)",
+    )
     add(
         "salvage",
         cmd_vault_salvage,

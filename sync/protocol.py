@@ -129,13 +129,18 @@ class PushItem:
     hash: str
 
     @classmethod
-    def from_revision(cls, revision: Revision) -> PushItem:
-        """The revision as it is sent."""
+    def from_revision(cls, revision: Revision, *, stamp: str | None = None) -> PushItem:
+        """The revision as it is sent.
+
+        Args:
+            stamp: Its time exactly as stored (`history.stored_stamps`), which its hash covers;
+                by default `created_at` written back as `isoformat`.
+        """
         return cls(
             revision.entity_type,
             revision.entity_id,
             revision.seq,
-            revision.created_at.isoformat(),
+            stamp if stamp is not None else revision.created_at.isoformat(),
             revision.author,
             revision.body,
             revision.prev_hash,
@@ -289,6 +294,11 @@ class ItemAck:
     other_versions: int = 0
     """How many other versions of this revision's place in its record the gateway holds
     (another device carried the record on from the same point): the app asks which to keep."""
+    missing: tuple[str, str] | None = None
+    """With `RETRY_LATER`: the chain (entity type, id) the gateway lacks a revision of that
+    this one needs: the record's own (an earlier revision) or its person's. A laptop that
+    holds those as acknowledged sends them again: the gateway lost them (say, restored from
+    an older backup), and otherwise the record would wait for ever."""
 
     def to_json(self) -> dict[str, Any]:
         """The acknowledgement as a JSON object."""
@@ -297,6 +307,8 @@ class ItemAck:
             out["reason"] = self.reason
         if self.other_versions:
             out["other_versions"] = self.other_versions
+        if self.missing:
+            out["missing"] = {"entity_type": self.missing[0], "entity_id": self.missing[1]}
         return out
 
 
@@ -346,7 +358,7 @@ class PushResponse:
             others = a.get("other_versions", 0)
             if not isinstance(reason, str) or not isinstance(others, int):
                 raise ProtocolError(f"answer {i} is malformed")
-            acks.append(ItemAck(item.hash, status, reason, others))
+            acks.append(ItemAck(item.hash, status, reason, others, _missing(a, i)))
         closing = raw.get("closing")
         if closing != closing_digest(a.hash for a in acks if a.status.acknowledged):
             raise ProtocolError(
@@ -354,6 +366,20 @@ class PushResponse:
                 "its answers"
             )
         return cls(tuple(acks), str(closing))
+
+
+def _missing(answer: Mapping[str, Any], i: int) -> tuple[str, str] | None:
+    raw = answer.get("missing")
+    if raw is None:
+        return None
+    if (
+        not isinstance(raw, dict)
+        or raw.get("entity_type") not in _ENTITY_TYPES
+        or not isinstance(raw.get("entity_id"), str)
+        or not _ID.match(raw["entity_id"])
+    ):
+        raise ProtocolError(f"answer {i} names a missing record malformed")
+    return str(raw["entity_type"]), str(raw["entity_id"])
 
 
 def closing_digest(acknowledged: Iterable[str]) -> str:

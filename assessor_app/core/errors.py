@@ -140,3 +140,13 @@ class VaultInUseError(AssessorError):
             "Nothing has been changed.",
         )
         self.holder = holder
+
+
+class RecoveryError(AssessorError):
+    """Recovering a profile with the authority's recovery key failed; nothing was changed.
+
+    A wrong recovery key, a wrong passphrase for its file, a profile with no recovery slot, or
+    a slot that was changed or damaged: the message says which.
+    """
+
+    exit_code = 3

@@ -84,6 +84,8 @@ class SyncController(QObject):
     status_changed = Signal(str)
     problems_changed = Signal(str)
     """Emitted with `problems_text` whenever it is worked out ("" when nothing needs doing)."""
+    progress = Signal(int, int)
+    """(sent so far, to send) while a sync runs; (0, 0) when it ends (the bar hides)."""
     finished = Signal(object)
     """Emitted with the `client.SyncReport` when a sync ends (tests wait for it)."""
 
@@ -168,6 +170,8 @@ class SyncController(QObject):
         self._sent = self._held = 0
         self._forked = []
         self._limit = MAX_BATCH
+        self._resent: frozenset[tuple[str, str]] = frozenset()
+        self._again: frozenset[tuple[str, str]] = frozenset()
         self._ops.run(
             self._prepare, on_success=self._prepared, on_failure=self._stopped, owner=self
         )
@@ -181,11 +185,13 @@ class SyncController(QObject):
         self._next(transport)
 
     def _next(self, transport: Transport) -> None:
+        again, self._again = self._again, frozenset()
         self._ops.run(
             client.next_batch,
             self._session.vault,
             _now(),
             limit=self._limit,
+            resend=again,
             on_success=lambda batch: self._send(transport, batch),
             on_failure=self._stopped,
             owner=self,
@@ -196,6 +202,7 @@ class SyncController(QObject):
             self._fetch_versions(transport)
             return
         self._say(f"Sending {self._sent + len(batch.items):,} of {self._total:,}…")
+        self.progress.emit(min(self._sent, self._total), max(self._total, 1))
         self._ops.run_network(
             transport.post,
             "/v1/push",
@@ -207,13 +214,16 @@ class SyncController(QObject):
 
     def _answered(self, transport: Transport, batch: client.Batch, answer: dict) -> None:  # type: ignore[type-arg]
         def record() -> client.BatchResult:
-            return client.apply_answer(self._session.vault, batch, answer, _now())
+            return client.apply_answer(
+                self._session.vault, batch, answer, _now(), resent=self._resent
+            )
 
         def recorded(result: client.BatchResult) -> None:
             self._sent += result.sent
             self._held += result.held
             self._forked += result.forked
-            if result.moved:
+            self._again, self._resent = result.resend, self._resent | result.resend
+            if result.go_on:
                 self._next(transport)
             else:
                 self._fetch_versions(transport)
@@ -307,6 +317,7 @@ class SyncController(QObject):
 
     def _done(self, problem: str) -> None:
         self._running = False
+        self.progress.emit(0, 0)
 
         def show(status: _Status) -> None:
             self._show_status(status, problem)

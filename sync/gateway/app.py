@@ -2,7 +2,8 @@
 
 Every connection is TLS (`server.py`); the gateway asks for a client certificate and trusts
 only its own devices CA. Enrolment is the one call made without one (the laptop has none
-yet): it spends a one-time code and signs the laptop's certificate request. Every other call
+yet): it spends a one-time code and signs the laptop's certificate request, and hands over
+the authority's recovery public key when there is one. Every other call
 is refused unless the connection carried a certificate this gateway issued to a device that
 is not revoked. Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is.
 """
@@ -20,6 +21,7 @@ from fastapi import Body, FastAPI, HTTPException, Request
 
 from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
+from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
 from sync.gateway.store import Device, EnrolmentRefused, Store
 from sync.protocol import (
     CURRENT,
@@ -47,7 +49,9 @@ def create_app(
     *,
     server_ca_pem: bytes | None = None,
     adapters: Sequence[Adapter] = (),
+    recovery_public_key: str | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    max_request_bytes: int = MAX_REQUEST_BYTES,
 ) -> FastAPI:
     """The gateway's API over `store`, trusting devices `ca` issued.
 
@@ -56,9 +60,15 @@ def create_app(
             laptops pin; by default the devices CA (which signs the development certificate).
         adapters: Where accepted revisions go on to (the folder drop); each is handed what it
             has not had after every push, and a failure there is retried after the next.
+        max_request_bytes: The largest request body taken; a bigger one is answered 413
+            (`limits.RequestSizeLimit`), which the laptop meets by sending less at once.
+        recovery_public_key: The authority's recovery public key (``x25519:…``), which each
+            enrolled laptop seals its vault's key to; None sends none (laptops then have no
+            recovery slot).
     """
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(RequestSizeLimit, limit=max_request_bytes)
 
     def device_of(request: Request) -> Device:
         der = request.scope.get("extensions", {}).get(CLIENT_CERT)
@@ -110,7 +120,7 @@ def create_app(
             raise HTTPException(403, str(e)) from e
         except EnrolmentError as e:
             raise HTTPException(400, f"{e} Try enrolling again.") from e
-        return {
+        answer = {
             "protocol": CURRENT,
             "device_id": device.id,
             "assessor_id": device.assessor_id,
@@ -118,6 +128,9 @@ def create_app(
             "ca": ca.pem.decode("ascii"),
             "server_ca": server_ca,
         }
+        if recovery_public_key is not None:
+            answer["recovery_public_key"] = recovery_public_key
+        return answer
 
     @app.post("/v1/push")
     def push(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008

@@ -6,12 +6,16 @@
     assessor-gateway devices                     every laptop: assessor, enrolled, last seen
     assessor-gateway allocate PERSON ASSESSOR    move a person to an assessor's caseload
     assessor-gateway revoke DEVICE               withdraw a laptop's access
+    assessor-gateway recovery-key create --out FILE   the authority's recovery key pair
+    assessor-gateway recovery-key show           the recovery public key's fingerprint
 
 Every command takes ``--data DIR`` (the gateway's folder: its CA, its development server
 certificate and, by default, its SQLite database; else ``$ASSESSOR_GATEWAY_DATA``) and
 ``--db URL`` (``postgresql://…`` in production; else ``$ASSESSOR_GATEWAY_DB``, else SQLite in
 the data folder). ``serve`` takes the authority's own certificate with ``--cert`` and
-``--key``; without them it makes a development certificate for loopback, signed by its CA.
+``--key``; without them it makes a development certificate for loopback, signed by its CA,
+and (when no recovery key was made) a DEMO recovery key pair whose private file it keeps in
+the data folder, saying where: fine for a demo, never for real records.
 Errors are one line on stderr saying what to do; the exit code is 2.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import os
 import sys
 from collections.abc import Sequence
@@ -26,7 +31,10 @@ from pathlib import Path
 
 import platformdirs
 
+from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
+from sync.gateway import recovery
 from sync.gateway.ca import GatewayCA
+from sync.gateway.limits import MAX_REQUEST_BYTES
 from sync.gateway.store import Store, StoreError
 
 __all__ = ["main"]
@@ -62,16 +70,83 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.cert and args.key:
         tls = TLSFiles(Path(args.cert), Path(args.key), data / "ca" / "ca.pem")
         server_ca = Path(args.server_ca).read_bytes() if args.server_ca else None
+        recovery_key = recovery.load_public(data)
+        made = False
     else:
         tls = development_tls(data, ca, (args.host, "localhost"))
+        recovery_key, made = recovery.ensure_demo(data)
     print(f"Gateway on https://{args.host}:{args.port} (database {store.url.split('@')[-1]})")
     print(f"Devices CA: {data / 'ca' / 'ca.pem'}")
+    _say_recovery_key(data, recovery_key, made)
     from sync.gateway.adapters import FolderDrop
 
     adapters = [FolderDrop(Path(args.drop_folder))] if args.drop_folder else []
-    app = create_app(store, ca, server_ca_pem=server_ca, adapters=adapters)
+    app = create_app(
+        store,
+        ca,
+        server_ca_pem=server_ca,
+        adapters=adapters,
+        max_request_bytes=int(args.max_request_mb * 1024 * 1024),
+        recovery_public_key=recovery_key.text if recovery_key else None,
+    )
     run(app, args.host, args.port, tls)
     return 0
+
+
+def _say_recovery_key(data: Path, key: recovery.RecoveryPublicKey | None, made: bool) -> None:
+    if key is None:
+        print(
+            "Recovery key: NONE. Laptops enrolled now cannot be recovered if a passphrase is "
+            "forgotten; make one with 'assessor-gateway recovery-key create --out FILE'.",
+            file=sys.stderr,
+        )
+    elif key.demo:
+        print(
+            f"Recovery key: a DEMO pair{' made now' if made else ''}, fingerprint "
+            f"{key.fingerprint}. Its private key is at {data / recovery.DEMO_KEY_FILE} "
+            f"(passphrase in {data / recovery.DEMO_PASSPHRASE_FILE}), on this server: for "
+            "demos only. For real records make one with 'assessor-gateway recovery-key "
+            "create --out FILE' and keep FILE off the gateway."
+        )
+    else:
+        print(f"Recovery key: fingerprint {key.fingerprint} (made {key.created_at[:10]}).")
+
+
+def _read_secret(path: str | None, prompt: str) -> str:
+    if path:
+        try:
+            text = Path(path).read_text("utf-8")
+            return text.splitlines()[0] if text else ""  # its first line, as assessor-cli
+        except (OSError, UnicodeDecodeError) as e:
+            raise ValueError(f"The passphrase file {path} cannot be read ({e}).") from e
+    if not sys.stdin.isatty():
+        raise ValueError("No passphrase was given: use --passphrase-file, or run in a terminal.")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Type it again: ") != first:
+        raise ValueError("The two passphrases differ. Run the command again.")
+    return first
+
+
+def cmd_recovery_key_create(args: argparse.Namespace) -> int:
+    data = _data(args)
+    recovery.check_can_create(data, Path(args.out), replace=args.replace)
+    passphrase = _read_secret(args.passphrase_file, "Passphrase for the recovery key file: ")
+    kdf = FAST_KDF_FOR_TESTS if args.insecure_fast_kdf else None
+    made = recovery.create(data, Path(args.out), passphrase, kdf=kdf, replace=args.replace)
+    print(f"Recovery key made: fingerprint {made.fingerprint}.")
+    print(
+        f"The private key is in {Path(args.out).absolute()}, under the passphrase you gave. "
+        "Take it off this server and keep it, and its passphrase, where IT can find them: "
+        "without both, a laptop whose passphrase is forgotten cannot be recovered. Laptops "
+        "enrolled from now on get the public key (restart 'serve' to hand it out)."
+    )
+    return 0
+
+
+def cmd_recovery_key_show(args: argparse.Namespace) -> int:
+    key = recovery.load_public(_data(args))
+    _say_recovery_key(_data(args), key, False)
+    return 0 if key else 2
 
 
 def cmd_create_assessor(args: argparse.Namespace) -> int:
@@ -129,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--server-ca", help="the CA that issued --cert, which laptops pin (PEM)")
     serve.add_argument("--authority", default="Demo Council", help="the name on the devices CA")
     serve.add_argument(
+        "--max-request-mb",
+        type=float,
+        default=MAX_REQUEST_BYTES / (1024 * 1024),
+        help="the largest request taken, in MB (a bigger one is answered 413; laptops then "
+        "send less at once)",
+    )
+    serve.add_argument(
         "--drop-folder", help="write each accepted revision as JSON here, for the case system"
     )
     serve.set_defaults(func=cmd_serve)
@@ -147,6 +229,22 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = sub.add_parser("revoke", help="withdraw a laptop's access")
     revoke.add_argument("device")
     revoke.set_defaults(func=cmd_revoke)
+    keys = sub.add_parser("recovery-key", help="the authority's recovery key").add_subparsers(
+        dest="recovery_command", required=True
+    )
+    make = keys.add_parser(
+        "create", help="make the recovery key pair: private half to --out, public half kept"
+    )
+    make.add_argument("--out", required=True, help="where to write the private key (not here)")
+    make.add_argument("--passphrase-file", help="read its passphrase from this file (scripts)")
+    make.add_argument(
+        "--replace", action="store_true", help="replace an existing recovery key (see docs)"
+    )
+    make.add_argument("--insecure-fast-kdf", action="store_true", help=argparse.SUPPRESS)
+    make.set_defaults(func=cmd_recovery_key_create)
+    keys.add_parser("show", help="the recovery public key's fingerprint").set_defaults(
+        func=cmd_recovery_key_show
+    )
     return parser
 
 

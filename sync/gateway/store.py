@@ -327,6 +327,7 @@ class Store:
                 item.hash,
                 AckStatus.RETRY_LATER,
                 "The person's details have not reached the gateway yet.",
+                missing=("person", person) if person else None,
             )
         if holder != assessor:
             return ItemAck(
@@ -453,6 +454,7 @@ class Store:
                 item.hash,
                 AckStatus.RETRY_LATER,
                 "An earlier revision of this record has not reached the gateway yet.",
+                missing=chain,
             )
         elif chain in firsts and item.entity_type == "assessment":
             if _person_of(item) != firsts[chain][1]:

@@ -30,7 +30,6 @@ __all__ = [
     "Answering",
     "FaultyProxy",
     "faulty_app",
-    "size_limited",
 ]
 
 CUT_AFTER = 8_000
@@ -213,21 +212,3 @@ def _close(*sockets: socket.socket) -> None:
         except OSError:
             pass
         s.close()
-
-
-def size_limited(app: Any, limit: int) -> Any:
-    """`app` behind a proxy that answers 413 to any push bigger than `limit` bytes."""
-
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope.get("path") != "/v1/push":
-            await app(scope, receive, send)
-            return
-        body = await _read_body(receive)
-        if len(body) > limit:
-            headers = [(b"content-type", b"application/json")]
-            await send({"type": "http.response.start", "status": 413, "headers": headers})
-            await send({"type": "http.response.body", "body": b'{"detail": "Too large."}'})
-            return
-        await app(scope, _replay(body), send)
-
-    return wrapped

@@ -90,6 +90,9 @@ def test_serve_starts_a_working_gateway_with_nothing_set_up(tmp_path: Path) -> N
         assert answer["protocol"] == "assessor-sync/1"
         assert (data / "gateway.db").exists()
         assert oct((data / "ca" / "ca.key").stat().st_mode & 0o777) == "0o600"
+        # A demo gateway hands out a demo recovery key, its private file kept beside it.
+        assert (data / "recovery" / "recovery-public.json").exists()
+        assert oct((data / "recovery" / "DEMO-recovery-key.json").stat().st_mode)[-3:] == "600"
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)

@@ -49,11 +49,15 @@ def test_the_status_line_says_queued_then_all_sent(
         controller.refresh()
     assert controller.text == "2 changes queued · not enrolled with the council's gateway"
     enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    bar: list[tuple[int, int]] = []
+    controller.progress.connect(lambda sent, total: bar.append((sent, total)))
     with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
         controller.sync_now()
     report = done.args[0]
     assert (report.sent, report.waiting, report.problem) == (2, 0, "")
     assert controller.text.startswith("All sent · last ")
+    # The progress bar showed how far it had got of the two, then went away.
+    assert bar[0] == (0, 2) and bar[-1] == (0, 0)
     assert gateway.store.count() == 2
     controller.stop()
 
@@ -125,4 +129,28 @@ def test_a_slow_server_never_delays_a_save(
     with qtbot.waitSignal(controller.finished, timeout=10_000):
         release.set()
     assert gateway.store.count() == 2
+    controller.stop()
+
+
+def test_the_window_sends_again_what_a_restored_gateway_lost(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway
+) -> None:
+    # The same steps as `sync_now`, run by the window's controller across its callbacks.
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    record = _work(vault)
+    controller = _controller(qtbot, ops, vault)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.sync_now()
+    assert gateway.store.count() == 2
+    with gateway.store.transaction() as tx:  # restored from a backup taken before the sync
+        tx.execute("DELETE FROM revision")
+        tx.execute("DELETE FROM allocation")
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    session.records.save_field(record, "notes", "Seen again.")
+    session.records.checkpoint(record)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
+        controller.sync_now()
+    report = done.args[0]
+    assert (report.waiting, report.problem) == (0, ""), report
+    assert gateway.store.count() == 3
     controller.stop()

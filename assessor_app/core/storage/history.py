@@ -179,6 +179,20 @@ def list_revisions(conn: Connection, entity_type: str, entity_id: str) -> list[R
     ]
 
 
+def stored_stamps(conn: Connection, entity_type: str, entity_id: str) -> dict[str, str]:
+    """Each revision's time exactly as it was stored (its hash covers this text), by hash.
+
+    `Revision.created_at` is that text parsed; sending it on re-serialised would change the
+    hash of any stamp not written the way `datetime.isoformat` writes it.
+    """
+    return dict(
+        conn.execute(
+            "SELECT hash, created_at FROM revision WHERE entity_type = ? AND entity_id = ?",
+            (entity_type, entity_id),
+        ).fetchall()
+    )
+
+
 def append_audit(
     conn: Connection,
     actor: str,

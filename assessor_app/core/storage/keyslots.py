@@ -1,7 +1,9 @@
 """Key slots, LUKS-style: the vault's 256-bit database key, stored only wrapped.
 
 A passphrase slot wraps the key with AES-256-GCM under a key derived by Argon2id; the KDF
-parameters are stored with the slot so each slot keeps the cost it was calibrated with.
+parameters are stored with the slot so each slot keeps the cost it was calibrated with. A
+recovery slot seals the same key to the authority's recovery public key, given at enrolment
+(`recovery_key.py`, decision 0005), so IT can open the profile when its passphrase is forgotten.
 Changing a passphrase rewraps the same key; rotating the key itself goes through a *pending*
 entry so a crash half-way through can always be finished on the next unlock. The slot file
 holds no personal data. Nothing here touches SQL.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -19,16 +22,25 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from assessor_app.core.errors import AssessorError, VaultCorruptError, WrongPassphraseError
+from assessor_app.core.errors import (
+    AssessorError,
+    RecoveryError,
+    VaultCorruptError,
+    WrongPassphraseError,
+)
+from assessor_app.core.storage import recovery_key
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.wipe import wipe
 from assessor_app.core.untrusted import load_untrusted_json
 
 KEY_BYTES = 32
 SLOT_FILE_FORMAT = 1
+RECOVERY = "recovery"
+"""The type (and id) of the slot sealed to the authority's recovery key."""
 CALIBRATION_TARGET_SECONDS = 0.5
 
 
@@ -129,6 +141,35 @@ def _unwrap_passphrase_slot(slot: dict[str, Any], passphrase: str, aad: bytes) -
     except (KeyError, TypeError, ValueError) as e:
         # Missing fields, bad base64, impossible Argon2 costs, a short nonce: all damage.
         raise _damaged() from e
+
+
+def _recovery_slot(key: bytes | bytearray, recipient: str, aad: bytes) -> dict[str, Any]:
+    public = recovery_key.parse_public_key(recipient)
+    return {
+        "id": RECOVERY,
+        "type": RECOVERY,
+        "fingerprint": recovery_key.fingerprint(public),
+        **recovery_key.seal(key, public, aad),
+        "binding": recovery_key.binding(key, recipient, aad),
+    }
+
+
+def _recovery_problem(slots: list[dict[str, Any]], own: str) -> RecoveryError:
+    """Why no recovery slot opened with the key whose public key is `own`."""
+    if all(s.get("recipient") != own for s in slots):
+        theirs = ", ".join(sorted({str(s.get("fingerprint", "?")) for s in slots}))
+        ours = recovery_key.fingerprint(recovery_key.parse_public_key(own))
+        return RecoveryError(
+            f"That is not the recovery key this profile was enrolled with: the profile "
+            f"expects the key with fingerprint {theirs}, and the file holds {ours}.",
+            "Use the recovery key file that was in force when this laptop was enrolled. "
+            "Nothing has been changed.",
+        )
+    return RecoveryError(
+        "This profile's recovery slot has been changed or damaged, so the recovery key "
+        "cannot open it.",
+        "Restore the profile folder from a backup and try again. Nothing has been changed.",
+    )
 
 
 def _slots_well_formed(slots: Any) -> bool:
@@ -264,25 +305,119 @@ class KeySlots:
         )
         self.save()
 
-    def begin_rotation(self, passphrase: str, kdf: KdfParams) -> bytes:
-        """Record a new key as pending (wrapped by the same passphrase) and return it.
+    @property
+    def _recovery_aad(self) -> bytes:
+        return self._aad + b"|recovery"
+
+    def recovery_slot(self) -> dict[str, Any] | None:
+        """The current recovery slot, or None when the profile has none."""
+        return next((s for s in self.data["slots"] if s["type"] == RECOVERY), None)
+
+    def set_recovery_slot(self, key: bytes | bytearray, recipient: str) -> None:
+        """Seal `key` to the recovery public key `recipient`, replacing any recovery slot.
 
         Raises:
-            AssessorError: the profile has a slot of another kind (such as a recovery slot),
-                which this version cannot rewrap; rotating would lock that slot out.
+            ValueError: `recipient` is not a recovery public key (nothing is changed).
         """
-        if any(s["type"] != "passphrase" for s in self.data["slots"]):
-            raise AssessorError(
-                "This profile has a recovery key slot, which this version cannot carry over "
-                "to a new database key.",
-                "Ask IT to rotate the key with the authority's tools. Nothing has been changed.",
-            )
+        slot = _recovery_slot(key, recipient, self._recovery_aad)
+        self.data["slots"] = [s for s in self.data["slots"] if s["type"] != RECOVERY] + [slot]
+        self.save()
+
+    def begin_rotation(
+        self, passphrase: str, kdf: KdfParams, *, current_key: bytes | bytearray | None = None
+    ) -> bytes:
+        """Record a new key as pending (wrapped by the same passphrase) and return it.
+
+        A recovery slot is carried over, sealed to the same public key, once its binding
+        under `current_key` shows that public key is the one enrolment set.
+
+        Raises:
+            AssessorError: the profile has a slot this cannot carry over (of an unknown kind,
+                a recovery slot without `current_key`, or one whose public key was changed);
+                rotating would lock that slot out. Nothing is changed.
+        """
+        carried: list[dict[str, Any]] = []
+        for slot in self.data["slots"]:
+            if slot["type"] == "passphrase":
+                continue
+            if slot["type"] != RECOVERY or current_key is None:
+                raise AssessorError(
+                    "This profile has a key slot this version cannot carry over to a new "
+                    "database key.",
+                    "Update the app, or ask IT for help. Nothing has been changed.",
+                )
+            recipient = str(slot.get("recipient"))
+            expected = recovery_key.binding(current_key, recipient, self._recovery_aad)
+            if not hmac.compare_digest(str(slot.get("binding")), expected):
+                raise AssessorError(
+                    "This profile's recovery key slot was changed by something other than "
+                    "this app, so it is not carried over to a new key.",
+                    "Enrol the laptop again (which replaces the slot), or ask IT. Nothing has "
+                    "been changed.",
+                )
+            carried.append(slot)
         new_key = secrets.token_bytes(KEY_BYTES)
-        self.data["pending"] = {
-            "slots": [_wrap_passphrase_slot("passphrase", new_key, passphrase, kdf, self._aad)]
-        }
+        pending = [_wrap_passphrase_slot("passphrase", new_key, passphrase, kdf, self._aad)]
+        pending += [
+            _recovery_slot(new_key, str(s["recipient"]), self._recovery_aad) for s in carried
+        ]
+        self.data["pending"] = {"slots": pending}
         self.save()
         return new_key
+
+    def recover(self, private: X25519PrivateKey) -> list[tuple[bytes, str]]:
+        """The candidate database keys the recovery key opens, with where each came from.
+
+        As with `unlock`, a pending key (a rotation cut short) comes before the current one;
+        the caller keeps whichever opens the records file.
+
+        Raises:
+            RecoveryError: the profile has no recovery slot, the key is not the one it was
+                enrolled with, or the slot was changed or damaged.
+        """
+        own = recovery_key.public_key_text(private.public_key())
+        pending = self.data.get("pending") or {}
+        sources = [(s, "pending") for s in pending.get("slots", []) if s["type"] == RECOVERY]
+        sources += [(s, "current") for s in self.data["slots"] if s["type"] == RECOVERY]
+        if not sources:
+            raise RecoveryError(
+                "This profile has no recovery key slot: it was made before this laptop was "
+                "enrolled, or enrolled with a gateway that had no recovery key.",
+                "The recovery key cannot open it. Only its own passphrase can; nothing has "
+                "been changed.",
+            )
+        found: list[tuple[bytes, str]] = []
+        for slot, source in sources:
+            if slot.get("recipient") != own:
+                continue
+            try:
+                key = recovery_key.unseal(slot, private, self._recovery_aad)
+            except (KeyError, TypeError, ValueError):
+                key = None  # damaged: reported below unless another slot opens
+            if key is not None:
+                found.append((key, source))
+        if not found:
+            raise _recovery_problem([s for s, _ in sources], own)
+        return found
+
+    def replace_passphrase_after_recovery(
+        self, key: bytes | bytearray, source: str, recipient: str, passphrase: str, kdf: KdfParams
+    ) -> None:
+        """Put the recovered `key` under a new passphrase, and seal a fresh recovery slot.
+
+        `source` says which key the recovery opened the records file with: "pending" (a
+        rotation had re-encrypted the file before it was cut short) makes the pending key
+        current; "current" forgets any pending one. Written in one atomic save.
+        """
+        pending = self.data.pop("pending", None)
+        if source == "pending" and pending:
+            if pending.get("anchored"):
+                self.data["anchored"] = pending["anchored"]
+        self.data["slots"] = [
+            _wrap_passphrase_slot("passphrase", key, passphrase, kdf, self._aad),
+            _recovery_slot(key, recipient, self._recovery_aad),
+        ]
+        self.save()
 
     def finish_rotation(self) -> None:
         """Make the pending key current once the database has been rekeyed to it."""
@@ -298,6 +433,16 @@ class KeySlots:
         out = []
         for slot in self.data["slots"]:
             kdf = slot.get("kdf", {})
+            if slot["type"] == RECOVERY:
+                out.append(
+                    {
+                        "id": slot["id"],
+                        "type": slot["type"],
+                        "alg": slot.get("alg"),
+                        "fingerprint": slot.get("fingerprint"),
+                    }
+                )
+                continue
             out.append(
                 {
                     "id": slot["id"],

@@ -26,6 +26,7 @@ from assessor_app.core.storage.database import Connection
 
 __all__ = [
     "QUEUED_TYPES",
+    "acknowledged_in",
     "OutboxItem",
     "OutboxState",
     "OutboxSummary",
@@ -37,6 +38,7 @@ __all__ = [
     "mark_refused",
     "mark_unsent",
     "next_delay",
+    "sent_before",
     "retry_quarantined",
     "summary",
 ]
@@ -194,6 +196,37 @@ def _acknowledged(conn: Connection, entity_type: str, entity_id: str, seq: int) 
     return row is None or row[0] == OutboxState.ACKNOWLEDGED.value
 
 
+def sent_before(conn: Connection, entity_type: str, entity_id: str, below: int) -> list[str]:
+    """The hashes of a chain's revisions before `below`, in order, if all are acknowledged.
+
+    Empty when any of them is not (a chain still being sent has lost nothing at the gateway).
+
+    Args:
+        conn: The vault's connection.
+        entity_type: The chain's kind ("person", "assessment").
+        entity_id: The chain's id.
+        below: The seq to stop before.
+    """
+    rows = conn.execute(
+        "SELECT revision_hash, state FROM outbox WHERE entity_type = ? AND entity_id = ? "
+        "AND seq < ? ORDER BY seq",
+        (entity_type, entity_id, below),
+    ).fetchall()
+    if not rows or any(r[1] != OutboxState.ACKNOWLEDGED.value for r in rows):
+        return []
+    return [str(r[0]) for r in rows]
+
+
+def acknowledged_in(conn: Connection, entity_type: str, entity_id: str) -> list[str]:
+    """The hashes of a chain's revisions the gateway has acknowledged, in order."""
+    rows = conn.execute(
+        "SELECT revision_hash FROM outbox WHERE entity_type = ? AND entity_id = ? "
+        "AND state = 'acknowledged' ORDER BY seq",
+        (entity_type, entity_id),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def mark_acknowledged(conn: Connection, hashes: Iterable[str], at: dt.datetime) -> int:
     """The gateway stored these revisions; how many rows changed (a repeat changes none)."""
     changed = 0
@@ -228,6 +261,8 @@ def mark_unsent(
     reason: str,
     now: dt.datetime,
     rng: random.Random | None = None,
+    *,
+    at_once: bool = False,
 ) -> None:
     """A send failed for a reason that passes (network, time-out, 5xx): try again later.
 
@@ -238,6 +273,7 @@ def mark_unsent(
             server.").
         now: When it failed; the next try is after a back-off from then.
         rng: The jitter's source (tests pass a seeded one).
+        at_once: Due again now, with no back-off (what it waited for is being sent first).
     """
     for digest in hashes:
         row = conn.execute(
@@ -247,7 +283,7 @@ def mark_unsent(
         if row is None:
             continue
         attempts = int(row[0]) + 1
-        wait = next_delay(attempts, rng)
+        wait = dt.timedelta(0) if at_once else next_delay(attempts, rng)
         conn.execute(
             "UPDATE outbox SET state = 'retrying', attempts = ?, next_attempt_at = ?, reason = ? "
             "WHERE revision_hash = ?",

@@ -21,10 +21,11 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assessor_app.core.errors import (
     AssessorError,
+    RecoveryError,
     UnlockBackoffError,
     VaultCorruptError,
     VaultLockedError,
@@ -33,13 +34,16 @@ from assessor_app.core.errors import (
 )
 from assessor_app.core.passphrases import require_strong_enough
 from assessor_app.core.records import Profile, ProfileId, Role
-from assessor_app.core.storage import anchor, backups, database, history
+from assessor_app.core.storage import anchor, backups, database, history, recovery_key
 from assessor_app.core.storage import outbox as outbox  # registers the outbox's revision hook
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams, KeySlots, calibrate_kdf
 from assessor_app.core.storage.profile_lock import ProfileLock
 from assessor_app.core.storage.profiles import profiles_dir
 from assessor_app.core.storage.wipe import wipe
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 log = logging.getLogger("assessor.storage")
 VAULT_FILE = "vault.db"
@@ -305,6 +309,56 @@ class Vault:
         vault.close()
         return chosen
 
+    @classmethod
+    def recover(
+        cls,
+        data_dir: Path,
+        profile_id: str,
+        private_key: X25519PrivateKey,
+        new_passphrase: str,
+        *,
+        kdf: KdfParams | None = None,
+    ) -> None:
+        """Put a profile whose passphrase is forgotten under a new one, with the recovery key.
+
+        The recovery slot (sealed at enrolment to the authority's recovery public key) gives
+        the database key; it must open the records file before anything is written. Then the
+        passphrase slot is replaced, the recovery slot kept (sealed afresh), the wrong-passphrase
+        count cleared, and the recovery audited. The profile must not be open elsewhere.
+
+        Raises:
+            AssessorError: the new passphrase is too weak.
+            RecoveryError: no recovery slot, another recovery key, or a slot that was changed
+                or damaged; nothing is changed.
+            VaultNotFoundError / VaultCorruptError: no such profile, or its files are damaged.
+        """
+        require_strong_enough(new_passphrase, what="new passphrase")
+        folder = profiles_dir(data_dir) / profile_id
+        _require_profile(folder)
+        lock = ProfileLock.acquire(folder)
+        try:
+            slots = KeySlots.load(folder / "keyslots.json")
+            candidates = slots.recover(private_key)
+            try:
+                key, source = _first_that_opens(folder / VAULT_FILE, candidates)
+                slots.replace_passphrase_after_recovery(
+                    key,
+                    source,
+                    recovery_key.public_key_text(private_key.public_key()),
+                    new_passphrase,
+                    kdf or calibrate_kdf(),
+                )
+            finally:
+                wipe(*(k for k, _ in candidates))
+            _clear_failures(folder)
+        finally:
+            lock.release()
+        vault = cls.open(data_dir, profile_id, new_passphrase)
+        used = recovery_key.fingerprint(private_key.public_key()).replace(" ", "")
+        with vault.transaction() as c:
+            history.append_audit(c, vault.profile.id, "vault.recover", "recovery_key", used)
+        vault.close()
+
     # -- use ------------------------------------------------------------------------------
 
     @property
@@ -521,6 +575,19 @@ class Vault:
         with self.transaction() as c:
             history.append_audit(c, self.profile.id, action)
 
+    def set_recovery_key(self, recipient: str) -> None:
+        """Seal this vault's key to the authority's recovery public key (at enrolment).
+
+        Replaces any recovery slot there was (a re-enrolment), and audits it.
+
+        Raises:
+            ValueError: `recipient` is not a recovery public key; nothing is changed.
+        """
+        slots = KeySlots.load(self.folder / "keyslots.json")
+        slots.set_recovery_slot(self._require_key(), recipient)
+        with self.transaction() as c:
+            history.append_audit(c, self.profile.id, "vault.recovery_slot")
+
     def rekey(self, passphrase: str, kdf: KdfParams | None = None) -> None:
         """Rotate the database key itself, re-encrypting every page.
 
@@ -534,7 +601,9 @@ class Vault:
 
     def _rotate(self, slots: KeySlots, passphrase: str, kdf: KdfParams | None) -> None:
         """Re-encrypt under a new key wrapped by `passphrase` (pending until done)."""
-        new_key = slots.begin_rotation(passphrase, kdf or calibrate_kdf())
+        new_key = slots.begin_rotation(
+            passphrase, kdf or calibrate_kdf(), current_key=self._require_key()
+        )
         # The anchored mark under the new key waits with the new key, so an unlock with only
         # the new passphrase, after a cut-short change, can still check it.
         slots.data["pending"]["anchored"] = anchor.marker(new_key, self.profile.id)
@@ -586,6 +655,19 @@ class Vault:
         return self._key
 
 
+def recovery_fingerprint(data_dir: Path, profile_id: str) -> str | None:
+    """The fingerprint of the recovery key that can open this profile; None if there is none.
+
+    Reads only the key file (no passphrase needed, nothing written), for the unlock screen's
+    "Forgotten your passphrase?".
+    """
+    try:
+        slot = KeySlots.load(profiles_dir(data_dir) / profile_id / "keyslots.json").recovery_slot()
+    except (OSError, AssessorError):
+        return None
+    return str(slot.get("fingerprint", "")) if slot is not None else None
+
+
 def _unwrap_counted(
     folder: Path, slots: KeySlots, passphrase: str, clock: Callable[[], float]
 ) -> list[bytes]:
@@ -633,6 +715,38 @@ def _settle_rotation(slots: KeySlots, keys: list[bytes], key: bytes) -> None:
     else:
         slots.data.pop("pending")
         slots.save()
+
+
+def _first_that_opens(db_path: Path, candidates: list[tuple[bytes, str]]) -> tuple[bytes, str]:
+    """The recovered key (and its source) that opens the records file, read-only.
+
+    Anyone can seal a key to the public recovery key, so a slot that opens proves nothing
+    until the records file opens under what it held.
+
+    Raises:
+        VaultCorruptError: the records file is missing or too short to be one.
+        RecoveryError: no recovered key opens it (the slot was replaced or damaged).
+    """
+    if not db_path.exists() or db_path.stat().st_size < MIN_VAULT_BYTES:
+        raise VaultCorruptError(
+            "This profile's records file is missing or damaged, so there is nothing to recover.",
+            "Restore the profile folder from a backup first. Nothing has been changed.",
+        )
+    for key, source in candidates:
+        try:
+            conn = database.connect(db_path, key, read_only=True)
+        except VaultCorruptError:
+            continue
+        try:
+            if database.user_version(conn) > 0:
+                return key, source
+        finally:
+            database.close_wiping(conn)
+    raise RecoveryError(
+        "This profile's recovery slot does not hold the key to its records: the slot has been "
+        "changed or damaged.",
+        "Restore the profile folder from a backup and try again. Nothing has been changed.",
+    )
 
 
 def _connect_with_any(

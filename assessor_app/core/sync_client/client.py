@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from assessor_app.core import settings
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage import history, other_versions, outbox
+from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import (
     DeviceIdentity,
@@ -47,6 +49,8 @@ from sync.protocol import (
     VersionsRequest,
     VersionsResponse,
 )
+
+log = logging.getLogger("assessor.sync")
 
 __all__ = [
     "Batch",
@@ -175,6 +179,7 @@ def finish_enrolment(
             "The gateway issued a certificate for another key. Nothing was changed; tell IT.",
             temporary=False,
         )
+    _keep_recovery_key(vault, answer)
     enrolment_store.save_enrolment(
         vault,
         gateway_url=gateway_url,
@@ -187,6 +192,30 @@ def finish_enrolment(
     enrolled = enrolment_store.load_enrolment(vault)
     assert enrolled is not None
     return enrolled
+
+
+def _keep_recovery_key(vault: Vault, answer: dict[str, object]) -> None:
+    """Seal the vault's key to the authority's recovery key, when the gateway sends one.
+
+    The slot replaces any earlier one (a re-enrolment). A gateway that sends none (one set up
+    before recovery keys, or without one) leaves the profile as it was, an earlier slot
+    included: dropping it would quietly take away IT's way back in.
+
+    Raises:
+        TransportError: the key in the answer cannot be read; nothing was changed.
+    """
+    recipient = answer.get("recovery_public_key")
+    if recipient is None:
+        log.info("the gateway sent no recovery key: the profile's key slots are unchanged")
+        return
+    try:
+        vault.set_recovery_key(str(recipient))
+    except ValueError as e:
+        raise TransportError(
+            "The gateway's recovery key could not be read, so the laptop was not enrolled. "
+            "Nothing was changed; tell IT.",
+            temporary=False,
+        ) from e
 
 
 def transport_for(vault: Vault, *, timeout: float = 20.0) -> HttpsTransport:
@@ -223,16 +252,21 @@ def transport_for(vault: Vault, *, timeout: float = 20.0) -> HttpsTransport:
 
 def _items(vault: Vault, due: list[outbox.OutboxItem]) -> list[PushItem]:
     """The full revisions the outbox rows name, in the rows' order."""
+    return _revisions(vault, [((r.entity_type, r.entity_id), r.revision_hash) for r in due])
+
+
+def _revisions(vault: Vault, wanted: list[tuple[tuple[str, str], str]]) -> list[PushItem]:
+    """The full revisions named by (chain, hash), in that order."""
     chains: dict[tuple[str, str], dict[str, PushItem]] = {}
     found = []
-    for row in due:
-        chain = (row.entity_type, row.entity_id)
+    for chain, digest in wanted:
         if chain not in chains:
+            stamps = history.stored_stamps(vault.conn, *chain)
             chains[chain] = {
-                r.hash: PushItem.from_revision(r)
+                r.hash: PushItem.from_revision(r, stamp=stamps[r.hash])
                 for r in history.list_revisions(vault.conn, *chain)
             }
-        found.append(chains[chain][row.revision_hash])
+        found.append(chains[chain][digest])
     return found
 
 
@@ -257,14 +291,59 @@ class BatchResult:
     other_versions: int
     moved: bool
     """Something was acknowledged: the next batch may have more to send."""
+    resend: frozenset[tuple[str, str]] = frozenset()
+    """Chains (entity type, id) the gateway has lost revisions of that it once acknowledged:
+    the next batch sends them again (`next_batch(resend=...)`), once per sync."""
+
     forked: tuple[str, ...] = ()
     """The records the gateway said it holds another version of."""
 
+    @property
+    def go_on(self) -> bool:
+        """Another batch is worth sending now."""
+        return self.moved or bool(self.resend)
 
-def next_batch(vault: Vault, now: dt.datetime, *, limit: int = MAX_BATCH) -> Batch | None:
-    """The next revisions to send, or None when nothing is due (runs on the vault's thread)."""
-    due = outbox.due(vault.conn, now, limit=limit)
-    return Batch(tuple(_items(vault, due))) if due else None
+
+LOST_AT_GATEWAY = (
+    "The council's server no longer holds an earlier part of this record (it may have been "
+    "restored from a backup), so the laptop is sending it again."
+)
+
+
+def next_batch(
+    vault: Vault,
+    now: dt.datetime,
+    *,
+    limit: int = MAX_BATCH,
+    resend: frozenset[tuple[str, str]] = frozenset(),
+) -> Batch | None:
+    """The next revisions to send, or None when nothing is due (runs on the vault's thread).
+
+    Args:
+        vault: The unlocked profile.
+        now: What "due" is measured against.
+        limit: The most revisions in one batch.
+        resend: Chains the gateway said it lacks though it once acknowledged them
+            (`BatchResult.resend`): all their revisions go first, people before records, and
+            the gateway, which keeps each revision once, stores only what it had lost. A
+            record's person is sent with it.
+    """
+    chains = set(resend)
+    for chain in resend:
+        # A record's person goes with it: a gateway that lost the record may have lost them too
+        # (they are few revisions, and the gateway stores only what it lacks).
+        first = outbox.acknowledged_in(vault.conn, *chain)[:1]
+        if chain[0] == "assessment" and first:
+            person = _revisions(vault, [(chain, first[0])])[0].body.get("person_id")
+            if isinstance(person, str) and person:
+                chains.add(("person", person))
+    again: list[tuple[tuple[str, str], str]] = []
+    for chain in sorted(chains, key=lambda c: (c[0] != "person", c)):
+        again += [(chain, h) for h in outbox.acknowledged_in(vault.conn, *chain)]
+    again = again[:limit]
+    due = outbox.due(vault.conn, now, limit=limit - len(again)) if len(again) < limit else []
+    items = _revisions(vault, again) + _items(vault, due)
+    return Batch(tuple(items)) if items else None
 
 
 def apply_answer(
@@ -273,8 +352,15 @@ def apply_answer(
     answer: dict[str, object],
     now: dt.datetime,
     rng: random.Random | None = None,
+    *,
+    resent: frozenset[tuple[str, str]] = frozenset(),
 ) -> BatchResult:
     """Record the gateway's answer to `batch` in one transaction.
+
+    A revision the gateway cannot take yet because it lacks one this laptop holds as
+    acknowledged (the gateway lost it) is due again at once, and its chain is named in
+    `BatchResult.resend`, unless that chain is in `resent` (sent again already this sync:
+    then it waits its back-off like any other).
 
     Raises:
         ProtocolError: The answer does not add up (one per revision, the closing digest);
@@ -282,27 +368,43 @@ def apply_answer(
     """
     response = PushResponse.from_json(answer, batch.items)
     held = others = 0
+    resend: set[tuple[str, str]] = set()
+    sent_items = {i.hash: i for i in batch.items}
     with vault.transaction() as conn:
         acked = [a.hash for a in response.acks if a.status.acknowledged]
         sent = outbox.mark_acknowledged(conn, acked, now)
         for a in response.acks:
             if a.status is AckStatus.RETRY_LATER:
-                outbox.mark_unsent(conn, [a.hash], a.reason, now, rng)
+                lost = a.missing is not None and _lost_at_gateway(
+                    conn, sent_items[a.hash], a.missing
+                )
+                if lost and a.missing not in resent:
+                    assert a.missing is not None
+                    resend.add(a.missing)
+                    outbox.mark_unsent(conn, [a.hash], LOST_AT_GATEWAY, now, rng, at_once=True)
+                else:
+                    outbox.mark_unsent(conn, [a.hash], a.reason, now, rng)
             elif a.status is AckStatus.REFUSED:
                 outbox.mark_refused(conn, a.hash, a.reason)
                 held += 1
         others = sum(1 for a in response.acks if a.other_versions)
-        items = {i.hash: i for i in batch.items}
         forked = tuple(
             dict.fromkeys(
-                items[a.hash].entity_id
+                sent_items[a.hash].entity_id
                 for a in response.acks
-                if a.other_versions and items[a.hash].entity_type == "assessment"
+                if a.other_versions and sent_items[a.hash].entity_type == "assessment"
             )
         )
         # Kept with the answer: if fetching them fails now, the next sync fetches them.
         other_versions.mark_due(conn, forked, now)
-    return BatchResult(sent, held, others, bool(acked), forked)
+    return BatchResult(sent, held, others, bool(acked), frozenset(resend), forked)
+
+
+def _lost_at_gateway(conn: Connection, item: PushItem, missing: tuple[str, str]) -> bool:
+    """The gateway lacks what `item` needs, though this laptop holds it as acknowledged."""
+    if missing == (item.entity_type, item.entity_id):
+        return bool(outbox.sent_before(conn, *missing, item.seq))
+    return bool(outbox.acknowledged_in(conn, *missing))
 
 
 VERSIONS_PATH = "/v1/versions"
@@ -470,10 +572,13 @@ def sync_now(
     forked: list[str] = []
     problem = ""
     limit = batch
-    while (pending := next_batch(vault, now(), limit=limit)) is not None:
+    resent: frozenset[tuple[str, str]] = frozenset()
+    again: frozenset[tuple[str, str]] = frozenset()
+    while (pending := next_batch(vault, now(), limit=limit, resend=again)) is not None:
+        again = frozenset()
         try:
             answer = transport.post("/v1/push", pending.body)
-            result = apply_answer(vault, pending, answer, now(), rng)
+            result = apply_answer(vault, pending, answer, now(), rng, resent=resent)
         except (TransportError, ProtocolError) as e:
             if (fewer := smaller(pending, e)) is not None:
                 limit = fewer  # the gateway would not take so many at once: halve, go on
@@ -485,7 +590,8 @@ def sync_now(
             break
         sent, held, others = sent + result.sent, held + result.held, others + result.other_versions
         forked += result.forked
-        if not result.moved:
+        again, resent = result.resend, resent | result.resend
+        if not result.go_on:
             break  # nothing moved: what is left waits for its retry time
     # What the assessor is told is the records waiting for a choice here: those just reported
     # are fetched (with those still open, to notice any that moved on at the gateway).

@@ -90,6 +90,23 @@ def _certificate_refused(error: ssl.SSLError) -> bool:
     return any(alert in reason for alert in _REFUSED_CERTIFICATE)
 
 
+def _unreachable() -> TransportError:
+    return TransportError(
+        "Can't reach the council's server. Your records are still queued and will be "
+        "sent when there is a connection.",
+        temporary=True,
+    )
+
+
+def _refused_certificate() -> TransportError:
+    return TransportError(
+        "The council's gateway did not accept this laptop's certificate (it was not issued "
+        "by the council's gateway, or has expired). Nothing was sent and your records are "
+        "kept on the laptop: ask IT for a new enrolment code and enrol the laptop again.",
+        temporary=False,
+    )
+
+
 class HttpsTransport:
     """JSON over HTTPS to one gateway."""
 
@@ -108,10 +125,37 @@ class HttpsTransport:
         self.timeout = timeout
         context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=ca_pem.decode())
         context.minimum_version = ssl.TLSVersion.TLSv1_2
+        self._anonymous = context
+        self._identity = identity
         if identity is not None:
+            context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=ca_pem.decode())
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
             with _key_files(identity) as (cert, key):
                 context.load_cert_chain(cert, key)
         self._context = context
+
+    def _refuses_our_certificate(self) -> bool:
+        """Whether the gateway, which just closed on us, is up but will not take our certificate.
+
+        Under TLS 1.3 the server checks a client certificate after the handshake has finished
+        on the laptop's side, so a refusal arrives as the connection closing, the same as a
+        dropped network. Telling them apart: the same question asked again with the
+        certificate fails, and asked without it (``/v1/hello`` needs none) is answered.
+        """
+
+        def hello(context: ssl.SSLContext) -> bool:
+            conn = http.client.HTTPSConnection(
+                self.host, self.port, timeout=min(self.timeout, 5.0), context=context
+            )
+            try:
+                conn.request("GET", "/v1/hello")
+                return conn.getresponse().status == 200
+            except (OSError, http.client.HTTPException):
+                return False
+            finally:
+                conn.close()
+
+        return not hello(self._context) and hello(self._anonymous)
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST JSON and read the JSON answer.
@@ -140,12 +184,16 @@ class HttpsTransport:
                 "and will be sent next time.",
                 temporary=True,
             ) from e
-        except (ConnectionError, ssl.SSLError, OSError, http.client.HTTPException) as e:
-            raise TransportError(
-                "Can't reach the council's server. Your records are still queued and will be "
-                "sent when there is a connection.",
-                temporary=True,
-            ) from e
+        except (ssl.SSLError, ConnectionError, http.client.HTTPException) as e:
+            # A TLS alert may say outright that our certificate was refused; under TLS 1.3 it
+            # often arrives as the connection closing or an unexpected EOF instead.
+            if isinstance(e, ssl.SSLError) and _certificate_refused(e):
+                raise _refused_certificate() from e
+            if self._identity is not None and self._refuses_our_certificate():
+                raise _refused_certificate() from e
+            raise _unreachable() from e
+        except OSError as e:
+            raise _unreachable() from e
         finally:
             conn.close()
         try:

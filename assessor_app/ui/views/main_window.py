@@ -164,6 +164,11 @@ class MainWindow(QMainWindow):
         self.save_status.setAccessibleName("Save status")
         self.sync_status = QLabel()
         self.sync_status.setAccessibleName("Sync status")
+        self.sync_progress = QProgressBar()
+        self.sync_progress.setAccessibleName("Sending queued records")
+        self.sync_progress.setMaximumWidth(160)
+        self.sync_progress.setTextVisible(False)
+        self.sync_progress.hide()
         self.sync: SyncController | None = None
         self.sync_problems_button = QPushButton()
         self.sync_problems_button.setFlat(True)
@@ -220,6 +225,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self.show_about)
         self.statusBar().addPermanentWidget(self.busy_indicator)
         self.statusBar().addPermanentWidget(self.sync_problems_button)
+        self.statusBar().addPermanentWidget(self.sync_progress)
         self.statusBar().addPermanentWidget(self.sync_status)
         self.statusBar().addPermanentWidget(self.save_status)
         self.busy_indicator.hide()
@@ -346,6 +352,7 @@ class MainWindow(QMainWindow):
         self.sync = sync = SyncController(self.ops, self.session, self)
         sync.status_changed.connect(self._sync_status_changed)
         sync.problems_changed.connect(self._sync_problems_changed)
+        sync.progress.connect(self._sync_progress)
         # Queued work goes as soon as there is a connection: once now, then every few minutes.
         self._sync_soon.start()
         self.sync_action.setEnabled(True)
@@ -543,6 +550,13 @@ class MainWindow(QMainWindow):
         """Send queued records now (Tools menu), in the background."""
         if self.sync is not None:
             self.sync.sync_now()
+
+    def _sync_progress(self, sent: int, total: int) -> None:
+        """The bar beside the status line: shown while a sync runs, gone when it ends."""
+        self.sync_progress.setVisible(total > 0)
+        if total > 0:
+            self.sync_progress.setRange(0, total)
+            self.sync_progress.setValue(sent)
 
     def _sync_status_changed(self, text: str) -> None:
         self.sync_status.setText(text)

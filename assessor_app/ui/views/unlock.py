@@ -1,7 +1,9 @@
 """Unlock screen: choose a profile (when there are several), type the passphrase, open the vault.
 
 A wrong passphrase shows the core's message and, after repeated failures, counts down the
-back-off wait with the Unlock button disabled. Nothing personal is shown before unlocking.
+back-off wait with the Unlock button disabled. "Forgotten your passphrase?" explains how IT
+recovers the records with the council's recovery key. Nothing personal is shown before
+unlocking.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -79,6 +81,12 @@ class UnlockView(QWidget):
         self.switch_button.setAccessibleName("Switch to the window that has this profile open")
         self.switch_button.setVisible(False)
         self.switch_button.clicked.connect(self.switch_to_other_window)
+        self.forgotten_button = QPushButton("&Forgotten your passphrase?")
+        self.forgotten_button.setFlat(True)
+        self.forgotten_button.setAccessibleName("Forgotten your passphrase?")
+        self.forgotten_button.clicked.connect(self.explain_recovery)
+        self.recovery_help = help_label()  # hidden until asked for
+        self.recovery_help.setAccessibleName("How to recover a forgotten passphrase")
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._tick)
@@ -112,6 +120,11 @@ class UnlockView(QWidget):
         column.addLayout(form)
         column.addWidget(self.problem)
         column.addLayout(buttons)
+        forgotten = QHBoxLayout()
+        forgotten.addWidget(self.forgotten_button)
+        forgotten.addStretch(1)
+        column.addLayout(forgotten)
+        column.addWidget(self.recovery_help)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         # Centred with stretches, not an alignment flag: an aligned widget gets its plain size
@@ -169,6 +182,22 @@ class UnlockView(QWidget):
             self._tick_text()
             self._countdown.start()
 
+    def explain_recovery(self) -> None:
+        """Say how IT can recover this profile's records, and whether this profile allows it."""
+        # The key file only (no passphrase, nothing written); loaded on demand, as the
+        # unlock window starts with Qt alone.
+        from assessor_app.core.storage.vault import recovery_fingerprint
+
+        profile_id = self.selected_profile_id
+        if profile_id is None:
+            return
+        text = recovery_help_text(profile_id, recovery_fingerprint(self._data_dir, profile_id))
+        self.recovery_help.setText(text)
+        self.recovery_help.setAccessibleDescription(text)
+        # Selectable, so the command can be copied into a message to IT.
+        self.recovery_help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.recovery_help.setVisible(True)
+
     def switch_to_other_window(self) -> None:
         """Bring forward the window that has this profile open, and leave this one."""
         # QtNetwork is loaded only here: the unlock window must start as fast as a bare one.
@@ -202,3 +231,22 @@ class UnlockView(QWidget):
         self.profile.setEnabled(not busy)
         self.unlock_button.setEnabled(not busy)
         self.unlock_button.setText("Unlocking…" if busy else "&Unlock")
+
+
+def recovery_help_text(profile_id: str, fingerprint: str | None) -> str:
+    """What "Forgotten your passphrase?" says: IT's way back in, or that there is none."""
+    if fingerprint is None:
+        return (
+            "This profile has no council recovery key (it has not been enrolled with the "
+            "council's gateway since recovery keys were set up), so IT cannot recover it: "
+            "only its passphrase opens it. Try the passphrases you might have chosen, and "
+            f"check Caps Lock. Please tell IT; the profile's id is {profile_id}. Don't "
+            "delete it or make a new profile in its place: your records are still in it."
+        )
+    return (
+        "IT can recover your records, including work not yet sent, with the council's "
+        "recovery key, and give you a new passphrase. Contact IT and tell them this "
+        f"profile's id: {profile_id}. On this laptop they run: assessor-cli vault recover "
+        f"--profile {profile_id} --recovery-key FILE (the key's fingerprint is "
+        f"{fingerprint}). Nothing is lost meanwhile: don't make a new profile in its place."
+    )

@@ -1,0 +1,120 @@
+"""A ceiling on the size of one request, so a runaway or hostile upload cannot exhaust the gateway.
+
+`RequestSizeLimit` wraps the gateway's ASGI app. A request that declares (Content-Length) or
+turns out to carry more than the ceiling is answered 413 with words the laptop shows, and its
+body is never held in memory: what arrives is counted and dropped. The body is read to its end
+first (up to a hard stop) because a laptop sends the whole request before it reads the answer:
+closing at once would reach it as a broken connection, which it would retry unchanged for ever,
+where a 413 makes it split the batch (`sync_client.smaller`) or hold the one revision too big.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["MAX_REQUEST_BYTES", "RequestSizeLimit"]
+
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+"""The largest request the gateway takes by default: a full push of large records fits."""
+
+_DRAIN_AT_MOST = 8
+"""Past this many times the ceiling, the connection is closed instead of read to its end."""
+
+
+class RequestSizeLimit:
+    """ASGI middleware answering 413 to any HTTP request whose body is over `limit` bytes."""
+
+    def __init__(self, app: Any, limit: int = MAX_REQUEST_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limit:
+            await self._refuse(receive, send, declared)
+            return
+        seen = 0
+        too_big = False
+
+        async def counted() -> Any:
+            nonlocal seen, too_big
+            message = await receive()
+            if message.get("type") == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    too_big = True
+                    raise _TooBig
+            return message
+
+        started = False
+
+        async def watched(message: Any) -> None:
+            nonlocal started
+            if message.get("type") == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooBig:
+            if not started:
+                await self._refuse(receive, send, seen)
+            return
+        except Exception:
+            if too_big and not started:
+                # The app wrapped our signal in its own error: still the size, not a fault.
+                await self._refuse(receive, send, seen)
+                return
+            raise
+
+    async def _refuse(self, receive: Any, send: Any, seen: int) -> None:
+        more = True
+        while more and seen <= self.limit * _DRAIN_AT_MOST:
+            message = await receive()
+            if message.get("type") != "http.request":
+                return  # the laptop went away
+            seen += len(message.get("body", b""))
+            more = bool(message.get("more_body"))
+        detail = (
+            f"The upload is larger than the council's gateway accepts ({_size(self.limit)} at "
+            "most). It is kept on the laptop; if it is one record, tell IT."
+        )
+        body = ('{"detail": ' + _json_text(detail) + "}").encode("utf-8")
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode("ascii")),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooBig(Exception):
+    """The body passed the ceiling while the app was reading it."""
+
+
+def _content_length(scope: Any) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.0f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n:,} bytes"
+
+
+def _json_text(text: str) -> str:
+    import json
+
+    return json.dumps(text)
