@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assessor_app.core.errors import ValidationError
-from assessor_app.core.records import RecordStatus
+from assessor_app.core.records import AssessmentId, RecordStatus
 from assessor_app.core.services import sync_problems
 from assessor_app.core.services.records import start_record
 from assessor_app.core.services.session import Session
@@ -238,3 +238,35 @@ def test_a_signed_pdf_stays_with_the_revision_it_was_signed_for(pair: Pair) -> N
     assert (kept.revision, kept.revision_hash) == (completed.revision, completed.revision_hash)
     assert taken.revision_hash != kept.revision_hash
     assert pair.mine.documents.data(kept.id) == signed
+
+
+def test_a_record_exported_after_a_choice_imports_elsewhere(pair: Pair, tmp_path: Path) -> None:
+    from assessor_app.core.records import Role
+    from assessor_app.core.services.record_files import (
+        UnconfirmedExporterKeyError,
+        export_record,
+        import_record,
+    )
+    from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
+
+    _deliver(pair)
+    sync_problems.take_theirs(pair.mine, pair.record_id)
+    data = export_record(pair.mine, AssessmentId(pair.record_id))
+    assert data["assessment"][history.SUPERSEDES] == _head(pair.theirs, pair.record_id).hash
+    elsewhere = Vault.create(
+        tmp_path / "elsewhere",
+        name="Sam Colleague",
+        role=Role.SOCIAL_WORKER,
+        authority="Exampleshire County Council",
+        passphrase=PASSPHRASE,
+        kdf=FAST_KDF_FOR_TESTS,
+    )
+    try:
+        session = session_for(elsewhere)
+        try:
+            import_record(session, data)
+        except UnconfirmedExporterKeyError as e:
+            imported = import_record(session, data, confirmed_fingerprint=e.fingerprint)
+        assert imported.answers["notes"] == "Second visit, on the other laptop."
+    finally:
+        elsewhere.close()

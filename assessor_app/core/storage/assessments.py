@@ -334,7 +334,8 @@ class AssessmentRepository:
             "format": EXPORT_FORMAT,
             "person": {"id": person.id, **details_to_body(person.details)},
             "assessment": _to_body(record)
-            | {"id": record.id, "revision": record.revision, "revision_hash": record.revision_hash},
+            | {"id": record.id, "revision": record.revision, "revision_hash": record.revision_hash}
+            | self._fork_choice(assessment_id),
             "history": [
                 {
                     "seq": r.seq,
@@ -348,6 +349,17 @@ class AssessmentRepository:
         }
 
     # -- internals ----------------------------------------------------------------------
+
+    def _fork_choice(self, assessment_id: str) -> dict[str, Any]:
+        """The newest revision's fork choice (`history.SUPERSEDES`), which its hash covers."""
+        row = self.vault.conn.execute(
+            "SELECT body FROM revision WHERE entity_type = 'assessment' AND entity_id = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (assessment_id,),
+        ).fetchone()
+        head = json.loads(row[0]) if row else {}
+        key = history.SUPERSEDES
+        return {key: head[key]} if isinstance(head.get(key), str) else {}
 
     def _get_saved(self, conn: Connection, assessment_id: str) -> Assessment:
         row = conn.execute(f"{_SELECT} WHERE id = ?", (assessment_id,)).fetchone()
