@@ -551,13 +551,15 @@ def _sync_error(e: Exception) -> AssessorError:
 
 
 def cmd_sync_status(args: argparse.Namespace) -> int:
-    from assessor_app.core.storage import outbox
+    from assessor_app.core.services.sync_problems import held_changes
+    from assessor_app.core.storage import other_versions, outbox
     from assessor_app.core.storage.enrolment import load_enrolment
 
     with _session(args) as session:
         enrolled = load_enrolment(session.vault)
         s = outbox.summary(session.vault.conn)
-        held = outbox.items(session.vault.conn, outbox.OutboxState.QUARANTINED)
+        held = held_changes(session)
+        forked = len(other_versions.open_record_ids(session.vault.conn))
     where = f"enrolled with {enrolled.gateway_url}" if enrolled else "not enrolled"
     print(f"This laptop is {where}.")
     print(
@@ -565,7 +567,60 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
         f"Sent: {s.acknowledged}  Last sent: {s.last_acknowledged_at or 'never'}"
     )
     for item in held:
-        print(f"held\t{item.entity_type}\t{item.entity_id}\trev {item.seq}\t{item.reason}")
+        print(
+            f"held\t{item.entity_type}\t{item.entity_id}\trev {item.revision}\t{item.what}\t"
+            f"{item.reason}"
+        )
+    if forked:
+        print(f"{_records_with(forked)}: see 'assessor-cli sync versions'.")
+    return EXIT_OK
+
+
+def _records_with(n: int) -> str:
+    return f"{n} record{' has' if n == 1 else 's have'} another version"
+
+
+def _stamp(when: dt.datetime) -> str:
+    return when.astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+def cmd_sync_versions(args: argparse.Namespace) -> int:
+    from assessor_app.core.services import sync_problems
+
+    with _session(args) as session:
+        comparisons = [
+            sync_problems.compare_versions(session, f.record_id)
+            for f in sync_problems.records_with_other_versions(session)
+        ]
+    if not comparisons:
+        print("No record has another version.")
+    for c in comparisons:
+        r = c.record
+        print(f"{r.record_id}\t{r.form_title} for {r.person_name}")
+        print(f"  This laptop: {r.mine.author}, {_stamp(r.mine.saved_at)}, {r.mine.status.value}")
+        print(
+            f"  Other version: {r.theirs.author}, {_stamp(r.theirs.saved_at)}, "
+            f"{r.theirs.status.value}"
+        )
+        for d in c.differences:
+            print(f"  {d.question}")
+            print(f"    this laptop:   {d.mine}")
+            print(f"    other version: {d.theirs}")
+        for note in c.notes:
+            print(f"  {note}")
+    if comparisons:
+        print("Choose with 'assessor-cli sync choose RECORD --mine' or '--theirs'.")
+    return EXIT_OK
+
+
+def cmd_sync_choose(args: argparse.Namespace) -> int:
+    from assessor_app.core.services import sync_problems
+
+    with _session(args) as session:
+        choose = sync_problems.take_theirs if args.theirs else sync_problems.keep_mine
+        record = choose(session, args.record)
+    kept = "the other version" if args.theirs else "this laptop's version"
+    print(f"Kept {kept} of record {record.id} as revision {record.revision}; queued for sync.")
     return EXIT_OK
 
 
@@ -579,6 +634,8 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
         except TransportError as e:
             raise _sync_error(e) from e
     print(f"Sent {report.sent}; held {report.held}; still queued {report.waiting}.")
+    if report.other_versions:
+        print(f"{_records_with(report.other_versions)}: see 'assessor-cli sync versions'.")
     if report.problem:
         print(f"assessor-cli: {report.problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -1205,6 +1262,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ca", help="the gateway's CA certificate for the first contact (PEM)")
     add("status", cmd_sync_status, "what is queued, held and sent", sync)
     add("now", cmd_sync_now, "send what is queued now", sync)
+    add(
+        "versions",
+        cmd_sync_versions,
+        "records the gateway holds another version of, with what differs",
+        sync,
+    )
+    p = add("choose", cmd_sync_choose, "keep one of a record's two versions", sync)
+    p.add_argument("record", metavar="RECORD", help="the record's id")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--mine", action="store_true", help="keep this laptop's version")
+    which.add_argument("--theirs", action="store_true", help="use the other version")
 
     audit = group("audit", "check that the records and their history have not been changed")
     add(

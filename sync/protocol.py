@@ -7,8 +7,12 @@ recomputes from the fields sent: a repeated batch is acknowledged again and stor
 twice. Each push ends with a closing check: both sides compute the same digest over what was
 acknowledged, or the laptop keeps everything queued.
 
-Messages from the other side are untrusted: `PushRequest.from_json` and
-`PushResponse.from_json` refuse anything malformed with a `ProtocolError` that says what.
+A laptop told of other versions asks for them (`VersionsRequest`, ``POST /v1/versions``):
+the gateway answers with every version of each record it holds that no choice has settled,
+for records on the device's assessor's caseload only (`VersionsResponse`).
+
+Messages from the other side are untrusted: each ``from_json`` refuses anything malformed
+with a `ProtocolError` that says what.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from assessor_app.core.records import Revision
-from assessor_app.core.storage.history import GENESIS_HASH, canonical_json, chain_hash
+from assessor_app.core.storage.history import GENESIS_HASH, SUPERSEDES, canonical_json, chain_hash
 
 __all__ = [
     "CURRENT",
@@ -35,6 +39,10 @@ __all__ = [
     "PushItem",
     "PushRequest",
     "PushResponse",
+    "RecordVersions",
+    "SUPERSEDES",
+    "VersionsRequest",
+    "VersionsResponse",
     "closing_digest",
     "version_problem",
 ]
@@ -382,3 +390,113 @@ def closing_digest(acknowledged: Iterable[str]) -> str:
     hashes = sorted(set(acknowledged))
     material = f"{len(hashes)}:" + ",".join(hashes)
     return hashlib.sha256(material.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class VersionsRequest:
+    """A laptop asking for the versions the gateway holds of some records."""
+
+    record_ids: tuple[str, ...]
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as a JSON object."""
+        return {"protocol": self.protocol, "record_ids": list(self.record_ids)}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> VersionsRequest:
+        """A request from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, too long, or a protocol this side does not speak.
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError("a request for versions must be a JSON object")
+        protocol = raw.get("protocol")
+        problem = version_problem(
+            protocol if isinstance(protocol, str) else "", we_are="the gateway"
+        )
+        if problem:
+            raise ProtocolError(problem)
+        ids = raw.get("record_ids")
+        if not isinstance(ids, list):
+            raise ProtocolError("a request for versions must carry a list of record_ids")
+        if len(ids) > MAX_BATCH:
+            raise ProtocolError(f"a request names at most {MAX_BATCH} records, not {len(ids)}")
+        for i, record_id in enumerate(ids):
+            if not isinstance(record_id, str) or not _ID.match(record_id):
+                raise ProtocolError(f"record_ids[{i}] is not an id")
+        return cls(tuple(dict.fromkeys(ids)))
+
+
+@dataclass(frozen=True)
+class RecordVersions:
+    """What the gateway holds of one record asked for: its unsettled versions, or a refusal."""
+
+    record_id: str
+    heads: tuple[PushItem, ...] = ()
+    """The newest revision of each version no choice has settled (one when not forked)."""
+    refused: str = ""
+    """Why nothing of the record is given, in words; "" when it is given."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The record's part of the answer as a JSON object."""
+        if self.refused:
+            return {"record_id": self.record_id, "refused": self.refused}
+        return {"record_id": self.record_id, "heads": [h.to_json() for h in self.heads]}
+
+
+@dataclass(frozen=True)
+class VersionsResponse:
+    """The gateway's answer to a `VersionsRequest`: one entry per record asked for."""
+
+    records: tuple[RecordVersions, ...]
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The response as a JSON object."""
+        return {"protocol": self.protocol, "records": [r.to_json() for r in self.records]}
+
+    @classmethod
+    def from_json(cls, raw: Any, asked: Sequence[str]) -> VersionsResponse:
+        """The gateway's answer from untrusted JSON, checked against what was asked.
+
+        Every revision must be a revision of the record it is given for, and its hash must be
+        the one its fields give: a changed answer, or one about another record, is refused
+        whole, so nothing from it is kept.
+
+        Raises:
+            ProtocolError: Malformed, not one entry per record asked for, or a revision that
+                is not what it says it is.
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError("the gateway's answer must be a JSON object")
+        problem = version_problem(str(raw.get("protocol", "")), we_are="the app")
+        if problem:
+            raise ProtocolError(problem)
+        entries = raw.get("records")
+        if not isinstance(entries, list) or len(entries) != len(asked):
+            raise ProtocolError("the gateway's answer does not name every record asked for")
+        records = []
+        for i, (record_id, entry) in enumerate(zip(asked, entries, strict=True)):
+            where = f"records[{i}]"
+            if not isinstance(entry, dict) or entry.get("record_id") != record_id:
+                raise ProtocolError(f"{where} is not about record {record_id}")
+            refused = entry.get("refused", "")
+            if not isinstance(refused, str):
+                raise ProtocolError(f"{where}.refused must be text")
+            heads_raw = entry.get("heads", [])
+            if not isinstance(heads_raw, list) or len(heads_raw) > MAX_BATCH:
+                raise ProtocolError(f"{where}.heads must be a list")
+            heads = tuple(
+                PushItem.from_json(h, f"{where}.heads[{j}]") for j, h in enumerate(heads_raw)
+            )
+            for j, head in enumerate(heads):
+                if (head.entity_type, head.entity_id) != ("assessment", record_id):
+                    raise ProtocolError(f"{where}.heads[{j}] is a revision of another record")
+                if not head.hash_holds():
+                    raise ProtocolError(
+                        f"{where}.heads[{j}] does not match its hash: it was changed"
+                    )
+            records.append(RecordVersions(record_id, heads, refused))
+        return cls(tuple(records))

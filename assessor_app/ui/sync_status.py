@@ -6,6 +6,11 @@ prepared and its answer recorded on the vault's worker (`BackgroundOps.run`); th
 itself runs on the helper's network lane (`run_network`), so a slow or absent server never
 delays a save. The status line reads, for example, "4 changes queued · not enrolled",
 "Sending 500 of 1,000…", "All sent · last 07:31", or the reason sending stopped, in words.
+
+After a push that reported another version of a record, the other version is fetched (on
+the network lane) and kept (on the worker) before the sync ends. What needs the assessor is
+said beside the status line (`problems_changed`): "1 record has another version — choose",
+"1 change held by the council's server"; the window opens the Sync problems dialog from it.
 """
 
 from __future__ import annotations
@@ -16,15 +21,15 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from assessor_app.core.services.session import Session
-from assessor_app.core.storage import outbox
+from assessor_app.core.storage import other_versions, outbox
 from assessor_app.core.storage.enrolment import load_enrolment
 from assessor_app.core.sync_client import client
 from assessor_app.core.sync_client.transport import Transport
-from sync.protocol import MAX_BATCH
+from sync.protocol import MAX_BATCH, VersionsRequest
 
 from assessor_app.ui.operations import BackgroundOps
 
-__all__ = ["SyncController"]
+__all__ = ["SyncController", "problems_text"]
 
 AUTO_SYNC_MINUTES = 5.0
 RECOUNT_MS = 10_000
@@ -38,10 +43,28 @@ def _now() -> dt.datetime:
 class _Status:
     enrolled: bool
     summary: outbox.OutboxSummary
+    forked: int = 0
+    """Records with another version waiting for the assessor's choice."""
 
 
 def _status(session: Session) -> _Status:
-    return _Status(load_enrolment(session.vault) is not None, outbox.summary(session.vault.conn))
+    conn = session.vault.conn
+    return _Status(
+        load_enrolment(session.vault) is not None,
+        outbox.summary(conn),
+        len(other_versions.open_record_ids(conn)),
+    )
+
+
+def problems_text(forked: int, held: int) -> str:
+    """What needs the assessor, in words for the status bar; "" when nothing does."""
+    parts = []
+    if forked:
+        has = "record has" if forked == 1 else "records have"
+        parts.append(f"{forked:,} {has} another version — choose")
+    if held:
+        parts.append(f"{_changes(held)} held by the council's server")
+    return " · ".join(parts)
 
 
 def _changes(n: int) -> str:
@@ -59,6 +82,8 @@ class SyncController(QObject):
     """Sends queued records in the background and keeps the status line true."""
 
     status_changed = Signal(str)
+    problems_changed = Signal(str)
+    """Emitted with `problems_text` whenever it is worked out ("" when nothing needs doing)."""
     progress = Signal(int, int)
     """(sent so far, to send) while a sync runs; (0, 0) when it ends (the bar hides)."""
     finished = Signal(object)
@@ -79,6 +104,9 @@ class SyncController(QObject):
         self._total = 0
         self._sent = self._held = 0
         self.text = ""
+        self.problems = ""
+        """What needs the assessor (`problems_text`), beside the status line."""
+        self._forked: list[str] = []
         self.detail = ""
         """The whole message behind the status line's words, for its tooltip."""
         self.disposed = False
@@ -123,9 +151,10 @@ class SyncController(QObject):
         elif s.waiting == 0:
             text = f"All sent · last {_when(s.last_acknowledged_at)}"
         else:
-            held = f" ({s.quarantined} held: see assessor-cli sync status)" if s.quarantined else ""
-            text = f"{_changes(s.waiting)} queued{held} · last sent {_when(s.last_acknowledged_at)}"
+            text = f"{_changes(s.waiting)} queued · last sent {_when(s.last_acknowledged_at)}"
         self._say(text)
+        self.problems = problems_text(status.forked, s.quarantined)
+        self.problems_changed.emit(self.problems)
 
     def _say(self, text: str) -> None:
         self.text = text
@@ -139,6 +168,7 @@ class SyncController(QObject):
             return
         self._running = True
         self._sent = self._held = 0
+        self._forked = []
         self._limit = MAX_BATCH
         self._resent: frozenset[tuple[str, str]] = frozenset()
         self._again: frozenset[tuple[str, str]] = frozenset()
@@ -169,7 +199,7 @@ class SyncController(QObject):
 
     def _send(self, transport: Transport, batch: client.Batch | None) -> None:
         if batch is None:
-            self._done("")
+            self._fetch_versions(transport)
             return
         self._say(f"Sending {self._sent + len(batch.items):,} of {self._total:,}…")
         self.progress.emit(min(self._sent, self._total), max(self._total, 1))
@@ -191,16 +221,61 @@ class SyncController(QObject):
         def recorded(result: client.BatchResult) -> None:
             self._sent += result.sent
             self._held += result.held
+            self._forked += result.forked
             self._again, self._resent = result.resend, self._resent | result.resend
             if result.go_on:
                 self._next(transport)
             else:
-                self._done("")
+                self._fetch_versions(transport)
 
         self._ops.run(
             record,
             on_success=recorded,
             on_failure=lambda e: self._failed(transport, batch, e),
+            owner=self,
+        )
+
+    def _fetch_versions(self, transport: Transport) -> None:
+        """Fetch the other versions the pushes reported (and those still open), then finish."""
+        forked = tuple(self._forked)
+
+        def asked(request: VersionsRequest | None) -> None:
+            if request is None:
+                self._done("")
+                return
+            self._ops.run_network(
+                transport.post,
+                client.VERSIONS_PATH,
+                request.to_json(),
+                on_success=lambda answer: self._ops.run(
+                    client.apply_versions,
+                    self._session.vault,
+                    request,
+                    answer,
+                    _now(),
+                    on_success=lambda _: self._done(""),
+                    on_failure=not_fetched,
+                    owner=self,
+                ),
+                on_failure=not_fetched,
+                owner=self,
+            )
+
+        def not_fetched(error: BaseException) -> None:
+            if not isinstance(error, Exception):
+                raise error
+            self._done(
+                "The other versions of some records could not be fetched "
+                f"({getattr(error, 'user_message', None) or error}). They will be fetched at "
+                "the next sync."
+            )
+
+        self._ops.run(
+            client.versions_request,
+            self._session.vault,
+            forked,
+            on_success=asked,
+            on_failure=not_fetched,
             owner=self,
         )
 
@@ -246,7 +321,9 @@ class SyncController(QObject):
 
         def show(status: _Status) -> None:
             self._show_status(status, problem)
-            report = client.SyncReport(self._sent, self._held, status.summary.waiting, problem)
+            report = client.SyncReport(
+                self._sent, self._held, status.summary.waiting, problem, status.forked
+            )
             self.finished.emit(report)
 
         self._ops.run(_status, self._session, on_success=show, owner=self)

@@ -1,4 +1,4 @@
-"""The gateway's HTTP API (FastAPI): hello, enrol and push, over TLS only.
+"""The gateway's HTTP API (FastAPI): hello, enrol, push and versions, over TLS only.
 
 Every connection is TLS (`server.py`); the gateway asks for a client certificate and trusts
 only its own devices CA. Enrolment is the one call made without one (the laptop has none
@@ -30,6 +30,8 @@ from sync.protocol import (
     ProtocolError,
     PushRequest,
     PushResponse,
+    VersionsRequest,
+    VersionsResponse,
     closing_digest,
     version_problem,
 )
@@ -160,6 +162,18 @@ def create_app(
         # not over the answers: an acknowledgement the store did not keep would not add up.
         held = store.held([a.hash for a in acks if a.status.acknowledged])
         return PushResponse(tuple(acks), closing_digest(held)).to_json()
+
+    @app.post("/v1/versions")
+    def versions(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+        """The unsettled versions of the records asked for, for the device's assessor only."""
+        device = device_of(request)
+        try:
+            asked = VersionsRequest.from_json(raw)
+        except ProtocolError as e:
+            raise HTTPException(400, f"The gateway could not read the request: {e}.") from e
+        found = store.versions(device.assessor_id, asked.record_ids)
+        store.seen(device.id, clock())
+        return VersionsResponse(tuple(found)).to_json()
 
     return app
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sync.protocol import AckStatus, ItemAck, PushItem
+from sync.protocol import SUPERSEDES, AckStatus, ItemAck, PushItem, RecordVersions
 
 __all__ = ["MIGRATIONS_DIR", "Device", "EnrolmentRefused", "Store", "StoreError"]
 
@@ -478,6 +478,68 @@ class Store:
         with self.transaction() as tx:
             rows = _select_in(tx, "SELECT hash FROM revision WHERE hash IN ({})", set(hashes))
             return {str(row[0]) for row in rows}
+
+    def versions(self, assessor: str, record_ids: Sequence[str]) -> list[RecordVersions]:
+        """The unsettled versions of each record asked for, on `assessor`'s caseload only.
+
+        A version is a branch of the record's chain: its newest revision (a head) is one no
+        other revision follows. A head that a revision of the record names in its body as
+        superseded (`sync.protocol.SUPERSEDES`) has been settled by a choice and is left out.
+        A record that is not on the assessor's caseload, or that the gateway does not hold,
+        gets the same refusal, so a device learns nothing of records that are not its own.
+        """
+        wanted = set(record_ids)
+        with self.transaction() as tx:
+            firsts = self._first_revisions(tx, {("assessment", r) for r in wanted})
+            people = {person for _, person in firsts.values()}
+            caseload = self._allocations(tx, people - {""})
+            allowed = {
+                chain[1]
+                for chain, (_, person) in firsts.items()
+                if chain[0] == "assessment"
+                and chain[1] in wanted
+                and caseload.get(person) == assessor
+            }
+            chains: dict[str, list[PushItem]] = {r: [] for r in allowed}
+            for row in _select_in(
+                tx,
+                "SELECT entity_id, seq, created_at, author, body, prev_hash, hash FROM revision "
+                "WHERE entity_type = 'assessment' AND entity_id IN ({})",
+                allowed,
+            ):
+                chains[str(row[0])].append(
+                    PushItem(
+                        "assessment",
+                        str(row[0]),
+                        int(row[1]),
+                        str(row[2]),
+                        str(row[3]),
+                        json.loads(str(row[4])),
+                        str(row[5]),
+                        str(row[6]),
+                    )
+                )
+        answers = []
+        for record_id in dict.fromkeys(record_ids):
+            if record_id not in chains:
+                answers.append(
+                    RecordVersions(
+                        record_id,
+                        refused="The council's server holds no record with this id on your "
+                        "caseload. If the person was moved to another assessor, ask your "
+                        "manager; your copy is kept on this laptop.",
+                    )
+                )
+                continue
+            revisions = chains[record_id]
+            followed = {r.prev_hash for r in revisions}
+            settled = {str(r.body.get(SUPERSEDES)) for r in revisions}
+            heads = sorted(
+                (r for r in revisions if r.hash not in followed and r.hash not in settled),
+                key=lambda r: (r.created_at, r.hash),
+            )
+            answers.append(RecordVersions(record_id, tuple(heads)))
+        return answers
 
     # -- assessors, enrolment codes and devices ------------------------------------------------
 

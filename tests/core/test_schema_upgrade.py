@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assessor_app.core.storage import database, history
+from assessor_app.core.storage import database, history, other_versions
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.profiles import list_profiles
@@ -37,6 +37,9 @@ def test_golden_vault_upgrades_and_keeps_records(folder: Path, tmp_path: Path) -
         assert record.answers["notes"] == "Golden narrative kept across upgrades."
         assert record.revision == 3
         assert history.verify_chains(vault.conn).ok
+        # Schema 11 keeps other versions fetched from the gateway; older files have none.
+        kept = [record.id] if int(folder.name.removeprefix("schema-")) >= 11 else []
+        assert other_versions.open_record_ids(vault.conn) == kept
     finally:
         vault.close()
 

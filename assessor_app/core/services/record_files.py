@@ -342,6 +342,9 @@ def _check_integrity(data: dict[str, Any], record_id: str, record_part: dict[str
         key: record_part.get(key)
         for key in ("person_id", "form_id", "form_version", "status", "author", "answers")
     }
+    if history.SUPERSEDES in record_part:
+        # The head settled a fork between two versions (decision 0004): its hash covers that.
+        body[history.SUPERSEDES] = record_part[history.SUPERSEDES]
     try:
         digest = history.revision_hash(
             "assessment",

@@ -21,7 +21,7 @@ from typing import Any
 from assessor_app.core.answer_paths import set_answer
 from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.records import Assessment, AssessmentId, PersonId, RecordStatus, Revision
-from assessor_app.core.storage import history
+from assessor_app.core.storage import history, other_versions
 from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.people import PeopleRepository, details_to_body
 from assessor_app.core.storage.vault import Vault
@@ -294,6 +294,33 @@ class AssessmentRepository:
             moved = _replace(current, form_version=form_version, answers=answers)
             return self._append(conn, moved, "assessment.migrate_form")
 
+    def settle_fork(
+        self,
+        assessment_id: str,
+        chosen: dict[str, Any],
+        supersedes: str,
+        action: str,
+    ) -> Assessment:
+        """Write the choice between two versions of a record as one new revision.
+
+        Autosaved answers are folded in first, so what was typed stays in the history. The
+        new revision holds `chosen` (a version's form version, status and answers) and names
+        the other version's newest revision in its body (`history.SUPERSEDES`); every
+        version of the record kept from the gateway is marked settled by it, in the same
+        transaction.
+        """
+        current = self.checkpoint(assessment_id)
+        with self.vault.transaction() as conn:
+            record = _replace(
+                current,
+                form_version=int(chosen["form_version"]),
+                status=RecordStatus(chosen["status"]),
+                answers=dict(chosen["answers"]),
+            )
+            saved = self._append(conn, record, action, extra={history.SUPERSEDES: supersedes})
+            other_versions.settle(conn, assessment_id, saved.revision_hash, history.now_utc())
+            return saved
+
     def history(self, assessment_id: str) -> list[Revision]:
         """Every revision of a record, oldest first."""
         self._get_saved(self.vault.conn, assessment_id)
@@ -307,7 +334,8 @@ class AssessmentRepository:
             "format": EXPORT_FORMAT,
             "person": {"id": person.id, **details_to_body(person.details)},
             "assessment": _to_body(record)
-            | {"id": record.id, "revision": record.revision, "revision_hash": record.revision_hash},
+            | {"id": record.id, "revision": record.revision, "revision_hash": record.revision_hash}
+            | self._fork_choice(assessment_id),
             "history": [
                 {
                     "seq": r.seq,
@@ -321,6 +349,17 @@ class AssessmentRepository:
         }
 
     # -- internals ----------------------------------------------------------------------
+
+    def _fork_choice(self, assessment_id: str) -> dict[str, Any]:
+        """The newest revision's fork choice (`history.SUPERSEDES`), which its hash covers."""
+        row = self.vault.conn.execute(
+            "SELECT body FROM revision WHERE entity_type = 'assessment' AND entity_id = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (assessment_id,),
+        ).fetchone()
+        head = json.loads(row[0]) if row else {}
+        key = history.SUPERSEDES
+        return {key: head[key]} if isinstance(head.get(key), str) else {}
 
     def _get_saved(self, conn: Connection, assessment_id: str) -> Assessment:
         row = conn.execute(f"{_SELECT} WHERE id = ?", (assessment_id,)).fetchone()
@@ -340,10 +379,16 @@ class AssessmentRepository:
         return [(r[0], json.loads(r[1])) for r in rows]
 
     def _append(
-        self, conn: Connection, record: Assessment, action: str, *, created: bool = False
+        self,
+        conn: Connection,
+        record: Assessment,
+        action: str,
+        *,
+        created: bool = False,
+        extra: dict[str, Any] | None = None,
     ) -> Assessment:
         rev = history.append_revision(
-            conn, "assessment", record.id, self.vault.profile.name, _to_body(record)
+            conn, "assessment", record.id, self.vault.profile.name, _to_body(record) | (extra or {})
         )
         stamp = rev.created_at.isoformat()
         answers = history.canonical_json(record.answers)

@@ -20,6 +20,11 @@ from assessor_app.core.storage.database import Connection
 
 GENESIS_HASH = "0" * 64
 
+SUPERSEDES = "supersedes"
+"""The key in a record revision's body that settles a fork (decision 0004): the hash of the
+other version's newest revision, which the revision carrying it replaces. It is not part of
+the record shown (the projection), so `verify_chains` compares the rest of the body."""
+
 
 def canonical_json(value: Any) -> str:
     """Deterministic JSON: sorted keys, no spaces, UTF-8 kept as is."""
@@ -368,6 +373,15 @@ def _check_journal(conn: Connection) -> str | None:
     return f"the autosave journal holds changes to record {row[0]}, which is {row[1]}"
 
 
+def _shown_body(body: str) -> str:
+    """A record revision's body as its projection shows it: without a fork choice's note."""
+    if f'"{SUPERSEDES}"' not in body:
+        return body
+    parsed = json.loads(body)
+    parsed.pop(SUPERSEDES, None)
+    return canonical_json(parsed)
+
+
 def _check_projections(
     conn: Connection,
     heads: dict[tuple[str, str], tuple[int, str]],
@@ -398,6 +412,8 @@ def _check_projections(
             "author": row[7],
             "answers": json.loads(row[8]),
         }
-        if revision_hash != head[1] or canonical_json(shown) != bodies[("assessment", eid)]:
+        if revision_hash != head[1] or canonical_json(shown) != _shown_body(
+            bodies[("assessment", eid)]
+        ):
             return f"assessment {eid}: the record shown differs from revision {revision}"
     return None

@@ -8,7 +8,10 @@ one, its CA becoming a trusted root.
 sent, and a closing digest over what was acknowledged) before anything is marked sent, and
 then every revision is moved in one transaction: acknowledged, retrying (a failure that
 passes), or quarantined (refused for good, with the gateway's reason). A failure never
-deletes anything and never holds back other records. Imports no Qt.
+deletes anything and never holds back other records. When the gateway reports that it holds
+another version of a record, the client fetches that version (`versions_request`,
+`apply_versions`) and keeps it in the vault, so the choice can be made later, offline.
+Imports no Qt.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import base64
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -28,7 +31,7 @@ from cryptography.x509.oid import NameOID
 from assessor_app.core import settings
 from assessor_app.core.errors import AssessorError, ValidationError
 from assessor_app.core.storage import enrolment as enrolment_store
-from assessor_app.core.storage import history, outbox
+from assessor_app.core.storage import history, other_versions, outbox
 from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import (
@@ -45,6 +48,8 @@ from sync.protocol import (
     PushItem,
     PushRequest,
     PushResponse,
+    VersionsRequest,
+    VersionsResponse,
 )
 
 log = logging.getLogger("assessor.sync")
@@ -57,6 +62,8 @@ __all__ = [
     "SyncReport",
     "apply_answer",
     "apply_failure",
+    "apply_versions",
+    "fetch_other_versions",
     "enrol",
     "enrolment_request",
     "finish_enrolment",
@@ -65,6 +72,7 @@ __all__ = [
     "smaller",
     "sync_now",
     "transport_for",
+    "versions_request",
 ]
 
 
@@ -89,7 +97,7 @@ class SyncReport:
     problem: str
     """Why the sync stopped early, in words; "" when it finished."""
     other_versions: int = 0
-    """Records the gateway holds another version of (the app asks which to keep)."""
+    """Records with another version kept here, waiting for the assessor's choice."""
 
     @property
     def finished(self) -> bool:
@@ -347,6 +355,9 @@ class BatchResult:
     """Chains (entity type, id) the gateway has lost revisions of that it once acknowledged:
     the next batch sends them again (`next_batch(resend=...)`), once per sync."""
 
+    forked: tuple[str, ...] = ()
+    """The records the gateway said it holds another version of."""
+
     @property
     def go_on(self) -> bool:
         """Another batch is worth sending now."""
@@ -437,7 +448,16 @@ def apply_answer(
                 outbox.mark_refused(conn, a.hash, a.reason)
                 held += 1
         others = sum(1 for a in response.acks if a.other_versions)
-    return BatchResult(sent, held, others, bool(acked), frozenset(resend))
+        forked = tuple(
+            dict.fromkeys(
+                sent_items[a.hash].entity_id
+                for a in response.acks
+                if a.other_versions and sent_items[a.hash].entity_type == "assessment"
+            )
+        )
+        # Kept with the answer: if fetching them fails now, the next sync fetches them.
+        other_versions.mark_due(conn, forked, now)
+    return BatchResult(sent, held, others, bool(acked), frozenset(resend), forked)
 
 
 def _lost_at_gateway(conn: Connection, item: PushItem, missing: tuple[str, str]) -> bool:
@@ -445,6 +465,98 @@ def _lost_at_gateway(conn: Connection, item: PushItem, missing: tuple[str, str])
     if missing == (item.entity_type, item.entity_id):
         return bool(outbox.sent_before(conn, *missing, item.seq))
     return bool(outbox.acknowledged_in(conn, *missing))
+
+
+VERSIONS_PATH = "/v1/versions"
+
+
+def versions_request(vault: Vault, forked: Sequence[str] = ()) -> VersionsRequest | None:
+    """What to ask the gateway: the records reported forked, and those still open here.
+
+    Reported means just now or at an earlier sync whose fetch failed. Asking about the open
+    ones again notices a version that moved on at the gateway (a later save on the other
+    laptop). None when there is nothing to ask (runs on the vault's thread).
+    """
+    conn = vault.conn
+    ids = list(
+        dict.fromkeys(
+            [
+                *forked,
+                *other_versions.due_record_ids(conn),
+                *other_versions.open_record_ids(conn),
+            ]
+        )
+    )
+    return VersionsRequest(tuple(ids[:MAX_BATCH])) if ids else None
+
+
+def apply_versions(
+    vault: Vault, request: VersionsRequest, answer: dict[str, object], now: dt.datetime
+) -> int:
+    """Keep the other versions the gateway sent, in one transaction; how many records have one.
+
+    Each version's newest revision must be of the record asked for, match its hash, and be
+    about the same person as this laptop's copy; one that is not is not kept. A version this
+    laptop holds already (its own revisions) is not another version. A version kept before
+    that the gateway no longer offers (it moved on, or a choice settled it) is marked settled.
+
+    Raises:
+        ProtocolError: The answer does not add up; nothing was kept.
+    """
+    response = VersionsResponse.from_json(answer, request.record_ids)
+    with vault.transaction() as conn:
+        other_versions.fetched(conn, request.record_ids)
+        for entry in response.records:
+            if entry.refused:
+                continue  # nothing of it is given: what this laptop holds stays as it is
+            mine = history.list_revisions(conn, "assessment", entry.record_id)
+            if not mine:
+                continue
+            own = {r.hash for r in mine}
+            person = mine[-1].body.get("person_id")
+            offered = set()
+            for head in entry.heads:
+                if head.hash in own or head.body.get("person_id") != person:
+                    continue
+                offered.add(head.hash)
+                other_versions.keep(
+                    conn,
+                    other_versions.OtherVersion(
+                        head.hash,
+                        entry.record_id,
+                        head.seq,
+                        head.created_at,
+                        head.author,
+                        dict(head.body),
+                        head.prev_hash,
+                        mine[-1].hash,
+                        now.isoformat(),
+                    ),
+                )
+            for kept in other_versions.open_versions(conn, entry.record_id):
+                if kept.revision_hash not in offered:
+                    other_versions.settle(conn, entry.record_id, "", now, only=kept.revision_hash)
+        return len(other_versions.open_record_ids(conn))
+
+
+def fetch_other_versions(
+    vault: Vault,
+    transport: Transport,
+    forked: Sequence[str] = (),
+    *,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> int:
+    """Fetch and keep the other versions of `forked` and of those still open; how many now.
+
+    Raises:
+        TransportError: The gateway could not be reached; nothing was changed.
+        ProtocolError: Its answer did not add up; nothing was kept.
+    """
+    request = versions_request(vault, forked)
+    if request is None:
+        return 0
+    answer = transport.post(VERSIONS_PATH, request.to_json())
+    return apply_versions(vault, request, answer, now())
 
 
 def apply_failure(
@@ -517,6 +629,7 @@ def sync_now(
     call off the vault's thread, so saving never waits for the network.
     """
     sent = held = others = 0
+    forked: list[str] = []
     problem = ""
     limit = batch
     resent: frozenset[tuple[str, str]] = frozenset()
@@ -536,8 +649,21 @@ def sync_now(
                 continue  # that one is held; the rest go
             break
         sent, held, others = sent + result.sent, held + result.held, others + result.other_versions
+        forked += result.forked
         again, resent = result.resend, resent | result.resend
         if not result.go_on:
             break  # nothing moved: what is left waits for its retry time
+    # What the assessor is told is the records waiting for a choice here: those just reported
+    # are fetched (with those still open, to notice any that moved on at the gateway).
+    others = len(other_versions.open_record_ids(vault.conn))
+    if not problem and (forked or others or other_versions.due_record_ids(vault.conn)):
+        try:
+            others = fetch_other_versions(vault, transport, forked, now=now)
+        except (TransportError, ProtocolError) as e:
+            others = max(others, len(set(forked)))
+            problem = (
+                f"The other versions of {len(set(forked)) or 'some'} record(s) could not be "
+                f"fetched ({e}). They will be fetched at the next sync."
+            )
     waiting = outbox.summary(vault.conn).waiting
     return SyncReport(sent, held, waiting, problem, others)

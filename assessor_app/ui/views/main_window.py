@@ -170,6 +170,13 @@ class MainWindow(QMainWindow):
         self.sync_progress.setTextVisible(False)
         self.sync_progress.hide()
         self.sync: SyncController | None = None
+        self.sync_problems_button = QPushButton()
+        self.sync_problems_button.setFlat(True)
+        self.sync_problems_button.setAccessibleName("Sync problems")
+        self.sync_problems_button.setStyleSheet("color: palette(link); text-decoration: underline")
+        self.sync_problems_button.clicked.connect(self.open_sync_problems)
+        self.sync_problems_button.hide()
+        self.sync_problems_dialog: QDialog | None = None
         self._sync_soon = QTimer(self)
         self._sync_soon.setSingleShot(True)
         self._sync_soon.setInterval(SYNC_AFTER_UNLOCK_MS)
@@ -217,6 +224,7 @@ class MainWindow(QMainWindow):
         self.about_action = help_menu.addAction("&About Assessor")
         self.about_action.triggered.connect(self.show_about)
         self.statusBar().addPermanentWidget(self.busy_indicator)
+        self.statusBar().addPermanentWidget(self.sync_problems_button)
         self.statusBar().addPermanentWidget(self.sync_progress)
         self.statusBar().addPermanentWidget(self.sync_status)
         self.statusBar().addPermanentWidget(self.save_status)
@@ -343,6 +351,7 @@ class MainWindow(QMainWindow):
 
         self.sync = sync = SyncController(self.ops, self.session, self)
         sync.status_changed.connect(self._sync_status_changed)
+        sync.problems_changed.connect(self._sync_problems_changed)
         sync.progress.connect(self._sync_progress)
         # Queued work goes as soon as there is a connection: once now, then every few minutes.
         self._sync_soon.start()
@@ -553,6 +562,29 @@ class MainWindow(QMainWindow):
         self.sync_status.setText(text)
         self.sync_status.setToolTip(self.sync.detail if self.sync is not None else "")
 
+    def _sync_problems_changed(self, text: str) -> None:
+        self.sync_problems_button.setText(text)
+        self.sync_problems_button.setVisible(bool(text))
+
+    def open_sync_problems(self) -> None:
+        """Show records with another version and held changes (from the status bar)."""
+        if self.session is None:
+            return
+        from assessor_app.ui.views.sync_problems import SyncProblemsDialog
+
+        if self.sync_problems_dialog is not None:
+            dispose(self.sync_problems_dialog)
+        dialog = SyncProblemsDialog(self.ops, self.session, self)
+        dialog.changed.connect(self._sync_problems_settled)
+        self.sync_problems_dialog = dialog
+        dialog.open()
+
+    def _sync_problems_settled(self) -> None:
+        # A choice or a Try again queued something: say so, and send it soon.
+        if self.sync is not None:
+            self.sync.refresh()
+            self._sync_soon.start()
+
     def open_enrol(self) -> None:
         """Enrol this laptop with the council's gateway (Tools menu)."""
         if self.session is None:
@@ -568,11 +600,16 @@ class MainWindow(QMainWindow):
         if self.enrol_dialog is not None:
             dispose(self.enrol_dialog)
             self.enrol_dialog = None
+        if self.sync_problems_dialog is not None:
+            dispose(self.sync_problems_dialog)
+            self.sync_problems_dialog = None
+        self.sync_problems_button.hide()
         self.enrol_action.setEnabled(False)
         self._sync_soon.stop()
         if self.sync is not None:
             self.sync.stop()
             self.sync.status_changed.disconnect(self._sync_status_changed)
+            self.sync.problems_changed.disconnect(self._sync_problems_changed)
             self.sync.deleteLater()
             self.sync = None
         self.sync_status.clear()

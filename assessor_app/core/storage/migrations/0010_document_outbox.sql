@@ -1,0 +1,3 @@
+-- Schema 10: a stand-in on the sync-forks branch for the PDF uploads' migration of the same
+-- name (made on another branch at the same time), so that schema 11 follows without a gap.
+-- It changes nothing. When merging, that branch's file replaces this one.
