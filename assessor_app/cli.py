@@ -543,13 +543,16 @@ def _sync_error(e: Exception) -> AssessorError:
 
 
 def cmd_sync_status(args: argparse.Namespace) -> int:
-    from assessor_app.core.storage import outbox
+    from assessor_app.core.storage import document_outbox, outbox
     from assessor_app.core.storage.enrolment import load_enrolment
+    from assessor_app.core.sync_client.client import form_title, pending_documents_text
 
     with _session(args) as session:
         enrolled = load_enrolment(session.vault)
         s = outbox.summary(session.vault.conn)
         held = outbox.items(session.vault.conn, outbox.OutboxState.QUARANTINED)
+        pending = document_outbox.pending(session.vault.conn)
+        documents = pending_documents_text(pending, form_title(session.forms))
     where = f"enrolled with {enrolled.gateway_url}" if enrolled else "not enrolled"
     print(f"This laptop is {where}.")
     print(
@@ -558,6 +561,12 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     )
     for item in held:
         print(f"held\t{item.entity_type}\t{item.entity_id}\trev {item.seq}\t{item.reason}")
+    if documents:
+        print(f"{documents}.")
+    for doc in pending:
+        state = "held" if doc.state is outbox.OutboxState.QUARANTINED else "pdf"
+        why = doc.reason or ("waiting for its record to be sent" if not doc.revision_sent else "")
+        print(f"{state}\tdocument\t{doc.document_id}\trecord {doc.assessment_id}\t{why}")
     return EXIT_OK
 
 
