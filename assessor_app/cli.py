@@ -580,6 +580,11 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
         except TransportError as e:
             raise _sync_error(e) from e
     print(f"Sent {report.sent}; held {report.held}; still queued {report.waiting}.")
+    if report.documents_sent or report.documents_held or report.documents_waiting:
+        print(
+            f"Signed PDFs sent {report.documents_sent}; held {report.documents_held}; "
+            f"still to send {report.documents_waiting}."
+        )
     if report.problem:
         print(f"assessor-cli: {report.problem}", file=sys.stderr)
         return EXIT_USAGE

@@ -125,7 +125,10 @@ class SyncController(QObject):
             # The first sentence on the line ("Can't reach the council's server."); the whole
             # message, with what happens next, in the tooltip.
             first = problem.split(". ")[0].rstrip(".")
-            text = f"{_changes(s.waiting)} queued · {first}"
+            if s.waiting == 0 and status.documents:
+                text = f"All changes sent · {status.documents} · {first}"
+            else:
+                text = f"{_changes(s.waiting)} queued · {first}"
         elif not status.enrolled:
             text = f"{_changes(s.waiting)} queued · not enrolled with the council's gateway"
         elif s.waiting == 0 and status.documents:
