@@ -152,6 +152,7 @@ def test_a_record_sent_without_its_signed_pdf_says_which_pdf_is_still_to_send(
             return self.inner.post(path, body)  # type: ignore[no-any-return]
 
         def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+            del path, data  # never sent: the network is lost
             raise TransportError(
                 "Can't reach the council's server. Your records are still queued.",
                 temporary=True,
