@@ -280,3 +280,16 @@ def test_a_connection_the_server_closed_while_idle_is_opened_again(
         proxy.close()
     assert report.finished and (report.sent, report.documents_sent) == (3, 1)
     assert transport.connections == 2
+
+
+def test_the_gateway_refuses_a_chunk_larger_than_the_protocol_allows(
+    gateway: Gateway, vault: Vault
+) -> None:
+    from assessor_app.core.sync_client.transport import TransportError
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    with pytest.raises(TransportError, match="at most") as refused:
+        transport_for(vault).put_bytes(
+            "/v1/documents/d0c1/content?offset=0", b"x" * (CHUNK_SIZE + 1)
+        )
+    assert refused.value.status == 413 and not refused.value.temporary
