@@ -293,3 +293,35 @@ def test_the_gateway_refuses_a_chunk_larger_than_the_protocol_allows(
             "/v1/documents/d0c1/content?offset=0", b"x" * (CHUNK_SIZE + 1)
         )
     assert refused.value.status == 413 and not refused.value.temporary
+
+
+def test_one_chunk_taken_by_several_gateway_connections_at_once_is_kept_once(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    """Each thread has its own database connection, as each gateway process would."""
+    import threading
+
+    store, assessor = gateway_store
+    record_id = _record(vault)
+    store.push("laptop-1", _revisions(vault, record_id), NOW, assessor=assessor)
+    doc = keep_signed_pdf(vault, record_id, padding=300_000)
+    data = DocumentRepository(vault).data(doc.id)
+    store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor)
+    start = threading.Barrier(6)
+    answers = []
+
+    def put(offset: int) -> None:
+        start.wait()
+        chunk = data[offset : offset + CHUNK_SIZE]
+        answers.append(store.put_chunk(doc.id, offset, chunk, NOW, assessor=assessor))
+
+    for offset in range(0, doc.size, CHUNK_SIZE):
+        start.reset()
+        threads = [threading.Thread(target=put, args=(offset,)) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sum(a.status is DocumentStatus.STORED for a in answers) == 1
+    assert _chunks(store, doc.id) == list(range(0, doc.size, CHUNK_SIZE))
+    assert store.document(doc.id) == (record_id, data)
