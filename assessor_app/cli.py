@@ -575,10 +575,13 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
     from assessor_app.core.sync_client.transport import TransportError
 
     with _session(args) as session:
+        transport = transport_for(session.vault)
         try:
-            report = sync_now(session.vault, transport_for(session.vault))
+            report = sync_now(session.vault, transport)
         except TransportError as e:
             raise _sync_error(e) from e
+        finally:
+            transport.close()
     print(f"Sent {report.sent}; held {report.held}; still queued {report.waiting}.")
     if report.documents_sent or report.documents_held or report.documents_waiting:
         print(

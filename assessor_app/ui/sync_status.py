@@ -164,6 +164,7 @@ class SyncController(QObject):
 
     def _prepared(self, ready: tuple[Transport, int]) -> None:
         transport, self._total = ready
+        self._transport: Transport | None = transport
         self._next(transport)
 
     def _next(self, transport: Transport) -> None:
@@ -309,6 +310,11 @@ class SyncController(QObject):
 
     def _done(self, problem: str) -> None:
         self._running = False
+        # Nothing is in flight now: the connection kept for this sync is closed.
+        close = getattr(getattr(self, "_transport", None), "close", None)
+        if close is not None:
+            close()
+        self._transport = None
 
         def show(status: _Status) -> None:
             self._show_status(status, problem)
