@@ -643,10 +643,15 @@ class Store:
                     "kept on the laptop.",
                 )
             record_id = offer.record_id
-        first = self._first_revisions(tx, {("assessment", record_id)}).get(
-            ("assessment", record_id)
-        )
-        holder = self._allocations(tx, {first[1]}).get(first[1]) if first else None
+        # The record's person is the one its first revision names (as for its revisions); read
+        # by the whole key, so the partial index on first revisions answers it.
+        first = tx.execute(
+            "SELECT body FROM revision WHERE entity_type = 'assessment' AND entity_id = ? "
+            "AND seq = 1",
+            (record_id,),
+        ).fetchone()
+        person = _body_person(str(first[0])) if first else ""
+        holder = self._allocations(tx, {person}).get(person) if person else None
         if holder != assessor:
             return DocumentAnswer(
                 document_id,
