@@ -325,3 +325,27 @@ def test_one_chunk_taken_by_several_gateway_connections_at_once_is_kept_once(
     assert sum(a.status is DocumentStatus.STORED for a in answers) == 1
     assert _chunks(store, doc.id) == list(range(0, doc.size, CHUNK_SIZE))
     assert store.document(doc.id) == (record_id, data)
+
+
+def test_a_pdf_refused_for_good_is_held_with_the_reason_and_the_others_go(
+    gateway: Gateway, vault: Vault
+) -> None:
+    moved, kept = _record(vault), _record(vault, "Brindlewood")
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    assert sync_now(vault, transport_for(vault)).sent == 6
+    # IT moves the first person to another assessor before the PDFs are signed and sent.
+    other = gateway.store.create_assessor("Sam Otherworker", NOW)
+    person = vault.conn.execute("SELECT person_id FROM assessment WHERE id = ?", (moved,))
+    gateway.store.allocate(str(person.fetchone()[0]), other, NOW)
+    refused, sent = keep_signed_pdf(vault, moved), keep_signed_pdf(vault, kept)
+    report = sync_now(vault, transport_for(vault))
+    assert report.finished and (report.documents_sent, report.documents_held) == (1, 1)
+    assert gateway.store.document(sent.id) is not None
+    assert gateway.store.document(refused.id) is None
+    (held,) = document_outbox.pending(vault.conn)
+    assert held.document_id == refused.id and held.state is OutboxState.QUARANTINED
+    assert "another assessor's caseload" in held.reason
+    # Held, it is not offered again by itself, whatever the clock says.
+    much_later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    assert sync_now(vault, transport_for(vault), now=lambda: much_later).documents_held == 0
+    assert outbox.summary(vault.conn).documents_held == 1
