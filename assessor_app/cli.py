@@ -552,14 +552,17 @@ def _sync_error(e: Exception) -> AssessorError:
 
 def cmd_sync_status(args: argparse.Namespace) -> int:
     from assessor_app.core.services.sync_problems import held_changes
-    from assessor_app.core.storage import other_versions, outbox
+    from assessor_app.core.storage import document_outbox, other_versions, outbox
     from assessor_app.core.storage.enrolment import load_enrolment
+    from assessor_app.core.sync_client.client import form_title, pending_documents_text
 
     with _session(args) as session:
         enrolled = load_enrolment(session.vault)
         s = outbox.summary(session.vault.conn)
         held = held_changes(session)
         forked = len(other_versions.open_record_ids(session.vault.conn))
+        pending = document_outbox.pending(session.vault.conn)
+        documents = pending_documents_text(pending, form_title(session.forms))
     where = f"enrolled with {enrolled.gateway_url}" if enrolled else "not enrolled"
     print(f"This laptop is {where}.")
     print(
@@ -571,6 +574,12 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
             f"held\t{item.entity_type}\t{item.entity_id}\trev {item.revision}\t{item.what}\t"
             f"{item.reason}"
         )
+    if documents:
+        print(f"{documents}.")
+    for doc in pending:
+        state = "held" if doc.state is outbox.OutboxState.QUARANTINED else "pdf"
+        why = doc.reason or ("waiting for its record to be sent" if not doc.revision_sent else "")
+        print(f"{state}\tdocument\t{doc.document_id}\trecord {doc.assessment_id}\t{why}")
     if forked:
         print(f"{_records_with(forked)}: see 'assessor-cli sync versions'.")
     return EXIT_OK
@@ -629,13 +638,21 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
     from assessor_app.core.sync_client.transport import TransportError
 
     with _session(args) as session:
+        transport = transport_for(session.vault)
         try:
-            report = sync_now(session.vault, transport_for(session.vault))
+            report = sync_now(session.vault, transport)
         except TransportError as e:
             raise _sync_error(e) from e
+        finally:
+            transport.close()
     print(f"Sent {report.sent}; held {report.held}; still queued {report.waiting}.")
     if report.other_versions:
         print(f"{_records_with(report.other_versions)}: see 'assessor-cli sync versions'.")
+    if report.documents_sent or report.documents_held or report.documents_waiting:
+        print(
+            f"Signed PDFs sent {report.documents_sent}; held {report.documents_held}; "
+            f"still to send {report.documents_waiting}."
+        )
     if report.problem:
         print(f"assessor-cli: {report.problem}", file=sys.stderr)
         return EXIT_USAGE

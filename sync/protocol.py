@@ -7,6 +7,14 @@ recomputes from the fields sent: a repeated batch is acknowledged again and stor
 twice. Each push ends with a closing check: both sides compute the same digest over what was
 acknowledged, or the laptop keeps everything queued.
 
+A signed PDF follows its record's revisions: the laptop offers it (`DocumentOffer`: the
+document and record ids, the revision hash it was signed for, its size and SHA-256), then
+sends it in chunks of `CHUNK_SIZE` bytes, each naming the offset it starts at. Every answer
+(`DocumentAnswer`) says how many bytes the gateway holds, so an upload cut off half-way goes
+on from there; the last chunk makes the gateway check the whole against the size and SHA-256
+offered, and it refuses a PDF that does not match. An upload repeated after it finished stores
+nothing and is answered "duplicate".
+
 A laptop told of other versions asks for them (`VersionsRequest`, ``POST /v1/versions``):
 the gateway answers with every version of each record it holds that no choice has settled,
 for records on the device's assessor's caseload only (`VersionsResponse`).
@@ -29,10 +37,15 @@ from assessor_app.core.records import Revision
 from assessor_app.core.storage.history import GENESIS_HASH, SUPERSEDES, canonical_json, chain_hash
 
 __all__ = [
+    "CHUNK_SIZE",
     "CURRENT",
     "MAX_BATCH",
+    "MAX_DOCUMENT",
     "PROTOCOLS",
     "AckStatus",
+    "DocumentAnswer",
+    "DocumentOffer",
+    "DocumentStatus",
     "ItemAck",
     "ProtocolError",
     "ProtocolVersion",
@@ -57,12 +70,19 @@ class ProtocolVersion:
     changes: str
 
 
+# Signed PDFs extend assessor-sync/1 rather than start /2: /1 has not been released (issue 14
+# is still being built; no laptop or gateway in use speaks it), so a second version would only
+# add negotiation that no deployed peer needs. Once /1 ships, a change gets a new version.
 PROTOCOLS: tuple[ProtocolVersion, ...] = (
     ProtocolVersion(
         "assessor-sync/1",
         dt.date(2026, 12, 3),
         "First version: push batches of person and record revisions named by their hashes; "
-        "acknowledgements per revision; a closing digest over what was acknowledged.",
+        "acknowledgements per revision; a closing digest over what was acknowledged. Signed "
+        "PDFs: offered by id, record, revision hash, size and SHA-256, then uploaded in chunks "
+        "from the byte count the gateway holds, and checked whole before they are kept. Other "
+        "versions of a record read back for the device's caseload; a revision the gateway "
+        "cannot take names the chain it lacks, for a laptop to send again.",
     ),
 )
 """Every version this code speaks, oldest first."""
@@ -72,6 +92,12 @@ CURRENT = PROTOCOLS[-1].name
 
 MAX_BATCH = 500
 """The most revisions one push may carry (the laptop splits a longer queue)."""
+
+CHUNK_SIZE = 256 * 1024
+"""The most bytes of a PDF one chunk carries (a cut upload loses at most this much)."""
+
+MAX_DOCUMENT = 64 * 1024 * 1024
+"""The largest signed PDF the gateway takes (a record's PDF is well under 1 MB)."""
 
 _HASH = re.compile(r"[0-9a-f]{64}\Z")
 _ID = re.compile(r"[0-9a-zA-Z_-]{1,64}\Z")
@@ -500,3 +526,158 @@ class VersionsResponse:
                     )
             records.append(RecordVersions(record_id, heads, refused))
         return cls(tuple(records))
+
+
+@dataclass(frozen=True)
+class DocumentOffer:
+    """A signed PDF the laptop is about to upload: what it is, and how to check it whole."""
+
+    document_id: str
+    record_id: str
+    """The record (assessment) it was made from."""
+    revision_hash: str
+    """The hash of the record's revision it was signed for (the gateway must hold it)."""
+    kind: str
+    """'record', or 'letter:<name>'."""
+    variant: str
+    """'standard', 'easy_read' or 'large_print'."""
+    filename: str
+    """The file name it was kept under on the laptop."""
+    size: int
+    sha256: str
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The offer as a JSON object."""
+        return {
+            "protocol": self.protocol,
+            "document_id": self.document_id,
+            "record_id": self.record_id,
+            "revision_hash": self.revision_hash,
+            "kind": self.kind,
+            "variant": self.variant,
+            "filename": self.filename,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> DocumentOffer:
+        """An offer from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, too big, or a protocol this side does not speak.
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError("a document offer must be a JSON object")
+        protocol = raw.get("protocol")
+        problem = version_problem(
+            protocol if isinstance(protocol, str) else "", we_are="the gateway"
+        )
+        if problem:
+            raise ProtocolError(problem)
+        ids = {k: _text(raw, k, "offer") for k in ("document_id", "record_id")}
+        for key, value in ids.items():
+            if not _ID.match(value):
+                raise ProtocolError(f"offer.{key} is not an id")
+        digests = {k: _text(raw, k, "offer") for k in ("revision_hash", "sha256")}
+        for key, value in digests.items():
+            if not _HASH.match(value):
+                raise ProtocolError(f"offer.{key} must be 64 lowercase hex digits")
+        size = raw.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_DOCUMENT:
+            raise ProtocolError(f"offer.size must be a whole number from 1 to {MAX_DOCUMENT}")
+        filename = _text(raw, "filename", "offer")
+        if not 0 < len(filename) <= 255:
+            raise ProtocolError("offer.filename must be 1 to 255 characters")
+        return cls(
+            ids["document_id"],
+            ids["record_id"],
+            digests["revision_hash"],
+            _text(raw, "kind", "offer")[:80],
+            _text(raw, "variant", "offer")[:40],
+            filename,
+            size,
+            digests["sha256"],
+        )
+
+
+class DocumentStatus(StrEnum):
+    """Where an uploaded PDF is at the gateway."""
+
+    RECEIVING = "receiving"
+    """Offered and not yet whole: send the bytes from `received` on."""
+    STORED = "stored"
+    """Whole, checked against its size and SHA-256, and kept (by this request)."""
+    DUPLICATE = "duplicate"
+    """Already whole and kept: nothing was stored twice."""
+    RETRY_LATER = "retry_later"
+    """Not taken for now (the revision it was signed for has not arrived): offer it again."""
+    REFUSED = "refused"
+    """Not taken for good (it did not match its SHA-256, or the device's rights)."""
+
+    @property
+    def acknowledged(self) -> bool:
+        """The gateway holds the whole PDF: the laptop may mark it sent."""
+        return self in (DocumentStatus.STORED, DocumentStatus.DUPLICATE)
+
+
+@dataclass(frozen=True)
+class DocumentAnswer:
+    """The gateway's answer to an offer or a chunk: what it holds of the PDF now."""
+
+    document_id: str
+    status: DocumentStatus
+    received: int
+    """How many bytes of the PDF the gateway holds: where the next chunk starts."""
+    reason: str = ""
+    sha256: str = ""
+    """Once whole: the SHA-256 of what the gateway keeps (the laptop checks it)."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as a JSON object."""
+        out: dict[str, Any] = {
+            "protocol": self.protocol,
+            "document_id": self.document_id,
+            "status": self.status.value,
+            "received": self.received,
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        if self.sha256:
+            out["sha256"] = self.sha256
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Any, offer: DocumentOffer) -> DocumentAnswer:
+        """The gateway's answer from untrusted JSON, checked against the offer.
+
+        Raises:
+            ProtocolError: Malformed, about another document, a byte count outside the PDF,
+                or "whole" with a SHA-256 other than the one offered (nothing is marked sent).
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError("the gateway's answer must be a JSON object")
+        problem = version_problem(str(raw.get("protocol", "")), we_are="the app")
+        if problem:
+            raise ProtocolError(problem)
+        if raw.get("document_id") != offer.document_id:
+            raise ProtocolError(f"the answer is not about document {offer.document_id}")
+        try:
+            status = DocumentStatus(str(raw.get("status")))
+        except ValueError as e:
+            raise ProtocolError("the answer about a document has an unknown status") from e
+        received = raw.get("received")
+        if not isinstance(received, int) or isinstance(received, bool):
+            raise ProtocolError("the answer about a document does not say how much it holds")
+        if not 0 <= received <= offer.size:
+            raise ProtocolError("the gateway holds more of the document than was offered")
+        reason, digest = raw.get("reason", ""), raw.get("sha256", "")
+        if not isinstance(reason, str) or not isinstance(digest, str):
+            raise ProtocolError("the answer about a document is malformed")
+        if status.acknowledged and (received != offer.size or digest != offer.sha256):
+            raise ProtocolError(
+                "the closing check failed: the gateway's copy of the PDF is not the one sent"
+            )
+        return cls(offer.document_id, status, received, reason, digest)

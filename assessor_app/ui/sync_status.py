@@ -4,8 +4,11 @@
 offline: every few minutes, and when asked (Tools → Send queued records now). Each batch is
 prepared and its answer recorded on the vault's worker (`BackgroundOps.run`); the network call
 itself runs on the helper's network lane (`run_network`), so a slow or absent server never
-delays a save. The status line reads, for example, "4 changes queued · not enrolled",
-"Sending 500 of 1,000…", "All sent · last 07:31", or the reason sending stopped, in words.
+delays a save. After the revisions, each signed PDF whose record is at the gateway is read on
+the worker and uploaded on the network lane (offer, then chunks). The status line reads, for
+example, "4 changes queued · not enrolled", "Sending 500 of 1,000…", "All sent · last 07:31",
+"All changes sent · 2 signed PDFs still to send (Care and support needs assessment for …)",
+or the reason sending stopped, in words.
 
 After a push that reported another version of a record, the other version is fetched (on
 the network lane) and kept (on the worker) before the sync ends. What needs the assessor is
@@ -21,11 +24,11 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from assessor_app.core.services.session import Session
-from assessor_app.core.storage import other_versions, outbox
+from assessor_app.core.storage import document_outbox, other_versions, outbox
 from assessor_app.core.storage.enrolment import load_enrolment
 from assessor_app.core.sync_client import client
 from assessor_app.core.sync_client.transport import Transport
-from sync.protocol import MAX_BATCH, VersionsRequest
+from sync.protocol import MAX_BATCH, DocumentAnswer, VersionsRequest
 
 from assessor_app.ui.operations import BackgroundOps
 
@@ -45,14 +48,22 @@ class _Status:
     summary: outbox.OutboxSummary
     forked: int = 0
     """Records with another version waiting for the assessor's choice."""
+    documents: str = ""
+    """The signed PDFs still to send, in words ("" when none are)."""
 
 
 def _status(session: Session) -> _Status:
     conn = session.vault.conn
+    summary = outbox.summary(conn)
+    documents = ""
+    if summary.documents_waiting:
+        pending = document_outbox.pending(conn)
+        documents = client.pending_documents_text(pending, client.form_title(session.forms))
     return _Status(
         load_enrolment(session.vault) is not None,
-        outbox.summary(conn),
+        summary,
         len(other_versions.open_record_ids(conn)),
+        documents,
     )
 
 
@@ -145,9 +156,15 @@ class SyncController(QObject):
             # The first sentence on the line ("Can't reach the council's server."); the whole
             # message, with what happens next, in the tooltip.
             first = problem.split(". ")[0].rstrip(".")
-            text = f"{_changes(s.waiting)} queued · {first}"
+            if s.waiting == 0 and status.documents:
+                text = f"All changes sent · {status.documents} · {first}"
+            else:
+                text = f"{_changes(s.waiting)} queued · {first}"
         elif not status.enrolled:
             text = f"{_changes(s.waiting)} queued · not enrolled with the council's gateway"
+        elif s.waiting == 0 and status.documents:
+            held = f" ({s.documents_held} held: see assessor-cli sync status)"
+            text = f"All changes sent · {status.documents}{held if s.documents_held else ''}"
         elif s.waiting == 0:
             text = f"All sent · last {_when(s.last_acknowledged_at)}"
         else:
@@ -182,6 +199,7 @@ class SyncController(QObject):
 
     def _prepared(self, ready: tuple[Transport, int]) -> None:
         transport, self._total = ready
+        self._transport: Transport | None = transport
         self._next(transport)
 
     def _next(self, transport: Transport) -> None:
@@ -199,7 +217,7 @@ class SyncController(QObject):
 
     def _send(self, transport: Transport, batch: client.Batch | None) -> None:
         if batch is None:
-            self._fetch_versions(transport)
+            self._next_document(transport)  # the revisions are in: now their signed PDFs
             return
         self._say(f"Sending {self._sent + len(batch.items):,} of {self._total:,}…")
         self.progress.emit(min(self._sent, self._total), max(self._total, 1))
@@ -226,7 +244,7 @@ class SyncController(QObject):
             if result.go_on:
                 self._next(transport)
             else:
-                self._fetch_versions(transport)
+                self._next_document(transport)  # what is due has gone: now the signed PDFs
 
         self._ops.run(
             record,
@@ -306,6 +324,67 @@ class SyncController(QObject):
             owner=self,
         )
 
+    # -- signed PDFs, after their records ----------------------------------------------------
+
+    def _next_document(self, transport: Transport) -> None:
+        self._ops.run(
+            client.next_document,
+            self._session.vault,
+            _now(),
+            on_success=lambda upload: self._upload(transport, upload),
+            on_failure=self._stopped,
+            owner=self,
+        )
+
+    def _upload(self, transport: Transport, upload: client.DocumentUpload | None) -> None:
+        if upload is None:
+            self._fetch_versions(transport)  # the last step: other versions reported
+            return
+        self._say(f"Sending signed PDF {upload.offer.filename}…")
+
+        def record(answer: DocumentAnswer) -> None:
+            self._ops.run(
+                client.apply_document_answer,
+                self._session.vault,
+                upload,
+                answer,
+                _now(),
+                on_success=lambda _: self._next_document(transport),
+                on_failure=self._stopped,
+                owner=self,
+            )
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, Exception):
+                raise error
+
+            def recorded(outcome: tuple[str, bool]) -> None:
+                problem, go_on = outcome
+                if go_on:
+                    self._next_document(transport)  # that one is held; the rest go
+                else:
+                    self._done(problem)
+
+            self._ops.run(
+                client.apply_document_failure,
+                self._session.vault,
+                upload,
+                error,
+                _now(),
+                on_success=recorded,
+                on_failure=self._stopped,
+                owner=self,
+            )
+
+        self._ops.run_network(
+            client.send_document,
+            transport,
+            upload,
+            on_success=record,
+            on_failure=failed,
+            owner=self,
+        )
+
     def _stopped(self, error: BaseException) -> None:
         """Sending could not start or go on (not enrolled, offline, an unexpected error)."""
         if isinstance(error, client.NotEnrolledError):
@@ -318,11 +397,21 @@ class SyncController(QObject):
     def _done(self, problem: str) -> None:
         self._running = False
         self.progress.emit(0, 0)
+        # Nothing is in flight now: the connection kept for this sync is closed.
+        close = getattr(getattr(self, "_transport", None), "close", None)
+        if close is not None:
+            close()
+        self._transport = None
 
         def show(status: _Status) -> None:
             self._show_status(status, problem)
             report = client.SyncReport(
-                self._sent, self._held, status.summary.waiting, problem, status.forked
+                self._sent,
+                self._held,
+                status.summary.waiting,
+                problem,
+                status.forked,
+                documents_waiting=status.summary.documents_waiting,
             )
             self.finished.emit(report)
 

@@ -1,4 +1,4 @@
-"""The gateway's HTTP API (FastAPI): hello, enrol, push and versions, over TLS only.
+"""The gateway's HTTP API (FastAPI): hello, enrol, push, versions and signed PDFs, over TLS only.
 
 Every connection is TLS (`server.py`); the gateway asks for a client certificate and trusts
 only its own devices CA. Enrolment is the one call made without one (the laptop has none
@@ -14,19 +14,24 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi import Body, FastAPI, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
 from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
 from sync.gateway.store import Device, EnrolmentRefused, Store
 from sync.protocol import (
+    CHUNK_SIZE,
     CURRENT,
     PROTOCOLS,
+    DocumentOffer,
+    DocumentStatus,
     ProtocolError,
     PushRequest,
     PushResponse,
@@ -39,6 +44,8 @@ from sync.protocol import (
 __all__ = ["CLIENT_CERT", "create_app"]
 
 log = logging.getLogger(__name__)
+
+_DOCUMENT_ID = re.compile(r"[0-9a-zA-Z_-]{1,64}\Z")
 
 CLIENT_CERT = "assessor.client_cert_der"
 """Where `server.py` puts the connection's verified client certificate (DER) in the scope."""
@@ -143,6 +150,13 @@ def create_app(
             answer["recovery_public_key"] = recovery_public_key
         return answer
 
+    def deliver_all(now: dt.datetime) -> None:
+        for adapter in adapters:
+            try:
+                deliver_pending(store, adapter, now)
+            except Exception:  # noqa: BLE001 - stored already; delivery is retried next time
+                log.exception("Adapter %s could not deliver; it will retry", adapter.name)
+
     @app.post("/v1/push")
     def push(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
         device = device_of(request)
@@ -153,11 +167,7 @@ def create_app(
         now = clock()
         acks = store.push(device.id, batch.items, now, assessor=device.assessor_id)
         store.seen(device.id, now)
-        for adapter in adapters:
-            try:
-                deliver_pending(store, adapter, now)
-            except Exception:  # noqa: BLE001 - stored already; delivery is retried next push
-                log.exception("Adapter %s could not deliver; it will retry", adapter.name)
+        deliver_all(now)
         # The closing digest is over what the database holds now, read back after the commit,
         # not over the answers: an acknowledgement the store did not keep would not add up.
         held = store.held([a.hash for a in acks if a.status.acknowledged])
@@ -174,6 +184,43 @@ def create_app(
         found = store.versions(device.assessor_id, asked.record_ids)
         store.seen(device.id, clock())
         return VersionsResponse(tuple(found)).to_json()
+
+    @app.post("/v1/documents")
+    def offer_document(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+        device = device_of(request)
+        try:
+            offer = DocumentOffer.from_json(raw)
+        except ProtocolError as e:
+            raise HTTPException(400, f"The gateway could not read the PDF's details: {e}.") from e
+        answer = store.offer_document(device.id, offer, clock(), assessor=device.assessor_id)
+        return answer.to_json()
+
+    # Async so the body can be read with a limit; the database work goes to the thread pool.
+    @app.put("/v1/documents/{document_id}/content")
+    async def put_chunk(
+        request: Request, document_id: str, offset: int = Query(..., ge=0)
+    ) -> dict[str, Any]:
+        device = await run_in_threadpool(device_of, request)
+        if not _DOCUMENT_ID.match(document_id):
+            raise HTTPException(400, "That is not the id of a signed PDF.")
+        data = bytearray()
+        async for part in request.stream():
+            data += part
+            if len(data) > CHUNK_SIZE:
+                raise HTTPException(413, f"A chunk of a PDF is at most {CHUNK_SIZE} bytes.")
+        if not data:
+            raise HTTPException(400, "A chunk of a PDF must hold at least one byte.")
+        declared = request.headers.get("content-length")
+        if declared is not None and declared != str(len(data)):
+            # Part of a chunk (a proxy passed on what arrived before a cut): never kept.
+            raise HTTPException(503, "Only part of the chunk arrived; send it again.")
+        now = clock()
+        answer = await run_in_threadpool(
+            store.put_chunk, document_id, offset, bytes(data), now, assessor=device.assessor_id
+        )
+        if answer.status is DocumentStatus.STORED:
+            await run_in_threadpool(deliver_all, now)
+        return answer.to_json()
 
     return app
 

@@ -28,7 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sync.protocol import SUPERSEDES, AckStatus, ItemAck, PushItem, RecordVersions
+from sync.protocol import (
+    SUPERSEDES,
+    AckStatus,
+    DocumentAnswer,
+    DocumentOffer,
+    DocumentStatus,
+    ItemAck,
+    PushItem,
+    RecordVersions,
+)
 
 __all__ = ["MIGRATIONS_DIR", "Device", "EnrolmentRefused", "Store", "StoreError"]
 
@@ -465,6 +474,211 @@ class Store:
                     "cannot do. Tell IT: the record is kept on the laptop.",
                 )
         return None
+
+    # -- signed PDFs ---------------------------------------------------------------------------
+
+    def offer_document(
+        self, device: str, offer: DocumentOffer, now: dt.datetime, *, assessor: str
+    ) -> DocumentAnswer:
+        """Take an offer of a signed PDF; the answer says from which byte to send it.
+
+        The rights are those of the revision it was signed for: the gateway must hold that
+        revision, of that record, and the record's person must be on the assessor's caseload.
+        An offer repeated (a resumed upload) is answered with what is held so far; one that
+        names a kept document with other contents is refused.
+        """
+        with self.transaction() as tx:
+            refusal = self._document_rights(tx, offer.document_id, offer, assessor)
+            if refusal is not None:
+                return refusal
+            tx.execute(
+                "INSERT INTO document (id, record_id, revision_hash, kind, variant, filename, "
+                "size, sha256, assessor_id, device, offered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (
+                    offer.document_id,
+                    offer.record_id,
+                    offer.revision_hash,
+                    offer.kind,
+                    offer.variant,
+                    offer.filename,
+                    offer.size,
+                    offer.sha256,
+                    assessor,
+                    device,
+                    now.isoformat(),
+                ),
+            )
+            # Read back: another process may have taken the same offer meanwhile.
+            row = self._document_row(tx, offer.document_id)
+            assert row is not None
+            if (row[0], row[1], int(row[2]), row[3]) != (
+                offer.record_id,
+                offer.revision_hash,
+                offer.size,
+                offer.sha256,
+            ):
+                return DocumentAnswer(
+                    offer.document_id,
+                    DocumentStatus.REFUSED,
+                    0,
+                    "Another signed PDF already has this id at the gateway. Tell IT: the PDF "
+                    "is kept on the laptop.",
+                )
+            return self._document_state(offer.document_id, row, DocumentStatus.DUPLICATE)
+
+    def put_chunk(
+        self, document_id: str, offset: int, data: bytes, now: dt.datetime, *, assessor: str
+    ) -> DocumentAnswer:
+        """Keep one chunk of an offered PDF when it starts where the held bytes end.
+
+        A chunk at any other offset (a resend after a lost answer, or one another process
+        took) stores nothing; the answer says where to go on from. The chunk that makes the
+        PDF whole has the whole checked against the size and SHA-256 offered: a mismatch is
+        refused and its bytes dropped, so nothing unchecked is ever handed on.
+        """
+        with self.transaction() as tx:
+            row = self._document_row(tx, document_id)
+            if row is None:
+                return DocumentAnswer(
+                    document_id,
+                    DocumentStatus.RETRY_LATER,
+                    0,
+                    "The gateway has no offer of this signed PDF; it will be offered again.",
+                )
+            refusal = self._document_rights(tx, document_id, None, assessor, record_id=row[0])
+            if refusal is not None:
+                return refusal
+            size, received = int(row[2]), int(row[5])
+            if row[6] is not None or offset != received:
+                return self._document_state(document_id, row, DocumentStatus.DUPLICATE)
+            if offset + len(data) > size:
+                return DocumentAnswer(
+                    document_id,
+                    DocumentStatus.REFUSED,
+                    received,
+                    "More of the signed PDF arrived than was offered. Tell IT: the PDF is "
+                    "kept on the laptop.",
+                )
+            # Compare-and-set: of two processes given this chunk at once, one keeps it.
+            moved = tx.execute(
+                "UPDATE document SET received = ? WHERE id = ? AND received = ?",
+                (received + len(data), document_id, received),
+            )
+            if moved.rowcount != 1:
+                fresh = self._document_row(tx, document_id)
+                assert fresh is not None
+                return self._document_state(document_id, fresh, DocumentStatus.DUPLICATE)
+            tx.execute(
+                "INSERT INTO document_chunk (document_id, at_offset, data) VALUES (?, ?, ?)",
+                (document_id, offset, bytes(data)),
+            )
+            received += len(data)
+            if received < size:
+                return DocumentAnswer(document_id, DocumentStatus.RECEIVING, received)
+            digest = hashlib.sha256(self._document_bytes(tx, document_id)).hexdigest()
+            if digest != row[3]:
+                tx.execute("DELETE FROM document_chunk WHERE document_id = ?", (document_id,))
+                tx.execute("UPDATE document SET received = 0 WHERE id = ?", (document_id,))
+                return DocumentAnswer(
+                    document_id,
+                    DocumentStatus.REFUSED,
+                    0,
+                    "The signed PDF that arrived does not match the SHA-256 it was offered "
+                    "with, so the gateway did not keep it. Tell IT: the PDF is kept on the "
+                    "laptop.",
+                )
+            tx.execute(
+                "UPDATE document SET completed_at = ? WHERE id = ?", (now.isoformat(), document_id)
+            )
+            return DocumentAnswer(document_id, DocumentStatus.STORED, size, sha256=digest)
+
+    @staticmethod
+    def _document_row(tx: _Tx, document_id: str) -> Any:
+        return tx.execute(
+            "SELECT record_id, revision_hash, size, sha256, assessor_id, received, completed_at "
+            "FROM document WHERE id = ?",
+            (document_id,),
+        ).fetchone()
+
+    @staticmethod
+    def _document_state(document_id: str, row: Any, whole: DocumentStatus) -> DocumentAnswer:
+        """What the gateway holds of a document: whole (`whole`), or how many bytes."""
+        if row[6] is not None:
+            return DocumentAnswer(document_id, whole, int(row[2]), sha256=str(row[3]))
+        return DocumentAnswer(document_id, DocumentStatus.RECEIVING, int(row[5]))
+
+    @staticmethod
+    def _document_bytes(tx: _Tx, document_id: str) -> bytes:
+        rows = tx.execute(
+            "SELECT data FROM document_chunk WHERE document_id = ? ORDER BY at_offset",
+            (document_id,),
+        ).fetchall()
+        return b"".join(bytes(r[0]) for r in rows)
+
+    def _document_rights(
+        self,
+        tx: _Tx,
+        document_id: str,
+        offer: DocumentOffer | None,
+        assessor: str,
+        *,
+        record_id: str = "",
+    ) -> DocumentAnswer | None:
+        """Refuse (or put off) a document the device may not send; None when it may."""
+        if offer is not None:
+            named = tx.execute(
+                "SELECT entity_type, entity_id FROM revision WHERE hash = ?",
+                (offer.revision_hash,),
+            ).fetchone()
+            if named is None:
+                return DocumentAnswer(
+                    document_id,
+                    DocumentStatus.RETRY_LATER,
+                    0,
+                    "The record revision this PDF was signed for has not reached the gateway yet.",
+                )
+            if (str(named[0]), str(named[1])) != ("assessment", offer.record_id):
+                return DocumentAnswer(
+                    document_id,
+                    DocumentStatus.REFUSED,
+                    0,
+                    "The signed PDF names a revision of another record. Tell IT: the PDF is "
+                    "kept on the laptop.",
+                )
+            record_id = offer.record_id
+        # The record's person is the one its first revision names (as for its revisions); read
+        # by the whole key, so the partial index on first revisions answers it.
+        first = tx.execute(
+            "SELECT body FROM revision WHERE entity_type = 'assessment' AND entity_id = ? "
+            "AND seq = 1",
+            (record_id,),
+        ).fetchone()
+        person = _body_person(str(first[0])) if first else ""
+        holder = self._allocations(tx, {person}).get(person) if person else None
+        if holder != assessor:
+            return DocumentAnswer(
+                document_id,
+                DocumentStatus.REFUSED,
+                0,
+                "This person is on another assessor's caseload at the council, so this laptop "
+                "cannot send their signed PDFs. Ask your manager to allocate them to you.",
+            )
+        return None
+
+    def document(self, document_id: str) -> tuple[str, bytes] | None:
+        """A whole, checked document's record id and bytes; None while it is not whole."""
+        with self.transaction() as tx:
+            row = self._document_row(tx, document_id)
+            if row is None or row[6] is None:
+                return None
+            return str(row[0]), self._document_bytes(tx, document_id)
+
+    def document_count(self) -> int:
+        """How many whole signed PDFs the gateway holds."""
+        with self.transaction() as tx:
+            sql = "SELECT COUNT(*) FROM document WHERE completed_at IS NOT NULL"
+            return int(tx.execute(sql).fetchone()[0])
 
     # -- reading -----------------------------------------------------------------------------
 

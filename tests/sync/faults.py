@@ -6,7 +6,9 @@ Two layers, because TLS is end to end and a proxy cannot forge an HTTP answer in
   cuts an upload half-way, drops the connection after the gateway has taken the request but
   before its answer arrives, or holds the answer back past the laptop's time-out;
 - `faulty_app`, an ASGI wrapper around the gateway's app, for what a struggling server does:
-  answer 503 without looking, answer 500 after storing, or take one request twice.
+  answer 503 without looking, answer 500 after storing, or take one request twice. It acts on
+  pushes and on signed PDFs' offers and chunks alike, and notes each one it sees
+  (`_Plan.seen`), so a test can tell where a resumed upload started.
 
 Each layer takes its faults from its own plan, one per connection (or per request), in order;
 when a plan runs out, everything behaves. The proxy cannot tell the TLS handshake from the
@@ -33,7 +35,8 @@ __all__ = [
 ]
 
 CUT_AFTER = 8_000
-"""Bytes of an upload the proxy lets through before cutting it (past the TLS handshake)."""
+"""Bytes of a connection's upload the proxy lets through before cutting it (by default: past
+the TLS handshake and into the first request)."""
 
 
 class Answering:
@@ -47,12 +50,23 @@ NET_FAULTS = ("ok", "cut_upload", "drop_answer", "slow_answer")
 ASGI_FAULTS = ("ok", "503_before", "500_after", "twice")
 
 
+class _Disconnected(Exception):
+    """The laptop's connection went before the whole body arrived (a cut upload)."""
+
+
 async def _read_body(receive: Any) -> bytes:
-    """The whole request body, however many messages it came in."""
+    """The whole request body, however many messages it came in.
+
+    Raises:
+        _Disconnected: The connection was cut first; as a real server would, the app is
+            then never handed the part that arrived.
+    """
     body = b""
     more = True
     while more:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
         body += message.get("body", b"")
         more = message.get("more_body", False)
     return body
@@ -72,11 +86,17 @@ def _replay(body: bytes) -> Any:
     return again
 
 
+_FAULTED = ("/v1/push", "/v1/documents")
+"""The paths the app layer mistreats: what a sync sends (not hello or enrolment)."""
+
+
 class _Plan:
     def __init__(self, faults: Iterable[str]) -> None:
         self._faults = collections.deque(faults)
         self._lock = threading.Lock()
         self.used: list[str] = []
+        self.seen: list[tuple[str, str, str]] = []
+        """Each faulted request: method, path and query string."""
 
     def next(self) -> str:
         with self._lock:
@@ -99,11 +119,16 @@ def faulty_app(app: Any, faults: Iterable[str], answering: Answering) -> tuple[A
         return tell
 
     async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope.get("path") != "/v1/push":
+        if scope["type"] != "http" or not str(scope.get("path")).startswith(_FAULTED):
             await app(scope, receive, send)
             return
         fault = plan.next()
-        body = await _read_body(receive)
+        query = bytes(scope.get("query_string", b"")).decode("ascii")
+        plan.seen.append((str(scope["method"]), str(scope["path"]), query))
+        try:
+            body = await _read_body(receive)
+        except _Disconnected:
+            return
 
         async def swallow(message: dict[str, Any]) -> None:
             del message  # the answer of a request whose answer is replaced
@@ -132,9 +157,16 @@ class FaultyProxy:
     """A TCP proxy on loopback that mistreats its connections as its plan says."""
 
     def __init__(
-        self, upstream_port: int, faults: Iterable[str], answering: Answering, *, slow: float
+        self,
+        upstream_port: int,
+        faults: Iterable[str],
+        answering: Answering,
+        *,
+        slow: float,
+        cut_after: int = CUT_AFTER,
     ) -> None:
         self.plan = _Plan(faults)
+        self._cut_after = cut_after
         self._answering = answering.event
         self._upstream = upstream_port
         self._slow = slow
@@ -151,13 +183,20 @@ class FaultyProxy:
         self._listener.close()
         _close(*list(self._open))
 
+    def drop_connections(self) -> None:
+        """Close every open connection and go on listening (a server's idle time-out)."""
+        _close(*list(self._open))
+        self._open.clear()
+        time.sleep(0.05)  # let the close reach the laptop's end
+
     def _accept(self) -> None:
         while not self._closing:
             try:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            # One laptop, one request at a time: each connection is the next request.
+            # One laptop, one connection at a time: each fault is the next connection's (a
+            # sync keeps one open for all its requests, so a fault may hit any of them).
             self._answering.clear()
             self._serve(client, self.plan.next())
 
@@ -174,8 +213,8 @@ class FaultyProxy:
             sent = 0
             try:
                 while chunk := client.recv(4096):
-                    if fault == "cut_upload" and sent + len(chunk) > CUT_AFTER:
-                        server.sendall(chunk[: max(0, CUT_AFTER - sent)])
+                    if fault == "cut_upload" and sent + len(chunk) > self._cut_after:
+                        server.sendall(chunk[: max(0, self._cut_after - sent)])
                         break  # part of the request, then nothing
                     server.sendall(chunk)
                     sent += len(chunk)

@@ -138,3 +138,42 @@ def test_two_laptops_sync_and_the_drop_holds_each_record_once(
     finally:
         for laptop in laptops:
             laptop.close()
+
+
+def test_a_signed_pdf_is_dropped_beside_its_record_once(
+    store_url: str, vault: Vault, tmp_path: Path
+) -> None:
+    from assessor_app.core.storage.documents import DocumentRepository
+    from sync.protocol import DocumentOffer
+    from tests.sync.pdfs import keep_signed_pdf
+
+    store, items = _pushed(store_url, vault)
+    record_id = items[-1].entity_id
+    doc = keep_signed_pdf(vault, record_id)
+    data = DocumentRepository(vault).data(doc.id)
+    with store.transaction() as tx:
+        assessor = str(tx.execute("SELECT id FROM assessor").fetchone()[0])
+    offer = DocumentOffer(
+        doc.id,
+        record_id,
+        doc.revision_hash,
+        doc.kind,
+        doc.variant,
+        doc.filename,
+        doc.size,
+        doc.sha256,
+    )
+    store.offer_document("laptop-1", offer, NOW, assessor=assessor)
+    drop = FolderDrop(tmp_path / "drop")
+    assert store.put_chunk(doc.id, 0, data, NOW, assessor=assessor).status.acknowledged
+    assert deliver_pending(store, drop, NOW) == 4  # three revisions, then the PDF after them
+    pdf = tmp_path / "drop" / f"assessment-{record_id}-doc-{doc.id}.pdf"
+    assert pdf.read_bytes() == data
+    stamp = pdf.stat().st_mtime_ns
+    # The claim is lost (say the database failed after the file was written): handed on
+    # again, the PDF already there is left as it is.
+    with store.transaction() as tx:
+        tx.execute("DELETE FROM document_delivery")
+    assert deliver_pending(store, drop, NOW) == 1
+    assert pdf.stat().st_mtime_ns == stamp
+    assert len(list((tmp_path / "drop").glob("*.pdf"))) == 1

@@ -4,8 +4,9 @@ Property-based (hypothesis): each example is a fresh laptop and gateway, a rando
 faults on the network (cut uploads, answers dropped after the gateway stored the batch,
 answers held past the laptop's time-out) and on the server (503 before looking, 500 after
 storing, one request taken twice), and then syncs, with the clock moved past each back-off,
-until nothing is queued. Every run must end with every revision at the gateway once, every
-outbox row acknowledged, and nothing held.
+until nothing is queued. Each record has a signed PDF, some of them several chunks long, so
+faults land on offers and chunks too. Every run must end with every revision and every PDF at
+the gateway once (each chunk kept once), every outbox row acknowledged, and nothing held.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from hypothesis import strategies as st
 
 from assessor_app.core.records import Role
 from assessor_app.core.services.records import start_record
-from assessor_app.core.storage import outbox
+from assessor_app.core.storage import document_outbox, outbox
+from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.outbox import OutboxState
 from assessor_app.core.storage.vault import Vault
@@ -28,8 +30,10 @@ from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
+from sync.protocol import CHUNK_SIZE
 from tests.support import community_person, session_for
 from tests.sync.faults import ASGI_FAULTS, NET_FAULTS, Answering, FaultyProxy, faulty_app
+from tests.sync.pdfs import keep_signed_pdf
 
 TIMEOUT = 0.4
 """The laptop's time-out in these runs; a held answer waits longer than this."""
@@ -37,7 +41,7 @@ TIMEOUT = 0.4
 LONG_NOTE = "A long narrative of the visit, written in full. " * 30
 
 
-def _laptop_with_work(folder: Path, records: int) -> Vault:
+def _laptop_with_work(folder: Path, records: int, large: int) -> Vault:
     vault = Vault.create(
         folder,
         name="Robin Testcase",
@@ -52,6 +56,8 @@ def _laptop_with_work(folder: Path, records: int) -> Vault:
         record = start_record(session, session.forms.latest("sample"), person.id)
         session.records.save_field(record.id, "notes", LONG_NOTE)
         session.records.checkpoint(record.id)
+        keep_signed_pdf(vault, record.id, padding=300_000 if large > 0 else 0)
+        large -= 1
     return vault
 
 
@@ -65,9 +71,10 @@ def _laptop_with_work(folder: Path, records: int) -> Vault:
     server=st.lists(st.sampled_from(ASGI_FAULTS), max_size=6),
     records=st.integers(min_value=1, max_value=4),
     batch=st.sampled_from([1, 3, 500]),
+    large=st.integers(min_value=0, max_value=2),
 )
-def test_every_revision_arrives_exactly_once_whatever_the_faults(
-    net: list[str], server: list[str], records: int, batch: int
+def test_every_revision_and_pdf_arrives_exactly_once_whatever_the_faults(
+    net: list[str], server: list[str], records: int, batch: int, large: int
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -77,7 +84,7 @@ def test_every_revision_arrives_exactly_once_whatever_the_faults(
         tls = development_tls(folder, ca)
         answering = Answering()
         app, server_plan = faulty_app(create_app(store, ca), server, answering)
-        vault = _laptop_with_work(folder / "laptop", records)
+        vault = _laptop_with_work(folder / "laptop", records, large)
         try:
             assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
             code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
@@ -90,7 +97,7 @@ def test_every_revision_arrives_exactly_once_whatever_the_faults(
                     clock = [dt.datetime.now(dt.UTC)]
                     for _ in range(40):
                         report = sync_now(vault, transport, now=lambda: clock[0], batch=batch)
-                        if report.waiting == 0:
+                        if report.waiting == report.documents_waiting == 0:
                             break
                         clock[0] += outbox.LONGEST_WAIT  # past every back-off
                 finally:
@@ -105,5 +112,15 @@ def test_every_revision_arrives_exactly_once_whatever_the_faults(
             )
             assert store.count() == len(hashes) == 3 * records  # person, and two revisions
             assert store.held(hashes) == set(hashes)
+            kept = vault.conn.execute("SELECT id, size FROM signed_document").fetchall()
+            assert document_outbox.pending(vault.conn) == []
+            assert store.document_count() == len(kept) == records
+            with store.transaction() as tx:
+                chunks = tx.execute("SELECT COUNT(*) FROM document_chunk").fetchone()[0]
+            assert chunks == sum(-(-int(size) // CHUNK_SIZE) for _, size in kept)
+            documents = DocumentRepository(vault)
+            for document_id, _ in kept:
+                held_pdf = store.document(str(document_id))
+                assert held_pdf is not None and held_pdf[1] == documents.data(str(document_id))
         finally:
             vault.close()

@@ -124,3 +124,46 @@ def test_the_closing_check_catches_an_answer_that_does_not_add_up() -> None:
 def test_the_closing_digest_ignores_order_and_repeats() -> None:
     assert closing_digest(["b" * 64, "a" * 64, "a" * 64]) == closing_digest(["a" * 64, "b" * 64])
     assert closing_digest([]) != closing_digest(["a" * 64])
+
+
+def _offer(**changes: Any) -> dict[str, Any]:
+    from sync.protocol import DocumentOffer
+
+    offer = DocumentOffer("d0c1", "0f5e1c2a7b9d4e21", HASH, "record", "standard", "r.pdf", 10, HASH)
+    return {**offer.to_json(), **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"size": 0}, "offer.size must be a whole number"),
+        ({"size": 10**10}, "offer.size must be a whole number"),
+        ({"sha256": "xyz"}, "offer.sha256 must be 64 lowercase hex digits"),
+        ({"document_id": "../etc"}, "offer.document_id is not an id"),
+        ({"filename": ""}, "offer.filename must be 1 to 255 characters"),
+        ({"protocol": "assessor-sync/99"}, "newer sync protocol"),
+    ],
+)
+def test_a_malformed_document_offer_is_refused_in_words(changes: dict[str, Any], says: str) -> None:
+    from sync.protocol import DocumentOffer
+
+    with pytest.raises(ProtocolError, match=says):
+        DocumentOffer.from_json(_offer(**changes))
+    assert DocumentOffer.from_json(_offer()).size == 10
+
+
+def test_a_document_answer_that_does_not_add_up_is_refused() -> None:
+    from sync.protocol import DocumentAnswer, DocumentOffer, DocumentStatus
+
+    offer = DocumentOffer.from_json(_offer())
+    whole = DocumentAnswer("d0c1", DocumentStatus.STORED, 10, sha256=HASH).to_json()
+    assert DocumentAnswer.from_json(whole, offer).status.acknowledged
+    for wrong, says in (
+        ({**whole, "sha256": "b" * 64}, "closing check failed"),
+        ({**whole, "received": 9}, "closing check failed"),
+        ({**whole, "received": 11}, "more of the document than was offered"),
+        ({**whole, "document_id": "other"}, "not about document d0c1"),
+        ({**whole, "status": "lost"}, "unknown status"),
+    ):
+        with pytest.raises(ProtocolError, match=says):
+            DocumentAnswer.from_json(wrong, offer)

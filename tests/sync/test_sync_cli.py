@@ -63,3 +63,29 @@ def test_enrol_then_status_and_now_from_the_command_line(
     code, out, _ = cli("sync", "status")
     assert f"enrolled with {gateway.url}" in out and "Queued: 0" in out and "Sent: 2" in out
     assert gateway.store.count() == 2
+
+
+def test_status_names_the_signed_pdfs_still_to_send(cli, gateway: Gateway, tmp_path: Path) -> None:
+    from assessor_app.core.storage.profiles import list_profiles
+    from assessor_app.core.storage.vault import Vault
+    from tests.sync.pdfs import keep_signed_pdf
+
+    code, person, _ = cli("person", "add", "--given", "Zoë", "--family", "Testperson")
+    code, record, _ = cli("record", "start", "--form", "sample", "--person", person.strip())
+    data = tmp_path / "data"
+    (profile,) = list_profiles(data)
+    vault = Vault.open(data, profile.id, PASS)
+    try:
+        doc = keep_signed_pdf(vault, record.strip())
+    finally:
+        vault.close()
+    code, out, _ = cli("sync", "status")
+    assert "1 signed PDF still to send (Sample form – every field type for Zoë Testperson)." in out
+    assert f"pdf\tdocument\t{doc.id}\trecord {record.strip()}\twaiting for its record" in out
+    ca = tmp_path / "gateway-ca.pem"
+    ca.write_bytes(gateway.ca.pem)
+    cli("sync", "enrol", "--gateway", gateway.url, "--code", gateway.code(), "--ca", str(ca))
+    code, out, _ = cli("sync", "now")
+    assert code == 0 and "Signed PDFs sent 1; held 0; still to send 0." in out
+    code, out, _ = cli("sync", "status")
+    assert "signed PDF" not in out and gateway.store.document_count() == 1

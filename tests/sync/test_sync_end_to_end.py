@@ -7,6 +7,7 @@ SQLite or PostgreSQL behind it.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,63 @@ def test_a_gateway_restored_from_an_old_backup_gets_back_what_it_lost(
     everything = [i.revision_hash for i in outbox.items(vault.conn)]
     assert gateway.store.held(everything) == set(everything)
     assert gateway.store.count() == len(everything) == 5
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils is not installed")
+def test_finalised_records_reach_the_folder_drop_once_with_their_signed_pdfs(
+    store_url: str, tmp_path: Path, vault: Vault
+) -> None:
+    """As users meet it: finalise offline, sync, and the council's folder holds it all once."""
+    import json
+
+    from assessor_app.core.form_engine.definition import load_forms_dir
+    from assessor_app.core.paths import default_forms_dir
+    from assessor_app.core.services.documents import finalise_record
+    from sync.gateway.adapters import FolderDrop
+    from sync.gateway.app import create_app
+    from sync.gateway.server import development_tls, running
+    from sync.gateway.store import Store
+    from tests.conftest import REPO_ROOT
+    from tests.support import poppler, prisoner
+
+    forms = load_forms_dir(default_forms_dir())
+    answers = json.loads(
+        (REPO_ROOT / "tests/fixtures/forms/answers/needs_custody_eligible.json").read_text()
+    )
+    session = session_for(vault, forms, today=dt.date(2026, 11, 23))
+    finalised = []
+    for family in ("Quillfeather", "Brindlewood"):
+        person = session.people.add(prisoner(family_name=family))
+        form = forms.latest("needs_assessment")
+        draft = session.records.create(person.id, form.id, form.version, answers=answers)
+        finalised.append(finalise_record(session, draft.id))
+    store = Store(store_url)
+    store.migrate()
+    ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire")
+    tls = development_tls(tmp_path, ca)
+    assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
+    code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
+    folder = tmp_path / "drop"
+    with running(create_app(store, ca, adapters=[FolderDrop(folder)]), tls) as gw:
+        enrol(vault, gw.url, code, first_contact_ca=ca.pem)
+        report = sync_now(vault, transport_for(vault))
+        assert report.finished and report.documents_sent == 2 and report.documents_waiting == 0
+        stamps = {f.name: f.stat().st_mtime_ns for f in folder.iterdir()}
+        again = sync_now(vault, transport_for(vault))  # a second sync delivers nothing again
+    assert (again.sent, again.documents_sent) == (0, 0)
+    assert {f.name: f.stat().st_mtime_ns for f in folder.iterdir()} == stamps
+    assert not list(folder.glob(".partial-*"))
+    for done in finalised:
+        record, doc = done.record, done.document
+        revisions = [
+            json.loads(f.read_text(encoding="utf-8"))
+            for f in folder.glob(f"assessment-{record.id}-rev*.json")
+        ]
+        assert sorted(r["seq"] for r in revisions) == list(range(1, record.revision + 1))
+        (pdf,) = folder.glob(f"assessment-{record.id}-doc-*.pdf")
+        assert pdf.name == f"assessment-{record.id}-doc-{doc.id}.pdf"
+        data = pdf.read_bytes()
+        assert data == session.documents.data(doc.id)  # exactly as signed on the laptop
+        checked = poppler("pdfsig", data, tmp_path)
+        assert "Signature is Valid" in checked and "Total document signed" in checked
+        assert doc.revision_hash in {r["hash"] for r in revisions}

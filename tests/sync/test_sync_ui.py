@@ -154,3 +154,55 @@ def test_the_window_sends_again_what_a_restored_gateway_lost(
     assert (report.waiting, report.problem) == (0, ""), report
     assert gateway.store.count() == 3
     controller.stop()
+
+
+def test_a_record_sent_without_its_signed_pdf_says_which_pdf_is_still_to_send(
+    qtbot: QtBot,
+    ops: BackgroundOps,
+    vault: Vault,
+    gateway: Gateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assessor_app.core.sync_client.transport import TransportError
+    from tests.sync.pdfs import keep_signed_pdf
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    doc = keep_signed_pdf(vault, _work(vault))
+    real = client.transport_for
+
+    class LostOnPdfs:
+        """The real transport, on a network that fails as soon as a PDF's bytes go."""
+
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            return self.inner.post(path, body)  # type: ignore[no-any-return]
+
+        def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+            del path, data  # never sent: the network is lost
+            raise TransportError(
+                "Can't reach the council's server. Your records are still queued.",
+                temporary=True,
+            )
+
+    monkeypatch.setattr(client, "transport_for", lambda v, **k: LostOnPdfs(real(v, **k)))
+    controller = _controller(qtbot, ops, vault)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
+        controller.sync_now()
+    assert (done.args[0].sent, done.args[0].documents_waiting) == (2, 1)
+    given = community_person().given_name
+    assert controller.text == (
+        "All changes sent · 1 signed PDF still to send (Sample form – every field type for "
+        f"{given} {community_person().family_name}) · Can't reach the council's server"
+    )
+    assert gateway.store.count() == 2 and gateway.store.document_count() == 0
+    # The network is back and the wait is over: the PDF goes, and the line says all is sent.
+    monkeypatch.setattr(client, "transport_for", real)
+    with vault.transaction() as conn:
+        conn.execute("UPDATE document_outbox SET next_attempt_at = NULL")
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.sync_now()
+    assert controller.text.startswith("All sent · last ")
+    assert gateway.store.document(doc.id) is not None
+    controller.stop()

@@ -79,13 +79,20 @@ class OutboxItem:
 
 @dataclass(frozen=True)
 class OutboxSummary:
-    """What the sync status shows: how many are waiting, held, sent, and since when."""
+    """What the sync status shows: how many are waiting, held, sent, and since when.
+
+    Counts revisions; the signed PDFs still to send are counted apart (`documents_waiting`).
+    """
 
     queued: int
     retrying: int
     quarantined: int
     acknowledged: int
     last_acknowledged_at: str | None
+    documents_waiting: int = 0
+    """Signed PDFs not yet at the gateway (held ones included)."""
+    documents_held: int = 0
+    """Of those, the ones the gateway refused for good."""
 
     @property
     def waiting(self) -> int:
@@ -328,10 +335,16 @@ def summary(conn: Connection) -> OutboxSummary:
     for state, count in conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
         counts[OutboxState(state)] = int(count)
     last = conn.execute("SELECT MAX(acknowledged_at) FROM outbox").fetchone()[0]
+    documents = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(state = 'quarantined'), 0) FROM document_outbox "
+        "WHERE state <> 'acknowledged'"
+    ).fetchone()
     return OutboxSummary(
         counts[OutboxState.QUEUED],
         counts[OutboxState.RETRYING],
         counts[OutboxState.QUARANTINED],
         counts[OutboxState.ACKNOWLEDGED],
         last,
+        int(documents[0]),
+        int(documents[1]),
     )

@@ -8,8 +8,11 @@ one, its CA becoming a trusted root.
 sent, and a closing digest over what was acknowledged) before anything is marked sent, and
 then every revision is moved in one transaction: acknowledged, retrying (a failure that
 passes), or quarantined (refused for good, with the gateway's reason). A failure never
-deletes anything and never holds back other records. When the gateway reports that it holds
-another version of a record, the client fetches that version (`versions_request`,
+deletes anything and never holds back other records. Then each signed PDF whose revision is
+acknowledged goes (`next_document`, `send_document`, `apply_document_answer` or
+`apply_document_failure`): offered, then sent in chunks from the byte count the gateway says
+it holds, so an upload cut off goes on where it stopped. When the gateway reports that it
+holds another version of a record, the client fetches that version (`versions_request`,
 `apply_versions`) and keeps it in the vault, so the choice can be made later, offline.
 Imports no Qt.
 """
@@ -22,6 +25,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -30,9 +34,10 @@ from cryptography.x509.oid import NameOID
 
 from assessor_app.core import settings
 from assessor_app.core.errors import AssessorError, ValidationError
+from assessor_app.core.storage import document_outbox, history, other_versions, outbox
 from assessor_app.core.storage import enrolment as enrolment_store
-from assessor_app.core.storage import history, other_versions, outbox
 from assessor_app.core.storage.database import Connection
+from assessor_app.core.storage.documents import DocumentIntegrityError, DocumentRepository
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import (
     DeviceIdentity,
@@ -40,10 +45,17 @@ from assessor_app.core.sync_client.transport import (
     Transport,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    from assessor_app.core.form_engine.definition import FormDefinition
 from sync.protocol import (
+    CHUNK_SIZE,
     CURRENT,
     MAX_BATCH,
     AckStatus,
+    DocumentAnswer,
+    DocumentOffer,
+    DocumentStatus,
     ProtocolError,
     PushItem,
     PushRequest,
@@ -57,18 +69,26 @@ log = logging.getLogger("assessor.sync")
 __all__ = [
     "Batch",
     "BatchResult",
+    "DocumentResult",
+    "DocumentUpload",
     "NotEnrolledError",
     "OfflineError",
     "SyncReport",
     "apply_answer",
+    "apply_document_answer",
+    "apply_document_failure",
     "apply_failure",
     "apply_versions",
     "fetch_other_versions",
     "enrol",
     "enrolment_request",
     "finish_enrolment",
+    "form_title",
     "next_batch",
+    "next_document",
     "isolated",
+    "pending_documents_text",
+    "send_document",
     "smaller",
     "sync_now",
     "transport_for",
@@ -98,6 +118,12 @@ class SyncReport:
     """Why the sync stopped early, in words; "" when it finished."""
     other_versions: int = 0
     """Records with another version kept here, waiting for the assessor's choice."""
+    documents_sent: int = 0
+    """Signed PDFs the gateway acknowledged whole in this sync."""
+    documents_held: int = 0
+    """Signed PDFs the gateway refused for good in this sync (held, with its reasons)."""
+    documents_waiting: int = 0
+    """Signed PDFs still to send afterwards (held ones, and those waiting for their record)."""
 
     @property
     def finished(self) -> bool:
@@ -653,6 +679,20 @@ def sync_now(
         again, resent = result.resend, resent | result.resend
         if not result.go_on:
             break  # nothing moved: what is left waits for its retry time
+    documents_sent = documents_held = 0
+    # The PDFs go after the revisions they were signed for: only those acknowledged are due.
+    while not problem and (upload := next_document(vault, now())) is not None:
+        try:
+            whole = send_document(transport, upload)
+        except (TransportError, ProtocolError) as e:
+            problem, go_on = apply_document_failure(vault, upload, e, now(), rng)
+            if go_on:
+                documents_held, problem = documents_held + 1, ""
+                continue  # that one is held; the rest go
+            break
+        done = apply_document_answer(vault, upload, whole, now(), rng)
+        documents_sent += done.sent
+        documents_held += done.held
     # What the assessor is told is the records waiting for a choice here: those just reported
     # are fetched (with those still open, to notice any that moved on at the gateway).
     others = len(other_versions.open_record_ids(vault.conn))
@@ -665,5 +705,194 @@ def sync_now(
                 f"The other versions of {len(set(forked)) or 'some'} record(s) could not be "
                 f"fetched ({e}). They will be fetched at the next sync."
             )
-    waiting = outbox.summary(vault.conn).waiting
-    return SyncReport(sent, held, waiting, problem, others)
+    summary = outbox.summary(vault.conn)
+    return SyncReport(
+        sent,
+        held,
+        summary.waiting,
+        problem,
+        others,
+        documents_sent,
+        documents_held,
+        summary.documents_waiting,
+    )
+
+
+# -- signed PDFs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentUpload:
+    """One signed PDF to send, read (and checked) on the vault's thread."""
+
+    offer: DocumentOffer
+    data: bytes
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """What one answered upload changed in the document outbox."""
+
+    sent: int
+    held: int
+
+
+_STALLS = 3
+"""Answers in a row that take no bytes before an upload is given up for this sync."""
+
+
+def next_document(vault: Vault, now: dt.datetime) -> DocumentUpload | None:
+    """The next signed PDF to send, or None (runs on the vault's thread).
+
+    A PDF whose stored bytes no longer match the SHA-256 kept when it was signed is never
+    sent: it is held with that reason, and the next one is taken.
+    """
+    repository = DocumentRepository(vault)
+    while True:
+        due = document_outbox.due(vault.conn, now, limit=1)
+        if not due:
+            return None
+        queued = due[0]
+        try:
+            data = repository.data(queued.document_id)
+        except DocumentIntegrityError as e:
+            with vault.transaction() as conn:
+                document_outbox.mark_refused(conn, queued.document_id, e.user_message)
+            continue
+        kept = repository.get(queued.document_id)
+        offer = DocumentOffer(
+            kept.id,
+            kept.assessment_id,
+            kept.revision_hash,
+            kept.kind,
+            kept.variant,
+            kept.filename,
+            kept.size,
+            kept.sha256,
+        )
+        return DocumentUpload(offer, data)
+
+
+def send_document(transport: Transport, upload: DocumentUpload) -> DocumentAnswer:
+    """Offer the PDF, then send it in chunks from wherever the gateway says it got to.
+
+    Runs off the vault's thread: it touches only the network. Every answer is checked
+    against the offer (a "whole" answer must name the SHA-256 offered).
+
+    Raises:
+        TransportError: The gateway could not be reached or refused a request.
+        ProtocolError: An answer does not add up, or the gateway stopped taking bytes.
+    """
+    offer = upload.offer
+    answer = DocumentAnswer.from_json(transport.post("/v1/documents", offer.to_json()), offer)
+    stalls = 0
+    while answer.status is DocumentStatus.RECEIVING:
+        start = answer.received
+        chunk = upload.data[start : start + CHUNK_SIZE]
+        raw = transport.put_bytes(
+            f"/v1/documents/{offer.document_id}/content?offset={start}", chunk
+        )
+        answer = DocumentAnswer.from_json(raw, offer)
+        stalls = stalls + 1 if answer.received <= start else 0
+        if stalls >= _STALLS:
+            raise ProtocolError("the gateway stopped taking the signed PDF's bytes")
+    return answer
+
+
+def apply_document_answer(
+    vault: Vault,
+    upload: DocumentUpload,
+    answer: DocumentAnswer,
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> DocumentResult:
+    """Record the gateway's last answer about one PDF, in one transaction."""
+    document_id = upload.offer.document_id
+    with vault.transaction() as conn:
+        if answer.status.acknowledged:
+            sent = document_outbox.mark_acknowledged(conn, document_id, now)
+            return DocumentResult(int(sent), 0)
+        if answer.status is DocumentStatus.REFUSED:
+            document_outbox.mark_refused(conn, document_id, answer.reason)
+            return DocumentResult(0, 1)
+        document_outbox.mark_unsent(conn, document_id, answer.reason, now, rng)
+        return DocumentResult(0, 0)
+
+
+_DOCUMENT_REFUSED = (400, 404, 409, 413)
+"""The gateway would not take this one PDF's request at all (it is held, the rest go)."""
+
+
+def apply_document_failure(
+    vault: Vault,
+    upload: DocumentUpload,
+    error: Exception,
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> tuple[str, bool]:
+    """Record an upload that failed; the problem in words, and whether the rest may go on.
+
+    A failure that passes (no network, a cut upload, a time-out, a 5xx, an answer that does
+    not add up) has the PDF retried after a back-off, from the bytes the gateway holds, and
+    stops this sync. A request the gateway would not take for this one PDF holds it with the
+    reason and lets the others go. A refusal of the device itself changes nothing.
+    """
+    document_id = upload.offer.document_id
+    if isinstance(error, ProtocolError):
+        problem = (
+            f"The council's server gave an answer that does not add up ({error}). Your signed "
+            "PDFs are still queued and will be sent next time."
+        )
+    else:
+        problem = str(error)
+    temporary = isinstance(error, TransportError) and error.temporary
+    if isinstance(error, ProtocolError) or temporary:
+        with vault.transaction() as conn:
+            document_outbox.mark_unsent(conn, document_id, problem, now, rng)
+        return problem, False
+    if isinstance(error, TransportError) and error.status in _DOCUMENT_REFUSED:
+        with vault.transaction() as conn:
+            document_outbox.mark_refused(conn, document_id, problem)
+        return problem, True
+    return problem, False
+
+
+class _Forms(Protocol):
+    def get(self, form_id: str, version: int) -> FormDefinition: ...
+
+
+def form_title(forms: _Forms) -> Callable[[str, int], str]:
+    """A form's title from its id and version, for `pending_documents_text` (the id if unknown)."""
+
+    def title(form_id: str, version: int) -> str:
+        try:
+            return forms.get(form_id, version).title
+        except AssessorError:
+            return form_id
+
+    return title
+
+
+def pending_documents_text(
+    pending: Sequence[document_outbox.PendingDocument],
+    title: Callable[[str, int], str],
+    *,
+    named: int = 2,
+) -> str:
+    """What is still to send of the signed PDFs, in words; "" when nothing is.
+
+    For example "2 signed PDFs still to send (Care and support needs assessment for Zoe
+    Quillfeather; Carer's assessment for Sam Brindlewood)".
+
+    Args:
+        pending: `document_outbox.pending`.
+        title: A form's title from its id and version.
+        named: How many to name before "and N more".
+    """
+    if not pending:
+        return ""
+    count = len(pending)
+    names = [f"{title(p.form_id, p.form_version)} for {p.person_name}" for p in pending[:named]]
+    more = f"; and {count - named:,} more" if count > named else ""
+    noun = "signed PDF" if count == 1 else "signed PDFs"
+    return f"{count:,} {noun} still to send ({'; '.join(names)}{more})"

@@ -2,7 +2,9 @@
 
 `Transport` is what the sync client needs; `HttpsTransport` is the network one. It trusts
 only the CA pinned at enrolment (never the system's store: a server with a certificate any
-public CA issued is still refused) and presents the device certificate on every call. Every
+public CA issued is still refused) and presents the device certificate on every call. It keeps
+one connection open for a whole sync (HTTP/1.1 keep-alive), so the chunks of a PDF do not each
+pay a TLS handshake, and opens a new one when the server has closed the old while it was idle. Every
 failure becomes a `TransportError` whose message is for the assessor and which says whether
 it passes by itself (`temporary`: no network, a time-out, a 5xx) or needs someone to act.
 """
@@ -13,6 +15,7 @@ import contextlib
 import http.client
 import json
 import os
+import select
 import ssl
 import tempfile
 from collections.abc import Iterator
@@ -44,10 +47,14 @@ class DeviceIdentity:
 
 
 class Transport(Protocol):
-    """What the sync client asks of a way to the gateway."""
+    """What the sync client asks of a way to the gateway (HTTPS today; a file bundle later)."""
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST `body` as JSON; the JSON answer. Raises `TransportError`."""
+        ...
+
+    def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+        """PUT raw bytes (a chunk of a PDF); the JSON answer. Raises `TransportError`."""
         ...
 
 
@@ -107,6 +114,18 @@ def _refused_certificate() -> TransportError:
     )
 
 
+def _dropped(conn: http.client.HTTPSConnection) -> bool:
+    """The server closed this idle connection (or it is not open): it reads as ready."""
+    sock = conn.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 class HttpsTransport:
     """JSON over HTTPS to one gateway."""
 
@@ -133,6 +152,10 @@ class HttpsTransport:
             with _key_files(identity) as (cert, key):
                 context.load_cert_chain(cert, key)
         self._context = context
+        self._conn: http.client.HTTPSConnection | None = None
+        self._conn_target: tuple[str, int, float] | None = None
+        self.connections = 0
+        """How many connections this transport has opened (one per sync when all is well)."""
 
     def _refuses_our_certificate(self) -> bool:
         """Whether the gateway, which just closed on us, is up but will not take our certificate.
@@ -165,13 +188,58 @@ class HttpsTransport:
                 council's, or the gateway answered an error (its words are kept).
         """
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        conn = http.client.HTTPSConnection(
+        return self._request("POST", path, payload, "application/json")
+
+    def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+        """PUT raw bytes and read the JSON answer (raises as `post` does)."""
+        return self._request("PUT", path, data, "application/octet-stream")
+
+    def close(self) -> None:
+        """Close the connection kept open between requests (the next request opens one)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> http.client.HTTPSConnection:
+        """The open connection, or a new one when there is none or the server closed it.
+
+        A kept connection the server has closed while it was idle (uvicorn closes one after a
+        few seconds) reads as ready, with nothing to read: it is replaced before it is used.
+        """
+        target = (self.host, self.port, self.timeout)
+        conn = self._conn
+        if conn is not None and self._conn_target == target and not _dropped(conn):
+            return conn
+        self.close()
+        self._conn = http.client.HTTPSConnection(
             self.host, self.port, timeout=self.timeout, context=self._context
         )
+        self._conn_target = target
+        self.connections += 1
+        return self._conn
+
+    def _exchange(self, method: str, path: str, payload: bytes, kind: str) -> tuple[int, bytes]:
+        """One request and its answer, on the kept connection (closed again if it fails).
+
+        A connection broken part way through a request is not retried here: the sync
+        stops, and the next one goes on from what the gateway holds (every request is safe
+        to repeat: a push by its hashes, an offer by its document, a chunk by its offset).
+        """
+        conn = self._connection()
         try:
-            conn.request("POST", path, payload, {"Content-Type": "application/json"})
+            conn.request(method, path, payload, {"Content-Type": kind})
             response = conn.getresponse()
             data = response.read()
+        except BaseException:
+            self.close()
+            raise
+        if response.will_close:
+            self.close()
+        return response.status, data
+
+    def _request(self, method: str, path: str, payload: bytes, kind: str) -> dict[str, Any]:
+        try:
+            status, data = self._exchange(method, path, payload, kind)
         except ssl.SSLCertVerificationError as e:
             raise TransportError(
                 "The server did not prove it is the council's gateway (its certificate is not "
@@ -194,27 +262,25 @@ class HttpsTransport:
             raise _unreachable() from e
         except OSError as e:
             raise _unreachable() from e
-        finally:
-            conn.close()
         try:
             answer = json.loads(data.decode("utf-8")) if data else {}
         except (UnicodeDecodeError, ValueError):
             answer = {}
-        if response.status >= 500:
+        if status >= 500:
             raise TransportError(
-                f"The council's server didn't accept the upload (error {response.status}). "
+                f"The council's server didn't accept the upload (error {status}). "
                 "Your records are still queued and will be sent next time.",
                 temporary=True,
-                status=response.status,
+                status=status,
             )
-        if response.status >= 400:
+        if status >= 400:
             detail = answer.get("detail") if isinstance(answer, dict) else None
             raise TransportError(
                 str(detail)
                 if isinstance(detail, str) and detail
-                else (f"The council's server refused the request (error {response.status})."),
+                else (f"The council's server refused the request (error {status})."),
                 temporary=False,
-                status=response.status,
+                status=status,
             )
         if not isinstance(answer, dict):
             raise TransportError(

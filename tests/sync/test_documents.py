@@ -1,0 +1,351 @@
+"""Signed PDFs reach the gateway: in chunks, resumed after a cut, checked whole, kept once.
+
+The store's rules on both databases first (offer, chunks, the SHA-256 check, rights), then
+as users meet them: a real vault syncing over mutual TLS, through a proxy that cuts the
+upload half-way, and the status saying exactly which PDFs are still to send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from assessor_app.core.services.records import start_record
+from assessor_app.core.storage import document_outbox, history, outbox
+from assessor_app.core.storage.documents import DocumentRepository, StoredDocument
+from assessor_app.core.storage.outbox import OutboxState
+from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client.client import (
+    enrol,
+    pending_documents_text,
+    sync_now,
+    transport_for,
+)
+from sync.gateway.app import create_app
+from sync.gateway.ca import GatewayCA
+from sync.gateway.server import development_tls, running
+from sync.gateway.store import Store
+from sync.protocol import CHUNK_SIZE, DocumentOffer, DocumentStatus, PushItem
+from tests.support import community_person, session_for
+from tests.sync.conftest import Gateway
+from tests.sync.faults import Answering, FaultyProxy, faulty_app
+from tests.sync.pdfs import keep_signed_pdf
+
+NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
+
+
+def _record(vault: Vault, family_name: str = "Quillfeather") -> str:
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    person = session.people.add(community_person(family_name=family_name))
+    record = start_record(session, session.forms.latest("sample"), person.id)
+    session.records.save_field(record.id, "notes", "Seen at home.")
+    session.records.checkpoint(record.id)
+    return record.id
+
+
+def _revisions(vault: Vault, record_id: str) -> list[PushItem]:
+    person = vault.conn.execute(
+        "SELECT person_id FROM assessment WHERE id = ?", (record_id,)
+    ).fetchone()[0]
+    return [
+        PushItem.from_revision(r)
+        for r in (
+            *history.list_revisions(vault.conn, "person", person),
+            *history.list_revisions(vault.conn, "assessment", record_id),
+        )
+    ]
+
+
+def _offer(doc: StoredDocument, **changes: object) -> DocumentOffer:
+    fields: dict[str, object] = {
+        "document_id": doc.id,
+        "record_id": doc.assessment_id,
+        "revision_hash": doc.revision_hash,
+        "kind": doc.kind,
+        "variant": doc.variant,
+        "filename": doc.filename,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        **changes,
+    }
+    return DocumentOffer(**fields)  # type: ignore[arg-type]
+
+
+def _chunks(store: Store, document_id: str) -> list[int]:
+    with store.transaction() as tx:
+        rows = tx.execute(
+            "SELECT at_offset FROM document_chunk WHERE document_id = ? ORDER BY at_offset",
+            (document_id,),
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+@pytest.fixture
+def gateway_store(store_url: str) -> tuple[Store, str]:
+    store = Store(store_url)
+    store.migrate()
+    return store, store.create_assessor("Robin Testcase", NOW)
+
+
+def test_a_pdf_sent_in_chunks_is_kept_whole_once_and_a_repeat_stores_nothing(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    store, assessor = gateway_store
+    record_id = _record(vault)
+    store.push("laptop-1", _revisions(vault, record_id), NOW, assessor=assessor)
+    doc = keep_signed_pdf(vault, record_id, padding=600_000)
+    data = DocumentRepository(vault).data(doc.id)
+    assert doc.size > 2 * CHUNK_SIZE  # several chunks
+
+    answer = store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor)
+    assert (answer.status, answer.received) == (DocumentStatus.RECEIVING, 0)
+    for offset in range(0, doc.size, CHUNK_SIZE):
+        answer = store.put_chunk(
+            doc.id, offset, data[offset : offset + CHUNK_SIZE], NOW, assessor=assessor
+        )
+    assert answer.status is DocumentStatus.STORED and answer.sha256 == doc.sha256
+    assert store.document(doc.id) == (record_id, data)
+    # Offered again, and its last chunk sent again (a lost answer): nothing is kept twice.
+    again = store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor)
+    assert (again.status, again.received) == (DocumentStatus.DUPLICATE, doc.size)
+    last = (doc.size // CHUNK_SIZE) * CHUNK_SIZE
+    repeat = store.put_chunk(doc.id, last, data[last:], NOW, assessor=assessor)
+    assert repeat.status is DocumentStatus.DUPLICATE
+    assert store.document_count() == 1
+    assert _chunks(store, doc.id) == list(range(0, doc.size, CHUNK_SIZE))
+
+
+def test_a_cut_upload_goes_on_from_the_bytes_the_gateway_holds(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    store, assessor = gateway_store
+    record_id = _record(vault)
+    store.push("laptop-1", _revisions(vault, record_id), NOW, assessor=assessor)
+    doc = keep_signed_pdf(vault, record_id, padding=600_000)
+    data = DocumentRepository(vault).data(doc.id)
+    store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor)
+    store.put_chunk(doc.id, 0, data[:CHUNK_SIZE], NOW, assessor=assessor)
+    # The connection broke; the laptop comes back and offers it again.
+    resumed = store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor)
+    assert (resumed.status, resumed.received) == (DocumentStatus.RECEIVING, CHUNK_SIZE)
+    # A chunk sent from the wrong place stores nothing, and says where to go on from.
+    wrong = store.put_chunk(doc.id, 0, data[:CHUNK_SIZE], NOW, assessor=assessor)
+    assert (wrong.status, wrong.received) == (DocumentStatus.RECEIVING, CHUNK_SIZE)
+    assert _chunks(store, doc.id) == [0]
+    assert store.document(doc.id) is None  # not whole: nothing is handed on
+
+
+def test_a_pdf_that_does_not_match_its_sha256_is_refused_and_not_kept(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    store, assessor = gateway_store
+    record_id = _record(vault)
+    store.push("laptop-1", _revisions(vault, record_id), NOW, assessor=assessor)
+    doc = keep_signed_pdf(vault, record_id)
+    tampered = bytearray(DocumentRepository(vault).data(doc.id))
+    tampered[-200] ^= 0x01
+    store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor)
+    answer = store.put_chunk(doc.id, 0, bytes(tampered), NOW, assessor=assessor)
+    assert answer.status is DocumentStatus.REFUSED
+    assert "does not match the SHA-256" in answer.reason
+    assert store.document(doc.id) is None and store.document_count() == 0
+    assert _chunks(store, doc.id) == []
+
+
+def test_a_pdf_is_taken_only_for_a_held_revision_on_the_assessors_caseload(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    store, assessor = gateway_store
+    other = store.create_assessor("Sam Otherworker", NOW)
+    record_id = _record(vault)
+    doc = keep_signed_pdf(vault, record_id)
+    data = DocumentRepository(vault).data(doc.id)
+    # Its revision has not arrived yet: put off, not refused.
+    early = store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor)
+    assert early.status is DocumentStatus.RETRY_LATER and "not reached" in early.reason
+    store.push("laptop-1", _revisions(vault, record_id), NOW, assessor=assessor)
+    # Another assessor's laptop may neither offer it nor send its bytes.
+    theirs = store.offer_document("laptop-2", _offer(doc), NOW, assessor=other)
+    assert theirs.status is DocumentStatus.REFUSED and "another assessor" in theirs.reason
+    assert store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor).received == 0
+    sneaked = store.put_chunk(doc.id, 0, data, NOW, assessor=other)
+    assert sneaked.status is DocumentStatus.REFUSED and _chunks(store, doc.id) == []
+    # A PDF naming a revision of another record is refused.
+    second = _record(vault, "Brindlewood")
+    store.push("laptop-1", _revisions(vault, second), NOW, assessor=assessor)
+    crossed = _offer(doc, document_id="crossed1", record_id=second)
+    answer = store.offer_document("laptop-1", crossed, NOW, assessor=assessor)
+    assert answer.status is DocumentStatus.REFUSED and "another record" in answer.reason
+    # Another PDF under a kept document's id is refused, not mixed in.
+    clash = _offer(doc, sha256=hashlib.sha256(b"other").hexdigest())
+    answer = store.offer_document("laptop-1", clash, NOW, assessor=assessor)
+    assert answer.status is DocumentStatus.REFUSED and "already has this id" in answer.reason
+    assert store.put_chunk(doc.id, 0, data, NOW, assessor=assessor).status.acknowledged
+
+
+def test_signed_pdfs_follow_their_records_over_one_connection(
+    gateway: Gateway, vault: Vault
+) -> None:
+    first, second = _record(vault), _record(vault, "Brindlewood")
+    small = keep_signed_pdf(vault, first)
+    large = keep_signed_pdf(vault, second, padding=600_000, seed=2)
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    transport = transport_for(vault)
+    report = sync_now(vault, transport)
+    assert report.finished and (report.sent, report.documents_sent) == (6, 2)
+    assert report.documents_waiting == 0
+    assert transport.connections == 1  # pushes, offers and chunks on one TLS connection
+    for doc in (small, large):
+        assert gateway.store.document(doc.id) == (
+            doc.assessment_id,
+            DocumentRepository(vault).data(doc.id),
+        )
+        assert document_outbox.state_of(vault.conn, doc.id) is OutboxState.ACKNOWLEDGED
+    assert sync_now(vault, transport).documents_sent == 0
+    assert gateway.store.document_count() == 2
+
+
+def test_a_cut_pdf_upload_is_pending_in_words_and_resumes_where_it_stopped(
+    store_url: str,
+    tmp_path: Path,
+    vault: Vault,
+) -> None:
+    store = Store(store_url)
+    store.migrate()
+    ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire")
+    tls = development_tls(tmp_path, ca)
+    assessor = store.create_assessor("Robin Testcase", NOW)
+    code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
+    record_id = _record(vault)
+    doc = keep_signed_pdf(vault, record_id, padding=600_000)
+    answering = Answering()
+    app, plan = faulty_app(create_app(store, ca), [], answering)
+    with running(app, tls) as gw:
+        enrol(vault, gw.url, code, first_contact_ca=ca.pem)
+        # The network drops the connection part way through the PDF's second chunk.
+        proxy = FaultyProxy(
+            gw.port, ["cut_upload"], answering, slow=1.0, cut_after=CHUNK_SIZE + 120_000
+        )
+        try:
+            transport = transport_for(vault)
+            transport.port = proxy.port
+            report = sync_now(vault, transport)
+            assert report.sent == 3 and report.documents_sent == 0  # the record went
+            assert report.documents_waiting == 1 and "Can't reach" in report.problem
+            assert store.count() == 3 and _chunks(store, doc.id) == [0]
+            # What is still pending is said exactly, by the record and the person.
+            session = session_for(vault)
+            text = pending_documents_text(
+                document_outbox.pending(vault.conn),
+                lambda form, version: session.forms.get(form, version).title,
+            )
+            assert text == (
+                "1 signed PDF still to send (Sample form – every field type for "
+                f"{community_person().given_name} Quillfeather)"
+            )
+            summary = outbox.summary(vault.conn)
+            assert (summary.waiting, summary.documents_waiting) == (0, 1)
+            # Later, the upload goes on from the byte the gateway holds.
+            later = dt.datetime.now(dt.UTC) + outbox.LONGEST_WAIT
+            plan.seen.clear()
+            resumed = sync_now(vault, transport, now=lambda: later)
+        finally:
+            proxy.close()
+    assert resumed.finished and resumed.documents_sent == 1
+    puts = [query for method, _, query in plan.seen if method == "PUT"]
+    assert puts == [f"offset={n}" for n in range(CHUNK_SIZE, doc.size, CHUNK_SIZE)]
+    assert store.document(doc.id) == (record_id, DocumentRepository(vault).data(doc.id))
+    assert _chunks(store, doc.id) == list(range(0, doc.size, CHUNK_SIZE))
+    assert outbox.summary(vault.conn).documents_waiting == 0
+
+
+def test_a_connection_the_server_closed_while_idle_is_opened_again(
+    gateway: Gateway, vault: Vault
+) -> None:
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    _record(vault)
+    answering = Answering()
+    proxy = FaultyProxy(int(gateway.url.rsplit(":", 1)[1]), [], answering, slow=1.0)
+    try:
+        transport = transport_for(vault)
+        transport.port = proxy.port
+        assert sync_now(vault, transport).sent == 3
+        proxy.drop_connections()  # as a server does with a connection idle for a while
+        keep_signed_pdf(vault, _record(vault, "Brindlewood"))
+        report = sync_now(vault, transport)
+    finally:
+        proxy.close()
+    assert report.finished and (report.sent, report.documents_sent) == (3, 1)
+    assert transport.connections == 2
+
+
+def test_the_gateway_refuses_a_chunk_larger_than_the_protocol_allows(
+    gateway: Gateway, vault: Vault
+) -> None:
+    from assessor_app.core.sync_client.transport import TransportError
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    with pytest.raises(TransportError, match="at most") as refused:
+        transport_for(vault).put_bytes(
+            "/v1/documents/d0c1/content?offset=0", b"x" * (CHUNK_SIZE + 1)
+        )
+    assert refused.value.status == 413 and not refused.value.temporary
+
+
+def test_one_chunk_taken_by_several_gateway_connections_at_once_is_kept_once(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    """Each thread has its own database connection, as each gateway process would."""
+    import threading
+
+    store, assessor = gateway_store
+    record_id = _record(vault)
+    store.push("laptop-1", _revisions(vault, record_id), NOW, assessor=assessor)
+    doc = keep_signed_pdf(vault, record_id, padding=300_000)
+    data = DocumentRepository(vault).data(doc.id)
+    store.offer_document("laptop-1", _offer(doc), NOW, assessor=assessor)
+    start = threading.Barrier(6)
+    answers = []
+
+    def put(offset: int) -> None:
+        start.wait()
+        chunk = data[offset : offset + CHUNK_SIZE]
+        answers.append(store.put_chunk(doc.id, offset, chunk, NOW, assessor=assessor))
+
+    for offset in range(0, doc.size, CHUNK_SIZE):
+        start.reset()
+        threads = [threading.Thread(target=put, args=(offset,)) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sum(a.status is DocumentStatus.STORED for a in answers) == 1
+    assert _chunks(store, doc.id) == list(range(0, doc.size, CHUNK_SIZE))
+    assert store.document(doc.id) == (record_id, data)
+
+
+def test_a_pdf_refused_for_good_is_held_with_the_reason_and_the_others_go(
+    gateway: Gateway, vault: Vault
+) -> None:
+    moved, kept = _record(vault), _record(vault, "Brindlewood")
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    assert sync_now(vault, transport_for(vault)).sent == 6
+    # IT moves the first person to another assessor before the PDFs are signed and sent.
+    other = gateway.store.create_assessor("Sam Otherworker", NOW)
+    person = vault.conn.execute("SELECT person_id FROM assessment WHERE id = ?", (moved,))
+    gateway.store.allocate(str(person.fetchone()[0]), other, NOW)
+    refused, sent = keep_signed_pdf(vault, moved), keep_signed_pdf(vault, kept)
+    report = sync_now(vault, transport_for(vault))
+    assert report.finished and (report.documents_sent, report.documents_held) == (1, 1)
+    assert gateway.store.document(sent.id) is not None
+    assert gateway.store.document(refused.id) is None
+    (held,) = document_outbox.pending(vault.conn)
+    assert held.document_id == refused.id and held.state is OutboxState.QUARANTINED
+    assert "another assessor's caseload" in held.reason
+    # Held, it is not offered again by itself, whatever the clock says.
+    much_later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    assert sync_now(vault, transport_for(vault), now=lambda: much_later).documents_held == 0
+    assert outbox.summary(vault.conn).documents_held == 1
