@@ -43,12 +43,12 @@ def test_the_unlock_probe_and_its_floor_run_and_report_what_the_benchmark_reads(
     folder = with_chc_records(tmp_path / "caseload", info)
     app = _probe("app", folder, info.profile_id)
     floor = _probe("floor", folder, info.profile_id)
-    # The first page of 100 people, searched, and the alerts; ten DST editors opened.
+    # The first page of 100 people, searched, and the alerts; DST editors opened and closed.
     assert app["rows"] == floor["rows"] == 100
     for key in ("first_page_less_kdf", "keystroke", "alerts", "back_results", "hwm_end"):
         assert isinstance(app[key], (int, float)) and app[key] > 0, (key, app)
     assert app["flagged"], "the synthetic caseload's CHC work raised no alert"
-    assert app["editors"] == 10
+    assert isinstance(app["editors"], int) and app["editors"] >= 1  # as many as the DSTs allow
     # Every figure is a time or a size measured, never a placeholder.
     for figures in (app, floor):
         numbers = [v for v in figures.values() if isinstance(v, (int, float))]
