@@ -52,6 +52,7 @@ __all__ = [
     "PushItem",
     "PushRequest",
     "PushResponse",
+    "QueueReport",
     "RecordVersions",
     "SUPERSEDES",
     "VersionsRequest",
@@ -681,3 +682,71 @@ class DocumentAnswer:
                 "the closing check failed: the gateway's copy of the PDF is not the one sent"
             )
         return cls(offer.document_id, status, received, reason, digest)
+
+
+_MOST_QUEUED = 100_000_000
+"""No laptop holds more than this: a bigger count is a malformed report."""
+
+
+@dataclass(frozen=True)
+class QueueReport:
+    """What a laptop still holds to send, told to the gateway at the end of a sync.
+
+    For IT's device list ("queue state"): the gateway keeps the latest per device. Nothing in
+    it is needed for correctness, so a laptop that never reports loses nothing.
+    """
+
+    waiting: int
+    """Revisions not yet acknowledged (held ones included)."""
+    held: int
+    """Revisions the gateway refused for good, kept on the laptop with the reason."""
+    documents_waiting: int
+    """Signed PDFs not yet acknowledged (held ones included)."""
+    documents_held: int
+    """Signed PDFs refused for good."""
+    app_version: str
+    """The app's version, so IT can see which laptops need an update."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON object."""
+        return {
+            "protocol": self.protocol,
+            "waiting": self.waiting,
+            "held": self.held,
+            "documents_waiting": self.documents_waiting,
+            "documents_held": self.documents_held,
+            "app_version": self.app_version,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> QueueReport:
+        """A report from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, or a protocol this side does not speak.
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError("a queue report must be a JSON object")
+        protocol = raw.get("protocol")
+        problem = version_problem(
+            protocol if isinstance(protocol, str) else "", we_are="the gateway"
+        )
+        if problem:
+            raise ProtocolError(problem)
+        counts = []
+        for key in ("waiting", "held", "documents_waiting", "documents_held"):
+            value = raw.get(key)
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 0 <= value <= _MOST_QUEUED
+            ):
+                raise ProtocolError(f"report.{key} must be a whole number from 0")
+            counts.append(value)
+        version = _text(raw, "app_version", "report")
+        if not 0 < len(version) <= 40:
+            raise ProtocolError("report.app_version must be 1 to 40 characters")
+        if counts[1] > counts[0] or counts[3] > counts[2]:
+            raise ProtocolError("a report cannot hold more than it has waiting")
+        return cls(counts[0], counts[1], counts[2], counts[3], version)

@@ -397,11 +397,13 @@ class SyncController(QObject):
     def _done(self, problem: str) -> None:
         self._running = False
         self.progress.emit(0, 0)
-        # Nothing is in flight now: the connection kept for this sync is closed.
-        close = getattr(getattr(self, "_transport", None), "close", None)
-        if close is not None:
-            close()
-        self._transport = None
+        transport, self._transport = getattr(self, "_transport", None), None
+
+        def close() -> None:
+            # Nothing is in flight now: the connection kept for this sync is closed.
+            shut = getattr(transport, "close", None)
+            if shut is not None:
+                shut()
 
         def show(status: _Status) -> None:
             self._show_status(status, problem)
@@ -413,7 +415,23 @@ class SyncController(QObject):
                 status.forked,
                 documents_waiting=status.summary.documents_waiting,
             )
-            self.finished.emit(report)
+
+            def finish(_: object = None) -> None:
+                close()
+                self.finished.emit(report)
+
+            if problem or transport is None:
+                finish()
+                return
+            # The gateway reached: tell it what is left, for IT's list of devices.
+            self._ops.run_network(
+                client.tell_queue,
+                transport,
+                client.queue_report(status.summary),
+                on_success=finish,
+                on_failure=finish,
+                owner=self,
+            )
 
         self._ops.run(_status, self._session, on_success=show, owner=self)
 

@@ -35,6 +35,7 @@ from sync.protocol import (
     ProtocolError,
     PushRequest,
     PushResponse,
+    QueueReport,
     VersionsRequest,
     VersionsResponse,
     closing_digest,
@@ -172,6 +173,17 @@ def create_app(
         # not over the answers: an acknowledgement the store did not keep would not add up.
         held = store.held([a.hash for a in acks if a.status.acknowledged])
         return PushResponse(tuple(acks), closing_digest(held)).to_json()
+
+    @app.post("/v1/status")
+    def status(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+        """What the laptop still holds to send, at the end of its sync: for IT's device list."""
+        device = device_of(request)
+        try:
+            report = QueueReport.from_json(raw)
+        except ProtocolError as e:
+            raise HTTPException(400, f"The gateway could not read the queue report: {e}.") from e
+        store.report_queue(device.id, clock(), report)
+        return {"protocol": CURRENT}
 
     @app.post("/v1/versions")
     def versions(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008

@@ -36,6 +36,7 @@ from sync.gateway import recovery
 from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
 from sync.gateway.store import Store, StoreError
+from sync.protocol import QueueReport
 
 __all__ = ["main"]
 
@@ -167,11 +168,30 @@ def cmd_enrolment_code(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    for d in _store(args).devices():
+    store = _store(args)
+    queues = store.queue_reports()
+    for d in store.devices():
         state = f"revoked {d.revoked_at[:16]}" if d.revoked_at else "active"
         seen = d.last_seen_at[:16] if d.last_seen_at else "never"
-        print(f"{d.id}\t{d.assessor_id}\tenrolled {d.enrolled_at[:16]}\tseen {seen}\t{state}")
+        print(
+            f"{d.id}\t{d.assessor_id}\tenrolled {d.enrolled_at[:16]}\tseen {seen}\t{state}\t"
+            f"{_queue(queues.get(d.id))}"
+        )
     return 0
+
+
+def _queue(reported: tuple[str, QueueReport] | None) -> str:
+    """A device's queue as it last reported it, in words for IT."""
+    if reported is None:
+        return "queue not reported"
+    at, q = reported
+    held = f" ({q.held} held)" if q.held else ""
+    pdfs = f" ({q.documents_held} held)" if q.documents_held else ""
+    return (
+        f"queue at {at[:16]}: {q.waiting} change{'s' if q.waiting != 1 else ''} waiting{held}, "
+        f"{q.documents_waiting} signed PDF{'s' if q.documents_waiting != 1 else ''}{pdfs}; "
+        f"app {q.app_version}"
+    )
 
 
 def cmd_allocate(args: argparse.Namespace) -> int:

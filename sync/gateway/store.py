@@ -36,6 +36,7 @@ from sync.protocol import (
     DocumentStatus,
     ItemAck,
     PushItem,
+    QueueReport,
     RecordVersions,
 )
 
@@ -869,6 +870,42 @@ class Store:
             tx.execute(
                 "UPDATE device SET last_seen_at = ? WHERE id = ?", (now.isoformat(), device_id)
             )
+
+    def report_queue(self, device_id: str, now: dt.datetime, report: QueueReport) -> None:
+        """Keep what a device says it still holds to send (the latest report replaces any)."""
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO device_queue (device_id, reported_at, waiting, held, "
+                "documents_waiting, documents_held, app_version) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (device_id) DO UPDATE SET reported_at = excluded.reported_at, "
+                "waiting = excluded.waiting, held = excluded.held, "
+                "documents_waiting = excluded.documents_waiting, "
+                "documents_held = excluded.documents_held, app_version = excluded.app_version",
+                (
+                    device_id,
+                    now.isoformat(),
+                    report.waiting,
+                    report.held,
+                    report.documents_waiting,
+                    report.documents_held,
+                    report.app_version,
+                ),
+            )
+
+    def queue_reports(self) -> dict[str, tuple[str, QueueReport]]:
+        """Device id -> (when, the device's last report), for the devices that have reported."""
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT device_id, reported_at, waiting, held, documents_waiting, "
+                "documents_held, app_version FROM device_queue"
+            ).fetchall()
+        return {
+            str(r[0]): (
+                str(r[1]),
+                QueueReport(int(r[2]), int(r[3]), int(r[4]), int(r[5]), str(r[6])),
+            )
+            for r in rows
+        }
 
     def revoke(self, device_id: str, now: dt.datetime) -> bool:
         """Withdraw a device's access; False when there is no such device (or it was already)."""

@@ -333,3 +333,47 @@ def test_finalised_records_reach_the_folder_drop_once_with_their_signed_pdfs(
         checked = poppler("pdfsig", data, tmp_path)
         assert "Signature is Valid" in checked and "Total document signed" in checked
         assert doc.revision_hash in {r["hash"] for r in revisions}
+
+
+def test_it_sees_each_laptops_queue_as_it_stood_after_its_last_sync(
+    gateway: Gateway, vault: Vault, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sync.gateway.cli import main as gateway_cli
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    assert gateway_cli(["--db", store_url, "devices"]) == 0
+    assert "queue not reported" in capsys.readouterr().out
+    first = _work(vault, visits=1)
+    _work(vault, visits=1)
+    (head,) = [i for i in outbox.items(vault.conn) if i.entity_id == first and i.seq == 1]
+    with vault.transaction() as conn:  # one record the gateway will refuse for good
+        conn.execute("DROP TRIGGER IF EXISTS revision_append_only_update")
+        conn.execute("UPDATE revision SET author = 'Mallory' WHERE hash = ?", (head.revision_hash,))
+    report = sync_now(vault, transport_for(vault))
+    assert report.held == 1
+    ((device_id, (_at, queue)),) = gateway.store.queue_reports().items()
+    # What the laptop still holds: the refused revision and the one waiting behind it.
+    assert (queue.waiting, queue.held) == (report.waiting, 1) == (2, 1)
+    assert gateway_cli(["--db", store_url, "devices"]) == 0
+    line = capsys.readouterr().out
+    assert device_id in line and "2 changes waiting (1 held), 0 signed PDFs" in line
+
+
+def test_a_queue_report_that_does_not_add_up_is_refused_and_nothing_kept(
+    gateway: Gateway, vault: Vault
+) -> None:
+    from sync.protocol import CURRENT
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    bad = {
+        "protocol": CURRENT,
+        "waiting": 1,
+        "held": 5,
+        "documents_waiting": 0,
+        "documents_held": 0,
+        "app_version": "0.1.0",
+    }
+    with pytest.raises(TransportError, match="could not read the queue report") as refused:
+        transport_for(vault).post("/v1/status", bad)
+    assert refused.value.status == 400
+    assert gateway.store.queue_reports() == {}

@@ -58,6 +58,9 @@ def test_the_status_line_says_queued_then_all_sent(
     assert controller.text.startswith("All sent · last ")
     # The progress bar showed how far it had got of the two, then went away.
     assert bar[0] == (0, 2) and bar[-1] == (0, 0)
+    # IT's device list shows the laptop's queue as the sync left it.
+    ((_at, queue),) = gateway.store.queue_reports().values()
+    assert (queue.waiting, queue.held) == (0, 0)
     assert gateway.store.count() == 2
     controller.stop()
 

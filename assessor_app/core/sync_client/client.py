@@ -60,6 +60,7 @@ from sync.protocol import (
     PushItem,
     PushRequest,
     PushResponse,
+    QueueReport,
     VersionsRequest,
     VersionsResponse,
 )
@@ -85,6 +86,8 @@ __all__ = [
     "finish_enrolment",
     "form_title",
     "next_batch",
+    "queue_report",
+    "tell_queue",
     "next_document",
     "isolated",
     "pending_documents_text",
@@ -706,6 +709,8 @@ def sync_now(
                 f"fetched ({e}). They will be fetched at the next sync."
             )
     summary = outbox.summary(vault.conn)
+    if not problem:
+        tell_queue(transport, queue_report(summary))
     return SyncReport(
         sent,
         held,
@@ -716,6 +721,38 @@ def sync_now(
         documents_held,
         summary.documents_waiting,
     )
+
+
+STATUS_PATH = "/v1/status"
+
+
+def queue_report(summary: outbox.OutboxSummary) -> QueueReport:
+    """What this laptop still holds to send, as the gateway's device list shows it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        app_version = version("assessor")
+    except PackageNotFoundError:
+        app_version = "unknown"
+    return QueueReport(
+        summary.waiting,
+        summary.quarantined,
+        summary.documents_waiting,
+        summary.documents_held,
+        app_version[:40],
+    )
+
+
+def tell_queue(transport: Transport, report: QueueReport) -> None:
+    """Tell the gateway what is left to send, at the end of a sync that reached it.
+
+    For IT's list of devices only: a failure here is logged and changes nothing (the next sync
+    tells it again), and a gateway too old to know the call is no problem.
+    """
+    try:
+        transport.post(STATUS_PATH, report.to_json())
+    except TransportError as e:
+        log.info("the gateway was not told the queue's state: %s", e)
 
 
 # -- signed PDFs -------------------------------------------------------------------------------
