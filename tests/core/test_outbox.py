@@ -135,3 +135,44 @@ def test_work_done_before_sync_existed_is_queued_once_on_upgrade(tmp_path: Path)
         assert all(i.state is OutboxState.QUEUED for i in queued)
     finally:
         vault.close()
+
+
+def test_choosing_a_batch_reads_the_batch_not_the_whole_queue(vault: Vault) -> None:
+    # After a seeded caseload 200,000 revisions wait; reading them all to pick 500 took 3 s a
+    # batch on the vault's one worker, with every save queued behind it.
+    now = dt.datetime.now(dt.UTC)
+    plan = vault.conn.execute(
+        "EXPLAIN QUERY PLAN " + outbox._DUE, {"now": now.isoformat(), "limit": 500}
+    ).fetchall()
+    steps = " | ".join(str(row[-1]) for row in plan)
+    assert "USING INDEX outbox_waiting" in steps or "USING COVERING INDEX outbox_waiting" in steps
+    assert "TEMP B-TREE" not in steps, steps  # no sort of the whole queue
+    last = vault.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT MAX(acknowledged_at) FROM outbox"
+    ).fetchall()
+    assert "outbox_acknowledged_at" in " ".join(str(r[-1]) for r in last)
+
+
+def test_a_batch_is_oldest_first_and_each_record_in_order_up_to_its_size(vault: Vault) -> None:
+    session = session_for(vault, today=dt.date(2026, 12, 3))
+    records = []
+    for _ in range(3):
+        person = session.people.add(community_person())
+        record = start_record(session, session.forms.latest("sample"), person.id)
+        for i in range(3):
+            session.records.save_field(record.id, "notes", f"Visit {i}.")
+            session.records.checkpoint(record.id)
+        records.append(record.id)
+    now = dt.datetime.now(dt.UTC)
+    everything = outbox.due(vault.conn, now, limit=500)
+    assert len(everything) == len(outbox.items(vault.conn)) == 3 * (1 + 4)
+    assert [i.queued_at for i in everything] == sorted(i.queued_at for i in everything)
+    few = outbox.due(vault.conn, now, limit=4)
+    assert [(i.entity_id, i.seq) for i in few] == [(i.entity_id, i.seq) for i in everything[:4]]
+    # A record whose first revision is held sends nothing after it; the others still go.
+    (held,) = [i for i in everything if i.entity_id == records[0] and i.seq == 1]
+    with vault.transaction() as conn:
+        outbox.mark_refused(conn, held.revision_hash, "Refused for the test.")
+    after = outbox.due(vault.conn, now, limit=500)
+    assert records[0] not in {i.entity_id for i in after}
+    assert {records[1], records[2]} <= {i.entity_id for i in after}
