@@ -25,7 +25,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -94,6 +94,7 @@ __all__ = [
     "pending_documents_text",
     "send_document",
     "smaller",
+    "send_enrolment",
     "sync_now",
     "transport_for",
     "versions_request",
@@ -170,11 +171,32 @@ def enrol(
     if fingerprint is not None:
         check_fingerprint(fingerprint)
     request = enrolment_request(vault, code)
+    answer = send_enrolment(
+        gateway_url, request, first_contact_ca=first_contact_ca, fingerprint=fingerprint
+    )
+    return finish_enrolment(vault, gateway_url, answer, now=now())
+
+
+def send_enrolment(
+    gateway_url: str,
+    request: dict[str, object],
+    *,
+    first_contact_ca: bytes | None = None,
+    fingerprint: str | None = None,
+) -> dict[str, Any]:
+    """Send the enrolment request, trusting the CA given or the one the fingerprint vouches for.
+
+    Touches only the network (the window runs it on its network lane). With a fingerprint the
+    gateway's CA is fetched and checked first; when it does not match, nothing is sent.
+
+    Raises:
+        TransportError: As `enrol` says; FingerprintError for a fingerprint that is not one.
+    """
     if fingerprint is not None:
         first_contact_ca = fetch_ca_by_fingerprint(gateway_url, fingerprint)
-    assert first_contact_ca is not None
-    answer = HttpsTransport(gateway_url, first_contact_ca).post("/v1/enrol", request)
-    return finish_enrolment(vault, gateway_url, answer, now=now())
+    if first_contact_ca is None:
+        raise ValueError("give the first-contact CA or its fingerprint")
+    return HttpsTransport(gateway_url, first_contact_ca).post("/v1/enrol", request)
 
 
 def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
