@@ -198,3 +198,43 @@ def test_an_unreachable_address_says_so_and_sends_nothing(council: Recorded, vau
             fingerprint=council.fingerprint,
         )
     assert e.value.temporary and load_enrolment(vault) is None
+
+
+def _old_gateway(app: Any) -> Any:
+    """A gateway from before ``GET /v1/ca``: that path is not found."""
+
+    async def older(scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and scope["path"] == "/v1/ca":
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b'{"detail":"Not Found"}'})
+            return
+        await app(scope, receive, send)
+
+    return older
+
+
+def test_an_older_gateway_without_the_ca_endpoint_says_to_use_the_file(
+    store_url: str, vault: Vault, tmp_path: Path
+) -> None:
+    store = Store(store_url)
+    store.migrate()
+    ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
+    assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
+    code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=15))
+    app = _old_gateway(create_app(store, ca))
+    with running(app, development_tls(tmp_path, ca)) as old:
+        with pytest.raises(TransportError, match="Ask IT for the gateway's certificate file"):
+            enrol(vault, old.url, code, fingerprint=ca_fingerprint(ca.pem))
+        assert store.devices() == []
+        enrol(vault, old.url, code, first_contact_ca=ca.pem)
+    assert len(store.devices()) == 1
+
+
+def test_a_server_that_hands_out_no_certificate_is_refused_and_sees_no_code(
+    council: Recorded, vault: Vault, store_url: str, tmp_path: Path
+) -> None:
+    with _serving(store_url, tmp_path / "junk", "Impostor", hands_out=b"not a certificate") as junk:
+        with pytest.raises(TransportError, match="did not send the council's certificate"):
+            enrol(vault, junk.url, council.code(), fingerprint=council.fingerprint)
+        assert junk.asked == CA_ONLY
+    assert load_enrolment(vault) is None

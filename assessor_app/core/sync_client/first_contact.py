@@ -22,6 +22,9 @@ from sync.protocol import FINGERPRINT_MIN_DIGITS, ca_fingerprint, fingerprint_di
 
 __all__ = ["FingerprintError", "check_fingerprint", "fetch_ca_by_fingerprint"]
 
+_MOST = 64 * 1024
+"""The most of the answer read: far more than a CA certificate, far less than a flood."""
+
 
 class FingerprintError(AssessorError):
     """The fingerprint typed is not one (nothing was sent)."""
@@ -70,7 +73,8 @@ def fetch_ca_by_fingerprint(gateway_url: str, fingerprint: str, *, timeout: floa
     try:
         conn.request("GET", "/v1/ca")
         response = conn.getresponse()
-        data = response.read()
+        # An unverified server may send anything: a CA certificate is a few kB.
+        data = response.read(_MOST)
     except (OSError, http.client.HTTPException) as e:
         raise TransportError(
             f"Can't reach the gateway at {gateway_url}. Nothing was sent. Check the address "
@@ -79,6 +83,14 @@ def fetch_ca_by_fingerprint(gateway_url: str, fingerprint: str, *, timeout: floa
         ) from e
     finally:
         conn.close()
+    if response.status == 404:
+        raise TransportError(
+            f"The gateway at {gateway_url} cannot be checked by fingerprint (it may be an "
+            "older gateway). Nothing was sent. Ask IT for the gateway's certificate file and "
+            "enrol with that instead.",
+            temporary=False,
+            status=404,
+        )
     try:
         answer = json.loads(data.decode("utf-8"))
         pem = str(answer["server_ca"]).encode("ascii")
