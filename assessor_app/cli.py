@@ -524,16 +524,36 @@ def cmd_record_import(args: argparse.Namespace) -> int:
 
 def cmd_sync_enrol(args: argparse.Namespace) -> int:
     from assessor_app.core.sync_client.client import enrol
+    from assessor_app.core.sync_client.transport import TransportError
 
-    first_contact = Path(args.ca).read_bytes() if args.ca else b""
-    if not first_contact:
+    if bool(args.ca) == bool(args.fingerprint):
         raise AssessorError(
-            "Name the gateway's CA certificate for the first contact (--ca FILE).",
-            "IT gives it with the enrolment code; afterwards the laptop pins the one the "
+            "Name how the laptop knows the gateway the first time: its fingerprint "
+            "(--fingerprint 'XXXX XXXX …') or its CA certificate file (--ca FILE), one of "
+            "the two.",
+            "IT gives either with the enrolment code; afterwards the laptop pins the CA the "
             "gateway names.",
         )
+    first_contact = None
+    if args.ca:
+        try:
+            first_contact = Path(args.ca).read_bytes()
+        except OSError as e:
+            raise AssessorError(
+                f"The gateway's CA certificate file {args.ca} cannot be read.",
+                "Check the file IT gave you, or enrol with --fingerprint instead.",
+            ) from e
     with _session(args) as session:
-        done = enrol(session.vault, args.gateway, args.code, first_contact_ca=first_contact)
+        try:
+            done = enrol(
+                session.vault,
+                args.gateway,
+                args.code,
+                first_contact_ca=first_contact,
+                fingerprint=args.fingerprint,
+            )
+        except TransportError as e:
+            raise AssessorError(str(e)) from e
         print(f"Enrolled as device {done.device_id} with {done.gateway_url}.")
         from assessor_app.core.services.signing import profile_signing_identity  # pyHanko
 
@@ -1277,6 +1297,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gateway", required=True, help="https://… as IT gave it")
     p.add_argument("--code", required=True, help="the one-time enrolment code")
     p.add_argument("--ca", help="the gateway's CA certificate for the first contact (PEM)")
+    p.add_argument(
+        "--fingerprint",
+        help="instead of --ca: the gateway's fingerprint as IT gave it (groups of 4 hex digits)",
+    )
     add("status", cmd_sync_status, "what is queued, held and sent", sync)
     add("now", cmd_sync_now, "send what is queued now", sync)
     add(

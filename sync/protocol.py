@@ -19,6 +19,10 @@ A laptop told of other versions asks for them (`VersionsRequest`, ``POST /v1/ver
 the gateway answers with every version of each record it holds that no choice has settled,
 for records on the device's assessor's caseload only (`VersionsResponse`).
 
+A laptop enrolling without the CA file reads the server CA from ``GET /v1/ca`` before it
+trusts it, and checks it against the fingerprint IT read out (`ca_fingerprint`,
+`fingerprint_digits`): the SHA-256 of the CA certificate, in groups of four hex digits.
+
 Messages from the other side are untrusted: each ``from_json`` refuses anything malformed
 with a `ProtocolError` that says what.
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -57,7 +62,10 @@ __all__ = [
     "SUPERSEDES",
     "VersionsRequest",
     "VersionsResponse",
+    "FINGERPRINT_MIN_DIGITS",
+    "ca_fingerprint",
     "closing_digest",
+    "fingerprint_digits",
     "version_problem",
 ]
 
@@ -750,3 +758,44 @@ class QueueReport:
         if counts[1] > counts[0] or counts[3] > counts[2]:
             raise ProtocolError("a report cannot hold more than it has waiting")
         return cls(counts[0], counts[1], counts[2], counts[3], version)
+
+
+FINGERPRINT_MIN_DIGITS = 32
+"""The fewest hex digits of a CA fingerprint a laptop takes: the first 8 groups, 128 bits.
+
+Making another CA whose SHA-256 starts with the same 128 bits is a second preimage: out of
+reach, as the whole 256 are. The gateway prints all 16 groups, for IT tools to compare."""
+
+
+def ca_fingerprint(ca_pem: bytes) -> str:
+    """The SHA-256 fingerprint of the (first) certificate in `ca_pem`, to read out or type.
+
+    Sixteen groups of four upper-case hex digits, ``"3F2A 9C01 …"``: the same digits
+    ``openssl x509 -noout -fingerprint -sha256`` shows (there in pairs, with colons).
+
+    Raises:
+        ValueError: `ca_pem` holds no PEM certificate.
+    """
+    text = ca_pem.decode("ascii", "replace")
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+    start = text.find(begin)
+    stop = text.find(end, start)
+    if start < 0 or stop < 0:
+        raise ValueError("no PEM certificate")
+    der = ssl.PEM_cert_to_DER_cert(text[start : stop + len(end)])
+    digits = hashlib.sha256(der).hexdigest().upper()
+    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def fingerprint_digits(typed: str) -> str | None:
+    """The hex digits of a fingerprint as typed (spaces, dashes, colons and case ignored).
+
+    None when it is not one: a character that is not a hex digit, fewer than
+    `FINGERPRINT_MIN_DIGITS` digits, or more than 64.
+    """
+    digits = re.sub(r"[\s:\-]", "", typed).upper()
+    if not re.fullmatch(r"[0-9A-F]+", digits):
+        return None
+    if not FINGERPRINT_MIN_DIGITS <= len(digits) <= 64:
+        return None
+    return digits

@@ -1,12 +1,13 @@
 """The gateway's HTTP API (FastAPI): hello, enrol, push, versions and signed PDFs, over TLS only.
 
 Every connection is TLS (`server.py`); the gateway asks for a client certificate and trusts
-only its own devices CA. Enrolment is the one call made without one (the laptop has none
-yet): it spends a one-time code and signs the laptop's certificate request (and the request
-for its profile's PDF signing key when it sends one), and hands over the authority's recovery
-public key when there is one. Every other call
-is refused unless the connection carried a certificate this gateway issued to a device that
-is not revoked. Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is.
+only its own devices CA. Two calls are made without one (the laptop has none yet):
+``GET /v1/ca`` hands out the server's CA, for a laptop to check against the fingerprint IT
+gave before it trusts it; enrolment spends a one-time code and signs the laptop's certificate
+request (and the request for its profile's PDF signing key when it sends one), and hands over
+the authority's recovery public key when there is one. Every other call is refused unless
+the connection carried a certificate this gateway issued to a device that is not revoked.
+Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is.
 """
 
 from __future__ import annotations
@@ -107,6 +108,16 @@ def create_app(
                 for p in PROTOCOLS
             ],
         }
+
+    @app.get("/v1/ca")
+    def server_ca_certificate() -> dict[str, Any]:
+        """The CA the server's certificate chains to, for a laptop enrolling by fingerprint.
+
+        Public, and worth nothing on its own: the laptop trusts it only once its SHA-256
+        matches the fingerprint IT gave (`sync.protocol.ca_fingerprint`), and a server that
+        is not the council's can only answer with a CA whose fingerprint does not.
+        """
+        return {"protocol": CURRENT, "server_ca": server_ca}
 
     # Plain `def` endpoints: FastAPI runs them on its thread pool, so a slow database or
     # adapter holds up only its own request, never the event loop every connection shares.

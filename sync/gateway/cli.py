@@ -2,7 +2,9 @@
 
     assessor-gateway serve                       a gateway on https://127.0.0.1:8443, SQLite
     assessor-gateway create-assessor "Name"      prints the assessor's id
-    assessor-gateway enrolment-code ASSESSOR     a one-time code for one laptop (15 minutes)
+    assessor-gateway enrolment-code ASSESSOR     a one-time code for one laptop (15 minutes),
+                                                 and the gateway's fingerprint to check it by
+    assessor-gateway fingerprint                 the gateway's CA fingerprint alone
     assessor-gateway devices                     every laptop: assessor, enrolled, last seen
     assessor-gateway allocate PERSON ASSESSOR    move a person to an assessor's caseload
     assessor-gateway revoke DEVICE               withdraw a laptop's access
@@ -36,7 +38,7 @@ from sync.gateway import recovery
 from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
 from sync.gateway.store import Store, StoreError
-from sync.protocol import QueueReport
+from sync.protocol import QueueReport, ca_fingerprint
 
 __all__ = ["main"]
 
@@ -156,14 +158,54 @@ def cmd_create_assessor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _server_ca_file(args: argparse.Namespace) -> Path:
+    return Path(args.server_ca) if args.server_ca else _data(args) / "ca" / "ca.pem"
+
+
+def _fingerprint(args: argparse.Namespace) -> str | None:
+    """The fingerprint of the CA laptops pin; None when there is none yet (never served)."""
+    try:
+        return ca_fingerprint(_server_ca_file(args).read_bytes())
+    except FileNotFoundError:
+        if args.server_ca:
+            raise ValueError(f"there is no CA certificate at {args.server_ca}") from None
+        return None
+
+
 def cmd_enrolment_code(args: argparse.Namespace) -> int:
+    fingerprint = _fingerprint(args)
     store = _store(args)
     code = store.issue_code(args.assessor, _now(), dt.timedelta(minutes=args.minutes))
+    # The code alone on stdout, for scripts; the words for IT on stderr.
     print(code)
     print(
         f"Give this to the assessor: it enrols one laptop, once, within {args.minutes} minutes.",
         file=sys.stderr,
     )
+    if fingerprint is None:
+        print(
+            "The gateway's fingerprint is not known until it has served once: run "
+            "'assessor-gateway serve', then 'assessor-gateway fingerprint'.",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"With it, the gateway's fingerprint (the first 8 groups are enough):\n"
+            f"    {fingerprint}\n"
+            "The laptop checks it before it sends the code: read it out, or send it apart "
+            "from the code.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    fingerprint = _fingerprint(args)
+    if fingerprint is None:
+        raise ValueError(
+            "this gateway has no CA yet: run 'assessor-gateway serve' once, then ask again"
+        )
+    print(fingerprint)
     return 0
 
 
@@ -241,7 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
     code = sub.add_parser("enrolment-code", help="a one-time code for one laptop")
     code.add_argument("assessor")
     code.add_argument("--minutes", type=float, default=15)
+    code.add_argument(
+        "--server-ca", help="the CA that issued serve's --cert (PEM), when serve was given one"
+    )
     code.set_defaults(func=cmd_enrolment_code)
+    finger = sub.add_parser(
+        "fingerprint", help="the SHA-256 fingerprint laptops check at enrolment"
+    )
+    finger.add_argument("--server-ca", help="as for enrolment-code")
+    finger.set_defaults(func=cmd_fingerprint)
     sub.add_parser("devices", help="list laptops").set_defaults(func=cmd_devices)
     allocate = sub.add_parser("allocate", help="put a person on an assessor's caseload")
     allocate.add_argument("person", help="the person's id (as the laptops know them)")

@@ -10,6 +10,8 @@ from pytestqt.qtbot import QtBot
 
 from assessor_app.core.storage.enrolment import load_enrolment
 from assessor_app.core.storage.vault import Vault
+from sync.gateway.ca import GatewayCA
+from sync.protocol import ca_fingerprint
 from tests.support import session_for
 from tests.sync.conftest import Gateway
 
@@ -71,11 +73,14 @@ def test_a_used_code_is_refused_in_the_gateways_words_and_nothing_is_kept(
 
 
 @pytest.mark.parametrize(
-    ("address", "code", "certificate", "says"),
+    ("address", "code", "fingerprint", "certificate", "says"),
     [
-        ("http://gateway", "AAAA-BBBB-CCCC", "", "starts https://"),
-        ("https://gateway", "AAAA", "", "12-letter enrolment code"),
-        ("https://gateway", "AAAA-BBBB-CCCC", "/nowhere/gateway.pem", "certificate file"),
+        ("http://gateway", "AAAA-BBBB-CCCC", "", "", "starts https://"),
+        ("https://gateway", "AAAA", "", "", "12-letter enrolment code"),
+        ("https://gateway", "AAAA-BBBB-CCCC", "", "/nowhere/gateway.pem", "certificate file"),
+        ("https://gateway", "AAAA-BBBB-CCCC", "", "", "Type the gateway's fingerprint"),
+        ("https://gateway", "AAAA-BBBB-CCCC", "1234 ABCD", "", "not the gateway's fingerprint"),
+        ("https://gateway", "AAAA-BBBB-CCCC", "ABCD " * 16, "/x.pem", "not both"),
     ],
 )
 def test_what_was_typed_is_checked_before_anything_is_sent(
@@ -84,13 +89,50 @@ def test_what_was_typed_is_checked_before_anything_is_sent(
     vault: Vault,
     address: str,
     code: str,
+    fingerprint: str,
     certificate: str,
     says: str,
 ) -> None:
     dialog = _dialog(qtbot, ops, vault)
     dialog.address.setText(address)
     dialog.code.setText(code)
+    dialog.fingerprint.setText(fingerprint)
     dialog.certificate.setText(certificate)
     dialog.enrol_button.click()
     assert says in dialog.message.text()
     assert load_enrolment(vault) is None and dialog.enrol_button.isEnabled()
+
+
+def test_enrolling_by_fingerprint_from_the_window(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway
+) -> None:
+    dialog = _dialog(qtbot, ops, vault)
+    dialog.address.setText(gateway.url)
+    dialog.code.setText(gateway.code())
+    dialog.fingerprint.setText(ca_fingerprint(gateway.ca.pem).lower())
+    with qtbot.waitSignal(dialog.enrolled, timeout=10_000):
+        dialog.enrol_button.click()
+    enrolled = load_enrolment(vault)
+    assert enrolled is not None and enrolled.server_ca_pem == gateway.ca.pem
+    assert len(gateway.store.devices()) == 1
+
+
+def test_a_fingerprint_that_does_not_match_is_refused_in_the_dialog_and_the_code_kept(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway, tmp_path: Path
+) -> None:
+    other = GatewayCA.load_or_create(tmp_path / "other", "Otherton Borough Council")
+    code = gateway.code()
+    dialog = _dialog(qtbot, ops, vault)
+    dialog.address.setText(gateway.url)
+    dialog.code.setText(code)
+    dialog.fingerprint.setText(ca_fingerprint(other.pem))
+    dialog.enrol_button.click()
+    qtbot.waitUntil(lambda: "is not the council's" in dialog.message.text(), timeout=10_000)
+    assert "Check the address and the fingerprint with IT." in dialog.message.text()
+    assert dialog.enrol_button.isEnabled() and dialog.isVisible()
+    assert load_enrolment(vault) is None and gateway.store.devices() == []
+    # Put right, the same code still enrols.
+    dialog.fingerprint.setText(ca_fingerprint(gateway.ca.pem))
+    with qtbot.waitSignal(dialog.enrolled, timeout=10_000):
+        dialog.enrol_button.click()
+    assert len(gateway.store.devices()) == 1

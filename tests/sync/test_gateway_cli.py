@@ -96,3 +96,28 @@ def test_serve_starts_a_working_gateway_with_nothing_set_up(tmp_path: Path) -> N
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def test_an_enrolment_code_comes_with_the_gateways_fingerprint(tmp_path: Path) -> None:
+    from sync.gateway.ca import GatewayCA
+    from sync.protocol import ca_fingerprint
+
+    data = tmp_path / "gw"
+    assessor = _gateway(data, "create-assessor", "Robin Testcase").stdout.strip()
+    before = _gateway(data, "enrolment-code", assessor)
+    assert before.returncode == 0 and "not known until it has served once" in before.stderr
+    refused = _gateway(data, "fingerprint")
+    assert refused.returncode == 2 and "run 'assessor-gateway serve' once" in refused.stderr
+    # What `serve` makes the first time it starts.
+    ca = GatewayCA.load_or_create(data / "ca", "Exampleshire County Council")
+    fingerprint = ca_fingerprint(ca.pem)
+    made = _gateway(data, "enrolment-code", assessor)
+    assert made.returncode == 0 and len(made.stdout.strip()) == 14  # the code alone on stdout
+    assert f"\n    {fingerprint}\n" in made.stderr
+    assert _gateway(data, "fingerprint").stdout == fingerprint + "\n"
+    other = tmp_path / "authority-ca.pem"
+    other.write_bytes(GatewayCA.load_or_create(tmp_path / "other", "Authority").pem)
+    named = _gateway(data, "fingerprint", "--server-ca", str(other))
+    assert named.stdout.strip() == ca_fingerprint(other.read_bytes()) != fingerprint
+    missing = _gateway(data, "enrolment-code", assessor, "--server-ca", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "there is no CA certificate at" in missing.stderr

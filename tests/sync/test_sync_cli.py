@@ -89,3 +89,23 @@ def test_status_names_the_signed_pdfs_still_to_send(cli, gateway: Gateway, tmp_p
     assert code == 0 and "Signed PDFs sent 1; held 0; still to send 0." in out
     code, out, _ = cli("sync", "status")
     assert "signed PDF" not in out and gateway.store.document_count() == 1
+
+
+def test_enrol_by_fingerprint_from_the_command_line(cli, gateway: Gateway) -> None:
+    from sync.protocol import ca_fingerprint
+
+    right = ca_fingerprint(gateway.ca.pem)
+    code = gateway.code()
+    wrong = "0000 " * 16
+    status, _, err = cli(
+        "sync", "enrol", "--gateway", gateway.url, "--code", code, "--fingerprint", wrong
+    )
+    assert status != 0 and f"The gateway at {gateway.url} is not the council's" in err
+    assert "Nothing was sent." in err and gateway.store.devices() == []
+    status, _, err = cli("sync", "enrol", "--gateway", gateway.url, "--code", code)
+    assert status != 0 and "--fingerprint" in err and "--ca FILE" in err
+    status, out, err = cli(
+        "sync", "enrol", "--gateway", gateway.url, "--code", code, "--fingerprint", right.lower()
+    )
+    assert status == 0, err
+    assert "Enrolled as device" in out and len(gateway.store.devices()) == 1

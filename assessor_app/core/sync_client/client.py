@@ -25,7 +25,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -39,6 +39,10 @@ from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.documents import DocumentIntegrityError, DocumentRepository
 from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client.first_contact import (
+    check_fingerprint,
+    fetch_ca_by_fingerprint,
+)
 from assessor_app.core.sync_client.transport import (
     DeviceIdentity,
     HttpsTransport,
@@ -93,6 +97,7 @@ __all__ = [
     "pending_documents_text",
     "send_document",
     "smaller",
+    "send_enrolment",
     "sync_now",
     "transport_for",
     "versions_request",
@@ -139,27 +144,62 @@ def enrol(
     gateway_url: str,
     code: str,
     *,
-    first_contact_ca: bytes,
+    first_contact_ca: bytes | None = None,
+    fingerprint: str | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> enrolment_store.Enrolment:
     """Enrol this laptop with the gateway using a one-time code from IT.
+
+    The first contact is vouched for by one of two things IT gives: the CA certificate file,
+    or its fingerprint (`first_contact.fetch_ca_by_fingerprint`: the CA is fetched and
+    checked before the code is sent). Afterwards only the CA the gateway names is trusted.
 
     Args:
         vault: The unlocked profile.
         gateway_url: ``https://…`` as IT gave it.
         code: The one-time code (spaces, dashes and case do not matter).
-        first_contact_ca: The CA certificate (PEM) that vouches for the gateway's server the
-            first time, as IT supplies it; afterwards only the CA the gateway names is trusted.
+        first_contact_ca: The CA certificate (PEM) that vouches for the gateway's server.
+        fingerprint: The SHA-256 fingerprint of that CA, as IT read it out.
         now: The clock (tests pass a fixed one).
 
     Raises:
-        TransportError: The gateway could not be reached, or refused the code (the message
-            says why: unknown, used, expired).
+        TransportError: The gateway could not be reached, is not the council's (its
+            fingerprint differs; nothing was sent), or refused the code (the message says
+            why: unknown, used, expired).
+        FingerprintError: `fingerprint` is not one; nothing was sent.
         OfflineError: Offline mode is on.
     """
+    if (first_contact_ca is None) == (fingerprint is None):
+        raise ValueError("give the first-contact CA or its fingerprint, one of the two")
+    if fingerprint is not None:
+        check_fingerprint(fingerprint)
     request = enrolment_request(vault, code)
-    answer = HttpsTransport(gateway_url, first_contact_ca).post("/v1/enrol", request)
+    answer = send_enrolment(
+        gateway_url, request, first_contact_ca=first_contact_ca, fingerprint=fingerprint
+    )
     return finish_enrolment(vault, gateway_url, answer, now=now())
+
+
+def send_enrolment(
+    gateway_url: str,
+    request: dict[str, object],
+    *,
+    first_contact_ca: bytes | None = None,
+    fingerprint: str | None = None,
+) -> dict[str, Any]:
+    """Send the enrolment request, trusting the CA given or the one the fingerprint vouches for.
+
+    Touches only the network (the window runs it on its network lane). With a fingerprint the
+    gateway's CA is fetched and checked first; when it does not match, nothing is sent.
+
+    Raises:
+        TransportError: As `enrol` says; FingerprintError for a fingerprint that is not one.
+    """
+    if fingerprint is not None:
+        first_contact_ca = fetch_ca_by_fingerprint(gateway_url, fingerprint)
+    if first_contact_ca is None:
+        raise ValueError("give the first-contact CA or its fingerprint")
+    return HttpsTransport(gateway_url, first_contact_ca).post("/v1/enrol", request)
 
 
 def enrolment_request(vault: Vault, code: str) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """Enrolling this laptop with the council's gateway, from the window (Tools menu).
 
-The assessor types the gateway's address and the one-time code IT gave them, and chooses the
-gateway's certificate file IT supplied for the first contact. The key is made inside the vault
+The assessor types the gateway's address and the one-time code IT gave them, and how the laptop
+knows the gateway the first time: its fingerprint as IT read it out (checked before the code
+is sent), or the certificate file IT supplied. The key is made inside the vault
 and the answer kept there on the vault's worker; the call to the gateway runs on the network
 lane, so nothing else waits for it. A refusal (a used or expired code, a server that is not
 the council's) is said in the dialog, in the gateway's words, and nothing is changed.
@@ -13,7 +14,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from assessor_app.core.services.session import Session
 from assessor_app.core.sync_client import client
+from assessor_app.core.sync_client.first_contact import FingerprintError, check_fingerprint
 from assessor_app.core.sync_client.transport import HttpsTransport
 
 from assessor_app.ui import dialogs
@@ -39,7 +42,7 @@ CERT_FILES = "Certificates (*.pem *.crt *.cer);;All files (*)"
 
 
 class EnrolDialog(QDialog):
-    """Gateway address, code, the gateway's certificate file; then Enrol."""
+    """Gateway address, code, the gateway's fingerprint (or certificate file); then Enrol."""
 
     enrolled = Signal(object)
     """Emitted with the `Enrolment` once it is kept."""
@@ -47,7 +50,7 @@ class EnrolDialog(QDialog):
     def __init__(self, ops: BackgroundOps, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Enrol with the council's gateway")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
         self._ops, self._session = ops, session
         self.disposed = False
         self.address = QLineEdit()
@@ -56,7 +59,13 @@ class EnrolDialog(QDialog):
         self.code = QLineEdit()
         self.code.setPlaceholderText("XXXX-XXXX-XXXX")
         self.code.setAccessibleName("Enrolment code")
+        self.fingerprint = QLineEdit()
+        # Fixed-width, so the groups of four line up with what IT reads out or sends.
+        self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.fingerprint.setPlaceholderText("3F2A 9C01 …  (at least the first 8 groups)")
+        self.fingerprint.setAccessibleName("Gateway fingerprint")
         self.certificate = QLineEdit()
+        self.certificate.setPlaceholderText("only if IT gave you a file instead")
         self.certificate.setAccessibleName("Gateway certificate file")
         browse = QPushButton("&Choose…")
         browse.clicked.connect(self._choose)
@@ -66,12 +75,14 @@ class EnrolDialog(QDialog):
         form = QFormLayout()
         form.addRow("Gateway &address:", self.address)
         form.addRow("Enrolment &code:", self.code)
-        cert_label = QLabel("Gateway certi&ficate:")
+        form.addRow("Gateway &fingerprint:", self.fingerprint)
+        cert_label = QLabel("Or certificate f&ile:")
         cert_label.setBuddy(self.certificate)
         form.addRow(cert_label, cert_row)
         self.message = QLabel(
             "IT gives you the address, a code that works once for a short time, and the "
-            "gateway's certificate file. Your records stay on this laptop until they are sent."
+            "gateway's fingerprint (or its certificate file). The laptop checks the fingerprint "
+            "before it sends the code. Your records stay on this laptop until they are sent."
         )
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Enrolment message")
@@ -79,9 +90,14 @@ class EnrolDialog(QDialog):
         self.enrol_button = self.buttons.addButton("&Enrol", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.enrol)
         self.buttons.rejected.connect(self.reject)
+        # The message takes the free space, top-aligned: a long refusal (two fingerprints)
+        # wraps into it instead of being cut off.
+        self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.message)
+        layout.addSpacing(8)
+        layout.addWidget(self.message, 1)
         layout.addWidget(self.buttons)
 
     def _choose(self) -> None:
@@ -92,43 +108,70 @@ class EnrolDialog(QDialog):
     def _say(self, text: str) -> None:
         self.message.setText(text)
 
-    def enrol(self) -> None:
-        """Check what was typed, then enrol in the background."""
-        url, code = self.address.text().strip(), self.code.text().strip()
-        if not url.startswith("https://"):
-            self._say("Type the gateway's address as IT gave it: it starts https://.")
-            return
-        if len("".join(c for c in code if c.isalnum())) != 12:
-            self._say("Type the 12-letter enrolment code IT gave you (XXXX-XXXX-XXXX).")
-            return
+    def _trust(self, url: str) -> dict[str, Any] | None:
+        """How the first contact is vouched for (fingerprint or CA), or None, having said why."""
+        typed, chosen = self.fingerprint.text().strip(), self.certificate.text().strip()
+        if typed and chosen:
+            self._say(
+                "Give the gateway's fingerprint or its certificate file, not both: clear one."
+            )
+            return None
+        if typed:
+            try:
+                check_fingerprint(typed)
+            except FingerprintError as e:
+                self._say(e.one_line())
+                return None
+            return {"fingerprint": typed}
+        if not chosen:
+            self._say(
+                "Type the gateway's fingerprint IT gave you (groups of 4 letters and digits), "
+                "or choose the certificate file IT gave you."
+            )
+            return None
         try:
-            ca = Path(self.certificate.text().strip()).read_bytes()
-            transport = HttpsTransport(url, ca)
+            ca = Path(chosen).read_bytes()
+            HttpsTransport(url, ca)  # a file that is no certificate is refused here, not later
         except (OSError, ValueError) as e:
             self._say(
                 "Choose the gateway's certificate file IT gave you (a .pem file); the one "
                 f"chosen cannot be used ({e.__class__.__name__})."
             )
+            return None
+        return {"first_contact_ca": ca}
+
+    def enrol(self) -> None:
+        """Check what was typed, then enrol in the background."""
+        url, code = self.address.text().strip(), self.code.text().strip()
+        if not url.startswith("https://") or len(url) <= len("https://"):
+            self._say("Type the gateway's address as IT gave it: it starts https://.")
+            return
+        if len("".join(c for c in code if c.isalnum())) != 12:
+            self._say("Type the 12-letter enrolment code IT gave you (XXXX-XXXX-XXXX).")
+            return
+        trust = self._trust(url)
+        if trust is None:
             return
         self.enrol_button.setEnabled(False)
-        self._say("Enrolling…")
+        self._say("Checking the gateway, then enrolling…")
         self._ops.run(
             client.enrolment_request,
             self._session.vault,
             code,
-            on_success=lambda request: self._send(transport, url, request),
+            on_success=lambda request: self._send(url, request, trust),
             on_failure=self._failed,
             owner=self,
         )
 
-    def _send(self, transport: HttpsTransport, url: str, request: dict[str, Any]) -> None:
+    def _send(self, url: str, request: dict[str, Any], trust: dict[str, Any]) -> None:
         self._ops.run_network(
-            transport.post,
-            "/v1/enrol",
+            client.send_enrolment,
+            url,
             request,
             on_success=lambda answer: self._keep(url, answer),
             on_failure=self._failed,
             owner=self,
+            **trust,
         )
 
     def _keep(self, url: str, answer: dict[str, Any]) -> None:
@@ -151,4 +194,5 @@ class EnrolDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.enrol_button.setEnabled(True)
         text = getattr(error, "user_message", None) or str(error)
-        self._say(f"{text} Nothing was changed.")
+        # A refusal that already says "Nothing was sent" needs no second reassurance.
+        self._say(text if "Nothing was" in text else f"{text} Nothing was changed.")
