@@ -38,7 +38,7 @@ from tests.support import poppler, prisoner, session_for, squash
 REGISTRY = load_forms_dir(default_forms_dir())
 TODAY = dt.date(2026, 11, 23)
 ANSWERS = REPO_ROOT / "tests" / "fixtures" / "forms" / "answers"
-SIGNED = {"typed": True, "name": "Robin Testcase", "signed_on": "2026-11-20"}
+SIGNED = {"typed": True, "name": "Łukasz Brindlewood", "signed_on": "2026-11-20"}
 
 
 def _fixture(name: str) -> dict[str, Any]:
@@ -229,7 +229,7 @@ def test_the_personal_budget_against_a_hand_worked_example(vault):
     # Cost: £85.50 + £120.00 + £30.00 = £235.50 a week. The person pays £153.90 (their charge,
     # below the cost, so all of it counts); the authority pays £235.50 - £153.90 = £81.60.
     assert budget.value == 8160
-    assert budget.label == "£235.50 a week: the person pays £153.90, the authority £81.60"
+    assert budget.label == "£235.50 a week (the person pays £153.90, the authority £81.60)"
     assert budget.reasons == (
         "Managing and maintaining nutrition: £85.50 a week.",
         "Maintaining personal hygiene: £120.00 a week.",
@@ -255,7 +255,7 @@ def test_a_contribution_above_the_cost_is_charged_only_up_to_the_cost():
     # authority £0.00.
     assert budget.value == 0
     assert "Only £100.00 a week of it is charged" in " ".join(budget.reasons)
-    assert budget.label == "£100.00 a week: the person pays £100.00, the authority £0.00"
+    assert budget.label == "£100.00 a week (the person pays £100.00, the authority £0.00)"
 
 
 def test_before_the_financial_assessment_is_complete_the_charge_is_not_yet_assessed(vault):

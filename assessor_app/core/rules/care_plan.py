@@ -201,7 +201,7 @@ def personal_budget(answers: Mapping[str, Any]) -> Outcome:
     share_line = f"The authority's share: {format_pounds(share)} a week."
     lines.append(Reason("budget.share", share_line, share_line, {"pence": share}))
     label = (
-        f"{format_pounds(total)} a week: the person pays {format_pounds(counted)}, "
-        f"the authority {format_pounds(share)}"
+        f"{format_pounds(total)} a week (the person pays {format_pounds(counted)}, "
+        f"the authority {format_pounds(share)})"
     )
     return Outcome.explained(share, label, lines)
