@@ -239,12 +239,23 @@ def cmd_caseload_import(args: argparse.Namespace) -> int:
 
 
 def cmd_record_start(args: argparse.Namespace) -> int:
+    if args.from_record is None and (args.person is None or args.form is None):
+        raise ValidationError(
+            "Say whom the record is about and which form to start.",
+            "Add --person ID --form FORM, or --from RECORD to make a care and support plan "
+            "from a completed needs assessment.",
+        )
     with _session(args) as session:
+        from_record = AssessmentId(args.from_record) if args.from_record else None
+        person = args.person
+        if person is None and from_record is not None:
+            person = session.records.get(from_record).person_id
         record = start_record(
             session,
-            session.forms.latest(args.form),
-            PersonId(args.person),
+            session.forms.latest(args.form or "care_support_plan"),
+            PersonId(person),
             cared_for_id=PersonId(args.cared_for) if args.cared_for else None,
+            from_record=from_record,
         )
         print(record.id)
     return EXIT_OK
@@ -1087,17 +1098,21 @@ def build_parser() -> argparse.ArgumentParser:
         "start a draft of a form for a person; prints the record's id",
         record,
     )
-    p.add_argument(
-        "--person", required=True, metavar="ID", help="who it is about: an id from 'person list'"
-    )
+    p.add_argument("--person", metavar="ID", help="who it is about: an id from 'person list'")
     p.add_argument(
         "--form",
-        required=True,
         metavar="FORM",
         help="the form's id, e.g. needs_assessment, carers_assessment, financial_assessment, "
-        "chc_checklist (the names of the folders in the forms folder)",
+        "chc_checklist, care_support_plan (the names of the folders in the forms folder)",
     )
     p.add_argument("--cared-for", help="carer's assessment: id of the person cared for")
+    p.add_argument(
+        "--from",
+        dest="from_record",
+        metavar="RECORD",
+        help="care and support plan: the completed needs assessment it is made from (the "
+        "form and person then follow from it); without it, the person's latest",
+    )
     p = add(
         "complete",
         cmd_record_complete,

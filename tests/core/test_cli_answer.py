@@ -128,3 +128,26 @@ def test_a_choice_is_taken_by_its_label_and_a_blank_answer_clears_it(cli) -> Non
     assert cli("record", "answer", record, "consent=")[0] == 0
     saved = json.loads(cli("record", "export", record)[1])["assessment"]["answers"]
     assert "consent" not in saved
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils is not installed")
+@pytest.mark.usefixtures("profile")
+def test_record_start_from_a_completed_needs_assessment_makes_the_plan(cli) -> None:  # noqa: F811
+    record = started(cli)
+    code, out, err = cli("record", "start", "--from", record)
+    assert code != 0 and "not complete yet" in err and "Complete the needs assessment" in err
+    assert cli("record", "answer", record, *typed_pairs(ANSWERS))[0] == 0
+    assert cli("record", "sign", record, "--as", "person", "--name", "Łukasz Brindlewood")[0] == 0
+    assert cli("record", "sign", record, "--as", "assessor", "--name", "Casey Example")[0] == 0
+    assert cli("record", "complete", record)[0] == 0
+
+    code, plan, err = cli("record", "start", "--from", record)
+    assert code == 0, err
+    code, exported, _ = cli("record", "export", plan.strip())
+    answers = json.loads(exported)["assessment"]["answers"]
+    assert json.loads(exported)["assessment"]["form_id"] == "care_support_plan"
+    assert answers["eligible_needs"] == ["nutrition", "hygiene"]
+    assert [i["need_domain"] for i in answers["plan_needs"]] == ["nutrition", "hygiene"]
+
+    code, _, err = cli("record", "start", "--from", record, "--form", "needs_assessment")
+    assert code != 0 and "Only a care and support plan starts from another record" in err

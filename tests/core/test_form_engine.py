@@ -88,6 +88,7 @@ def test_registry_lists_versions_and_latest() -> None:
     assert registry.versions("sample") == [1, 2]
     assert registry.latest("sample").version == 2
     assert [d.id for d in registry.forms()] == [
+        "care_support_plan",
         "carers_assessment",
         "chc_checklist",
         "chc_dst",
@@ -100,6 +101,7 @@ def test_registry_lists_versions_and_latest() -> None:
     # As offered to start: what is usual first, the developers' sample (no `order`) last.
     assert [d.id for d in registry.usual_order()] == [
         "needs_assessment",
+        "care_support_plan",
         "carers_assessment",
         "financial_assessment",
         "chc_checklist",

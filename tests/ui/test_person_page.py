@@ -171,6 +171,7 @@ def test_forms_are_offered_in_the_usual_order_without_the_sample(
     offered = [page.form_choice.itemData(i) for i in range(page.form_choice.count())]
     assert offered == [
         "needs_assessment",
+        "care_support_plan",
         "carers_assessment",
         "financial_assessment",
         "chc_checklist",

@@ -83,6 +83,7 @@ def open_for_editing(session: Session, assessment_id: AssessmentId) -> OpenRecor
         if version != old_version:
             record = records.change_form_version(record.id, version, answers)
             migrated_from = old_version
+        record = _carry_over(session, record)
     try:
         form = registry.get(record.form_id, record.form_version)
     except NotFoundError as e:
@@ -155,21 +156,36 @@ def start_record(
     person_id: PersonId,
     *,
     cared_for_id: PersonId | None = None,
+    from_record: AssessmentId | None = None,
 ) -> Assessment:
     """Start a draft of `form` about a person, prefilled from their details.
+
+    A care and support plan is made from a completed needs assessment of the person: the one
+    named by `from_record`, else their latest (see `care_plans.start_plan`).
 
     Args:
         session: The unlocked profile (its clock dates the start).
         form: The form version to start (normally the latest installed).
         person_id: Who the record is about (for a carer's assessment, the carer).
         cared_for_id: For a carer's assessment, the person cared for, if on the caseload.
+        from_record: For a care and support plan, the needs assessment it is made from.
 
     Raises:
-        NotFoundError: No such person (or person cared for).
+        NotFoundError: No such person (or person cared for, or record to start from).
         ValidationError: The form's start check refuses this person (the message says why and
-            what to do instead), or the person cared for is the carer themselves.
+            what to do instead), the person cared for is the carer themselves, or a plan has
+            no completed needs assessment of this person with eligible needs to start from.
     """
     person = check_can_start(session, form, person_id)
+    from assessor_app.core.services import care_plans  # it imports this module
+
+    if form.id == care_plans.PLAN_FORM:
+        return care_plans.start_plan_for(session, person_id, from_record)
+    if from_record is not None:
+        raise ValidationError(
+            f"Only a care and support plan starts from another record, not a {form.title}.",
+            "Leave out the record to start from, or choose the care and support plan.",
+        )
     cared_for = None
     if cared_for_id is not None:
         if cared_for_id == person_id:
@@ -208,6 +224,7 @@ def complete_record(session: Session, assessment_id: AssessmentId) -> Assessment
             f"This record is {record.status.value}, so it cannot be completed again.",
             "Open it to read it; to change it, amend it.",
         )
+    record = _carry_over(session, record)
     form = session.forms.get(record.form_id, record.form_version)
     evaluation = evaluate_record(session, record)
     problems = evaluation.completion_problems()
@@ -228,6 +245,19 @@ def complete_record(session: Session, assessment_id: AssessmentId) -> Assessment
             if kept is not None and record.answers.get(answer_id) != str(kept):
                 records.save_field(assessment_id, answer_id, str(kept))
         return records.set_status(assessment_id, RecordStatus.COMPLETED)
+
+
+def _carry_over(session: Session, record: Assessment) -> Assessment:
+    """A draft with what it carries from other records filled in again (a care plan's needs).
+
+    Only the care and support plan carries anything today (`care_plans.refresh_plan`); every
+    other record comes back as it is.
+    """
+    from assessor_app.core.services import care_plans  # it imports this module
+
+    if record.form_id != care_plans.PLAN_FORM:
+        return record
+    return care_plans.refresh_plan(session, record)
 
 
 def amend_record(session: Session, assessment_id: AssessmentId) -> Assessment:

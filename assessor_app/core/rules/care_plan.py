@@ -1,0 +1,207 @@
+"""Rules for the care and support plan: its completion check and the personal budget.
+
+The plan carries over the eligible needs its needs assessment found (`eligible_needs`) and
+the person's weekly contribution its financial assessment worked out (`contribution_*`); the
+use case `services/care_plans.py` fills those in, so these rules read only the plan's own
+answers. Completing is refused while an eligible need is neither met by the plan nor recorded
+as met otherwise (Care Act s18 and s25(1); REQUIREMENTS NA-39). The personal budget (s26;
+FC-13) is the weekly cost of the needs the plan meets, the person's contribution and the
+authority's share, line by line, and says "charge not yet assessed" (never zero) until a
+financial assessment is complete. Imports no Qt and no storage module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from assessor_app.core import answer_values as read
+from assessor_app.core.charging.calculation import format_pounds
+from assessor_app.core.rules import (
+    Blocker,
+    Outcome,
+    Reason,
+    choice,
+    choices,
+    group,
+    money,
+    option_label,
+    register,
+    register_check,
+    text,
+)
+from assessor_app.core.rules.care_act import ADULT_OUTCOMES
+
+__all__ = ["NOT_ASSESSED", "personal_budget", "plan_completion"]
+
+DOMAINS = tuple(key for key, _ in ADULT_OUTCOMES)
+"""The ten outcomes of reg 2(2) a need can belong to (plus ``other`` in the plan's items)."""
+
+NOT_ASSESSED = "Charge not yet assessed"
+"""What the budget says of the person's contribution before a financial assessment is done."""
+
+_BASES = ("eligible", "chosen_to_meet")
+_HOW = ("plan", "otherwise")
+
+_ITEM_READS = {
+    "need_domain": choice(*DOMAINS, "other"),
+    "need_other": text(),
+    "need_basis": choice(*_BASES, allowed=_BASES),
+    "how_met": choice(*_HOW, allowed=_HOW),
+}
+COMPLETION_READS = {
+    "eligible_needs": choices(*DOMAINS),
+    "plan_needs": group(_ITEM_READS),
+}
+BUDGET_READS = {
+    "plan_needs": group({**_ITEM_READS, "weekly_cost": money()}),
+    "contribution_record": text(),
+    "contribution_weekly": money(),
+    "contribution_rates": text(),
+}
+
+
+def _need_name(answers: Mapping[str, Any], item: Mapping[str, Any]) -> str:
+    """How a plan item's need reads in a sentence: the form's label, or the assessor's words."""
+    domain = read.choice(item, "need_domain")
+    if domain == "other":
+        return read.text(item, "need_other") or "another need"
+    if domain is None:
+        return "a need not yet named"
+    return option_label(answers, "need_domain", domain)
+
+
+@register_check("care_plan.plan_completion", reads=COMPLETION_READS)
+def plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
+    """What stops a plan being completed, beyond missing answers.
+
+    Every eligible need the needs assessment found must be in the plan, either met by it or
+    recorded as met otherwise (the reason is a required answer); each is named. An entry must
+    say truly whether its need is eligible: one the assessment did not find eligible is
+    marked as a need the authority chooses to meet, and an eligible one is never so marked.
+
+    Args:
+        answers: The plan's visible answers keyed by field id.
+    """
+    eligible = [d for d in DOMAINS if d in read.strings(answers, "eligible_needs")]
+    items = read.items(answers, "plan_needs")
+    blockers: list[Blocker] = []
+    if not eligible:
+        blockers.append(
+            Blocker(
+                "eligible_needs",
+                "This plan names no eligible needs. Start the plan from a completed needs "
+                "assessment whose needs are eligible.",
+            )
+        )
+    covered = {
+        read.choice(item, "need_domain")
+        for item in items
+        if read.choice(item, "how_met", _HOW) is not None
+    }
+    for needed in eligible:
+        if needed not in covered:
+            name = option_label(answers, "eligible_needs", needed)
+            blockers.append(
+                Blocker(
+                    "plan_needs",
+                    f"The eligible need '{name}' is neither met by this plan nor recorded as "
+                    "met otherwise. Add it to the needs, and say how it will be met, or who "
+                    "meets it otherwise and why (the authority must meet eligible needs, Care "
+                    "Act s18).",
+                )
+            )
+    for i, item in enumerate(items):
+        domain = read.choice(item, "need_domain")
+        basis = read.choice(item, "need_basis", _BASES)
+        name = _need_name(answers, item)
+        if basis == "eligible" and domain is not None and domain not in eligible:
+            blockers.append(
+                Blocker(
+                    f"plan_needs[{i}].need_basis",
+                    f"'{name}' was not found eligible by the needs assessment. Mark it as a "
+                    "need the authority chooses to meet, or remove it.",
+                )
+            )
+        if basis == "chosen_to_meet" and domain in eligible:
+            blockers.append(
+                Blocker(
+                    f"plan_needs[{i}].need_basis",
+                    f"'{name}' is an eligible need, so the authority must meet it: mark it as "
+                    "an eligible need.",
+                )
+            )
+    return blockers
+
+
+@register("care_plan.personal_budget", reads=BUDGET_READS)
+def personal_budget(answers: Mapping[str, Any]) -> Outcome:
+    """The personal budget, line by line: each need's weekly cost, the total, who pays what.
+
+    The cost to the authority is the sum of the weekly costs of the needs the plan meets
+    (eligible ones, and those it chooses to meet, each marked). The person's contribution is
+    the weekly charge their completed financial assessment worked out, kept in the plan with
+    the rates table it used; it counts only up to the cost, because nobody is charged more
+    than meeting their needs costs. The authority's share is the cost less the contribution.
+
+    Args:
+        answers: The plan's visible answers keyed by field id.
+
+    Returns:
+        Value: the authority's weekly share in whole pence; None until every need the plan
+        meets has a cost, or while the charge is not yet assessed (the label says which).
+    """
+    lines: list[Reason] = []
+    total = 0
+    uncosted: list[str] = []
+    for item in read.items(answers, "plan_needs"):
+        if read.choice(item, "how_met", _HOW) != "plan":
+            continue
+        name = _need_name(answers, item)
+        name = name[0].upper() + name[1:]
+        chosen = read.choice(item, "need_basis", _BASES) == "chosen_to_meet"
+        mark = " (not eligible: the authority chooses to meet it)" if chosen else ""
+        cost = read.whole_number(item, "weekly_cost")
+        if cost is None:
+            uncosted.append(name)
+            continue
+        total += cost
+        text_line = f"{name}{mark}: {format_pounds(cost)} a week."
+        lines.append(Reason("budget.need", text_line, text_line, {"pence": cost}))
+    if uncosted:
+        missing = f"Still to cost: {'; '.join(uncosted)}."
+        return Outcome.explained(
+            None, "Not enough answers yet", (*lines, Reason("budget.uncosted", missing, missing))
+        )
+    cost_line = f"Cost to the authority of meeting the needs: {format_pounds(total)} a week."
+    lines.append(Reason("budget.total", cost_line, cost_line, {"pence": total}))
+    contribution = read.whole_number(answers, "contribution_weekly")
+    if contribution is None:
+        note = (
+            f"The person's contribution: {NOT_ASSESSED.lower()}, because no financial "
+            "assessment of theirs is complete. Complete one, then open this plan again."
+        )
+        lines.append(Reason("budget.not_assessed", note, note))
+        return Outcome.explained(None, NOT_ASSESSED, lines)
+    rates = read.text(answers, "contribution_rates") or "the rates table is not recorded"
+    source = read.text(answers, "contribution_record")
+    counted = min(contribution, total)
+    said = (
+        f"The person's contribution, from their financial assessment"
+        f"{f' {source}' if source else ''} ({rates}): {format_pounds(contribution)} a week."
+    )
+    lines.append(Reason("budget.contribution", said, said, {"pence": contribution}))
+    if counted < contribution:
+        cap = (
+            f"Only {format_pounds(counted)} a week of it is charged: nobody pays more than "
+            "meeting their needs costs."
+        )
+        lines.append(Reason("budget.capped", cap, cap, {"pence": counted}))
+    share = total - counted
+    share_line = f"The authority's share: {format_pounds(share)} a week."
+    lines.append(Reason("budget.share", share_line, share_line, {"pence": share}))
+    label = (
+        f"{format_pounds(total)} a week (the person pays {format_pounds(counted)}, "
+        f"the authority {format_pounds(share)})"
+    )
+    return Outcome.explained(share, label, lines)

@@ -1,0 +1,215 @@
+"""Making a care and support plan from a completed needs assessment, and keeping it in step.
+
+`start_plan` is the only way a plan starts (`records.start_record` hands a plan to it, from the
+record named or the person's latest completed needs assessment): from a completed needs
+assessment whose needs the eligibility rule found eligible. The plan
+carries over each eligible need with what the person said about it, and the outcomes they
+want. While the plan is a draft, `refresh_plan` (run on opening and on completing it) fills in
+again the eligible needs from that assessment (so an amended assessment is followed, and the
+list cannot be edited away) and the person's weekly contribution from their latest completed
+financial assessment, as its own charging rules worked it out, with the rates table it used.
+A completed plan keeps what it was completed with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assessor_app.core import answer_values as read
+from assessor_app.core.errors import ValidationError
+from assessor_app.core.form_engine.prefill import prefill_answers
+from assessor_app.core.records import Assessment, AssessmentId, PersonId
+from assessor_app.core.rules.care_act import ADULT_OUTCOMES
+from assessor_app.core.services.records import EDITABLE, evaluate_record
+from assessor_app.core.services.session import Session
+
+__all__ = [
+    "FINANCIAL_FORM",
+    "NEEDS_FORM",
+    "PLAN_FORM",
+    "Contribution",
+    "eligible_domains",
+    "latest_contribution",
+    "latest_needs_assessment",
+    "refresh_plan",
+    "start_plan",
+    "start_plan_for",
+]
+
+PLAN_FORM = "care_support_plan"
+NEEDS_FORM = "needs_assessment"
+FINANCIAL_FORM = "financial_assessment"
+
+_KEY_OF_LABEL = {label: key for key, label in ADULT_OUTCOMES}
+_CONTRIBUTION_FIELDS = ("contribution_record", "contribution_weekly", "contribution_rates")
+
+
+def eligible_domains(session: Session, needs: Assessment) -> list[str]:
+    """The outcome keys (e.g. ``"hygiene"``) of the needs the eligibility rule found eligible.
+
+    Read from the rule's own outcome on the record (its "unable to achieve" facts), never
+    worked out again here.
+
+    Raises:
+        ValidationError: The record is not a completed needs assessment, or its needs are not
+            eligible (the message says what to do instead).
+    """
+    if needs.form_id != NEEDS_FORM:
+        raise ValidationError(
+            "A care and support plan is made from a needs assessment, and this record is not one.",
+            "Choose the person's completed needs assessment.",
+        )
+    if needs.status in EDITABLE:
+        raise ValidationError(
+            "This needs assessment is not complete yet, so its eligible needs are not settled.",
+            "Complete the needs assessment first, then make the plan from it.",
+        )
+    outcome = evaluate_record(session, needs).outcomes.get("eligibility")
+    if outcome is None or outcome.value != "eligible":
+        raise ValidationError(
+            "This needs assessment found no eligible needs, so there is no plan to make.",
+            "Give the person written information and advice instead (Care Act s13(5)); the "
+            "authority may still choose to meet needs by starting a plan from an assessment "
+            "with eligible needs.",
+        )
+    labels: tuple[str, ...] = ()
+    for detail in outcome.details:
+        if detail.code == "condition.2":
+            labels = tuple(detail.facts.get("unable", ()))
+    return [_KEY_OF_LABEL[label] for label in labels if label in _KEY_OF_LABEL]
+
+
+def _what_they_said(answers: dict[str, Any], key: str) -> str:
+    base = f"out_{key}"
+    parts = [read.text(answers, f"{base}_narrative")]
+    varies = read.text(answers, f"{base}_fluctuation")
+    if read.flag(answers, f"{base}_fluctuates") is True and varies:
+        parts.append(f"It varies: {varies}")
+    if read.flag(answers, f"{base}_carer") is True:
+        parts.append("Someone currently helps with this.")
+    return " ".join(p for p in parts if p)
+
+
+class Contribution(dict[str, Any]):
+    """The plan's contribution answers: record id, weekly pence and rates table (or none)."""
+
+
+def latest_contribution(session: Session, person_id: PersonId) -> Contribution:
+    """The person's weekly contribution from their most recent completed financial assessment.
+
+    The charge and the rates table are that assessment's own outcomes (`charging.weekly_charge`
+    and `charging.rates_used`, on the table it kept). With none completed, or one whose charge
+    cannot be reproduced, every answer is None: the plan then says "charge not yet assessed".
+    """
+    empty = Contribution({name: None for name in _CONTRIBUTION_FIELDS})
+    for record in session.records.list_for_person(person_id):
+        if record.form_id != FINANCIAL_FORM or record.status in EDITABLE:
+            continue
+        outcomes = evaluate_record(session, session.records.get(record.id)).outcomes
+        charge, rates = outcomes.get("charge"), outcomes.get("charge_rates")
+        if charge is None or not isinstance(charge.value, int) or isinstance(charge.value, bool):
+            return empty
+        table = None
+        if rates is not None and rates.value is not None:
+            # The table's title, version and dates, as the financial assessment names it.
+            table = rates.reasons[0].rstrip(".") if rates.reasons else rates.label
+        return Contribution(
+            contribution_record=record.id,
+            contribution_weekly=charge.value,
+            contribution_rates=table,
+        )
+    return empty
+
+
+def latest_needs_assessment(session: Session, person_id: PersonId) -> Assessment:
+    """The person's most recently changed completed needs assessment, which a plan starts from.
+
+    Raises:
+        ValidationError: They have none completed (the message says to complete one first).
+    """
+    for record in session.records.list_for_person(person_id):
+        if record.form_id == NEEDS_FORM and record.status not in EDITABLE:
+            return record
+    raise ValidationError(
+        "This person has no completed needs assessment, so there are no eligible needs to "
+        "plan for yet.",
+        "Complete their needs assessment first: the plan is made from it.",
+    )
+
+
+def start_plan(session: Session, needs_record_id: AssessmentId) -> Assessment:
+    """Start a draft plan from a completed needs assessment with eligible needs.
+
+    Each eligible need becomes an entry with what the person said about it; the outcomes they
+    want and their contribution (if a financial assessment is complete) come too.
+
+    Raises:
+        NotFoundError: No such record, or the plan form is not installed.
+        ValidationError: Not a completed needs assessment, or no eligible needs.
+    """
+    needs = session.records.get(needs_record_id)
+    domains = eligible_domains(session, needs)
+    form = session.forms.latest(PLAN_FORM)
+    person = session.people.get(needs.person_id)
+    answers = prefill_answers(form, person, today=session.today())
+    answers["needs_record"] = needs.id
+    answers["eligible_needs"] = domains
+    outcomes = read.text(needs.answers, "desired_outcomes")
+    if outcomes:
+        answers["person_outcomes"] = outcomes
+    answers["plan_needs"] = [
+        {
+            "need_domain": key,
+            "need_basis": "eligible",
+            "need_said": _what_they_said(needs.answers, key),
+        }
+        for key in domains
+    ]
+    contribution = latest_contribution(session, needs.person_id)
+    answers.update({k: v for k, v in contribution.items() if v is not None})
+    return session.records.create(needs.person_id, form.id, form.version, answers)
+
+
+def refresh_plan(session: Session, plan: Assessment) -> Assessment:
+    """Fill in again what a draft plan carries from other records; the plan as it is now.
+
+    The eligible needs follow the needs assessment while it is complete (an amendment in
+    progress leaves them as they were); the contribution follows the latest completed
+    financial assessment. Only answers that changed are saved. A finished plan is left alone.
+    """
+    if plan.form_id != PLAN_FORM or plan.status not in EDITABLE:
+        return plan
+    wanted: dict[str, Any] = dict(latest_contribution(session, plan.person_id))
+    source = read.text(plan.answers, "needs_record")
+    if source and session.records.exists(source):
+        needs = session.records.get(source)
+        if needs.status not in EDITABLE and needs.person_id == plan.person_id:
+            try:
+                wanted["eligible_needs"] = eligible_domains(session, needs)
+            except ValidationError:
+                wanted["eligible_needs"] = []
+    changed = {k: v for k, v in wanted.items() if plan.answers.get(k) != v}
+    for field_id, value in changed.items():
+        session.records.save_field(plan.id, field_id, value)
+    return session.records.get(plan.id) if changed else plan
+
+
+def start_plan_for(
+    session: Session, person_id: PersonId, from_record: AssessmentId | None = None
+) -> Assessment:
+    """Start a plan for a person from the needs assessment named, else from their latest.
+
+    Raises:
+        NotFoundError: No such record.
+        ValidationError: The record is about someone else, or as for `start_plan` and
+            `latest_needs_assessment`.
+    """
+    if from_record is None:
+        return start_plan(session, latest_needs_assessment(session, person_id).id)
+    needs = session.records.get(from_record)
+    if needs.person_id != person_id:
+        raise ValidationError(
+            "That needs assessment is about someone else.",
+            "Choose a needs assessment of the person the plan is for.",
+        )
+    return start_plan(session, needs.id)

@@ -1,0 +1,127 @@
+"""The care and support plan in the app: started from the person page once their needs
+assessment is complete, with the eligible needs carried over; completing it is refused while
+an eligible need is left out, naming it; the personal budget says "charge not yet assessed"
+before a financial assessment is complete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt
+
+from assessor_app.core.records import Assessment, RecordStatus
+from assessor_app.core.storage.assessments import AssessmentRepository
+from tests.conftest import REPO_ROOT
+from tests.support import prisoner
+from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
+from tests.ui.test_care_act_forms import click_complete, opened_editor, stored_status
+
+from assessor_app.ui.views.main_window import MainWindow
+from assessor_app.ui.views.record_completion import NOT_READY_TITLE
+from assessor_app.ui.views.record_editor import RecordEditorView
+from assessor_app.ui.widgets.field_editors import OutcomeEditor
+from assessor_app.ui.widgets.repeating_group import RepeatingGroupEditor
+
+pytestmark = pytest.mark.gui
+
+NEEDS: dict[str, Any] = json.loads(
+    (REPO_ROOT / "tests/fixtures/forms/answers/needs_custody_eligible.json").read_text("utf-8")
+)
+
+
+def _completed_needs(qtbot: QtBot, window: MainWindow, person_id: str) -> Assessment:
+    """A completed needs assessment with eligible needs (nutrition, hygiene), on the worker."""
+    assert window.vault is not None
+    records = AssessmentRepository(window.vault)
+
+    def make() -> Assessment:
+        draft = records.create(person_id, "needs_assessment", 1, NEEDS)
+        return records.set_status(draft.id, RecordStatus.COMPLETED)
+
+    made: list[Assessment] = []
+    window.ops.run(make, on_success=made.append)
+    wait_for_worker(qtbot, window)
+    return made[0]
+
+
+def _give(editor: RecordEditorView, answers: dict[str, Any]) -> None:
+    """Answer questions, including ones inside the carried-over needs, as typing would."""
+    group = editor.editor_for("plan_needs")
+    assert isinstance(group, RepeatingGroupEditor)
+    for path, value in answers.items():
+        widget = group.editor_at(path) if "[" in path else editor.editor_for(path)
+        assert widget is not None, path
+        widget.set_value(value)
+        widget.value_edited.emit(path, value)
+
+
+def test_a_plan_from_the_person_page_refuses_to_complete_without_every_eligible_need(
+    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+) -> None:
+    window = make_window()
+    create_profile(qtbot, window)
+    person = add_person(qtbot, window, prisoner())
+    _completed_needs(qtbot, window, person.id)
+    window.show_person(person.id)
+    page = window.person
+    assert page is not None
+    wait_for_worker(qtbot, window)
+    page.form_choice.setCurrentIndex(page.form_choice.findData("care_support_plan"))
+    assert page.start_button.isEnabled()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+
+    editor = opened_editor(qtbot, window)
+    assert editor.defn is not None and editor.defn.id == "care_support_plan"
+    assert editor.answers["eligible_needs"] == ["nutrition", "hygiene"]
+    said = [item["need_said"] for item in editor.answers["plan_needs"]]
+    assert said == [NEEDS["out_nutrition_narrative"], NEEDS["out_hygiene_narrative"]]
+
+    _give(
+        editor,
+        {
+            "plan_date": "2026-11-20",
+            "strengths_and_support": "Keeps in touch with his sister every week.",
+            "plan_needs[0].need_outcome": "To eat a hot meal without help cutting it.",
+            "plan_needs[0].how_met": "plan",
+            "plan_needs[0].met_how": "Adapted cutlery and help at the servery.",
+            "plan_needs[0].met_by": "Healthcare unit care team",
+            "plan_needs[0].met_often": "Each meal",
+            "plan_needs[0].weekly_cost": 8550,
+            "plan_needs[0].prevention_offered": "Occupational therapy review of grip.",
+            "person_signature": NEEDS["person_signature"],
+            "assessor_signature": NEEDS["assessor_signature"],
+        },
+    )
+    click_complete(qtbot, window, editor)
+    [(title, text, _detail)] = shown_messages
+    assert title == NOT_READY_TITLE
+    assert "The eligible need 'maintaining personal hygiene' is neither met by this plan" in text
+    assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.DRAFT
+
+    shown_messages.clear()
+    _give(
+        editor,
+        {
+            "plan_needs[1].need_outcome": "To shower without falling.",
+            "plan_needs[1].how_met": "otherwise",
+            "plan_needs[1].met_otherwise_by": "other_service",
+            "plan_needs[1].met_otherwise_reason": "Prison healthcare fits rails this week.",
+            "plan_needs[1].prevention_offered": "Advice on non-slip mats.",
+        },
+    )
+    budget = editor.editor_for("personal_budget")
+    assert isinstance(budget, OutcomeEditor)
+    shown = budget.shown.accessibleDescription()
+    assert shown.startswith("Charge not yet assessed")
+    assert "Cost to the authority of meeting the needs: £85.50 a week." in shown
+    assert "£0.00" not in shown
+
+    click_complete(qtbot, window, editor)
+    assert shown_messages == []
+    qtbot.waitUntil(lambda: not editor.editable)
+    assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
