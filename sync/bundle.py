@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -92,7 +92,11 @@ def _b64(data: bytes) -> str:
 def _unb64(text: object) -> bytes:
     if not isinstance(text, str):
         raise ValueError("not text")
-    return base64.b64decode(text, validate=True)
+    data = base64.b64decode(text, validate=True)
+    # Only the one spelling of these bytes: a changed padding bit must not pass as unchanged.
+    if _b64(data) != text:
+        raise ValueError("not canonical base64")
+    return data
 
 
 def authority_key_text(encrypt: X25519PublicKey, verify: Ed25519PublicKey) -> str:
@@ -234,8 +238,9 @@ def _parse(data: bytes, what: str) -> tuple[dict[str, Any], BundleHeader, bytes]
         raise BundleError(f"This file is too big to be a {what}. Nothing was changed.")
     try:
         raw = json.loads(data.decode("utf-8"))
-        if not isinstance(raw, dict):
-            raise ValueError("not an object")
+        # Only the one spelling the writers use: no repeated keys, no second way to say it.
+        if not isinstance(raw, dict) or _canonical(raw) != data:
+            raise ValueError("not a canonical object")
         header = BundleHeader.from_json(raw.get("header"))
         signature = _unb64(raw.get("signature"))
     except (ValueError, RecursionError, TypeError) as e:
@@ -259,7 +264,9 @@ def open_bundle(data: bytes, private: X25519PrivateKey, authority: AuthorityKey)
     what = "sync bundle"
     body, header, signature = _parse(data, what)
     if header.kind != "outbound":
-        raise BundleError("This file is a receipt, not a bundle from a laptop. Nothing changed.")
+        raise BundleError(
+            "This file is a receipt, not a bundle from a laptop. Nothing was changed."
+        )
     if header.authority != authority.id:
         raise BundleError(
             "This bundle was made for another council's gateway, so it cannot be read here. "
@@ -288,7 +295,15 @@ def open_bundle(data: bytes, private: X25519PrivateKey, authority: AuthorityKey)
         payload = json.loads(plain.decode("utf-8"))
         if not isinstance(payload, dict):
             raise ValueError("payload is not an object")
-    except (ValueError, TypeError, KeyError, RecursionError, InvalidSignature, InvalidTag) as e:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        RecursionError,
+        InvalidSignature,
+        InvalidTag,
+        UnsupportedAlgorithm,
+    ) as e:
         raise tampered from e
     return Opened(header, payload, certificate_der)
 

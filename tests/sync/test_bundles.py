@@ -145,6 +145,11 @@ def _vault_hash(vault: Vault) -> str:
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
 
 
+def _dump(obj: Any) -> bytes:
+    """JSON as the bundle writers spell it (a forger would too)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+
 def _states(vault: Vault) -> set[OutboxState]:
     return {i.state for i in outbox.items(vault.conn)}
 
@@ -235,12 +240,12 @@ def test_tampered_truncated_and_expired_bundles_are_refused_in_words(
     _refused_with_nothing_changed(authority, data[: len(data) // 2], "not a complete")
     raw = json.loads(data)
     raw["header"]["sequence"] = 99
-    _refused_with_nothing_changed(authority, json.dumps(raw).encode(), "has been changed")
+    _refused_with_nothing_changed(authority, _dump(raw), "has been changed")
     raw = json.loads(data)
     sealed = bytearray(base64.b64decode(raw["sealed"]["data"]))
     sealed[5] ^= 1
     raw["sealed"]["data"] = base64.b64encode(bytes(sealed)).decode()
-    _refused_with_nothing_changed(authority, json.dumps(raw).encode(), "has been changed")
+    _refused_with_nothing_changed(authority, _dump(raw), "has been changed")
     late = NOW + dt.timedelta(days=31)
     before = _gateway_hash(authority.store)
     with pytest.raises(BundleError, match="expired"):
@@ -308,11 +313,11 @@ def test_a_tampered_or_foreign_receipt_is_refused_and_the_queue_is_unchanged(
     raw = json.loads(receipt)
     raw["payload"]["acks"][0]["status"] = "refused"
     with pytest.raises(BundleFileError, match="has been changed"):
-        import_receipt(vault, json.dumps(raw).encode(), NOW)
+        import_receipt(vault, _dump(raw), NOW)
     raw = json.loads(receipt)
     raw["header"]["device_id"] = "someone-else"
     with pytest.raises(BundleFileError, match="another laptop"):
-        import_receipt(vault, json.dumps(raw).encode(), NOW)
+        import_receipt(vault, _dump(raw), NOW)
     with pytest.raises(BundleFileError, match="not a complete receipt"):
         import_receipt(vault, receipt[:-10], NOW)
     with pytest.raises(BundleFileError, match="not a receipt"):
@@ -337,3 +342,64 @@ def test_nothing_waiting_writes_no_bundle(
     _enrol(vault, authority)
     assert export_bundle(vault, tmp_path / "laptop.bundle", NOW).revisions == 0
     assert not (tmp_path / "laptop.bundle").exists()
+
+
+def _mutations(data: bytes, spare: bytes, rng: random.Random) -> Iterator[bytes]:
+    """Damaged and forged variants of `data`: flips, cuts, splices, swaps, nesting, bulk."""
+    raw, other = json.loads(data), json.loads(spare)
+    for key in raw:
+        if raw[key] != other.get(key):  # the same laptop's certificate is in both
+            yield _dump({**raw, key: other[key]})  # a section from another bundle
+    yield _dump({**raw, "signature": raw["signature"][::-1]})
+    yield b'{"header":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    yield _dump({**raw, "signature": "A" * 4_000_000})
+    yield _dump({**raw, "header": {**raw["header"], "device_id": "d" * 10_000}})
+    yield b"\xff\xfe" + data
+    yield b""
+    for _ in range(2_000):
+        mutated = bytearray(data)
+        kind = rng.randrange(4)
+        if kind == 0:
+            for _ in range(rng.randint(1, 3)):
+                mutated[rng.randrange(len(mutated))] ^= 1 << rng.randrange(8)
+        elif kind == 1:
+            del mutated[rng.randrange(len(mutated)) :]
+        elif kind == 2:
+            at = rng.randrange(len(mutated))
+            mutated[at:at] = rng.randbytes(rng.randint(1, 8))
+        else:
+            at = rng.randrange(len(mutated))
+            mutated[at : at + rng.randint(1, 40)] = spare[at : at + rng.randint(1, 40)]
+        if bytes(mutated) != data:
+            yield bytes(mutated)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_thousands_of_mutated_bundles_and_receipts_are_refused_cleanly(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    _work(vault)
+    _enrol(vault, authority)
+    first, second = tmp_path / "first.bundle", tmp_path / "second.bundle"
+    export_bundle(vault, first, NOW)
+    export_bundle(vault, second, NOW)
+    data, spare = first.read_bytes(), second.read_bytes()
+    rng = random.Random(16)
+    gateway_before = _gateway_hash(authority.store)
+    tried = 0
+    for mutated in _mutations(data, spare, rng):
+        with pytest.raises(BundleError):
+            authority.take(mutated)
+        tried += 1
+    assert tried > 2_000
+    assert _gateway_hash(authority.store) == gateway_before
+
+    receipt = authority.take(data).receipt
+    spare_receipt = authority.take(spare).receipt
+    vault_before = _vault_hash(vault)
+    for mutated in _mutations(receipt, spare_receipt, rng):
+        if mutated == spare_receipt:
+            continue
+        with pytest.raises(BundleFileError):
+            import_receipt(vault, mutated, NOW)
+    assert _vault_hash(vault) == vault_before
