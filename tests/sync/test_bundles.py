@@ -403,3 +403,61 @@ def test_thousands_of_mutated_bundles_and_receipts_are_refused_cleanly(
         with pytest.raises(BundleFileError):
             import_receipt(vault, mutated, NOW)
     assert _vault_hash(vault) == vault_before
+
+
+def test_a_stick_pulled_mid_write_leaves_no_bundle_and_the_queue_unchanged(
+    authority: Authority, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _work(vault)
+    _enrol(vault, authority)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    before = [(i.revision_hash, i.state, i.reason) for i in outbox.items(vault.conn)]
+
+    def pulled(_fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("sync.bundle.os.fsync", pulled)
+    with pytest.raises(BundleFileError, match="could not be written"):
+        export_bundle(vault, stick / "laptop.bundle", NOW)
+    assert list(stick.iterdir()) == []
+    assert [(i.revision_hash, i.state, i.reason) for i in outbox.items(vault.conn)] == before
+
+
+def test_a_receipt_used_twice_changes_nothing_the_second_time(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    _work(vault)
+    _enrol(vault, authority)
+    path = tmp_path / "laptop.bundle"
+    export_bundle(vault, path, NOW)
+    receipt = authority.take(path.read_bytes()).receipt
+    assert import_receipt(vault, receipt, NOW).acknowledged == 4
+    before = _vault_hash(vault)
+    assert import_receipt(vault, receipt, NOW + dt.timedelta(hours=1)).acknowledged == 0
+    assert _vault_hash(vault) == before
+
+
+def test_an_enrolment_answer_with_an_unreadable_bundle_key_enrols_nothing(
+    authority: Authority, vault: Vault
+) -> None:
+    from assessor_app.core.sync_client.transport import TransportError
+
+    code = authority.store.issue_code(authority.assessor, NOW, dt.timedelta(minutes=15))
+    request = enrolment_request(vault, code)
+
+    def certificate(device_id: str, _assessor: str, name: str) -> bytes:
+        issued = authority.ca.issue_device(str(request["csr"]).encode(), device_id, name)
+        return issued.public_bytes(serialization.Encoding.DER)
+
+    device, der = authority.store.enrol(code, NOW, certificate)
+    answer: dict[str, object] = {
+        "device_id": device.id,
+        "assessor_id": device.assessor_id,
+        "certificate": base64.b64encode(der).decode(),
+        "ca": authority.ca.pem.decode(),
+        "bundle_public_key": "assessor-bundle-key/1:nonsense:more",
+    }
+    with pytest.raises(TransportError, match="sending by file could not be read"):
+        finish_enrolment(vault, "https://gateway.invalid", answer, now=NOW)
+    assert load_enrolment(vault) is None
