@@ -106,7 +106,7 @@ SYNC = APP.parent / "sync"
 
 @pytest.mark.parametrize("path", sorted(APP.rglob("*.py")), ids=lambda p: str(p.relative_to(APP)))
 def test_the_app_never_imports_the_gateway_or_its_server_libraries(path: Path) -> None:
-    """The desktop app speaks `sync.protocol` and `sync.bundle` only: the gateway's code and libraries stay out."""
+    """The app speaks `sync.protocol` and `sync.bundle` only: no gateway code or libraries."""
     bad = {
         n
         for n in _imports(path)
