@@ -152,6 +152,12 @@ def import_bundle(
             "This bundle was signed by a laptop this gateway did not enrol. Nothing was "
             "changed; enrol the laptop with this gateway, then export again."
         ) from e
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        raise _refuse(
+            "This bundle was signed with a laptop certificate that has expired (or is not yet "
+            "valid), so it was not taken. Nothing was changed; enrol the laptop again, then "
+            "export again (its records are still on it)."
+        )
     device = store.device_by_serial(serial_of(opened.certificate_der))
     if device is None or device.id != header.device_id:
         raise _refuse(

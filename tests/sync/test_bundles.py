@@ -461,3 +461,32 @@ def test_an_enrolment_answer_with_an_unreadable_bundle_key_enrols_nothing(
     with pytest.raises(TransportError, match="sending by file could not be read"):
         finish_enrolment(vault, "https://gateway.invalid", answer, now=NOW)
     assert load_enrolment(vault) is None
+
+
+def test_a_bundle_signed_with_an_expired_laptop_certificate_is_refused(
+    authority: Authority, vault: Vault
+) -> None:
+    from cryptography import x509
+
+    _work(vault)
+    _enrol(vault, authority)
+    enrolled = load_enrolment(vault)
+    assert enrolled is not None
+    key = serialization.load_der_private_key(enrolled.key_der, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    ends = x509.load_der_x509_certificate(enrolled.certificate_der).not_valid_after_utc
+    late = ends + dt.timedelta(days=1)
+    header = BundleHeader(
+        "outbound",
+        authority.key.public.id,
+        enrolled.device_id,
+        new_bundle_id(),
+        1,
+        late,
+        late + dt.timedelta(days=1),
+    )
+    data = seal_bundle(header, {"pushes": []}, authority.key.public, key, enrolled.certificate_der)
+    before = _gateway_hash(authority.store)
+    with pytest.raises(BundleError, match="certificate that has expired"):
+        authority.take(data, now=late)
+    assert _gateway_hash(authority.store) == before
