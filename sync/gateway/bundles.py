@@ -10,7 +10,9 @@ go back in a receipt signed by the authority's receipt key. Imports no FastAPI.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,18 @@ from sync.bundle import (
 )
 from sync.gateway.ca import _write_private, serial_of
 from sync.gateway.store import Store
-from sync.protocol import CURRENT, MAX_BATCH, ItemAck, ProtocolError, PushItem, PushRequest
+from sync.protocol import (
+    CHUNK_SIZE,
+    CURRENT,
+    MAX_BATCH,
+    DocumentAnswer,
+    DocumentOffer,
+    DocumentStatus,
+    ItemAck,
+    ProtocolError,
+    PushItem,
+    PushRequest,
+)
 from sync.protocol import closing_digest as closing_of
 
 __all__ = ["BundleImport", "BundleKey", "import_bundle"]
@@ -94,6 +107,8 @@ class BundleImport:
     """Revisions refused for good (the receipt gives the reasons)."""
     again: bool
     """This very bundle had been imported before: nothing was changed."""
+    documents: int = 0
+    """Signed PDFs the gateway now holds whole (stored now or before)."""
 
     @property
     def summary(self) -> str:
@@ -106,7 +121,8 @@ class BundleImport:
         return (
             f"Imported: {self.stored:,} revision(s) stored, {self.duplicate:,} already held, "
             f"{self.waiting:,} waiting for an earlier part of their record, {self.refused:,} "
-            "refused. Take the receipt back to the laptop."
+            f"refused; {self.documents:,} signed PDF(s) held whole. Take the receipt back to "
+            "the laptop."
         )
 
 
@@ -125,6 +141,44 @@ def _pushes(payload: dict[str, Any]) -> list[tuple[PushItem, ...]]:
             f"A revision in this bundle cannot be read ({e}), so none of it was taken. "
             "Nothing was changed; tell the assessor's IT support."
         ) from e
+
+
+def _documents(payload: dict[str, Any]) -> list[tuple[DocumentOffer, bytes]]:
+    """The bundle's signed PDFs, each whole and matching its offer, or the bundle is refused."""
+    raw = payload.get("documents", [])
+    if not isinstance(raw, list) or len(raw) > MAX_PUSHES * MAX_BATCH:
+        raise _refuse("This bundle's signed PDFs cannot be read. Nothing was changed.")
+    found = []
+    try:
+        for entry in raw:
+            if not isinstance(entry, dict) or not isinstance(entry.get("data"), str):
+                raise ValueError("document entry")
+            offer = DocumentOffer.from_json(entry.get("offer"))
+            data = base64.b64decode(entry["data"], validate=True)
+            if len(data) != offer.size or hashlib.sha256(data).hexdigest() != offer.sha256:
+                raise ValueError(f"signed PDF {offer.filename} does not match its checksum")
+            found.append((offer, data))
+    except (ProtocolError, ValueError, TypeError) as e:
+        raise _refuse(
+            f"A signed PDF in this bundle cannot be read ({e}), so none of the bundle was "
+            "taken. Nothing was changed; export it again on the laptop."
+        ) from e
+    return found
+
+
+def _store_document(
+    store: Store, device: str, assessor: str, offer: DocumentOffer, data: bytes, now: dt.datetime
+) -> DocumentAnswer:
+    """Offer one PDF and hand over its chunks, as the online upload does; the last answer."""
+    answer = store.offer_document(device, offer, now, assessor=assessor)
+    while answer.status is DocumentStatus.RECEIVING:
+        start = answer.received
+        answer = store.put_chunk(
+            offer.document_id, start, data[start : start + CHUNK_SIZE], now, assessor=assessor
+        )
+        if answer.status is DocumentStatus.RECEIVING and answer.received <= start:
+            break  # taken by another import meanwhile: its own answer will say whole
+    return answer
 
 
 def import_bundle(
@@ -185,6 +239,7 @@ def import_bundle(
             "the laptop wrote."
         )
     pushes = _pushes(opened.payload)
+    documents = _documents(opened.payload)
     items: list[PushItem] = []
     acks: list[ItemAck] = []
     for push in pushes:
@@ -192,6 +247,11 @@ def import_bundle(
             part = push[start : start + MAX_BATCH]
             items += part
             acks += store.push(device.id, part, now, assessor=device.assessor_id)
+    # After the revisions, as online: a PDF is taken only once its revision is held.
+    answers = [
+        (offer, _store_document(store, device.id, device.assessor_id, offer, data, now))
+        for offer, data in documents
+    ]
     if not again:
         store.note_bundle(device.id, header.sequence, header.bundle_id, now)
     held = store.held([a.hash for a in acks if a.status.acknowledged])
@@ -209,6 +269,7 @@ def import_bundle(
         "items": [[i.entity_type, i.entity_id, i.hash] for i in items],
         "acks": [a.to_json() for a in acks],
         "closing": closing_of(held),
+        "documents": [{"offer": o.to_json(), "answer": a.to_json()} for o, a in answers],
     }
     stored = sum(1 for a in acks if a.status.value == "stored")
     duplicate = sum(1 for a in acks if a.status.value == "duplicate")
@@ -220,4 +281,5 @@ def import_bundle(
         waiting,
         len(acks) - stored - duplicate - waiting,
         again,
+        sum(1 for _, a in answers if a.status.acknowledged),
     )

@@ -40,7 +40,8 @@ from sync.gateway.store import Store
 from sync.protocol import CURRENT, PushRequest, PushResponse, closing_digest
 from tests.support import community_person, session_for
 
-NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
+"""After the certificates the tests' CA issues (on the real clock) start to be valid."""
 
 
 @dataclass
@@ -490,3 +491,62 @@ def test_a_bundle_signed_with_an_expired_laptop_certificate_is_refused(
     with pytest.raises(BundleError, match="certificate that has expired"):
         authority.take(data, now=late)
     assert _gateway_hash(authority.store) == before
+
+
+def test_signed_pdfs_travel_with_their_revisions_and_are_acknowledged_by_the_receipt(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    from assessor_app.core.storage import document_outbox
+    from tests.sync.pdfs import keep_signed_pdf
+
+    record = _work(vault)
+    kept = keep_signed_pdf(vault, record, padding=300_000)  # more than one 256 KiB chunk
+    _enrol(vault, authority)
+    path = tmp_path / "laptop.bundle"
+    report = export_bundle(vault, path, NOW)
+    assert (report.revisions, report.documents) == (4, 1)
+    assert document_outbox.state_of(vault.conn, kept.id) is OutboxState.RETRYING
+
+    taken = authority.take(path.read_bytes())
+    assert taken.documents == 1
+    held = authority.store.document(kept.id)
+    assert held is not None and hashlib.sha256(held[1]).hexdigest() == kept.sha256
+    before = _gateway_hash(authority.store)
+    assert authority.take(path.read_bytes()).again
+    assert _gateway_hash(authority.store) == before
+
+    got = import_receipt(vault, taken.receipt, NOW)
+    assert (got.acknowledged, got.documents) == (4, 1)
+    assert document_outbox.state_of(vault.conn, kept.id) is OutboxState.ACKNOWLEDGED
+
+
+def test_a_bundle_whose_pdf_does_not_match_its_checksum_is_refused_whole(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    """Forged by someone holding the laptop's key: the gateway still checks the PDF's bytes."""
+    from tests.sync.pdfs import keep_signed_pdf
+
+    record = _work(vault)
+    keep_signed_pdf(vault, record)
+    _enrol(vault, authority)
+    enrolled = load_enrolment(vault)
+    assert enrolled is not None
+    export_bundle(vault, tmp_path / "laptop.bundle", NOW)
+    opened = __import__("sync.bundle", fromlist=["open_bundle"]).open_bundle(
+        (tmp_path / "laptop.bundle").read_bytes(), authority.key.decrypt, authority.key.public
+    )
+    payload = opened.payload
+    payload["documents"][0]["data"] = base64.b64encode(b"%PDF-1.7 not the one signed").decode()
+    key = serialization.load_der_private_key(enrolled.key_der, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    header = BundleHeader(
+        "outbound",
+        opened.header.authority,
+        enrolled.device_id,
+        new_bundle_id(),
+        9,
+        NOW,
+        NOW + dt.timedelta(days=1),
+    )
+    forged = seal_bundle(header, payload, authority.key.public, key, enrolled.certificate_der)
+    _refused_with_nothing_changed(authority, forged, "does not match its checksum")

@@ -7,11 +7,13 @@ For laptops that may never join a network (issue 16). `FileTransport` is one mor
 and exactly-once as online. The rows stay on the laptop, waiting; an online sync may still
 send them (the gateway keeps each revision once). `import_receipt` reads the gateway's
 receipt and records its answers with `apply_answer` too, as an online answer would be.
-Signed PDFs do not travel by file yet. Imports no Qt.
+The signed PDFs of the bundle's revisions (and of those acknowledged already) travel with them,
+and their answers come back in the receipt. Imports no Qt.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -22,13 +24,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from assessor_app.core.errors import AssessorError
+from assessor_app.core.storage import document_outbox
 from assessor_app.core.storage import enrolment as enrolment_store
+from assessor_app.core.storage.documents import DocumentIntegrityError, DocumentRepository
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.client import (
     Batch,
+    DocumentUpload,
     NotEnrolledError,
     _revisions,
     apply_answer,
+    apply_document_answer,
     next_batch,
 )
 from assessor_app.core.sync_client.transport import TransportError
@@ -46,6 +52,8 @@ from sync.protocol import (
     CURRENT,
     MAX_BATCH,
     AckStatus,
+    DocumentAnswer,
+    DocumentOffer,
     ItemAck,
     ProtocolError,
     PushRequest,
@@ -85,6 +93,8 @@ class ExportReport:
     """Revisions in the bundle (0: nothing was waiting, and no file was written)."""
     sequence: int
     """The bundle's number (each is one more than the last this laptop wrote)."""
+    documents: int = 0
+    """Signed PDFs in the bundle."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ class ReceiptReport:
     """Revisions the gateway could not take yet: they stay queued."""
     held: int
     """Revisions the gateway refused for good: held with its reason."""
+    documents: int = 0
+    """Signed PDFs marked acknowledged now."""
 
 
 class FileTransport:
@@ -115,8 +127,8 @@ class FileTransport:
         return PushResponse(tuple(acks), closing_digest(())).to_json()
 
     def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:  # noqa: ARG002 - the Protocol's
-        """Signed PDFs do not travel by file yet (issue 16)."""
-        raise TransportError("Signed PDFs cannot be sent by file yet.", temporary=False)
+        """Not used: a bundle carries each signed PDF whole (`export_bundle`), not in chunks."""
+        raise TransportError("Signed PDFs go in the bundle whole.", temporary=False)
 
 
 def _bundle_enrolment(vault: Vault) -> tuple[enrolment_store.Enrolment, AuthorityKey]:
@@ -157,6 +169,7 @@ def export_bundle(
             Batch(batch.items[i : i + MAX_BATCH]) for i in range(0, len(batch.items), MAX_BATCH)
         )
     ]
+    documents = _documents(vault, {i.hash for i in batch.items})
     key = load_der_private_key(enrolled.key_der, password=None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     with vault.transaction() as conn:
@@ -172,7 +185,14 @@ def export_bundle(
         now,
         now + BUNDLE_LIFETIME,
     )
-    payload = {"protocol": CURRENT, "pushes": transport.pushes}
+    payload = {
+        "protocol": CURRENT,
+        "pushes": transport.pushes,
+        "documents": [
+            {"offer": d.offer.to_json(), "data": base64.b64encode(d.data).decode("ascii")}
+            for d in documents
+        ],
+    }
     data = seal_bundle(header, payload, authority, key, enrolled.certificate_der)
     try:
         write_atomic(path, data)
@@ -184,7 +204,34 @@ def export_bundle(
         ) from e
     for part, answer in answers:
         apply_answer(vault, part, answer, now, rng)
-    return ExportReport(len(batch.items), sequence)
+    with vault.transaction() as conn:
+        for d in documents:
+            document_outbox.mark_unsent(conn, d.offer.document_id, SENT_BY_FILE, now, rng)
+    return ExportReport(len(batch.items), sequence, len(documents))
+
+
+def _documents(vault: Vault, sent: set[str]) -> list[DocumentUpload]:
+    """The signed PDFs to go with `sent`, read and checked (one that fails its check stays)."""
+    repository = DocumentRepository(vault)
+    found = []
+    for queued in document_outbox.for_bundle(vault.conn, sent):
+        try:
+            data = repository.data(queued.document_id)
+        except DocumentIntegrityError:
+            continue  # the online path holds it with the reason; it never travels
+        kept = repository.get(queued.document_id)
+        offer = DocumentOffer(
+            kept.id,
+            kept.assessment_id,
+            kept.revision_hash,
+            kept.kind,
+            kept.variant,
+            kept.filename,
+            kept.size,
+            kept.sha256,
+        )
+        found.append(DocumentUpload(offer, data))
+    return found
 
 
 def _refused(message: str) -> BundleFileError:
@@ -212,11 +259,29 @@ def import_receipt(vault: Vault, data: bytes, now: dt.datetime) -> ReceiptReport
         wanted = [((str(t), str(i)), str(h)) for t, i, h in named]
         batch = Batch(tuple(_revisions(vault, wanted)))
         response = PushResponse.from_json(payload, batch.items)
+        documents = _document_answers(payload.get("documents", []))
     except (KeyError, ValueError, TypeError, ProtocolError) as e:
         raise _refused(
             "This receipt names records this laptop does not hold, or does not add up, so it "
             "was not used. Nothing was changed."
         ) from e
     result = apply_answer(vault, batch, payload, now)
+    sent = 0
+    for offer, answer in documents:
+        done = apply_document_answer(vault, DocumentUpload(offer, b""), answer, now)
+        sent += done.sent
     waiting = sum(1 for a in response.acks if a.status is AckStatus.RETRY_LATER)
-    return ReceiptReport(result.sent, waiting, result.held)
+    return ReceiptReport(result.sent, waiting, result.held, sent)
+
+
+def _document_answers(raw: object) -> list[tuple[DocumentOffer, DocumentAnswer]]:
+    """The receipt's answers about signed PDFs, each checked against its offer."""
+    if not isinstance(raw, list) or len(raw) > MAX_REVISIONS:
+        raise ValueError("documents")
+    found = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            raise ValueError("document entry")
+        offer = DocumentOffer.from_json(entry["offer"])
+        found.append((offer, DocumentAnswer.from_json(entry["answer"], offer)))
+    return found
