@@ -650,9 +650,10 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
         print("Nothing is waiting to be sent, so no bundle was written.")
         return EXIT_OK
     print(
-        f"Wrote bundle {report.sequence} with {report.revisions} revision(s) to {args.file}. "
-        "They show 'sent by file, awaiting receipt' until the gateway's receipt is imported "
-        "('assessor-cli bundle import RECEIPT'); signed PDFs still go by 'sync now'."
+        f"Wrote bundle {report.sequence} with {report.revisions} revision(s) and "
+        f"{report.documents} signed PDF(s) to {args.file}. They show 'sent by file, awaiting "
+        "receipt' until the gateway's receipt is imported ('assessor-cli bundle import "
+        "RECEIPT')."
     )
     return EXIT_OK
 
@@ -669,7 +670,10 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
         ) from e
     with _session(args) as session:
         report = import_receipt(session.vault, data, dt.datetime.now(dt.UTC))
-    print(f"Acknowledged {report.acknowledged}; still queued {report.waiting}; held {report.held}.")
+    print(
+        f"Acknowledged {report.acknowledged}; still queued {report.waiting}; "
+        f"held {report.held}; signed PDFs acknowledged {report.documents}."
+    )
     return EXIT_OK
 
 

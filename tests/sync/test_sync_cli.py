@@ -108,7 +108,7 @@ def test_send_by_file_from_the_command_line_both_ways(
     stick.mkdir()
     code, out, err = cli("bundle", "export", str(stick / "laptop.bundle"))
     assert code == 0, err
-    assert "Wrote bundle 1 with 2 revision(s)" in out
+    assert "Wrote bundle 1 with 2 revision(s) and 0 signed PDF(s)" in out
     code, out, _ = cli("sync", "status")
     assert "Sent by file, awaiting receipt" in out
 
@@ -120,6 +120,6 @@ def test_send_by_file_from_the_command_line_both_ways(
 
     code, out, err = cli("bundle", "import", str(stick / "laptop.bundle.receipt"))
     assert code == 0, err
-    assert "Acknowledged 2; still queued 0; held 0." in out
+    assert "Acknowledged 2; still queued 0; held 0; signed PDFs acknowledged 0." in out
     code, out, err = cli("bundle", "import", str(stick / "laptop.bundle"))
     assert code != 0 and "not a receipt" in err
