@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -196,12 +197,7 @@ def import_bundle(
     try:
         certificate = x509.load_der_x509_certificate(opened.certificate_der)
         certificate.verify_directly_issued_by(ca_certificate)
-    except (ValueError, TypeError) as e:
-        raise _refuse(
-            "This bundle was signed by a laptop this gateway did not enrol. Nothing was "
-            "changed; enrol the laptop with this gateway, then export again."
-        ) from e
-    except Exception as e:  # noqa: BLE001 - InvalidSignature and friends: not our CA
+    except (ValueError, TypeError, InvalidSignature) as e:
         raise _refuse(
             "This bundle was signed by a laptop this gateway did not enrol. Nothing was "
             "changed; enrol the laptop with this gateway, then export again."
