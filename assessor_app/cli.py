@@ -586,6 +586,7 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     from assessor_app.core.storage import document_outbox, other_versions, outbox
     from assessor_app.core.storage.enrolment import load_enrolment
     from assessor_app.core.sync_client.client import form_title, pending_documents_text
+    from assessor_app.core.sync_client.file_transport import SENT_BY_FILE
 
     with _session(args) as session:
         enrolled = load_enrolment(session.vault)
@@ -594,12 +595,19 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
         forked = len(other_versions.open_record_ids(session.vault.conn))
         pending = document_outbox.pending(session.vault.conn)
         documents = pending_documents_text(pending, form_title(session.forms))
+        by_file = sum(
+            1
+            for i in outbox.items(session.vault.conn)
+            if i.state is outbox.OutboxState.RETRYING and i.reason == SENT_BY_FILE
+        )
     where = f"enrolled with {enrolled.gateway_url}" if enrolled else "not enrolled"
     print(f"This laptop is {where}.")
     print(
         f"Queued: {s.queued}  Retrying: {s.retrying}  Held: {s.quarantined}  "
         f"Sent: {s.acknowledged}  Last sent: {s.last_acknowledged_at or 'never'}"
     )
+    if by_file:
+        print(f"{SENT_BY_FILE.rstrip('.')}: {by_file}")
     for item in held:
         print(
             f"held\t{item.entity_type}\t{item.entity_id}\trev {item.revision}\t{item.what}\t"
@@ -661,6 +669,42 @@ def cmd_sync_choose(args: argparse.Namespace) -> int:
         record = choose(session, args.record)
     kept = "the other version" if args.theirs else "this laptop's version"
     print(f"Kept {kept} of record {record.id} as revision {record.revision}; queued for sync.")
+    return EXIT_OK
+
+
+def cmd_bundle_export(args: argparse.Namespace) -> int:
+    from assessor_app.core.sync_client.file_transport import export_bundle
+
+    with _session(args) as session:
+        report = export_bundle(session.vault, Path(args.file), dt.datetime.now(dt.UTC))
+    if not report.revisions:
+        print("Nothing is waiting to be sent, so no bundle was written.")
+        return EXIT_OK
+    print(
+        f"Wrote bundle {report.sequence} with {report.revisions} revision(s) and "
+        f"{report.documents} signed PDF(s) to {args.file}. They show 'sent by file, awaiting "
+        "receipt' until the gateway's receipt is imported ('assessor-cli bundle import "
+        "RECEIPT')."
+    )
+    return EXIT_OK
+
+
+def cmd_bundle_import(args: argparse.Namespace) -> int:
+    from assessor_app.core.sync_client.file_transport import import_receipt
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as e:
+        raise AssessorError(
+            f"Can't read {args.file} ({e.strerror}). Nothing was changed.",
+            "Check the memory stick is in and the file name is right.",
+        ) from e
+    with _session(args) as session:
+        report = import_receipt(session.vault, data, dt.datetime.now(dt.UTC))
+    print(
+        f"Acknowledged {report.acknowledged}; still queued {report.waiting}; "
+        f"held {report.held}; signed PDFs acknowledged {report.documents}."
+    )
     return EXIT_OK
 
 
@@ -1329,6 +1373,14 @@ def build_parser() -> argparse.ArgumentParser:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--mine", action="store_true", help="keep this laptop's version")
     which.add_argument("--theirs", action="store_true", help="use the other version")
+
+    bundle = group("bundle", "send queued records by file, for laptops that never connect")
+    p = add(
+        "export", cmd_bundle_export, "write what is queued into a bundle for the gateway", bundle
+    )
+    p.add_argument("file", metavar="FILE", help="where to write it (on the memory stick)")
+    p = add("import", cmd_bundle_import, "use the gateway's receipt for a bundle", bundle)
+    p.add_argument("file", metavar="RECEIPT", help="the receipt file the gateway wrote")
 
     audit = group("audit", "check that the records and their history have not been changed")
     add(

@@ -60,6 +60,7 @@ def create_app(
     server_ca_pem: bytes | None = None,
     adapters: Sequence[Adapter] = (),
     recovery_public_key: str | None = None,
+    bundle_public_key: str | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     max_request_bytes: int = MAX_REQUEST_BYTES,
 ) -> FastAPI:
@@ -75,6 +76,9 @@ def create_app(
         recovery_public_key: The authority's recovery public key (``x25519:…``), which each
             enrolled laptop seals its vault's key to; None sends none (laptops then have no
             recovery slot).
+        bundle_public_key: The authority's bundle key (`sync.bundle.AuthorityKey` text),
+            which each enrolled laptop encrypts its bundles to and checks receipts by; None
+            sends none (laptops then cannot send by file).
     """
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
@@ -160,6 +164,8 @@ def create_app(
         }
         if recovery_public_key is not None:
             answer["recovery_public_key"] = recovery_public_key
+        if bundle_public_key is not None:
+            answer["bundle_public_key"] = bundle_public_key
         return answer
 
     def deliver_all(now: dt.datetime) -> None:

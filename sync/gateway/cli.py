@@ -10,6 +10,7 @@
     assessor-gateway revoke DEVICE               withdraw a laptop's access
     assessor-gateway recovery-key create --out FILE   the authority's recovery key pair
     assessor-gateway recovery-key show           the recovery public key's fingerprint
+    assessor-gateway bundle import FILE          take a laptop's sync bundle; write its receipt
 
 Every command takes ``--data DIR`` (the gateway's folder: its CA, its development server
 certificate and, by default, its SQLite database; else ``$ASSESSOR_GATEWAY_DATA``) and
@@ -34,7 +35,9 @@ from pathlib import Path
 import platformdirs
 
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
+from sync.bundle import BundleError, write_atomic
 from sync.gateway import recovery
+from sync.gateway.bundles import BundleKey, import_bundle
 from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
 from sync.gateway.store import Store, StoreError
@@ -92,6 +95,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         adapters=adapters,
         max_request_bytes=int(args.max_request_mb * 1024 * 1024),
         recovery_public_key=recovery_key.text if recovery_key else None,
+        bundle_public_key=BundleKey.load_or_create(data / "ca").public.text,
     )
     run(app, args.host, args.port, tls)
     return 0
@@ -253,6 +257,28 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle_import(args: argparse.Namespace) -> int:
+    data, store = _data(args), _store(args)
+    source = Path(args.file)
+    receipt = Path(args.receipt) if args.receipt else source.with_name(source.name + ".receipt")
+    try:
+        content = source.read_bytes()
+    except OSError as e:
+        print(f"assessor-gateway: cannot read {source} ({e.strerror}).", file=sys.stderr)
+        return 2
+    ca = GatewayCA.load_or_create(data / "ca", args.authority)
+    key = BundleKey.load_or_create(data / "ca")
+    try:
+        result = import_bundle(store, key, ca.certificate, content, _now())
+    except BundleError as e:
+        print(f"assessor-gateway: {e}", file=sys.stderr)
+        return 2
+    write_atomic(receipt, result.receipt)
+    print(result.summary)
+    print(f"Receipt: {receipt}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="assessor-gateway", description=__doc__.split("\n")[0])
@@ -316,6 +342,14 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("show", help="the recovery public key's fingerprint").set_defaults(
         func=cmd_recovery_key_show
     )
+    bundle = sub.add_parser("bundle", help="sync by file").add_subparsers(
+        dest="bundle_command", required=True
+    )
+    take = bundle.add_parser("import", help="take a laptop's bundle; write its receipt")
+    take.add_argument("file")
+    take.add_argument("--receipt", help="where to write the receipt (else FILE.receipt)")
+    take.add_argument("--authority", default="Demo Council", help=argparse.SUPPRESS)
+    take.set_defaults(func=cmd_bundle_import)
     return parser
 
 

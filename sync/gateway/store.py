@@ -916,6 +916,42 @@ class Store:
             )
             return cur.rowcount == 1
 
+    # -- sync bundles (issue 16) ---------------------------------------------------------------
+
+    def last_bundle(self, device_id: str) -> tuple[int, str] | None:
+        """The sequence and id of the newest bundle imported from `device_id`, or None."""
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT sequence, bundle_id FROM bundle_import WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def note_bundle(self, device_id: str, sequence: int, bundle_id: str, now: dt.datetime) -> bool:
+        """Keep `sequence` as the device's newest imported bundle; False if one as new is kept.
+
+        Conditional in the database, so two imports of one bundle at once note it once.
+        """
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO bundle_import (device_id, sequence, bundle_id, imported_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                "sequence = excluded.sequence, bundle_id = excluded.bundle_id, "
+                "imported_at = excluded.imported_at "
+                "WHERE bundle_import.sequence < excluded.sequence",
+                (device_id, sequence, bundle_id, now.isoformat()),
+            )
+            return cur.rowcount == 1
+
+    def device(self, device_id: str) -> Device | None:
+        """The device with this id, or None."""
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT id, assessor_id, cert_serial, enrolled_at, last_seen_at, revoked_at "
+                "FROM device WHERE id = ?",
+                (device_id,),
+            ).fetchone()
+        return None if row is None else _device(row)
+
     def allocate(self, person_id: str, assessor_id: str, now: dt.datetime) -> None:
         """Put a person on an assessor's caseload (moving them from anyone else's).
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from sync.gateway.app import create_app
+from sync.gateway.bundles import BundleKey
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
@@ -74,6 +75,8 @@ class Gateway:
     store: Store
     ca: GatewayCA
     assessor: str
+    bundle_key: BundleKey | None = None
+    """The authority's bundle key, in the gateway's data folder (``ca/`` beside its CA)."""
 
     def code(self) -> str:
         now = dt.datetime.now(dt.UTC)
@@ -87,6 +90,7 @@ def gateway(store_url: str, tmp_path: Path) -> Iterator[Gateway]:
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
     tls = development_tls(tmp_path, ca)
+    key = BundleKey.load_or_create(tmp_path / "ca")
     assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
-    with running(create_app(store, ca), tls) as served:
-        yield Gateway(served.url, store, ca, assessor)
+    with running(create_app(store, ca, bundle_public_key=key.public.text), tls) as served:
+        yield Gateway(served.url, store, ca, assessor, key)

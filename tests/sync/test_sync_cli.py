@@ -109,3 +109,37 @@ def test_enrol_by_fingerprint_from_the_command_line(cli, gateway: Gateway) -> No
     )
     assert status == 0, err
     assert "Enrolled as device" in out and len(gateway.store.devices()) == 1
+
+
+def test_send_by_file_from_the_command_line_both_ways(
+    cli, gateway: Gateway, tmp_path: Path
+) -> None:
+    from sync.gateway.cli import main as gateway_main
+
+    code, person, _ = cli("person", "add", "--given", "Zoë", "--family", "Testperson")
+    assert cli("record", "start", "--form", "sample", "--person", person.strip())[0] == 0
+    ca = tmp_path / "gateway-ca.pem"
+    ca.write_bytes(gateway.ca.pem)
+    enrolled = cli(
+        "sync", "enrol", "--gateway", gateway.url, "--code", gateway.code(), "--ca", str(ca)
+    )
+    assert enrolled[0] == 0, enrolled[2]
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    code, out, err = cli("bundle", "export", str(stick / "laptop.bundle"))
+    assert code == 0, err
+    assert "Wrote bundle 1 with 2 revision(s) and 0 signed PDF(s)" in out
+    code, out, _ = cli("sync", "status")
+    assert "Sent by file, awaiting receipt" in out
+
+    argv = ["--data", str(tmp_path), "--db", gateway.store.url, "bundle", "import"]
+    assert gateway_main([*argv, str(stick / "laptop.bundle")]) == 0
+    assert gateway.store.count() == 2
+    assert gateway_main([*argv, str(stick / "laptop.bundle")]) == 0  # again: nothing changes
+    assert gateway.store.count() == 2
+
+    code, out, err = cli("bundle", "import", str(stick / "laptop.bundle.receipt"))
+    assert code == 0, err
+    assert "Acknowledged 2; still queued 0; held 0; signed PDFs acknowledged 0." in out
+    code, out, err = cli("bundle", "import", str(stick / "laptop.bundle"))
+    assert code != 0 and "not a receipt" in err

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assessor_app.core.storage.database import Connection
@@ -22,6 +22,7 @@ __all__ = [
     "PendingDocument",
     "QueuedDocument",
     "due",
+    "for_bundle",
     "mark_acknowledged",
     "mark_refused",
     "mark_unsent",
@@ -69,6 +70,25 @@ def due(conn: Connection, now: dt.datetime, *, limit: int = 50) -> list[QueuedDo
         (now.isoformat(), max(limit, 0)),
     ).fetchall()
     return [QueuedDocument(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+
+def for_bundle(conn: Connection, sent: Iterable[str]) -> list[QueuedDocument]:
+    """The PDFs to put in a bundle: waiting (whatever their retry time), oldest first.
+
+    Each one's revision must be acknowledged already or be among `sent` (the bundle's own
+    revisions, which the gateway stores before it takes the PDFs).
+    """
+    going = set(sent)
+    rows = conn.execute(
+        "SELECT d.document_id, d.assessment_id, d.revision_hash, d.attempts, o.state "
+        "FROM document_outbox d JOIN outbox o ON o.revision_hash = d.revision_hash "
+        "WHERE d.state IN ('queued', 'retrying') ORDER BY d.queued_at, d.document_id"
+    ).fetchall()
+    return [
+        QueuedDocument(str(r[0]), str(r[1]), str(r[2]), int(r[3]))
+        for r in rows
+        if r[4] == "acknowledged" or str(r[2]) in going
+    ]
 
 
 def mark_acknowledged(conn: Connection, document_id: str, at: dt.datetime) -> bool:

@@ -1,4 +1,4 @@
-"""This profile's enrolment with the authority's gateway, and its device key (schema 7).
+"""This profile's enrolment with the authority's gateway, and its device key (schema 7, 13).
 
 The device key (ECDSA P-256) is made on first use inside the vault and never leaves it except
 for the instant the TLS library reads it (`sync_client.transport`). Enrolment stores the
@@ -21,9 +21,17 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from assessor_app.core.storage import history
+from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.vault import Vault
 
-__all__ = ["SYNC_DEVICE_KEY", "Enrolment", "device_key", "load_enrolment", "save_enrolment"]
+__all__ = [
+    "SYNC_DEVICE_KEY",
+    "Enrolment",
+    "device_key",
+    "load_enrolment",
+    "next_bundle_sequence",
+    "save_enrolment",
+]
 
 SYNC_DEVICE_KEY = "sync_device"
 """Purpose (in `device_key`) of the key this laptop proves itself to the gateway with."""
@@ -40,6 +48,11 @@ class Enrolment:
     certificate_der: bytes
     key_der: bytes = field(repr=False)
     enrolled_at: str
+    bundle_public_key: str | None = None
+    """The authority's bundle key (`sync.bundle.AuthorityKey` text) for sending by file; None
+    for a laptop enrolled before its gateway gave one (schema 13)."""
+    bundle_sequence: int = 0
+    """The sequence number of the last bundle this laptop wrote (0: none yet)."""
 
 
 def device_key(vault: Vault) -> ec.EllipticCurvePrivateKey:
@@ -74,8 +87,13 @@ def save_enrolment(
     server_ca_pem: bytes,
     certificate_der: bytes,
     now: dt.datetime,
+    bundle_public_key: str | None = None,
 ) -> None:
-    """Keep an enrolment (replacing an earlier one), in one transaction with its audit entry."""
+    """Keep an enrolment (replacing an earlier one), in one transaction with its audit entry.
+
+    The bundle sequence carries on across a re-enrolment (the gateway refuses a bundle not
+    newer than the last it took from the device).
+    """
     with vault.transaction() as conn:
         conn.execute(
             "UPDATE device_key SET certificate = ? WHERE purpose = ?",
@@ -83,11 +101,18 @@ def save_enrolment(
         )
         conn.execute(
             "INSERT INTO sync_enrolment (one, gateway_url, device_id, assessor_id, server_ca, "
-            "enrolled_at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (one) DO UPDATE SET "
-            "gateway_url = excluded.gateway_url, device_id = excluded.device_id, "
+            "enrolled_at, bundle_public_key) VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (one) "
+            "DO UPDATE SET gateway_url = excluded.gateway_url, device_id = excluded.device_id, "
             "assessor_id = excluded.assessor_id, server_ca = excluded.server_ca, "
-            "enrolled_at = excluded.enrolled_at",
-            (gateway_url, device_id, assessor_id, server_ca_pem.decode("ascii"), now.isoformat()),
+            "enrolled_at = excluded.enrolled_at, bundle_public_key = excluded.bundle_public_key",
+            (
+                gateway_url,
+                device_id,
+                assessor_id,
+                server_ca_pem.decode("ascii"),
+                now.isoformat(),
+                bundle_public_key,
+            ),
         )
         history.append_audit(conn, vault.profile.id, "sync.enrol", "device", device_id)
 
@@ -97,7 +122,8 @@ def load_enrolment(vault: Vault) -> Enrolment | None:
     with vault.transaction() as conn:
         row = conn.execute(
             "SELECT e.gateway_url, e.device_id, e.assessor_id, e.server_ca, e.enrolled_at, "
-            "k.certificate, k.private_key FROM sync_enrolment e JOIN device_key k "
+            "k.certificate, k.private_key, e.bundle_public_key, e.bundle_sequence "
+            "FROM sync_enrolment e JOIN device_key k "
             "ON k.purpose = ? WHERE e.one = 1",
             (SYNC_DEVICE_KEY,),
         ).fetchone()
@@ -111,4 +137,13 @@ def load_enrolment(vault: Vault) -> Enrolment | None:
         bytes(row[5]),
         bytes(row[6]),
         str(row[4]),
+        None if row[7] is None else str(row[7]),
+        int(row[8]),
     )
+
+
+def next_bundle_sequence(conn: Connection) -> int:
+    """Take the next bundle sequence number, inside the caller's transaction."""
+    conn.execute("UPDATE sync_enrolment SET bundle_sequence = bundle_sequence + 1 WHERE one = 1")
+    row = conn.execute("SELECT bundle_sequence FROM sync_enrolment WHERE one = 1").fetchone()
+    return int(row[0])

@@ -52,6 +52,7 @@ from assessor_app.core.sync_client.transport import (
 
 if TYPE_CHECKING:
     from assessor_app.core.form_engine.definition import FormDefinition
+from sync.bundle import parse_authority_key
 from sync.protocol import (
     CHUNK_SIZE,
     CURRENT,
@@ -259,6 +260,7 @@ def finish_enrolment(
     # Every part of the answer is checked before anything is kept: a signing certificate the
     # laptop cannot use must not leave a recovery slot behind, nor the other way round.
     recovery = _recovery_key(answer)
+    bundle_key = _bundle_key(answer)
     _install_signing_certificate(vault, answer)
     if recovery is not None:
         vault.set_recovery_key(recovery)
@@ -272,6 +274,7 @@ def finish_enrolment(
         server_ca_pem=server_ca,
         certificate_der=certificate_der,
         now=now,
+        bundle_public_key=bundle_key,
     )
     enrolled = enrolment_store.load_enrolment(vault)
     assert enrolled is not None
@@ -302,6 +305,26 @@ def _recovery_key(answer: dict[str, object]) -> str | None:
             temporary=False,
         ) from e
     return str(recipient)
+
+
+def _bundle_key(answer: dict[str, object]) -> str | None:
+    """The authority's bundle key the gateway sent, checked; None from a gateway without one.
+
+    Raises:
+        TransportError: the key in the answer cannot be read; nothing was changed.
+    """
+    text = answer.get("bundle_public_key")
+    if text is None:
+        return None
+    try:
+        parse_authority_key(text)
+    except ValueError as e:
+        raise TransportError(
+            "The gateway's key for sending by file could not be read, so the laptop was not "
+            "enrolled. Nothing was changed; tell IT.",
+            temporary=False,
+        ) from e
+    return str(text)
 
 
 def _signing_request(vault: Vault) -> str:

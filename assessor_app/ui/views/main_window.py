@@ -220,6 +220,12 @@ class MainWindow(QMainWindow):
         self.enrol_action.setEnabled(False)
         self.enrol_action.triggered.connect(self.open_enrol)
         self.enrol_dialog: QDialog | None = None
+        self.send_file_action = tools.addAction("Send by &file…")
+        self.send_file_action.setEnabled(False)
+        self.send_file_action.triggered.connect(self.send_by_file)
+        self.receipt_action = tools.addAction("Import a &receipt from file…")
+        self.receipt_action.setEnabled(False)
+        self.receipt_action.triggered.connect(self.import_receipt_file)
         help_menu = self.menuBar().addMenu("Help")
         self.about_action = help_menu.addAction("&About Assessor")
         self.about_action.triggered.connect(self.show_about)
@@ -357,6 +363,8 @@ class MainWindow(QMainWindow):
         self._sync_soon.start()
         self.sync_action.setEnabled(True)
         self.enrol_action.setEnabled(True)
+        self.send_file_action.setEnabled(True)
+        self.receipt_action.setEnabled(True)
         self._listen_for_other_copies(vault.profile.id)
         if self.gate is not None:
             dispose(self.gate)
@@ -551,6 +559,20 @@ class MainWindow(QMainWindow):
         if self.sync is not None:
             self.sync.sync_now()
 
+    def send_by_file(self) -> None:
+        """Write what is queued into a bundle for the gateway (Tools menu)."""
+        if self.session is not None:
+            from assessor_app.ui.views.send_by_file import send_by_file
+
+            send_by_file(self, self.ops, self.session.vault)
+
+    def import_receipt_file(self) -> None:
+        """Use the gateway's receipt for a bundle (Tools menu)."""
+        if self.session is not None:
+            from assessor_app.ui.views.send_by_file import import_receipt_file
+
+            import_receipt_file(self, self.ops, self.session.vault)
+
     def _sync_progress(self, sent: int, total: int) -> None:
         """The bar beside the status line: shown while a sync runs, gone when it ends."""
         self.sync_progress.setVisible(total > 0)
@@ -605,6 +627,8 @@ class MainWindow(QMainWindow):
             self.sync_problems_dialog = None
         self.sync_problems_button.hide()
         self.enrol_action.setEnabled(False)
+        self.send_file_action.setEnabled(False)
+        self.receipt_action.setEnabled(False)
         self._sync_soon.stop()
         if self.sync is not None:
             self.sync.stop()

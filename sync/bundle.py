@@ -1,0 +1,361 @@
+"""The signed, encrypted file envelope that carries sync between a laptop and the gateway.
+
+Shared by both sides (decision 0007); imports no FastAPI and no Qt. A bundle is one JSON
+object: a versioned header (format, kind, authority, device id, bundle id, sequence, created,
+expires), the payload encrypted to the authority's bundle key (X25519, HKDF-SHA256,
+AES-256-GCM with the header as associated data), and a signature over all of that by the
+device key (ECDSA P-256, the key the gateway's CA certified at enrolment; the certificate
+travels in the bundle, and the gateway checks it is one it issued). A receipt is the same
+envelope the other way: its payload (hashes and answers only) is in clear, bound to the
+device by its header, and signed by the authority's Ed25519 receipt key. Every failure to
+read one is a `BundleError` whose message names the problem in plain words.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+__all__ = [
+    "FORMAT",
+    "MAX_BUNDLE_BYTES",
+    "AuthorityKey",
+    "BundleError",
+    "BundleHeader",
+    "Opened",
+    "authority_key_text",
+    "new_bundle_id",
+    "open_bundle",
+    "open_receipt",
+    "parse_authority_key",
+    "seal_bundle",
+    "seal_receipt",
+    "write_atomic",
+]
+
+FORMAT = "assessor-bundle/1"
+"""The envelope's format and version; a reader refuses any other."""
+MAX_BUNDLE_BYTES = 512 * 1024 * 1024
+"""The largest file read as a bundle (a bigger one is refused before it is parsed)."""
+_KEY_PREFIX = "assessor-bundle-key/1"
+_SEAL_INFO = b"assessor bundle payload v1"
+_KINDS = ("outbound", "receipt")
+
+
+class BundleError(Exception):
+    """A bundle or receipt that cannot be used; the message says what is wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class AuthorityKey:
+    """The public half of an authority's bundle key: to encrypt to, and to check receipts by."""
+
+    encrypt: X25519PublicKey
+    verify: Ed25519PublicKey
+
+    @property
+    def text(self) -> str:
+        """The key as one line of text (what the enrolment answer carries)."""
+        return authority_key_text(self.encrypt, self.verify)
+
+    @property
+    def id(self) -> str:
+        """The authority's id in bundle headers: a digest of the key, so no name is trusted."""
+        return hashlib.sha256(self.text.encode("ascii")).hexdigest()[:32]
+
+
+def _raw(key: X25519PublicKey | Ed25519PublicKey) -> bytes:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: object) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not text")
+    data = base64.b64decode(text, validate=True)
+    # Only the one spelling of these bytes: a changed padding bit must not pass as unchanged.
+    if _b64(data) != text:
+        raise ValueError("not canonical base64")
+    return data
+
+
+def authority_key_text(encrypt: X25519PublicKey, verify: Ed25519PublicKey) -> str:
+    """``assessor-bundle-key/1:<X25519>:<Ed25519>``, each part base64."""
+    return f"{_KEY_PREFIX}:{_b64(_raw(encrypt))}:{_b64(_raw(verify))}"
+
+
+def parse_authority_key(text: object) -> AuthorityKey:
+    """The key from its text form.
+
+    Raises:
+        ValueError: Not a bundle key.
+    """
+    if not isinstance(text, str) or text.count(":") != 2:
+        raise ValueError("not an authority bundle key")
+    prefix, encrypt, verify = text.split(":")
+    if prefix != _KEY_PREFIX:
+        raise ValueError("not an authority bundle key")
+    return AuthorityKey(
+        X25519PublicKey.from_public_bytes(_unb64(encrypt)),
+        Ed25519PublicKey.from_public_bytes(_unb64(verify)),
+    )
+
+
+def new_bundle_id() -> str:
+    """A fresh random bundle id."""
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class BundleHeader:
+    """What a bundle says about itself, in clear (the payload is bound to it)."""
+
+    kind: str
+    """"outbound" (laptop to gateway) or "receipt" (gateway to laptop)."""
+    authority: str
+    """`AuthorityKey.id` of the authority it is for (or from)."""
+    device_id: str
+    """The device it is from (outbound) or for (receipt), as the gateway knows it."""
+    bundle_id: str
+    """Random; a receipt carries the id of the bundle it answers."""
+    sequence: int
+    """Counts up by one per bundle each device writes: an older one is refused."""
+    created: dt.datetime
+    expires: dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The header as a JSON object."""
+        return {
+            "format": FORMAT,
+            "kind": self.kind,
+            "authority": self.authority,
+            "device_id": self.device_id,
+            "bundle_id": self.bundle_id,
+            "sequence": self.sequence,
+            "created": self.created.isoformat(),
+            "expires": self.expires.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> BundleHeader:
+        """The header from untrusted JSON.
+
+        Raises:
+            ValueError: Malformed.
+        """
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            raise ValueError("not a bundle of this format")
+        texts = [raw.get(k) for k in ("kind", "authority", "device_id", "bundle_id")]
+        if not all(isinstance(t, str) and 0 < len(t) <= 200 for t in texts):
+            raise ValueError("header fields malformed")
+        sequence = raw.get("sequence")
+        if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 < sequence < 2**62:
+            raise ValueError("sequence malformed")
+        created = dt.datetime.fromisoformat(str(raw.get("created")))
+        expires = dt.datetime.fromisoformat(str(raw.get("expires")))
+        if created.tzinfo is None or expires.tzinfo is None or texts[0] not in _KINDS:
+            raise ValueError("header fields malformed")
+        return cls(str(texts[0]), str(texts[1]), str(texts[2]), str(texts[3]), sequence, created,
+                   expires)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A bundle whose signature checked and whose payload decrypted."""
+
+    header: BundleHeader
+    payload: dict[str, Any]
+    certificate_der: bytes
+    """The signer's certificate, as the bundle carried it ("" for a receipt)."""
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def _seal_key(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO + ephemeral + recipient
+    ).derive(shared)
+
+
+def seal_bundle(
+    header: BundleHeader,
+    payload: dict[str, Any],
+    authority: AuthorityKey,
+    device_key: ec.EllipticCurvePrivateKey,
+    certificate_der: bytes,
+) -> bytes:
+    """An outbound bundle: `payload` encrypted to `authority`, the whole signed by the device."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_raw = _raw(ephemeral.public_key())
+    key = _seal_key(ephemeral.exchange(authority.encrypt), ephemeral_raw, _raw(authority.encrypt))
+    nonce = secrets.token_bytes(12)
+    head = header.to_json()
+    ciphertext = AESGCM(key).encrypt(nonce, _canonical(payload), _canonical(head))
+    body = {
+        "header": head,
+        "sealed": {
+            "ephemeral": _b64(ephemeral_raw),
+            "nonce": _b64(nonce),
+            "data": _b64(ciphertext),
+        },
+        "certificate": _b64(certificate_der),
+    }
+    signature = device_key.sign(_canonical(body), ec.ECDSA(hashes.SHA256()))
+    return _canonical({**body, "signature": _b64(signature)})
+
+
+def seal_receipt(header: BundleHeader, payload: dict[str, Any], signer: Ed25519PrivateKey) -> bytes:
+    """A receipt: `payload` in clear, bound to its header, signed by the authority."""
+    body = {"header": header.to_json(), "payload": payload}
+    return _canonical({**body, "signature": _b64(signer.sign(_canonical(body)))})
+
+
+def _parse(data: bytes, what: str) -> tuple[dict[str, Any], BundleHeader, bytes]:
+    """The envelope's fields, its header and signature, without trusting any of them yet."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleError(f"This file is too big to be a {what}. Nothing was changed.")
+    try:
+        raw = json.loads(data.decode("utf-8"))
+        # Only the one spelling the writers use: no repeated keys, no second way to say it.
+        if not isinstance(raw, dict) or _canonical(raw) != data:
+            raise ValueError("not a canonical object")
+        header = BundleHeader.from_json(raw.get("header"))
+        signature = _unb64(raw.get("signature"))
+    except (ValueError, RecursionError, TypeError) as e:
+        raise BundleError(
+            f"This file is not a complete {what}: it may have been cut short while it was "
+            "being copied, or damaged. Nothing was changed; copy it again from where it was "
+            "made."
+        ) from e
+    return {k: v for k, v in raw.items() if k != "signature"}, header, signature
+
+
+def open_bundle(data: bytes, private: X25519PrivateKey, authority: AuthorityKey) -> Opened:
+    """Check an outbound bundle's signature and decrypt it (the gateway side).
+
+    The caller still checks the certificate is one its CA issued to the header's device, and
+    the dates and sequence.
+
+    Raises:
+        BundleError: Unreadable, not for this authority, the signature fails, or tampered.
+    """
+    what = "sync bundle"
+    body, header, signature = _parse(data, what)
+    if header.kind != "outbound":
+        raise BundleError(
+            "This file is a receipt, not a bundle from a laptop. Nothing was changed."
+        )
+    if header.authority != authority.id:
+        raise BundleError(
+            "This bundle was made for another council's gateway, so it cannot be read here. "
+            "Nothing was changed; check which laptop it came from."
+        )
+    tampered = BundleError(
+        "This bundle has been changed since the laptop wrote it (its signature does not "
+        "match), so none of it was taken. Nothing was changed; export it again on the laptop."
+    )
+    try:
+        certificate_der = _unb64(body.get("certificate"))
+        certificate = x509.load_der_x509_certificate(certificate_der)
+        public = certificate.public_key()
+        if not isinstance(public, ec.EllipticCurvePublicKey):
+            raise ValueError("not an EC key")
+        public.verify(signature, _canonical(body), ec.ECDSA(hashes.SHA256()))
+        sealed = body.get("sealed")
+        if not isinstance(sealed, dict):
+            raise ValueError("no payload")
+        ephemeral = _unb64(sealed.get("ephemeral"))
+        shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+        key = _seal_key(shared, ephemeral, _raw(authority.encrypt))
+        plain = AESGCM(key).decrypt(
+            _unb64(sealed.get("nonce")), _unb64(sealed.get("data")), _canonical(body["header"])
+        )
+        payload = json.loads(plain.decode("utf-8"))
+        if not isinstance(payload, dict):
+            raise ValueError("payload is not an object")
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        RecursionError,
+        InvalidSignature,
+        InvalidTag,
+        UnsupportedAlgorithm,
+    ) as e:
+        raise tampered from e
+    return Opened(header, payload, certificate_der)
+
+
+def open_receipt(data: bytes, authority: AuthorityKey, device_id: str) -> Opened:
+    """Check a receipt is from `authority`, for `device_id`, and unchanged (the laptop side).
+
+    Raises:
+        BundleError: Unreadable, for another device or authority, or tampered.
+    """
+    body, header, signature = _parse(data, "receipt")
+    if header.kind != "receipt":
+        raise BundleError(
+            "This file is a bundle for the council's gateway, not a receipt from it. Nothing "
+            "was changed; take it to the gateway to import."
+        )
+    if header.authority != authority.id or header.device_id != device_id:
+        raise BundleError(
+            "This receipt is for another laptop or another council, so it was not used. "
+            "Nothing was changed; ask IT for this laptop's receipt."
+        )
+    try:
+        authority.verify.verify(signature, _canonical(body))
+    except InvalidSignature as e:
+        raise BundleError(
+            "This receipt has been changed since the council's gateway wrote it (its signature "
+            "does not match), so it was not used. Nothing was changed; ask IT for it again."
+        ) from e
+    payload = body.get("payload")
+    if not isinstance(payload, dict):
+        raise BundleError("This receipt holds nothing this app can read. Nothing was changed.")
+    return Opened(header, payload, b"")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so a pulled stick leaves no file that looks complete.
+
+    Written owner-only to a temporary name beside it, flushed to the device, then renamed.
+    """
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(aside, path)
+    except BaseException:
+        aside.unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

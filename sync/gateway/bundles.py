@@ -1,0 +1,281 @@
+"""The gateway's side of sync bundles: its bundle key, and importing a laptop's bundle.
+
+A bundle (`sync.bundle`) is checked whole before anything is stored: made for this
+authority, signed by a device certificate this gateway's CA issued, the device enrolled and
+not revoked, not expired, newer than the last bundle taken from that device, and every
+revision readable. Its revisions then go through `Store.push`, the online path's own
+checks and idempotency (hash chains, caseload, each revision stored once), and the answers
+go back in a receipt signed by the authority's receipt key. Imports no FastAPI.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from sync.bundle import (
+    AuthorityKey,
+    BundleError,
+    BundleHeader,
+    open_bundle,
+    seal_receipt,
+)
+from sync.gateway.ca import _write_private, serial_of
+from sync.gateway.store import Store
+from sync.protocol import (
+    CHUNK_SIZE,
+    CURRENT,
+    MAX_BATCH,
+    DocumentAnswer,
+    DocumentOffer,
+    DocumentStatus,
+    ItemAck,
+    ProtocolError,
+    PushItem,
+    PushRequest,
+)
+from sync.protocol import closing_digest as closing_of
+
+__all__ = ["BundleImport", "BundleKey", "import_bundle"]
+
+_ENCRYPT_FILE = "bundle-x25519.key"
+_SIGN_FILE = "bundle-ed25519.key"
+MAX_PUSHES = 200
+"""The most batches of revisions one bundle may carry (`MAX_BATCH` each)."""
+RECEIPT_LIFETIME = dt.timedelta(days=365)
+
+
+def _load_or_make(path: Path, make: Any) -> Any:
+    if path.exists():
+        return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    key = make()
+    _write_private(
+        path,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+    return key
+
+
+@dataclass(frozen=True)
+class BundleKey:
+    """The authority's bundle key pair: X25519 to read bundles, Ed25519 to sign receipts."""
+
+    decrypt: X25519PrivateKey
+    sign: Ed25519PrivateKey
+
+    @classmethod
+    def load_or_create(cls, folder: Path) -> BundleKey:
+        """The folder's bundle keys (owner-only files beside the CAs), made on first start."""
+        folder.mkdir(parents=True, exist_ok=True)
+        decrypt = _load_or_make(folder / _ENCRYPT_FILE, X25519PrivateKey.generate)
+        sign = _load_or_make(folder / _SIGN_FILE, Ed25519PrivateKey.generate)
+        assert isinstance(decrypt, X25519PrivateKey) and isinstance(sign, Ed25519PrivateKey)
+        return cls(decrypt, sign)
+
+    @property
+    def public(self) -> AuthorityKey:
+        """The public half, which each laptop is given at enrolment."""
+        return AuthorityKey(self.decrypt.public_key(), self.sign.public_key())
+
+
+@dataclass(frozen=True)
+class BundleImport:
+    """What importing one bundle did."""
+
+    receipt: bytes
+    """The signed receipt to take back to the laptop."""
+    stored: int
+    """Revisions stored now for the first time."""
+    duplicate: int
+    """Revisions the gateway held already (by an online sync or an earlier bundle)."""
+    waiting: int
+    """Revisions not taken yet (an earlier revision of their record has not arrived)."""
+    refused: int
+    """Revisions refused for good (the receipt gives the reasons)."""
+    again: bool
+    """This very bundle had been imported before: nothing was changed."""
+    documents: int = 0
+    """Signed PDFs the gateway now holds whole (stored now or before)."""
+
+    @property
+    def summary(self) -> str:
+        """What happened, in words, for the console."""
+        if self.again:
+            return (
+                "This bundle was imported before, so nothing was changed. A fresh receipt "
+                "was written for the laptop."
+            )
+        return (
+            f"Imported: {self.stored:,} revision(s) stored, {self.duplicate:,} already held, "
+            f"{self.waiting:,} waiting for an earlier part of their record, {self.refused:,} "
+            f"refused; {self.documents:,} signed PDF(s) held whole. Take the receipt back to "
+            "the laptop."
+        )
+
+
+def _refuse(message: str) -> BundleError:
+    return BundleError(message)
+
+
+def _pushes(payload: dict[str, Any]) -> list[tuple[PushItem, ...]]:
+    pushes = payload.get("pushes")
+    if not isinstance(pushes, list) or len(pushes) > MAX_PUSHES:
+        raise _refuse("This bundle's contents cannot be read. Nothing was changed.")
+    try:
+        return [PushRequest.from_json(p).items for p in pushes]
+    except (ProtocolError, RecursionError, ValueError, TypeError) as e:
+        raise _refuse(
+            f"A revision in this bundle cannot be read ({e}), so none of it was taken. "
+            "Nothing was changed; tell the assessor's IT support."
+        ) from e
+
+
+def _documents(payload: dict[str, Any]) -> list[tuple[DocumentOffer, bytes]]:
+    """The bundle's signed PDFs, each whole and matching its offer, or the bundle is refused."""
+    raw = payload.get("documents", [])
+    if not isinstance(raw, list) or len(raw) > MAX_PUSHES * MAX_BATCH:
+        raise _refuse("This bundle's signed PDFs cannot be read. Nothing was changed.")
+    found = []
+    try:
+        for entry in raw:
+            if not isinstance(entry, dict) or not isinstance(entry.get("data"), str):
+                raise ValueError("document entry")
+            offer = DocumentOffer.from_json(entry.get("offer"))
+            data = base64.b64decode(entry["data"], validate=True)
+            if len(data) != offer.size or hashlib.sha256(data).hexdigest() != offer.sha256:
+                raise ValueError(f"signed PDF {offer.filename} does not match its checksum")
+            found.append((offer, data))
+    except (ProtocolError, ValueError, TypeError) as e:
+        raise _refuse(
+            f"A signed PDF in this bundle cannot be read ({e}), so none of the bundle was "
+            "taken. Nothing was changed; export it again on the laptop."
+        ) from e
+    return found
+
+
+def _store_document(
+    store: Store, device: str, assessor: str, offer: DocumentOffer, data: bytes, now: dt.datetime
+) -> DocumentAnswer:
+    """Offer one PDF and hand over its chunks, as the online upload does; the last answer."""
+    answer = store.offer_document(device, offer, now, assessor=assessor)
+    while answer.status is DocumentStatus.RECEIVING:
+        start = answer.received
+        answer = store.put_chunk(
+            offer.document_id, start, data[start : start + CHUNK_SIZE], now, assessor=assessor
+        )
+        if answer.status is DocumentStatus.RECEIVING and answer.received <= start:
+            break  # taken by another import meanwhile: its own answer will say whole
+    return answer
+
+
+def import_bundle(
+    store: Store, key: BundleKey, ca_certificate: x509.Certificate, data: bytes, now: dt.datetime
+) -> BundleImport:
+    """Check a laptop's bundle whole, store its revisions once each, and make its receipt.
+
+    Raises:
+        BundleError: The bundle was refused; the message says why and what to do, and the
+            gateway's database is unchanged.
+    """
+    authority = key.public
+    opened = open_bundle(data, key.decrypt, authority)
+    header = opened.header
+    try:
+        certificate = x509.load_der_x509_certificate(opened.certificate_der)
+        certificate.verify_directly_issued_by(ca_certificate)
+    except (ValueError, TypeError, InvalidSignature) as e:
+        raise _refuse(
+            "This bundle was signed by a laptop this gateway did not enrol. Nothing was "
+            "changed; enrol the laptop with this gateway, then export again."
+        ) from e
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        raise _refuse(
+            "This bundle was signed with a laptop certificate that has expired (or is not yet "
+            "valid), so it was not taken. Nothing was changed; enrol the laptop again, then "
+            "export again (its records are still on it)."
+        )
+    device = store.device_by_serial(serial_of(opened.certificate_der))
+    if device is None or device.id != header.device_id:
+        raise _refuse(
+            "This bundle does not come from the laptop it names (its certificate belongs to "
+            "another device, or to none this gateway knows). Nothing was changed; enrol the "
+            "laptop again, then export again."
+        )
+    if device.revoked_at is not None:
+        raise _refuse(
+            "This laptop's access to the council's gateway was withdrawn, so its bundle was "
+            "not taken. Nothing was changed; its records are kept on it until IT enrols it "
+            "again."
+        )
+    if now > header.expires:
+        raise _refuse(
+            f"This bundle expired on {header.expires:%d %B %Y}, so it was not taken. Nothing "
+            "was changed; export a new one on the laptop (its records are still there)."
+        )
+    last = store.last_bundle(device.id)
+    again = last is not None and last == (header.sequence, header.bundle_id)
+    if last is not None and not again and header.sequence <= last[0]:
+        raise _refuse(
+            f"This bundle (number {header.sequence}) is older than one already imported from "
+            f"this laptop (number {last[0]}), so nothing was changed. Import the newest bundle "
+            "the laptop wrote."
+        )
+    pushes = _pushes(opened.payload)
+    documents = _documents(opened.payload)
+    items: list[PushItem] = []
+    acks: list[ItemAck] = []
+    for push in pushes:
+        for start in range(0, len(push), MAX_BATCH):
+            part = push[start : start + MAX_BATCH]
+            items += part
+            acks += store.push(device.id, part, now, assessor=device.assessor_id)
+    # After the revisions, as online: a PDF is taken only once its revision is held.
+    answers = [
+        (offer, _store_document(store, device.id, device.assessor_id, offer, data, now))
+        for offer, data in documents
+    ]
+    if not again:
+        store.note_bundle(device.id, header.sequence, header.bundle_id, now)
+    held = store.held([a.hash for a in acks if a.status.acknowledged])
+    receipt_header = BundleHeader(
+        "receipt",
+        authority.id,
+        device.id,
+        header.bundle_id,
+        header.sequence,
+        now,
+        now + RECEIPT_LIFETIME,
+    )
+    payload = {
+        "protocol": CURRENT,
+        "items": [[i.entity_type, i.entity_id, i.hash] for i in items],
+        "acks": [a.to_json() for a in acks],
+        "closing": closing_of(held),
+        "documents": [{"offer": o.to_json(), "answer": a.to_json()} for o, a in answers],
+    }
+    stored = sum(1 for a in acks if a.status.value == "stored")
+    duplicate = sum(1 for a in acks if a.status.value == "duplicate")
+    waiting = sum(1 for a in acks if a.status.value == "retry_later")
+    return BundleImport(
+        seal_receipt(receipt_header, payload, key.sign),
+        stored,
+        duplicate,
+        waiting,
+        len(acks) - stored - duplicate - waiting,
+        again,
+        sum(1 for _, a in answers if a.status.acknowledged),
+    )
