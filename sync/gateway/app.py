@@ -165,8 +165,8 @@ def create_app(
         except ProtocolError as e:
             raise HTTPException(400, f"The gateway could not read the upload: {e}.") from e
         now = clock()
+        # The device's last contact is noted in the push's own transaction (one commit).
         acks = store.push(device.id, batch.items, now, assessor=device.assessor_id)
-        store.seen(device.id, now)
         deliver_all(now)
         # The closing digest is over what the database holds now, read back after the commit,
         # not over the answers: an acknowledgement the store did not keep would not add up.
@@ -192,7 +192,10 @@ def create_app(
             offer = DocumentOffer.from_json(raw)
         except ProtocolError as e:
             raise HTTPException(400, f"The gateway could not read the PDF's details: {e}.") from e
-        answer = store.offer_document(device.id, offer, clock(), assessor=device.assessor_id)
+        now = clock()
+        answer = store.offer_document(device.id, offer, now, assessor=device.assessor_id)
+        if answer.status is DocumentStatus.STORED:
+            deliver_all(now)  # it came whole with its offer
         return answer.to_json()
 
     # Async so the body can be read with a limit; the database work goes to the thread pool.
