@@ -25,7 +25,7 @@ from assessor_app.core.sync_client.client import (
     sync_now,
     transport_for,
 )
-from assessor_app.core.sync_client.transport import HttpsTransport
+from assessor_app.core.sync_client.transport import HttpsTransport, TransportError
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
@@ -447,3 +447,37 @@ def test_a_pdf_refused_for_good_is_held_with_the_reason_and_the_others_go(
     much_later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
     assert sync_now(vault, transport_for(vault), now=lambda: much_later).documents_held == 0
     assert outbox.summary(vault.conn).documents_held == 1
+
+
+class _FailingOnOffer(_CountingTransport):
+    """The laptop's transport, losing the network at the n-th offer of a PDF."""
+
+    def __init__(self, inner: HttpsTransport, fail_at: int) -> None:
+        super().__init__(inner)
+        self.fail_at = fail_at
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if path == "/v1/documents":
+            self.fail_at -= 1
+            if self.fail_at == 0:
+                raise TransportError("Can't reach the council's server.", temporary=True)
+        return super().post(path, body)
+
+
+def test_pdfs_sent_before_the_network_goes_are_marked_sent_and_the_rest_wait(
+    gateway: Gateway, vault: Vault
+) -> None:
+    """The client keeps several PDFs' answers in one transaction: none may be lost by it."""
+    records = [_record(vault, name) for name in ("Quillfeather", "Brindlewood", "Ashcombe")]
+    docs = [keep_signed_pdf(vault, r, seed=n) for n, r in enumerate(records)]
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    report = sync_now(vault, _FailingOnOffer(transport_for(vault), fail_at=2))
+    assert (report.documents_sent, report.documents_waiting) == (1, 2)
+    assert "Can't reach" in report.problem
+    states = [document_outbox.state_of(vault.conn, d.id) for d in docs]
+    assert states == [OutboxState.ACKNOWLEDGED, OutboxState.RETRYING, OutboxState.QUEUED]
+    assert gateway.store.document_count() == 1
+    later = dt.datetime.now(dt.UTC) + outbox.LONGEST_WAIT
+    again = sync_now(vault, transport_for(vault), now=lambda: later)
+    assert again.finished and again.documents_sent == 2
+    assert gateway.store.document_count() == 3
