@@ -154,11 +154,11 @@ def run_one(label: str, db: str, processes: int, work: list[list[PushItem]]) -> 
         ca = GatewayCA.load_or_create(data / "ca", "Benchshire")
         ports = [free_port() for _ in range(processes)]
         servers = [_serve(data, db, port) for port in ports]
+        transports: list[HttpsTransport] = []
         try:
             urls = [f"https://127.0.0.1:{p}" for p in ports]
             for url in urls:
                 _wait_up(url, ca.pem)
-            transports = []
             now = dt.datetime.now(dt.UTC)
             for d in range(len(work)):
                 assessor = store.create_assessor(f"Bench Assessor {d}", now)
@@ -187,6 +187,10 @@ def run_one(label: str, db: str, processes: int, work: list[list[PushItem]]) -> 
             assert store.count() == sum(len(w) for w in work)
             return IngestResult(label, len(latencies), seconds, latencies)
         finally:
+            # The transports keep their connections open (as the app does for a sync), and
+            # uvicorn waits for open connections before it stops: close them first.
+            for transport in transports:
+                transport.close()
             for s in servers:
                 s.send_signal(signal.SIGINT)
             for s in servers:

@@ -29,6 +29,8 @@ with a `ProtocolError` that says what.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import re
@@ -89,7 +91,8 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "First version: push batches of person and record revisions named by their hashes; "
         "acknowledgements per revision; a closing digest over what was acknowledged. Signed "
         "PDFs: offered by id, record, revision hash, size and SHA-256, then uploaded in chunks "
-        "from the byte count the gateway holds, and checked whole before they are kept. Other "
+        "from the byte count the gateway holds, and checked whole before they are kept; a PDF that "
+        "fits in one chunk may come with its offer (`content`), in one request. Other "
         "versions of a record read back for the device's caseload; a revision the gateway "
         "cannot take names the chain it lacks, for a laptop to send again.",
     ),
@@ -555,10 +558,16 @@ class DocumentOffer:
     size: int
     sha256: str
     protocol: str = CURRENT
+    content: bytes | None = field(default=None, repr=False, compare=False)
+    """The whole PDF, for one that fits in one chunk (`CHUNK_SIZE`), sent with the offer so
+    that it takes one request; None to send it in chunks after the offer. A gateway that
+    does not read it answers "receiving from byte 0", and the chunks follow as before."""
 
     def to_json(self) -> dict[str, Any]:
         """The offer as a JSON object."""
+        content = {} if self.content is None else {"content": _b64(self.content)}
         return {
+            **content,
             "protocol": self.protocol,
             "document_id": self.document_id,
             "record_id": self.record_id,
@@ -599,6 +608,7 @@ class DocumentOffer:
         filename = _text(raw, "filename", "offer")
         if not 0 < len(filename) <= 255:
             raise ProtocolError("offer.filename must be 1 to 255 characters")
+        content = _offer_content(raw, size)
         return cls(
             ids["document_id"],
             ids["record_id"],
@@ -608,7 +618,32 @@ class DocumentOffer:
             filename,
             size,
             digests["sha256"],
+            content=content,
         )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _offer_content(raw: dict[str, Any], size: int) -> bytes | None:
+    """The PDF sent with an offer (`DocumentOffer.content`), checked against the size offered.
+
+    Raises:
+        ProtocolError: Not base64, more than one chunk, or not the size offered.
+    """
+    text = raw.get("content")
+    if text is None:
+        return None
+    if not isinstance(text, str) or len(text) > (CHUNK_SIZE + 2) // 3 * 4:
+        raise ProtocolError(f"offer.content must be base64 of at most {CHUNK_SIZE} bytes")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise ProtocolError("offer.content must be base64") from e
+    if len(data) != size:
+        raise ProtocolError("offer.content must be the whole PDF, of the size offered")
+    return data
 
 
 class DocumentStatus(StrEnum):

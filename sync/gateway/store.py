@@ -1,7 +1,7 @@
 """The gateway's storage: PostgreSQL in production, SQLite as the embedded default.
 
 One `Store` for both, opened from a URL (``postgresql://…`` or ``sqlite:///path``). Every
-operation runs in its own transaction (on PostgreSQL each thread keeps its connection between
+operation runs in its own transaction (each thread keeps its connection between
 transactions, since opening one costs more than most pushes), and everything needed for
 correctness is in the database: several gateway processes may serve one PostgreSQL database
 at once. A push
@@ -71,12 +71,16 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Enrolment codes use no 0/O or 1/I, so they can be read over the phone."""
 
 
-def _select_in(tx: _Tx, sql: str, values: set[str]) -> Iterator[Any]:
-    """The rows of `sql` (whose ``{}`` is an IN list) for `values`, a few hundred at a time."""
+def _select_in(tx: _Tx, sql: str, values: set[str], before: Sequence[Any] = ()) -> Iterator[Any]:
+    """The rows of `sql` (whose ``{}`` is an IN list) for `values`, a few hundred at a time.
+
+    `before` are the values of any ``?`` placeholders ahead of the list.
+    """
     wanted = sorted(values)
     for start in range(0, len(wanted), 400):
         chunk = wanted[start : start + 400]
-        yield from tx.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall()
+        sql_chunk = sql.format(", ".join("?" * len(chunk)))
+        yield from tx.execute(sql_chunk, [*before, *chunk]).fetchall()
 
 
 def _device(row: Sequence[Any]) -> Device:
@@ -147,8 +151,8 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        # One PostgreSQL connection per thread, kept between transactions: opening one (TCP
-        # and authentication) costs more than most pushes. Nothing needed for correctness
+        # One connection per thread, kept between transactions: opening one (on PostgreSQL,
+        # TCP and authentication) costs more than most pushes. Nothing needed for correctness
         # lives in it; a broken one is dropped and the next transaction opens another.
         self._local = threading.local()
         if url.startswith(("postgresql://", "postgres://")):
@@ -176,21 +180,41 @@ class Store:
                 conn.close()
                 raise
             return
+        raw = self._sqlite_connection()
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            yield _Tx(raw, False)
+        except BaseException:
+            try:
+                raw.execute("ROLLBACK")
+            except sqlite3.Error:
+                # Not rolled back cleanly: not trusted again (the next one opens another).
+                self._local.sqlite = None
+                raw.close()
+            raise
+        try:
+            raw.execute("COMMIT")
+        except BaseException:
+            self._local.sqlite = None
+            raw.close()
+            raise
+
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        """This thread's SQLite connection, opened on first use and kept, as for PostgreSQL.
+
+        Opening one (and setting WAL and full sync) cost more than a small transaction. It
+        holds nothing between transactions: each reads what the file holds when it begins.
+        """
+        raw: sqlite3.Connection | None = getattr(self._local, "sqlite", None)
+        if raw is not None:
+            return raw
         assert self._sqlite_path is not None
         self._sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         raw = sqlite3.connect(self._sqlite_path, timeout=30, isolation_level=None)
-        try:
-            raw.execute("PRAGMA journal_mode = WAL")
-            raw.execute("PRAGMA synchronous = FULL")
-            raw.execute("BEGIN IMMEDIATE")
-            try:
-                yield _Tx(raw, False)
-            except BaseException:
-                raw.execute("ROLLBACK")
-                raise
-            raw.execute("COMMIT")
-        finally:
-            raw.close()
+        raw.execute("PRAGMA journal_mode = WAL")
+        raw.execute("PRAGMA synchronous = FULL")
+        self._local.sqlite = raw
+        return raw
 
     def _postgres_connection(self) -> Any:
         import psycopg  # only the gateway needs it, and only for PostgreSQL
@@ -254,7 +278,8 @@ class Store:
         its predecessor must be held (or sent before it in this batch), a first revision may
         not take an id another chain has, and its person must be on the assessor's caseload
         (a person the assessor sends first joins it). A revision already held is a duplicate
-        and stores nothing. What the checks read is fetched for the whole batch at once.
+        and stores nothing. What the checks read is fetched for the whole batch at once. The
+        device's last contact is noted in the same transaction.
         """
         with self.transaction() as tx:
             known = self._rows(tx, {i.hash for i in items} | {i.prev_hash for i in items})
@@ -276,6 +301,8 @@ class Store:
                         )
                 answers.append(answer)
             stored = self._insert(tx, device, now, keep)
+            # The device's last contact, in the push's own transaction: one commit, not two.
+            tx.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", (now.isoformat(), device))
             counts = self._versions_at(tx, items)
             lost = {i.hash for i, _ in keep} - stored
             held_now = set(self._rows(tx, lost)) if lost else set()
@@ -407,28 +434,34 @@ class Store:
         the record to someone else (rights are decided by the person).
         """
         found: dict[tuple[str, str], tuple[str, str]] = {}
-        for row in _select_in(
-            tx,
-            "SELECT entity_type, entity_id, hash, body FROM revision "
-            "WHERE seq = 1 AND entity_id IN ({})",
-            {entity_id for _, entity_id in chains},
-        ):
-            chain = (str(row[0]), str(row[1]))
-            person = chain[1] if chain[0] == "person" else _body_person(str(row[3]))
-            found.setdefault(chain, (str(row[2]), person))
+        # By entity type and id, as the partial index on first revisions is keyed: without the
+        # type the query scanned every revision the gateway holds, on every push.
+        for entity_type in sorted({t for t, _ in chains}):
+            for row in _select_in(
+                tx,
+                "SELECT entity_id, hash, body FROM revision WHERE entity_type = ? "
+                "AND seq = 1 AND entity_id IN ({})",
+                {entity_id for t, entity_id in chains if t == entity_type},
+                (entity_type,),
+            ):
+                chain = (entity_type, str(row[0]))
+                person = chain[1] if entity_type == "person" else _body_person(str(row[2]))
+                found.setdefault(chain, (str(row[1]), person))
         return found
 
     @staticmethod
     def _versions_at(tx: _Tx, items: Sequence[PushItem]) -> dict[tuple[str, str, int], int]:
         """How many revisions the gateway holds at each (type, id, seq) of the batch."""
         counts: dict[tuple[str, str, int], int] = {}
-        for row in _select_in(
-            tx,
-            "SELECT entity_type, entity_id, seq, COUNT(*) FROM revision "
-            "WHERE entity_id IN ({}) GROUP BY entity_type, entity_id, seq",
-            {i.entity_id for i in items},
-        ):
-            counts[(str(row[0]), str(row[1]), int(row[2]))] = int(row[3])
+        for entity_type in sorted({i.entity_type for i in items}):
+            for row in _select_in(
+                tx,
+                "SELECT entity_id, seq, COUNT(*) FROM revision "
+                "WHERE entity_type = ? AND entity_id IN ({}) GROUP BY entity_id, seq",
+                {i.entity_id for i in items if i.entity_type == entity_type},
+                (entity_type,),
+            ):
+                counts[(entity_type, str(row[0]), int(row[1]))] = int(row[2])
         return counts
 
     @staticmethod
@@ -486,7 +519,9 @@ class Store:
         The rights are those of the revision it was signed for: the gateway must hold that
         revision, of that record, and the record's person must be on the assessor's caseload.
         An offer repeated (a resumed upload) is answered with what is held so far; one that
-        names a kept document with other contents is refused.
+        names a kept document with other contents is refused. An offer that carries the whole
+        PDF (`DocumentOffer.content`) has it kept as its first and only chunk, unless some of
+        it is held already (then the answer says from where to go on in chunks).
         """
         with self.transaction() as tx:
             refusal = self._document_rights(tx, offer.document_id, offer, assessor)
@@ -526,6 +561,10 @@ class Store:
                     "Another signed PDF already has this id at the gateway. Tell IT: the PDF "
                     "is kept on the laptop.",
                 )
+            if offer.content is not None and row[6] is None and int(row[5]) == 0:
+                # The whole PDF came with its offer: kept (and checked whole) in the same
+                # transaction, exactly as its one chunk would have been.
+                return self._take_chunk(tx, offer.document_id, row, 0, offer.content, now)
             return self._document_state(offer.document_id, row, DocumentStatus.DUPLICATE)
 
     def put_chunk(
@@ -550,49 +589,55 @@ class Store:
             refusal = self._document_rights(tx, document_id, None, assessor, record_id=row[0])
             if refusal is not None:
                 return refusal
-            size, received = int(row[2]), int(row[5])
-            if row[6] is not None or offset != received:
-                return self._document_state(document_id, row, DocumentStatus.DUPLICATE)
-            if offset + len(data) > size:
-                return DocumentAnswer(
-                    document_id,
-                    DocumentStatus.REFUSED,
-                    received,
-                    "More of the signed PDF arrived than was offered. Tell IT: the PDF is "
-                    "kept on the laptop.",
-                )
-            # Compare-and-set: of two processes given this chunk at once, one keeps it.
-            moved = tx.execute(
-                "UPDATE document SET received = ? WHERE id = ? AND received = ?",
-                (received + len(data), document_id, received),
+            return self._take_chunk(tx, document_id, row, offset, data, now)
+
+    def _take_chunk(
+        self, tx: _Tx, document_id: str, row: Any, offset: int, data: bytes, now: dt.datetime
+    ) -> DocumentAnswer:
+        """Keep one chunk of an offered PDF (`row`), rights already checked, in `tx`."""
+        size, received = int(row[2]), int(row[5])
+        if row[6] is not None or offset != received:
+            return self._document_state(document_id, row, DocumentStatus.DUPLICATE)
+        if offset + len(data) > size:
+            return DocumentAnswer(
+                document_id,
+                DocumentStatus.REFUSED,
+                received,
+                "More of the signed PDF arrived than was offered. Tell IT: the PDF is "
+                "kept on the laptop.",
             )
-            if moved.rowcount != 1:
-                fresh = self._document_row(tx, document_id)
-                assert fresh is not None
-                return self._document_state(document_id, fresh, DocumentStatus.DUPLICATE)
-            tx.execute(
-                "INSERT INTO document_chunk (document_id, at_offset, data) VALUES (?, ?, ?)",
-                (document_id, offset, bytes(data)),
+        # Compare-and-set: of two processes given this chunk at once, one keeps it.
+        moved = tx.execute(
+            "UPDATE document SET received = ? WHERE id = ? AND received = ?",
+            (received + len(data), document_id, received),
+        )
+        if moved.rowcount != 1:
+            fresh = self._document_row(tx, document_id)
+            assert fresh is not None
+            return self._document_state(document_id, fresh, DocumentStatus.DUPLICATE)
+        tx.execute(
+            "INSERT INTO document_chunk (document_id, at_offset, data) VALUES (?, ?, ?)",
+            (document_id, offset, bytes(data)),
+        )
+        received += len(data)
+        if received < size:
+            return DocumentAnswer(document_id, DocumentStatus.RECEIVING, received)
+        digest = hashlib.sha256(self._document_bytes(tx, document_id)).hexdigest()
+        if digest != row[3]:
+            tx.execute("DELETE FROM document_chunk WHERE document_id = ?", (document_id,))
+            tx.execute("UPDATE document SET received = 0 WHERE id = ?", (document_id,))
+            return DocumentAnswer(
+                document_id,
+                DocumentStatus.REFUSED,
+                0,
+                "The signed PDF that arrived does not match the SHA-256 it was offered "
+                "with, so the gateway did not keep it. Tell IT: the PDF is kept on the "
+                "laptop.",
             )
-            received += len(data)
-            if received < size:
-                return DocumentAnswer(document_id, DocumentStatus.RECEIVING, received)
-            digest = hashlib.sha256(self._document_bytes(tx, document_id)).hexdigest()
-            if digest != row[3]:
-                tx.execute("DELETE FROM document_chunk WHERE document_id = ?", (document_id,))
-                tx.execute("UPDATE document SET received = 0 WHERE id = ?", (document_id,))
-                return DocumentAnswer(
-                    document_id,
-                    DocumentStatus.REFUSED,
-                    0,
-                    "The signed PDF that arrived does not match the SHA-256 it was offered "
-                    "with, so the gateway did not keep it. Tell IT: the PDF is kept on the "
-                    "laptop.",
-                )
-            tx.execute(
-                "UPDATE document SET completed_at = ? WHERE id = ?", (now.isoformat(), document_id)
-            )
-            return DocumentAnswer(document_id, DocumentStatus.STORED, size, sha256=digest)
+        tx.execute(
+            "UPDATE document SET completed_at = ? WHERE id = ?", (now.isoformat(), document_id)
+        )
+        return DocumentAnswer(document_id, DocumentStatus.STORED, size, sha256=digest)
 
     @staticmethod
     def _document_row(tx: _Tx, document_id: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,11 +25,12 @@ from assessor_app.core.sync_client.client import (
     sync_now,
     transport_for,
 )
+from assessor_app.core.sync_client.transport import HttpsTransport, TransportError
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
-from sync.protocol import CHUNK_SIZE, DocumentOffer, DocumentStatus, PushItem
+from sync.protocol import CHUNK_SIZE, DocumentOffer, DocumentStatus, ProtocolError, PushItem
 from tests.support import community_person, session_for
 from tests.sync.conftest import Gateway
 from tests.sync.faults import Answering, FaultyProxy, faulty_app
@@ -153,6 +155,102 @@ def test_a_pdf_that_does_not_match_its_sha256_is_refused_and_not_kept(
     assert "does not match the SHA-256" in answer.reason
     assert store.document(doc.id) is None and store.document_count() == 0
     assert _chunks(store, doc.id) == []
+
+
+def test_a_small_pdf_sent_with_its_offer_is_kept_whole_once_in_one_request(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    store, assessor = gateway_store
+    record_id = _record(vault)
+    store.push("laptop-1", _revisions(vault, record_id), NOW, assessor=assessor)
+    doc = keep_signed_pdf(vault, record_id)
+    data = DocumentRepository(vault).data(doc.id)
+    assert doc.size <= CHUNK_SIZE
+    # Through JSON, as it travels: the bytes go base64 inside the offer.
+    offer = DocumentOffer.from_json(_offer(doc, content=data).to_json())
+    answer = store.offer_document("laptop-1", offer, NOW, assessor=assessor)
+    assert answer.status is DocumentStatus.STORED and answer.sha256 == doc.sha256
+    assert store.document(doc.id) == (record_id, data)
+    # Sent again whole (its answer was lost): a duplicate, nothing kept twice.
+    again = store.offer_document("laptop-1", offer, NOW, assessor=assessor)
+    assert (again.status, again.received) == (DocumentStatus.DUPLICATE, doc.size)
+    assert store.document_count() == 1 and _chunks(store, doc.id) == [0]
+
+
+def test_a_small_pdf_with_its_offer_is_checked_whole_and_refused_when_changed(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    store, assessor = gateway_store
+    record_id = _record(vault)
+    store.push("laptop-1", _revisions(vault, record_id), NOW, assessor=assessor)
+    doc = keep_signed_pdf(vault, record_id)
+    tampered = bytearray(DocumentRepository(vault).data(doc.id))
+    tampered[-200] ^= 0x01
+    answer = store.offer_document(
+        "laptop-1", _offer(doc, content=bytes(tampered)), NOW, assessor=assessor
+    )
+    assert answer.status is DocumentStatus.REFUSED
+    assert "does not match the SHA-256" in answer.reason
+    assert store.document(doc.id) is None and _chunks(store, doc.id) == []
+    # Nor is a PDF with its offer taken for someone on another assessor's caseload.
+    other = store.create_assessor("Sam Othercase", NOW)
+    data = DocumentRepository(vault).data(doc.id)
+    refused = store.offer_document("laptop-2", _offer(doc, content=data), NOW, assessor=other)
+    assert refused.status is DocumentStatus.REFUSED and "another assessor" in refused.reason
+    assert store.document_count() == 0 and _chunks(store, doc.id) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [("not base64!", "base64"), ("QUJD", "size offered"), (7, "base64")],
+)
+def test_an_offer_whose_content_is_not_the_whole_pdf_is_not_read(
+    vault: Vault, content: object, problem: str
+) -> None:
+    doc = keep_signed_pdf(vault, _record(vault))
+    raw = {**_offer(doc).to_json(), "content": content}
+    with pytest.raises(ProtocolError, match=problem):
+        DocumentOffer.from_json(raw)
+
+
+class _CountingTransport:
+    """The laptop's transport, noting each request's method and path."""
+
+    def __init__(self, inner: HttpsTransport) -> None:
+        self.inner = inner
+        self.requests: list[tuple[str, str]] = []
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.requests.append(("POST", path))
+        return self.inner.post(path, body)
+
+    def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+        self.requests.append(("PUT", path))
+        return self.inner.put_bytes(path, data)
+
+
+def test_a_small_pdf_takes_one_request_and_a_large_one_still_goes_in_chunks(
+    gateway: Gateway, vault: Vault
+) -> None:
+    first, second = _record(vault), _record(vault, "Brindlewood")
+    small = keep_signed_pdf(vault, first)
+    large = keep_signed_pdf(vault, second, padding=600_000, seed=2)
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    transport = _CountingTransport(transport_for(vault))
+    report = sync_now(vault, transport)
+    assert report.finished and report.documents_sent == 2
+    documents = [r for r in transport.requests if r[1].startswith("/v1/documents")]
+    chunks = [
+        ("PUT", f"/v1/documents/{large.id}/content?offset={n}")
+        for n in range(0, large.size, CHUNK_SIZE)
+    ]
+    assert sorted(documents) == sorted([("POST", "/v1/documents")] * 2 + chunks)
+    for doc in (small, large):
+        assert gateway.store.document(doc.id) == (
+            doc.assessment_id,
+            DocumentRepository(vault).data(doc.id),
+        )
+    assert _chunks(gateway.store, small.id) == [0]
 
 
 def test_a_pdf_is_taken_only_for_a_held_revision_on_the_assessors_caseload(
@@ -349,3 +447,37 @@ def test_a_pdf_refused_for_good_is_held_with_the_reason_and_the_others_go(
     much_later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
     assert sync_now(vault, transport_for(vault), now=lambda: much_later).documents_held == 0
     assert outbox.summary(vault.conn).documents_held == 1
+
+
+class _FailingOnOffer(_CountingTransport):
+    """The laptop's transport, losing the network at the n-th offer of a PDF."""
+
+    def __init__(self, inner: HttpsTransport, fail_at: int) -> None:
+        super().__init__(inner)
+        self.fail_at = fail_at
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if path == "/v1/documents":
+            self.fail_at -= 1
+            if self.fail_at == 0:
+                raise TransportError("Can't reach the council's server.", temporary=True)
+        return super().post(path, body)
+
+
+def test_pdfs_sent_before_the_network_goes_are_marked_sent_and_the_rest_wait(
+    gateway: Gateway, vault: Vault
+) -> None:
+    """The client keeps several PDFs' answers in one transaction: none may be lost by it."""
+    records = [_record(vault, name) for name in ("Quillfeather", "Brindlewood", "Ashcombe")]
+    docs = [keep_signed_pdf(vault, r, seed=n) for n, r in enumerate(records)]
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    report = sync_now(vault, _FailingOnOffer(transport_for(vault), fail_at=2))
+    assert (report.documents_sent, report.documents_waiting) == (1, 2)
+    assert "Can't reach" in report.problem
+    states = [document_outbox.state_of(vault.conn, d.id) for d in docs]
+    assert states == [OutboxState.ACKNOWLEDGED, OutboxState.RETRYING, OutboxState.QUEUED]
+    assert gateway.store.document_count() == 1
+    later = dt.datetime.now(dt.UTC) + outbox.LONGEST_WAIT
+    again = sync_now(vault, transport_for(vault), now=lambda: later)
+    assert again.finished and again.documents_sent == 2
+    assert gateway.store.document_count() == 3

@@ -135,6 +135,33 @@ def test_a_laptop_without_a_certificate_or_revoked_is_refused(
     assert gateway.store.count() == 0
 
 
+def test_a_laptop_revoked_mid_sync_is_refused_on_its_very_next_request(
+    gateway: Gateway, vault: Vault
+) -> None:
+    """The gateway keeps its database connections, and the TLS connection stays open too.
+
+    Nothing about the device is kept between requests: revoking it (here from another
+    connection, as `assessor-gateway revoke` would be another process) takes effect at once.
+    """
+    device_id, identity = _enrol(gateway, _code(gateway))
+    laptop = HttpsTransport(gateway.url, gateway.ca.pem, identity)
+    items = _revisions(vault)
+    for _ in range(3):  # warm every connection the gateway keeps
+        laptop.post("/v1/push", PushRequest(tuple(items[:1])).to_json())
+    assert gateway.store.revoke(device_id, dt.datetime.now(dt.UTC))
+    for path, body in (
+        ("/v1/push", PushRequest(tuple(items)).to_json()),
+        ("/v1/versions", {"protocol": CURRENT, "record_ids": [items[-1].entity_id]}),
+    ):
+        with pytest.raises(TransportError, match="withdrawn") as revoked:
+            laptop.post(path, body)
+        assert revoked.value.status == 403
+    with pytest.raises(TransportError, match="withdrawn"):
+        laptop.put_bytes("/v1/documents/d0c1/content?offset=0", b"%PDF")
+    assert laptop.connections == 1  # all on the one kept connection
+    assert gateway.store.count() == 1
+
+
 def test_a_certificate_from_another_ca_never_reaches_the_gateway(
     gateway: Gateway, vault: Vault, tmp_path: Path
 ) -> None:

@@ -179,6 +179,37 @@ def list_revisions(conn: Connection, entity_type: str, entity_id: str) -> list[R
     ]
 
 
+def revisions_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[Revision, str]]:
+    """The revisions named by `hashes` (those this vault holds), each with its stored stamp.
+
+    The stamp is its time exactly as stored (see `stored_stamps`). Read a few hundred at a
+    time by the unique index on the hash, so sending a queue reads each revision once rather
+    than every chain it touches whole.
+    """
+    found: dict[str, tuple[Revision, str]] = {}
+    wanted = list(dict.fromkeys(hashes))
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        rows = conn.execute(
+            "SELECT entity_type, entity_id, seq, created_at, author, body, prev_hash, hash "
+            f"FROM revision WHERE hash IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        for r in rows:
+            revision = Revision(
+                r[0],
+                r[1],
+                r[2],
+                dt.datetime.fromisoformat(r[3]),
+                r[4],
+                json.loads(r[5]),
+                r[6],
+                r[7],
+            )
+            found[str(r[7])] = (revision, str(r[3]))
+    return found
+
+
 def stored_stamps(conn: Connection, entity_type: str, entity_id: str) -> dict[str, str]:
     """Each revision's time exactly as it was stored (its hash covers this text), by hash.
 

@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography import x509
@@ -82,6 +82,7 @@ __all__ = [
     "SyncReport",
     "apply_answer",
     "apply_document_answer",
+    "apply_document_answers",
     "apply_document_failure",
     "apply_failure",
     "apply_versions",
@@ -94,6 +95,7 @@ __all__ = [
     "queue_report",
     "tell_queue",
     "next_document",
+    "next_documents",
     "isolated",
     "pending_documents_text",
     "send_document",
@@ -408,17 +410,18 @@ def _items(vault: Vault, due: list[outbox.OutboxItem]) -> list[PushItem]:
 
 
 def _revisions(vault: Vault, wanted: list[tuple[tuple[str, str], str]]) -> list[PushItem]:
-    """The full revisions named by (chain, hash), in that order."""
-    chains: dict[tuple[str, str], dict[str, PushItem]] = {}
+    """The full revisions named by (chain, hash), in that order.
+
+    Read by their hashes in a few queries: reading each chain they are in whole read every
+    earlier revision again (and a record saved often has many).
+    """
+    held = history.revisions_by_hash(vault.conn, [digest for _, digest in wanted])
     found = []
     for chain, digest in wanted:
-        if chain not in chains:
-            stamps = history.stored_stamps(vault.conn, *chain)
-            chains[chain] = {
-                r.hash: PushItem.from_revision(r, stamp=stamps[r.hash])
-                for r in history.list_revisions(vault.conn, *chain)
-            }
-        found.append(chains[chain][digest])
+        revision, stamp = held[digest]
+        # The outbox names each revision by its chain and hash; both must agree.
+        assert (revision.entity_type, revision.entity_id) == chain, digest
+        found.append(PushItem.from_revision(revision, stamp=stamp))
     return found
 
 
@@ -745,20 +748,7 @@ def sync_now(
         again, resent = result.resend, resent | result.resend
         if not result.go_on:
             break  # nothing moved: what is left waits for its retry time
-    documents_sent = documents_held = 0
-    # The PDFs go after the revisions they were signed for: only those acknowledged are due.
-    while not problem and (upload := next_document(vault, now())) is not None:
-        try:
-            whole = send_document(transport, upload)
-        except (TransportError, ProtocolError) as e:
-            problem, go_on = apply_document_failure(vault, upload, e, now(), rng)
-            if go_on:
-                documents_held, problem = documents_held + 1, ""
-                continue  # that one is held; the rest go
-            break
-        done = apply_document_answer(vault, upload, whole, now(), rng)
-        documents_sent += done.sent
-        documents_held += done.held
+    documents_sent, documents_held, problem = _send_documents(vault, transport, now, rng, problem)
     # What the assessor is told is the records waiting for a choice here: those just reported
     # are fetched (with those still open, to notice any that moved on at the gateway).
     others = len(other_versions.open_record_ids(vault.conn))
@@ -818,6 +808,37 @@ def tell_queue(transport: Transport, report: QueueReport) -> None:
         log.info("the gateway was not told the queue's state: %s", e)
 
 
+def _send_documents(
+    vault: Vault,
+    transport: Transport,
+    now: Callable[[], dt.datetime],
+    rng: random.Random | None,
+    problem: str,
+) -> tuple[int, int, str]:
+    """`sync_now`'s signed PDFs: (sent, held, the problem that stopped it, or "").
+
+    They go after the revisions they were signed for (only those acknowledged are due), read
+    a few at a time and their answers kept in one transaction per few; answers already had
+    are kept before a failure is recorded.
+    """
+    sent = held = 0
+    while not problem and (uploads := next_documents(vault, now())):
+        answered: list[tuple[DocumentUpload, DocumentAnswer]] = []
+        for upload in uploads:
+            try:
+                answered.append((upload, send_document(transport, upload)))
+            except (TransportError, ProtocolError) as e:
+                done = apply_document_answers(vault, answered, now(), rng)
+                sent, held, answered = sent + done.sent, held + done.held, []
+                problem, go_on = apply_document_failure(vault, upload, e, now(), rng)
+                if not go_on:
+                    break
+                held, problem = held + 1, ""  # that one is held; the rest go
+        done = apply_document_answers(vault, answered, now(), rng)
+        sent, held = sent + done.sent, held + done.held
+    return sent, held, problem
+
+
 # -- signed PDFs -------------------------------------------------------------------------------
 
 
@@ -841,40 +862,73 @@ _STALLS = 3
 """Answers in a row that take no bytes before an upload is given up for this sync."""
 
 
+DOCUMENT_BATCH = 16
+"""The most signed PDFs `sync_now` reads, sends and marks as one step."""
+DOCUMENT_BATCH_BYTES = 8 * 1024 * 1024
+"""About the most bytes of signed PDFs held in memory for one such step (at least one PDF)."""
+
+
 def next_document(vault: Vault, now: dt.datetime) -> DocumentUpload | None:
     """The next signed PDF to send, or None (runs on the vault's thread).
 
     A PDF whose stored bytes no longer match the SHA-256 kept when it was signed is never
     sent: it is held with that reason, and the next one is taken.
     """
+    uploads = next_documents(vault, now, limit=1)
+    return uploads[0] if uploads else None
+
+
+def next_documents(
+    vault: Vault,
+    now: dt.datetime,
+    *,
+    limit: int = DOCUMENT_BATCH,
+    budget: int = DOCUMENT_BATCH_BYTES,
+) -> list[DocumentUpload]:
+    """The next signed PDFs to send, oldest first: at most `limit`, and about `budget` bytes.
+
+    Read with one look at the document outbox; each PDF is checked as `next_document` does
+    (one that no longer matches its SHA-256 is held with that reason and not sent). Empty
+    when none is due (runs on the vault's thread).
+    """
     repository = DocumentRepository(vault)
     while True:
-        due = document_outbox.due(vault.conn, now, limit=1)
+        due = document_outbox.due(vault.conn, now, limit=limit)
         if not due:
-            return None
-        queued = due[0]
-        try:
-            data = repository.data(queued.document_id)
-        except DocumentIntegrityError as e:
-            with vault.transaction() as conn:
-                document_outbox.mark_refused(conn, queued.document_id, e.user_message)
-            continue
-        kept = repository.get(queued.document_id)
-        offer = DocumentOffer(
-            kept.id,
-            kept.assessment_id,
-            kept.revision_hash,
-            kept.kind,
-            kept.variant,
-            kept.filename,
-            kept.size,
-            kept.sha256,
-        )
-        return DocumentUpload(offer, data)
+            return []
+        uploads: list[DocumentUpload] = []
+        size = 0
+        for queued in due:
+            kept = repository.get(queued.document_id)
+            if uploads and size + kept.size > budget:
+                break
+            try:
+                data = repository.data(queued.document_id)
+            except DocumentIntegrityError as e:
+                with vault.transaction() as conn:
+                    document_outbox.mark_refused(conn, queued.document_id, e.user_message)
+                continue
+            offer = DocumentOffer(
+                kept.id,
+                kept.assessment_id,
+                kept.revision_hash,
+                kept.kind,
+                kept.variant,
+                kept.filename,
+                kept.size,
+                kept.sha256,
+            )
+            uploads.append(DocumentUpload(offer, data))
+            size += kept.size
+        if uploads:
+            return uploads
+        # Every one read was held for not matching: the next due ones are looked at.
 
 
 def send_document(transport: Transport, upload: DocumentUpload) -> DocumentAnswer:
-    """Offer the PDF, then send it in chunks from wherever the gateway says it got to.
+    """Offer the PDF (with its bytes, when they fit in one chunk), then send it in chunks.
+
+    The chunks go from wherever the gateway says it got to.
 
     Runs off the vault's thread: it touches only the network. Every answer is checked
     against the offer (a "whole" answer must name the SHA-256 offered).
@@ -884,7 +938,12 @@ def send_document(transport: Transport, upload: DocumentUpload) -> DocumentAnswe
         ProtocolError: An answer does not add up, or the gateway stopped taking bytes.
     """
     offer = upload.offer
-    answer = DocumentAnswer.from_json(transport.post("/v1/documents", offer.to_json()), offer)
+    # A PDF that fits in one chunk goes with its offer: one request, not two. A gateway that
+    # already holds part of it, or does not read `content`, answers from which byte to go on.
+    first = offer.to_json()
+    if len(upload.data) <= CHUNK_SIZE:
+        first = replace(offer, content=upload.data).to_json()
+    answer = DocumentAnswer.from_json(transport.post("/v1/documents", first), offer)
     stalls = 0
     while answer.status is DocumentStatus.RECEIVING:
         start = answer.received
@@ -907,16 +966,34 @@ def apply_document_answer(
     rng: random.Random | None = None,
 ) -> DocumentResult:
     """Record the gateway's last answer about one PDF, in one transaction."""
-    document_id = upload.offer.document_id
-    with vault.transaction() as conn:
-        if answer.status.acknowledged:
-            sent = document_outbox.mark_acknowledged(conn, document_id, now)
-            return DocumentResult(int(sent), 0)
-        if answer.status is DocumentStatus.REFUSED:
-            document_outbox.mark_refused(conn, document_id, answer.reason)
-            return DocumentResult(0, 1)
-        document_outbox.mark_unsent(conn, document_id, answer.reason, now, rng)
+    return apply_document_answers(vault, [(upload, answer)], now, rng)
+
+
+def apply_document_answers(
+    vault: Vault,
+    answered: Sequence[tuple[DocumentUpload, DocumentAnswer]],
+    now: dt.datetime,
+    rng: random.Random | None = None,
+) -> DocumentResult:
+    """Record the gateway's last answers about several PDFs, in one transaction.
+
+    One commit for the lot, not one each. Should the laptop stop before it, nothing is lost:
+    those PDFs are still queued, and sent again they are answered "already held".
+    """
+    sent = held = 0
+    if not answered:
         return DocumentResult(0, 0)
+    with vault.transaction() as conn:
+        for upload, answer in answered:
+            document_id = upload.offer.document_id
+            if answer.status.acknowledged:
+                sent += document_outbox.mark_acknowledged(conn, document_id, now)
+            elif answer.status is DocumentStatus.REFUSED:
+                document_outbox.mark_refused(conn, document_id, answer.reason)
+                held += 1
+            else:
+                document_outbox.mark_unsent(conn, document_id, answer.reason, now, rng)
+    return DocumentResult(sent, held)
 
 
 _DOCUMENT_REFUSED = (400, 404, 409, 413)
