@@ -57,9 +57,31 @@ class Authority:
         return import_bundle(self.store, self.key, self.ca.certificate, data, now)
 
 
+class _CAClock(dt.datetime):
+    """The CA's clock held just before `NOW`, so what it issues is valid at `NOW`.
+
+    `NOW` is fixed when this module is imported; a whole run of the suite takes longer than
+    the five minutes a certificate is back-dated by, so on the real clock a certificate issued
+    late in the run would not yet be valid at `NOW`.
+    """
+
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> _CAClock:  # type: ignore[override]
+        at = NOW - dt.timedelta(minutes=1)
+        return cls.fromtimestamp(at.timestamp(), tz)
+
+
 @pytest.fixture
-def authority(store_url: str, tmp_path: Path) -> Iterator[Authority]:
+def authority(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Authority]:
     """The gateway's side, on each database, with one assessor to enrol laptops for."""
+    import types
+
+    from sync.gateway import ca as ca_module
+
+    clock = types.SimpleNamespace(datetime=_CAClock, timedelta=dt.timedelta, UTC=dt.UTC)
+    monkeypatch.setattr(ca_module, "dt", clock)
     store = Store(store_url)
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
