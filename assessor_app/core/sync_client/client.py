@@ -37,7 +37,11 @@ from assessor_app.core.errors import AssessorError, ValidationError
 from assessor_app.core.storage import document_outbox, history, other_versions, outbox
 from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage.database import Connection
-from assessor_app.core.storage.documents import DocumentIntegrityError, DocumentRepository
+from assessor_app.core.storage.documents import (
+    DocumentIntegrityError,
+    DocumentRepository,
+    StoredDocument,
+)
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.first_contact import (
     check_fingerprint,
@@ -94,6 +98,7 @@ __all__ = [
     "next_batch",
     "queue_report",
     "tell_queue",
+    "upload_of",
     "next_document",
     "next_documents",
     "isolated",
@@ -868,6 +873,21 @@ DOCUMENT_BATCH_BYTES = 8 * 1024 * 1024
 """About the most bytes of signed PDFs held in memory for one such step (at least one PDF)."""
 
 
+def upload_of(kept: StoredDocument, data: bytes) -> DocumentUpload:
+    """A kept signed PDF as it travels (online or in a bundle): its offer and its bytes."""
+    offer = DocumentOffer(
+        kept.id,
+        kept.assessment_id,
+        kept.revision_hash,
+        kept.kind,
+        kept.variant,
+        kept.filename,
+        kept.size,
+        kept.sha256,
+    )
+    return DocumentUpload(offer, data)
+
+
 def next_document(vault: Vault, now: dt.datetime) -> DocumentUpload | None:
     """The next signed PDF to send, or None (runs on the vault's thread).
 
@@ -908,17 +928,7 @@ def next_documents(
                 with vault.transaction() as conn:
                     document_outbox.mark_refused(conn, queued.document_id, e.user_message)
                 continue
-            offer = DocumentOffer(
-                kept.id,
-                kept.assessment_id,
-                kept.revision_hash,
-                kept.kind,
-                kept.variant,
-                kept.filename,
-                kept.size,
-                kept.sha256,
-            )
-            uploads.append(DocumentUpload(offer, data))
+            uploads.append(upload_of(kept, data))
             size += kept.size
         if uploads:
             return uploads

@@ -36,6 +36,7 @@ from assessor_app.core.sync_client.client import (
     apply_answer,
     apply_document_answer,
     next_batch,
+    upload_of,
 )
 from assessor_app.core.sync_client.transport import TransportError
 from sync.bundle import (
@@ -219,18 +220,7 @@ def _documents(vault: Vault, sent: set[str]) -> list[DocumentUpload]:
             data = repository.data(queued.document_id)
         except DocumentIntegrityError:
             continue  # the online path holds it with the reason; it never travels
-        kept = repository.get(queued.document_id)
-        offer = DocumentOffer(
-            kept.id,
-            kept.assessment_id,
-            kept.revision_hash,
-            kept.kind,
-            kept.variant,
-            kept.filename,
-            kept.size,
-            kept.sha256,
-        )
-        found.append(DocumentUpload(offer, data))
+        found.append(upload_of(repository.get(queued.document_id), data))
     return found
 
 
