@@ -147,6 +147,21 @@ def version_problem(theirs: str, *, we_are: str) -> str | None:
     )
 
 
+def _message(raw: Any, what: str, *, we_are: str) -> None:
+    """Refuse what is not a JSON object in a protocol this side speaks.
+
+    Raises:
+        ProtocolError: Not an object, or a protocol this side does not speak (saying which
+            side to update).
+    """
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{what} must be a JSON object")
+    protocol = raw.get("protocol")
+    problem = version_problem(protocol if isinstance(protocol, str) else "", we_are=we_are)
+    if problem:
+        raise ProtocolError(problem)
+
+
 def _number(name: str) -> int | None:
     head, _, tail = name.partition("/")
     return int(tail) if head == "assessor-sync" and tail.isdigit() else None
@@ -288,14 +303,7 @@ class PushRequest:
         Raises:
             ProtocolError: Malformed, too long, or a protocol this side does not speak.
         """
-        if not isinstance(raw, dict):
-            raise ProtocolError("a push must be a JSON object")
-        protocol = raw.get("protocol")
-        problem = version_problem(
-            protocol if isinstance(protocol, str) else "", we_are="the gateway"
-        )
-        if problem:
-            raise ProtocolError(problem)
+        _message(raw, "a push", we_are="the gateway")
         items = raw.get("items")
         if not isinstance(items, list):
             raise ProtocolError("a push must carry a list of items")
@@ -376,11 +384,7 @@ class PushResponse:
             ProtocolError: Malformed, not one answer per revision sent, or a closing digest
                 that does not match the acknowledgements (then nothing is marked sent).
         """
-        if not isinstance(raw, dict):
-            raise ProtocolError("the gateway's answer must be a JSON object")
-        problem = version_problem(str(raw.get("protocol", "")), we_are="the app")
-        if problem:
-            raise ProtocolError(problem)
+        _message(raw, "the gateway's answer", we_are="the app")
         acks_raw = raw.get("acks")
         if not isinstance(acks_raw, list) or len(acks_raw) != len(sent):
             raise ProtocolError("the gateway's answer does not name every revision sent")
@@ -448,14 +452,7 @@ class VersionsRequest:
         Raises:
             ProtocolError: Malformed, too long, or a protocol this side does not speak.
         """
-        if not isinstance(raw, dict):
-            raise ProtocolError("a request for versions must be a JSON object")
-        protocol = raw.get("protocol")
-        problem = version_problem(
-            protocol if isinstance(protocol, str) else "", we_are="the gateway"
-        )
-        if problem:
-            raise ProtocolError(problem)
+        _message(raw, "a request for versions", we_are="the gateway")
         ids = raw.get("record_ids")
         if not isinstance(ids, list):
             raise ProtocolError("a request for versions must carry a list of record_ids")
@@ -507,11 +504,7 @@ class VersionsResponse:
             ProtocolError: Malformed, not one entry per record asked for, or a revision that
                 is not what it says it is.
         """
-        if not isinstance(raw, dict):
-            raise ProtocolError("the gateway's answer must be a JSON object")
-        problem = version_problem(str(raw.get("protocol", "")), we_are="the app")
-        if problem:
-            raise ProtocolError(problem)
+        _message(raw, "the gateway's answer", we_are="the app")
         entries = raw.get("records")
         if not isinstance(entries, list) or len(entries) != len(asked):
             raise ProtocolError("the gateway's answer does not name every record asked for")
@@ -586,14 +579,7 @@ class DocumentOffer:
         Raises:
             ProtocolError: Malformed, too big, or a protocol this side does not speak.
         """
-        if not isinstance(raw, dict):
-            raise ProtocolError("a document offer must be a JSON object")
-        protocol = raw.get("protocol")
-        problem = version_problem(
-            protocol if isinstance(protocol, str) else "", we_are="the gateway"
-        )
-        if problem:
-            raise ProtocolError(problem)
+        _message(raw, "a document offer", we_are="the gateway")
         ids = {k: _text(raw, k, "offer") for k in ("document_id", "record_id")}
         for key, value in ids.items():
             if not _ID.match(value):
@@ -701,11 +687,7 @@ class DocumentAnswer:
             ProtocolError: Malformed, about another document, a byte count outside the PDF,
                 or "whole" with a SHA-256 other than the one offered (nothing is marked sent).
         """
-        if not isinstance(raw, dict):
-            raise ProtocolError("the gateway's answer must be a JSON object")
-        problem = version_problem(str(raw.get("protocol", "")), we_are="the app")
-        if problem:
-            raise ProtocolError(problem)
+        _message(raw, "the gateway's answer", we_are="the app")
         if raw.get("document_id") != offer.document_id:
             raise ProtocolError(f"the answer is not about document {offer.document_id}")
         try:
@@ -769,14 +751,7 @@ class QueueReport:
         Raises:
             ProtocolError: Malformed, or a protocol this side does not speak.
         """
-        if not isinstance(raw, dict):
-            raise ProtocolError("a queue report must be a JSON object")
-        protocol = raw.get("protocol")
-        problem = version_problem(
-            protocol if isinstance(protocol, str) else "", we_are="the gateway"
-        )
-        if problem:
-            raise ProtocolError(problem)
+        _message(raw, "a queue report", we_are="the gateway")
         counts = []
         for key in ("waiting", "held", "documents_waiting", "documents_held"):
             value = raw.get(key)
