@@ -10,6 +10,7 @@ where a 413 makes it split the batch (`sync_client.smaller`) or hold the one rev
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 __all__ = ["MAX_REQUEST_BYTES", "RequestSizeLimit"]
@@ -82,7 +83,7 @@ class RequestSizeLimit:
             f"The upload is larger than the council's gateway accepts ({_size(self.limit)} at "
             "most). It is kept on the laptop; if it is one record, tell IT."
         )
-        body = ('{"detail": ' + _json_text(detail) + "}").encode("utf-8")
+        body = json.dumps({"detail": detail}).encode("utf-8")
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode("ascii")),
@@ -112,9 +113,3 @@ def _size(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:.0f} KB"
     return f"{n:,} bytes"
-
-
-def _json_text(text: str) -> str:
-    import json
-
-    return json.dumps(text)
