@@ -52,6 +52,8 @@ __all__ = [
     "AckStatus",
     "DocumentAnswer",
     "DocumentOffer",
+    "DocumentOffers",
+    "MAX_OFFERS",
     "DocumentStatus",
     "ItemAck",
     "ProtocolError",
@@ -67,6 +69,8 @@ __all__ = [
     "FINGERPRINT_MIN_DIGITS",
     "ca_fingerprint",
     "closing_digest",
+    "document_answers",
+    "document_answers_json",
     "fingerprint_digits",
     "version_problem",
 ]
@@ -92,7 +96,8 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "acknowledgements per revision; a closing digest over what was acknowledged. Signed "
         "PDFs: offered by id, record, revision hash, size and SHA-256, then uploaded in chunks "
         "from the byte count the gateway holds, and checked whole before they are kept; a PDF that "
-        "fits in one chunk may come with its offer (`content`), in one request. Other "
+        "fits in one chunk may come with its offer (`content`), in one request, and several "
+        "offers may go in one request (`POST /v1/documents/batch`, answered in order). Other "
         "versions of a record read back for the device's caseload; a revision the gateway "
         "cannot take names the chain it lacks, for a laptop to send again.",
     ),
@@ -707,6 +712,65 @@ class DocumentAnswer:
                 "the closing check failed: the gateway's copy of the PDF is not the one sent"
             )
         return cls(offer.document_id, status, received, reason, digest)
+
+
+MAX_OFFERS = 64
+"""The most signed PDFs one `DocumentOffers` request may offer."""
+
+
+@dataclass(frozen=True)
+class DocumentOffers:
+    """Several signed PDFs offered in one request (`POST /v1/documents/batch`).
+
+    Small PDFs come whole with their offers (`DocumentOffer.content`): the gateway keeps the
+    lot in one transaction, one commit rather than one each. A PDF too big for one chunk is
+    offered here too, and its chunks follow one request at a time as before.
+    """
+
+    offers: tuple[DocumentOffer, ...]
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as a JSON object."""
+        return {"protocol": self.protocol, "offers": [o.to_json() for o in self.offers]}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> DocumentOffers:
+        """Offers from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, too many, the same PDF twice, or a protocol this side
+                does not speak.
+        """
+        _message(raw, "a batch of document offers", we_are="the gateway")
+        offers = raw.get("offers")
+        if not isinstance(offers, list) or not offers:
+            raise ProtocolError("a batch of document offers must carry a list of offers")
+        if len(offers) > MAX_OFFERS:
+            raise ProtocolError(f"a batch carries at most {MAX_OFFERS} offers, not {len(offers)}")
+        parsed = tuple(DocumentOffer.from_json(o) for o in offers)
+        if len({o.document_id for o in parsed}) != len(parsed):
+            raise ProtocolError("a batch of document offers names one PDF twice")
+        return cls(parsed)
+
+
+def document_answers_json(answers: Sequence[DocumentAnswer]) -> dict[str, Any]:
+    """The gateway's answer to `DocumentOffers`: one answer per offer, in the same order."""
+    return {"protocol": CURRENT, "answers": [a.to_json() for a in answers]}
+
+
+def document_answers(raw: Any, offers: Sequence[DocumentOffer]) -> tuple[DocumentAnswer, ...]:
+    """The gateway's answers to `offers` from untrusted JSON, each checked against its offer.
+
+    Raises:
+        ProtocolError: Malformed, a count other than the offers', or an answer that does not
+            add up (`DocumentAnswer.from_json`).
+    """
+    _message(raw, "the gateway's answer", we_are="the app")
+    answers = raw.get("answers")
+    if not isinstance(answers, list) or len(answers) != len(offers):
+        raise ProtocolError("the gateway did not answer each signed PDF offered")
+    return tuple(DocumentAnswer.from_json(a, o) for a, o in zip(answers, offers, strict=True))
 
 
 _MOST_QUEUED = 100_000_000

@@ -32,6 +32,9 @@ from sync.protocol import MAX_BATCH, DocumentAnswer, VersionsRequest
 
 from assessor_app.ui.operations import BackgroundOps
 
+Answered = tuple[client.DocumentUpload, DocumentAnswer]
+"""A signed PDF and the gateway's last answer about it."""
+
 __all__ = ["SyncController", "problems_text"]
 
 AUTO_SYNC_MINUTES = 5.0
@@ -328,35 +331,39 @@ class SyncController(QObject):
 
     def _next_document(self, transport: Transport) -> None:
         self._ops.run(
-            client.next_document,
+            client.next_documents,
             self._session.vault,
             _now(),
-            on_success=lambda upload: self._upload(transport, upload),
+            on_success=lambda uploads: self._upload(transport, uploads),
             on_failure=self._stopped,
             owner=self,
         )
 
-    def _upload(self, transport: Transport, upload: client.DocumentUpload | None) -> None:
-        if upload is None:
+    def _upload(self, transport: Transport, uploads: list[client.DocumentUpload]) -> None:
+        if not uploads:
             self._fetch_versions(transport)  # the last step: other versions reported
             return
-        self._say(f"Sending signed PDF {upload.offer.filename}…")
+        if len(uploads) == 1:
+            self._say(f"Sending signed PDF {uploads[0].offer.filename}…")
+        else:
+            self._say(f"Sending {len(uploads)} signed PDFs…")
 
-        def record(answer: DocumentAnswer) -> None:
+        def record(outcome: tuple[list[Answered], client.DocumentFailure | None]) -> None:
+            answered, failure = outcome
             self._ops.run(
-                client.apply_document_answer,
+                client.apply_document_answers,
                 self._session.vault,
-                upload,
-                answer,
+                answered,
                 _now(),
-                on_success=lambda _: self._next_document(transport),
+                on_success=lambda _: (
+                    self._next_document(transport) if failure is None else failed(failure)
+                ),
                 on_failure=self._stopped,
                 owner=self,
             )
 
-        def failed(error: BaseException) -> None:
-            if not isinstance(error, Exception):
-                raise error
+        def failed(failure: client.DocumentFailure) -> None:
+            upload, error = failure
 
             def recorded(outcome: tuple[str, bool]) -> None:
                 problem, go_on = outcome
@@ -377,11 +384,11 @@ class SyncController(QObject):
             )
 
         self._ops.run_network(
-            client.send_document,
+            client.send_documents,
             transport,
-            upload,
+            uploads,
             on_success=record,
-            on_failure=failed,
+            on_failure=self._stopped,
             owner=self,
         )
 

@@ -33,6 +33,7 @@ from sync.protocol import (
     CURRENT,
     PROTOCOLS,
     DocumentOffer,
+    DocumentOffers,
     DocumentStatus,
     ProtocolError,
     PushRequest,
@@ -41,6 +42,7 @@ from sync.protocol import (
     VersionsRequest,
     VersionsResponse,
     closing_digest,
+    document_answers_json,
     version_problem,
 )
 
@@ -229,6 +231,19 @@ def create_app(
         if answer.status is DocumentStatus.STORED:
             deliver_all(now)  # it came whole with its offer
         return JSONResponse(answer.to_json())
+
+    @app.post("/v1/documents/batch")
+    def offer_documents(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        device = device_of(request)
+        try:
+            offers = DocumentOffers.from_json(raw)
+        except ProtocolError as e:
+            raise HTTPException(400, f"The gateway could not read the PDFs' details: {e}.") from e
+        now = clock()
+        answers = store.offer_documents(device.id, offers.offers, now, assessor=device.assessor_id)
+        if any(a.status is DocumentStatus.STORED for a in answers):
+            deliver_all(now)  # some came whole with their offers
+        return JSONResponse(document_answers_json(answers))
 
     # Async so the body can be read with a limit; the database work goes to the thread pool.
     @app.put("/v1/documents/{document_id}/content")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -229,28 +230,84 @@ class _CountingTransport:
         return self.inner.put_bytes(path, data)
 
 
-def test_a_small_pdf_takes_one_request_and_a_large_one_still_goes_in_chunks(
+def test_small_pdfs_go_together_in_one_request_and_a_large_one_still_goes_in_chunks(
     gateway: Gateway, vault: Vault
 ) -> None:
-    first, second = _record(vault), _record(vault, "Brindlewood")
+    first, second, third = _record(vault), _record(vault, "Brindlewood"), _record(vault, "Ash")
     small = keep_signed_pdf(vault, first)
     large = keep_signed_pdf(vault, second, padding=600_000, seed=2)
+    another = keep_signed_pdf(vault, third, seed=3)
     enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
     transport = _CountingTransport(transport_for(vault))
     report = sync_now(vault, transport)
-    assert report.finished and report.documents_sent == 2
+    assert report.finished and report.documents_sent == 3
     documents = [r for r in transport.requests if r[1].startswith("/v1/documents")]
     chunks = [
         ("PUT", f"/v1/documents/{large.id}/content?offset={n}")
         for n in range(0, large.size, CHUNK_SIZE)
     ]
-    assert sorted(documents) == sorted([("POST", "/v1/documents")] * 2 + chunks)
-    for doc in (small, large):
+    # One request offers all three (the two small ones whole); the large one's bytes follow.
+    assert documents == [("POST", "/v1/documents/batch"), *chunks]
+    for doc in (small, large, another):
         assert gateway.store.document(doc.id) == (
             doc.assessment_id,
             DocumentRepository(vault).data(doc.id),
         )
-    assert _chunks(gateway.store, small.id) == [0]
+    assert _chunks(gateway.store, small.id) == [0] and _chunks(gateway.store, another.id) == [0]
+
+
+def test_a_batch_over_the_gateways_size_limit_goes_again_one_pdf_at_a_time(
+    store_url: str, tmp_path: Path, vault: Vault
+) -> None:
+    store = Store(store_url)
+    store.migrate()
+    ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire")
+    tls = development_tls(tmp_path, ca)
+    assessor = store.create_assessor("Robin Testcase", NOW)
+    code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
+    docs = [
+        keep_signed_pdf(vault, _record(vault, name), padding=100_000, seed=n)
+        for n, name in enumerate(("Quillfeather", "Brindlewood", "Ash"), start=1)
+    ]
+    # Each PDF fits under the limit; the three together (as base64 in JSON) do not.
+    with running(create_app(store, ca, max_request_bytes=400_000), tls) as gw:
+        enrol(vault, gw.url, code, first_contact_ca=ca.pem)
+        transport = _CountingTransport(transport_for(vault))
+        report = sync_now(vault, transport)
+    assert report.finished and report.documents_sent == 3 and report.documents_held == 0
+    documents = [r for r in transport.requests if r[1].startswith("/v1/documents")]
+    assert documents == [("POST", "/v1/documents/batch")] + [("POST", "/v1/documents")] * 3
+    for doc in docs:
+        assert store.document(doc.id) == (doc.assessment_id, DocumentRepository(vault).data(doc.id))
+
+
+def test_one_pdf_refused_in_a_batch_does_not_stop_the_others(
+    gateway_store: tuple[Store, str], vault: Vault
+) -> None:
+    store, assessor = gateway_store
+    mine, theirs = _record(vault), _record(vault, "Brindlewood")
+    store.push("laptop-1", _revisions(vault, mine), NOW, assessor=assessor)
+    other = store.create_assessor("Sam Otherworker", NOW)
+    store.push("laptop-2", _revisions(vault, theirs), NOW, assessor=other)
+    kept, refused = keep_signed_pdf(vault, mine), keep_signed_pdf(vault, theirs, seed=2)
+    repository = DocumentRepository(vault)
+    offers = [replace(_offer(doc), content=repository.data(doc.id)) for doc in (refused, kept)]
+    answers = store.offer_documents("laptop-1", offers, NOW, assessor=assessor)
+    assert [a.status for a in answers] == [DocumentStatus.REFUSED, DocumentStatus.STORED]
+    assert "another assessor" in answers[0].reason
+    assert store.document(kept.id) == (mine, repository.data(kept.id))
+    assert store.document(refused.id) is None
+
+
+def test_a_lone_pdf_goes_with_its_offer_in_one_request(gateway: Gateway, vault: Vault) -> None:
+    doc = keep_signed_pdf(vault, _record(vault))
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    transport = _CountingTransport(transport_for(vault))
+    assert sync_now(vault, transport).documents_sent == 1
+    assert [r for r in transport.requests if r[1].startswith("/v1/documents")] == [
+        ("POST", "/v1/documents")
+    ]
+    assert gateway.store.document(doc.id) is not None
 
 
 def test_a_pdf_is_taken_only_for_a_held_revision_on_the_assessors_caseload(
@@ -449,35 +506,43 @@ def test_a_pdf_refused_for_good_is_held_with_the_reason_and_the_others_go(
     assert outbox.summary(vault.conn).documents_held == 1
 
 
-class _FailingOnOffer(_CountingTransport):
-    """The laptop's transport, losing the network at the n-th offer of a PDF."""
+class _FailingOnPut(_CountingTransport):
+    """The laptop's transport, losing the network at the n-th chunk of a PDF."""
 
     def __init__(self, inner: HttpsTransport, fail_at: int) -> None:
         super().__init__(inner)
         self.fail_at = fail_at
 
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        if path == "/v1/documents":
-            self.fail_at -= 1
-            if self.fail_at == 0:
-                raise TransportError("Can't reach the council's server.", temporary=True)
-        return super().post(path, body)
+    def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+        self.fail_at -= 1
+        if self.fail_at == 0:
+            raise TransportError("Can't reach the council's server.", temporary=True)
+        return super().put_bytes(path, data)
 
 
-def test_pdfs_sent_before_the_network_goes_are_marked_sent_and_the_rest_wait(
+def test_pdfs_answered_before_the_network_goes_are_marked_sent_and_the_rest_wait(
     gateway: Gateway, vault: Vault
 ) -> None:
     """The client keeps several PDFs' answers in one transaction: none may be lost by it."""
     records = [_record(vault, name) for name in ("Quillfeather", "Brindlewood", "Ashcombe")]
-    docs = [keep_signed_pdf(vault, r, seed=n) for n, r in enumerate(records)]
+    small, large, last = (
+        keep_signed_pdf(vault, records[0], seed=1),
+        keep_signed_pdf(vault, records[1], padding=600_000, seed=2),
+        keep_signed_pdf(vault, records[2], seed=3),
+    )
     enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
-    report = sync_now(vault, _FailingOnOffer(transport_for(vault), fail_at=2))
-    assert (report.documents_sent, report.documents_waiting) == (1, 2)
+    # The two small ones are kept whole by the batch's answer; the network goes at the large
+    # one's second chunk.
+    report = sync_now(vault, _FailingOnPut(transport_for(vault), fail_at=2))
+    assert (report.documents_sent, report.documents_waiting) == (2, 1)
     assert "Can't reach" in report.problem
-    states = [document_outbox.state_of(vault.conn, d.id) for d in docs]
-    assert states == [OutboxState.ACKNOWLEDGED, OutboxState.RETRYING, OutboxState.QUEUED]
-    assert gateway.store.document_count() == 1
+    states = [document_outbox.state_of(vault.conn, d.id) for d in (small, large, last)]
+    assert states == [OutboxState.ACKNOWLEDGED, OutboxState.RETRYING, OutboxState.ACKNOWLEDGED]
+    assert gateway.store.document_count() == 2 and _chunks(gateway.store, large.id) == [0]
     later = dt.datetime.now(dt.UTC) + outbox.LONGEST_WAIT
-    again = sync_now(vault, transport_for(vault), now=lambda: later)
-    assert again.finished and again.documents_sent == 2
+    transport = _CountingTransport(transport_for(vault))
+    again = sync_now(vault, transport, now=lambda: later)
+    assert again.finished and again.documents_sent == 1
     assert gateway.store.document_count() == 3
+    # It went on from the byte the gateway held.
+    assert ("PUT", f"/v1/documents/{large.id}/content?offset=0") not in transport.requests

@@ -167,3 +167,49 @@ def test_a_document_answer_that_does_not_add_up_is_refused() -> None:
     ):
         with pytest.raises(ProtocolError, match=says):
             DocumentAnswer.from_json(wrong, offer)
+
+
+def test_a_batch_of_document_offers_is_read_whole_or_refused_in_words() -> None:
+    from sync.protocol import CURRENT, MAX_OFFERS, DocumentOffers
+
+    def batch(offers: list[Any]) -> dict[str, Any]:
+        return {"protocol": CURRENT, "offers": offers}
+
+    two = batch([_offer(), _offer(document_id="d0c2")])
+    assert [o.document_id for o in DocumentOffers.from_json(two).offers] == ["d0c1", "d0c2"]
+    many = [_offer(document_id=f"d{n}") for n in range(MAX_OFFERS + 1)]
+    for wrong, says in (
+        (batch([]), "must carry a list of offers"),
+        ({"protocol": CURRENT}, "must carry a list of offers"),
+        (batch(many), f"at most {MAX_OFFERS} offers"),
+        (batch([_offer(), _offer()]), "names one PDF twice"),
+        (batch([_offer(size=0)]), "offer.size"),
+        ({**two, "protocol": "assessor-sync/99"}, "newer sync protocol"),
+    ):
+        with pytest.raises(ProtocolError, match=says):
+            DocumentOffers.from_json(wrong)
+
+
+def test_answers_to_a_batch_must_answer_each_offer_in_order() -> None:
+    from sync.protocol import (
+        DocumentAnswer,
+        DocumentOffer,
+        DocumentStatus,
+        document_answers,
+        document_answers_json,
+    )
+
+    first, second = (
+        DocumentOffer.from_json(_offer()),
+        DocumentOffer.from_json(_offer(document_id="d0c2")),
+    )
+    answers = [
+        DocumentAnswer("d0c1", DocumentStatus.STORED, 10, sha256=HASH),
+        DocumentAnswer("d0c2", DocumentStatus.RECEIVING, 0),
+    ]
+    raw = document_answers_json(answers)
+    assert document_answers(raw, [first, second]) == tuple(answers)
+    with pytest.raises(ProtocolError, match="did not answer each"):
+        document_answers({**raw, "answers": raw["answers"][:1]}, [first, second])
+    with pytest.raises(ProtocolError, match="not about document d0c1"):
+        document_answers({**raw, "answers": raw["answers"][::-1]}, [first, second])

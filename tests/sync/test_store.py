@@ -237,3 +237,33 @@ def test_a_record_cannot_be_moved_to_another_person(store_url: str, vault: Vault
     )
     (ack,) = store.push("laptop-1", [moved], NOW, assessor=ASSESSOR)
     assert ack.status is AckStatus.REFUSED and "another person" in ack.reason
+
+
+def test_a_person_whose_revision_is_refused_does_not_join_the_caseload(
+    store_url: str, vault: Vault
+) -> None:
+    store = _store(store_url)
+    other = store.create_assessor("Sam Otherworker", NOW)
+    person, *_ = _with_person(vault, 1)
+    changed = dataclasses.replace(person, body={**person.body, "family_name": "Altered"})
+    (ack,) = store.push("laptop-1", [changed], NOW, assessor=ASSESSOR)
+    assert ack.status is AckStatus.REFUSED and "does not match its hash" in ack.reason
+    # The person is nobody's yet: the assessor whose laptop made them may still send them.
+    (theirs,) = store.push("laptop-2", [person], NOW, assessor=other)
+    assert theirs.status is AckStatus.STORED
+
+
+def test_many_new_people_in_one_push_all_join_the_assessors_caseload(
+    store_url: str, vault: Vault
+) -> None:
+    store = _store(store_url)
+    pushed = [item for _ in range(12) for item in _with_person(vault, 2)]
+    assert set(_statuses(store.push("laptop-1", pushed, NOW, assessor=ASSESSOR))) == {
+        AckStatus.STORED
+    }
+    # Each is now this assessor's caseload: their records went in the same push.
+    people = {i.entity_id for i in pushed if i.entity_type == "person"}
+    with store.transaction() as tx:
+        rows = tx.execute("SELECT person_id, assessor_id FROM allocation").fetchall()
+    assert {(str(r[0]), str(r[1])) for r in rows} == {(p, ASSESSOR) for p in people}
+    assert len(people) == 12

@@ -216,3 +216,21 @@ def test_a_record_sent_without_its_signed_pdf_says_which_pdf_is_still_to_send(
     assert controller.text.startswith("All sent · last ")
     assert gateway.store.document(doc.id) is not None
     controller.stop()
+
+
+def test_the_window_sends_several_signed_pdfs_and_says_all_sent(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway
+) -> None:
+    from tests.sync.pdfs import keep_signed_pdf
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    small = keep_signed_pdf(vault, _work(vault), seed=1)
+    large = keep_signed_pdf(vault, _work(vault), padding=600_000, seed=2)
+    controller = _controller(qtbot, ops, vault)
+    with qtbot.waitSignal(controller.finished, timeout=20_000) as done:
+        controller.sync_now()
+    assert done.args[0].documents_waiting == 0
+    assert controller.text.startswith("All sent · last ")
+    for doc in (small, large):
+        assert gateway.store.document(doc.id) is not None
+    controller.stop()

@@ -64,6 +64,7 @@ from sync.protocol import (
     AckStatus,
     DocumentAnswer,
     DocumentOffer,
+    DocumentOffers,
     DocumentStatus,
     ProtocolError,
     PushItem,
@@ -72,6 +73,7 @@ from sync.protocol import (
     QueueReport,
     VersionsRequest,
     VersionsResponse,
+    document_answers,
 )
 
 log = logging.getLogger("assessor.sync")
@@ -104,6 +106,7 @@ __all__ = [
     "isolated",
     "pending_documents_text",
     "send_document",
+    "send_documents",
     "smaller",
     "send_enrolment",
     "sync_now",
@@ -823,24 +826,18 @@ def _send_documents(
     """`sync_now`'s signed PDFs: (sent, held, the problem that stopped it, or "").
 
     They go after the revisions they were signed for (only those acknowledged are due), read
-    a few at a time and their answers kept in one transaction per few; answers already had
-    are kept before a failure is recorded.
+    a few at a time (offered in one request, `send_documents`) and their answers kept in one
+    transaction per few; answers already had are kept before a failure is recorded.
     """
     sent = held = 0
     while not problem and (uploads := next_documents(vault, now())):
-        answered: list[tuple[DocumentUpload, DocumentAnswer]] = []
-        for upload in uploads:
-            try:
-                answered.append((upload, send_document(transport, upload)))
-            except (TransportError, ProtocolError) as e:
-                done = apply_document_answers(vault, answered, now(), rng)
-                sent, held, answered = sent + done.sent, held + done.held, []
-                problem, go_on = apply_document_failure(vault, upload, e, now(), rng)
-                if not go_on:
-                    break
-                held, problem = held + 1, ""  # that one is held; the rest go
+        answered, failure = send_documents(transport, uploads)
         done = apply_document_answers(vault, answered, now(), rng)
         sent, held = sent + done.sent, held + done.held
+        if failure is not None:
+            problem, go_on = apply_document_failure(vault, *failure, now(), rng)
+            if go_on:
+                held, problem = held + 1, ""  # that one is held; the rest go
     return sent, held, problem
 
 
@@ -867,7 +864,7 @@ _STALLS = 3
 """Answers in a row that take no bytes before an upload is given up for this sync."""
 
 
-DOCUMENT_BATCH = 16
+DOCUMENT_BATCH = 32
 """The most signed PDFs `sync_now` reads, sends and marks as one step."""
 DOCUMENT_BATCH_BYTES = 8 * 1024 * 1024
 """About the most bytes of signed PDFs held in memory for one such step (at least one PDF)."""
@@ -947,13 +944,88 @@ def send_document(transport: Transport, upload: DocumentUpload) -> DocumentAnswe
         TransportError: The gateway could not be reached or refused a request.
         ProtocolError: An answer does not add up, or the gateway stopped taking bytes.
     """
-    offer = upload.offer
-    # A PDF that fits in one chunk goes with its offer: one request, not two. A gateway that
-    # already holds part of it, or does not read `content`, answers from which byte to go on.
-    first = offer.to_json()
+    answer = DocumentAnswer.from_json(
+        transport.post("/v1/documents", _with_content(upload).to_json()), upload.offer
+    )
+    return _send_chunks(transport, upload, answer)
+
+
+def _with_content(upload: DocumentUpload) -> DocumentOffer:
+    """The offer, carrying the PDF when it fits in one chunk: one request, not two.
+
+    A gateway that already holds part of it answers from which byte to go on.
+    """
     if len(upload.data) <= CHUNK_SIZE:
-        first = replace(offer, content=upload.data).to_json()
-    answer = DocumentAnswer.from_json(transport.post("/v1/documents", first), offer)
+        return replace(upload.offer, content=upload.data)
+    return upload.offer
+
+
+DocumentFailure = tuple[DocumentUpload, Exception]
+"""The PDF whose sending failed, and how (for `apply_document_failure`)."""
+
+
+def send_documents(
+    transport: Transport, uploads: Sequence[DocumentUpload]
+) -> tuple[list[tuple[DocumentUpload, DocumentAnswer]], DocumentFailure | None]:
+    """Offer several PDFs in one request, then send in chunks any the gateway wants so.
+
+    Runs off the vault's thread. Small PDFs travel whole with their offers, so a batch of
+    them takes one request and one commit at the gateway rather than one each. Returns the
+    answers had and the first failure (the PDFs still to go in chunks after it are not sent:
+    they stay queued). A batch the gateway will not take as a whole (a 4xx: one PDF it refuses, or a
+    request over its size limit) is sent again one PDF at a time, so that only the one at
+    fault is held.
+    """
+    if len(uploads) == 1:
+        return _one_by_one(transport, uploads)
+    request = DocumentOffers(tuple(_with_content(u) for u in uploads))
+    try:
+        raw = transport.post(DOCUMENTS_BATCH_PATH, request.to_json())
+        answers = document_answers(raw, [u.offer for u in uploads])
+    except (TransportError, ProtocolError) as e:
+        if isinstance(e, TransportError) and e.status in _DOCUMENT_REFUSED:
+            return _one_by_one(transport, uploads)
+        return [], (uploads[0], e)
+    # Those answered for good are kept first, so a failure in a big one's chunks loses none.
+    answered = [(u, a) for u, a in zip(uploads, answers, strict=True) if not _receiving(a)]
+    for upload, answer in zip(uploads, answers, strict=True):
+        if _receiving(answer):
+            try:
+                answered.append((upload, _send_chunks(transport, upload, answer)))
+            except (TransportError, ProtocolError) as e:
+                return answered, (upload, e)
+    return answered, None
+
+
+def _receiving(answer: DocumentAnswer) -> bool:
+    return answer.status is DocumentStatus.RECEIVING
+
+
+def _one_by_one(
+    transport: Transport, uploads: Sequence[DocumentUpload]
+) -> tuple[list[tuple[DocumentUpload, DocumentAnswer]], DocumentFailure | None]:
+    answered: list[tuple[DocumentUpload, DocumentAnswer]] = []
+    for upload in uploads:
+        try:
+            answered.append((upload, send_document(transport, upload)))
+        except (TransportError, ProtocolError) as e:
+            return answered, (upload, e)
+    return answered, None
+
+
+DOCUMENTS_BATCH_PATH = "/v1/documents/batch"
+
+
+def _send_chunks(
+    transport: Transport, upload: DocumentUpload, answer: DocumentAnswer
+) -> DocumentAnswer:
+    """Send the PDF's chunks from where `answer` says the gateway got to, until it is whole.
+
+    Raises:
+        TransportError: The gateway could not be reached or refused a request.
+        ProtocolError: An answer does not add up, or the gateway stopped taking bytes.
+    """
+    offer = upload.offer
     stalls = 0
     while answer.status is DocumentStatus.RECEIVING:
         start = answer.received
