@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
+from sync.gateway.console import add_console
 from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
 from sync.gateway.store import Device, EnrolmentRefused, Store
 from sync.protocol import (
@@ -84,6 +85,8 @@ def create_app(
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(RequestSizeLimit, limit=max_request_bytes)
+    # The web console for IT, managers and auditors, under /console/ (console.py).
+    add_console(app, store, server_ca_pem=server_ca.encode("ascii"), clock=clock)
 
     def device_of(request: Request) -> Device:
         der = request.scope.get("extensions", {}).get(CLIENT_CERT)
