@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 import jinja2
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 
 from sync.gateway.accounts import Account, Accounts, Role, SignInRefused, csrf_token
 from sync.gateway.store import Store
@@ -82,14 +83,16 @@ class _Signed:
         return csrf_token(self.token)
 
 
-def _when(value: str | None) -> str:
-    """An ISO time as IT reads it: 2026-12-04 09:30 UTC."""
+def _when(value: str | None, seconds: bool = False) -> Markup:
+    """An ISO time as IT reads it, in UTC (the pages say so): 2026-12-04 09:30, never wrapped."""
     if not value:
-        return "never"
+        return Markup("never")
     try:
-        return dt.datetime.fromisoformat(value).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        at = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
     except ValueError:
-        return value
+        return escape(value)
+    shown = at.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return Markup('<time datetime="{}">{}</time>').format(at.isoformat(), shown)
 
 
 def add_console(

@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -232,6 +233,31 @@ def test_an_enrolment_code_is_shown_once_with_the_fingerprint_and_enrols_a_lapto
     log = Accounts(console.store).audit_log()
     assert any(e.action == "enrolment code issued" for e in log)
     assert not any(code in f"{e.subject} {e.detail}" for e in log)  # the code is never kept
+
+
+def test_every_page_has_one_heading_labelled_fields_and_headed_tables(console: Console) -> None:
+    console.enrol_laptop()
+    admin = console.client("ada")
+    csrf = admin.get("/console/allocation").csrf
+    pages = [
+        admin.get(path)
+        for path in ("/console/devices", "/console/enrolment-codes", "/console/allocation")
+    ] + [
+        admin.post("/console/allocation", {"person": "", "assessor": "", "csrf": csrf}),
+        admin.get("/console/audit"),
+        console.client().get("/console/sign-in"),
+    ]
+    for page in pages:
+        assert page.text.count("<h1") == 1, page.url
+        assert 'href="#main"' in page.text and 'id="main"' in page.text  # the skip link
+        fields = re.findall(r'<(?:input|select) id="([^"]+)"', page.text)
+        for field in fields:
+            assert f'<label for="{field}">' in page.text, (page.url, field)
+        assert "<th>" not in page.text  # every header cell says its scope
+        for error in re.findall(r'<a href="#([a-z]+)">', page.text):
+            assert f'aria-describedby="{error}-error"' in page.text or (
+                f'id="{error}-error"' in page.text
+            ), (page.url, error)
 
 
 def _gateway(data: Path, *args: str) -> subprocess.CompletedProcess[str]:

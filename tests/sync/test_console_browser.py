@@ -218,7 +218,7 @@ def test_an_administrator_issues_a_code_a_laptop_enrols_and_the_administrator_re
         if enrolled.device_id in link.get_attribute("href")  # type: ignore[attr-defined]
     ]
     console.go(revoke[0])
-    assert console.h1() == "Revoke this laptop?"
+    assert console.h1() == "Revoke the laptop of Robin Testcase?"
     console.go(console.button("Revoke this laptop"))
     assert f"Laptop {enrolled.device_id} is revoked" in console.text()
     device = console.served.store.device(enrolled.device_id)
