@@ -7,7 +7,9 @@ gave before it trusts it; enrolment spends a one-time code and signs the laptop'
 request (and the request for its profile's PDF signing key when it sends one), and hands over
 the authority's recovery public key when there is one. Every other call is refused unless
 the connection carried a certificate this gateway issued to a device that is not revoked.
-Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is.
+Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is. The same app serves
+the web console for IT under ``/console/`` (`console.py`), signed in by password, not by a
+device certificate.
 """
 
 from __future__ import annotations
