@@ -217,7 +217,7 @@ class Accounts:
             SignInRefused: The name or password is wrong, or the account is locked (the
                 message says until when, and what to do).
         """
-        name = username.strip().lower()
+        name = username.strip().lower()[:64]
         with self.store.transaction() as tx:
             row = tx.execute(
                 "SELECT password_hash, locked_until FROM console_account WHERE username = ?",

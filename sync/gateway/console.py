@@ -83,6 +83,11 @@ class _Signed:
         return csrf_token(self.token)
 
 
+def _same(given: str, expected: str) -> bool:
+    """Whether a posted token is the expected one (in constant time; any text may be posted)."""
+    return bool(given) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
 def _when(value: str | None, seconds: bool = False) -> Markup:
     """An ISO time as IT reads it, in UTC (the pages say so): 2026-12-04 09:30, never wrapped."""
     if not value:
@@ -151,7 +156,10 @@ def add_console(
         token = request.cookies.get(SESSION_COOKIE, "")
         account = accounts.session(token, clock())
         if account is None:
-            raise _Answer(RedirectResponse("/console/sign-in", status_code=303))
+            # A cookie that no longer signs anyone in: its session ended (8 hours, a password
+            # reset, or signed out in another tab). The sign-in page says so.
+            where = "/console/sign-in?ended=1" if token else "/console/sign-in"
+            raise _Answer(RedirectResponse(where, status_code=303))
         return _Signed(account, token)
 
     def may(signed: _Signed, what: str) -> None:
@@ -167,7 +175,7 @@ def add_console(
     def posted(request: Request, csrf: str, what: str) -> _Signed:
         """The session of a POST whose CSRF token is right and whose role may do `what`."""
         signed = signed_in(request)
-        if not csrf or not hmac.compare_digest(csrf, signed.csrf):
+        if not _same(csrf, signed.csrf):
             refuse(
                 signed,
                 403,
@@ -196,10 +204,18 @@ def add_console(
 
     # -- signing in and out -------------------------------------------------------------------
 
-    def sign_in_page(message: str = "", username: str = "", status: int = 200) -> Response:
+    def sign_in_page(
+        message: str = "", username: str = "", status: int = 200, ended: bool = False
+    ) -> Response:
         token = secrets.token_urlsafe(24)
         response = page(
-            "sign_in.html", None, status=status, message=message, username=username, form=token
+            "sign_in.html",
+            None,
+            status=status,
+            message=message,
+            username=username,
+            form=token,
+            ended=ended,
         )
         response.set_cookie(
             SIGN_IN_COOKIE, token, secure=True, httponly=True, samesite="strict", path="/"
@@ -207,8 +223,8 @@ def add_console(
         return response
 
     @app.get("/console/sign-in", include_in_schema=False)
-    def sign_in_form() -> Response:
-        return sign_in_page()
+    def sign_in_form(ended: str = "") -> Response:
+        return sign_in_page(ended=bool(ended))
 
     @app.post("/console/sign-in", include_in_schema=False)
     def sign_in(
@@ -218,7 +234,7 @@ def add_console(
         csrf: str = Form(""),
     ) -> Response:
         expected = request.cookies.get(SIGN_IN_COOKIE, "")
-        if not csrf or not expected or not hmac.compare_digest(csrf, expected):
+        if not expected or not _same(csrf, expected):
             refuse(
                 None,
                 403,

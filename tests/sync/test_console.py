@@ -118,7 +118,8 @@ def test_passwords_and_sessions_are_kept_only_as_hashes_and_sign_out_ends_the_se
     # The old cookie, sent again by hand, signs nobody in.
     thief = console.client()
     thief.jar.set_cookie(cookie)
-    assert thief.get("/console/devices").url.endswith("/console/sign-in")
+    ended = thief.get("/console/devices")
+    assert ended.url.endswith("/console/sign-in?ended=1") and "session has ended" in ended.text
 
 
 def test_five_wrong_passwords_lock_the_account_for_15_minutes_in_every_process(
@@ -150,7 +151,7 @@ def test_a_post_without_this_sessions_csrf_token_is_refused_and_changes_nothing(
 ) -> None:
     manager, admin = console.client("tam"), console.client("ada")
     form = {"person": "p-0001", "assessor": console.assessor}
-    for csrf in (None, "", "0" * 64, admin.get("/console/allocation").csrf):
+    for csrf in (None, "", "0" * 64, "é" * 64, admin.get("/console/allocation").csrf):
         fields = form if csrf is None else {**form, "csrf": csrf}
         refused = manager.post("/console/allocation", fields)
         assert refused.status == 403 and "security token" in refused.text

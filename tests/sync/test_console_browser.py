@@ -22,12 +22,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from assessor_app.core.storage.vault import Vault
-from assessor_app.core.sync_client.client import enrol
+from assessor_app.core.sync_client.client import enrol, transport_for
+from assessor_app.core.sync_client.transport import TransportError
 from sync.gateway.accounts import Accounts
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
+from sync.protocol import QueueReport
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 PASSWORD = "a long synthetic passphrase"
@@ -223,6 +225,10 @@ def test_an_administrator_issues_a_code_a_laptop_enrols_and_the_administrator_re
     assert f"Laptop {enrolled.device_id} is revoked" in console.text()
     device = console.served.store.device(enrolled.device_id)
     assert device is not None and device.revoked_at is not None
+    # The laptop is refused from its next contact.
+    with pytest.raises(TransportError, match="withdrawn") as refused:
+        transport_for(vault).post("/v1/status", QueueReport(0, 0, 0, 0, "0.1.0").to_json())
+    assert refused.value.status == 403
 
 
 def test_an_administrator_allocates_a_person_and_a_bad_entry_is_named_at_its_field(
