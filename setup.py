@@ -23,7 +23,7 @@ setup(
     package_dir={"assessor_forms": "forms", "assessor_resources": "resources"},
     package_data={
         "assessor_app.core.storage.migrations": ["*.sql"],
-        "sync.gateway": ["migrations/*.sql"],
+        "sync.gateway": ["migrations/*.sql", "templates/console/*"],
         "assessor_forms": ["**/*.yaml", "**/*.md"],
         "assessor_resources": ["**/*"],
     },

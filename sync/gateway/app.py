@@ -7,7 +7,9 @@ gave before it trusts it; enrolment spends a one-time code and signs the laptop'
 request (and the request for its profile's PDF signing key when it sends one), and hands over
 the authority's recovery public key when there is one. Every other call is refused unless
 the connection carried a certificate this gateway issued to a device that is not revoked.
-Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is.
+Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is. The same app serves
+the web console for IT under ``/console/`` (`console.py`), signed in by password, not by a
+device certificate.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
+from sync.gateway.console import add_console
 from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
 from sync.gateway.store import Device, EnrolmentRefused, Store
 from sync.protocol import (
@@ -86,6 +89,8 @@ def create_app(
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(RequestSizeLimit, limit=max_request_bytes)
+    # The web console for IT, managers and auditors, under /console/ (console.py).
+    add_console(app, store, server_ca_pem=server_ca.encode("ascii"), clock=clock)
 
     def device_of(request: Request) -> Device:
         der = request.scope.get("extensions", {}).get(CLIENT_CERT)

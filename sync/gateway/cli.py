@@ -11,6 +11,11 @@
     assessor-gateway recovery-key create --out FILE   the authority's recovery key pair
     assessor-gateway recovery-key show           the recovery public key's fingerprint
     assessor-gateway bundle import FILE          take a laptop's sync bundle; write its receipt
+    assessor-gateway console-account create --username U --role R --password-file F
+                                                 a web console account (it_admin, team_manager,
+                                                 auditor); the first one is made this way
+    assessor-gateway console-account reset-password --username U --password-file F
+                                                 a new password; lifts a lockout, signs it out
 
 Every command takes ``--data DIR`` (the gateway's folder: its CA, its development server
 certificate and, by default, its SQLite database; else ``$ASSESSOR_GATEWAY_DATA``) and
@@ -257,6 +262,44 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+_CLI_ACTOR = "assessor-gateway (command line)"
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_file:
+        try:
+            text = Path(args.password_file).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ValueError(f"The password file {args.password_file} cannot be read ({e}).") from e
+        return text.splitlines()[0] if text else ""
+    if not sys.stdin.isatty():
+        raise ValueError("No password was given: use --password-file, or run in a terminal.")
+    first = getpass.getpass("Password for the console account: ")
+    if getpass.getpass("Type it again: ") != first:
+        raise ValueError("The two passwords differ. Run the command again.")
+    return first
+
+
+def cmd_console_account_create(args: argparse.Namespace) -> int:
+    from sync.gateway.accounts import Accounts, Role
+
+    Accounts(_store(args)).create(args.username, args.role, _password(args), _now(), _CLI_ACTOR)
+    role = Role(args.role).label
+    print(f"Console account {args.username.strip().lower()} made ({role}); sign in at /console/.")
+    return 0
+
+
+def cmd_console_account_reset(args: argparse.Namespace) -> int:
+    from sync.gateway.accounts import Accounts
+
+    Accounts(_store(args)).reset_password(args.username, _password(args), _now(), _CLI_ACTOR)
+    print(
+        f"The password of {args.username.strip().lower()} is reset: any lockout is lifted and "
+        "its sessions are signed out."
+    )
+    return 0
+
+
 def cmd_bundle_import(args: argparse.Namespace) -> int:
     data, store = _data(args), _store(args)
     source = Path(args.file)
@@ -350,6 +393,25 @@ def build_parser() -> argparse.ArgumentParser:
     take.add_argument("--receipt", help="where to write the receipt (else FILE.receipt)")
     take.add_argument("--authority", default="Demo Council", help=argparse.SUPPRESS)
     take.set_defaults(func=cmd_bundle_import)
+    accounts = sub.add_parser("console-account", help="web console accounts").add_subparsers(
+        dest="account_command", required=True
+    )
+    new = accounts.add_parser("create", help="add a console account")
+    new.add_argument("--username", required=True)
+    new.add_argument(
+        "--role",
+        required=True,
+        choices=["it_admin", "team_manager", "auditor"],
+        help="what it may do",
+    )
+    new.add_argument("--password-file", help="read the password from this file's first line")
+    new.set_defaults(func=cmd_console_account_create)
+    reset = accounts.add_parser(
+        "reset-password", help="set a new password; lifts a lockout and signs the account out"
+    )
+    reset.add_argument("--username", required=True)
+    reset.add_argument("--password-file", help="read the password from this file's first line")
+    reset.set_defaults(func=cmd_console_account_reset)
     return parser
 
 

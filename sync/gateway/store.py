@@ -917,6 +917,12 @@ class Store:
             row = tx.execute("SELECT name FROM assessor WHERE id = ?", (assessor_id,)).fetchone()
             return None if row is None else str(row[0])
 
+    def assessors(self) -> list[tuple[str, str]]:
+        """Every assessor as (id, name), by name."""
+        with self.transaction() as tx:
+            rows = tx.execute("SELECT id, name FROM assessor ORDER BY name, id").fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def issue_code(self, assessor_id: str, now: dt.datetime, lifetime: dt.timedelta) -> str:
         """A one-time enrolment code for one of `assessor_id`'s laptops, shown once.
 
@@ -1108,3 +1114,13 @@ class Store:
                 "allocated_at = excluded.allocated_at",
                 (person_id, assessor_id, now.isoformat()),
             )
+
+    def allocations(self, limit: int = 100) -> list[tuple[str, str, str]]:
+        """The newest `limit` allocations as (person id, assessor id, when), newest first."""
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT person_id, assessor_id, allocated_at FROM allocation "
+                "ORDER BY allocated_at DESC, person_id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]

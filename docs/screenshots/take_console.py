@@ -1,0 +1,145 @@
+"""Screenshots of the gateway's web console, from a demo gateway with synthetic data.
+
+    PYTHONPATH=. .venv/bin/python docs/screenshots/take_console.py [--small]
+
+Serves a throwaway gateway on loopback TLS, drives headless Chromium (Debian's chromium and
+chromium-driver) through each page at 1280x800 (``--small``: 1024x640 as well, written with a
+``-1024`` suffix) and writes ``console/<page>.png`` beside this file. Open them and look: a
+page that renders but reads badly is not done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from sync.gateway.accounts import Accounts
+from sync.gateway.app import create_app
+from sync.gateway.ca import GatewayCA
+from sync.gateway.server import development_tls, running
+from sync.gateway.store import Store
+from sync.protocol import QueueReport
+
+HERE = Path(__file__).resolve().parent / "console"
+PASSWORD = "a long synthetic passphrase"
+
+
+def _certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
+        .sign(key, hashes.SHA256())
+    )
+    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _demo(store: Store, ca: GatewayCA) -> list[str]:
+    now = dt.datetime.now(dt.UTC)
+    accounts = Accounts(store)
+    accounts.create("ada.admin", "it_admin", PASSWORD, now, "assessor-gateway (command line)")
+    accounts.create("tam.manager", "team_manager", PASSWORD, now, "ada.admin")
+    ids = []
+    for name, queue in (
+        ("Robin Testcase", QueueReport(3, 0, 1, 0, "0.1.0")),
+        ("Sam Synthetic", QueueReport(12, 2, 0, 1, "0.1.0")),
+        ("Alex Example", None),
+    ):
+        assessor = store.create_assessor(name, now)
+        ids.append(assessor)
+        code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
+        device, _ = store.enrol(code, now, lambda d, _a, n: _certificate(ca, d, n))
+        if queue is not None:
+            store.seen(device.id, now)
+            store.report_queue(device.id, now, queue)
+    for n, person in enumerate(("p-0001", "p-0002", "p-0003")):
+        store.allocate(person, ids[n % 2], now)
+    return ids
+
+
+def main() -> int:
+    sizes = [(1280, 800, "")] + ([(1024, 640, "-1024")] if "--small" in sys.argv else [])
+    HERE.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = Store(f"sqlite:///{folder / 'gateway.db'}")
+        store.migrate()
+        ca = GatewayCA.load_or_create(folder / "ca", "Exampleshire County Council")
+        _demo(store, ca)
+        tls = development_tls(folder, ca, ("127.0.0.1", "localhost"))
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for argument in ("--headless=new", "--no-sandbox", "--ignore-certificate-errors"):
+            options.add_argument(argument)
+        driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+        driver.implicitly_wait(2)
+        try:
+            with running(create_app(store, ca), tls) as gateway:
+                for width, height, suffix in sizes:
+                    driver.set_window_size(width, height)
+                    _pages(driver, gateway.url, suffix)
+        finally:
+            driver.quit()
+    print(f"Written to {HERE}")
+    return 0
+
+
+def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
+    def shot(name: str) -> None:
+        driver.save_screenshot(str(HERE / f"{name}{suffix}.png"))
+
+    def go(element: WebElement) -> None:
+        """Click what loads a page, and wait until the new page is there."""
+        page = driver.find_element(By.TAG_NAME, "html")
+        element.click()
+        WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+
+    def sign_in(username: str, password: str = PASSWORD) -> None:
+        driver.get(url + "/console/sign-in")
+        driver.delete_all_cookies()
+        driver.get(url + "/console/sign-in")
+        driver.find_element(By.ID, "username").send_keys(username)
+        driver.find_element(By.ID, "password").send_keys(password)
+        go(driver.find_element(By.XPATH, "//button[.='Sign in']"))
+
+    sign_in("ada.admin", "not the password")
+    shot("sign-in-wrong-password")
+    sign_in("ada.admin")
+    shot("devices")
+    go(driver.find_elements(By.PARTIAL_LINK_TEXT, "Revoke")[0])
+    shot("revoke-confirm")
+    driver.get(url + "/console/enrolment-codes")
+    go(driver.find_element(By.XPATH, "//button[.='Issue a code']"))
+    shot("enrolment-codes-error")
+    Select(driver.find_element(By.ID, "assessor")).select_by_visible_text("Alex Example")
+    go(driver.find_element(By.XPATH, "//button[.='Issue a code']"))
+    shot("enrolment-code-issued")
+    driver.get(url + "/console/allocation")
+    driver.find_element(By.ID, "person").send_keys("p-0004")
+    Select(driver.find_element(By.ID, "assessor")).select_by_visible_text("Alex Example")
+    go(driver.find_element(By.XPATH, "//button[.='Allocate']"))
+    shot("allocation")
+    driver.get(url + "/console/audit")
+    shot("audit-log")
+    sign_in("tam.manager")
+    shot("devices-team-manager")
+    driver.get(url + "/console/audit")
+    shot("refused")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

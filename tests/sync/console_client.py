@@ -1,0 +1,67 @@
+"""A browser-less client of the web console over real TLS: cookies kept, forms posted.
+
+The standard library's urllib with a cookie jar, trusting the gateway's CA: what a browser
+sends, without one (the browser tests drive Chromium itself).
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+
+@dataclass
+class Page:
+    status: int
+    url: str
+    text: str
+
+    @property
+    def csrf(self) -> str:
+        found = re.search(r'name="csrf" value="([^"]+)"', self.text)
+        assert found, "the page has no form with a CSRF token"
+        return found[1]
+
+    def h1(self) -> str:
+        found = re.search(r"<h1>(.*?)</h1>", self.text, re.S)
+        return found[1].strip() if found else ""
+
+
+class ConsoleClient:
+    def __init__(self, base: str, ca_pem: bytes) -> None:
+        self.base = base
+        context = ssl.create_default_context(cadata=ca_pem.decode("ascii"))
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=context),
+            urllib.request.HTTPCookieProcessor(self.jar),
+        )
+
+    def _open(self, request: urllib.request.Request) -> Page:
+        try:
+            with self.opener.open(request, timeout=20) as answer:
+                return Page(answer.status, answer.url, answer.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            return Page(e.code, e.url, e.read().decode("utf-8"))
+
+    def get(self, path: str) -> Page:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, fields: dict[str, str]) -> Page:
+        body = urllib.parse.urlencode(fields).encode("ascii")
+        return self._open(urllib.request.Request(self.base + path, data=body, method="POST"))
+
+    def sign_in(self, username: str, password: str) -> Page:
+        form = self.get("/console/sign-in")
+        return self.post(
+            "/console/sign-in", {"username": username, "password": password, "csrf": form.csrf}
+        )
+
+    def cookie(self, name: str) -> http.cookiejar.Cookie:
+        (found,) = [c for c in self.jar if c.name == name]
+        return found

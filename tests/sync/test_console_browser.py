@@ -1,0 +1,295 @@
+"""The web console in a real headless Chromium (Debian's chromium and chromium-driver).
+
+One gateway on loopback TLS (SQLite) and one browser for the module; each test signs in
+afresh. Chromium is started with ``--ignore-certificate-errors``: the gateway's development
+certificate is signed by its own devices CA, which this throwaway browser profile does not
+trust (docs/gateway.md says so). Where chromium is not installed the tests are skipped on a
+developer's machine and fail in CI (`./dev test` installs it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client.client import enrol, transport_for
+from assessor_app.core.sync_client.transport import TransportError
+from sync.gateway.accounts import Accounts
+from sync.gateway.app import create_app
+from sync.gateway.ca import GatewayCA
+from sync.gateway.server import development_tls, running
+from sync.gateway.store import Store
+from sync.protocol import QueueReport
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+PASSWORD = "a long synthetic passphrase"
+
+pytestmark = pytest.mark.slow
+
+
+def _missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not shutil.which(path):
+            return f"{path} is not installed (apt-get install chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@dataclass
+class Served:
+    url: str
+    store: Store
+    ca: GatewayCA
+    assessor: str
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("console")
+    store = Store(f"sqlite:///{folder / 'gateway.db'}")
+    store.migrate()
+    ca = GatewayCA.load_or_create(folder / "ca", "Exampleshire County Council")
+    now = dt.datetime.now(dt.UTC)
+    accounts = Accounts(store)
+    for name, role in (("ada", "it_admin"), ("tam", "team_manager"), ("aud", "auditor")):
+        accounts.create(name, role, PASSWORD, now, "test")
+    assessor = store.create_assessor("Robin Testcase", now)
+    # One laptop from the start, for the tests that must not be able to revoke it.
+    code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
+    store.enrol(code, now, lambda device, _who, name: _certificate(ca, device, name))
+    tls = development_tls(folder, ca, ("127.0.0.1", "localhost"))
+    with running(create_app(store, ca), tls) as gateway:
+        yield Served(gateway.url, store, ca, assessor)
+
+
+def _certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
+        .sign(key, hashes.SHA256())
+    )
+    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    problem = _missing()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem + ". CI must run the console's browser tests.")
+        pytest.skip(problem)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # as root in CI
+        "--disable-dev-shm-usage",
+        "--ignore-certificate-errors",  # the gateway's own development CA (see above)
+        "--window-size=1280,800",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.implicitly_wait(2)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+class Console:
+    """The browser on the console: sign in, follow links, fill forms as a person would."""
+
+    def __init__(self, driver: object, served: Served) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.d = driver
+        self.served = served
+        self.by = By
+
+    def sign_in(self, username: str) -> None:
+        self.d.get(self.served.url + "/console/sign-in")  # type: ignore[attr-defined]
+        self.d.delete_all_cookies()  # type: ignore[attr-defined]
+        self.d.get(self.served.url + "/console/sign-in")  # type: ignore[attr-defined]
+        self.field("Username").send_keys(username)
+        self.field("Password").send_keys(PASSWORD)
+        self.go(self.button("Sign in"))
+        assert self.h1() == "Devices", self.text()
+
+    def go(self, element: object) -> None:
+        """Click a link or button that loads a page, and wait until the new page is there."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        page = self.find(self.by.TAG_NAME, "html")
+        element.click()  # type: ignore[attr-defined]
+        WebDriverWait(self.d, 10).until(expected_conditions.staleness_of(page))
+
+    def find(self, by: str, value: str) -> object:
+        return self.d.find_element(by, value)  # type: ignore[attr-defined]
+
+    def field(self, label: str) -> object:
+        """The input a visible label names (so the label is wired to it)."""
+        element = self.find(self.by.XPATH, f'//label[normalize-space()="{label}"]')
+        return self.find(self.by.ID, element.get_attribute("for"))  # type: ignore[attr-defined]
+
+    def button(self, text: str) -> object:
+        return self.find(self.by.XPATH, f'//button[normalize-space()="{text}"]')
+
+    def link(self, text: str) -> object:
+        return self.find(self.by.LINK_TEXT, text)
+
+    def links(self, text: str) -> list[object]:
+        """The links whose text holds `text`, at once (none is waited for: the page is there)."""
+        self.d.implicitly_wait(0)  # type: ignore[attr-defined]
+        try:
+            return self.d.find_elements(self.by.PARTIAL_LINK_TEXT, text)  # type: ignore[attr-defined]
+        finally:
+            self.d.implicitly_wait(2)  # type: ignore[attr-defined]
+
+    def choose(self, label: str, option: str) -> None:
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.field(label)).select_by_visible_text(option)
+
+    def h1(self) -> str:
+        return str(self.find(self.by.TAG_NAME, "h1").text)  # type: ignore[attr-defined]
+
+    def text(self) -> str:
+        return str(self.find(self.by.TAG_NAME, "main").text)  # type: ignore[attr-defined]
+
+    def forge_post(self, path: str, fields: dict[str, str]) -> None:
+        """A form this page does not offer, posted with the page's own CSRF token."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        page = self.find(self.by.TAG_NAME, "html")
+        self.d.execute_script(  # type: ignore[attr-defined]
+            "const f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];"
+            "const token = document.querySelector('input[name=csrf]').value;"
+            "const all = Object.assign({csrf: token}, arguments[1]);"
+            "for (const [k, v] of Object.entries(all)) { const i = document.createElement('input');"
+            "  i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); }"
+            "document.body.appendChild(f); f.submit();",
+            path,
+            fields,
+        )
+        WebDriverWait(self.d, 10).until(expected_conditions.staleness_of(page))
+
+
+@pytest.fixture
+def console(browser: object, served: Served) -> Console:
+    return Console(browser, served)
+
+
+def test_an_administrator_issues_a_code_a_laptop_enrols_and_the_administrator_revokes_it(
+    console: Console, vault: Vault
+) -> None:
+    console.sign_in("ada")
+    console.go(console.link("Enrolment codes"))
+    console.choose("Assessor", "Robin Testcase")
+    console.go(console.button("Issue a code"))
+    assert console.h1() == "Enrolment code for Robin Testcase"
+    code = console.find(console.by.ID, "code").text  # type: ignore[attr-defined]
+    fingerprint = console.find(console.by.ID, "fingerprint").text  # type: ignore[attr-defined]
+
+    enrolled = enrol(vault, console.served.url, code, fingerprint=fingerprint)
+
+    console.go(console.link("Devices"))
+    assert enrolled.device_id in console.text()
+    revoke = [
+        link
+        for link in console.links("Revoke")
+        if enrolled.device_id in link.get_attribute("href")  # type: ignore[attr-defined]
+    ]
+    console.go(revoke[0])
+    assert console.h1() == "Revoke the laptop of Robin Testcase?"
+    console.go(console.button("Revoke this laptop"))
+    assert f"Laptop {enrolled.device_id} is revoked" in console.text()
+    device = console.served.store.device(enrolled.device_id)
+    assert device is not None and device.revoked_at is not None
+    # The laptop is refused from its next contact.
+    with pytest.raises(TransportError, match="withdrawn") as refused:
+        transport_for(vault).post("/v1/status", QueueReport(0, 0, 0, 0, "0.1.0").to_json())
+    assert refused.value.status == 403
+
+
+def test_an_administrator_allocates_a_person_and_a_bad_entry_is_named_at_its_field(
+    console: Console,
+) -> None:
+    console.sign_in("ada")
+    console.go(console.link("Caseload allocation"))
+    console.go(console.button("Allocate"))  # nothing filled in
+    summary = console.find(console.by.CSS_SELECTOR, ".error-summary")
+    assert "Enter the person's id" in summary.text  # type: ignore[attr-defined]
+    console.link("Enter the person's id as the laptops know it (up to 64 letters, digits, "
+                 "dashes or underscores).").click()  # fmt: skip
+    focused = console.d.switch_to.active_element  # type: ignore[attr-defined]
+    assert focused.get_attribute("id") == "person"
+    assert focused.get_attribute("aria-invalid") == "true"
+    console.field("Person's id").send_keys("p-browser-1")
+    console.choose("Assessor", "Robin Testcase")
+    console.go(console.button("Allocate"))
+    assert "p-browser-1 is now on Robin Testcase's caseload" in console.text()
+    allocated = {p: a for p, a, _ in console.served.store.allocations()}
+    assert allocated["p-browser-1"] == console.served.assessor
+
+
+def test_a_team_manager_sees_no_revoke_button_and_a_forged_revoke_is_refused(
+    console: Console,
+) -> None:
+    before = console.served.store.devices()
+    active = [d for d in before if d.revoked_at is None]
+    console.sign_in("tam")
+    assert active[0].id in console.text() and console.links("Revoke") == []
+    assert console.links("Enrolment codes") == [] and console.links("Audit log") == []
+    console.forge_post(f"/console/devices/{active[0].id}/revoke", {})
+    assert console.h1() == "Not allowed for your role"
+    assert "A team manager cannot do this. Nothing was changed." in console.text()
+    assert console.served.store.devices() == before
+
+
+def test_an_auditor_reads_the_audit_log_and_can_change_nothing(console: Console) -> None:
+    console.sign_in("aud")
+    console.go(console.link("Audit log"))
+    assert console.h1() == "Audit log"
+    assert "aud signed in" in " ".join(console.text().split())
+    for page in ("Devices", "Caseload allocation", "Audit log"):
+        console.go(console.link(page))
+        forms = console.d.find_elements(console.by.TAG_NAME, "form")  # type: ignore[attr-defined]
+        assert [f.get_attribute("action").rsplit("/", 1)[1] for f in forms] == ["sign-out"]
+    before = console.served.store.allocations()
+    console.forge_post("/console/allocation", {"person": "p-aud", "assessor": "x"})
+    assert console.h1() == "Not allowed for your role"
+    assert console.served.store.allocations() == before
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(console: Console) -> None:
+    console.sign_in("ada")
+    console.go(console.link("Caseload allocation"))
+    console.field("Person's id").send_keys("p-no-token")
+    console.choose("Assessor", "Robin Testcase")
+    console.d.execute_script(  # type: ignore[attr-defined]
+        "document.querySelector('form[action=\"/console/allocation\"] input[name=csrf]').remove()"
+    )
+    console.go(console.button("Allocate"))
+    assert console.h1() == "This form could not be accepted"
+    assert "Nothing was changed" in console.text()
+    assert "p-no-token" not in {p for p, _, _ in console.served.store.allocations()}
