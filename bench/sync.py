@@ -4,19 +4,27 @@ What a user waits for: the time from "Sync now" to every queued revision and sig
 acknowledged and marked sent, for 1,000 revisions (100 people, each with a record saved 9
 times) and 50 signed PDFs (one for each of half the records). The app's side is
 `sync_client.sync_now` on a SQLCipher vault; the gateway is `assessor-gateway` on loopback
-(uvicorn, TLS with client certificates, SQLite store; with `--postgres URL`, PostgreSQL).
+(`assessor-gateway serve` in its own process, as an authority runs it: uvicorn, TLS with
+client certificates, SQLite store; with `--postgres URL`, PostgreSQL; with `--in-process`, on
+a thread of the benchmark's own process, sharing its interpreter, as the tests run it).
 
 Floor: the same push bodies, byte for byte, and the same PDF bytes in the same chunks, sent
 over HTTPS (one kept connection, as the app) with the same client certificate to a bare ASGI
-endpoint that reads the body and answers `{}`, in the same run. The ratio is floor time / app
+endpoint that reads the body and answers `{}` (served by the same uvicorn set-up, in its own
+process too), in the same run. The ratio is floor time / app
 time: target at least 0.5.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +42,7 @@ from assessor_app.core.sync_client.transport import HttpsTransport
 from bench.common import Row, new_vault
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
-from sync.gateway.server import development_tls, running
+from sync.gateway.server import TLSFiles, development_tls, free_port, running
 from sync.gateway.store import Store
 from sync.protocol import CHUNK_SIZE, PushItem, PushRequest
 
@@ -164,13 +172,60 @@ def _fill(vault: Vault, revisions: int, pdfs: int = PDFS) -> None:
         i += 1
 
 
-def run(revisions: int = 1000, postgres: str | None = None, pdfs: int = PDFS) -> SyncResult:
+def _serve_bare(certificate: str, key: str, devices_ca: str, port: int) -> None:
+    """The floor's server, as its own process (`--serve-bare`): uvicorn as the gateway runs."""
+    from sync.gateway.server import TLSFiles, run
+
+    run(_bare, "127.0.0.1", port, TLSFiles(Path(certificate), Path(key), Path(devices_ca)))
+
+
+@contextlib.contextmanager
+def _process(command: list[str], port: int) -> Iterator[str]:
+    """Run `command` (a server on `port`) for the length of the block; its URL."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"{command[2:4]} stopped while starting: {err[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[2:4]} did not start in 30 s") from None
+                time.sleep(0.05)
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        proc.terminate()  # uvicorn waits for open connections to close: not for long
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run(
+    revisions: int = 1000,
+    postgres: str | None = None,
+    pdfs: int = PDFS,
+    *,
+    in_process: bool = False,
+) -> SyncResult:
+    """One sync of `revisions` queued revisions and `pdfs` signed PDFs, and its floor.
+
+    The gateway runs as it does for an authority: `assessor-gateway serve`, its own process
+    (`in_process`: a thread of this one, sharing its interpreter, as the tests run it). The
+    floor's bare endpoint runs the same way.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store = Store(postgres or f"sqlite:///{folder / 'gateway.db'}")
+        data = folder / "gateway"
+        url = postgres or f"sqlite:///{data / 'gateway.db'}"
+        store = Store(url)
         store.migrate()
-        ca = GatewayCA.load_or_create(folder / "ca", "Benchshire")
-        tls = development_tls(folder, ca)
+        ca = GatewayCA.load_or_create(data / "ca", "Benchshire")
         vault = new_vault(folder / "laptop")
         try:
             _fill(vault, revisions, pdfs)
@@ -182,8 +237,11 @@ def run(revisions: int = 1000, postgres: str | None = None, pdfs: int = PDFS) ->
             ]
             assessor = store.create_assessor("Bench Assessor", dt.datetime.now(dt.UTC))
             code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
-            with running(create_app(store, ca), tls) as gw:
-                enrol(vault, gw.url, code, first_contact_ca=ca.pem)
+            port = free_port()
+            serve = [sys.executable, "-m", "sync.gateway.cli", "--data", str(data), "--db", url]
+            serve += ["serve", "--port", str(port), "--authority", "Benchshire"]
+            with _gateway(store, ca, folder, serve, port, in_process) as gateway_url:
+                enrol(vault, gateway_url, code, first_contact_ca=ca.pem)
                 # The same bodies the app will send, for the floor.
                 due = outbox.due(vault.conn, dt.datetime.now(dt.UTC), limit=queued)
                 items: list[PushItem] = _items(vault, due)
@@ -197,27 +255,56 @@ def run(revisions: int = 1000, postgres: str | None = None, pdfs: int = PDFS) ->
                 app = time.perf_counter() - started
                 assert report.sent == queued and report.finished, report
                 assert report.documents_sent == len(kept), report
-            with running(_bare, tls) as bare:
+                transport.close()
+            tls = development_tls(folder / "floor", ca)
+            port = free_port()
+            bare = [sys.executable, "-m", "bench.sync", "--serve-bare", str(tls.certificate)]
+            bare += [str(tls.key), str(tls.devices_ca), str(port)]
+            with _floor(tls, bare, port, in_process) as floor_port:
                 floor_transport: HttpsTransport = transport_for(vault)
-                floor_transport.port = bare.port
+                floor_transport.port = floor_port
                 started = time.perf_counter()
                 for body in bodies:
                     floor_transport.post("/v1/push", body)
-                for data in kept:
-                    for start in range(0, len(data), CHUNK_SIZE):
-                        floor_transport.put_bytes("/raw", data[start : start + CHUNK_SIZE])
+                for data_ in kept:
+                    for start in range(0, len(data_), CHUNK_SIZE):
+                        floor_transport.put_bytes("/raw", data_[start : start + CHUNK_SIZE])
                 floor = time.perf_counter() - started
+                floor_transport.close()
         finally:
             vault.close()
         return SyncResult(
             queued,
             app,
             floor,
-            "PostgreSQL" if postgres else "SQLite",
+            ("PostgreSQL" if postgres else "SQLite")
+            + (", gateway in this process" if in_process else ", gateway in its own process"),
             len(kept),
             sum(len(d) for d in kept),
             transport.connections,
         )
+
+
+@contextlib.contextmanager
+def _gateway(
+    store: Store, ca: GatewayCA, folder: Path, serve: list[str], port: int, in_process: bool
+) -> Iterator[str]:
+    if in_process:
+        with running(create_app(store, ca), development_tls(folder / "tls", ca)) as gw:
+            yield gw.url
+    else:
+        with _process(serve, port) as url:
+            yield url
+
+
+@contextlib.contextmanager
+def _floor(tls: TLSFiles, bare: list[str], port: int, in_process: bool) -> Iterator[int]:
+    if in_process:
+        with running(_bare, tls) as served:
+            yield served.port
+    else:
+        with _process(bare, port):
+            yield port
 
 
 if __name__ == "__main__":
@@ -227,5 +314,14 @@ if __name__ == "__main__":
     parser.add_argument("--revisions", type=int, default=1000)
     parser.add_argument("--pdfs", type=int, default=PDFS, help="signed PDFs among them")
     parser.add_argument("--postgres", help="a PostgreSQL URL for the gateway's store")
+    parser.add_argument(
+        "--in-process", action="store_true", help="run the gateway on a thread of this process"
+    )
+    parser.add_argument("--serve-bare", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print("\n".join(run(args.revisions, args.postgres, args.pdfs).lines()))
+    if args.serve_bare:
+        cert, key, devices, port = args.serve_bare
+        _serve_bare(cert, key, devices, int(port))
+    else:
+        result = run(args.revisions, args.postgres, args.pdfs, in_process=args.in_process)
+        print("\n".join(result.lines()))
