@@ -226,16 +226,22 @@ def import_bundle(
             f"This bundle expired on {header.expires:%d %B %Y}, so it was not taken. Nothing "
             "was changed; export a new one on the laptop (its records are still there)."
         )
-    last = store.last_bundle(device.id)
-    again = last is not None and last == (header.sequence, header.bundle_id)
-    if last is not None and not again and header.sequence <= last[0]:
-        raise _refuse(
-            f"This bundle (number {header.sequence}) is older than one already imported from "
-            f"this laptop (number {last[0]}), so nothing was changed. Import the newest bundle "
-            "the laptop wrote."
-        )
     pushes = _pushes(opened.payload)
     documents = _documents(opened.payload)
+    last = store.last_bundle(device.id)
+    again = last is not None and last == (header.sequence, header.bundle_id)
+    # The bundle's number is claimed before anything of it is stored, in one conditional
+    # statement: of two imports racing (an older and a newer bundle, on two gateway
+    # processes), the older never gets in after the newer, so nothing is rolled back quietly.
+    # A bundle imported again (a lost receipt, or an import cut short) stores what is missing.
+    if not again and not store.note_bundle(device.id, header.sequence, header.bundle_id, now):
+        newest = store.last_bundle(device.id)
+        number = newest[0] if newest else header.sequence
+        raise _refuse(
+            f"This bundle (number {header.sequence}) is older than one already imported from "
+            f"this laptop (number {number}), so nothing was changed. Import the newest bundle "
+            "the laptop wrote."
+        )
     items: list[PushItem] = []
     acks: list[ItemAck] = []
     for push in pushes:
@@ -248,8 +254,6 @@ def import_bundle(
         (offer, _store_document(store, device.id, device.assessor_id, offer, data, now))
         for offer, data in documents
     ]
-    if not again:
-        store.note_bundle(device.id, header.sequence, header.bundle_id, now)
     held = store.held([a.hash for a in acks if a.status.acknowledged])
     receipt_header = BundleHeader(
         "receipt",

@@ -227,6 +227,36 @@ def test_the_same_bundle_twice_or_an_older_one_after_a_newer_changes_nothing(
     assert authority.store.count() == 7
 
 
+def test_an_older_bundle_racing_a_newer_one_is_refused_and_stores_nothing(
+    authority: Authority, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two gateway processes import bundles 1 and 2 at once; 2 is noted first."""
+    _work(vault)
+    device = _enrol(vault, authority)
+    first = tmp_path / "first.bundle"
+    export_bundle(vault, first, NOW)
+    _work(vault, visits=1)
+    second = tmp_path / "second.bundle"
+    export_bundle(vault, second, NOW)
+    authority.take(second.read_bytes())
+    before = _gateway_hash(authority.store)
+    count = authority.store.count()
+    # The other process read "nothing imported yet" just before bundle 2 was noted.
+    real = type(authority.store).last_bundle
+    reads: list[str] = []
+
+    def stale(store: Store, device_id: str) -> tuple[int, str] | None:
+        reads.append(device_id)
+        return None if len(reads) == 1 else real(store, device_id)
+
+    monkeypatch.setattr(type(authority.store), "last_bundle", stale)
+    with pytest.raises(BundleError, match=r"\(number 1\) is older .* \(number 2\)"):
+        authority.take(first.read_bytes())
+    monkeypatch.undo()
+    assert _gateway_hash(authority.store) == before and authority.store.count() == count
+    assert authority.store.last_bundle(device) == (2, authority.store.last_bundle(device)[1])
+
+
 def test_an_online_sync_and_a_bundle_of_the_same_revisions_store_each_once(
     authority: Authority, vault: Vault, tmp_path: Path
 ) -> None:
