@@ -721,6 +721,12 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
         finally:
             transport.close()
     print(f"Sent {report.sent}; held {report.held}; still queued {report.waiting}.")
+    if report.received or report.moving or report.released:
+        print(
+            f"Caseload: {report.people_received} new people, {report.received} changes "
+            f"received; {report.released} moved away and removed from this laptop; "
+            f"{report.moving} moving, kept until this laptop's work on them is sent."
+        )
     if report.other_versions:
         print(f"{_records_with(report.other_versions)}: see 'assessor-cli sync versions'.")
     if report.documents_sent or report.documents_held or report.documents_waiting:
@@ -1361,7 +1367,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of --ca: the gateway's fingerprint as IT gave it (groups of 4 hex digits)",
     )
     add("status", cmd_sync_status, "what is queued, held and sent", sync)
-    add("now", cmd_sync_now, "send what is queued now", sync)
+    add("now", cmd_sync_now, "send what is queued now, then bring the caseload up to date", sync)
     add(
         "versions",
         cmd_sync_versions,

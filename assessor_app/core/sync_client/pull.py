@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.storage import history, other_versions
 from assessor_app.core.storage.database import Connection
+from assessor_app.core.storage.leaving import leaving
 from assessor_app.core.storage.people import details_from_body, person_search_text
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import Transport, TransportError
@@ -98,11 +99,6 @@ def stored_cursor(conn: Connection) -> int:
 def pull_request(vault: Vault, limit: int = MAX_PULL) -> PullRequest:
     """The next pull to send, from the cursor kept (runs on the vault's thread)."""
     return PullRequest(stored_cursor(vault.conn), limit)
-
-
-def leaving(conn: Connection) -> set[str]:
-    """The people shown as moving: off this caseload, kept while their work is unsent."""
-    return {str(r[0]) for r in conn.execute("SELECT person_id FROM caseload_leaving")}
 
 
 def apply_pull(

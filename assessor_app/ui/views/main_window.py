@@ -359,6 +359,7 @@ class MainWindow(QMainWindow):
         sync.status_changed.connect(self._sync_status_changed)
         sync.problems_changed.connect(self._sync_problems_changed)
         sync.progress.connect(self._sync_progress)
+        sync.finished.connect(self._synced)
         # Queued work goes as soon as there is a connection: once now, then every few minutes.
         self._sync_soon.start()
         self.sync_action.setEnabled(True)
@@ -572,6 +573,12 @@ class MainWindow(QMainWindow):
             from assessor_app.ui.views.send_by_file import import_receipt_file
 
             import_receipt_file(self, self.ops, self.session.vault)
+
+    def _synced(self, report: object) -> None:
+        """A sync ended: read the caseload again when it brought people or changes down."""
+        pulled = (getattr(report, name, 0) for name in ("received", "released", "moving"))
+        if any(pulled) and self.caseload is not None:
+            self.caseload.refresh()
 
     def _sync_progress(self, sent: int, total: int) -> None:
         """The bar beside the status line: shown while a sync runs, gone when it ends."""
