@@ -110,6 +110,13 @@ def apply_pull(
         ProtocolError: The answer does not add up; nothing of it was kept.
     """
     response = PullResponse.from_json(answer, request)
+    if (
+        not response.people
+        and not response.removed
+        and response.cursor == request.cursor
+        and not leaving(vault.conn)
+    ):
+        return PullResult(more=response.more)  # nothing changed: nothing to write
     with vault.transaction() as conn:
         result = _store(conn, vault.profile.id, response, now)
         conn.execute(
@@ -237,8 +244,7 @@ def _store_chain(
         onward.sort(key=lambda p: (p[-1].created_at, p[-1].hash))
         taken = onward.pop()
         apart += [p[-1] for p in onward]
-        for item in taken:
-            _append(conn, actor, item, now)
+        _append(conn, actor, taken, now)
         received = len(taken)
     kept = 0
     if entity_type == "assessment":
@@ -309,45 +315,52 @@ def _keep_apart(
     return kept
 
 
-def _append(conn: Connection, actor: str, item: PushItem, now: dt.datetime) -> None:
-    """Keep one revision from the gateway as this laptop's next of its chain.
+def _append(conn: Connection, actor: str, items: Sequence[PushItem], now: dt.datetime) -> None:
+    """Keep revisions from the gateway as this laptop's next of their chain, oldest first.
 
-    The revision exactly as hashed, its projection (what lists and the editor show), an audit
-    entry naming it, and an outbox row acknowledged already: it is at the gateway, so it is
-    never sent back, and a gateway that loses it can be sent it again.
+    Each revision exactly as hashed, with an audit entry naming it and an outbox row that is
+    acknowledged already (it is at the gateway, so it is never sent back, and a gateway that
+    loses it can be sent it again); then the chain's projection (what lists and the editor
+    show), written once, from the newest. A few statements for the whole chain.
     """
-    body = item.canonical_body()
-    conn.execute(
+    bodies = [item.canonical_body() for item in items]
+    conn.executemany(
         "INSERT INTO revision (entity_type, entity_id, seq, created_at, author, body, "
         "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            item.entity_type,
-            item.entity_id,
-            item.seq,
-            item.created_at,
-            item.author,
-            body,
-            item.prev_hash,
-            item.hash,
-        ),
+        [
+            (i.entity_type, i.entity_id, i.seq, i.created_at, i.author, b, i.prev_hash, i.hash)
+            for i, b in zip(items, bodies, strict=True)
+        ],
     )
-    if item.entity_type == "person":
-        _project_person(conn, item, body)
-    else:
-        _project_record(conn, item)
-    history.append_audit(
-        conn,
-        actor,
-        f"{item.entity_type}.pull",
-        item.entity_type,
-        item.entity_id,
-        revision_hash=item.hash,
+    seq, prev = history.audit_head(conn)
+    at = history.now_utc().isoformat()
+    audit = []
+    for item in items:
+        seq += 1
+        action = f"{item.entity_type}.pull"
+        digest = history.audit_entry_hash(
+            seq, at, actor, action, item.entity_type, item.entity_id, prev, item.hash
+        )
+        audit.append(
+            (seq, at, actor, action, item.entity_type, item.entity_id, prev, digest, item.hash)
+        )
+        prev = digest
+    conn.executemany(
+        "INSERT INTO audit (seq, at, actor, action, entity_type, entity_id, prev_hash, hash, "
+        "revision_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        audit,
     )
-    conn.execute(
+    stamp = now.isoformat()
+    conn.executemany(
         "INSERT INTO outbox (revision_hash, entity_type, entity_id, seq, queued_at, state, "
         "acknowledged_at) VALUES (?, ?, ?, ?, ?, 'acknowledged', ?)",
-        (item.hash, item.entity_type, item.entity_id, item.seq, item.created_at, now.isoformat()),
+        [(i.hash, i.entity_type, i.entity_id, i.seq, i.created_at, stamp) for i in items],
     )
+    newest = items[-1]
+    if newest.entity_type == "person":
+        _project_person(conn, newest, bodies[-1])
+    else:
+        _project_record(conn, newest)
 
 
 def _project_person(conn: Connection, item: PushItem, body: str) -> None:
