@@ -289,6 +289,8 @@ def _keep_apart(
     conn: Connection, record_id: str, heads: Sequence[PushItem], now: dt.datetime
 ) -> int:
     """Keep versions that do not follow this laptop's own as other versions; how many."""
+    if not heads:
+        return 0
     mine = history.list_revisions(conn, "assessment", record_id)
     if not mine:
         return 0
