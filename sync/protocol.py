@@ -19,6 +19,12 @@ A laptop told of other versions asks for them (`VersionsRequest`, ``POST /v1/ver
 the gateway answers with every version of each record it holds that no choice has settled,
 for records on the device's assessor's caseload only (`VersionsResponse`).
 
+The caseload flows down (`PullRequest`, ``POST /v1/pull``, from assessor-sync/2; decision
+0008): the laptop sends the cursor of the last page it kept, and the gateway answers one page
+of what changed on the device's assessor's caseload since (`PullResponse`): people with their
+revisions and their records' (whole chains, each hash checked here), the people who left, the
+next cursor, and whether more pages wait.
+
 A laptop enrolling without the CA file reads the server CA from ``GET /v1/ca`` before it
 trusts it, and checks it against the fingerprint IT read out (`ca_fingerprint`,
 `fingerprint_digits`): the SHA-256 of the CA certificate, in groups of four hex digits.

@@ -21,6 +21,7 @@ said beside the status line (`problems_changed`): "1 record has another version 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -126,6 +127,9 @@ class SyncController(QObject):
         self.detail = ""
         """The whole message behind the status line's words, for its tooltip."""
         self.disposed = False
+        self.in_use: Callable[[], set[str]] = set
+        """The people open in the window (the window sets it): a person moved to another
+        caseload is not removed from the laptop while their page is open."""
         # New saves queue new changes: the line is read again every few seconds (a count).
         self._recount = QTimer(self)
         self._recount.setInterval(RECOUNT_MS)
@@ -273,6 +277,7 @@ class SyncController(QObject):
                     request,
                     answer,
                     _now(),
+                    in_use=frozenset(self.in_use()),
                     on_success=kept,
                     on_failure=not_pulled,
                     owner=self,

@@ -28,7 +28,7 @@ from assessor_app.core.sync_client import pull
 from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
 from assessor_app.core.sync_client.transport import Transport, TransportError
 from sync.gateway.store import Store
-from sync.protocol import PullRequest, PullResponse
+from sync.protocol import PullRequest, PullResponse, PushItem
 from tests.support import community_person, session_for
 from tests.sync.conftest import Gateway
 
@@ -407,3 +407,126 @@ def test_a_pull_answer_that_was_changed_is_refused_whole() -> None:
             },
             asked,
         )
+
+
+def _chain(entity_type: str, entity_id: str, bodies: list[dict[str, Any]]) -> list[PushItem]:
+    """Revisions as a laptop would have made them, hashed and linked."""
+    items, prev = [], history.GENESIS_HASH
+    for seq, body in enumerate(bodies, start=1):
+        stamp = f"2026-12-0{seq}T10:00:00+00:00"
+        digest = history.revision_hash(entity_type, entity_id, seq, stamp, "Sam Intake", body, prev)
+        items.append(PushItem(entity_type, entity_id, seq, stamp, "Sam Intake", body, prev, digest))
+        prev = digest
+    return items
+
+
+def _record(person: str, form: str, status: str) -> dict[str, Any]:
+    return {
+        "person_id": person,
+        "form_id": form,
+        "form_version": 1,
+        "status": status,
+        "author": "Sam Intake",
+        "answers": {},
+    }
+
+
+def test_a_person_comes_with_open_records_and_the_newest_finished_one_of_each_form(
+    store_url: str,
+) -> None:
+    store = Store(store_url)
+    store.migrate()
+    now = dt.datetime.now(dt.UTC)
+    intake, assessor = (store.create_assessor(n, now) for n in ("Sam Intake", "Robin"))
+    person = _chain("person", "p1", [{"given_name": "Zoë", "family_name": "Quillfeather"}])
+    old = _chain(
+        "assessment", "r-old", [_record("p1", "needs", "draft"), _record("p1", "needs", "signed")]
+    )
+    newer = _chain(
+        "assessment",
+        "r-new",
+        [_record("p1", "needs", "draft"), _record("p1", "needs", "signed")]
+        + [_record("p1", "needs", "signed")],
+    )
+    draft = _chain("assessment", "r-draft", [_record("p1", "carers", "draft")])
+    acks = store.push("intake-laptop", person + old + newer + draft, now, assessor=intake)
+    assert all(a.status.acknowledged for a in acks)
+    store.allocate("p1", assessor, now)
+    page = store.pull(assessor, "laptop", 0, 10)
+    [given] = page.people
+    chains = {(i.entity_type, i.entity_id) for i in given.revisions}
+    # The open record, and the newest finished needs assessment (a review builds on it).
+    assert chains == {("person", "p1"), ("assessment", "r-new"), ("assessment", "r-draft")}
+    assert [i.seq for i in given.revisions if i.entity_id == "r-new"] == [1, 2, 3]
+    assert given.revisions[0].entity_type == "person"  # before their records
+
+
+def test_nothing_of_a_person_moved_away_is_given_and_a_late_cursor_starts_again(
+    store_url: str,
+) -> None:
+    store = Store(store_url)
+    store.migrate()
+    now = dt.datetime.now(dt.UTC)
+    intake, a, b = (store.create_assessor(n, now) for n in ("Sam Intake", "Robin", "Sam"))
+    person = _chain("person", "p1", [{"given_name": "Zoë", "family_name": "Quillfeather"}])
+    store.push("intake-laptop", person, now, assessor=intake)
+    store.allocate("p1", a, now)
+    first = store.pull(a, "laptop", 0, 10)
+    assert [p.person_id for p in first.people] == ["p1"]
+    # A's other laptop carries the person on; then IT moves them before this laptop asks.
+    more = _chain(
+        "person", "p1", [{"given_name": "Zoë", "family_name": "Quillfeather"}, {"given_name": "Z"}]
+    )
+    store.push("a-other-laptop", more[1:], now, assessor=a)
+    store.allocate("p1", b, now)
+    later = store.pull(a, "laptop", first.cursor, 10)
+    assert (later.people, later.removed) == ((), ("p1",))
+    # B's laptop gets them, with the other laptop's change.
+    [for_b] = store.pull(b, "b-laptop", 0, 10).people
+    assert [i.seq for i in for_b.revisions] == [1, 2]
+    # A cursor past every change (the database restored from an older backup): from the start.
+    restarted = store.pull(b, "b-laptop", 10_000, 10)
+    assert restarted.reset and [p.person_id for p in restarted.people] == ["p1"]
+
+
+def test_a_gateway_from_before_pulls_is_no_problem(council: Council, tmp_path: Path) -> None:
+    laptop = council.laptop(tmp_path / "a")
+    transport = transport_for(laptop)
+
+    class Older:
+        def post(self, path: str, body: dict[str, object]) -> dict[str, Any]:
+            if path == pull.PULL_PATH:
+                raise TransportError("Not found.", status=404, temporary=False)
+            return transport.post(path, body)
+
+        def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+            return transport.put_bytes(path, data)
+
+    try:
+        report = sync_now(laptop, Older())  # type: ignore[arg-type]
+    finally:
+        transport.close()
+    assert report.finished and report.received == 0 and _names(laptop) == []
+
+
+def test_a_person_open_in_the_window_is_not_removed_until_closed(
+    council: Council, tmp_path: Path
+) -> None:
+    gw = council.gateway
+    laptop = council.laptop(tmp_path / "a")
+    assert _sync(laptop).finished
+    person_id = council.people["Ashcombe"]
+    other = gw.store.create_assessor("Sam Exampleton", dt.datetime.now(dt.UTC))
+    gw.store.allocate(person_id, other, dt.datetime.now(dt.UTC))
+    transport = transport_for(laptop)
+    try:
+        request = pull.pull_request(laptop)
+        answer = transport.post(pull.PULL_PATH, request.to_json())
+    finally:
+        transport.close()
+    now = dt.datetime.now(dt.UTC)
+    kept = pull.apply_pull(laptop, request, answer, now, in_use=frozenset({person_id}))
+    assert (kept.leaving, kept.released) == (1, 0) and "Ashcombe" in _names(laptop)
+    with laptop.transaction() as conn:  # closed: the next sync lets them go
+        assert pull.release_departed(conn, laptop.profile.id, now) == 1
+    assert "Ashcombe" not in _names(laptop)

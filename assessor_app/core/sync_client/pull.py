@@ -102,9 +102,22 @@ def pull_request(vault: Vault, limit: int = MAX_PULL) -> PullRequest:
 
 
 def apply_pull(
-    vault: Vault, request: PullRequest, answer: dict[str, object], now: dt.datetime
+    vault: Vault,
+    request: PullRequest,
+    answer: dict[str, object],
+    now: dt.datetime,
+    *,
+    in_use: frozenset[str] = frozenset(),
 ) -> PullResult:
     """Keep one pull page and its cursor, in one transaction, then let go of departed people.
+
+    Args:
+        vault: The unlocked profile.
+        request: The pull that was sent.
+        answer: The gateway's answer to it.
+        now: When.
+        in_use: People open in the window just now: kept for now even if they may go (they go
+            at a later sync, once closed).
 
     Raises:
         ProtocolError: The answer does not add up; nothing of it was kept.
@@ -125,7 +138,7 @@ def apply_pull(
             "pulled_at = excluded.pulled_at",
             (response.cursor, now.isoformat()),
         )
-        released = release_departed(conn, vault.profile.id, now)
+        released = release_departed(conn, vault.profile.id, now, in_use=in_use)
     return result + PullResult(released=released, more=response.more)
 
 
@@ -435,15 +448,18 @@ def _unsent(conn: Connection, person_id: str, records: Sequence[str]) -> bool:
     return False
 
 
-def release_departed(conn: Connection, actor: str, now: dt.datetime) -> int:
+def release_departed(
+    conn: Connection, actor: str, now: dt.datetime, *, in_use: frozenset[str] = frozenset()
+) -> int:
     """Remove the people who left this caseload and have nothing unsent; how many.
 
-    Inside the caller's transaction. Their records, revisions, signed PDFs and outbox rows go;
+    Inside the caller's transaction. People in `in_use` (open in the window) are kept for
+    now. Their records, revisions, signed PDFs and outbox rows go;
     the audit log keeps its entries (ids only) and gains one saying the person was released,
     and `caseload_released` names what went, so the history still checks whole.
     """
     released = 0
-    for person_id in sorted(leaving(conn)):
+    for person_id in sorted(leaving(conn) - in_use):
         records = [
             str(r[0])
             for r in conn.execute("SELECT id FROM assessment WHERE person_id = ?", (person_id,))
