@@ -187,12 +187,13 @@ def _store(conn: Connection, actor: str, page: PullResponse, now: dt.datetime) -
             "DELETE FROM caseload_leaving WHERE person_id = ?",
             [(p.person_id,) for p in page.people],
         )
+    held_here = [p for p in page.removed if _has_person(conn, p)]
     conn.executemany(
         "INSERT INTO caseload_leaving (person_id, since) VALUES (?, ?) "
         "ON CONFLICT (person_id) DO NOTHING",
-        [(p, now.isoformat()) for p in page.removed if _has_person(conn, p)],
+        [(p, now.isoformat()) for p in held_here],
     )
-    return result + PullResult(leaving=len(page.removed))
+    return result + PullResult(leaving=len(held_here))
 
 
 def _has_person(conn: Connection, person_id: str) -> bool:
