@@ -585,6 +585,7 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     from assessor_app.core.services.sync_problems import held_changes
     from assessor_app.core.storage import document_outbox, other_versions, outbox
     from assessor_app.core.storage.enrolment import load_enrolment
+    from assessor_app.core.storage.leaving import leaving
     from assessor_app.core.sync_client.client import form_title, pending_documents_text
     from assessor_app.core.sync_client.file_transport import SENT_BY_FILE
 
@@ -600,6 +601,7 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
             for i in outbox.items(session.vault.conn)
             if i.state is outbox.OutboxState.RETRYING and i.reason == SENT_BY_FILE
         )
+        moving = sorted(leaving(session.vault.conn))
     where = f"enrolled with {enrolled.gateway_url}" if enrolled else "not enrolled"
     print(f"This laptop is {where}.")
     print(
@@ -621,6 +623,11 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
         print(f"{state}\tdocument\t{doc.document_id}\trecord {doc.assessment_id}\t{why}")
     if forked:
         print(f"{_records_with(forked)}: see 'assessor-cli sync versions'.")
+    for person_id in moving:
+        print(
+            f"moving\tperson\t{person_id}\tmoved to another caseload: removed from this laptop "
+            "once its work on them is sent"
+        )
     return EXIT_OK
 
 
@@ -721,6 +728,12 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
         finally:
             transport.close()
     print(f"Sent {report.sent}; held {report.held}; still queued {report.waiting}.")
+    if report.received or report.moving or report.released:
+        print(
+            f"Caseload: {report.people_received} new people, {report.received} changes "
+            f"received; {report.released} moved away and removed from this laptop; "
+            f"{report.moving} moving, kept until this laptop's work on them is sent."
+        )
     if report.other_versions:
         print(f"{_records_with(report.other_versions)}: see 'assessor-cli sync versions'.")
     if report.documents_sent or report.documents_held or report.documents_waiting:
@@ -1361,7 +1374,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of --ca: the gateway's fingerprint as IT gave it (groups of 4 hex digits)",
     )
     add("status", cmd_sync_status, "what is queued, held and sent", sync)
-    add("now", cmd_sync_now, "send what is queued now", sync)
+    add("now", cmd_sync_now, "send what is queued now, then bring the caseload up to date", sync)
     add(
         "versions",
         cmd_sync_versions,

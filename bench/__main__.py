@@ -29,6 +29,7 @@ NAMES = [
     "editor",
     "pdf",
     "sync",
+    "pull",
     "ingest",
     "bulk",
 ]
@@ -53,7 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     only = set(args.only or NAMES)
 
-    from bench import autosave, bulk, caseload, checkpoint, coldstart, editor, ingest, pdf, sync
+    from bench import (
+        autosave,
+        bulk,
+        caseload,
+        checkpoint,
+        coldstart,
+        editor,
+        ingest,
+        pdf,
+        pull,
+        sync,
+    )
 
     quick = args.quick
     started = time.perf_counter()
@@ -99,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     if "sync" in only:
         pushed = sync.run(200 if quick else 1000)
         show(pushed)
+    if "pull" in only:
+        show(pull.run(50 if quick else 200))
     if "ingest" in only:
         print("\n".join(ingest.run(os.environ.get("ASSESSOR_BENCH_POSTGRES"))), end="\n\n")
     if "bulk" in only:

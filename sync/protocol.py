@@ -19,6 +19,12 @@ A laptop told of other versions asks for them (`VersionsRequest`, ``POST /v1/ver
 the gateway answers with every version of each record it holds that no choice has settled,
 for records on the device's assessor's caseload only (`VersionsResponse`).
 
+The caseload flows down (`PullRequest`, ``POST /v1/pull``, from assessor-sync/2; decision
+0008): the laptop sends the cursor of the last page it kept, and the gateway answers one page
+of what changed on the device's assessor's caseload since (`PullResponse`): people with their
+revisions and their records' (whole chains, each hash checked here), the people who left, the
+next cursor, and whether more pages wait.
+
 A laptop enrolling without the CA file reads the server CA from ``GET /v1/ca`` before it
 trusts it, and checks it against the fingerprint IT read out (`ca_fingerprint`,
 `fingerprint_digits`): the SHA-256 of the CA certificate, in groups of four hex digits.
@@ -54,6 +60,10 @@ __all__ = [
     "DocumentOffer",
     "DocumentOffers",
     "MAX_OFFERS",
+    "MAX_PULL",
+    "PullRequest",
+    "PullResponse",
+    "PulledPerson",
     "DocumentStatus",
     "ItemAck",
     "ProtocolError",
@@ -101,6 +111,16 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "versions of a record read back for the device's caseload; a revision the gateway "
         "cannot take names the chain it lacks, for a laptop to send again.",
     ),
+    ProtocolVersion(
+        "assessor-sync/2",
+        dt.date(2026, 12, 4),
+        "Pull (`PullRequest`, ``POST /v1/pull``): the caseload flows down. The laptop sends the "
+        "cursor it last saw; the gateway answers, a page at a time, with what changed on the "
+        "device's assessor's caseload since: each person's revisions and those of their open "
+        "records (and the newest finished record of each form, which a review builds on), the "
+        "people who left the caseload, and the cursor to send next. Every /1 message is "
+        "unchanged and still accepted.",
+    ),
 )
 """Every version this code speaks, oldest first."""
 
@@ -115,6 +135,9 @@ CHUNK_SIZE = 256 * 1024
 
 MAX_DOCUMENT = 64 * 1024 * 1024
 """The largest signed PDF the gateway takes (a record's PDF is well under 1 MB)."""
+
+MAX_PULL = 200
+"""The most caseload changes one pull answer covers (the laptop asks again while `more`)."""
 
 _HASH = re.compile(r"[0-9a-f]{64}\Z")
 _ID = re.compile(r"[0-9a-zA-Z_-]{1,64}\Z")
@@ -873,3 +896,134 @@ def fingerprint_digits(typed: str) -> str | None:
     if not FINGERPRINT_MIN_DIGITS <= len(digits) <= 64:
         return None
     return digits
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A laptop asking what changed on its assessor's caseload since `cursor`."""
+
+    cursor: int = 0
+    """The cursor the last answer this laptop kept gave; 0 for everything."""
+    limit: int = MAX_PULL
+    """The most caseload changes to cover in the answer (at most `MAX_PULL`)."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as a JSON object."""
+        return {"protocol": self.protocol, "cursor": self.cursor, "limit": self.limit}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> PullRequest:
+        """A pull from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, or a protocol this side does not speak.
+        """
+        _message(raw, "a pull", we_are="the gateway")
+        cursor, limit = raw.get("cursor", 0), raw.get("limit", MAX_PULL)
+        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+            raise ProtocolError("pull.cursor must be a whole number from 0")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PULL:
+            raise ProtocolError(f"pull.limit must be a whole number from 1 to {MAX_PULL}")
+        return cls(cursor, limit)
+
+
+@dataclass(frozen=True)
+class PulledPerson:
+    """One person on the caseload as a pull gives them: their revisions and their records'."""
+
+    person_id: str
+    revisions: tuple[PushItem, ...]
+    """The person's own chain, then each record's whole chain, each oldest first: every
+    revision the gateway holds of them (forks included), so the laptop can link each to the
+    one before it, as its history requires."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The person's part of the answer as a JSON object."""
+        return {"person_id": self.person_id, "revisions": [r.to_json() for r in self.revisions]}
+
+
+@dataclass(frozen=True)
+class PullResponse:
+    """The gateway's answer to a pull: one page of what changed on the caseload."""
+
+    people: tuple[PulledPerson, ...]
+    removed: tuple[str, ...]
+    """People no longer on this caseload (moved to another assessor's)."""
+    cursor: int
+    """What to send as the next pull's cursor (and to keep once this page is stored)."""
+    more: bool
+    """More changes wait after this page: pull again with `cursor`."""
+    reset: bool = False
+    """The gateway holds no change as new as the cursor sent (its database was restored from
+    an older backup): this answer starts again from the beginning."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The response as a JSON object."""
+        out: dict[str, Any] = {
+            "protocol": self.protocol,
+            "cursor": self.cursor,
+            "more": self.more,
+            "people": [p.to_json() for p in self.people],
+            "removed": list(self.removed),
+        }
+        if self.reset:
+            out["reset"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Any, asked: PullRequest) -> PullResponse:
+        """The gateway's answer from untrusted JSON, checked against what was asked.
+
+        Every revision must match its hash and be about the person it is given under (their
+        own chain, or a record whose body names them); the cursor may not go back unless the
+        gateway says it started again. A changed answer is refused whole, so nothing of it is
+        kept.
+
+        Raises:
+            ProtocolError: Malformed, or a revision that is not what it says it is.
+        """
+        _message(raw, "the gateway's answer", we_are="the app")
+        cursor, more, reset = raw.get("cursor"), raw.get("more"), raw.get("reset", False)
+        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+            raise ProtocolError("the pull's cursor must be a whole number from 0")
+        if not isinstance(more, bool) or not isinstance(reset, bool):
+            raise ProtocolError("the pull's answer is malformed")
+        if cursor < asked.cursor and not reset:
+            raise ProtocolError("the pull's cursor went back")
+        people_raw, removed_raw = raw.get("people"), raw.get("removed")
+        if not isinstance(people_raw, list) or not isinstance(removed_raw, list):
+            raise ProtocolError("the pull's answer must carry lists of people and removed")
+        removed = []
+        for i, person_id in enumerate(removed_raw):
+            if not isinstance(person_id, str) or not _ID.match(person_id):
+                raise ProtocolError(f"removed[{i}] is not an id")
+            removed.append(person_id)
+        people = []
+        for i, entry in enumerate(people_raw):
+            where = f"people[{i}]"
+            if not isinstance(entry, dict):
+                raise ProtocolError(f"{where} must be an object")
+            person_id = _text(entry, "person_id", where)
+            if not _ID.match(person_id):
+                raise ProtocolError(f"{where}.person_id is not an id")
+            revisions_raw = entry.get("revisions")
+            if not isinstance(revisions_raw, list):
+                raise ProtocolError(f"{where}.revisions must be a list")
+            revisions = tuple(
+                PushItem.from_json(r, f"{where}.revisions[{j}]")
+                for j, r in enumerate(revisions_raw)
+            )
+            for j, item in enumerate(revisions):
+                about = (
+                    item.entity_id if item.entity_type == "person" else item.body.get("person_id")
+                )
+                if about != person_id:
+                    raise ProtocolError(f"{where}.revisions[{j}] is about someone else")
+                if not item.hash_holds():
+                    raise ProtocolError(
+                        f"{where}.revisions[{j}] does not match its hash: it was changed"
+                    )
+            people.append(PulledPerson(person_id, revisions))
+        return cls(tuple(people), tuple(removed), cursor, more, reset)

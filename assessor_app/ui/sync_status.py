@@ -10,6 +10,8 @@ example, "4 changes queued · not enrolled", "Sending 500 of 1,000…", "All sen
 "All changes sent · 2 signed PDFs still to send (Care and support needs assessment for …)",
 or the reason sending stopped, in words.
 
+Then the caseload is pulled, page by page (`pull.apply_pull` on the worker): the window reads
+the caseload again when a sync brought people or changes (`finished` carries the report).
 After a push that reported another version of a record, the other version is fetched (on
 the network lane) and kept (on the worker) before the sync ends. What needs the assessor is
 said beside the status line (`problems_changed`): "1 record has another version — choose",
@@ -19,6 +21,7 @@ said beside the status line (`problems_changed`): "1 record has another version 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -26,9 +29,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from assessor_app.core.services.session import Session
 from assessor_app.core.storage import document_outbox, other_versions, outbox
 from assessor_app.core.storage.enrolment import load_enrolment
-from assessor_app.core.sync_client import client
-from assessor_app.core.sync_client.transport import Transport
-from sync.protocol import MAX_BATCH, DocumentAnswer, VersionsRequest
+from assessor_app.core.sync_client import client, pull
+from assessor_app.core.sync_client.transport import Transport, TransportError
+from sync.protocol import MAX_BATCH, DocumentAnswer, PullRequest, VersionsRequest
 
 from assessor_app.ui.operations import BackgroundOps
 
@@ -53,6 +56,8 @@ class _Status:
     """Records with another version waiting for the assessor's choice."""
     documents: str = ""
     """The signed PDFs still to send, in words ("" when none are)."""
+    moving: int = 0
+    """People moved to another caseload, kept here until this laptop's work on them is sent."""
 
 
 def _status(session: Session) -> _Status:
@@ -67,6 +72,7 @@ def _status(session: Session) -> _Status:
         summary,
         len(other_versions.open_record_ids(conn)),
         documents,
+        len(pull.leaving(conn)),
     )
 
 
@@ -124,6 +130,9 @@ class SyncController(QObject):
         self.detail = ""
         """The whole message behind the status line's words, for its tooltip."""
         self.disposed = False
+        self.in_use: Callable[[], set[str]] = set
+        """The people open in the window (the window sets it): a person moved to another
+        caseload is not removed from the laptop while their page is open."""
         # New saves queue new changes: the line is read again every few seconds (a count).
         self._recount = QTimer(self)
         self._recount.setInterval(RECOUNT_MS)
@@ -188,6 +197,7 @@ class SyncController(QObject):
             return
         self._running = True
         self._sent = self._held = 0
+        self._pulled = pull.PullResult()
         self._forked = []
         self._limit = MAX_BATCH
         self._resent: frozenset[tuple[str, str]] = frozenset()
@@ -253,6 +263,57 @@ class SyncController(QObject):
             record,
             on_success=recorded,
             on_failure=lambda e: self._failed(transport, batch, e),
+            owner=self,
+        )
+
+    def _pull(self, transport: Transport) -> None:
+        """Pull what changed on the caseload, page by page, then fetch other versions."""
+
+        def asked(request: PullRequest) -> None:
+            self._ops.run_network(
+                transport.post,
+                pull.PULL_PATH,
+                request.to_json(),
+                on_success=lambda answer: self._ops.run(
+                    pull.apply_pull,
+                    self._session.vault,
+                    request,
+                    answer,
+                    _now(),
+                    in_use=frozenset(self.in_use()),
+                    on_success=kept,
+                    on_failure=not_pulled,
+                    owner=self,
+                ),
+                on_failure=not_pulled,
+                owner=self,
+            )
+
+        def kept(result: pull.PullResult) -> None:
+            self._pulled = self._pulled + result
+            if result.more:
+                self._pull(transport)
+            else:
+                self._fetch_versions(transport)
+
+        def not_pulled(error: BaseException) -> None:
+            if not isinstance(error, Exception):
+                raise error
+            if isinstance(error, TransportError) and error.status == 404:
+                self._fetch_versions(transport)  # a gateway from before pulls
+                return
+            self._done(
+                "Your caseload could not be brought up to date from the council's server "
+                f"({getattr(error, 'user_message', None) or error}). Everything kept here is "
+                "unchanged; it goes on at the next sync."
+            )
+
+        self._say("Bringing the caseload up to date…")
+        self._ops.run(
+            pull.pull_request,
+            self._session.vault,
+            on_success=asked,
+            on_failure=not_pulled,
             owner=self,
         )
 
@@ -341,7 +402,7 @@ class SyncController(QObject):
 
     def _upload(self, transport: Transport, uploads: list[client.DocumentUpload]) -> None:
         if not uploads:
-            self._fetch_versions(transport)  # the last step: other versions reported
+            self._pull(transport)  # then the caseload flows down
             return
         if len(uploads) == 1:
             self._say(f"Sending signed PDF {uploads[0].offer.filename}…")
@@ -421,6 +482,10 @@ class SyncController(QObject):
                 problem,
                 status.forked,
                 documents_waiting=status.summary.documents_waiting,
+                received=self._pulled.received,
+                people_received=self._pulled.people,
+                moving=status.moving,
+                released=self._pulled.released,
             )
 
             def finish(_: object = None) -> None:

@@ -1,4 +1,4 @@
-"""The gateway's HTTP API (FastAPI): hello, enrol, push, versions and signed PDFs, over TLS only.
+"""The gateway's HTTP API (FastAPI): hello, enrol, push, pull, versions, signed PDFs; TLS only.
 
 Every connection is TLS (`server.py`); the gateway asks for a client certificate and trusts
 only its own devices CA. Two calls are made without one (the laptop has none yet):
@@ -39,6 +39,7 @@ from sync.protocol import (
     DocumentOffers,
     DocumentStatus,
     ProtocolError,
+    PullRequest,
     PushRequest,
     PushResponse,
     QueueReport,
@@ -223,6 +224,17 @@ def create_app(
         found = store.versions(device.assessor_id, asked.record_ids)
         store.seen(device.id, clock())
         return VersionsResponse(tuple(found)).to_json()
+
+    @app.post("/v1/pull")
+    def pull(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        """One page of what changed on the device's assessor's caseload since its cursor."""
+        device = device_of(request)
+        try:
+            asked = PullRequest.from_json(raw)
+        except ProtocolError as e:
+            raise HTTPException(400, f"The gateway could not read the request: {e}.") from e
+        page = store.pull(device.assessor_id, device.id, asked.cursor, asked.limit)
+        return JSONResponse(page.to_json())
 
     @app.post("/v1/documents")
     def offer_document(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008

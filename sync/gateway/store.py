@@ -35,6 +35,8 @@ from sync.protocol import (
     DocumentOffer,
     DocumentStatus,
     ItemAck,
+    PulledPerson,
+    PullResponse,
     PushItem,
     QueueReport,
     RecordVersions,
@@ -45,6 +47,9 @@ __all__ = ["MIGRATIONS_DIR", "Device", "EnrolmentRefused", "Store", "StoreError"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION = re.compile(r"(\d{4})_[a-z0-9_]+\.sql\Z")
 _LOCK_KEY = 0x4153_5359  # "ASSY": the advisory lock migrations hold on PostgreSQL
+_CHANGE_LOCK_KEY = 0x4153_4348  # "ASCH": held from numbering caseload changes to the commit
+_OPEN_STATUSES = frozenset({"draft", "amended"})
+"""A record in one of these is still being worked on: a pull always gives it."""
 
 
 class StoreError(Exception):
@@ -115,6 +120,21 @@ def _person_of(item: PushItem) -> str:
         return item.entity_id
     person = item.body.get("person_id")
     return person if isinstance(person, str) else ""
+
+
+def _held_then(tx: _Tx, assessor: str, person: str, stamp: str) -> bool:
+    """Whether `person` was on `assessor`'s caseload when `stamp` was made, and moved since.
+
+    Work done while a person was on an assessor's caseload is still taken from their laptops
+    after a reallocation (and flows down to the new holder): only then may the old holder's
+    laptop let the person go without losing it.
+    """
+    row = tx.execute(
+        "SELECT MAX(changed_at) FROM caseload_change "
+        "WHERE assessor_id = ? AND person_id = ? AND kind = 'removed'",
+        (assessor, person),
+    ).fetchone()
+    return row is not None and row[0] is not None and stamp <= str(row[0])
 
 
 def _code_hash(code: str) -> str:
@@ -267,9 +287,28 @@ class Store:
             for version, path in steps:
                 if version > current and (upto is None or version <= upto):
                     tx.script(path.read_text(encoding="utf-8"))
+                    if version == 10:
+                        self._fill_record_person(tx)
                     tx.execute("INSERT INTO gateway_schema (version) VALUES (?)", (version,))
                     current = version
             return current
+
+    @staticmethod
+    def _fill_record_person(tx: _Tx) -> None:
+        """Schema 10: each record held already, with the person its first revision names."""
+        rows = tx.execute(
+            "SELECT entity_id, body FROM revision WHERE entity_type = 'assessment' AND seq = 1"
+        ).fetchall()
+        pairs = [(str(r[0]), _body_person(str(r[1]))) for r in rows]
+        for start in range(0, len(pairs), 200):
+            chunk = [p for p in pairs[start : start + 200] if p[1]]
+            if chunk:
+                tx.execute(
+                    "INSERT INTO record_person (record_id, person_id) VALUES "
+                    + ", ".join(["(?, ?)"] * len(chunk))
+                    + " ON CONFLICT (record_id) DO NOTHING",
+                    [v for pair in chunk for v in pair],
+                )
 
     def schema_version(self) -> int:
         """The schema the database is at (0 for an empty one)."""
@@ -318,6 +357,17 @@ class Store:
             counts = self._versions_at(tx, items)
             lost = {i.hash for i, _ in keep} - stored
             held_now = set(self._rows(tx, lost)) if lost else set()
+            kept = [i for i, _ in keep if i.hash in stored]
+            self._note_records(tx, kept)
+            # Last: the numbering lock is held from here to the commit, which follows at once.
+            self._log_changes(
+                tx,
+                [
+                    (caseload[_person_of(i)], _person_of(i), "revision", *chain, device)
+                    for chain, i in {(i.entity_type, i.entity_id): i for i in kept}.items()
+                ],
+                now,
+            )
         acks = []
         for item, answer in zip(items, answers, strict=True):
             if answer is None:
@@ -341,6 +391,52 @@ class Store:
                 answer = ItemAck(answer.hash, answer.status, answer.reason, max(0, others))
             acks.append(answer)
         return acks
+
+    @staticmethod
+    def _note_records(tx: _Tx, stored: Sequence[PushItem]) -> None:
+        """Keep the person of each new record (its first revision names them), for pulls."""
+        pairs = [
+            (i.entity_id, _person_of(i))
+            for i in stored
+            if i.entity_type == "assessment" and i.first and _person_of(i)
+        ]
+        for start in range(0, len(pairs), 200):
+            chunk = pairs[start : start + 200]
+            tx.execute(
+                "INSERT INTO record_person (record_id, person_id) VALUES "
+                + ", ".join(["(?, ?)"] * len(chunk))
+                + " ON CONFLICT (record_id) DO NOTHING",
+                [v for pair in chunk for v in pair],
+            )
+
+    def _log_changes(
+        self, tx: _Tx, changes: Sequence[tuple[str, str, str, str, str, str]], now: dt.datetime
+    ) -> None:
+        """Number and keep caseload changes (assessor, person, kind, entity type, id, device).
+
+        Call last in the transaction: the numbers are handed out under a lock held until the
+        commit (decision 0008), so a change numbered n is visible before any numbered above
+        it, and a pull that has read up to n never skips one that commits later.
+        """
+        if not changes:
+            return
+        if self.postgres:
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (_CHANGE_LOCK_KEY,))
+        # SQLite: BEGIN IMMEDIATE already holds the one write lock until the commit.
+        row = tx.execute("SELECT MAX(seq) FROM caseload_change").fetchone()
+        newest = int(row[0]) if row and row[0] is not None else 0
+        stamp = now.isoformat()
+        for start in range(0, len(changes), 200):
+            chunk = changes[start : start + 200]
+            params: list[Any] = []
+            for n, change in enumerate(chunk, start=newest + start + 1):
+                params += [n, *change, stamp]
+            tx.execute(
+                "INSERT INTO caseload_change (seq, assessor_id, person_id, kind, entity_type, "
+                "entity_id, device, changed_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                params,
+            )
 
     @staticmethod
     def _allocations(tx: _Tx, people: set[str]) -> dict[str, str]:
@@ -420,7 +516,7 @@ class Store:
                 "The person's details have not reached the gateway yet.",
                 missing=("person", person) if person else None,
             )
-        if holder != assessor:
+        if holder != assessor and not _held_then(tx, assessor, person, item.created_at):
             return ItemAck(
                 item.hash,
                 AckStatus.REFUSED,
@@ -798,7 +894,9 @@ class Store:
         ).fetchone()
         person = _body_person(str(first[0])) if first else ""
         holder = self._allocations(tx, {person}).get(person) if person else None
-        if holder != assessor:
+        if holder != assessor and not (
+            person and self._signed_while_held(tx, document_id, offer, assessor, person)
+        ):
             return DocumentAnswer(
                 document_id,
                 DocumentStatus.REFUSED,
@@ -807,6 +905,23 @@ class Store:
                 "cannot send their signed PDFs. Ask your manager to allocate them to you.",
             )
         return None
+
+    @staticmethod
+    def _signed_while_held(
+        tx: _Tx, document_id: str, offer: DocumentOffer | None, assessor: str, person: str
+    ) -> bool:
+        """A PDF signed for a revision made while the person was on the assessor's caseload."""
+        if offer is not None:
+            signed_for = offer.revision_hash
+        else:
+            named = tx.execute(
+                "SELECT revision_hash FROM document WHERE id = ?", (document_id,)
+            ).fetchone()
+            if named is None:
+                return False
+            signed_for = str(named[0])
+        row = tx.execute("SELECT created_at FROM revision WHERE hash = ?", (signed_for,)).fetchone()
+        return row is not None and _held_then(tx, assessor, person, str(row[0]))
 
     def document(self, document_id: str) -> tuple[str, bytes] | None:
         """A whole, checked document's record id and bytes; None while it is not whole."""
@@ -896,6 +1011,113 @@ class Store:
             )
             answers.append(RecordVersions(record_id, tuple(heads)))
         return answers
+
+    # -- pull: the caseload flowing down (decision 0008) ---------------------------------------
+
+    def pull(self, assessor: str, device: str, cursor: int, limit: int) -> PullResponse:
+        """One page of what changed on `assessor`'s caseload after `cursor`, for `device`.
+
+        At most `limit` changes are read, in the order they were numbered. What is given is
+        decided by who holds each person now, not when the change was made: a person moved
+        away since is only named as removed, and nothing of theirs is given. A person added
+        comes with their own chain, their open records' chains and the newest finished
+        record of each form (what a review builds on); a chain another device carried on
+        comes whole (the laptop keeps what it lacks). A device's own pushes are left out.
+        A cursor past every change (the database was restored from an older backup) starts
+        again from the beginning, and the answer says so.
+        """
+        with self.transaction() as tx:
+            reset = False
+            if cursor:
+                row = tx.execute("SELECT MAX(seq) FROM caseload_change").fetchone()
+                if row is None or row[0] is None or int(row[0]) < cursor:
+                    cursor, reset = 0, True
+            rows = tx.execute(
+                "SELECT seq, person_id, kind, entity_type, entity_id, device FROM caseload_change "
+                "WHERE assessor_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (assessor, cursor, limit + 1),
+            ).fetchall()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            if not rows:
+                return PullResponse((), (), cursor, False, reset)
+            holders = self._allocations(tx, {str(r[1]) for r in rows})
+            added: set[str] = set()
+            removed: set[str] = set()
+            chains: set[tuple[str, str]] = set()
+            for _, person, kind, entity_type, entity_id, by in rows:
+                person = str(person)
+                if holders.get(person) != assessor:
+                    if kind == "removed":
+                        removed.add(person)
+                    continue  # moved away since: a later change says removed
+                removed.discard(person)
+                if kind == "added":
+                    added.add(person)
+                elif kind == "revision" and by != device:
+                    chains.add((str(entity_type), str(entity_id)))
+            people = self._caseload_of(tx, added, chains)
+        return PullResponse(people, tuple(sorted(removed)), int(rows[-1][0]), more, reset)
+
+    def _caseload_of(
+        self, tx: _Tx, added: set[str], chains: set[tuple[str, str]]
+    ) -> tuple[PulledPerson, ...]:
+        """The revisions a pull gives: whole chains, grouped by person, people first."""
+        records: dict[str, str] = {}  # record id -> person
+        for row in _select_in(
+            tx, "SELECT record_id, person_id FROM record_person WHERE person_id IN ({})", added
+        ):
+            records[str(row[0])] = str(row[1])
+        wanted_records = {i for t, i in chains if t == "assessment"} | set(records)
+        people = added | {i for t, i in chains if t == "person"}
+        found: dict[tuple[str, str], list[PushItem]] = {}
+        for entity_type, ids in (("person", people), ("assessment", wanted_records)):
+            for row in _select_in(
+                tx,
+                "SELECT entity_id, seq, created_at, author, body, prev_hash, hash FROM revision "
+                "WHERE entity_type = ? AND entity_id IN ({})",
+                ids,
+                (entity_type,),
+            ):
+                item = PushItem(
+                    entity_type,
+                    str(row[0]),
+                    int(row[1]),
+                    str(row[2]),
+                    str(row[3]),
+                    json.loads(str(row[4])),
+                    str(row[5]),
+                    str(row[6]),
+                )
+                found.setdefault((entity_type, item.entity_id), []).append(item)
+        # Of a person added, only the records the laptop needs offline.
+        changed = {i for t, i in chains if t == "assessment"}
+        keep = {r for r in wanted_records if r in changed}
+        newest_finished: dict[tuple[str, str], tuple[str, str]] = {}
+        for record_id, person in records.items():
+            chain = found.get(("assessment", record_id), [])
+            if not chain:
+                continue
+            head = max(chain, key=lambda r: (r.seq, r.created_at, r.hash))
+            if str(head.body.get("status")) in _OPEN_STATUSES:
+                keep.add(record_id)
+                continue
+            key = (person, str(head.body.get("form_id")))
+            if key not in newest_finished or newest_finished[key][0] < head.created_at:
+                newest_finished[key] = (head.created_at, record_id)
+        keep |= {record_id for _, record_id in newest_finished.values()}
+        by_person: dict[str, list[PushItem]] = {}
+        for (entity_type, entity_id), chain in sorted(found.items()):
+            if entity_type == "assessment" and entity_id not in keep:
+                continue
+            person = entity_id if entity_type == "person" else _person_of(chain[0])
+            ordered = sorted(chain, key=lambda r: (r.seq, r.created_at, r.hash))
+            by_person.setdefault(person, [])
+            if entity_type == "person":
+                by_person[person][:0] = ordered
+            else:
+                by_person[person] += ordered
+        return tuple(PulledPerson(p, tuple(items)) for p, items in sorted(by_person.items()))
 
     # -- assessors, enrolment codes and devices ------------------------------------------------
 
@@ -1108,12 +1330,20 @@ class Store:
         if self.assessor_name(assessor_id) is None:
             raise ValueError(f"There is no assessor {assessor_id}.")
         with self.transaction() as tx:
+            before = self._allocations(tx, {person_id}).get(person_id)
             tx.execute(
                 "INSERT INTO allocation (person_id, assessor_id, allocated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (person_id) DO UPDATE SET assessor_id = excluded.assessor_id, "
                 "allocated_at = excluded.allocated_at",
                 (person_id, assessor_id, now.isoformat()),
             )
+            if before == assessor_id:
+                return
+            # The old holder's laptops let the person go; the new holder's take them.
+            moves = [(assessor_id, person_id, "added", "", "", "")]
+            if before is not None:
+                moves.insert(0, (before, person_id, "removed", "", "", ""))
+            self._log_changes(tx, moves, now)
 
     def allocations(self, limit: int = 100) -> list[tuple[str, str, str]]:
         """The newest `limit` allocations as (person id, assessor id, when), newest first."""

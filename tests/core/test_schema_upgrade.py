@@ -9,9 +9,11 @@ import pytest
 
 from assessor_app.core.storage import database, history, other_versions
 from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.leaving import leaving
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.profiles import list_profiles
 from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client import pull
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "db"
 GOLDEN_PASSPHRASE = "golden fixture passphrase"
@@ -40,6 +42,11 @@ def test_golden_vault_upgrades_and_keeps_records(folder: Path, tmp_path: Path) -
         # Schema 11 keeps other versions fetched from the gateway; older files have none.
         kept = [record.id] if int(folder.name.removeprefix("schema-")) >= 11 else []
         assert other_versions.open_record_ids(vault.conn) == kept
+        # Schema 14 keeps the pull's cursor and who is moving away; older files have none.
+        pulled = int(folder.name.removeprefix("schema-")) >= 14
+        assert pull.stored_cursor(vault.conn) == (42 if pulled else 0)
+        [lukasz] = people.search("brindlewood")
+        assert leaving(vault.conn) == ({lukasz.id} if pulled else set())
     finally:
         vault.close()
 

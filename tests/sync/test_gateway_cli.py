@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from sync.gateway.server import free_port
+from sync.protocol import CURRENT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +88,7 @@ def test_serve_starts_a_working_gateway_with_nothing_set_up(tmp_path: Path) -> N
                     pass
             time.sleep(0.1)
         assert answer is not None, proc.stderr.read() if proc.poll() is not None else "no answer"
-        assert answer["protocol"] == "assessor-sync/1"
+        assert answer["protocol"] == CURRENT
         assert (data / "gateway.db").exists()
         assert oct((data / "ca" / "ca.key").stat().st_mode & 0o777) == "0o600"
         # A demo gateway hands out a demo recovery key, its private file kept beside it.

@@ -92,7 +92,11 @@ def test_migrations_run_from_empty_once_and_refuse_a_newer_database(store_url: s
         store.migrate()
 
 
-@pytest.mark.parametrize("released", range(1, NEWEST))
+RELEASED = sorted(int(p.name[:4]) for p in MIGRATIONS_DIR.glob("*.sql"))[:-1]
+"""Every schema before the newest (numbers taken by work not merged yet are skipped)."""
+
+
+@pytest.mark.parametrize("released", RELEASED)
 def test_a_database_at_every_released_schema_upgrades_keeping_what_it_holds(
     store_url: str, vault: Vault, released: int
 ) -> None:

@@ -143,3 +143,28 @@ def test_send_by_file_from_the_command_line_both_ways(
     assert "Acknowledged 2; still queued 0; held 0; signed PDFs acknowledged 0." in out
     code, out, err = cli("bundle", "import", str(stick / "laptop.bundle"))
     assert code != 0 and "not a receipt" in err
+
+
+def test_sync_now_brings_the_caseload_and_status_names_who_is_moving(
+    cli, gateway: Gateway, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    ca = tmp_path / "gateway-ca.pem"
+    ca.write_bytes(gateway.ca.pem)
+    assert (
+        cli("sync", "enrol", "--gateway", gateway.url, "--code", gateway.code(), "--ca", str(ca))[0]
+        == 0
+    )
+    code, person, _ = cli("person", "add", "--given", "Zoë", "--family", "Testperson")
+    person_id = person.strip()
+    assert cli("sync", "now")[0] == 0
+    # IT moves the person; a change made here afterwards is refused and keeps them here.
+    other = gateway.store.create_assessor("Sam Exampleton", dt.datetime.now(dt.UTC))
+    gateway.store.allocate(person_id, other, dt.datetime.now(dt.UTC))
+    assert cli("record", "start", "--form", "sample", "--person", person_id)[0] == 0
+    code, out, _ = cli("sync", "now")
+    assert code == 0
+    assert "held 1" in out and "1 moving, kept until this laptop's work on them is sent." in out
+    code, out, _ = cli("sync", "status")
+    assert f"moving\tperson\t{person_id}\tmoved to another caseload" in out

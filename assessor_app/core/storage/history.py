@@ -345,6 +345,7 @@ def verify_chains(conn: Connection) -> ChainReport:
     last_seq = 0
     if found is None:
         last_good = None
+    released = _released(conn)
     named: set[str] = set()
     for seq, at, actor, action, etype, eid, prev, digest, rev_hash in conn.execute(
         "SELECT seq, at, actor, action, entity_type, entity_id, prev_hash, hash, revision_hash "
@@ -359,7 +360,7 @@ def verify_chains(conn: Connection) -> ChainReport:
             found = _found("unlinked", f"audit entry {seq} does not link to the entry before it")
         elif audit_entry_hash(seq, at, actor, action, etype, eid, prev, rev_hash) != digest:
             found = _found("changed", f"audit entry {seq} was changed after it was written")
-        elif rev_hash and rev_hash not in revision_times:
+        elif rev_hash and rev_hash not in revision_times and (etype, eid) not in released:
             found = _found(
                 "missing",
                 f"audit entry {seq} records a revision of {etype} {eid} that is no longer in "
@@ -388,6 +389,20 @@ def verify_chains(conn: Connection) -> ChainReport:
     if found is None:
         return ChainReport(checked, audit_checked, None, None, last_good)
     return ChainReport(checked, audit_checked, found[1], found[0], last_good)
+
+
+def _released(conn: Connection) -> set[tuple[str, str]]:
+    """People and records let go of when they left this caseload (schema 14).
+
+    Their audit entries name revisions this vault no longer holds, by design.
+    """
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'caseload_released'"
+    ).fetchone()
+    if exists is None:
+        return set()
+    rows = conn.execute("SELECT entity_type, entity_id FROM caseload_released").fetchall()
+    return {(str(r[0]), str(r[1])) for r in rows}
 
 
 def _check_journal(conn: Connection) -> str | None:

@@ -14,6 +14,8 @@ acknowledged goes (`next_document`, `send_document`, `apply_document_answer` or
 it holds, so an upload cut off goes on where it stopped. When the gateway reports that it
 holds another version of a record, the client fetches that version (`versions_request`,
 `apply_versions`) and keeps it in the vault, so the choice can be made later, offline.
+After pushing, the caseload is pulled (`pull.pull_all`): what changed at the gateway on this
+assessor's caseload since the cursor kept, page by page.
 Imports no Qt.
 """
 
@@ -43,6 +45,7 @@ from assessor_app.core.storage.documents import (
     StoredDocument,
 )
 from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client import pull
 from assessor_app.core.sync_client.first_contact import (
     check_fingerprint,
     fetch_ca_by_fingerprint,
@@ -143,6 +146,14 @@ class SyncReport:
     """Signed PDFs the gateway refused for good in this sync (held, with its reasons)."""
     documents_waiting: int = 0
     """Signed PDFs still to send afterwards (held ones, and those waiting for their record)."""
+    received: int = 0
+    """Revisions of people on this caseload pulled from the gateway in this sync."""
+    people_received: int = 0
+    """People new to this laptop, pulled in this sync."""
+    moving: int = 0
+    """People moved to another caseload, kept here until this laptop's work on them is sent."""
+    released: int = 0
+    """People removed from this laptop in this sync (moved away, nothing of theirs unsent)."""
 
     @property
     def finished(self) -> bool:
@@ -757,6 +768,16 @@ def sync_now(
         if not result.go_on:
             break  # nothing moved: what is left waits for its retry time
     documents_sent, documents_held, problem = _send_documents(vault, transport, now, rng, problem)
+    pulled = pull.PullResult()
+    if not problem:
+        # After pushing: the caseload flows down (what others carried on, people allocated).
+        try:
+            pulled = pull.pull_all(vault, transport, now=now)
+        except (TransportError, ProtocolError) as e:
+            problem = (
+                f"Your caseload could not be brought up to date from the council's server ({e}). "
+                "Everything kept here is unchanged; it goes on at the next sync."
+            )
     # What the assessor is told is the records waiting for a choice here: those just reported
     # are fetched (with those still open, to notice any that moved on at the gateway).
     others = len(other_versions.open_record_ids(vault.conn))
@@ -781,6 +802,10 @@ def sync_now(
         documents_sent,
         documents_held,
         summary.documents_waiting,
+        pulled.received,
+        pulled.people,
+        len(pull.leaving(vault.conn)),
+        pulled.released,
     )
 
 

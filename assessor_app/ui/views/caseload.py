@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from assessor_app.core.attention import ATTENTION_ANSWERS, ATTENTION_FORMS, attention
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import Person, PersonId
+from assessor_app.core.storage.leaving import leaving
 
 if TYPE_CHECKING:
     from assessor_app.core.services.session import Session
@@ -77,12 +78,23 @@ def fit_widths(wanted: list[int], available: int, narrowest: dict[int, int]) -> 
     return widths
 
 
-def person_row(person: Person, alerts: Sequence[str] = ()) -> list[str]:
-    """The columns shown for a person in the caseload list."""
+MOVING = "moving to another caseload: kept until your work on them is sent"
+
+
+def person_row(person: Person, alerts: Sequence[str] = (), *, moving: bool = False) -> list[str]:
+    """The columns shown for a person in the caseload list.
+
+    Args:
+        person: The person.
+        alerts: What needs attention about them.
+        moving: They were moved to another assessor's caseload and stay here until this
+            laptop's work on them is at the gateway (said in the name column).
+    """
     d = person.details
     nhs = format_nhs_number(d.nhs_number) if d.nhs_number else "—"
     setting = d.setting.label + (f" ({d.establishment_name})" if d.establishment_name else "")
-    return [d.display_name, format_date(d.date_of_birth) or "—", nhs, setting, "; ".join(alerts)]
+    name = f"{d.display_name} ({MOVING})" if moving else d.display_name
+    return [name, format_date(d.date_of_birth) or "—", nhs, setting, "; ".join(alerts)]
 
 
 class _WrappingDelegate(QStyledItemDelegate):
@@ -117,6 +129,9 @@ class CaseloadView(QWidget):
         self._ops = ops
         self._people = session.people
         self._records = session.records
+        self._conn = session.vault.conn
+        self.moving: set[str] = set()
+        """People moved to another caseload, kept until this laptop's work on them is sent."""
         self._today: Callable[[], dt.date] = dt.date.today
         self.alerts: dict[PersonId, list[str]] = {}
         """Person id to what needs attention (urgent Fast Track, CHC dates due or overdue)."""
@@ -255,12 +270,20 @@ class CaseloadView(QWidget):
         if text != self._enter_pending_for:
             self._enter_pending_for = None  # typing on after Enter: it was not meant for this
         self._ops.run(
-            self._people.search,
+            self._search,
             text,
             owner=self,
             latest_key="caseload.search",
-            on_success=lambda people: self._show_results(text, people),
+            on_success=lambda found: self._found(text, *found),
         )
+
+    def _search(self, text: str) -> tuple[list[Person], set[str]]:
+        """The people matching `text`, and who is moving to another caseload (worker)."""
+        return self._people.search(text), leaving(self._conn)
+
+    def _found(self, query: str, people: list[Person], moving: set[str]) -> None:
+        self.moving = moving
+        self._show_results(query, people)
 
     def _show_results(self, query: str, people: list[Person]) -> None:
         # Keep the user's row when the same search is run again (Back after a refresh).
@@ -272,7 +295,7 @@ class CaseloadView(QWidget):
         self.results.clear()
         chosen = None
         for person in people:
-            item = QTreeWidgetItem(person_row(person))
+            item = QTreeWidgetItem(person_row(person, moving=person.id in self.moving))
             item.setData(0, Qt.ItemDataRole.UserRole, person.id)
             self._mark(item, self.alerts.get(person.id, []))
             self.results.addTopLevelItem(item)

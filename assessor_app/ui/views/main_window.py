@@ -359,6 +359,8 @@ class MainWindow(QMainWindow):
         sync.status_changed.connect(self._sync_status_changed)
         sync.problems_changed.connect(self._sync_problems_changed)
         sync.progress.connect(self._sync_progress)
+        sync.finished.connect(self._synced)
+        sync.in_use = self._people_open
         # Queued work goes as soon as there is a connection: once now, then every few minutes.
         self._sync_soon.start()
         self.sync_action.setEnabled(True)
@@ -572,6 +574,16 @@ class MainWindow(QMainWindow):
             from assessor_app.ui.views.send_by_file import import_receipt_file
 
             import_receipt_file(self, self.ops, self.session.vault)
+
+    def _people_open(self) -> set[str]:
+        """The person whose page (and perhaps record) is open: a sync does not remove them."""
+        return {self.person.person_id} if self.person is not None else set()
+
+    def _synced(self, report: object) -> None:
+        """A sync ended: read the caseload again when it brought people or changes down."""
+        pulled = (getattr(report, name, 0) for name in ("received", "released", "moving"))
+        if any(pulled) and self.caseload is not None:
+            self.caseload.refresh()
 
     def _sync_progress(self, sent: int, total: int) -> None:
         """The bar beside the status line: shown while a sync runs, gone when it ends."""
