@@ -19,6 +19,7 @@ said beside the status line (`problems_changed`): "1 record has another version 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -110,8 +111,11 @@ class SyncController(QObject):
         parent: QObject | None = None,
         *,
         auto_minutes: float = AUTO_SYNC_MINUTES,
+        now: Callable[[], dt.datetime] = _now,
     ) -> None:
         super().__init__(parent)
+        self._clock = now
+        """The wall clock the lease is counted by (the contact notes it)."""
         self._ops = ops
         self._session = session
         self._running = False
@@ -214,7 +218,7 @@ class SyncController(QObject):
                 governance.apply_contact,
                 self._session.vault,
                 answer,
-                _now(),
+                self._clock(),
                 on_success=lambda order: self._contacted(transport, order),
                 on_failure=self._stopped,
                 owner=self,

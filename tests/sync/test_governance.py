@@ -343,3 +343,63 @@ def test_a_laptop_enrolled_before_leases_never_locks(governed: Governed, vault: 
     assert sync_now(vault, transport_for(vault), now=governed.clock).finished
     assert not check_lease(vault, governed.clock()).locked
     assert outbox.summary(vault.conn).waiting == 0
+
+
+def test_the_command_line_refuses_past_the_lease_and_opens_with_the_code(
+    store_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from assessor_app.cli import main
+
+    monkeypatch.setenv("ASSESSOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ASSESSOR_PASSPHRASE", PASSPHRASE)
+
+    def cli(*argv: str) -> tuple[int, str, str]:
+        code = main(["--insecure-fast-kdf", *argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    with _gateway(store_url, tmp_path / "gw", revoked_may_send=False) as governed:
+        governed.clock.at = dt.datetime.now(dt.UTC)
+        assert (
+            cli(
+                "profile",
+                "create",
+                "--name",
+                "Robin Testcase",
+                "--role",
+                "nurse",
+                "--authority",
+                "Exampleshire",
+            )[0]
+            == 0
+        )
+        ca = tmp_path / "gateway-ca.pem"
+        ca.write_bytes(governed.ca.pem)
+        code, _, err = cli(
+            "sync", "enrol", "--gateway", governed.url, "--code", governed.code(), "--ca", str(ca)
+        )
+        assert code == 0, err
+        (profile,) = list_profiles(tmp_path / "data")
+        vault = Vault.open(tmp_path / "data", profile.id, PASSPHRASE)
+        enrolled = load_enrolment(vault)
+        assert enrolled is not None
+        with vault.transaction() as conn:  # the last contact, three weeks ago
+            weeks_ago = (governed.clock() - dt.timedelta(days=21)).isoformat()
+            conn.execute("UPDATE sync_lease SET last_contact_at = ?", (weeks_ago,))
+        vault.close()
+
+        code, _, err = cli("person", "list")
+        assert code != 0 and "has not reached the council's server for 21 days" in err
+        assert "assessor-cli vault unlock-code" in err
+        code, _, err = cli("vault", "unlock-code", "AAAAA-AAAAA")
+        assert code != 0 and "does not open this laptop today" in err
+        key = governed.store.lease_key(enrolled.device_id)
+        assert key is not None
+        right = unlock_code(key, enrolled.device_id, governed.clock().date())
+        code, out, err = cli("vault", "unlock-code", right)
+        assert code == 0, err
+        assert "open until" in out
+        assert cli("person", "list")[0] == 0

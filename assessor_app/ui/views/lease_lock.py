@@ -33,7 +33,6 @@ class LeaseLockView(QWidget):
 
     lifted = Signal()
     sync_requested = Signal()
-    lock_requested = Signal()
 
     def __init__(
         self,
@@ -58,12 +57,10 @@ class LeaseLockView(QWidget):
         self.code.setPlaceholderText("XXXXX-XXXXX")
         self.code.setMaxLength(16)
         self.unlock_button = QPushButton("&Open with the code")
-        self.lock_button = QPushButton("&Lock")
         self.problem = problem_label()
         self.sync_button.clicked.connect(self._sync)
         self.unlock_button.clicked.connect(self.submit)
         self.code.returnPressed.connect(self.submit)
-        self.lock_button.clicked.connect(self.lock_requested)
         self._build_layout()
 
     def _build_layout(self) -> None:
@@ -73,15 +70,15 @@ class LeaseLockView(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Unlock &code from IT:", self.code)
+        # No Lock button of its own: the window's (Ctrl+L) stays above, as on every screen.
         buttons = QHBoxLayout()
-        buttons.addWidget(self.lock_button)
         buttons.addStretch(1)
         buttons.addWidget(self.unlock_button)
         box = QWidget()
         box.setMaximumWidth(self.fontMetrics().averageCharWidth() * 70)
         box.setMinimumWidth(self.fontMetrics().averageCharWidth() * 50)
         column = QVBoxLayout(box)
-        column.addWidget(heading_label("Your records are locked until this laptop syncs"))
+        column.addWidget(heading_label("Your records are locked for now"))
         column.addWidget(self.message)
         column.addSpacing(self.fontMetrics().height() // 2)
         column.addLayout(sync_row)
@@ -89,8 +86,8 @@ class LeaseLockView(QWidget):
         column.addSpacing(self.fontMetrics().height() // 2)
         column.addWidget(
             help_label(
-                "No connection? IT can read you a code for this laptop and today. It works "
-                "today and tomorrow. Nothing you have saved is lost meanwhile."
+                "No connection? IT can read you an unlock code over the phone. It opens this "
+                "laptop today and tomorrow. Nothing you have saved is lost meanwhile."
             )
         )
         column.addLayout(form)

@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
         self.session = Session(vault, lambda: self.ctx.registry, self.ctx.today)
         from assessor_app.ui.sync_status import SyncController
 
-        self.sync = sync = SyncController(self.ops, self.session, self)
+        self.sync = sync = SyncController(self.ops, self.session, self, now=self.ctx.now)
         sync.status_changed.connect(self._sync_status_changed)
         sync.problems_changed.connect(self._sync_problems_changed)
         sync.progress.connect(self._sync_progress)
@@ -406,7 +406,6 @@ class MainWindow(QMainWindow):
         view = LeaseLockView(self.ops, vault, state, now=self.ctx.now)
         view.lifted.connect(lambda: self._lease_lifted(vault))
         view.sync_requested.connect(self.sync_now)
-        view.lock_requested.connect(self.lock)
         self.lease_lock = view
         self.back_button.setEnabled(False)
         self.caseload_button.setEnabled(False)
