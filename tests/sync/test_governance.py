@@ -403,3 +403,21 @@ def test_the_command_line_refuses_past_the_lease_and_opens_with_the_code(
         assert code == 0, err
         assert "open until" in out
         assert cli("person", "list")[0] == 0
+
+
+def test_it_orders_a_wipe_and_sees_when_the_laptop_was_told(
+    governed: Governed, vault: Vault, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sync.gateway.cli import main
+
+    device = _enrolled(governed, vault)
+    assert main(["--db", store_url, "wipe", device]) == 0
+    assert "ordered wiped" in capsys.readouterr().out
+    assert main(["--db", store_url, "devices"]) == 0
+    assert "not yet told" in capsys.readouterr().out
+    sync_now(vault, transport_for(vault), now=governed.clock)
+    assert main(["--db", store_url, "devices"]) == 0
+    listed = capsys.readouterr().out
+    assert "wipe ordered" in listed and ", told " in listed
+    assert main(["--db", store_url, "unlock-code", device]) == 2  # a withdrawn laptop gets none
+    assert main(["--db", store_url, "wipe", "nosuchdevice"]) == 2
