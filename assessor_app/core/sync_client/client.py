@@ -14,6 +14,8 @@ acknowledged goes (`next_document`, `send_document`, `apply_document_answer` or
 it holds, so an upload cut off goes on where it stopped. When the gateway reports that it
 holds another version of a record, the client fetches that version (`versions_request`,
 `apply_versions`) and keeps it in the vault, so the choice can be made later, offline.
+Each sync begins with the contact (`governance`): the lease starts again, or IT's order to a
+revoked or wiped laptop is obeyed (the profile deleted, after sending if the policy allows).
 Imports no Qt.
 """
 

@@ -663,6 +663,11 @@ class MainWindow(QMainWindow):
         if self._instance_server is not None:
             self._instance_server.stop()
         self.who.clear()
+        # Each lock is one more reading of the clock for the lease (decision 0009): the
+        # largest time seen grows with every lock and unlock, not only at unlock.
+        from assessor_app.core.sync_client.lease import check_lease
+
+        self.ops.run(check_lease, vault, self.ctx.now())
         # Queued after the editor's checkpoint, so every edit is folded in before the key goes.
         self.ops.run(vault.close)
         note = (
