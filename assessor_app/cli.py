@@ -701,6 +701,12 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
         ) from e
     with _session(args) as session:
         report = import_receipt(session.vault, data, dt.datetime.now(dt.UTC))
+    if report.withdrawn is not None:
+        from assessor_app.core.sync_client.governance import withdrawal_text
+
+        title, text = withdrawal_text(report.withdrawn)
+        print(f"assessor-cli: {title}. {text}", file=sys.stderr)
+        return EXIT_USAGE
     print(
         f"Acknowledged {report.acknowledged}; still queued {report.waiting}; "
         f"held {report.held}; signed PDFs acknowledged {report.documents}."
@@ -1032,7 +1038,14 @@ class _session:  # noqa: N801 - used as a with-statement helper, reads like a fu
 
 
 _PAST_LEASE_ALLOWED = frozenset(
-    {cmd_sync_now, cmd_sync_enrol, cmd_sync_status, cmd_vault_unlock_code, cmd_bundle_export}
+    {
+        cmd_sync_now,
+        cmd_sync_enrol,
+        cmd_sync_status,
+        cmd_vault_unlock_code,
+        cmd_bundle_export,
+        cmd_bundle_import,
+    }
 )
 """Commands a laptop past its lease may still run: each is a way back to the council."""
 

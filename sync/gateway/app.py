@@ -44,7 +44,6 @@ from sync.protocol import (
     DeviceOrder,
     DocumentOffer,
     DocumentStatus,
-    OrderKind,
     ProtocolError,
     PushRequest,
     PushResponse,
@@ -104,17 +103,7 @@ def create_app(
     app.add_middleware(RequestSizeLimit, limit=max_request_bytes)
 
     def order_of(device: Device) -> DeviceOrder | None:
-        if device.revoked_at is None:
-            return None
-        wipe = device.wipe_ordered_at is not None
-        return DeviceOrder(
-            OrderKind.WIPE if wipe else OrderKind.REVOKED,
-            device.wipe_ordered_at or device.revoked_at,
-            revoked_may_send and not wipe,
-            "IT has ordered this laptop wiped: it was reported lost."
-            if wipe
-            else "This laptop's access to the council's gateway was withdrawn by IT.",
-        )
+        return device.order(revoked_may_send=revoked_may_send)
 
     def known_device(request: Request) -> Device:
         der = request.scope.get("extensions", {}).get(CLIENT_CERT)

@@ -32,10 +32,12 @@ from typing import Any, Protocol
 from sync.protocol import (
     SUPERSEDES,
     AckStatus,
+    DeviceOrder,
     DocumentAnswer,
     DocumentOffer,
     DocumentStatus,
     ItemAck,
+    OrderKind,
     PushItem,
     QueueReport,
     RecordVersions,
@@ -71,6 +73,25 @@ class Device:
     order_told_at: str | None = None
     """When the laptop was last told of its revocation or wipe order (it then deletes its
     vault); None while it has not been in contact since."""
+
+    def order(self, *, revoked_may_send: bool = False) -> DeviceOrder | None:
+        """IT's order to this device (revoked, or wiped as lost); None for an active one.
+
+        Args:
+            revoked_may_send: The authority's policy: a revoked (not wiped) laptop may send
+                its queued work before it deletes its vault.
+        """
+        if self.revoked_at is None:
+            return None
+        wipe = self.wipe_ordered_at is not None
+        return DeviceOrder(
+            OrderKind.WIPE if wipe else OrderKind.REVOKED,
+            self.wipe_ordered_at or self.revoked_at,
+            revoked_may_send and not wipe,
+            "IT has ordered this laptop wiped: it was reported lost."
+            if wipe
+            else "This laptop's access to the council's gateway was withdrawn by IT.",
+        )
 
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

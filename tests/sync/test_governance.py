@@ -31,6 +31,7 @@ from assessor_app.core.sync_client.lease import (
 )
 from assessor_app.core.sync_client.transport import TransportError
 from sync.gateway.app import create_app
+from sync.gateway.bundles import BundleKey
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
@@ -64,6 +65,7 @@ class Governed:
     ca: GatewayCA
     assessor: str
     clock: Clock
+    bundle_key: BundleKey
 
     def code(self) -> str:
         return self.store.issue_code(self.assessor, self.clock(), dt.timedelta(minutes=15))
@@ -77,11 +79,17 @@ def _gateway(store_url: str, folder: Path, *, revoked_may_send: bool) -> Iterato
     tls = development_tls(folder, ca)
     clock = Clock(START)
     assessor = store.create_assessor("Robin Testcase", clock())
+    key = BundleKey.load_or_create(folder / "ca")
     app = create_app(
-        store, ca, clock=clock, lease_days=LEASE_DAYS, revoked_may_send=revoked_may_send
+        store,
+        ca,
+        clock=clock,
+        lease_days=LEASE_DAYS,
+        revoked_may_send=revoked_may_send,
+        bundle_public_key=key.public.text,
     )
     with running(app, tls) as served:
-        yield Governed(served.url, store, ca, assessor, clock)
+        yield Governed(served.url, store, ca, assessor, clock, key)
 
 
 @pytest.fixture

@@ -139,3 +139,45 @@ def test_a_revoked_laptop_says_so_in_plain_words_and_its_profile_is_gone(
     assert list_profiles(tmp_path / "data") == []
     view.ok_button.click()
     assert isinstance(window.stack.currentWidget(), ProfileCreateView)
+
+
+def test_a_receipt_carrying_the_order_deletes_the_profile_and_says_so(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    governed: Governed,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Told by file (a laptop that never goes online): the receipt IT brings back."""
+    from assessor_app.core.sync_client.file_transport import export_bundle
+    from sync.gateway.bundles import import_bundle
+
+    from assessor_app.ui import dialogs
+
+    device = _enrolled_profile(tmp_path, governed)
+    (profile,) = list_profiles(tmp_path / "data")
+    vault = Vault.open(tmp_path / "data", profile.id, UI_PASSPHRASE)
+    bundle = tmp_path / "laptop.bundle"
+    export_bundle(vault, bundle, governed.clock())
+    vault.close()
+    governed.store.order_wipe(device, governed.clock())
+    taken = import_bundle(
+        governed.store,
+        governed.bundle_key,
+        governed.ca.certificate,
+        bundle.read_bytes(),
+        governed.clock(),
+    )
+    receipt = tmp_path / "laptop.receipt"
+    receipt.write_bytes(taken.receipt)
+
+    window = make_window(now=governed.clock)
+    unlock(qtbot, window)
+    monkeypatch.setattr(dialogs, "open_file", lambda *_a: receipt)
+    with qtbot.waitSignal(window.withdrawn, timeout=10_000):
+        window.receipt_action.trigger()
+    view = window.stack.currentWidget()
+    assert isinstance(view, WithdrawnView)
+    assert view.heading.text() == "IT has wiped this laptop's records"
+    assert "reported this laptop lost" in view.message.text()
+    assert list_profiles(tmp_path / "data") == []

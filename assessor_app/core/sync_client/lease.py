@@ -31,6 +31,7 @@ __all__ = [
     "enter_unlock_code",
     "lock_message",
     "note_contact",
+    "note_receipt",
     "start_lease",
 ]
 
@@ -109,6 +110,38 @@ def note_contact(
             None,
             0,
             None,
+        )
+        lease_store.save_lease(conn, record)
+    return _state(record, now)
+
+
+def note_receipt(vault: Vault, signed_at: dt.datetime, now: dt.datetime) -> LeaseState:
+    """A receipt from the gateway, used by file: a contact made by hand (issue 16 laptops).
+
+    The receipt's time is signed by the authority, but a receipt can be used again later, so
+    it only ever moves the last contact forward (to the earlier of its time and this
+    laptop's clock) and never lowers the largest time seen: an old receipt, used again with
+    the clock set back, changes nothing.
+
+    Args:
+        vault: The unlocked profile.
+        signed_at: When the gateway wrote the receipt (its signed header).
+        now: This laptop's clock.
+    """
+    with vault.transaction() as conn:
+        record = lease_store.load_lease(conn)
+        if record is None or record.lease_key is None:
+            return NO_LEASE
+        contact = min(now, signed_at)
+        if record.last_contact_at is not None and contact <= record.last_contact_at:
+            return _state(record, now)
+        record = replace(
+            record,
+            last_contact_at=contact,
+            highest_seen_at=max(_highest(record, now), signed_at),
+            unlocked_until=None,
+            wrong_codes=0,
+            last_wrong_at=None,
         )
         lease_store.save_lease(conn, record)
     return _state(record, now)

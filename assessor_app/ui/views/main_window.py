@@ -442,13 +442,32 @@ class MainWindow(QMainWindow):
 
     def _obey_order(self, order: object) -> None:
         """IT revoked this laptop or ordered it wiped: lock at once, delete the profile, say so."""
-        vault = self.vault
+        vault = self._tear_down(save=True)
         if vault is None:
             return
         from assessor_app.core.sync_client.governance import obey
 
+        # Queued after the editor's last saves: they land, then the whole profile goes.
+        self.ops.run(obey, vault, order, on_success=self._show_withdrawn)
+
+    def _after_erase(self, withdrawal: Withdrawal) -> None:
+        """A receipt carrying IT's order has deleted the profile already: say so."""
+        self._tear_down(save=False)  # nothing is left to save into
+        self._show_withdrawn(withdrawal)
+
+    def _tear_down(self, *, save: bool) -> Vault | None:
+        """Close every screen showing the profile, as a lock does, keeping no resume point."""
+        vault = self.vault
+        if vault is None:
+            return None
         self.idle.stop()
-        self._close_record()
+        if save:
+            self._close_record()
+        elif self.editor is not None:
+            self.editor.autosave.status_changed.disconnect(self.save_status.setText)
+            dispose(self.editor)
+            self.editor = None
+            self.save_status.clear()
         self._close_person()
         self._close_lease_lock()
         if self.caseload is not None:
@@ -465,8 +484,7 @@ class MainWindow(QMainWindow):
         self.who.clear()
         self.nav.setVisible(False)
         self.did_lock.emit()
-        # Queued after the editor's last saves: they land, then the whole profile goes.
-        self.ops.run(obey, vault, order, on_success=self._show_withdrawn)
+        return vault
 
     def _show_withdrawn(self, withdrawal: Withdrawal) -> None:
         from assessor_app.ui.views.withdrawn import WithdrawnView
@@ -695,7 +713,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             from assessor_app.ui.views.send_by_file import import_receipt_file
 
-            import_receipt_file(self, self.ops, self.session.vault)
+            import_receipt_file(self, self.ops, self.session.vault, self._after_erase)
 
     def _sync_progress(self, sent: int, total: int) -> None:
         """The bar beside the status line: shown while a sync runs, gone when it ends."""
