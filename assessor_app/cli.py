@@ -708,10 +708,46 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
         ) from e
     with _session(args) as session:
         report = import_receipt(session.vault, data, dt.datetime.now(dt.UTC))
+    if report.withdrawn is not None:
+        from assessor_app.core.sync_client.governance import withdrawal_text
+
+        title, text = withdrawal_text(report.withdrawn)
+        print(f"assessor-cli: {title}. {text}", file=sys.stderr)
+        return EXIT_USAGE
     print(
         f"Acknowledged {report.acknowledged}; still queued {report.waiting}; "
         f"held {report.held}; signed PDFs acknowledged {report.documents}."
     )
+    return EXIT_OK
+
+
+def _refuse_past_lease(session: Session) -> None:
+    """As the window does: past its lease, nothing is shown until a sync or IT's code.
+
+    Raises:
+        AssessorError: The laptop is past its lease (the message says both ways out).
+    """
+    from assessor_app.core.sync_client.lease import check_lease, lock_message
+
+    state = check_lease(session.vault, dt.datetime.now(dt.UTC))
+    if state.locked:
+        raise AssessorError(
+            lock_message(state),
+            "Run 'assessor-cli sync now', or 'assessor-cli vault unlock-code CODE' with the "
+            "code IT reads out.",
+        )
+
+
+def cmd_vault_unlock_code(args: argparse.Namespace) -> int:
+    from assessor_app.core.sync_client.lease import enter_unlock_code
+
+    with _session(args) as session:
+        state = enter_unlock_code(session.vault, args.code, dt.datetime.now(dt.UTC))
+    until = state.unlocked_until
+    if until is not None:
+        print(f"The laptop is open until {until:%d/%m/%Y %H:%M} UTC, or until it next syncs.")
+    else:
+        print("The laptop is open: it is within its lease.")
     return EXIT_OK
 
 
@@ -727,6 +763,13 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
             raise _sync_error(e) from e
         finally:
             transport.close()
+    if report.withdrawn is not None:
+        from assessor_app.core.sync_client.governance import withdrawal_text
+
+        title, text = withdrawal_text(report.withdrawn)
+        print(f"Sent {report.sent}.")
+        print(f"assessor-cli: {title}. {text}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"Sent {report.sent}; held {report.held}; still queued {report.waiting}.")
     if report.received or report.moving or report.released:
         print(
@@ -995,10 +1038,29 @@ class _session:  # noqa: N801 - used as a with-statement helper, reads like a fu
     def __enter__(self) -> Session:
         forms_dir = self.args.forms_dir
         self.session = Session(_unlock(self.args), lambda: load_forms_dir(forms_dir))
+        if getattr(self.args, "func", None) not in _PAST_LEASE_ALLOWED:
+            try:
+                _refuse_past_lease(self.session)
+            except BaseException:
+                self.session.vault.close()
+                raise
         return self.session
 
     def __exit__(self, *exc: object) -> None:
         self.session.vault.close()
+
+
+_PAST_LEASE_ALLOWED = frozenset(
+    {
+        cmd_sync_now,
+        cmd_sync_enrol,
+        cmd_sync_status,
+        cmd_vault_unlock_code,
+        cmd_bundle_export,
+        cmd_bundle_import,
+    }
+)
+"""Commands a laptop past its lease may still run: each is a way back to the council."""
 
 
 # -- parser ----------------------------------------------------------------------------------
@@ -1475,6 +1537,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("info", cmd_vault_info, "schema version, sizes and key slots", vault)
     add("rekey", cmd_vault_rekey, "rotate the database key itself", vault)
     add("backups", cmd_vault_backups, "list the encrypted backups of the records file", vault)
+    p = add(
+        "unlock-code",
+        cmd_vault_unlock_code,
+        "open a laptop past its lease with the code IT reads out",
+        vault,
+    )
+    p.add_argument("code", help="the code, as IT read it (XXXXX-XXXXX)")
+    p.add_argument("--profile", metavar="ID", default=argparse.SUPPRESS, help="the profile's id")
     p = add(
         "restore",
         cmd_vault_restore,

@@ -25,6 +25,11 @@ of what changed on the device's assessor's caseload since (`PullResponse`): peop
 revisions and their records' (whole chains, each hash checked here), the people who left, the
 next cursor, and whether more pages wait.
 
+Each sync begins with a contact (``POST /v1/contact``, `ContactAnswer`): the gateway's time,
+the lease it sets (days a laptop may go without reaching it), and, for a laptop IT revoked or
+ordered wiped, the order (`DeviceOrder`), with whether queued work may first be sent. Any
+other request from such a laptop is refused (403) with the same order in the answer.
+
 A laptop enrolling without the CA file reads the server CA from ``GET /v1/ca`` before it
 trusts it, and checks it against the fingerprint IT read out (`ca_fingerprint`,
 `fingerprint_digits`): the SHA-256 of the CA certificate, in groups of four hex digits.
@@ -51,11 +56,15 @@ from assessor_app.core.storage.history import GENESIS_HASH, SUPERSEDES, canonica
 
 __all__ = [
     "CHUNK_SIZE",
+    "CONTACT_PATH",
     "CURRENT",
     "MAX_BATCH",
     "MAX_DOCUMENT",
     "PROTOCOLS",
     "AckStatus",
+    "ContactAnswer",
+    "DeviceOrder",
+    "OrderKind",
     "DocumentAnswer",
     "DocumentOffer",
     "DocumentOffers",
@@ -109,7 +118,10 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "fits in one chunk may come with its offer (`content`), in one request, and several "
         "offers may go in one request (`POST /v1/documents/batch`, answered in order). Other "
         "versions of a record read back for the device's caseload; a revision the gateway "
-        "cannot take names the chain it lacks, for a laptop to send again.",
+        "cannot take names the chain it lacks, for a laptop to send again. Devices governed: "
+        "each sync begins with a contact (the gateway's time, the lease in days, and any "
+        "order to a revoked or wiped laptop); a refused request from such a laptop carries "
+        "the same order.",
     ),
     ProtocolVersion(
         "assessor-sync/2",
@@ -1027,3 +1039,118 @@ class PullResponse:
                     )
             people.append(PulledPerson(person_id, revisions))
         return cls(tuple(people), tuple(removed), cursor, more, reset)
+
+
+CONTACT_PATH = "/v1/contact"
+"""Where each sync begins: the gateway's time, the lease, and any order to the device."""
+
+_MOST_LEASE_DAYS = 3650
+
+
+class OrderKind(StrEnum):
+    """What IT ordered for a device."""
+
+    REVOKED = "revoked"
+    """Its access withdrawn (`assessor-gateway revoke`)."""
+    WIPE = "wipe"
+    """A lost laptop (`assessor-gateway wipe`): withdrawn, and nothing more is taken from it."""
+
+
+@dataclass(frozen=True)
+class DeviceOrder:
+    """IT's order to a revoked or wiped laptop: delete its vault, after sending if allowed."""
+
+    kind: OrderKind
+    ordered_at: str
+    """When IT gave the order (ISO 8601, the gateway's clock)."""
+    send_first: bool
+    """The authority's policy lets the laptop send its queued work before it deletes it."""
+    message: str
+    """What the gateway says, in words (the app shows its own, plainer ones)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The order as a JSON object."""
+        return {
+            "kind": self.kind.value,
+            "ordered_at": self.ordered_at,
+            "send_first": self.send_first,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> DeviceOrder:
+        """An order from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed.
+        """
+        if not isinstance(raw, dict):
+            raise ProtocolError("the order must be an object")
+        try:
+            kind = OrderKind(str(raw.get("kind")))
+        except ValueError as e:
+            raise ProtocolError("the order is of an unknown kind") from e
+        ordered_at = _text(raw, "ordered_at", "order")
+        try:
+            dt.datetime.fromisoformat(ordered_at)
+        except ValueError as e:
+            raise ProtocolError("order.ordered_at is not a date and time") from e
+        send_first = raw.get("send_first")
+        if not isinstance(send_first, bool):
+            raise ProtocolError("order.send_first must be true or false")
+        # A wipe order is for a lost laptop: nothing is taken from it, whatever was sent.
+        return cls(
+            kind,
+            ordered_at,
+            send_first and kind is OrderKind.REVOKED,
+            _text(raw, "message", "order")[:500],
+        )
+
+
+@dataclass(frozen=True)
+class ContactAnswer:
+    """The gateway's answer to a contact: its time, the lease, and any order to the device."""
+
+    now: dt.datetime
+    """The gateway's clock (aware, UTC): the laptop counts its lease from it, not its own."""
+    lease_days: int | None
+    """Days the laptop may go without reaching the gateway before it locks; None: no lease."""
+    order: DeviceOrder | None = None
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as a JSON object."""
+        out: dict[str, Any] = {
+            "protocol": self.protocol,
+            "now": self.now.isoformat(),
+            "lease_days": self.lease_days,
+        }
+        if self.order is not None:
+            out["order"] = self.order.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ContactAnswer:
+        """The gateway's answer from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, or a protocol this side does not speak.
+        """
+        _message(raw, "the gateway's answer", we_are="the app")
+        try:
+            now = dt.datetime.fromisoformat(_text(raw, "now", "contact"))
+        except ValueError as e:
+            raise ProtocolError("contact.now is not a date and time") from e
+        if now.tzinfo is None:
+            raise ProtocolError("contact.now must say its time zone")
+        days = raw.get("lease_days")
+        if days is not None and (
+            not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= _MOST_LEASE_DAYS
+        ):
+            raise ProtocolError(
+                f"contact.lease_days must be a whole number from 1 to {_MOST_LEASE_DAYS}"
+            )
+        order = raw.get("order")
+        return cls(
+            now.astimezone(dt.UTC), days, None if order is None else DeviceOrder.from_json(order)
+        )

@@ -124,10 +124,12 @@ def build_main_window(
     demo: bool = False,
     today: Callable[[], dt.date] = dt.date.today,
     developer_forms: bool = False,
+    now: Callable[[], dt.datetime] | None = None,
 ) -> MainWindow:
     """The app's window, wired to a fresh `BackgroundOps`. Tests call this with a temp folder
     and `kdf=FAST_KDF_FOR_TESTS`; with `demo`, a demo vault is made in `data_dir` and opened.
-    `developer_forms` offers the forms marked for developers (the sample form).
+    `developer_forms` offers the forms marked for developers (the sample form). `now` is the
+    wall clock the lease is measured by (tests move it).
     """
     window: MainWindow | None = None
     ops = BackgroundOps(error_parent=lambda: window)
@@ -141,6 +143,8 @@ def build_main_window(
         unlock_note=f"Demo passphrase: {DEMO_PASSPHRASE}" if demo else "",
         developer_forms=developer_forms,
     )
+    if now is not None:
+        ctx.now = now
     window = MainWindow(ctx, ops, app)
     ops.setParent(window)
     if demo:

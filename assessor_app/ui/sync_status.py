@@ -29,9 +29,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from assessor_app.core.services.session import Session
 from assessor_app.core.storage import document_outbox, other_versions, outbox
 from assessor_app.core.storage.enrolment import load_enrolment
-from assessor_app.core.sync_client import client, pull
-from assessor_app.core.sync_client.transport import Transport, TransportError
-from sync.protocol import MAX_BATCH, DocumentAnswer, PullRequest, VersionsRequest
+from assessor_app.core.sync_client import client, governance, pull
+from assessor_app.core.sync_client.transport import DeviceWithdrawnError, Transport, TransportError
+from sync.protocol import MAX_BATCH, DeviceOrder, DocumentAnswer, PullRequest, VersionsRequest
 
 from assessor_app.ui.operations import BackgroundOps
 
@@ -108,6 +108,9 @@ class SyncController(QObject):
     """(sent so far, to send) while a sync runs; (0, 0) when it ends (the bar hides)."""
     finished = Signal(object)
     """Emitted with the `client.SyncReport` when a sync ends (tests wait for it)."""
+    device_withdrawn = Signal(object)
+    """Emitted with the `DeviceOrder` when the gateway says IT revoked or wiped this laptop
+    (after sending what the policy allowed): the window locks and deletes the profile."""
 
     def __init__(
         self,
@@ -116,8 +119,11 @@ class SyncController(QObject):
         parent: QObject | None = None,
         *,
         auto_minutes: float = AUTO_SYNC_MINUTES,
+        now: Callable[[], dt.datetime] = _now,
     ) -> None:
         super().__init__(parent)
+        self._clock = now
+        """The wall clock the lease is counted by (the contact notes it)."""
         self._ops = ops
         self._session = session
         self._running = False
@@ -206,14 +212,48 @@ class SyncController(QObject):
             self._prepare, on_success=self._prepared, on_failure=self._stopped, owner=self
         )
 
-    def _prepare(self) -> tuple[Transport, int]:
+    def _prepare(self) -> tuple[governance.WatchingTransport, int]:
         transport = client.transport_for(self._session.vault)  # enrolled? offline?
-        return transport, outbox.summary(self._session.vault.conn).waiting
+        # Watched: a refusal carrying IT's order, at any step, is obeyed when the sync ends.
+        watching = governance.WatchingTransport(transport)
+        return watching, outbox.summary(self._session.vault.conn).waiting
 
-    def _prepared(self, ready: tuple[Transport, int]) -> None:
+    def _prepared(self, ready: tuple[governance.WatchingTransport, int]) -> None:
         transport, self._total = ready
-        self._transport: Transport | None = transport
-        self._next(transport)
+        self._transport: governance.WatchingTransport | None = transport
+        self._order: DeviceOrder | None = None
+        # The contact first: the gateway's time and lease, or IT's order to this laptop.
+        self._ops.run_network(
+            governance.ask_contact,
+            transport,
+            on_success=lambda answer: self._ops.run(
+                governance.apply_contact,
+                self._session.vault,
+                answer,
+                self._clock(),
+                on_success=lambda order: self._contacted(transport, order),
+                on_failure=self._stopped,
+                owner=self,
+            ),
+            on_failure=lambda error: self._contact_failed(transport, error),
+            owner=self,
+        )
+
+    def _contacted(self, transport: Transport, order: DeviceOrder | None) -> None:
+        self._order = order
+        if order is not None and not order.send_first:
+            self._done("")  # nothing may be sent first: straight to the order
+        else:
+            self._next(transport)
+
+    def _contact_failed(self, transport: Transport, error: BaseException) -> None:
+        if not isinstance(error, Exception):
+            raise error
+        if isinstance(error, DeviceWithdrawnError):
+            self._done("")
+        else:
+            # Not reached: the pushes meet the same, and keep the queue's retry times.
+            self._next(transport)
 
     def _next(self, transport: Transport) -> None:
         again, self._again = self._again, frozenset()
@@ -466,6 +506,13 @@ class SyncController(QObject):
         self._running = False
         self.progress.emit(0, 0)
         transport, self._transport = getattr(self, "_transport", None), None
+        order = getattr(self, "_order", None) or getattr(transport, "order", None)
+        if order is not None:
+            if transport is not None:
+                transport.close()
+            self.stop()
+            self.device_withdrawn.emit(order)
+            return
 
         def close() -> None:
             # Nothing is in flight now: the connection kept for this sync is closed.

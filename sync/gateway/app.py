@@ -10,6 +10,13 @@ the connection carried a certificate this gateway issued to a device that is not
 Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is. The same app serves
 the web console for IT under ``/console/`` (`console.py`), signed in by password, not by a
 device certificate.
+
+Governing devices (issue 15): each sync begins with ``POST /v1/contact``, answered with the
+gateway's time and the lease (`lease_days`), and, for a device IT revoked or ordered wiped,
+the order (`sync.protocol.DeviceOrder`) that makes the laptop delete its vault. Any other
+request from such a device is refused 403 with the same order beside the words. With
+`revoked_may_send`, a revoked (not wiped) device may still push its queued revisions and
+signed PDFs before it deletes them; it never reads anything back.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -35,6 +43,8 @@ from sync.protocol import (
     CHUNK_SIZE,
     CURRENT,
     PROTOCOLS,
+    ContactAnswer,
+    DeviceOrder,
     DocumentOffer,
     DocumentOffers,
     DocumentStatus,
@@ -70,6 +80,8 @@ def create_app(
     bundle_public_key: str | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     max_request_bytes: int = MAX_REQUEST_BYTES,
+    lease_days: int | None = None,
+    revoked_may_send: bool = False,
 ) -> FastAPI:
     """The gateway's API over `store`, trusting devices `ca` issued.
 
@@ -86,6 +98,11 @@ def create_app(
         bundle_public_key: The authority's bundle key (`sync.bundle.AuthorityKey` text),
             which each enrolled laptop encrypts its bundles to and checks receipts by; None
             sends none (laptops then cannot send by file).
+        clock: The gateway's clock (tests pass a fixed one).
+        lease_days: Days a laptop may go without reaching the gateway before it locks
+            (told at enrolment and at every contact); None sets no lease.
+        revoked_may_send: The authority's policy on revocation: a revoked laptop may send its
+            queued work before it deletes its vault (never a laptop ordered wiped).
     """
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
@@ -93,7 +110,10 @@ def create_app(
     # The web console for IT, managers and auditors, under /console/ (console.py).
     add_console(app, store, server_ca_pem=server_ca.encode("ascii"), clock=clock)
 
-    def device_of(request: Request) -> Device:
+    def order_of(device: Device) -> DeviceOrder | None:
+        return device.order(revoked_may_send=revoked_may_send)
+
+    def known_device(request: Request) -> Device:
         der = request.scope.get("extensions", {}).get(CLIENT_CERT)
         if not der:
             raise HTTPException(
@@ -104,13 +124,50 @@ def create_app(
             raise HTTPException(
                 401, "This laptop's certificate is not known to the gateway: enrol it again."
             )
-        if device.revoked_at is not None:
-            raise HTTPException(
-                403,
-                "This laptop's access to the council's gateway was withdrawn. Your records "
-                "are kept on it; ask IT to enrol it again.",
-            )
         return device
+
+    def device_of(request: Request, *, sending: bool = False) -> Device:
+        """The device behind the request, refusing a revoked one with its order.
+
+        Args:
+            request: The request, whose connection carried the device's certificate.
+            sending: The request sends queued work, which a revoked device may still do
+                when the policy allows it (`revoked_may_send`).
+        """
+        device = known_device(request)
+        order = order_of(device)
+        if order is not None and not (sending and order.send_first):
+            store.note_order_told(device.id, clock())
+            raise _Withdrawn(order)
+        return device
+
+    @app.exception_handler(_Withdrawn)
+    def withdrawn(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, _Withdrawn)
+        return JSONResponse(
+            {
+                "protocol": CURRENT,
+                "detail": "This laptop's access to the council's gateway was withdrawn by IT, "
+                "so nothing was sent or received.",
+                "order": error.order.to_json(),
+            },
+            status_code=403,
+        )
+
+    @app.post("/v1/contact")
+    def contact(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+        """Where each sync begins: the gateway's time, the lease, and any order to the device."""
+        problem = version_problem(str(raw.get("protocol", "")), we_are="the gateway")
+        if problem:
+            raise HTTPException(400, problem)
+        device = known_device(request)
+        now = clock()
+        order = order_of(device)
+        if order is not None:
+            store.note_order_told(device.id, now)
+        else:
+            store.seen(device.id, now)
+        return ContactAnswer(now, lease_days, order).to_json()
 
     @app.get("/v1/hello")
     def hello() -> dict[str, Any]:
@@ -173,6 +230,10 @@ def create_app(
             "server_ca": server_ca,
             **issued,
         }
+        lease_key = store.lease_key(device.id)
+        if lease_key is not None:
+            answer["lease_key"] = base64.b64encode(lease_key).decode("ascii")
+            answer["lease_days"] = lease_days
         if recovery_public_key is not None:
             answer["recovery_public_key"] = recovery_public_key
         if bundle_public_key is not None:
@@ -188,7 +249,7 @@ def create_app(
 
     @app.post("/v1/push")
     def push(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-        device = device_of(request)
+        device = device_of(request, sending=True)
         try:
             batch = PushRequest.from_json(raw)
         except ProtocolError as e:
@@ -205,7 +266,7 @@ def create_app(
     @app.post("/v1/status")
     def status(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
         """What the laptop still holds to send, at the end of its sync: for IT's device list."""
-        device = device_of(request)
+        device = device_of(request, sending=True)
         try:
             report = QueueReport.from_json(raw)
         except ProtocolError as e:
@@ -238,7 +299,7 @@ def create_app(
 
     @app.post("/v1/documents")
     def offer_document(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-        device = device_of(request)
+        device = device_of(request, sending=True)
         try:
             offer = DocumentOffer.from_json(raw)
         except ProtocolError as e:
@@ -267,7 +328,7 @@ def create_app(
     async def put_chunk(
         request: Request, document_id: str, offset: int = Query(..., ge=0)
     ) -> JSONResponse:
-        device = await run_in_threadpool(device_of, request)
+        device = await run_in_threadpool(partial(device_of, request, sending=True))
         if not _DOCUMENT_ID.match(document_id):
             raise HTTPException(400, "That is not the id of a signed PDF.")
         data = bytearray()
@@ -290,6 +351,14 @@ def create_app(
         return JSONResponse(answer.to_json())
 
     return app
+
+
+class _Withdrawn(Exception):
+    """A revoked or wiped device asked for something: answered 403 with its order."""
+
+    def __init__(self, order: DeviceOrder) -> None:
+        super().__init__(order.message)
+        self.order = order
 
 
 def _signing_certificate(ca: GatewayCA, csr_pem: str, name: str) -> dict[str, Any]:

@@ -3,9 +3,11 @@
 A bundle (`sync.bundle`) is checked whole before anything is stored: made for this
 authority, signed by a device certificate this gateway's CA issued, the device enrolled and
 not revoked, not expired, newer than the last bundle taken from that device, and every
-revision readable. Its revisions then go through `Store.push`, the online path's own
-checks and idempotency (hash chains, caseload, each revision stored once), and the answers
-go back in a receipt signed by the authority's receipt key. Imports no FastAPI.
+revision readable. A revoked or wiped laptop's bundle is not taken: its receipt carries IT's
+order instead, which the laptop obeys when it reads it, as it would online. Its revisions
+then go through `Store.push`, the online path's own checks and idempotency (hash chains,
+caseload, each revision stored once), and the answers go back in a receipt signed by the
+authority's receipt key. Imports no FastAPI.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ from sync.protocol import (
     CHUNK_SIZE,
     CURRENT,
     MAX_BATCH,
+    DeviceOrder,
     DocumentAnswer,
     DocumentOffer,
     DocumentStatus,
@@ -110,10 +113,18 @@ class BundleImport:
     """This very bundle had been imported before: nothing was changed."""
     documents: int = 0
     """Signed PDFs the gateway now holds whole (stored now or before)."""
+    withdrawn: bool = False
+    """The laptop was revoked or ordered wiped: nothing was taken, and the receipt carries
+    the order (the laptop deletes its vault when it reads it)."""
 
     @property
     def summary(self) -> str:
         """What happened, in words, for the console."""
+        if self.withdrawn:
+            return (
+                "This laptop's access was withdrawn, so nothing in its bundle was taken. The "
+                "receipt tells the laptop to delete its vault: take it back to the laptop."
+            )
         if self.again:
             return (
                 "This bundle was imported before, so nothing was changed. A fresh receipt "
@@ -182,6 +193,31 @@ def _store_document(
     return answer
 
 
+def _order_receipt(
+    key: BundleKey, device_id: str, header: BundleHeader, order: DeviceOrder, now: dt.datetime
+) -> BundleImport:
+    """A receipt that acknowledges nothing and carries IT's order to the laptop."""
+    receipt_header = BundleHeader(
+        "receipt",
+        key.public.id,
+        device_id,
+        header.bundle_id,
+        header.sequence,
+        now,
+        now + RECEIPT_LIFETIME,
+    )
+    payload = {
+        "protocol": CURRENT,
+        "items": [],
+        "acks": [],
+        "closing": closing_of(set()),
+        "documents": [],
+        "order": replace(order, send_first=False).to_json(),
+    }
+    receipt = seal_receipt(receipt_header, payload, key.sign)
+    return BundleImport(receipt, 0, 0, 0, 0, False, 0, withdrawn=True)
+
+
 def import_bundle(
     store: Store, key: BundleKey, ca_certificate: x509.Certificate, data: bytes, now: dt.datetime
 ) -> BundleImport:
@@ -215,12 +251,12 @@ def import_bundle(
             "another device, or to none this gateway knows). Nothing was changed; enrol the "
             "laptop again, then export again."
         )
-    if device.revoked_at is not None:
-        raise _refuse(
-            "This laptop's access to the council's gateway was withdrawn, so its bundle was "
-            "not taken. Nothing was changed; its records are kept on it until IT enrols it "
-            "again."
-        )
+    order = device.order()
+    if order is not None:
+        # Told by file, as it would be at its next contact online (issue 15). Nothing is
+        # taken: whether a revoked laptop may send first is the online gateway's policy.
+        store.note_order_told(device.id, now)
+        return _order_receipt(key, device.id, header, order, now)
     if now > header.expires:
         raise _refuse(
             f"This bundle expired on {header.expires:%d %B %Y}, so it was not taken. Nothing "

@@ -7,7 +7,10 @@
     assessor-gateway fingerprint                 the gateway's CA fingerprint alone
     assessor-gateway devices                     every laptop: assessor, enrolled, last seen
     assessor-gateway allocate PERSON ASSESSOR    move a person to an assessor's caseload
-    assessor-gateway revoke DEVICE               withdraw a laptop's access
+    assessor-gateway revoke DEVICE               withdraw a laptop's access; it deletes its
+                                                 vault at its next contact
+    assessor-gateway wipe DEVICE                 the same for a lost laptop (sends nothing first)
+    assessor-gateway unlock-code DEVICE [--date D]   the code that opens a laptop past its lease
     assessor-gateway recovery-key create --out FILE   the authority's recovery key pair
     assessor-gateway recovery-key show           the recovery public key's fingerprint
     assessor-gateway bundle import FILE          take a laptop's sync bundle; write its receipt
@@ -23,7 +26,9 @@ certificate and, by default, its SQLite database; else ``$ASSESSOR_GATEWAY_DATA`
 the data folder). ``serve`` takes the authority's own certificate with ``--cert`` and
 ``--key``; without them it makes a development certificate for loopback, signed by its CA,
 and (when no recovery key was made) a DEMO recovery key pair whose private file it keeps in
-the data folder, saying where: fine for a demo, never for real records.
+the data folder, saying where: fine for a demo, never for real records. ``serve --lease-days
+N`` locks a laptop that has not reached the gateway for N days (no lease without it), and
+``--revoked-may-send`` lets a revoked laptop send its queued work before deleting its vault.
 Errors are one line on stderr saying what to do; the exit code is 2.
 """
 
@@ -45,7 +50,8 @@ from sync.gateway import recovery
 from sync.gateway.bundles import BundleKey, import_bundle
 from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
-from sync.gateway.store import Store, StoreError
+from sync.gateway.store import Device, Store, StoreError
+from sync.lease import VALID_DAYS_AFTER, unlock_code
 from sync.protocol import QueueReport, ca_fingerprint
 
 __all__ = ["main"]
@@ -90,6 +96,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Devices CA: {data / 'ca' / 'ca.pem'}")
     _say_recovery_key(data, recovery_key, made)
     print(f"Document signing CA (for PDF checkers): {data / 'ca' / 'documents-ca.pem'}")
+    if args.lease_days:
+        print(f"Lease: a laptop that has not reached the gateway for {args.lease_days} days locks.")
+    if args.revoked_may_send:
+        print("A revoked laptop sends its queued work before it deletes its vault.")
     from sync.gateway.adapters import FolderDrop
 
     adapters = [FolderDrop(Path(args.drop_folder))] if args.drop_folder else []
@@ -101,6 +111,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_request_bytes=int(args.max_request_mb * 1024 * 1024),
         recovery_public_key=recovery_key.text if recovery_key else None,
         bundle_public_key=BundleKey.load_or_create(data / "ca").public.text,
+        lease_days=args.lease_days,
+        revoked_may_send=args.revoked_may_send,
     )
     run(app, args.host, args.port, tls)
     return 0
@@ -222,13 +234,26 @@ def cmd_devices(args: argparse.Namespace) -> int:
     store = _store(args)
     queues = store.queue_reports()
     for d in store.devices():
-        state = f"revoked {d.revoked_at[:16]}" if d.revoked_at else "active"
+        state = _state(d)
         seen = d.last_seen_at[:16] if d.last_seen_at else "never"
         print(
             f"{d.id}\t{d.assessor_id}\tenrolled {d.enrolled_at[:16]}\tseen {seen}\t{state}\t"
             f"{_queue(queues.get(d.id))}"
         )
     return 0
+
+
+def _state(d: Device) -> str:
+    """A device's standing, in words for IT."""
+    if d.revoked_at is None:
+        return "active"
+    order = (
+        f"wipe ordered {d.wipe_ordered_at[:16]}"
+        if d.wipe_ordered_at
+        else (f"revoked {d.revoked_at[:16]}")
+    )
+    told = f", told {d.order_told_at[:16]}" if d.order_told_at else ", not yet told"
+    return order + told
 
 
 def _queue(reported: tuple[str, QueueReport] | None) -> str:
@@ -258,7 +283,52 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(f"{args.device} can no longer reach the gateway; its records stay on the laptop.")
+    print(
+        f"{args.device} can no longer reach the gateway. At its next contact it is told, "
+        "and it deletes its vault from the laptop (after sending its queued work if the "
+        "gateway serves with --revoked-may-send)."
+    )
+    return 0
+
+
+def cmd_wipe(args: argparse.Namespace) -> int:
+    if not _store(args).order_wipe(args.device, _now()):
+        print(
+            f"assessor-gateway: there is no device {args.device} (see 'devices').",
+            file=sys.stderr,
+        )
+        return 2
+    print(
+        f"{args.device} is ordered wiped and can no longer reach the gateway. If it is "
+        "unlocked and reaches the gateway again, it deletes its vault without sending "
+        "anything. Its vault is encrypted: without the assessor's passphrase it cannot be read."
+    )
+    return 0
+
+
+def cmd_unlock_code(args: argparse.Namespace) -> int:
+    store = _store(args)
+    device = store.device(args.device)
+    if device is None:
+        raise ValueError(f"there is no device {args.device} (see 'devices')")
+    if device.revoked_at is not None:
+        raise ValueError(f"{args.device} has been withdrawn: it gets no unlock code")
+    key = store.lease_key(args.device)
+    if key is None:
+        raise ValueError(
+            f"{args.device} was enrolled before leases, so it has none and never locks for one"
+        )
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else _now().date()
+    except ValueError as e:
+        raise ValueError(f"--date must be YYYY-MM-DD, not {args.date!r}") from e
+    print(unlock_code(key, args.device, day))
+    after = day + dt.timedelta(days=VALID_DAYS_AFTER)
+    print(
+        f"Read it to the assessor: it opens laptop {args.device} on {day.isoformat()} and "
+        f"{after.isoformat()} (UTC), until it next reaches the gateway.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -322,6 +392,16 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lease_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 3650:
+        raise argparse.ArgumentTypeError(f"a lease is 1 to 3650 days, not {text!r}")
+    return days
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="assessor-gateway", description=__doc__.split("\n")[0])
@@ -344,6 +424,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--drop-folder", help="write each accepted revision as JSON here, for the case system"
+    )
+    serve.add_argument(
+        "--lease-days",
+        type=_lease_days,
+        default=None,
+        help="lock a laptop that has not reached the gateway for this many days",
+    )
+    serve.add_argument(
+        "--revoked-may-send",
+        action="store_true",
+        help="a revoked laptop sends its queued work before deleting its vault (default: not)",
     )
     serve.set_defaults(func=cmd_serve)
     create = sub.add_parser("create-assessor", help="add an assessor")
@@ -369,6 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = sub.add_parser("revoke", help="withdraw a laptop's access")
     revoke.add_argument("device")
     revoke.set_defaults(func=cmd_revoke)
+    wipe = sub.add_parser("wipe", help="order a lost laptop to delete its vault")
+    wipe.add_argument("device")
+    wipe.set_defaults(func=cmd_wipe)
+    unlock = sub.add_parser("unlock-code", help="the code that opens a laptop past its lease")
+    unlock.add_argument("device")
+    unlock.add_argument("--date", help="the day it is for, YYYY-MM-DD (UTC; default today)")
+    unlock.set_defaults(func=cmd_unlock_code)
     keys = sub.add_parser("recovery-key", help="the authority's recovery key").add_subparsers(
         dest="recovery_command", required=True
     )

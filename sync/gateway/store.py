@@ -15,6 +15,7 @@ that two processes starting together do not both apply one.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import hashlib
@@ -31,10 +32,12 @@ from typing import Any, Protocol
 from sync.protocol import (
     SUPERSEDES,
     AckStatus,
+    DeviceOrder,
     DocumentAnswer,
     DocumentOffer,
     DocumentStatus,
     ItemAck,
+    OrderKind,
     PulledPerson,
     PullResponse,
     PushItem,
@@ -70,6 +73,30 @@ class Device:
     enrolled_at: str
     last_seen_at: str | None
     revoked_at: str | None
+    wipe_ordered_at: str | None = None
+    """When IT ordered a lost laptop wiped (its access is withdrawn at the same moment)."""
+    order_told_at: str | None = None
+    """When the laptop was last told of its revocation or wipe order (it then deletes its
+    vault); None while it has not been in contact since."""
+
+    def order(self, *, revoked_may_send: bool = False) -> DeviceOrder | None:
+        """IT's order to this device (revoked, or wiped as lost); None for an active one.
+
+        Args:
+            revoked_may_send: The authority's policy: a revoked (not wiped) laptop may send
+                its queued work before it deletes its vault.
+        """
+        if self.revoked_at is None:
+            return None
+        wipe = self.wipe_ordered_at is not None
+        return DeviceOrder(
+            OrderKind.WIPE if wipe else OrderKind.REVOKED,
+            self.wipe_ordered_at or self.revoked_at,
+            revoked_may_send and not wipe,
+            "IT has ordered this laptop wiped: it was reported lost."
+            if wipe
+            else "This laptop's access to the council's gateway was withdrawn by IT.",
+        )
 
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -103,7 +130,22 @@ def _device(row: Sequence[Any]) -> Device:
     def text(v: Any) -> str | None:
         return None if v is None else str(v)
 
-    return Device(str(row[0]), str(row[1]), str(row[2]), str(row[3]), text(row[4]), text(row[5]))
+    return Device(
+        str(row[0]),
+        str(row[1]),
+        str(row[2]),
+        str(row[3]),
+        text(row[4]),
+        text(row[5]),
+        text(row[6]),
+        text(row[7]),
+    )
+
+
+_DEVICE_COLUMNS = (
+    "id, assessor_id, cert_serial, enrolled_at, last_seen_at, revoked_at, wipe_ordered_at, "
+    "order_told_at"
+)
 
 
 def _body_person(body: str) -> str:
@@ -1176,9 +1218,11 @@ class Store:
         """
         digest = _code_hash(code)
         device_id = secrets.token_hex(8)
+        lease_key = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
         with self.transaction() as tx:
             row = tx.execute(
-                "SELECT assessor_id, expires_at, used_at FROM enrolment_code WHERE code_hash = ?",
+                "SELECT assessor_id, expires_at, used_at, issued_at FROM enrolment_code "
+                "WHERE code_hash = ?",
                 (digest,),
             ).fetchone()
             if row is None:
@@ -1192,6 +1236,16 @@ class Store:
                 )
             if expires_at <= now.isoformat():
                 raise EnrolmentRefused("That enrolment code has expired. Ask IT for a new one.")
+            withdrawn = tx.execute(
+                "SELECT MAX(revoked_at) FROM device WHERE assessor_id = ?", (assessor_id,)
+            ).fetchone()
+            if withdrawn and withdrawn[0] is not None and str(row[3]) <= str(withdrawn[0]):
+                # The code may have travelled with the laptop that was withdrawn (a note in
+                # its bag): no code issued before a withdrawal enrols anything after it.
+                raise EnrolmentRefused(
+                    "That enrolment code was issued before one of this assessor's laptops was "
+                    "withdrawn, so it no longer enrols a laptop. Ask IT for a new one."
+                )
             # Spend the code first: of two laptops racing with one code, exactly one gets it.
             spent = tx.execute(
                 "UPDATE enrolment_code SET used_at = ?, device_id = ? "
@@ -1208,9 +1262,9 @@ class Store:
 
             serial = serial_of(der)
             tx.execute(
-                "INSERT INTO device (id, assessor_id, cert_serial, enrolled_at) "
-                "VALUES (?, ?, ?, ?)",
-                (device_id, assessor_id, serial, now.isoformat()),
+                "INSERT INTO device (id, assessor_id, cert_serial, enrolled_at, lease_key) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (device_id, assessor_id, serial, now.isoformat(), lease_key),
             )
         return Device(device_id, assessor_id, serial, now.isoformat(), None, None), der
 
@@ -1218,8 +1272,7 @@ class Store:
         """The device a certificate serial was issued to, or None."""
         with self.transaction() as tx:
             row = tx.execute(
-                "SELECT id, assessor_id, cert_serial, enrolled_at, last_seen_at, revoked_at "
-                "FROM device WHERE cert_serial = ?",
+                f"SELECT {_DEVICE_COLUMNS} FROM device WHERE cert_serial = ?",
                 (serial,),
             ).fetchone()
         return None if row is None else _device(row)
@@ -1228,8 +1281,7 @@ class Store:
         """Every enrolled device, newest first."""
         with self.transaction() as tx:
             rows = tx.execute(
-                "SELECT id, assessor_id, cert_serial, enrolled_at, last_seen_at, revoked_at "
-                "FROM device ORDER BY enrolled_at DESC"
+                f"SELECT {_DEVICE_COLUMNS} FROM device ORDER BY enrolled_at DESC"
             ).fetchall()
         return [_device(r) for r in rows]
 
@@ -1276,6 +1328,33 @@ class Store:
             for r in rows
         }
 
+    def order_wipe(self, device_id: str, now: dt.datetime) -> bool:
+        """Order a lost laptop wiped (withdrawing its access too); False: no such device.
+
+        An order given again is kept as first given. A revoked device may still be ordered
+        wiped: it then sends nothing first, whatever the policy for revocations.
+        """
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "UPDATE device SET wipe_ordered_at = COALESCE(wipe_ordered_at, ?), "
+                "revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
+                (now.isoformat(), now.isoformat(), device_id),
+            )
+            return cur.rowcount == 1
+
+    def note_order_told(self, device_id: str, now: dt.datetime) -> None:
+        """Note that a revoked or wiped device was told of its order (for IT's device list)."""
+        with self.transaction() as tx:
+            tx.execute(
+                "UPDATE device SET order_told_at = ? WHERE id = ?", (now.isoformat(), device_id)
+            )
+
+    def lease_key(self, device_id: str) -> bytes | None:
+        """The device's lease key; None for one enrolled before leases (or no such device)."""
+        with self.transaction() as tx:
+            row = tx.execute("SELECT lease_key FROM device WHERE id = ?", (device_id,)).fetchone()
+        return None if row is None or row[0] is None else base64.b64decode(str(row[0]))
+
     def revoke(self, device_id: str, now: dt.datetime) -> bool:
         """Withdraw a device's access; False when there is no such device (or it was already)."""
         with self.transaction() as tx:
@@ -1315,8 +1394,7 @@ class Store:
         """The device with this id, or None."""
         with self.transaction() as tx:
             row = tx.execute(
-                "SELECT id, assessor_id, cert_serial, enrolled_at, last_seen_at, revoked_at "
-                "FROM device WHERE id = ?",
+                f"SELECT {_DEVICE_COLUMNS} FROM device WHERE id = ?",
                 (device_id,),
             ).fetchone()
         return None if row is None else _device(row)

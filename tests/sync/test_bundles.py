@@ -37,7 +37,14 @@ from sync.bundle import BundleError, BundleHeader, new_bundle_id, seal_bundle
 from sync.gateway.bundles import BundleKey, import_bundle
 from sync.gateway.ca import GatewayCA
 from sync.gateway.store import Store
-from sync.protocol import CURRENT, PullRequest, PushRequest, PushResponse, closing_digest
+from sync.protocol import (
+    CURRENT,
+    ContactAnswer,
+    PullRequest,
+    PushRequest,
+    PushResponse,
+    closing_digest,
+)
 from tests.support import community_person, session_for
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
@@ -128,6 +135,8 @@ class StoreTransport:
                 self.authority.assessor, self.device_id, asked.cursor, asked.limit
             )
             return page.to_json()
+        if path == "/v1/contact":  # each sync's first call: no lease, no order
+            return ContactAnswer(NOW, None).to_json()
         assert path == "/v1/push"
         items = PushRequest.from_json(body).items
         store = self.authority.store
@@ -350,15 +359,25 @@ def test_a_bundle_for_another_authority_or_from_an_unknown_device_is_refused(
     assert _gateway_hash(authority.store) == before
 
 
-def test_a_revoked_laptops_bundle_is_refused(
+def test_a_revoked_laptops_bundle_is_not_taken_and_its_receipt_deletes_the_vault(
     authority: Authority, vault: Vault, tmp_path: Path
 ) -> None:
+    """Issue 15: told by file, as it would be online at its next contact."""
     _work(vault)
     device = _enrol(vault, authority)
     path = tmp_path / "laptop.bundle"
     export_bundle(vault, path, NOW)
     authority.store.revoke(device, NOW)
-    _refused_with_nothing_changed(authority, path.read_bytes(), "withdrawn")
+    taken = authority.take(path.read_bytes())
+    assert taken.withdrawn and "nothing in its bundle was taken" in taken.summary
+    assert authority.store.count() == 0 and authority.store.last_bundle(device) is None
+    told = authority.store.device(device)
+    assert told is not None and told.order_told_at is not None
+
+    folder = vault.folder
+    report = import_receipt(vault, taken.receipt, NOW)
+    assert report.withdrawn is not None and report.withdrawn.left_unsent == 4
+    assert not vault.is_open and not folder.exists()
 
 
 def test_a_tampered_or_foreign_receipt_is_refused_and_the_queue_is_unchanged(
@@ -610,3 +629,25 @@ def test_a_bundle_whose_pdf_does_not_match_its_checksum_is_refused_whole(
     )
     forged = seal_bundle(header, payload, authority.key.public, key, enrolled.certificate_der)
     _refused_with_nothing_changed(authority, forged, "does not match its checksum")
+
+
+def test_a_receipt_is_a_contact_for_the_lease_and_an_old_one_used_again_is_not(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    """Laptops that never go online sync by file: a receipt starts their lease again."""
+    from assessor_app.core.sync_client.lease import check_lease, start_lease
+
+    _work(vault)
+    _enrol(vault, authority)
+    start_lease(vault, b"k" * 32, 14, NOW - dt.timedelta(days=30))  # last contact long ago
+    assert check_lease(vault, NOW).locked
+    path = tmp_path / "laptop.bundle"
+    export_bundle(vault, path, NOW)
+    receipt = authority.take(path.read_bytes()).receipt
+    import_receipt(vault, receipt, NOW)
+    assert not check_lease(vault, NOW).locked
+    later = NOW + dt.timedelta(days=30)
+    assert check_lease(vault, later).locked
+    import_receipt(vault, receipt, later)  # the same receipt again, weeks on
+    assert check_lease(vault, later).locked
+    assert check_lease(vault, NOW + dt.timedelta(days=1)).locked  # nor with the clock set back

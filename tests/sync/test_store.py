@@ -78,7 +78,8 @@ def _rehash(item: PushItem, **changes: Any) -> PushItem:
     return dataclasses.replace(changed, hash=digest)
 
 
-NEWEST = max(int(p.name[:4]) for p in MIGRATIONS_DIR.glob("*.sql"))
+RELEASED = sorted(int(p.name[:4]) for p in MIGRATIONS_DIR.glob("*.sql"))
+NEWEST = RELEASED[-1]
 
 
 def test_migrations_run_from_empty_once_and_refuse_a_newer_database(store_url: str) -> None:
@@ -92,11 +93,9 @@ def test_migrations_run_from_empty_once_and_refuse_a_newer_database(store_url: s
         store.migrate()
 
 
-RELEASED = sorted(int(p.name[:4]) for p in MIGRATIONS_DIR.glob("*.sql"))[:-1]
-"""Every schema before the newest (numbers taken by work not merged yet are skipped)."""
-
-
-@pytest.mark.parametrize("released", RELEASED)
+# Every schema before the newest: the numbers that exist (a branch may leave a gap for
+# another's migrations until a merge).
+@pytest.mark.parametrize("released", RELEASED[:-1])
 def test_a_database_at_every_released_schema_upgrades_keeping_what_it_holds(
     store_url: str, vault: Vault, released: int
 ) -> None:

@@ -86,13 +86,17 @@ def test_a_gateway_that_cannot_be_reached_keeps_everything_queued_with_the_reaso
     assert gateway.store.count() == 4
 
 
-def test_a_revoked_laptop_keeps_its_work_and_says_why(gateway: Gateway, vault: Vault) -> None:
+def test_a_revoked_laptop_is_told_why_and_its_profile_is_deleted(
+    gateway: Gateway, vault: Vault
+) -> None:
+    """Issue 15: a revoked laptop no longer keeps its work (tests/sync/test_governance.py)."""
     enrolled = enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
     _work(vault)
     gateway.store.revoke(enrolled.device_id, dt.datetime.now(dt.UTC))
     report = sync_now(vault, transport_for(vault))
-    assert "withdrawn" in report.problem and report.sent == 0
-    assert {i.state for i in outbox.items(vault.conn)} == {OutboxState.QUEUED}
+    assert "withdrew this laptop's access" in report.problem and report.sent == 0
+    assert "4 change(s)" in report.problem  # what had not reached the council is said
+    assert report.withdrawn is not None and not vault.folder.exists()
 
 
 def test_a_refused_revision_is_held_with_the_gateways_reason_and_the_rest_go(

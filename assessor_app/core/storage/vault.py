@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from assessor_app.core.errors import (
     AssessorError,
     RecoveryError,
+    StorageWriteError,
     UnlockBackoffError,
     VaultCorruptError,
     VaultLockedError,
@@ -429,6 +430,32 @@ class Vault:
                 log.warning("could not record the lock or checkpoint the WAL", exc_info=True)
             finally:
                 self._drop()
+
+    def erase(self) -> list[str]:
+        """Delete this profile from the laptop: lock at once, then remove its whole folder.
+
+        For a laptop IT has revoked or ordered wiped. No lock entry, checkpoint or backup is
+        written first: the records file, its WAL and SHM, the key slots, the anchor, the
+        backups and the profile's label all go. Nothing is overwritten first: on an SSD an
+        overwrite need not reach the cells that held the data, so the honest claim is that
+        the files are deleted and were only ever written encrypted. Returns the names of the
+        files deleted (for the log; they name no person).
+        """
+        folder = self.folder
+        self._drop()
+        names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        shutil.rmtree(folder, ignore_errors=True)
+        if folder.exists():
+            # Whatever would not go (a file held open elsewhere): try once more, then say so.
+            shutil.rmtree(folder, ignore_errors=True)
+        if folder.exists():
+            raise StorageWriteError(
+                "Some of this profile's files could not be deleted from the laptop.",
+                f"Tell IT: the folder {folder} should be removed by hand. Its files are encrypted.",
+                work_is_safe=False,
+            )
+        log.warning("profile %s deleted on IT's order (%d files)", folder.name, len(names))
+        return names
 
     def _drop(self) -> None:
         """Close the connection (SQLite's memory wiped), wipe the key, let the lock go."""

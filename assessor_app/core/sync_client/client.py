@@ -16,6 +16,8 @@ holds another version of a record, the client fetches that version (`versions_re
 `apply_versions`) and keeps it in the vault, so the choice can be made later, offline.
 After pushing, the caseload is pulled (`pull.pull_all`): what changed at the gateway on this
 assessor's caseload since the cursor kept, page by page.
+Each sync begins with the contact (`governance`): the lease starts again, or IT's order to a
+revoked or wiped laptop is obeyed (the profile deleted, after sending if the policy allows).
 Imports no Qt.
 """
 
@@ -45,7 +47,8 @@ from assessor_app.core.storage.documents import (
     StoredDocument,
 )
 from assessor_app.core.storage.vault import Vault
-from assessor_app.core.sync_client import pull
+from assessor_app.core.sync_client import governance, pull
+from assessor_app.core.sync_client import lease as lease_terms
 from assessor_app.core.sync_client.first_contact import (
     check_fingerprint,
     fetch_ca_by_fingerprint,
@@ -65,6 +68,7 @@ from sync.protocol import (
     CURRENT,
     MAX_BATCH,
     AckStatus,
+    DeviceOrder,
     DocumentAnswer,
     DocumentOffer,
     DocumentOffers,
@@ -154,6 +158,9 @@ class SyncReport:
     """People moved to another caseload, kept here until this laptop's work on them is sent."""
     released: int = 0
     """People removed from this laptop in this sync (moved away, nothing of theirs unsent)."""
+    withdrawn: governance.Withdrawal | None = None
+    """IT had revoked this laptop or ordered it wiped: the profile has been deleted (after
+    sending what the policy allowed), and the vault is closed."""
 
     @property
     def finished(self) -> bool:
@@ -297,9 +304,29 @@ def finish_enrolment(
         now=now,
         bundle_public_key=bundle_key,
     )
+    lease_key, lease_days = _lease(answer)
+    lease_terms.start_lease(vault, lease_key, lease_days, now)
     enrolled = enrolment_store.load_enrolment(vault)
     assert enrolled is not None
     return enrolled
+
+
+def _lease(answer: dict[str, object]) -> tuple[bytes | None, int | None]:
+    """The lease key and days the gateway gave; (None, None) from a gateway without leases."""
+    text, days = answer.get("lease_key"), answer.get("lease_days")
+    if text is None:
+        return None, None
+    try:
+        key = base64.b64decode(str(text), validate=True)
+        if len(key) < 16 or not (days is None or (isinstance(days, int) and days > 0)):
+            raise ValueError("not a lease")
+    except ValueError as e:
+        raise TransportError(
+            "The gateway's lease could not be read, so the laptop was not enrolled. Nothing "
+            "was changed; tell IT.",
+            temporary=False,
+        ) from e
+    return key, days if isinstance(days, int) else None
 
 
 def _recovery_key(answer: dict[str, object]) -> str | None:
@@ -741,7 +768,39 @@ def sync_now(
     For the command line and tests: one thread does everything. The desktop app runs the same
     steps (`next_batch`, `Transport.post`, `apply_answer` or `apply_failure`) with the network
     call off the vault's thread, so saving never waits for the network.
+
+    It begins with the contact (`governance.ask_contact`): a successful one starts the lease
+    again. When IT has revoked the laptop or ordered it wiped (said at the contact or in any
+    refusal), the profile is deleted from the laptop, after sending what is queued if the
+    policy allows; the report then names the withdrawal, and the vault is closed.
     """
+    watching = governance.WatchingTransport(transport)
+    order: DeviceOrder | None = None
+    try:
+        order = governance.apply_contact(vault, governance.ask_contact(watching), now())
+    except (TransportError, ProtocolError) as e:
+        # Not reached (or an older answer): the pushes below meet the same and say so.
+        log.info("the contact with the gateway failed: %s", e)
+    if order is not None and not order.send_first:
+        report = SyncReport(0, 0, outbox.summary(vault.conn).waiting, "")
+    else:
+        report = _send_all(vault, watching, now=now, rng=rng, batch=batch)
+    order = order or watching.order
+    if order is None:
+        return report
+    withdrawal = governance.obey(vault, order)
+    return replace(report, withdrawn=withdrawal, problem=governance.withdrawal_text(withdrawal)[1])
+
+
+def _send_all(
+    vault: Vault,
+    transport: Transport,
+    *,
+    now: Callable[[], dt.datetime],
+    rng: random.Random | None,
+    batch: int,
+) -> SyncReport:
+    """`sync_now`'s sending, after the contact."""
     sent = held = others = 0
     forked: list[str] = []
     problem = ""

@@ -38,6 +38,8 @@ from assessor_app.core.sync_client.client import (
     next_batch,
     upload_of,
 )
+from assessor_app.core.sync_client.governance import Withdrawal, obey
+from assessor_app.core.sync_client.lease import note_receipt
 from assessor_app.core.sync_client.transport import TransportError
 from sync.bundle import (
     AuthorityKey,
@@ -53,6 +55,7 @@ from sync.protocol import (
     CURRENT,
     MAX_BATCH,
     AckStatus,
+    DeviceOrder,
     DocumentAnswer,
     DocumentOffer,
     ItemAck,
@@ -110,6 +113,9 @@ class ReceiptReport:
     """Revisions the gateway refused for good: held with its reason."""
     documents: int = 0
     """Signed PDFs marked acknowledged now."""
+    withdrawn: Withdrawal | None = None
+    """The receipt carried IT's order (the laptop was revoked or ordered wiped): the profile
+    has been deleted and the vault is closed."""
 
 
 class FileTransport:
@@ -242,6 +248,17 @@ def import_receipt(vault: Vault, data: bytes, now: dt.datetime) -> ReceiptReport
     except BundleError as e:
         raise _refused(str(e)) from e
     payload = opened.payload
+    if "order" in payload:
+        # Signed by the authority's key and for this device (checked above): obeyed as the
+        # same order would be at an online contact.
+        try:
+            order = DeviceOrder.from_json(payload["order"])
+        except ProtocolError as e:
+            raise _refused(
+                "This receipt carries an order from IT that cannot be read, so it was not "
+                "used. Nothing was changed; tell IT."
+            ) from e
+        return ReceiptReport(0, 0, 0, 0, withdrawn=obey(vault, order))
     try:
         named = payload["items"]
         if not isinstance(named, list) or len(named) > MAX_REVISIONS:
@@ -256,6 +273,8 @@ def import_receipt(vault: Vault, data: bytes, now: dt.datetime) -> ReceiptReport
             "was not used. Nothing was changed."
         ) from e
     result = apply_answer(vault, batch, payload, now)
+    # A receipt is a contact made by hand: the lease starts again from its signed time.
+    note_receipt(vault, opened.header.created, now)
     sent = 0
     for offer, answer in documents:
         done = apply_document_answer(vault, DocumentUpload(offer, b""), answer, now)

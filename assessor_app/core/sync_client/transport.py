@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-__all__ = ["DeviceIdentity", "HttpsTransport", "Transport", "TransportError"]
+from sync.protocol import DeviceOrder, ProtocolError
+
+__all__ = [
+    "DeviceIdentity",
+    "DeviceWithdrawnError",
+    "HttpsTransport",
+    "Transport",
+    "TransportError",
+]
 
 _SHM = Path("/dev/shm")
 
@@ -36,6 +44,28 @@ class TransportError(Exception):
         super().__init__(message)
         self.temporary = temporary
         self.status = status
+
+
+class DeviceWithdrawnError(TransportError):
+    """The gateway refused the request because IT revoked this laptop or ordered it wiped."""
+
+    def __init__(self, message: str, order: DeviceOrder) -> None:
+        super().__init__(message, temporary=False, status=403)
+        self.order = order
+
+
+def _withdrawn(answer: object) -> DeviceWithdrawnError | None:
+    """The order in a refusal (403) of a revoked or wiped laptop; None in any other answer."""
+    if not isinstance(answer, dict) or "order" not in answer:
+        return None
+    try:
+        order = DeviceOrder.from_json(answer["order"])
+    except ProtocolError:
+        return None
+    detail = answer.get("detail")
+    return DeviceWithdrawnError(
+        str(detail) if isinstance(detail, str) and detail else order.message, order
+    )
 
 
 @dataclass(frozen=True)
@@ -273,6 +303,8 @@ class HttpsTransport:
                 temporary=True,
                 status=status,
             )
+        if status == 403 and (withdrawn := _withdrawn(answer)) is not None:
+            raise withdrawn
         if status >= 400:
             detail = answer.get("detail") if isinstance(answer, dict) else None
             raise TransportError(

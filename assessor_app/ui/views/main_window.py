@@ -45,11 +45,15 @@ if TYPE_CHECKING:
     from assessor_app.core.services.session import Session
     from assessor_app.core.storage.keyslots import KdfParams
     from assessor_app.core.storage.vault import Vault
+    from assessor_app.core.sync_client.client import SyncReport
+    from assessor_app.core.sync_client.governance import Withdrawal
+    from assessor_app.core.sync_client.lease import LeaseState
 
     from assessor_app.ui.single_instance import InstanceServer
     from assessor_app.ui.sync_status import SyncController
     from assessor_app.ui.views.caseload import CaseloadView
     from assessor_app.ui.views.check_pdf import CheckPdfWindow
+    from assessor_app.ui.views.lease_lock import LeaseLockView
     from assessor_app.ui.views.person import PersonView
     from assessor_app.ui.views.record_editor import RecordEditorView
 
@@ -111,6 +115,8 @@ class AppContext:
     """Extra line on the unlock screen (demo mode shows its passphrase)."""
     developer_forms: bool = False
     """Offer forms marked `developers_only` (the sample form): the `debuggable` setting."""
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    """The wall clock the lease is measured by (tests move it)."""
     _registry: FormRegistry | None = field(default=None, init=False, repr=False)
 
     @property
@@ -137,6 +143,8 @@ class MainWindow(QMainWindow):
     did_lock = Signal()
     did_unlock = Signal()
     came_forward = Signal()
+    withdrawn = Signal(object)
+    """Emitted with the `governance.Withdrawal` once IT's order deleted the profile."""
 
     def __init__(self, ctx: AppContext, ops: BackgroundOps, app: QApplication) -> None:
         super().__init__()
@@ -151,6 +159,7 @@ class MainWindow(QMainWindow):
         self.editor: RecordEditorView | None = None
         self.gate: QWidget | None = None  # the profile-creation or unlock screen
         self.check_window: CheckPdfWindow | None = None
+        self.lease_lock: LeaseLockView | None = None
         self.stack = QStackedWidget()
         self.back_button = QPushButton("← &Back")
         self.back_button.setAccessibleName("Back")
@@ -355,7 +364,7 @@ class MainWindow(QMainWindow):
         self.session = Session(vault, lambda: self.ctx.registry, self.ctx.today)
         from assessor_app.ui.sync_status import SyncController
 
-        self.sync = sync = SyncController(self.ops, self.session, self)
+        self.sync = sync = SyncController(self.ops, self.session, self, now=self.ctx.now)
         sync.status_changed.connect(self._sync_status_changed)
         sync.problems_changed.connect(self._sync_problems_changed)
         sync.progress.connect(self._sync_progress)
@@ -373,6 +382,131 @@ class MainWindow(QMainWindow):
             self.gate = None
         self.nav.setVisible(True)
         self.who.setText(f"{vault.profile.name} · {vault.profile.role.label}")
+        sync.device_withdrawn.connect(self._obey_order)
+        sync.finished.connect(self._sync_finished)
+        # Past its lease the laptop shows the lease lock, not the caseload (one worker hop).
+        from assessor_app.core.sync_client.lease import check_lease
+
+        self.ops.run(
+            check_lease,
+            vault,
+            self.ctx.now(),
+            on_success=lambda state: self._lease_checked(vault, state),
+        )
+
+    def _lease_checked(self, vault: Vault, state: LeaseState) -> None:
+        if self.vault is not vault:
+            return  # locked again meanwhile
+        if state.locked:
+            self._show_lease_lock(vault, state)
+        else:
+            self._show_unlocked(vault)
+
+    def _show_lease_lock(self, vault: Vault, state: LeaseState) -> None:
+        from assessor_app.ui.views.lease_lock import LeaseLockView
+
+        view = LeaseLockView(self.ops, vault, state, now=self.ctx.now)
+        view.lifted.connect(lambda: self._lease_lifted(vault))
+        view.sync_requested.connect(self.sync_now)
+        self.lease_lock = view
+        self.back_button.setEnabled(False)
+        self.caseload_button.setEnabled(False)
+        self.stack.addWidget(view)
+        self.stack.setCurrentWidget(view)
+        self.idle.start()
+        view.code.setFocus()
+        self.did_unlock.emit()
+
+    def _lease_lifted(self, vault: Vault) -> None:
+        if self.lease_lock is not None:
+            dispose(self.lease_lock)
+            self.lease_lock = None
+        self.caseload_button.setEnabled(True)
+        if self.vault is vault:
+            self._show_unlocked(vault, again=True)
+
+    def _sync_finished(self, report: SyncReport) -> None:
+        """A sync behind the lease lock: a successful one lifts it (the lease is checked)."""
+        vault, view = self.vault, self.lease_lock
+        if view is None or vault is None or report.withdrawn is not None:
+            return
+        from assessor_app.core.sync_client.lease import check_lease
+
+        def checked(state: LeaseState) -> None:
+            if self.lease_lock is not view:
+                return
+            if state.locked:
+                view.sync_failed(report.problem or "the council's server was not reached.")
+            else:
+                self._lease_lifted(vault)
+
+        self.ops.run(check_lease, vault, self.ctx.now(), on_success=checked)
+
+    def _obey_order(self, order: object) -> None:
+        """IT revoked this laptop or ordered it wiped: lock at once, delete the profile, say so."""
+        vault = self._tear_down(save=True)
+        if vault is None:
+            return
+        from assessor_app.core.sync_client.governance import obey
+
+        # Queued after the editor's last saves: they land, then the whole profile goes.
+        self.ops.run(obey, vault, order, on_success=self._show_withdrawn)
+
+    def _after_erase(self, withdrawal: Withdrawal) -> None:
+        """A receipt carrying IT's order has deleted the profile already: say so."""
+        self._tear_down(save=False)  # nothing is left to save into
+        self._show_withdrawn(withdrawal)
+
+    def _tear_down(self, *, save: bool) -> Vault | None:
+        """Close every screen showing the profile, as a lock does, keeping no resume point."""
+        vault = self.vault
+        if vault is None:
+            return None
+        self.idle.stop()
+        if save:
+            self._close_record()
+        elif self.editor is not None:
+            self.editor.autosave.status_changed.disconnect(self.save_status.setText)
+            dispose(self.editor)
+            self.editor = None
+            self.save_status.clear()
+        self._close_person()
+        self._close_lease_lock()
+        if self.caseload is not None:
+            if self.caseload.add_person_dialog is not None:
+                dispose(self.caseload.add_person_dialog)
+            dispose(self.caseload)
+            self.caseload = None
+        self.resume = None
+        self._stop_sync()
+        self.vault = None
+        self.session = None
+        if self._instance_server is not None:
+            self._instance_server.stop()
+        self.who.clear()
+        self.nav.setVisible(False)
+        self.did_lock.emit()
+        return vault
+
+    def _show_withdrawn(self, withdrawal: Withdrawal) -> None:
+        from assessor_app.ui.views.withdrawn import WithdrawnView
+
+        view = WithdrawnView(withdrawal)
+        view.done.connect(self.show_gate)
+        self._set_gate(view)
+        view.ok_button.setFocus()
+        self.withdrawn.emit(withdrawal)
+
+    def _close_lease_lock(self) -> None:
+        if self.lease_lock is not None:
+            dispose(self.lease_lock)
+            self.lease_lock = None
+        self.caseload_button.setEnabled(True)
+
+    def _show_unlocked(self, vault: Vault, *, again: bool = False) -> None:
+        """The caseload (or where the user was), once the lease allows it."""
+        sync = self.sync
+        assert sync is not None
         self.show_caseload()
         # After the caseload's first search: counting a large queue takes a while (0.1 s at
         # 200,000 revisions), and the list comes first.
@@ -383,7 +517,8 @@ class MainWindow(QMainWindow):
                 self.show_person(resume.person_id)
             if resume.assessment_id:
                 self.show_record(resume.assessment_id, focus_path=resume.field_path)
-        self.idle.start()
+        if not again:
+            self.idle.start()
         # pyHanko takes about half a second to import: on a side thread, after unlock, so
         # opening the first record does not wait for it; a moment after, because an import
         # holds Python's lock most of that time, which the caseload's first page, alerts and
@@ -393,7 +528,8 @@ class MainWindow(QMainWindow):
             self,
             lambda: self.ops.warm("assessor_app.core.services.documents"),
         )
-        self.did_unlock.emit()
+        if not again:
+            self.did_unlock.emit()
         problem = vault.history_problem
         if problem is not None:
             dialogs.show_message(
@@ -410,7 +546,7 @@ class MainWindow(QMainWindow):
 
     def show_caseload(self) -> None:
         """The caseload screen (kept while unlocked so the search survives navigation)."""
-        if self.session is None:
+        if self.session is None or self.lease_lock is not None:
             return
         self._close_record()
         self._close_person()
@@ -534,6 +670,7 @@ class MainWindow(QMainWindow):
         person_id = self.person.person_id if self.person is not None else None
         field_path = self._close_record()
         self._close_person()
+        self._close_lease_lock()
         if self.caseload is not None:
             if self.caseload.add_person_dialog is not None:
                 dispose(self.caseload.add_person_dialog)
@@ -546,6 +683,11 @@ class MainWindow(QMainWindow):
         if self._instance_server is not None:
             self._instance_server.stop()
         self.who.clear()
+        # Each lock is one more reading of the clock for the lease (decision 0009): the
+        # largest time seen grows with every lock and unlock, not only at unlock.
+        from assessor_app.core.sync_client.lease import check_lease
+
+        self.ops.run(check_lease, vault, self.ctx.now())
         # Queued after the editor's checkpoint, so every edit is folded in before the key goes.
         self.ops.run(vault.close)
         note = (
@@ -573,7 +715,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             from assessor_app.ui.views.send_by_file import import_receipt_file
 
-            import_receipt_file(self, self.ops, self.session.vault)
+            import_receipt_file(self, self.ops, self.session.vault, self._after_erase)
 
     def _people_open(self) -> set[str]:
         """The person whose page (and perhaps record) is open: a sync does not remove them."""

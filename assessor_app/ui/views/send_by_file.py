@@ -7,6 +7,7 @@ what it did; a refusal shows the core's message through the one error display.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
@@ -18,6 +19,7 @@ from assessor_app.core.sync_client.file_transport import (
     export_bundle,
     import_receipt,
 )
+from assessor_app.core.sync_client.governance import Withdrawal
 
 from assessor_app.ui import dialogs
 from assessor_app.ui.operations import BackgroundOps
@@ -47,13 +49,26 @@ def send_by_file(parent: QWidget, ops: BackgroundOps, vault: Vault) -> None:
     ops.run(_export, vault, target, on_success=done, owner=parent)
 
 
-def import_receipt_file(parent: QWidget, ops: BackgroundOps, vault: Vault) -> None:
-    """Ask for the gateway's receipt, use it in the background, then say what it changed."""
+def import_receipt_file(
+    parent: QWidget,
+    ops: BackgroundOps,
+    vault: Vault,
+    on_withdrawn: Callable[[Withdrawal], None] | None = None,
+) -> None:
+    """Ask for the gateway's receipt, use it in the background, then say what it changed.
+
+    A receipt carrying IT's order (the laptop revoked or wiped) has deleted the profile by
+    the time it returns: `on_withdrawn` is told, for the window to say so.
+    """
     source = dialogs.open_file(parent, "Import a receipt", RECEIPT_FILES)
     if source is None:
         return
 
     def done(report: ReceiptReport) -> None:
+        if report.withdrawn is not None:
+            if on_withdrawn is not None:
+                on_withdrawn(report.withdrawn)
+            return
         dialogs.inform(
             parent,
             "Import a receipt",
