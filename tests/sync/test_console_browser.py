@@ -135,12 +135,22 @@ class Console:
 
     def go(self, element: object) -> None:
         """Click a link or button that loads a page, and wait until the new page is there."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         page = self.find(self.by.TAG_NAME, "html")
         element.click()  # type: ignore[attr-defined]
-        WebDriverWait(self.d, 10).until(expected_conditions.staleness_of(page))
+
+        def gone(_driver: object) -> bool:
+            # The old page's element no longer answers. Chromium says so as "stale", or, when
+            # asked in the middle of the swap, as "node does not belong to the document".
+            try:
+                page.is_enabled()  # type: ignore[attr-defined]
+            except WebDriverException:
+                return True
+            return False
+
+        WebDriverWait(self.d, 10).until(gone)
 
     def find(self, by: str, value: str) -> object:
         return self.d.find_element(by, value)  # type: ignore[attr-defined]
