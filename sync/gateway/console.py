@@ -118,7 +118,14 @@ def add_console(
         accounts: The accounts to sign in against; by default over `store`.
     """
     accounts = accounts or Accounts(store)
-    fingerprint = ca_fingerprint(server_ca_pem)
+    try:
+        fingerprint = ca_fingerprint(server_ca_pem)
+    except ValueError:
+        # A misconfigured server CA must not stop the gateway: laptops enrolling by
+        # fingerprint are refused anyway, and IT is told here what to mend.
+        fingerprint = (
+            "unknown: the server CA this gateway serves is not a certificate (--server-ca)"
+        )
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("sync.gateway", "templates/console"),
         autoescape=True,
