@@ -740,15 +740,17 @@ def cmd_settings(args: argparse.Namespace) -> int:
     current = settings.current()
     source = settings.settings_file()
     print(f"Settings file: {source if source is not None else 'none'}")
+    defaults = settings.Settings()
     for s in settings.SETTINGS:
         value = getattr(current, s.key)
+        unset = value == getattr(defaults, s.key)
         if os.environ.get(s.env):
             origin = f"from ${s.env}"
-        elif value not in (None, False) and source is not None:
+        elif not unset and source is not None:
             origin = f"from {source.name}"
         else:
             origin = "default"
-        shown = value if value not in (None, False) else s.default
+        shown = s.default if unset else value
         print(f"{s.key} = {shown}  ({origin}; ${s.env})")
     return EXIT_OK
 
