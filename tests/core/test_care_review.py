@@ -213,7 +213,7 @@ def test_an_unplanned_review_after_release_needs_no_overall_answer_and_says_why(
         REGISTRY.latest("care_review"), session.records.get(review.id).answers, today=TODAY
     )
     reasons = " ".join(evaluation.outcomes["next_step"].reasons)
-    assert "the person was released from custody" in reasons and "CU-28" in reasons
+    assert "the person was released from custody" in reasons and "chapter 17" in reasons
     done = complete_record(session, review.id)
     assert done.status is RecordStatus.COMPLETED
     assert next_record_offer(done) is None
@@ -259,6 +259,8 @@ def test_a_reassessment_starts_from_the_last_and_shows_what_changed_since(vault)
         "Can achieve this",
     )
     assert by_label["Date of this assessment"][1:] == ("16 November 2026", "18 January 2027")
+    # Achieved now, the question of how they are unable to is no longer asked: said so.
+    assert by_label["How they are unable to achieve it"][2] == "Not asked"
     assert by_label["The outcomes the person wants, in their own words"][2] == (
         "I want to use the gym showers safely."
     )

@@ -3,8 +3,9 @@
 A reassessment starts from the assessment it follows (REQUIREMENTS NA-29), so "what changed
 since" is the previous record's answers beside the new one's, for the questions that differ,
 in form order, each named by its section and its label and each answer worded as the PDF
-words it (`answer_text.format_answer`). Only questions on show in a record count for it (a
-hidden answer reads as not answered); signatures, outcomes and notices are never compared.
+words it (`answer_text.format_answer`). Only questions on show in a record count for it: one
+another answer hid reads "Not asked", one on show but empty "Not answered". Signatures,
+outcomes and notices are never compared.
 A repeating group is compared item by item. Pure; imports no Qt.
 """
 
@@ -15,14 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessor_app.core.form_engine.answer_text import format_answer
-from assessor_app.core.form_engine.answers import visible_answers
+from assessor_app.core.form_engine.answers import is_visible, visible_answers
 from assessor_app.core.form_engine.definition import FormDefinition
 from assessor_app.core.form_engine.model import FieldDef, FieldType, is_answered
 
-__all__ = ["NOT_ASKED", "Change", "changes_between"]
+__all__ = ["NOT_ANSWERED", "NOT_ASKED", "Change", "changes_between"]
 
-NOT_ASKED = "Not answered"
-"""How an answer reads on one side when that record has none (or the question was hidden)."""
+NOT_ANSWERED = "Not answered"
+"""How an answer reads on one side when the question was on show but left empty."""
+
+NOT_ASKED = "Not asked"
+"""How an answer reads on one side when another answer hid the question (or its form has none)."""
 
 _NOT_COMPARED = frozenset({FieldType.SIGNATURE, FieldType.OUTCOME, FieldType.NOTICE})
 
@@ -47,10 +51,16 @@ class Change:
     """The later record's answer, as a person reads it."""
 
 
-def _shown(field: FieldDef, value: Any) -> str:
-    if not is_answered(value) and value is not False:
+def _shown(field: FieldDef, value: Any, asked: bool = True) -> str:
+    if not asked:
         return NOT_ASKED
+    if not is_answered(value) and value is not False:
+        return NOT_ANSWERED
     return format_answer(field, value)
+
+
+def _asked(form: FormDefinition, field_id: str, shown: Mapping[str, Any]) -> bool:
+    return form.has_field(field_id) and is_visible(form.field(field_id), shown)
 
 
 def _items(value: Any) -> list[Mapping[str, Any]]:
@@ -113,7 +123,9 @@ def changes_between(
             if field.type is FieldType.REPEATING_GROUP:
                 changes.extend(_group_changes(field, section.title, old, new))
                 continue
-            changes.append(
-                Change(field.id, section.title, field.label, _shown(field, old), _shown(field, new))
-            )
+            asked_before = _asked(before_form or form, field.id, was)
+            asked_now = _asked(form, field.id, now)
+            before_text = _shown(field, old, asked_before)
+            after_text = _shown(field, new, asked_now)
+            changes.append(Change(field.id, section.title, field.label, before_text, after_text))
     return changes

@@ -202,7 +202,7 @@ def _field_blocks(
             pending.clear()
 
     for f in fields:
-        if not is_visible(f, context):
+        if f.not_printed or not is_visible(f, context):
             continue
         value = values.get(f.id)
         if f.type is FieldType.NOTICE:

@@ -47,7 +47,6 @@ NEXT_STEP_READS = {
     "review_reason": choice("planned", "unplanned"),
     "unplanned_reason": choice(*CUSTODY_REASONS),
     "review_result": choice(*RESULTS, allowed=RESULTS),
-    "result_reason": text(),
 }
 
 
@@ -116,18 +115,17 @@ def next_step(answers: Mapping[str, Any]) -> Outcome:
         why = option_label(answers, "unplanned_reason", unplanned)
         line = (
             f"An unplanned review because {why}: a plan is reviewed on every entry to custody, "
-            "every release and every move between establishments (REQUIREMENTS CU-28)."
+            "every release and every move between establishments (Care and support statutory "
+            "guidance, chapter 17)."
         )
         reasons.append(Reason("review.custody", line, ""))
     result = read.choice(answers, "review_result", RESULTS)
-    said = read.text(answers, "result_reason")
-    because = f" The review found: {said.rstrip('.')}." if said else ""
     if result is None:
         return Outcome.explained(None, "Not enough answers yet", reasons)
     if result == "no_change":
         line = (
             "The plan still meets the person's needs, so it continues as it is. The next "
-            f"review is due within 12 months of this one (Care Act s27(1)).{because}"
+            "review is due within 12 months of this one (Care Act s27(1))."
         )
         person = "Your plan stays as it is. We will look at it with you again within a year."
         reasons.append(Reason("review.no_change", line, person))
@@ -136,7 +134,7 @@ def next_step(answers: Mapping[str, Any]) -> Outcome:
         line = (
             "The person's needs are the same but the plan must change, so a revised plan is "
             "made from the same needs assessment, starting from the current plan (Care Act "
-            f"s27(1)(b)). Completing this review offers to start it.{because}"
+            "s27(1)(b)). Completing this review offers to start it."
         )
         person = "We will change your plan with you."
         reasons.append(Reason("review.revised_plan", line, person))
@@ -144,7 +142,7 @@ def next_step(answers: Mapping[str, Any]) -> Outcome:
     line = (
         "The person's needs have changed, so their needs are assessed again (Care Act s27(4)); "
         "the reassessment starts from the last one, and a new plan is made from it. Completing "
-        f"this review offers to start it.{because}"
+        "this review offers to start it."
     )
     person = "Your needs have changed, so we will assess them again with you."
     reasons.append(Reason("review.reassessment", line, person))
