@@ -26,15 +26,18 @@ from assessor_app.core.services.care_plans import start_plan
 from assessor_app.core.services.records import complete_record, start_record
 from assessor_app.core.services.reviews import (
     changes_since,
+    custody_review_reason,
     next_record_offer,
+    plan_to_review,
     start_from_review,
+    start_review,
 )
 from assessor_app.core.services.session import Session
 from assessor_app.core.settings import Settings
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
-from tests.support import poppler, prisoner, session_for, squash
+from tests.support import community_person, poppler, prisoner, session_for, squash
 
 REGISTRY = load_forms_dir(default_forms_dir())
 TODAY = dt.date(2027, 1, 20)
@@ -333,3 +336,22 @@ def test_a_completed_review_finalises_to_a_pdf_that_names_the_plan(vault, tmp_pa
     assert "Review of the care and support plan" in text
     assert "Care and support plan agreed 20 November 2026" in text
     assert "Partly achieved" in text and "Revise the plan" in text
+
+
+def test_a_release_from_custody_starts_an_unplanned_review_with_its_reason(vault):
+    session = _session(vault)
+    person, _needs_id, plan = _needs_and_plan(session)
+    reason = custody_review_reason(prisoner(), community_person())
+    assert reason == "custody_release"
+    assert custody_review_reason(community_person(), prisoner()) == "custody_entry"
+    moved = prisoner(establishment_name="HMP Elsewhere (synthetic)")
+    assert custody_review_reason(prisoner(), moved) == "custody_transfer"
+    assert custody_review_reason(community_person(), community_person()) is None
+
+    found = plan_to_review(session, person)
+    assert found is not None and found.id == plan.id
+    review = start_review(session, found.id, unplanned_reason=reason)
+    assert review.answers["review_reason"] == "unplanned"
+    assert review.answers["unplanned_reason"] == "custody_release"
+    other = PersonId(PeopleRepository(vault).add(prisoner(given_name="Ada")).id)
+    assert plan_to_review(session, other) is None

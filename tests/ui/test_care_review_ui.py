@@ -11,10 +11,19 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from assessor_app.core.records import RecordStatus
+from assessor_app.core.services.care_plans import start_plan
+from assessor_app.core.services.records import complete_record
 from tests.support import prisoner
-from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
+from tests.ui.conftest import (
+    WindowFactory,
+    add_person,
+    create_profile,
+    reactivate,
+    wait_for_worker,
+)
 from tests.ui.test_care_act_forms import click_complete, opened_editor, stored_status
 from tests.ui.test_care_plan_ui import NEEDS, _completed_needs
 
@@ -199,3 +208,74 @@ def test_a_first_needs_assessment_starts_blank_without_asking(
     editor = _start(qtbot, window, "needs_assessment")
     assert "follows" not in editor.answers
     assert not editor.changes_button.isVisibleTo(editor)
+
+
+def _completed_plan(qtbot: QtBot, window: MainWindow, person_id: str) -> None:
+    """A completed plan made from the person's completed needs assessment, on the worker."""
+    session = window.session
+    assert session is not None
+
+    def make() -> None:
+        needs = next(
+            r for r in session.records.list_for_person(person_id) if r.form_id == "needs_assessment"
+        )
+        plan = start_plan(session, needs.id)
+        items = [
+            item
+            | {
+                "need_outcome": "To manage this again.",
+                "how_met": "otherwise",
+                "met_otherwise_by": "other_service",
+                "met_otherwise_reason": "Prison healthcare meets it.",
+                "prevention_offered": "Advice given.",
+            }
+            for item in plan.answers["plan_needs"]
+        ]
+        for field_id, value in {
+            "plan_date": "2026-11-20",
+            "strengths_and_support": "Keeps in touch with his sister.",
+            "plan_needs": items,
+            "person_signature": NEEDS["person_signature"],
+            "assessor_signature": NEEDS["assessor_signature"],
+        }.items():
+            session.records.save_field(plan.id, field_id, value)
+        complete_record(session, plan.id)
+
+    window.ops.run(make)
+    wait_for_worker(qtbot, window)
+
+
+def test_a_release_from_custody_offers_the_unplanned_review_and_starts_it(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(
+        dialogs, "confirm", lambda _p, _t, question, **_k: asked.append(question) or True
+    )
+    window = make_window()
+    create_profile(qtbot, window)
+    person = add_person(qtbot, window, prisoner())
+    _completed_needs(qtbot, window, person.id)
+    _completed_plan(qtbot, window, person.id)
+    window.show_person(person.id)
+    page = window.person
+    assert page is not None
+    qtbot.waitUntil(page.edit_button.isEnabled)
+
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = page.edit_dialog
+    assert dialog is not None
+    dialog.setting.setCurrentIndex(dialog.setting.findData("own_home"))
+    with qtbot.waitSignal(dialog.person_saved, timeout=5000):
+        qtbot.mouseClick(
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+        )
+    wait_for_worker(qtbot, window)
+    reactivate(qtbot, window)
+
+    [question] = asked
+    assert "has left custody" in question and "Start an unplanned review" in question
+    editor = opened_editor(qtbot, window)
+    assert editor.defn is not None and editor.defn.id == "care_review"
+    assert editor.answers["review_reason"] == "unplanned"
+    assert editor.answers["unplanned_reason"] == "custody_release"

@@ -6,6 +6,9 @@
   need of the plan with the outcome the person wanted, to say whether it was achieved.
 - Completing a review whose result is a revised plan or a reassessment offers to start that
   record from it (`next_record_offer`, then `start_from_review`).
+- A custody move or release is a reason for an unplanned review (REQUIREMENTS CU-28):
+  `custody_review_reason` says which, and `start_review(..., unplanned_reason=...)` starts the
+  review with it filled in.
 - A **reassessment** is a needs assessment started from the person's previous completed one
   (`start_reassessment`): its answers are the starting point, the person's details are
   filled in afresh, and it names the assessment it follows (`follows`, by title and date, with
@@ -26,7 +29,7 @@ from assessor_app.core.form_engine.comparison import Change, changes_between
 from assessor_app.core.form_engine.migration import migrate_answers
 from assessor_app.core.form_engine.model import FieldType
 from assessor_app.core.form_engine.prefill import prefill_answers
-from assessor_app.core.records import Assessment, AssessmentId, PersonId
+from assessor_app.core.records import Assessment, AssessmentId, PersonDetails, PersonId
 from assessor_app.core.rules import option_label
 from assessor_app.core.rules.reviews import REVIEW_FORM
 from assessor_app.core.services import care_plans
@@ -37,6 +40,8 @@ __all__ = [
     "FOLLOWS_FIELDS",
     "REVIEW_FORM",
     "changes_since",
+    "custody_review_reason",
+    "plan_to_review",
     "latest_plan",
     "next_record_offer",
     "record_title",
@@ -120,8 +125,40 @@ def _outcomes_of(session: Session, plan: Assessment) -> list[dict[str, Any]]:
     return items
 
 
-def start_review(session: Session, plan_id: AssessmentId) -> Assessment:
+def plan_to_review(session: Session, person_id: PersonId) -> Assessment | None:
+    """The person's latest completed plan, or None when they have none to review."""
+    try:
+        return latest_plan(session, person_id)
+    except ValidationError:
+        return None
+
+
+def custody_review_reason(before: PersonDetails, after: PersonDetails) -> str | None:
+    """The unplanned-review reason a change of the person's setting is, or None.
+
+    ``"custody_entry"`` on going into custody, ``"custody_release"`` on leaving it, and
+    ``"custody_transfer"`` on a move between establishments (as `custody_move_prompt` says).
+    """
+    was, now = before.setting.is_custody, after.setting.is_custody
+    if not was and now:
+        return "custody_entry"
+    if was and not now:
+        return "custody_release"
+    if was and now and before.establishment_name != after.establishment_name:
+        return "custody_transfer"
+    return None
+
+
+def start_review(
+    session: Session, plan_id: AssessmentId, *, unplanned_reason: str | None = None
+) -> Assessment:
     """Start a draft review of a completed care and support plan.
+
+    Args:
+        session: The unlocked profile.
+        plan_id: The completed plan to review.
+        unplanned_reason: Why an unplanned review is needed now (an option of the review's
+            `unplanned_reason`, e.g. ``"custody_release"``), or None for the assessor to say.
 
     Raises:
         NotFoundError: No such record, or the review form is not installed.
@@ -139,6 +176,9 @@ def start_review(session: Session, plan_id: AssessmentId) -> Assessment:
         answers["needs_reviewed"] = record_title(session, session.records.get(needs_id))
         answers["needs_record"] = needs_id
     answers["review_outcomes"] = _outcomes_of(session, plan)
+    if unplanned_reason is not None:
+        answers["review_reason"] = "unplanned"
+        answers["unplanned_reason"] = unplanned_reason
     return session.records.create(plan.person_id, form.id, form.version, answers)
 
 

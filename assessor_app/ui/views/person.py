@@ -42,7 +42,12 @@ from assessor_app.core.services.records import (
     forms_to_offer,
     start_record,
 )
-from assessor_app.core.services.reviews import record_title
+from assessor_app.core.services.reviews import (
+    custody_review_reason,
+    plan_to_review,
+    record_title,
+    start_review,
+)
 from assessor_app.core.services.session import Session
 
 from assessor_app.ui import dialogs, error_display
@@ -272,8 +277,36 @@ class PersonView(QWidget):
         self._show_person(person)
         self.details_changed.emit(person)
         prompt = custody_move_prompt(before.details, person.details) if before else None
-        if prompt:
+        if not prompt or before is None:
+            return
+        reason = custody_review_reason(before.details, person.details)
+        self._ops.run(
+            plan_to_review,
+            self._session,
+            PersonId(person.id),
+            owner=self,
+            on_success=lambda plan: self._offer_custody_review(prompt, reason, plan),
+        )
+
+    def _offer_custody_review(
+        self, prompt: str, reason: str | None, plan: Assessment | None
+    ) -> None:
+        """A custody move or release: offer the unplanned review of their plan, if they have one."""
+        if plan is None or reason is None:
             dialogs.show_message(self, "Review the plan", prompt)
+            return
+        question = f"{prompt}\n\nStart an unplanned review of their care and support plan now?"
+        if not dialogs.confirm(self, "Review the plan", question, yes_text="Start the review"):
+            return
+        self._ops.run(
+            start_review,
+            self._session,
+            plan.id,
+            unplanned_reason=reason,
+            owner=self,
+            on_success=self._started,
+            on_failure=self._start_failed,
+        )
 
     def _form_title(self, record: Assessment) -> str:
         try:
