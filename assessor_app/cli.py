@@ -1523,7 +1523,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    harden_process()
+    try:
+        harden_process()  # reads the settings: a bad one is said here, not as a traceback
+    except AssessorError as e:
+        print(f"assessor-cli: {e.one_line()}", file=sys.stderr)
+        return e.exit_code
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

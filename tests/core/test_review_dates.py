@@ -78,3 +78,15 @@ def test_the_setting_is_read_from_the_settings_file_and_checked(tmp_path: Path) 
     bad.write_text('first_review_weeks = "soon"\n', "utf-8")
     with pytest.raises(ValidationError, match="whole number from 1 to 520"):
         load_settings({"ASSESSOR_SETTINGS_FILE": str(bad)})
+
+
+def test_a_bad_setting_is_said_by_the_command_line_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assessor_app.cli import main
+
+    monkeypatch.setenv("ASSESSOR_FIRST_REVIEW_WEEKS", "six")
+    assert main(["settings"]) != 0
+    err = capsys.readouterr().err
+    assert "'first_review_weeks' must be a whole number from 1 to 520, not 'six'" in err
+    assert "Traceback" not in err

@@ -15,8 +15,9 @@ statute**: the Care Act asks only that plans are kept under review (s27(1)), and
 guidance (13.32) expects a first "light-touch" review within 6 to 8 weeks of a new plan and
 then at least every 12 months. After each completed review, the next is due within 12 months
 of the latest review's date. A revised plan is a new plan, so its first review again comes
-after the set number of weeks. Pure over the records and the settings; imports no Qt and no
-storage module.
+after the set number of weeks. A plan a newer one replaced is still answered for as it is:
+the caller (the to-do list) asks about the person's latest completed plan. Pure over the
+records and the settings; imports no Qt and no storage module.
 """
 
 from __future__ import annotations
