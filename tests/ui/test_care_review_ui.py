@@ -193,7 +193,6 @@ def test_a_reassessment_from_the_person_page_shows_what_changed_since(
     assert "differ from Care and support needs assessment of 16 November 2026" in (
         dialog.summary.text()
     )
-    dialog.grab().save("/tmp/review_changes.png")
     dialog.reject()
 
 
