@@ -40,6 +40,7 @@ from assessor_app.core.records import (
     Role,
     Setting,
 )
+from assessor_app.core.services import reviews
 from assessor_app.core.services.bulk_import import CASELOAD_FORMAT, import_caseload_file
 from assessor_app.core.services.contributions import (
     export_member_contribution,
@@ -238,21 +239,32 @@ def cmd_caseload_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_FOLLOWS_ON = {"needs_assessment": "care_support_plan", "care_support_plan": "care_review"}
+"""With `record start --from RECORD` and no --form: the form that follows the record's."""
+
+
 def cmd_record_start(args: argparse.Namespace) -> int:
     if args.from_record is None and (args.person is None or args.form is None):
         raise ValidationError(
             "Say whom the record is about and which form to start.",
-            "Add --person ID --form FORM, or --from RECORD to make a care and support plan "
-            "from a completed needs assessment.",
+            "Add --person ID --form FORM, or --from RECORD to start the record that follows a "
+            "completed one (a plan from a needs assessment, a review from a plan).",
         )
     with _session(args) as session:
         from_record = AssessmentId(args.from_record) if args.from_record else None
         person = args.person
-        if person is None and from_record is not None:
-            person = session.records.get(from_record).person_id
+        form_id = args.form
+        if from_record is not None:
+            source = session.records.get(from_record)
+            person = person or source.person_id
+            if form_id is None and source.form_id == reviews.REVIEW_FORM:
+                print(reviews.start_from_review(session, from_record).id)
+                return EXIT_OK
+            if form_id is None:
+                form_id = _FOLLOWS_ON.get(source.form_id, "care_support_plan")
         record = start_record(
             session,
-            session.forms.latest(args.form or "care_support_plan"),
+            session.forms.latest(form_id),
             PersonId(person),
             cared_for_id=PersonId(args.cared_for) if args.cared_for else None,
             from_record=from_record,
@@ -796,15 +808,17 @@ def cmd_settings(args: argparse.Namespace) -> int:
     current = settings.current()
     source = settings.settings_file()
     print(f"Settings file: {source if source is not None else 'none'}")
+    defaults = settings.Settings()
     for s in settings.SETTINGS:
         value = getattr(current, s.key)
+        unset = value == getattr(defaults, s.key)
         if os.environ.get(s.env):
             origin = f"from ${s.env}"
-        elif value not in (None, False) and source is not None:
+        elif not unset and source is not None:
             origin = f"from {source.name}"
         else:
             origin = "default"
-        shown = value if value not in (None, False) else s.default
+        shown = s.default if unset else value
         print(f"{s.key} = {shown}  ({origin}; ${s.env})")
     return EXIT_OK
 
@@ -1229,8 +1243,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--from",
         dest="from_record",
         metavar="RECORD",
-        help="care and support plan: the completed needs assessment it is made from (the "
-        "form and person then follow from it); without it, the person's latest",
+        help="a completed record to start from (the person then follows from it): a needs "
+        "assessment makes a care and support plan (or, with --form needs_assessment, a "
+        "reassessment), a plan makes a review, a review makes the revised plan or the "
+        "reassessment it found is needed; a plan or review without it starts from the "
+        "person's latest",
     )
     p = add(
         "complete",
@@ -1589,7 +1606,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    harden_process()
+    try:
+        harden_process()  # reads the settings: a bad one is said here, not as a traceback
+    except AssessorError as e:
+        print(f"assessor-cli: {e.one_line()}", file=sys.stderr)
+        return e.exit_code
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

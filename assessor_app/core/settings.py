@@ -59,7 +59,7 @@ class Setting:
     key: str
     env: str
     kind: type
-    """`Path`, `str` or `bool`."""
+    """`Path`, `str`, `bool` or `int` (a whole number of at least 1)."""
     default: str
     """The default, in words (the real default may depend on the machine)."""
     help: str
@@ -117,6 +117,15 @@ SETTINGS: tuple[Setting, ...] = (
         "developers (the sample form) on a person's page. Developers only: it also lets other "
         "programs of the same user read the app's memory.",
     ),
+    Setting(
+        "first_review_weeks",
+        "ASSESSOR_FIRST_REVIEW_WEEKS",
+        int,
+        "8",
+        "How many weeks after a care and support plan is agreed its first review is due "
+        "(local policy, not statute: 6 to 8 weeks is common). Later reviews are due at least "
+        "every 12 months.",
+    ),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -132,6 +141,7 @@ class Settings:
     profile: str | None = None
     offline: bool = False
     debuggable: bool = False
+    first_review_weeks: int = 8
     source: Path | None = None
     """The settings file read, if any (shown by `assessor-cli settings`)."""
 
@@ -182,6 +192,16 @@ def _value(setting: Setting, raw: object, where: str) -> object:
             return raw.strip().lower() in ("1", "true", "yes")
         raise ValidationError(
             f"{where}: '{setting.key}' must be true or false, not {raw!r}.", "Correct it."
+        )
+    if setting.kind is int:
+        number = raw.strip() if isinstance(raw, str) else raw
+        if isinstance(number, str) and number.isdigit():
+            number = int(number)
+        if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= 520:
+            return number
+        raise ValidationError(
+            f"{where}: '{setting.key}' must be a whole number from 1 to 520, not {raw!r}.",
+            "Correct it.",
         )
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationError(f"{where}: '{setting.key}' must be text, not {raw!r}.", "Correct it.")

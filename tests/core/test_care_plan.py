@@ -152,7 +152,9 @@ def test_starting_a_plan_for_a_person_uses_their_latest_completed_needs_assessme
     with pytest.raises(ValidationError, match="about someone else"):
         start_record(session, form, someone_else, from_record=AssessmentId(needs_id))
     with pytest.raises(ValidationError, match="Only a care and support plan"):
-        start_record(session, REGISTRY.latest("needs_assessment"), person_id, from_record=plan.id)
+        start_record(
+            session, REGISTRY.latest("financial_assessment"), person_id, from_record=plan.id
+        )
 
 
 def test_completing_is_refused_while_an_eligible_need_is_left_out_naming_it(vault):

@@ -149,5 +149,17 @@ def test_record_start_from_a_completed_needs_assessment_makes_the_plan(cli) -> N
     assert answers["eligible_needs"] == ["nutrition", "hygiene"]
     assert [i["need_domain"] for i in answers["plan_needs"]] == ["nutrition", "hygiene"]
 
-    code, _, err = cli("record", "start", "--from", record, "--form", "needs_assessment")
-    assert code != 0 and "Only a care and support plan starts from another record" in err
+    # A review starts from a completed plan only.
+    code, _, err = cli("record", "start", "--from", plan.strip())
+    assert code != 0 and "care and support plan is not complete yet" in err, err
+
+    # A needs assessment started from the completed one is a reassessment that names it.
+    code, again, err = cli("record", "start", "--from", record, "--form", "needs_assessment")
+    assert code == 0, err
+    answers = json.loads(cli("record", "export", again.strip())[1])["assessment"]["answers"]
+    assert answers["follows_record"] == record
+    assert answers["follows"] == "Care and support needs assessment of 16 November 2026"
+    assert answers["desired_outcomes"] == ANSWERS["desired_outcomes"]
+
+    code, _, err = cli("record", "start", "--from", record, "--form", "financial_assessment")
+    assert code != 0 and "Only a care and support plan, a review or a needs assessment" in err

@@ -88,6 +88,7 @@ def test_registry_lists_versions_and_latest() -> None:
     assert registry.versions("sample") == [1, 2]
     assert registry.latest("sample").version == 2
     assert [d.id for d in registry.forms()] == [
+        "care_review",
         "care_support_plan",
         "carers_assessment",
         "chc_checklist",
@@ -102,6 +103,7 @@ def test_registry_lists_versions_and_latest() -> None:
     assert [d.id for d in registry.usual_order()] == [
         "needs_assessment",
         "care_support_plan",
+        "care_review",
         "carers_assessment",
         "financial_assessment",
         "chc_checklist",

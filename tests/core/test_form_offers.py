@@ -13,6 +13,7 @@ from tests.support import community_person, prisoner, session_for
 USUAL = [
     "needs_assessment",
     "care_support_plan",
+    "care_review",
     "carers_assessment",
     "financial_assessment",
     "chc_checklist",
@@ -44,10 +45,10 @@ def test_forms_that_do_not_apply_come_last_with_the_reason(vault: Vault) -> None
     offers = forms_to_offer(session, young)
     refused = ["carers_assessment", "chc_checklist", "chc_dst", "chc_fast_track"]
     assert [o.form.id for o in offers] == [f for f in USUAL if f not in refused] + refused
-    assert all(o.refusal is None for o in offers[:3])
-    for offer in offers[3:]:
+    assert all(o.refusal is None for o in offers[:4])
+    for offer in offers[4:]:
         assert offer.refusal is not None and offer.refusal.next_step
-    assert "young carers are assessed under the Children Act" in offers[3].refusal.message
+    assert "young carers are assessed under the Children Act" in offers[4].refusal.message
 
 
 def test_a_prisoner_is_offered_the_carers_assessment_whose_block_a_reason_lifts(

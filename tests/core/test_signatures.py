@@ -433,6 +433,7 @@ def test_the_needs_representative_signs_only_when_there_is_an_attorney_or_deputy
         ("chc_dst", {"assessor": 1}, {"person": 1}),
         ("chc_fast_track", {"assessor": 1}, {}),
         ("care_support_plan", {"person": 1, "assessor": 1}, {}),
+        ("care_review", {"assessor": 1}, {"person": 1}),
     ],
 )
 def test_every_real_form_ends_with_its_signatures(

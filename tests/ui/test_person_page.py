@@ -172,6 +172,7 @@ def test_forms_are_offered_in_the_usual_order_without_the_sample(
     assert offered == [
         "needs_assessment",
         "care_support_plan",
+        "care_review",
         "carers_assessment",
         "financial_assessment",
         "chc_checklist",

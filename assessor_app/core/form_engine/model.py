@@ -201,6 +201,10 @@ class FieldDef:
     """Who signs a signature field, a key of `signatures.SIGNER_LABELS` such as ``assessor``;
     None for a signature question written before signers were declared."""
 
+    not_printed: bool = False
+    """Left out of the record's PDF: a reference the app keeps, such as the id of the record a
+    review or reassessment follows (the PDF names that record by title and date instead)."""
+
     def choices(self) -> tuple[Option, ...]:
         """The allowed values: `scale` for a rating, otherwise `options`."""
         return self.scale if self.type is FieldType.RATING else self.options

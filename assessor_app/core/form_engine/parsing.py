@@ -55,7 +55,7 @@ _SECTION_KEYS = ("id", "title", "help", "fields", "show_when", "layout")
 _COMMON_KEYS = ("id", "type", "label", "required", "help", "show_when", "prefill")
 _TEXT_KEYS = ("max_length", "pattern", "pattern_message")
 _TYPE_KEYS: dict[FieldType, tuple[str, ...]] = {
-    FieldType.SHORT_TEXT: _TEXT_KEYS,
+    FieldType.SHORT_TEXT: (*_TEXT_KEYS, "not_printed"),
     FieldType.LONG_TEXT: _TEXT_KEYS,
     FieldType.DATE: ("not_in_future", "not_before"),
     FieldType.NUMBER: ("min", "max", "integer_only"),
@@ -335,6 +335,7 @@ def parse_field(r: Reader, path: str, raw: Any, parent: str | None) -> FieldDef 
         parent=parent,
         prefill=_parse_prefill(r, path, raw, parent),
         signer=_parse_signer(r, path, raw) if ftype is FieldType.SIGNATURE else None,
+        not_printed=r.flag(path, raw, "not_printed"),
     )
 
 

@@ -11,11 +11,11 @@ charge line by line with the rates table named. Imports no Qt.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from assessor_app.core.chc.levels import CHECKLIST_DOMAINS, DST_DOMAINS, LEVEL_LABELS
+from assessor_app.core.form_engine.answer_text import NOT_ANSWERED, format_answer, format_date
 from assessor_app.core.form_engine.answers import is_visible, visible_answers
 from assessor_app.core.form_engine.evaluation import Evaluation
 from assessor_app.core.form_engine.model import (
@@ -45,48 +45,8 @@ from assessor_app.core.records import Assessment, Person, RecordStatus
 
 __all__ = ["format_answer", "person_line", "record_document", "record_footer"]
 
-NOT_ANSWERED = "Not yet answered"
 LONG_ANSWER = 160
 """Answers longer than this (characters) print full width under their question."""
-
-
-def format_date(value: Any) -> str:
-    """An ISO date as '23 November 2026'; anything else as given."""
-    try:
-        return dt.date.fromisoformat(str(value)).strftime("%-d %B %Y")
-    except ValueError:
-        return str(value)
-
-
-def _money(pence: Any) -> str:
-    try:
-        amount = int(pence)
-    except (TypeError, ValueError):
-        return str(pence)
-    sign = "-" if amount < 0 else ""
-    pounds, p = divmod(abs(amount), 100)
-    return f"{sign}£{pounds:,}.{p:02d}"
-
-
-def format_answer(field: FieldDef, value: Any) -> str:
-    """An answer as a person reads it: option labels, £ and pence, dates in words, Yes/No."""
-    if not is_answered(value) and value is not False:
-        return NOT_ANSWERED
-    kind = field.type
-    if kind is FieldType.YES_NO:
-        return "Yes" if value is True else "No" if value is False else str(value)
-    if kind is FieldType.DATE:
-        return format_date(value)
-    if kind is FieldType.MONEY:
-        return _money(value)
-    if kind in (FieldType.SINGLE_CHOICE, FieldType.RATING):
-        labels = {o.value: o.label for o in field.choices()}
-        return labels.get(value, str(value))
-    if kind is FieldType.MULTIPLE_CHOICE:
-        labels = {o.value: o.label for o in field.options}
-        items = value if isinstance(value, list) else [value]
-        return "\n".join(f"• {labels.get(v, str(v))}" for v in items)
-    return str(value)
 
 
 def person_line(person: Person) -> str:
@@ -242,7 +202,7 @@ def _field_blocks(
             pending.clear()
 
     for f in fields:
-        if not is_visible(f, context):
+        if f.not_printed or not is_visible(f, context):
             continue
         value = values.get(f.id)
         if f.type is FieldType.NOTICE:

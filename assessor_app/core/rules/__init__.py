@@ -496,6 +496,7 @@ def rule_names() -> list[str]:
 # `register` and `Outcome` defined above, so this cannot move to the top.
 from assessor_app.core.rules import care_act as care_act  # noqa: E402
 from assessor_app.core.rules import care_plan as care_plan  # noqa: E402
+from assessor_app.core.rules import care_review as care_review  # noqa: E402
 from assessor_app.core.rules import charging as charging  # noqa: E402
 from assessor_app.core.rules import chc as chc  # noqa: E402
 from assessor_app.core.rules import sample as sample  # noqa: E402

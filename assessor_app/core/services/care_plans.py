@@ -137,11 +137,25 @@ def latest_needs_assessment(session: Session, person_id: PersonId) -> Assessment
     )
 
 
-def start_plan(session: Session, needs_record_id: AssessmentId) -> Assessment:
+_REVISED = ("person_outcomes", "strengths_and_support")
+"""Answers a revised plan carries over from the plan it revises, besides its needs."""
+
+
+def start_plan(
+    session: Session, needs_record_id: AssessmentId, *, revising: Assessment | None = None
+) -> Assessment:
     """Start a draft plan from a completed needs assessment with eligible needs.
 
     Each eligible need becomes an entry with what the person said about it; the outcomes they
-    want and their contribution (if a financial assessment is complete) come too.
+    want and their contribution (if a financial assessment is complete) come too. A revised
+    plan (`revising`, after a review) starts from the plan it revises instead: its entries
+    (for each need still eligible, or met by choice), the outcomes and strengths; a need newly
+    eligible gets a new entry, and the dates and signatures are left to give again.
+
+    Args:
+        session: The unlocked profile.
+        needs_record_id: The completed needs assessment the plan is made from.
+        revising: The plan a review found must change, or None for a new plan.
 
     Raises:
         NotFoundError: No such record, or the plan form is not installed.
@@ -165,9 +179,27 @@ def start_plan(session: Session, needs_record_id: AssessmentId) -> Assessment:
         }
         for key in domains
     ]
+    if revising is not None:
+        _carry_revised(answers, revising.answers, domains)
     contribution = latest_contribution(session, needs.person_id)
     answers.update({k: v for k, v in contribution.items() if v is not None})
     return session.records.create(needs.person_id, form.id, form.version, answers)
+
+
+def _carry_revised(answers: dict[str, Any], old: dict[str, Any], domains: list[str]) -> None:
+    """Fill a new plan's `answers` from the plan it revises (see `start_plan`)."""
+    for field_id in _REVISED:
+        if read.text(old, field_id):
+            answers[field_id] = old[field_id]
+    kept: list[dict[str, Any]] = []
+    for item in read.items(old, "plan_needs"):
+        domain = read.choice(item, "need_domain")
+        chosen = read.choice(item, "need_basis") == "chosen_to_meet"
+        if domain in domains or (chosen and domain not in domains):
+            kept.append(dict(item))
+    planned = {read.choice(item, "need_domain") for item in kept}
+    fresh = [item for item in answers["plan_needs"] if item["need_domain"] not in planned]
+    answers["plan_needs"] = kept + fresh
 
 
 def refresh_plan(session: Session, plan: Assessment) -> Assessment:

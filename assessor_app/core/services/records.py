@@ -161,14 +161,17 @@ def start_record(
     """Start a draft of `form` about a person, prefilled from their details.
 
     A care and support plan is made from a completed needs assessment of the person: the one
-    named by `from_record`, else their latest (see `care_plans.start_plan`).
+    named by `from_record`, else their latest (see `care_plans.start_plan`). A review starts
+    from the plan named, else their latest completed plan (`reviews.start_review`). A needs
+    assessment started from a previous one is a reassessment (`reviews.start_reassessment`).
 
     Args:
         session: The unlocked profile (its clock dates the start).
         form: The form version to start (normally the latest installed).
         person_id: Who the record is about (for a carer's assessment, the carer).
         cared_for_id: For a carer's assessment, the person cared for, if on the caseload.
-        from_record: For a care and support plan, the needs assessment it is made from.
+        from_record: For a care and support plan, the needs assessment it is made from; for
+            a review, the plan it reviews; for a needs assessment, the one it follows.
 
     Raises:
         NotFoundError: No such person (or person cared for, or record to start from).
@@ -177,14 +180,24 @@ def start_record(
             no completed needs assessment of this person with eligible needs to start from.
     """
     person = check_can_start(session, form, person_id)
-    from assessor_app.core.services import care_plans  # it imports this module
+    from assessor_app.core.services import care_plans, reviews  # they import this module
 
     if form.id == care_plans.PLAN_FORM:
         return care_plans.start_plan_for(session, person_id, from_record)
+    if form.id == reviews.REVIEW_FORM:
+        return reviews.start_review_for(session, person_id, from_record)
+    if form.id == care_plans.NEEDS_FORM and from_record is not None:
+        if session.records.get(from_record).person_id != person_id:
+            raise ValidationError(
+                "That needs assessment is about someone else.",
+                "Choose a needs assessment of the person being reassessed.",
+            )
+        return reviews.start_reassessment(session, from_record)
     if from_record is not None:
         raise ValidationError(
-            f"Only a care and support plan starts from another record, not a {form.title}.",
-            "Leave out the record to start from, or choose the care and support plan.",
+            f"Only a care and support plan, a review or a needs assessment (a reassessment) "
+            f"starts from another record, not a {form.title}.",
+            "Leave out the record to start from, or choose one of those forms.",
         )
     cared_for = None
     if cared_for_id is not None:

@@ -598,6 +598,7 @@ class MainWindow(QMainWindow):
 
         self.editor = RecordEditorView(self.ops, self.session, assessment_id, focus_path=focus_path)
         self.editor.autosave.status_changed.connect(self.save_status.setText)
+        self.editor.record_started.connect(self.show_record)
         self.save_status.setText("Saved")
         self.stack.addWidget(self.editor)
         self.stack.setCurrentWidget(self.editor)

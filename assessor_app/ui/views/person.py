@@ -28,16 +28,25 @@ from assessor_app.core.form_engine.definition import FormDefinition
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import (
     Assessment,
+    AssessmentId,
     Person,
     PersonDetails,
     PersonId,
     custody_move_prompt,
 )
+from assessor_app.core.services.care_plans import NEEDS_FORM
 from assessor_app.core.services.records import (
+    EDITABLE,
     FormOffer,
     check_can_start,
     forms_to_offer,
     start_record,
+)
+from assessor_app.core.services.reviews import (
+    custody_review_reason,
+    plan_to_review,
+    record_title,
+    start_review,
 )
 from assessor_app.core.services.session import Session
 
@@ -268,8 +277,36 @@ class PersonView(QWidget):
         self._show_person(person)
         self.details_changed.emit(person)
         prompt = custody_move_prompt(before.details, person.details) if before else None
-        if prompt:
+        if not prompt or before is None:
+            return
+        reason = custody_review_reason(before.details, person.details)
+        self._ops.run(
+            plan_to_review,
+            self._session,
+            PersonId(person.id),
+            owner=self,
+            on_success=lambda plan: self._offer_custody_review(prompt, reason, plan),
+        )
+
+    def _offer_custody_review(
+        self, prompt: str, reason: str | None, plan: Assessment | None
+    ) -> None:
+        """A custody move or release: offer the unplanned review of their plan, if they have one."""
+        if plan is None or reason is None:
             dialogs.show_message(self, "Review the plan", prompt)
+            return
+        question = f"{prompt}\n\nStart an unplanned review of their care and support plan now?"
+        if not dialogs.confirm(self, "Review the plan", question, yes_text="Start the review"):
+            return
+        self._ops.run(
+            start_review,
+            self._session,
+            plan.id,
+            unplanned_reason=reason,
+            owner=self,
+            on_success=self._started,
+            on_failure=self._start_failed,
+        )
 
     def _form_title(self, record: Assessment) -> str:
         try:
@@ -281,8 +318,10 @@ class PersonView(QWidget):
         """Create a draft of the chosen form (latest version), prefilled, and open it.
 
         A form about a carer first asks who they care for, from the caseload (or no one on it).
-        A form whose start check refuses this person cannot be chosen to start; the core checks
-        again as it starts (the details may have changed on the way), and its message says why.
+        A needs assessment, when the person has a completed one, first asks whether to start
+        from it (a reassessment: its answers are the starting point) or blank. A form whose
+        start check refuses this person cannot be chosen to start; the core checks again as it
+        starts (the details may have changed on the way), and its message says why.
         """
         offer = self._chosen_offer()
         if offer is None or offer.refusal is not None:
@@ -299,7 +338,39 @@ class PersonView(QWidget):
                 on_failure=self._start_failed,
             )
             return
+        if form.id == NEEDS_FORM:
+            self._ops.run(
+                self._previous_assessments,
+                owner=self,
+                on_success=lambda previous: self._choose_previous(form, previous),
+                on_failure=self._start_failed,
+            )
+            return
         self._start(form, None)
+
+    def _previous_assessments(self) -> list[tuple[AssessmentId, str]]:
+        """(Worker) The person's completed needs assessments, newest first, by title and date."""
+        return [
+            (r.id, record_title(self._session, r))
+            for r in self._records_repo.list_for_person(self.person_id)
+            if r.form_id == NEEDS_FORM and r.status not in EDITABLE
+        ]
+
+    def _choose_previous(
+        self, form: FormDefinition, previous: list[tuple[AssessmentId, str]]
+    ) -> None:
+        if not previous:
+            self._start(form, None)
+            return
+        index = dialogs.choose(
+            self,
+            "Reassessment",
+            "This person has a completed needs assessment. Start from it (a reassessment: its "
+            "answers are the starting point, and you can see what changed since), or blank?",
+            [f"Start from the {title[:1].lower()}{title[1:]}" for _, title in previous],
+            none_text="Start a blank assessment",
+        )
+        self._start(form, None, previous[index][0] if index is not None else None)
 
     def _carer_choices(self, form: FormDefinition) -> list[Person]:
         """(Worker) Refuse as start_record would, else the caseload to choose from."""
@@ -317,13 +388,19 @@ class PersonView(QWidget):
         )
         self._start(form, others[index].id if index is not None else None)
 
-    def _start(self, form: FormDefinition, cared_for: PersonId | None) -> None:
+    def _start(
+        self,
+        form: FormDefinition,
+        cared_for: PersonId | None,
+        from_record: AssessmentId | None = None,
+    ) -> None:
         self._ops.run(
             start_record,
             self._session,
             form,
             PersonId(self.person_id),
             cared_for_id=cared_for,
+            from_record=from_record,
             owner=self,
             on_success=self._started,
             on_failure=self._start_failed,

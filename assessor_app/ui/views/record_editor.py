@@ -13,8 +13,9 @@ which shows a finalised record read-only with its signed PDFs (`DocumentsPanel`)
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from assessor_app.core.form_engine.answers import (
     is_visible,
     set_answer,
 )
+from assessor_app.core.form_engine.comparison import Change
 from assessor_app.core.form_engine.evaluation import Review, evaluate, review
 from assessor_app.core.form_engine.model import DISPLAY_ONLY, FieldDef, FormDefinition
 from assessor_app.core.records import Assessment, AssessmentId, RecordStatus
@@ -57,10 +59,17 @@ from assessor_app.core.services.documents import (
     write_record_pdf,
 )
 from assessor_app.core.services.records import OpenRecord, amend_record, open_for_editing
+from assessor_app.core.services.reviews import (
+    FOLLOWS_FIELDS,
+    changes_since,
+    next_record_offer,
+    start_from_review,
+)
 from assessor_app.core.services.session import Session
 
 from assessor_app.ui import dialogs, error_display
 from assessor_app.ui.operations import BackgroundOps, dispose
+from assessor_app.ui.views.changes_since import ChangesDialog
 from assessor_app.ui.views.documents_panel import PDF_FILES, DocumentsPanel
 from assessor_app.ui.views.record_autosave import RecordAutosave
 from assessor_app.ui.views.record_completion import NOT_READY_TITLE, not_ready_message
@@ -116,11 +125,14 @@ def top_field_id(path: str) -> str:
 class RecordEditorView(QWidget):
     """Emits `loaded()` once the record is on screen (tests and focus restoring wait on it),
     `completed(Assessment)` once it has been finalised (completed, and its PDF signed and kept),
-    and `amended(Assessment)` once a finalised record is open for amendment."""
+    `amended(Assessment)` once a finalised record is open for amendment, and
+    `record_started(assessment_id)` once a record that follows this one was started from it (a
+    review's revised plan or reassessment), to open it."""
 
     loaded = Signal()
     completed = Signal(object)
     amended = Signal(object)
+    record_started = Signal(str)
 
     def __init__(
         self,
@@ -193,6 +205,14 @@ class RecordEditorView(QWidget):
         self.export_button.setAccessibleName("Export a contribution as a file")
         for button in (self.import_button, self.export_button):
             button.setVisible(False)
+        # A reassessment only: its answers beside the assessment it follows.
+        self.changes_button = QPushButton("What &changed since…")
+        self.changes_button.setAccessibleName("What changed since the previous assessment")
+        self.changes_button.setToolTip(
+            "Show the answers that differ from the assessment this one follows, side by side"
+        )
+        self.changes_button.setVisible(False)
+        self.changes_dialog: ChangesDialog | None = None
         self.sections = SectionList()
         self.pages = QStackedWidget()
         self.outcomes = OutcomesPanel()
@@ -213,6 +233,7 @@ class RecordEditorView(QWidget):
         title_row.addWidget(self.title, 1)
         title_row.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        title_row.addWidget(self.changes_button, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.amend_button, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.complete_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -232,6 +253,7 @@ class RecordEditorView(QWidget):
         self.amend_button.clicked.connect(self.amend)
         self.import_button.clicked.connect(self.import_contribution)
         self.export_button.clicked.connect(self.export_contribution)
+        self.changes_button.clicked.connect(self.show_changes)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)
@@ -263,6 +285,7 @@ class RecordEditorView(QWidget):
         exchange = self.editable and "contribution_exchange" in self.defn.extras
         self.import_button.setVisible(exchange)
         self.export_button.setVisible(exchange)
+        self.changes_button.setVisible(any(f in self.answers for f in FOLLOWS_FIELDS))
         title = self.defn.title
         if not self.editable:
             state = (
@@ -591,6 +614,45 @@ class RecordEditorView(QWidget):
         # Reopen through the core, which decides what is editable: a finalised record is not.
         self._reload()
         self.completed.emit(finalised.record)
+        self._offer_next(finalised.record)
+
+    def _offer_next(self, record: Assessment) -> None:
+        """After a review: offer to start the revised plan or reassessment it found needed."""
+        question = next_record_offer(record)
+        if question is None or self._disposed():
+            return
+        if not dialogs.confirm(self, "Start the next record", question, yes_text="Start it"):
+            return
+        self._ops.run(
+            start_from_review,
+            self._session,
+            record.id,
+            owner=self,
+            on_success=lambda started: self.record_started.emit(started.id),
+            on_failure=lambda error: error_display.show_error(self, error),
+        )
+
+    def show_changes(self) -> None:
+        """Open "what changed since": this record's answers beside the assessment it follows."""
+        if self.opened is None:
+            return
+        # What is on screen now, typed answers included, not only what was last saved.
+        now = dataclasses.replace(self.opened.record, answers=dict(self.answers))
+        self._ops.run(
+            changes_since,
+            self._session,
+            now,
+            owner=self,
+            on_success=self._show_changes,
+            on_failure=lambda error: error_display.show_error(self, error),
+        )
+
+    def _show_changes(self, found: tuple[str, Sequence[Change]]) -> None:
+        if self.changes_dialog is not None:
+            dispose(self.changes_dialog)
+        previous, changes = found
+        self.changes_dialog = ChangesDialog(previous, changes, parent=self)
+        self.changes_dialog.open()
 
     def _end_progress(self) -> None:
         if self._progress is not None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from assessor_app.core.form_engine.answer_text import format_date
 from assessor_app.core.form_engine.evaluation import Evaluation
 from assessor_app.core.form_engine.model import FormDefinition
 from assessor_app.core.pdf.branding import Branding
@@ -30,7 +31,6 @@ from assessor_app.core.pdf.letters.plain_english import (
     _easy_lines,
     _sentence,
 )
-from assessor_app.core.pdf.record_document import format_date
 from assessor_app.core.records import Assessment, Person
 
 
