@@ -14,6 +14,11 @@ After a push that reported another version of a record, the other version is fet
 the network lane) and kept (on the worker) before the sync ends. What needs the assessor is
 said beside the status line (`problems_changed`): "1 record has another version — choose",
 "1 change held by the council's server"; the window opens the Sync problems dialog from it.
+
+Last, the authority's reference data newer than the laptop holds is fetched and checked
+(`sync_client.reference`): what was taken is said on the status line ("new from the council:
+rates package version 2"), and a refused package's reason takes the line's place; the app
+keeps what it had.
 """
 
 from __future__ import annotations
@@ -26,9 +31,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from assessor_app.core.services.session import Session
 from assessor_app.core.storage import document_outbox, other_versions, outbox
 from assessor_app.core.storage.enrolment import load_enrolment
-from assessor_app.core.sync_client import client
+from assessor_app.core.sync_client import client, reference
 from assessor_app.core.sync_client.transport import Transport
-from sync.protocol import MAX_BATCH, DocumentAnswer, VersionsRequest
+from sync.protocol import MAX_BATCH, DocumentAnswer, ReferenceRequest, VersionsRequest
 
 from assessor_app.ui.operations import BackgroundOps
 
@@ -189,6 +194,7 @@ class SyncController(QObject):
         self._running = True
         self._sent = self._held = 0
         self._forked = []
+        self._reference: tuple[str, ...] = ()
         self._limit = MAX_BATCH
         self._resent: frozenset[tuple[str, str]] = frozenset()
         self._again: frozenset[tuple[str, str]] = frozenset()
@@ -262,7 +268,7 @@ class SyncController(QObject):
 
         def asked(request: VersionsRequest | None) -> None:
             if request is None:
-                self._done("")
+                self._fetch_reference(transport)
                 return
             self._ops.run_network(
                 transport.post,
@@ -274,7 +280,7 @@ class SyncController(QObject):
                     request,
                     answer,
                     _now(),
-                    on_success=lambda _: self._done(""),
+                    on_success=lambda _: self._fetch_reference(transport),
                     on_failure=not_fetched,
                     owner=self,
                 ),
@@ -295,6 +301,53 @@ class SyncController(QObject):
             client.versions_request,
             self._session.vault,
             forked,
+            on_success=asked,
+            on_failure=not_fetched,
+            owner=self,
+        )
+
+    def _fetch_reference(self, transport: Transport, rounds: int = 0) -> None:
+        """The last step: the authority's reference data newer than this laptop has."""
+
+        def asked(request: ReferenceRequest) -> None:
+            self._ops.run_network(
+                transport.post,
+                reference.REFERENCE_PATH,
+                request.to_json(),
+                on_success=lambda answer: self._ops.run(
+                    reference.apply_reference,
+                    self._session.vault,
+                    answer,
+                    _now(),
+                    on_success=taken,
+                    on_failure=not_fetched,
+                    owner=self,
+                ),
+                on_failure=not_fetched,
+                owner=self,
+            )
+
+        def taken(result: reference.ReferenceResult) -> None:
+            if result.accepted:
+                self._session.refresh_reference()  # new forms are offered from now on
+                self._reference += result.accepted
+            if result.more and result.accepted and not result.problem and rounds < 20:
+                self._fetch_reference(transport, rounds + 1)
+            else:
+                self._done(result.problem)
+
+        def not_fetched(error: BaseException) -> None:
+            if not isinstance(error, Exception):
+                raise error
+            self._done(
+                "The council's forms and rates could not be fetched "
+                f"({getattr(error, 'user_message', None) or error}). The app keeps what it "
+                "had; they will be fetched at the next sync."
+            )
+
+        self._ops.run(
+            reference.reference_request,
+            self._session.vault,
             on_success=asked,
             on_failure=not_fetched,
             owner=self,
@@ -414,6 +467,8 @@ class SyncController(QObject):
 
         def show(status: _Status) -> None:
             self._show_status(status, problem)
+            if self._reference and not problem:
+                self._say(f"{self.text} · new from the council: {', '.join(self._reference)}")
             report = client.SyncReport(
                 self._sent,
                 self._held,
@@ -421,6 +476,7 @@ class SyncController(QObject):
                 problem,
                 status.forked,
                 documents_waiting=status.summary.documents_waiting,
+                reference=self._reference,
             )
 
             def finish(_: object = None) -> None:

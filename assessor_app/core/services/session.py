@@ -14,6 +14,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assessor_app.core import reference_data
 from assessor_app.core import settings as app_settings
 from assessor_app.core.charging.rates import RatesRegistry
 from assessor_app.core.form_engine.definition import FormRegistry
@@ -30,10 +31,14 @@ __all__ = ["Session", "branding_for"]
 def branding_for(vault: Vault, configured: app_settings.Settings) -> Branding:
     """The branding documents from this vault carry.
 
-    The `branding_file` setting, else ``branding.yaml`` in the data folder, else defaults.
+    The `branding_file` setting, else the branding the authority published (reference data),
+    else ``branding.yaml`` in the data folder, else defaults.
     """
     if configured.branding_file is not None:
         return load_branding(None, vault.profile.authority, file=configured.branding_file)
+    published = reference_data.branding_file(vault)
+    if published is not None:
+        return load_branding(None, vault.profile.authority, file=published)
     return load_branding(vault.data_dir, vault.profile.authority)
 
 
@@ -56,9 +61,17 @@ class Session:
 
     @functools.cached_property
     def forms(self) -> FormRegistry:
-        """The installed form definitions."""
+        """The installed form definitions, with the versions the authority published beside.
+
+        `refresh_reference` reads them again after a sync took a new forms package.
+        """
         source = self.forms_source
-        return source if isinstance(source, FormRegistry) else source()
+        installed = source if isinstance(source, FormRegistry) else source()
+        return reference_data.forms_registry(self.vault, installed)
+
+    def refresh_reference(self) -> None:
+        """Use reference data a sync has just taken: forms are read again when next needed."""
+        self.__dict__.pop("forms", None)
 
     def today(self) -> dt.date:
         """Today, by the session's clock."""
@@ -75,5 +88,10 @@ class Session:
 
     @property
     def rates(self) -> RatesRegistry:
-        """The charging rates tables in force (the `rates_dir` setting, else those shipped)."""
-        return charging_rules.rates_registry(self.settings.rates_dir)
+        """The charging rates tables in force, with those the authority published beside them.
+
+        The `rates_dir` setting, else the tables shipped; a completed record finds the table it
+        used among them, and a new charge takes the latest version covering its date.
+        """
+        published = reference_data.rates_dir(self.vault, self.settings.rates_dir)
+        return charging_rules.rates_registry(published or self.settings.rates_dir)

@@ -13,8 +13,9 @@ acknowledged goes (`next_document`, `send_document`, `apply_document_answer` or
 `apply_document_failure`): offered, then sent in chunks from the byte count the gateway says
 it holds, so an upload cut off goes on where it stopped. When the gateway reports that it
 holds another version of a record, the client fetches that version (`versions_request`,
-`apply_versions`) and keeps it in the vault, so the choice can be made later, offline.
-Imports no Qt.
+`apply_versions`) and keeps it in the vault, so the choice can be made later, offline. Last,
+the authority's reference data newer than this laptop holds is fetched and checked
+(`reference.fetch_reference`). Imports no Qt.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from assessor_app.core.sync_client.first_contact import (
     check_fingerprint,
     fetch_ca_by_fingerprint,
 )
+from assessor_app.core.sync_client.reference import fetch_reference
 from assessor_app.core.sync_client.transport import (
     DeviceIdentity,
     HttpsTransport,
@@ -143,6 +145,8 @@ class SyncReport:
     """Signed PDFs the gateway refused for good in this sync (held, with its reasons)."""
     documents_waiting: int = 0
     """Signed PDFs still to send afterwards (held ones, and those waiting for their record)."""
+    reference: tuple[str, ...] = ()
+    """Reference-data packages taken in this sync ("rates package version 3")."""
 
     @property
     def finished(self) -> bool:
@@ -271,6 +275,7 @@ def finish_enrolment(
     # laptop cannot use must not leave a recovery slot behind, nor the other way round.
     recovery = _recovery_key(answer)
     bundle_key = _bundle_key(answer)
+    publishing_key = _publishing_key(answer)
     _install_signing_certificate(vault, answer)
     if recovery is not None:
         vault.set_recovery_key(recovery)
@@ -285,6 +290,7 @@ def finish_enrolment(
         certificate_der=certificate_der,
         now=now,
         bundle_public_key=bundle_key,
+        publishing_public_key=publishing_key,
     )
     enrolled = enrolment_store.load_enrolment(vault)
     assert enrolled is not None
@@ -332,6 +338,28 @@ def _bundle_key(answer: dict[str, object]) -> str | None:
         raise TransportError(
             "The gateway's key for sending by file could not be read, so the laptop was not "
             "enrolled. Nothing was changed; tell IT.",
+            temporary=False,
+        ) from e
+    return str(text)
+
+
+def _publishing_key(answer: dict[str, object]) -> str | None:
+    """The authority's publishing key the gateway sent, checked; None from one without it.
+
+    Raises:
+        TransportError: the key in the answer cannot be read; nothing was changed.
+    """
+    from sync.reference import parse_publishing_key
+
+    text = answer.get("publishing_public_key")
+    if text is None:
+        return None
+    try:
+        parse_publishing_key(text)
+    except ValueError as e:
+        raise TransportError(
+            "The gateway's key for the council's forms and rates could not be read, so the "
+            "laptop was not enrolled. Nothing was changed; tell IT.",
             temporary=False,
         ) from e
     return str(text)
@@ -769,6 +797,17 @@ def sync_now(
                 f"The other versions of {len(set(forked)) or 'some'} record(s) could not be "
                 f"fetched ({e}). They will be fetched at the next sync."
             )
+    reference: tuple[str, ...] = ()
+    if not problem:
+        try:
+            fetched = fetch_reference(vault, transport, now=now)
+        except (TransportError, ProtocolError) as e:
+            problem = (
+                f"The council's forms and rates could not be fetched ({e}). The app keeps "
+                "what it had; they will be fetched at the next sync."
+            )
+        else:
+            reference, problem = fetched.accepted, fetched.problem
     summary = outbox.summary(vault.conn)
     if not problem:
         tell_queue(transport, queue_report(summary))
@@ -781,6 +820,7 @@ def sync_now(
         documents_sent,
         documents_held,
         summary.documents_waiting,
+        reference,
     )
 
 
