@@ -30,12 +30,14 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from assessor_app.core import paths
 from assessor_app.core import settings as app_settings
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.form_engine.definition import (
+    FormDefinition,
     FormRegistry,
     check_forms_dir,
     load_definition,
@@ -47,15 +49,16 @@ from sync.reference import KINDS, Package, ReferenceError, open_package, parse_p
 
 __all__ = [
     "KINDS",
+    "NOTHING",
+    "InUse",
     "Package",
     "ReferenceError",
     "accept",
-    "branding_file",
     "forms_registry",
+    "in_use",
     "kept",
     "kept_versions",
-    "leaflets",
-    "rates_dir",
+    "summary",
 ]
 
 FOLDER = "reference"
@@ -252,27 +255,6 @@ def _holds(folder: Path, files: Mapping[str, bytes]) -> bool:
         return False
 
 
-_Key = tuple[str, str, tuple[str, ...], str]
-_IN_USE: dict[_Key, Path] = {}
-"""Folders already written and checked this run, by vault, kind, packages' digests and base."""
-
-
-def _cached(
-    vault: Vault, kind: str, base: Path | None
-) -> tuple[tuple[str, str, tuple[str, ...], str], Path | None]:
-    """The folder in use for `kind` when the kept packages are those it was written from.
-
-    A cheap look at the digests kept: evaluating a form asks for the rates on every change,
-    and checking every package's signature each time would be wasted work.
-    """
-    rows = vault.conn.execute(
-        "SELECT sha256 FROM reference_package WHERE kind = ? ORDER BY version", (kind,)
-    ).fetchall()
-    key = (str(vault.folder), kind, tuple(str(r[0]) for r in rows), str(base or ""))
-    found = _IN_USE.get(key)
-    return key, found if found is not None and found.is_dir() else None
-
-
 def _in_use(vault: Vault, kind: str, packages: Sequence[Package], base: Path | None) -> Path:
     """The folder holding `packages` (over a copy of `base`), written when not already right."""
     root = vault.folder / FOLDER / kind
@@ -298,62 +280,69 @@ def _in_use(vault: Vault, kind: str, packages: Sequence[Package], base: Path | N
     return folder
 
 
-def forms_registry(vault: Vault, installed: FormRegistry) -> FormRegistry:
+@dataclass(frozen=True)
+class InUse:
+    """What the kept packages give the session, read from the vault once (on its thread).
+
+    The window reads the vault only on its worker thread, and asks for forms and rates on the
+    GUI thread: so the session takes this snapshot on the worker (`Session.load_reference`)
+    and the GUI thread reads only the snapshot.
+    """
+
+    forms: tuple[FormDefinition, ...] = ()
+    """Every published form version (the app's own versions are the app's)."""
+    rates_dir: Path | None = None
+    """The rates folder with the published tables, over the installed ones; None: none."""
+    branding_file: Path | None = None
+    """The newest published branding file; None when none was published."""
+    leaflets: tuple[Path, ...] = ()
+    """Every published leaflet (the newest copy of each name)."""
+
+
+NOTHING = InUse()
+"""Nothing published (or not read yet)."""
+
+
+def in_use(vault: Vault, rates_base: Path | None = None) -> InUse:
+    """Read, check again and write out every kept package (runs on the vault's thread).
+
+    Args:
+        vault: The unlocked profile.
+        rates_base: The installed rates folder (the `rates_dir` setting); None: shipped.
+    """
+    from assessor_app.core.pdf.branding import BRANDING_FILE
+
+    forms: list[FormDefinition] = []
+    if packages := kept(vault, "forms"):
+        folder = _in_use(vault, "forms", packages, None)
+        for path in sorted(folder.glob("*/v*.yaml")):
+            try:
+                forms.append(load_definition(path))
+            except AssessorError:
+                continue  # checked on acceptance; a form the app cannot read is never offered
+    rates = None
+    if packages := kept(vault, "rates"):
+        rates = _in_use(vault, "rates", packages, rates_base or _base_rates())
+    branding = None
+    if packages := kept(vault, "branding"):
+        branding = _in_use(vault, "branding", packages[-1:], None) / BRANDING_FILE
+    leaflet_files: list[Path] = []
+    if packages := kept(vault, "leaflets"):
+        folder = _in_use(vault, "leaflets", packages, None)
+        leaflet_files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return InUse(tuple(forms), rates, branding, tuple(leaflet_files))
+
+
+def forms_registry(installed: FormRegistry, published: InUse) -> FormRegistry:
     """The installed forms with every version the authority published beside them.
 
     A version the app has already is the app's (a package cannot change it: `accept`).
     """
-    key, folder = _cached(vault, "forms", None)
-    if folder is None:
-        packages = kept(vault, "forms")
-        if not packages:
-            return installed
-        folder = _IN_USE[key] = _in_use(vault, "forms", packages, None)
+    if not published.forms:
+        return installed
     have = {(d.id, d.version) for d in installed.definitions}
-    extra = []
-    for path in sorted(folder.glob("*/v*.yaml")):
-        try:
-            defn = load_definition(path)
-        except AssessorError:
-            continue  # checked on acceptance; a form the app cannot read is never offered
-        if (defn.id, defn.version) not in have:
-            extra.append(defn)
-            have.add((defn.id, defn.version))
-    return FormRegistry((*installed.definitions, *extra))
-
-
-def rates_dir(vault: Vault, base: Path | None = None) -> Path | None:
-    """The rates folder in force with the published tables: None when none was published."""
-    base = base or _base_rates()
-    key, folder = _cached(vault, "rates", base)
-    if folder is None:
-        packages = kept(vault, "rates")
-        if not packages:
-            return None
-        folder = _IN_USE[key] = _in_use(vault, "rates", packages, base)
-    return folder
-
-
-def branding_file(vault: Vault) -> Path | None:
-    """The newest published branding file, or None when none was published."""
-    from assessor_app.core.pdf.branding import BRANDING_FILE
-
-    key, folder = _cached(vault, "branding", None)
-    if folder is None:
-        packages = kept(vault, "branding")
-        if not packages:
-            return None
-        folder = _IN_USE[key] = _in_use(vault, "branding", packages[-1:], None)
-    return folder / BRANDING_FILE
-
-
-def leaflets(vault: Vault) -> list[Path]:
-    """Every published leaflet (the newest copy of each name), by name."""
-    packages = kept(vault, "leaflets")
-    if not packages:
-        return []
-    folder = _in_use(vault, "leaflets", packages, None)
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    extra = [d for d in published.forms if (d.id, d.version) not in have]
+    return FormRegistry((*installed.definitions, *extra)) if extra else installed
 
 
 def summary(vault: Vault) -> list[tuple[str, int, str, str]]:

@@ -75,6 +75,14 @@ def _status(session: Session) -> _Status:
     )
 
 
+def _take_reference(session: Session, answer: dict) -> reference.ReferenceResult:  # type: ignore[type-arg]
+    """Keep what checks of the packages the gateway sent, and use it (on the vault's worker)."""
+    result = reference.apply_reference(session.vault, answer, _now())
+    if result.accepted:
+        session.load_reference()  # new forms are offered, new rates used, from now on
+    return result
+
+
 def problems_text(forked: int, held: int) -> str:
     """What needs the assessor, in words for the status bar; "" when nothing does."""
     parts = []
@@ -315,10 +323,9 @@ class SyncController(QObject):
                 reference.REFERENCE_PATH,
                 request.to_json(),
                 on_success=lambda answer: self._ops.run(
-                    reference.apply_reference,
-                    self._session.vault,
+                    _take_reference,
+                    self._session,
                     answer,
-                    _now(),
                     on_success=taken,
                     on_failure=not_fetched,
                     owner=self,
@@ -328,9 +335,7 @@ class SyncController(QObject):
             )
 
         def taken(result: reference.ReferenceResult) -> None:
-            if result.accepted:
-                self._session.refresh_reference()  # new forms are offered from now on
-                self._reference += result.accepted
+            self._reference += result.accepted
             if result.more and result.accepted and not result.problem and rounds < 20:
                 self._fetch_reference(transport, rounds + 1)
             else:

@@ -37,7 +37,14 @@ from sync.bundle import BundleError, BundleHeader, new_bundle_id, seal_bundle
 from sync.gateway.bundles import BundleKey, import_bundle
 from sync.gateway.ca import GatewayCA
 from sync.gateway.store import Store
-from sync.protocol import CURRENT, PushRequest, PushResponse, closing_digest
+from sync.protocol import (
+    CURRENT,
+    PushRequest,
+    PushResponse,
+    ReferenceRequest,
+    ReferenceResponse,
+    closing_digest,
+)
 from tests.support import community_person, session_for
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
@@ -122,6 +129,10 @@ class StoreTransport:
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         if path == "/v1/status":  # the queue's state at the end of the sync, for IT
             return {}
+        if path == "/v1/reference":  # the council's reference data, last: none published here
+            have = ReferenceRequest.from_json(body).have
+            packages, more = self.authority.store.reference_newer(dict(have), 1 << 20)
+            return ReferenceResponse(tuple(packages), more).to_json()
         assert path == "/v1/push"
         items = PushRequest.from_json(body).items
         store = self.authority.store

@@ -123,7 +123,7 @@ def test_a_published_form_version_is_offered_for_new_records_while_a_draft_stays
     fresh = start_record(later, later.forms.latest("needs_assessment"), person.id)
     assert fresh.form_version == 2
     # The window's session picks new forms up after its sync without being rebuilt.
-    session.refresh_reference()
+    session.load_reference()
     assert session.forms.latest("needs_assessment").version == 2
 
 
@@ -223,3 +223,40 @@ def test_publish_refuses_what_the_laptops_could_not_use(
     assert capsys.readouterr().err.startswith("assessor-gateway: ")
     assert gateway_cli(["--data", str(data), "--db", store_url, "published"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_the_window_takes_new_forms_at_the_end_of_its_sync_and_says_a_refusal(
+    qtbot: Any, gateway: Gateway, vault: Vault, tmp_path: Path, store_url: str
+) -> None:
+    from assessor_app.ui.operations import BackgroundOps
+    from assessor_app.ui.sync_status import SyncController
+
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    text = (default_forms_dir() / "needs_assessment" / "v1.yaml").read_text(encoding="utf-8")
+    v2 = tmp_path / "forms" / "needs_assessment" / "v2.yaml"
+    v2.parent.mkdir(parents=True)
+    v2.write_text(text.replace("\nversion: 1\n", "\nversion: 2\n", 1), encoding="utf-8")
+    assert _publish(tmp_path, store_url, v2, "forms") == 0
+    ops = BackgroundOps()
+    session = session_for(vault, today=DONE)
+    assert session.forms.latest("needs_assessment").version == 1
+    controller = SyncController(ops, session)
+    try:
+        with qtbot.waitSignal(controller.finished, timeout=20_000) as done:
+            controller.sync_now()
+        assert done.args[0].reference == ("forms package version 1",)
+        assert controller.text.endswith("new from the council: forms package version 1")
+        assert session.forms.latest("needs_assessment").version == 2  # offered at once
+
+        assert gateway.publishing_key is not None
+        stranger = Ed25519PrivateKey.generate()
+        bad = seal_package("forms", 2, "", {"x/v1.yaml": b"id: x\n"}, stranger, published=NOW)
+        gateway.store.publish_reference("forms", 2, "", bad, NOW)
+        with qtbot.waitSignal(controller.finished, timeout=20_000) as done:
+            controller.sync_now()
+        assert "not signed by the council's publishing key" in done.args[0].problem
+        assert "not signed by the council's publishing key" in controller.detail
+        assert session.forms.latest("needs_assessment").version == 2
+    finally:
+        controller.stop()
+        ops.shutdown()

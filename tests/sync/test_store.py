@@ -78,7 +78,9 @@ def _rehash(item: PushItem, **changes: Any) -> PushItem:
     return dataclasses.replace(changed, hash=digest)
 
 
-NEWEST = max(int(p.name[:4]) for p in MIGRATIONS_DIR.glob("*.sql"))
+RELEASED = sorted(int(p.name[:4]) for p in MIGRATIONS_DIR.glob("*.sql"))
+"""Every schema number (branches merged at different times may leave a number unused)."""
+NEWEST = RELEASED[-1]
 
 
 def test_migrations_run_from_empty_once_and_refuse_a_newer_database(store_url: str) -> None:
@@ -92,7 +94,7 @@ def test_migrations_run_from_empty_once_and_refuse_a_newer_database(store_url: s
         store.migrate()
 
 
-@pytest.mark.parametrize("released", range(1, NEWEST))
+@pytest.mark.parametrize("released", RELEASED[:-1])
 def test_a_database_at_every_released_schema_upgrades_keeping_what_it_holds(
     store_url: str, vault: Vault, released: int
 ) -> None:
