@@ -260,3 +260,21 @@ def test_the_window_takes_new_forms_at_the_end_of_its_sync_and_says_a_refusal(
     finally:
         controller.stop()
         ops.shutdown()
+
+
+def test_published_branding_goes_on_new_pdfs_unless_the_settings_name_a_file(
+    gateway: Gateway, vault: Vault, tmp_path: Path, store_url: str
+) -> None:
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    assert session_for(vault).branding.placeholder  # the shipped example details
+    shipped = (resources_dir() / "branding" / "default.yaml").read_text(encoding="utf-8")
+    own = shipped.replace("placeholder: true", "placeholder: false").replace(
+        'authority_name: ""', 'authority_name: "Westshire Council"'
+    )
+    folder = tmp_path / "branding"
+    folder.mkdir()
+    (folder / "branding.yaml").write_text(own, encoding="utf-8")
+    assert _publish(tmp_path, store_url, folder, "branding") == 0
+    assert sync_now(vault, transport_for(vault)).reference == ("branding package version 1",)
+    branding = session_for(vault).branding
+    assert (branding.authority_name, branding.placeholder) == ("Westshire Council", False)
