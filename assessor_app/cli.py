@@ -796,6 +796,8 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
             f"Signed PDFs sent {report.documents_sent}; held {report.documents_held}; "
             f"still to send {report.documents_waiting}."
         )
+    if report.reference:
+        print("New from the council: " + ", ".join(report.reference) + ".")
     if report.problem:
         print(f"assessor-cli: {report.problem}", file=sys.stderr)
         return EXIT_USAGE

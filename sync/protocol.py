@@ -81,6 +81,10 @@ __all__ = [
     "PushRequest",
     "PushResponse",
     "QueueReport",
+    "REFERENCE_KINDS",
+    "MAX_REFERENCE_ANSWER",
+    "ReferenceRequest",
+    "ReferenceResponse",
     "RecordVersions",
     "SUPERSEDES",
     "VersionsRequest",
@@ -130,7 +134,10 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "cursor it last saw; the gateway answers, a page at a time, with what changed on the "
         "device's assessor's caseload since: each person's revisions and those of their open "
         "records (and the newest finished record of each form, which a review builds on), the "
-        "people who left the caseload, and the cursor to send next. Every /1 message is "
+        "people who left the caseload, and the cursor to send next. Reference data "
+        "(`POST /v1/reference`): the laptop names the newest package version it holds of each "
+        "kind (forms, rates, branding, leaflets) and the gateway answers with the signed "
+        "packages newer than those, a few at a time (`more`), or none. Every /1 message is "
         "unchanged and still accepted.",
     ),
 )
@@ -867,6 +874,78 @@ class QueueReport:
         if counts[1] > counts[0] or counts[3] > counts[2]:
             raise ProtocolError("a report cannot hold more than it has waiting")
         return cls(counts[0], counts[1], counts[2], counts[3], version)
+
+
+REFERENCE_KINDS = ("forms", "rates", "branding", "leaflets")
+"""The kinds of reference data (`sync.reference.KINDS`), each with its own version numbers."""
+
+MAX_REFERENCE_ANSWER = 8 * 1024 * 1024
+"""About the most package bytes one reference answer carries (the first package always goes)."""
+
+
+@dataclass(frozen=True)
+class ReferenceRequest:
+    """A laptop naming the newest reference-data package version it holds of each kind."""
+
+    have: Mapping[str, int]
+    """Kind to version; a kind left out (or 0) means none yet."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as a JSON object."""
+        return {"protocol": self.protocol, "have": dict(sorted(self.have.items()))}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ReferenceRequest:
+        """A request from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, or a protocol this side does not speak.
+        """
+        _message(raw, "a request for reference data", we_are="the gateway")
+        have = raw.get("have")
+        if not isinstance(have, dict):
+            raise ProtocolError("a request for reference data must carry what the laptop has")
+        for kind, version in have.items():
+            if kind not in REFERENCE_KINDS:
+                raise ProtocolError(f"'{kind}' is not a kind of reference data")
+            if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version:
+                raise ProtocolError(f"have.{kind} must be a whole number from 0")
+        return cls(dict(have))
+
+
+@dataclass(frozen=True)
+class ReferenceResponse:
+    """The gateway's answer: the packages newer than the laptop has, oldest first per kind."""
+
+    packages: tuple[bytes, ...]
+    """Each signed package exactly as published (canonical ASCII JSON, `sync.reference`)."""
+    more: bool = False
+    """More are waiting: the laptop asks again once it has taken these."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as a JSON object (each package as its text, byte for byte)."""
+        return {
+            "protocol": self.protocol,
+            "packages": [p.decode("ascii") for p in self.packages],
+            "more": self.more,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ReferenceResponse:
+        """The answer from untrusted JSON; the packages themselves are checked by the laptop.
+
+        Raises:
+            ProtocolError: Malformed.
+        """
+        _message(raw, "the gateway's answer", we_are="the app")
+        packages, more = raw.get("packages"), raw.get("more", False)
+        if not isinstance(packages, list) or not isinstance(more, bool):
+            raise ProtocolError("the gateway's answer must carry a list of packages")
+        if not all(isinstance(p, str) and p.isascii() for p in packages):
+            raise ProtocolError("each package must be text")
+        return cls(tuple(p.encode("ascii") for p in packages), more)
 
 
 FINGERPRINT_MIN_DIGITS = 32

@@ -16,6 +16,11 @@ After a push that reported another version of a record, the other version is fet
 the network lane) and kept (on the worker) before the sync ends. What needs the assessor is
 said beside the status line (`problems_changed`): "1 record has another version — choose",
 "1 change held by the council's server"; the window opens the Sync problems dialog from it.
+
+Last, the authority's reference data newer than the laptop holds is fetched and checked
+(`sync_client.reference`): what was taken is said on the status line ("new from the council:
+rates package version 2"), and a refused package's reason takes the line's place; the app
+keeps what it had.
 """
 
 from __future__ import annotations
@@ -29,9 +34,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from assessor_app.core.services.session import Session
 from assessor_app.core.storage import document_outbox, other_versions, outbox
 from assessor_app.core.storage.enrolment import load_enrolment
-from assessor_app.core.sync_client import client, governance, pull
+from assessor_app.core.sync_client import client, governance, pull, reference
 from assessor_app.core.sync_client.transport import DeviceWithdrawnError, Transport, TransportError
-from sync.protocol import MAX_BATCH, DeviceOrder, DocumentAnswer, PullRequest, VersionsRequest
+from sync.protocol import (
+    MAX_BATCH,
+    DeviceOrder,
+    DocumentAnswer,
+    PullRequest,
+    ReferenceRequest,
+    VersionsRequest,
+)
 
 from assessor_app.ui.operations import BackgroundOps
 
@@ -74,6 +86,14 @@ def _status(session: Session) -> _Status:
         documents,
         len(pull.leaving(conn)),
     )
+
+
+def _take_reference(session: Session, answer: dict) -> reference.ReferenceResult:  # type: ignore[type-arg]
+    """Keep what checks of the packages the gateway sent, and use it (on the vault's worker)."""
+    result = reference.apply_reference(session.vault, answer, _now())
+    if result.accepted:
+        session.load_reference()  # new forms are offered, new rates used, from now on
+    return result
 
 
 def problems_text(forked: int, held: int) -> str:
@@ -205,6 +225,7 @@ class SyncController(QObject):
         self._sent = self._held = 0
         self._pulled = pull.PullResult()
         self._forked = []
+        self._reference: tuple[str, ...] = ()
         self._limit = MAX_BATCH
         self._resent: frozenset[tuple[str, str]] = frozenset()
         self._again: frozenset[tuple[str, str]] = frozenset()
@@ -363,7 +384,7 @@ class SyncController(QObject):
 
         def asked(request: VersionsRequest | None) -> None:
             if request is None:
-                self._done("")
+                self._fetch_reference(transport)
                 return
             self._ops.run_network(
                 transport.post,
@@ -375,7 +396,7 @@ class SyncController(QObject):
                     request,
                     answer,
                     _now(),
-                    on_success=lambda _: self._done(""),
+                    on_success=lambda _: self._fetch_reference(transport),
                     on_failure=not_fetched,
                     owner=self,
                 ),
@@ -396,6 +417,50 @@ class SyncController(QObject):
             client.versions_request,
             self._session.vault,
             forked,
+            on_success=asked,
+            on_failure=not_fetched,
+            owner=self,
+        )
+
+    def _fetch_reference(self, transport: Transport, rounds: int = 0) -> None:
+        """The last step: the authority's reference data newer than this laptop has."""
+
+        def asked(request: ReferenceRequest) -> None:
+            self._ops.run_network(
+                transport.post,
+                reference.REFERENCE_PATH,
+                request.to_json(),
+                on_success=lambda answer: self._ops.run(
+                    _take_reference,
+                    self._session,
+                    answer,
+                    on_success=taken,
+                    on_failure=not_fetched,
+                    owner=self,
+                ),
+                on_failure=not_fetched,
+                owner=self,
+            )
+
+        def taken(result: reference.ReferenceResult) -> None:
+            self._reference += result.accepted
+            if result.more and result.accepted and not result.problem and rounds < 20:
+                self._fetch_reference(transport, rounds + 1)
+            else:
+                self._done(result.problem)
+
+        def not_fetched(error: BaseException) -> None:
+            if not isinstance(error, Exception):
+                raise error
+            self._done(
+                "The council's forms and rates could not be fetched "
+                f"({getattr(error, 'user_message', None) or error}). The app keeps what it "
+                "had; they will be fetched at the next sync."
+            )
+
+        self._ops.run(
+            reference.reference_request,
+            self._session.vault,
             on_success=asked,
             on_failure=not_fetched,
             owner=self,
@@ -522,6 +587,8 @@ class SyncController(QObject):
 
         def show(status: _Status) -> None:
             self._show_status(status, problem)
+            if self._reference and not problem:
+                self._say(f"{self.text} · new from the council: {', '.join(self._reference)}")
             report = client.SyncReport(
                 self._sent,
                 self._held,
@@ -533,6 +600,7 @@ class SyncController(QObject):
                 people_received=self._pulled.people,
                 moving=status.moving,
                 released=self._pulled.released,
+                reference=self._reference,
             )
 
             def finish(_: object = None) -> None:

@@ -1,12 +1,14 @@
-"""The gateway's HTTP API (FastAPI): hello, enrol, push, pull, versions, signed PDFs; TLS only.
+"""The gateway's HTTP API (FastAPI): hello, enrol, push, pull, versions, PDFs, reference data; TLS.
 
 Every connection is TLS (`server.py`); the gateway asks for a client certificate and trusts
 only its own devices CA. Two calls are made without one (the laptop has none yet):
 ``GET /v1/ca`` hands out the server's CA, for a laptop to check against the fingerprint IT
 gave before it trusts it; enrolment spends a one-time code and signs the laptop's certificate
 request (and the request for its profile's PDF signing key when it sends one), and hands over
-the authority's recovery public key when there is one. Every other call is refused unless
-the connection carried a certificate this gateway issued to a device that is not revoked.
+the authority's recovery public key when there is one, its bundle key and its publishing key
+(which laptops check reference-data packages by, ``POST /v1/reference``). Every other call is
+refused unless the connection carried a certificate this gateway issued to a device that is
+not revoked.
 Errors answer ``{"detail": "<what to do>"}`` in words the app shows as is. The same app serves
 the web console for IT under ``/console/`` (`console.py`), signed in by password, not by a
 device certificate.
@@ -42,6 +44,7 @@ from sync.gateway.store import Device, EnrolmentRefused, Store
 from sync.protocol import (
     CHUNK_SIZE,
     CURRENT,
+    MAX_REFERENCE_ANSWER,
     PROTOCOLS,
     ContactAnswer,
     DeviceOrder,
@@ -53,6 +56,8 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
     QueueReport,
+    ReferenceRequest,
+    ReferenceResponse,
     VersionsRequest,
     VersionsResponse,
     closing_digest,
@@ -78,6 +83,7 @@ def create_app(
     adapters: Sequence[Adapter] = (),
     recovery_public_key: str | None = None,
     bundle_public_key: str | None = None,
+    publishing_public_key: str | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     max_request_bytes: int = MAX_REQUEST_BYTES,
     lease_days: int | None = None,
@@ -103,6 +109,9 @@ def create_app(
             (told at enrolment and at every contact); None sets no lease.
         revoked_may_send: The authority's policy on revocation: a revoked laptop may send its
             queued work before it deletes its vault (never a laptop ordered wiped).
+        publishing_public_key: The authority's publishing key (`sync.reference` text), which
+            each enrolled laptop checks reference-data packages by; None sends none (laptops
+            then refuse every package).
     """
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
@@ -238,6 +247,8 @@ def create_app(
             answer["recovery_public_key"] = recovery_public_key
         if bundle_public_key is not None:
             answer["bundle_public_key"] = bundle_public_key
+        if publishing_public_key is not None:
+            answer["publishing_public_key"] = publishing_public_key
         return answer
 
     def deliver_all(now: dt.datetime) -> None:
@@ -296,6 +307,19 @@ def create_app(
             raise HTTPException(400, f"The gateway could not read the request: {e}.") from e
         page = store.pull(device.assessor_id, device.id, asked.cursor, asked.limit)
         return JSONResponse(page.to_json())
+
+    @app.post("/v1/reference")
+    def reference(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+        """The signed reference-data packages newer than the laptop has; none when up to date."""
+        device = device_of(request)
+        try:
+            asked = ReferenceRequest.from_json(raw)
+        except ProtocolError as e:
+            raise HTTPException(400, f"The gateway could not read the request: {e}.") from e
+        have = dict(asked.have)
+        packages, more = store.reference_newer(have, MAX_REFERENCE_ANSWER)
+        store.note_reference(device.id, have, clock())
+        return JSONResponse(ReferenceResponse(tuple(packages), more).to_json())
 
     @app.post("/v1/documents")
     def offer_document(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008

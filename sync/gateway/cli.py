@@ -14,6 +14,11 @@
     assessor-gateway recovery-key create --out FILE   the authority's recovery key pair
     assessor-gateway recovery-key show           the recovery public key's fingerprint
     assessor-gateway bundle import FILE          take a laptop's sync bundle; write its receipt
+    assessor-gateway publishing-key create|show  the authority's key that signs reference data
+    assessor-gateway publish DIR_OR_FILE --kind forms|rates|branding|leaflets --description D
+                                                 sign and publish reference data for laptops
+    assessor-gateway published                   every package published, and how many laptops
+                                                 have it
     assessor-gateway console-account create --username U --role R --password-file F
                                                  a web console account (it_admin, team_manager,
                                                  auditor); the first one is made this way
@@ -101,6 +106,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.revoked_may_send:
         print("A revoked laptop sends its queued work before it deletes its vault.")
     from sync.gateway.adapters import FolderDrop
+    from sync.gateway.publishing import PublishingKey
 
     adapters = [FolderDrop(Path(args.drop_folder))] if args.drop_folder else []
     app = create_app(
@@ -113,6 +119,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         bundle_public_key=BundleKey.load_or_create(data / "ca").public.text,
         lease_days=args.lease_days,
         revoked_may_send=args.revoked_may_send,
+        publishing_public_key=PublishingKey.load_or_create(data / "ca").public_text,
     )
     run(app, args.host, args.port, tls)
     return 0
@@ -402,6 +409,63 @@ def _lease_days(text: str) -> int:
     return days
 
 
+def cmd_publishing_key_create(args: argparse.Namespace) -> int:
+    from sync.gateway.publishing import PublishingKey
+
+    key = PublishingKey.create(_data(args) / "ca")
+    print(f"Publishing key made: fingerprint {key.fingerprint}.")
+    print(
+        "Laptops enrolled from now on trust packages it signs (restart 'serve' to hand it out); "
+        "a laptop enrolled before learns it when it enrols again."
+    )
+    return 0
+
+
+def cmd_publishing_key_show(args: argparse.Namespace) -> int:
+    from sync.gateway.publishing import PublishingKey
+
+    key = PublishingKey.load(_data(args) / "ca")
+    if key is None:
+        print(
+            "assessor-gateway: there is no publishing key yet: 'assessor-gateway "
+            "publishing-key create' makes one ('serve' makes one on first start).",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"Publishing key: fingerprint {key.fingerprint}")
+    print(key.public_text)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from sync.gateway.publishing import PublishingKey, package_files, publish
+
+    data, store = _data(args), _store(args)
+    key = PublishingKey.load(data / "ca")
+    if key is None:
+        raise ValueError(
+            "there is no publishing key to sign with: run 'assessor-gateway publishing-key "
+            "create' first (laptops learn it when they enrol)"
+        )
+    files = package_files(Path(args.source), args.kind)
+    done = publish(store, key, args.kind, files, args.description, _now())
+    print(
+        f"Published {done.kind} version {done.version}: {done.files} file"
+        f"{'s' if done.files != 1 else ''}, {done.size // 1024 + 1} KB, signed by the "
+        f"publishing key {key.fingerprint[:19]}. Laptops take it at their next sync."
+    )
+    return 0
+
+
+def cmd_published(args: argparse.Namespace) -> int:
+    for kind, version, at, description, sha, devices in _store(args).reference_packages():
+        print(
+            f"{kind}\tversion {version}\tpublished {at[:16]}\t{devices} laptop"
+            f"{'s' if devices != 1 else ''} have it\t{sha[:12]}\t{description}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="assessor-gateway", description=__doc__.split("\n")[0])
@@ -491,6 +555,23 @@ def build_parser() -> argparse.ArgumentParser:
     take.add_argument("--receipt", help="where to write the receipt (else FILE.receipt)")
     take.add_argument("--authority", default="Demo Council", help=argparse.SUPPRESS)
     take.set_defaults(func=cmd_bundle_import)
+    pkey = sub.add_parser(
+        "publishing-key", help="the authority's key that signs reference data"
+    ).add_subparsers(dest="publishing_command", required=True)
+    pkey.add_parser("create", help="make the publishing key (once)").set_defaults(
+        func=cmd_publishing_key_create
+    )
+    pkey.add_parser("show", help="its fingerprint and public key").set_defaults(
+        func=cmd_publishing_key_show
+    )
+    pub = sub.add_parser("publish", help="sign and publish reference data for the laptops")
+    pub.add_argument("source", help="a folder, or one file")
+    pub.add_argument("--kind", required=True, choices=["forms", "rates", "branding", "leaflets"])
+    pub.add_argument("--description", default="", help="what changed, for IT and the laptops")
+    pub.set_defaults(func=cmd_publish)
+    sub.add_parser(
+        "published", help="packages published, and how many laptops have each"
+    ).set_defaults(func=cmd_published)
     accounts = sub.add_parser("console-account", help="web console accounts").add_subparsers(
         dest="account_command", required=True
     )

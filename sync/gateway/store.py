@@ -1432,3 +1432,101 @@ class Store:
                 (limit,),
             ).fetchall()
         return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    # -- reference data (issue 15) -----------------------------------------------------------
+
+    def reference_contents(self, kind: str) -> list[bytes]:
+        """Every package of `kind` published, oldest first, exactly as signed."""
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT content FROM reference_package WHERE kind = ? ORDER BY version", (kind,)
+            ).fetchall()
+        return [bytes(r[0]) for r in rows]
+
+    def next_reference_version(self, kind: str) -> int:
+        """The version the next package of `kind` takes: one more than the newest published."""
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT MAX(version) FROM reference_package WHERE kind = ?", (kind,)
+            ).fetchone()
+        return 1 if row is None or row[0] is None else int(row[0]) + 1
+
+    def publish_reference(
+        self, kind: str, version: int, description: str, content: bytes, now: dt.datetime
+    ) -> bool:
+        """Keep a signed package; False when `kind` already has `version` (nothing changes)."""
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO reference_package (kind, version, published_at, description, "
+                "sha256, size, content) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (kind, version) DO NOTHING",
+                (
+                    kind,
+                    version,
+                    now.isoformat(),
+                    description,
+                    hashlib.sha256(content).hexdigest(),
+                    len(content),
+                    content,
+                ),
+            )
+            return cur.rowcount == 1
+
+    def reference_newer(self, have: dict[str, int], limit_bytes: int) -> tuple[list[bytes], bool]:
+        """The packages newer than `have` (kind to version), oldest first, about `limit_bytes`.
+
+        Returns:
+            The packages (always at least one when any is newer) and whether more are left.
+        """
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT kind, version, size FROM reference_package ORDER BY kind, version"
+            ).fetchall()
+            wanted = [
+                (str(r[0]), int(r[1]), int(r[2]))
+                for r in rows
+                if int(r[1]) > have.get(str(r[0]), 0)
+            ]
+            taken: list[tuple[str, int]] = []
+            total = 0
+            for kind, version, size in wanted:
+                if taken and total + size > limit_bytes:
+                    break
+                taken.append((kind, version))
+                total += size
+            packages = [
+                bytes(
+                    tx.execute(
+                        "SELECT content FROM reference_package WHERE kind = ? AND version = ?",
+                        (kind, version),
+                    ).fetchone()[0]
+                )
+                for kind, version in taken
+            ]
+        return packages, len(taken) < len(wanted)
+
+    def note_reference(self, device_id: str, have: dict[str, int], now: dt.datetime) -> None:
+        """Keep what a device says it holds of each kind, and its contact."""
+        with self.transaction() as tx:
+            for kind, version in sorted(have.items()):
+                tx.execute(
+                    "INSERT INTO reference_device (device_id, kind, version, seen_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (device_id, kind) DO UPDATE SET "
+                    "version = excluded.version, seen_at = excluded.seen_at",
+                    (device_id, kind, version, now.isoformat()),
+                )
+            tx.execute(
+                "UPDATE device SET last_seen_at = ? WHERE id = ?", (now.isoformat(), device_id)
+            )
+
+    def reference_packages(self) -> list[tuple[str, int, str, str, str, int]]:
+        """Every published package as (kind, version, published, description, sha256, how many
+        devices hold it or a newer one), newest first per kind."""
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT p.kind, p.version, p.published_at, p.description, p.sha256, "
+                "(SELECT COUNT(*) FROM reference_device d WHERE d.kind = p.kind "
+                "AND d.version >= p.version) FROM reference_package p "
+                "ORDER BY p.kind, p.version DESC"
+            ).fetchall()
+        return [(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5])) for r in rows]

@@ -106,7 +106,8 @@ SYNC = APP.parent / "sync"
 
 @pytest.mark.parametrize("path", sorted(APP.rglob("*.py")), ids=lambda p: str(p.relative_to(APP)))
 def test_the_app_never_imports_the_gateway_or_its_server_libraries(path: Path) -> None:
-    """The app speaks `sync.protocol`, `sync.bundle` and `sync.lease` only: no gateway code."""
+    """The app speaks `sync.protocol`, `sync.bundle`, `sync.lease` and `sync.reference` only:
+    no gateway code or libraries."""
     bad = {
         n
         for n in _imports(path)
@@ -117,7 +118,7 @@ def test_the_app_never_imports_the_gateway_or_its_server_libraries(path: Path) -
     assert not bad, f"{path.name} imports {sorted(bad)}"
 
 
-@pytest.mark.parametrize("shared", ["protocol.py", "bundle.py", "lease.py"])
+@pytest.mark.parametrize("shared", ["protocol.py", "bundle.py", "lease.py", "reference.py"])
 def test_the_protocol_imports_no_server_library_and_no_qt(shared: str) -> None:
     names = _imports(SYNC / shared)
     assert not {n for n in names if n.split(".")[0] in ("fastapi", "psycopg", "PySide6")}

@@ -22,6 +22,7 @@ import pytest
 from sync.gateway.app import create_app
 from sync.gateway.bundles import BundleKey
 from sync.gateway.ca import GatewayCA
+from sync.gateway.publishing import PublishingKey
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 
@@ -77,6 +78,8 @@ class Gateway:
     assessor: str
     bundle_key: BundleKey | None = None
     """The authority's bundle key, in the gateway's data folder (``ca/`` beside its CA)."""
+    publishing_key: PublishingKey | None = None
+    """The authority's key that signs reference data, beside the bundle key."""
 
     def code(self) -> str:
         now = dt.datetime.now(dt.UTC)
@@ -91,6 +94,13 @@ def gateway(store_url: str, tmp_path: Path) -> Iterator[Gateway]:
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
     tls = development_tls(tmp_path, ca)
     key = BundleKey.load_or_create(tmp_path / "ca")
+    publishing = PublishingKey.load_or_create(tmp_path / "ca")
     assessor = store.create_assessor("Robin Testcase", dt.datetime.now(dt.UTC))
-    with running(create_app(store, ca, bundle_public_key=key.public.text), tls) as served:
-        yield Gateway(served.url, store, ca, assessor, key)
+    app = create_app(
+        store,
+        ca,
+        bundle_public_key=key.public.text,
+        publishing_public_key=publishing.public_text,
+    )
+    with running(app, tls) as served:
+        yield Gateway(served.url, store, ca, assessor, key, publishing)

@@ -43,6 +43,8 @@ from sync.protocol import (
     PullRequest,
     PushRequest,
     PushResponse,
+    ReferenceRequest,
+    ReferenceResponse,
     closing_digest,
 )
 from tests.support import community_person, session_for
@@ -137,6 +139,10 @@ class StoreTransport:
             return page.to_json()
         if path == "/v1/contact":  # each sync's first call: no lease, no order
             return ContactAnswer(NOW, None).to_json()
+        if path == "/v1/reference":  # the council's reference data, last: none published here
+            have = ReferenceRequest.from_json(body).have
+            packages, more = self.authority.store.reference_newer(dict(have), 1 << 20)
+            return ReferenceResponse(tuple(packages), more).to_json()
         assert path == "/v1/push"
         items = PushRequest.from_json(body).items
         store = self.authority.store

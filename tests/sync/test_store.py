@@ -79,6 +79,7 @@ def _rehash(item: PushItem, **changes: Any) -> PushItem:
 
 
 RELEASED = sorted(int(p.name[:4]) for p in MIGRATIONS_DIR.glob("*.sql"))
+"""Every schema number (branches merged at different times may leave a number unused)."""
 NEWEST = RELEASED[-1]
 
 

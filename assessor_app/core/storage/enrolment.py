@@ -1,4 +1,4 @@
-"""This profile's enrolment with the authority's gateway, and its device key (schema 7, 13).
+"""This profile's enrolment with the authority's gateway, and its device key (schema 7, 13, 14).
 
 The device key (ECDSA P-256) is made on first use inside the vault and never leaves it except
 for the instant the TLS library reads it (`sync_client.transport`). Enrolment stores the
@@ -53,6 +53,9 @@ class Enrolment:
     for a laptop enrolled before its gateway gave one (schema 13)."""
     bundle_sequence: int = 0
     """The sequence number of the last bundle this laptop wrote (0: none yet)."""
+    publishing_public_key: str | None = None
+    """The authority's key that signs reference data (`sync.reference` text); None for a
+    laptop enrolled before its gateway gave one (schema 14): it then refuses every package."""
 
 
 def device_key(vault: Vault) -> ec.EllipticCurvePrivateKey:
@@ -88,6 +91,7 @@ def save_enrolment(
     certificate_der: bytes,
     now: dt.datetime,
     bundle_public_key: str | None = None,
+    publishing_public_key: str | None = None,
 ) -> None:
     """Keep an enrolment (replacing an earlier one), in one transaction with its audit entry.
 
@@ -101,10 +105,12 @@ def save_enrolment(
         )
         conn.execute(
             "INSERT INTO sync_enrolment (one, gateway_url, device_id, assessor_id, server_ca, "
-            "enrolled_at, bundle_public_key) VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (one) "
+            "enrolled_at, bundle_public_key, publishing_public_key) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (one) "
             "DO UPDATE SET gateway_url = excluded.gateway_url, device_id = excluded.device_id, "
             "assessor_id = excluded.assessor_id, server_ca = excluded.server_ca, "
-            "enrolled_at = excluded.enrolled_at, bundle_public_key = excluded.bundle_public_key",
+            "enrolled_at = excluded.enrolled_at, bundle_public_key = excluded.bundle_public_key, "
+            "publishing_public_key = excluded.publishing_public_key",
             (
                 gateway_url,
                 device_id,
@@ -112,6 +118,7 @@ def save_enrolment(
                 server_ca_pem.decode("ascii"),
                 now.isoformat(),
                 bundle_public_key,
+                publishing_public_key,
             ),
         )
         history.append_audit(conn, vault.profile.id, "sync.enrol", "device", device_id)
@@ -122,7 +129,8 @@ def load_enrolment(vault: Vault) -> Enrolment | None:
     with vault.transaction() as conn:
         row = conn.execute(
             "SELECT e.gateway_url, e.device_id, e.assessor_id, e.server_ca, e.enrolled_at, "
-            "k.certificate, k.private_key, e.bundle_public_key, e.bundle_sequence "
+            "k.certificate, k.private_key, e.bundle_public_key, e.bundle_sequence, "
+            "e.publishing_public_key "
             "FROM sync_enrolment e JOIN device_key k "
             "ON k.purpose = ? WHERE e.one = 1",
             (SYNC_DEVICE_KEY,),
@@ -139,6 +147,7 @@ def load_enrolment(vault: Vault) -> Enrolment | None:
         str(row[4]),
         None if row[7] is None else str(row[7]),
         int(row[8]),
+        None if row[9] is None else str(row[9]),
     )
 
 

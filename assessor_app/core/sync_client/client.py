@@ -18,7 +18,8 @@ After pushing, the caseload is pulled (`pull.pull_all`): what changed at the gat
 assessor's caseload since the cursor kept, page by page.
 Each sync begins with the contact (`governance`): the lease starts again, or IT's order to a
 revoked or wiped laptop is obeyed (the profile deleted, after sending if the policy allows).
-Imports no Qt.
+Last, the authority's reference data newer than this laptop holds is fetched and checked
+(`reference.fetch_reference`). Imports no Qt.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from assessor_app.core.sync_client.first_contact import (
     check_fingerprint,
     fetch_ca_by_fingerprint,
 )
+from assessor_app.core.sync_client.reference import fetch_reference
 from assessor_app.core.sync_client.transport import (
     DeviceIdentity,
     HttpsTransport,
@@ -161,6 +163,8 @@ class SyncReport:
     withdrawn: governance.Withdrawal | None = None
     """IT had revoked this laptop or ordered it wiped: the profile has been deleted (after
     sending what the policy allowed), and the vault is closed."""
+    reference: tuple[str, ...] = ()
+    """Reference-data packages taken in this sync ("rates package version 3")."""
 
     @property
     def finished(self) -> bool:
@@ -289,6 +293,7 @@ def finish_enrolment(
     # laptop cannot use must not leave a recovery slot behind, nor the other way round.
     recovery = _recovery_key(answer)
     bundle_key = _bundle_key(answer)
+    publishing_key = _publishing_key(answer)
     _install_signing_certificate(vault, answer)
     if recovery is not None:
         vault.set_recovery_key(recovery)
@@ -303,6 +308,7 @@ def finish_enrolment(
         certificate_der=certificate_der,
         now=now,
         bundle_public_key=bundle_key,
+        publishing_public_key=publishing_key,
     )
     lease_key, lease_days = _lease(answer)
     lease_terms.start_lease(vault, lease_key, lease_days, now)
@@ -370,6 +376,28 @@ def _bundle_key(answer: dict[str, object]) -> str | None:
         raise TransportError(
             "The gateway's key for sending by file could not be read, so the laptop was not "
             "enrolled. Nothing was changed; tell IT.",
+            temporary=False,
+        ) from e
+    return str(text)
+
+
+def _publishing_key(answer: dict[str, object]) -> str | None:
+    """The authority's publishing key the gateway sent, checked; None from one without it.
+
+    Raises:
+        TransportError: the key in the answer cannot be read; nothing was changed.
+    """
+    from sync.reference import parse_publishing_key
+
+    text = answer.get("publishing_public_key")
+    if text is None:
+        return None
+    try:
+        parse_publishing_key(text)
+    except ValueError as e:
+        raise TransportError(
+            "The gateway's key for the council's forms and rates could not be read, so the "
+            "laptop was not enrolled. Nothing was changed; tell IT.",
             temporary=False,
         ) from e
     return str(text)
@@ -849,6 +877,17 @@ def _send_all(
                 f"The other versions of {len(set(forked)) or 'some'} record(s) could not be "
                 f"fetched ({e}). They will be fetched at the next sync."
             )
+    reference: tuple[str, ...] = ()
+    if not problem:
+        try:
+            fetched = fetch_reference(vault, transport, now=now)
+        except (TransportError, ProtocolError) as e:
+            problem = (
+                f"The council's forms and rates could not be fetched ({e}). The app keeps "
+                "what it had; they will be fetched at the next sync."
+            )
+        else:
+            reference, problem = fetched.accepted, fetched.problem
     summary = outbox.summary(vault.conn)
     if not problem:
         tell_queue(transport, queue_report(summary))
@@ -865,6 +904,7 @@ def _send_all(
         pulled.people,
         len(pull.leaving(vault.conn)),
         pulled.released,
+        reference=reference,
     )
 
 

@@ -361,7 +361,12 @@ class MainWindow(QMainWindow):
         self.vault = vault
         from assessor_app.core.services.session import Session
 
-        self.session = Session(vault, lambda: self.ctx.registry, self.ctx.today)
+        self.session = Session(
+            vault, lambda: self.ctx.registry, self.ctx.today, reference_on_worker=True
+        )
+        # The council's published forms, rates and branding: read from the vault on its
+        # worker, first, so the GUI thread never touches the vault for them.
+        self.ops.run(self.session.load_reference, owner=self)
         from assessor_app.ui.sync_status import SyncController
 
         self.sync = sync = SyncController(self.ops, self.session, self, now=self.ctx.now)
