@@ -24,22 +24,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assessor_app.core.records import AssessmentId, PersonId, RecordStatus
 
 if TYPE_CHECKING:
     from assessor_app.core.services.session import Session
-    from assessor_app.core.storage.assessments import OutcomeCount, Projected
+    from assessor_app.core.storage.assessments import OutcomeCodes, Projected
 
 # The rules and the plan service are imported where the list is worked out (on the worker),
 # not here: the caseload imports this module for its labels before its first page shows.
 
 __all__ = [
-    "adult_eligibility_sql",
+    "adult_eligibility",
+    "adult_outcome_codes",
     "FIRST_REVIEW_WEEKS",
     "KIND_LABELS",
     "REVIEW_SHOWN_DAYS",
@@ -60,27 +61,68 @@ _EDITABLE = frozenset({RecordStatus.DRAFT, RecordStatus.AMENDED})
 
 
 @functools.cache
-def adult_eligibility_sql() -> OutcomeCount:
-    """`care_act.adult_eligibility`'s value (reg 2(1)), as SQLite works it out.
+def adult_outcome_codes() -> OutcomeCodes:
+    """How `care_act.adult_eligibility` reads the ten outcomes (reg 2(2) and 2(3)), for SQLite.
 
-    The same three conditions over the same answers (tests/core/test_todo.py holds the two
-    together).
+    `adult_eligibility` below finishes the judgement from these letters and two answers;
+    tests/core/test_todo.py holds the two together against the rule.
     """
     from assessor_app.core.rules.care_act import ADULT_OUTCOMES, ADULT_WAYS
-    from assessor_app.core.storage.assessments import OutcomeCount
+    from assessor_app.core.storage.assessments import OutcomeCodes
 
-    return OutcomeCount(
-        flag="needs_from_impairment",
+    return OutcomeCodes(
         prefix="out_",
         outcomes=tuple(key for key, _ in ADULT_OUTCOMES),
         statuses=("achieved", "not_achieved", "not_applicable"),
         unable="not_achieved",
         ways=tuple(way for way, _ in ADULT_WAYS),
-        least=2,
-        impact="wellbeing_impact",
-        impact_met=("significant", "likely"),
-        impact_unmet=("not_significant",),
     )
+
+
+ELIGIBILITY_TEXTS = ("wellbeing_impact",)
+ELIGIBILITY_FLAGS = ("needs_from_impairment",)
+
+
+def adult_eligibility(values: Mapping[str, Any]) -> str | None:
+    """`care_act.adult_eligibility`'s value from a needs record's projection.
+
+    The three conditions of reg 2(1): the needs arise from an impairment or illness, the
+    person is unable to achieve two or more outcomes (``n`` letters; none unanswered) and
+    there is, or is likely to be, a significant impact on wellbeing. None while any is
+    unanswered, as the rule says.
+
+    Args:
+        values: ``needs_from_impairment``, ``wellbeing_impact`` and ``outcomes`` (the letters
+            of `adult_outcome_codes`), as `AssessmentRepository.projected` reads them.
+    """
+    from_impairment = values.get("needs_from_impairment")
+    impact = values.get("wellbeing_impact")
+    codes = values.get("outcomes")
+    wellbeing = {"significant": True, "likely": True, "not_significant": False}.get(
+        impact if isinstance(impact, str) else ""
+    )
+    if from_impairment is None or wellbeing is None or not isinstance(codes, str):
+        return None
+    if "u" in codes:
+        return None
+    eligible = from_impairment == 1 and wellbeing and codes.count("n") >= 2
+    return "eligible" if eligible else "not_eligible"
+
+
+NEEDS_TEXTS = (
+    "consent",
+    "prevention_response",
+    "assessment_date",
+    "expected_release_date",
+    "notify_date",
+    "notify_authority_name",
+    *ELIGIBILITY_TEXTS,
+)
+NEEDS_FLAGS = ("ineligible_info_given", "notify_other_authority", *ELIGIBILITY_FLAGS)
+PLAN_TEXTS = ("needs_record", "plan_date")
+DST_TEXTS = ("icb_referral_received", "icb_decision_date")
+"""The answers the list reads of each form: the `assessment_todo` index (schema 16) holds
+each of them, so a change here needs a migration that changes the index with it."""
 
 
 class TodoKind(StrEnum):
@@ -180,23 +222,16 @@ def work_out(
     repo = session.records
     needs = repo.projected(
         NEEDS_FORM,
-        texts=(
-            "consent",
-            "prevention_response",
-            "assessment_date",
-            "expected_release_date",
-            "notify_date",
-            "notify_authority_name",
-        ),
-        flags=("ineligible_info_given", "notify_other_authority"),
-        judged={"eligibility": adult_eligibility_sql()},
+        texts=NEEDS_TEXTS,
+        flags=NEEDS_FLAGS,
+        judged={"outcomes": adult_outcome_codes()},
         people=people,
     )
-    plans = repo.projected(PLAN_FORM, texts=("needs_record", "plan_date"), people=people)
-    money = repo.projected(FINANCIAL_FORM, people=people)
-    dsts = repo.projected(
-        DST_FORM, texts=("icb_referral_received", "icb_decision_date"), people=people
-    )
+    for record in needs:
+        record.values["eligibility"] = adult_eligibility(record.values)
+    plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
+    money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
+    dsts = repo.projected(DST_FORM, texts=DST_TEXTS, people=people)
     items: list[TodoItem] = []
     items += _plan_items(needs, plans, PLAN_FORM)
     items += _needs_items(needs)
@@ -273,7 +308,7 @@ def _needs_items(needs: list[Projected]) -> list[TodoItem]:
                 )
             if (
                 values.get("eligibility") == "not_eligible"
-                and values.get("ineligible_info_given") is not True
+                and values.get("ineligible_info_given") != 1
             ):
                 items.append(
                     TodoItem(
@@ -291,7 +326,7 @@ def _needs_items(needs: list[Projected]) -> list[TodoItem]:
     for record in _latest(needs).values():
         values = record.values
         release = _day(values.get("expected_release_date"))
-        if release is None or values.get("notify_other_authority") is not True:
+        if release is None or values.get("notify_other_authority") != 1:
             continue
         if _day(values.get("notify_date")) is not None:
             continue

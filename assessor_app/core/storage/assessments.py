@@ -16,7 +16,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from assessor_app.core.answer_paths import set_answer
 from assessor_app.core.errors import NotFoundError, ValidationError
@@ -43,30 +43,33 @@ class WatchedAnswers:
     """Only the answers asked for that the record has (an unanswered one is left out)."""
 
 
-@dataclass(frozen=True)
-class Projected:
-    """A few answers of one record, read by SQLite from its JSON, with the record's columns."""
+class Projected(NamedTuple):
+    """A few answers of one record, read by SQLite from its JSON, with the record's columns.
+
+    A tuple, not a dataclass: the to-do list makes tens of thousands at a time.
+    """
 
     record_id: AssessmentId
     person_id: PersonId
     status: RecordStatus
     updated_at: str
     """When the record last changed (ISO text, as stored)."""
-    values: dict[str, Any] = field(default_factory=dict)
-    """Each text, flag and expression asked for: None when unanswered or of another type."""
+    values: dict[str, Any]
+    """Each text, flag (1 or 0) and letters asked for: None when unanswered or of another
+    type."""
 
 
 @dataclass(frozen=True)
-class OutcomeCount:
-    """The shape of an eligibility rule that counts outcomes, as plain ids, for SQLite.
+class OutcomeCodes:
+    """How an eligibility rule reads each outcome, as plain ids, for SQLite to work out.
 
-    `projected` turns it into one expression giving "eligible", "not_eligible" or NULL (not
-    enough answered), so that thousands of records are judged without decoding one in Python.
-    The rule it mirrors supplies it (`services.todo`), and a test holds the two together.
+    `sql` is one expression giving a letter per outcome, in order: ``u`` unanswered (no
+    status, one not known, or not achieved with no way chosen), ``n`` not achieved in a way
+    that counts, ``a`` anything else. Kept in the `assessment_todo` index (schema 16), so the
+    to-do list judges thousands of records without reading one record's JSON. The rule it
+    mirrors supplies it (`services.todo`), and a test holds the two together.
     """
 
-    flag: str
-    """A yes/no answer that must be true (false: not eligible; unanswered: undecided)."""
     prefix: str
     """Outcome answers are ``<prefix><key>_status`` and ``<prefix><key>_ways``."""
     outcomes: tuple[str, ...]
@@ -75,71 +78,34 @@ class OutcomeCount:
     unable: str
     """The status of an outcome not achieved (it counts when a way is chosen)."""
     ways: tuple[str, ...]
-    least: int
-    """How many outcomes must be unachieved for the needs to be eligible."""
-    impact: str
-    """The single-choice answer on wellbeing."""
-    impact_met: tuple[str, ...]
-    impact_unmet: tuple[str, ...]
+    read_ways: int = 8
+    """How many items of a ways answer are looked at (the forms offer four ways)."""
 
     def names(self) -> tuple[str, ...]:
-        """Every id written into the expression (each checked to be a plain id)."""
+        """Every id written into the expression (each must be a plain id)."""
         return (
-            self.flag,
-            self.impact,
             self.unable,
-            *self.outcomes,
             *self.statuses,
             *self.ways,
-            *self.impact_met,
-            *self.impact_unmet,
             *(f"{self.prefix}{o}_status" for o in self.outcomes),
         )
 
     def sql(self) -> str:
-        """The expression over the `answers` column (NULL while undecided)."""
-
-        def lit(values: Sequence[str]) -> str:
-            return ", ".join(f"'{v}'" for v in values)
-
-        def text(path: str) -> str:
-            return (
-                f"(CASE json_type(answers, '$.{path}') WHEN 'text' THEN answers ->> '$.{path}' END)"
-            )
-
-        cond_a = (
-            f"(CASE json_type(answers, '$.{self.flag}') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"
-        )
-        unanswered, unable = [], []
+        """The expression over the `answers` column."""
+        statuses = ", ".join(f"'{v}'" for v in self.statuses)
+        ways = ", ".join(f"'{v}'" for v in self.ways)
+        letters = []
         for key in self.outcomes:
-            status = text(f"{self.prefix}{key}_status")
-            ways = f"'$.{self.prefix}{key}_ways'"
-            has_way = (
-                f"(json_type(answers, {ways}) = 'array' AND EXISTS (SELECT 1 FROM "
-                f"json_each(answers, {ways}) WHERE type = 'text' AND value IN ({lit(self.ways)})))"
+            status = f"answers ->> '$.{self.prefix}{key}_status'"
+            items = " OR ".join(
+                f"answers ->> '$.{self.prefix}{key}_ways[{n}]' IN ({ways})"
+                for n in range(self.read_ways)
             )
-            unanswered.append(
-                f"(CASE WHEN {status} IS NULL OR {status} NOT IN ({lit(self.statuses)}) THEN 1 "
-                f"WHEN {status} = '{self.unable}' AND NOT {has_way} THEN 1 ELSE 0 END)"
+            letters.append(
+                f"CASE WHEN {status} = '{self.unable}' THEN (CASE WHEN {items} THEN 'n' "
+                f"ELSE 'u' END) WHEN {status} IN ({statuses}) THEN 'a' ELSE 'u' END"
             )
-            unable.append(f"({status} = '{self.unable}' AND {has_way})")
-        cond_b = (
-            f"(CASE WHEN ({' + '.join(unanswered)}) > 0 THEN NULL "
-            f"WHEN ({' + '.join(unable)}) >= {self.least} THEN 1 ELSE 0 END)"
-        )
-        impact = text(self.impact)
-        cond_c = (
-            f"(CASE WHEN {impact} IN ({lit(self.impact_met)}) THEN 1 "
-            f"WHEN {impact} IN ({lit(self.impact_unmet)}) THEN 0 END)"
-        )
-        # Undecided while any condition is; eligible only when all three hold. The cheap
-        # conditions go first, so the outcomes are read only for records that get that far.
-        return (
-            f"(CASE WHEN {cond_a} IS NULL OR {cond_c} IS NULL THEN NULL "
-            f"WHEN {cond_b} IS NULL THEN NULL "
-            f"WHEN {cond_a} = 1 AND {cond_c} = 1 AND {cond_b} = 1 THEN 'eligible' "
-            f"ELSE 'not_eligible' END)"
-        )
+        return "(" + " || ".join(letters) + ")"
 
 
 class AssessmentRepository:
@@ -317,40 +283,44 @@ class AssessmentRepository:
         *,
         texts: Sequence[str] = (),
         flags: Sequence[str] = (),
-        judged: dict[str, OutcomeCount] | None = None,
+        judged: dict[str, OutcomeCodes] | None = None,
         people: tuple[str | None, str | None] = (None, None),
+        having: str | None = None,
     ) -> list[Projected]:
         """Some answers of every record of one form, read by SQLite from the stored JSON.
 
-        For the to-do list: nothing is decoded in Python, so 20,000 records take a few tens
-        of milliseconds (the `assessment_watch` index finds a form's records in id order).
+        For the to-do list. For the forms and answers it reads (`services.todo`), SQLite
+        answers from the `assessment_todo` index alone (schema 16), never reading a record's
+        JSON: 20,000 records take milliseconds. For others it reads the table, which is
+        correct but far slower (tests/core/test_todo.py checks the plan).
 
         Args:
             form_id: Which form's records.
             texts: Answers wanted as text (a date is its ISO text); None when not text.
-            flags: Yes/no answers; None when not a yes/no.
-            judged: Names for eligibility rules to work out in SQLite (`OutcomeCount`).
+            flags: Yes/no answers, as 1 (yes) or 0 (no); None when not a yes/no.
+            judged: Names for outcome letters to work out in SQLite (`OutcomeCodes`).
             people: Only the records of people whose id is at least the first and below the
                 second (None: no bound), so the work can be done in parts.
+            having: Only the records of people who also have a record of this form.
 
         Raises:
             ValueError: A form or answer id is not a plain lower-case id (they are written
                 into the query).
         """
         judged = judged or {}
-        names = [form_id, *texts, *flags, *judged]
+        names = [form_id, *texts, *flags, *judged, *([having] if having else [])]
         for shape in judged.values():
             names += shape.names()
         for name in names:
             if not _PLAIN_ID.match(name):
                 raise ValueError(f"not a plain form or answer id: {name!r}")
+        # Over the expressions the index holds, so SQLite reads them from it.
         picks = [
-            f"CASE json_type(answers, '$.{a}') WHEN 'text' THEN answers ->> '$.{a}' END"
+            f"CASE WHEN typeof(answers ->> '$.{a}') = 'text' THEN answers ->> '$.{a}' END"
             for a in texts
         ]
         picks += [
-            f"CASE json_type(answers, '$.{a}') WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
-            for a in flags
+            f"CASE answers -> '$.{a}' WHEN 'true' THEN 1 WHEN 'false' THEN 0 END" for a in flags
         ]
         picks += [shape.sql() for shape in judged.values()]
         sql = (
@@ -366,21 +336,18 @@ class AssessmentRepository:
         if high is not None:
             sql += " AND person_id < ?"
             params.append(high)
-        keys = (*texts, *flags, *judged)
-        nflags = len(texts), len(texts) + len(flags)
-        found = []
-        for row in self.vault.conn.execute(sql, params):
-            values: dict[str, Any] = {}
-            for n, (key, value) in enumerate(zip(keys, row[4:], strict=True)):
-                values[key] = (
-                    bool(value) if nflags[0] <= n < nflags[1] and value is not None else value
-                )
-            found.append(
-                Projected(
-                    AssessmentId(row[0]), PersonId(row[1]), RecordStatus(row[2]), row[3], values
-                )
+        if having is not None:
+            sql += (
+                f" AND person_id IN (SELECT person_id FROM assessment WHERE form_id = '{having}')"
             )
-        return found
+        keys = (*texts, *flags, *judged)
+        statuses = {status.value: status for status in RecordStatus}
+        return [
+            Projected(
+                row[0], row[1], statuses[row[2]], row[3], dict(zip(keys, row[4:], strict=True))
+            )
+            for row in self.vault.conn.execute(sql, params).fetchall()
+        ]
 
     def change_mark(self) -> int:
         """A number that moves on whenever any record or person is saved.
