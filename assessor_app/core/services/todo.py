@@ -187,6 +187,11 @@ def _changed_on(record: Projected) -> dt.date:
     return _day(record.updated_at) or dt.date.min
 
 
+def _since(record: Projected) -> dt.date:
+    """When a needs assessment's item became due: its assessment date, else its last change."""
+    return _day(record.values.get("assessment_date")) or _changed_on(record)
+
+
 def _latest(records: Iterable[Projected]) -> dict[PersonId, Projected]:
     """Each person's most recently changed record of those given."""
     latest: dict[PersonId, Projected] = {}
@@ -227,8 +232,6 @@ def work_out(
         judged={"outcomes": adult_outcome_codes()},
         people=people,
     )
-    for record in needs:
-        record.values["eligibility"] = adult_eligibility(record.values)
     plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
     money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
     dsts = repo.projected(DST_FORM, texts=DST_TEXTS, people=people)
@@ -262,9 +265,9 @@ def _plan_items(needs: list[Projected], plans: list[Projected], form: str) -> li
             drafts[source] = plan
     items = []
     for record in _latest(done).values():
-        if record.values.get("eligibility") != "eligible":
-            continue
         if record.values.get("consent") == "refused" or record.record_id in made:
+            continue
+        if adult_eligibility(record.values) != "eligible":
             continue
         draft = drafts.get(record.record_id)
         items.append(
@@ -274,7 +277,7 @@ def _plan_items(needs: list[Projected], plans: list[Projected], form: str) -> li
                 "Make the care and support plan"
                 if draft is None
                 else "Finish the care and support plan",
-                _day(record.values.get("assessment_date")) or _changed_on(record),
+                _since(record),
                 False,
                 "The needs assessment found eligible needs, and the authority must meet them "
                 "(Care Act s18; REQUIREMENTS NA-39).",
@@ -290,43 +293,41 @@ def _needs_items(needs: list[Projected]) -> list[TodoItem]:
     items = []
     for record in needs:
         values = record.values
-        since = _day(values.get("assessment_date")) or _changed_on(record)
-        if record.status in _EDITABLE and values.get("consent") != "refused":
-            if values.get("prevention_response") == "declined":
-                items.append(
-                    TodoItem(
-                        TodoKind.ASSESSMENT_OFFERED,
-                        record.person_id,
-                        "Finish the needs assessment: the person declined prevention",
-                        since,
-                        False,
-                        "Prevention was declined but needs still appear, so the assessment "
-                        "must be offered and its outcome recorded (Care Act s2; "
-                        "REQUIREMENTS NA-23).",
-                        record.record_id,
-                    )
+        if record.status not in _EDITABLE or values.get("consent") == "refused":
+            continue
+        if values.get("prevention_response") == "declined":
+            items.append(
+                TodoItem(
+                    TodoKind.ASSESSMENT_OFFERED,
+                    record.person_id,
+                    "Finish the needs assessment: the person declined prevention",
+                    _since(record),
+                    False,
+                    "Prevention was declined but needs still appear, so the assessment must be "
+                    "offered and its outcome recorded (Care Act s2; REQUIREMENTS NA-23).",
+                    record.record_id,
                 )
-            if (
-                values.get("eligibility") == "not_eligible"
-                and values.get("ineligible_info_given") != 1
-            ):
-                items.append(
-                    TodoItem(
-                        TodoKind.WRITTEN_INFORMATION,
-                        record.person_id,
-                        "Give written information and advice: no needs are eligible",
-                        since,
-                        False,
-                        "Anyone whose needs are not eligible must be given written information "
-                        "on meeting or reducing them and on preventing or delaying needs "
-                        "(Care Act s13(5); REQUIREMENTS NA-55).",
-                        record.record_id,
-                    )
+            )
+        if values.get("ineligible_info_given") != 1 and adult_eligibility(values) == "not_eligible":
+            items.append(
+                TodoItem(
+                    TodoKind.WRITTEN_INFORMATION,
+                    record.person_id,
+                    "Give written information and advice: no needs are eligible",
+                    _since(record),
+                    False,
+                    "Anyone whose needs are not eligible must be given written information on "
+                    "meeting or reducing them and on preventing or delaying needs (Care Act "
+                    "s13(5); REQUIREMENTS NA-55).",
+                    record.record_id,
                 )
+            )
     for record in _latest(needs).values():
         values = record.values
+        if values.get("notify_other_authority") != 1:
+            continue
         release = _day(values.get("expected_release_date"))
-        if release is None or values.get("notify_other_authority") != 1:
+        if release is None:
             continue
         if _day(values.get("notify_date")) is not None:
             continue
