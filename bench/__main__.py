@@ -31,6 +31,7 @@ NAMES = [
     "sync",
     "ingest",
     "bulk",
+    "todo",
 ]
 """Every benchmark, in the order a full run takes them."""
 
@@ -53,7 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     only = set(args.only or NAMES)
 
-    from bench import autosave, bulk, caseload, checkpoint, coldstart, editor, ingest, pdf, sync
+    from bench import (
+        autosave,
+        bulk,
+        caseload,
+        checkpoint,
+        coldstart,
+        editor,
+        ingest,
+        pdf,
+        sync,
+        todo,
+    )
 
     quick = args.quick
     started = time.perf_counter()
@@ -104,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     if "bulk" in only:
         people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
         show(bulk.run(people, revisions, 1 if quick else 3))
+    if "todo" in only:
+        people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
+        show(todo.run(people, revisions))
     stamp = _stamp(quick)
     print(f"Summary ({stamp})")
     print("\n".join(table(summary)))

@@ -6,7 +6,7 @@ and goes by itself once the record that settles it is completed or answered. Eac
 what is due, by when, why (the rule and its REQUIREMENTS reference), whose it is, and which
 record settles it: one to open, or a form to start (a plan, from its needs assessment).
 
-What the forms record decides what can be listed (see docs/todo.md):
+What the forms record decides what can be listed (README, "To do"):
 
 - a care and support plan not yet made (or not completed) for a completed needs assessment
   with eligible needs (NA-39);
@@ -17,6 +17,10 @@ What the forms record decides what can be listed (see docs/todo.md):
 - a financial assessment still to complete for a person with a plan (FC-13);
 - another authority still to tell before a release date (CU-30).
 
+Left out for now because no form records it: the reason a CHC decision was late (the DST has
+no field for it, so a decision made late cannot be listed as still missing its reason), and
+reviews after the first (no review form yet: `_first_review`).
+
 Imports no Qt: the caseload's "To do" view shows what `work_out` returns.
 """
 
@@ -25,9 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assessor_app.core.records import AssessmentId, PersonId, RecordStatus
 
@@ -149,9 +152,11 @@ KIND_LABELS: dict[TodoKind, str] = {
 """How each kind is named in the list and its filter."""
 
 
-@dataclass(frozen=True)
-class TodoItem:
-    """One thing due for one person, and the record that settles it."""
+class TodoItem(NamedTuple):
+    """One thing due for one person, and the record that settles it.
+
+    A tuple, not a dataclass: a caseload's list can hold thousands.
+    """
 
     kind: TodoKind
     person_id: PersonId
@@ -222,22 +227,56 @@ def work_out(
             bound), so the caseload can work the list out in parts.
     """
     from assessor_app.core.services.care_plans import FINANCIAL_FORM, NEEDS_FORM, PLAN_FORM
+    from assessor_app.core.storage.assessments import Only
 
     today = session.today()
     repo = session.records
-    needs = repo.projected(
-        NEEDS_FORM,
-        texts=NEEDS_TEXTS,
-        flags=NEEDS_FLAGS,
-        judged={"outcomes": adult_outcome_codes()},
-        people=people,
+    editable = tuple(_EDITABLE)
+    done = tuple(s for s in RecordStatus if s not in _EDITABLE)
+    not_refused = (("consent", "refused"),)
+
+    def needs(only: Only) -> list[Projected]:
+        # Only the needs assessments that can make an item: SQLite picks them from the index.
+        return repo.projected(
+            NEEDS_FORM,
+            texts=NEEDS_TEXTS,
+            flags=NEEDS_FLAGS,
+            judged={"outcomes": adult_outcome_codes()},
+            people=people,
+            only=only,
+        )
+
+    # Each person's latest completed assessment, where its needs may be eligible.
+    latest_done = needs(
+        Only(
+            statuses=done,
+            newest=True,
+            equal=(("needs_from_impairment", 1),),
+            not_equal=not_refused,
+            complete=("outcomes",),
+        )
     )
+    declined = needs(
+        Only(
+            statuses=editable,
+            equal=(("prevention_response", "declined"),),
+            not_equal=not_refused,
+        )
+    )
+    uninformed = needs(
+        Only(
+            statuses=editable,
+            not_equal=(("ineligible_info_given", 1), *not_refused),
+            complete=("outcomes",),
+        )
+    )
+    to_tell = needs(Only(newest=True, equal=(("notify_other_authority", 1),)))
     plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
     money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
     dsts = repo.projected(DST_FORM, texts=DST_TEXTS, people=people)
     items: list[TodoItem] = []
-    items += _plan_items(needs, plans, PLAN_FORM)
-    items += _needs_items(needs)
+    items += _plan_items(latest_done, plans, PLAN_FORM)
+    items += _needs_items(declined, uninformed, to_tell)
     items += _review_items(plans, today)
     items += _financial_items(plans, money, FINANCIAL_FORM)
     items += _chc_items(dsts, today)
@@ -250,9 +289,8 @@ def soonest_first(items: Iterable[TodoItem]) -> list[TodoItem]:
     return sorted(items, key=lambda i: (i.due, order[i.kind], i.person_id, i.record_id or ""))
 
 
-def _plan_items(needs: list[Projected], plans: list[Projected], form: str) -> list[TodoItem]:
-    """A plan for the latest completed needs assessment with eligible needs (NA-39)."""
-    done = [n for n in needs if n.status not in _EDITABLE]
+def _plan_items(latest_done: list[Projected], plans: list[Projected], form: str) -> list[TodoItem]:
+    """A plan for each person's latest completed needs assessment with eligible needs (NA-39)."""
     made: set[str] = set()  # needs assessments with a plan completed (even if now amended)
     drafts: dict[str, Projected] = {}
     for plan in plans:
@@ -264,10 +302,8 @@ def _plan_items(needs: list[Projected], plans: list[Projected], form: str) -> li
         elif source not in drafts or plan.updated_at > drafts[source].updated_at:
             drafts[source] = plan
     items = []
-    for record in _latest(done).values():
-        if record.values.get("consent") == "refused" or record.record_id in made:
-            continue
-        if adult_eligibility(record.values) != "eligible":
+    for record in latest_done:
+        if record.record_id in made or adult_eligibility(record.values) != "eligible":
             continue
         draft = drafts.get(record.record_id)
         items.append(
@@ -288,27 +324,26 @@ def _plan_items(needs: list[Projected], plans: list[Projected], form: str) -> li
     return items
 
 
-def _needs_items(needs: list[Projected]) -> list[TodoItem]:
-    """From each needs assessment's own answers: NA-23, NA-55 and CU-30."""
+def _needs_items(
+    declined: list[Projected], uninformed: list[Projected], to_tell: list[Projected]
+) -> list[TodoItem]:
+    """From the needs assessments' own answers: NA-23, NA-55 and CU-30."""
     items = []
-    for record in needs:
-        values = record.values
-        if record.status not in _EDITABLE or values.get("consent") == "refused":
-            continue
-        if values.get("prevention_response") == "declined":
-            items.append(
-                TodoItem(
-                    TodoKind.ASSESSMENT_OFFERED,
-                    record.person_id,
-                    "Finish the needs assessment: the person declined prevention",
-                    _since(record),
-                    False,
-                    "Prevention was declined but needs still appear, so the assessment must be "
-                    "offered and its outcome recorded (Care Act s2; REQUIREMENTS NA-23).",
-                    record.record_id,
-                )
+    for record in declined:
+        items.append(
+            TodoItem(
+                TodoKind.ASSESSMENT_OFFERED,
+                record.person_id,
+                "Finish the needs assessment: the person declined prevention",
+                _since(record),
+                False,
+                "Prevention was declined but needs still appear, so the assessment must be "
+                "offered and its outcome recorded (Care Act s2; REQUIREMENTS NA-23).",
+                record.record_id,
             )
-        if values.get("ineligible_info_given") != 1 and adult_eligibility(values) == "not_eligible":
+        )
+    for record in uninformed:
+        if adult_eligibility(record.values) == "not_eligible":
             items.append(
                 TodoItem(
                     TodoKind.WRITTEN_INFORMATION,
@@ -322,10 +357,8 @@ def _needs_items(needs: list[Projected]) -> list[TodoItem]:
                     record.record_id,
                 )
             )
-    for record in _latest(needs).values():
+    for record in to_tell:
         values = record.values
-        if values.get("notify_other_authority") != 1:
-            continue
         release = _day(values.get("expected_release_date"))
         if release is None:
             continue

@@ -108,6 +108,26 @@ class OutcomeCodes:
         return "(" + " || ".join(letters) + ")"
 
 
+@dataclass(frozen=True)
+class Only:
+    """Which records `projected` returns, as plain data: those meeting every condition.
+
+    Each answer named must also be one of those asked for; the conditions are read from the
+    index like the answers, so only the records that matter are returned.
+    """
+
+    statuses: tuple[RecordStatus, ...] = ()
+    """Only records in one of these statuses (none: any)."""
+    equal: tuple[tuple[str, str | int], ...] = ()
+    """(answer, value): the answer is this text, or this flag (1 or 0)."""
+    not_equal: tuple[tuple[str, str | int], ...] = ()
+    """(answer, value): the answer is anything else, or unanswered."""
+    complete: tuple[str, ...] = ()
+    """Outcome letters (`OutcomeCodes`) with none unanswered."""
+    newest: bool = False
+    """Only each person's most recently changed record of the form (of those statuses)."""
+
+
 class AssessmentRepository:
     """Reads and writes assessment records in one vault."""
 
@@ -286,6 +306,7 @@ class AssessmentRepository:
         judged: dict[str, OutcomeCodes] | None = None,
         people: tuple[str | None, str | None] = (None, None),
         having: str | None = None,
+        only: Only | None = None,
     ) -> list[Projected]:
         """Some answers of every record of one form, read by SQLite from the stored JSON.
 
@@ -302,6 +323,7 @@ class AssessmentRepository:
             people: Only the records of people whose id is at least the first and below the
                 second (None: no bound), so the work can be done in parts.
             having: Only the records of people who also have a record of this form.
+            only: Only the records meeting these conditions (`Only`).
 
         Raises:
             ValueError: A form or answer id is not a plain lower-case id (they are written
@@ -328,7 +350,7 @@ class AssessmentRepository:
             + "".join(f", {p}" for p in picks)
             + " FROM assessment WHERE form_id = ?"
         )
-        params: list[str] = [form_id]
+        params: list[Any] = [form_id]
         low, high = people
         if low is not None:
             sql += " AND person_id >= ?"
@@ -340,6 +362,10 @@ class AssessmentRepository:
             sql += (
                 f" AND person_id IN (SELECT person_id FROM assessment WHERE form_id = '{having}')"
             )
+        if only is not None:
+            where, more = _only_sql(only, dict(zip((*texts, *flags, *judged), picks, strict=True)))
+            sql += where
+            params += more
         keys = (*texts, *flags, *judged)
         statuses = {status.value: status for status in RecordStatus}
         return [
@@ -566,6 +592,39 @@ class AssessmentRepository:
             conn, self.vault.profile.id, action, "assessment", record.id, revision_hash=rev.hash
         )
         return _replace(record, revision=rev.seq, revision_hash=rev.hash, updated_at=rev.created_at)
+
+
+def _only_sql(only: Only, picked: dict[str, str]) -> tuple[str, list[Any]]:
+    """The WHERE conditions for `only`, over the expressions picked (answer id to SQL).
+
+    `Only.newest` is a NOT EXISTS over the same index (a newer record of the person), so the
+    answers' conditions are checked on each person's newest record: an older record never
+    stands in for a newer one.
+    """
+    sql, params = "", list[Any]()
+    statuses = ""
+    if only.statuses:
+        statuses = f"status IN ({', '.join('?' for _ in only.statuses)})"
+        sql += f" AND {statuses}"
+        params += [s.value for s in only.statuses]
+    for key, value in only.equal:
+        sql += f" AND {picked[key]} = ?"
+        params.append(value)
+    for key, value in only.not_equal:
+        sql += f" AND {picked[key]} IS NOT ?"
+        params.append(value)
+    for key in only.complete:
+        sql += f" AND instr({picked[key]}, 'u') = 0"
+    if only.newest:
+        sql += (
+            " AND NOT EXISTS (SELECT 1 FROM assessment AS newer INDEXED BY assessment_todo "
+            "WHERE newer.form_id = "
+            "assessment.form_id AND newer.person_id = assessment.person_id"
+            + (f" AND newer.{statuses}" if statuses else "")
+            + " AND newer.updated_at > assessment.updated_at)"
+        )
+        params += [s.value for s in only.statuses]
+    return sql, params
 
 
 _SELECT = (

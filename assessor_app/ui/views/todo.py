@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -61,16 +62,23 @@ class TodoPanel(QWidget):
         self.list.setRootIsDecorated(False)
         self.list.setAlternatingRowColors(True)
         self.list.setUniformRowHeights(True)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("Why the selected item is due")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.count = QLabel("Working out what is due…")
         self.count.setAccessibleName("Number of items to do")
         top = QHBoxLayout()
         top.addWidget(kind_label)
-        top.addWidget(self.kind, 1)
+        top.addWidget(self.kind)
+        top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(self.count)
+        self.list.currentItemChanged.connect(self._show_detail)
         self.kind.currentIndexChanged.connect(self._fill)
         self.list.itemActivated.connect(self._activated)
         self._set_kinds()
@@ -121,17 +129,29 @@ class TodoPanel(QWidget):
             self.list.resizeColumnToContents(column)
         if rows:
             self.list.setCurrentItem(rows[0])
+        else:
+            self.detail.clear()
         if not wanted:
             self.count.setText("Nothing to do." if kind is None else "Nothing of this kind.")
         elif len(wanted) > SHOWN_AT_MOST:
             self.count.setText(
                 f"The {SHOWN_AT_MOST} soonest of {len(wanted):,} shown: choose a kind to narrow "
-                "the list. Enter opens the record that settles an item."
+                "the list."
             )
         else:
-            self.count.setText(
-                f"{len(wanted):,} to do. Enter opens the record that settles an item."
-            )
+            self.count.setText(f"{len(wanted):,} to do.")
+
+    def _show_detail(self, row: QTreeWidgetItem | None, _previous: object = None) -> None:
+        item = row.data(0, Qt.ItemDataRole.UserRole) if row is not None else None
+        if not isinstance(item, TodoItem):
+            self.detail.clear()
+            return
+        opens = (
+            "Enter starts the record that settles it."
+            if item.start_form
+            else "Enter opens the record that settles it."
+        )
+        self.detail.setText(f"<b>Why:</b> {escape(item.why)} {opens}")
 
     def _activated(self, row: QTreeWidgetItem) -> None:
         item = row.data(0, Qt.ItemDataRole.UserRole)
