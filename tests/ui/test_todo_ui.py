@@ -112,6 +112,7 @@ def test_the_to_do_list_shows_sorts_filters_opens_and_counts(
     assert panel.kind.currentText() == "CHC decision (1)"
 
     # Enter opens the record that settles it: the DST.
+    worked_out = caseload.todo_worked_out
     panel.list.setFocus()
     qtbot.keyClick(panel.list, Qt.Key.Key_Return)
     editor = opened_editor(qtbot, window)
@@ -121,6 +122,7 @@ def test_the_to_do_list_shows_sorts_filters_opens_and_counts(
     # needs assessment and opens it.
     caseload = _back_to_caseload(qtbot, window)
     assert caseload.tabs.currentWidget() is caseload.todo
+    assert caseload.todo_worked_out == worked_out  # nothing saved: not worked out again
     panel.kind.setCurrentIndex(panel.kind.findData(TodoKind.PLAN.value))
     qtbot.keyClick(panel.list, Qt.Key.Key_Return)
     wait_for_worker(qtbot, window)
@@ -130,6 +132,7 @@ def test_the_to_do_list_shows_sorts_filters_opens_and_counts(
 
     # The count follows: the plan is now to finish, and its charge is not yet assessed.
     caseload = _back_to_caseload(qtbot, window)
+    assert caseload.todo_worked_out == worked_out + 1
     assert tabs.tabText(tabs.indexOf(caseload.todo)) == "To &do (4)"
     assert [r[2] for r in _rows(caseload)] == ["Finish the care and support plan"]
     panel.kind.setCurrentIndex(0)

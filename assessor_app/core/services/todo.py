@@ -235,17 +235,15 @@ def work_out(
     done = tuple(s for s in RecordStatus if s not in _EDITABLE)
     not_refused = (("consent", "refused"),)
 
-    def needs(only: Only) -> list[Projected]:
-        # Only the needs assessments that can make an item: SQLite picks them from the index.
+    def needs(only: Only, texts: tuple[str, ...], flags: tuple[str, ...] = ()) -> list[Projected]:
+        # Only the needs assessments that can make an item, and only the answers it reads:
+        # SQLite picks both from the index.
+        judged = {"outcomes": adult_outcome_codes()} if "wellbeing_impact" in texts else {}
         return repo.projected(
-            NEEDS_FORM,
-            texts=NEEDS_TEXTS,
-            flags=NEEDS_FLAGS,
-            judged={"outcomes": adult_outcome_codes()},
-            people=people,
-            only=only,
+            NEEDS_FORM, texts=texts, flags=flags, judged=judged, people=people, only=only
         )
 
+    eligibility = ("consent", "assessment_date", *ELIGIBILITY_TEXTS)
     # Each person's latest completed assessment, where its needs may be eligible.
     latest_done = needs(
         Only(
@@ -254,23 +252,32 @@ def work_out(
             equal=(("needs_from_impairment", 1),),
             not_equal=not_refused,
             complete=("outcomes",),
-        )
+        ),
+        eligibility,
+        ELIGIBILITY_FLAGS,
     )
     declined = needs(
         Only(
             statuses=editable,
             equal=(("prevention_response", "declined"),),
             not_equal=not_refused,
-        )
+        ),
+        ("consent", "prevention_response", "assessment_date"),
     )
     uninformed = needs(
         Only(
             statuses=editable,
             not_equal=(("ineligible_info_given", 1), *not_refused),
             complete=("outcomes",),
-        )
+        ),
+        eligibility,
+        ("ineligible_info_given", *ELIGIBILITY_FLAGS),
     )
-    to_tell = needs(Only(newest=True, equal=(("notify_other_authority", 1),)))
+    to_tell = needs(
+        Only(newest=True, equal=(("notify_other_authority", 1),)),
+        ("expected_release_date", "notify_date", "notify_authority_name"),
+        ("notify_other_authority",),
+    )
     plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
     money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
     dsts = repo.projected(DST_FORM, texts=DST_TEXTS, people=people)
