@@ -32,6 +32,7 @@ NAMES = [
     "pull",
     "ingest",
     "bulk",
+    "todo",
 ]
 """Every benchmark, in the order a full run takes them."""
 
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         pdf,
         pull,
         sync,
+        todo,
     )
 
     quick = args.quick
@@ -118,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     if "bulk" in only:
         people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
         show(bulk.run(people, revisions, 1 if quick else 3))
+    if "todo" in only:
+        people, revisions = (2_000, 20_000) if quick else (20_000, 200_000)
+        show(todo.run(people, revisions))
     stamp = _stamp(quick)
     print(f"Summary ({stamp})")
     print("\n".join(table(summary)))

@@ -264,6 +264,27 @@ class PeopleRepository:
         params.append(limit)
         return [_row_to_person(r) for r in self.vault.conn.execute(sql, params)]
 
+    def names(self, people: tuple[str | None, str | None] = (None, None)) -> dict[PersonId, str]:
+        """Each person's name as lists show it ("Family, Given"), by id.
+
+        Read from the name columns alone (no details decoded): for the to-do list, which
+        names thousands.
+
+        Args:
+            people: Only people whose id is at least the first and below the second (None: no
+                bound), as `AssessmentRepository.projected` takes them.
+        """
+        sql = "SELECT id, family_name, given_name FROM person WHERE 1"
+        params: list[str] = []
+        low, high = people
+        if low is not None:
+            sql += " AND id >= ?"
+            params.append(low)
+        if high is not None:
+            sql += " AND id < ?"
+            params.append(high)
+        return {PersonId(r[0]): f"{r[1]}, {r[2]}" for r in self.vault.conn.execute(sql, params)}
+
     def count(self) -> int:
         """How many people are in the caseload."""
         return int(self.vault.conn.execute("SELECT count(*) FROM person").fetchone()[0])

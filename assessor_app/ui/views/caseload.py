@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from assessor_app.core.attention import ATTENTION_ANSWERS, ATTENTION_FORMS, attention
 from assessor_app.core.nhs_number import format_nhs_number
 from assessor_app.core.records import Person, PersonId
+from assessor_app.core.services.todo import TodoItem, soonest_first, work_out
 from assessor_app.core.storage.leaving import leaving
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.views.person_form import PersonDialog
+from assessor_app.ui.views.todo import TodoPanel
 from assessor_app.ui.widgets.date_input import format_date
 from assessor_app.ui.widgets.labels import heading_label
 
@@ -53,6 +56,9 @@ COLUMN_GAP = 3
 _Found = tuple[tuple[int, dt.date], dict[PersonId, list[str]]] | None
 # A part of the alerts: the (change mark, day) worked out for, and the alerts; None when the
 # alerts shown are still current.
+_FoundTodo = tuple[tuple[int, dt.date], list[TodoItem], dict[PersonId, str]] | None
+# A part of the to-do list: the (change mark, day) worked out for, its items and the names of
+# its people; None when the list shown is still current.
 _BOUNDS = [None, *"123456789abcdef", None]
 ALERT_PARTS = tuple(zip(_BOUNDS, _BOUNDS[1:], strict=False))
 """The alerts are worked out in parts, by the first character of the person's id (random hex;
@@ -118,15 +124,18 @@ class _WrappingDelegate(QStyledItemDelegate):
 
 
 class CaseloadView(QWidget):
-    """Emits `person_chosen(person_id)` when a row is activated or a person is added, and
-    `lock_requested` on Ctrl+L in the Add person dialog."""
+    """Emits `person_chosen(person_id)` when a row is activated or a person is added,
+    `todo_chosen(TodoItem)` when a to-do item is, and `lock_requested` on Ctrl+L in the Add
+    person dialog."""
 
     person_chosen = Signal(str)
+    todo_chosen = Signal(object)
     lock_requested = Signal()
 
     def __init__(self, ops: BackgroundOps, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ops = ops
+        self._session = session
         self._people = session.people
         self._records = session.records
         self._conn = session.vault.conn
@@ -139,6 +148,10 @@ class CaseloadView(QWidget):
         """How many times the alerts were worked out afresh (not found still current)."""
         self._alerts_for: tuple[int, dt.date] | None = None  # (change mark, day) shown
         self._alert_parts: dict[int, _Found] = {}  # parts of the alerts back so far
+        self.todo_worked_out = 0
+        """How many times the to-do list was worked out afresh (not found still current)."""
+        self._todo_for: tuple[int, dt.date] | None = None
+        self._todo_parts: dict[int, _FoundTodo] = {}
         self.add_person_dialog: PersonDialog | None = None
         self._shown_query: str | None = None  # the query whose results are on screen
         self._enter_pending_for: str | None = None  # Enter came before this query's results
@@ -171,11 +184,25 @@ class CaseloadView(QWidget):
         top.addWidget(search_label)
         top.addWidget(self.search, 1)
         top.addWidget(self.add_button)
+        people = QWidget()
+        people_layout = QVBoxLayout(people)
+        people_layout.setContentsMargins(0, 0, 0, 0)
+        people_layout.addLayout(top)
+        people_layout.addWidget(self.results, 1)
+        people_layout.addWidget(self.count)
+        self.todo = TodoPanel(lambda: self._today())
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Caseload views")
+        # Alt+P and Alt+D switch (Alt+T is the Tools menu's).
+        self.tabs.addTab(people, "&People")
+        self.tabs.addTab(self.todo, "To &do")
+        self.tabs.setTabToolTip(0, "The caseload's people (Alt+P)")
+        self.tabs.setTabToolTip(1, "What is due, worked out from the records (Alt+D)")
         layout = QVBoxLayout(self)
         layout.addWidget(heading_label("Caseload"))
-        layout.addLayout(top)
-        layout.addWidget(self.results, 1)
-        layout.addWidget(self.count)
+        layout.addWidget(self.tabs, 1)
+        self.todo.item_chosen.connect(self.todo_chosen)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.search.textChanged.connect(self.run_search)
         self.results.itemActivated.connect(self._activated)
         self.search.returnPressed.connect(self._open_first)
@@ -183,9 +210,29 @@ class CaseloadView(QWidget):
         # The list first: the alerts are queued behind the first page, never in front of it.
         self.run_search("")
         self.load_alerts()
+        self.load_todo()
+
+    def show_todo(self) -> None:
+        """Show the To do list, with the keyboard in it."""
+        self.tabs.setCurrentWidget(self.todo)
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.todo:
+            self.todo.list.setFocus(Qt.FocusReason.TabFocusReason)
+        else:
+            self.search.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def focus_current(self) -> None:
+        """Back at the caseload: the keyboard in the list of the tab shown (the search box on
+        People, the list on To do)."""
+        if self.tabs.currentWidget() is self.todo:
+            self.todo.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.focus_search()
 
     def focus_search(self) -> None:
         """Ctrl+F: put the cursor in the search box with its text selected."""
+        self.tabs.setCurrentIndex(0)
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
@@ -194,6 +241,63 @@ class CaseloadView(QWidget):
         the alerts if any record was saved since they were worked out (or the day changed)."""
         self.run_search(self.search.text())
         self.load_alerts()
+        self.load_todo()
+
+    def load_todo(self) -> None:
+        """Work out (on the worker) the to-do list, in parts as the alerts are, each only when
+        the worker has nothing else waiting (a search typed meanwhile goes first); when nothing
+        was saved since the list shown was worked out, each part only checks that."""
+        self._todo_parts.clear()
+        for part, people in enumerate(ALERT_PARTS):
+            self._ops.run(
+                self._find_todo,
+                self._todo_for,
+                people,
+                owner=self,
+                latest_key=f"caseload.todo.{part}",
+                when_free=True,
+                on_success=partial(self._todo_part_found, part),
+            )
+
+    def _find_todo(
+        self, shown_for: tuple[int, dt.date] | None, people: tuple[str | None, str | None]
+    ) -> _FoundTodo:
+        current = (self._records.change_mark(), self._today())
+        if current == shown_for:
+            return None
+        return current, work_out(self._session, people), self._people.names(people)
+
+    def _todo_part_found(self, part: int, found: _FoundTodo) -> None:
+        self._todo_parts[part] = found
+        if len(self._todo_parts) < len(ALERT_PARTS):
+            return
+        found_parts, self._todo_parts = self._todo_parts, {}
+        fresh = [p for p in found_parts.values() if p is not None]
+        if not fresh:
+            return  # still current
+        items: list[TodoItem] = []
+        names: dict[PersonId, str] = {}
+        for n, got in found_parts.items():
+            if got is None:  # a save came after this part found the list current
+                low, high = ALERT_PARTS[n]
+                kept = [
+                    i
+                    for i in self.todo.items
+                    if (low is None or i.person_id >= low) and (high is None or i.person_id < high)
+                ]
+                items += kept
+                names |= {i.person_id: self.todo.names.get(i.person_id, "") for i in kept}
+                continue
+            items += got[1]
+            names |= got[2]
+        self._todo_for = min(key for key, _, _ in fresh)
+        self.todo_worked_out += 1
+        self.todo.show_items(soonest_first(items), names)
+        self._show_todo_count()
+
+    def _show_todo_count(self) -> None:
+        due = len(self.todo.items)
+        self.tabs.setTabText(self.tabs.indexOf(self.todo), f"To &do ({due:,})")
 
     def load_alerts(self) -> None:
         """Work out (on the worker) which people need attention, then mark their rows.

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from assessor_app.core.form_engine.definition import FormRegistry
     from assessor_app.core.services.session import Session
+    from assessor_app.core.services.todo import TodoItem
     from assessor_app.core.storage.keyslots import KdfParams
     from assessor_app.core.storage.vault import Vault
     from assessor_app.core.sync_client.client import SyncReport
@@ -560,6 +561,7 @@ class MainWindow(QMainWindow):
 
             self.caseload = CaseloadView(self.ops, self.session)
             self.caseload.person_chosen.connect(self.show_person)
+            self.caseload.todo_chosen.connect(self.open_todo)
             self.caseload.lock_requested.connect(self.lock)
             self.stack.addWidget(self.caseload)
         else:
@@ -568,7 +570,30 @@ class MainWindow(QMainWindow):
             self.caseload.refresh()
         self.stack.setCurrentWidget(self.caseload)
         self.back_button.setEnabled(False)
-        self.caseload.focus_search()
+        self.caseload.focus_current()
+
+    def open_todo(self, item: TodoItem) -> None:
+        """A to-do item chosen on the caseload: open the record that settles it, or start it
+        (a plan from its needs assessment, a financial assessment) and open that."""
+        if self.session is None:
+            return
+        if item.start_form is None:
+            if item.record_id is not None:
+                self.show_record(item.record_id)
+            return
+        from assessor_app.core.services.records import start_record
+
+        session = self.session
+        self.ops.run(
+            lambda: start_record(
+                session,
+                session.forms.latest(item.start_form or ""),
+                item.person_id,
+                from_record=item.record_id,
+            ),
+            owner=self,
+            on_success=lambda record: self.show_record(record.id),
+        )
 
     def show_person(self, person_id: str) -> None:
         """A person's page."""

@@ -1,0 +1,467 @@
+"""The to-do list: what is due for each person, worked out from their records every time.
+
+Never a hand-kept list: each item is read off the records as they are (SQLite reads the few
+answers needed, `AssessmentRepository.projected`), so it appears when the records make it due
+and goes by itself once the record that settles it is completed or answered. Each item says
+what is due, by when, why (the rule and its REQUIREMENTS reference), whose it is, and which
+record settles it: one to open, or a form to start (a plan, from its needs assessment).
+
+What the forms record decides what can be listed (README, "To do"):
+
+- a care and support plan not yet made (or not completed) for a completed needs assessment
+  with eligible needs (NA-39);
+- the plan's first review, due 8 weeks after the plan was agreed (local policy);
+- a CHC decision past the 28 days with no decision date yet (CH-34);
+- a needs assessment still to finish after the person declined prevention (NA-23);
+- written information still to give for needs that are not eligible (NA-55);
+- a financial assessment still to complete for a person with a plan (FC-13);
+- another authority still to tell before a release date (CU-30).
+
+Left out for now because no form records it: the reason a CHC decision was late (the DST has
+no field for it, so a decision made late cannot be listed as still missing its reason), and
+reviews after the first (no review form yet: `_first_review`).
+
+Imports no Qt: the caseload's "To do" view shows what `work_out` returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from assessor_app.core.records import AssessmentId, PersonId, RecordStatus
+
+if TYPE_CHECKING:
+    from assessor_app.core.services.session import Session
+    from assessor_app.core.storage.assessments import OutcomeCodes, Projected
+
+# The rules and the plan service are imported where the list is worked out (on the worker),
+# not here: the caseload imports this module for its labels before its first page shows.
+
+__all__ = [
+    "adult_eligibility",
+    "adult_outcome_codes",
+    "FIRST_REVIEW_WEEKS",
+    "KIND_LABELS",
+    "REVIEW_SHOWN_DAYS",
+    "TodoItem",
+    "TodoKind",
+    "soonest_first",
+    "work_out",
+]
+
+DST_FORM = "chc_dst"
+FIRST_REVIEW_WEEKS = 8
+"""The plan's first review, in weeks after the plan was agreed: local policy (6 to 8 weeks is
+common), not statute."""
+REVIEW_SHOWN_DAYS = 28
+"""How long before a review is due it joins the list."""
+CHC_DAYS = 28
+_EDITABLE = frozenset({RecordStatus.DRAFT, RecordStatus.AMENDED})
+
+
+@functools.cache
+def adult_outcome_codes() -> OutcomeCodes:
+    """How `care_act.adult_eligibility` reads the ten outcomes (reg 2(2) and 2(3)), for SQLite.
+
+    `adult_eligibility` below finishes the judgement from these letters and two answers;
+    tests/core/test_todo.py holds the two together against the rule.
+    """
+    from assessor_app.core.rules.care_act import ADULT_OUTCOMES, ADULT_WAYS
+    from assessor_app.core.storage.assessments import OutcomeCodes
+
+    return OutcomeCodes(
+        prefix="out_",
+        outcomes=tuple(key for key, _ in ADULT_OUTCOMES),
+        statuses=("achieved", "not_achieved", "not_applicable"),
+        unable="not_achieved",
+        ways=tuple(way for way, _ in ADULT_WAYS),
+    )
+
+
+ELIGIBILITY_TEXTS = ("wellbeing_impact",)
+ELIGIBILITY_FLAGS = ("needs_from_impairment",)
+
+
+def adult_eligibility(values: Mapping[str, Any]) -> str | None:
+    """`care_act.adult_eligibility`'s value from a needs record's projection.
+
+    The three conditions of reg 2(1): the needs arise from an impairment or illness, the
+    person is unable to achieve two or more outcomes (``n`` letters; none unanswered) and
+    there is, or is likely to be, a significant impact on wellbeing. None while any is
+    unanswered, as the rule says.
+
+    Args:
+        values: ``needs_from_impairment``, ``wellbeing_impact`` and ``outcomes`` (the letters
+            of `adult_outcome_codes`), as `AssessmentRepository.projected` reads them.
+    """
+    from_impairment = values.get("needs_from_impairment")
+    impact = values.get("wellbeing_impact")
+    codes = values.get("outcomes")
+    wellbeing = {"significant": True, "likely": True, "not_significant": False}.get(
+        impact if isinstance(impact, str) else ""
+    )
+    if from_impairment is None or wellbeing is None or not isinstance(codes, str):
+        return None
+    if "u" in codes:
+        return None
+    eligible = from_impairment == 1 and wellbeing and codes.count("n") >= 2
+    return "eligible" if eligible else "not_eligible"
+
+
+NEEDS_TEXTS = (
+    "consent",
+    "prevention_response",
+    "assessment_date",
+    "expected_release_date",
+    "notify_date",
+    "notify_authority_name",
+    *ELIGIBILITY_TEXTS,
+)
+NEEDS_FLAGS = ("ineligible_info_given", "notify_other_authority", *ELIGIBILITY_FLAGS)
+PLAN_TEXTS = ("needs_record", "plan_date")
+DST_TEXTS = ("icb_referral_received", "icb_decision_date")
+"""The answers the list reads of each form: the `assessment_todo` index (schema 17) holds
+each of them, so a change here needs a migration that changes the index with it."""
+
+
+class TodoKind(StrEnum):
+    """What sort of thing is due."""
+
+    PLAN = "plan"
+    REVIEW = "review"
+    CHC_DECISION = "chc_decision"
+    ASSESSMENT_OFFERED = "assessment_offered"
+    WRITTEN_INFORMATION = "written_information"
+    FINANCIAL = "financial"
+    RELEASE_NOTICE = "release_notice"
+
+
+KIND_LABELS: dict[TodoKind, str] = {
+    TodoKind.PLAN: "Care and support plan",
+    TodoKind.REVIEW: "Review",
+    TodoKind.CHC_DECISION: "CHC decision",
+    TodoKind.ASSESSMENT_OFFERED: "Assessment after prevention declined",
+    TodoKind.WRITTEN_INFORMATION: "Written information",
+    TodoKind.FINANCIAL: "Financial assessment",
+    TodoKind.RELEASE_NOTICE: "Notice before release",
+}
+"""How each kind is named in the list and its filter."""
+
+
+class TodoItem(NamedTuple):
+    """One thing due for one person, and the record that settles it.
+
+    A tuple, not a dataclass: a caseload's list can hold thousands.
+    """
+
+    kind: TodoKind
+    person_id: PersonId
+    what: str
+    """What is due, as an instruction ("Make the care and support plan")."""
+    due: dt.date
+    """By when: for kinds with no set time limit, the day it became due."""
+    deadline: bool
+    """True when `due` is a time limit (late after it), False when it is "from this day"."""
+    why: str
+    """The rule, in a sentence, with its REQUIREMENTS reference."""
+    record_id: AssessmentId | None
+    """The record to open: the one that settles the item, else the one to start from."""
+    start_form: str | None = None
+    """When the settling record does not exist yet: the form to start (from `record_id`, if
+    set)."""
+
+    def overdue(self, today: dt.date) -> bool:
+        """Past its time limit."""
+        return self.deadline and today > self.due
+
+
+def _day(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _changed_on(record: Projected) -> dt.date:
+    return _day(record.updated_at) or dt.date.min
+
+
+def _since(record: Projected) -> dt.date:
+    """When a needs assessment's item became due: its assessment date, else its last change."""
+    return _day(record.values.get("assessment_date")) or _changed_on(record)
+
+
+def _latest(records: Iterable[Projected]) -> dict[PersonId, Projected]:
+    """Each person's most recently changed record of those given."""
+    latest: dict[PersonId, Projected] = {}
+    for record in records:
+        kept = latest.get(record.person_id)
+        if kept is None or record.updated_at > kept.updated_at:
+            latest[record.person_id] = record
+    return latest
+
+
+def _first_review(plan_agreed: dt.date) -> dt.date:
+    """When a new plan's first review falls due.
+
+    TODO(reviews.py): replace with `core.rules.reviews.review_due(plan, reviews, settings)`
+    when it lands, which also knows the reviews already done and the authority's setting.
+    """
+    return plan_agreed + dt.timedelta(weeks=FIRST_REVIEW_WEEKS)
+
+
+def work_out(
+    session: Session, people: tuple[str | None, str | None] = (None, None)
+) -> list[TodoItem]:
+    """Everything due for the people in `people` (all by default), soonest first.
+
+    Args:
+        session: The unlocked profile; its clock says what is due today.
+        people: Only people whose id is at least the first and below the second (None: no
+            bound), so the caseload can work the list out in parts.
+    """
+    from assessor_app.core.services.care_plans import FINANCIAL_FORM, NEEDS_FORM, PLAN_FORM
+    from assessor_app.core.storage.assessments import Only
+
+    today = session.today()
+    repo = session.records
+    editable = tuple(_EDITABLE)
+    done = tuple(s for s in RecordStatus if s not in _EDITABLE)
+    not_refused = (("consent", "refused"),)
+
+    def needs(only: Only, texts: tuple[str, ...], flags: tuple[str, ...] = ()) -> list[Projected]:
+        # Only the needs assessments that can make an item, and only the answers it reads:
+        # SQLite picks both from the index.
+        judged = {"outcomes": adult_outcome_codes()} if "wellbeing_impact" in texts else {}
+        return repo.projected(
+            NEEDS_FORM, texts=texts, flags=flags, judged=judged, people=people, only=only
+        )
+
+    eligibility = ("consent", "assessment_date", *ELIGIBILITY_TEXTS)
+    # Each person's latest completed assessment, where its needs may be eligible.
+    latest_done = needs(
+        Only(
+            statuses=done,
+            newest=True,
+            equal=(("needs_from_impairment", 1),),
+            not_equal=not_refused,
+            complete=("outcomes",),
+        ),
+        eligibility,
+        ELIGIBILITY_FLAGS,
+    )
+    declined = needs(
+        Only(
+            statuses=editable,
+            equal=(("prevention_response", "declined"),),
+            not_equal=not_refused,
+        ),
+        ("consent", "prevention_response", "assessment_date"),
+    )
+    uninformed = needs(
+        Only(
+            statuses=editable,
+            not_equal=(("ineligible_info_given", 1), *not_refused),
+            complete=("outcomes",),
+        ),
+        eligibility,
+        ("ineligible_info_given", *ELIGIBILITY_FLAGS),
+    )
+    to_tell = needs(
+        Only(newest=True, equal=(("notify_other_authority", 1),)),
+        ("expected_release_date", "notify_date", "notify_authority_name"),
+        ("notify_other_authority",),
+    )
+    plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
+    money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
+    dsts = repo.projected(DST_FORM, texts=DST_TEXTS, people=people)
+    items: list[TodoItem] = []
+    items += _plan_items(latest_done, plans, PLAN_FORM)
+    items += _needs_items(declined, uninformed, to_tell)
+    items += _review_items(plans, today)
+    items += _financial_items(plans, money, FINANCIAL_FORM)
+    items += _chc_items(dsts, today)
+    return soonest_first(items)
+
+
+def soonest_first(items: Iterable[TodoItem]) -> list[TodoItem]:
+    """The items by due date, then kind and person (so parts worked out apart merge alike)."""
+    order = {kind: n for n, kind in enumerate(TodoKind)}
+    return sorted(items, key=lambda i: (i.due, order[i.kind], i.person_id, i.record_id or ""))
+
+
+def _plan_items(latest_done: list[Projected], plans: list[Projected], form: str) -> list[TodoItem]:
+    """A plan for each person's latest completed needs assessment with eligible needs (NA-39)."""
+    made: set[str] = set()  # needs assessments with a plan completed (even if now amended)
+    drafts: dict[str, Projected] = {}
+    for plan in plans:
+        source = plan.values.get("needs_record")
+        if not isinstance(source, str):
+            continue
+        if plan.status is not RecordStatus.DRAFT:
+            made.add(source)
+        elif source not in drafts or plan.updated_at > drafts[source].updated_at:
+            drafts[source] = plan
+    items = []
+    for record in latest_done:
+        if record.record_id in made or adult_eligibility(record.values) != "eligible":
+            continue
+        draft = drafts.get(record.record_id)
+        items.append(
+            TodoItem(
+                TodoKind.PLAN,
+                record.person_id,
+                "Make the care and support plan"
+                if draft is None
+                else "Finish the care and support plan",
+                _since(record),
+                False,
+                "The needs assessment found eligible needs, and the authority must meet them "
+                "(Care Act s18; REQUIREMENTS NA-39).",
+                draft.record_id if draft is not None else record.record_id,
+                None if draft is not None else form,
+            )
+        )
+    return items
+
+
+def _needs_items(
+    declined: list[Projected], uninformed: list[Projected], to_tell: list[Projected]
+) -> list[TodoItem]:
+    """From the needs assessments' own answers: NA-23, NA-55 and CU-30."""
+    items = []
+    for record in declined:
+        items.append(
+            TodoItem(
+                TodoKind.ASSESSMENT_OFFERED,
+                record.person_id,
+                "Finish the needs assessment: the person declined prevention",
+                _since(record),
+                False,
+                "Prevention was declined but needs still appear, so the assessment must be "
+                "offered and its outcome recorded (Care Act s2; REQUIREMENTS NA-23).",
+                record.record_id,
+            )
+        )
+    for record in uninformed:
+        if adult_eligibility(record.values) == "not_eligible":
+            items.append(
+                TodoItem(
+                    TodoKind.WRITTEN_INFORMATION,
+                    record.person_id,
+                    "Give written information and advice: no needs are eligible",
+                    _since(record),
+                    False,
+                    "Anyone whose needs are not eligible must be given written information on "
+                    "meeting or reducing them and on preventing or delaying needs (Care Act "
+                    "s13(5); REQUIREMENTS NA-55).",
+                    record.record_id,
+                )
+            )
+    for record in to_tell:
+        values = record.values
+        release = _day(values.get("expected_release_date"))
+        if release is None:
+            continue
+        if _day(values.get("notify_date")) is not None:
+            continue
+        authority = values.get("notify_authority_name") or "the other authority"
+        items.append(
+            TodoItem(
+                TodoKind.RELEASE_NOTICE,
+                record.person_id,
+                f"Tell {authority} before the release on {release:%-d %B %Y}, and record "
+                "the date told",
+                release,
+                True,
+                "When a person is released or moves to another authority's area, the first "
+                "authority must tell the second (REQUIREMENTS CU-30).",
+                record.record_id,
+            )
+        )
+    return items
+
+
+def _review_items(plans: list[Projected], today: dt.date) -> list[TodoItem]:
+    """The first review of each person's latest completed plan, once near."""
+    items = []
+    done = [p for p in plans if p.status not in _EDITABLE]
+    for plan in _latest(done).values():
+        agreed = _day(plan.values.get("plan_date")) or _changed_on(plan)
+        due = _first_review(agreed)
+        if (due - today).days > REVIEW_SHOWN_DAYS:
+            continue
+        items.append(
+            TodoItem(
+                TodoKind.REVIEW,
+                plan.person_id,
+                "Review the care and support plan" + (" (overdue)" if today > due else ""),
+                due,
+                True,
+                f"A new plan's first review falls {FIRST_REVIEW_WEEKS} weeks after it was "
+                "agreed (local policy; the Care Act asks for reviews at least yearly), "
+                "then at least every 12 months.",
+                plan.record_id,
+            )
+        )
+    return items
+
+
+def _financial_items(plans: list[Projected], money: list[Projected], form: str) -> list[TodoItem]:
+    """A financial assessment for everyone with a plan and none completed (FC-13)."""
+    assessed = {m.person_id for m in money if m.status not in _EDITABLE}
+    drafts = _latest(m for m in money if m.status in _EDITABLE)
+    items = []
+    for plan in _latest(plans).values():
+        if plan.person_id in assessed:
+            continue
+        draft = drafts.get(plan.person_id)
+        items.append(
+            TodoItem(
+                TodoKind.FINANCIAL,
+                plan.person_id,
+                "Complete the financial assessment: the plan's charge is not yet assessed"
+                if draft is not None
+                else "Start the financial assessment: the plan's charge is not yet assessed",
+                _day(plan.values.get("plan_date")) or _changed_on(plan),
+                False,
+                "The personal budget shows what the person pays, which needs a completed "
+                'financial assessment; until then the plan says "charge not yet assessed" '
+                "(Care Act s26; REQUIREMENTS FC-13).",
+                draft.record_id if draft is not None else None,
+                None if draft is not None else form,
+            )
+        )
+    return items
+
+
+def _chc_items(dsts: list[Projected], today: dt.date) -> list[TodoItem]:
+    """A CHC decision past the 28 days with no decision date yet (CH-34)."""
+    from assessor_app.core.rules.chc import dst_due_dates
+
+    items = []
+    for dst in dsts:
+        due = dst_due_dates(dst.values).get("decision")
+        if due is None or today <= due:
+            continue
+        days = (today - due).days
+        items.append(
+            TodoItem(
+                TodoKind.CHC_DECISION,
+                dst.person_id,
+                f"CHC decision {days} day{'s' if days != 1 else ''} past the 28 days: ask the "
+                "ICB, record why it is late, and its decision date",
+                due,
+                True,
+                f"The ICB should decide within {CHC_DAYS} days of receiving the referral, and "
+                "the reason for any delay is recorded (REQUIREMENTS CH-34).",
+                dst.record_id,
+            )
+        )
+    return items
