@@ -124,8 +124,7 @@ class Lease:
         """The state in words, for the devices page."""
         if self.days is None:
             return "no lease"
-        since = f"{self.days} day{'' if self.days == 1 else 's'} of {self.lease_days}"
-        return f"Locked: {since}" if self.locked else since
+        return f"{self.days} day{'' if self.days == 1 else 's'} of {self.lease_days}"
 
 
 def lease_of(device: Device, lease_days: int | None, leased: bool, now: dt.datetime) -> Lease:

@@ -137,7 +137,8 @@ class AssessorQueue:
     laptops: tuple[tuple[str, str | None, tuple[str, QueueReport] | None], ...]
     """(device id, revoked at, (reported at, report) or None) for each laptop."""
     people: tuple[tuple[str, str, tuple[OpenRecord, ...]], ...]
-    """(person id, name, open records) for each person on the caseload."""
+    """(person id, name, open records) for each person on the caseload: those with overdue
+    work first, then by name."""
 
     @property
     def overdue(self) -> int:
@@ -444,9 +445,15 @@ def team_queue(store: Store, now: dt.datetime) -> list[AssessorQueue]:
             if str(d[1]) == str(assessor_id)
         )
         caseload = tuple(
-            (str(p), names.get(str(p), ""), open_records.get(str(p), ()))
-            for p, holder in allocations
-            if str(holder) == str(assessor_id)
+            sorted(
+                (
+                    (str(p), names.get(str(p), ""), open_records.get(str(p), ()))
+                    for p, holder in allocations
+                    if str(holder) == str(assessor_id)
+                ),
+                # Whoever has overdue work first, then by name.
+                key=lambda c: (not any(r.overdue for r in c[2]), c[1].casefold(), c[0]),
+            )
         )
         queues.append(AssessorQueue(str(assessor_id), str(name), laptops, caseload))
     return queues

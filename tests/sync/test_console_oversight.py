@@ -141,7 +141,7 @@ def test_the_devices_page_shows_the_lease_and_an_unlock_code_opens_the_locked_la
     served.clock.now += dt.timedelta(days=LEASE_DAYS + 1)
     admin = served.client("ada")  # weeks later: signed in again
     listed = _words(admin.get("/console/devices"))
-    assert "Locked: 15 days of 14" in listed
+    assert "Locked 15 days of 14" in listed
     assert check_lease(vault, served.clock()).locked
 
     confirm = admin.get(f"/console/devices/{device}/unlock-code")
