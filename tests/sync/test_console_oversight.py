@@ -271,3 +271,35 @@ def test_the_team_queue_shows_each_laptops_queue_and_a_draft_untouched_for_14_da
     late = _words(served.client("tam").get("/console/queue"))  # a new day: signed in again
     assert "1 overdue" in late and "draft, last changed" in late
     assert served.client("aud").get("/console/queue").status == 403
+
+
+def test_every_new_page_has_one_heading_labelled_fields_and_headed_tables(
+    served: Served, vault: Vault
+) -> None:
+    device = served.enrol(vault)
+    record_id = _record(vault)
+    keep_signed_pdf(vault, record_id)
+    assert sync_now(vault, transport_for(vault), now=served.clock).finished
+    admin = served.client("ada")
+    csrf = admin.get("/console/devices").csrf
+    pages = [
+        admin.get(path)
+        for path in (
+            "/console/devices",
+            f"/console/devices/{device}/wipe",
+            f"/console/devices/{device}/unlock-code",
+            "/console/records",
+            "/console/records?person=not%20an%20id",
+            f"/console/records/{record_id}",
+            "/console/queue",
+        )
+    ] + [admin.post(f"/console/devices/{device}/unlock-code", {"csrf": csrf})]
+    for page in pages:
+        assert page.text.count("<h1") == 1, page.url
+        assert 'href="#main"' in page.text and 'id="main"' in page.text
+        for field in re.findall(r'<(?:input|select) id="([^"]+)"', page.text):
+            assert f'<label for="{field}">' in page.text, (page.url, field)
+        assert "<th>" not in page.text, page.url  # every header cell says its scope
+        assert "<table" not in page.text or "<caption" in page.text, page.url
+        for error in re.findall(r'<a href="#([a-z]+)">', page.text):
+            assert f'aria-describedby="{error}-error"' in page.text, (page.url, error)
