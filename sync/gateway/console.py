@@ -657,13 +657,16 @@ def add_console(
         may(signed, "records")
         held = oversight.stored_pdf(store, document_id) if _ID.match(document_id) else None
         if held is None:
-            refuse(signed, 404, "No such signed PDF", "The gateway holds no whole signed PDF "
-                   "with that id.")  # fmt: skip
+            refuse(
+                signed,
+                404,
+                "No such signed PDF",
+                "The gateway holds no whole signed PDF with "
+                "that id. Open the record again to see the PDFs it holds.",
+            )
         pdf, data = held
-        accounts.audit(
-            clock(), signed.account.username, "signed PDF downloaded", pdf.id,
-            f"{pdf.filename} of record {pdf.record_id}",
-        )  # fmt: skip
+        detail = f"{pdf.filename} of record {pdf.record_id}"
+        accounts.audit(clock(), signed.account.username, "signed PDF downloaded", pdf.id, detail)
         return Response(
             data,
             media_type="application/pdf",
