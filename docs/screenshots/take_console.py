@@ -26,12 +26,20 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from assessor_app.core.records import Role
+from assessor_app.core.services.records import start_record
+from assessor_app.core.storage import history
+from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
+from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
 from sync.gateway.accounts import Accounts
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 from sync.protocol import QueueReport
+from tests.support import community_person, prisoner, session_for
+from tests.sync.pdfs import keep_signed_pdf
 
 HERE = Path(__file__).resolve().parent / "console"
 PASSWORD = "a long synthetic passphrase"
@@ -66,9 +74,55 @@ def _demo(store: Store, ca: GatewayCA) -> list[str]:
         if queue is not None:
             store.seen(device.id, now)
             store.report_queue(device.id, now, queue)
+        if name == "Sam Synthetic":  # three weeks without reaching the gateway: locked
+            store.seen(device.id, now - dt.timedelta(days=21))
     for n, person in enumerate(("p-0001", "p-0002", "p-0003")):
         store.allocate(person, ids[n % 2], now)
+    accounts.create("aud.auditor", "auditor", PASSWORD, now, "ada.admin")
     return ids
+
+
+def _laptop(folder: Path, url: str, store: Store, ca: GatewayCA, assessor: str) -> None:
+    """A real laptop of `assessor` (a SQLCipher vault) that made records and signed PDFs,
+    one of them three weeks ago, and synced; one PDF is then changed in the store."""
+    vault = Vault.create(
+        folder / "laptop",
+        name="Alex Example",
+        role=Role.SOCIAL_WORKER,
+        authority="Exampleshire County Council",
+        passphrase="amber lantern orchard",
+        kdf=FAST_KDF_FOR_TESTS,
+    )
+    code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
+    enrol(vault, url, code, first_contact_ca=ca.pem)
+    session = session_for(vault)
+    real_now = history.now_utc
+    signed = []
+    for n, (details, weeks_ago) in enumerate(
+        (
+            (community_person(), 3),
+            (prisoner(), 0),
+            (community_person(given_name="Ada", family_name="Marchbank"), 0),
+        )
+    ):
+        history.now_utc = lambda w=weeks_ago: real_now() - dt.timedelta(weeks=w)  # type: ignore[misc]
+        try:
+            person = session.people.add(details)
+            record = start_record(session, session.forms.latest("sample"), person.id)
+            session.records.save_field(record.id, "notes", f"Visit {n + 1}.")
+            session.records.checkpoint(record.id)
+        finally:
+            history.now_utc = real_now  # type: ignore[misc]
+        if weeks_ago == 0:
+            signed.append(keep_signed_pdf(vault, record.id, seed=n).id)
+    sync_now(vault, transport_for(vault))
+    vault.close()
+    with store.transaction() as tx:  # the last PDF changed in the gateway's store
+        (row,) = tx.execute(
+            "SELECT data FROM document_chunk WHERE document_id = ?", (signed[-1],)
+        ).fetchall()
+        data = bytes(row[0]).replace(b"Synthetic signed record", b"Synthetic forged  record")
+        tx.execute("UPDATE document_chunk SET data = ? WHERE document_id = ?", (data, signed[-1]))
 
 
 def main() -> int:
@@ -79,7 +133,7 @@ def main() -> int:
         store = Store(f"sqlite:///{folder / 'gateway.db'}")
         store.migrate()
         ca = GatewayCA.load_or_create(folder / "ca", "Exampleshire County Council")
-        _demo(store, ca)
+        ids = _demo(store, ca)
         tls = development_tls(folder, ca, ("127.0.0.1", "localhost"))
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
@@ -88,7 +142,8 @@ def main() -> int:
         driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
         driver.implicitly_wait(2)
         try:
-            with running(create_app(store, ca), tls) as gateway:
+            with running(create_app(store, ca, lease_days=14), tls) as gateway:
+                _laptop(folder, gateway.url, store, ca, ids[2])
                 for width, height, suffix in sizes:
                     driver.set_window_size(width, height)
                     _pages(driver, gateway.url, suffix)
@@ -122,6 +177,14 @@ def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
     shot("devices")
     go(driver.find_elements(By.PARTIAL_LINK_TEXT, "Revoke")[0])
     shot("revoke-confirm")
+    driver.get(url + "/console/devices")
+    go(driver.find_elements(By.PARTIAL_LINK_TEXT, "Wipe")[0])
+    shot("wipe-confirm")
+    driver.get(url + "/console/devices")
+    go(driver.find_element(By.XPATH, "//tr[.//strong[.='Locked']]//a[contains(., 'Unlock code')]"))
+    shot("unlock-code-confirm")
+    go(driver.find_element(By.XPATH, '//button[.="Show today\'s code"]'))
+    shot("unlock-code-shown")
     driver.get(url + "/console/enrolment-codes")
     go(driver.find_element(By.XPATH, "//button[.='Issue a code']"))
     shot("enrolment-codes-error")
@@ -137,6 +200,21 @@ def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
     shot("audit-log")
     sign_in("tam.manager")
     shot("devices-team-manager")
+    driver.get(url + "/console/queue")
+    shot("team-queue")
+    sign_in("aud.auditor")
+    driver.get(url + "/console/records")
+    shot("received-records")
+    links = driver.find_elements(By.CSS_SELECTOR, "tbody th a")
+    hrefs = [str(a.get_attribute("href")) for a in links]
+    for href in hrefs:  # the one with a valid PDF, and the one whose PDF was changed
+        driver.get(href)
+        checks = driver.find_elements(By.CSS_SELECTOR, "td.check")
+        if checks and checks[0].text.startswith("Valid"):
+            shot("received-record")
+        elif checks:
+            shot("received-record-not-valid")
+    sign_in("tam.manager")
     driver.get(url + "/console/audit")
     shot("refused")
 

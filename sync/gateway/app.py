@@ -117,7 +117,14 @@ def create_app(
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(RequestSizeLimit, limit=max_request_bytes)
     # The web console for IT, managers and auditors, under /console/ (console.py).
-    add_console(app, store, server_ca_pem=server_ca.encode("ascii"), clock=clock)
+    add_console(
+        app,
+        store,
+        server_ca_pem=server_ca.encode("ascii"),
+        clock=clock,
+        lease_days=lease_days,
+        signing_ca_der=ca.documents.der,
+    )
 
     def order_of(device: Device) -> DeviceOrder | None:
         return device.order(revoked_may_send=revoked_may_send)

@@ -22,12 +22,14 @@ from importlib import resources
 from typing import Any, NoReturn
 
 import jinja2
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
+from sync.gateway import oversight
 from sync.gateway.accounts import Account, Accounts, Role, SignInRefused, csrf_token
-from sync.gateway.store import Store
+from sync.gateway.store import Device, Store
+from sync.lease import VALID_DAYS_AFTER, unlock_code
 from sync.protocol import ca_fingerprint
 
 __all__ = ["ALLOWED", "SESSION_COOKIE", "SIGN_IN_COOKIE", "add_console"]
@@ -39,10 +41,15 @@ SIGN_IN_COOKIE = "__Host-assessor-console-sign-in"
 ALLOWED: dict[str, frozenset[Role]] = {
     "devices": frozenset(Role),
     "revoke": frozenset({Role.IT_ADMIN}),
+    "wipe": frozenset({Role.IT_ADMIN}),
+    "unlock": frozenset({Role.IT_ADMIN}),
     "enrolment": frozenset({Role.IT_ADMIN}),
     "allocation": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER, Role.AUDITOR}),
     "allocate": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
     "audit": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
+    # No teams yet: every team manager sees every assessor's records and queue (gateway.md).
+    "records": frozenset(Role),
+    "queue": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
 }
 """Which roles may use each page (a GET) or change (a POST); checked on every request."""
 
@@ -50,8 +57,11 @@ _NAV = (
     ("devices", "/console/devices", "Devices"),
     ("enrolment", "/console/enrolment-codes", "Enrolment codes"),
     ("allocation", "/console/allocation", "Caseload allocation"),
+    ("queue", "/console/queue", "Team queue"),
+    ("records", "/console/records", "Received records"),
     ("audit", "/console/audit", "Audit log"),
 )
+_PAGE_SIZE = 25
 _ID = re.compile(r"[0-9A-Za-z_-]{1,64}\Z")
 _HEADERS = {
     # Pages may show a one-time code: never cached, never framed, no scripts at all.
@@ -100,6 +110,49 @@ def _when(value: str | None, seconds: bool = False) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(at.isoformat(), shown)
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A device's lease as the gateway sees it: days since its last contact, and locked."""
+
+    days: int | None
+    """Whole days since the last contact (enrolling counts as one); None: no lease applies."""
+    lease_days: int | None
+    locked: bool
+
+    @property
+    def words(self) -> str:
+        """The state in words, for the devices page."""
+        if self.days is None:
+            return "no lease"
+        return f"{self.days} day{'' if self.days == 1 else 's'} of {self.lease_days}"
+
+
+def lease_of(device: Device, lease_days: int | None, leased: bool, now: dt.datetime) -> Lease:
+    """Where `device` stands against the lease, counted as the laptop counts it.
+
+    The laptop locks once more than `lease_days` have passed since its last contact
+    (`assessor_app.core.sync_client.lease`); the gateway counts from the last contact it saw
+    (a receipt used by file, or the laptop's own clock, may differ by a little).
+
+    Args:
+        device: The device.
+        lease_days: The gateway's lease (None: none set).
+        leased: Whether the device has a lease key (one enrolled before leases has none).
+        now: The gateway's time.
+    """
+    if lease_days is None or not leased or device.revoked_at is not None:
+        return Lease(None, lease_days, False)
+    last = dt.datetime.fromisoformat(device.last_seen_at or device.enrolled_at)
+    since = now - last
+    return Lease(max(0, since.days), lease_days, since > dt.timedelta(days=lease_days))
+
+
+def _download_name(filename: str) -> str:
+    """A filename safe in a Content-Disposition header (ASCII letters, digits, .-_ only)."""
+    safe = re.sub(r"[^0-9A-Za-z._-]+", "_", filename).strip("._") or "signed"
+    return safe if safe.lower().endswith(".pdf") else safe + ".pdf"
+
+
 def add_console(
     app: FastAPI,
     store: Store,
@@ -107,15 +160,20 @@ def add_console(
     server_ca_pem: bytes,
     clock: Callable[[], dt.datetime],
     accounts: Accounts | None = None,
+    lease_days: int | None = None,
+    signing_ca_der: bytes = b"",
 ) -> Accounts:
     """Serve the web console from `app` under ``/console/``; the accounts it signs in.
 
     Args:
         app: The gateway's app.
-        store: The gateway's database (schema 9 or later).
+        store: The gateway's database (schema 11 or later).
         server_ca_pem: The CA laptops pin, whose fingerprint is shown with each enrolment code.
         clock: The time (tests pass their own, to step past a lockout).
         accounts: The accounts to sign in against; by default over `store`.
+        lease_days: The gateway's lease, for each device's lease state (None: no lease).
+        signing_ca_der: The council's document signing CA, which each signed PDF shown is
+            checked against (empty: none is trusted, so none shows as confirmed).
     """
     accounts = accounts or Accounts(store)
     try:
@@ -276,11 +334,15 @@ def add_console(
         return dict(store.assessors())
 
     @app.get("/console/devices", include_in_schema=False)
-    def devices(request: Request, revoked: str = "") -> Response:
+    def devices(request: Request, revoked: str = "", wiped: str = "") -> Response:
         signed = signed_in(request)
         may(signed, "devices")
         queues = store.queue_reports()
-        rows = [(d, queues.get(d.id)) for d in store.devices()]
+        leased, now = oversight.leased_devices(store), clock()
+        rows = [
+            (d, queues.get(d.id), lease_of(d, lease_days, d.id in leased, now))
+            for d in store.devices()
+        ]
         return page(
             "devices.html",
             signed,
@@ -288,7 +350,11 @@ def add_console(
             rows=rows,
             names=names(),
             can_revoke=signed.account.role in ALLOWED["revoke"],
+            can_wipe=signed.account.role in ALLOWED["wipe"],
+            can_unlock=signed.account.role in ALLOWED["unlock"],
+            lease_days=lease_days,
             revoked=revoked if _ID.match(revoked) else "",
+            wiped=wiped if _ID.match(wiped) else "",
         )
 
     def device_or_refuse(signed: _Signed, device_id: str) -> Any:
@@ -318,6 +384,82 @@ def add_console(
                 f"laptop of {names().get(device.assessor_id, device.assessor_id)}",
             )
         return RedirectResponse(f"/console/devices?revoked={device.id}", status_code=303)
+
+    @app.get("/console/devices/{device_id}/wipe", include_in_schema=False)
+    def wipe_confirm(request: Request, device_id: str) -> Response:
+        signed = signed_in(request)
+        may(signed, "wipe")
+        device = device_or_refuse(signed, device_id)
+        return page("wipe.html", signed, current="devices", device=device, names=names())
+
+    @app.post("/console/devices/{device_id}/wipe", include_in_schema=False)
+    def wipe(request: Request, device_id: str, csrf: str = Form("")) -> Response:
+        signed = posted(request, csrf, "wipe")
+        device = device_or_refuse(signed, device_id)
+        now = clock()
+        if device.wipe_ordered_at is None and store.order_wipe(device.id, now):
+            accounts.audit(
+                now,
+                signed.account.username,
+                "wipe ordered",
+                device.id,
+                f"laptop of {names().get(device.assessor_id, device.assessor_id)}",
+            )
+        return RedirectResponse(f"/console/devices?wiped={device.id}", status_code=303)
+
+    def unlockable(signed: _Signed, device_id: str) -> tuple[Device, bytes]:
+        """The device and its lease key, or a page saying why it gets no unlock code."""
+        device = device_or_refuse(signed, device_id)
+        key = store.lease_key(device.id)
+        if device.revoked_at is not None:
+            refuse(
+                signed,
+                409,
+                "No unlock code for a withdrawn laptop",
+                f"Laptop {device.id} has been revoked or ordered wiped, so it gets no unlock "
+                "code. If it is found, issue a new enrolment code and enrol it again.",
+            )
+        if key is None:
+            refuse(
+                signed,
+                409,
+                "This laptop has no lease",
+                f"Laptop {device.id} was enrolled before leases, so it never locks for one "
+                "and needs no unlock code.",
+            )
+        return device, key
+
+    @app.get("/console/devices/{device_id}/unlock-code", include_in_schema=False)
+    def unlock_confirm(request: Request, device_id: str) -> Response:
+        signed = signed_in(request)
+        may(signed, "unlock")
+        device, _ = unlockable(signed, device_id)
+        return page("unlock.html", signed, current="devices", device=device, names=names(), code="")
+
+    @app.post("/console/devices/{device_id}/unlock-code", include_in_schema=False)
+    def unlock(request: Request, device_id: str, csrf: str = Form("")) -> Response:
+        signed = posted(request, csrf, "unlock")
+        device, key = unlockable(signed, device_id)
+        now = clock()
+        day = now.astimezone(dt.UTC).date()
+        who = names().get(device.assessor_id, device.assessor_id)
+        accounts.audit(
+            now,
+            signed.account.username,
+            "unlock code read",
+            device.id,
+            f"laptop of {who}, code for {day.isoformat()}",
+        )
+        return page(
+            "unlock.html",
+            signed,
+            current="devices",
+            device=device,
+            names=names(),
+            code=unlock_code(key, device.id, day),
+            day=day.isoformat(),
+            until=(day + dt.timedelta(days=VALID_DAYS_AFTER)).isoformat(),
+        )
 
     # -- enrolment codes ----------------------------------------------------------------------
 
@@ -451,6 +593,109 @@ def add_console(
             now, signed.account.username, "person allocated", person, f"to {name} ({assessor})"
         )
         return allocation_page(signed, done=f"{person} is now on {name}'s caseload.")
+
+    # -- received records and their signed PDFs -------------------------------------------------
+
+    @app.get("/console/records", include_in_schema=False)
+    def records(
+        request: Request,
+        assessor: str = "",
+        person: str = "",
+        page_number: str = Query("1", alias="page"),
+    ) -> Response:
+        signed = signed_in(request)
+        may(signed, "records")
+        assessor = assessor if _ID.match(assessor) else ""
+        person = person.strip()
+        problem = ""
+        if person and not _ID.match(person):
+            problem = (
+                "Enter the person's id as the laptops know it (up to 64 letters, digits, "
+                "dashes or underscores), or leave it empty for everyone."
+            )
+            person = ""
+        number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10**6 else 1
+        found, more = oversight.received_records(
+            store,
+            assessor=assessor,
+            person=person,
+            offset=(number - 1) * _PAGE_SIZE,
+            limit=_PAGE_SIZE,
+        )
+        return page(
+            "records.html",
+            signed,
+            status=400 if problem else 200,
+            current="records",
+            records=found,
+            more=more,
+            number=number,
+            assessors=store.assessors(),
+            form={"assessor": assessor, "person": person},
+            errors={"person": problem} if problem else {},
+        )
+
+    @app.get("/console/records/{record_id}", include_in_schema=False)
+    def record(request: Request, record_id: str) -> Response:
+        signed = signed_in(request)
+        may(signed, "records")
+        detail = oversight.record_detail(store, record_id) if _ID.match(record_id) else None
+        if detail is None:
+            refuse(signed, 404, "No such record", "The gateway holds no record with that id.")
+        checks = []
+        for pdf in detail.documents:
+            held = oversight.stored_pdf(store, pdf.id)
+            data = held[1] if held else b""
+            checks.append((pdf, oversight.check_document(pdf, data, signing_ca_der)))
+        seqs = {r.hash: r.seq for r in detail.revisions}
+        return page(
+            "record.html",
+            signed,
+            current="records",
+            detail=detail,
+            checks=checks,
+            seqs=seqs,
+            names=names(),
+        )
+
+    @app.get("/console/documents/{document_id}", include_in_schema=False)
+    def download(request: Request, document_id: str) -> Response:
+        signed = signed_in(request)
+        may(signed, "records")
+        held = oversight.stored_pdf(store, document_id) if _ID.match(document_id) else None
+        if held is None:
+            refuse(
+                signed,
+                404,
+                "No such signed PDF",
+                "The gateway holds no whole signed PDF with "
+                "that id. Open the record again to see the PDFs it holds.",
+            )
+        pdf, data = held
+        detail = f"{pdf.filename} of record {pdf.record_id}"
+        accounts.audit(clock(), signed.account.username, "signed PDF downloaded", pdf.id, detail)
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={
+                **_HEADERS,
+                "Content-Disposition": f'attachment; filename="{_download_name(pdf.filename)}"',
+            },
+        )
+
+    # -- the team's queue and overdue work ---------------------------------------------------
+
+    @app.get("/console/queue", include_in_schema=False)
+    def queue(request: Request) -> Response:
+        signed = signed_in(request)
+        may(signed, "queue")
+        return page(
+            "queue.html",
+            signed,
+            current="queue",
+            queues=oversight.team_queue(store, clock()),
+            overdue_days=oversight.OVERDUE_AFTER.days,
+        )
 
     # -- the audit log ------------------------------------------------------------------------
 

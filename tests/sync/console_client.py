@@ -32,6 +32,13 @@ class Page:
         return found[1].strip() if found else ""
 
 
+@dataclass
+class Raw:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
 class ConsoleClient:
     def __init__(self, base: str, ca_pem: bytes) -> None:
         self.base = base
@@ -51,6 +58,15 @@ class ConsoleClient:
 
     def get(self, path: str) -> Page:
         return self._open(urllib.request.Request(self.base + path))
+
+    def raw(self, path: str) -> Raw:
+        """A GET answered with bytes (a download), with its headers (names in lower case)."""
+        try:
+            with self.opener.open(urllib.request.Request(self.base + path), timeout=20) as answer:
+                headers = {k.lower(): v for k, v in answer.headers.items()}
+                return Raw(answer.status, headers, answer.read())
+        except urllib.error.HTTPError as e:
+            return Raw(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
 
     def post(self, path: str, fields: dict[str, str]) -> Page:
         body = urllib.parse.urlencode(fields).encode("ascii")

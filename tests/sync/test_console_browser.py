@@ -21,18 +21,23 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from assessor_app.core.services.records import start_record
 from assessor_app.core.storage.vault import Vault
-from assessor_app.core.sync_client.client import enrol, transport_for
+from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
+from assessor_app.core.sync_client.lease import check_lease, enter_unlock_code
 from assessor_app.core.sync_client.transport import TransportError
 from sync.gateway.accounts import Accounts
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
-from sync.protocol import QueueReport
+from sync.protocol import OrderKind, QueueReport
+from tests.support import community_person, session_for
+from tests.sync.pdfs import keep_signed_pdf
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 PASSWORD = "a long synthetic passphrase"
+LEASE_DAYS = 14
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +76,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
     store.enrol(code, now, lambda device, _who, name: _certificate(ca, device, name))
     tls = development_tls(folder, ca, ("127.0.0.1", "localhost"))
-    with running(create_app(store, ca), tls) as gateway:
+    with running(create_app(store, ca, lease_days=LEASE_DAYS), tls) as gateway:
         yield Served(gateway.url, store, ca, assessor)
 
 
@@ -303,3 +308,144 @@ def test_a_form_posted_without_its_csrf_token_is_refused(console: Console) -> No
     assert console.h1() == "This form could not be accepted"
     assert "Nothing was changed" in console.text()
     assert "p-no-token" not in {p for p, _, _ in console.served.store.allocations()}
+
+
+# -- the second slice: wipe, unlock codes, received records -----------------------------------
+
+
+def _enrolled(served: Served, vault: Vault) -> str:
+    code = served.store.issue_code(
+        served.assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5)
+    )
+    return enrol(vault, served.url, code, first_contact_ca=served.ca.pem).device_id
+
+
+def _action(console: Console, text: str, device: str) -> object:
+    """The link `text` (Wipe, Unlock code) in the row of laptop `device`."""
+    (link,) = [
+        link
+        for link in console.links(text)
+        if f"/devices/{device}/" in link.get_attribute("href")  # type: ignore[attr-defined]
+    ]
+    return link
+
+
+def _signed_record(served: Served, vault: Vault, family_name: str) -> tuple[str, str]:
+    """A record and its signed PDF made on an enrolled laptop and synced: (record, PDF) ids."""
+    _enrolled(served, vault)
+    session = session_for(vault, today=dt.date(2026, 12, 4))
+    person = session.people.add(community_person(family_name=family_name))
+    record = start_record(session, session.forms.latest("sample"), person.id)
+    session.records.checkpoint(record.id)
+    doc = keep_signed_pdf(vault, record.id)
+    assert sync_now(vault, transport_for(vault)).finished
+    return record.id, doc.id
+
+
+def test_an_administrator_orders_a_wipe_and_the_laptop_obeys_at_its_next_sync(
+    console: Console, vault: Vault
+) -> None:
+    device = _enrolled(console.served, vault)
+    folder = vault.folder
+    console.sign_in("ada")
+    console.go(_action(console, "Wipe", device))
+    assert console.h1() == "Wipe the laptop of Robin Testcase?"
+    words = " ".join(console.text().split())
+    assert (
+        "At its next contact with the gateway (a sync, or a bundle receipt) the laptop "
+        "deletes its records"
+        in words
+        and "Nothing more is taken from it first" in words
+    )
+    console.go(console.button("Wipe this laptop"))
+    assert f"Laptop {device} is ordered wiped" in console.text()
+
+    report = sync_now(vault, transport_for(vault))
+
+    assert report.withdrawn is not None and report.withdrawn.order.kind is OrderKind.WIPE
+    assert not folder.exists()
+    console.go(console.link("Devices"))
+    row = console.find(console.by.XPATH, f'//tr[.//code[.="{device}"]]')
+    assert "Wipe ordered" in row.text and "told" in row.text  # type: ignore[attr-defined]
+    assert "not told" not in row.text  # type: ignore[attr-defined]
+
+
+def test_an_administrator_reads_an_unlock_code_that_opens_a_locked_laptop(
+    console: Console, vault: Vault
+) -> None:
+    device = _enrolled(console.served, vault)
+    weeks_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=21)).isoformat()
+    with vault.transaction() as conn:  # the laptop last reached the gateway three weeks ago
+        conn.execute("UPDATE sync_lease SET last_contact_at = ?", (weeks_ago,))
+    with console.served.store.transaction() as tx:
+        tx.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", (weeks_ago, device))
+    now = dt.datetime.now(dt.UTC)
+    assert check_lease(vault, now).locked
+
+    console.sign_in("ada")
+    row = console.find(console.by.XPATH, f'//tr[.//code[.="{device}"]]')
+    assert "Locked\n21 days of 14" in row.text  # type: ignore[attr-defined]
+    console.go(_action(console, "Unlock code", device))
+    assert console.h1() == "Unlock code for the laptop of Robin Testcase"
+    assert "check who is calling" in console.text()
+    console.go(console.button("Show today's code"))
+    code = console.find(console.by.ID, "unlock-code").text  # type: ignore[attr-defined]
+
+    assert not enter_unlock_code(vault, code, now).locked
+
+    console.go(console.link("Audit log"))
+    assert "unlock code read" in console.text() and device in console.text()
+
+
+def test_a_team_manager_cannot_wipe_a_laptop_or_read_its_unlock_code(console: Console) -> None:
+    before = console.served.store.devices()
+    active = next(d for d in before if d.revoked_at is None)
+    console.sign_in("tam")
+    assert active.id in console.text()
+    assert console.links("Wipe") == [] and console.links("Unlock code") == []
+    console.forge_post(f"/console/devices/{active.id}/wipe", {})
+    assert console.h1() == "Not allowed for your role"
+    console.d.get(f"{console.served.url}/console/devices/{active.id}/unlock-code")  # type: ignore[attr-defined]
+    assert console.h1() == "Not allowed for your role"
+    assert "unlock-code" not in console.text()
+    console.go(console.link("Devices"))
+    console.forge_post(f"/console/devices/{active.id}/unlock-code", {})
+    assert console.h1() == "Not allowed for your role"
+    assert console.served.store.devices() == before
+    log = Accounts(console.served.store).audit_log()
+    assert not [e for e in log if e.actor == "tam" and e.subject == active.id]
+
+
+def test_an_auditor_opens_a_received_record_and_sees_its_pdf_verified(
+    console: Console, vault: Vault
+) -> None:
+    record_id, document_id = _signed_record(console.served, vault, "Verifiedson")
+    console.sign_in("aud")
+    console.go(console.link("Received records"))
+    (link,) = [
+        a
+        for a in console.links("sample")
+        if a.get_attribute("href").endswith(f"/console/records/{record_id}")  # type: ignore[attr-defined]
+    ]
+    console.go(link)
+    assert console.h1().endswith("Verifiedson")
+    check = console.find(console.by.CSS_SELECTOR, "td.check")
+    assert check.text.startswith("Valid")  # type: ignore[attr-defined]
+    assert "document signing CA" in check.text  # type: ignore[attr-defined]
+    download = console.find(console.by.CSS_SELECTOR, f'a[href="/console/documents/{document_id}"]')
+    assert download.text.endswith(".pdf")  # type: ignore[attr-defined]
+
+
+def test_a_pdf_tampered_with_in_the_store_shows_not_valid(console: Console, vault: Vault) -> None:
+    record_id, document_id = _signed_record(console.served, vault, "Tamperton")
+    with console.served.store.transaction() as tx:
+        (row,) = tx.execute(
+            "SELECT data FROM document_chunk WHERE document_id = ?", (document_id,)
+        ).fetchall()
+        data = bytes(row[0]).replace(b"Synthetic signed record", b"Synthetic forged  record")
+        tx.execute("UPDATE document_chunk SET data = ? WHERE document_id = ?", (data, document_id))
+    console.sign_in("aud")
+    console.d.get(f"{console.served.url}/console/records/{record_id}")  # type: ignore[attr-defined]
+    check = console.find(console.by.CSS_SELECTOR, "td.check")
+    assert check.text.startswith("Not valid")  # type: ignore[attr-defined]
+    assert "changed in the gateway's store" in check.text  # type: ignore[attr-defined]
