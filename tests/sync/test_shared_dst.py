@@ -220,7 +220,7 @@ _STEPS = st.lists(
 
 
 @settings(
-    max_examples=5,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -45,9 +45,11 @@ __all__ = [
     "CONTRIBUTIONS_PATH",
     "PULL_PATH",
     "DstExchange",
+    "Sent",
     "apply_dst_pull",
     "exchange_dsts",
     "own_contributions",
+    "send_and_fetch",
 ]
 
 CONTRIBUTIONS_PATH = "/v1/dst/contributions"
@@ -104,32 +106,55 @@ def exchange_dsts(
             step that failed; it goes on at the next sync).
     """
     items, problems = own_contributions(vault)
+    sent = send_and_fetch(transport, items)
+    if sent.answer is None:
+        return DstExchange(sent.sent, refused=tuple(problems) + sent.refused)
+    result = apply_dst_pull(vault, sent.answer, now())
+    return dataclasses.replace(
+        result, sent=sent.sent, refused=tuple(problems) + sent.refused + result.refused
+    )
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the network half of the exchange brought back (`send_and_fetch`)."""
+
+    sent: int
+    """Own contributions the gateway took (new to it)."""
+    refused: tuple[str, ...]
+    """The gateway's reasons for any it refused."""
+    answer: dict[str, Any] | None
+    """Its DST pull's answer; None from a gateway from before shared DSTs."""
+
+
+def send_and_fetch(transport: Transport, items: list[dict[str, Any]]) -> Sent:
+    """The exchange's network half: post the signed contributions, then the DST pull.
+
+    Touches only the network (the window runs it on its network lane).
+
+    Raises:
+        TransportError: the gateway could not be reached or refused the request.
+    """
     sent = 0
-    for start in range(0, len(items), _BATCH):
-        chunk = items[start : start + _BATCH]
-        try:
+    refused: list[str] = []
+    try:
+        for start in range(0, len(items), _BATCH):
+            chunk = items[start : start + _BATCH]
             answer = transport.post(
                 CONTRIBUTIONS_PATH, {"protocol": CURRENT, "contributions": chunk}
             )
-        except TransportError as e:
-            if e.status == 404:
-                return DstExchange()  # a gateway from before shared DSTs
-            raise
-        for got in answer.get("answers", []) if isinstance(answer.get("answers"), list) else []:
-            if not isinstance(got, dict):
-                continue
-            if got.get("status") == "stored":
-                sent += 1
-            elif got.get("status") == "refused":
-                problems.append(str(got.get("reason", ""))[:500])
-    try:
+            answers = answer.get("answers")
+            for got in answers if isinstance(answers, list) else []:
+                if isinstance(got, dict) and got.get("status") == "stored":
+                    sent += 1
+                elif isinstance(got, dict) and got.get("status") == "refused":
+                    refused.append(str(got.get("reason", ""))[:500])
         pulled = transport.post(PULL_PATH, {"protocol": CURRENT})
     except TransportError as e:
         if e.status == 404:
-            return DstExchange(sent, refused=tuple(problems))
+            return Sent(sent, tuple(refused), None)  # a gateway from before shared DSTs
         raise
-    result = apply_dst_pull(vault, pulled, now())
-    return dataclasses.replace(result, sent=sent, refused=tuple(problems) + result.refused)
+    return Sent(sent, tuple(refused), pulled)
 
 
 def apply_dst_pull(vault: Vault, answer: Mapping[str, Any], now: dt.datetime) -> DstExchange:
@@ -150,6 +175,8 @@ def apply_dst_pull(vault: Vault, answer: Mapping[str, Any], now: dt.datetime) ->
         try:
             made = _hold_if_invited(vault, dst, now)
             merged = take_gateway_contributions(vault, dst["record_id"], _received(dst))
+        except _NotHere:
+            continue  # owned, but not on this laptop (another of the owner's laptops has it)
         except AssessorError as e:
             refused.append(e.one_line())
             continue
@@ -157,6 +184,10 @@ def apply_dst_pull(vault: Vault, answer: Mapping[str, Any], now: dt.datetime) ->
         received += merged.added
         refused += merged.refused
     return DstExchange(received=received, new_dsts=new, refused=tuple(refused))
+
+
+class _NotHere(Exception):
+    """A DST this assessor owns that this laptop does not hold."""
 
 
 def _received(dst: Mapping[str, Any]) -> list[Received]:
@@ -184,8 +215,11 @@ def _hold_if_invited(vault: Vault, dst: Mapping[str, Any], now: dt.datetime) -> 
     """Make the DST of a new invitation here (the person, and an empty DST); 1 if made."""
     record_id = str(dst["record_id"])
     records = AssessmentRepository(vault)
-    if dst.get("role") != "invited" or records.exists(record_id):
+    if records.exists(record_id):
         return 0
+    if dst.get("role") != "invited":
+        raise _NotHere
+
     person_id = str(dst.get("person_id", ""))
     person = dst.get("person")
     if not person_id or not isinstance(person, dict):
