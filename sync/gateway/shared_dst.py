@@ -6,12 +6,13 @@ Each member's laptop sends its own contributions, signed by its contribution key
 (`chc.exchange.sign_contribution`, the payload a contribution file holds), and the gateway
 takes one only when its signature holds, it is signed by a key registered at enrolment for
 one of the sending assessor's own laptops, it is in that assessor's name, the assessor is a
-member of that DST, and nobody else has sent a contribution with that id
-(`take_contributions`). A member's pull of DSTs (`shared_with`) gives every DST they are a
-member of: for an invited member the person's identity (the minimum, decision 0012), and for
-all members every contribution received with its author's registered keys, so the laptop
-checks "who wrote this" again on arrival. Each received revision is kept once, named by the
-digest of its signed payload. Imports no Qt and nothing of the app but the DST's own checks.
+member of that DST, it is about that DST's person, and nobody else has sent a contribution
+with that id (`take_contributions`). A member's pull of DSTs (`shared_with`) gives every DST
+they are a member of: for an invited member the person's identity (the minimum, decision
+0012), and for all members every contribution received with its author's registered keys, so
+the laptop checks "who wrote this" again on arrival. Each received revision is kept once,
+named by the digest of its signed payload. Imports no Qt, and of the app only the DST's own
+checks.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from typing import Any
 
 from assessor_app.core.chc.exchange import (
     ContributionFileError,
+    DifferentPersonError,
+    check_same_person,
     signed_digest,
     verify_signed_contribution,
 )
 from assessor_app.core.chc.merge import merge_contributions
+from assessor_app.core.errors import ValidationError
 from assessor_app.core.storage.member_keys import member_identity
 from sync.gateway.store import Device, Store, _Tx
 
@@ -192,6 +196,12 @@ class SharedDsts:
                 "You are not a member of this DST at the gateway. Ask the DST's coordinator "
                 "to have IT invite you; your contribution is kept on the laptop.",
             )
+        try:
+            here = {k: v for k, v in _person_minimum(tx, person).items() if v}
+            here.pop("given_name", None)
+            check_same_person(here, imported.record_person)
+        except (DifferentPersonError, ValidationError) as e:
+            return Answer(digest, "refused", e.user_message)
         cid = str(imported.contribution["contribution_id"])
         owner = tx.execute(
             "SELECT assessor_id FROM dst_contribution WHERE record_id = ? AND "
@@ -271,8 +281,9 @@ class SharedDsts:
         chosen = merge_contributions([s["contribution"] for _, s in by_item.values()])
         contributions: list[dict[str, Any]] = []
         for item in chosen:
-            author, signed = by_item[signed_digest(item)]
-            contributions.append({"author": author, "signed": signed})
+            found = by_item.get(signed_digest(item))
+            if found is not None:
+                contributions.append({"author": found[0], "signed": found[1]})
         authors = _authors(tx, {str(c["author"]) for c in contributions})
         dst: dict[str, Any] = {
             "record_id": record_id,

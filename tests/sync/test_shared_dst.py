@@ -259,6 +259,11 @@ def test_a_contribution_signed_by_a_key_the_gateway_does_not_know_is_refused(mdt
     in_their_name = sign_contribution(
         _item(THERAPIST, 1, "low"), person, contribution_signing_key(nurse)
     )
+    someone_else = sign_contribution(
+        _item(NURSE, 1, "high"),
+        record_person_from(community_person(family_name="Elsewhere")),
+        contribution_signing_key(nurse),
+    )
     answer = _post(
         nurse,
         dst.CONTRIBUTIONS_PATH,
@@ -267,10 +272,12 @@ def test_a_contribution_signed_by_a_key_the_gateway_does_not_know_is_refused(mdt
             "contributions": [
                 {"record_id": record_id, "signed": forged},
                 {"record_id": record_id, "signed": in_their_name},
+                {"record_id": record_id, "signed": someone_else},
             ],
         },
     )
-    first, second = answer["answers"]
+    first, second, third = answer["answers"]
+    assert third["status"] == "refused" and "for a different person" in third["reason"]
     assert first["status"] == "refused" and "key the gateway does not know" in first["reason"]
     assert second["status"] == "refused" and "in the name of Alex Ferncroft" in second["reason"]
     assert SharedDsts(mdt.gateway.store).contributions(record_id) == []
