@@ -789,6 +789,13 @@ def cmd_sync_now(args: argparse.Namespace) -> int:
             f"received; {report.released} moved away and removed from this laptop; "
             f"{report.moving} moving, kept until this laptop's work on them is sent."
         )
+    if report.dst_received or report.dst_new:
+        print(
+            f"Shared DSTs: {report.dst_new} newly shared with you; {report.dst_received} "
+            "contributions from other MDT members merged."
+        )
+    for why in report.dst_refused:
+        print(f"Shared DST: {why}", file=sys.stderr)
     if report.other_versions:
         print(f"{_records_with(report.other_versions)}: see 'assessor-cli sync versions'.")
     if report.documents_sent or report.documents_held or report.documents_waiting:

@@ -12,6 +12,8 @@ or the reason sending stopped, in words.
 
 Then the caseload is pulled, page by page (`pull.apply_pull` on the worker): the window reads
 the caseload again when a sync brought people or changes (`finished` carries the report).
+Then the shared DSTs are exchanged (`sync_client.dst`: the profile's own contributions signed
+on the worker, sent and the others' fetched on the network lane, merged on the worker).
 After a push that reported another version of a record, the other version is fetched (on
 the network lane) and kept (on the worker) before the sync ends. What needs the assessor is
 said beside the status line (`problems_changed`): "1 record has another version — choose",
@@ -28,13 +30,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from assessor_app.core.services.session import Session
 from assessor_app.core.storage import document_outbox, other_versions, outbox
 from assessor_app.core.storage.enrolment import load_enrolment
-from assessor_app.core.sync_client import client, governance, pull, reference
+from assessor_app.core.sync_client import client, dst, governance, pull, reference
 from assessor_app.core.sync_client.transport import DeviceWithdrawnError, Transport, TransportError
 from sync.protocol import (
     MAX_BATCH,
@@ -224,6 +227,8 @@ class SyncController(QObject):
         self._running = True
         self._sent = self._held = 0
         self._pulled = pull.PullResult()
+        self._dst = dst.DstExchange()
+        self._dst_problems: tuple[str, ...] = ()
         self._forked = []
         self._reference: tuple[str, ...] = ()
         self._limit = MAX_BATCH
@@ -355,7 +360,7 @@ class SyncController(QObject):
             if result.more:
                 self._pull(transport)
             else:
-                self._fetch_versions(transport)
+                self._share_dsts(transport)
 
         def not_pulled(error: BaseException) -> None:
             if not isinstance(error, Exception):
@@ -375,6 +380,60 @@ class SyncController(QObject):
             self._session.vault,
             on_success=asked,
             on_failure=not_pulled,
+            owner=self,
+        )
+
+    def _share_dsts(self, transport: Transport) -> None:
+        """The shared DSTs: own contributions up, the others' down (decision 0012)."""
+        problems: list[str] = []
+
+        def signed(found: tuple[list[dict[str, Any]], list[str]]) -> None:
+            items, wrong = found
+            problems.extend(wrong)
+            self._ops.run_network(
+                dst.send_and_fetch,
+                transport,
+                items,
+                on_success=fetched,
+                on_failure=not_shared,
+                owner=self,
+            )
+
+        def fetched(sent: dst.Sent) -> None:
+            problems.extend(sent.refused)
+            if sent.answer is None:
+                self._fetch_versions(transport)  # a gateway from before shared DSTs
+                return
+            self._ops.run(
+                dst.apply_dst_pull,
+                self._session.vault,
+                sent.answer,
+                _now(),
+                on_success=merged,
+                on_failure=not_shared,
+                owner=self,
+            )
+
+        def merged(result: dst.DstExchange) -> None:
+            self._dst = result
+            self._dst_problems = (*problems, *result.refused)
+            self._fetch_versions(transport)
+
+        def not_shared(error: BaseException) -> None:
+            if not isinstance(error, Exception):
+                raise error
+            self._done(
+                "The shared DSTs could not be brought up to date "
+                f"({getattr(error, 'user_message', None) or error}). Everything kept here is "
+                "unchanged; it goes on at the next sync."
+            )
+
+        self._say("Bringing shared DSTs up to date…")
+        self._ops.run(
+            dst.own_contributions,
+            self._session.vault,
+            on_success=signed,
+            on_failure=not_shared,
             owner=self,
         )
 
@@ -601,6 +660,9 @@ class SyncController(QObject):
                 moving=status.moving,
                 released=self._pulled.released,
                 reference=self._reference,
+                dst_received=self._dst.received,
+                dst_new=self._dst.new_dsts,
+                dst_refused=tuple(self._dst_problems),
             )
 
             def finish(_: object = None) -> None:

@@ -40,6 +40,9 @@ from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
 from sync.gateway.console import add_console
 from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
+from sync.gateway.shared_dst import CONTRIBUTIONS_PATH as DST_CONTRIBUTIONS_PATH
+from sync.gateway.shared_dst import MAX_CONTRIBUTIONS, SharedDsts
+from sync.gateway.shared_dst import PULL_PATH as DST_PULL_PATH
 from sync.gateway.store import Device, EnrolmentRefused, Store
 from sync.protocol import (
     CHUNK_SIZE,
@@ -221,6 +224,7 @@ def create_app(
         signing_csr = raw.get("signing_csr")
         if signing_csr is not None and not isinstance(signing_csr, str):
             raise HTTPException(400, "The signing certificate request must be PEM text.")
+        contribution_key = _contribution_key(raw.get("contribution_key"))
         issued: dict[str, Any] = {}
 
         def certificate(device_id: str, _assessor_id: str, name: str) -> bytes:
@@ -232,7 +236,7 @@ def create_app(
             return cert.public_bytes(serialization.Encoding.DER)
 
         try:
-            device, der = store.enrol(code, clock(), certificate)
+            device, der = store.enrol(code, clock(), certificate, contribution_key=contribution_key)
         except EnrolmentRefused as e:
             raise HTTPException(403, str(e)) from e
         except EnrolmentError as e:
@@ -381,7 +385,48 @@ def create_app(
             await run_in_threadpool(deliver_all, now)
         return JSONResponse(answer.to_json())
 
+    shared = SharedDsts(store)
+
+    @app.post(DST_CONTRIBUTIONS_PATH)
+    def dst_contributions(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+        """A member's own signed DST contributions: each checked, then kept once."""
+        device = device_of(request, sending=True)
+        problem = version_problem(str(raw.get("protocol", "")), we_are="the gateway")
+        if problem:
+            raise HTTPException(400, problem)
+        items = raw.get("contributions")
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise HTTPException(400, "The gateway could not read the contributions sent.")
+        if len(items) > MAX_CONTRIBUTIONS:
+            raise HTTPException(413, f"Send at most {MAX_CONTRIBUTIONS} contributions at once.")
+        now = clock()
+        answers = shared.take_contributions(device, items, now)
+        store.seen(device.id, now)
+        return {"protocol": CURRENT, "answers": [a.to_json() for a in answers]}
+
+    @app.post(DST_PULL_PATH)
+    def dst_pull(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+        """Every DST the device's assessor is a member of, with the members' contributions."""
+        device = device_of(request)
+        problem = version_problem(str(raw.get("protocol", "")), we_are="the gateway")
+        if problem:
+            raise HTTPException(400, problem)
+        return {"protocol": CURRENT, "dsts": shared.shared_with(device.assessor_id)}
+
     return app
+
+
+def _contribution_key(value: Any) -> str | None:
+    """The enrolment's contribution-signing public key, checked; None when none was sent."""
+    if value is None:
+        return None
+    try:
+        raw = base64.b64decode(str(value).encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError) as e:
+        raise HTTPException(400, "The contribution key must be base64.") from e
+    if len(raw) != 32:
+        raise HTTPException(400, "The contribution key must be an Ed25519 public key.")
+    return base64.b64encode(raw).decode("ascii")
 
 
 class _Withdrawn(Exception):

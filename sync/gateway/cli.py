@@ -1,7 +1,10 @@
 """`assessor-gateway`: run the authority's gateway and administer its assessors and laptops.
 
     assessor-gateway serve                       a gateway on https://127.0.0.1:8443, SQLite
-    assessor-gateway create-assessor "Name"      prints the assessor's id
+    assessor-gateway create-assessor "Name" [--organisation ORG]   prints the assessor's id
+    assessor-gateway dst invite RECORD ASSESSOR  invite an assessor (an NHS nurse) to a DST:
+                                                 they receive it and its contributions
+    assessor-gateway dst members RECORD          who is invited to a DST
     assessor-gateway enrolment-code ASSESSOR     a one-time code for one laptop (15 minutes),
                                                  and the gateway's fingerprint to check it by
     assessor-gateway fingerprint                 the gateway's CA fingerprint alone
@@ -55,6 +58,7 @@ from sync.gateway import recovery
 from sync.gateway.bundles import BundleKey, import_bundle
 from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
+from sync.gateway.shared_dst import SharedDsts
 from sync.gateway.store import Device, Store, StoreError
 from sync.lease import VALID_DAYS_AFTER, unlock_code
 from sync.protocol import QueueReport, ca_fingerprint
@@ -182,7 +186,29 @@ def cmd_recovery_key_show(args: argparse.Namespace) -> int:
 
 
 def cmd_create_assessor(args: argparse.Namespace) -> int:
-    print(_store(args).create_assessor(args.name, _now()))
+    print(_store(args).create_assessor(args.name, _now(), organisation=args.organisation))
+    return 0
+
+
+def cmd_dst_invite(args: argparse.Namespace) -> int:
+    store = _store(args)
+    name = store.assessor_name(args.assessor) or args.assessor
+    if SharedDsts(store).invite(args.record, args.assessor, _now()):
+        print(
+            f"{name} is invited to DST {args.record}: their laptop receives it at its next "
+            "sync, and their contributions reach the other members through the gateway."
+        )
+    else:
+        print(f"{name} was invited to DST {args.record} already; nothing was changed.")
+    return 0
+
+
+def cmd_dst_members(args: argparse.Namespace) -> int:
+    invited = SharedDsts(_store(args)).invitations(args.record)
+    if not invited:
+        print(f"Nobody is invited to DST {args.record}.")
+    for assessor_id, name, organisation in invited:
+        print(f"{assessor_id}  {name}" + (f" ({organisation})" if organisation else ""))
     return 0
 
 
@@ -503,7 +529,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     create = sub.add_parser("create-assessor", help="add an assessor")
     create.add_argument("name")
+    create.add_argument(
+        "--organisation", default="", help="their organisation, for a member from elsewhere"
+    )
     create.set_defaults(func=cmd_create_assessor)
+    dst = sub.add_parser("dst", help="shared DSTs").add_subparsers(dest="dst", required=True)
+    invite = dst.add_parser("invite", help="invite an assessor to a DST's MDT")
+    invite.add_argument("record", help="the DST's record id")
+    invite.add_argument("assessor", help="the invited assessor's id")
+    invite.set_defaults(func=cmd_dst_invite)
+    members = dst.add_parser("members", help="who is invited to a DST")
+    members.add_argument("record", help="the DST's record id")
+    members.set_defaults(func=cmd_dst_members)
     code = sub.add_parser("enrolment-code", help="a one-time code for one laptop")
     code.add_argument("assessor")
     code.add_argument("--minutes", type=float, default=15)

@@ -1163,15 +1163,15 @@ class Store:
 
     # -- assessors, enrolment codes and devices ------------------------------------------------
 
-    def create_assessor(self, name: str, now: dt.datetime) -> str:
-        """Add an assessor; their id."""
+    def create_assessor(self, name: str, now: dt.datetime, *, organisation: str = "") -> str:
+        """Add an assessor (of another organisation, such as an NHS trust's nurse); their id."""
         if not name.strip():
             raise ValueError("An assessor needs a name.")
         assessor_id = secrets.token_hex(8)
         with self.transaction() as tx:
             tx.execute(
-                "INSERT INTO assessor (id, name, created_at) VALUES (?, ?, ?)",
-                (assessor_id, name.strip(), now.isoformat()),
+                "INSERT INTO assessor (id, name, created_at, organisation) VALUES (?, ?, ?, ?)",
+                (assessor_id, name.strip(), now.isoformat(), " ".join(organisation.split())),
             )
         return assessor_id
 
@@ -1204,7 +1204,14 @@ class Store:
             )
         return "-".join(code[i : i + 4] for i in range(0, 12, 4))
 
-    def enrol(self, code: str, now: dt.datetime, make_certificate: Any) -> tuple[Device, bytes]:
+    def enrol(
+        self,
+        code: str,
+        now: dt.datetime,
+        make_certificate: Any,
+        *,
+        contribution_key: str | None = None,
+    ) -> tuple[Device, bytes]:
         """Spend a one-time code on a new device, in one transaction.
 
         Args:
@@ -1212,6 +1219,9 @@ class Store:
             now: When.
             make_certificate: Called with (device id, assessor id, assessor name); returns the
                 device certificate's DER bytes.
+            contribution_key: The laptop's DST contribution-signing public key (Ed25519, raw,
+                base64), kept with the device so the gateway knows who signs with it; None
+                from a laptop that sent none (its DST contributions are then refused).
 
         Raises:
             EnrolmentRefused: The code is unknown, already used, or expired.
@@ -1262,9 +1272,9 @@ class Store:
 
             serial = serial_of(der)
             tx.execute(
-                "INSERT INTO device (id, assessor_id, cert_serial, enrolled_at, lease_key) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (device_id, assessor_id, serial, now.isoformat(), lease_key),
+                "INSERT INTO device (id, assessor_id, cert_serial, enrolled_at, lease_key, "
+                "contribution_key) VALUES (?, ?, ?, ?, ?, ?)",
+                (device_id, assessor_id, serial, now.isoformat(), lease_key, contribution_key),
             )
         return Device(device_id, assessor_id, serial, now.isoformat(), None, None), der
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assessor_app.core.storage import database, history, other_versions
+from assessor_app.core.storage import database, history, other_versions, shared_dst
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.leaving import leaving
 from assessor_app.core.storage.people import PeopleRepository
@@ -47,6 +47,9 @@ def test_golden_vault_upgrades_and_keeps_records(folder: Path, tmp_path: Path) -
         assert pull.stored_cursor(vault.conn) == (42 if pulled else 0)
         [lukasz] = people.search("brindlewood")
         assert leaving(vault.conn) == ({lukasz.id} if pulled else set())
+        # Schema 18 keeps the DSTs held by invitation; older files have none.
+        shared = int(folder.name.removeprefix("schema-")) >= 18
+        assert shared_dst.held_records(vault.conn) == (["90d5a7ed00c0ffee"] if shared else [])
     finally:
         vault.close()
 

@@ -34,10 +34,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,10 @@ __all__ = [
     "public_key_b64",
     "read_contribution",
     "record_person_from",
+    "sign_contribution",
+    "signed_digest",
     "validate_record_person",
+    "verify_signed_contribution",
 ]
 
 FORMAT = "assessor.dst-contribution/1"
@@ -550,6 +554,10 @@ def _verified_payload(plaintext: bytes) -> tuple[dict[str, Any], dict[str, Any],
         payload = load_untrusted_json(plaintext)
     except UntrustedJsonError as e:
         raise _tampered("its contents cannot be read") from e
+    return _verified(payload)
+
+
+def _verified(payload: Any) -> tuple[dict[str, Any], dict[str, Any], str, str]:
     if not isinstance(payload, dict) or set(payload) != {
         "record_person",
         "contribution",
@@ -594,7 +602,12 @@ def read_contribution(path: Path | str, *, passphrase: str) -> ImportedContribut
         ContributionContentError: a level its domain lacks, an unknown key, a bad identity.
     """
     envelope = _read_envelope(Path(path))
-    contribution, person, signer_name, key_b64 = _verified_payload(_decrypt(envelope, passphrase))
+    return _checked(*_verified_payload(_decrypt(envelope, passphrase)))
+
+
+def _checked(
+    contribution: dict[str, Any], person: dict[str, Any], signer_name: str, key_b64: str
+) -> ImportedContribution:
     author = contribution.get("contributor_name")
     if signer_name != author:
         raise ContributionSignerError(
@@ -621,17 +634,80 @@ def read_contribution(path: Path | str, *, passphrase: str) -> ImportedContribut
     )
 
 
-def check_signer_key(imported: ImportedContribution, expected_key_b64: str) -> None:
+def sign_contribution(
+    contribution: Mapping[str, Any],
+    record_person: Mapping[str, Any],
+    signing_key: Ed25519PrivateKey,
+) -> dict[str, Any]:
+    """One contribution signed by its author, as a file carries it but not encrypted.
+
+    What a laptop sends through the gateway (``POST /v1/dst/contributions``): the same
+    signed payload a contribution file holds (`FORMAT`'s plaintext), so a contribution
+    travels the same whichever way it goes, and is checked the same on arrival
+    (`verify_signed_contribution`).
+
+    Args:
+        contribution: The author's own item of the record's `contributions`.
+        record_person: Who the DST is for (see `record_person_from`).
+        signing_key: The author's Ed25519 key.
+
+    Raises:
+        InvalidContributionError: the contribution breaks a rule.
+        ValidationError: the person's details are incomplete.
+    """
+    item = validate_contribution(contribution)
+    body = {"contribution": item, "record_person": validate_record_person(record_person)}
+    return {
+        **body,
+        "signer": {"name": item["contributor_name"], "public_key": public_key_b64(signing_key)},
+        "signature": _b64(signing_key.sign(canonical_json(body))),
+    }
+
+
+def verify_signed_contribution(payload: Any) -> ImportedContribution:
+    """Check a signed contribution received from the gateway (or sent to it), as a file's.
+
+    The signature must hold, its signer must be the contribution's author, and its levels
+    and person must be valid; who the key belongs to is the caller's check
+    (`check_signer_key` against the keys the gateway knows for the author).
+
+    Raises:
+        ContributionSignatureError: changed after it was signed, or malformed.
+        ContributionSignerError: signed by someone other than the contribution's author.
+        ContributionContentError: a level its domain lacks, an unknown key, a bad identity.
+    """
+    return _checked(*_verified(payload))
+
+
+def signed_digest(payload: Mapping[str, Any]) -> str:
+    """A signed contribution's stable id: the SHA-256 of its canonical JSON, in hex.
+
+    The same contribution revision signed by the same key always has the same digest, so
+    one that arrives twice (by file and through the gateway, or in two syncs) counts once.
+    """
+    return hashlib.sha256(canonical_json(dict(payload))).hexdigest()
+
+
+def check_signer_key(
+    imported: ImportedContribution, expected_key_b64: str | Collection[str]
+) -> None:
     """Refuse a contribution signed with another key than the one its author used before.
 
     Anyone who knows the exchange passphrase can re-sign a changed contribution in the
     author's name with their own key; comparing with the key seen on the author's earlier
-    files (or one they read out by phone) catches that.
+    files (or one they read out by phone) catches that. Through the gateway the expected
+    keys are the ones it registered for the author's laptops at enrolment (a store of
+    authors' keys: any of them will do).
+
+    Args:
+        imported: The contribution read.
+        expected_key_b64: The author's key, or every key the gateway knows for the author.
 
     Raises:
-        ContributionSignerError: the keys differ.
+        ContributionSignerError: the key is not one of those expected.
     """
-    if not secrets.compare_digest(imported.signer_key_b64, expected_key_b64):
+    expected = [expected_key_b64] if isinstance(expected_key_b64, str) else expected_key_b64
+    if not any(secrets.compare_digest(imported.signer_key_b64, k) for k in expected):
         name = imported.signer_name[:100]
         raise ContributionSignerError(
             f"This contribution is signed with a different key from the one {name} used "

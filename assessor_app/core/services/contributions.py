@@ -21,15 +21,18 @@ from typing import Any
 
 from assessor_app.core.chc.exchange import (
     ContributionSignerError,
+    DifferentPersonError,
     ImportedContribution,
     UnconfirmedMemberKeyError,
     check_exchange_passphrase,
     check_same_person,
+    check_signer_key,
     export_contribution,
     key_fingerprint,
     public_key_b64,
     read_contribution,
     record_person_from,
+    sign_contribution,
 )
 from assessor_app.core.chc.merge import merge_contributions, validate_contribution
 from assessor_app.core.errors import NotFoundError, ValidationError
@@ -44,12 +47,16 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 
 __all__ = [
+    "GatewayMerge",
     "ImportResult",
+    "Received",
     "check_exchange_passphrase",
     "export_member_contribution",
     "import_member_contribution",
     "own_fingerprint",
+    "own_signed_contributions",
     "rebind_member_key",
+    "take_gateway_contributions",
 ]
 _NOTHING_IMPORTED = "Nothing has been imported."
 
@@ -229,11 +236,14 @@ def _check_signer(
     own: str,
     confirmed: str | None,
     confirmed_name: str | None = None,
+    source: str = "confirmed",
 ) -> None:
     """Refuse a contribution not signed by the key its member and its id are known by here.
 
-    Binds the member's key (once confirmed) and the contribution's key on first sight, in
-    the caller's transaction, so a refusal later in the import binds nothing.
+    Binds the member's key (once confirmed: by the coordinator, or with `source` "gateway"
+    by the gateway, which registered the author's key at enrolment) and the contribution's
+    key on first sight, in the caller's transaction, so a refusal later in the import binds
+    nothing.
     """
     key, name = imported.signer_key_b64, imported.signer_name
     cid = str(imported.contribution["contribution_id"])
@@ -292,11 +302,144 @@ def _check_signer(
         ) == member_keys.member_identity(name)
         if not same_fingerprint(confirmed, fingerprint) or not same_member:
             raise UnconfirmedMemberKeyError(name, fingerprint)
-        member_keys.bind_member(conn, name, key, fingerprint, "confirmed")
+        member_keys.bind_member(conn, name, key, fingerprint, source)
     # This profile's own key binds no other member's name (a file of ours from before
     # schema 5 still merges, by its contribution id).
     if first_key is None:
         member_keys.bind_contribution(conn, record_id, cid, key)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A contribution the gateway gave, and the keys it registered for its author."""
+
+    imported: ImportedContribution
+    """Its signature checked (`exchange.verify_signed_contribution`)."""
+    author_name: str
+    """The author's name as their gateway account has it."""
+    author_keys: tuple[str, ...]
+    """The contribution keys registered at enrolment for the author's laptops."""
+
+
+@dataclass(frozen=True)
+class GatewayMerge:
+    """What merging the gateway's contributions into one DST did."""
+
+    added: int = 0
+    """Contributions, or newer revisions of them, new to this DST."""
+    refused: tuple[str, ...] = ()
+    """Why any were not taken, in words (the rest were)."""
+
+
+def take_gateway_contributions(
+    vault: Vault, record_id: str, received: list[Received]
+) -> GatewayMerge:
+    """Merge the MDT's contributions received through the gateway into this DST.
+
+    Each is checked as a file's would be, with the gateway's keys for its author as the
+    store of authors' keys (`check_signer_key`): its signer must be the author the gateway
+    names, with a key the gateway registered for them, the person must be this DST's, and
+    the keys this laptop already binds (from files, or earlier syncs) must agree; a member
+    first seen through the gateway is bound with source "gateway" (no fingerprint to read
+    out: the gateway vouches). One refused is left out and said why; the rest merge, in one
+    transaction and one new revision. A contribution held already (it came by file too)
+    changes nothing: the merge is by contribution id and revision.
+    """
+    records = AssessmentRepository(vault)
+    refused: list[str] = []
+    with vault.transaction() as conn:
+        own = public_key_b64(contribution_signing_key(vault))
+        record = _dst(records, record_id)
+        before = merge_contributions(_items(record))
+        if record.status not in _EDITABLE:
+            taken = merge_contributions(before, [r.imported.contribution for r in received])
+            if taken != before:
+                refused.append(
+                    f"This DST is {record.status.value}, so the contributions received since "
+                    "were not added. Amend it to take them."
+                )
+            return GatewayMerge(0, tuple(refused))
+        here = record_person_from(PeopleRepository(vault).get(record.person_id).details)
+        after = before
+        for got in received:
+            imported = got.imported
+            try:
+                if member_keys.member_identity(imported.signer_name) != (
+                    member_keys.member_identity(got.author_name)
+                ):
+                    raise ContributionSignerError(
+                        f"A contribution in the name of {imported.signer_name[:100]} came from "
+                        f"{got.author_name[:100]}'s account, so it is not theirs.",
+                        "Tell the coordinator; it was not added.",
+                    )
+                check_signer_key(imported, got.author_keys)
+                check_same_person(here, imported.record_person)
+                _check_signer(
+                    conn,
+                    vault,
+                    record.id,
+                    after,
+                    imported,
+                    own,
+                    key_fingerprint(imported.signer_key_b64),
+                    imported.signer_name,
+                    source="gateway",
+                )
+            except (ContributionSignerError, DifferentPersonError) as e:
+                refused.append(e.one_line())
+                continue
+            after = merge_contributions(after, [imported.contribution])
+        added = sum(1 for item in after if item not in before)
+        if after != before:
+            records.save_field(record.id, "contributions", after)
+            records.checkpoint(record.id)
+            history.append_audit(
+                conn, vault.profile.id, "chc.contribution.gateway", "assessment", record.id
+            )
+    return GatewayMerge(added, tuple(refused))
+
+
+def own_signed_contributions(
+    vault: Vault, record_id: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """This profile's own contributions to a DST, signed to send through the gateway.
+
+    Only the author's own (their name, and not bound here to another key), and only those
+    the tool's rules accept: one that breaks them is named in the problems returned, and
+    goes once corrected. The person must have the details a contribution needs
+    (`record_person_from`).
+
+    Returns:
+        The signed contributions, and what is wrong with any left out, in words.
+
+    Raises:
+        ValidationError: the person's details lack what a contribution needs.
+    """
+    record = _dst(AssessmentRepository(vault), record_id)
+    key = contribution_signing_key(vault)
+    own = public_key_b64(key)
+    me = member_keys.member_identity(vault.profile.name)
+    mine: list[dict[str, Any]] = []
+    problems: list[str] = []
+    with vault.transaction() as conn:
+        for item in _items(record):
+            cid = str(item.get("contribution_id", ""))
+            if member_keys.member_identity(str(item.get("contributor_name", ""))) != me:
+                continue
+            bound = member_keys.contribution_key(conn, record.id, cid) if cid else None
+            if bound is not None and bound != own:
+                continue
+            try:
+                mine.append(validate_contribution(item))
+            except ValidationError as e:
+                problems.append(
+                    f"Your contribution to a DST was not sent: {e.user_message} Correct it on "
+                    "the 'Members' contributions' page; it goes at the next sync."
+                )
+    if not mine:
+        return [], problems
+    person = record_person_from(PeopleRepository(vault).get(record.person_id).details)
+    return [sign_contribution(item, person, key) for item in mine], problems
 
 
 def rebind_member_key(

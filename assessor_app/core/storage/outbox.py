@@ -100,9 +100,27 @@ class OutboxSummary:
         return self.queued + self.retrying + self.quarantined
 
 
+_HELD_FOR_A_DST = (
+    "SELECT 1 FROM shared_dst WHERE (? = 'assessment' AND record_id = ?) "
+    "OR (? = 'person' AND person_id = ? AND brought_person = 1) LIMIT 1"
+)
+"""A DST held by invitation, or the person brought with it (schema 18): never queued, as the
+owner's laptop holds the record; the member's contributions go by the DST exchange."""
+
+
+def _held_for_a_dst(conn: Connection, entity_type: str, entity_id: str) -> bool:
+    row = conn.execute(_HELD_FOR_A_DST, (entity_type, entity_id, entity_type, entity_id))
+    return row.fetchone() is not None
+
+
 def enqueue(conn: Connection, revision: Revision) -> None:
-    """Queue one revision; the revision hook calls this inside the revision's transaction."""
-    if revision.entity_type not in QUEUED_TYPES:
+    """Queue one revision; the revision hook calls this inside the revision's transaction.
+
+    Not a DST held by invitation, nor the person brought with it (`_HELD_FOR_A_DST`).
+    """
+    if revision.entity_type not in QUEUED_TYPES or _held_for_a_dst(
+        conn, revision.entity_type, revision.entity_id
+    ):
         return
     conn.execute(
         "INSERT INTO outbox (revision_hash, entity_type, entity_id, seq, queued_at) "
@@ -126,6 +144,7 @@ def enqueue_many(conn: Connection, revisions: Sequence[Revision]) -> None:
             (r.hash, r.entity_type, r.entity_id, r.seq, r.created_at.isoformat())
             for r in revisions
             if r.entity_type in QUEUED_TYPES
+            and not _held_for_a_dst(conn, r.entity_type, r.entity_id)
         ],
     )
 

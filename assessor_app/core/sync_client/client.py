@@ -39,16 +39,18 @@ from cryptography.x509.oid import NameOID
 
 from assessor_app.core import settings
 from assessor_app.core.errors import AssessorError, ValidationError
+from assessor_app.core.keys import public_key_b64
 from assessor_app.core.storage import document_outbox, history, other_versions, outbox
 from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage.database import Connection
+from assessor_app.core.storage.device_keys import contribution_signing_key
 from assessor_app.core.storage.documents import (
     DocumentIntegrityError,
     DocumentRepository,
     StoredDocument,
 )
 from assessor_app.core.storage.vault import Vault
-from assessor_app.core.sync_client import governance, pull
+from assessor_app.core.sync_client import dst, governance, pull
 from assessor_app.core.sync_client import lease as lease_terms
 from assessor_app.core.sync_client.first_contact import (
     check_fingerprint,
@@ -160,6 +162,12 @@ class SyncReport:
     """People moved to another caseload, kept here until this laptop's work on them is sent."""
     released: int = 0
     """People removed from this laptop in this sync (moved away, nothing of theirs unsent)."""
+    dst_received: int = 0
+    """MDT members' contributions (or newer revisions of them) merged into shared DSTs."""
+    dst_new: int = 0
+    """DSTs this laptop was newly invited to, now held here to contribute to."""
+    dst_refused: tuple[str, ...] = ()
+    """Why any DST contribution sent or received was not taken, in words."""
     withdrawn: governance.Withdrawal | None = None
     """IT had revoked this laptop or ordered it wiped: the profile has been deleted (after
     sending what the policy allowed), and the vault is closed."""
@@ -260,6 +268,8 @@ def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
         "code": code,
         "csr": csr.public_bytes(Encoding.PEM).decode(),
         "signing_csr": _signing_request(vault),
+        # So the gateway knows who signs DST contributions with which key (decision 0012).
+        "contribution_key": public_key_b64(contribution_signing_key(vault)),
     }
 
 
@@ -865,6 +875,18 @@ def _send_all(
                 f"Your caseload could not be brought up to date from the council's server ({e}). "
                 "Everything kept here is unchanged; it goes on at the next sync."
             )
+    shared = dst.DstExchange()
+    if not problem:
+        # The shared DST: this member's contributions up, the others' down (decision 0012).
+        try:
+            shared = dst.exchange_dsts(vault, transport, now=now)
+        except (TransportError, ProtocolError) as e:
+            problem = (
+                f"The shared DSTs could not be brought up to date ({e}). Everything kept here "
+                "is unchanged; it goes on at the next sync."
+            )
+        for why in shared.refused:
+            log.warning("shared DST: %s", why)
     # What the assessor is told is the records waiting for a choice here: those just reported
     # are fetched (with those still open, to notice any that moved on at the gateway).
     others = len(other_versions.open_record_ids(vault.conn))
@@ -905,6 +927,9 @@ def _send_all(
         len(pull.leaving(vault.conn)),
         pulled.released,
         reference=reference,
+        dst_received=shared.received,
+        dst_new=shared.new_dsts,
+        dst_refused=shared.refused,
     )
 
 

@@ -1,0 +1,256 @@
+"""The shared DST at each sync: this member's contributions up, the others' down (issue 15).
+
+After the caseload pull, the laptop sends its profile's own contributions to every DST it
+holds (owned, or held by invitation), each signed by the profile's contribution key as a
+contribution file is (``POST /v1/dst/contributions``); the gateway checks each against the key
+it registered for this laptop at enrolment. Then it asks for every DST its assessor is a
+member of (``POST /v1/dst/pull``): a DST it is newly invited to arrives as the person's
+identity and an empty DST record under the owner's ids, held by invitation
+(`storage.shared_dst`); every member's contributions arrive signed, with the keys the gateway
+registered for their authors, and are merged as a file's would be
+(`services.contributions.take_gateway_contributions`). The merge is by contribution id and
+revision and the same whatever the order, so every member who has synced since the last
+contribution reached the gateway holds the same DST. A gateway from before shared DSTs
+answers 404: nothing is exchanged, and nothing is wrong. Imports no Qt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assessor_app.core.chc.exchange import ContributionFileError, verify_signed_contribution
+from assessor_app.core.errors import AssessorError, ValidationError
+from assessor_app.core.records import Assessment, AssessmentId, PersonId, RecordStatus
+from assessor_app.core.services.contributions import (
+    DST_FORM,
+    Received,
+    own_signed_contributions,
+    take_gateway_contributions,
+)
+from assessor_app.core.storage import shared_dst
+from assessor_app.core.storage.assessments import AssessmentRepository
+from assessor_app.core.storage.people import PeopleRepository, details_from_body
+from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client.transport import Transport, TransportError
+from sync.protocol import CURRENT
+
+log = logging.getLogger("assessor.sync")
+
+__all__ = [
+    "CONTRIBUTIONS_PATH",
+    "PULL_PATH",
+    "DstExchange",
+    "Sent",
+    "apply_dst_pull",
+    "exchange_dsts",
+    "own_contributions",
+    "send_and_fetch",
+]
+
+CONTRIBUTIONS_PATH = "/v1/dst/contributions"
+PULL_PATH = "/v1/dst/pull"
+_BATCH = 200
+"""At most this many contributions a request (the gateway's limit)."""
+
+
+@dataclass(frozen=True)
+class DstExchange:
+    """What one sync's DST exchange did."""
+
+    sent: int = 0
+    """Own contributions the gateway took (new to it)."""
+    received: int = 0
+    """Contributions, or newer revisions of them, merged into DSTs here."""
+    new_dsts: int = 0
+    """DSTs this laptop was newly invited to, now held here."""
+    refused: tuple[str, ...] = ()
+    """Why anything sent or received was not taken, in words."""
+
+
+def _dst_records(vault: Vault) -> list[str]:
+    """Every DST this laptop holds, owned or by invitation, still being worked on."""
+    rows = vault.conn.execute(
+        "SELECT id FROM assessment WHERE form_id = ? AND status IN (?, ?) ORDER BY id",
+        (DST_FORM, RecordStatus.DRAFT.value, RecordStatus.AMENDED.value),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def own_contributions(vault: Vault) -> tuple[list[dict[str, Any]], list[str]]:
+    """The profile's own contributions to every DST held, signed, and any problems."""
+    items: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for record_id in _dst_records(vault):
+        try:
+            signed, wrong = own_signed_contributions(vault, record_id)
+        except ValidationError as e:
+            problems.append(e.one_line())
+            continue
+        problems += wrong
+        items += [{"record_id": record_id, "signed": s} for s in signed]
+    return items, problems
+
+
+def exchange_dsts(
+    vault: Vault, transport: Transport, *, now: Callable[[], dt.datetime]
+) -> DstExchange:
+    """Send this member's contributions, then take the others': one sync's DST exchange.
+
+    Raises:
+        TransportError: the gateway could not be reached (nothing here was changed by the
+            step that failed; it goes on at the next sync).
+    """
+    items, problems = own_contributions(vault)
+    sent = send_and_fetch(transport, items)
+    if sent.answer is None:
+        return DstExchange(sent.sent, refused=tuple(problems) + sent.refused)
+    result = apply_dst_pull(vault, sent.answer, now())
+    return dataclasses.replace(
+        result, sent=sent.sent, refused=tuple(problems) + sent.refused + result.refused
+    )
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the network half of the exchange brought back (`send_and_fetch`)."""
+
+    sent: int
+    """Own contributions the gateway took (new to it)."""
+    refused: tuple[str, ...]
+    """The gateway's reasons for any it refused."""
+    answer: dict[str, Any] | None
+    """Its DST pull's answer; None from a gateway from before shared DSTs."""
+
+
+def send_and_fetch(transport: Transport, items: list[dict[str, Any]]) -> Sent:
+    """The exchange's network half: post the signed contributions, then the DST pull.
+
+    Touches only the network (the window runs it on its network lane).
+
+    Raises:
+        TransportError: the gateway could not be reached or refused the request.
+    """
+    sent = 0
+    refused: list[str] = []
+    try:
+        for start in range(0, len(items), _BATCH):
+            chunk = items[start : start + _BATCH]
+            answer = transport.post(
+                CONTRIBUTIONS_PATH, {"protocol": CURRENT, "contributions": chunk}
+            )
+            answers = answer.get("answers")
+            for got in answers if isinstance(answers, list) else []:
+                if isinstance(got, dict) and got.get("status") == "stored":
+                    sent += 1
+                elif isinstance(got, dict) and got.get("status") == "refused":
+                    refused.append(str(got.get("reason", ""))[:500])
+        pulled = transport.post(PULL_PATH, {"protocol": CURRENT})
+    except TransportError as e:
+        if e.status == 404:
+            return Sent(sent, tuple(refused), None)  # a gateway from before shared DSTs
+        raise
+    return Sent(sent, tuple(refused), pulled)
+
+
+def apply_dst_pull(vault: Vault, answer: Mapping[str, Any], now: dt.datetime) -> DstExchange:
+    """Keep what the gateway's DST pull gave: new invitations, and every member's contributions.
+
+    Each DST is taken apart from the others: one that cannot be taken is said why, and the
+    rest are kept.
+    """
+    dsts = answer.get("dsts")
+    if not isinstance(dsts, list):
+        return DstExchange(refused=("The gateway's answer about shared DSTs could not be read.",))
+    received = new = 0
+    refused: list[str] = []
+    for dst in dsts:
+        if not isinstance(dst, dict) or not isinstance(dst.get("record_id"), str):
+            refused.append("A shared DST in the gateway's answer could not be read.")
+            continue
+        try:
+            made = _hold_if_invited(vault, dst, now)
+            merged = take_gateway_contributions(vault, dst["record_id"], _received(dst))
+        except _NotHere:
+            continue  # owned, but not on this laptop (another of the owner's laptops has it)
+        except AssessorError as e:
+            refused.append(e.one_line())
+            continue
+        new += made
+        received += merged.added
+        refused += merged.refused
+    return DstExchange(received=received, new_dsts=new, refused=tuple(refused))
+
+
+class _NotHere(Exception):
+    """A DST this assessor owns that this laptop does not hold."""
+
+
+def _received(dst: Mapping[str, Any]) -> list[Received]:
+    """The contributions of one DST, each signature checked, with its author's keys."""
+    authors = dst.get("authors") if isinstance(dst.get("authors"), dict) else {}
+    out: list[Received] = []
+    for entry in dst.get("contributions") or []:
+        if not isinstance(entry, dict) or not isinstance(authors, dict):
+            continue
+        author = authors.get(str(entry.get("author")))
+        if not isinstance(author, dict):
+            log.warning("a DST contribution came without its author's keys; not taken")
+            continue
+        try:
+            imported = verify_signed_contribution(entry.get("signed"))
+        except ContributionFileError as e:
+            log.warning("a DST contribution from the gateway was not taken: %s", e)
+            continue
+        keys = tuple(str(k) for k in author.get("keys") or [] if isinstance(k, str))
+        out.append(Received(imported, str(author.get("name", "")), keys))
+    return out
+
+
+def _hold_if_invited(vault: Vault, dst: Mapping[str, Any], now: dt.datetime) -> int:
+    """Make the DST of a new invitation here (the person, and an empty DST); 1 if made."""
+    record_id = str(dst["record_id"])
+    records = AssessmentRepository(vault)
+    if records.exists(record_id):
+        return 0
+    if dst.get("role") != "invited":
+        raise _NotHere
+
+    person_id = str(dst.get("person_id", ""))
+    person = dst.get("person")
+    if not person_id or not isinstance(person, dict):
+        raise ValidationError(
+            "A DST you were invited to came without the person's details.",
+            "It is fetched again at the next sync; tell IT if this goes on.",
+        )
+    details = details_from_body({k: v for k, v in person.items() if v is not None})
+    version = dst.get("form_version")
+    people = PeopleRepository(vault)
+    with vault.transaction() as conn:
+        brought = not people.exists(person_id)
+        shared_dst.hold(
+            conn,
+            record_id,
+            person_id,
+            owner_name=str(dst.get("owner", "")),
+            brought_person=brought,
+            now=now,
+        )
+        if brought:
+            people.add(details, person_id=PersonId(person_id), today=now.date())
+        records.import_new(
+            Assessment(
+                AssessmentId(record_id),
+                PersonId(person_id),
+                DST_FORM,
+                version if isinstance(version, int) else 1,
+                RecordStatus.DRAFT,
+                vault.profile.name,
+                {"contributions": []},
+            )
+        )
+    return 1

@@ -1,0 +1,391 @@
+"""The shared DST at the gateway: MDT members' signed contributions, and who may see them.
+
+A DST is shared with the assessor whose caseload its person is on (its owner) and with the
+assessors IT invites (`invite`; an NHS nurse is an assessor account of another organisation).
+Each member's laptop sends its own contributions, signed by its contribution key
+(`chc.exchange.sign_contribution`, the payload a contribution file holds), and the gateway
+takes one only when its signature holds, it is signed by a key registered at enrolment for
+one of the sending assessor's own laptops, it is in that assessor's name, the assessor is a
+member of that DST, it is about that DST's person, and nobody else has sent a contribution
+with that id (`take_contributions`). A member's pull of DSTs (`shared_with`) gives every DST
+they are a member of: for an invited member the person's identity (the minimum, decision
+0012), and for all members every contribution received with its author's registered keys, so
+the laptop checks "who wrote this" again on arrival. Each received revision is kept once,
+named by the digest of its signed payload. Imports no Qt, and of the app only the DST's own
+checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assessor_app.core.chc.exchange import (
+    ContributionFileError,
+    DifferentPersonError,
+    check_same_person,
+    signed_digest,
+    verify_signed_contribution,
+)
+from assessor_app.core.chc.merge import merge_contributions
+from assessor_app.core.errors import ValidationError
+from assessor_app.core.storage.member_keys import member_identity
+from sync.gateway.store import Device, Store, _Tx
+
+__all__ = [
+    "CONTRIBUTIONS_PATH",
+    "MAX_CONTRIBUTIONS",
+    "PULL_PATH",
+    "PERSON_FIELDS",
+    "Answer",
+    "InvitationError",
+    "SharedDsts",
+]
+
+CONTRIBUTIONS_PATH = "/v1/dst/contributions"
+PULL_PATH = "/v1/dst/pull"
+MAX_CONTRIBUTIONS = 200
+"""The most signed contributions one request may carry."""
+PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "nhs_number", "authority_person_id")
+"""What an invited member is given of the person: enough to know who, and to match
+contributions to them (decision 0012). Nothing of their address, custody or other records."""
+_ID = re.compile(r"[0-9a-zA-Z_-]{1,64}\Z")
+
+
+class InvitationError(ValueError):
+    """An invitation that cannot be made; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What became of one signed contribution sent."""
+
+    digest: str
+    status: str
+    """"stored", "duplicate", "refused" (for good; the reason says why) or "retry_later"
+    (the DST's record has not reached the gateway yet)."""
+    reason: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"digest": self.digest, "status": self.status, "reason": self.reason}
+
+
+class SharedDsts:
+    """The shared DSTs held in one gateway `Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- IT ------------------------------------------------------------------------------------
+
+    def invite(self, record_id: str, assessor_id: str, now: dt.datetime) -> bool:
+        """Invite an assessor to a DST; False when they were invited already.
+
+        Raises:
+            InvitationError: no such assessor, the record is not a DST the gateway holds, or
+                the assessor owns it already.
+        """
+        with self.store.transaction() as tx:
+            if not tx.execute("SELECT 1 FROM assessor WHERE id = ?", (assessor_id,)).fetchone():
+                raise InvitationError(
+                    f"There is no assessor {assessor_id}. Make their account first with "
+                    "'assessor-gateway create-assessor NAME --organisation ORG'."
+                )
+            person = _record_person(tx, record_id)
+            if person is None or not _is_dst(tx, record_id):
+                raise InvitationError(
+                    f"The gateway holds no DST {record_id}. Check the record id (the DST's "
+                    "owner sees it on the record), and that the owner's laptop has synced."
+                )
+            if _holder(tx, person) == assessor_id:
+                raise InvitationError(
+                    "That assessor holds the person's caseload: they have the DST already."
+                )
+            done = tx.execute(
+                "INSERT INTO dst_invitation (record_id, assessor_id, invited_at) VALUES "
+                "(?, ?, ?) ON CONFLICT DO NOTHING RETURNING record_id",
+                (record_id, assessor_id, now.isoformat()),
+            ).fetchall()
+        return bool(done)
+
+    def invitations(self, record_id: str) -> list[tuple[str, str, str]]:
+        """Who is invited to a DST, as (assessor id, name, organisation), by name."""
+        with self.store.transaction() as tx:
+            rows = tx.execute(
+                "SELECT a.id, a.name, a.organisation FROM dst_invitation i JOIN assessor a "
+                "ON a.id = i.assessor_id WHERE i.record_id = ? ORDER BY a.name, a.id",
+                (record_id,),
+            ).fetchall()
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    # -- laptops -------------------------------------------------------------------------------
+
+    def take_contributions(
+        self, device: Device, items: Sequence[Mapping[str, Any]], now: dt.datetime
+    ) -> list[Answer]:
+        """Check and keep signed contributions a member's laptop sent, in one transaction.
+
+        Args:
+            device: The sending laptop (its assessor is the one who must have signed).
+            items: ``{"record_id", "signed"}`` each, `signed` as `sign_contribution` makes it.
+            now: When.
+        """
+        answers: list[Answer] = []
+        with self.store.transaction() as tx:
+            name_row = tx.execute(
+                "SELECT name FROM assessor WHERE id = ?", (device.assessor_id,)
+            ).fetchone()
+            assessor_name = str(name_row[0]) if name_row else ""
+            keys = _keys_of(tx, {device.assessor_id}).get(device.assessor_id, [])
+            for item in items:
+                answers.append(self._take(tx, device, assessor_name, keys, item, now.isoformat()))
+        return answers
+
+    @staticmethod
+    def _take(
+        tx: _Tx,
+        device: Device,
+        assessor_name: str,
+        keys: Sequence[str],
+        item: Mapping[str, Any],
+        stamp: str,
+    ) -> Answer:
+        record_id, signed = item.get("record_id"), item.get("signed")
+        if not isinstance(record_id, str) or not _ID.match(record_id):
+            return Answer("", "refused", "A contribution came without its DST's record id.")
+        if not isinstance(signed, Mapping):
+            return Answer("", "refused", "A contribution came without its signed contents.")
+        digest = signed_digest(signed)
+        try:
+            imported = verify_signed_contribution(dict(signed))
+        except ContributionFileError as e:
+            return Answer(digest, "refused", e.user_message)
+        if imported.signer_key_b64 not in keys:
+            return Answer(
+                digest,
+                "refused",
+                "This contribution is signed with a key the gateway does not know for your "
+                "account, so it cannot be shown as yours. Enrol this laptop again (IT gives a "
+                "new code); your contribution is kept on the laptop.",
+            )
+        if member_identity(imported.signer_name) != member_identity(assessor_name):
+            return Answer(
+                digest,
+                "refused",
+                f"This contribution is in the name of {imported.signer_name[:100]}, but this "
+                f"laptop is enrolled for {assessor_name[:100]}: a member sends only their "
+                "own. Forward another member's contribution file instead.",
+            )
+        person = _record_person(tx, record_id)
+        if person is None:
+            return Answer(digest, "retry_later", "The DST has not reached the gateway yet.")
+        if (
+            _holder(tx, person) != device.assessor_id
+            and not tx.execute(
+                "SELECT 1 FROM dst_invitation WHERE record_id = ? AND assessor_id = ?",
+                (record_id, device.assessor_id),
+            ).fetchone()
+        ):
+            return Answer(
+                digest,
+                "refused",
+                "You are not a member of this DST at the gateway. Ask the DST's coordinator "
+                "to have IT invite you; your contribution is kept on the laptop.",
+            )
+        try:
+            here = {k: v for k, v in _person_minimum(tx, person).items() if v}
+            here.pop("given_name", None)
+            check_same_person(here, imported.record_person)
+        except (DifferentPersonError, ValidationError) as e:
+            return Answer(digest, "refused", e.user_message)
+        cid = str(imported.contribution["contribution_id"])
+        owner = tx.execute(
+            "SELECT assessor_id FROM dst_contribution WHERE record_id = ? AND "
+            "contribution_id = ? LIMIT 1",
+            (record_id, cid),
+        ).fetchone()
+        if owner is not None and str(owner[0]) != device.assessor_id:
+            return Answer(
+                digest,
+                "refused",
+                "Another member sent a contribution with this reference first: only its "
+                "author can change it.",
+            )
+        stored = tx.execute(
+            "INSERT INTO dst_contribution (digest, record_id, contribution_id, revision, "
+            "assessor_id, device_id, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (digest) DO NOTHING RETURNING digest",
+            (
+                digest,
+                record_id,
+                cid,
+                int(imported.contribution["revision"]),
+                device.assessor_id,
+                device.id,
+                json.dumps(dict(signed), sort_keys=True),
+                stamp,
+            ),
+        ).fetchall()
+        return Answer(digest, "stored" if stored else "duplicate")
+
+    def shared_with(self, assessor_id: str) -> list[dict[str, Any]]:
+        """Every DST `assessor_id` is a member of, with its contributions, as the pull sends.
+
+        Owned DSTs (the person on their caseload) are given once anything is shared: an
+        invitation or a contribution. Each is ``{"record_id", "person_id", "role", "person"
+        (invited only), "contributions": [signed payloads, one per contribution: the merge's
+        choice], "authors": {assessor id: {"name", "organisation", "keys"}}}`` with each
+        contribution's ``author`` beside it.
+        """
+        with self.store.transaction() as tx:
+            invited = {
+                str(r[0])
+                for r in tx.execute(
+                    "SELECT record_id FROM dst_invitation WHERE assessor_id = ?", (assessor_id,)
+                ).fetchall()
+            }
+            owned = {
+                str(r[0])
+                for r in tx.execute(
+                    "SELECT rp.record_id FROM record_person rp JOIN allocation a ON "
+                    "a.person_id = rp.person_id WHERE a.assessor_id = ? AND (EXISTS (SELECT 1 "
+                    "FROM dst_invitation i WHERE i.record_id = rp.record_id) OR EXISTS (SELECT "
+                    "1 FROM dst_contribution c WHERE c.record_id = rp.record_id))",
+                    (assessor_id,),
+                ).fetchall()
+            }
+            out = []
+            for record_id in sorted(invited | owned):
+                person = _record_person(tx, record_id) or ""
+                role = "owner" if _holder(tx, person) == assessor_id else "invited"
+                if role == "invited" and record_id not in invited:
+                    continue
+                out.append(self._dst(tx, record_id, person, role))
+        return out
+
+    @staticmethod
+    def _dst(tx: _Tx, record_id: str, person: str, role: str) -> dict[str, Any]:
+        rows = tx.execute(
+            "SELECT assessor_id, payload FROM dst_contribution WHERE record_id = ? ORDER BY digest",
+            (record_id,),
+        ).fetchall()
+        by_item: dict[str, tuple[str, dict[str, Any]]] = {}
+        for author, payload in rows:
+            signed = json.loads(str(payload))
+            by_item[signed_digest(signed["contribution"])] = (str(author), signed)
+        # The merge's choice for each contribution id, whatever order they arrived in.
+        chosen = merge_contributions([s["contribution"] for _, s in by_item.values()])
+        contributions: list[dict[str, Any]] = []
+        for item in chosen:
+            found = by_item.get(signed_digest(item))
+            if found is not None:
+                contributions.append({"author": found[0], "signed": found[1]})
+        authors = _authors(tx, {str(c["author"]) for c in contributions})
+        dst: dict[str, Any] = {
+            "record_id": record_id,
+            "person_id": person,
+            "role": role,
+            "contributions": contributions,
+            "authors": authors,
+        }
+        if role == "invited":
+            dst["person"] = _person_minimum(tx, person)
+            dst["form_version"] = _form_version(tx, record_id)
+            holder = _holder(tx, person)
+            row = tx.execute("SELECT name FROM assessor WHERE id = ?", (holder,)).fetchone()
+            dst["owner"] = str(row[0]) if row else ""
+        return dst
+
+    def contributions(self, record_id: str) -> list[dict[str, Any]]:
+        """The DST's contributions as the gateway holds them now (merged)."""
+        with self.store.transaction() as tx:
+            person = _record_person(tx, record_id) or ""
+            return [
+                c["signed"]["contribution"]
+                for c in self._dst(tx, record_id, person, "")["contributions"]
+            ]
+
+
+def _record_person(tx: _Tx, record_id: str) -> str | None:
+    row = tx.execute(
+        "SELECT person_id FROM record_person WHERE record_id = ?", (record_id,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _is_dst(tx: _Tx, record_id: str) -> bool:
+    row = tx.execute(
+        "SELECT body FROM revision WHERE entity_type = 'assessment' AND entity_id = ? AND seq = 1",
+        (record_id,),
+    ).fetchone()
+    try:
+        return row is not None and json.loads(str(row[0])).get("form_id") == "chc_dst"
+    except (ValueError, AttributeError):
+        return False
+
+
+def _form_version(tx: _Tx, record_id: str) -> int:
+    row = tx.execute(
+        "SELECT body FROM revision WHERE entity_type = 'assessment' AND entity_id = ? "
+        "ORDER BY seq DESC LIMIT 1",
+        (record_id,),
+    ).fetchone()
+    try:
+        version = json.loads(str(row[0])).get("form_version") if row is not None else None
+    except (ValueError, AttributeError):
+        version = None
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
+
+
+def _holder(tx: _Tx, person_id: str) -> str | None:
+    row = tx.execute(
+        "SELECT assessor_id FROM allocation WHERE person_id = ?", (person_id,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _keys_of(tx: _Tx, assessors: set[str]) -> dict[str, list[str]]:
+    """The contribution keys registered for each assessor's laptops still enrolled."""
+    keys: dict[str, list[str]] = {a: [] for a in assessors}
+    for assessor in sorted(assessors):
+        for row in tx.execute(
+            "SELECT contribution_key FROM device WHERE assessor_id = ? AND revoked_at IS NULL "
+            "AND contribution_key IS NOT NULL ORDER BY enrolled_at",
+            (assessor,),
+        ).fetchall():
+            keys[assessor].append(str(row[0]))
+    return keys
+
+
+def _authors(tx: _Tx, assessors: set[str]) -> dict[str, dict[str, Any]]:
+    keys = _keys_of(tx, assessors)
+    out: dict[str, dict[str, Any]] = {}
+    for assessor in sorted(assessors):
+        row = tx.execute(
+            "SELECT name, organisation FROM assessor WHERE id = ?", (assessor,)
+        ).fetchone()
+        if row is not None:
+            out[assessor] = {
+                "name": str(row[0]),
+                "organisation": str(row[1]),
+                "keys": keys[assessor],
+            }
+    return out
+
+
+def _person_minimum(tx: _Tx, person_id: str) -> dict[str, Any]:
+    row = tx.execute(
+        "SELECT body FROM revision WHERE entity_type = 'person' AND entity_id = ? "
+        "ORDER BY seq DESC LIMIT 1",
+        (person_id,),
+    ).fetchone()
+    try:
+        body = json.loads(str(row[0])) if row is not None else {}
+    except ValueError:
+        body = {}
+    details = body.get("details", body) if isinstance(body, dict) else {}
+    return {k: details.get(k) for k in PERSON_FIELDS if isinstance(details, dict)}
