@@ -449,7 +449,7 @@ def _record(ctx: _Context, part: Any, where: str, check_answers: bool) -> _Recor
         at = f"{where}.earlier[{i}]"
         if not isinstance(state, dict) or not isinstance(state.get("answers"), dict):
             raise _Bad(at, 'must be {"status": ..., "answers": {...}}.')
-        unknown = [k for k in state["answers"] if not form.has_field(k)]
+        unknown = [k for k in state["answers"] if not form.has_field(k)] if check_answers else []
         if unknown:
             raise _Bad(f"{at}.answers.{unknown[0]}", f"is not a question of {form.id}.")
         states.append((_status(state.get("status"), f"{at}.status"), state["answers"]))
