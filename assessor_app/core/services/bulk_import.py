@@ -260,8 +260,14 @@ def _not_json(name: str) -> Any:
 
 def _depth(text: str) -> int:
     """How deeply the brackets outside strings nest (at least the JSON's nesting)."""
+    if '\\"' in text:
+        outside = _STRING.sub("", text)  # an escaped quote: only a parser finds the strings
+    else:
+        # Without one, every other piece between quotes is a string: split and join run at
+        # C speed, where the pattern took a tenth of a worker's time on a caseload file.
+        outside = "".join(text.split('"')[::2])
     depth = deepest = 0
-    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+    for bracket in _BRACKETS.findall(outside):
         if bracket in "[{":
             depth += 1
             deepest = max(deepest, depth)
