@@ -5,7 +5,8 @@ Each real form gets one draft with realistic answers (the demo's, fitted to the 
 `core.demo` writes them), plus a Decision Support Tool with 6 MDT contributions (about 46 KB
 of answers). They open in the real `MainWindow` on the offscreen platform, unlocked (so the
 idle watcher runs, as it does for a user), from the person page, one after another; the
-first open of each is a warm-up. Floor: a bare QMainWindow given a scroll area with one
+first open of each is a warm-up; the large DST is also opened at its contributions page
+(row "chc_dst+6 contributions"). Floor: a bare QMainWindow given a scroll area with one
 QLabel and one QLineEdit for every question the form holds (group items included), built,
 shown and painted once, timed the same way.
 """

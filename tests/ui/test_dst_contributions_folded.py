@@ -156,3 +156,25 @@ def test_going_to_a_question_inside_a_folded_contribution_shows_it(
     assert target.problem.isVisible() and target.problem.text() == "Enter a number."
     focused = QApplication.focusWidget()
     assert focused is not None and target.isAncestorOf(focused)
+
+
+def test_a_contribution_added_starts_open_with_its_questions_after_its_button(
+    qtbot: QtBot, editor: RecordEditorView
+) -> None:
+    group = _group(editor)
+    group.add_item()
+    new = group.item_editors[3]
+    assert len(new) == len(group.field.fields)
+    assert group.item_editors[:3] == [[], [], []]  # the others stay folded
+    focused = QApplication.focusWidget()
+    assert focused is not None and new[0].isAncestorOf(focused)
+    toggle = group._items_shown[3].toggle
+    assert toggle is not None and toggle.text() == "Hide its questions"
+    editor.window().activateWindow()
+    toggle.setFocus()
+    qtbot.waitUntil(toggle.hasFocus)
+    qtbot.waitUntil(new[0].isVisible)  # Qt shows widgets added to a shown page queued
+    qtbot.keyClick(toggle, Qt.Key.Key_Tab)
+    focused = QApplication.focusWidget()
+    assert focused is not None and new[0].isAncestorOf(focused)
+    assert len(editor.answers["contributions"]) == 4

@@ -200,6 +200,9 @@ class RepeatingGroupEditor(FieldEditor):
         self._items_shown = []
         for index, item in enumerate(self._items):
             self.items_box.addWidget(self._item_frame(index, item))
+        for shown, editors in zip(self._items_shown, self.item_editors, strict=True):
+            if shown.toggle is not None and editors:
+                _follow_in_tab_order(shown.toggle, shown.body, shown.remove)
         full = self.field.max_items is not None and len(self._items) >= self.field.max_items
         self.add_button.setEnabled(not full and not self.read_only)
         self.empty_note.setVisible(not self._items)
@@ -266,7 +269,8 @@ class RepeatingGroupEditor(FieldEditor):
             body_box.addWidget(editor)
             editors.append(editor)
         self.item_editors[index] = editors
-        if shown.toggle is not None:
+        if shown.toggle is not None and self.isAncestorOf(shown.body):
+            # (A frame being built is not in place yet: `_rebuild` orders it once it is.)
             _follow_in_tab_order(shown.toggle, shown.body, shown.remove)
         merged = {**self._outer, **item}
         for editor in editors:
