@@ -178,3 +178,20 @@ def test_a_contribution_added_starts_open_with_its_questions_after_its_button(
     focused = QApplication.focusWidget()
     assert focused is not None and new[0].isAncestorOf(focused)
     assert len(editor.answers["contributions"]) == 4
+
+
+def test_an_opened_contribution_stays_open_when_one_before_it_is_removed(
+    qtbot: QtBot, editor: RecordEditorView
+) -> None:
+    group = _group(editor)
+    group.open_item(2)
+    assert group.item_editors[2]
+    qtbot.mouseClick(group._items_shown[1].remove, Qt.MouseButton.LeftButton)  # our own
+    assert [i["contributor_name"] for i in editor.answers["contributions"]] == [
+        "Dr Alex Example",
+        "Sam Sample",
+    ]
+    # Sam's contribution, now the second, is still the open one; the first is still folded.
+    assert group.item_editors[0] == [] and len(group.item_editors[1]) == len(group.field.fields)
+    by_id = {e.field.id: e for e in group.item_editors[1]}
+    assert by_id["contributor_name"].value() == "Sam Sample"

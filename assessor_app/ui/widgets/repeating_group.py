@@ -200,14 +200,13 @@ class RepeatingGroupEditor(FieldEditor):
         self._items_shown = []
         for index, item in enumerate(self._items):
             self.items_box.addWidget(self._item_frame(index, item))
-        for shown, editors in zip(self._items_shown, self.item_editors, strict=True):
-            if shown.toggle is not None and editors:
-                _follow_in_tab_order(shown.toggle, shown.body, shown.remove)
         full = self.field.max_items is not None and len(self._items) >= self.field.max_items
         self.add_button.setEnabled(not full and not self.read_only)
         self.empty_note.setVisible(not self._items)
 
     def _item_frame(self, index: int, item: dict[str, Any]) -> QFrame:
+        # Widgets join the tab order as they are put in the frame: the title's button, then
+        # the questions (when built now), then the remove button.
         frame = QFrame()
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         name = f"{self.item_name.capitalize()} {index + 1}"
@@ -217,6 +216,11 @@ class RepeatingGroupEditor(FieldEditor):
         title = QLabel(name)
         title.setWordWrap(True)
         header.addWidget(title, 1)
+        toggle: QPushButton | None = None
+        if self.folds:
+            toggle = QPushButton()
+            toggle.clicked.connect(lambda _checked=False, i=index: self._toggle(i))
+            header.addWidget(toggle, 0)
         box.addLayout(header)
         body = QWidget()
         body_box = QVBoxLayout(body)
@@ -225,27 +229,20 @@ class RepeatingGroupEditor(FieldEditor):
         remove = QPushButton(f"Remove this {self.item_name}")
         remove.setAccessibleName(f"Remove {self.item_name} {index + 1}")
         remove.clicked.connect(lambda _checked=False, i=index: self.remove_item(i))
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(remove)
-        box.addLayout(row)
         note = self._locked(item) if self._locked is not None else None
         locked = bool(note) or self.read_only
         if locked:
             remove.setEnabled(False)
-        toggle: QPushButton | None = None
-        if self.folds:
-            toggle = QPushButton()
-            toggle.clicked.connect(lambda _checked=False, i=index: self._toggle(i))
-            header.addWidget(toggle, 0)
-            # The button goes before the questions in the tab order (they are built later).
-            QWidget.setTabOrder(toggle, remove)
         self._items_shown.append(_ItemShown(name, note, title, body, toggle, remove, locked))
         self.item_editors.append([])
         if not self.folds or index in self._open:
             self._build_item(index)
         else:
             body.setVisible(False)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(remove)
+        box.addLayout(row)
         self._show_header(index)
         return frame
 
@@ -270,7 +267,9 @@ class RepeatingGroupEditor(FieldEditor):
             editors.append(editor)
         self.item_editors[index] = editors
         if shown.toggle is not None and self.isAncestorOf(shown.body):
-            # (A frame being built is not in place yet: `_rebuild` orders it once it is.)
+            # Opened later: the questions went to the end of the window's tab order. (In a
+            # frame being built they are already in order, and are left so: reordering
+            # widgets not yet in their window breaks Qt's chain when they are deleted.)
             _follow_in_tab_order(shown.toggle, shown.body, shown.remove)
         merged = {**self._outer, **item}
         for editor in editors:
