@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +160,10 @@ def settings_file(environ: Mapping[str, str] | None = None) -> Path | None:
 
 
 def _read_file(path: Path) -> dict[str, object]:
+    # Imported only when there is a settings file: most starts have none, and this is on
+    # the way to the unlock window.
+    import tomllib
+
     fix = f"Correct {path}, or ask your IT team for a working settings file."
     try:
         with path.open("rb") as f:

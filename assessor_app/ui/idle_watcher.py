@@ -11,7 +11,8 @@ Installed only while the countdown runs (unlocked).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication
 
@@ -51,8 +52,9 @@ class IdleWatcher(QObject):
         """Begin (or restart) the countdown."""
         if not self._filtering:
             # Precise: a coarse timer may fire up to 5% early or late (15 s in 5 minutes).
-            # Set here, at unlock, not when built: touching `Qt` costs start-up ~35 ms.
-            self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+            # Set here, at unlock, not when built: touching `Qt` costs start-up ~35 ms, and
+            # so does importing it by name (`from PySide6.QtCore import Qt` builds it).
+            self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
             self._app.focusWindowChanged.connect(self._watch_windows)
             self._filtering = True
         self._watch_windows()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.records import RecordStatus
+from assessor_app.core.services import bulk_import
 from assessor_app.core.services.bulk_import import (
     CASELOAD_FORMAT,
     CaseloadFileError,
@@ -57,11 +61,16 @@ def _fast_track(signed: bool = True) -> dict[str, Any]:
     return answers
 
 
-def _import(vault: Vault, *lines: str) -> Any:
-    return import_caseload(session_for(vault, today=TODAY), [HEADER, *lines])
+def _import(vault: Vault, *lines: str, workers: int = 0) -> Any:
+    return import_caseload(session_for(vault, today=TODAY), [HEADER, *lines], workers=workers)
 
 
-def test_a_caseload_is_written_as_the_one_at_a_time_paths_write_it(vault: Vault) -> None:
+# With a worker process, the line comes back without its answers, which travel as JSON: the
+# same answers must be written either way.
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_caseload_is_written_as_the_one_at_a_time_paths_write_it(
+    vault: Vault, workers: int
+) -> None:
     draft = {"condition": "Deteriorating (synthetic)."}
     done = _import(
         vault,
@@ -78,6 +87,7 @@ def test_a_caseload_is_written_as_the_one_at_a_time_paths_write_it(vault: Vault)
         ),
         "",  # blank lines are passed over
         _line(details_to_body(prisoner()) | {"id": "prisoner-1"}),
+        workers=workers,
     )
     assert (done.people, done.records, done.revisions) == (2, 1, 4)
     session = session_for(vault, today=TODAY)
@@ -357,3 +367,28 @@ def test_a_body_built_around_its_answers_json_is_the_canonical_json_of_the_body(
     }
     built = assessment_body_json(record, RecordStatus.AMENDED, canonical_json(answers))
     assert built == canonical_json(body)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\[]{}:, é'),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(alphabet='k"[{\\', max_size=3), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(_JSON, st.booleans())
+def test_the_nesting_is_counted_outside_strings_however_they_are_written(
+    value: Any, ascii_only: bool
+) -> None:
+    # Lines without an escaped quote are split at the quotes; the rest go through the
+    # pattern that skips whole strings: both must give the nesting the pattern gives.
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", bulk_import._STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    assert bulk_import._depth(text) == deepest
+    assert load_line(text) == value  # never deeper than MAX_DEPTH here

@@ -116,3 +116,33 @@ def test_cli_settings_shows_each_value_and_where_it_comes_from(tmp_path: Path) -
     assert f"rates_dir = {tmp_path}/rates  (from settings.toml; $ASSESSOR_RATES_DIR)" in lines
     assert "profile = p-123  (from $ASSESSOR_PROFILE; $ASSESSOR_PROFILE)" in lines
     assert any(line.startswith("debuggable = false  (default") for line in lines)
+
+
+_START_UP = """
+import sys
+import assessor_app.__main__
+from assessor_app.core import settings
+found = settings.current()
+print(found.source, "tomllib" in sys.modules)
+"""
+
+
+def test_a_start_with_no_settings_file_does_not_load_the_toml_reader(tmp_path: Path) -> None:
+    # tomllib is on the way to the unlock window only when there is a file for it to read.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSESSOR_")}
+    env |= {"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+    runs = []
+    for named in (None, _file(tmp_path, f'rates_dir = "{tmp_path}/rates"\n')):
+        extra = {settings.SETTINGS_FILE_ENV: str(named)} if named else {}
+        done = subprocess.run(
+            [sys.executable, "-c", _START_UP],
+            capture_output=True,
+            text=True,
+            env=env | extra,
+            cwd=ROOT,
+            check=True,
+        )
+        runs.append(done.stdout.split())
+    if Path("/etc/assessor/settings.toml").is_file():
+        pytest.skip("this machine has a settings file for every user")
+    assert runs == [["None", "False"], [str(tmp_path / "settings.toml"), "True"]]

@@ -437,7 +437,10 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         group = editor.editor_for("contributions")
         assert isinstance(group, RepeatingGroupEditor)
         authors = [i["contributor_name"] for i in editor.answers["contributions"]]
+        for index in range(len(authors)):
+            group.open_item(index)  # a contribution's questions are built when it is shown
         for item_editors, author in zip(group.item_editors, authors, strict=True):
+            assert len(item_editors) == len(group.field.fields)
             locked = author != part["contributor_name"]
             assert all(e.read_only is locked and e.isEnabled() for e in item_editors)
 

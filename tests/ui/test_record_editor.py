@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QPoint, Qt
 
+from assessor_app.core.form_engine.answers import SectionStatus
 from assessor_app.core.form_engine.definition import FormRegistry, load_forms_dir
 from assessor_app.core.form_engine.model import FieldType
 from assessor_app.core.paths import default_forms_dir
@@ -192,3 +193,43 @@ def test_a_read_only_question_shows_its_answer_at_full_contrast_and_takes_no_edi
     name = editor.editor_for("preferred_name").focus_widget()
     qtbot.keyClicks(name, "Sam")
     assert name.text() == "" and "preferred_name" not in editor.answers
+
+
+def test_a_keystroke_redraws_only_the_section_rows_whose_state_changed(
+    qtbot: QtBot, editor: RecordEditorView
+) -> None:
+    assert editor.defn is not None
+    ids = [s.id for s in editor.defn.sections]
+    needs = ids.index("needs")
+    rows = editor.sections
+    before = [rows.item(r).text() for r in range(rows.count())]
+    assert not before[needs].startswith("✓")
+    changed: list[int] = []
+    rows.model().dataChanged.connect(
+        lambda top, bottom, _roles: changed.extend(range(top.row(), bottom.row() + 1))
+    )
+    updated: list[list[int]] = []
+    set_statuses = rows.set_statuses
+
+    def watched(statuses: list[SectionStatus]) -> list[int]:
+        updated.append(set_statuses(statuses))
+        return updated[-1]
+
+    rows.set_statuses = watched  # type: ignore[method-assign]
+    editor.sections.setCurrentRow(needs)
+    mobility = editor.editor_for("mobility")
+    qtbot.keyClick(mobility.group.button(0), Qt.Key.Key_Space)  # the Needs section's last required
+    # The Needs row now says it is complete; no other row was touched.
+    assert rows.item(needs).text() == "✓ Needs"
+    assert updated[-1] == [needs]
+    assert set(changed) == {needs}
+    after = [rows.item(r).text() for r in range(rows.count())]
+    assert [t for r, t in enumerate(after) if r != needs] == [
+        t for r, t in enumerate(before) if r != needs
+    ]
+    # A key that changes no section's state updates no row.
+    changed.clear()
+    qtbot.keyClicks(editor.editor_for("hours").focus_widget(), "7")
+    assert editor.answers["hours"] == 7
+    assert updated[-1] == [] and changed == []
+    assert rows.item(needs).text() == "✓ Needs"

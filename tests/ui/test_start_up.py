@@ -4,6 +4,7 @@ changes nothing a user can see (bench/coldstart.py measures the time; these chec
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -198,3 +199,46 @@ def test_ctrl_q_on_the_unlock_screen_closes_the_window(
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not window.isVisible())
+
+
+QT_NAMESPACE = """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+import PySide6.QtCore
+from PySide6.QtWidgets import QApplication, QLineEdit
+import assessor_app.__main__ as entry
+
+def focused(_old, new):
+    if isinstance(new, QLineEdit):
+        # `Qt` appears in QtCore's namespace only once something has asked for it, and asking
+        # builds every Qt.* enum (30-60 ms), which a bare window never pays before a key.
+        print("Qt built:", "Qt" in PySide6.QtCore.__dict__, flush=True)
+        os._exit(0)
+
+app = QApplication(sys.argv[:1])
+app.focusChanged.connect(focused)
+entry.main(["--data-dir", sys.argv[1]])
+"""
+
+
+def test_the_unlock_window_takes_the_focus_without_building_the_qt_namespace(
+    tmp_path: Path,
+) -> None:
+    Vault.create(
+        tmp_path,
+        name="Robin Testcase",
+        role=Role.SOCIAL_WORKER,
+        authority="Exampleshire County Council",
+        passphrase="otter lantern plum",
+        kdf=FAST_KDF_FOR_TESTS,
+    ).close()
+    env = {k: v for k, v in os.environ.items() if k != "ASSESSOR_SETTINGS_FILE"}
+    shown = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(QT_NAMESPACE), str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env | {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")},
+    )
+    assert shown.stdout.strip() == "Qt built: False", shown.stderr

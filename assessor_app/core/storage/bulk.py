@@ -111,7 +111,9 @@ class BulkWriter:
         are ignored. The first revision is audited as an import (as `record import` does),
         each later one as a save or as its change of status (as `set_status` does).
         `answers_json`, when given, is each state's answers as `history.canonical_json` writes
-        them, made already elsewhere (a worker process): the bodies are built around them.
+        them, made already elsewhere (a worker process): the bodies are built around them,
+        and the answers in `states` are not read (a worker sends them as `{}`; the returned
+        revision's `body` holds what `states` held).
         """
         prev = history.GENESIS_HASH
         first_stamp = ""

@@ -36,11 +36,36 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_TEXT: Callable[[str], str] = json.encoder.encode_basestring
+"""A string as `canonical_json` writes it (json's own C escaping, non-ASCII kept)."""
+
+
+def _material(fields: list[Any]) -> str:
+    """`canonical_json(fields)` for a list of strings and whole numbers, built directly.
+
+    Every revision and audit entry is hashed over such a list (a bulk import hashes 400,000),
+    and `json.dumps` spends more time setting itself up than escaping them. The text is the
+    same, character for character (`tests/core/test_history_material.py`); anything else in
+    the list goes through `canonical_json` itself.
+    """
+    parts = []
+    text = _TEXT
+    for value in fields:
+        kind = type(value)
+        if kind is str:
+            parts.append(text(value))
+        elif kind is int:
+            parts.append(str(value))
+        else:
+            return canonical_json(fields)
+    return "[" + ",".join(parts) + "]"
+
+
 def chain_hash(
     entity_type: str, entity_id: str, seq: int, created_at: str, author: str, body: str, prev: str
 ) -> str:
     """A revision's hash from its fields, with the body already in canonical JSON."""
-    material = canonical_json([entity_type, entity_id, seq, created_at, author, body, prev])
+    material = _material([entity_type, entity_id, seq, created_at, author, body, prev])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -72,7 +97,7 @@ def audit_entry_hash(
     fields: list[Any] = [seq, at, actor, action, entity_type, entity_id, prev]
     if revision_hash:
         fields.append(revision_hash)
-    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_material(fields).encode("utf-8")).hexdigest()
 
 
 RevisionHook = Callable[[Connection, Revision], None]

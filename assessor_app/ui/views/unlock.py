@@ -12,7 +12,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -195,7 +196,9 @@ class UnlockView(QWidget):
         self.recovery_help.setText(text)
         self.recovery_help.setAccessibleDescription(text)
         # Selectable, so the command can be copied into a message to IT.
-        self.recovery_help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # `QtCore.Qt`, not `Qt` imported by name: the import alone builds every Qt.* enum.
+        flag = QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+        self.recovery_help.setTextInteractionFlags(flag)
         self.recovery_help.setVisible(True)
 
     def switch_to_other_window(self) -> None:

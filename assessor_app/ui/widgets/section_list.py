@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from assessor_app.core.form_engine.answers import SectionStatus
@@ -37,28 +39,64 @@ class SectionList(QListWidget):
         self.setWordWrap(True)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.section_ids: list[str] = []
+        self._shown: list[_Shown | None] = []
 
-    def set_statuses(self, statuses: list[SectionStatus]) -> None:
-        """Create the rows on first call, then update their text."""
+    def set_statuses(self, statuses: list[SectionStatus]) -> list[int]:
+        """Create the rows on first call, then update the rows whose shown state changed.
+
+        Called on every keystroke: a row whose text, tooltip and italics are as they were is
+        left alone, and the list's width is worked out again only when a title changed.
+
+        Args:
+            statuses: Every section's status, in the form's order.
+
+        Returns:
+            The rows updated (all of them on the first call).
+        """
         if [s.section_id for s in statuses] != self.section_ids:
             self.clear()
             self.section_ids = [s.section_id for s in statuses]
+            self._shown = [None] * len(statuses)
             for _status in statuses:
                 self.addItem(QListWidgetItem())
+        changed = []
         for row, status in enumerate(statuses):
+            shown = _Shown(
+                section_text(status),
+                status.not_asked.detail if status.not_asked else "",
+                status.not_asked is not None,
+            )
+            if self._shown[row] == shown:
+                continue
+            self._shown[row] = shown
+            changed.append(row)
             item = self.item(row)
-            item.setText(section_text(status))
-            item.setToolTip(status.not_asked.detail if status.not_asked else "")
+            item.setText(shown.text)
+            item.setToolTip(shown.tooltip)
             font = item.font()
-            font.setItalic(status.not_asked is not None)
+            font.setItalic(shown.italic)
             item.setFont(font)
+        if changed:
+            self._fit_width()
+        return changed
+
+    def _fit_width(self) -> None:
+        metrics = self.fontMetrics()
         width = max(
             (
-                self.fontMetrics().horizontalAdvance(line)
-                for r in range(self.count())
-                for line in self.item(r).text().splitlines()[:1]
+                metrics.horizontalAdvance(shown.text.split("\n", 1)[0])
+                for shown in self._shown
+                if shown is not None
             ),
             default=0,
         )
-        char = self.fontMetrics().averageCharWidth()
+        char = metrics.averageCharWidth()
         self.setMinimumWidth(min(width + char * 6, char * MOST_CHARS))
+
+
+class _Shown(NamedTuple):
+    """What a row shows of its section's status."""
+
+    text: str
+    tooltip: str
+    italic: bool
