@@ -3,7 +3,9 @@
 `python -m bench.todo [--quick]`: the cached caseload of `bench.caseload` (20,000 people and
 200,000 revisions, through the bulk import; 2,000 / 20,000 with --quick), copied once with a
 care and support plan for one completed needs assessment in ten (half of them completed, with
-a plan date in the last four months), so every kind the list reads has records. Then, median
+a plan date in the last four months) and, for one completed plan in three, a completed review
+since it was agreed (and a review in progress for one in six), so every kind the list
+reads has records. Then, median
 of 5 each: `todo.work_out` over the whole caseload (what the caseload view does on unlock, on
 its worker), the same in the caseload's 16 parts (and the longest part: what a keystroke's
 search can wait behind), and the floor.
@@ -42,7 +44,9 @@ TARGET = 0.200
 """Working out the list on unlock: under 200 ms (issue 17)."""
 PLAN_SHARE = 10
 """One completed needs assessment in this many gets a plan in the copy measured."""
-FORMS = ("needs_assessment", "care_support_plan", "financial_assessment", "chc_dst")
+REVIEW_SHARE = 3
+"""One completed plan in this many has a completed review in the copy measured."""
+FORMS = ("needs_assessment", "care_support_plan", "care_review", "financial_assessment", "chc_dst")
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def with_plans(folder: Path, info: BuildInfo) -> Path:
     """A copy of the caseload with plans for one completed needs assessment in ten, cached."""
     target = folder.with_name(folder.name + "-todo")
     if (target / "plans.json").exists():
-        return target
+        return with_reviews(target, info)
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(folder, target)
@@ -136,6 +140,44 @@ def with_plans(folder: Path, info: BuildInfo) -> Path:
     finally:
         vault.close()
     (target / "plans.json").write_text(json.dumps({"plans": made}), "utf-8")
+    return with_reviews(target, info)
+
+
+def with_reviews(target: Path, info: BuildInfo) -> Path:
+    """The copy with plans, with reviews of some completed plans added once (cached)."""
+    if (target / "reviews.json").exists():
+        return target
+    rng = random.Random(18)
+    today = dt.date.today()
+    vault = Vault.open(target, info.profile_id, PASSPHRASE)
+    vault.conn.execute("PRAGMA synchronous = OFF")  # build only
+    records = AssessmentRepository(vault)
+    held = started = 0
+    try:
+        plans = vault.conn.execute(
+            "SELECT id, person_id, answers ->> '$.plan_date' FROM assessment "
+            "WHERE form_id = 'care_support_plan' AND status = 'completed' ORDER BY id"
+        ).fetchall()
+        with vault.transaction():
+            for n, (plan_id, person_id, agreed) in enumerate(plans):
+                if n % REVIEW_SHARE and n % (2 * REVIEW_SHARE) != 1:
+                    continue
+                since = (today - dt.date.fromisoformat(agreed)).days
+                day = dt.date.fromisoformat(agreed) + dt.timedelta(days=rng.randrange(since + 1))
+                review = records.create(
+                    PersonId(person_id),
+                    "care_review",
+                    1,
+                    {"plan_record": plan_id, "review_date": day.isoformat()},
+                )
+                if n % REVIEW_SHARE == 0:
+                    records.set_status(review.id, RecordStatus.COMPLETED)
+                    held += 1
+                else:
+                    started += 1
+    finally:
+        vault.close()
+    (target / "reviews.json").write_text(json.dumps({"held": held, "started": started}), "utf-8")
     return target
 
 

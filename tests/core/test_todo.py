@@ -18,12 +18,15 @@ from hypothesis import strategies as st
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.records import AssessmentId, PersonId, RecordStatus
+from assessor_app.core.rules import reviews as reviews_rules
 from assessor_app.core.rules.care_act import ADULT_OUTCOMES, ADULT_WAYS, adult_eligibility
 from assessor_app.core.services import todo
 from assessor_app.core.services.care_plans import start_plan
-from assessor_app.core.services.records import complete_record
+from assessor_app.core.services.records import amend_record, complete_record
+from assessor_app.core.services.reviews import start_from_review, start_review
 from assessor_app.core.services.session import Session
 from assessor_app.core.services.todo import TodoItem, TodoKind, work_out
+from assessor_app.core.settings import Settings
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
@@ -50,6 +53,9 @@ def _person(session: Session) -> PersonId:
 def _create(session: Session, person: str, form_id: str, answers: dict[str, Any]) -> AssessmentId:
     form = REGISTRY.latest(form_id)
     return session.records.create(person, form.id, form.version, answers).id
+
+
+REVIEW = TodoKind.REVIEW
 
 
 def _of(session: Session, kind: TodoKind) -> list[TodoItem]:
@@ -137,24 +143,128 @@ def test_a_financial_assessment_is_due_for_a_plan_until_one_is_completed(vault):
     assert plan.id  # the plan stays; only the item went
 
 
-def test_a_plans_first_review_shows_four_weeks_ahead_and_is_overdue_after_eight(vault):
-    session = _session(vault)
+def _completed_plan(session: Session, plan_date: str = "2026-11-20") -> AssessmentId:
+    """A person with a completed needs assessment and the plan agreed from it on `plan_date`."""
     needs = _create(
         session, _person(session), "needs_assessment", _fixture("needs_custody_eligible.json")
     )
     complete_record(session, needs)
     plan = start_plan(session, needs)
-    _plan_ready(session, plan.id, plan_date="2026-11-20")
+    _plan_ready(session, plan.id, plan_date=plan_date)
     complete_record(session, plan.id)
+    return plan.id
 
-    assert _of(session, TodoKind.REVIEW) == []  # due 15 January 2027: not yet near
+
+def _hold_review(session: Session, review_id: str, held: str, result: str = "no_change") -> None:
+    """Answer a started review as held on `held`, with `result`, and complete it."""
+    outcomes = [
+        item | {"outcome_result": "achieved", "outcome_view": "It works for me."}
+        for item in session.records.get(review_id).answers["review_outcomes"]
+    ]
+    for field_id, value in {
+        "review_date": held,
+        "review_reason": "planned",
+        "review_method": "face_to_face",
+        "person_took_part": True,
+        "participants": ["establishment"],
+        "participants_named": "Sam Officer, wing custodial manager",
+        "review_outcomes": outcomes,
+        "outcomes_achieved": "fully",
+        "prevention_reconsidered": "Falls leaflet given again; grab rail checked.",
+        "safeguarding_concern": False,
+        "review_result": result,
+        "result_reason": "The plan still meets his needs.",
+        "assessor_signature": SIGNED | {"name": "Alex Assessor", "signed_on": held},
+    }.items():
+        session.records.save_field(review_id, field_id, value)
+    complete_record(session, review_id)
+
+
+def test_a_plans_first_review_shows_four_weeks_ahead_and_is_overdue_after_eight(vault):
+    plan = _completed_plan(_session(vault), plan_date="2026-11-20")
+
+    assert _of(_session(vault), TodoKind.REVIEW) == []  # due 15 January 2027: not yet near
     near = _session(vault, dt.date(2026, 12, 20))
     [item] = _of(near, TodoKind.REVIEW)
     assert item.due == dt.date(2027, 1, 15) and item.deadline
-    assert item.record_id == plan.id and not item.overdue(near.today())
+    assert item.what == "Review the care and support plan"
+    assert not item.overdue(near.today())
+    # Enter starts the review from the plan; why is the rule's own reason.
+    assert (item.record_id, item.start_form) == (plan, "care_review")
+    assert item.why.startswith("The plan was agreed on 20 November 2026 and has not been")
+    assert "8 weeks later (the authority's local policy, not statute)" in item.why
+    assert "Care Act 2014 s27" in item.why
     late = _session(vault, dt.date(2027, 1, 16))
     [item] = _of(late, TodoKind.REVIEW)
     assert item.overdue(late.today()) and item.what.endswith("(overdue)")
+
+
+def test_the_first_review_follows_the_authoritys_setting(vault):
+    _completed_plan(_session(vault), plan_date="2026-11-20")
+
+    def review_with(weeks: int) -> list[TodoItem]:
+        settings = Settings(first_review_weeks=weeks)
+        return _of(Session(vault, REGISTRY, lambda: dt.date(2026, 12, 20), settings), REVIEW)
+
+    [six] = review_with(6)
+    assert six.due == dt.date(2027, 1, 1) and "6 weeks later" in six.why
+    assert [i.due for i in review_with(8)] == [dt.date(2027, 1, 15)]
+    assert review_with(12) == []  # due 12 February 2027: not yet near
+
+
+def test_a_review_in_progress_is_opened_and_a_completed_one_moves_it_a_year_on(vault):
+    plan = _completed_plan(_session(vault), plan_date="2026-11-20")
+    session = _session(vault, dt.date(2027, 1, 12))
+    review = start_review(session, plan)
+    [item] = _of(session, TodoKind.REVIEW)  # started: Enter opens it to finish it
+    assert (item.record_id, item.start_form) == (review.id, None)
+    assert item.what == "Finish the review of the care and support plan"
+
+    _hold_review(session, review.id, held="2027-01-10")
+    assert _of(session, TodoKind.REVIEW) == []  # the review closed it
+    assert _of(_session(vault, dt.date(2027, 12, 12)), TodoKind.REVIEW) == []  # 29 days ahead
+    a_year_on = _session(vault, dt.date(2027, 12, 20))
+    [item] = _of(a_year_on, TodoKind.REVIEW)
+    assert item.due == dt.date(2028, 1, 10) and (item.record_id, item.start_form) == (
+        plan,
+        "care_review",
+    )
+    assert item.why.startswith("The plan was last reviewed on 10 January 2027 (1 completed")
+    assert "at least every 12 months" in item.why
+
+
+def test_a_plan_replaced_by_a_revised_plan_has_no_review_due(vault):
+    plan = _completed_plan(_session(vault), plan_date="2026-11-20")
+    session = _session(vault, dt.date(2027, 1, 12))
+    review = start_review(session, plan)
+    _hold_review(session, review.id, held="2027-01-10", result="revised_plan")
+    revised = start_from_review(session, review.id)
+    # While the revised plan is a draft, the reviewed plan stands: its next review is a year on.
+    assert _of(_session(vault, dt.date(2027, 12, 20)), TodoKind.REVIEW)[0].record_id == plan
+
+    _plan_ready(session, revised.id, plan_date="2027-01-11")
+    complete_record(session, revised.id)
+    # Only the revised plan is reviewed: 8 weeks after it was agreed, never the one it replaced.
+    for day in (dt.date(2027, 2, 20), dt.date(2027, 12, 20), dt.date(2028, 2, 1)):
+        [item] = _of(_session(vault, day), TodoKind.REVIEW)
+        assert item.record_id == revised.id and item.due == dt.date(2027, 3, 8), day
+
+    # Even when the replaced plan is the one changed last (a typo corrected by an amendment).
+    amend_record(session, plan)
+    session.records.save_field(plan, "strengths_and_support", "Phones his sister weekly.")
+    session.records.save_field(plan, "person_signature", SIGNED)
+    session.records.save_field(plan, "assessor_signature", SIGNED | {"name": "Alex Assessor"})
+    complete_record(session, plan)
+    [item] = _of(_session(vault, dt.date(2027, 2, 20)), TodoKind.REVIEW)
+    assert item.record_id == revised.id
+
+
+def test_the_list_reads_what_the_review_rules_read():
+    # The index holds these answers (schema 18); the rule must not read others.
+    assert todo.REVIEW_FORM == reviews_rules.REVIEW_FORM
+    read = {todo.REVIEW_FORM: todo.REVIEW_TEXTS, reviews_rules.PLAN_FORM: todo.PLAN_TEXTS}
+    for form_id, answers in reviews_rules.REVIEW_DUE_ANSWERS.items():
+        assert set(answers) <= set(read[form_id]), form_id
 
 
 def test_a_chc_decision_past_28_days_is_due_until_the_decision_is_recorded(vault):
@@ -333,7 +443,7 @@ def test_the_list_reads_only_its_index_never_the_records(vault):
     finally:
         vault.conn.set_trace_callback(None)
     queries = [q for q in seen if q.lstrip().upper().startswith("SELECT")]
-    assert len(queries) == 7  # four of needs assessments, then plans, financial and CHC
+    assert len(queries) == 8  # four of needs assessments, then plans, reviews, financial, CHC
     for query in queries:
         plan = " ".join(str(r) for r in vault.conn.execute(f"EXPLAIN QUERY PLAN {query}"))
         # If the answers the list reads change, a migration must change the index with them.

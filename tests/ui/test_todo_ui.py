@@ -138,3 +138,51 @@ def test_the_to_do_list_shows_sorts_filters_opens_and_counts(
     panel.kind.setCurrentIndex(0)
     kinds = [i.kind for i in panel.items if i.person_id == PersonId(ann.id)]
     assert sorted(kinds) == sorted([TodoKind.PLAN, TodoKind.FINANCIAL])
+
+
+def test_enter_on_a_review_item_starts_the_review_from_the_plan_then_opens_it(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    create_profile(qtbot, window)
+    ann = add_person(qtbot, window, prisoner(given_name="Ann", family_name="Aldgate"))
+    agreed = dt.date.today() - dt.timedelta(days=50)  # its first review is due in 6 days
+
+    def setup(records: AssessmentRepository) -> AssessmentId:
+        needs = records.create(ann.id, "needs_assessment", 1, NEEDS)
+        records.set_status(needs.id, RecordStatus.COMPLETED)
+        plan = records.create(
+            ann.id,
+            "care_support_plan",
+            1,
+            {"needs_record": needs.id, "plan_date": agreed.isoformat()},
+        )
+        records.set_status(plan.id, RecordStatus.COMPLETED)
+        return plan.id
+
+    plan_id = _records(qtbot, window, setup)
+    caseload = _back_to_caseload(qtbot, window)
+    panel = caseload.todo
+    caseload.tabs.setCurrentWidget(panel)
+    panel.kind.setCurrentIndex(panel.kind.findData(TodoKind.REVIEW.value))
+    due = agreed + dt.timedelta(weeks=8)
+    [row] = _rows(caseload)
+    assert row[:3] == [f"By {due:%d/%m/%Y}", "Aldgate, Ann", "Review the care and support plan"]
+    assert "has not been reviewed yet" in row[3] and "local policy" in row[3]
+    assert "Enter starts the record" in panel.detail.text()
+
+    panel.list.setFocus()
+    qtbot.keyClick(panel.list, Qt.Key.Key_Return)
+    wait_for_worker(qtbot, window)
+    editor = opened_editor(qtbot, window)
+    assert editor.defn is not None and editor.defn.id == "care_review"
+    assert editor.answers["plan_record"] == plan_id
+    review_id = editor.assessment_id
+
+    # Back on the list, the item opens that review to finish it, rather than starting another.
+    caseload = _back_to_caseload(qtbot, window)
+    [row] = _rows(caseload)
+    assert row[2] == "Finish the review of the care and support plan"
+    qtbot.keyClick(panel.list, Qt.Key.Key_Return)
+    editor = opened_editor(qtbot, window)
+    assert editor.assessment_id == review_id

@@ -10,7 +10,9 @@ What the forms record decides what can be listed (README, "To do"):
 
 - a care and support plan not yet made (or not completed) for a completed needs assessment
   with eligible needs (NA-39);
-- the plan's first review, due 8 weeks after the plan was agreed (local policy);
+- the next review of each person's latest completed plan (`rules.reviews.due_review`: the
+  authority's `first_review_weeks` after it was agreed, then a year after each completed
+  review of it), from four weeks before it is due;
 - a CHC decision past the 28 days with no decision date yet (CH-34);
 - a needs assessment still to finish after the person declined prevention (NA-23);
 - written information still to give for needs that are not eligible (NA-55);
@@ -18,8 +20,7 @@ What the forms record decides what can be listed (README, "To do"):
 - another authority still to tell before a release date (CU-30).
 
 Left out for now because no form records it: the reason a CHC decision was late (the DST has
-no field for it, so a decision made late cannot be listed as still missing its reason), and
-reviews after the first (no review form yet: `_first_review`).
+no field for it, so a decision made late cannot be listed as still missing its reason).
 
 Imports no Qt: the caseload's "To do" view shows what `work_out` returns.
 """
@@ -36,6 +37,7 @@ from assessor_app.core.records import AssessmentId, PersonId, RecordStatus
 
 if TYPE_CHECKING:
     from assessor_app.core.services.session import Session
+    from assessor_app.core.settings import Settings
     from assessor_app.core.storage.assessments import OutcomeCodes, Projected
 
 # The rules and the plan service are imported where the list is worked out (on the worker),
@@ -44,8 +46,8 @@ if TYPE_CHECKING:
 __all__ = [
     "adult_eligibility",
     "adult_outcome_codes",
-    "FIRST_REVIEW_WEEKS",
     "KIND_LABELS",
+    "REVIEW_FORM",
     "REVIEW_SHOWN_DAYS",
     "TodoItem",
     "TodoKind",
@@ -54,9 +56,7 @@ __all__ = [
 ]
 
 DST_FORM = "chc_dst"
-FIRST_REVIEW_WEEKS = 8
-"""The plan's first review, in weeks after the plan was agreed: local policy (6 to 8 weeks is
-common), not statute."""
+REVIEW_FORM = "care_review"
 REVIEW_SHOWN_DAYS = 28
 """How long before a review is due it joins the list."""
 CHC_DAYS = 28
@@ -123,8 +123,10 @@ NEEDS_TEXTS = (
 )
 NEEDS_FLAGS = ("ineligible_info_given", "notify_other_authority", *ELIGIBILITY_FLAGS)
 PLAN_TEXTS = ("needs_record", "plan_date")
+REVIEW_TEXTS = ("plan_record", "review_date")
+"""What `rules.reviews.due_review` reads of a review (its `REVIEW_DUE_ANSWERS`)."""
 DST_TEXTS = ("icb_referral_received", "icb_decision_date")
-"""The answers the list reads of each form: the `assessment_todo` index (schema 17) holds
+"""The answers the list reads of each form: the `assessment_todo` index (schema 18) holds
 each of them, so a change here needs a migration that changes the index with it."""
 
 
@@ -207,13 +209,13 @@ def _latest(records: Iterable[Projected]) -> dict[PersonId, Projected]:
     return latest
 
 
-def _first_review(plan_agreed: dt.date) -> dt.date:
-    """When a new plan's first review falls due.
+class _Record(NamedTuple):
+    """A projected record as `rules.reviews.due_review` reads one (its `Reviewed`)."""
 
-    TODO(reviews.py): replace with `core.rules.reviews.review_due(plan, reviews, settings)`
-    when it lands, which also knows the reviews already done and the authority's setting.
-    """
-    return plan_agreed + dt.timedelta(weeks=FIRST_REVIEW_WEEKS)
+    id: str
+    form_id: str
+    status: RecordStatus
+    answers: Mapping[str, Any]
 
 
 def work_out(
@@ -279,12 +281,13 @@ def work_out(
         ("notify_other_authority",),
     )
     plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
+    reviews = repo.projected(REVIEW_FORM, texts=REVIEW_TEXTS, people=people)
     money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
     dsts = repo.projected(DST_FORM, texts=DST_TEXTS, people=people)
     items: list[TodoItem] = []
     items += _plan_items(latest_done, plans, PLAN_FORM)
     items += _needs_items(declined, uninformed, to_tell)
-    items += _review_items(plans, today)
+    items += _review_items(plans, reviews, session.settings, today)
     items += _financial_items(plans, money, FINANCIAL_FORM)
     items += _chc_items(dsts, today)
     return soonest_first(items)
@@ -388,29 +391,74 @@ def _needs_items(
     return items
 
 
-def _review_items(plans: list[Projected], today: dt.date) -> list[TodoItem]:
-    """The first review of each person's latest completed plan, once near."""
-    items = []
-    done = [p for p in plans if p.status not in _EDITABLE]
-    for plan in _latest(done).values():
-        agreed = _day(plan.values.get("plan_date")) or _changed_on(plan)
-        due = _first_review(agreed)
-        if (due - today).days > REVIEW_SHOWN_DAYS:
+def _review_items(
+    plans: list[Projected], reviews: list[Projected], settings: Settings, today: dt.date
+) -> list[TodoItem]:
+    """The next review of each person's latest completed plan, once near (`due_review`).
+
+    Only each person's latest plan (agreed last, then changed last): a plan a revised plan
+    replaced is reviewed no more, even if it was changed since. A plan being amended, or one
+    with no agreed date, has no review due (the rule says so). The item opens the review of
+    the plan in progress, if there is one, else starts one from the plan; once a completed
+    review of the plan exists, the next is a year on, so it leaves the list until then.
+    """
+    from assessor_app.core.rules.reviews import PLAN_FORM, due_review
+
+    latest: dict[PersonId, Projected] = {}
+    for plan in plans:
+        if plan.status is RecordStatus.DRAFT:
             continue
+        kept = latest.get(plan.person_id)
+        if kept is None or _agreed_order(plan) > _agreed_order(kept):
+            latest[plan.person_id] = plan
+    wanted = {plan.record_id for plan in latest.values()}
+    held: dict[str, list[_Record]] = {}
+    open_review: dict[str, Projected] = {}  # plan id -> its review in progress (the newest)
+    for review in reviews:
+        plan_id = review.values.get("plan_record")
+        if plan_id not in wanted:
+            continue
+        if review.status in _EDITABLE:
+            kept = open_review.get(plan_id)
+            if kept is None or review.updated_at > kept.updated_at:
+                open_review[plan_id] = review
+        else:
+            held.setdefault(plan_id, []).append(
+                _Record(review.record_id, REVIEW_FORM, review.status, review.values)
+            )
+    items = []
+    for plan in latest.values():
+        found = due_review(
+            _Record(plan.record_id, PLAN_FORM, plan.status, plan.values),
+            held.get(plan.record_id, ()),
+            settings,
+        )
+        if found is None or (found.due - today).days > REVIEW_SHOWN_DAYS:
+            continue
+        draft = open_review.get(plan.record_id)
+        what = (
+            "Review the care and support plan"
+            if draft is None
+            else "Finish the review of the care and support plan"
+        )
         items.append(
             TodoItem(
                 TodoKind.REVIEW,
                 plan.person_id,
-                "Review the care and support plan" + (" (overdue)" if today > due else ""),
-                due,
+                what + (" (overdue)" if today > found.due else ""),
+                found.due,
                 True,
-                f"A new plan's first review falls {FIRST_REVIEW_WEEKS} weeks after it was "
-                "agreed (local policy; the Care Act asks for reviews at least yearly), "
-                "then at least every 12 months.",
-                plan.record_id,
+                f"{found.why} See {found.reference}.",
+                draft.record_id if draft is not None else plan.record_id,
+                None if draft is not None else REVIEW_FORM,
             )
         )
     return items
+
+
+def _agreed_order(plan: Projected) -> tuple[dt.date, str]:
+    """Which of a person's plans is the latest: agreed last, then changed last."""
+    return (_day(plan.values.get("plan_date")) or _changed_on(plan), plan.updated_at)
 
 
 def _financial_items(plans: list[Projected], money: list[Projected], form: str) -> list[TodoItem]:
