@@ -126,7 +126,7 @@ PLAN_TEXTS = ("needs_record", "plan_date")
 REVIEW_TEXTS = ("plan_record", "review_date")
 """What `rules.reviews.due_review` reads of a review (its `REVIEW_DUE_ANSWERS`)."""
 DST_TEXTS = ("icb_referral_received", "icb_decision_date")
-"""The answers the list reads of each form: the `assessment_todo` index (schema 18) holds
+"""The answers the list reads of each form: the `assessment_todo` index (schema 19) holds
 each of them, so a change here needs a migration that changes the index with it."""
 
 

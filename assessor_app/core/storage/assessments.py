@@ -65,7 +65,7 @@ class OutcomeCodes:
 
     `sql` is one expression giving a letter per outcome, in order: ``u`` unanswered (no
     status, one not known, or not achieved with no way chosen), ``n`` not achieved in a way
-    that counts, ``a`` anything else. Kept in the `assessment_todo` index (schema 18), so the
+    that counts, ``a`` anything else. Kept in the `assessment_todo` index (schema 19), so the
     to-do list judges thousands of records without reading one record's JSON. The rule it
     mirrors supplies it (`services.todo`), and a test holds the two together.
     """
@@ -311,7 +311,7 @@ class AssessmentRepository:
         """Some answers of every record of one form, read by SQLite from the stored JSON.
 
         For the to-do list. For the forms and answers it reads (`services.todo`), SQLite
-        answers from the `assessment_todo` index alone (schema 18), never reading a record's
+        answers from the `assessment_todo` index alone (schema 19), never reading a record's
         JSON: 20,000 records take milliseconds. For others it reads the table, which is
         correct but far slower (tests/core/test_todo.py checks the plan).
 

@@ -1,4 +1,4 @@
--- Schema 18: the to-do list's review item follows the review rules (issue 17). A plan's next
+-- Schema 19: the to-do list's review item follows the review rules (issue 17). A plan's next
 -- review is due `first_review_weeks` after it was agreed, then a year after each completed
 -- review of it (`rules.reviews.due_review`), so the list reads each review's plan (`plan_record`)
 -- and date (`review_date`) too (`services.todo.REVIEW_TEXTS`). This index is schema 17's with
