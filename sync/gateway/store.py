@@ -1204,7 +1204,13 @@ class Store:
             )
         return "-".join(code[i : i + 4] for i in range(0, 12, 4))
 
-    def enrol(self, code: str, now: dt.datetime, make_certificate: Any) -> tuple[Device, bytes]:
+    def enrol(
+        self,
+        code: str,
+        now: dt.datetime,
+        make_certificate: Any,
+        inbound_key: str | None = None,
+    ) -> tuple[Device, bytes]:
         """Spend a one-time code on a new device, in one transaction.
 
         Args:
@@ -1212,6 +1218,8 @@ class Store:
             now: When.
             make_certificate: Called with (device id, assessor id, assessor name); returns the
                 device certificate's DER bytes.
+            inbound_key: The laptop's X25519 public key (base64) that files to it are
+                encrypted to; None from a laptop that sent none.
 
         Raises:
             EnrolmentRefused: The code is unknown, already used, or expired.
@@ -1262,9 +1270,9 @@ class Store:
 
             serial = serial_of(der)
             tx.execute(
-                "INSERT INTO device (id, assessor_id, cert_serial, enrolled_at, lease_key) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (device_id, assessor_id, serial, now.isoformat(), lease_key),
+                "INSERT INTO device (id, assessor_id, cert_serial, enrolled_at, lease_key, "
+                "inbound_key) VALUES (?, ?, ?, ?, ?, ?)",
+                (device_id, assessor_id, serial, now.isoformat(), lease_key, inbound_key),
             )
         return Device(device_id, assessor_id, serial, now.isoformat(), None, None), der
 
@@ -1389,6 +1397,43 @@ class Store:
                 (device_id, sequence, bundle_id, now.isoformat()),
             )
             return cur.rowcount == 1
+
+    # -- the way down by file (decision 0011) --------------------------------------------------
+
+    def inbound_key(self, device_id: str) -> str | None:
+        """The device's X25519 public key (base64); None for one enrolled before files down."""
+        with self.transaction() as tx:
+            row = tx.execute("SELECT inbound_key FROM device WHERE id = ?", (device_id,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def last_inbound(self, device_id: str) -> tuple[int, int]:
+        """The number of the last inbound bundle written for the device, and its end cursor.
+
+        (0, 0) before the first.
+        """
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT sequence, cursor FROM inbound_bundle WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+    def note_inbound(self, device_id: str, cursor: int, now: dt.datetime) -> int:
+        """Take the next inbound bundle number for the device, ending at `cursor`; the number.
+
+        In one statement, so two bundles written at once never share a number.
+        """
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO inbound_bundle (device_id, sequence, cursor, written_at) "
+                "VALUES (?, 1, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                "sequence = inbound_bundle.sequence + 1, cursor = excluded.cursor, "
+                "written_at = excluded.written_at",
+                (device_id, cursor, now.isoformat()),
+            )
+            row = tx.execute(
+                "SELECT sequence FROM inbound_bundle WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return int(row[0])
 
     def device(self, device_id: str) -> Device | None:
         """The device with this id, or None."""
