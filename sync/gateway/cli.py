@@ -557,7 +557,13 @@ def build_parser() -> argparse.ArgumentParser:
     down = bundle.add_parser("for-device", help="write the inbound bundle for a laptop")
     down.add_argument("device", help="the laptop's id (see 'devices')")
     down.add_argument("--out", required=True, help="where to write it")
-    down.add_argument("--lease-days", type=_lease_days, help="the lease, as for serve")
+    lease = down.add_mutually_exclusive_group(required=True)
+    lease.add_argument(
+        "--lease-days", type=_lease_days, help="the lease the gateway serves with (renewed)"
+    )
+    lease.add_argument(
+        "--no-lease", action="store_true", help="the gateway sets no lease (the laptop never locks)"
+    )
     down.add_argument("--revoked-may-send", action="store_true", help=argparse.SUPPRESS)
     down.add_argument(
         "--from-start",

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from assessor_app.core.records import Role
 from assessor_app.core.storage import outbox
@@ -223,7 +224,13 @@ def test_a_revoke_order_by_inbound_file_deletes_the_vault(
     assert told is not None and told.order_told_at is not None
 
 
-def _sealed_for(authority: Authority, device_id: str, payload: dict[str, object], **at: object):  # type: ignore[no-untyped-def]
+def _sealed_for(  # type: ignore[no-untyped-def]
+    authority: Authority,
+    device_id: str,
+    payload: dict[str, object],
+    signer: Ed25519PrivateKey | None = None,
+    **at: object,
+):
     """An inbound bundle as the gateway would write it, with `payload` and header fields."""
     from sync.gateway.enrolment import inbound_public_key
 
@@ -238,7 +245,8 @@ def _sealed_for(authority: Authority, device_id: str, payload: dict[str, object]
         "expires": NOW + dt.timedelta(days=30),
         **at,
     }
-    return seal_to_device(BundleHeader(**fields), payload, key, authority.key.sign)  # type: ignore[arg-type]
+    signer = signer or authority.key.sign
+    return seal_to_device(BundleHeader(**fields), payload, key, signer)  # type: ignore[arg-type]
 
 
 def test_tampered_wrong_device_and_expired_inbound_bundles_are_refused_unchanged(
@@ -252,12 +260,17 @@ def test_tampered_wrong_device_and_expired_inbound_bundles_are_refused_unchanged
     raw = json.loads(good)
     tampered = _dump({**raw, "header": {**raw["header"], "sequence": 99}})
     payload = json.loads(json.dumps({"protocol": "x"}))
+    good_payload = json.dumps({"protocol": "1", "contact": {}, "pages": [], "from_cursor": 0})
     cases = {
         tampered: "changed since",
         good[: len(good) // 2]: "not a complete",
         _inbound(authority, other_device): "another laptop",
         _sealed_for(authority, device_id, payload, expires=NOW): "expired",
         _sealed_for(authority, device_id, payload): "cannot read",
+        # Sealed to this laptop and naming this council, but signed by another key.
+        _sealed_for(
+            authority, device_id, json.loads(good_payload), Ed25519PrivateKey.generate()
+        ): "changed since",
     }
     before = _vault_hash(vault)
     for data, words in cases.items():

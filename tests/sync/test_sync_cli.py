@@ -217,6 +217,9 @@ def test_enrol_by_file_and_an_inbound_bundle_from_the_command_line(
     status, out, err = cli("bundle", "import", str(stick / "laptop.bundle.receipt"))
     assert status == 0 and "Acknowledged 1" in out, err
 
+    with pytest.raises(SystemExit):  # the lease must be named: a forgotten one would unlock it
+        gateway("bundle", "for-device", device.strip(), "--out", str(stick / "d"))
+    assert "--lease-days" in capsys.readouterr().err
     status, out, err = gateway(
         "bundle", "for-device", device.strip(), "--out", str(stick / "down"), "--lease-days", "20"
     )
