@@ -47,7 +47,7 @@ from sync.gateway.bundles import inbound_for_device
 from sync.gateway.enrolment import EnrolmentTerms, answer_enrolment, enrol_by_file
 from sync.protocol import PushRequest, ca_fingerprint
 from tests.support import community_person
-from tests.sync import test_bundles
+from tests.sync import test_bundles, test_pull
 from tests.sync.test_bundles import NOW, Authority, _dump, _mutations, _work
 
 authority = test_bundles.authority
@@ -382,3 +382,44 @@ def test_an_inbound_bundle_for_a_laptop_enrolled_before_is_refused_at_the_gatewa
         inbound_for_device(authority.store, authority.key, device_id, NOW)
     with pytest.raises(BundleError, match="no laptop"):
         inbound_for_device(authority.store, authority.key, "nosuchdevice", NOW)
+
+
+council = test_pull.council
+"""Three people made on an intake laptop, sent online over TLS and allocated (test_pull's)."""
+
+
+def _revisions(vault: Vault) -> int:
+    return int(vault.conn.execute("SELECT COUNT(*) FROM revision").fetchone()[0])
+
+
+def test_online_syncs_and_inbound_files_of_the_same_caseload_keep_each_revision_once(
+    council: test_pull.Council, tmp_path: Path
+) -> None:
+    """A laptop enrolled online over TLS gets files too; whichever route comes first counts."""
+    gw = council.gateway
+    assert gw.bundle_key is not None
+    vault = council.laptop(tmp_path / "laptop")
+    enrolled = load_enrolment(vault)
+    assert enrolled is not None
+    now = dt.datetime.now(dt.UTC)
+    first = inbound_for_device(gw.store, gw.bundle_key, enrolled.device_id, now, lease_days=9)
+    assert first.people == 3
+
+    assert test_pull._sync(vault).finished  # online first: the three people come that way
+    held = _revisions(vault)
+    assert sorted(_names(vault)) == sorted(test_pull.FAMILIES)
+    report = import_inbound(vault, first.data, now)
+    assert report.skipped and report.pulled.received == 0 and report.pulled.people == 0
+    assert _revisions(vault) == held  # nothing twice
+    lease = load_lease(vault.conn)
+    assert lease is not None and lease.lease_days == 9
+
+    # Then IT moves one person away: the next file says so, and the online sync after it
+    # finds nothing more to do.
+    other = gw.store.create_assessor("Sam Othercase", now)
+    gw.store.allocate(council.people["Ashcombe"], other, now)
+    second = inbound_for_device(gw.store, gw.bundle_key, enrolled.device_id, now, lease_days=9)
+    assert second.removed == 1
+    assert import_inbound(vault, second.data, now).pulled.leaving == 1
+    assert test_pull._sync(vault).finished
+    assert "Ashcombe" not in _names(vault) and _revisions(vault) < held
