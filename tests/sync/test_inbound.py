@@ -369,6 +369,37 @@ def test_thousands_of_mutated_inbound_bundles_are_refused_cleanly(
     assert _names(vault) == ["Quillfeather"]
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_thousands_of_mutated_enrolment_answers_enrol_nothing(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    fingerprint = ca_fingerprint(authority.ca.pem)
+    answers = []
+    for name in ("first", "second"):
+        code = authority.store.issue_code(authority.assessor, NOW, dt.timedelta(minutes=15))
+        write_enrolment_request(vault, code, tmp_path / name)
+        answers.append(
+            enrol_by_file(
+                authority.store, authority.ca, authority.key, (tmp_path / name).read_bytes(),
+                NOW, _terms(authority),
+            )[1]
+        )  # fmt: skip
+    data, spare = answers
+    before = _vault_hash(vault)
+    tried = 0
+    for mutated in _mutations(data, spare, random.Random(12)):
+        if mutated == spare:
+            continue
+        with pytest.raises(BundleFileError):
+            finish_enrolment_by_file(vault, mutated, fingerprint, NOW)
+        tried += 1
+    assert tried > 2_000
+    assert _vault_hash(vault) == before and load_enrolment(vault) is None
+    with pytest.raises(BundleFileError, match="enrolment answer"):
+        import_file(vault, data, NOW)  # not the file for Import from file…
+    assert finish_enrolment_by_file(vault, data, fingerprint, NOW).device_id
+
+
 def test_an_inbound_bundle_for_a_laptop_enrolled_before_is_refused_at_the_gateway(
     authority: Authority, vault: Vault
 ) -> None:

@@ -216,8 +216,15 @@ def import_file(vault: Vault, data: bytes, now: dt.datetime) -> ReceiptReport | 
     Raises:
         As `import_receipt` and `import_inbound`.
     """
-    if kind_of(data) == "inbound":
+    kind = kind_of(data)
+    if kind == "inbound":
         return import_inbound(vault, data, now)
+    if kind == "enrolment":
+        raise _refused(
+            "This file is an enrolment answer, which finishes enrolling a laptop; it is not "
+            "used here. Nothing was changed; to enrol, run 'assessor-cli sync enrol "
+            "--answer-file FILE --fingerprint …'."
+        )
     return import_receipt(vault, data, now)
 
 
