@@ -720,7 +720,22 @@ class MainWindow(QMainWindow):
             )
 
     def _caseload_changed(self) -> None:
-        """An inbound bundle brought the caseload down: read it again."""
+        """An inbound bundle brought the caseload down and renewed the lease.
+
+        Behind the lease lock, the lease is checked again and the lock lifted when the file
+        renewed it (a laptop that never connects has no other contact); else the caseload
+        is read again.
+        """
+        vault, view = self.vault, self.lease_lock
+        if view is not None and vault is not None:
+            from assessor_app.core.sync_client.lease import check_lease
+
+            def checked(state: LeaseState) -> None:
+                if self.lease_lock is view and not state.locked:
+                    self._lease_lifted(vault)
+
+            self.ops.run(check_lease, vault, self.ctx.now(), on_success=checked)
+            return
         if self.caseload is not None:
             self.caseload.refresh()
 
