@@ -13,7 +13,8 @@ The way down (decision 0011): `inbound_for_device` writes a device's inbound bun
 to the X25519 key it sent at enrolment and signed by the authority: the contact answer an
 online sync would get (the gateway's time, the lease, any order) and, for a device not
 withdrawn, the caseload pages `Store.pull` gives from the cursor the last such bundle ended
-at. Imports no FastAPI.
+at (or, when the laptop's own latest bundle said it never took that one, from the cursor it
+said it holds). Imports no FastAPI.
 """
 
 from __future__ import annotations
@@ -204,6 +205,23 @@ def _store_document(
     return answer
 
 
+def _inbound_taken(payload: dict[str, Any]) -> tuple[int, int] | None:
+    """What the laptop says it took of the inbound bundles: (newest number, its cursor).
+
+    None from a laptop that does not say (an older app), or says it malformed: it is a hint
+    for where the next inbound bundle starts, never a reason to refuse the bundle.
+    """
+    raw = payload.get("inbound")
+    if not isinstance(raw, dict):
+        return None
+    sequence, cursor = raw.get("sequence"), raw.get("cursor")
+    for value in (sequence, cursor):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**62:
+            return None
+    assert isinstance(sequence, int) and isinstance(cursor, int)
+    return sequence, cursor
+
+
 def _order_receipt(
     key: BundleKey, device_id: str, header: BundleHeader, order: DeviceOrder, now: dt.datetime
 ) -> BundleImport:
@@ -302,6 +320,9 @@ def import_bundle(
         for offer, data in documents
     ]
     held = store.held([a.hash for a in acks if a.status.acknowledged])
+    taken = _inbound_taken(opened.payload)
+    if taken is not None:
+        store.note_inbound_taken(device.id, *taken)
     receipt_header = BundleHeader(
         "receipt",
         authority.id,
@@ -415,9 +436,7 @@ def inbound_for_device(
 
     recipient = inbound_public_key(inbound)
     order = device.order(revoked_may_send=revoked_may_send)
-    _sent, cursor = store.last_inbound(device.id)
-    if from_start:
-        cursor = 0
+    cursor = 0 if from_start else store.inbound_start(device.id)
     start = cursor
     pages: list[dict[str, Any]] = []
     people: set[str] = set()

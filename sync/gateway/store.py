@@ -1417,6 +1417,43 @@ class Store:
             ).fetchone()
         return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
+    def inbound_start(self, device_id: str) -> int:
+        """The cursor the next inbound bundle for the device starts from.
+
+        Where the last one ended; or, when the laptop's own latest bundle said it had not
+        taken that one (it was lost), from the cursor the laptop said it holds.
+        """
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT sequence, cursor, confirmed_sequence, confirmed_cursor "
+                "FROM inbound_bundle WHERE device_id = ?",
+                (device_id,),
+            ).fetchone()
+        if row is None:
+            return 0
+        sent, cursor = int(row[0]), int(row[1])
+        if row[2] is None or int(row[2]) >= sent:
+            return cursor  # not told (no bundle from the laptop since), or it took the last
+        return min(cursor, int(row[3]))
+
+    def note_inbound_taken(self, device_id: str, sequence: int, cursor: int) -> None:
+        """Keep what a laptop's bundle says it took: its newest inbound number and cursor.
+
+        Only ever forward (an older outbound bundle imported late says less).
+        """
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO inbound_bundle (device_id, sequence, cursor, confirmed_sequence, "
+                "confirmed_cursor) VALUES (?, 0, 0, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                "confirmed_sequence = excluded.confirmed_sequence, "
+                "confirmed_cursor = excluded.confirmed_cursor "
+                "WHERE inbound_bundle.confirmed_sequence IS NULL "
+                "OR inbound_bundle.confirmed_sequence < excluded.confirmed_sequence "
+                "OR (inbound_bundle.confirmed_sequence = excluded.confirmed_sequence "
+                "AND inbound_bundle.confirmed_cursor < excluded.confirmed_cursor)",
+                (device_id, sequence, cursor),
+            )
+
     def note_inbound(self, device_id: str, cursor: int, now: dt.datetime) -> int:
         """Take the next inbound bundle number for the device, ending at `cursor`; the number.
 

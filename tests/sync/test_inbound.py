@@ -210,6 +210,23 @@ def test_a_lost_bundle_is_made_good_by_one_written_from_the_start(
     assert stored_cursor(vault.conn) == authority.store.last_inbound(device_id)[1]
 
 
+def test_a_lost_bundle_is_made_good_by_the_next_once_the_laptop_has_sent_a_bundle(
+    authority: Authority, vault: Vault, tmp_path: Path, elsewhere: tuple[Vault, str]
+) -> None:
+    """The laptop's own bundle says what it took, so IT need not know one was lost."""
+    device_id = _enrol_by_file(vault, authority, tmp_path)
+    _allocate_from_elsewhere(authority, elsewhere, "Quillfeather")
+    import_inbound(vault, _inbound(authority, device_id), NOW)  # number 1, taken
+    _allocate_from_elsewhere(authority, elsewhere, "Brindlewood")
+    _inbound(authority, device_id)  # number 2, lost on the way
+    _work(vault)
+    export_bundle(vault, tmp_path / "laptop.bundle", NOW)  # says: took 1, at its cursor
+    authority.take((tmp_path / "laptop.bundle").read_bytes())
+    _allocate_from_elsewhere(authority, elsewhere, "Ashcombe")
+    import_inbound(vault, _inbound(authority, device_id), NOW)  # number 3 covers 2 as well
+    assert _names(vault) == ["Ashcombe", "Brindlewood", "Quillfeather", "Quillfeather"]
+
+
 def test_a_revoke_order_by_inbound_file_deletes_the_vault(
     authority: Authority, vault: Vault, tmp_path: Path
 ) -> None:
