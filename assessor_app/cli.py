@@ -545,10 +545,65 @@ def cmd_record_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _enrol_by_file(args: argparse.Namespace) -> int:
+    """Enrol by file: `--request-file OUT --code C`, later `--answer-file A --fingerprint F`."""
+    from assessor_app.core.sync_client import inbound
+
+    if args.request_file:
+        if not args.code:
+            raise AssessorError(
+                "An enrolment request needs the one-time code IT gave you (--code).",
+                "Run it again with --code.",
+            )
+        with _session(args) as session:
+            inbound.write_enrolment_request(session.vault, args.code, Path(args.request_file))
+        print(
+            f"Wrote the enrolment request to {args.request_file}. Take it to IT; bring back "
+            "their answer file and run 'assessor-cli sync enrol --answer-file FILE "
+            '--fingerprint "…"\' with the fingerprint IT reads out.'
+        )
+        return EXIT_OK
+    if not args.fingerprint:
+        raise AssessorError(
+            "Give the gateway's fingerprint as IT read it out (--fingerprint 'XXXX XXXX …'): "
+            "the laptop checks the answer came from the council's gateway by it.",
+            "Ask IT for the fingerprint; 'assessor-gateway enrol-file' prints it.",
+        )
+    try:
+        data = Path(args.answer_file).read_bytes()
+    except OSError as e:
+        raise AssessorError(
+            f"Can't read {args.answer_file} ({e.strerror}). Nothing was changed.",
+            "Check the memory stick is in and the file name is right.",
+        ) from e
+    with _session(args) as session:
+        done = inbound.finish_enrolment_by_file(
+            session.vault,
+            data,
+            args.fingerprint,
+            dt.datetime.now(dt.UTC),
+            gateway_url=args.gateway or "",
+        )
+    print(
+        f"Enrolled as device {done.device_id} by file. Send your work with 'assessor-cli "
+        "bundle export FILE', and import what IT sends back with 'assessor-cli bundle import "
+        "FILE'."
+    )
+    return EXIT_OK
+
+
 def cmd_sync_enrol(args: argparse.Namespace) -> int:
     from assessor_app.core.sync_client.client import enrol
     from assessor_app.core.sync_client.transport import TransportError
 
+    if args.request_file or args.answer_file:
+        return _enrol_by_file(args)
+    if not args.gateway or not args.code:
+        raise AssessorError(
+            "Enrolling online needs the gateway's address (--gateway) and the one-time code "
+            "(--code).",
+            "For a laptop that never connects, enrol by file: --request-file, then --answer-file.",
+        )
     if bool(args.ca) == bool(args.fingerprint):
         raise AssessorError(
             "Name how the laptop knows the gateway the first time: its fingerprint "
@@ -709,7 +764,7 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
-    from assessor_app.core.sync_client.file_transport import import_receipt
+    from assessor_app.core.sync_client.inbound import InboundReport, import_file, inbound_text
 
     try:
         data = Path(args.file).read_bytes()
@@ -719,13 +774,16 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
             "Check the memory stick is in and the file name is right.",
         ) from e
     with _session(args) as session:
-        report = import_receipt(session.vault, data, dt.datetime.now(dt.UTC))
+        report = import_file(session.vault, data, dt.datetime.now(dt.UTC))
     if report.withdrawn is not None:
         from assessor_app.core.sync_client.governance import withdrawal_text
 
         title, text = withdrawal_text(report.withdrawn)
         print(f"assessor-cli: {title}. {text}", file=sys.stderr)
         return EXIT_USAGE
+    if isinstance(report, InboundReport):
+        print(inbound_text(report))
+        return EXIT_OK
     print(
         f"Acknowledged {report.acknowledged}; still queued {report.waiting}; "
         f"held {report.held}; signed PDFs acknowledged {report.documents}."
@@ -1454,8 +1512,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = group("sync", "send queued records to the council's gateway")
     p = add("enrol", cmd_sync_enrol, "enrol this laptop with the gateway (code from IT)", sync)
-    p.add_argument("--gateway", required=True, help="https://… as IT gave it")
-    p.add_argument("--code", required=True, help="the one-time enrolment code")
+    p.add_argument("--gateway", help="https://… as IT gave it (online; optional by file)")
+    p.add_argument("--code", help="the one-time enrolment code")
+    p.add_argument(
+        "--request-file",
+        metavar="OUT",
+        help="never online: write the enrolment request to this file for IT (with --code)",
+    )
+    p.add_argument(
+        "--answer-file",
+        metavar="ANSWER",
+        help="never online: finish with IT's enrolment answer file (with --fingerprint)",
+    )
     p.add_argument("--ca", help="the gateway's CA certificate for the first contact (PEM)")
     p.add_argument(
         "--fingerprint",
@@ -1480,8 +1548,13 @@ def build_parser() -> argparse.ArgumentParser:
         "export", cmd_bundle_export, "write what is queued into a bundle for the gateway", bundle
     )
     p.add_argument("file", metavar="FILE", help="where to write it (on the memory stick)")
-    p = add("import", cmd_bundle_import, "use the gateway's receipt for a bundle", bundle)
-    p.add_argument("file", metavar="RECEIPT", help="the receipt file the gateway wrote")
+    p = add(
+        "import",
+        cmd_bundle_import,
+        "use a file from the gateway: a receipt, or an inbound bundle (caseload, lease, orders)",
+        bundle,
+    )
+    p.add_argument("file", metavar="FILE", help="the receipt or inbound file the gateway wrote")
 
     audit = group("audit", "check that the records and their history have not been changed")
     add(

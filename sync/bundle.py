@@ -9,6 +9,11 @@ travels in the bundle, and the gateway checks it is one it issued). A receipt is
 envelope the other way: its payload (hashes and answers only) is in clear, bound to the
 device by its header, and signed by the authority's Ed25519 receipt key. Every failure to
 read one is a `BundleError` whose message names the problem in plain words.
+
+The way down (decision 0011) is the same envelope with the roles swapped: an inbound bundle
+(kind "inbound": caseload pages, lease, orders) and an enrolment answer (kind "enrolment")
+are encrypted to the device's own X25519 key, which the laptop sends in its enrolment
+request, and signed by the authority's Ed25519 key (`seal_to_device`, `open_from_authority`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 __all__ = [
+    "ENROLMENT_REQUEST_FORMAT",
     "FORMAT",
     "MAX_BUNDLE_BYTES",
     "AuthorityKey",
@@ -41,12 +47,17 @@ __all__ = [
     "BundleHeader",
     "Opened",
     "authority_key_text",
+    "check_authority_signature",
+    "endorsement_message",
+    "kind_of",
     "new_bundle_id",
     "open_bundle",
+    "open_from_authority",
     "open_receipt",
     "parse_authority_key",
     "seal_bundle",
     "seal_receipt",
+    "seal_to_device",
     "write_atomic",
 ]
 
@@ -54,9 +65,12 @@ FORMAT = "assessor-bundle/1"
 """The envelope's format and version; a reader refuses any other."""
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024
 """The largest file read as a bundle (a bigger one is refused before it is parsed)."""
+ENROLMENT_REQUEST_FORMAT = "assessor-enrolment-request/1"
+"""What an enrolment request file says it is (its other fields are the online request's)."""
+_ENDORSEMENT = b"assessor-bundle-key-endorsement/1|"
 _KEY_PREFIX = "assessor-bundle-key/1"
 _SEAL_INFO = b"assessor bundle payload v1"
-_KINDS = ("outbound", "receipt")
+_KINDS = ("outbound", "receipt", "inbound", "enrolment")
 
 
 class BundleError(Exception):
@@ -121,6 +135,11 @@ def parse_authority_key(text: object) -> AuthorityKey:
     )
 
 
+def endorsement_message(bundle_key_text: str) -> bytes:
+    """What the devices CA signs in an enrolment answer to vouch for the bundle key."""
+    return _ENDORSEMENT + bundle_key_text.encode("ascii")
+
+
 def new_bundle_id() -> str:
     """A fresh random bundle id."""
     return secrets.token_hex(16)
@@ -131,7 +150,8 @@ class BundleHeader:
     """What a bundle says about itself, in clear (the payload is bound to it)."""
 
     kind: str
-    """"outbound" (laptop to gateway) or "receipt" (gateway to laptop)."""
+    """"outbound" (laptop to gateway); "receipt", "inbound" or "enrolment" (gateway to
+    laptop)."""
     authority: str
     """`AuthorityKey.id` of the authority it is for (or from)."""
     device_id: str
@@ -199,6 +219,37 @@ def _seal_key(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
     ).derive(shared)
 
 
+def _sealed(head: dict[str, Any], payload: dict[str, Any], recipient: X25519PublicKey) -> Any:
+    """`payload` encrypted to `recipient`, the header as associated data."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_raw = _raw(ephemeral.public_key())
+    key = _seal_key(ephemeral.exchange(recipient), ephemeral_raw, _raw(recipient))
+    nonce = secrets.token_bytes(12)
+    ciphertext = AESGCM(key).encrypt(nonce, _canonical(payload), _canonical(head))
+    return {"ephemeral": _b64(ephemeral_raw), "nonce": _b64(nonce), "data": _b64(ciphertext)}
+
+
+def _unseal(body: dict[str, Any], private: X25519PrivateKey) -> dict[str, Any]:
+    """The payload `_sealed` encrypted to `private`'s public half.
+
+    Raises:
+        ValueError, TypeError, KeyError, InvalidTag: Not sealed to this key, or changed.
+    """
+    sealed = body.get("sealed")
+    if not isinstance(sealed, dict):
+        raise ValueError("no payload")
+    ephemeral = _unb64(sealed.get("ephemeral"))
+    shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+    key = _seal_key(shared, ephemeral, _raw(private.public_key()))
+    plain = AESGCM(key).decrypt(
+        _unb64(sealed.get("nonce")), _unb64(sealed.get("data")), _canonical(body["header"])
+    )
+    payload = json.loads(plain.decode("utf-8"))
+    if not isinstance(payload, dict):
+        raise ValueError("payload is not an object")
+    return payload
+
+
 def seal_bundle(
     header: BundleHeader,
     payload: dict[str, Any],
@@ -207,19 +258,10 @@ def seal_bundle(
     certificate_der: bytes,
 ) -> bytes:
     """An outbound bundle: `payload` encrypted to `authority`, the whole signed by the device."""
-    ephemeral = X25519PrivateKey.generate()
-    ephemeral_raw = _raw(ephemeral.public_key())
-    key = _seal_key(ephemeral.exchange(authority.encrypt), ephemeral_raw, _raw(authority.encrypt))
-    nonce = secrets.token_bytes(12)
     head = header.to_json()
-    ciphertext = AESGCM(key).encrypt(nonce, _canonical(payload), _canonical(head))
     body = {
         "header": head,
-        "sealed": {
-            "ephemeral": _b64(ephemeral_raw),
-            "nonce": _b64(nonce),
-            "data": _b64(ciphertext),
-        },
+        "sealed": _sealed(head, payload, authority.encrypt),
         "certificate": _b64(certificate_der),
     }
     signature = device_key.sign(_canonical(body), ec.ECDSA(hashes.SHA256()))
@@ -283,18 +325,7 @@ def open_bundle(data: bytes, private: X25519PrivateKey, authority: AuthorityKey)
         if not isinstance(public, ec.EllipticCurvePublicKey):
             raise ValueError("not an EC key")
         public.verify(signature, _canonical(body), ec.ECDSA(hashes.SHA256()))
-        sealed = body.get("sealed")
-        if not isinstance(sealed, dict):
-            raise ValueError("no payload")
-        ephemeral = _unb64(sealed.get("ephemeral"))
-        shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral))
-        key = _seal_key(shared, ephemeral, _raw(authority.encrypt))
-        plain = AESGCM(key).decrypt(
-            _unb64(sealed.get("nonce")), _unb64(sealed.get("data")), _canonical(body["header"])
-        )
-        payload = json.loads(plain.decode("utf-8"))
-        if not isinstance(payload, dict):
-            raise ValueError("payload is not an object")
+        payload = _unseal(body, private)
     except (
         ValueError,
         TypeError,
@@ -336,6 +367,102 @@ def open_receipt(data: bytes, authority: AuthorityKey, device_id: str) -> Opened
     if not isinstance(payload, dict):
         raise BundleError("This receipt holds nothing this app can read. Nothing was changed.")
     return Opened(header, payload, b"")
+
+
+def seal_to_device(
+    header: BundleHeader,
+    payload: dict[str, Any],
+    recipient: X25519PublicKey,
+    signer: Ed25519PrivateKey,
+) -> bytes:
+    """An inbound bundle or enrolment answer: encrypted to the device, signed by the authority."""
+    head = header.to_json()
+    body = {"header": head, "sealed": _sealed(head, payload, recipient)}
+    return _canonical({**body, "signature": _b64(signer.sign(_canonical(body)))})
+
+
+def kind_of(data: bytes) -> str | None:
+    """The kind a file's header names ("outbound", "receipt", ...); None if it is not one.
+
+    Trusts nothing: it only chooses which reader to hand the file to, which checks it all.
+    """
+    try:
+        return _parse(data, "file")[1].kind
+    except BundleError:
+        return None
+
+
+_ENROLMENT_WHAT = "enrolment answer"
+_INBOUND_WHAT = "file from the council"
+
+
+def open_from_authority(
+    data: bytes,
+    private: X25519PrivateKey,
+    kind: str,
+    authority: AuthorityKey | None,
+    device_id: str | None,
+) -> Opened:
+    """Decrypt a file the authority sealed to this device, and check who signed it.
+
+    Args:
+        data: The file.
+        private: This device's X25519 key (the one whose public half enrolment sent).
+        kind: "inbound" or "enrolment", the kind expected.
+        authority: The authority's key to check the signature by; None for an enrolment
+            answer, whose key is inside it (the caller checks the payload vouches for it,
+            then calls `check_authority_signature`).
+        device_id: The device it must be for (None for an enrolment answer: not known yet).
+
+    Raises:
+        BundleError: Unreadable, another kind, for another device or authority, or tampered.
+    """
+    what = _ENROLMENT_WHAT if kind == "enrolment" else _INBOUND_WHAT
+    body, header, signature = _parse(data, what)
+    if header.kind != kind:
+        raise BundleError(
+            f"This file is not a {what} (it is a file of another kind). Nothing was changed; "
+            "check which file IT gave you."
+        )
+    if authority is not None and header.authority != authority.id:
+        raise BundleError(
+            f"This {what} comes from another council's gateway, so it was not used. Nothing "
+            "was changed; ask IT for this laptop's file."
+        )
+    if device_id is not None and header.device_id != device_id:
+        raise BundleError(
+            f"This {what} was written for another laptop, so it was not used. Nothing was "
+            "changed; ask IT for the file made for this laptop."
+        )
+    tampered = BundleError(
+        f"This {what} has been changed since the council's gateway wrote it, or was written "
+        "for another laptop, so it was not used. Nothing was changed; ask IT for it again."
+    )
+    try:
+        if authority is not None:
+            authority.verify.verify(signature, _canonical(body))
+        payload = _unseal(body, private)
+    except (ValueError, TypeError, KeyError, RecursionError, InvalidSignature, InvalidTag) as e:
+        raise tampered from e
+    return Opened(header, payload, b"")
+
+
+def check_authority_signature(data: bytes, authority: AuthorityKey) -> None:
+    """Check a file `open_from_authority` opened without a key was signed by `authority`.
+
+    Raises:
+        BundleError: It was not (the message says nothing was changed).
+    """
+    body, header, signature = _parse(data, _ENROLMENT_WHAT)
+    try:
+        if header.authority != authority.id:
+            raise InvalidSignature
+        authority.verify.verify(signature, _canonical(body))
+    except InvalidSignature as e:
+        raise BundleError(
+            "This enrolment answer was not signed by the gateway it says it comes from, so "
+            "the laptop was not enrolled. Nothing was changed; ask IT for the answer again."
+        ) from e
 
 
 def write_atomic(path: Path, data: bytes) -> None:

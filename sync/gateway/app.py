@@ -23,7 +23,6 @@ signed PDFs before it deletes them; it never reads anything back.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import logging
 import re
@@ -31,7 +30,6 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
 from sync.gateway.console import add_console
+from sync.gateway.enrolment import EnrolmentRequestError, EnrolmentTerms, answer_enrolment
 from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
 from sync.gateway.shared_dst import CONTRIBUTIONS_PATH as DST_CONTRIBUTIONS_PATH
 from sync.gateway.shared_dst import MAX_CONTRIBUTIONS, SharedDsts
@@ -212,54 +211,20 @@ def create_app(
     # adapter holds up only its own request, never the event loop every connection shares.
     # The busy ones answer a JSONResponse of the protocol's own JSON: a plain dict would be
     # walked again by FastAPI's encoder, which cost more than storing a push of 500.
+    terms = EnrolmentTerms(
+        server_ca, lease_days, recovery_public_key, bundle_public_key, publishing_public_key
+    )
+
     @app.post("/v1/enrol")
     def enrol(raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 - FastAPI idiom
-        problem = version_problem(str(raw.get("protocol", "")), we_are="the gateway")
-        if problem:
-            raise HTTPException(400, problem)
-        code, csr = raw.get("code"), raw.get("csr")
-        if not isinstance(code, str) or not isinstance(csr, str):
-            raise HTTPException(400, "An enrolment needs a code and a certificate request.")
-
-        signing_csr = raw.get("signing_csr")
-        if signing_csr is not None and not isinstance(signing_csr, str):
-            raise HTTPException(400, "The signing certificate request must be PEM text.")
-        contribution_key = _contribution_key(raw.get("contribution_key"))
-        issued: dict[str, Any] = {}
-
-        def certificate(device_id: str, _assessor_id: str, name: str) -> bytes:
-            cert = ca.issue_device(csr.encode("ascii", "replace"), device_id, name)
-            if signing_csr is not None:
-                # Issued inside the enrolment's transaction: a request that cannot be signed
-                # leaves the code unspent, so the laptop can try again with it.
-                issued.update(_signing_certificate(ca, signing_csr, name))
-            return cert.public_bytes(serialization.Encoding.DER)
-
         try:
-            device, der = store.enrol(code, clock(), certificate, contribution_key=contribution_key)
+            _device, answer = answer_enrolment(store, ca, raw, clock(), terms)
+        except EnrolmentRequestError as e:
+            raise HTTPException(400, str(e)) from e
         except EnrolmentRefused as e:
             raise HTTPException(403, str(e)) from e
         except EnrolmentError as e:
             raise HTTPException(400, f"{e} Try enrolling again.") from e
-        answer = {
-            "protocol": CURRENT,
-            "device_id": device.id,
-            "assessor_id": device.assessor_id,
-            "certificate": base64.b64encode(der).decode("ascii"),
-            "ca": ca.pem.decode("ascii"),
-            "server_ca": server_ca,
-            **issued,
-        }
-        lease_key = store.lease_key(device.id)
-        if lease_key is not None:
-            answer["lease_key"] = base64.b64encode(lease_key).decode("ascii")
-            answer["lease_days"] = lease_days
-        if recovery_public_key is not None:
-            answer["recovery_public_key"] = recovery_public_key
-        if bundle_public_key is not None:
-            answer["bundle_public_key"] = bundle_public_key
-        if publishing_public_key is not None:
-            answer["publishing_public_key"] = publishing_public_key
         return answer
 
     def deliver_all(now: dt.datetime) -> None:
@@ -416,37 +381,9 @@ def create_app(
     return app
 
 
-def _contribution_key(value: Any) -> str | None:
-    """The enrolment's contribution-signing public key, checked; None when none was sent."""
-    if value is None:
-        return None
-    try:
-        raw = base64.b64decode(str(value).encode("ascii"), validate=True)
-    except (ValueError, UnicodeEncodeError) as e:
-        raise HTTPException(400, "The contribution key must be base64.") from e
-    if len(raw) != 32:
-        raise HTTPException(400, "The contribution key must be an Ed25519 public key.")
-    return base64.b64encode(raw).decode("ascii")
-
-
 class _Withdrawn(Exception):
     """A revoked or wiped device asked for something: answered 403 with its order."""
 
     def __init__(self, order: DeviceOrder) -> None:
         super().__init__(order.message)
         self.order = order
-
-
-def _signing_certificate(ca: GatewayCA, csr_pem: str, name: str) -> dict[str, Any]:
-    """The enrol answer's PDF signing fields: the certificate and its chain (issuer first).
-
-    Raises:
-        EnrolmentError: The request cannot be signed.
-    """
-    cert = ca.documents.issue_signer(csr_pem.encode("ascii", "replace"), name)
-    return {
-        "signing_certificate": base64.b64encode(
-            cert.public_bytes(serialization.Encoding.DER)
-        ).decode("ascii"),
-        "signing_chain": [base64.b64encode(ca.documents.der).decode("ascii")],
-    }

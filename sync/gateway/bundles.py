@@ -7,7 +7,14 @@ revision readable. A revoked or wiped laptop's bundle is not taken: its receipt 
 order instead, which the laptop obeys when it reads it, as it would online. Its revisions
 then go through `Store.push`, the online path's own checks and idempotency (hash chains,
 caseload, each revision stored once), and the answers go back in a receipt signed by the
-authority's receipt key. Imports no FastAPI.
+authority's receipt key.
+
+The way down (decision 0011): `inbound_for_device` writes a device's inbound bundle, sealed
+to the X25519 key it sent at enrolment and signed by the authority: the contact answer an
+online sync would get (the gateway's time, the lease, any order) and, for a device not
+withdrawn, the caseload pages `Store.pull` gives from the cursor the last such bundle ended
+at (or, when the laptop's own latest bundle said it never took that one, from the cursor it
+said it holds). Imports no FastAPI.
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from sync.bundle import (
     AuthorityKey,
     BundleError,
     BundleHeader,
+    new_bundle_id,
     open_bundle,
     seal_receipt,
+    seal_to_device,
 )
 from sync.gateway.ca import _write_private, serial_of
 from sync.gateway.store import Store
@@ -38,18 +47,21 @@ from sync.protocol import (
     CHUNK_SIZE,
     CURRENT,
     MAX_BATCH,
+    MAX_PULL,
+    ContactAnswer,
     DeviceOrder,
     DocumentAnswer,
     DocumentOffer,
     DocumentStatus,
     ItemAck,
     ProtocolError,
+    PullRequest,
     PushItem,
     PushRequest,
 )
 from sync.protocol import closing_digest as closing_of
 
-__all__ = ["BundleImport", "BundleKey", "import_bundle"]
+__all__ = ["BundleImport", "BundleKey", "InboundWritten", "import_bundle", "inbound_for_device"]
 
 _ENCRYPT_FILE = "bundle-x25519.key"
 _SIGN_FILE = "bundle-ed25519.key"
@@ -193,6 +205,23 @@ def _store_document(
     return answer
 
 
+def _inbound_taken(payload: dict[str, Any]) -> tuple[int, int] | None:
+    """What the laptop says it took of the inbound bundles: (newest number, its cursor).
+
+    None from a laptop that does not say (an older app), or says it malformed: it is a hint
+    for where the next inbound bundle starts, never a reason to refuse the bundle.
+    """
+    raw = payload.get("inbound")
+    if not isinstance(raw, dict):
+        return None
+    sequence, cursor = raw.get("sequence"), raw.get("cursor")
+    for value in (sequence, cursor):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**62:
+            return None
+    assert isinstance(sequence, int) and isinstance(cursor, int)
+    return sequence, cursor
+
+
 def _order_receipt(
     key: BundleKey, device_id: str, header: BundleHeader, order: DeviceOrder, now: dt.datetime
 ) -> BundleImport:
@@ -291,6 +320,9 @@ def import_bundle(
         for offer, data in documents
     ]
     held = store.held([a.hash for a in acks if a.status.acknowledged])
+    taken = _inbound_taken(opened.payload)
+    if taken is not None:
+        store.note_inbound_taken(device.id, *taken)
     receipt_header = BundleHeader(
         "receipt",
         authority.id,
@@ -319,3 +351,118 @@ def import_bundle(
         again,
         sum(1 for _, a in answers if a.status.acknowledged),
     )
+
+
+INBOUND_LIFETIME = dt.timedelta(days=30)
+"""How long a laptop takes an inbound bundle after it was written."""
+MAX_INBOUND_PAGES = 200
+"""The most caseload pages one inbound bundle carries (the rest go in the next)."""
+
+
+@dataclass(frozen=True)
+class InboundWritten:
+    """What one inbound bundle carries, for IT."""
+
+    data: bytes
+    sequence: int
+    people: int
+    """People given (new to the caseload, or with new revisions)."""
+    removed: int
+    """People named as moved to another caseload."""
+    withdrawn: bool
+    """The bundle carries IT's order (revoked or wiped) and nothing else."""
+    more: bool
+    """The caseload had more changes than one bundle carries: write another after it."""
+
+    @property
+    def summary(self) -> str:
+        """What the bundle carries, in words."""
+        if self.withdrawn:
+            return (
+                f"Inbound bundle {self.sequence}: it carries IT's order to delete the vault, "
+                "and nothing else. Take it to the laptop."
+            )
+        more = (
+            " The caseload had more changes: write another bundle after this one."
+            if (self.more)
+            else ""
+        )
+        return (
+            f"Inbound bundle {self.sequence}: {self.people:,} person(s) with changes, "
+            f"{self.removed:,} moved to another caseload, and the lease renewed. Take it to "
+            f"the laptop.{more}"
+        )
+
+
+def inbound_for_device(
+    store: Store,
+    key: BundleKey,
+    device_id: str,
+    now: dt.datetime,
+    *,
+    lease_days: int | None = None,
+    revoked_may_send: bool = False,
+    from_start: bool = False,
+) -> InboundWritten:
+    """Write the next inbound bundle for `device_id`.
+
+    Args:
+        store: The gateway's store.
+        key: The authority's bundle key, which signs it.
+        device_id: The laptop it is for.
+        now: When (the contact answer's time, which the lease counts from).
+        lease_days: The lease the gateway sets (as ``serve --lease-days``); None: none.
+        revoked_may_send: As online; a revoked laptop still sends nothing by file first.
+        from_start: Give the whole caseload again (cursor 0), not only what changed since the
+            last bundle: for a laptop that lost a bundle before importing it.
+
+    Raises:
+        BundleError: No such device, or one enrolled before files could go down to it.
+    """
+    device = store.device(device_id)
+    if device is None:
+        raise _refuse(
+            f"There is no laptop {device_id!r} at this gateway. Nothing was written; see "
+            "'assessor-gateway devices' for their ids."
+        )
+    inbound = store.inbound_key(device.id)
+    if inbound is None:
+        raise _refuse(
+            "This laptop was enrolled before the gateway could send files to laptops, so no "
+            "bundle can be written for it. Nothing was written; enrol it again (by file, with "
+            "'assessor-gateway enrol-file'), then write the bundle."
+        )
+    from sync.gateway.enrolment import inbound_public_key
+
+    recipient = inbound_public_key(inbound)
+    order = device.order(revoked_may_send=revoked_may_send)
+    cursor = 0 if from_start else store.inbound_start(device.id)
+    start = cursor
+    pages: list[dict[str, Any]] = []
+    people: set[str] = set()
+    removed: set[str] = set()
+    more = False
+    if order is None:
+        for _ in range(MAX_INBOUND_PAGES):
+            asked = PullRequest(cursor, MAX_PULL)
+            page = store.pull(device.assessor_id, device.id, cursor, MAX_PULL)
+            pages.append({"request": asked.to_json(), "answer": page.to_json()})
+            people |= {p.person_id for p in page.people}
+            removed |= set(page.removed)
+            cursor, more = page.cursor, page.more
+            if not more:
+                break
+    else:
+        store.note_order_told(device.id, now)
+    sequence = store.note_inbound(device.id, cursor, now)
+    header = BundleHeader(
+        "inbound", key.public.id, device.id, new_bundle_id(), sequence, now, now + INBOUND_LIFETIME
+    )
+    payload = {
+        "protocol": CURRENT,
+        "contact": ContactAnswer(now, lease_days, order).to_json(),
+        "from_cursor": start,
+        "pages": pages,
+    }
+    data = seal_to_device(header, payload, recipient, key.sign)
+    return InboundWritten(data, sequence, len(people), len(removed), order is not None, more)

@@ -22,6 +22,12 @@
                                                  sign and publish reference data for laptops
     assessor-gateway published                   every package published, and how many laptops
                                                  have it
+    assessor-gateway bundle for-device DEVICE --out FILE
+                                                 the caseload, lease and orders for a laptop
+                                                 that never connects, encrypted to it
+    assessor-gateway enrol-file REQUEST --out ANSWER
+                                                 enrol a laptop by file: its request's code
+                                                 spent as online, the answer written for it
     assessor-gateway console-account create --username U --role R --password-file F
                                                  a web console account (it_admin, team_manager,
                                                  auditor); the first one is made this way
@@ -55,7 +61,7 @@ import platformdirs
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from sync.bundle import BundleError, write_atomic
 from sync.gateway import recovery
-from sync.gateway.bundles import BundleKey, import_bundle
+from sync.gateway.bundles import BundleKey, import_bundle, inbound_for_device
 from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
 from sync.gateway.shared_dst import SharedDsts
@@ -425,6 +431,68 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle_for_device(args: argparse.Namespace) -> int:
+    data, store = _data(args), _store(args)
+    key = BundleKey.load_or_create(data / "ca")
+    try:
+        written = inbound_for_device(
+            store,
+            key,
+            args.device,
+            _now(),
+            lease_days=args.lease_days,
+            revoked_may_send=args.revoked_may_send,
+            from_start=args.from_start,
+        )
+    except BundleError as e:
+        print(f"assessor-gateway: {e}", file=sys.stderr)
+        return 2
+    write_atomic(Path(args.out), written.data)
+    print(written.summary)
+    print(f"Bundle: {args.out}")
+    return 0
+
+
+def cmd_enrol_file(args: argparse.Namespace) -> int:
+    from sync.gateway.ca import EnrolmentError
+    from sync.gateway.enrolment import EnrolmentRequestError, EnrolmentTerms, enrol_by_file
+    from sync.gateway.store import EnrolmentRefused
+
+    data, store = _data(args), _store(args)
+    try:
+        request = Path(args.request).read_bytes()
+    except OSError as e:
+        print(f"assessor-gateway: cannot read {args.request} ({e.strerror}).", file=sys.stderr)
+        return 2
+    ca = GatewayCA.load_or_create(data / "ca", args.authority)
+    key = BundleKey.load_or_create(data / "ca")
+    server_ca = Path(args.server_ca).read_bytes() if args.server_ca else ca.pem
+    recovery_key = recovery.load_public(data)
+    from sync.gateway.publishing import PublishingKey
+
+    publishing = PublishingKey.load(data / "ca")
+    terms = EnrolmentTerms(
+        server_ca.decode("ascii"),
+        args.lease_days,
+        recovery_key.text if recovery_key else None,
+        publishing_public_key=publishing.public_text if publishing else None,
+    )
+    try:
+        device, answer = enrol_by_file(store, ca, key, request, _now(), terms)
+    except (EnrolmentRequestError, EnrolmentRefused, EnrolmentError) as e:
+        print(f"assessor-gateway: {e} Nothing was enrolled.", file=sys.stderr)
+        return 2
+    write_atomic(Path(args.out), answer)
+    print(device.id)
+    print(
+        f"Enrolled laptop {device.id}. Take {args.out} to the laptop; it checks the answer "
+        f"by this fingerprint, which you read out to the assessor:\n"
+        f"    {ca_fingerprint(ca.pem)}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _lease_days(text: str) -> int:
     try:
         days = int(text)
@@ -591,6 +659,30 @@ def build_parser() -> argparse.ArgumentParser:
     take.add_argument("file")
     take.add_argument("--receipt", help="where to write the receipt (else FILE.receipt)")
     take.add_argument("--authority", default="Demo Council", help=argparse.SUPPRESS)
+    down = bundle.add_parser("for-device", help="write the inbound bundle for a laptop")
+    down.add_argument("device", help="the laptop's id (see 'devices')")
+    down.add_argument("--out", required=True, help="where to write it")
+    lease = down.add_mutually_exclusive_group(required=True)
+    lease.add_argument(
+        "--lease-days", type=_lease_days, help="the lease the gateway serves with (renewed)"
+    )
+    lease.add_argument(
+        "--no-lease", action="store_true", help="the gateway sets no lease (the laptop never locks)"
+    )
+    down.add_argument("--revoked-may-send", action="store_true", help=argparse.SUPPRESS)
+    down.add_argument(
+        "--from-start",
+        action="store_true",
+        help="the whole caseload again (for a laptop that lost an earlier bundle)",
+    )
+    down.set_defaults(func=cmd_bundle_for_device)
+    by_file = sub.add_parser("enrol-file", help="enrol a laptop from its request file")
+    by_file.add_argument("request")
+    by_file.add_argument("--out", required=True, help="where to write the enrolment answer")
+    by_file.add_argument("--lease-days", type=_lease_days, help="the lease, as for serve")
+    by_file.add_argument("--server-ca", help="the CA laptops pin for the server, as for serve")
+    by_file.add_argument("--authority", default="Demo Council", help=argparse.SUPPRESS)
+    by_file.set_defaults(func=cmd_enrol_file)
     take.set_defaults(func=cmd_bundle_import)
     pkey = sub.add_parser(
         "publishing-key", help="the authority's key that signs reference data"

@@ -1211,6 +1211,7 @@ class Store:
         make_certificate: Any,
         *,
         contribution_key: str | None = None,
+        inbound_key: str | None = None,
     ) -> tuple[Device, bytes]:
         """Spend a one-time code on a new device, in one transaction.
 
@@ -1222,6 +1223,8 @@ class Store:
             contribution_key: The laptop's DST contribution-signing public key (Ed25519, raw,
                 base64), kept with the device so the gateway knows who signs with it; None
                 from a laptop that sent none (its DST contributions are then refused).
+            inbound_key: The laptop's X25519 public key (base64) that files to it are
+                encrypted to; None from a laptop that sent none.
 
         Raises:
             EnrolmentRefused: The code is unknown, already used, or expired.
@@ -1273,8 +1276,16 @@ class Store:
             serial = serial_of(der)
             tx.execute(
                 "INSERT INTO device (id, assessor_id, cert_serial, enrolled_at, lease_key, "
-                "contribution_key) VALUES (?, ?, ?, ?, ?, ?)",
-                (device_id, assessor_id, serial, now.isoformat(), lease_key, contribution_key),
+                "contribution_key, inbound_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    device_id,
+                    assessor_id,
+                    serial,
+                    now.isoformat(),
+                    lease_key,
+                    contribution_key,
+                    inbound_key,
+                ),
             )
         return Device(device_id, assessor_id, serial, now.isoformat(), None, None), der
 
@@ -1399,6 +1410,80 @@ class Store:
                 (device_id, sequence, bundle_id, now.isoformat()),
             )
             return cur.rowcount == 1
+
+    # -- the way down by file (decision 0011) --------------------------------------------------
+
+    def inbound_key(self, device_id: str) -> str | None:
+        """The device's X25519 public key (base64); None for one enrolled before files down."""
+        with self.transaction() as tx:
+            row = tx.execute("SELECT inbound_key FROM device WHERE id = ?", (device_id,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def last_inbound(self, device_id: str) -> tuple[int, int]:
+        """The number of the last inbound bundle written for the device, and its end cursor.
+
+        (0, 0) before the first.
+        """
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT sequence, cursor FROM inbound_bundle WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+    def inbound_start(self, device_id: str) -> int:
+        """The cursor the next inbound bundle for the device starts from.
+
+        Where the last one ended; or, when the laptop's own latest bundle said it had not
+        taken that one (it was lost), from the cursor the laptop said it holds.
+        """
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT sequence, cursor, confirmed_sequence, confirmed_cursor "
+                "FROM inbound_bundle WHERE device_id = ?",
+                (device_id,),
+            ).fetchone()
+        if row is None:
+            return 0
+        sent, cursor = int(row[0]), int(row[1])
+        if row[2] is None or int(row[2]) >= sent:
+            return cursor  # not told (no bundle from the laptop since), or it took the last
+        return min(cursor, int(row[3]))
+
+    def note_inbound_taken(self, device_id: str, sequence: int, cursor: int) -> None:
+        """Keep what a laptop's bundle says it took: its newest inbound number and cursor.
+
+        Only ever forward (an older outbound bundle imported late says less).
+        """
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO inbound_bundle (device_id, sequence, cursor, confirmed_sequence, "
+                "confirmed_cursor) VALUES (?, 0, 0, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                "confirmed_sequence = excluded.confirmed_sequence, "
+                "confirmed_cursor = excluded.confirmed_cursor "
+                "WHERE inbound_bundle.confirmed_sequence IS NULL "
+                "OR inbound_bundle.confirmed_sequence < excluded.confirmed_sequence "
+                "OR (inbound_bundle.confirmed_sequence = excluded.confirmed_sequence "
+                "AND inbound_bundle.confirmed_cursor < excluded.confirmed_cursor)",
+                (device_id, sequence, cursor),
+            )
+
+    def note_inbound(self, device_id: str, cursor: int, now: dt.datetime) -> int:
+        """Take the next inbound bundle number for the device, ending at `cursor`; the number.
+
+        In one statement, so two bundles written at once never share a number.
+        """
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO inbound_bundle (device_id, sequence, cursor, written_at) "
+                "VALUES (?, 1, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                "sequence = inbound_bundle.sequence + 1, cursor = excluded.cursor, "
+                "written_at = excluded.written_at",
+                (device_id, cursor, now.isoformat()),
+            )
+            row = tx.execute(
+                "SELECT sequence FROM inbound_bundle WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return int(row[0])
 
     def device(self, device_id: str) -> Device | None:
         """The device with this id, or None."""

@@ -136,3 +136,53 @@ def test_a_fingerprint_that_does_not_match_is_refused_in_the_dialog_and_the_code
     with qtbot.waitSignal(dialog.enrolled, timeout=10_000):
         dialog.enrol_button.click()
     assert len(gateway.store.devices()) == 1
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_enrolling_by_file_from_the_window(
+    qtbot: QtBot,
+    ops: BackgroundOps,
+    vault: Vault,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    store_url: str,
+) -> None:
+    """A laptop that never connects: a request file out, IT's answer back (decision 0011)."""
+    import datetime as dt
+
+    from sync.gateway.bundles import BundleKey
+    from sync.gateway.enrolment import EnrolmentTerms, enrol_by_file
+    from sync.gateway.store import Store
+
+    from assessor_app.ui import dialogs
+
+    store = Store(store_url)
+    store.migrate()
+    ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
+    key = BundleKey.load_or_create(tmp_path / "ca")
+    now = dt.datetime.now(dt.UTC)
+    code = store.issue_code(store.create_assessor("Robin Testcase", now), now, dt.timedelta(1))
+    dialog = _dialog(qtbot, ops, vault)
+    request, answer = tmp_path / "enrol.request", tmp_path / "enrol.answer"
+    monkeypatch.setattr(dialogs, "save_file", lambda *_a: request)
+    monkeypatch.setattr(dialogs, "open_file", lambda *_a: answer)
+
+    dialog.request_button.click()
+    qtbot.waitUntil(lambda: "12-letter enrolment code" in dialog.message.text())
+    dialog.code.setText(code)
+    dialog.request_button.click()
+    qtbot.waitUntil(lambda: "was written to enrol.request" in dialog.message.text())
+    # The CA's clock runs a little behind, so what it issues is valid as soon as it is read.
+    _, sealed = enrol_by_file(
+        store, ca, key, request.read_bytes(), now, EnrolmentTerms(ca.pem.decode("ascii"))
+    )
+    answer.write_bytes(sealed)
+
+    dialog.fingerprint.setText("ABCD " * 16)
+    dialog.answer_button.click()
+    qtbot.waitUntil(lambda: "not from the council's gateway" in dialog.message.text())
+    assert load_enrolment(vault) is None and dialog.answer_button.isEnabled()
+    dialog.fingerprint.setText(ca_fingerprint(ca.pem))
+    with qtbot.waitSignal(dialog.enrolled, timeout=10_000) as done:
+        dialog.answer_button.click()
+    assert done.args[0].gateway_url == "" and load_enrolment(vault) is not None

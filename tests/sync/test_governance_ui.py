@@ -181,3 +181,35 @@ def test_a_receipt_carrying_the_order_deletes_the_profile_and_says_so(
     assert view.heading.text() == "IT has wiped this laptop's records"
     assert "reported this laptop lost" in view.message.text()
     assert list_profiles(tmp_path / "data") == []
+
+
+def test_an_inbound_file_from_the_lock_screen_renews_the_lease_and_lifts_it(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    governed: Governed,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A laptop that never connects: IT's inbound file is its contact (issue 16)."""
+    from sync.gateway.bundles import inbound_for_device
+
+    from assessor_app.ui import dialogs
+
+    device = _enrolled_profile(tmp_path, governed)
+    window, _view = _locked_window(qtbot, make_window, governed.clock, days=20)
+    assert governed.bundle_key is not None
+    written = inbound_for_device(
+        governed.store, governed.bundle_key, device, governed.clock(), lease_days=14
+    )
+    inbound = tmp_path / "laptop.inbound"
+    inbound.write_bytes(written.data)
+    said: list[str] = []
+    monkeypatch.setattr(dialogs, "open_file", lambda *_a: inbound)
+    monkeypatch.setattr(dialogs, "inform", lambda _p, _t, text, *_a: said.append(text))
+    window.receipt_action.trigger()  # type: ignore[attr-defined]
+    qtbot.waitUntil(
+        lambda: isinstance(window.stack.currentWidget(), CaseloadView),  # type: ignore[attr-defined]
+        timeout=10_000,
+    )
+    assert window.lease_lock is None  # type: ignore[attr-defined]
+    assert "The lease was renewed: 14 days" in said[0]

@@ -168,3 +168,64 @@ def test_sync_now_brings_the_caseload_and_status_names_who_is_moving(
     assert "held 1" in out and "1 moving, kept until this laptop's work on them is sent." in out
     code, out, _ = cli("sync", "status")
     assert f"moving\tperson\t{person_id}\tmoved to another caseload" in out
+
+
+def test_enrol_by_file_and_an_inbound_bundle_from_the_command_line(
+    cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A laptop that never connects: request out, answer back, work out, caseload back."""
+    from sync.gateway.cli import main as gateway_main
+
+    def gateway(*argv: str) -> tuple[int, str, str]:
+        code = gateway_main(["--data", str(tmp_path / "gateway"), *argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    _, assessor, _ = gateway("create-assessor", "Robin Testcase")
+    _, code, _ = gateway("enrolment-code", assessor.strip())
+    status, out, err = cli("sync", "enrol", "--request-file", str(stick / "enrol.request"))
+    assert status != 0 and "--code" in err
+    status, out, err = cli(
+        "sync", "enrol", "--request-file", str(stick / "enrol.request"), "--code", code.strip()
+    )
+    assert status == 0, err
+    status, device, err = gateway(
+        "enrol-file", str(stick / "enrol.request"), "--out", str(stick / "enrol.answer")
+    )
+    assert status == 0, err
+    fingerprint = err.split("out to the assessor:")[1].strip()
+    status, _, err = gateway(
+        "enrol-file", str(stick / "enrol.request"), "--out", str(stick / "again.answer")
+    )
+    assert status == 2 and "already been used" in err  # a code enrols once, by file too
+
+    status, _, err = cli(
+        "sync", "enrol", "--answer-file", str(stick / "enrol.answer"), "--fingerprint", "AB" * 32
+    )
+    assert status != 0 and "not from the council's gateway" in err
+    status, out, err = cli(
+        "sync", "enrol", "--answer-file", str(stick / "enrol.answer"), "--fingerprint", fingerprint
+    )
+    assert status == 0, err
+    assert f"Enrolled as device {device.strip()} by file" in out
+
+    _, person, _ = cli("person", "add", "--given", "Zoë", "--family", "Testperson")
+    assert cli("bundle", "export", str(stick / "laptop.bundle"))[0] == 0
+    assert gateway("bundle", "import", str(stick / "laptop.bundle"))[0] == 0
+    status, out, err = cli("bundle", "import", str(stick / "laptop.bundle.receipt"))
+    assert status == 0 and "Acknowledged 1" in out, err
+
+    with pytest.raises(SystemExit):  # the lease must be named: a forgotten one would unlock it
+        gateway("bundle", "for-device", device.strip(), "--out", str(stick / "d"))
+    assert "--lease-days" in capsys.readouterr().err
+    status, out, err = gateway(
+        "bundle", "for-device", device.strip(), "--out", str(stick / "down"), "--lease-days", "20"
+    )
+    assert status == 0 and "Inbound bundle 1" in out, err
+    status, out, err = cli("bundle", "import", str(stick / "down"))
+    assert status == 0, err
+    assert "File 1 from the council brought" in out and "20 days" in out
+    status, _, err = cli("bundle", "import", str(stick / "down"))
+    assert status != 0 and "nothing was changed" in err

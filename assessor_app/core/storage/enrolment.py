@@ -1,10 +1,11 @@
-"""This profile's enrolment with the authority's gateway, and its device key (schema 7, 13, 14).
+"""This profile's enrolment with the gateway, and its device keys (schema 7, 13, 16, 20).
 
 The device key (ECDSA P-256) is made on first use inside the vault and never leaves it except
 for the instant the TLS library reads it (`sync_client.transport`). Enrolment stores the
 certificate the gateway's CA issued for it, the gateway's address, the ids the gateway knows
 this laptop and its assessor by, and the CA certificate pinned for the gateway's server.
-Imports no Qt.
+A second key (X25519, `inbound_key`) is the one the gateway encrypts files to this laptop to
+(decision 0011); its public half goes in the enrolment request. Imports no Qt.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -26,15 +28,20 @@ from assessor_app.core.storage.vault import Vault
 
 __all__ = [
     "SYNC_DEVICE_KEY",
+    "SYNC_INBOUND_KEY",
     "Enrolment",
     "device_key",
+    "inbound_key",
     "load_enrolment",
     "next_bundle_sequence",
+    "note_inbound_sequence",
     "save_enrolment",
 ]
 
 SYNC_DEVICE_KEY = "sync_device"
 """Purpose (in `device_key`) of the key this laptop proves itself to the gateway with."""
+SYNC_INBOUND_KEY = "sync_inbound"
+"""Purpose of the X25519 key files from the gateway are encrypted to."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Enrolment:
     publishing_public_key: str | None = None
     """The authority's key that signs reference data (`sync.reference` text); None for a
     laptop enrolled before its gateway gave one (schema 14): it then refuses every package."""
+    inbound_sequence: int = 0
+    """The number of the newest inbound bundle this laptop took (0: none yet; schema 20)."""
 
 
 def device_key(vault: Vault) -> ec.EllipticCurvePrivateKey:
@@ -81,6 +90,38 @@ def device_key(vault: Vault) -> ec.EllipticCurvePrivateKey:
         return key
 
 
+def inbound_key(vault: Vault, *, make: bool = True) -> X25519PrivateKey | None:
+    """This laptop's key for files from the gateway, made the first time (with `make`)."""
+    with vault.transaction() as conn:
+        row = conn.execute(
+            "SELECT private_key FROM device_key WHERE purpose = ?", (SYNC_INBOUND_KEY,)
+        ).fetchone()
+        if row is not None:
+            return X25519PrivateKey.from_private_bytes(bytes(row[0]))
+        if not make:
+            return None
+        key = X25519PrivateKey.generate()
+        raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        conn.execute(
+            "INSERT INTO device_key (purpose, algorithm, private_key, created_at) "
+            "VALUES (?, 'x25519', ?, ?)",
+            (SYNC_INBOUND_KEY, raw, history.now_utc().isoformat()),
+        )
+        history.append_audit(
+            conn, vault.profile.id, "sync.create_key", "device_key", SYNC_INBOUND_KEY
+        )
+        return key
+
+
+def note_inbound_sequence(conn: Connection, sequence: int) -> bool:
+    """Keep `sequence` as the newest inbound bundle taken; False if one as new was (in `conn`)."""
+    cur = conn.execute(
+        "UPDATE sync_enrolment SET inbound_sequence = ? WHERE one = 1 AND inbound_sequence < ?",
+        (sequence, sequence),
+    )
+    return cur.rowcount == 1
+
+
 def save_enrolment(
     vault: Vault,
     *,
@@ -96,7 +137,8 @@ def save_enrolment(
     """Keep an enrolment (replacing an earlier one), in one transaction with its audit entry.
 
     The bundle sequence carries on across a re-enrolment (the gateway refuses a bundle not
-    newer than the last it took from the device).
+    newer than the last it took from the device); the inbound sequence starts again when the
+    device id changes (the gateway numbers each device's inbound bundles from 1).
     """
     with vault.transaction() as conn:
         conn.execute(
@@ -110,7 +152,9 @@ def save_enrolment(
             "DO UPDATE SET gateway_url = excluded.gateway_url, device_id = excluded.device_id, "
             "assessor_id = excluded.assessor_id, server_ca = excluded.server_ca, "
             "enrolled_at = excluded.enrolled_at, bundle_public_key = excluded.bundle_public_key, "
-            "publishing_public_key = excluded.publishing_public_key",
+            "publishing_public_key = excluded.publishing_public_key, "
+            "inbound_sequence = CASE WHEN sync_enrolment.device_id = excluded.device_id "
+            "THEN sync_enrolment.inbound_sequence ELSE 0 END",
             (
                 gateway_url,
                 device_id,
@@ -130,7 +174,7 @@ def load_enrolment(vault: Vault) -> Enrolment | None:
         row = conn.execute(
             "SELECT e.gateway_url, e.device_id, e.assessor_id, e.server_ca, e.enrolled_at, "
             "k.certificate, k.private_key, e.bundle_public_key, e.bundle_sequence, "
-            "e.publishing_public_key "
+            "e.publishing_public_key, e.inbound_sequence "
             "FROM sync_enrolment e JOIN device_key k "
             "ON k.purpose = ? WHERE e.one = 1",
             (SYNC_DEVICE_KEY,),
@@ -148,6 +192,7 @@ def load_enrolment(vault: Vault) -> Enrolment | None:
         None if row[7] is None else str(row[7]),
         int(row[8]),
         None if row[9] is None else str(row[9]),
+        int(row[10]),
     )
 
 

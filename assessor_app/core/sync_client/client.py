@@ -34,7 +34,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from cryptography.x509.oid import NameOID
 
 from assessor_app.core import settings
@@ -243,16 +248,24 @@ def send_enrolment(
     return HttpsTransport(gateway_url, first_contact_ca).post("/v1/enrol", request)
 
 
-def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
-    """The enrolment request: the code, and certificate requests for the laptop's two keys.
+def enrolment_request(vault: Vault, code: str, *, by_file: bool = False) -> dict[str, object]:
+    """The enrolment request: the code, certificate requests, and the key for files down.
 
-    One for the device key (mutual TLS), one for the profile's PDF signing key. Each key is
-    made inside the vault the first time (runs on the vault's thread).
+    Certificate requests for the device key (mutual TLS) and the profile's PDF signing key,
+    and the public half of the laptop's X25519 key that the gateway encrypts files to it to
+    (decision 0011). Each key is made inside the vault the first time (runs on the vault's
+    thread).
+
+    Args:
+        vault: The unlocked profile.
+        code: The one-time code from IT.
+        by_file: The request goes in a file (`file_transport.write_enrolment_request`), so
+            offline mode does not stop it.
 
     Raises:
-        OfflineError: Offline mode is on.
+        OfflineError: Offline mode is on (online only).
     """
-    if settings.current().offline:
+    if settings.current().offline and not by_file:
         raise OfflineError(
             "Offline mode is on, so the laptop cannot enrol.",
             "Turn off the offline setting, then enrol.",
@@ -270,7 +283,14 @@ def enrolment_request(vault: Vault, code: str) -> dict[str, object]:
         "signing_csr": _signing_request(vault),
         # So the gateway knows who signs DST contributions with which key (decision 0012).
         "contribution_key": public_key_b64(contribution_signing_key(vault)),
+        "inbound_key": base64.b64encode(_inbound_public(vault)).decode("ascii"),
     }
+
+
+def _inbound_public(vault: Vault) -> bytes:
+    key = enrolment_store.inbound_key(vault)
+    assert key is not None
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def finish_enrolment(

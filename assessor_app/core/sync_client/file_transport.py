@@ -40,6 +40,7 @@ from assessor_app.core.sync_client.client import (
 )
 from assessor_app.core.sync_client.governance import Withdrawal, obey
 from assessor_app.core.sync_client.lease import note_receipt
+from assessor_app.core.sync_client.pull import stored_cursor
 from assessor_app.core.sync_client.transport import TransportError
 from sync.bundle import (
     AuthorityKey,
@@ -194,6 +195,9 @@ def export_bundle(
     )
     payload = {
         "protocol": CURRENT,
+        # What this laptop has taken of the files down (decision 0011): the gateway starts the
+        # next from here when one was lost on the way.
+        "inbound": {"sequence": enrolled.inbound_sequence, "cursor": stored_cursor(vault.conn)},
         "pushes": transport.pushes,
         "documents": [
             {"offer": d.offer.to_json(), "data": base64.b64encode(d.data).decode("ascii")}

@@ -31,6 +31,7 @@ __all__ = [
     "enter_unlock_code",
     "lock_message",
     "note_contact",
+    "note_file_contact",
     "note_receipt",
     "start_lease",
 ]
@@ -113,6 +114,27 @@ def note_contact(
         )
         lease_store.save_lease(conn, record)
     return _state(record, now)
+
+
+def note_file_contact(
+    vault: Vault, signed_at: dt.datetime, lease_days: int | None, now: dt.datetime
+) -> LeaseState:
+    """An inbound bundle's contact answer, used by file: as `note_receipt`, with the lease set.
+
+    The lease length is the one the gateway set when it wrote the bundle; the last contact
+    only ever moves forward, as for a receipt.
+
+    Args:
+        vault: The unlocked profile.
+        signed_at: The gateway's time in the bundle (signed by the authority).
+        lease_days: The lease the gateway sets now (None: none).
+        now: This laptop's clock.
+    """
+    with vault.transaction() as conn:
+        record = lease_store.load_lease(conn)
+        if record is not None and record.lease_key is not None:
+            lease_store.save_lease(conn, replace(record, lease_days=lease_days))
+    return note_receipt(vault, signed_at, now)
 
 
 def note_receipt(vault: Vault, signed_at: dt.datetime, now: dt.datetime) -> LeaseState:

@@ -6,6 +6,10 @@ is sent), or the certificate file IT supplied. The key is made inside the vault
 and the answer kept there on the vault's worker; the call to the gateway runs on the network
 lane, so nothing else waits for it. A refusal (a used or expired code, a server that is not
 the council's) is said in the dialog, in the gateway's words, and nothing is changed.
+
+A laptop that never connects enrols by file (decision 0011): "Write a request file…" writes
+the request with the code, for IT's `assessor-gateway enrol-file`; "Use an answer file…"
+takes IT's answer once it checks out against the fingerprint typed.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from assessor_app.core.services.session import Session
-from assessor_app.core.sync_client import client
+from assessor_app.core.sync_client import client, inbound
+from assessor_app.core.sync_client.file_transport import BundleFileError
 from assessor_app.core.sync_client.first_contact import FingerprintError, check_fingerprint
 from assessor_app.core.sync_client.transport import HttpsTransport
 
@@ -39,6 +44,8 @@ from assessor_app.ui.operations import BackgroundOps
 __all__ = ["EnrolDialog"]
 
 CERT_FILES = "Certificates (*.pem *.crt *.cer);;All files (*)"
+REQUEST_FILES = "Enrolment requests (*.request);;All files (*)"
+ANSWER_FILES = "Enrolment answers (*.answer);;All files (*)"
 
 
 class EnrolDialog(QDialog):
@@ -88,6 +95,14 @@ class EnrolDialog(QDialog):
         self.message.setAccessibleName("Enrolment message")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.enrol_button = self.buttons.addButton("&Enrol", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.request_button = self.buttons.addButton(
+            "Write a &request file…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.request_button.clicked.connect(self.write_request)
+        self.answer_button = self.buttons.addButton(
+            "Use an a&nswer file…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.answer_button.clicked.connect(self.use_answer)
         self.buttons.accepted.connect(self.enrol)
         self.buttons.rejected.connect(self.reject)
         # The message takes the free space, top-aligned: a long refusal (two fingerprints)
@@ -163,6 +178,67 @@ class EnrolDialog(QDialog):
             owner=self,
         )
 
+    def _code_typed(self) -> str | None:
+        code = self.code.text().strip()
+        if len("".join(c for c in code if c.isalnum())) != 12:
+            self._say("Type the 12-letter enrolment code IT gave you (XXXX-XXXX-XXXX).")
+            return None
+        return code
+
+    def write_request(self) -> None:
+        """Never online: write the enrolment request (with the code) to a file for IT."""
+        code = self._code_typed()
+        if code is None:
+            return
+        target = dialogs.save_file(self, "Enrolment request", "enrol.request", REQUEST_FILES)
+        if target is None:
+            return
+
+        def written(_: object) -> None:
+            self._say(
+                f"The enrolment request was written to {target.name}. Take it to IT; when "
+                "they give you the answer file, type the fingerprint they read out and choose "
+                "Use an answer file…."
+            )
+
+        self._ops.run(
+            inbound.write_enrolment_request,
+            self._session.vault,
+            code,
+            target,
+            on_success=written,
+            on_failure=self._failed,
+            owner=self,
+        )
+
+    def use_answer(self) -> None:
+        """Never online: finish with IT's answer file, checked by the fingerprint typed."""
+        typed = self.fingerprint.text().strip()
+        try:
+            check_fingerprint(typed)
+        except FingerprintError as e:
+            self._say(e.one_line())
+            return
+        source = dialogs.open_file(self, "Enrolment answer", ANSWER_FILES)
+        if source is None:
+            return
+        url = self.address.text().strip()
+        self.answer_button.setEnabled(False)
+        self._ops.run(
+            _finish_by_file,
+            self._session.vault,
+            source,
+            typed,
+            url if url.startswith("https://") else "",
+            on_success=self._done,
+            on_failure=self._answer_failed,
+            owner=self,
+        )
+
+    def _answer_failed(self, error: BaseException) -> None:
+        self.answer_button.setEnabled(True)
+        self._failed(error)
+
     def _send(self, url: str, request: dict[str, Any], trust: dict[str, Any]) -> None:
         self._ops.run_network(
             client.send_enrolment,
@@ -187,7 +263,10 @@ class EnrolDialog(QDialog):
         )
 
     def _done(self, enrolment: Any) -> None:
-        self._say(f"Enrolled with {enrolment.gateway_url}. Queued records will now be sent.")
+        if enrolment.gateway_url:
+            self._say(f"Enrolled with {enrolment.gateway_url}. Queued records will now be sent.")
+        else:
+            self._say("Enrolled by file. Send your records with Tools → Send by file….")
         self.enrolled.emit(enrolment)
         self.accept()
 
@@ -196,3 +275,16 @@ class EnrolDialog(QDialog):
         text = getattr(error, "user_message", None) or str(error)
         # A refusal that already says "Nothing was sent" needs no second reassurance.
         self._say(text if "Nothing was" in text else f"{text} Nothing was changed.")
+
+
+def _finish_by_file(vault: Any, source: Path, fingerprint: str, url: str) -> Any:
+    try:
+        data = source.read_bytes()
+    except OSError as e:
+        raise BundleFileError(
+            f"Can't read {source.name} ({e.strerror}). Nothing was changed.",
+            "Check the memory stick is in and choose the file again.",
+        ) from e
+    return inbound.finish_enrolment_by_file(
+        vault, data, fingerprint, dt.datetime.now(dt.UTC), gateway_url=url
+    )

@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
         self.send_file_action = tools.addAction("Send by &file…")
         self.send_file_action.setEnabled(False)
         self.send_file_action.triggered.connect(self.send_by_file)
-        self.receipt_action = tools.addAction("Import a &receipt from file…")
+        self.receipt_action = tools.addAction("&Import from file…")
         self.receipt_action.setEnabled(False)
         self.receipt_action.triggered.connect(self.import_receipt_file)
         help_menu = self.menuBar().addMenu("Help")
@@ -742,11 +742,33 @@ class MainWindow(QMainWindow):
             send_by_file(self, self.ops, self.session.vault)
 
     def import_receipt_file(self) -> None:
-        """Use the gateway's receipt for a bundle (Tools menu)."""
+        """Use a file from the gateway: a receipt, or an inbound bundle (Tools menu)."""
         if self.session is not None:
             from assessor_app.ui.views.send_by_file import import_receipt_file
 
-            import_receipt_file(self, self.ops, self.session.vault, self._after_erase)
+            import_receipt_file(
+                self, self.ops, self.session.vault, self._after_erase, self._caseload_changed
+            )
+
+    def _caseload_changed(self) -> None:
+        """An inbound bundle brought the caseload down and renewed the lease.
+
+        Behind the lease lock, the lease is checked again and the lock lifted when the file
+        renewed it (a laptop that never connects has no other contact); else the caseload
+        is read again.
+        """
+        vault, view = self.vault, self.lease_lock
+        if view is not None and vault is not None:
+            from assessor_app.core.sync_client.lease import check_lease
+
+            def checked(state: LeaseState) -> None:
+                if self.lease_lock is view and not state.locked:
+                    self._lease_lifted(vault)
+
+            self.ops.run(check_lease, vault, self.ctx.now(), on_success=checked)
+            return
+        if self.caseload is not None:
+            self.caseload.refresh()
 
     def _people_open(self) -> set[str]:
         """The person whose page (and perhaps record) is open: a sync does not remove them."""

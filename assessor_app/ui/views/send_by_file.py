@@ -1,4 +1,7 @@
-"""Tools → Send by file… and Import a receipt from file…: thin over `file_transport`.
+"""Tools → Send by file… and Import from file…: thin over `file_transport` and `inbound`.
+
+Import from file… takes either file the gateway writes: a receipt for a bundle, or an
+inbound bundle (the caseload, the lease and any order from IT, for a laptop never online).
 
 Each asks where (through `dialogs`), runs the core's use case on the one worker, and says
 what it did; a refusal shows the core's message through the one error display.
@@ -17,15 +20,15 @@ from assessor_app.core.sync_client.file_transport import (
     ExportReport,
     ReceiptReport,
     export_bundle,
-    import_receipt,
 )
 from assessor_app.core.sync_client.governance import Withdrawal
+from assessor_app.core.sync_client.inbound import InboundReport, import_file, inbound_text
 
 from assessor_app.ui import dialogs
 from assessor_app.ui.operations import BackgroundOps
 
 BUNDLE_FILES = "Sync bundles (*.bundle);;All files (*)"
-RECEIPT_FILES = "Receipts (*.receipt);;All files (*)"
+RECEIPT_FILES = "Files from the council (*.receipt *.inbound);;All files (*)"
 
 
 def send_by_file(parent: QWidget, ops: BackgroundOps, vault: Vault) -> None:
@@ -54,24 +57,36 @@ def import_receipt_file(
     ops: BackgroundOps,
     vault: Vault,
     on_withdrawn: Callable[[Withdrawal], None] | None = None,
+    on_caseload: Callable[[], None] | None = None,
 ) -> None:
-    """Ask for the gateway's receipt, use it in the background, then say what it changed.
+    """Ask for a file from the gateway, use it in the background, then say what it changed.
 
-    A receipt carrying IT's order (the laptop revoked or wiped) has deleted the profile by
-    the time it returns: `on_withdrawn` is told, for the window to say so.
+    Args:
+        parent: The window the dialogs belong to.
+        ops: The one worker.
+        vault: The unlocked profile.
+        on_withdrawn: Told when the file carried IT's order (the laptop revoked or wiped):
+            the profile has been deleted by the time it returns, for the window to say so.
+        on_caseload: Told when an inbound bundle was used, for the window to read the
+            caseload again.
     """
-    source = dialogs.open_file(parent, "Import a receipt", RECEIPT_FILES)
+    source = dialogs.open_file(parent, "Import from file", RECEIPT_FILES)
     if source is None:
         return
 
-    def done(report: ReceiptReport) -> None:
+    def done(report: ReceiptReport | InboundReport) -> None:
         if report.withdrawn is not None:
             if on_withdrawn is not None:
                 on_withdrawn(report.withdrawn)
             return
+        if isinstance(report, InboundReport):
+            if on_caseload is not None:
+                on_caseload()
+            dialogs.inform(parent, "Import from file", inbound_text(report))
+            return
         dialogs.inform(
             parent,
-            "Import a receipt",
+            "Import from file",
             f"{report.acknowledged} change(s) and {report.documents} signed PDF(s) are now at "
             f"the council. Still queued: {report.waiting}; held: {report.held}.",
         )
@@ -83,5 +98,5 @@ def _export(vault: Vault, target: Path) -> ExportReport:
     return export_bundle(vault, target, dt.datetime.now(dt.UTC))
 
 
-def _import(vault: Vault, source: Path) -> ReceiptReport:
-    return import_receipt(vault, source.read_bytes(), dt.datetime.now(dt.UTC))
+def _import(vault: Vault, source: Path) -> ReceiptReport | InboundReport:
+    return import_file(vault, source.read_bytes(), dt.datetime.now(dt.UTC))
