@@ -33,7 +33,7 @@ from assessor_app.core.services.session import Session
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
-from tests.support import poppler, prisoner, session_for, squash
+from tests.support import CUSTODY_PLAN, complete_financial, poppler, prisoner, session_for, squash
 
 REGISTRY = load_forms_dir(default_forms_dir())
 TODAY = dt.date(2026, 11, 23)
@@ -87,6 +87,7 @@ def _plan_ready(session: Session, plan_id: str, items: list[dict[str, Any]]) -> 
         "plan_needs": items,
         "person_signature": SIGNED,
         "assessor_signature": SIGNED | {"name": "Alex Assessor"},
+        **CUSTODY_PLAN,
     }.items():
         session.records.save_field(plan_id, field_id, value)
 
@@ -159,7 +160,9 @@ def test_starting_a_plan_for_a_person_uses_their_latest_completed_needs_assessme
 
 def test_completing_is_refused_while_an_eligible_need_is_left_out_naming_it(vault):
     session = _session(vault)
-    plan = start_plan(session, AssessmentId(_needs_done(session, _person(session))))
+    person = _person(session)
+    complete_financial(session, person)
+    plan = start_plan(session, AssessmentId(_needs_done(session, person)))
     nutrition, hygiene = plan.answers["plan_needs"]
     _plan_ready(session, plan.id, [_met_by_plan(nutrition, 8550)])
 
@@ -212,7 +215,7 @@ def test_the_personal_budget_against_a_hand_worked_example(vault):
     session = _session(vault)
     person = _person(session)
     # The financial assessment works out £153.90 a week (tests/fixtures: financial_home.json).
-    financial = _completed(session, person, "financial_assessment", _fixture("financial_home.json"))
+    _completed(session, person, "financial_assessment", _fixture("financial_home.json"))
     plan = start_plan(session, AssessmentId(_needs_done(session, person)))
     nutrition, hygiene = plan.answers["plan_needs"]
     community = {"need_domain": "community", "need_basis": "chosen_to_meet"}
@@ -238,9 +241,9 @@ def test_the_personal_budget_against_a_hand_worked_example(vault):
         "Making use of facilities or services in the local community (not eligible: the "
         "authority chooses to meet it): £30.00 a week.",
         "Cost to the authority of meeting the needs: £235.50 a week.",
-        f"The person's contribution, from their financial assessment {financial} (Adult social "
-        "care charging, England, 2025-26, version 1: in force from 6 April 2025 to 5 April "
-        "2026): £153.90 a week.",
+        "The person's contribution, from their financial assessment effective 2 June 2025 "
+        "(Adult social care charging, England, 2025-26, version 1: in force from 6 April 2025 "
+        "to 5 April 2026): £153.90 a week.",
         "The authority's share: £81.60 a week.",
     )
 
