@@ -337,3 +337,94 @@ def test_a_completed_plan_finalises_to_a_signed_pdf(vault, tmp_path):
     assert "Care and support plan" in text
     assert "The authority's share: £51.60 a week." in text  # £205.50 - £153.90
     assert "Cost to the authority of meeting the needs: £205.50 a week." in text
+
+
+def _plan_answers(**answers: Any) -> dict[str, Any]:
+    """A plan's answers meeting one eligible need (£100.00 a week), with the contribution."""
+    return {
+        "eligible_needs": ["hygiene"],
+        "plan_needs": [_met_by_plan({"need_domain": "hygiene", "need_basis": "eligible"}, 10000)],
+        "contribution_weekly": 2500,
+        "contribution_rates": "England 2025-26",
+        **answers,
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "conviction", "offered", "because"),
+    [
+        ("prison", "sentenced", "not_available", "do not apply to people in prison"),
+        ("prison", "remanded", "not_available", "do not apply to people in prison"),
+        ("young_offender_institution", "unconvicted_on_bail", "not_available", "Care Act s76"),
+        ("approved_premises", "sentenced", "not_available", "approved premises"),
+        ("approved_premises", "unconvicted_on_bail", "available", "unconvicted and on bail"),
+        ("bail_accommodation", "unconvicted_on_bail", "available", "unconvicted and on bail"),
+        ("own_home", None, "available", "lives in the community"),
+    ],
+)
+def test_direct_payments_are_offered_by_the_custody_rules_with_the_reason(
+    setting: str, conviction: str | None, offered: str, because: str
+):
+    form = REGISTRY.latest("care_support_plan")
+    answers = _plan_answers(setting=setting, conviction_status=conviction)
+    result = evaluate(form, answers, today=TODAY)
+
+    offer = result.outcomes["direct_payments"]
+    assert offer.value == offered
+    assert because in offer.reasons[0]
+    choice_asked = [b.message for b in result.blockers if b.path == "dp_choice"]
+    if offered == "available":
+        # Offered: completing waits for the person's choice, and says why it is asked.
+        assert choice_asked and "Record the person's choice" in choice_asked[0]
+        chosen = evaluate(form, {**answers, "dp_choice": "thinking"}, today=TODAY)
+        assert not [b for b in chosen.blockers if b.path == "dp_choice"]
+    else:
+        assert choice_asked == []
+
+
+def test_a_plan_in_prison_never_records_a_direct_payment_choice():
+    form = REGISTRY.latest("care_support_plan")
+    # In prison the question is not even shown, so an old answer is not kept ...
+    prison = _plan_answers(setting="prison", conviction_status="sentenced", dp_choice="wants")
+    assert "dp_choice" not in [p.path for p in evaluate(form, prison, today=TODAY).problems]
+    assert not [b for b in evaluate(form, prison, today=TODAY).blockers if b.path == "dp_choice"]
+    # ... and in approved premises after conviction, a recorded "yes" is refused, with why.
+    convicted = {**prison, "setting": "approved_premises"}
+    [refused] = [
+        b.message for b in evaluate(form, convicted, today=TODAY).blockers if b.path == "dp_choice"
+    ]
+    assert "Care Act s76" in refused and "cannot be offered" in refused
+
+
+def test_the_custody_section_is_asked_only_in_custody_and_needs_the_personal_budget():
+    form = REGISTRY.latest("care_support_plan")
+    custody_fields = {"custody_participants", "regime_limits", "on_transfer", "on_release"}
+
+    home = evaluate(form, _plan_answers(setting="own_home"), today=TODAY)
+    assert not custody_fields & {p.path for p in home.problems}
+
+    prison = _plan_answers(setting="prison", conviction_status="sentenced")
+    missing = {p.path for p in evaluate(form, prison, today=TODAY).problems}
+    assert custody_fields <= missing
+    answered = evaluate(form, {**prison, **CUSTODY_PLAN}, today=TODAY)
+    assert not custody_fields & {p.path for p in answered.problems}
+    assert not [b for b in answered.blockers if b.path == "personal_budget"]
+
+    # A safeguarding issue must say how it is addressed (CU-26).
+    concern = evaluate(form, {**prison, **CUSTODY_PLAN, "plan_safeguarding": True}, today=TODAY)
+    assert "plan_safeguarding_how" in {p.path for p in concern.problems}
+
+    # Without the person's contribution the budget is not complete: in custody that blocks
+    # completing, saying why and what to do; at home the plan can go ahead (FC-12).
+    unassessed = {**prison, **CUSTODY_PLAN, "contribution_weekly": None}
+    [blocked] = [
+        b.message
+        for b in evaluate(form, unassessed, today=TODAY).blockers
+        if b.path == "personal_budget"
+    ]
+    assert "must still contain the personal budget" in blocked
+    assert "complete their financial assessment" in blocked
+    at_home = evaluate(
+        form, {**_plan_answers(setting="own_home"), "contribution_weekly": None}, today=TODAY
+    )
+    assert not [b for b in at_home.blockers if b.path == "personal_budget"]
