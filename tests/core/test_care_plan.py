@@ -323,8 +323,9 @@ def test_a_completed_plan_finalises_to_a_signed_pdf(vault, tmp_path):
 
     session = _session(vault)
     person = _person(session)
-    _completed(session, person, "financial_assessment", _fixture("financial_home.json"))
-    plan = start_plan(session, AssessmentId(_needs_done(session, person)))
+    financial = _completed(session, person, "financial_assessment", _fixture("financial_home.json"))
+    needs = _needs_done(session, person)
+    plan = start_plan(session, AssessmentId(needs))
     nutrition, hygiene = plan.answers["plan_needs"]
     _plan_ready(session, plan.id, [_met_by_plan(nutrition, 8550), _met_by_plan(hygiene, 12000)])
 
@@ -337,6 +338,15 @@ def test_a_completed_plan_finalises_to_a_signed_pdf(vault, tmp_path):
     assert "Care and support plan" in text
     assert "The authority's share: £51.60 a week." in text  # £205.50 - £153.90
     assert "Cost to the authority of meeting the needs: £205.50 a week." in text
+    # The records the plan was made from are named by title and date, never by their ids.
+    assert "Care and support needs assessment of 16 November 2026" in text
+    assert "Financial assessment effective 2 June 2025" in text
+    bare = text.replace(" ", "")
+    for record_id in (needs, financial):  # the plan's own reference is on every page
+        assert record_id[:8] not in bare, record_id
+    # The custody section is printed, and why there are no direct payments.
+    assert "Direct payments not available" in text
+    assert CUSTODY_PLAN["on_release"] in text
 
 
 def _plan_answers(**answers: Any) -> dict[str, Any]:
@@ -353,10 +363,10 @@ def _plan_answers(**answers: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("setting", "conviction", "offered", "because"),
     [
-        ("prison", "sentenced", "not_available", "do not apply to people in prison"),
-        ("prison", "remanded", "not_available", "do not apply to people in prison"),
-        ("young_offender_institution", "unconvicted_on_bail", "not_available", "Care Act s76"),
-        ("approved_premises", "sentenced", "not_available", "approved premises"),
+        ("prison", "sentenced", "not_available", "is in a prison (sentenced)"),
+        ("prison", "remanded", "not_available", "(remanded in custody)"),
+        ("young_offender_institution", "unconvicted_on_bail", "not_available", "youth custody"),
+        ("approved_premises", "sentenced", "not_available", "in approved premises (sentenced)"),
         ("approved_premises", "unconvicted_on_bail", "available", "unconvicted and on bail"),
         ("bail_accommodation", "unconvicted_on_bail", "available", "unconvicted and on bail"),
         ("own_home", None, "available", "lives in the community"),
