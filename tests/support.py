@@ -144,3 +144,38 @@ def _shipped_forms() -> FormRegistry:
     from assessor_app.core.paths import default_forms_dir
 
     return load_forms_dir(default_forms_dir())
+
+
+CUSTODY_PLAN: dict[str, object] = {
+    "custody_participants": [
+        {"participant_name": "Officer Pembleton (synthetic)", "participant_role": "prison_staff"},
+        {"participant_name": "Nurse Abernathy (synthetic)", "participant_role": "healthcare"},
+    ],
+    "regime_limits": "Showers only at set times on the wing; no choice of care provider.",
+    "regime_discussed_date": "2026-11-20",
+    "plan_sharing_consent": "consented",
+    "plan_sharing_with": ["establishment", "prison_healthcare"],
+    "plan_sharing_what": ["plan"],
+    "plan_safeguarding": False,
+    "on_transfer": "The plan goes with him; we tell the receiving establishment's authority.",
+    "on_release": "Reassessed before release with the authority of his release address.",
+}
+"""The custody section of a plan for `prisoner()`, answered (a plan in prison needs it)."""
+
+
+def complete_financial(session: Session, person_id: str) -> str:
+    """Complete the fixture financial assessment (£153.90 a week) for a person; its id.
+
+    A plan for a person in custody needs their contribution assessed (its personal budget).
+    """
+    import json
+
+    from assessor_app.core.records import AssessmentId
+    from assessor_app.core.services.records import complete_record
+
+    path = Path(__file__).parent / "fixtures" / "forms" / "answers" / "financial_home.json"
+    form = session.forms.latest("financial_assessment")
+    answers = json.loads(path.read_text("utf-8"))
+    rid = session.records.create(person_id, form.id, form.version, answers).id
+    complete_record(session, AssessmentId(rid))
+    return rid

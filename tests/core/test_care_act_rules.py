@@ -796,8 +796,9 @@ def test_direct_payments(setting: str | None, status: str | None, value: str | N
 def test_direct_payments_reasons() -> None:
     not_available = direct_payments({"setting": "prison", "conviction_status": "remanded"})
     assert not_available.reasons == (
-        "Direct payments do not apply to people in prison, approved premises or bail "
-        "accommodation (Care Act s76).",
+        "The person is in a prison (remanded in custody): direct payments cannot be made in "
+        "prison or youth custody, and in approved premises or bail accommodation only to a "
+        "person not convicted and on bail (Care Act s76).",
     )
     bailed = direct_payments(
         {"setting": "approved_premises", "conviction_status": "unconvicted_on_bail"}

@@ -33,7 +33,7 @@ from assessor_app.core.services.session import Session
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
-from tests.support import poppler, prisoner, session_for, squash
+from tests.support import CUSTODY_PLAN, complete_financial, poppler, prisoner, session_for, squash
 
 REGISTRY = load_forms_dir(default_forms_dir())
 TODAY = dt.date(2026, 11, 23)
@@ -87,6 +87,7 @@ def _plan_ready(session: Session, plan_id: str, items: list[dict[str, Any]]) -> 
         "plan_needs": items,
         "person_signature": SIGNED,
         "assessor_signature": SIGNED | {"name": "Alex Assessor"},
+        **CUSTODY_PLAN,
     }.items():
         session.records.save_field(plan_id, field_id, value)
 
@@ -159,7 +160,9 @@ def test_starting_a_plan_for_a_person_uses_their_latest_completed_needs_assessme
 
 def test_completing_is_refused_while_an_eligible_need_is_left_out_naming_it(vault):
     session = _session(vault)
-    plan = start_plan(session, AssessmentId(_needs_done(session, _person(session))))
+    person = _person(session)
+    complete_financial(session, person)
+    plan = start_plan(session, AssessmentId(_needs_done(session, person)))
     nutrition, hygiene = plan.answers["plan_needs"]
     _plan_ready(session, plan.id, [_met_by_plan(nutrition, 8550)])
 
@@ -212,7 +215,7 @@ def test_the_personal_budget_against_a_hand_worked_example(vault):
     session = _session(vault)
     person = _person(session)
     # The financial assessment works out £153.90 a week (tests/fixtures: financial_home.json).
-    financial = _completed(session, person, "financial_assessment", _fixture("financial_home.json"))
+    _completed(session, person, "financial_assessment", _fixture("financial_home.json"))
     plan = start_plan(session, AssessmentId(_needs_done(session, person)))
     nutrition, hygiene = plan.answers["plan_needs"]
     community = {"need_domain": "community", "need_basis": "chosen_to_meet"}
@@ -238,9 +241,9 @@ def test_the_personal_budget_against_a_hand_worked_example(vault):
         "Making use of facilities or services in the local community (not eligible: the "
         "authority chooses to meet it): £30.00 a week.",
         "Cost to the authority of meeting the needs: £235.50 a week.",
-        f"The person's contribution, from their financial assessment {financial} (Adult social "
-        "care charging, England, 2025-26, version 1: in force from 6 April 2025 to 5 April "
-        "2026): £153.90 a week.",
+        "The person's contribution, from their financial assessment effective 2 June 2025 "
+        "(Adult social care charging, England, 2025-26, version 1: in force from 6 April 2025 "
+        "to 5 April 2026): £153.90 a week.",
         "The authority's share: £81.60 a week.",
     )
 
@@ -320,8 +323,9 @@ def test_a_completed_plan_finalises_to_a_signed_pdf(vault, tmp_path):
 
     session = _session(vault)
     person = _person(session)
-    _completed(session, person, "financial_assessment", _fixture("financial_home.json"))
-    plan = start_plan(session, AssessmentId(_needs_done(session, person)))
+    financial = _completed(session, person, "financial_assessment", _fixture("financial_home.json"))
+    needs = _needs_done(session, person)
+    plan = start_plan(session, AssessmentId(needs))
     nutrition, hygiene = plan.answers["plan_needs"]
     _plan_ready(session, plan.id, [_met_by_plan(nutrition, 8550), _met_by_plan(hygiene, 12000)])
 
@@ -334,3 +338,103 @@ def test_a_completed_plan_finalises_to_a_signed_pdf(vault, tmp_path):
     assert "Care and support plan" in text
     assert "The authority's share: £51.60 a week." in text  # £205.50 - £153.90
     assert "Cost to the authority of meeting the needs: £205.50 a week." in text
+    # The records the plan was made from are named by title and date, never by their ids.
+    assert "Care and support needs assessment of 16 November 2026" in text
+    assert "Financial assessment effective 2 June 2025" in text
+    bare = text.replace(" ", "")
+    for record_id in (needs, financial):  # the plan's own reference is on every page
+        assert record_id[:8] not in bare, record_id
+    # The custody section is printed, and why there are no direct payments.
+    assert "Direct payments not available" in text
+    assert CUSTODY_PLAN["on_release"] in text
+
+
+def _plan_answers(**answers: Any) -> dict[str, Any]:
+    """A plan's answers meeting one eligible need (£100.00 a week), with the contribution."""
+    return {
+        "eligible_needs": ["hygiene"],
+        "plan_needs": [_met_by_plan({"need_domain": "hygiene", "need_basis": "eligible"}, 10000)],
+        "contribution_weekly": 2500,
+        "contribution_rates": "England 2025-26",
+        **answers,
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "conviction", "offered", "because"),
+    [
+        ("prison", "sentenced", "not_available", "is in a prison (sentenced)"),
+        ("prison", "remanded", "not_available", "(remanded in custody)"),
+        ("young_offender_institution", "unconvicted_on_bail", "not_available", "youth custody"),
+        ("approved_premises", "sentenced", "not_available", "in approved premises (sentenced)"),
+        ("approved_premises", "unconvicted_on_bail", "available", "unconvicted and on bail"),
+        ("bail_accommodation", "unconvicted_on_bail", "available", "unconvicted and on bail"),
+        ("own_home", None, "available", "lives in the community"),
+    ],
+)
+def test_direct_payments_are_offered_by_the_custody_rules_with_the_reason(
+    setting: str, conviction: str | None, offered: str, because: str
+):
+    form = REGISTRY.latest("care_support_plan")
+    answers = _plan_answers(setting=setting, conviction_status=conviction)
+    result = evaluate(form, answers, today=TODAY)
+
+    offer = result.outcomes["direct_payments"]
+    assert offer.value == offered
+    assert because in offer.reasons[0]
+    choice_asked = [b.message for b in result.blockers if b.path == "dp_choice"]
+    if offered == "available":
+        # Offered: completing waits for the person's choice, and says why it is asked.
+        assert choice_asked and "Record the person's choice" in choice_asked[0]
+        chosen = evaluate(form, {**answers, "dp_choice": "thinking"}, today=TODAY)
+        assert not [b for b in chosen.blockers if b.path == "dp_choice"]
+    else:
+        assert choice_asked == []
+
+
+def test_a_plan_in_prison_never_records_a_direct_payment_choice():
+    form = REGISTRY.latest("care_support_plan")
+    # In prison the question is not even shown, so an old answer is not kept ...
+    prison = _plan_answers(setting="prison", conviction_status="sentenced", dp_choice="wants")
+    assert "dp_choice" not in [p.path for p in evaluate(form, prison, today=TODAY).problems]
+    assert not [b for b in evaluate(form, prison, today=TODAY).blockers if b.path == "dp_choice"]
+    # ... and in approved premises after conviction, a recorded "yes" is refused, with why.
+    convicted = {**prison, "setting": "approved_premises"}
+    [refused] = [
+        b.message for b in evaluate(form, convicted, today=TODAY).blockers if b.path == "dp_choice"
+    ]
+    assert "Care Act s76" in refused and "cannot be offered" in refused
+
+
+def test_the_custody_section_is_asked_only_in_custody_and_needs_the_personal_budget():
+    form = REGISTRY.latest("care_support_plan")
+    custody_fields = {"custody_participants", "regime_limits", "on_transfer", "on_release"}
+
+    home = evaluate(form, _plan_answers(setting="own_home"), today=TODAY)
+    assert not custody_fields & {p.path for p in home.problems}
+
+    prison = _plan_answers(setting="prison", conviction_status="sentenced")
+    missing = {p.path for p in evaluate(form, prison, today=TODAY).problems}
+    assert custody_fields <= missing
+    answered = evaluate(form, {**prison, **CUSTODY_PLAN}, today=TODAY)
+    assert not custody_fields & {p.path for p in answered.problems}
+    assert not [b for b in answered.blockers if b.path == "personal_budget"]
+
+    # A safeguarding issue must say how it is addressed (CU-26).
+    concern = evaluate(form, {**prison, **CUSTODY_PLAN, "plan_safeguarding": True}, today=TODAY)
+    assert "plan_safeguarding_how" in {p.path for p in concern.problems}
+
+    # Without the person's contribution the budget is not complete: in custody that blocks
+    # completing, saying why and what to do; at home the plan can go ahead (FC-12).
+    unassessed = {**prison, **CUSTODY_PLAN, "contribution_weekly": None}
+    [blocked] = [
+        b.message
+        for b in evaluate(form, unassessed, today=TODAY).blockers
+        if b.path == "personal_budget"
+    ]
+    assert "must still contain the personal budget" in blocked
+    assert "complete their financial assessment" in blocked
+    at_home = evaluate(
+        form, {**_plan_answers(setting="own_home"), "contribution_weekly": None}, today=TODAY
+    )
+    assert not [b for b in at_home.blockers if b.path == "personal_budget"]

@@ -37,7 +37,15 @@ from assessor_app.core.settings import Settings
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
-from tests.support import community_person, poppler, prisoner, session_for, squash
+from tests.support import (
+    CUSTODY_PLAN,
+    community_person,
+    complete_financial,
+    poppler,
+    prisoner,
+    session_for,
+    squash,
+)
 
 REGISTRY = load_forms_dir(default_forms_dir())
 TODAY = dt.date(2027, 1, 20)
@@ -63,6 +71,7 @@ def _needs_and_plan(session: Session) -> tuple[PersonId, str, Assessment]:
     form = REGISTRY.latest("needs_assessment")
     needs_id = session.records.create(person, form.id, form.version, NEEDS).id
     complete_record(session, AssessmentId(needs_id))
+    complete_financial(session, person)
     plan = start_plan(session, AssessmentId(needs_id))
     nutrition, hygiene = plan.answers["plan_needs"]
     common = {"prevention_offered": "Occupational therapy advice on aids."}
@@ -94,6 +103,7 @@ def _needs_and_plan(session: Session) -> tuple[PersonId, str, Assessment]:
             ],
             "person_signature": SIGNED | {"name": "Łukasz Brindlewood"},
             "assessor_signature": SIGNED,
+            **CUSTODY_PLAN,
         },
     )
     return person, needs_id, complete_record(session, plan.id)
@@ -194,7 +204,18 @@ def test_needs_assessment_plan_review_and_revised_plan_as_an_assessor_walks_them
     assert revised.answers["strengths_and_support"] == plan.answers["strengths_and_support"]
     assert "plan_date" not in revised.answers and "person_signature" not in revised.answers
     # The revised plan is a new plan: its first review again comes 8 weeks after it is agreed.
-    _save(session, revised.id, {"plan_date": "2027-01-18", "person_signature": SIGNED})
+    # The custody section comes over too; only when the regime's limits were discussed is new.
+    assert revised.answers["on_release"] == plan.answers["on_release"]
+    assert "regime_discussed_date" not in revised.answers
+    _save(
+        session,
+        revised.id,
+        {
+            "plan_date": "2027-01-18",
+            "person_signature": SIGNED,
+            "regime_discussed_date": "2027-01-18",
+        },
+    )
     _save(session, revised.id, {"assessor_signature": SIGNED})
     revised = complete_record(session, revised.id)
     assert review_due(revised, [review], Settings()) == dt.date(2027, 3, 15)

@@ -30,7 +30,7 @@ from assessor_app.core.settings import Settings
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
-from tests.support import prisoner, session_for
+from tests.support import CUSTODY_PLAN, complete_financial, prisoner, session_for
 
 REGISTRY = load_forms_dir(default_forms_dir())
 TODAY = dt.date(2026, 11, 23)
@@ -82,8 +82,11 @@ def _plan_ready(session: Session, plan_id: str, plan_date: str = "2026-11-20") -
         "plan_needs": items,
         "person_signature": SIGNED,
         "assessor_signature": SIGNED | {"name": "Alex Assessor"},
+        **CUSTODY_PLAN,
     }.items():
         session.records.save_field(plan_id, field_id, value)
+    plan = session.records.get(plan_id)
+    complete_financial(session, plan.person_id)  # a plan in custody needs its budget
 
 
 def test_a_plan_is_due_for_eligible_needs_and_goes_when_the_plan_is_completed(vault):

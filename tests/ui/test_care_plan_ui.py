@@ -1,7 +1,9 @@
 """The care and support plan in the app: started from the person page once their needs
 assessment is complete, with the eligible needs carried over; completing it is refused while
 an eligible need is left out, naming it; the personal budget says "charge not yet assessed"
-before a financial assessment is complete."""
+before a financial assessment is complete, and in custody that refuses completion too. A
+sentenced prisoner's plan shows its custody section and says why direct payments are not
+offered, without asking for a choice."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from PySide6.QtCore import Qt
 from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.storage.assessments import AssessmentRepository
 from tests.conftest import REPO_ROOT
-from tests.support import prisoner
+from tests.support import CUSTODY_PLAN, complete_financial, prisoner
 from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
 from tests.ui.test_care_act_forms import click_complete, opened_editor, stored_status
 
@@ -46,6 +48,14 @@ def _completed_needs(qtbot: QtBot, window: MainWindow, person_id: str) -> Assess
     window.ops.run(make, on_success=made.append)
     wait_for_worker(qtbot, window)
     return made[0]
+
+
+def completed_financial(qtbot: QtBot, window: MainWindow, person_id: str) -> None:
+    """Complete the fixture financial assessment (£153.90 a week) for the person, on the worker."""
+    session = window.session
+    assert session is not None
+    window.ops.run(lambda: complete_financial(session, person_id))
+    wait_for_worker(qtbot, window)
 
 
 def _give(editor: RecordEditorView, answers: dict[str, Any]) -> None:
@@ -95,6 +105,7 @@ def test_a_plan_from_the_person_page_refuses_to_complete_without_every_eligible_
             "plan_needs[0].prevention_offered": "Occupational therapy review of grip.",
             "person_signature": NEEDS["person_signature"],
             "assessor_signature": NEEDS["assessor_signature"],
+            **CUSTODY_PLAN,
         },
     )
     click_complete(qtbot, window, editor)
@@ -121,7 +132,77 @@ def test_a_plan_from_the_person_page_refuses_to_complete_without_every_eligible_
     assert "Cost to the authority of meeting the needs: £85.50 a week." in shown
     assert "£0.00" not in shown
 
+    # In custody the personal budget is still required: without the contribution, no.
+    click_complete(qtbot, window, editor)
+    [(title, text, _detail)] = shown_messages
+    assert title == NOT_READY_TITLE
+    assert "must still contain the personal budget" in text
+    assert "complete their financial assessment" in text
+    assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.DRAFT
+
+    shown_messages.clear()
+    completed_financial(qtbot, window, person.id)
+    window.go_back()
+    window.show_person(person.id)
+    editor = _reopen(qtbot, window, editor.assessment_id)
+    budget = editor.editor_for("personal_budget")
+    assert isinstance(budget, OutcomeEditor)
+    assert budget.shown.accessibleDescription().startswith("£85.50 a week")
     click_complete(qtbot, window, editor)
     assert shown_messages == []
     qtbot.waitUntil(lambda: not editor.editable)
     assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
+
+
+def _reopen(qtbot: QtBot, window: MainWindow, record_id: str) -> RecordEditorView:
+    window.show_record(record_id)
+    wait_for_worker(qtbot, window)
+    return opened_editor(qtbot, window)
+
+
+def test_a_prisoners_plan_shows_the_custody_section_and_offers_no_direct_payments(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    create_profile(qtbot, window)
+    person = add_person(qtbot, window, prisoner())
+    _completed_needs(qtbot, window, person.id)
+    window.show_person(person.id)
+    page = window.person
+    assert page is not None
+    wait_for_worker(qtbot, window)
+    page.form_choice.setCurrentIndex(page.form_choice.findData("care_support_plan"))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    editor = opened_editor(qtbot, window)
+
+    # Where he lives comes from the person: a sentenced prisoner. No direct payments, and why.
+    assert editor.answers["setting"] == "prison"
+    made_from = editor.answers["needs_made_from"]
+    assert made_from == "Care and support needs assessment of 16 November 2026"
+    offer = editor.editor_for("direct_payments")
+    assert isinstance(offer, OutcomeEditor)
+    said = offer.shown.accessibleDescription()
+    assert said.startswith("Direct payments not available")
+    assert "Care Act s76" in said
+    assert editor.editor_for("dp_choice").isHidden()
+    for field_id in ("custody_participants", "regime_limits", "on_transfer", "on_release"):
+        assert not editor.editor_for(field_id).isHidden(), field_id
+    assert editor.editor_for("plan_safeguarding_how").isHidden()
+
+    # Moved to bail accommodation, not convicted: direct payments can be offered, and the
+    # person's choice is asked for; the custody section stays.
+    _give(editor, {"setting": "bail_accommodation", "conviction_status": "unconvicted_on_bail"})
+    assert offer.shown.accessibleDescription().startswith("Direct payments can be offered")
+    assert not editor.editor_for("dp_choice").isHidden()
+    _give(editor, {"dp_choice": "wants", "dp_manager": "nominated"})
+    assert not editor.editor_for("dp_manager_name").isHidden()
+
+    # At home the custody section goes.
+    _give(editor, {"setting": "own_home"})
+    assert editor.editor_for("regime_limits").isHidden()
+    assert editor.editor_for("custody_participants").isHidden()
+
+    # A safeguarding issue in custody asks how it is addressed.
+    _give(editor, {"setting": "prison", "plan_safeguarding": True})
+    assert not editor.editor_for("plan_safeguarding_how").isHidden()

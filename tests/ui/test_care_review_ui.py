@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from assessor_app.core.records import RecordStatus
 from assessor_app.core.services.care_plans import start_plan
 from assessor_app.core.services.records import complete_record
-from tests.support import prisoner
+from tests.support import CUSTODY_PLAN, complete_financial, prisoner
 from tests.ui.conftest import (
     WindowFactory,
     add_person,
@@ -25,7 +25,7 @@ from tests.ui.conftest import (
     wait_for_worker,
 )
 from tests.ui.test_care_act_forms import click_complete, opened_editor, stored_status
-from tests.ui.test_care_plan_ui import NEEDS, _completed_needs
+from tests.ui.test_care_plan_ui import NEEDS, _completed_needs, completed_financial
 
 from assessor_app.ui import dialogs
 from assessor_app.ui.views.main_window import MainWindow
@@ -75,6 +75,7 @@ def test_plan_review_and_the_revised_plan_it_offers_from_the_person_page(
     create_profile(qtbot, window)
     person = add_person(qtbot, window, prisoner())
     _completed_needs(qtbot, window, person.id)
+    completed_financial(qtbot, window, person.id)  # in custody the budget needs it
     window.show_person(person.id)
 
     plan = _start(qtbot, window, "care_support_plan")
@@ -98,6 +99,7 @@ def test_plan_review_and_the_revised_plan_it_offers_from_the_person_page(
             "plan_needs[1].prevention_offered": "Advice on non-slip mats.",
             "person_signature": NEEDS["person_signature"],
             "assessor_signature": NEEDS["assessor_signature"],
+            **CUSTODY_PLAN,
         },
     )
     click_complete(qtbot, window, plan)
@@ -236,8 +238,10 @@ def _completed_plan(qtbot: QtBot, window: MainWindow, person_id: str) -> None:
             "plan_needs": items,
             "person_signature": NEEDS["person_signature"],
             "assessor_signature": NEEDS["assessor_signature"],
+            **CUSTODY_PLAN,
         }.items():
             session.records.save_field(plan.id, field_id, value)
+        complete_financial(session, plan.person_id)
         complete_record(session, plan.id)
 
     window.ops.run(make)

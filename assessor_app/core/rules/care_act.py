@@ -178,6 +178,11 @@ _STATUSES = frozenset({"achieved", "not_achieved", "not_applicable"})
 _WELLBEING = frozenset({"significant", "likely", "not_significant"})
 _CONSENTS = frozenset({"consented", "refused", "proceeding"})
 _CONVICTIONS = frozenset({"remanded", "sentenced", "unconvicted_on_bail"})
+_CONVICTION_WORDS = {
+    "remanded": "remanded in custody",
+    "sentenced": "sentenced",
+    "unconvicted_on_bail": "not convicted, on bail",
+}
 _SHARING_ALLOWED = frozenset({"consented", "lawful_basis"})
 _NOT_CARER_RELATIONSHIPS = frozenset({"fellow_prisoner", "establishment_staff"})
 _NOT_A_CARER_SETTINGS = {
@@ -187,6 +192,7 @@ _NOT_A_CARER_SETTINGS = {
     Setting.SECURE_CHILDRENS_HOME: "in a secure children's home",
     Setting.APPROVED_PREMISES: "in approved premises",
 }
+_IN_SETTING = {**_NOT_A_CARER_SETTINGS, Setting.BAIL_ACCOMMODATION: "in bail accommodation"}
 _FORMATS = ("standard", "large_print", "easy_read", "other_language", "braille", "audio")
 _ADVOCACY_DIFFICULTIES = ("understanding", "retaining", "weighing", "communicating")
 # The labels of these options are the form's (`option_label`): one source for how they read.
@@ -1193,8 +1199,10 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
         (
             Reason(
                 "direct_payments.not_available",
-                "Direct payments do not apply to people in prison, approved premises or bail "
-                "accommodation (Care Act s76).",
+                f"The person is {_IN_SETTING.get(setting, 'in custody')} "
+                f"({_CONVICTION_WORDS[status]}): direct payments cannot be made in prison or "
+                "youth custody, and in approved premises or bail accommodation only to a person "
+                "not convicted and on bail (Care Act s76).",
                 "While you are in custody, support is arranged for you: direct payments are not "
                 "available.",
             ),

@@ -17,6 +17,7 @@ from typing import Any
 
 from assessor_app.core import answer_values as read
 from assessor_app.core.charging.calculation import format_pounds
+from assessor_app.core.records import CUSTODY_SETTINGS, Setting
 from assessor_app.core.rules import (
     Blocker,
     Outcome,
@@ -30,7 +31,11 @@ from assessor_app.core.rules import (
     register_check,
     text,
 )
-from assessor_app.core.rules.care_act import ADULT_OUTCOMES
+from assessor_app.core.rules.care_act import (
+    ADULT_OUTCOMES,
+    DIRECT_PAYMENTS_READS,
+    direct_payments,
+)
 
 __all__ = ["NOT_ASSESSED", "personal_budget", "plan_completion"]
 
@@ -49,15 +54,18 @@ _ITEM_READS = {
     "need_basis": choice(*_BASES, allowed=_BASES),
     "how_met": choice(*_HOW, allowed=_HOW),
 }
-COMPLETION_READS = {
-    "eligible_needs": choices(*DOMAINS),
-    "plan_needs": group(_ITEM_READS),
-}
 BUDGET_READS = {
     "plan_needs": group({**_ITEM_READS, "weekly_cost": money()}),
-    "contribution_record": text(),
+    "contribution_from": text(),
     "contribution_weekly": money(),
     "contribution_rates": text(),
+}
+_DP_CHOICES = ("wants", "declines", "thinking")
+COMPLETION_READS = {
+    "eligible_needs": choices(*DOMAINS),
+    **BUDGET_READS,
+    **DIRECT_PAYMENTS_READS,
+    "dp_choice": choice(*_DP_CHOICES, allowed=_DP_CHOICES),
 }
 
 
@@ -131,7 +139,55 @@ def plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                     "an eligible need.",
                 )
             )
+    blockers.extend(_direct_payment_blockers(answers))
+    blockers.extend(_custody_budget_blockers(answers))
     return blockers
+
+
+def _direct_payment_blockers(answers: Mapping[str, Any]) -> list[Blocker]:
+    """The person's choice is recorded where direct payments can be offered, and only there."""
+    offer = direct_payments(answers)
+    picked = read.choice(answers, "dp_choice", _DP_CHOICES)
+    why = offer.reasons[0] if offer.reasons else ""
+    if offer.value == "available" and picked is None:
+        return [
+            Blocker(
+                "dp_choice",
+                f"{why} Record the person's choice: yes, no, or that they want to think about it.",
+            )
+        ]
+    if offer.value == "not_available" and picked is not None:
+        return [
+            Blocker(
+                "dp_choice",
+                f"{why} Clear the person's choice about direct payments: they cannot be offered.",
+            )
+        ]
+    return []
+
+
+def _custody_budget_blockers(answers: Mapping[str, Any]) -> list[Blocker]:
+    """In custody the plan still needs its personal budget, worked out in full (FC-13)."""
+    value = answers.get("setting")
+    if not isinstance(value, str) or value not in {s.value for s in CUSTODY_SETTINGS}:
+        return []
+    budget = personal_budget(answers)
+    if budget.value is not None:
+        return []
+    setting = Setting(value).label.lower()
+    needed = (
+        f"A plan for a person in custody ({setting}) must still contain the personal budget, "
+        "so they know what meeting their needs costs (Care and Support Statutory Guidance, "
+        "chapter 17). "
+    )
+    if budget.label == NOT_ASSESSED:
+        what = (
+            "Their contribution is not yet assessed: complete their financial assessment (a "
+            "light-touch one where they are unlikely to contribute), then open this plan again."
+        )
+    else:
+        what = "Give the weekly cost of each need this plan meets."
+    return [Blocker("personal_budget", needed + what)]
 
 
 @register("care_plan.personal_budget", reads=BUDGET_READS)
@@ -184,11 +240,12 @@ def personal_budget(answers: Mapping[str, Any]) -> Outcome:
         lines.append(Reason("budget.not_assessed", note, note))
         return Outcome.explained(None, NOT_ASSESSED, lines)
     rates = read.text(answers, "contribution_rates") or "the rates table is not recorded"
-    source = read.text(answers, "contribution_record")
+    source = read.text(answers, "contribution_from")
     counted = min(contribution, total)
     said = (
-        f"The person's contribution, from their financial assessment"
-        f"{f' {source}' if source else ''} ({rates}): {format_pounds(contribution)} a week."
+        f"The person's contribution, from their "
+        f"{source[0].lower() + source[1:] if source else 'financial assessment'} ({rates}): "
+        f"{format_pounds(contribution)} a week."
     )
     lines.append(Reason("budget.contribution", said, said, {"pence": contribution}))
     if counted < contribution:

@@ -16,10 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from assessor_app.core import answer_values as read
-from assessor_app.core.errors import ValidationError
+from assessor_app.core.errors import NotFoundError, ValidationError
+from assessor_app.core.form_engine.answer_text import format_date
 from assessor_app.core.form_engine.prefill import prefill_answers
 from assessor_app.core.records import Assessment, AssessmentId, PersonId
 from assessor_app.core.rules.care_act import ADULT_OUTCOMES
+from assessor_app.core.rules.reviews import REVIEW_FORM
 from assessor_app.core.services.records import EDITABLE, evaluate_record
 from assessor_app.core.services.session import Session
 
@@ -31,6 +33,7 @@ __all__ = [
     "eligible_domains",
     "latest_contribution",
     "latest_needs_assessment",
+    "record_title",
     "refresh_plan",
     "start_plan",
     "start_plan_for",
@@ -41,7 +44,42 @@ NEEDS_FORM = "needs_assessment"
 FINANCIAL_FORM = "financial_assessment"
 
 _KEY_OF_LABEL = {label: key for key, label in ADULT_OUTCOMES}
-_CONTRIBUTION_FIELDS = ("contribution_record", "contribution_weekly", "contribution_rates")
+_CONTRIBUTION_FIELDS = (
+    "contribution_record",
+    "contribution_from",
+    "contribution_weekly",
+    "contribution_rates",
+)
+_DATED = {
+    PLAN_FORM: ("plan_date", "agreed"),
+    NEEDS_FORM: ("assessment_date", "of"),
+    FINANCIAL_FORM: ("effective_date", "effective"),
+    REVIEW_FORM: ("review_date", "held"),
+}
+
+
+def record_title(session: Session, record: Assessment) -> str:
+    """A record as a person names it: its form's title and its date.
+
+    E.g. "Care and support plan agreed 20 November 2026": the record's own date (the plan's
+    agreed date, the assessment's date), else the day it was last changed. Printed wherever a
+    record names another, never its id.
+
+    Args:
+        session: The unlocked profile (for the form's title).
+        record: The record to name.
+    """
+    try:
+        title = session.forms.get(record.form_id, record.form_version).title
+    except NotFoundError:  # a form not installed still has a name to show
+        title = record.form_id.replace("_", " ").capitalize()
+    field_id, word = _DATED.get(record.form_id, ("", "of"))
+    day = read.date(record.answers, field_id) if field_id else None
+    if day is not None:
+        return f"{title} {word} {format_date(day.isoformat())}"
+    if record.updated_at is not None:
+        return f"{title} last changed {format_date(record.updated_at.date().isoformat())}"
+    return title
 
 
 def eligible_domains(session: Session, needs: Assessment) -> list[str]:
@@ -105,7 +143,8 @@ def latest_contribution(session: Session, person_id: PersonId) -> Contribution:
     for record in session.records.list_for_person(person_id):
         if record.form_id != FINANCIAL_FORM or record.status in EDITABLE:
             continue
-        outcomes = evaluate_record(session, session.records.get(record.id)).outcomes
+        full = session.records.get(record.id)
+        outcomes = evaluate_record(session, full).outcomes
         charge, rates = outcomes.get("charge"), outcomes.get("charge_rates")
         if charge is None or not isinstance(charge.value, int) or isinstance(charge.value, bool):
             return empty
@@ -115,6 +154,7 @@ def latest_contribution(session: Session, person_id: PersonId) -> Contribution:
             table = rates.reasons[0].rstrip(".") if rates.reasons else rates.label
         return Contribution(
             contribution_record=record.id,
+            contribution_from=record_title(session, full),
             contribution_weekly=charge.value,
             contribution_rates=table,
         )
@@ -137,8 +177,27 @@ def latest_needs_assessment(session: Session, person_id: PersonId) -> Assessment
     )
 
 
-_REVISED = ("person_outcomes", "strengths_and_support")
-"""Answers a revised plan carries over from the plan it revises, besides its needs."""
+_REVISED = (
+    "person_outcomes",
+    "strengths_and_support",
+    "dp_choice",
+    "dp_manager",
+    "dp_manager_name",
+    "custody_participants",
+    "regime_limits",
+    "custody_equipment",
+    "plan_sharing_consent",
+    "plan_sharing_basis",
+    "plan_sharing_with",
+    "plan_sharing_what",
+    "plan_safeguarding",
+    "plan_safeguarding_how",
+    "on_transfer",
+    "on_release",
+)
+"""Answers a revised plan carries over from the plan it revises, besides its needs: the
+person's direct-payment choice and the custody section, to check again with them (the date
+the regime's limits were discussed is given again)."""
 
 
 def start_plan(
@@ -167,6 +226,10 @@ def start_plan(
     person = session.people.get(needs.person_id)
     answers = prefill_answers(form, person, today=session.today())
     answers["needs_record"] = needs.id
+    answers["needs_made_from"] = record_title(session, needs)
+    concern = needs.answers.get("safeguarding_concern")
+    if isinstance(concern, bool):
+        answers["plan_safeguarding"] = concern
     answers["eligible_needs"] = domains
     outcomes = read.text(needs.answers, "desired_outcomes")
     if outcomes:
@@ -189,7 +252,7 @@ def start_plan(
 def _carry_revised(answers: dict[str, Any], old: dict[str, Any], domains: list[str]) -> None:
     """Fill a new plan's `answers` from the plan it revises (see `start_plan`)."""
     for field_id in _REVISED:
-        if read.text(old, field_id):
+        if old.get(field_id) not in (None, "", []):
             answers[field_id] = old[field_id]
     kept: list[dict[str, Any]] = []
     for item in read.items(old, "plan_needs"):
@@ -216,6 +279,7 @@ def refresh_plan(session: Session, plan: Assessment) -> Assessment:
     if source and session.records.exists(source):
         needs = session.records.get(source)
         if needs.status not in EDITABLE and needs.person_id == plan.person_id:
+            wanted["needs_made_from"] = record_title(session, needs)
             try:
                 wanted["eligible_needs"] = eligible_domains(session, needs)
             except ValidationError:

@@ -23,8 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assessor_app.core import answer_values as read
-from assessor_app.core.errors import NotFoundError, ValidationError
-from assessor_app.core.form_engine.answer_text import format_date
+from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.comparison import Change, changes_between
 from assessor_app.core.form_engine.migration import migrate_answers
 from assessor_app.core.form_engine.model import FieldType
@@ -33,6 +32,7 @@ from assessor_app.core.records import Assessment, AssessmentId, PersonDetails, P
 from assessor_app.core.rules import option_label
 from assessor_app.core.rules.reviews import REVIEW_FORM
 from assessor_app.core.services import care_plans
+from assessor_app.core.services.care_plans import record_title
 from assessor_app.core.services.records import EDITABLE
 from assessor_app.core.services.session import Session
 
@@ -54,32 +54,8 @@ __all__ = [
 FOLLOWS_FIELDS = ("follows", "follows_record")
 """The needs assessment's link to the assessment it follows."""
 
-_DATED = {
-    care_plans.PLAN_FORM: ("plan_date", "agreed"),
-    care_plans.NEEDS_FORM: ("assessment_date", "of"),
-    REVIEW_FORM: ("review_date", "held"),
-}
 _NOT_CARRIED = frozenset({"assessment_date", *FOLLOWS_FIELDS})
 """A reassessment's own date and link are its own, never the previous assessment's."""
-
-
-def record_title(session: Session, record: Assessment) -> str:
-    """A record as a person names it: its form's title and its date.
-
-    E.g. "Care and support plan agreed 20 November 2026": the record's own date (the plan's
-    agreed date, the assessment's date), else the day it was last changed.
-    """
-    try:
-        title = session.forms.get(record.form_id, record.form_version).title
-    except NotFoundError:  # a form not installed still has a name to show
-        title = record.form_id.replace("_", " ").capitalize()
-    field_id, word = _DATED.get(record.form_id, ("", "of"))
-    day = read.date(record.answers, field_id) if field_id else None
-    if day is not None:
-        return f"{title} {word} {format_date(day.isoformat())}"
-    if record.updated_at is not None:
-        return f"{title} last changed {format_date(record.updated_at.date().isoformat())}"
-    return title
 
 
 def _finished(record: Assessment, form_id: str, what: str, instead: str) -> None:
