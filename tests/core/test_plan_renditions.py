@@ -31,6 +31,7 @@ from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
+from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
 from tests.support import poppler, prisoner, session_for, squash
 
 REGISTRY = load_forms_dir(default_forms_dir())
@@ -218,6 +219,7 @@ def test_large_print_carries_the_whole_plan_and_its_budget(finalised, tmp_path):
     assert "Cost to the authority of meeting the needs: £230.50 a week." in text
     assert "The authority's share: £76.60 a week." in text
     assert "Twice a week" in text
+    assert "Need 3: Developing and maintaining family or other personal relationships" in text
     record = session.records.get(plan)
     assert record.revision_hash in text.replace(" ", "")
 
@@ -235,3 +237,26 @@ def test_the_cli_path_writes_each_edition_and_refuses_one_a_form_does_not_have(f
         write_record_pdf(
             session, AssessmentId(needs_id), tmp_path / "n.pdf", variant=Variant.EASY_READ
         )
+
+
+@pytest.mark.usefixtures("profile")
+def test_the_cli_prints_each_edition_of_a_finalised_plan(cli, profile, tmp_path):  # noqa: F811
+    vault = Vault.open(tmp_path / "data", profile, PASS)
+    plan = three_need_plan(session_for(vault, REGISTRY, today=TODAY))
+    needs_id = session_for(vault, REGISTRY).records.get(plan).answers["needs_record"]
+    vault.close()
+    code, out, err = cli("record", "complete", plan)
+    assert code == 0, err
+    code, listed, _ = cli("record", "documents", plan)
+    variants = sorted(line.split("\t")[2] for line in listed.strip().splitlines())
+    assert variants == ["easy_read", "large_print", "standard"]
+    for variant in ("easy_read", "large_print"):
+        target = tmp_path / f"{variant}.pdf"
+        code, out, err = cli("record", "pdf", plan, "--variant", variant, "--out", str(target))
+        assert code == 0, err
+        code, verified, _ = cli("pdf", "verify", out.strip())
+        assert code == 0 and "Casey Example" in verified
+    code, _, err = cli(
+        "record", "pdf", needs_id, "--variant", "easy_read", "--out", str(tmp_path / "n.pdf")
+    )
+    assert code == 2 and "no easy read edition" in err

@@ -278,15 +278,19 @@ def _easy_read(
     return blocks
 
 
-def _named_need(block: Block, answers: Mapping[str, Any]) -> Block:
-    """Large print's "Need 2" heading with the need's name: "Need 2: Keeping clean"."""
+def _named_need(block: Block, form: FormDefinition, answers: Mapping[str, Any]) -> Block:
+    """Large print's "Need 2" heading with the need's name, in the form's words."""
     if not isinstance(block, Heading) or block.level != 2:
         return block
     number = block.text.removeprefix("Need ")
     items = read.items(answers, "plan_needs")
     if not number.isdigit() or not 1 <= int(number) <= len(items):
         return block
-    return Heading(f"{block.text}: {_need_name(items[int(number) - 1])}", level=2)
+    item = items[int(number) - 1]
+    domain = read.choice(item, "need_domain")
+    labels = {o.value: o.label for o in form.field("need_domain").options}
+    name = read.text(item, "need_other") if domain == "other" else labels.get(domain or "", "")
+    return Heading(f"{block.text}: {name}", level=2) if name else block
 
 
 def plan_rendition(
@@ -316,7 +320,7 @@ def plan_rendition(
             form, record, person, evaluation, branding, variant=Variant.LARGE_PRINT
         )
         title = form.title
-        body = [_named_need(b, record.answers) for b in standard.blocks]
+        body = [_named_need(b, form, record.answers) for b in standard.blocks]
         body = [b for b in body if not isinstance(b, StampBox)]
         if isinstance(body[0], KeyValues):
             body[0] = KeyValues((("Edition", "Large print"), *body[0].rows))
