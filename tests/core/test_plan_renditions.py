@@ -27,6 +27,7 @@ from assessor_app.core.services.care_plans import start_plan
 from assessor_app.core.services.documents import finalise_record, write_record_pdf
 from assessor_app.core.services.records import complete_record
 from assessor_app.core.services.session import Session
+from assessor_app.core.storage import document_outbox
 from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
@@ -151,6 +152,9 @@ def test_finalising_a_plan_keeps_easy_read_and_large_print_signed_beside_the_sta
         checked = poppler("pdfsig", data, tmp_path)
         assert "Signature is Valid" in checked, variant
         assert "Document has been modified" not in checked, variant
+    # All three wait in the document outbox, to go to the council with the plan.
+    queued = {p.document_id for p in document_outbox.pending(session.vault.conn)}
+    assert queued == {d.id for d in docs}
     # Finalising again (signing stopped part way, say) keeps no second copy.
     finalise_record(session, plan)
     assert len(repo.list_for_assessment(plan)) == 3
@@ -260,3 +264,21 @@ def test_the_cli_prints_each_edition_of_a_finalised_plan(cli, profile, tmp_path)
         "record", "pdf", needs_id, "--variant", "easy_read", "--out", str(tmp_path / "n.pdf")
     )
     assert code == 2 and "no easy read edition" in err
+
+
+def test_a_plan_completed_but_not_signed_gets_all_three_when_signed_again(vault):
+    from assessor_app.core.services.documents import sign_finalised
+
+    session = session_for(vault, REGISTRY, today=TODAY)
+    plan = three_need_plan(session)
+    complete_record(session, plan)  # completed, then signing stopped before any PDF
+    assert DocumentRepository(vault).list_for_assessment(plan) == []
+    standard = sign_finalised(session, plan)
+    assert standard.variant == "standard"
+    kept = DocumentRepository(vault).list_for_assessment(plan)
+    assert sorted(d.variant for d in kept) == ["easy_read", "large_print", "standard"]
+    assert {d.filename for d in kept} == {
+        standard.filename,
+        standard.filename.replace(".pdf", "_easy_read.pdf"),
+        standard.filename.replace(".pdf", "_large_print.pdf"),
+    }
