@@ -282,3 +282,47 @@ def test_a_plan_completed_but_not_signed_gets_all_three_when_signed_again(vault)
         standard.filename.replace(".pdf", "_easy_read.pdf"),
         standard.filename.replace(".pdf", "_large_print.pdf"),
     }
+
+
+@needs_poppler
+def test_easy_read_says_who_else_helps_and_that_the_charge_is_not_yet_worked_out(vault, tmp_path):
+    from assessor_app.core.pdf.document import build_pdf
+    from assessor_app.core.pdf.plan_renditions import plan_rendition
+    from assessor_app.core.services.records import evaluate_record
+
+    session = session_for(vault, REGISTRY, today=TODAY)
+    person = PeopleRepository(vault).add(prisoner()).id
+    needs = _fixture("needs_custody_eligible.json")
+    plan = start_plan(session, AssessmentId(_completed(session, person, "needs_assessment", needs)))
+    nutrition, hygiene = plan.answers["plan_needs"]
+    items = [
+        {**nutrition, "how_met": "plan", **NEEDS["nutrition"]},
+        {
+            **hygiene,
+            "need_outcome": "I want to have a shower without falling.",
+            "how_met": "otherwise",
+            "met_otherwise_by": "other_service",
+            "met_otherwise_reason": "Prison healthcare fits the rails this week.",
+            "prevention_offered": "Advice on non-slip mats.",
+        },
+    ]
+    session.records.save_field(plan.id, "plan_needs", items)
+    draft = session.records.get(plan.id)
+    form = REGISTRY.get(draft.form_id, draft.form_version)
+    doc = plan_rendition(
+        form,
+        draft,
+        session.people.get(draft.person_id),
+        evaluate_record(session, draft),
+        session.branding,
+        Variant.EASY_READ,
+    )
+    rendered = build_pdf(doc)
+    assert rendered.stamp_box is None  # a draft has no signature space
+    text = squash(poppler("pdftotext", rendered.data, tmp_path))
+    assert "DRAFT: not finalised, not signed" in text
+    assert "Another service helps you with this." in text
+    assert "Prison healthcare fits the rails this week." in text
+    assert "We do not pay for this help. You do not pay us for it." in text
+    assert "We have not worked out yet what you pay." in text
+    assert "£0" not in text  # never a charge of nothing before it is worked out
