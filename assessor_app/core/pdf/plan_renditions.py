@@ -29,7 +29,6 @@ from assessor_app.core.form_engine.signatures import describe_signature
 from assessor_app.core.pdf.branding import Branding
 from assessor_app.core.pdf.document import (
     Block,
-    Bullets,
     Document,
     Heading,
     KeyValues,
@@ -131,7 +130,7 @@ def _need_name(item: Mapping[str, Any]) -> str:
 
 def _need_blocks(item: Mapping[str, Any], paid: int | None) -> list[Block]:
     name = _need_name(item)
-    blocks: list[Block] = [Heading(name, room=0.5)]
+    blocks: list[Block] = [Heading(name, room=0.999)]
     if read.choice(item, "need_basis") == "chosen_to_meet":
         blocks.append(Para("We do not have to help with this.\nWe have chosen to help you."))
     said = read.text(item, "need_said")
@@ -158,9 +157,6 @@ def _need_blocks(item: Mapping[str, Any], paid: int | None) -> list[Block]:
         blocks += [Heading("Who will help", level=2), Para(_sentence(read.text(item, "met_by")))]
         blocks += [Heading("When", level=2), Para(_sentence(read.text(item, "met_often")))]
         blocks += [Heading("How much you pay each week", level=2), _need_cost(item, paid)]
-    prevention = read.text(item, "prevention_offered")
-    if prevention:
-        blocks += [Heading("Other things that can help", level=2), Para(_lines(prevention))]
     return blocks
 
 
@@ -184,7 +180,7 @@ def _need_cost(item: Mapping[str, Any], paid: int | None) -> Para:
 
 
 def _money(total: int | None, paid: int | None, share: int | None) -> list[Block]:
-    blocks: list[Block] = [Heading("Your money", room=0.5)]
+    blocks: list[Block] = [Heading("Your money", room=0.3)]
     lines = []
     if total is not None:
         lines.append(f"All your help costs {_pounds(total)} each week.")
@@ -217,7 +213,8 @@ def _signed(answers: Mapping[str, Any], assessor: str) -> list[Block]:
     if worker is not None and worker.signed:
         when = f" on {format_date(worker.signed_on.isoformat())}" if worker.signed_on else ""
         lines.append(f"{worker.name or assessor} signed it for us{when}.")
-    return [Heading("Who signed this plan"), Para("\n".join(lines))] if lines else []
+    # A page of its own with what follows: questions, the record's numbers, the stamp.
+    return [Heading("Who signed this plan", room=0.999), Para("\n".join(lines))] if lines else []
 
 
 def _contact(branding: Branding) -> list[Block]:
@@ -249,27 +246,36 @@ def _easy_read(
     ]
     if agreed:
         intro.append(f"We made it with you on {format_date(agreed)}.")
-    blocks: list[Block] = [
-        Para(f"Hello {person.details.given_name.strip()}."),
-        Para("\n".join(intro)),
-    ]
+    blocks: list[Block] = [Para("\n".join([f"Hello {person.details.given_name.strip()}.", *intro]))]
     # What the help is for comes first, as a short list, then what the person wants.
     needs = [item for item in read.items(answers, "plan_needs") if read.choice(item, "need_domain")]
     if needs:
         count = "one thing" if len(needs) == 1 else f"{len(needs)} things"
         blocks += [
             Heading("Your help"),
-            Para(f"You need help with {count}:"),
-            Bullets(tuple(_need_name(item) for item in needs)),
+            # One paragraph, not a list: a list's spacing pushes the page's last part over.
+            Para(
+                "\n".join([f"You need help with {count}:", *(f"•  {_need_name(i)}" for i in needs)])
+            ),
         ]
     outcomes = read.text(answers, "person_outcomes")
     if outcomes:
-        blocks += [Heading("What matters to you"), Para("You told us:"), Para(_lines(outcomes))]
+        blocks += [Heading("What matters to you"), Para("You told us:\n" + _lines(outcomes))]
     strengths = read.text(answers, "strengths_and_support")
     if strengths:
         blocks += [Heading("What helps you already"), Para(_lines(strengths))]
     for item in needs:
         blocks += _need_blocks(item, paid)
+    # The advice on each need after them all, so that each need fits a page of its own.
+    advice = [(item, read.text(item, "prevention_offered")) for item in needs]
+    if any(text for _, text in advice):
+        blocks += [
+            Heading("Other things that can help", room=0.999),
+            Para("We told you about things that can help you stay well."),
+        ]
+        for item, text in advice:
+            if text:
+                blocks += [Heading(_need_name(item), level=2), Para(_lines(text))]
     blocks += _money(total, paid, share)
     blocks += _signed(answers, record.author)
     blocks += _contact(branding)
