@@ -1414,9 +1414,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--variant",
-        choices=variants[:2],
+        choices=variants,
         default="standard",
-        help="drafts only; a finalised record's signed PDF is standard print",
+        help="%(choices)s (default %(default)s): a finalised care and support plan keeps a "
+        "signed easy read and large print edition for the person; other finalised records "
+        "are kept in standard print",
     )
     p = add("documents", cmd_record_documents, "list the signed PDFs kept for a record", record)
     p.add_argument("record", metavar="RECORD", help=RECORD_HELP)

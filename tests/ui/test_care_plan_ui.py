@@ -7,7 +7,9 @@ offered, without asking for a choice."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
 
+from assessor_app.core.pdf.verify import verify_pdf
 from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.storage.assessments import AssessmentRepository
 from tests.conftest import REPO_ROOT
@@ -22,6 +25,7 @@ from tests.support import CUSTODY_PLAN, complete_financial, prisoner
 from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
 from tests.ui.test_care_act_forms import click_complete, opened_editor, stored_status
 
+from assessor_app.ui import dialogs
 from assessor_app.ui.views.main_window import MainWindow
 from assessor_app.ui.views.record_completion import NOT_READY_TITLE
 from assessor_app.ui.views.record_editor import RecordEditorView
@@ -70,7 +74,11 @@ def _give(editor: RecordEditorView, answers: dict[str, Any]) -> None:
 
 
 def test_a_plan_from_the_person_page_refuses_to_complete_without_every_eligible_need(
-    qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: list[tuple[str, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     window = make_window()
     create_profile(qtbot, window)
@@ -152,6 +160,33 @@ def test_a_plan_from_the_person_page_refuses_to_complete_without_every_eligible_
     assert shown_messages == []
     qtbot.waitUntil(lambda: not editor.editable)
     assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.COMPLETED
+
+    # Finalised: the record's signed PDFs are the standard one and the person's two editions,
+    # listed by version; the easy-read one exports exactly as kept and is signed.
+    qtbot.waitUntil(lambda: editor.documents is not None, timeout=10_000)
+    panel = editor.documents
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.list.topLevelItemCount() == 3, timeout=10_000)
+    listed = [
+        (panel.list.topLevelItem(i).text(0), panel.list.topLevelItem(i).text(1)) for i in range(3)
+    ]
+    assert sorted(listed) == [
+        ("Signed record", "Easy read"),
+        ("Signed record", "Large print"),
+        ("Signed record", "Standard"),
+    ]
+    row = next(i for i, (_, version) in enumerate(listed) if version == "Easy read")
+    panel.list.setCurrentItem(panel.list.topLevelItem(row))
+    chosen = panel.selected()
+    assert chosen is not None and chosen.variant == "easy_read"
+    monkeypatch.setattr(dialogs, "save_file", lambda _p, _t, name, _f: tmp_path / name)
+    monkeypatch.setattr(dialogs, "inform", lambda *_a, **_k: None)
+    qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    written = tmp_path / chosen.filename
+    assert chosen.filename.endswith("_easy_read.pdf")
+    assert hashlib.sha256(written.read_bytes()).hexdigest() == chosen.sha256
+    assert verify_pdf(written.read_bytes()).ok
 
 
 def _reopen(qtbot: QtBot, window: MainWindow, record_id: str) -> RecordEditorView:

@@ -93,6 +93,9 @@ class Heading:
 
     text: str
     level: int = 1
+    room: float = 0.0
+    """The share of a page (0 to 1) that must be left below this heading, else it starts the
+    next page: easy read starts each need high on a page, never at the foot of one."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,11 @@ class Document:
     """The PDF's CreationDate: when what it prints was saved (a record's revision). The same
     document then always renders to the same bytes. None (tests of layout alone) keeps
     reportlab's fixed date."""
+    large_type: bool = False
+    """Every word on the page at the body's size or larger: the running header (authority and
+    person), the footer (record and page number), captions and signature roles. For editions
+    made for the person to read (large print and easy read); the content hash, too long for a
+    large-type footer, is then printed in the body by whoever builds the blocks."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +221,8 @@ class RenderedPdf:
     """0-based page index of the stamp box; None for drafts."""
     stamp_box: tuple[float, float, float, float] | None = None
     """x1, y1, x2, y2 in points from the bottom left of that page."""
+    stamp_text_pt: float | None = None
+    """The stamp text's point size for large type; None for the stamp's own standard size."""
 
 
 # --- styles ------------------------------------------------------------------------------------
@@ -234,8 +244,12 @@ class _Styles:
     size: float
 
 
-def _styles(variant: Variant) -> _Styles:
-    size = 10.0 if variant is Variant.STANDARD else 16.0
+LARGE_TYPE_PT = 16.0
+"""The smallest print in large print and easy read (RNIB: large print is 16 to 18 point)."""
+
+
+def _styles(variant: Variant, *, large_type: bool = False) -> _Styles:
+    size = 10.0 if variant is Variant.STANDARD else LARGE_TYPE_PT
     lead = size * (1.5 if variant is Variant.EASY_READ else 1.3)
     after = size * (0.9 if variant is Variant.EASY_READ else 0.5)
     body = ParagraphStyle(
@@ -255,9 +269,9 @@ def _styles(variant: Variant) -> _Styles:
         small=ParagraphStyle(
             "small",
             parent=body,
-            fontSize=size * 0.85,
-            leading=lead * 0.85,
-            textColor=MUTED,
+            fontSize=size if large_type else size * 0.85,
+            leading=lead if large_type else lead * 0.85,
+            textColor=INK if large_type else MUTED,
             spaceAfter=0,
         ),
         note=ParagraphStyle("note", parent=body, fontName=ITALIC, textColor=MUTED),
@@ -363,19 +377,36 @@ class _StampSpace(Flowable):  # type: ignore[misc]
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         del avail_height
         self.width = min(avail_width, 95 * mm)
+        if self.large:
+            # The stamp's text in large type too: full width, room for six wrapped lines.
+            self.width = avail_width
+            self.height = self.box_h + self.style.leading + 2 * mm
         return self.width, self.height
+
+    @property
+    def large(self) -> bool:
+        return bool(self.style.fontSize >= LARGE_TYPE_PT)
+
+    @property
+    def box_h(self) -> float:
+        """Height of the stamp's own box (below the caption)."""
+        return (6 * LARGE_TYPE_PT * 1.3 + 16) if self.large else 25 * mm
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
         # x, y are page coordinates here; pyHanko needs them to place the visible stamp.
         self.sink["page"] = canvas.getPageNumber() - 1
-        self.sink["box"] = (x, y, x + self.width, y + self.height - 5 * mm)
+        self.sink["box"] = (x, y, x + self.width, y + self.box_h)
+        if self.large:
+            self.sink["text_pt"] = LARGE_TYPE_PT
         super().drawOn(canvas, x, y, _sW)
 
     def draw(self) -> None:
         c = self.canv
-        c.setFont(BODY, 7)
-        c.setFillColor(MUTED)
-        c.drawString(0, self.height - 4 * mm, self.caption)
+        size = self.style.fontSize if self.style.fontSize >= LARGE_TYPE_PT else 7
+        c.setFont(BODY, size)
+        c.setFillColor(self.style.textColor if size > 7 else MUTED)
+        baseline = self.box_h + (1 * mm if size == 7 else 2 * mm + size * 0.25)
+        c.drawString(0, baseline, self.caption)
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -393,7 +424,10 @@ def _flowables(
         if isinstance(block, Heading):
             style = st.h1 if block.level == 1 else st.h2
             # Keep a heading with its own height and three lines of what follows it.
-            out.append(CondPageBreak(style.spaceBefore + style.leading + 3 * st.body.leading))
+            needed = height * min(max(block.room, 0.0), 0.999)
+            out.append(
+                CondPageBreak(max(needed, style.spaceBefore + style.leading + 3 * st.body.leading))
+            )
             out.append(Paragraph(_markup(block.text), style))
         elif isinstance(block, Para):
             out.append(Paragraph(_markup(block.text), st.bold if block.bold else st.body))
@@ -651,6 +685,9 @@ def _decorate(doc: Document) -> Any:
     logo = doc.branding.logo
 
     def on_page(canvas: Canvas, _template: Any) -> None:
+        if doc.large_type:
+            _large_type_page(canvas, doc)
+            return
         canvas.saveState()
         top = PAGE_H - MARGIN
         limit = PAGE_W - 2 * MARGIN - (30 * mm if logo else 0)
@@ -695,6 +732,59 @@ def _decorate(doc: Document) -> Any:
     return on_page
 
 
+def _large_type_page(canvas: Canvas, doc: Document) -> None:
+    """The header and footer in large type: authority and person above, the record below.
+
+    The document's title is the body's own first line, and the content hash is in the body
+    (`Document.large_type`); a line too long for the page at this size is shortened, never
+    printed smaller.
+    """
+    size = LARGE_TYPE_PT
+    logo = doc.branding.logo
+    top = PAGE_H - MARGIN
+    limit = PAGE_W - 2 * MARGIN - (30 * mm if logo else 0)
+    canvas.saveState()
+    canvas.setFillColor(INK)
+    for n, (text, font) in enumerate(
+        ((doc.branding.authority_name, BOLD), (doc.person_line, BODY))
+    ):
+        canvas.setFont(font, size)
+        canvas.drawString(MARGIN, top - (6 + 7 * n) * mm, _shortened(canvas, text, font, limit))
+    if logo is not None:
+        canvas.drawImage(
+            str(logo),
+            PAGE_W - MARGIN - 28 * mm,
+            top - 15 * mm,
+            width=28 * mm,
+            height=15 * mm,
+            preserveAspectRatio=True,
+            anchor="ne",
+            mask="auto",
+        )
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(0.8)
+    canvas.line(MARGIN, top - 16.5 * mm, PAGE_W - MARGIN, top - 16.5 * mm)
+    canvas.line(MARGIN, MARGIN + 9 * mm, PAGE_W - MARGIN, MARGIN + 9 * mm)
+    record = doc.footer.splitlines()[0] if doc.footer else ""
+    canvas.setFont(BODY, size)
+    room = PAGE_W - 2 * MARGIN - canvas.stringWidth("Page 99 of 99", BODY, size) - 6 * mm
+    canvas.drawString(MARGIN, MARGIN + 2 * mm, _shortened(canvas, record, BODY, room))
+    canvas.restoreState()
+
+
+def _shortened(canvas: Canvas, text: str, font: str, width: float) -> str:
+    """`text` cut at a word (with an ellipsis) to fit `width` at the large-type size."""
+    if canvas.stringWidth(text, font, LARGE_TYPE_PT) <= width:
+        return text
+    words = text.split()
+    while len(words) > 1:
+        words.pop()
+        cut = " ".join(words).rstrip(" ·,") + "…"
+        if canvas.stringWidth(cut, font, LARGE_TYPE_PT) <= width:
+            return cut
+    return text
+
+
 class _SavedAt:
     """A fixed time in the shape reportlab's PDF metadata reads it (`reportlab.lib.utils`)."""
 
@@ -708,7 +798,7 @@ class _SavedAt:
 
 
 def _numbered_canvas(
-    draft: bool, created: dt.datetime | None, sink: dict[str, Any]
+    draft: bool, created: dt.datetime | None, sink: dict[str, Any], *, large_type: bool = False
 ) -> type[Canvas]:
     """A canvas that holds pages back until the end to print "Page X of Y" (and DRAFT).
 
@@ -738,10 +828,12 @@ def _numbered_canvas(
 
         def _finish_page(self, total: int) -> None:
             self.saveState()
-            self.setFont(BODY, 8)
-            self.setFillColor(MUTED)
+            self.setFont(BODY, LARGE_TYPE_PT if large_type else 8)
+            self.setFillColor(INK if large_type else MUTED)
             self.drawRightString(
-                PAGE_W - MARGIN, MARGIN + 5 * mm, f"Page {self._pageNumber} of {total}"
+                PAGE_W - MARGIN,
+                MARGIN + (2 if large_type else 5) * mm,
+                f"Page {self._pageNumber} of {total}",
             )
             if draft:
                 self.setFillColor(colors.Color(0.75, 0.1, 0.1, alpha=0.18))
@@ -754,10 +846,12 @@ def _numbered_canvas(
             self.restoreState()
             if draft:
                 self.saveState()
-                self.setFont(BOLD, 9)
+                self.setFont(BOLD, LARGE_TYPE_PT if large_type else 9)
                 self.setFillColor(colors.HexColor("#b10e1e"))
                 self.drawCentredString(
-                    PAGE_W / 2, MARGIN - 4 * mm, "DRAFT: not finalised, not signed"
+                    PAGE_W / 2,
+                    MARGIN - (6 if large_type else 4) * mm,
+                    "DRAFT: not finalised, not signed",
                 )
                 self.restoreState()
 
@@ -767,7 +861,7 @@ def _numbered_canvas(
 def build_pdf(doc: Document) -> RenderedPdf:
     """Lay out `doc` on A4 pages and return the PDF bytes and where the stamp goes."""
     register_fonts()
-    st = _styles(doc.variant)
+    st = _styles(doc.variant, large_type=doc.large_type)
     buffer = io.BytesIO()
     template = BaseDocTemplate(
         buffer,
@@ -802,11 +896,12 @@ def build_pdf(doc: Document) -> RenderedPdf:
     sink: dict[str, Any] = {}
     template.build(
         _flowables(doc, st, sink, template.width, template.height),
-        canvasmaker=_numbered_canvas(doc.draft, doc.created, sink),
+        canvasmaker=_numbered_canvas(doc.draft, doc.created, sink, large_type=doc.large_type),
     )
     return RenderedPdf(
         data=buffer.getvalue(),
         pages=int(sink.get("pages", 0)),
         stamp_page=sink.get("page"),
         stamp_box=sink.get("box"),
+        stamp_text_pt=sink.get("text_pt"),
     )

@@ -36,7 +36,7 @@ from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from assessor_app.core.errors import ValidationError
-from assessor_app.core.pdf.stamp import stamp_style
+from assessor_app.core.pdf.stamp import STAMP_FONT_SIZE, stamp_style
 from assessor_app.core.pdf.verify import is_self_signed, quiet_library_logs
 
 __all__ = [
@@ -117,6 +117,9 @@ class StampPlacement:
     """0-based page index; -1 is the last page."""
     box: tuple[float, float, float, float]
     """x1, y1, x2, y2 in PDF points, origin at the bottom left of the page."""
+    text_pt: float = STAMP_FONT_SIZE
+    """The stamp text's point size: larger for large print, where it wraps instead of
+    shrinking."""
 
 
 # -- where an identity comes from ------------------------------------------------------------
@@ -358,7 +361,9 @@ def sign_pdf(
     if placement is not None:
         box = _check_box(placement.box)
         spec = fields.SigFieldSpec(field_name, box=box, on_page=_check_page(writer, placement.page))
-        style = stamp_style(stamp_text(identity, when), box[2] - box[0], box[3] - box[1])
+        style = stamp_style(
+            stamp_text(identity, when), box[2] - box[0], box[3] - box[1], placement.text_pt
+        )
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",

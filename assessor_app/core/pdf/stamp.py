@@ -29,10 +29,18 @@ STAMP_FONT_SIZE = 8.5
 _PAD = 7.0
 
 
-def stamp_pdf(text: str, width: float, height: float) -> bytes:
+def stamp_pdf(text: str, width: float, height: float, size: float = STAMP_FONT_SIZE) -> bytes:
     """A one-page PDF of `width` x `height` points: a border and `text`.
 
     One face only (regular): a second would embed a second font subset in every signed PDF.
+    At the standard size a line too long is shrunk to fit; at a larger size (large print)
+    the text is never printed smaller: a long line is wrapped at its words instead.
+
+    Args:
+        text: The stamp's lines.
+        width: The box's width in points.
+        height: The box's height in points.
+        size: The text's point size.
     """
     register_fonts()
     buffer = io.BytesIO()
@@ -41,11 +49,13 @@ def stamp_pdf(text: str, width: float, height: float) -> bytes:
     canvas.setLineWidth(1)
     canvas.rect(0.5, 0.5, width - 1, height - 1)
     lines = text.splitlines()
-    size = STAMP_FONT_SIZE
     room = width - 2 * _PAD
-    while size > 5 and any(canvas.stringWidth(line, BODY, size) > room for line in lines):
-        size -= 0.25
-    size = min(size, (height - 2 * _PAD) / max(len(lines), 1) / 1.3)
+    if size > STAMP_FONT_SIZE:
+        lines = [w for line in lines for w in _wrapped(canvas, line, size, room)]
+    else:
+        while size > 5 and any(canvas.stringWidth(line, BODY, size) > room for line in lines):
+            size -= 0.25
+        size = min(size, (height - 2 * _PAD) / max(len(lines), 1) / 1.3)
     leading = size * 1.3
     y = height - _PAD - size
     canvas.setFillColor(colors.HexColor("#1b1b1b"))
@@ -56,6 +66,17 @@ def stamp_pdf(text: str, width: float, height: float) -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def _wrapped(canvas: Canvas, line: str, size: float, room: float) -> list[str]:
+    """`line` broken at its words into lines that fit `room` at `size`."""
+    out: list[str] = []
+    for word in line.split():
+        if out and canvas.stringWidth(f"{out[-1]} {word}", BODY, size) <= room:
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return out
 
 
 class _ImportedStamp(PdfContent):
@@ -75,11 +96,13 @@ class _ImportedStamp(PdfContent):
         return name.encode("ascii") + b" Do"
 
 
-def stamp_style(text: str, width: float, height: float) -> StaticStampStyle:
-    """The stamp appearance for a signature field of that size, saying `text`."""
+def stamp_style(
+    text: str, width: float, height: float, size: float = STAMP_FONT_SIZE
+) -> StaticStampStyle:
+    """The stamp appearance for a signature field of that size, saying `text` at `size` pt."""
     # No margins: the stamp page is already the field's size, so it is drawn 1:1.
     return StaticStampStyle(
-        background=_ImportedStamp(stamp_pdf(text, width, height)),
+        background=_ImportedStamp(stamp_pdf(text, width, height, size)),
         border_width=0,
         background_layout=SimpleBoxLayoutRule(
             x_align=AxisAlignment.ALIGN_MIN,

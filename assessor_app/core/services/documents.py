@@ -19,8 +19,10 @@ from assessor_app.core.form_engine.definition import FormDefinition
 from assessor_app.core.pdf.branding import Branding
 from assessor_app.core.pdf.document import RenderedPdf, Variant, build_pdf
 from assessor_app.core.pdf.letters import letter_document, letters_for
+from assessor_app.core.pdf.plan_renditions import plan_rendition, renditions_for
 from assessor_app.core.pdf.record_document import record_document
 from assessor_app.core.pdf.signing import IdentitySource, StampPlacement, sign_pdf
+from assessor_app.core.pdf.stamp import STAMP_FONT_SIZE
 from assessor_app.core.pdf.verify import VerificationReport, verify_pdf
 from assessor_app.core.records import Assessment, AssessmentId, DocumentId, RecordStatus
 from assessor_app.core.services.records import EDITABLE, complete_record, evaluate_record
@@ -33,6 +35,7 @@ __all__ = [
     "check_branding",
     "document_filename",
     "finalise_record",
+    "kept_variant",
     "render_record",
     "sign_and_keep",
     "check_kept",
@@ -82,7 +85,10 @@ def render_record(
     form = session.forms.get(record.form_id, record.form_version)
     person = session.people.get(record.person_id)
     evaluation = evaluate_record(session, record)
-    doc = record_document(form, record, person, evaluation, session.branding, variant=variant)
+    if variant in renditions_for(form.id):
+        doc = plan_rendition(form, record, person, evaluation, session.branding, variant)
+    else:
+        doc = record_document(form, record, person, evaluation, session.branding, variant=variant)
     return build_pdf(doc)
 
 
@@ -110,7 +116,11 @@ def sign_and_keep(
     signed = sign_pdf(
         rendered.data,
         identity,
-        placement=StampPlacement(page=rendered.stamp_page, box=rendered.stamp_box),
+        placement=StampPlacement(
+            page=rendered.stamp_page,
+            box=rendered.stamp_box,
+            text_pt=rendered.stamp_text_pt or STAMP_FONT_SIZE,
+        ),
         reason=reason,
         location=session.vault.profile.authority,
     )
@@ -167,32 +177,58 @@ def check_branding(branding: Branding) -> None:
 
 
 def sign_finalised(session: Session, assessment_id: AssessmentId) -> StoredDocument:
-    """The signed PDF of a finalised record's current revision, made now if not already kept."""
+    """The signed PDF of a finalised record's current revision, made now if not already kept.
+
+    A care and support plan also gets its editions for the person, easy read and large
+    print (`pdf.plan_renditions`), each signed the same way and kept as a variant of the same
+    revision; one missing (signing stopped part way) is made now.
+    """
     record = session.records.get(assessment_id)
     if record.status in EDITABLE:
         raise ValidationError(
             "This record is not finalised, so it has no signed PDF.",
             "Finalise it first; a draft can be printed, marked DRAFT.",
         )
-    kept = [
-        d
-        for d in session.documents.list_for_assessment(record.id)
-        if d.kind == RECORD_KIND
-        and d.revision == record.revision
-        and d.variant == Variant.STANDARD.value
-    ]
-    if kept:
-        return kept[0]
     form = session.forms.get(record.form_id, record.form_version)
-    rendered = render_record(session, record)
+    standard = _kept_or_signed(session, form, record, Variant.STANDARD)
+    for variant in renditions_for(form.id):
+        _kept_or_signed(session, form, record, variant)
+    return standard
+
+
+def kept_variant(session: Session, record: Assessment, variant: Variant) -> StoredDocument | None:
+    """The signed PDF of this variant kept for the record's current revision, if any."""
+    return next(
+        (
+            d
+            for d in session.documents.list_for_assessment(record.id)
+            if d.kind == RECORD_KIND
+            and d.revision == record.revision
+            and d.variant == variant.value
+        ),
+        None,
+    )
+
+
+def _kept_or_signed(
+    session: Session, form: FormDefinition, record: Assessment, variant: Variant
+) -> StoredDocument:
+    kept = kept_variant(session, record, variant)
+    if kept is not None:
+        return kept
+    filename = document_filename(form, record, RECORD_KIND)
+    edition = ""
+    if variant is not Variant.STANDARD:
+        filename = filename.removesuffix(".pdf") + f"_{variant.value}.pdf"
+        edition = f" ({variant.label.lower()})"
     return sign_and_keep(
         session,
         record,
-        rendered,
+        render_record(session, record, variant=variant),
         kind=RECORD_KIND,
-        variant=Variant.STANDARD,
-        filename=document_filename(form, record, RECORD_KIND),
-        reason=f"{form.title}: finalised record, revision {record.revision}",
+        variant=variant,
+        filename=filename,
+        reason=f"{form.title}{edition}: finalised record, revision {record.revision}",
     )
 
 
@@ -260,15 +296,29 @@ def write_record_pdf(
     """Write a record's PDF to `target` (or beside it if that name is taken); the path written.
 
     A draft or amendment prints as it is saved now, unsigned, DRAFT on every page, and is never
-    kept. A finalised record writes its kept signed PDF (standard print), signing it first if
-    signing stopped short.
+    kept. A finalised record writes its kept signed PDF of that variant, signing it first if
+    signing stopped short: standard print, or for a care and support plan also easy read or
+    large print.
+
+    Raises:
+        ValidationError: A finalised record of a form that has no edition in that variant.
     """
     record = session.records.checkpoint(assessment_id)
     if record.status in EDITABLE:
         data = render_record(session, record, variant=variant).data
-    else:
-        doc = sign_finalised(session, record.id)
-        data = session.documents.data(doc.id)
+        return export_document(data, target.parent, target.name)
+    form = session.forms.get(record.form_id, record.form_version)
+    if variant is not Variant.STANDARD and variant not in renditions_for(form.id):
+        raise ValidationError(
+            f"A finalised {form.title.lower()} is kept in standard print only; it has no "
+            f"{variant.label.lower()} edition.",
+            "Write the standard PDF, or make a letter in the person's format with "
+            "'record letter --variant'. Care and support plans have easy read and large print.",
+        )
+    doc = sign_finalised(session, record.id)
+    if variant is not Variant.STANDARD:
+        doc = _kept_or_signed(session, form, record, variant)
+    data = session.documents.data(doc.id)
     return export_document(data, target.parent, target.name)
 
 

@@ -30,6 +30,7 @@ from assessor_app.core.pdf.letters import (
     letters_for,
     variant_for,
 )
+from assessor_app.core.pdf.plan_renditions import renditions_for
 from assessor_app.core.pdf.verify import VerificationReport
 from assessor_app.core.services.documents import (
     LETTER_PREFIX,
@@ -190,14 +191,15 @@ class DocumentsPanel(QWidget):
         self.list.setVisible(bool(self.documents))
         self.empty.setVisible(not self.documents)
         record = self._opened.record
-        self.sign_button.setVisible(
-            not any(
-                d.kind == RECORD_KIND
-                and d.revision == record.revision
-                and d.variant == Variant.STANDARD.value
-                for d in self.documents
-            )
-        )
+        # Offered while the standard PDF, or an edition for the person (a plan's easy read
+        # and large print), is missing for this revision: signing stopped part way.
+        wanted = {v.value for v in (Variant.STANDARD, *renditions_for(self._opened.form.id))}
+        kept = {
+            d.variant
+            for d in self.documents
+            if d.kind == RECORD_KIND and d.revision == record.revision
+        }
+        self.sign_button.setVisible(not wanted <= kept)
         first = self.list.topLevelItem(0)
         if first is not None:
             self.list.setCurrentItem(first)
@@ -344,4 +346,7 @@ class DocumentsPanel(QWidget):
 
     def _signed(self, doc: StoredDocument) -> None:
         self.sign_button.setEnabled(True)
-        self._added(doc)
+        if renditions_for(self._opened.form.id):
+            self.refresh()  # the editions for the person were made beside it: list them all
+        else:
+            self._added(doc)
