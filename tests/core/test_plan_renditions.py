@@ -33,7 +33,7 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
 from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
-from tests.support import poppler, prisoner, session_for, squash
+from tests.support import CUSTODY_PLAN, poppler, prisoner, session_for, squash
 
 REGISTRY = load_forms_dir(default_forms_dir())
 TODAY = dt.date(2026, 11, 23)
@@ -112,6 +112,7 @@ def three_need_plan(session: Session) -> AssessmentId:
         "plan_needs": items,
         "person_signature": signed,
         "assessor_signature": signed | {"name": "Alex Assessor"},
+        **CUSTODY_PLAN,  # he is in prison: the plan's custody section (CU-26)
     }.items():
         session.records.save_field(plan.id, field_id, value)
     return AssessmentId(plan.id)
