@@ -8,7 +8,8 @@ times) and 50 signed PDFs (one for each of half the records). The app's side is
 client certificates, SQLite store; with `--postgres URL`, PostgreSQL; with `--in-process`, on
 a thread of the benchmark's own process, sharing its interpreter, as the tests run it).
 
-Floor: the same push bodies, byte for byte, and the same PDF bytes in the same chunks, sent
+Floor: every request the sync made (the contact, the pushes, the PDFs' offers and chunks, the
+pull, reference data, shared DSTs and the queue report), byte for byte and in order, sent
 over HTTPS (one kept connection, as the app) with the same client certificate to a bare ASGI
 endpoint that reads the body and answers `{}` (served by the same uvicorn set-up, in its own
 process too), in the same run. The ratio is floor time / app
@@ -37,14 +38,13 @@ from assessor_app.core.services.session import Session
 from assessor_app.core.storage import outbox
 from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.vault import Vault
-from assessor_app.core.sync_client.client import _items, enrol, sync_now, transport_for
+from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
 from assessor_app.core.sync_client.transport import HttpsTransport
 from bench.common import Row, new_vault
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import TLSFiles, development_tls, free_port, running
 from sync.gateway.store import Store
-from sync.protocol import CHUNK_SIZE, PushItem, PushRequest
 
 SAVES = 8
 """Saves after a record's first revision: with the person's revision, 10 per record."""
@@ -63,6 +63,8 @@ class SyncResult:
     pdfs: int = 0
     pdf_bytes: int = 0
     connections: int = 0
+
+    requests: int = 0
 
     def summary(self) -> list[Row]:
         app_rate = self.revisions / self.app_seconds
@@ -85,7 +87,8 @@ class SyncResult:
         return [
             f"Sync: {self.revisions} queued revisions and {self.pdfs} signed PDFs "
             f"({self.pdf_bytes / 1e6:.1f} MB) to a gateway on loopback, mutual TLS "
-            f"({self.database}); {self.connections} TLS connection(s)",
+            f"({self.database}); {self.requests} requests over {self.connections} TLS "
+            "connection(s)",
             f"  sync_now (vault -> gateway -> marked sent)  {self.app_seconds:7.2f} s"
             f"   {app_rate:8.0f} revisions/s",
             f"  floor (same bytes, raw HTTPS POSTs)         {self.floor_seconds:7.2f} s"
@@ -242,16 +245,10 @@ def run(
             serve += ["serve", "--port", str(port), "--authority", "Benchshire"]
             with _gateway(store, ca, folder, serve, port, in_process) as gateway_url:
                 enrol(vault, gateway_url, code, first_contact_ca=ca.pem)
-                # The same bodies the app will send, for the floor.
-                due = outbox.due(vault.conn, dt.datetime.now(dt.UTC), limit=queued)
-                items: list[PushItem] = _items(vault, due)
-                bodies = [
-                    PushRequest(tuple(items[i : i + 500])).to_json()
-                    for i in range(0, len(items), 500)
-                ]
                 transport = transport_for(vault)
+                recording = _Recording(transport)
                 started = time.perf_counter()
-                report = sync_now(vault, transport)
+                report = sync_now(vault, recording)
                 app = time.perf_counter() - started
                 assert report.sent == queued and report.finished, report
                 assert report.documents_sent == len(kept), report
@@ -264,11 +261,11 @@ def run(
                 floor_transport: HttpsTransport = transport_for(vault)
                 floor_transport.port = floor_port
                 started = time.perf_counter()
-                for body in bodies:
-                    floor_transport.post("/v1/push", body)
-                for data_ in kept:
-                    for start in range(0, len(data_), CHUNK_SIZE):
-                        floor_transport.put_bytes("/raw", data_[start : start + CHUNK_SIZE])
+                for path, body in recording.requests:  # every request the sync made, in order
+                    if isinstance(body, bytes):
+                        floor_transport.put_bytes(path, body)
+                    else:
+                        floor_transport.post(path, body)
                 floor = time.perf_counter() - started
                 floor_transport.close()
         finally:
@@ -282,7 +279,24 @@ def run(
             len(kept),
             sum(len(d) for d in kept),
             transport.connections,
+            len(recording.requests),
         )
+
+
+class _Recording:
+    """The laptop's transport, keeping each request it sends, for the floor to send again."""
+
+    def __init__(self, inner: HttpsTransport) -> None:
+        self.inner = inner
+        self.requests: list[tuple[str, dict[str, Any] | bytes]] = []
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.requests.append((path, body))
+        return self.inner.post(path, body)
+
+    def put_bytes(self, path: str, data: bytes) -> dict[str, Any]:
+        self.requests.append((path, data))
+        return self.inner.put_bytes(path, data)
 
 
 @contextlib.contextmanager
