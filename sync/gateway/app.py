@@ -312,7 +312,7 @@ def create_app(
 
     @app.post("/v1/documents/batch")
     def offer_documents(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-        device = device_of(request)
+        device = device_of(request, sending=True)
         try:
             offers = DocumentOffers.from_json(raw)
         except ProtocolError as e:

@@ -180,6 +180,32 @@ def test_with_send_first_a_revoked_laptop_sends_its_queue_then_deletes_its_vault
         assert not folder.exists()
 
 
+def test_with_send_first_a_revoked_laptop_sends_its_signed_pdfs_too(
+    store_url: str, tmp_path: Path, vault: Vault
+) -> None:
+    """Several PDFs go in one batch request: the policy lets that through as well."""
+    from assessor_app.core.services.records import start_record
+    from tests.support import community_person
+    from tests.sync.pdfs import keep_signed_pdf
+
+    with _gateway(store_url, tmp_path / "gw", revoked_may_send=True) as governed:
+        device = _enrolled(governed, vault)
+        session = session_for(vault, today=dt.date(2026, 12, 1))
+        docs = []
+        for n, family in enumerate(("Quillfeather", "Brindlewood"), start=1):
+            person = session.people.add(community_person(family_name=family))
+            record = start_record(session, session.forms.latest("sample"), person.id)
+            docs.append(keep_signed_pdf(vault, record.id, seed=n))
+        governed.store.revoke(device, governed.clock())
+
+        report = sync_now(vault, transport_for(vault), now=governed.clock)
+
+        assert report.withdrawn is not None and report.withdrawn.left_unsent == 0
+        assert governed.store.document_count() == 2
+        for doc in docs:
+            assert governed.store.document(doc.id) is not None
+
+
 def test_a_laptop_revoked_mid_sync_obeys_the_order_in_the_refusal(
     governed: Governed, vault: Vault
 ) -> None:
