@@ -365,72 +365,56 @@ def _lease(answer: dict[str, object]) -> tuple[bytes | None, int | None]:
     return key, days if isinstance(days, int) else None
 
 
+def _answer_key(
+    answer: dict[str, object], field: str, parse: Callable[[Any], object], what: str
+) -> str | None:
+    """The key the gateway sent under `field`, checked by `parse`; None when it sent none.
+
+    Raises:
+        TransportError: The key in the answer cannot be read (`what` names it); nothing was
+            changed.
+    """
+    text = answer.get(field)
+    if text is None:
+        return None
+    try:
+        parse(text)
+    except ValueError as e:
+        raise TransportError(
+            f"The gateway's {what} could not be read, so the laptop was not enrolled. "
+            "Nothing was changed; tell IT.",
+            temporary=False,
+        ) from e
+    return str(text)
+
+
 def _recovery_key(answer: dict[str, object]) -> str | None:
     """The authority's recovery public key the gateway sent, checked; None when it sent none.
 
     Its slot replaces any earlier one (a re-enrolment). A gateway that sends none (one set up
     before recovery keys, or without one) leaves the profile as it was, an earlier slot
     included: dropping it would quietly take away IT's way back in.
-
-    Raises:
-        TransportError: the key in the answer cannot be read; nothing was changed.
     """
     from assessor_app.core.storage.recovery_key import parse_public_key
 
-    recipient = answer.get("recovery_public_key")
-    if recipient is None:
-        return None
-    try:
-        parse_public_key(recipient)
-    except ValueError as e:
-        raise TransportError(
-            "The gateway's recovery key could not be read, so the laptop was not enrolled. "
-            "Nothing was changed; tell IT.",
-            temporary=False,
-        ) from e
-    return str(recipient)
+    return _answer_key(answer, "recovery_public_key", parse_public_key, "recovery key")
 
 
 def _bundle_key(answer: dict[str, object]) -> str | None:
-    """The authority's bundle key the gateway sent, checked; None from a gateway without one.
-
-    Raises:
-        TransportError: the key in the answer cannot be read; nothing was changed.
-    """
-    text = answer.get("bundle_public_key")
-    if text is None:
-        return None
-    try:
-        parse_authority_key(text)
-    except ValueError as e:
-        raise TransportError(
-            "The gateway's key for sending by file could not be read, so the laptop was not "
-            "enrolled. Nothing was changed; tell IT.",
-            temporary=False,
-        ) from e
-    return str(text)
+    """The authority's bundle key the gateway sent, checked; None from a gateway without one."""
+    return _answer_key(answer, "bundle_public_key", parse_authority_key, "key for sending by file")
 
 
 def _publishing_key(answer: dict[str, object]) -> str | None:
-    """The authority's publishing key the gateway sent, checked; None from one without it.
-
-    Raises:
-        TransportError: the key in the answer cannot be read; nothing was changed.
-    """
+    """The authority's publishing key the gateway sent, checked; None from one without it."""
     from sync.reference import parse_publishing_key
 
-    text = answer.get("publishing_public_key")
-    if text is None:
-        return None
-    try:
-        parse_publishing_key(text)
-    except ValueError as e:
-        raise TransportError(
-            "The gateway's key for the council's forms and rates could not be read, so the "
-            "laptop was not enrolled. Nothing was changed; tell IT.",
-            temporary=False,
-        ) from e
-    return str(text)
+    return _answer_key(
+        answer,
+        "publishing_public_key",
+        parse_publishing_key,
+        "key for the council's forms and rates",
+    )
 
 
 def _signing_request(vault: Vault) -> str:
