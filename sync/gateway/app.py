@@ -28,7 +28,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
@@ -237,10 +237,7 @@ def create_app(
     @app.post("/v1/push")
     def push(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
         device = device_of(request, sending=True)
-        try:
-            batch = PushRequest.from_json(raw)
-        except ProtocolError as e:
-            raise HTTPException(400, f"The gateway could not read the upload: {e}.") from e
+        batch = _read(PushRequest.from_json, raw, "the upload")
         now = clock()
         # The device's last contact is noted in the push's own transaction (one commit).
         acks = store.push(device.id, batch.items, now, assessor=device.assessor_id)
@@ -254,10 +251,7 @@ def create_app(
     def status(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
         """What the laptop still holds to send, at the end of its sync: for IT's device list."""
         device = device_of(request, sending=True)
-        try:
-            report = QueueReport.from_json(raw)
-        except ProtocolError as e:
-            raise HTTPException(400, f"The gateway could not read the queue report: {e}.") from e
+        report = _read(QueueReport.from_json, raw, "the queue report")
         store.report_queue(device.id, clock(), report)
         return {"protocol": CURRENT}
 
@@ -265,10 +259,7 @@ def create_app(
     def versions(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
         """The unsettled versions of the records asked for, for the device's assessor only."""
         device = device_of(request)
-        try:
-            asked = VersionsRequest.from_json(raw)
-        except ProtocolError as e:
-            raise HTTPException(400, f"The gateway could not read the request: {e}.") from e
+        asked = _read(VersionsRequest.from_json, raw, "the request")
         found = store.versions(device.assessor_id, asked.record_ids)
         store.seen(device.id, clock())
         return VersionsResponse(tuple(found)).to_json()
@@ -277,10 +268,7 @@ def create_app(
     def pull(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
         """One page of what changed on the device's assessor's caseload since its cursor."""
         device = device_of(request)
-        try:
-            asked = PullRequest.from_json(raw)
-        except ProtocolError as e:
-            raise HTTPException(400, f"The gateway could not read the request: {e}.") from e
+        asked = _read(PullRequest.from_json, raw, "the request")
         page = store.pull(device.assessor_id, device.id, asked.cursor, asked.limit)
         return JSONResponse(page.to_json())
 
@@ -288,10 +276,7 @@ def create_app(
     def reference(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
         """The signed reference-data packages newer than the laptop has; none when up to date."""
         device = device_of(request)
-        try:
-            asked = ReferenceRequest.from_json(raw)
-        except ProtocolError as e:
-            raise HTTPException(400, f"The gateway could not read the request: {e}.") from e
+        asked = _read(ReferenceRequest.from_json, raw, "the request")
         have = dict(asked.have)
         packages, more = store.reference_newer(have, MAX_REFERENCE_ANSWER)
         store.note_reference(device.id, have, clock())
@@ -300,10 +285,7 @@ def create_app(
     @app.post("/v1/documents")
     def offer_document(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
         device = device_of(request, sending=True)
-        try:
-            offer = DocumentOffer.from_json(raw)
-        except ProtocolError as e:
-            raise HTTPException(400, f"The gateway could not read the PDF's details: {e}.") from e
+        offer = _read(DocumentOffer.from_json, raw, "the PDF's details")
         now = clock()
         answer = store.offer_document(device.id, offer, now, assessor=device.assessor_id)
         if answer.status is DocumentStatus.STORED:
@@ -313,10 +295,7 @@ def create_app(
     @app.post("/v1/documents/batch")
     def offer_documents(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
         device = device_of(request, sending=True)
-        try:
-            offers = DocumentOffers.from_json(raw)
-        except ProtocolError as e:
-            raise HTTPException(400, f"The gateway could not read the PDFs' details: {e}.") from e
+        offers = _read(DocumentOffers.from_json, raw, "the PDFs' details")
         now = clock()
         answers = store.offer_documents(device.id, offers.offers, now, assessor=device.assessor_id)
         if any(a.status is DocumentStatus.STORED for a in answers):
@@ -379,6 +358,21 @@ def create_app(
         return {"protocol": CURRENT, "dsts": shared.shared_with(device.assessor_id)}
 
     return app
+
+
+_M = TypeVar("_M")
+
+
+def _read(parse: Callable[[Any], _M], raw: Any, what: str) -> _M:
+    """A protocol message from a request's JSON, or a 400 that says what could not be read.
+
+    Raises:
+        HTTPException: 400, the message's problem in words.
+    """
+    try:
+        return parse(raw)
+    except ProtocolError as e:
+        raise HTTPException(400, f"The gateway could not read {what}: {e}.") from e
 
 
 class _Withdrawn(Exception):
