@@ -15,6 +15,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -708,16 +709,7 @@ def _decorate(doc: Document) -> Any:
         for n, line in enumerate(lines):
             canvas.drawString(MARGIN, top - (14 + 3.2 * n) * mm, line)
         if logo is not None:
-            canvas.drawImage(
-                str(logo),
-                PAGE_W - MARGIN - 28 * mm,
-                top - 15 * mm,
-                width=28 * mm,
-                height=15 * mm,
-                preserveAspectRatio=True,
-                anchor="ne",
-                mask="auto",
-            )
+            _draw_logo(canvas, logo, top)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
         rule = top - (17 + 3.2 * (len(lines) - 1)) * mm
@@ -730,6 +722,20 @@ def _decorate(doc: Document) -> Any:
         canvas.restoreState()
 
     return on_page
+
+
+def _draw_logo(canvas: Canvas, logo: Path, top: float) -> None:
+    """The authority's logo at the top right of a page, as every page header has it."""
+    canvas.drawImage(
+        str(logo),
+        PAGE_W - MARGIN - 28 * mm,
+        top - 15 * mm,
+        width=28 * mm,
+        height=15 * mm,
+        preserveAspectRatio=True,
+        anchor="ne",
+        mask="auto",
+    )
 
 
 def _large_type_page(canvas: Canvas, doc: Document) -> None:
@@ -751,16 +757,7 @@ def _large_type_page(canvas: Canvas, doc: Document) -> None:
         canvas.setFont(font, size)
         canvas.drawString(MARGIN, top - (6 + 7 * n) * mm, _shortened(canvas, text, font, limit))
     if logo is not None:
-        canvas.drawImage(
-            str(logo),
-            PAGE_W - MARGIN - 28 * mm,
-            top - 15 * mm,
-            width=28 * mm,
-            height=15 * mm,
-            preserveAspectRatio=True,
-            anchor="ne",
-            mask="auto",
-        )
+        _draw_logo(canvas, logo, top)
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.8)
     canvas.line(MARGIN, top - 16.5 * mm, PAGE_W - MARGIN, top - 16.5 * mm)
