@@ -26,6 +26,7 @@ from assessor_app.core.sync_client.lease import LeaseState, enter_unlock_code, l
 
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
+from assessor_app.ui.widgets.layout import centre_box
 
 
 class LeaseLockView(QWidget):
@@ -93,14 +94,7 @@ class LeaseLockView(QWidget):
         column.addLayout(form)
         column.addWidget(self.problem)
         column.addLayout(buttons)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        centre = QHBoxLayout()
-        centre.addStretch(1)
-        centre.addWidget(box, 3)
-        centre.addStretch(1)
-        outer.addLayout(centre)
-        outer.addStretch(2)
+        centre_box(self, box)
 
     def _sync(self) -> None:
         self.sync_button.setEnabled(False)

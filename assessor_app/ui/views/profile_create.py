@@ -27,6 +27,7 @@ from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.vault_loading import create_vault
 from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
+from assessor_app.ui.widgets.layout import centre_box
 from assessor_app.ui.widgets.passphrase import PassphraseStrengthMeter, suggest_passphrase
 
 if TYPE_CHECKING:
@@ -120,16 +121,7 @@ class ProfileCreateView(QWidget):
         column.addLayout(form)
         column.addWidget(self.problem)
         column.addLayout(buttons)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        # Centred with stretches, not an alignment flag: an aligned widget gets its plain size
-        # hint, which ignores word-wrapped labels' height and squashes the rows below them.
-        centre = QHBoxLayout()
-        centre.addStretch(1)
-        centre.addWidget(box, 3)
-        centre.addStretch(1)
-        outer.addLayout(centre)
-        outer.addStretch(2)
+        centre_box(self, box)
 
     def _suggest(self) -> None:
         words = suggest_passphrase()

@@ -32,6 +32,7 @@ from assessor_app.ui import error_display
 from assessor_app.ui.operations import BackgroundOps
 from assessor_app.ui.vault_loading import open_vault
 from assessor_app.ui.widgets.labels import heading_label, help_label, problem_label, show_problem
+from assessor_app.ui.widgets.layout import centre_box
 
 if TYPE_CHECKING:
     from assessor_app.core.storage.vault import Vault
@@ -126,16 +127,7 @@ class UnlockView(QWidget):
         forgotten.addStretch(1)
         column.addLayout(forgotten)
         column.addWidget(self.recovery_help)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        # Centred with stretches, not an alignment flag: an aligned widget gets its plain size
-        # hint, which ignores word-wrapped labels' height and squashes the rows below them.
-        centre = QHBoxLayout()
-        centre.addStretch(1)
-        centre.addWidget(box, 3)
-        centre.addStretch(1)
-        outer.addLayout(centre)
-        outer.addStretch(2)
+        centre_box(self, box)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt virtual
         super().showEvent(event)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from assessor_app.core.sync_client.governance import Withdrawal, withdrawal_text
 
 from assessor_app.ui.widgets.labels import heading_label, help_label
+from assessor_app.ui.widgets.layout import centre_box
 
 
 class WithdrawnView(QWidget):
@@ -39,11 +40,4 @@ class WithdrawnView(QWidget):
         row.addStretch(1)
         row.addWidget(self.ok_button)
         column.addLayout(row)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        centre = QHBoxLayout()
-        centre.addStretch(1)
-        centre.addWidget(box, 3)
-        centre.addStretch(1)
-        outer.addLayout(centre)
-        outer.addStretch(2)
+        centre_box(self, box)
