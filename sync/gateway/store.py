@@ -126,6 +126,24 @@ def _select_in(tx: _Tx, sql: str, values: set[str], before: Sequence[Any] = ()) 
         yield from tx.execute(sql_chunk, [*before, *chunk]).fetchall()
 
 
+_ITEM_COLUMNS = "entity_id, seq, created_at, author, body, prev_hash, hash"
+"""The columns of `revision` `_stored_item` reads, in its order."""
+
+
+def _stored_item(entity_type: str, row: Sequence[Any]) -> PushItem:
+    """A revision the gateway holds as it travels, from a row of `_ITEM_COLUMNS`."""
+    return PushItem(
+        entity_type,
+        str(row[0]),
+        int(row[1]),
+        str(row[2]),
+        str(row[3]),
+        json.loads(str(row[4])),
+        str(row[5]),
+        str(row[6]),
+    )
+
+
 def _device(row: Sequence[Any]) -> Device:
     def text(v: Any) -> str | None:
         return None if v is None else str(v)
@@ -1016,22 +1034,11 @@ class Store:
             chains: dict[str, list[PushItem]] = {r: [] for r in allowed}
             for row in _select_in(
                 tx,
-                "SELECT entity_id, seq, created_at, author, body, prev_hash, hash FROM revision "
+                f"SELECT {_ITEM_COLUMNS} FROM revision "
                 "WHERE entity_type = 'assessment' AND entity_id IN ({})",
                 allowed,
             ):
-                chains[str(row[0])].append(
-                    PushItem(
-                        "assessment",
-                        str(row[0]),
-                        int(row[1]),
-                        str(row[2]),
-                        str(row[3]),
-                        json.loads(str(row[4])),
-                        str(row[5]),
-                        str(row[6]),
-                    )
-                )
+                chains[str(row[0])].append(_stored_item("assessment", row))
         answers = []
         for record_id in dict.fromkeys(record_ids):
             if record_id not in chains:
@@ -1116,21 +1123,12 @@ class Store:
         for entity_type, ids in (("person", people), ("assessment", wanted_records)):
             for row in _select_in(
                 tx,
-                "SELECT entity_id, seq, created_at, author, body, prev_hash, hash FROM revision "
+                f"SELECT {_ITEM_COLUMNS} FROM revision "
                 "WHERE entity_type = ? AND entity_id IN ({})",
                 ids,
                 (entity_type,),
             ):
-                item = PushItem(
-                    entity_type,
-                    str(row[0]),
-                    int(row[1]),
-                    str(row[2]),
-                    str(row[3]),
-                    json.loads(str(row[4])),
-                    str(row[5]),
-                    str(row[6]),
-                )
+                item = _stored_item(entity_type, row)
                 found.setdefault((entity_type, item.entity_id), []).append(item)
         # Of a person added, only the records the laptop needs offline.
         changed = {i for t, i in chains if t == "assessment"}
