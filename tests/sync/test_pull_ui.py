@@ -24,7 +24,7 @@ from assessor_app.ui.views.main_window import MainWindow
 
 
 @pytest.fixture
-def ops() -> Any:
+def ops(council: Council) -> Any:  # noqa: F811, ARG001 - set up after the council: stopped before its vaults close
     helper = BackgroundOps()
     yield helper
     helper.shutdown()
@@ -59,6 +59,9 @@ def test_after_a_sync_the_caseload_shows_the_people_pulled_and_who_is_moving(
     assert all(any(f in n for n in _names(view)) for f in FAMILIES)
 
     # Moved to another assessor while a change of this laptop's is unsent: shown as moving.
+    # The test writes to the vault from this thread, as another laptop process would not: only
+    # once the view's worker is idle (one SQLCipher connection is never used by two threads).
+    ops.wait_for_idle()
     _edit(laptop, council.seeded["Ashcombe"], "Unsent when the move came.")
     other = gateway.store.create_assessor("Sam Exampleton", dt.datetime.now(dt.UTC))
     gateway.store.allocate(council.people["Ashcombe"], other, dt.datetime.now(dt.UTC))

@@ -175,6 +175,7 @@ def test_slow_imports_are_warmed_off_the_vault_worker_once(tmp_path, monkeypatch
         "import threading\nTHREAD = threading.current_thread().name\n"
         "import builtins\n"
         "builtins.warm_probe_count = getattr(builtins, 'warm_probe_count', 0) + 1\n"
+        "DONE = True\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     ops = BackgroundOps()
@@ -182,7 +183,10 @@ def test_slow_imports_are_warmed_off_the_vault_worker_once(tmp_path, monkeypatch
     ops.run(gate.wait)  # the vault worker is busy: a warm-up must not queue behind it
     ops.warm("warm_probe_module")
     ops.warm("warm_probe_module")
-    qtbot.waitUntil(lambda: "warm_probe_module" in sys.modules, timeout=5000)
+    # In sys.modules from the moment its import starts: wait for its last line to have run.
+    qtbot.waitUntil(
+        lambda: getattr(sys.modules.get("warm_probe_module"), "DONE", False), timeout=5000
+    )
     import builtins
 
     assert sys.modules["warm_probe_module"].THREAD.startswith("assessor-warm")
