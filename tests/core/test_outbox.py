@@ -176,3 +176,47 @@ def test_a_batch_is_oldest_first_and_each_record_in_order_up_to_its_size(vault: 
     after = outbox.due(vault.conn, now, limit=500)
     assert records[0] not in {i.entity_id for i in after}
     assert {records[1], records[2]} <= {i.entity_id for i in after}
+
+
+def test_a_bulk_write_queues_exactly_what_one_at_a_time_would(vault: Vault) -> None:
+    """`enqueue_many` (a caseload's seeding) and `enqueue` (every save) agree, down to a DST held
+    by invitation and the person brought with it, which neither queues."""
+    from assessor_app.core.records import Revision
+
+    conn = vault.conn
+    conn.execute(
+        "INSERT INTO shared_dst (record_id, person_id, brought_person, received_at) VALUES "
+        "('dst-held', 'person-brought', 1, ?), ('dst-own-person', 'person-own', 0, ?)",
+        (NOW.isoformat(), NOW.isoformat()),
+    )
+    revisions = [
+        Revision(kind, entity, 1, NOW, "A", {}, "0" * 64, f"{n:064x}")
+        for n, (kind, entity) in enumerate(
+            [
+                ("assessment", "dst-held"),
+                ("person", "person-brought"),
+                ("assessment", "dst-own-person"),
+                ("person", "person-own"),
+                ("assessment", "an-ordinary-record"),
+                ("person", "an-ordinary-person"),
+            ]
+        )
+    ]
+
+    def queued() -> set[str]:
+        ours = {r.hash for r in revisions}
+        rows = conn.execute("SELECT entity_id, revision_hash FROM outbox").fetchall()
+        return {entity for entity, digest in rows if digest in ours}
+
+    with vault.transaction():
+        outbox.enqueue_many(conn, revisions)
+    in_bulk = queued()
+    with vault.transaction():
+        conn.execute(
+            "DELETE FROM outbox WHERE entity_id IN ('person-own', 'an-ordinary-record', "
+            "'an-ordinary-person')"
+        )
+        for revision in revisions:
+            outbox.enqueue(conn, revision)
+    # A held DST is never queued; its person only when they did not come with it.
+    assert queued() == in_bulk == {"person-own", "an-ordinary-record", "an-ordinary-person"}

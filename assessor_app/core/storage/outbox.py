@@ -136,15 +136,21 @@ def enqueue(conn: Connection, revision: Revision) -> None:
 
 
 def enqueue_many(conn: Connection, revisions: Sequence[Revision]) -> None:
-    """`enqueue` for many revisions at once (bulk imports), in the caller's transaction."""
+    """`enqueue` for many revisions at once (bulk imports), in the caller's transaction.
+
+    What is held for a DST is read once for the lot, not asked of the database per revision."""
+    held = {("assessment", r) for (r,) in conn.execute("SELECT record_id FROM shared_dst")}
+    held |= {
+        ("person", p)
+        for (p,) in conn.execute("SELECT person_id FROM shared_dst WHERE brought_person = 1")
+    }
     conn.executemany(
         "INSERT INTO outbox (revision_hash, entity_type, entity_id, seq, queued_at) "
         "VALUES (?, ?, ?, ?, ?)",
         [
             (r.hash, r.entity_type, r.entity_id, r.seq, r.created_at.isoformat())
             for r in revisions
-            if r.entity_type in QUEUED_TYPES
-            and not _held_for_a_dst(conn, r.entity_type, r.entity_id)
+            if r.entity_type in QUEUED_TYPES and (r.entity_type, r.entity_id) not in held
         ],
     )
 
