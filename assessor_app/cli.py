@@ -35,6 +35,7 @@ from assessor_app.core.records import (
     AssessmentId,
     ConvictionStatus,
     DocumentId,
+    Person,
     PersonDetails,
     PersonId,
     Role,
@@ -660,7 +661,7 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
         enrolled = load_enrolment(session.vault)
         s = outbox.summary(session.vault.conn)
         held = held_changes(session)
-        forked = len(other_versions.open_record_ids(session.vault.conn))
+        forked = len(other_versions.open_chains(session.vault.conn))
         pending = document_outbox.pending(session.vault.conn)
         documents = pending_documents_text(pending, form_title(session.forms))
         by_file = sum(
@@ -719,11 +720,9 @@ def cmd_sync_versions(args: argparse.Namespace) -> int:
     for c in comparisons:
         r = c.record
         print(f"{r.record_id}\t{r.form_title} for {r.person_name}")
-        print(f"  This laptop: {r.mine.author}, {_stamp(r.mine.saved_at)}, {r.mine.status.value}")
-        print(
-            f"  Other version: {r.theirs.author}, {_stamp(r.theirs.saved_at)}, "
-            f"{r.theirs.status.value}"
-        )
+        for side, v in (("This laptop", r.mine), ("Other version", r.theirs)):
+            status = f", {v.status.value}" if v.status is not None else ""
+            print(f"  {side}: {v.author}, {_stamp(v.saved_at)}{status}")
         for d in c.differences:
             print(f"  {d.question}")
             print(f"    this laptop:   {d.mine}")
@@ -740,9 +739,12 @@ def cmd_sync_choose(args: argparse.Namespace) -> int:
 
     with _session(args) as session:
         choose = sync_problems.take_theirs if args.theirs else sync_problems.keep_mine
-        record = choose(session, args.record)
+        chosen = choose(session, args.record)
     kept = "the other version" if args.theirs else "this laptop's version"
-    print(f"Kept {kept} of record {record.id} as revision {record.revision}; queued for sync.")
+    if isinstance(chosen, Person):
+        print(f"Kept {kept} of {chosen.details.display_name}'s details; queued for sync.")
+    else:
+        print(f"Kept {kept} of record {chosen.id} as revision {chosen.revision}; queued for sync.")
     return EXIT_OK
 
 

@@ -138,7 +138,10 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "(`POST /v1/reference`): the laptop names the newest package version it holds of each "
         "kind (forms, rates, branding, leaflets) and the gateway answers with the signed "
         "packages newer than those, a few at a time (`more`), or none. Every /1 message is "
-        "unchanged and still accepted.",
+        "unchanged and still accepted. Added later, optional on both sides: a request for "
+        "versions may name people (`person_ids`: a person's details forked as a record's can), "
+        "answered under `people`; a laptop whose gateway answers without them asks again at "
+        "its next sync.",
     ),
 )
 """Every version this code speaks, oldest first."""
@@ -483,14 +486,22 @@ def closing_digest(acknowledged: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class VersionsRequest:
-    """A laptop asking for the versions the gateway holds of some records."""
+    """A laptop asking for the versions the gateway holds of some records and people.
+
+    `person_ids` (a person's details forked as a record can) is optional in the JSON: a
+    gateway that predates it answers for the records alone, and the laptop asks again later.
+    """
 
     record_ids: tuple[str, ...]
     protocol: str = CURRENT
+    person_ids: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The request as a JSON object."""
-        return {"protocol": self.protocol, "record_ids": list(self.record_ids)}
+        out: dict[str, Any] = {"protocol": self.protocol, "record_ids": list(self.record_ids)}
+        if self.person_ids:
+            out["person_ids"] = list(self.person_ids)
+        return out
 
     @classmethod
     def from_json(cls, raw: Any) -> VersionsRequest:
@@ -500,84 +511,116 @@ class VersionsRequest:
             ProtocolError: Malformed, too long, or a protocol this side does not speak.
         """
         _message(raw, "a request for versions", we_are="the gateway")
-        ids = raw.get("record_ids")
-        if not isinstance(ids, list):
-            raise ProtocolError("a request for versions must carry a list of record_ids")
-        if len(ids) > MAX_BATCH:
-            raise ProtocolError(f"a request names at most {MAX_BATCH} records, not {len(ids)}")
-        for i, record_id in enumerate(ids):
-            if not isinstance(record_id, str) or not _ID.match(record_id):
-                raise ProtocolError(f"record_ids[{i}] is not an id")
-        return cls(tuple(dict.fromkeys(ids)))
+        ids = _ids(raw.get("record_ids"), "record_ids", "records")
+        people = _ids(raw.get("person_ids", []), "person_ids", "people")
+        if len(ids) + len(people) > MAX_BATCH:
+            raise ProtocolError(
+                f"a request names at most {MAX_BATCH} records and people, not "
+                f"{len(ids) + len(people)}"
+            )
+        return cls(ids, person_ids=people)
+
+
+def _ids(raw: Any, name: str, what: str) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise ProtocolError(f"a request for versions must carry a list of {name}")
+    if len(raw) > MAX_BATCH:
+        raise ProtocolError(f"a request names at most {MAX_BATCH} {what}, not {len(raw)}")
+    for i, entity_id in enumerate(raw):
+        if not isinstance(entity_id, str) or not _ID.match(entity_id):
+            raise ProtocolError(f"{name}[{i}] is not an id")
+    return tuple(dict.fromkeys(raw))
 
 
 @dataclass(frozen=True)
 class RecordVersions:
-    """What the gateway holds of one record asked for: its unsettled versions, or a refusal."""
+    """What the gateway holds of one record (or person) asked for: its unsettled versions, or
+    a refusal."""
 
     record_id: str
+    """The chain's id: a record's, or a person's when `entity_type` is 'person'."""
     heads: tuple[PushItem, ...] = ()
     """The newest revision of each version no choice has settled (one when not forked)."""
     refused: str = ""
     """Why nothing of the record is given, in words; "" when it is given."""
+    entity_type: str = "assessment"
 
     def to_json(self) -> dict[str, Any]:
         """The record's part of the answer as a JSON object."""
+        key = "person_id" if self.entity_type == "person" else "record_id"
         if self.refused:
-            return {"record_id": self.record_id, "refused": self.refused}
-        return {"record_id": self.record_id, "heads": [h.to_json() for h in self.heads]}
+            return {key: self.record_id, "refused": self.refused}
+        return {key: self.record_id, "heads": [h.to_json() for h in self.heads]}
 
 
 @dataclass(frozen=True)
 class VersionsResponse:
-    """The gateway's answer to a `VersionsRequest`: one entry per record asked for."""
+    """The gateway's answer to a `VersionsRequest`: one entry per record and person asked for."""
 
     records: tuple[RecordVersions, ...]
     protocol: str = CURRENT
+    people: tuple[RecordVersions, ...] | None = None
+    """None when the gateway did not answer for people (it predates them, or none were asked)."""
 
     def to_json(self) -> dict[str, Any]:
         """The response as a JSON object."""
-        return {"protocol": self.protocol, "records": [r.to_json() for r in self.records]}
+        out: dict[str, Any] = {
+            "protocol": self.protocol,
+            "records": [r.to_json() for r in self.records],
+        }
+        if self.people is not None:
+            out["people"] = [p.to_json() for p in self.people]
+        return out
 
     @classmethod
-    def from_json(cls, raw: Any, asked: Sequence[str]) -> VersionsResponse:
+    def from_json(
+        cls, raw: Any, asked: Sequence[str], asked_people: Sequence[str] = ()
+    ) -> VersionsResponse:
         """The gateway's answer from untrusted JSON, checked against what was asked.
 
-        Every revision must be a revision of the record it is given for, and its hash must be
-        the one its fields give: a changed answer, or one about another record, is refused
-        whole, so nothing from it is kept.
+        Every revision must be a revision of the record (or person) it is given for, and its
+        hash must be the one its fields give: a changed answer, or one about another record,
+        is refused whole, so nothing from it is kept. An answer without people, to a request
+        that named some, is from a gateway that predates them: `people` is None.
 
         Raises:
             ProtocolError: Malformed, not one entry per record asked for, or a revision that
                 is not what it says it is.
         """
         _message(raw, "the gateway's answer", we_are="the app")
-        entries = raw.get("records")
-        if not isinstance(entries, list) or len(entries) != len(asked):
-            raise ProtocolError("the gateway's answer does not name every record asked for")
-        records = []
-        for i, (record_id, entry) in enumerate(zip(asked, entries, strict=True)):
-            where = f"records[{i}]"
-            if not isinstance(entry, dict) or entry.get("record_id") != record_id:
-                raise ProtocolError(f"{where} is not about record {record_id}")
-            refused = entry.get("refused", "")
-            if not isinstance(refused, str):
-                raise ProtocolError(f"{where}.refused must be text")
-            heads_raw = entry.get("heads", [])
-            if not isinstance(heads_raw, list) or len(heads_raw) > MAX_BATCH:
-                raise ProtocolError(f"{where}.heads must be a list")
-            heads = tuple(
-                PushItem.from_json(h, f"{where}.heads[{j}]") for j, h in enumerate(heads_raw)
-            )
-            for j, head in enumerate(heads):
-                if (head.entity_type, head.entity_id) != ("assessment", record_id):
-                    raise ProtocolError(f"{where}.heads[{j}] is a revision of another record")
-                if not head.hash_holds():
-                    raise ProtocolError(
-                        f"{where}.heads[{j}] does not match its hash: it was changed"
-                    )
-            records.append(RecordVersions(record_id, heads, refused))
-        return cls(tuple(records))
+        records = _versions(raw.get("records"), asked, "assessment")
+        people = None
+        if asked_people and "people" in raw:
+            people = _versions(raw.get("people"), asked_people, "person")
+        return cls(records, people=people)
+
+
+def _versions(entries: Any, asked: Sequence[str], entity_type: str) -> tuple[RecordVersions, ...]:
+    person = entity_type == "person"
+    part, key, what = (
+        ("people", "person_id", "person") if person else ("records", "record_id", "record")
+    )
+    if not isinstance(entries, list) or len(entries) != len(asked):
+        raise ProtocolError(f"the gateway's answer does not name every {what} asked for")
+    found = []
+    for i, (entity_id, entry) in enumerate(zip(asked, entries, strict=True)):
+        where = f"{part}[{i}]"
+        if not isinstance(entry, dict) or entry.get(key) != entity_id:
+            raise ProtocolError(f"{where} is not about {what} {entity_id}")
+        refused = entry.get("refused", "")
+        if not isinstance(refused, str):
+            raise ProtocolError(f"{where}.refused must be text")
+        heads_raw = entry.get("heads", [])
+        if not isinstance(heads_raw, list) or len(heads_raw) > MAX_BATCH:
+            raise ProtocolError(f"{where}.heads must be a list")
+        heads = tuple(PushItem.from_json(h, f"{where}.heads[{j}]") for j, h in enumerate(heads_raw))
+        for j, head in enumerate(heads):
+            if (head.entity_type, head.entity_id) != (entity_type, entity_id):
+                raise ProtocolError(f"{where}.heads[{j}] is a revision of another {what}")
+            if not head.hash_holds():
+                raise ProtocolError(f"{where}.heads[{j}] does not match its hash: it was changed")
+        found.append(RecordVersions(entity_id, heads, refused, entity_type))
+    return tuple(found)
 
 
 @dataclass(frozen=True)

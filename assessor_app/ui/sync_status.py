@@ -85,7 +85,7 @@ def _status(session: Session) -> _Status:
     return _Status(
         load_enrolment(session.vault) is not None,
         summary,
-        len(other_versions.open_record_ids(conn)),
+        len(other_versions.open_chains(conn)),
         documents,
         len(pull.leaving(conn)),
     )

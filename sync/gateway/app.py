@@ -257,12 +257,16 @@ def create_app(
 
     @app.post("/v1/versions")
     def versions(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
-        """The unsettled versions of the records asked for, for the device's assessor only."""
+        """The unsettled versions of the records and people asked for, for the device's
+        assessor only."""
         device = device_of(request)
         asked = _read(VersionsRequest.from_json, raw, "the request")
         found = store.versions(device.assessor_id, asked.record_ids)
+        people = None
+        if asked.person_ids:
+            people = tuple(store.versions(device.assessor_id, asked.person_ids, "person"))
         store.seen(device.id, clock())
-        return VersionsResponse(tuple(found)).to_json()
+        return VersionsResponse(tuple(found), people=people).to_json()
 
     @app.post("/v1/pull")
     def pull(request: Request, raw: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008

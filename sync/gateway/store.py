@@ -1010,8 +1010,11 @@ class Store:
             rows = _select_in(tx, "SELECT hash FROM revision WHERE hash IN ({})", set(hashes))
             return {str(row[0]) for row in rows}
 
-    def versions(self, assessor: str, record_ids: Sequence[str]) -> list[RecordVersions]:
-        """The unsettled versions of each record asked for, on `assessor`'s caseload only.
+    def versions(
+        self, assessor: str, record_ids: Sequence[str], entity_type: str = "assessment"
+    ) -> list[RecordVersions]:
+        """The unsettled versions of each record (or person, with `entity_type` 'person')
+        asked for, on `assessor`'s caseload only.
 
         A version is a branch of the record's chain: its newest revision (a head) is one no
         other revision follows. A head that a revision of the record names in its body as
@@ -1021,13 +1024,13 @@ class Store:
         """
         wanted = set(record_ids)
         with self.transaction() as tx:
-            firsts = self._first_revisions(tx, {("assessment", r) for r in wanted})
+            firsts = self._first_revisions(tx, {(entity_type, r) for r in wanted})
             people = {person for _, person in firsts.values()}
             caseload = self._allocations(tx, people - {""})
             allowed = {
                 chain[1]
                 for chain, (_, person) in firsts.items()
-                if chain[0] == "assessment"
+                if chain[0] == entity_type
                 and chain[1] in wanted
                 and caseload.get(person) == assessor
             }
@@ -1035,19 +1038,22 @@ class Store:
             for row in _select_in(
                 tx,
                 f"SELECT {_ITEM_COLUMNS} FROM revision "
-                "WHERE entity_type = 'assessment' AND entity_id IN ({})",
+                "WHERE entity_type = ? AND entity_id IN ({})",
                 allowed,
+                (entity_type,),
             ):
-                chains[str(row[0])].append(_stored_item("assessment", row))
+                chains[str(row[0])].append(_stored_item(entity_type, row))
+        what = "person" if entity_type == "person" else "record"
         answers = []
         for record_id in dict.fromkeys(record_ids):
             if record_id not in chains:
                 answers.append(
                     RecordVersions(
                         record_id,
-                        refused="The council's server holds no record with this id on your "
+                        refused=f"The council's server holds no {what} with this id on your "
                         "caseload. If the person was moved to another assessor, ask your "
                         "manager; your copy is kept on this laptop.",
+                        entity_type=entity_type,
                     )
                 )
                 continue
@@ -1058,7 +1064,7 @@ class Store:
                 (r for r in revisions if r.hash not in followed and r.hash not in settled),
                 key=lambda r: (r.created_at, r.hash),
             )
-            answers.append(RecordVersions(record_id, tuple(heads)))
+            answers.append(RecordVersions(record_id, tuple(heads), entity_type=entity_type))
         return answers
 
     # -- pull: the caseload flowing down (decision 0008) ---------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -270,3 +270,57 @@ def test_a_record_exported_after_a_choice_imports_elsewhere(pair: Pair, tmp_path
         assert imported.answers["notes"] == "Second visit, on the other laptop."
     finally:
         elsewhere.close()
+
+
+def _person_versions(pair: Pair, their_address: str, *, body_extra: dict | None = None) -> str:  # type: ignore[type-arg]
+    """Both laptops changed the person's address from the same point; the other's version
+    delivered to this one as the gateway sends it. The person's id."""
+    person_id = pair.mine.records.get(pair.record_id).person_id
+    for session, address in ((pair.mine, "1 This Laptop Road"), (pair.theirs, their_address)):
+        person = session.people.get(person_id)
+        session.people.update(person.id, replace(person.details, address=address))
+    head = history.list_revisions(pair.theirs.vault.conn, "person", person_id)[-1]
+    if body_extra:
+        body = dict(head.body) | body_extra
+        digest = history.revision_hash(
+            "person", person_id, head.seq, head.created_at.isoformat(), head.author, body,
+            head.prev_hash,
+        )  # fmt: skip
+        item = PushItem(
+            "person", person_id, head.seq, head.created_at.isoformat(), head.author, body,
+            head.prev_hash, digest,
+        )  # fmt: skip
+    else:
+        item = PushItem.from_revision(head)
+    request = VersionsRequest((), person_ids=(person_id,))
+    answer = VersionsResponse(
+        (), people=(RecordVersions(person_id, (item,), entity_type="person"),)
+    ).to_json()
+    assert apply_versions(pair.mine.vault, request, answer, NOW) == 1
+    return person_id
+
+
+def test_a_persons_other_details_are_compared_detail_by_detail_and_taken(pair: Pair) -> None:
+    person_id = _person_versions(pair, "2 Other Laptop Road")
+    comparison = sync_problems.compare_versions(pair.mine, person_id)
+    assert [(d.question, d.mine, d.theirs) for d in comparison.differences] == [
+        ("Address", "1 This Laptop Road", "2 Other Laptop Road")
+    ]
+    assert comparison.record.mine.status is None
+    sync_problems.take_theirs(pair.mine, person_id)
+    assert pair.mine.people.get(person_id).details.address == "2 Other Laptop Road"
+    assert sync_problems.records_with_other_versions(pair.mine) == []
+    [last] = outbox.items(pair.mine.vault.conn)[-1:]
+    assert (last.entity_type, last.entity_id) == ("person", person_id)  # queued for sync
+
+
+def test_details_this_app_cannot_read_can_only_be_kept_mine(pair: Pair) -> None:
+    person_id = _person_versions(pair, "2 Other Laptop Road", body_extra={"pet_name": "Rex"})
+    comparison = sync_problems.compare_versions(pair.mine, person_id)
+    assert comparison.differences == ()
+    assert "cannot be read" in comparison.notes[0]
+    with pytest.raises(ValidationError, match="cannot be taken"):
+        sync_problems.take_theirs(pair.mine, person_id)
+    assert pair.mine.people.get(person_id).details.address == "1 This Laptop Road"
+    sync_problems.keep_mine(pair.mine, person_id)
+    assert sync_problems.records_with_other_versions(pair.mine) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +275,83 @@ def test_versions_that_could_not_be_fetched_are_fetched_at_the_next_sync(
     assert again.finished and (again.sent, again.other_versions) == (0, 1)
     assert other_versions.open_record_ids(laptops.second.conn) == [laptops.record_id]
     assert other_versions.due_record_ids(laptops.second.conn) == []
+
+
+def _move(vault: Vault, record_id: str, address: str) -> str:
+    """The person's address changed on this laptop; their id."""
+    session = session_for(vault)
+    person = session.people.get(session.records.get(record_id).person_id)
+    session.people.update(person.id, replace(person.details, address=address))
+    return person.id
+
+
+def test_a_persons_details_changed_on_both_laptops_are_both_kept_and_the_choice_settles_them(
+    gateway: Gateway, laptops: Laptops
+) -> None:
+    person_id = _move(laptops.first, laptops.record_id, "1 First Laptop Road, Exampleton")
+    _move(laptops.second, laptops.record_id, "2 Second Laptop Road, Exampleton")
+    assert sync_now(laptops.first, transport_for(laptops.first)).sent == 1
+    report = sync_now(laptops.second, transport_for(laptops.second))
+    assert report.finished and report.sent == 1 and report.other_versions == 1
+
+    session = session_for(laptops.second)
+    [forked] = sync_problems.records_with_other_versions(session)
+    assert (forked.entity_type, forked.record_id, forked.form_title) == (
+        "person",
+        person_id,
+        sync_problems.PERSON_DETAILS,
+    )
+    comparison = sync_problems.compare_versions(session, person_id)
+    assert [(d.question, d.mine, d.theirs) for d in comparison.differences] == [
+        ("Address", "2 Second Laptop Road, Exampleton", "1 First Laptop Road, Exampleton")
+    ]
+    their_head = forked.theirs.revision_hash
+
+    chosen = sync_problems.take_theirs(session, person_id)
+    assert session.people.get(person_id).details.address == "1 First Laptop Road, Exampleton"
+    assert chosen.details.address == "1 First Laptop Road, Exampleton"
+    assert history.verify_chains(laptops.second.conn).ok  # the choice's note is not a detail
+    again = sync_now(laptops.second, transport_for(laptops.second))
+    assert again.finished and (again.sent, again.other_versions) == (1, 0)
+    [entry] = gateway.store.versions(gateway.assessor, [person_id], "person")
+    [head] = entry.heads
+    assert head.body[SUPERSEDES] == their_head
+    assert head.body["address"] == "1 First Laptop Road, Exampleton"
+    assert other_versions.open_chains(laptops.second.conn) == []
+    # This laptop's own version stays in the person's history.
+    mine = history.list_revisions(laptops.second.conn, "person", person_id)[-2]
+    assert mine.body["address"] == "2 Second Laptop Road, Exampleton"
+
+
+def test_keeping_my_details_is_what_the_gateway_then_holds(
+    gateway: Gateway, laptops: Laptops
+) -> None:
+    person_id = _move(laptops.first, laptops.record_id, "1 First Laptop Road, Exampleton")
+    _move(laptops.second, laptops.record_id, "2 Second Laptop Road, Exampleton")
+    sync_now(laptops.first, transport_for(laptops.first))
+    sync_now(laptops.second, transport_for(laptops.second))
+    session = session_for(laptops.second)
+    sync_problems.keep_mine(session, person_id)
+    assert session.people.get(person_id).details.address == "2 Second Laptop Road, Exampleton"
+    sync_now(laptops.second, transport_for(laptops.second))
+    [entry] = gateway.store.versions(gateway.assessor, [person_id], "person")
+    assert [h.body["address"] for h in entry.heads] == ["2 Second Laptop Road, Exampleton"]
+
+
+def test_a_gateway_that_does_not_answer_for_people_leaves_them_to_ask_again() -> None:
+    request = VersionsRequest((), person_ids=("p1",))
+    assert request.to_json()["person_ids"] == ["p1"]
+    assert VersionsRequest.from_json(request.to_json()) == request
+    # An answer for the records alone (a gateway before people could fork): nothing refused.
+    older = {"protocol": "assessor-sync/2", "records": []}
+    assert VersionsResponse.from_json(older, (), ("p1",)).people is None
+    # One that answers for people is checked as records' answers are.
+    stamp = "2026-12-04T10:00:00+00:00"
+    body = {"given_name": "Zoë", "family_name": "Quillfeather", "address": "Elsewhere"}
+    digest = history.revision_hash("person", "p2", 2, stamp, "Robin", body, "0" * 64)
+    someone_else = PushItem("person", "p2", 2, stamp, "Robin", body, "0" * 64, digest)
+    answer = VersionsResponse(
+        (), people=(RecordVersions("p1", (someone_else,), entity_type="person"),)
+    ).to_json()
+    with pytest.raises(ProtocolError, match="another person"):
+        VersionsResponse.from_json(answer, (), ("p1",))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QGroupBox, QTableWidget
 
 from assessor_app.core.storage import history, outbox
 from tests.core.test_sync_problems import Pair, _deliver, pair  # noqa: F401 - the fixture
@@ -165,3 +165,23 @@ def test_the_status_bar_says_a_change_is_held_and_opens_the_dialog(
     [name] = [n for n in dialog.buttons if n.startswith("Try again")]
     dialog.buttons[name].click()
     qtbot.waitUntil(lambda: not window.sync_problems_button.isVisible(), timeout=5000)
+
+
+def test_a_persons_two_versions_show_detail_by_detail_and_the_choice_is_kept(
+    qtbot: QtBot,
+    ops: BackgroundOps,
+    pair: Pair,  # noqa: F811
+) -> None:
+    from tests.core.test_sync_problems import _person_versions
+
+    person_id = _person_versions(pair, "2 Other Laptop Road")
+    dialog = _dialog(qtbot, ops, pair)
+    [table] = _tables(dialog, "Differing details")
+    assert _cells(table) == [["Address", "1 This Laptop Road", "2 Other Laptop Road"]]
+    assert _headers(table)[0] == "Detail"
+    [box] = [b for b in dialog.findChildren(QGroupBox) if "Personal details" in b.title()]
+    assert box.title() == "Personal details for Zoë Quillfeather: two versions"
+    with qtbot.waitSignal(dialog.changed, timeout=5000):
+        dialog.buttons[f"Keep mine for person {person_id}"].click()
+    qtbot.waitUntil(lambda: "Nothing needs you" in dialog.message.text(), timeout=5000)
+    assert pair.mine.people.get(person_id).details.address == "1 This Laptop Road"

@@ -8,7 +8,8 @@ and answers as the printed record reads them; `keep_mine` and `take_theirs` each
 new revision through `history.append_revision` (so it is queued for sync) that names the
 other version's newest revision in its body (`history.SUPERSEDES`). Nothing is lost either
 way: taking theirs leaves mine in this laptop's history, and keeping mine leaves theirs at
-the gateway and in the vault.
+the gateway and in the vault. A person's details fork as a record does (schema 21): they are
+listed, compared detail by detail with the person page's labels, and settled the same way.
 
 A finished (completed or signed) record may be settled too: the choice is a new revision,
 and a signed PDF kept for an earlier revision stays with the revision it was signed for (it
@@ -28,14 +29,24 @@ from typing import Any
 
 from assessor_app.core.errors import AssessorError, NotFoundError, ValidationError
 from assessor_app.core.form_engine.model import DISPLAY_ONLY, FieldDef, FieldType, FormDefinition
-from assessor_app.core.records import Assessment, AssessmentId, RecordStatus
+from assessor_app.core.person_details import detail_rows
+from assessor_app.core.records import (
+    Assessment,
+    AssessmentId,
+    Person,
+    PersonDetails,
+    PersonId,
+    RecordStatus,
+)
 from assessor_app.core.services.session import Session
 from assessor_app.core.storage import history, other_versions, outbox
+from assessor_app.core.storage.people import details_from_body
 
 __all__ = [
     "AnswerDifference",
     "Comparison",
     "ForkedRecord",
+    "PERSON_DETAILS",
     "HeldChange",
     "VersionSide",
     "compare_versions",
@@ -53,7 +64,8 @@ class VersionSide:
 
     author: str
     saved_at: dt.datetime
-    status: RecordStatus
+    status: RecordStatus | None
+    """None for a person's details, which have no status."""
     revision_hash: str
 
 
@@ -70,6 +82,9 @@ class ForkedRecord:
     """The other version, as the gateway sent it."""
     signed_documents: int
     """Signed PDFs kept for this record on this laptop (each stays with its own revision)."""
+    entity_type: str = "assessment"
+    """'person' when it is a person's details that have two versions (`record_id` is then the
+    person's id and `form_title` is `PERSON_DETAILS`)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,8 @@ class HeldChange:
 
 
 _NOT_ANSWERED = "Not yet answered"
+PERSON_DETAILS = "Personal details"
+"""What a person's details are called where a record's form title would be."""
 
 
 def _person_name(session: Session, person_id: str) -> str:
@@ -159,9 +176,44 @@ def _fork(session: Session, record_id: str) -> tuple[ForkedRecord, Assessment, A
     return forked, record, theirs
 
 
+def _person_fork(
+    session: Session, person_id: str
+) -> tuple[ForkedRecord, PersonDetails, PersonDetails | None, other_versions.OtherVersion]:
+    """The person's two versions: (fork, mine, theirs or None when they do not read)."""
+    theirs = _other(session, person_id)
+    mine = session.people.get(person_id)
+    last = history.list_revisions(session.vault.conn, "person", person_id)[-1]
+    try:
+        their_details: PersonDetails | None = details_from_body(theirs.body)
+    except ValidationError:
+        their_details = None
+    forked = ForkedRecord(
+        AssessmentId(person_id),
+        _person_name(session, person_id),
+        PERSON_DETAILS,
+        VersionSide(last.author, last.created_at, None, last.hash),
+        VersionSide(
+            theirs.author, dt.datetime.fromisoformat(theirs.created_at), None, theirs.revision_hash
+        ),
+        0,
+        "person",
+    )
+    return forked, mine.details, their_details, theirs
+
+
+def _is_person(session: Session, chain_id: str) -> bool:
+    return _other(session, chain_id).entity_type == "person"
+
+
 def records_with_other_versions(session: Session) -> list[ForkedRecord]:
-    """Every record with another version waiting for the assessor's choice."""
-    return [_fork(session, r)[0] for r in other_versions.open_record_ids(session.vault.conn)]
+    """Every record (and person's details) with another version waiting for a choice.
+
+    In the order they were fetched.
+    """
+    return [
+        _person_fork(session, i)[0] if kind == "person" else _fork(session, i)[0]
+        for kind, i in other_versions.open_chains(session.vault.conn)
+    ]
 
 
 def _format(field: FieldDef | None, value: Any) -> str:
@@ -233,16 +285,19 @@ def compare_versions(session: Session, record_id: str) -> Comparison:
         ValidationError: The record has no other version waiting.
         NotFoundError: There is no such record here.
     """
+    if _is_person(session, record_id):
+        return _compare_people(session, record_id)
     forked, record, theirs = _fork(session, record_id)
     their_answers = theirs.body.get("answers")
     their_answers = their_answers if isinstance(their_answers, dict) else {}
     form = _form(session, record.form_id, record.form_version)
     differences = _differences(form, record.answers, their_answers)
     notes = []
-    if forked.mine.status is not forked.theirs.status:
+    their_status = forked.theirs.status
+    if their_status is not None and record.status is not their_status:
         notes.append(
-            f"This laptop's version is {forked.mine.status.value}; the other is "
-            f"{forked.theirs.status.value}. The version you choose keeps its own status."
+            f"This laptop's version is {record.status.value}; the other is "
+            f"{their_status.value}. The version you choose keeps its own status."
         )
     their_version = theirs.body.get("form_version")
     if their_version != record.form_version:
@@ -260,7 +315,45 @@ def compare_versions(session: Session, record_id: str) -> Comparison:
     return Comparison(forked, tuple(differences), tuple(notes))
 
 
-def _choose(session: Session, record_id: str, theirs_wins: bool) -> Assessment:
+def _compare_people(session: Session, person_id: str) -> Comparison:
+    forked, mine, theirs, _ = _person_fork(session, person_id)
+    if theirs is None:
+        return Comparison(
+            forked,
+            (),
+            (
+                "The other version's details cannot be read by this app (a newer app wrote "
+                "them?): keep this laptop's, or update the app and choose again.",
+            ),
+        )
+    ours, other = detail_rows(mine, blanks=True), dict(detail_rows(theirs, blanks=True))
+    differences = tuple(
+        AnswerDifference(label, label, value or _NOT_GIVEN, other[label] or _NOT_GIVEN)
+        for label, value in ours
+        if value != other[label]
+    )
+    notes = () if differences else ("The two versions have the same details: choose either.",)
+    return Comparison(forked, differences, notes)
+
+
+_NOT_GIVEN = "Not given"
+
+
+def _choose_person(session: Session, person_id: str, theirs_wins: bool) -> Person:
+    _, mine, theirs, other = _person_fork(session, person_id)
+    if theirs_wins and theirs is None:
+        raise ValidationError(
+            "The other version's details cannot be read by this app, so they cannot be taken.",
+            "Nothing was changed. Keep this laptop's version, or update the app and choose again.",
+        )
+    chosen = theirs if theirs_wins and theirs is not None else mine
+    action = "person.take_other_version" if theirs_wins else "person.keep_own_version"
+    return session.people.settle_fork(PersonId(person_id), chosen, other.revision_hash, action)
+
+
+def _choose(session: Session, record_id: str, theirs_wins: bool) -> Assessment | Person:
+    if _is_person(session, record_id):
+        return _choose_person(session, record_id, theirs_wins)
     theirs = _other(session, record_id)
     record = session.records.get(record_id)
     if theirs.body.get("person_id") != record.person_id:
@@ -298,8 +391,10 @@ def _choose(session: Session, record_id: str, theirs_wins: bool) -> Assessment:
     return session.records.settle_fork(record_id, chosen, theirs.revision_hash, action)
 
 
-def keep_mine(session: Session, record_id: str) -> Assessment:
+def keep_mine(session: Session, record_id: str) -> Assessment | Person:
     """Keep this laptop's version: a new revision of it, naming the other as superseded.
+
+    `record_id` may be a person's id (their details have two versions): a Person is returned.
 
     Raises:
         ValidationError: The record has no other version waiting.
@@ -307,7 +402,7 @@ def keep_mine(session: Session, record_id: str) -> Assessment:
     return _choose(session, record_id, theirs_wins=False)
 
 
-def take_theirs(session: Session, record_id: str) -> Assessment:
+def take_theirs(session: Session, record_id: str) -> Assessment | Person:
     """Use the other version: a new revision with its answers, naming it as superseded.
 
     This laptop's version stays in the record's history (the revisions before the new one).

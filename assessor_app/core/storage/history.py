@@ -444,8 +444,8 @@ def _check_journal(conn: Connection) -> str | None:
     return f"the autosave journal holds changes to record {row[0]}, which is {row[1]}"
 
 
-def _shown_body(body: str) -> str:
-    """A record revision's body as its projection shows it: without a fork choice's note."""
+def shown_body(body: str) -> str:
+    """A revision's body (JSON) as its projection shows it: without a fork choice's note."""
     if f'"{SUPERSEDES}"' not in body:
         return body
     parsed = json.loads(body)
@@ -464,7 +464,7 @@ def _check_projections(
         if head is None or head[0] != revision:
             have = head[0] if head else 0
             return f"person {eid}: shows revision {revision} but history holds {have}"
-        if body != bodies[("person", eid)]:
+        if body != shown_body(bodies[("person", eid)]):
             return f"person {eid}: the details shown differ from revision {revision}"
     for row in conn.execute(
         "SELECT id, revision, revision_hash, person_id, form_id, form_version, status, author, "
@@ -483,7 +483,7 @@ def _check_projections(
             "author": row[7],
             "answers": json.loads(row[8]),
         }
-        if revision_hash != head[1] or canonical_json(shown) != _shown_body(
+        if revision_hash != head[1] or canonical_json(shown) != shown_body(
             bodies[("assessment", eid)]
         ):
             return f"assessment {eid}: the record shown differs from revision {revision}"

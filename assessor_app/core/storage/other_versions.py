@@ -1,10 +1,12 @@
-"""Other versions of this laptop's records, fetched from the gateway and kept for a choice.
+"""Other versions of this laptop's records and people, fetched from the gateway for a choice.
 
-When the gateway reports that it holds another version of a record (another laptop of the
-same assessor, or a restored copy of this one, carried it on from the same point), the sync
-client fetches that version's newest revision and keeps it here (schema 11), so the assessor
-can compare the two and choose later, offline. Rows are never removed: the choice marks them
-settled, naming the revision that made it. Imports no Qt.
+When the gateway reports that it holds another version of a record or of a person's details
+(another laptop of the same assessor, or a restored copy of this one, carried it on from the
+same point), the sync client fetches that version's newest revision and keeps it here (schema
+11; people from schema 21), so the assessor can compare the two and choose later, offline.
+Rows are never removed: the choice marks them settled, naming the revision that made it.
+A chain is named by its id alone here: record and person ids are never the same. Imports no
+Qt.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from assessor_app.core.storage.history import canonical_json
 
 __all__ = [
     "OtherVersion",
+    "due_ids",
     "due_record_ids",
     "fetched",
     "keep",
     "mark_due",
+    "open_chains",
     "open_record_ids",
     "open_versions",
     "settle",
@@ -32,10 +36,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class OtherVersion:
-    """The newest revision of another version of one of this laptop's records."""
+    """The newest revision of another version of one of this laptop's records (or people)."""
 
     revision_hash: str
     record_id: str
+    """The chain's id: the record's, or the person's when `entity_type` is 'person'."""
     seq: int
     created_at: str
     """When the other laptop saved it (ISO 8601, UTC), exactly as it was hashed."""
@@ -47,10 +52,12 @@ class OtherVersion:
     mine_hash: str
     """This laptop's newest revision of the record when the other version was fetched."""
     fetched_at: str
+    entity_type: str = "assessment"
 
 
 _COLUMNS = (
-    "revision_hash, record_id, seq, created_at, author, body, prev_hash, mine_hash, fetched_at"
+    "revision_hash, record_id, seq, created_at, author, body, prev_hash, mine_hash, "
+    "fetched_at, entity_type"
 )
 
 
@@ -65,6 +72,7 @@ def _version(row: Sequence[Any]) -> OtherVersion:
         str(row[6]),
         str(row[7]),
         str(row[8]),
+        str(row[9]),
     )
 
 
@@ -75,7 +83,7 @@ def keep(conn: Connection, version: OtherVersion) -> bool:
     does not offer it again.
     """
     cur = conn.execute(
-        f"INSERT INTO other_version ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO other_version ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (revision_hash) DO NOTHING",
         (
             version.revision_hash,
@@ -87,6 +95,7 @@ def keep(conn: Connection, version: OtherVersion) -> bool:
             version.prev_hash,
             version.mine_hash,
             version.fetched_at,
+            version.entity_type,
         ),
     )
     return bool(cur.rowcount == 1)
@@ -105,11 +114,19 @@ def open_versions(conn: Connection, record_id: str | None = None) -> list[OtherV
 
 def open_record_ids(conn: Connection) -> list[str]:
     """The records with a version not yet settled, in the order they were fetched."""
+    return [i for kind, i in open_chains(conn) if kind == "assessment"]
+
+
+def open_chains(conn: Connection) -> list[tuple[str, str]]:
+    """Each record or person (entity type, id) with a version not yet settled.
+
+    In the order they were fetched.
+    """
     rows = conn.execute(
-        "SELECT record_id FROM other_version WHERE settled_at IS NULL "
-        "GROUP BY record_id ORDER BY MIN(fetched_at), record_id"
+        "SELECT entity_type, record_id FROM other_version WHERE settled_at IS NULL "
+        "GROUP BY entity_type, record_id ORDER BY MIN(fetched_at), record_id"
     ).fetchall()
-    return [str(r[0]) for r in rows]
+    return [(str(r[0]), str(r[1])) for r in rows]
 
 
 def settle(
@@ -133,19 +150,31 @@ def settle(
     return int(cur.rowcount)
 
 
-def mark_due(conn: Connection, record_ids: Sequence[str], at: dt.datetime) -> None:
-    """The gateway reported other versions of these records: fetch them (at the next chance)."""
+def mark_due(
+    conn: Connection, record_ids: Sequence[str], at: dt.datetime, entity_type: str = "assessment"
+) -> None:
+    """The gateway reported other versions of these records: fetch them (at the next chance).
+
+    People's ids with `entity_type` 'person'.
+    """
     conn.executemany(
-        "INSERT INTO other_version_due (record_id, reported_at) VALUES (?, ?) "
+        "INSERT INTO other_version_due (record_id, reported_at, entity_type) VALUES (?, ?, ?) "
         "ON CONFLICT (record_id) DO NOTHING",
-        [(r, at.isoformat()) for r in record_ids],
+        [(r, at.isoformat(), entity_type) for r in record_ids],
     )
 
 
 def due_record_ids(conn: Connection) -> list[str]:
     """The records whose other versions are still to be fetched, oldest report first."""
+    return due_ids(conn, "assessment")
+
+
+def due_ids(conn: Connection, entity_type: str) -> list[str]:
+    """The records (or people) whose other versions are still to be fetched, oldest first."""
     rows = conn.execute(
-        "SELECT record_id FROM other_version_due ORDER BY reported_at, record_id"
+        "SELECT record_id FROM other_version_due WHERE entity_type = ? "
+        "ORDER BY reported_at, record_id",
+        (entity_type,),
     ).fetchall()
     return [str(r[0]) for r in rows]
 

@@ -138,7 +138,8 @@ def enqueue(conn: Connection, revision: Revision) -> None:
 def enqueue_many(conn: Connection, revisions: Sequence[Revision]) -> None:
     """`enqueue` for many revisions at once (bulk imports), in the caller's transaction.
 
-    What is held for a DST is read once for the lot, not asked of the database per revision."""
+    What is held for a DST is read once for the lot, not asked of the database per revision.
+    """
     held = {("assessment", r) for (r,) in conn.execute("SELECT record_id FROM shared_dst")}
     held |= {
         ("person", p)

@@ -22,7 +22,7 @@ from assessor_app.core.records import (
     Setting,
     conviction_status_misfit,
 )
-from assessor_app.core.storage import history
+from assessor_app.core.storage import history, other_versions
 from assessor_app.core.storage.search_fold import fold_for_search
 from assessor_app.core.storage.vault import Vault
 
@@ -111,11 +111,14 @@ def details_to_body(details: PersonDetails) -> dict[str, Any]:
 def details_from_body(body: dict[str, Any]) -> PersonDetails:
     """Inverse of `details_to_body`.
 
+    A revision's note of a fork choice (`history.SUPERSEDES`) is not a detail: left out.
+
     Raises:
         ValidationError: when a value is not what it should be (e.g. an impossible date).
     """
     try:
         values = dict(body)
+        values.pop(history.SUPERSEDES, None)
         unknown = set(values) - set(PersonDetails.__dataclass_fields__)
         if unknown:
             raise ValidationError(f"Unknown person details: {', '.join(sorted(unknown))}.")
@@ -207,10 +210,26 @@ class PeopleRepository:
         clean = validate_person_details(details, today=today or dt.date.today())
         return self._write(person_id, clean, "person.update")
 
-    def _write(self, person_id: PersonId, details: PersonDetails, action: str) -> Person:
+    def settle_fork(
+        self, person_id: PersonId, details: PersonDetails, supersedes: str, action: str
+    ) -> Person:
+        """Write the choice between two versions of a person's details as one new revision.
+
+        The revision holds `details` (one version's, as they were saved: not validated again,
+        so a choice never fails on a rule that changed since) and names the other version's
+        newest revision in its body (`history.SUPERSEDES`); every version of the person kept
+        from the gateway is marked settled by it, in the same transaction.
+        """
+        self.get(person_id)
+        return self._write(person_id, details, action, supersedes=supersedes)
+
+    def _write(
+        self, person_id: PersonId, details: PersonDetails, action: str, *, supersedes: str = ""
+    ) -> Person:
         body = details_to_body(details)
+        noted = body | {history.SUPERSEDES: supersedes} if supersedes else body
         with self.vault.transaction() as conn:
-            rev = history.append_revision(conn, "person", person_id, self.vault.profile.name, body)
+            rev = history.append_revision(conn, "person", person_id, self.vault.profile.name, noted)
             conn.execute(
                 "INSERT INTO person (id, family_name, given_name, search_text, body, revision, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
@@ -230,6 +249,8 @@ class PeopleRepository:
             history.append_audit(
                 conn, self.vault.profile.id, action, "person", person_id, revision_hash=rev.hash
             )
+            if supersedes:
+                other_versions.settle(conn, person_id, rev.hash, history.now_utc())
         return Person(person_id, details, rev.created_at)
 
     def get(self, person_id: str) -> Person:

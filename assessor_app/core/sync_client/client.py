@@ -631,16 +631,23 @@ def apply_answer(
                 outbox.mark_refused(conn, a.hash, a.reason)
                 held += 1
         others = sum(1 for a in response.acks if a.other_versions)
-        forked = tuple(
-            dict.fromkeys(
-                sent_items[a.hash].entity_id
-                for a in response.acks
-                if a.other_versions and sent_items[a.hash].entity_type == "assessment"
-            )
-        )
+        reported = {
+            (sent_items[a.hash].entity_type, sent_items[a.hash].entity_id): None
+            for a in response.acks
+            if a.other_versions
+        }
+        forked = tuple(i for kind, i in reported if kind == "assessment")
         # Kept with the answer: if fetching them fails now, the next sync fetches them.
         other_versions.mark_due(conn, forked, now)
+        other_versions.mark_due(
+            conn, [i for kind, i in reported if kind == "person"], now, "person"
+        )
     return BatchResult(sent, held, others, bool(acked), frozenset(resend), forked)
+
+
+def _versions_due(conn: Connection) -> bool:
+    """Some record's or person's other versions are still to be fetched."""
+    return bool(other_versions.due_record_ids(conn) or other_versions.due_ids(conn, "person"))
 
 
 def _lost_at_gateway(conn: Connection, item: PushItem, missing: tuple[str, str]) -> bool:
@@ -654,72 +661,75 @@ VERSIONS_PATH = "/v1/versions"
 
 
 def versions_request(vault: Vault, forked: Sequence[str] = ()) -> VersionsRequest | None:
-    """What to ask the gateway: the records reported forked, and those still open here.
+    """What to ask the gateway: the records and people reported forked, and those open here.
 
     Reported means just now or at an earlier sync whose fetch failed. Asking about the open
     ones again notices a version that moved on at the gateway (a later save on the other
     laptop). None when there is nothing to ask (runs on the vault's thread).
     """
     conn = vault.conn
+    open_chains = other_versions.open_chains(conn)
     ids = list(
         dict.fromkeys(
             [
                 *forked,
                 *other_versions.due_record_ids(conn),
-                *other_versions.open_record_ids(conn),
+                *(i for kind, i in open_chains if kind == "assessment"),
             ]
         )
-    )
-    return VersionsRequest(tuple(ids[:MAX_BATCH])) if ids else None
+    )[:MAX_BATCH]
+    people = list(
+        dict.fromkeys(
+            [
+                *other_versions.due_ids(conn, "person"),
+                *(i for kind, i in open_chains if kind == "person"),
+            ]
+        )
+    )[: MAX_BATCH - len(ids)]
+    if not ids and not people:
+        return None
+    return VersionsRequest(tuple(ids), person_ids=tuple(people))
 
 
 def apply_versions(
     vault: Vault, request: VersionsRequest, answer: dict[str, object], now: dt.datetime
 ) -> int:
-    """Keep the other versions the gateway sent, in one transaction; how many records have one.
+    """Keep the other versions the gateway sent, in one transaction; how many now have one.
 
-    Each version's newest revision must be of the record asked for, match its hash, and be
-    about the same person as this laptop's copy; one that is not is not kept. A version this
-    laptop holds already (its own revisions) is not another version. A version kept before
-    that the gateway no longer offers (it moved on, or a choice settled it) is marked settled.
+    Each version's newest revision must be of the record (or person) asked for, match its
+    hash, and (a record's) be about the same person as this laptop's copy; one that is not is
+    not kept. A version this laptop holds already (its own revisions) is not another version.
+    A version kept before that the gateway no longer offers (it moved on, or a choice settled
+    it) is marked settled. People asked about of a gateway that does not answer for them stay
+    due, for a later sync.
 
     Raises:
         ProtocolError: The answer does not add up; nothing was kept.
     """
-    response = VersionsResponse.from_json(answer, request.record_ids)
+    response = VersionsResponse.from_json(answer, request.record_ids, request.person_ids)
+    entries = list(response.records)
+    if response.people is not None:
+        entries += response.people
     with vault.transaction() as conn:
-        other_versions.fetched(conn, request.record_ids)
-        for entry in response.records:
+        other_versions.fetched(conn, [e.record_id for e in entries])
+        for entry in entries:
             if entry.refused:
                 continue  # nothing of it is given: what this laptop holds stays as it is
-            mine = history.list_revisions(conn, "assessment", entry.record_id)
+            mine = history.list_revisions(conn, entry.entity_type, entry.record_id)
             if not mine:
                 continue
-            own = {r.hash for r in mine}
-            person = mine[-1].body.get("person_id")
-            offered = set()
-            for head in entry.heads:
-                if head.hash in own or head.body.get("person_id") != person:
-                    continue
-                offered.add(head.hash)
-                other_versions.keep(
-                    conn,
-                    other_versions.OtherVersion(
-                        head.hash,
-                        entry.record_id,
-                        head.seq,
-                        head.created_at,
-                        head.author,
-                        dict(head.body),
-                        head.prev_hash,
-                        mine[-1].hash,
-                        now.isoformat(),
-                    ),
+            offered = {
+                head.hash
+                for head in pull.keep_apart(
+                    conn, entry.entity_type, entry.record_id, mine, entry.heads, now
                 )
-            for kept in other_versions.open_versions(conn, entry.record_id):
-                if kept.revision_hash not in offered:
-                    other_versions.settle(conn, entry.record_id, "", now, only=kept.revision_hash)
-        return len(other_versions.open_record_ids(conn))
+            }
+            for version in other_versions.open_versions(conn, entry.record_id):
+                if version.revision_hash not in offered:
+                    other_versions.settle(
+                        conn, entry.record_id, "", now, only=version.revision_hash
+                    )
+        return len(other_versions.open_chains(conn))
 
 
 def fetch_other_versions(
@@ -893,8 +903,8 @@ def _send_all(
             log.warning("shared DST: %s", why)
     # What the assessor is told is the records waiting for a choice here: those just reported
     # are fetched (with those still open, to notice any that moved on at the gateway).
-    others = len(other_versions.open_record_ids(vault.conn))
-    if not problem and (forked or others or other_versions.due_record_ids(vault.conn)):
+    others = len(other_versions.open_chains(vault.conn))
+    if not problem and (forked or others or _versions_due(vault.conn)):
         try:
             others = fetch_other_versions(vault, transport, forked, now=now)
         except (TransportError, ProtocolError) as e:

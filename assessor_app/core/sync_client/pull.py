@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assessor_app.core.errors import ValidationError
+from assessor_app.core.records import Revision
 from assessor_app.core.storage import history, other_versions
 from assessor_app.core.storage.database import Connection
 from assessor_app.core.storage.leaving import leaving
@@ -260,10 +261,9 @@ def _store_chain(
         apart += [p[-1] for p in onward]
         _append(conn, actor, taken, now)
         received = len(taken)
-    kept = 0
-    if entity_type == "assessment":
-        kept = _keep_apart(conn, entity_id, apart, now)
-    not_taken = len(apart) - kept if entity_type == "assessment" else len(apart)
+    mine = history.list_revisions(conn, entity_type, entity_id) if apart else []
+    kept = len(keep_apart(conn, entity_type, entity_id, mine, apart, now))
+    not_taken = len(apart) - kept
     if not_taken:
         log.warning("%s %s: %d version(s) from the gateway not kept", *chain, not_taken)
     return PullResult(received, already, kept, not_taken)
@@ -299,25 +299,35 @@ def _has_journal(conn: Connection, record_id: str) -> bool:
     return row is not None
 
 
-def _keep_apart(
-    conn: Connection, record_id: str, heads: Sequence[PushItem], now: dt.datetime
-) -> int:
-    """Keep versions that do not follow this laptop's own as other versions; how many."""
-    if not heads:
-        return 0
-    mine = history.list_revisions(conn, "assessment", record_id)
+def keep_apart(
+    conn: Connection,
+    entity_type: str,
+    entity_id: str,
+    mine: Sequence[Revision],
+    heads: Sequence[PushItem],
+    now: dt.datetime,
+) -> list[PushItem]:
+    """Keep as other versions the `heads` not this laptop's own; those kept for a choice.
+
+    `mine` is this laptop's copy of the record's or person's chain; inside the caller's
+    transaction. A record's version about another person is never one (a record cannot move people).
+    """
     if not mine:
-        return 0
+        return []
+    own = {r.hash for r in mine}
     person = mine[-1].body.get("person_id")
-    kept = 0
+    offered = []
     for head in heads:
-        if head.body.get("person_id") != person:
+        if head.hash in own:
             continue
+        if entity_type == "assessment" and head.body.get("person_id") != person:
+            continue
+        offered.append(head)
         other_versions.keep(
             conn,
             other_versions.OtherVersion(
                 head.hash,
-                record_id,
+                entity_id,
                 head.seq,
                 head.created_at,
                 head.author,
@@ -325,10 +335,10 @@ def _keep_apart(
                 head.prev_hash,
                 mine[-1].hash,
                 now.isoformat(),
+                entity_type,
             ),
         )
-        kept += 1
-    return kept
+    return offered
 
 
 def _append(conn: Connection, actor: str, items: Sequence[PushItem], now: dt.datetime) -> None:
@@ -374,7 +384,7 @@ def _append(conn: Connection, actor: str, items: Sequence[PushItem], now: dt.dat
     )
     newest = items[-1]
     if newest.entity_type == "person":
-        _project_person(conn, newest, bodies[-1])
+        _project_person(conn, newest, history.shown_body(bodies[-1]))
     else:
         _project_record(conn, newest)
 

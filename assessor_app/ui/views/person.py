@@ -25,12 +25,11 @@ from PySide6.QtWidgets import (
 
 from assessor_app.core.errors import NotFoundError
 from assessor_app.core.form_engine.definition import FormDefinition
-from assessor_app.core.nhs_number import format_nhs_number
+from assessor_app.core.person_details import detail_rows
 from assessor_app.core.records import (
     Assessment,
     AssessmentId,
     Person,
-    PersonDetails,
     PersonId,
     custody_move_prompt,
 )
@@ -66,27 +65,6 @@ CARED_FOR_CHOICES = 500
 def _person_choice(p: Person) -> str:
     born = f", born {format_date(p.details.date_of_birth)}" if p.details.date_of_birth else ""
     return f"{p.details.display_name}{born}"
-
-
-def detail_rows(d: PersonDetails) -> list[tuple[str, str]]:
-    """Label/value pairs shown on the person page (blank details left out)."""
-    rows = [
-        ("Date of birth", format_date(d.date_of_birth)),
-        ("NHS number", format_nhs_number(d.nhs_number) if d.nhs_number else ""),
-        ("Setting", d.setting.label),
-        ("Establishment", d.establishment_name),
-        ("Prison number", d.prison_number),
-        (
-            "Conviction status",
-            d.conviction_status.value.replace("_", " ").capitalize() if d.conviction_status else "",
-        ),
-        ("Expected release", format_date(d.expected_release_date)),
-        ("Address", d.address),
-        ("Communication needs", d.communication_needs),
-        ("Preferred format", d.preferred_format),
-        ("Council person id", d.authority_person_id),
-    ]
-    return [(label, value) for label, value in rows if value]
 
 
 class PersonView(QWidget):

@@ -192,8 +192,12 @@ class SyncProblemsDialog(QDialog):
         r = comparison.record
         box = QGroupBox(f"{r.form_title} for {r.person_name}: two versions")
         column = QVBoxLayout(box)
+        person = r.entity_type == "person"
         intro = QLabel(
-            "This record was changed on this laptop and on another laptop from the same "
+            "These details were changed on this laptop and on another laptop from the same "
+            "point. Which should be kept?"
+            if person
+            else "This record was changed on this laptop and on another laptop from the same "
             "point. Which answers should it keep?"
         )
         intro.setWordWrap(True)
@@ -202,9 +206,10 @@ class SyncProblemsDialog(QDialog):
         theirs_head = f"On the other laptop\n{_side(r.theirs)}"
         rows = [[d.question, d.mine, d.theirs] for d in comparison.differences]
         if rows:
-            table = _table(
-                ["Question", mine_head, theirs_head], rows, "Differing answers", first_width=240
+            first, name = (
+                ("Detail", "Differing details") if person else ("Question", "Differing answers")
             )
+            table = _table([first, mine_head, theirs_head], rows, name, first_width=240)
             column.addWidget(table)
         for note in comparison.notes:
             label = QLabel(note)
@@ -214,7 +219,7 @@ class SyncProblemsDialog(QDialog):
         row.addStretch(1)
         for text, theirs in (("Keep mine", False), ("Use the other version", True)):
             button = QPushButton(text)
-            name = f"{text} for record {r.record_id}"
+            name = f"{text} for {'person' if person else 'record'} {r.record_id}"
             button.setAccessibleName(name)
             button.clicked.connect(
                 lambda _=False, rid=r.record_id, t=theirs: self.choose(rid, theirs=t)
