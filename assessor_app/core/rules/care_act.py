@@ -797,6 +797,8 @@ def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
                     + ". Either the health effect or one outcome is enough."
                 ),
                 met=True,
+                unable=tuple(label for label, _ in reading.unable),
+                health=True,
             ),
         )
     elif reading.unable and not reading.unanswered:
@@ -807,6 +809,8 @@ def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
                 scheme,
                 lambda v: f"Met: {_outcome_count_text(reading, scheme, v)}. One outcome is enough.",
                 met=True,
+                unable=tuple(label for label, _ in reading.unable),
+                health=False,
             ),
         )
     elif health == "no" and not reading.unanswered:
