@@ -200,7 +200,7 @@ def test_the_carers_contribution_comes_from_their_own_financial_assessment(vault
     )
     # Never charged more than the support costs: £153.90 assessed, £60.00 charged.
     assert budget.value == 0
-    assert budget.label == "£60.00 a week (the person pays £60.00, the authority £0.00)"
+    assert budget.label == "£60.00 a week (the carer pays £60.00, the authority £0.00)"
     assert any(
         r.startswith("The carer's contribution, from their financial") for r in budget.reasons
     )

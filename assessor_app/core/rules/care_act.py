@@ -1710,7 +1710,7 @@ def carer_authority(answers: Mapping[str, Any]) -> Outcome:
 
 @register_start_check("care_act.carer_start")
 def carer_start(ctx: StartContext) -> Refusal | None:
-    """Refuse a carer's assessment for someone under 18: young carers are assessed elsewhere.
+    """Refuse a carer's assessment (or support plan) for someone under 18: see below.
 
     People under 18 are young carers, assessed under the Children Act 1989 (s17ZA). People in
     prison, youth custody or approved premises are in general not carers for care they give

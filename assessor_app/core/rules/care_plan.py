@@ -360,7 +360,7 @@ def _personal_budget(answers: Mapping[str, Any], planned: _Planned) -> Outcome:
     share_line = f"The authority's share: {format_pounds(share)} a week."
     lines.append(Reason("budget.share", share_line, share_line, {"pence": share}))
     label = (
-        f"{format_pounds(total)} a week (the person pays {format_pounds(counted)}, "
+        f"{format_pounds(total)} a week ({planned.who} pays {format_pounds(counted)}, "
         f"the authority {format_pounds(share)})"
     )
     return Outcome.explained(share, label, lines)
