@@ -173,12 +173,12 @@ def test_a_carer_walks_from_assessment_to_signed_support_plan_and_the_todo_close
     assert "Carer's support plan" in standard
     assert "Cost to the authority of meeting the needs: £60.00 a week." in standard
     assert "The carer's contribution: charge not yet assessed" in standard
-    assert "may be charged for only on one (Care Act s14)" in standard
+    assert "may be charged for only after one (Care Act s14)" in standard
     assert "A break from caring (respite, replacement care)" in standard
     easy = squash(poppler("pdftotext", kept["easy_read"], tmp_path))
     assert "Your support plan as a carer" in easy
     assert "Doing things you enjoy" in easy and "Your health" in easy
-    assert "The help for the person you care for helps with this." in easy
+    assert "The help for the person you care for also helps you with this." in easy
     assert "You signed it on 20 November 2026." in easy
     large = squash(poppler("pdftotext", kept["large_print"], tmp_path))
     assert "Edition Large print" in large

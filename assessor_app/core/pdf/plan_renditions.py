@@ -122,7 +122,7 @@ PLAN_WORDS: dict[str, PlanWords] = {
         ),
         PLAIN_CARER_NEED,
         {
-            "cared_for_support": "The help for the person you care for helps with this.",
+            "cared_for_support": "The help for the person you care for also helps you with this.",
             "other_service": "Another service helps you with this.",
             "own_arrangements": "You have your own help with this.",
         },

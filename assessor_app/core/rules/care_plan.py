@@ -126,9 +126,9 @@ _CARER = _Planned(
     "carer's assessment",
     "the authority must meet a carer's eligible needs, Care Act s20",
     "the carer",
-    "because no financial assessment of the carer's own resources is complete: support for a "
-    "carer may be charged for only on one (Care Act s14). If the authority charges for this "
-    "support, complete one, then open this plan again.",
+    "because no financial assessment of the carer's own resources is complete, and support "
+    "for a carer may be charged for only after one (Care Act s14). If the authority charges "
+    "for this support, complete one, then open this plan again.",
 )
 
 
