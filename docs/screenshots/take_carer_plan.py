@@ -24,9 +24,9 @@ ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 from take import wait_for  # noqa: E402
+from take_forms import grab_sections  # noqa: E402
 from take_plan_pdfs import _write_pages  # noqa: E402
 
-from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from assessor_app.core.form_engine.definition import load_forms_dir  # noqa: E402
@@ -72,13 +72,7 @@ def main() -> None:
         editor = window.editor
         assert editor is not None and editor.defn is not None
         folder = HERE / FORM
-        folder.mkdir(exist_ok=True)
-        for old in folder.glob("*.png"):
-            old.unlink()
-        for index, section in enumerate(editor.defn.sections):
-            editor.sections.setCurrentRow(index)
-            QTest.qWait(150)
-            window.grab().save(str(folder / f"{index + 1:02d}-{section.id}.png"))
+        grab_sections(window, editor, folder)
         window.go_back()
         wait_for(lambda: window.ops.pending == 0)
 

@@ -29,6 +29,7 @@ from assessor_app.core.services.todo import TodoItem, TodoKind, work_out
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
+from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
 from tests.support import community_person, complete_financial, poppler, session_for, squash
 
 REGISTRY = load_forms_dir(default_forms_dir())
@@ -267,3 +268,24 @@ def test_a_support_plan_is_not_made_from_a_needs_assessment_or_with_none_to_star
     complete_record(session, AssessmentId(rid))
     with pytest.raises(ValidationError, match="made from a carer's assessment"):
         _start(session, carer, rid)
+
+
+def test_the_cli_starts_the_support_plan_that_follows_a_carers_assessment(
+    cli: Any,  # noqa: F811 - the fixture
+    profile: str,  # noqa: F811 - the fixture
+    tmp_path: Path,
+) -> None:
+    vault = Vault.open(tmp_path / "data", profile, PASS)
+    session = _session(vault)
+    carer = _carer(session)
+    source = _carers_assessment(session, carer)
+    vault.close()
+    code, out, err = cli("record", "start", "--from", source)
+    assert code == 0, err
+    vault = Vault.open(tmp_path / "data", profile, PASS)
+    try:
+        plan = _session(vault).records.get(out.strip())
+    finally:
+        vault.close()
+    assert (plan.form_id, plan.person_id) == ("carers_support_plan", carer)
+    assert plan.answers["needs_record"] == source

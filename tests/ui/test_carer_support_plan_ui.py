@@ -17,12 +17,12 @@ from PySide6.QtCore import Qt
 
 from assessor_app.core.records import Assessment, RecordStatus
 from assessor_app.core.services.todo import TodoKind
-from assessor_app.core.storage.assessments import AssessmentRepository
 from tests.conftest import REPO_ROOT
 from tests.support import community_person
 from tests.ui.conftest import WindowFactory, add_person, create_profile, wait_for_worker
 from tests.ui.test_care_act_forms import click_complete, opened_editor, stored_status
 from tests.ui.test_care_plan_ui import _give as give
+from tests.ui.test_care_plan_ui import completed_record
 from tests.ui.test_todo_ui import _back_to_caseload, _rows
 
 from assessor_app.ui import dialogs
@@ -41,17 +41,7 @@ def completed_carers_assessment(
     qtbot: QtBot, window: MainWindow, person_id: str, **changes: Any
 ) -> Assessment:
     """A completed carer's assessment with eligible needs (recreation, health), on the worker."""
-    assert window.vault is not None
-    records = AssessmentRepository(window.vault)
-
-    def make() -> Assessment:
-        draft = records.create(person_id, "carers_assessment", 1, CARER | changes)
-        return records.set_status(draft.id, RecordStatus.COMPLETED)
-
-    made: list[Assessment] = []
-    window.ops.run(make, on_success=made.append)
-    wait_for_worker(qtbot, window)
-    return made[0]
+    return completed_record(qtbot, window, person_id, "carers_assessment", CARER | changes)
 
 
 RECREATION = {

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -309,8 +309,22 @@ def work_out(
     money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
     dsts = repo.projected(DST_FORM, texts=DST_TEXTS, people=people)
     items: list[TodoItem] = []
-    items += _plan_items(latest_done, plans, PLAN_FORM)
-    items += _carer_plan_items(session, carers, carer_plans, CARER_PLAN_FORM)
+    care_plan = _PlanDue(
+        PLAN_FORM,
+        "care and support plan",
+        "The needs assessment found eligible needs, and the authority must meet them "
+        "(Care Act s18; REQUIREMENTS NA-39).",
+    )
+    carer_plan = _PlanDue(
+        CARER_PLAN_FORM,
+        "carer's support plan",
+        "The carer's assessment found eligible needs, and the authority must meet them "
+        "(Care Act s20; REQUIREMENTS NA-39).",
+    )
+    items += _plan_items(latest_done, plans, _needs_eligible, care_plan)
+    items += _plan_items(
+        carers, carer_plans, functools.partial(_carer_eligible, session), carer_plan
+    )
     items += _needs_items(declined, uninformed, to_tell)
     items += _review_items(plans, reviews, session.settings, today)
     items += _financial_items(plans, money, FINANCIAL_FORM)
@@ -324,57 +338,60 @@ def soonest_first(items: Iterable[TodoItem]) -> list[TodoItem]:
     return sorted(items, key=lambda i: (i.due, order[i.kind], i.person_id, i.record_id or ""))
 
 
-def _plan_items(latest_done: list[Projected], plans: list[Projected], form: str) -> list[TodoItem]:
-    """A plan for each person's latest completed needs assessment with eligible needs (NA-39)."""
+class _PlanDue(NamedTuple):
+    """One kind of plan as the list names it."""
+
+    form: str
+    plan: str
+    why: str
+
+
+def _plan_items(
+    candidates: list[Projected],
+    plans: list[Projected],
+    eligible: Callable[[Projected], bool],
+    due: _PlanDue,
+) -> list[TodoItem]:
+    """A plan for each assessment of `candidates` with eligible needs and none made (NA-39).
+
+    `eligible` is asked only of an assessment with no completed plan: for a carer's
+    assessment it reads the record (`_carer_eligible`).
+    """
     made, drafts = _plans_made(plans)
     items = []
-    for record in latest_done:
-        if record.record_id in made or adult_eligibility(record.values) != "eligible":
+    for record in candidates:
+        if record.record_id in made or not eligible(record):
             continue
+        draft = drafts.get(record.record_id)
         items.append(
-            _plan_item(
-                record,
-                drafts.get(record.record_id),
-                form,
-                "care and support plan",
-                "The needs assessment found eligible needs, and the authority must meet them "
-                "(Care Act s18; REQUIREMENTS NA-39).",
+            TodoItem(
+                TodoKind.PLAN,
+                record.person_id,
+                f"Make the {due.plan}" if draft is None else f"Finish the {due.plan}",
+                _since(record),
+                False,
+                due.why,
+                draft.record_id if draft is not None else record.record_id,
+                None if draft is not None else due.form,
             )
         )
     return items
 
 
-def _carer_plan_items(
-    session: Session, carers: list[Projected], plans: list[Projected], form: str
-) -> list[TodoItem]:
-    """A support plan for each carer's latest completed carer's assessment with eligible needs.
+def _needs_eligible(record: Projected) -> bool:
+    return adult_eligibility(record.values) == "eligible"
 
-    Only the assessments with no completed support plan are read, and the carer eligibility
-    rule decides (`care_plans.eligible_domains`), as starting the plan would.
-    """
+
+def _carer_eligible(session: Session, record: Projected) -> bool:
+    """Whether a carer's assessment has eligible needs, by the rule, as starting a plan asks."""
     from assessor_app.core.errors import AssessorError
     from assessor_app.core.services.care_plans import CARER_PLAN, eligible_domains
 
-    made, drafts = _plans_made(plans)
-    items = []
-    for record in carers:
-        if record.record_id in made:
-            continue
-        try:
-            eligible_domains(session, session.records.get(record.record_id), CARER_PLAN)
-        except AssessorError:  # not eligible (or gone since): no plan to make
-            continue
-        items.append(
-            _plan_item(
-                record,
-                drafts.get(record.record_id),
-                form,
-                "carer's support plan",
-                "The carer's assessment found eligible needs, and the authority must meet "
-                "them (Care Act s20; REQUIREMENTS NA-39).",
-            )
-        )
-    return items
+    try:
+        eligible_domains(session, session.records.get(record.record_id), CARER_PLAN)
+    except AssessorError:  # not eligible (or gone since): no plan to make
+        return False
+    return True
 
 
 def _plans_made(plans: list[Projected]) -> tuple[set[str], dict[str, Projected]]:
@@ -390,22 +407,6 @@ def _plans_made(plans: list[Projected]) -> tuple[set[str], dict[str, Projected]]
         elif source not in drafts or plan.updated_at > drafts[source].updated_at:
             drafts[source] = plan
     return made, drafts
-
-
-def _plan_item(
-    record: Projected, draft: Projected | None, form: str, plan: str, why: str
-) -> TodoItem:
-    """Make the plan from `record` (start `form`), or finish its `draft`."""
-    return TodoItem(
-        TodoKind.PLAN,
-        record.person_id,
-        f"Make the {plan}" if draft is None else f"Finish the {plan}",
-        _since(record),
-        False,
-        why,
-        draft.record_id if draft is not None else record.record_id,
-        None if draft is not None else form,
-    )
 
 
 def _needs_items(
