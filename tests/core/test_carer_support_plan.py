@@ -289,3 +289,26 @@ def test_the_cli_starts_the_support_plan_that_follows_a_carers_assessment(
         vault.close()
     assert (plan.form_id, plan.person_id) == ("carers_support_plan", carer)
     assert plan.answers["needs_record"] == source
+
+
+@pytest.mark.parametrize(
+    ("changes", "needs"),
+    [
+        ({"health_deteriorating": "no"}, ["recreation"]),  # one outcome is enough (reg 3)
+        (
+            {"c_recreation_status": "achieved", "c_recreation_ways": []},
+            ["carer_health"],  # so is the effect on their health alone
+        ),
+        ({"health_deteriorating": "deteriorating"}, ["recreation", "carer_health"]),
+    ],
+)
+def test_the_plan_carries_the_needs_the_carer_rule_found_eligible(
+    vault: Vault, changes: dict[str, Any], needs: list[str]
+) -> None:
+    session = _session(vault)
+    carer = _carer(session)
+    plan = session.records.get(
+        _start(session, carer, _carers_assessment(session, carer, **changes))
+    )
+    assert plan.answers["eligible_needs"] == needs
+    assert [i["need_domain"] for i in plan.answers["plan_needs"]] == needs
