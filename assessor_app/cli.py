@@ -240,7 +240,11 @@ def cmd_caseload_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_FOLLOWS_ON = {"needs_assessment": "care_support_plan", "care_support_plan": "care_review"}
+_FOLLOWS_ON = {
+    "needs_assessment": "care_support_plan",
+    "care_support_plan": "care_review",
+    "carers_assessment": "carers_support_plan",
+}
 """With `record start --from RECORD` and no --form: the form that follows the record's."""
 
 

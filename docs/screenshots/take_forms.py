@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from assessor_app.core.form_engine.definition import load_forms_dir  # noqa: E402
 from assessor_app.core.paths import default_forms_dir  # noqa: E402
@@ -25,9 +25,23 @@ from assessor_app.core.storage.assessments import AssessmentRepository  # noqa: 
 from assessor_app.core.storage.people import PeopleRepository  # noqa: E402
 
 from assessor_app.ui.app import build_main_window  # noqa: E402
+from assessor_app.ui.views.record_editor import RecordEditorView  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from take import wait_for  # noqa: E402
+
+
+def grab_sections(window: QWidget, editor: RecordEditorView, folder: Path) -> None:
+    """Save the window with each of the editor's sections shown, as `<nn>-<section id>.png`."""
+    assert editor.defn is not None
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    for index, section in enumerate(editor.defn.sections):
+        editor.sections.setCurrentRow(index)
+        QTest.qWait(150)
+        window.grab().save(str(folder / f"{index + 1:02d}-{section.id}.png"))
+
 
 HERE = Path(__file__).resolve().parent
 WANTED: dict[str, bool | None] = {
@@ -64,14 +78,7 @@ def main() -> None:
             wait_for(lambda: window.editor is not None and window.editor.defn is not None)
             editor = window.editor
             assert editor is not None and editor.defn is not None
-            folder = HERE / form_id
-            folder.mkdir(exist_ok=True)
-            for old in folder.glob("*.png"):
-                old.unlink()
-            for index, section in enumerate(editor.defn.sections):
-                editor.sections.setCurrentRow(index)
-                QTest.qWait(150)
-                window.grab().save(str(folder / f"{index + 1:02d}-{section.id}.png"))
+            grab_sections(window, editor, HERE / form_id)
             window.go_back()
             wait_for(lambda: window.ops.pending == 0)
         window.close()

@@ -15,6 +15,7 @@ USUAL = [
     "care_support_plan",
     "care_review",
     "carers_assessment",
+    "carers_support_plan",
     "financial_assessment",
     "chc_checklist",
     "chc_dst",
@@ -43,7 +44,13 @@ def test_forms_that_do_not_apply_come_last_with_the_reason(vault: Vault) -> None
     session = session_for(vault, today=dt.date(2026, 1, 15))
     young = _person(community_person(date_of_birth=dt.date(2010, 6, 1)))
     offers = forms_to_offer(session, young)
-    refused = ["carers_assessment", "chc_checklist", "chc_dst", "chc_fast_track"]
+    refused = [
+        "carers_assessment",
+        "carers_support_plan",
+        "chc_checklist",
+        "chc_dst",
+        "chc_fast_track",
+    ]
     assert [o.form.id for o in offers] == [f for f in USUAL if f not in refused] + refused
     assert all(o.refusal is None for o in offers[:4])
     for offer in offers[4:]:

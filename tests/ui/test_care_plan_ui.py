@@ -41,11 +41,18 @@ NEEDS: dict[str, Any] = json.loads(
 
 def _completed_needs(qtbot: QtBot, window: MainWindow, person_id: str) -> Assessment:
     """A completed needs assessment with eligible needs (nutrition, hygiene), on the worker."""
+    return completed_record(qtbot, window, person_id, "needs_assessment", NEEDS)
+
+
+def completed_record(
+    qtbot: QtBot, window: MainWindow, person_id: str, form_id: str, answers: dict[str, Any]
+) -> Assessment:
+    """A completed record of `form_id` (version 1) with these answers, made on the worker."""
     assert window.vault is not None
     records = AssessmentRepository(window.vault)
 
     def make() -> Assessment:
-        draft = records.create(person_id, "needs_assessment", 1, NEEDS)
+        draft = records.create(person_id, form_id, 1, answers)
         return records.set_status(draft.id, RecordStatus.COMPLETED)
 
     made: list[Assessment] = []

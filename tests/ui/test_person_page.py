@@ -174,6 +174,7 @@ def test_forms_are_offered_in_the_usual_order_without_the_sample(
         "care_support_plan",
         "care_review",
         "carers_assessment",
+        "carers_support_plan",
         "financial_assessment",
         "chc_checklist",
         "chc_dst",

@@ -1,4 +1,8 @@
-"""The care and support plan for the person: an easy-read and a large-print edition.
+"""A plan for the person it is for: an easy-read and a large-print edition.
+
+Both plans get them: the care and support plan and the carer's support plan (`PLAN_WORDS`
+holds what differs: the easy-read title, the plain names of the needs, who meets a need
+otherwise, and the signature field).
 
 Both are written from the plan's answers (never by scaling the standard PDF) and print every
 word at 16 point or more (`Document.large_type`), left aligned, black on white, with no
@@ -18,6 +22,7 @@ personal budget line by line. Imports no Qt.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from assessor_app.core import answer_values as read
@@ -40,9 +45,7 @@ from assessor_app.core.pdf.letters.plain_english import _easy_lines, _sentence
 from assessor_app.core.pdf.record_document import record_document, record_footer
 from assessor_app.core.records import Assessment, Person, RecordStatus
 
-__all__ = ["PLAN_FORM", "RENDITIONS", "plan_rendition", "renditions_for"]
-
-PLAN_FORM = "care_support_plan"
+__all__ = ["PLAN_WORDS", "RENDITIONS", "PlanWords", "plan_rendition", "renditions_for"]
 
 RENDITIONS: tuple[Variant, ...] = (Variant.EASY_READ, Variant.LARGE_PRINT)
 """The editions made for the person beside the standard signed PDF of a plan."""
@@ -63,16 +66,75 @@ PLAIN_NEED = {
 }
 """Each need of the Care Act's outcomes in plain words, as an easy-read heading."""
 
-_OTHERWISE_WHO = {
-    "carer": "A carer helps you with this.",
-    "other_service": "Another service helps you with this.",
-    "own_arrangements": "You have your own help with this.",
+PLAIN_CARER_NEED = {
+    "child_care": "Looking after a child",
+    "other_caring": "Caring for other people",
+    "habitable_home": "Keeping your home clean and safe",
+    "nutrition": "Eating and drinking",
+    "relationships": "Family and friends",
+    "work_education": "Work, learning and volunteering",
+    "community": "Going out and using local places",
+    "recreation": "Doing things you enjoy",
+    "carer_health": "Your health",
 }
+"""Each need of a carer's outcomes (and the effect of caring on their health) in plain words."""
+
+
+@dataclass(frozen=True)
+class PlanWords:
+    """What the easy-read edition of one kind of plan says differently."""
+
+    title: str
+    """The easy-read title."""
+    about: tuple[str, ...]
+    """The opening lines after "Hello", before the date the plan was made."""
+    needs: Mapping[str, str]
+    """Each need's key in plain words, as a heading."""
+    otherwise: Mapping[str, str]
+    """Who meets a need otherwise (the plan's `met_otherwise_by`), as a sentence."""
+    signature: str
+    """The field holding the signature of the person the plan is for."""
+
+
+PLAN_WORDS: dict[str, PlanWords] = {
+    "care_support_plan": PlanWords(
+        EASY_TITLE,
+        (
+            "This is your plan.",
+            "It says what help you will get.",
+            "It says who will help you, and when.",
+        ),
+        PLAIN_NEED,
+        {
+            "carer": "A carer helps you with this.",
+            "other_service": "Another service helps you with this.",
+            "own_arrangements": "You have your own help with this.",
+        },
+        "person_signature",
+    ),
+    "carers_support_plan": PlanWords(
+        "Your support plan as a carer",
+        (
+            "This is your plan.",
+            "It is about you, as a carer.",
+            "It says what help you will get.",
+            "It says who will help you, and when.",
+        ),
+        PLAIN_CARER_NEED,
+        {
+            "cared_for_support": "The help for the person you care for also helps you with this.",
+            "other_service": "Another service helps you with this.",
+            "own_arrangements": "You have your own help with this.",
+        },
+        "carer_signature",
+    ),
+}
+"""The words of each plan's easy-read edition, by the plan's form id."""
 
 
 def renditions_for(form_id: str) -> tuple[Variant, ...]:
     """The editions for the person a finalised record of this form gets (none for most)."""
-    return RENDITIONS if form_id == PLAN_FORM else ()
+    return RENDITIONS if form_id in PLAN_WORDS else ()
 
 
 def _person_name(person: Person) -> str:
@@ -123,13 +185,13 @@ def _budget(evaluation: Evaluation) -> tuple[int | None, int | None, int | None]
     return total, paid, found.get("budget.share")
 
 
-def _need_name(item: Mapping[str, Any]) -> str:
+def _need_name(item: Mapping[str, Any], words: PlanWords) -> str:
     domain = read.choice(item, "need_domain") or ""
-    return PLAIN_NEED.get(domain) or read.text(item, "need_other") or "Another need"
+    return words.needs.get(domain) or read.text(item, "need_other") or "Another need"
 
 
-def _need_blocks(item: Mapping[str, Any], paid: int | None) -> list[Block]:
-    name = _need_name(item)
+def _need_blocks(item: Mapping[str, Any], paid: int | None, words: PlanWords) -> list[Block]:
+    name = _need_name(item, words)
     blocks: list[Block] = [Heading(name, room=0.999)]
     if read.choice(item, "need_basis") == "chosen_to_meet":
         blocks.append(Para("We do not have to help with this.\nWe have chosen to help you."))
@@ -143,7 +205,7 @@ def _need_blocks(item: Mapping[str, Any], paid: int | None) -> list[Block]:
         who = read.choice(item, "met_otherwise_by") or ""
         blocks += [
             Heading("What will happen", level=2),
-            Para(_OTHERWISE_WHO.get(who, "Someone else helps you with this.")),
+            Para(words.otherwise.get(who, "Someone else helps you with this.")),
         ]
         reason = read.text(item, "met_otherwise_reason")
         if reason:
@@ -196,9 +258,9 @@ def _money(total: int | None, paid: int | None, share: int | None) -> list[Block
     return blocks
 
 
-def _signed(answers: Mapping[str, Any], assessor: str) -> list[Block]:
+def _signed(answers: Mapping[str, Any], assessor: str, field_id: str) -> list[Block]:
     lines = []
-    person = describe_signature(answers.get("person_signature"))
+    person = describe_signature(answers.get(field_id))
     if person is not None:
         when = f" on {format_date(person.signed_on.isoformat())}" if person.signed_on else ""
         if person.signed and person.capacity_label:
@@ -237,13 +299,10 @@ def _easy_read(
     record: Assessment, person: Person, evaluation: Evaluation, branding: Branding
 ) -> list[Block]:
     answers = record.answers
+    words = PLAN_WORDS[record.form_id]
     total, paid, share = _budget(evaluation)
     agreed = read.text(answers, "plan_date")
-    intro = [
-        "This is your plan.",
-        "It says what help you will get.",
-        "It says who will help you, and when.",
-    ]
+    intro = list(words.about)
     if agreed:
         intro.append(f"We made it with you on {format_date(agreed)}.")
     blocks: list[Block] = [Para("\n".join([f"Hello {person.details.given_name.strip()}.", *intro]))]
@@ -255,7 +314,9 @@ def _easy_read(
             Heading("Your help"),
             # One paragraph, not a list: a list's spacing pushes the page's last part over.
             Para(
-                "\n".join([f"You need help with {count}:", *(f"•  {_need_name(i)}" for i in needs)])
+                "\n".join(
+                    [f"You need help with {count}:", *(f"•  {_need_name(i, words)}" for i in needs)]
+                )
             ),
         ]
     outcomes = read.text(answers, "person_outcomes")
@@ -265,7 +326,7 @@ def _easy_read(
     if strengths:
         blocks += [Heading("What helps you already"), Para(_lines(strengths))]
     for item in needs:
-        blocks += _need_blocks(item, paid)
+        blocks += _need_blocks(item, paid, words)
     # The advice on each need after them all, so that each need fits a page of its own.
     advice = [(item, read.text(item, "prevention_offered")) for item in needs]
     if any(text for _, text in advice):
@@ -275,9 +336,9 @@ def _easy_read(
         ]
         for item, text in advice:
             if text:
-                blocks += [Heading(_need_name(item), level=2), Para(_lines(text))]
+                blocks += [Heading(_need_name(item, words), level=2), Para(_lines(text))]
     blocks += _money(total, paid, share)
-    blocks += _signed(answers, record.author)
+    blocks += _signed(answers, record.author, words.signature)
     blocks += _contact(branding)
     blocks += _about(record, easy=True)
     blocks.append(StampBox("Signed on a computer. Any PDF reader can check it."))
@@ -319,7 +380,7 @@ def plan_rendition(
     """
     draft = record.status in (RecordStatus.DRAFT, RecordStatus.AMENDED)
     if variant is Variant.EASY_READ:
-        title = EASY_TITLE
+        title = PLAN_WORDS[record.form_id].title
         blocks: tuple[Block, ...] = tuple(_easy_read(record, person, evaluation, branding))
     else:
         standard = record_document(

@@ -797,6 +797,8 @@ def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
                     + ". Either the health effect or one outcome is enough."
                 ),
                 met=True,
+                unable=tuple(label for label, _ in reading.unable),
+                health=True,
             ),
         )
     elif reading.unable and not reading.unanswered:
@@ -807,6 +809,8 @@ def carer_eligibility(answers: Mapping[str, Any]) -> Outcome:
                 scheme,
                 lambda v: f"Met: {_outcome_count_text(reading, scheme, v)}. One outcome is enough.",
                 met=True,
+                unable=tuple(label for label, _ in reading.unable),
+                health=False,
             ),
         )
     elif health == "no" and not reading.unanswered:
@@ -1706,7 +1710,7 @@ def carer_authority(answers: Mapping[str, Any]) -> Outcome:
 
 @register_start_check("care_act.carer_start")
 def carer_start(ctx: StartContext) -> Refusal | None:
-    """Refuse a carer's assessment for someone under 18: young carers are assessed elsewhere.
+    """Refuse a carer's assessment (or support plan) for someone under 18: see below.
 
     People under 18 are young carers, assessed under the Children Act 1989 (s17ZA). People in
     prison, youth custody or approved premises are in general not carers for care they give

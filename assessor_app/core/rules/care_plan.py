@@ -1,4 +1,4 @@
-"""Rules for the care and support plan: its completion check and the personal budget.
+"""Rules for the care and support plan and the carer's support plan: completion and budget.
 
 The plan carries over the eligible needs its needs assessment found (`eligible_needs`) and
 the person's weekly contribution its financial assessment worked out (`contribution_*`); the
@@ -7,12 +7,16 @@ answers. Completing is refused while an eligible need is neither met by the plan
 as met otherwise (Care Act s18 and s25(1); REQUIREMENTS NA-39). The personal budget (s26;
 FC-13) is the weekly cost of the needs the plan meets, the person's contribution and the
 authority's share, line by line, and says "charge not yet assessed" (never zero) until a
-financial assessment is complete. Imports no Qt and no storage module.
+financial assessment is complete. The carer's support plan (Care Act s20 and s25) has the same
+two rules over the carer's eligible needs (reg 3), worded for the carer; support for a carer
+may be charged for only on the carer's own financial assessment (s14). Imports no Qt and no
+storage module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from assessor_app.core import answer_values as read
@@ -20,6 +24,7 @@ from assessor_app.core.charging.calculation import format_pounds
 from assessor_app.core.records import CUSTODY_SETTINGS, Setting
 from assessor_app.core.rules import (
     Blocker,
+    Need,
     Outcome,
     Reason,
     choice,
@@ -33,14 +38,30 @@ from assessor_app.core.rules import (
 )
 from assessor_app.core.rules.care_act import (
     ADULT_OUTCOMES,
+    CARER_OUTCOMES,
     DIRECT_PAYMENTS_READS,
     direct_payments,
 )
 
-__all__ = ["NOT_ASSESSED", "personal_budget", "plan_completion"]
+__all__ = [
+    "CARER_DOMAINS",
+    "CARER_HEALTH",
+    "DOMAINS",
+    "NOT_ASSESSED",
+    "carer_personal_budget",
+    "carer_plan_completion",
+    "personal_budget",
+    "plan_completion",
+]
 
 DOMAINS = tuple(key for key, _ in ADULT_OUTCOMES)
 """The ten outcomes of reg 2(2) a need can belong to (plus ``other`` in the plan's items)."""
+
+CARER_HEALTH = "carer_health"
+"""The carer's need that arises from the effect of caring on their health (reg 3(2)(a))."""
+
+CARER_DOMAINS = (*(key for key, _ in CARER_OUTCOMES), CARER_HEALTH)
+"""The eight carer outcomes of reg 3(2)(b), then the effect on the carer's health."""
 
 NOT_ASSESSED = "Charge not yet assessed"
 """What the budget says of the person's contribution before a financial assessment is done."""
@@ -48,18 +69,24 @@ NOT_ASSESSED = "Charge not yet assessed"
 _BASES = ("eligible", "chosen_to_meet")
 _HOW = ("plan", "otherwise")
 
-_ITEM_READS = {
-    "need_domain": choice(*DOMAINS, "other"),
-    "need_other": text(),
-    "need_basis": choice(*_BASES, allowed=_BASES),
-    "how_met": choice(*_HOW, allowed=_HOW),
-}
-BUDGET_READS = {
-    "plan_needs": group({**_ITEM_READS, "weekly_cost": money()}),
-    "contribution_from": text(),
-    "contribution_weekly": money(),
-    "contribution_rates": text(),
-}
+
+def _budget_reads(domains: tuple[str, ...]) -> dict[str, Need]:
+    item = {
+        "need_domain": choice(*domains, "other"),
+        "need_other": text(),
+        "need_basis": choice(*_BASES, allowed=_BASES),
+        "how_met": choice(*_HOW, allowed=_HOW),
+    }
+    return {
+        "plan_needs": group({**item, "weekly_cost": money()}),
+        "contribution_from": text(),
+        "contribution_weekly": money(),
+        "contribution_rates": text(),
+    }
+
+
+BUDGET_READS = _budget_reads(DOMAINS)
+CARER_BUDGET_READS = _budget_reads(CARER_DOMAINS)
 _DP_CHOICES = ("wants", "declines", "thinking")
 COMPLETION_READS = {
     "eligible_needs": choices(*DOMAINS),
@@ -67,6 +94,42 @@ COMPLETION_READS = {
     **DIRECT_PAYMENTS_READS,
     "dp_choice": choice(*_DP_CHOICES, allowed=_DP_CHOICES),
 }
+CARER_COMPLETION_READS = {"eligible_needs": choices(*CARER_DOMAINS), **CARER_BUDGET_READS}
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """Whose plan it is, in the words its rules use."""
+
+    domains: tuple[str, ...]
+    """The needs an eligible need can be (the plan's `eligible_needs` options)."""
+    assessment: str
+    """The assessment the plan is made from, in a sentence."""
+    duty: str
+    """The duty to meet the eligible needs, for the blocker that names a need left out."""
+    who: str
+    """Who the plan is for, in a sentence ("the person", "the carer")."""
+    not_assessed: str
+    """What the budget says of the contribution before a financial assessment is complete."""
+
+
+_PERSON = _Planned(
+    DOMAINS,
+    "needs assessment",
+    "the authority must meet eligible needs, Care Act s18",
+    "the person",
+    "because no financial assessment of theirs is complete. Complete one, then open this "
+    "plan again.",
+)
+_CARER = _Planned(
+    CARER_DOMAINS,
+    "carer's assessment",
+    "the authority must meet a carer's eligible needs, Care Act s20",
+    "the carer",
+    "because no financial assessment of the carer's own resources is complete, and support "
+    "for a carer may be charged for only after one (Care Act s14). If the authority charges "
+    "for this support, complete one, then open this plan again.",
+)
 
 
 def _need_name(answers: Mapping[str, Any], item: Mapping[str, Any]) -> str:
@@ -87,19 +150,42 @@ def plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
     recorded as met otherwise (the reason is a required answer); each is named. An entry must
     say truly whether its need is eligible: one the assessment did not find eligible is
     marked as a need the authority chooses to meet, and an eligible one is never so marked.
+    The person's direct-payment choice, and in custody the personal budget, are checked too.
 
     Args:
         answers: The plan's visible answers keyed by field id.
     """
-    eligible = [d for d in DOMAINS if d in read.strings(answers, "eligible_needs")]
+    blockers = _needs_blockers(answers, _PERSON)
+    blockers.extend(_direct_payment_blockers(answers))
+    blockers.extend(_custody_budget_blockers(answers))
+    return blockers
+
+
+@register_check("care_plan.carer_plan_completion", reads=CARER_COMPLETION_READS)
+def carer_plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
+    """What stops a carer's support plan being completed, beyond missing answers.
+
+    As `plan_completion`, over the eligible needs the carer's assessment found (Care Act s20):
+    each must be met by the plan or recorded as met otherwise, and each entry says truly
+    whether its need is eligible.
+
+    Args:
+        answers: The support plan's visible answers keyed by field id.
+    """
+    return _needs_blockers(answers, _CARER)
+
+
+def _needs_blockers(answers: Mapping[str, Any], planned: _Planned) -> list[Blocker]:
+    """Every eligible need in the plan, met by it or otherwise; each entry's basis true."""
+    eligible = [d for d in planned.domains if d in read.strings(answers, "eligible_needs")]
     items = read.items(answers, "plan_needs")
     blockers: list[Blocker] = []
     if not eligible:
         blockers.append(
             Blocker(
                 "eligible_needs",
-                "This plan names no eligible needs. Start the plan from a completed needs "
-                "assessment whose needs are eligible.",
+                f"This plan names no eligible needs. Start the plan from a completed "
+                f"{planned.assessment} whose needs are eligible.",
             )
         )
     covered = {
@@ -115,8 +201,7 @@ def plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                     "plan_needs",
                     f"The eligible need '{name}' is neither met by this plan nor recorded as "
                     "met otherwise. Add it to the needs, and say how it will be met, or who "
-                    "meets it otherwise and why (the authority must meet eligible needs, Care "
-                    "Act s18).",
+                    f"meets it otherwise and why ({planned.duty}).",
                 )
             )
     for i, item in enumerate(items):
@@ -127,8 +212,8 @@ def plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
             blockers.append(
                 Blocker(
                     f"plan_needs[{i}].need_basis",
-                    f"'{name}' was not found eligible by the needs assessment. Mark it as a "
-                    "need the authority chooses to meet, or remove it.",
+                    f"'{name}' was not found eligible by the {planned.assessment}. Mark it as "
+                    "a need the authority chooses to meet, or remove it.",
                 )
             )
         if basis == "chosen_to_meet" and domain in eligible:
@@ -139,8 +224,6 @@ def plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
                     "an eligible need.",
                 )
             )
-    blockers.extend(_direct_payment_blockers(answers))
-    blockers.extend(_custody_budget_blockers(answers))
     return blockers
 
 
@@ -207,6 +290,25 @@ def personal_budget(answers: Mapping[str, Any]) -> Outcome:
         Value: the authority's weekly share in whole pence; None until every need the plan
         meets has a cost, or while the charge is not yet assessed (the label says which).
     """
+    return _personal_budget(answers, _PERSON)
+
+
+@register("care_plan.carer_personal_budget", reads=CARER_BUDGET_READS)
+def carer_personal_budget(answers: Mapping[str, Any]) -> Outcome:
+    """The carer's personal budget (Care Act s26), line by line, as `personal_budget`.
+
+    The carer's contribution comes only from a completed financial assessment of the carer's
+    own resources (s14), kept in the plan as for a person's; until one is complete it is
+    "charge not yet assessed", never zero.
+
+    Args:
+        answers: The support plan's visible answers keyed by field id.
+    """
+    return _personal_budget(answers, _CARER)
+
+
+def _personal_budget(answers: Mapping[str, Any], planned: _Planned) -> Outcome:
+    """`personal_budget` for the person or the carer `planned` names."""
     lines: list[Reason] = []
     total = 0
     uncosted: list[str] = []
@@ -234,8 +336,8 @@ def personal_budget(answers: Mapping[str, Any]) -> Outcome:
     contribution = read.whole_number(answers, "contribution_weekly")
     if contribution is None:
         note = (
-            f"The person's contribution: {NOT_ASSESSED.lower()}, because no financial "
-            "assessment of theirs is complete. Complete one, then open this plan again."
+            f"{planned.who[0].upper()}{planned.who[1:]}'s contribution: "
+            f"{NOT_ASSESSED.lower()}, {planned.not_assessed}"
         )
         lines.append(Reason("budget.not_assessed", note, note))
         return Outcome.explained(None, NOT_ASSESSED, lines)
@@ -243,7 +345,7 @@ def personal_budget(answers: Mapping[str, Any]) -> Outcome:
     source = read.text(answers, "contribution_from")
     counted = min(contribution, total)
     said = (
-        f"The person's contribution, from their "
+        f"{planned.who[0].upper()}{planned.who[1:]}'s contribution, from their "
         f"{source[0].lower() + source[1:] if source else 'financial assessment'} ({rates}): "
         f"{format_pounds(contribution)} a week."
     )
@@ -258,7 +360,7 @@ def personal_budget(answers: Mapping[str, Any]) -> Outcome:
     share_line = f"The authority's share: {format_pounds(share)} a week."
     lines.append(Reason("budget.share", share_line, share_line, {"pence": share}))
     label = (
-        f"{format_pounds(total)} a week (the person pays {format_pounds(counted)}, "
+        f"{format_pounds(total)} a week ({planned.who} pays {format_pounds(counted)}, "
         f"the authority {format_pounds(share)})"
     )
     return Outcome.explained(share, label, lines)

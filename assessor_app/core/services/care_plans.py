@@ -1,18 +1,22 @@
-"""Making a care and support plan from a completed needs assessment, and keeping it in step.
+"""Making a plan from a completed assessment with eligible needs, and keeping it in step.
 
-`start_plan` is the only way a plan starts (`records.start_record` hands a plan to it, from the
-record named or the person's latest completed needs assessment): from a completed needs
-assessment whose needs the eligibility rule found eligible. The plan
-carries over each eligible need with what the person said about it, and the outcomes they
-want. While the plan is a draft, `refresh_plan` (run on opening and on completing it) fills in
-again the eligible needs from that assessment (so an amended assessment is followed, and the
-list cannot be edited away) and the person's weekly contribution from their latest completed
+Two kinds of plan (`PLAN_KINDS`): the care and support plan, made from a needs assessment, and
+the carer's support plan, made from a carer's assessment (its record is about the carer).
+`start_plan` is the only way either starts (`records.start_record` hands a plan to it, from
+the record named or the person's latest completed assessment of the kind): from a completed
+assessment whose needs the eligibility rule found eligible. The plan carries over each
+eligible need with what the person (or carer) said about it, and the outcomes they want.
+While the plan is a draft, `refresh_plan` (run on opening and on completing it) fills in again
+the eligible needs from that assessment (so an amended assessment is followed, and the list
+cannot be edited away) and the person's (or carer's) weekly contribution from their latest completed
 financial assessment, as its own charging rules worked it out, with the rates table it used.
 A completed plan keeps what it was completed with.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from assessor_app.core import answer_values as read
@@ -20,19 +24,26 @@ from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.form_engine.answer_text import format_date
 from assessor_app.core.form_engine.prefill import prefill_answers
 from assessor_app.core.records import Assessment, AssessmentId, PersonId
-from assessor_app.core.rules.care_act import ADULT_OUTCOMES
+from assessor_app.core.rules.care_act import ADULT_OUTCOMES, CARER_OUTCOMES
+from assessor_app.core.rules.care_plan import CARER_HEALTH
 from assessor_app.core.rules.reviews import REVIEW_FORM
 from assessor_app.core.services.records import EDITABLE, evaluate_record
 from assessor_app.core.services.session import Session
 
 __all__ = [
+    "CARER_PLAN",
+    "CARERS_FORM",
+    "CARER_PLAN_FORM",
+    "CARE_PLAN",
     "FINANCIAL_FORM",
     "NEEDS_FORM",
     "PLAN_FORM",
+    "PLAN_KINDS",
     "Contribution",
+    "PlanKind",
     "eligible_domains",
     "latest_contribution",
-    "latest_needs_assessment",
+    "latest_source",
     "record_title",
     "refresh_plan",
     "start_plan",
@@ -41,9 +52,9 @@ __all__ = [
 
 PLAN_FORM = "care_support_plan"
 NEEDS_FORM = "needs_assessment"
+CARER_PLAN_FORM = "carers_support_plan"
+CARERS_FORM = "carers_assessment"
 FINANCIAL_FORM = "financial_assessment"
-
-_KEY_OF_LABEL = {label: key for key, label in ADULT_OUTCOMES}
 _CONTRIBUTION_FIELDS = (
     "contribution_record",
     "contribution_from",
@@ -53,6 +64,8 @@ _CONTRIBUTION_FIELDS = (
 _DATED = {
     PLAN_FORM: ("plan_date", "agreed"),
     NEEDS_FORM: ("assessment_date", "of"),
+    CARER_PLAN_FORM: ("plan_date", "agreed"),
+    CARERS_FORM: ("assessment_date", "of"),
     FINANCIAL_FORM: ("effective_date", "effective"),
     REVIEW_FORM: ("review_date", "held"),
 }
@@ -82,42 +95,7 @@ def record_title(session: Session, record: Assessment) -> str:
     return title
 
 
-def eligible_domains(session: Session, needs: Assessment) -> list[str]:
-    """The outcome keys (e.g. ``"hygiene"``) of the needs the eligibility rule found eligible.
-
-    Read from the rule's own outcome on the record (its "unable to achieve" facts), never
-    worked out again here.
-
-    Raises:
-        ValidationError: The record is not a completed needs assessment, or its needs are not
-            eligible (the message says what to do instead).
-    """
-    if needs.form_id != NEEDS_FORM:
-        raise ValidationError(
-            "A care and support plan is made from a needs assessment, and this record is not one.",
-            "Choose the person's completed needs assessment.",
-        )
-    if needs.status in EDITABLE:
-        raise ValidationError(
-            "This needs assessment is not complete yet, so its eligible needs are not settled.",
-            "Complete the needs assessment first, then make the plan from it.",
-        )
-    outcome = evaluate_record(session, needs).outcomes.get("eligibility")
-    if outcome is None or outcome.value != "eligible":
-        raise ValidationError(
-            "This needs assessment found no eligible needs, so there is no plan to make.",
-            "Give the person written information and advice instead (Care Act s13(5)); the "
-            "authority may still choose to meet needs by starting a plan from an assessment "
-            "with eligible needs.",
-        )
-    labels: tuple[str, ...] = ()
-    for detail in outcome.details:
-        if detail.code == "condition.2":
-            labels = tuple(detail.facts.get("unable", ()))
-    return [_KEY_OF_LABEL[label] for label in labels if label in _KEY_OF_LABEL]
-
-
-def _what_they_said(answers: dict[str, Any], key: str) -> str:
+def _what_they_said(answers: Mapping[str, Any], key: str) -> str:
     base = f"out_{key}"
     parts = [read.text(answers, f"{base}_narrative")]
     varies = read.text(answers, f"{base}_fluctuation")
@@ -126,6 +104,108 @@ def _what_they_said(answers: dict[str, Any], key: str) -> str:
     if read.flag(answers, f"{base}_carer") is True:
         parts.append("Someone currently helps with this.")
     return " ".join(p for p in parts if p)
+
+
+def _what_the_carer_said(answers: Mapping[str, Any], key: str) -> str:
+    if key == CARER_HEALTH:
+        return read.text(answers, "health_details")
+    return read.text(answers, f"c_{key}_narrative")
+
+
+@dataclass(frozen=True)
+class PlanKind:
+    """One kind of plan: the form it is, the assessment it is made from, and their words."""
+
+    plan_form: str
+    """The plan's form id."""
+    source_form: str
+    """The form id of the assessment a plan of this kind is made from."""
+    plan_name: str
+    """The plan, in a sentence ("a care and support plan")."""
+    source_name: str
+    """That assessment, in a sentence ("needs assessment")."""
+    who: str
+    """Whom the record is about, in a sentence ("person", "carer")."""
+    outcomes: tuple[tuple[str, str], ...]
+    """The eligibility rule's outcomes as (key, label): its facts name them by label."""
+    said: Callable[[Mapping[str, Any], str], str]
+    """What the person said about the need with this key, from the assessment's answers."""
+    wanted_field: str
+    """The assessment's answer holding the outcomes they want, in their own words."""
+    not_eligible_step: str
+    """What to do when the assessment found no eligible needs."""
+
+
+CARE_PLAN = PlanKind(
+    PLAN_FORM,
+    NEEDS_FORM,
+    "a care and support plan",
+    "needs assessment",
+    "person",
+    ADULT_OUTCOMES,
+    _what_they_said,
+    "desired_outcomes",
+    "Give the person written information and advice instead (Care Act s13(5)); the "
+    "authority may still choose to meet needs by starting a plan from an assessment "
+    "with eligible needs.",
+)
+CARER_PLAN = PlanKind(
+    CARER_PLAN_FORM,
+    CARERS_FORM,
+    "a carer's support plan",
+    "carer's assessment",
+    "carer",
+    CARER_OUTCOMES,
+    _what_the_carer_said,
+    "carer_desired_outcomes",
+    "Give the carer written information and advice on meeting, reducing, preventing or "
+    "delaying their needs instead (Care Act s13(5)).",
+)
+PLAN_KINDS: dict[str, PlanKind] = {kind.plan_form: kind for kind in (CARE_PLAN, CARER_PLAN)}
+"""Each kind of plan by its form id."""
+
+
+def eligible_domains(session: Session, needs: Assessment, kind: PlanKind = CARE_PLAN) -> list[str]:
+    """The need keys (e.g. ``"hygiene"``) of the needs the eligibility rule found eligible.
+
+    Read from the rule's own outcome on the record (its "unable to achieve" facts, and for a
+    carer whether caring affects their health), never worked out again here.
+
+    Args:
+        session: The unlocked profile.
+        needs: The assessment the plan is made from.
+        kind: The kind of plan (which assessment it must be).
+
+    Raises:
+        ValidationError: The record is not a completed assessment of the kind's, or its needs
+            are not eligible (the message says what to do instead).
+    """
+    source = kind.source_name
+    if needs.form_id != kind.source_form:
+        raise ValidationError(
+            f"{kind.plan_name.capitalize()} is made from a {source}, and this record is not one.",
+            f"Choose the {kind.who}'s completed {source}.",
+        )
+    if needs.status in EDITABLE:
+        raise ValidationError(
+            f"This {source} is not complete yet, so its eligible needs are not settled.",
+            f"Complete the {source} first, then make the plan from it.",
+        )
+    outcome = evaluate_record(session, needs).outcomes.get("eligibility")
+    if outcome is None or outcome.value != "eligible":
+        raise ValidationError(
+            f"This {source} found no eligible needs, so there is no plan to make.",
+            kind.not_eligible_step,
+        )
+    labels: tuple[str, ...] = ()
+    health = False
+    for detail in outcome.details:
+        if detail.code == "condition.2":
+            labels = tuple(detail.facts.get("unable", ()))
+            health = detail.facts.get("health") is True
+    key_of = {label: key for key, label in kind.outcomes}
+    keys = [key_of[label] for label in labels if label in key_of]
+    return [*keys, CARER_HEALTH] if health else keys
 
 
 class Contribution(dict[str, Any]):
@@ -161,19 +241,19 @@ def latest_contribution(session: Session, person_id: PersonId) -> Contribution:
     return empty
 
 
-def latest_needs_assessment(session: Session, person_id: PersonId) -> Assessment:
-    """The person's most recently changed completed needs assessment, which a plan starts from.
+def latest_source(session: Session, person_id: PersonId, kind: PlanKind = CARE_PLAN) -> Assessment:
+    """The person's most recently changed completed assessment a plan of `kind` starts from.
 
     Raises:
         ValidationError: They have none completed (the message says to complete one first).
     """
     for record in session.records.list_for_person(person_id):
-        if record.form_id == NEEDS_FORM and record.status not in EDITABLE:
+        if record.form_id == kind.source_form and record.status not in EDITABLE:
             return record
     raise ValidationError(
-        "This person has no completed needs assessment, so there are no eligible needs to "
-        "plan for yet.",
-        "Complete their needs assessment first: the plan is made from it.",
+        f"This {kind.who} has no completed {kind.source_name}, so there are no eligible needs "
+        "to plan for yet.",
+        f"Complete their {kind.source_name} first: the plan is made from it.",
     )
 
 
@@ -201,44 +281,56 @@ the regime's limits were discussed is given again)."""
 
 
 def start_plan(
-    session: Session, needs_record_id: AssessmentId, *, revising: Assessment | None = None
+    session: Session,
+    needs_record_id: AssessmentId,
+    *,
+    revising: Assessment | None = None,
+    kind: PlanKind = CARE_PLAN,
 ) -> Assessment:
-    """Start a draft plan from a completed needs assessment with eligible needs.
+    """Start a draft plan from a completed assessment with eligible needs.
 
-    Each eligible need becomes an entry with what the person said about it; the outcomes they
-    want and their contribution (if a financial assessment is complete) come too. A revised
-    plan (`revising`, after a review) starts from the plan it revises instead: its entries
-    (for each need still eligible, or met by choice), the outcomes and strengths; a need newly
+    Each eligible need becomes an entry with what the person (or carer) said about it; the
+    outcomes they want and their contribution (if a financial assessment of theirs is
+    complete) come too, and for a carer the name of the person cared for. A revised plan
+    (`revising`, after a review) starts from the plan it revises instead: its entries (for
+    each need still eligible, or met by choice), the outcomes and strengths; a need newly
     eligible gets a new entry, and the dates and signatures are left to give again.
 
     Args:
         session: The unlocked profile.
-        needs_record_id: The completed needs assessment the plan is made from.
+        needs_record_id: The completed assessment the plan is made from (a needs assessment,
+            or for a carer's support plan a carer's assessment).
         revising: The plan a review found must change, or None for a new plan.
+        kind: Which kind of plan (`PLAN_KINDS`).
 
     Raises:
         NotFoundError: No such record, or the plan form is not installed.
-        ValidationError: Not a completed needs assessment, or no eligible needs.
+        ValidationError: Not a completed assessment of the kind's, or no eligible needs.
     """
     needs = session.records.get(needs_record_id)
-    domains = eligible_domains(session, needs)
-    form = session.forms.latest(PLAN_FORM)
+    domains = eligible_domains(session, needs, kind)
+    form = session.forms.latest(kind.plan_form)
     person = session.people.get(needs.person_id)
     answers = prefill_answers(form, person, today=session.today())
     answers["needs_record"] = needs.id
     answers["needs_made_from"] = record_title(session, needs)
-    concern = needs.answers.get("safeguarding_concern")
-    if isinstance(concern, bool):
-        answers["plan_safeguarding"] = concern
+    if kind is CARE_PLAN:
+        concern = needs.answers.get("safeguarding_concern")
+        if isinstance(concern, bool):
+            answers["plan_safeguarding"] = concern
+    else:
+        cared_for = read.text(needs.answers, "cared_for_name")
+        if cared_for:
+            answers["cared_for_name"] = cared_for
     answers["eligible_needs"] = domains
-    outcomes = read.text(needs.answers, "desired_outcomes")
+    outcomes = read.text(needs.answers, kind.wanted_field)
     if outcomes:
         answers["person_outcomes"] = outcomes
     answers["plan_needs"] = [
         {
             "need_domain": key,
             "need_basis": "eligible",
-            "need_said": _what_they_said(needs.answers, key),
+            "need_said": kind.said(needs.answers, key),
         }
         for key in domains
     ]
@@ -268,11 +360,13 @@ def _carry_revised(answers: dict[str, Any], old: dict[str, Any], domains: list[s
 def refresh_plan(session: Session, plan: Assessment) -> Assessment:
     """Fill in again what a draft plan carries from other records; the plan as it is now.
 
-    The eligible needs follow the needs assessment while it is complete (an amendment in
-    progress leaves them as they were); the contribution follows the latest completed
-    financial assessment. Only answers that changed are saved. A finished plan is left alone.
+    The eligible needs follow the assessment the plan was made from while it is complete
+    (an amendment in progress leaves them as they were); the contribution follows the latest
+    completed financial assessment. Only answers that changed are saved. A finished plan, or
+    a record that is not a plan, is left alone.
     """
-    if plan.form_id != PLAN_FORM or plan.status not in EDITABLE:
+    kind = PLAN_KINDS.get(plan.form_id)
+    if kind is None or plan.status not in EDITABLE:
         return plan
     wanted: dict[str, Any] = dict(latest_contribution(session, plan.person_id))
     source = read.text(plan.answers, "needs_record")
@@ -281,7 +375,7 @@ def refresh_plan(session: Session, plan: Assessment) -> Assessment:
         if needs.status not in EDITABLE and needs.person_id == plan.person_id:
             wanted["needs_made_from"] = record_title(session, needs)
             try:
-                wanted["eligible_needs"] = eligible_domains(session, needs)
+                wanted["eligible_needs"] = eligible_domains(session, needs, kind)
             except ValidationError:
                 wanted["eligible_needs"] = []
     changed = {k: v for k, v in wanted.items() if plan.answers.get(k) != v}
@@ -291,21 +385,24 @@ def refresh_plan(session: Session, plan: Assessment) -> Assessment:
 
 
 def start_plan_for(
-    session: Session, person_id: PersonId, from_record: AssessmentId | None = None
+    session: Session,
+    person_id: PersonId,
+    from_record: AssessmentId | None = None,
+    kind: PlanKind = CARE_PLAN,
 ) -> Assessment:
-    """Start a plan for a person from the needs assessment named, else from their latest.
+    """Start a plan for a person from the assessment named, else from their latest.
 
     Raises:
         NotFoundError: No such record.
         ValidationError: The record is about someone else, or as for `start_plan` and
-            `latest_needs_assessment`.
+            `latest_source`.
     """
     if from_record is None:
-        return start_plan(session, latest_needs_assessment(session, person_id).id)
+        return start_plan(session, latest_source(session, person_id, kind).id, kind=kind)
     needs = session.records.get(from_record)
     if needs.person_id != person_id:
         raise ValidationError(
-            "That needs assessment is about someone else.",
-            "Choose a needs assessment of the person the plan is for.",
+            f"That {kind.source_name} is about someone else.",
+            f"Choose a {kind.source_name} of the {kind.who} the plan is for.",
         )
-    return start_plan(session, needs.id)
+    return start_plan(session, needs.id, kind=kind)

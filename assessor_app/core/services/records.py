@@ -160,8 +160,9 @@ def start_record(
 ) -> Assessment:
     """Start a draft of `form` about a person, prefilled from their details.
 
-    A care and support plan is made from a completed needs assessment of the person: the one
-    named by `from_record`, else their latest (see `care_plans.start_plan`). A review starts
+    A care and support plan is made from a completed needs assessment of the person, a
+    carer's support plan from a completed carer's assessment of the carer: the one named by
+    `from_record`, else their latest (see `care_plans.start_plan`). A review starts
     from the plan named, else their latest completed plan (`reviews.start_review`). A needs
     assessment started from a previous one is a reassessment (`reviews.start_reassessment`).
 
@@ -170,8 +171,9 @@ def start_record(
         form: The form version to start (normally the latest installed).
         person_id: Who the record is about (for a carer's assessment, the carer).
         cared_for_id: For a carer's assessment, the person cared for, if on the caseload.
-        from_record: For a care and support plan, the needs assessment it is made from; for
-            a review, the plan it reviews; for a needs assessment, the one it follows.
+        from_record: For a care and support plan, the needs assessment it is made from (for
+            a carer's support plan, the carer's assessment); for a review, the plan it
+            reviews; for a needs assessment, the one it follows.
 
     Raises:
         NotFoundError: No such person (or person cared for, or record to start from).
@@ -182,8 +184,9 @@ def start_record(
     person = check_can_start(session, form, person_id)
     from assessor_app.core.services import care_plans, reviews  # they import this module
 
-    if form.id == care_plans.PLAN_FORM:
-        return care_plans.start_plan_for(session, person_id, from_record)
+    kind = care_plans.PLAN_KINDS.get(form.id)
+    if kind is not None:
+        return care_plans.start_plan_for(session, person_id, from_record, kind)
     if form.id == reviews.REVIEW_FORM:
         return reviews.start_review_for(session, person_id, from_record)
     if form.id == care_plans.NEEDS_FORM and from_record is not None:
@@ -195,7 +198,8 @@ def start_record(
         return reviews.start_reassessment(session, from_record)
     if from_record is not None:
         raise ValidationError(
-            f"Only a care and support plan, a review or a needs assessment (a reassessment) "
+            f"Only a care and support plan, a review or a needs assessment (a reassessment), "
+            f"or a carer's support plan, "
             f"starts from another record, not a {form.title}.",
             "Leave out the record to start from, or choose one of those forms.",
         )
@@ -261,15 +265,13 @@ def complete_record(session: Session, assessment_id: AssessmentId) -> Assessment
 
 
 def _carry_over(session: Session, record: Assessment) -> Assessment:
-    """A draft with what it carries from other records filled in again (a care plan's needs).
+    """A draft with what it carries from other records filled in again (a plan's needs).
 
-    Only the care and support plan carries anything today (`care_plans.refresh_plan`); every
-    other record comes back as it is.
+    Only the two kinds of plan carry anything today (`care_plans.refresh_plan`); every other
+    record comes back as it is.
     """
     from assessor_app.core.services import care_plans  # it imports this module
 
-    if record.form_id != care_plans.PLAN_FORM:
-        return record
     return care_plans.refresh_plan(session, record)
 
 

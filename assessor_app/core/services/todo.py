@@ -9,7 +9,8 @@ record settles it: one to open, or a form to start (a plan, from its needs asses
 What the forms record decides what can be listed (README, "To do"):
 
 - a care and support plan not yet made (or not completed) for a completed needs assessment
-  with eligible needs (NA-39);
+  with eligible needs (NA-39), and a carer's support plan for a completed carer's assessment
+  with eligible needs (Care Act s20);
 - the next review of each person's latest completed plan (`rules.reviews.due_review`: the
   authority's `first_review_weeks` after it was agreed, then a year after each completed
   review of it), from four weeks before it is due;
@@ -18,6 +19,13 @@ What the forms record decides what can be listed (README, "To do"):
 - written information still to give for needs that are not eligible (NA-55);
 - a financial assessment still to complete for a person with a plan (FC-13);
 - another authority still to tell before a release date (CU-30).
+
+The carer's support plan item is the one that reads records: the index picks each carer's
+latest completed carer's assessment whose wellbeing impact is significant (or likely), and
+only those of them with no completed support plan are read and judged by the carer
+eligibility rule itself. The index holds no carer outcome letters yet (that needs a migration
+adding them to `assessment_todo`), so this costs a record read per carer still waiting for a
+plan, not per carer.
 
 Left out for now because no form records it: the reason a CHC decision was late (the DST has
 no field for it, so a decision made late cannot be listed as still missing its reason).
@@ -29,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -123,6 +131,7 @@ NEEDS_TEXTS = (
 )
 NEEDS_FLAGS = ("ineligible_info_given", "notify_other_authority", *ELIGIBILITY_FLAGS)
 PLAN_TEXTS = ("needs_record", "plan_date")
+CARER_TEXTS = ("assessment_date", "wellbeing_impact")
 REVIEW_TEXTS = ("plan_record", "review_date")
 """What `rules.reviews.due_review` reads of a review (its `REVIEW_DUE_ANSWERS`)."""
 DST_TEXTS = ("icb_referral_received", "icb_decision_date")
@@ -143,7 +152,7 @@ class TodoKind(StrEnum):
 
 
 KIND_LABELS: dict[TodoKind, str] = {
-    TodoKind.PLAN: "Care and support plan",
+    TodoKind.PLAN: "Plan",
     TodoKind.REVIEW: "Review",
     TodoKind.CHC_DECISION: "CHC decision",
     TodoKind.ASSESSMENT_OFFERED: "Assessment after prevention declined",
@@ -228,7 +237,13 @@ def work_out(
         people: Only people whose id is at least the first and below the second (None: no
             bound), so the caseload can work the list out in parts.
     """
-    from assessor_app.core.services.care_plans import FINANCIAL_FORM, NEEDS_FORM, PLAN_FORM
+    from assessor_app.core.services.care_plans import (
+        CARER_PLAN_FORM,
+        CARERS_FORM,
+        FINANCIAL_FORM,
+        NEEDS_FORM,
+        PLAN_FORM,
+    )
     from assessor_app.core.storage.assessments import Only
 
     today = session.today()
@@ -281,11 +296,35 @@ def work_out(
         ("notify_other_authority",),
     )
     plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
+    # Condition (c) of reg 3(1) holds only with a significant (or likely) impact: the rest
+    # cannot be eligible, so the index leaves them out before any record is read.
+    carers = repo.projected(
+        CARERS_FORM,
+        texts=CARER_TEXTS,
+        people=people,
+        only=Only(statuses=done, newest=True, not_equal=(("wellbeing_impact", "not_significant"),)),
+    )
+    carer_plans = repo.projected(CARER_PLAN_FORM, texts=PLAN_TEXTS, people=people)
     reviews = repo.projected(REVIEW_FORM, texts=REVIEW_TEXTS, people=people)
     money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
     dsts = repo.projected(DST_FORM, texts=DST_TEXTS, people=people)
     items: list[TodoItem] = []
-    items += _plan_items(latest_done, plans, PLAN_FORM)
+    care_plan = _PlanDue(
+        PLAN_FORM,
+        "care and support plan",
+        "The needs assessment found eligible needs, and the authority must meet them "
+        "(Care Act s18; REQUIREMENTS NA-39).",
+    )
+    carer_plan = _PlanDue(
+        CARER_PLAN_FORM,
+        "carer's support plan",
+        "The carer's assessment found eligible needs, and the authority must meet them "
+        "(Care Act s20; REQUIREMENTS NA-39).",
+    )
+    items += _plan_items(latest_done, plans, _needs_eligible, care_plan)
+    items += _plan_items(
+        carers, carer_plans, functools.partial(_carer_eligible, session), carer_plan
+    )
     items += _needs_items(declined, uninformed, to_tell)
     items += _review_items(plans, reviews, session.settings, today)
     items += _financial_items(plans, money, FINANCIAL_FORM)
@@ -299,9 +338,65 @@ def soonest_first(items: Iterable[TodoItem]) -> list[TodoItem]:
     return sorted(items, key=lambda i: (i.due, order[i.kind], i.person_id, i.record_id or ""))
 
 
-def _plan_items(latest_done: list[Projected], plans: list[Projected], form: str) -> list[TodoItem]:
-    """A plan for each person's latest completed needs assessment with eligible needs (NA-39)."""
-    made: set[str] = set()  # needs assessments with a plan completed (even if now amended)
+class _PlanDue(NamedTuple):
+    """One kind of plan as the list names it."""
+
+    form: str
+    plan: str
+    why: str
+
+
+def _plan_items(
+    candidates: list[Projected],
+    plans: list[Projected],
+    eligible: Callable[[Projected], bool],
+    due: _PlanDue,
+) -> list[TodoItem]:
+    """A plan for each assessment of `candidates` with eligible needs and none made (NA-39).
+
+    `eligible` is asked only of an assessment with no completed plan: for a carer's
+    assessment it reads the record (`_carer_eligible`).
+    """
+    made, drafts = _plans_made(plans)
+    items = []
+    for record in candidates:
+        if record.record_id in made or not eligible(record):
+            continue
+        draft = drafts.get(record.record_id)
+        items.append(
+            TodoItem(
+                TodoKind.PLAN,
+                record.person_id,
+                f"Make the {due.plan}" if draft is None else f"Finish the {due.plan}",
+                _since(record),
+                False,
+                due.why,
+                draft.record_id if draft is not None else record.record_id,
+                None if draft is not None else due.form,
+            )
+        )
+    return items
+
+
+def _needs_eligible(record: Projected) -> bool:
+    return adult_eligibility(record.values) == "eligible"
+
+
+def _carer_eligible(session: Session, record: Projected) -> bool:
+    """Whether a carer's assessment has eligible needs, by the rule, as starting a plan asks."""
+    from assessor_app.core.errors import AssessorError
+    from assessor_app.core.services.care_plans import CARER_PLAN, eligible_domains
+
+    try:
+        eligible_domains(session, session.records.get(record.record_id), CARER_PLAN)
+    except AssessorError:  # not eligible (or gone since): no plan to make
+        return False
+    return True
+
+
+def _plans_made(plans: list[Projected]) -> tuple[set[str], dict[str, Projected]]:
+    """The assessments with a plan completed (even if now amended), and each one's draft plan."""
+    made: set[str] = set()
     drafts: dict[str, Projected] = {}
     for plan in plans:
         source = plan.values.get("needs_record")
@@ -311,27 +406,7 @@ def _plan_items(latest_done: list[Projected], plans: list[Projected], form: str)
             made.add(source)
         elif source not in drafts or plan.updated_at > drafts[source].updated_at:
             drafts[source] = plan
-    items = []
-    for record in latest_done:
-        if record.record_id in made or adult_eligibility(record.values) != "eligible":
-            continue
-        draft = drafts.get(record.record_id)
-        items.append(
-            TodoItem(
-                TodoKind.PLAN,
-                record.person_id,
-                "Make the care and support plan"
-                if draft is None
-                else "Finish the care and support plan",
-                _since(record),
-                False,
-                "The needs assessment found eligible needs, and the authority must meet them "
-                "(Care Act s18; REQUIREMENTS NA-39).",
-                draft.record_id if draft is not None else record.record_id,
-                None if draft is not None else form,
-            )
-        )
-    return items
+    return made, drafts
 
 
 def _needs_items(

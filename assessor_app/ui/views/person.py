@@ -33,7 +33,7 @@ from assessor_app.core.records import (
     PersonId,
     custody_move_prompt,
 )
-from assessor_app.core.services.care_plans import NEEDS_FORM
+from assessor_app.core.services.care_plans import CARER_PLAN, NEEDS_FORM
 from assessor_app.core.services.records import (
     EDITABLE,
     FormOffer,
@@ -297,7 +297,9 @@ class PersonView(QWidget):
 
         A form about a carer first asks who they care for, from the caseload (or no one on it).
         A needs assessment, when the person has a completed one, first asks whether to start
-        from it (a reassessment: its answers are the starting point) or blank. A form whose
+        from it (a reassessment: its answers are the starting point) or blank. A carer's
+        support plan, when the carer has more than one completed carer's assessment (one for
+        each person they care for), first asks which it is made from. A form whose
         start check refuses this person cannot be chosen to start; the core checks again as it
         starts (the details may have changed on the way), and its message says why.
         """
@@ -316,9 +318,11 @@ class PersonView(QWidget):
                 on_failure=self._start_failed,
             )
             return
-        if form.id == NEEDS_FORM:
+        if form.id in (NEEDS_FORM, CARER_PLAN.plan_form):
+            source = NEEDS_FORM if form.id == NEEDS_FORM else CARER_PLAN.source_form
             self._ops.run(
                 self._previous_assessments,
+                source,
                 owner=self,
                 on_success=lambda previous: self._choose_previous(form, previous),
                 on_failure=self._start_failed,
@@ -326,17 +330,26 @@ class PersonView(QWidget):
             return
         self._start(form, None)
 
-    def _previous_assessments(self) -> list[tuple[AssessmentId, str]]:
-        """(Worker) The person's completed needs assessments, newest first, by title and date."""
-        return [
-            (r.id, record_title(self._session, r))
-            for r in self._records_repo.list_for_person(self.person_id)
-            if r.form_id == NEEDS_FORM and r.status not in EDITABLE
-        ]
+    def _previous_assessments(self, form_id: str) -> list[tuple[AssessmentId, str]]:
+        """(Worker) The person's completed records of `form_id`, newest first, by title and
+        date (and for a carer's assessment, whom it is about caring for)."""
+        found = []
+        for r in self._records_repo.list_for_person(self.person_id):
+            if r.form_id != form_id or r.status in EDITABLE:
+                continue
+            title = record_title(self._session, r)
+            cared_for = r.answers.get("cared_for_name")
+            if form_id == CARER_PLAN.source_form and isinstance(cared_for, str) and cared_for:
+                title += f", caring for {cared_for}"
+            found.append((r.id, title))
+        return found
 
     def _choose_previous(
         self, form: FormDefinition, previous: list[tuple[AssessmentId, str]]
     ) -> None:
+        if form.id == CARER_PLAN.plan_form:
+            self._choose_carers_assessment(form, previous)
+            return
         if not previous:
             self._start(form, None)
             return
@@ -349,6 +362,25 @@ class PersonView(QWidget):
             none_text="Start a blank assessment",
         )
         self._start(form, None, previous[index][0] if index is not None else None)
+
+    def _choose_carers_assessment(
+        self, form: FormDefinition, previous: list[tuple[AssessmentId, str]]
+    ) -> None:
+        """None or one: the core starts from it (or says there is none); more: ask which."""
+        if len(previous) < 2:
+            self._start(form, None)
+            return
+        index = dialogs.pick(
+            self,
+            "Carer's support plan",
+            "This carer has more than one completed carer's assessment. Which is the plan "
+            "made from?",
+            [f"From the {title[:1].lower()}{title[1:]}" for _, title in previous],
+        )
+        if index is None:
+            self._form_chosen()
+            return
+        self._start(form, None, previous[index][0])
 
     def _carer_choices(self, form: FormDefinition) -> list[Person]:
         """(Worker) Refuse as start_record would, else the caseload to choose from."""
