@@ -19,7 +19,14 @@ from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.records import AssessmentId, PersonId, RecordStatus
 from assessor_app.core.rules import reviews as reviews_rules
-from assessor_app.core.rules.care_act import ADULT_OUTCOMES, ADULT_WAYS, adult_eligibility
+from assessor_app.core.rules.care_act import (
+    ADULT_OUTCOMES,
+    ADULT_WAYS,
+    CARER_OUTCOMES,
+    CARER_WAYS,
+    adult_eligibility,
+    carer_eligibility,
+)
 from assessor_app.core.services import todo
 from assessor_app.core.services.care_plans import start_plan
 from assessor_app.core.services.records import amend_record, complete_record
@@ -436,6 +443,84 @@ def test_the_eligibility_worked_out_from_the_index_is_the_rules(vault):
     assert _judged(session) == "not_eligible"
 
 
+_CARER_WAY = st.sampled_from([w for w, _ in CARER_WAYS] * 3 + ["takes_longer"] * 2 + ["made_up", 7])
+_CARER_OUTCOME = st.fixed_dictionaries(
+    {
+        "status": _STATUS,
+        "ways": st.one_of(st.lists(_CARER_WAY, max_size=3), st.just("endangers")),
+    }
+)
+_CARER_ANSWERS = st.fixed_dictionaries(
+    {
+        "outcomes": st.lists(
+            _CARER_OUTCOME, min_size=len(CARER_OUTCOMES), max_size=len(CARER_OUTCOMES)
+        ),
+        "relationship": st.sampled_from(
+            ["partner", "child", "friend_neighbour", "fellow_prisoner", "establishment_staff", None]
+        ),
+        "care_necessary": st.sampled_from([True, True, False, "yes", None]),
+        "health_deteriorating": st.sampled_from(
+            ["deteriorating", "at_risk", "no", "no", "x", None]
+        ),
+        "wellbeing_impact": st.sampled_from(
+            ["significant", "likely", "not_significant", "x", None]
+        ),
+    }
+)
+
+
+def _carer_flat(drawn: dict[str, Any]) -> dict[str, Any]:
+    answers = {k: v for k, v in drawn.items() if k != "outcomes" and v is not None}
+    for (key, _), outcome in zip(CARER_OUTCOMES, drawn["outcomes"], strict=True):
+        if outcome["status"] is not None:
+            answers[f"c_{key}_status"] = outcome["status"]
+        answers[f"c_{key}_ways"] = outcome["ways"]
+    return answers
+
+
+def test_a_carers_eligibility_worked_out_from_the_index_is_the_rules(vault):
+    """The carer's support plan item judges eligibility from the index alone (schema 22):
+    the same value as `care_act.carer_eligibility` over the same answers, whatever they are."""
+    session = _session(vault)
+    form = REGISTRY.latest("carers_assessment")
+    record = session.records.create(_person(session), form.id, form.version, {}).id
+    conn = vault.conn
+
+    def judged(answers: dict[str, Any]) -> str | None:
+        conn.execute(
+            "UPDATE assessment SET answers = ? WHERE id = ?", (json.dumps(answers), record)
+        )
+        [row] = session.records.projected(
+            "carers_assessment",
+            texts=todo.CARER_TEXTS,
+            flags=todo.CARER_FLAGS,
+            judged={"outcomes": todo.carer_outcome_codes()},
+        )
+        return todo.carer_eligibility(row.values)
+
+    decided: list[str | None] = []
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_CARER_ANSWERS)
+    def check(drawn: dict[str, Any]) -> None:
+        answers = _carer_flat(drawn)
+        expected = carer_eligibility(answers).value
+        assert judged(answers) == expected, answers
+        decided.append(expected)
+
+    check()
+    assert {"eligible", "not_eligible", "not_a_carer", None} <= set(decided)
+    eligible = _fixture("carers_eligible.json")
+    assert judged(eligible) == carer_eligibility(eligible).value == "eligible"
+    assert judged(eligible | {"care_necessary": False}) == "not_eligible"
+
+
+def test_the_list_knows_the_same_relationships_that_make_someone_no_carer():
+    from assessor_app.core.rules import care_act
+
+    assert todo._NOT_CARERS == care_act._NOT_CARER_RELATIONSHIPS
+
+
 def test_the_list_reads_only_its_index_never_the_records(vault):
     session = _session(vault)
     _create(session, _person(session), "needs_assessment", _fixture("needs_custody_eligible.json"))
@@ -447,8 +532,7 @@ def test_the_list_reads_only_its_index_never_the_records(vault):
         vault.conn.set_trace_callback(None)
     queries = [q for q in seen if q.lstrip().upper().startswith("SELECT")]
     # Four of needs assessments, then plans, carers' assessments, carers' support plans,
-    # reviews, financial, CHC. (A carer's assessment that may be eligible and has no
-    # completed support plan is read to judge it: none here. services/todo.py says why.)
+    # reviews, financial, CHC: carers are judged from the index too (schema 22).
     assert len(queries) == 10
     for query in queries:
         plan = " ".join(str(r) for r in vault.conn.execute(f"EXPLAIN QUERY PLAN {query}"))

@@ -20,12 +20,9 @@ What the forms record decides what can be listed (README, "To do"):
 - a financial assessment still to complete for a person with a plan (FC-13);
 - another authority still to tell before a release date (CU-30).
 
-The carer's support plan item is the one that reads records: the index picks each carer's
-latest completed carer's assessment whose wellbeing impact is significant (or likely), and
-only those of them with no completed support plan are read and judged by the carer
-eligibility rule itself. The index holds no carer outcome letters yet (that needs a migration
-adding them to `assessment_todo`), so this costs a record read per carer still waiting for a
-plan, not per carer.
+A carer's eligibility is judged from the index too (schema 22): the carer's outcome letters
+(`carer_outcome_codes`) and the four answers `carer_eligibility` reads, for each carer's latest
+completed carer's assessment, so no record is read however many carers wait for a plan.
 
 Left out for now because no form records it: the reason a CHC decision was late (the DST has
 no field for it, so a decision made late cannot be listed as still missing its reason).
@@ -120,6 +117,67 @@ def adult_eligibility(values: Mapping[str, Any]) -> str | None:
     return "eligible" if eligible else "not_eligible"
 
 
+@functools.cache
+def carer_outcome_codes() -> OutcomeCodes:
+    """How `care_act.carer_eligibility` reads the eight carer outcomes, for SQLite.
+
+    As the adult's, with the carer's three ways (reg 3(3)): "takes longer" is not counted.
+    """
+    from assessor_app.core.rules.care_act import CARER_OUTCOMES, CARER_WAYS
+    from assessor_app.core.storage.assessments import OutcomeCodes
+
+    return OutcomeCodes(
+        prefix="c_",
+        outcomes=tuple(key for key, _ in CARER_OUTCOMES),
+        statuses=("achieved", "not_achieved", "not_applicable"),
+        unable="not_achieved",
+        ways=tuple(way for way, _ in CARER_WAYS),
+        ignored=("takes_longer",),
+    )
+
+
+_NOT_CARERS = frozenset({"fellow_prisoner", "establishment_staff"})
+"""Relationships that make someone no carer under the Act (`care_act._NOT_CARER_RELATIONSHIPS`;
+tests/core/test_todo.py holds the two the same)."""
+
+
+def carer_eligibility(values: Mapping[str, Any]) -> str | None:
+    """`care_act.carer_eligibility`'s value from a carer's assessment's projection.
+
+    The three conditions of reg 3(1): (a) the needs arise from providing necessary care;
+    (b) the carer's health is deteriorating or at risk, or they are unable to achieve an
+    outcome (an ``n`` letter, none unanswered), and not when the health answer is "no" and no
+    outcome is unable; (c) a significant (or likely) impact on wellbeing. None while a
+    condition is unanswered; "not_a_carer" for a fellow prisoner or a member of staff.
+
+    Args:
+        values: ``relationship``, ``care_necessary``, ``health_deteriorating``,
+            ``wellbeing_impact`` and ``outcomes`` (the letters of `carer_outcome_codes`), as
+            `AssessmentRepository.projected` reads them.
+    """
+    if values.get("relationship") in _NOT_CARERS:
+        return "not_a_carer"
+    necessary = values.get("care_necessary")
+    codes = values.get("outcomes")
+    if not isinstance(codes, str):
+        return None
+    health = values.get("health_deteriorating")
+    unanswered, unable = "u" in codes, "n" in codes
+    effect: bool | None = None
+    if health in ("deteriorating", "at_risk") or (unable and not unanswered):
+        effect = True
+    elif health == "no" and not unanswered:
+        effect = False
+    impact = values.get("wellbeing_impact")
+    wellbeing = {"significant": True, "likely": True, "not_significant": False}.get(
+        impact if isinstance(impact, str) else ""
+    )
+    conditions = (None if necessary is None else necessary == 1, effect, wellbeing)
+    if None in conditions:
+        return None
+    return "eligible" if all(conditions) else "not_eligible"
+
+
 NEEDS_TEXTS = (
     "consent",
     "prevention_response",
@@ -131,7 +189,8 @@ NEEDS_TEXTS = (
 )
 NEEDS_FLAGS = ("ineligible_info_given", "notify_other_authority", *ELIGIBILITY_FLAGS)
 PLAN_TEXTS = ("needs_record", "plan_date")
-CARER_TEXTS = ("assessment_date", "wellbeing_impact")
+CARER_TEXTS = ("assessment_date", "wellbeing_impact", "relationship", "health_deteriorating")
+CARER_FLAGS = ("care_necessary",)
 REVIEW_TEXTS = ("plan_record", "review_date")
 """What `rules.reviews.due_review` reads of a review (its `REVIEW_DUE_ANSWERS`)."""
 DST_TEXTS = ("icb_referral_received", "icb_decision_date")
@@ -296,11 +355,11 @@ def work_out(
         ("notify_other_authority",),
     )
     plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
-    # Condition (c) of reg 3(1) holds only with a significant (or likely) impact: the rest
-    # cannot be eligible, so the index leaves them out before any record is read.
     carers = repo.projected(
         CARERS_FORM,
         texts=CARER_TEXTS,
+        flags=CARER_FLAGS,
+        judged={"outcomes": carer_outcome_codes()},
         people=people,
         only=Only(statuses=done, newest=True, not_equal=(("wellbeing_impact", "not_significant"),)),
     )
@@ -322,9 +381,7 @@ def work_out(
         "(Care Act s20; REQUIREMENTS NA-39).",
     )
     items += _plan_items(latest_done, plans, _needs_eligible, care_plan)
-    items += _plan_items(
-        carers, carer_plans, functools.partial(_carer_eligible, session), carer_plan
-    )
+    items += _plan_items(carers, carer_plans, _carer_eligible, carer_plan)
     items += _needs_items(declined, uninformed, to_tell)
     items += _review_items(plans, reviews, session.settings, today)
     items += _financial_items(plans, money, FINANCIAL_FORM)
@@ -382,16 +439,8 @@ def _needs_eligible(record: Projected) -> bool:
     return adult_eligibility(record.values) == "eligible"
 
 
-def _carer_eligible(session: Session, record: Projected) -> bool:
-    """Whether a carer's assessment has eligible needs, by the rule, as starting a plan asks."""
-    from assessor_app.core.errors import AssessorError
-    from assessor_app.core.services.care_plans import CARER_PLAN, eligible_domains
-
-    try:
-        eligible_domains(session, session.records.get(record.record_id), CARER_PLAN)
-    except AssessorError:  # not eligible (or gone since): no plan to make
-        return False
-    return True
+def _carer_eligible(record: Projected) -> bool:
+    return carer_eligibility(record.values) == "eligible"
 
 
 def _plans_made(plans: list[Projected]) -> tuple[set[str], dict[str, Projected]]:

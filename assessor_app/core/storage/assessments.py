@@ -80,6 +80,9 @@ class OutcomeCodes:
     ways: tuple[str, ...]
     read_ways: int = 8
     """How many items of a ways answer are looked at (the forms offer four ways)."""
+    ignored: tuple[str, ...] = ()
+    """Ways a form offers that the rule does not count (a carer's "takes longer"): an outcome
+    not achieved in only such a way is answered (``a``), not waiting for a way (``u``)."""
 
     def names(self) -> tuple[str, ...]:
         """Every id written into the expression (each must be a plain id)."""
@@ -87,6 +90,7 @@ class OutcomeCodes:
             self.unable,
             *self.statuses,
             *self.ways,
+            *self.ignored,
             *(f"{self.prefix}{o}_status" for o in self.outcomes),
         )
 
@@ -101,9 +105,20 @@ class OutcomeCodes:
                 f"answers ->> '$.{self.prefix}{key}_ways[{n}]' IN ({ways})"
                 for n in range(self.read_ways)
             )
+            passed = ""
+            if self.ignored:
+                ignored = ", ".join(f"'{v}'" for v in self.ignored)
+                passed = (
+                    "WHEN "
+                    + " OR ".join(
+                        f"answers ->> '$.{self.prefix}{key}_ways[{n}]' IN ({ignored})"
+                        for n in range(self.read_ways)
+                    )
+                    + " THEN 'a' "
+                )
             letters.append(
                 f"CASE WHEN {status} = '{self.unable}' THEN (CASE WHEN {items} THEN 'n' "
-                f"ELSE 'u' END) WHEN {status} IN ({statuses}) THEN 'a' ELSE 'u' END"
+                f"{passed}ELSE 'u' END) WHEN {status} IN ({statuses}) THEN 'a' ELSE 'u' END"
             )
         return "(" + " || ".join(letters) + ")"
 
