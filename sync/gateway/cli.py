@@ -42,7 +42,9 @@ the data folder). ``serve`` takes the authority's own certificate with ``--cert`
 and (when no recovery key was made) a DEMO recovery key pair whose private file it keeps in
 the data folder, saying where: fine for a demo, never for real records. ``serve --lease-days
 N`` locks a laptop that has not reached the gateway for N days (no lease without it), and
-``--revoked-may-send`` lets a revoked laptop send its queued work before deleting its vault.
+``--revoked-may-send`` lets a revoked laptop send its queued work before deleting its vault;
+``--console-idle-minutes N`` signs a web console session out after N minutes without a request
+(15).
 Errors are one line on stderr saying what to do; the exit code is 2.
 """
 
@@ -61,6 +63,7 @@ import platformdirs
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from sync.bundle import BundleError, write_atomic
 from sync.gateway import recovery
+from sync.gateway.accounts import IDLE_AFTER
 from sync.gateway.bundles import BundleKey, import_bundle, inbound_for_device
 from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
@@ -130,6 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lease_days=args.lease_days,
         revoked_may_send=args.revoked_may_send,
         publishing_public_key=PublishingKey.load_or_create(data / "ca").public_text,
+        console_idle_after=dt.timedelta(minutes=args.console_idle_minutes),
     )
     run(app, args.host, args.port, tls)
     return 0
@@ -503,6 +507,18 @@ def _lease_days(text: str) -> int:
     return days
 
 
+def _idle_minutes(text: str) -> int:
+    try:
+        minutes = int(text)
+    except ValueError:
+        minutes = 0
+    if not 1 <= minutes <= 480:
+        raise argparse.ArgumentTypeError(
+            f"the console's idle time is 1 to 480 minutes (8 hours), not {text!r}"
+        )
+    return minutes
+
+
 def cmd_publishing_key_create(args: argparse.Namespace) -> int:
     from sync.gateway.publishing import PublishingKey
 
@@ -593,6 +609,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--revoked-may-send",
         action="store_true",
         help="a revoked laptop sends its queued work before deleting its vault (default: not)",
+    )
+    serve.add_argument(
+        "--console-idle-minutes",
+        type=_idle_minutes,
+        default=int(IDLE_AFTER.total_seconds() // 60),
+        help="sign a web console session out after this many minutes without a request "
+        "(default 15; it ends 8 hours after sign-in however busy)",
     )
     serve.set_defaults(func=cmd_serve)
     create = sub.add_parser("create-assessor", help="add an assessor")

@@ -27,7 +27,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from sync.gateway import oversight
-from sync.gateway.accounts import Account, Accounts, Role, SignInRefused, csrf_token
+from sync.gateway.accounts import (
+    IDLE_AFTER,
+    Account,
+    Accounts,
+    Role,
+    SessionEnd,
+    SignInRefused,
+    csrf_token,
+)
 from sync.gateway.store import Device, Store
 from sync.lease import VALID_DAYS_AFTER, unlock_code
 from sync.protocol import ca_fingerprint
@@ -162,6 +170,7 @@ def add_console(
     accounts: Accounts | None = None,
     lease_days: int | None = None,
     signing_ca_der: bytes = b"",
+    idle_after: dt.timedelta = IDLE_AFTER,
 ) -> Accounts:
     """Serve the web console from `app` under ``/console/``; the accounts it signs in.
 
@@ -174,8 +183,9 @@ def add_console(
         lease_days: The gateway's lease, for each device's lease state (None: no lease).
         signing_ca_der: The council's document signing CA, which each signed PDF shown is
             checked against (empty: none is trusted, so none shows as confirmed).
+        idle_after: How long a session lasts without a request (when `accounts` is not given).
     """
-    accounts = accounts or Accounts(store)
+    accounts = accounts or Accounts(store, idle_after=idle_after)
     try:
         fingerprint = ca_fingerprint(server_ca_pem)
     except ValueError:
@@ -221,9 +231,14 @@ def add_console(
         token = request.cookies.get(SESSION_COOKIE, "")
         account = accounts.session(token, clock())
         if account is None:
-            # A cookie that no longer signs anyone in: its session ended (8 hours, a password
-            # reset, or signed out in another tab). The sign-in page says so.
-            where = "/console/sign-in?ended=1" if token else "/console/sign-in"
+            # A cookie that no longer signs anyone in: its session ended (idle, 8 hours, a
+            # password reset, or signed out in another tab). The sign-in page says which, and
+            # that a form sent with it was not saved.
+            where = "/console/sign-in"
+            if token:
+                where += f"?ended={accounts.session_end(token).value}"
+                if request.method == "POST":
+                    where += "&unsent=1"
             raise _Answer(RedirectResponse(where, status_code=303))
         return _Signed(account, token)
 
@@ -270,7 +285,11 @@ def add_console(
     # -- signing in and out -------------------------------------------------------------------
 
     def sign_in_page(
-        message: str = "", username: str = "", status: int = 200, ended: bool = False
+        message: str = "",
+        username: str = "",
+        status: int = 200,
+        ended: str = "",
+        unsent: bool = False,
     ) -> Response:
         token = secrets.token_urlsafe(24)
         response = page(
@@ -281,6 +300,8 @@ def add_console(
             username=username,
             form=token,
             ended=ended,
+            unsent=unsent,
+            idle_minutes=int(accounts.idle_after.total_seconds() // 60),
         )
         response.set_cookie(
             SIGN_IN_COOKIE, token, secure=True, httponly=True, samesite="strict", path="/"
@@ -288,8 +309,11 @@ def add_console(
         return response
 
     @app.get("/console/sign-in", include_in_schema=False)
-    def sign_in_form(ended: str = "") -> Response:
-        return sign_in_page(ended=bool(ended))
+    def sign_in_form(ended: str = "", unsent: str = "") -> Response:
+        known = {e.value for e in SessionEnd}
+        # ?ended=1 is what pages before the idle limit sent; any other text says "ended".
+        reason = ended if ended in known else (SessionEnd.ENDED.value if ended else "")
+        return sign_in_page(ended=reason, unsent=bool(ended and unsent))
 
     @app.post("/console/sign-in", include_in_schema=False)
     def sign_in(
