@@ -131,6 +131,7 @@ def create_app(
         lease_days=lease_days,
         signing_ca_der=ca.documents.der,
         idle_after=console_idle_after,
+        publishing_key_text=publishing_public_key,
     )
 
     def order_of(device: Device) -> DeviceOrder | None:

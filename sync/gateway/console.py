@@ -26,7 +26,7 @@ from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
-from sync.gateway import oversight
+from sync.gateway import oversight, reference_holdings
 from sync.gateway.accounts import (
     IDLE_AFTER,
     Account,
@@ -38,7 +38,7 @@ from sync.gateway.accounts import (
 )
 from sync.gateway.store import Device, Store
 from sync.lease import VALID_DAYS_AFTER, unlock_code
-from sync.protocol import ca_fingerprint
+from sync.protocol import REFERENCE_KINDS, ca_fingerprint
 
 __all__ = ["ALLOWED", "SESSION_COOKIE", "SIGN_IN_COOKIE", "add_console"]
 
@@ -58,6 +58,8 @@ ALLOWED: dict[str, frozenset[Role]] = {
     # No teams yet: every team manager sees every assessor's records and queue (gateway.md).
     "records": frozenset(Role),
     "queue": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
+    # What the laptops run on: IT's to check, auditors' to see; nothing there is a manager's.
+    "reference": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
 }
 """Which roles may use each page (a GET) or change (a POST); checked on every request."""
 
@@ -67,6 +69,7 @@ _NAV = (
     ("allocation", "/console/allocation", "Caseload allocation"),
     ("queue", "/console/queue", "Team queue"),
     ("records", "/console/records", "Received records"),
+    ("reference", "/console/reference-data", "Reference data"),
     ("audit", "/console/audit", "Audit log"),
 )
 _PAGE_SIZE = 25
@@ -171,6 +174,7 @@ def add_console(
     lease_days: int | None = None,
     signing_ca_der: bytes = b"",
     idle_after: dt.timedelta = IDLE_AFTER,
+    publishing_key_text: str | None = None,
 ) -> Accounts:
     """Serve the web console from `app` under ``/console/``; the accounts it signs in.
 
@@ -184,6 +188,8 @@ def add_console(
         signing_ca_der: The council's document signing CA, which each signed PDF shown is
             checked against (empty: none is trusted, so none shows as confirmed).
         idle_after: How long a session lasts without a request (when `accounts` is not given).
+        publishing_key_text: The publishing key laptops are given at enrolment, which each
+            published package shown is checked against (None: none is handed out).
     """
     accounts = accounts or Accounts(store, idle_after=idle_after)
     try:
@@ -719,6 +725,22 @@ def add_console(
             current="queue",
             queues=oversight.team_queue(store, clock()),
             overdue_days=oversight.OVERDUE_AFTER.days,
+        )
+
+    # -- reference data and which laptops hold it ----------------------------------------------
+
+    @app.get("/console/reference-data", include_in_schema=False)
+    def reference_data(request: Request) -> Response:
+        signed = signed_in(request)
+        may(signed, "reference")
+        return page(
+            "reference.html",
+            signed,
+            current="reference",
+            packages=reference_holdings.published_packages(store, publishing_key_text),
+            holdings=reference_holdings.device_holdings(store),
+            kinds=REFERENCE_KINDS,
+            names=names(),
         )
 
     # -- the audit log ------------------------------------------------------------------------

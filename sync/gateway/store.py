@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sync.protocol import (
+    REFERENCE_KINDS,
     SUPERSEDES,
     AckStatus,
     DeviceOrder,
@@ -1599,9 +1600,14 @@ class Store:
         return packages, len(taken) < len(wanted)
 
     def note_reference(self, device_id: str, have: dict[str, int], now: dt.datetime) -> None:
-        """Keep what a device says it holds of each kind, and its contact."""
+        """Keep what a device says it holds of each kind (0: none), and its contact.
+
+        Every kind gets a row, so the console can tell a laptop that asked and holds nothing
+        of a kind from one that never asked.
+        """
         with self.transaction() as tx:
-            for kind, version in sorted(have.items()):
+            for kind in REFERENCE_KINDS:
+                version = have.get(kind, 0)
                 tx.execute(
                     "INSERT INTO reference_device (device_id, kind, version, seen_at) "
                     "VALUES (?, ?, ?, ?) ON CONFLICT (device_id, kind) DO UPDATE SET "

@@ -163,8 +163,8 @@ def test_a_session_idle_for_15_minutes_signs_out_and_says_so_and_a_form_sent_the
     assert "The form you had just sent was not saved: sign in, then send it again" in words
     assert console.store.allocations() == []  # nothing done with the stale session
     # Another gateway process on the same database sees it ended too: it is in the database.
-    assert Accounts(Store(console.store.url)).session(manager.cookie(SESSION_COOKIE).value or "",
-                                                      console.clock()) is None  # fmt: skip
+    other = Accounts(Store(console.store.url))
+    assert other.session(str(manager.cookie(SESSION_COOKIE).value), console.clock()) is None
     later = manager.get("/console/devices")
     assert later.url.endswith("?ended=idle") and "nothing you saved is lost" in later.text
     assert manager.sign_in("tam", PASSWORD).url.endswith("/console/devices")
@@ -296,7 +296,12 @@ def test_every_page_has_one_heading_labelled_fields_and_headed_tables(console: C
     csrf = admin.get("/console/allocation").csrf
     pages = [
         admin.get(path)
-        for path in ("/console/devices", "/console/enrolment-codes", "/console/allocation")
+        for path in (
+            "/console/devices",
+            "/console/enrolment-codes",
+            "/console/allocation",
+            "/console/reference-data",
+        )
     ] + [
         admin.post("/console/allocation", {"person": "", "assessor": "", "csrf": csrf}),
         admin.get("/console/audit"),
