@@ -38,7 +38,7 @@ from sync.gateway.accounts import (
 )
 from sync.gateway.store import Device, Store
 from sync.lease import VALID_DAYS_AFTER, unlock_code
-from sync.protocol import REFERENCE_KINDS, ca_fingerprint
+from sync.protocol import MAX_HELD_REPORTED, REFERENCE_KINDS, ca_fingerprint
 
 __all__ = ["ALLOWED", "SESSION_COOKIE", "SIGN_IN_COOKIE", "add_console"]
 
@@ -392,6 +392,21 @@ def add_console(
         if device is None:
             refuse(signed, 404, "No such laptop", "There is no laptop with that id here.")
         return device
+
+    @app.get("/console/devices/{device_id}/held", include_in_schema=False)
+    def held(request: Request, device_id: str) -> Response:
+        signed = signed_in(request)
+        may(signed, "devices")
+        device = device_or_refuse(signed, device_id)
+        return page(
+            "held.html",
+            signed,
+            current="devices",
+            device=device,
+            names=names(),
+            reported=store.queue_reports().get(device.id),
+            most=MAX_HELD_REPORTED,
+        )
 
     @app.get("/console/devices/{device_id}/revoke", include_in_schema=False)
     def revoke_confirm(request: Request, device_id: str) -> Response:

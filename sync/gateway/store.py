@@ -37,6 +37,7 @@ from sync.protocol import (
     DocumentAnswer,
     DocumentOffer,
     DocumentStatus,
+    HeldItem,
     ItemAck,
     OrderKind,
     PulledPerson,
@@ -1317,11 +1318,13 @@ class Store:
         with self.transaction() as tx:
             tx.execute(
                 "INSERT INTO device_queue (device_id, reported_at, waiting, held, "
-                "documents_waiting, documents_held, app_version) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "documents_waiting, documents_held, app_version, held_items) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (device_id) DO UPDATE SET reported_at = excluded.reported_at, "
                 "waiting = excluded.waiting, held = excluded.held, "
                 "documents_waiting = excluded.documents_waiting, "
-                "documents_held = excluded.documents_held, app_version = excluded.app_version",
+                "documents_held = excluded.documents_held, app_version = excluded.app_version, "
+                "held_items = excluded.held_items",
                 (
                     device_id,
                     now.isoformat(),
@@ -1330,6 +1333,7 @@ class Store:
                     report.documents_waiting,
                     report.documents_held,
                     report.app_version,
+                    json.dumps([i.to_json() for i in report.held_items]),
                 ),
             )
 
@@ -1338,12 +1342,19 @@ class Store:
         with self.transaction() as tx:
             rows = tx.execute(
                 "SELECT device_id, reported_at, waiting, held, documents_waiting, "
-                "documents_held, app_version FROM device_queue"
+                "documents_held, app_version, held_items FROM device_queue"
             ).fetchall()
         return {
             str(r[0]): (
                 str(r[1]),
-                QueueReport(int(r[2]), int(r[3]), int(r[4]), int(r[5]), str(r[6])),
+                QueueReport(
+                    int(r[2]),
+                    int(r[3]),
+                    int(r[4]),
+                    int(r[5]),
+                    str(r[6]),
+                    tuple(HeldItem.from_json(i) for i in json.loads(str(r[7]))),
+                ),
             )
             for r in rows
         }
