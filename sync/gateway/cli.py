@@ -5,6 +5,9 @@
     assessor-gateway dst invite RECORD ASSESSOR  invite an assessor (an NHS nurse) to a DST:
                                                  they receive it and its contributions
     assessor-gateway dst members RECORD          who is invited to a DST
+    assessor-gateway dst withdraw RECORD ASSESSOR   withdraw an invitation: their laptop
+                                                 stops receiving the DST; what they
+                                                 contributed stays
     assessor-gateway enrolment-code ASSESSOR     a one-time code for one laptop (15 minutes),
                                                  and the gateway's fingerprint to check it by
     assessor-gateway fingerprint                 the gateway's CA fingerprint alone
@@ -210,6 +213,22 @@ def cmd_dst_invite(args: argparse.Namespace) -> int:
         )
     else:
         print(f"{name} was invited to DST {args.record} already; nothing was changed.")
+    return 0
+
+
+def cmd_dst_withdraw(args: argparse.Namespace) -> int:
+    store = _store(args)
+    name = store.assessor_name(args.assessor) or args.assessor
+    if not SharedDsts(store).withdraw(args.record, args.assessor, _now()):
+        raise ValueError(
+            f"{name} is not invited to DST {args.record}, so there is nothing to withdraw "
+            f"('assessor-gateway dst members {args.record}' lists who is)"
+        )
+    print(
+        f"{name}'s invitation to DST {args.record} is withdrawn: their laptop no longer "
+        "receives it, and the gateway takes no new contribution of theirs to it. Those it "
+        "has received stay part of the DST."
+    )
     return 0
 
 
@@ -629,6 +648,10 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("record", help="the DST's record id")
     invite.add_argument("assessor", help="the invited assessor's id")
     invite.set_defaults(func=cmd_dst_invite)
+    withdraw = dst.add_parser("withdraw", help="withdraw an assessor's invitation to a DST")
+    withdraw.add_argument("record", help="the DST's record id")
+    withdraw.add_argument("assessor", help="the member's assessor id")
+    withdraw.set_defaults(func=cmd_dst_withdraw)
     members = dst.add_parser("members", help="who is invited to a DST")
     members.add_argument("record", help="the DST's record id")
     members.set_defaults(func=cmd_dst_members)
