@@ -587,10 +587,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_published(args: argparse.Namespace) -> int:
-    for kind, version, at, description, sha, devices in _store(args).reference_packages():
+    from sync.gateway.publishing import PublishingKey
+    from sync.gateway.reference_holdings import published_packages
+
+    key = PublishingKey.load(_data(args) / "ca")
+    for p in published_packages(_store(args), key.public_text if key else None):
+        signed = f"signed by {p.signed_by[:19]}" if p.signed_by else "NOT signed by this key"
         print(
-            f"{kind}\tversion {version}\tpublished {at[:16]}\t{devices} laptop"
-            f"{'s' if devices != 1 else ''} have it\t{sha[:12]}\t{description}"
+            f"{p.kind}\tversion {p.version}\tpublished {p.published_at[:16]}\t{p.devices} laptop"
+            f"{'s' if p.devices != 1 else ''} have it\t{p.sha256[:12]}\t{p.description}"
+            f"\t{signed}"
         )
     return 0
 
