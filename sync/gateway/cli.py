@@ -58,7 +58,7 @@ import datetime as dt
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import platformdirs
@@ -516,26 +516,23 @@ def cmd_enrol_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lease_days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        days = 0
-    if not 1 <= days <= 3650:
-        raise argparse.ArgumentTypeError(f"a lease is 1 to 3650 days, not {text!r}")
-    return days
+def _whole(low: int, high: int, what: str, unit: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, else "<what> is low to high"."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{what} is {low} to {high} {unit}, not {text!r}")
+        return number
+
+    return parse
 
 
-def _idle_minutes(text: str) -> int:
-    try:
-        minutes = int(text)
-    except ValueError:
-        minutes = 0
-    if not 1 <= minutes <= 480:
-        raise argparse.ArgumentTypeError(
-            f"the console's idle time is 1 to 480 minutes (8 hours), not {text!r}"
-        )
-    return minutes
+_lease_days = _whole(1, 3650, "a lease", "days")
+_idle_minutes = _whole(1, 480, "the console's idle time", "minutes (8 hours)")
 
 
 def cmd_publishing_key_create(args: argparse.Namespace) -> int:
