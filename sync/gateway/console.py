@@ -243,8 +243,8 @@ def add_console(
             where = "/console/sign-in"
             if token:
                 where += f"?ended={accounts.session_end(token).value}"
-                if request.method == "POST":
-                    where += "&unsent=1"
+                if request.method == "POST" and request.url.path != "/console/sign-out":
+                    where += "&unsent=1"  # (signing out of an ended session needs no redo)
             raise _Answer(RedirectResponse(where, status_code=303))
         return _Signed(account, token)
 

@@ -167,6 +167,9 @@ def test_a_session_idle_for_15_minutes_signs_out_and_says_so_and_a_form_sent_the
     assert other.session(str(manager.cookie(SESSION_COOKIE).value), console.clock()) is None
     later = manager.get("/console/devices")
     assert later.url.endswith("?ended=idle") and "nothing you saved is lost" in later.text
+    # Sign out, pressed on a page left open: signed out already, and nothing to send again.
+    gone = manager.post("/console/sign-out", {"csrf": csrf})
+    assert gone.url.endswith("?ended=idle") and "not saved" not in gone.text
     assert manager.sign_in("tam", PASSWORD).url.endswith("/console/devices")
 
 
