@@ -828,13 +828,18 @@ def cmd_vault_unlock_code(args: argparse.Namespace) -> int:
 
 
 def cmd_sync_now(args: argparse.Namespace) -> int:
-    from assessor_app.core.sync_client.client import sync_now, transport_for
+    from assessor_app.core.sync_client.client import form_title, sync_now, transport_for
     from assessor_app.core.sync_client.transport import TransportError
 
     with _session(args) as session:
         transport = transport_for(session.vault)
+
+        def titled(form_id: str, version: int) -> str:
+            # Forms are loaded only when a held item needs its title.
+            return form_title(session.forms)(form_id, version)
+
         try:
-            report = sync_now(session.vault, transport)
+            report = sync_now(session.vault, transport, form_title=titled)
         except TransportError as e:
             raise _sync_error(e) from e
         finally:

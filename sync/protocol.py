@@ -80,6 +80,8 @@ __all__ = [
     "PushItem",
     "PushRequest",
     "PushResponse",
+    "HeldItem",
+    "MAX_HELD_REPORTED",
     "QueueReport",
     "REFERENCE_KINDS",
     "MAX_REFERENCE_ANSWER",
@@ -140,8 +142,9 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "packages newer than those, a few at a time (`more`), or none. Every /1 message is "
         "unchanged and still accepted. Added later, optional on both sides: a request for "
         "versions may name people (`person_ids`: a person's details forked as a record's can), "
-        "answered under `people`; a laptop whose gateway answers without them asks again at "
-        "its next sync.",
+        "answered under `people`, and a laptop whose gateway answers without them asks again "
+        "at its next sync; a queue report may list its held items, each with its reason "
+        "(`held_items`, so /1 and /2 reports without it stand).",
     ),
 )
 """Every version this code speaks, oldest first."""
@@ -861,6 +864,67 @@ def document_answers(raw: Any, offers: Sequence[DocumentOffer]) -> tuple[Documen
 _MOST_QUEUED = 100_000_000
 """No laptop holds more than this: a bigger count is a malformed report."""
 
+MAX_HELD_REPORTED = 50
+"""The most held items one queue report lists (the counts still say how many in all)."""
+_HELD_KINDS = ("person", "record", "pdf")
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """One change or signed PDF the gateway refused for good, as a queue report lists it.
+
+    For IT: what it is, whose record, and why, so a refusal can be put right at the gateway
+    (a person allocated, a laptop enrolled again). Names no one: a person by their id only,
+    which is what allocation takes; the console shows names only beside records it holds.
+    """
+
+    kind: str
+    """"person" (a person's details), "record" (a record's revision) or "pdf" (a signed PDF)."""
+    item_id: str
+    """The person's, the record's or the signed PDF's id."""
+    seq: int
+    """The revision's number (0 for a signed PDF)."""
+    person_id: str
+    record_id: str
+    """The record it belongs to ('' for a person's details)."""
+    form: str
+    """The record's form, by its title on the laptop ('' for a person's details)."""
+    reason: str
+    """The refusal, as the laptop keeps it."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The item as a JSON object."""
+        return {
+            "kind": self.kind,
+            "id": self.item_id,
+            "seq": self.seq,
+            "person": self.person_id,
+            "record": self.record_id,
+            "form": self.form,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> HeldItem:
+        """An item from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed.
+        """
+        if not isinstance(raw, dict) or raw.get("kind") not in _HELD_KINDS:
+            raise ProtocolError("report.held_items[].kind must be person, record or pdf")
+        where = "report.held_items[]"
+        ids = [_text(raw, key, where) for key in ("id", "person", "record")]
+        if not all(_ID.match(v) for v in ids[:2]) or not (ids[2] == "" or _ID.match(ids[2])):
+            raise ProtocolError(f"{where} ids must be 1 to 64 letters, digits, - or _")
+        seq = raw.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= _MOST_QUEUED:
+            raise ProtocolError(f"{where}.seq must be a whole number from 0")
+        form, reason = _text(raw, "form", where), _text(raw, "reason", where)
+        if len(form) > 200 or len(reason) > 1000:
+            raise ProtocolError(f"{where}: form is at most 200 characters, reason 1000")
+        return cls(str(raw["kind"]), ids[0], seq, ids[1], ids[2], form, reason)
+
 
 @dataclass(frozen=True)
 class QueueReport:
@@ -880,11 +944,17 @@ class QueueReport:
     """Signed PDFs refused for good."""
     app_version: str
     """The app's version, so IT can see which laptops need an update."""
+    held_items: tuple[HeldItem, ...] = ()
+    """The held changes and PDFs themselves, oldest first, at most `MAX_HELD_REPORTED`.
+
+    Optional within assessor-sync/1 and /2 (added 4 December 2026): a report without it is
+    read as before, and a gateway that predates it ignores the key. Left out when empty, so a
+    laptop with nothing held sends what it always sent."""
     protocol: str = CURRENT
 
     def to_json(self) -> dict[str, Any]:
         """The report as a JSON object."""
-        return {
+        answer: dict[str, Any] = {
             "protocol": self.protocol,
             "waiting": self.waiting,
             "held": self.held,
@@ -892,6 +962,9 @@ class QueueReport:
             "documents_held": self.documents_held,
             "app_version": self.app_version,
         }
+        if self.held_items:
+            answer["held_items"] = [i.to_json() for i in self.held_items]
+        return answer
 
     @classmethod
     def from_json(cls, raw: Any) -> QueueReport:
@@ -916,7 +989,15 @@ class QueueReport:
             raise ProtocolError("report.app_version must be 1 to 40 characters")
         if counts[1] > counts[0] or counts[3] > counts[2]:
             raise ProtocolError("a report cannot hold more than it has waiting")
-        return cls(counts[0], counts[1], counts[2], counts[3], version)
+        listed = raw.get("held_items", [])
+        if not isinstance(listed, list) or len(listed) > min(
+            MAX_HELD_REPORTED, counts[1] + counts[3]
+        ):
+            raise ProtocolError(
+                f"report.held_items lists at most {MAX_HELD_REPORTED} of the items held"
+            )
+        items = tuple(HeldItem.from_json(i) for i in listed)
+        return cls(counts[0], counts[1], counts[2], counts[3], version, items)
 
 
 REFERENCE_KINDS = ("forms", "rates", "branding", "leaflets")

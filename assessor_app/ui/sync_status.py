@@ -44,6 +44,7 @@ from sync.protocol import (
     DeviceOrder,
     DocumentAnswer,
     PullRequest,
+    QueueReport,
     ReferenceRequest,
     VersionsRequest,
 )
@@ -73,6 +74,8 @@ class _Status:
     """The signed PDFs still to send, in words ("" when none are)."""
     moving: int = 0
     """People moved to another caseload, kept here until this laptop's work on them is sent."""
+    queue: QueueReport | None = None
+    """What is left, as the gateway is told at the end of a sync (held items named)."""
 
 
 def _status(session: Session) -> _Status:
@@ -82,12 +85,15 @@ def _status(session: Session) -> _Status:
     if summary.documents_waiting:
         pending = document_outbox.pending(conn)
         documents = client.pending_documents_text(pending, client.form_title(session.forms))
+    # Read here, on the vault's worker: the held items, and the forms that title them.
+    held = client.held_to_report(conn, summary)
     return _Status(
         load_enrolment(session.vault) is not None,
         summary,
         len(other_versions.open_chains(conn)),
         documents,
         len(pull.leaving(conn)),
+        client.queue_report(summary, held, client.form_title(session.forms) if held else None),
     )
 
 
@@ -676,7 +682,7 @@ class SyncController(QObject):
             self._ops.run_network(
                 client.tell_queue,
                 transport,
-                client.queue_report(status.summary),
+                status.queue or client.queue_report(status.summary),
                 on_success=finish,
                 on_failure=finish,
                 owner=self,

@@ -26,6 +26,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from assessor_app.core.paths import resources_dir
 from assessor_app.core.records import Role
 from assessor_app.core.services.records import start_record
 from assessor_app.core.storage import history
@@ -35,9 +36,10 @@ from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
 from sync.gateway.accounts import Accounts
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
+from sync.gateway.publishing import PublishingKey, package_files, publish
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
-from sync.protocol import QueueReport
+from sync.protocol import HeldItem, QueueReport
 from tests.support import community_person, prisoner, session_for
 from tests.sync.pdfs import keep_signed_pdf
 
@@ -62,9 +64,26 @@ def _demo(store: Store, ca: GatewayCA) -> list[str]:
     accounts.create("ada.admin", "it_admin", PASSWORD, now, "assessor-gateway (command line)")
     accounts.create("tam.manager", "team_manager", PASSWORD, now, "ada.admin")
     ids = []
+    elsewhere = (
+        "This person is on another assessor's caseload at the council, so this laptop "
+        "cannot send their records. Ask your manager to allocate them to you."
+    )
+    held = (
+        HeldItem("person", "p-0042", 1, "p-0042", "", "", elsewhere),
+        HeldItem("record", "r-7f3a", 2, "p-0042", "r-7f3a", "Care and support needs", elsewhere),
+        HeldItem(
+            "pdf",
+            "d-19c2",
+            0,
+            "p-0003",
+            "r-5b21",
+            "Financial assessment",
+            "The signed PDF that arrived does not match the SHA-256 it was offered with.",
+        ),
+    )
     for name, queue in (
         ("Robin Testcase", QueueReport(3, 0, 1, 0, "0.1.0")),
-        ("Sam Synthetic", QueueReport(12, 2, 0, 1, "0.1.0")),
+        ("Sam Synthetic", QueueReport(12, 2, 1, 1, "0.1.0", held)),
         ("Alex Example", None),
     ):
         assessor = store.create_assessor(name, now)
@@ -74,6 +93,8 @@ def _demo(store: Store, ca: GatewayCA) -> list[str]:
         if queue is not None:
             store.seen(device.id, now)
             store.report_queue(device.id, now, queue)
+            # What each said it holds at its last request for reference data.
+            store.note_reference(device.id, {"rates": 1 if queue.held else 2}, now)
         if name == "Sam Synthetic":  # three weeks without reaching the gateway: locked
             store.seen(device.id, now - dt.timedelta(days=21))
     for n, person in enumerate(("p-0001", "p-0002", "p-0003")):
@@ -125,6 +146,19 @@ def _laptop(folder: Path, url: str, store: Store, ca: GatewayCA, assessor: str) 
         tx.execute("UPDATE document_chunk SET data = ? WHERE document_id = ?", (data, signed[-1]))
 
 
+def _publish(store: Store, key: PublishingKey, folder: Path) -> None:
+    """Two versions of the 2025-26 rates table, the second a pound higher on one figure."""
+    table = (resources_dir() / "rates" / "england-2025-26-v1.yaml").read_text(encoding="utf-8")
+    now = dt.datetime.now(dt.UTC)
+    for version, mig in ((1, 23260), (2, 23360)):
+        source = folder / f"rates-{version}" / f"england-2025-26-v{version}.yaml"
+        source.parent.mkdir()
+        text = table.replace("version: 1\n", f"version: {version}\n", 1)
+        source.write_text(text.replace("value: 23260", f"value: {mig}"), encoding="utf-8")
+        what = "2025-26 rates as issued" if version == 1 else "Pension-age MIG corrected"
+        publish(store, key, "rates", package_files(source, "rates"), what, now)
+
+
 def main() -> int:
     sizes = [(1280, 800, "")] + ([(1024, 640, "-1024")] if "--small" in sys.argv else [])
     HERE.mkdir(exist_ok=True)
@@ -142,7 +176,10 @@ def main() -> int:
         driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
         driver.implicitly_wait(2)
         try:
-            with running(create_app(store, ca, lease_days=14), tls) as gateway:
+            key = PublishingKey.load_or_create(folder / "ca")
+            _publish(store, key, folder)
+            app = create_app(store, ca, lease_days=14, publishing_public_key=key.public_text)
+            with running(app, tls) as gateway:
                 _laptop(folder, gateway.url, store, ca, ids[2])
                 for width, height, suffix in sizes:
                     driver.set_window_size(width, height)
@@ -198,8 +235,16 @@ def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
     shot("allocation")
     driver.get(url + "/console/audit")
     shot("audit-log")
+    driver.get(url + "/console/reference-data")
+    shot("reference-data")
+    driver.execute_script("document.getElementById('held').scrollIntoView()")
+    shot("reference-data-laptops")
+    driver.get(url + "/console/sign-in?ended=idle")
+    shot("sign-in-idle")
     sign_in("tam.manager")
     shot("devices-team-manager")
+    go(driver.find_element(By.PARTIAL_LINK_TEXT, "Why held"))
+    shot("held-items")
     driver.get(url + "/console/queue")
     shot("team-queue")
     sign_in("aud.auditor")

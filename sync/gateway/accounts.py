@@ -30,7 +30,9 @@ __all__ = [
     "AccountError",
     "Accounts",
     "AuditEntry",
+    "IDLE_AFTER",
     "Role",
+    "SessionEnd",
     "SignInRefused",
     "csrf_token",
 ]
@@ -39,7 +41,11 @@ LOCK_AFTER = 5
 """Wrong passwords in a row that lock an account."""
 LOCKED_FOR = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
-"""A session ends this long after sign-in (a working day), or at sign-out."""
+"""A session ends this long after sign-in (a working day), however busy, or at sign-out."""
+IDLE_AFTER = dt.timedelta(minutes=15)
+"""A session also ends this long after its last request (`serve --console-idle-minutes`)."""
+ENDED_KEPT = dt.timedelta(days=1)
+"""How long an ended session's row is kept, so the sign-in page can say why it ended."""
 MIN_PASSWORD = 12
 
 
@@ -58,6 +64,17 @@ class Role(enum.StrEnum):
             Role.TEAM_MANAGER: "Team manager",
             Role.AUDITOR: "Auditor",
         }[self]
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a session that no longer signs anyone in ended (for the sign-in page)."""
+
+    IDLE = "idle"
+    """No request for the idle time."""
+    LIFETIME = "lifetime"
+    """`SESSION_LIFETIME` after sign-in."""
+    ENDED = "ended"
+    """Signed out, a password reset, or no longer known."""
 
 
 class AccountError(ValueError):
@@ -118,14 +135,30 @@ def _check_password(password: str) -> None:
 class Accounts:
     """The console's accounts, sessions and audit log over `store`.
 
+    A session's ``expires_at`` is moved on at each request to the idle time from then, never
+    past `SESSION_LIFETIME` after sign-in: both limits in the one column every process reads,
+    so the schema is unchanged and a session idle in one process is ended in all.
+
     Args:
         store: The gateway's database, migrated to schema 9 or later.
         hasher: The Argon2 parameters (argon2-cffi's defaults: Argon2id, 64 MiB, 3 passes).
+        idle_after: How long a session lasts without a request.
     """
 
-    def __init__(self, store: Store, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        hasher: PasswordHasher | None = None,
+        *,
+        idle_after: dt.timedelta = IDLE_AFTER,
+    ) -> None:
+        if not dt.timedelta(minutes=1) <= idle_after <= SESSION_LIFETIME:
+            raise AccountError(
+                "The console's idle time is 1 minute to 8 hours; choose one in that range."
+            )
         self.store = store
         self.hasher = hasher or PasswordHasher()
+        self.idle_after = idle_after
         self._dummy_hash: str | None = None
 
     @property
@@ -248,9 +281,12 @@ class Accounts:
             tx.execute(
                 "INSERT INTO console_session (token_hash, username, created_at, expires_at) "
                 "VALUES (?, ?, ?, ?)",
-                (_hash(token), name, now.isoformat(), (now + SESSION_LIFETIME).isoformat()),
+                (_hash(token), name, now.isoformat(), self._expiry(now, now).isoformat()),
             )
-            tx.execute("DELETE FROM console_session WHERE expires_at <= ?", (now.isoformat(),))
+            tx.execute(
+                "DELETE FROM console_session WHERE expires_at <= ?",
+                ((now - ENDED_KEPT).isoformat(),),
+            )
             self._audit(tx, now, name, "signed in", name, "")
         return token
 
@@ -297,17 +333,45 @@ class Accounts:
             f"locked for {int(LOCKED_FOR.total_seconds() // 60)} minutes."
         )
 
+    def _expiry(self, created: dt.datetime, now: dt.datetime) -> dt.datetime:
+        return min(created + SESSION_LIFETIME, now + self.idle_after)
+
     def session(self, token: str, now: dt.datetime) -> Account | None:
-        """The account a session token is signed in as; None when unknown or expired."""
+        """The account a session token is signed in as, now active; None when unknown or ended.
+
+        Each answered request moves the session's end on to `idle_after` from `now` (never
+        past `SESSION_LIFETIME` after sign-in).
+        """
         if not token:
             return None
         with self.store.transaction() as tx:
             row = tx.execute(
-                "SELECT s.username, a.role FROM console_session s JOIN console_account a "
-                "ON a.username = s.username WHERE s.token_hash = ? AND s.expires_at > ?",
+                "SELECT s.username, a.role, s.created_at FROM console_session s "
+                "JOIN console_account a ON a.username = s.username "
+                "WHERE s.token_hash = ? AND s.expires_at > ?",
                 (_hash(token), now.isoformat()),
             ).fetchone()
-        return None if row is None else Account(str(row[0]), Role(str(row[1])))
+            if row is None:
+                return None
+            until = self._expiry(dt.datetime.fromisoformat(str(row[2])), now).isoformat()
+            # Only ever later: a slower request from the same browser never shortens it.
+            tx.execute(
+                "UPDATE console_session SET expires_at = ? WHERE token_hash = ? AND expires_at < ?",
+                (until, _hash(token), until),
+            )
+        return Account(str(row[0]), Role(str(row[1])))
+
+    def session_end(self, token: str) -> SessionEnd:
+        """Why the session of `token`, which signs nobody in any more, ended."""
+        with self.store.transaction() as tx:
+            row = tx.execute(
+                "SELECT created_at, expires_at FROM console_session WHERE token_hash = ?",
+                (_hash(token),),
+            ).fetchone()
+        if row is None:
+            return SessionEnd.ENDED
+        created, expires = (dt.datetime.fromisoformat(str(v)) for v in row)
+        return SessionEnd.LIFETIME if expires >= created + SESSION_LIFETIME else SessionEnd.IDLE
 
     def sign_out(self, token: str, now: dt.datetime) -> None:
         """End the session (its token no longer signs anyone in)."""

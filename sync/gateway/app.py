@@ -34,6 +34,7 @@ from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from sync.gateway.accounts import IDLE_AFTER
 from sync.gateway.adapters import Adapter, deliver_pending
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
 from sync.gateway.console import add_console
@@ -90,6 +91,7 @@ def create_app(
     max_request_bytes: int = MAX_REQUEST_BYTES,
     lease_days: int | None = None,
     revoked_may_send: bool = False,
+    console_idle_after: dt.timedelta = IDLE_AFTER,
 ) -> FastAPI:
     """The gateway's API over `store`, trusting devices `ca` issued.
 
@@ -114,6 +116,8 @@ def create_app(
         publishing_public_key: The authority's publishing key (`sync.reference` text), which
             each enrolled laptop checks reference-data packages by; None sends none (laptops
             then refuse every package).
+        console_idle_after: How long a web console session lasts without a request (it
+            ends 8 hours after sign-in however busy).
     """
     server_ca = (server_ca_pem or ca.pem).decode("ascii")
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
@@ -126,6 +130,8 @@ def create_app(
         clock=clock,
         lease_days=lease_days,
         signing_ca_der=ca.documents.der,
+        idle_after=console_idle_after,
+        publishing_key_text=publishing_public_key,
     )
 
     def order_of(device: Device) -> DeviceOrder | None:

@@ -5,6 +5,9 @@
     assessor-gateway dst invite RECORD ASSESSOR  invite an assessor (an NHS nurse) to a DST:
                                                  they receive it and its contributions
     assessor-gateway dst members RECORD          who is invited to a DST
+    assessor-gateway dst withdraw RECORD ASSESSOR   withdraw an invitation: their laptop
+                                                 stops receiving the DST; what they
+                                                 contributed stays
     assessor-gateway enrolment-code ASSESSOR     a one-time code for one laptop (15 minutes),
                                                  and the gateway's fingerprint to check it by
     assessor-gateway fingerprint                 the gateway's CA fingerprint alone
@@ -42,7 +45,9 @@ the data folder). ``serve`` takes the authority's own certificate with ``--cert`
 and (when no recovery key was made) a DEMO recovery key pair whose private file it keeps in
 the data folder, saying where: fine for a demo, never for real records. ``serve --lease-days
 N`` locks a laptop that has not reached the gateway for N days (no lease without it), and
-``--revoked-may-send`` lets a revoked laptop send its queued work before deleting its vault.
+``--revoked-may-send`` lets a revoked laptop send its queued work before deleting its vault;
+``--console-idle-minutes N`` signs a web console session out after N minutes without a request
+(15).
 Errors are one line on stderr saying what to do; the exit code is 2.
 """
 
@@ -53,7 +58,7 @@ import datetime as dt
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import platformdirs
@@ -61,6 +66,7 @@ import platformdirs
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from sync.bundle import BundleError, write_atomic
 from sync.gateway import recovery
+from sync.gateway.accounts import IDLE_AFTER
 from sync.gateway.bundles import BundleKey, import_bundle, inbound_for_device
 from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
@@ -130,6 +136,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lease_days=args.lease_days,
         revoked_may_send=args.revoked_may_send,
         publishing_public_key=PublishingKey.load_or_create(data / "ca").public_text,
+        console_idle_after=dt.timedelta(minutes=args.console_idle_minutes),
     )
     run(app, args.host, args.port, tls)
     return 0
@@ -206,6 +213,22 @@ def cmd_dst_invite(args: argparse.Namespace) -> int:
         )
     else:
         print(f"{name} was invited to DST {args.record} already; nothing was changed.")
+    return 0
+
+
+def cmd_dst_withdraw(args: argparse.Namespace) -> int:
+    store = _store(args)
+    name = store.assessor_name(args.assessor) or args.assessor
+    if not SharedDsts(store).withdraw(args.record, args.assessor, _now()):
+        raise ValueError(
+            f"{name} is not invited to DST {args.record}, so there is nothing to withdraw "
+            f"('assessor-gateway dst members {args.record}' lists who is)"
+        )
+    print(
+        f"{name}'s invitation to DST {args.record} is withdrawn: their laptop no longer "
+        "receives it, and the gateway takes no new contribution of theirs to it. Those it "
+        "has received stay part of the DST."
+    )
     return 0
 
 
@@ -493,14 +516,23 @@ def cmd_enrol_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lease_days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        days = 0
-    if not 1 <= days <= 3650:
-        raise argparse.ArgumentTypeError(f"a lease is 1 to 3650 days, not {text!r}")
-    return days
+def _whole(low: int, high: int, what: str, unit: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, else "<what> is low to high"."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{what} is {low} to {high} {unit}, not {text!r}")
+        return number
+
+    return parse
+
+
+_lease_days = _whole(1, 3650, "a lease", "days")
+_idle_minutes = _whole(1, 480, "the console's idle time", "minutes (8 hours)")
 
 
 def cmd_publishing_key_create(args: argparse.Namespace) -> int:
@@ -552,10 +584,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_published(args: argparse.Namespace) -> int:
-    for kind, version, at, description, sha, devices in _store(args).reference_packages():
+    from sync.gateway.publishing import PublishingKey
+    from sync.gateway.reference_holdings import published_packages
+
+    key = PublishingKey.load(_data(args) / "ca")
+    for p in published_packages(_store(args), key.public_text if key else None):
+        signed = f"signed by {p.signed_by[:19]}" if p.signed_by else "NOT signed by this key"
         print(
-            f"{kind}\tversion {version}\tpublished {at[:16]}\t{devices} laptop"
-            f"{'s' if devices != 1 else ''} have it\t{sha[:12]}\t{description}"
+            f"{p.kind}\tversion {p.version}\tpublished {p.published_at[:16]}\t{p.devices} laptop"
+            f"{'s' if p.devices != 1 else ''} have it\t{p.sha256[:12]}\t{p.description}"
+            f"\t{signed}"
         )
     return 0
 
@@ -594,6 +632,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a revoked laptop sends its queued work before deleting its vault (default: not)",
     )
+    serve.add_argument(
+        "--console-idle-minutes",
+        type=_idle_minutes,
+        default=int(IDLE_AFTER.total_seconds() // 60),
+        help="sign a web console session out after this many minutes without a request "
+        "(default 15; it ends 8 hours after sign-in however busy)",
+    )
     serve.set_defaults(func=cmd_serve)
     create = sub.add_parser("create-assessor", help="add an assessor")
     create.add_argument("name")
@@ -606,6 +651,10 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("record", help="the DST's record id")
     invite.add_argument("assessor", help="the invited assessor's id")
     invite.set_defaults(func=cmd_dst_invite)
+    withdraw = dst.add_parser("withdraw", help="withdraw an assessor's invitation to a DST")
+    withdraw.add_argument("record", help="the DST's record id")
+    withdraw.add_argument("assessor", help="the member's assessor id")
+    withdraw.set_defaults(func=cmd_dst_withdraw)
     members = dst.add_parser("members", help="who is invited to a DST")
     members.add_argument("record", help="the DST's record id")
     members.set_defaults(func=cmd_dst_members)

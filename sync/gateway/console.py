@@ -26,11 +26,19 @@ from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
-from sync.gateway import oversight
-from sync.gateway.accounts import Account, Accounts, Role, SignInRefused, csrf_token
+from sync.gateway import oversight, reference_holdings
+from sync.gateway.accounts import (
+    IDLE_AFTER,
+    Account,
+    Accounts,
+    Role,
+    SessionEnd,
+    SignInRefused,
+    csrf_token,
+)
 from sync.gateway.store import Device, Store
 from sync.lease import VALID_DAYS_AFTER, unlock_code
-from sync.protocol import ca_fingerprint
+from sync.protocol import MAX_HELD_REPORTED, REFERENCE_KINDS, ca_fingerprint
 
 __all__ = ["ALLOWED", "SESSION_COOKIE", "SIGN_IN_COOKIE", "add_console"]
 
@@ -50,6 +58,8 @@ ALLOWED: dict[str, frozenset[Role]] = {
     # No teams yet: every team manager sees every assessor's records and queue (gateway.md).
     "records": frozenset(Role),
     "queue": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
+    # What the laptops run on: IT's to check, auditors' to see; nothing there is a manager's.
+    "reference": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
 }
 """Which roles may use each page (a GET) or change (a POST); checked on every request."""
 
@@ -59,6 +69,7 @@ _NAV = (
     ("allocation", "/console/allocation", "Caseload allocation"),
     ("queue", "/console/queue", "Team queue"),
     ("records", "/console/records", "Received records"),
+    ("reference", "/console/reference-data", "Reference data"),
     ("audit", "/console/audit", "Audit log"),
 )
 _PAGE_SIZE = 25
@@ -162,6 +173,8 @@ def add_console(
     accounts: Accounts | None = None,
     lease_days: int | None = None,
     signing_ca_der: bytes = b"",
+    idle_after: dt.timedelta = IDLE_AFTER,
+    publishing_key_text: str | None = None,
 ) -> Accounts:
     """Serve the web console from `app` under ``/console/``; the accounts it signs in.
 
@@ -174,8 +187,11 @@ def add_console(
         lease_days: The gateway's lease, for each device's lease state (None: no lease).
         signing_ca_der: The council's document signing CA, which each signed PDF shown is
             checked against (empty: none is trusted, so none shows as confirmed).
+        idle_after: How long a session lasts without a request (when `accounts` is not given).
+        publishing_key_text: The publishing key laptops are given at enrolment, which each
+            published package shown is checked against (None: none is handed out).
     """
-    accounts = accounts or Accounts(store)
+    accounts = accounts or Accounts(store, idle_after=idle_after)
     try:
         fingerprint = ca_fingerprint(server_ca_pem)
     except ValueError:
@@ -221,9 +237,14 @@ def add_console(
         token = request.cookies.get(SESSION_COOKIE, "")
         account = accounts.session(token, clock())
         if account is None:
-            # A cookie that no longer signs anyone in: its session ended (8 hours, a password
-            # reset, or signed out in another tab). The sign-in page says so.
-            where = "/console/sign-in?ended=1" if token else "/console/sign-in"
+            # A cookie that no longer signs anyone in: its session ended (idle, 8 hours, a
+            # password reset, or signed out in another tab). The sign-in page says which, and
+            # that a form sent with it was not saved.
+            where = "/console/sign-in"
+            if token:
+                where += f"?ended={accounts.session_end(token).value}"
+                if request.method == "POST" and request.url.path != "/console/sign-out":
+                    where += "&unsent=1"  # (signing out of an ended session needs no redo)
             raise _Answer(RedirectResponse(where, status_code=303))
         return _Signed(account, token)
 
@@ -270,7 +291,11 @@ def add_console(
     # -- signing in and out -------------------------------------------------------------------
 
     def sign_in_page(
-        message: str = "", username: str = "", status: int = 200, ended: bool = False
+        message: str = "",
+        username: str = "",
+        status: int = 200,
+        ended: str = "",
+        unsent: bool = False,
     ) -> Response:
         token = secrets.token_urlsafe(24)
         response = page(
@@ -281,6 +306,8 @@ def add_console(
             username=username,
             form=token,
             ended=ended,
+            unsent=unsent,
+            idle_minutes=int(accounts.idle_after.total_seconds() // 60),
         )
         response.set_cookie(
             SIGN_IN_COOKIE, token, secure=True, httponly=True, samesite="strict", path="/"
@@ -288,8 +315,11 @@ def add_console(
         return response
 
     @app.get("/console/sign-in", include_in_schema=False)
-    def sign_in_form(ended: str = "") -> Response:
-        return sign_in_page(ended=bool(ended))
+    def sign_in_form(ended: str = "", unsent: str = "") -> Response:
+        known = {e.value for e in SessionEnd}
+        # ?ended=1 is what pages before the idle limit sent; any other text says "ended".
+        reason = ended if ended in known else (SessionEnd.ENDED.value if ended else "")
+        return sign_in_page(ended=reason, unsent=bool(ended and unsent))
 
     @app.post("/console/sign-in", include_in_schema=False)
     def sign_in(
@@ -362,6 +392,21 @@ def add_console(
         if device is None:
             refuse(signed, 404, "No such laptop", "There is no laptop with that id here.")
         return device
+
+    @app.get("/console/devices/{device_id}/held", include_in_schema=False)
+    def held(request: Request, device_id: str) -> Response:
+        signed = signed_in(request)
+        may(signed, "devices")
+        device = device_or_refuse(signed, device_id)
+        return page(
+            "held.html",
+            signed,
+            current="devices",
+            device=device,
+            names=names(),
+            reported=store.queue_reports().get(device.id),
+            most=MAX_HELD_REPORTED,
+        )
 
     @app.get("/console/devices/{device_id}/revoke", include_in_schema=False)
     def revoke_confirm(request: Request, device_id: str) -> Response:
@@ -695,6 +740,22 @@ def add_console(
             current="queue",
             queues=oversight.team_queue(store, clock()),
             overdue_days=oversight.OVERDUE_AFTER.days,
+        )
+
+    # -- reference data and which laptops hold it ----------------------------------------------
+
+    @app.get("/console/reference-data", include_in_schema=False)
+    def reference_data(request: Request) -> Response:
+        signed = signed_in(request)
+        may(signed, "reference")
+        return page(
+            "reference.html",
+            signed,
+            current="reference",
+            packages=reference_holdings.published_packages(store, publishing_key_text),
+            holdings=reference_holdings.device_holdings(store),
+            kinds=REFERENCE_KINDS,
+            names=names(),
         )
 
     # -- the audit log ------------------------------------------------------------------------

@@ -105,19 +105,38 @@ class SharedDsts:
                 raise InvitationError(
                     "That assessor holds the person's caseload: they have the DST already."
                 )
+            # An invitation withdrawn before is made again; a standing one is left as it is.
             done = tx.execute(
                 "INSERT INTO dst_invitation (record_id, assessor_id, invited_at) VALUES "
-                "(?, ?, ?) ON CONFLICT DO NOTHING RETURNING record_id",
+                "(?, ?, ?) ON CONFLICT (record_id, assessor_id) DO UPDATE SET "
+                "invited_at = excluded.invited_at, withdrawn_at = NULL "
+                "WHERE dst_invitation.withdrawn_at IS NOT NULL RETURNING record_id",
                 (record_id, assessor_id, now.isoformat()),
             ).fetchall()
         return bool(done)
+
+    def withdraw(self, record_id: str, assessor_id: str, now: dt.datetime) -> bool:
+        """Withdraw an assessor's invitation to a DST; False when they were not invited.
+
+        From now on their laptop no longer receives the DST and the gateway takes no new
+        contribution of theirs to it; those it has received stay part of the DST for every
+        other member (they were signed and shared in good faith).
+        """
+        with self.store.transaction() as tx:
+            done = tx.execute(
+                "UPDATE dst_invitation SET withdrawn_at = ? WHERE record_id = ? AND "
+                "assessor_id = ? AND withdrawn_at IS NULL",
+                (now.isoformat(), record_id, assessor_id),
+            )
+            return done.rowcount == 1
 
     def invitations(self, record_id: str) -> list[tuple[str, str, str]]:
         """Who is invited to a DST, as (assessor id, name, organisation), by name."""
         with self.store.transaction() as tx:
             rows = tx.execute(
                 "SELECT a.id, a.name, a.organisation FROM dst_invitation i JOIN assessor a "
-                "ON a.id = i.assessor_id WHERE i.record_id = ? ORDER BY a.name, a.id",
+                "ON a.id = i.assessor_id WHERE i.record_id = ? AND i.withdrawn_at IS NULL "
+                "ORDER BY a.name, a.id",
                 (record_id,),
             ).fetchall()
         return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
@@ -183,13 +202,19 @@ class SharedDsts:
         person = _record_person(tx, record_id)
         if person is None:
             return Answer(digest, "retry_later", "The DST has not reached the gateway yet.")
-        if (
-            _holder(tx, person) != device.assessor_id
-            and not tx.execute(
-                "SELECT 1 FROM dst_invitation WHERE record_id = ? AND assessor_id = ?",
-                (record_id, device.assessor_id),
-            ).fetchone()
-        ):
+        invitation = tx.execute(
+            "SELECT withdrawn_at FROM dst_invitation WHERE record_id = ? AND assessor_id = ?",
+            (record_id, device.assessor_id),
+        ).fetchone()
+        if _holder(tx, person) != device.assessor_id and invitation is not None and invitation[0]:
+            return Answer(
+                digest,
+                "refused",
+                "Your invitation to this DST was withdrawn, so the gateway takes no more "
+                "contributions from you to it; those it had before stay part of it. Your "
+                "contribution is kept on the laptop. Ask the DST's coordinator if this is wrong.",
+            )
+        if _holder(tx, person) != device.assessor_id and invitation is None:
             return Answer(
                 digest,
                 "refused",
@@ -245,7 +270,9 @@ class SharedDsts:
             invited = {
                 str(r[0])
                 for r in tx.execute(
-                    "SELECT record_id FROM dst_invitation WHERE assessor_id = ?", (assessor_id,)
+                    "SELECT record_id FROM dst_invitation WHERE assessor_id = ? "
+                    "AND withdrawn_at IS NULL",
+                    (assessor_id,),
                 ).fetchall()
             }
             owned = {

@@ -30,12 +30,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sync.protocol import (
+    REFERENCE_KINDS,
     SUPERSEDES,
     AckStatus,
     DeviceOrder,
     DocumentAnswer,
     DocumentOffer,
     DocumentStatus,
+    HeldItem,
     ItemAck,
     OrderKind,
     PulledPerson,
@@ -1322,11 +1324,13 @@ class Store:
         with self.transaction() as tx:
             tx.execute(
                 "INSERT INTO device_queue (device_id, reported_at, waiting, held, "
-                "documents_waiting, documents_held, app_version) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "documents_waiting, documents_held, app_version, held_items) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (device_id) DO UPDATE SET reported_at = excluded.reported_at, "
                 "waiting = excluded.waiting, held = excluded.held, "
                 "documents_waiting = excluded.documents_waiting, "
-                "documents_held = excluded.documents_held, app_version = excluded.app_version",
+                "documents_held = excluded.documents_held, app_version = excluded.app_version, "
+                "held_items = excluded.held_items",
                 (
                     device_id,
                     now.isoformat(),
@@ -1335,6 +1339,7 @@ class Store:
                     report.documents_waiting,
                     report.documents_held,
                     report.app_version,
+                    json.dumps([i.to_json() for i in report.held_items]),
                 ),
             )
 
@@ -1343,12 +1348,19 @@ class Store:
         with self.transaction() as tx:
             rows = tx.execute(
                 "SELECT device_id, reported_at, waiting, held, documents_waiting, "
-                "documents_held, app_version FROM device_queue"
+                "documents_held, app_version, held_items FROM device_queue"
             ).fetchall()
         return {
             str(r[0]): (
                 str(r[1]),
-                QueueReport(int(r[2]), int(r[3]), int(r[4]), int(r[5]), str(r[6])),
+                QueueReport(
+                    int(r[2]),
+                    int(r[3]),
+                    int(r[4]),
+                    int(r[5]),
+                    str(r[6]),
+                    tuple(HeldItem.from_json(i) for i in json.loads(str(r[7]))),
+                ),
             )
             for r in rows
         }
@@ -1605,9 +1617,14 @@ class Store:
         return packages, len(taken) < len(wanted)
 
     def note_reference(self, device_id: str, have: dict[str, int], now: dt.datetime) -> None:
-        """Keep what a device says it holds of each kind, and its contact."""
+        """Keep what a device says it holds of each kind (0: none), and its contact.
+
+        Every kind gets a row, so the console can tell a laptop that asked and holds nothing
+        of a kind from one that never asked.
+        """
         with self.transaction() as tx:
-            for kind, version in sorted(have.items()):
+            for kind in REFERENCE_KINDS:
+                version = have.get(kind, 0)
                 tx.execute(
                     "INSERT INTO reference_device (device_id, kind, version, seen_at) "
                     "VALUES (?, ?, ?, ?) ON CONFLICT (device_id, kind) DO UPDATE SET "

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from assessor_app.core.sync_client.transport import HttpsTransport
-from sync.gateway.accounts import Accounts, SignInRefused
+from sync.gateway.accounts import AccountError, Accounts, SignInRefused
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.console import SESSION_COOKIE
@@ -119,7 +119,7 @@ def test_passwords_and_sessions_are_kept_only_as_hashes_and_sign_out_ends_the_se
     thief = console.client()
     thief.jar.set_cookie(cookie)
     ended = thief.get("/console/devices")
-    assert ended.url.endswith("/console/sign-in?ended=1") and "session has ended" in ended.text
+    assert ended.url.endswith("/console/sign-in?ended=ended") and "session has ended" in ended.text
 
 
 def test_five_wrong_passwords_lock_the_account_for_15_minutes_in_every_process(
@@ -144,6 +144,63 @@ def test_five_wrong_passwords_lock_the_account_for_15_minutes_in_every_process(
     assert ("ada", "account locked") in entries and ("ada", "signed in") in entries
     unknown = console.client().sign_in("nobody", PASSWORD)
     assert unknown.status == 401 and "do not match an account" in unknown.text
+
+
+def test_a_session_idle_for_15_minutes_signs_out_and_says_so_and_a_form_sent_then_is_not_saved(
+    console: Console,
+) -> None:
+    manager = console.client("tam")
+    for minutes in (14, 28, 42):  # each request keeps it open for 15 minutes more
+        console.clock.now = START + dt.timedelta(minutes=minutes)
+        assert manager.get("/console/allocation").status == 200
+    csrf = manager.get("/console/allocation").csrf
+    console.clock.now = START + dt.timedelta(minutes=57, seconds=1)
+    form = {"person": "p-0003", "assessor": console.assessor, "csrf": csrf}
+    sent = manager.post("/console/allocation", form)
+    assert sent.url.endswith("/console/sign-in?ended=idle&unsent=1")
+    words = " ".join(sent.text.split())
+    assert "You were signed out after 15 minutes without activity" in words
+    assert "The form you had just sent was not saved: sign in, then send it again" in words
+    assert console.store.allocations() == []  # nothing done with the stale session
+    # Another gateway process on the same database sees it ended too: it is in the database.
+    other = Accounts(Store(console.store.url))
+    assert other.session(str(manager.cookie(SESSION_COOKIE).value), console.clock()) is None
+    later = manager.get("/console/devices")
+    assert later.url.endswith("?ended=idle") and "nothing you saved is lost" in later.text
+    # Sign out, pressed on a page left open: signed out already, and nothing to send again.
+    gone = manager.post("/console/sign-out", {"csrf": csrf})
+    assert gone.url.endswith("?ended=idle") and "not saved" not in gone.text
+    assert manager.sign_in("tam", PASSWORD).url.endswith("/console/devices")
+
+
+def test_a_busy_session_still_ends_8_hours_after_sign_in_with_its_own_message(
+    console: Console,
+) -> None:
+    admin = console.client("ada")
+    for minutes in range(10, 8 * 60, 10):
+        console.clock.now = START + dt.timedelta(minutes=minutes)
+        assert admin.get("/console/devices").status == 200, minutes
+    console.clock.now = START + dt.timedelta(hours=8)
+    ended = admin.get("/console/devices")
+    assert ended.url.endswith("/console/sign-in?ended=lifetime")
+    assert "a session lasts at most 8 hours" in " ".join(ended.text.split())
+
+
+def test_the_idle_time_is_a_serve_setting_and_a_wrong_one_is_refused_with_the_range(
+    store_url: str, tmp_path: Path
+) -> None:
+    store = Store(store_url)
+    store.migrate()
+    accounts = Accounts(store, idle_after=dt.timedelta(minutes=60))
+    accounts.create("ada", "it_admin", PASSWORD, START, "test")
+    token = accounts.sign_in("ada", PASSWORD, START)
+    assert accounts.session(token, START + dt.timedelta(minutes=59)) is not None
+    assert accounts.session(token, START + dt.timedelta(minutes=119, seconds=1)) is None
+    assert accounts.session_end(token).value == "idle"
+    with pytest.raises(AccountError, match="1 minute to 8 hours"):
+        Accounts(store, idle_after=dt.timedelta(hours=9))
+    refused = _gateway(tmp_path / "gw", "serve", "--console-idle-minutes", "0")
+    assert refused.returncode == 2 and "1 to 480 minutes" in refused.stderr
 
 
 def test_a_post_without_this_sessions_csrf_token_is_refused_and_changes_nothing(
@@ -242,7 +299,12 @@ def test_every_page_has_one_heading_labelled_fields_and_headed_tables(console: C
     csrf = admin.get("/console/allocation").csrf
     pages = [
         admin.get(path)
-        for path in ("/console/devices", "/console/enrolment-codes", "/console/allocation")
+        for path in (
+            "/console/devices",
+            "/console/enrolment-codes",
+            "/console/allocation",
+            "/console/reference-data",
+        )
     ] + [
         admin.post("/console/allocation", {"person": "", "assessor": "", "csrf": csrf}),
         admin.get("/console/audit"),

@@ -29,9 +29,10 @@ from assessor_app.core.sync_client.transport import TransportError
 from sync.gateway.accounts import Accounts
 from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
+from sync.gateway.publishing import PublishingKey, publish
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
-from sync.protocol import OrderKind, QueueReport
+from sync.protocol import HeldItem, OrderKind, QueueReport
 from tests.support import community_person, session_for
 from tests.sync.pdfs import keep_signed_pdf
 
@@ -59,6 +60,7 @@ class Served:
     store: Store
     ca: GatewayCA
     assessor: str
+    publishing_fingerprint: str
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +77,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     # One laptop from the start, for the tests that must not be able to revoke it.
     code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
     store.enrol(code, now, lambda device, _who, name: _certificate(ca, device, name))
+    # Leaflets only: a package laptops take without it changing any other test's forms or rates.
+    key = PublishingKey.load_or_create(folder / "ca")
+    leaflet = {"carers.txt": b"Support for carers in Exampleshire."}
+    publish(store, key, "leaflets", leaflet, "Carers' support leaflet", now)
     tls = development_tls(folder, ca, ("127.0.0.1", "localhost"))
-    with running(create_app(store, ca, lease_days=LEASE_DAYS), tls) as gateway:
-        yield Served(gateway.url, store, ca, assessor)
+    app = create_app(store, ca, lease_days=LEASE_DAYS, publishing_public_key=key.public_text)
+    with running(app, tls) as gateway:
+        yield Served(gateway.url, store, ca, assessor, key.fingerprint)
 
 
 def _certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
@@ -449,3 +456,46 @@ def test_a_pdf_tampered_with_in_the_store_shows_not_valid(console: Console, vaul
     check = console.find(console.by.CSS_SELECTOR, "td.check")
     assert check.text.startswith("Not valid")  # type: ignore[attr-defined]
     assert "changed in the gateway's store" in check.text  # type: ignore[attr-defined]
+
+
+# -- the third slice: reference data, held items' reasons -------------------------------------
+
+
+def test_an_auditor_reads_the_reference_data_and_which_laptops_hold_it(
+    console: Console, vault: Vault
+) -> None:
+    device = _enrolled(console.served, vault)
+    assert sync_now(vault, transport_for(vault)).finished  # asks, holding nothing yet
+    console.sign_in("aud")
+    console.go(console.link("Reference data"))
+    assert console.h1() == "Reference data"
+    row = console.find(console.by.XPATH, '//tr[th[contains(., "leaflets version 1")]]')
+    words = " ".join(row.text.split())  # type: ignore[attr-defined]
+    assert "Carers' support leaflet" in words
+    assert " ".join(console.served.publishing_fingerprint.split()) in words
+    held = console.find(console.by.XPATH, f'//tr[.//code[.="{device}"]]')
+    assert "newer published" in held.text  # type: ignore[attr-defined]
+    forms = console.d.find_elements(console.by.TAG_NAME, "form")  # type: ignore[attr-defined]
+    assert [f.get_attribute("action").rsplit("/", 1)[1] for f in forms] == ["sign-out"]
+    console.sign_in("tam")
+    assert console.links("Reference data") == []
+
+
+def test_a_team_manager_follows_why_held_to_each_items_reason(
+    console: Console, vault: Vault
+) -> None:
+    device = _enrolled(console.served, vault)
+    reason = "This person is on another assessor's caseload at the council."
+    item = HeldItem("record", "r-held-1", 2, "p-held-1", "r-held-1", "Carer's assessment", reason)
+    report = QueueReport(4, 1, 0, 0, "0.1.0", (item,))
+    transport_for(vault).post("/v1/status", report.to_json())
+    console.sign_in("tam")
+    row = console.find(console.by.XPATH, f'//tr[.//code[.="{device}"]]')
+    link = row.find_element(console.by.PARTIAL_LINK_TEXT, "Why held")  # type: ignore[attr-defined]
+    console.go(link)
+    assert console.h1() == "Held on the laptop of Robin Testcase"
+    (cells,) = [
+        [c.text for c in r.find_elements(console.by.XPATH, "./*")]  # type: ignore[attr-defined]
+        for r in console.d.find_elements(console.by.CSS_SELECTOR, "tbody tr")  # type: ignore[attr-defined]
+    ]
+    assert cells == ["Carer's assessment, revision 2", "p-held-1", "r-held-1", reason]

@@ -19,7 +19,7 @@ import pytest
 from assessor_app.core.services.records import start_record
 from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.vault import Vault
-from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
+from assessor_app.core.sync_client.client import enrol, form_title, sync_now, transport_for
 from assessor_app.core.sync_client.lease import check_lease, enter_unlock_code
 from sync.gateway.accounts import Accounts
 from sync.gateway.app import create_app
@@ -27,7 +27,7 @@ from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 from sync.lease import unlock_code
-from sync.protocol import OrderKind
+from sync.protocol import OrderKind, QueueReport
 from tests.support import community_person, session_for
 from tests.sync.console_client import ConsoleClient, Page
 from tests.sync.pdfs import keep_signed_pdf
@@ -303,3 +303,58 @@ def test_every_new_page_has_one_heading_labelled_fields_and_headed_tables(
         assert "<table" not in page.text or "<caption" in page.text, page.url
         for error in re.findall(r'<a href="#([a-z]+)">', page.text):
             assert f'aria-describedby="{error}-error"' in page.text, (page.url, error)
+
+
+def test_held_items_reach_the_console_with_their_reasons_and_no_names(
+    served: Served, vault: Vault
+) -> None:
+    device = served.enrol(vault)
+    record_id = _record(vault, family_name="Heldsworth")
+    session = session_for(vault)
+    person_id = session.records.get(record_id).person_id
+    # IT put the person on another assessor's caseload before this laptop sent them.
+    other = served.store.create_assessor("Sam Elsewhere", served.clock())
+    served.store.allocate(person_id, other, served.clock())
+
+    report = sync_now(
+        vault, transport_for(vault), now=served.clock, form_title=form_title(session.forms)
+    )
+
+    assert report.held == 2  # the person's details and their record, refused for good
+    admin = served.client("ada")
+    listed = admin.get("/console/devices")
+    assert f'href="/console/devices/{device}/held"' in listed.text
+    page = served.client("tam").get(f"/console/devices/{device}/held")
+    words = _words(page)
+    assert page.status == 200 and "Held on the laptop of Robin Testcase" in words
+    assert "2 changes and 0 signed PDFs held" in words
+    assert f"A person's details, revision 1 {person_id}" in words
+    title = session.forms.latest("sample").title
+    assert f"{title}, revision 1 {person_id} {record_id}" in words
+    assert words.count("caseload") >= 2  # each with the gateway's reason
+    assert "Heldsworth" not in page.text  # no names travel in the report
+    # The assessor's team manager sees the same from the team queue.
+    assert (
+        f'href="/console/devices/{device}/held"' in served.client("tam").get("/console/queue").text
+    )
+
+
+def test_a_queue_report_from_an_older_app_still_stands_and_the_page_says_why_none_are_listed(
+    served: Served, vault: Vault
+) -> None:
+    device = served.enrol(vault)
+    older = {  # what assessor-sync/1 and /2 apps send: counts only
+        "protocol": "assessor-sync/1",
+        "waiting": 3,
+        "held": 1,
+        "documents_waiting": 0,
+        "documents_held": 0,
+        "app_version": "0.0.9",
+    }
+    transport_for(vault).post("/v1/status", older)
+    ((_at, queue),) = served.store.queue_reports().values()
+    assert (queue.held, queue.held_items) == (1, ())
+    words = _words(served.client("aud").get(f"/console/devices/{device}/held"))
+    assert "reports how many are held, not which" in words and "Update the app" in words
+    # A laptop with nothing held sends exactly what it always sent.
+    assert "held_items" not in QueueReport(0, 0, 0, 0, "0.1.0").to_json()

@@ -11,12 +11,15 @@ from assessor_app.core.records import Revision
 from sync.protocol import (
     CURRENT,
     MAX_BATCH,
+    MAX_HELD_REPORTED,
     AckStatus,
+    HeldItem,
     ItemAck,
     ProtocolError,
     PushItem,
     PushRequest,
     PushResponse,
+    QueueReport,
     closing_digest,
     version_problem,
 )
@@ -213,3 +216,31 @@ def test_answers_to_a_batch_must_answer_each_offer_in_order() -> None:
         document_answers({**raw, "answers": raw["answers"][:1]}, [first, second])
     with pytest.raises(ProtocolError, match="not about document d0c1"):
         document_answers({**raw, "answers": raw["answers"][::-1]}, [first, second])
+
+
+def _report(held: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    raw = QueueReport(held, held, 0, 0, "0.1.0").to_json()
+    return {**raw, "held_items": items}
+
+
+def test_a_queue_reports_held_items_travel_whole_and_a_malformed_one_is_refused() -> None:
+    item = HeldItem("record", "r-1", 3, "p-1", "r-1", "Carer's assessment", "Not yours.")
+    report = QueueReport(1, 1, 0, 0, "0.1.0", (item,))
+    assert QueueReport.from_json(report.to_json()) == report
+    person = {**item.to_json(), "kind": "person", "id": "p-1", "record": "", "form": ""}
+    assert QueueReport.from_json(_report(2, [item.to_json(), person])).held_items[1].kind == (
+        "person"
+    )
+    for bad, why in (
+        ({"kind": "other"}, "kind must be"),
+        ({"person": "no spaces allowed"}, "ids must be"),
+        ({"seq": -1}, "seq must be"),
+        ({"reason": "x" * 1001}, "reason 1000"),
+    ):
+        with pytest.raises(ProtocolError, match=why):
+            QueueReport.from_json(_report(1, [{**item.to_json(), **bad}]))
+    with pytest.raises(ProtocolError, match="at most"):  # more listed than held
+        QueueReport.from_json(_report(1, [item.to_json()] * 2))
+    many = MAX_HELD_REPORTED + 1
+    with pytest.raises(ProtocolError, match=f"at most {MAX_HELD_REPORTED}"):
+        QueueReport.from_json(_report(many, [item.to_json()] * many))

@@ -200,6 +200,8 @@ def test_nothing_changed_is_a_tiny_answer_and_the_gateway_knows_who_has_what(
     assert gateway_cli(["--data", str(tmp_path), "--db", store_url, "published"]) == 0
     listed = capsys.readouterr().out
     assert "rates\tversion 1" in listed and "1 laptop have it" in listed and "MIG" in listed
+    assert gateway.publishing_key is not None  # checked as laptops check it, by this key
+    assert f"signed by {gateway.publishing_key.fingerprint[:19]}" in listed
 
 
 def test_publish_refuses_what_the_laptops_could_not_use(

@@ -383,3 +383,38 @@ def test_it_invites_by_the_command_line_and_is_told_what_is_wrong(
     assert "create-assessor" in capsys.readouterr().err
     assert cli.main([*db, "dst", "invite", record_id, mdt.gateway.assessor]) == 2
     assert "have the DST already" in capsys.readouterr().err
+
+
+def test_a_withdrawn_member_stops_receiving_the_dst_and_what_they_gave_stays(
+    mdt: Mdt, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record_id = mdt.new_dst("Withington", invite=(NURSE,))
+    owner, nurse = mdt.laptops[OWNER], mdt.laptops[NURSE]
+    _sync(nurse)
+    _contribute(nurse, record_id, _item(NURSE, 1, "high"))
+    _sync(nurse)
+    db = ["--db", mdt.gateway.store.url]
+
+    assert cli.main([*db, "dst", "withdraw", record_id, mdt.assessors[NURSE]]) == 0
+    assert "Sam Okafor's invitation to DST" in capsys.readouterr().out
+
+    # The nurse's laptop no longer receives it, and a revision of hers is not taken.
+    assert _post(nurse, dst.PULL_PATH, {"protocol": CURRENT})["dsts"] == []
+    _contribute(nurse, record_id, _item(NURSE, 2, "severe"))
+    report = sync_now(nurse, transport_for(nurse))
+    assert report.dst_received == 0
+    assert any("invitation to this DST was withdrawn" in r for r in report.dst_refused)
+    # What she gave before stays, for the owner and at the gateway.
+    _sync(owner)
+    assert _contributions(owner, record_id) == [_item(NURSE, 1, "high")]
+    assert SharedDsts(mdt.gateway.store).contributions(record_id) == [_item(NURSE, 1, "high")]
+    assert cli.main([*db, "dst", "members", record_id]) == 0
+    assert "Nobody is invited" in capsys.readouterr().out
+    # Withdrawn twice: nothing to do, and IT is told how to see who is invited.
+    assert cli.main([*db, "dst", "withdraw", record_id, mdt.assessors[NURSE]]) == 2
+    assert "is not invited to DST" in capsys.readouterr().err
+    # Invited again, she receives it again and her revision is taken.
+    assert cli.main([*db, "dst", "invite", record_id, mdt.assessors[NURSE]]) == 0
+    assert "Sam Okafor is invited" in capsys.readouterr().out
+    _sync(nurse)
+    assert SharedDsts(mdt.gateway.store).contributions(record_id) == [_item(NURSE, 2, "severe")]

@@ -65,6 +65,27 @@ def test_the_status_line_says_queued_then_all_sent(
     controller.stop()
 
 
+def test_the_window_tells_the_gateway_each_held_change_with_its_form_title_and_reason(
+    qtbot: QtBot, ops: BackgroundOps, vault: Vault, gateway: Gateway
+) -> None:
+    record_id = _work(vault)
+    session = session_for(vault)
+    person_id = session.records.get(record_id).person_id
+    enrol(vault, gateway.url, gateway.code(), first_contact_ca=gateway.ca.pem)
+    other = gateway.store.create_assessor("Sam Elsewhere", dt.datetime.now(dt.UTC))
+    gateway.store.allocate(person_id, other, dt.datetime.now(dt.UTC))  # not this caseload
+    controller = _controller(qtbot, ops, vault)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.sync_now()
+    ((_at, queue),) = gateway.store.queue_reports().values()
+    assert queue.held == 2
+    kinds = {(i.kind, i.item_id, i.form) for i in queue.held_items}
+    title = session.forms.latest("sample").title
+    assert kinds == {("person", person_id, ""), ("record", record_id, title)}
+    assert all("caseload" in i.reason for i in queue.held_items)
+    controller.stop()
+
+
 def test_a_server_that_cannot_be_reached_is_said_in_words(
     qtbot: QtBot,
     ops: BackgroundOps,

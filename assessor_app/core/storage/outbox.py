@@ -27,12 +27,14 @@ from assessor_app.core.storage.database import Connection
 __all__ = [
     "QUEUED_TYPES",
     "acknowledged_in",
+    "HeldRow",
     "OutboxItem",
     "OutboxState",
     "OutboxSummary",
     "due",
     "enqueue",
     "enqueue_many",
+    "held",
     "items",
     "mark_acknowledged",
     "mark_refused",
@@ -357,6 +359,60 @@ def items(conn: Connection, state: OutboxState | None = None) -> list[OutboxItem
         f"SELECT {_COLUMNS} FROM outbox {where} ORDER BY queued_at, entity_id, seq", args
     ).fetchall()
     return [_item(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    """A change or signed PDF the gateway refused for good, with whose record it is."""
+
+    kind: str
+    """"person" (a person's details), "record" (a record's revision) or "pdf"."""
+    item_id: str
+    """The person's, record's or signed PDF's id."""
+    seq: int
+    """The revision's number (0 for a PDF)."""
+    person_id: str
+    record_id: str
+    """'' for a person's details."""
+    form_id: str
+    """'' for a person's details."""
+    form_version: int
+    reason: str
+
+
+def held(conn: Connection, *, limit: int) -> list[HeldRow]:
+    """The held changes, then the held signed PDFs, oldest first, at most `limit` in all."""
+    changes = conn.execute(
+        "SELECT o.entity_type, o.entity_id, o.seq, COALESCE(a.person_id, o.entity_id), "
+        "COALESCE(a.form_id, ''), COALESCE(a.form_version, 0), o.reason FROM outbox o "
+        "LEFT JOIN assessment a ON o.entity_type = 'assessment' AND a.id = o.entity_id "
+        "WHERE o.state = 'quarantined' ORDER BY o.queued_at, o.entity_id, o.seq LIMIT ?",
+        (limit,),
+    ).fetchall()
+    documents = conn.execute(
+        "SELECT d.document_id, a.person_id, d.assessment_id, a.form_id, a.form_version, "
+        "d.reason FROM document_outbox d JOIN assessment a ON a.id = d.assessment_id "
+        "WHERE d.state = 'quarantined' ORDER BY d.queued_at, d.document_id LIMIT ?",
+        (max(0, limit - len(changes)),),
+    ).fetchall()
+    rows = [
+        HeldRow(
+            "record" if r[0] == "assessment" else "person",
+            str(r[1]),
+            int(r[2]),
+            str(r[3]),
+            str(r[1]) if r[0] == "assessment" else "",
+            str(r[4]),
+            int(r[5]),
+            str(r[6]),
+        )
+        for r in changes
+    ]
+    rows += [
+        HeldRow("pdf", str(r[0]), 0, str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5]))
+        for r in documents
+    ]
+    return rows
 
 
 def summary(conn: Connection) -> OutboxSummary:

@@ -76,12 +76,14 @@ from sync.protocol import (
     CHUNK_SIZE,
     CURRENT,
     MAX_BATCH,
+    MAX_HELD_REPORTED,
     AckStatus,
     DeviceOrder,
     DocumentAnswer,
     DocumentOffer,
     DocumentOffers,
     DocumentStatus,
+    HeldItem,
     ProtocolError,
     PushItem,
     PushRequest,
@@ -114,6 +116,7 @@ __all__ = [
     "finish_enrolment",
     "form_title",
     "next_batch",
+    "held_to_report",
     "queue_report",
     "tell_queue",
     "upload_of",
@@ -814,6 +817,7 @@ def sync_now(
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     rng: random.Random | None = None,
     batch: int = MAX_BATCH,
+    form_title: Callable[[str, int], str] | None = None,
 ) -> SyncReport:
     """Send everything due, batch by batch, until none is due or the gateway cannot be used.
 
@@ -825,6 +829,8 @@ def sync_now(
     again. When IT has revoked the laptop or ordered it wiped (said at the contact or in any
     refusal), the profile is deleted from the laptop, after sending what is queued if the
     policy allows; the report then names the withdrawal, and the vault is closed.
+    `form_title` names the forms of held items in the queue report at the end (their ids
+    without it).
     """
     watching = governance.WatchingTransport(transport)
     order: DeviceOrder | None = None
@@ -836,7 +842,7 @@ def sync_now(
     if order is not None and not order.send_first:
         report = SyncReport(0, 0, outbox.summary(vault.conn).waiting, "")
     else:
-        report = _send_all(vault, watching, now=now, rng=rng, batch=batch)
+        report = _send_all(vault, watching, now=now, rng=rng, batch=batch, form_title=form_title)
     order = order or watching.order
     if order is None:
         return report
@@ -851,6 +857,7 @@ def _send_all(
     now: Callable[[], dt.datetime],
     rng: random.Random | None,
     batch: int,
+    form_title: Callable[[str, int], str] | None,
 ) -> SyncReport:
     """`sync_now`'s sending, after the contact."""
     sent = held = others = 0
@@ -926,7 +933,8 @@ def _send_all(
             reference, problem = fetched.accepted, fetched.problem
     summary = outbox.summary(vault.conn)
     if not problem:
-        tell_queue(transport, queue_report(summary))
+        held_rows = held_to_report(vault.conn, summary)
+        tell_queue(transport, queue_report(summary, held_rows, form_title))
     return SyncReport(
         sent,
         held,
@@ -950,21 +958,52 @@ def _send_all(
 STATUS_PATH = "/v1/status"
 
 
-def queue_report(summary: outbox.OutboxSummary) -> QueueReport:
-    """What this laptop still holds to send, as the gateway's device list shows it."""
+def queue_report(
+    summary: outbox.OutboxSummary,
+    held: Sequence[outbox.HeldRow] = (),
+    title: Callable[[str, int], str] | None = None,
+) -> QueueReport:
+    """What this laptop still holds to send, as the gateway's device list shows it.
+
+    Args:
+        summary: `outbox.summary`.
+        held: `held_to_report`: each held change and PDF with its reason (none: counts only).
+        title: A form's title from its id and version (`form_title`); without it (the
+            command line, which loads no forms to sync) a form is named by its id.
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         app_version = version("assessor")
     except PackageNotFoundError:
         app_version = "unknown"
+    items = tuple(
+        HeldItem(
+            h.kind,
+            h.item_id,
+            h.seq,
+            h.person_id,
+            h.record_id,
+            (title(h.form_id, h.form_version) if title and h.form_id else h.form_id)[:200],
+            h.reason[:1000],  # the laptop keeps its reason whole; the gateway reads 1000
+        )
+        for h in held[:MAX_HELD_REPORTED]
+    )
     return QueueReport(
         summary.waiting,
         summary.quarantined,
         summary.documents_waiting,
         summary.documents_held,
         app_version[:40],
+        items,
     )
+
+
+def held_to_report(conn: Connection, summary: outbox.OutboxSummary) -> list[outbox.HeldRow]:
+    """The held changes and PDFs a queue report lists (read only when some are held)."""
+    if not summary.quarantined and not summary.documents_held:
+        return []
+    return outbox.held(conn, limit=MAX_HELD_REPORTED)
 
 
 def tell_queue(transport: Transport, report: QueueReport) -> None:
