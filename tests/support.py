@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +61,19 @@ def poppler(tool: str, pdf: bytes, folder: Path, *args: str) -> str:
         command, capture_output=True, text=True, timeout=60, check=tool != "pdfsig"
     )
     return done.stdout + done.stderr if tool == "pdfsig" else done.stdout
+
+
+def word_heights(pdf: bytes, folder: Path) -> list[tuple[str, float]]:
+    """Each word poppler finds in a PDF (`pdftotext -bbox`), with the height of its box.
+
+    poppler's word box is as tall as the word's font size (one em), so this is the point size
+    each word is printed at: running header, footer and signature stamp included.
+    """
+    html = poppler("pdftotext", pdf, folder, "-bbox")
+    return [
+        (m.group(3), float(m.group(2)) - float(m.group(1)))
+        for m in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', html)
+    ]
 
 
 def squash(text: str) -> str:

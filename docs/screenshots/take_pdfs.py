@@ -4,7 +4,8 @@
 
 Writes docs/screenshots/pdf/pages/<name>-<page>.png with poppler's pdftoppm: for each form, the
 first page and the last (signatures and the certificate stamp), signed in a throwaway vault of
-an invented assessor; for each letter, the first page of each variant. Synthetic people only.
+an invented assessor; for each letter, the first page and the last of each variant (60 dpi).
+Synthetic people only.
 """
 
 from __future__ import annotations
@@ -26,12 +27,9 @@ from assessor_app.core.pdf.branding import load_branding  # noqa: E402
 from assessor_app.core.pdf.document import Variant, build_pdf  # noqa: E402
 from assessor_app.core.pdf.letters import letter_document  # noqa: E402
 from assessor_app.core.pdf.record_document import record_document  # noqa: E402
-from assessor_app.core.pdf.signing import (  # noqa: E402
-    StampPlacement,
-    profile_signing_identity,
-    sign_pdf,
-)
+from assessor_app.core.pdf.signing import StampPlacement, sign_pdf  # noqa: E402
 from assessor_app.core.records import Assessment, Person, RecordStatus, Role  # noqa: E402
+from assessor_app.core.services.signing import profile_signing_identity  # noqa: E402
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS  # noqa: E402
 from assessor_app.core.storage.vault import Vault  # noqa: E402
 from tests.support import community_person, prisoner  # noqa: E402
@@ -54,7 +52,7 @@ LETTERS = {
 }
 
 
-def _pages(pdf: bytes, name: str, pages: list[int]) -> None:
+def _pages(pdf: bytes, name: str, pages: list[int], dpi: int = 45) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "doc.pdf"
         path.write_bytes(pdf)
@@ -65,7 +63,7 @@ def _pages(pdf: bytes, name: str, pages: list[int]) -> None:
                     "pdftoppm",
                     "-png",
                     "-r",
-                    "45",
+                    str(dpi),
                     "-f",
                     str(page),
                     "-l",
@@ -136,7 +134,10 @@ def main() -> None:
                     assessor_name="Robin Testcase",
                     assessor_role="Social worker",
                 )
-                _pages(build_pdf(doc).data, f"letter-{kind}-{variant.value}", [1])
+                letter = build_pdf(doc)
+                # Letters at 60 dpi, where the large-type header and the sign-off can be read.
+                pages = sorted({1, letter.pages})
+                _pages(letter.data, f"letter-{kind}-{variant.value}", pages, dpi=60)
     print(f"written to {OUT}")
 
 

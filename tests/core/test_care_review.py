@@ -1,5 +1,6 @@
 """Reviews and reassessments, as an assessor walks them: needs assessment, plan, review, and
-then the revised plan or the reassessment the review found is needed (Care Act s27; NA-29).
+then the revised plan or the reassessment the review found is needed (Care Act s27; changed
+needs are reassessed, NA-29).
 
 A planned review is refused completion without the Client Level Data field
 `Review_Outcomes_Achieved`; the review's "what happens next" says why; a reassessment starts

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from assessor_app.core.demo import write_demo_branding
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import Evaluation, evaluate
@@ -28,6 +29,7 @@ from assessor_app.core.form_engine.model import LETTERS
 from assessor_app.core.paths import default_forms_dir
 from assessor_app.core.pdf.branding import Branding, load_branding
 from assessor_app.core.pdf.document import (
+    LARGE_TYPE_PT,
     Bullets,
     Document,
     Heading,
@@ -48,6 +50,7 @@ from assessor_app.core.pdf.letters import (
 from assessor_app.core.pdf.letters.plain_english import _easy_lines
 from assessor_app.core.records import (
     Assessment,
+    AssessmentId,
     ConvictionStatus,
     Person,
     PersonDetails,
@@ -55,8 +58,10 @@ from assessor_app.core.records import (
     Setting,
 )
 from assessor_app.core.rules import Outcome
+from assessor_app.core.services.documents import finalise_record, make_letter
+from assessor_app.core.storage.people import PeopleRepository
 from tests.conftest import REPO_ROOT
-from tests.support import poppler, squash
+from tests.support import poppler, session_for, squash, word_heights
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils is not installed (CI installs it)"
@@ -1037,7 +1042,17 @@ def test_easy_read_is_written_differently_and_large_print_is_the_standard_wordin
     standard = _document(kind, form_id, make(), Variant.STANDARD, person)
     large = _document(kind, form_id, make(), Variant.LARGE_PRINT, person)
     easy = _document(kind, form_id, make(), Variant.EASY_READ, person)
-    assert _words(large) == _words(standard) and large.title == standard.title
+    # Large print is the standard wording, with the record's reference (standard print has it
+    # in small type in its footer) as a section of its own before the sign-off.
+    about = [n for n, b in enumerate(large.blocks) if b == Heading("About this letter", level=2)]
+    assert len(about) == 1
+    reference = replace(large, blocks=large.blocks[about[0] : about[0] + 2])
+    assert _words(reference)[1:] == [
+        "Record 0f5e1c2a-7b9d-4e21-9c3a-5d8e7f6a1b2c, revision 4",
+        f"Content hash (SHA-256) {'ab' * 32}",
+    ]
+    kept = replace(large, blocks=large.blocks[: about[0]] + large.blocks[about[0] + 2 :])
+    assert _words(kept) == _words(standard) and large.title == standard.title
     # What the two share is the record's own words (quoted), names, addresses and contact
     # details, never the explanations.
     quoted = [v for v in make().values() if isinstance(v, str)]
@@ -1418,3 +1433,41 @@ def test_the_reason_to_assess_a_carer_despite_custody_is_printed_with_the_record
     record = _record("carers_assessment", answers, RecordStatus.COMPLETED)
     text = _text(build_pdf(record_document(form, record, CUSTODY, evaluation, BRANDING)), tmp_path)
     _assert_in_order(text, ["Reason to assess despite custody", reason])
+
+
+# --- large print and easy read: nothing under 16 point -------------------------------------
+
+
+def _small_words(pdf: bytes, tmp_path: Path) -> list[tuple[str, float]]:
+    """The words printed under 16 pt (header, footer and stamp included), with their sizes."""
+    heights = word_heights(pdf, tmp_path)
+    assert len(heights) > 100  # the check reads the whole letter
+    return [(w, round(h, 1)) for w, h in heights if h < LARGE_TYPE_PT - 0.05]
+
+
+@pytest.mark.parametrize("variant", [Variant.LARGE_PRINT, Variant.EASY_READ], ids=str)
+@pytest.mark.parametrize("case", list(CASES))
+def test_no_word_of_a_large_print_or_easy_read_letter_is_under_16_point(case, variant, tmp_path):
+    kind, form_id, make, person = CASES[case]
+    pdf = build_pdf(_document(kind, form_id, make(), variant, person))
+    assert _small_words(pdf.data, tmp_path) == []
+    # The record the letter is written from, which standard print gives in small type in the
+    # footer, is still on the paper: the content hash in the letter's body.
+    text = _text(pdf, tmp_path).replace(" ", "")
+    assert "ab" * 32 in text and "0f5e1c2a-7b9d-4e21-9c3a-5d8e7f6a1b2c" in text
+    standard = build_pdf(_document(kind, form_id, make(), Variant.STANDARD, person))
+    assert _small_words(standard.data, tmp_path) != []  # the check does see small print
+
+
+def test_a_signed_large_print_letter_stamps_its_signature_at_16_point(vault, tmp_path):
+    session = session_for(vault, REGISTRY, today=TODAY)
+    person = PeopleRepository(vault).add(CUSTODY.details)
+    form = REGISTRY.latest("needs_assessment")
+    record = session.records.create(person.id, form.id, form.version, _needs_eligible())
+    finalise_record(session, AssessmentId(record.id))
+    write_demo_branding(vault.folder.parent.parent)  # as the authority's IT would install
+    for variant in (Variant.LARGE_PRINT, Variant.EASY_READ):
+        kept = make_letter(session, AssessmentId(record.id), "eligibility_record", variant)
+        data = session.documents.data(kept.id)
+        assert "Signed electronically" in squash(poppler("pdftotext", data, tmp_path))
+        assert _small_words(data, tmp_path) == [], variant

@@ -363,3 +363,32 @@ def test_the_signatures_never_sit_alone_on_a_page(draft, tmp_path):
         assert f"Filler line {lines}." in page, where
         if not draft:
             assert "Certificate signature" in page and pages.index(page) == pdf.pages - 1, where
+
+
+def test_a_short_section_before_the_sign_off_never_leaves_its_heading_behind(tmp_path):
+    # Large print's "About this letter": a heading and a few lines, then the sign-off. Where
+    # the sign-off needs the next page, the section goes with it whole or keeps its heading.
+    for before in range(4, 30, 2):
+        doc = Document(
+            title="A letter",
+            branding=Branding(authority_name="Exampleshire County Council"),
+            person_line="Zoë Łukasz-Nguyễn",
+            footer="Record r · revision 1",
+            blocks=(
+                Heading("What we decided"),
+                _filler(before),
+                Heading("About this letter", level=2),
+                Para("Record r, revision 1\nContent hash (SHA-256) " + "ab" * 32),
+                Heading("Help with this letter", level=2),
+                Para("Yours sincerely,\nPriya Exampleton\nSocial worker"),
+                StampBox("Signed electronically. Any PDF reader can check the signature."),
+            ),
+            variant=Variant.LARGE_PRINT,
+            large_type=True,
+        )
+        pdf = build_pdf(doc)
+        pages = _pages(pdf, tmp_path)
+        where = f"{before} lines before"
+        [page] = [p for p in pages if "About this letter" in p]
+        assert "Content hash" in page and "Priya Exampleton" in page, where
+        assert pages.index(page) == pdf.pages - 1, where

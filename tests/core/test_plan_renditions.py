@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +31,7 @@ from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
 from tests.conftest import REPO_ROOT
 from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
-from tests.support import CUSTODY_PLAN, poppler, prisoner, session_for, squash
+from tests.support import CUSTODY_PLAN, poppler, prisoner, session_for, squash, word_heights
 
 REGISTRY = load_forms_dir(default_forms_dir())
 TODAY = dt.date(2026, 11, 23)
@@ -193,27 +191,18 @@ def test_easy_read_says_each_need_in_plain_words_and_the_weekly_amount(finalised
     assert max(len(line.split()) for line in lines) <= 20
 
 
-def _word_heights(data: bytes, folder: Path) -> list[tuple[str, float]]:
-    html = poppler("pdftotext", data, folder, "-bbox")
-    return [
-        (m.group(3), float(m.group(2)) - float(m.group(1)))
-        for m in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', html)
-    ]
-
-
 @needs_poppler
 def test_no_word_of_large_print_or_easy_read_is_smaller_than_16_point(finalised, tmp_path):
     session, plan = finalised
     kept = _kept(session, plan)
     # poppler's word box is as tall as the word's font size (one em), stamp text included.
-    em = 1.0
     for variant in ("large_print", "easy_read"):
-        heights = _word_heights(kept[variant], tmp_path)
+        heights = word_heights(kept[variant], tmp_path)
         assert len(heights) > 200
-        small = [(w, round(h / em, 1)) for w, h in heights if h / em < LARGE_TYPE_PT - 0.05]
+        small = [(w, round(h, 1)) for w, h in heights if h < LARGE_TYPE_PT - 0.05]
         assert small == [], variant
-    standard = _word_heights(kept["standard"], tmp_path)
-    assert min(h for _, h in standard) / em < 12  # the check does see small print
+    standard = word_heights(kept["standard"], tmp_path)
+    assert min(h for _, h in standard) < 12  # the check does see small print
 
 
 @needs_poppler

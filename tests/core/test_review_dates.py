@@ -1,4 +1,4 @@
-"""Review dates: a plan's first review after the set weeks, then at least yearly (NA-29).
+"""Review dates: a plan's first review after the set weeks, then at least yearly (Care Act s27).
 
 The first-review period is the authority's local policy (the `first_review_weeks` setting, 8
 by default); after each completed review the next falls due within 12 months of it.

@@ -5,6 +5,7 @@ and a reassessment started from the last needs assessment, with "what changed si
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,6 +30,8 @@ from tests.ui.test_care_plan_ui import NEEDS, _completed_needs, completed_financ
 
 from assessor_app.ui import dialogs
 from assessor_app.ui.views.main_window import MainWindow
+from assessor_app.ui.views.person import PersonView
+from assessor_app.ui.views.person_form import PersonDialog
 from assessor_app.ui.views.record_completion import NOT_READY_TITLE
 from assessor_app.ui.views.record_editor import RecordEditorView
 from assessor_app.ui.widgets.repeating_group import RepeatingGroupEditor
@@ -248,6 +251,25 @@ def _completed_plan(qtbot: QtBot, window: MainWindow, person_id: str) -> None:
     wait_for_worker(qtbot, window)
 
 
+def _edit_details(
+    qtbot: QtBot, window: MainWindow, change: Callable[[PersonDialog], None]
+) -> PersonView:
+    """Change the shown person's details in "Edit details…" and save, as the assessor does."""
+    page = window.person
+    assert page is not None
+    qtbot.waitUntil(page.edit_button.isEnabled)
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    dialog = page.edit_dialog
+    assert dialog is not None
+    change(dialog)
+    with qtbot.waitSignal(dialog.person_saved, timeout=5000):
+        qtbot.mouseClick(
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+        )
+    wait_for_worker(qtbot, window)
+    return page
+
+
 def test_a_release_from_custody_offers_the_unplanned_review_and_starts_it(
     qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -261,19 +283,9 @@ def test_a_release_from_custody_offers_the_unplanned_review_and_starts_it(
     _completed_needs(qtbot, window, person.id)
     _completed_plan(qtbot, window, person.id)
     window.show_person(person.id)
-    page = window.person
-    assert page is not None
-    qtbot.waitUntil(page.edit_button.isEnabled)
-
-    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
-    dialog = page.edit_dialog
-    assert dialog is not None
-    dialog.setting.setCurrentIndex(dialog.setting.findData("own_home"))
-    with qtbot.waitSignal(dialog.person_saved, timeout=5000):
-        qtbot.mouseClick(
-            dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
-        )
-    wait_for_worker(qtbot, window)
+    _edit_details(
+        qtbot, window, lambda d: d.setting.setCurrentIndex(d.setting.findData("own_home"))
+    )
     reactivate(qtbot, window)
 
     [question] = asked
@@ -282,3 +294,41 @@ def test_a_release_from_custody_offers_the_unplanned_review_and_starts_it(
     assert editor.defn is not None and editor.defn.id == "care_review"
     assert editor.answers["review_reason"] == "unplanned"
     assert editor.answers["unplanned_reason"] == "custody_release"
+
+
+def test_a_transfer_while_the_plan_is_a_draft_moves_its_establishment_and_says_so(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    shown_messages: list[tuple[str, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: asked.append("asked") or True)
+    window = make_window()
+    create_profile(qtbot, window)
+    person = add_person(qtbot, window, prisoner())
+    _completed_needs(qtbot, window, person.id)
+    window.show_person(person.id)
+    plan = _start(qtbot, window, "care_support_plan")
+    assert plan.answers["establishment_name"] == "HMP Nowhere (synthetic)"
+    _give(plan, "plan_needs", dict(CUSTODY_PLAN))
+    wait_for_worker(qtbot, window)
+    plan_id = plan.assessment_id
+    window.go_back()
+    page = _edit_details(
+        qtbot, window, lambda d: d.establishment.setText("HMP Elsewhere (synthetic)")
+    )
+
+    # No completed plan to review: the user is told what the draft now says.
+    assert asked == []
+    [(title, text, _detail)] = shown_messages
+    assert title == "Review the plan"
+    assert "has moved to HMP Elsewhere (synthetic)" in text
+    assert "Name of the establishment: now HMP Elsewhere (synthetic)" in text
+    page.records.setCurrentItem(page.records.topLevelItem(0))
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, window)
+    reopened = opened_editor(qtbot, window)
+    assert reopened.assessment_id == plan_id
+    assert reopened.answers["establishment_name"] == "HMP Elsewhere (synthetic)"
+    assert reopened.answers["on_transfer"] == CUSTODY_PLAN["on_transfer"]

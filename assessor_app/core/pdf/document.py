@@ -24,6 +24,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -369,6 +370,8 @@ class _StampSpace(Flowable):  # type: ignore[misc]
     def __init__(self, caption: str, style: ParagraphStyle, sink: dict[str, Any]):
         super().__init__()
         self.caption = caption
+        self.lines = [caption]
+        """The caption as drawn: one line, or in large type wrapped to the page's width."""
         self.style = style
         self.sink = sink
         self.width = 0.0
@@ -379,9 +382,11 @@ class _StampSpace(Flowable):  # type: ignore[misc]
         del avail_height
         self.width = min(avail_width, 95 * mm)
         if self.large:
-            # The stamp's text in large type too: full width, room for six wrapped lines.
+            # The stamp's text in large type too: full width, room for six wrapped lines. The
+            # caption wraps rather than run off the page (a letter's names the authority).
             self.width = avail_width
-            self.height = self.box_h + self.style.leading + 2 * mm
+            self.lines = simpleSplit(self.caption, BODY, self.style.fontSize, self.width)
+            self.height = self.box_h + len(self.lines) * self.style.leading + 2 * mm
         return self.width, self.height
 
     @property
@@ -407,7 +412,8 @@ class _StampSpace(Flowable):  # type: ignore[misc]
         c.setFont(BODY, size)
         c.setFillColor(self.style.textColor if size > 7 else MUTED)
         baseline = self.box_h + (1 * mm if size == 7 else 2 * mm + size * 0.25)
-        c.drawString(0, baseline, self.caption)
+        for n, line in enumerate(reversed(self.lines)):
+            c.drawString(0, baseline + n * self.style.leading, line)
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -497,8 +503,17 @@ def _keep_sign_off(
             core = flat(start, end)
             if start - 1 < done or _height(core, width) > room:
                 continue
-            before = [f for _, flowables in parts[done : start - 1] for f in flowables]
-            kept = _with_the_end_of(flat(start - 1, start), core, width, room, line, before)
+            lead = start - 1
+            # A block that is all its own heading has goes with it: both kept with the run,
+            # else only the end of the block is, so the heading never ends a page alone.
+            headed = lead - 1 >= done and isinstance(parts[lead - 1][0], Heading)
+            if headed and _height([*flat(lead - 1, start), *core], width) <= room:
+                lead -= 1
+                headed = False
+            before = [f for _, flowables in parts[done:lead] for f in flowables]
+            kept = _with_the_end_of(
+                flat(lead, start), core, width, room, line, before, whole=not headed
+            )
             out += before
             break
         if kept is None:
@@ -517,17 +532,20 @@ def _with_the_end_of(
     room: float,
     line: float,
     out: list[Flowable],
+    *,
+    whole: bool = True,
 ) -> list[Flowable]:
     """`core` with as much of the end of `previous` as fits beside it on one page.
 
     All of `previous` if it fits; else its last flowable, or the last few lines of it; what is
-    not kept is added to `out`.
+    not kept is added to `out`. With `whole` False, only the last few lines: `previous` has a
+    heading before it that must not be left behind on its own.
     """
-    if _height([*previous, *core], width) <= room:
+    if whole and _height([*previous, *core], width) <= room:
         return [*previous, *core]
     *rest, last = previous
     out += rest
-    if _height([last, *core], width) <= room:
+    if whole and _height([last, *core], width) <= room:
         return [last, *core]
     canvas = Canvas(io.BytesIO())
     tall = _height([last], width)

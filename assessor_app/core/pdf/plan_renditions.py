@@ -42,7 +42,11 @@ from assessor_app.core.pdf.document import (
     Variant,
 )
 from assessor_app.core.pdf.letters.plain_english import _easy_lines, _sentence
-from assessor_app.core.pdf.record_document import record_document, record_footer
+from assessor_app.core.pdf.record_document import (
+    record_document,
+    record_footer,
+    record_reference,
+)
 from assessor_app.core.records import Assessment, Person, RecordStatus
 
 __all__ = ["PLAN_WORDS", "RENDITIONS", "PlanWords", "plan_rendition", "renditions_for"]
@@ -146,18 +150,6 @@ def _header_line(person: Person) -> str:
     d = person.details
     born = f"  ·  born {d.date_of_birth:%d/%m/%Y}" if d.date_of_birth else ""
     return f"{_person_name(person)}{born}"
-
-
-def _about(record: Assessment, *, easy: bool) -> list[Block]:
-    """What ties the paper to the record: its id, revision and content hash, in large type."""
-    lines = record_footer(record).replace("  ·  ", ", ").splitlines()
-    if easy:
-        return [
-            Heading("About this paper", level=2),
-            Para("We keep this plan on our computer.\nThese numbers help us find it."),
-            Para("\n".join(lines)),
-        ]
-    return [Heading("About this document", level=2), Para("\n".join(lines))]
 
 
 def _lines(text: str) -> str:
@@ -340,7 +332,11 @@ def _easy_read(
     blocks += _money(total, paid, share)
     blocks += _signed(answers, record.author, words.signature)
     blocks += _contact(branding)
-    blocks += _about(record, easy=True)
+    blocks += record_reference(
+        record,
+        heading="About this paper",
+        told="We keep this plan on our computer.\nThese numbers help us find it.",
+    )
     blocks.append(StampBox("Signed on a computer. Any PDF reader can check it."))
     return blocks
 
@@ -391,7 +387,7 @@ def plan_rendition(
         body = [b for b in body if not isinstance(b, StampBox)]
         if isinstance(body[0], KeyValues):
             body[0] = KeyValues((("Edition", "Large print"), *body[0].rows))
-        tail: list[Block] = [*_about(record, easy=False)]
+        tail: list[Block] = [*record_reference(record)]
         if not draft:
             tail.append(StampBox("Signed electronically. Any PDF reader can check the signature."))
         blocks = (*body, *tail)

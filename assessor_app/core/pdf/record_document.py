@@ -43,7 +43,7 @@ from assessor_app.core.pdf.document import (
 )
 from assessor_app.core.records import Assessment, Person, RecordStatus
 
-__all__ = ["format_answer", "person_line", "record_document", "record_footer"]
+__all__ = ["format_answer", "person_line", "record_document", "record_footer", "record_reference"]
 
 LONG_ANSWER = 160
 """Answers longer than this (characters) print full width under their question."""
@@ -70,6 +70,24 @@ def record_footer(record: Assessment) -> str:
         f"Record {record.id}  ·  revision {record.revision}\n"
         f"Content hash (SHA-256) {record.revision_hash or 'not yet saved'}"
     )
+
+
+def record_reference(
+    record: Assessment, *, heading: str = "About this document", told: str = ""
+) -> list[Block]:
+    """The footer's record id, revision and content hash as body text, for large type.
+
+    Large print and easy read print nothing under 16 pt (`Document.large_type`), and the
+    content hash does not fit a footer at that size, so these editions end with it instead.
+
+    Args:
+        record: The record the paper is written from.
+        heading: The heading over it.
+        told: For easy read, what the numbers are for, in plain words (one idea a line).
+    """
+    lines = record_footer(record).replace("  ·  ", ", ").splitlines()
+    # One block under the heading, so the two are never parted at a page break.
+    return [Heading(heading, level=2), Para("\n".join([*told.splitlines(), *lines]))]
 
 
 # --- sections with their own layout -----------------------------------------------------------

@@ -1,4 +1,8 @@
-"""When a care and support plan's next review is due (Care Act s27; REQUIREMENTS NA-29).
+"""When a care and support plan's next review is due (Care Act s27; the timing is local policy).
+
+REQUIREMENTS sets no interval for reviewing a care and support plan: its CU-28 adds a review
+on every entry to and release from custody (`services/custody_moves.py`), and RS-20 asks for
+overdue reviews on the caseload (the to-do list); the intervals below are the authority's.
 
 The API is small and stable (the to-do list imports it):
 

@@ -87,6 +87,10 @@ def adult_outcome_codes() -> OutcomeCodes:
     )
 
 
+_SIGNIFICANT = {"significant": True, "likely": True, "not_significant": False}
+"""How each `wellbeing_impact` answer reads for condition 3 (built once: a caseload's list
+asks it of every completed needs assessment)."""
+
 ELIGIBILITY_TEXTS = ("wellbeing_impact",)
 ELIGIBILITY_FLAGS = ("needs_from_impairment",)
 
@@ -106,9 +110,7 @@ def adult_eligibility(values: Mapping[str, Any]) -> str | None:
     from_impairment = values.get("needs_from_impairment")
     impact = values.get("wellbeing_impact")
     codes = values.get("outcomes")
-    wellbeing = {"significant": True, "likely": True, "not_significant": False}.get(
-        impact if isinstance(impact, str) else ""
-    )
+    wellbeing = _SIGNIFICANT.get(impact) if isinstance(impact, str) else None
     if from_impairment is None or wellbeing is None or not isinstance(codes, str):
         return None
     if "u" in codes:

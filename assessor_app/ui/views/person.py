@@ -31,9 +31,9 @@ from assessor_app.core.records import (
     AssessmentId,
     Person,
     PersonId,
-    custody_move_prompt,
 )
 from assessor_app.core.services.care_plans import CARER_PLAN, NEEDS_FORM
+from assessor_app.core.services.custody_moves import CustodyMoveFollowUp, follow_custody_move
 from assessor_app.core.services.records import (
     EDITABLE,
     FormOffer,
@@ -41,12 +41,7 @@ from assessor_app.core.services.records import (
     forms_to_offer,
     start_record,
 )
-from assessor_app.core.services.reviews import (
-    custody_review_reason,
-    plan_to_review,
-    record_title,
-    start_review,
-)
+from assessor_app.core.services.reviews import record_title, start_review
 from assessor_app.core.services.session import Session
 
 from assessor_app.ui import dialogs, error_display
@@ -254,26 +249,29 @@ class PersonView(QWidget):
         # `update` returns the person as saved (normalised), so show that: no re-query needed.
         self._show_person(person)
         self.details_changed.emit(person)
-        prompt = custody_move_prompt(before.details, person.details) if before else None
-        if not prompt or before is None:
+        if before is None:
             return
-        reason = custody_review_reason(before.details, person.details)
         self._ops.run(
-            plan_to_review,
+            follow_custody_move,
             self._session,
             PersonId(person.id),
+            before.details,
             owner=self,
-            on_success=lambda plan: self._offer_custody_review(prompt, reason, plan),
+            on_success=self._custody_followed,
         )
 
-    def _offer_custody_review(
-        self, prompt: str, reason: str | None, plan: Assessment | None
-    ) -> None:
-        """A custody move or release: offer the unplanned review of their plan, if they have one."""
-        if plan is None or reason is None:
-            dialogs.show_message(self, "Review the plan", prompt)
+    def _custody_followed(self, done: CustodyMoveFollowUp) -> None:
+        """Say what a draft plan took from the new details; offer a completed plan's review."""
+        if done.drafts:
+            self.refresh()  # the drafts' "last changed"
+        message = done.message()
+        if not message:
             return
-        question = f"{prompt}\n\nStart an unplanned review of their care and support plan now?"
+        plan, reason = done.plan_to_review, done.review_reason
+        if plan is None or reason is None:
+            dialogs.show_message(self, "Review the plan", message)
+            return
+        question = f"{message}\n\nStart an unplanned review of their care and support plan now?"
         if not dialogs.confirm(self, "Review the plan", question, yes_text="Start the review"):
             return
         self._ops.run(

@@ -44,7 +44,7 @@ from assessor_app.core.pdf.letters.shared import (
     _opening,
     _sign_off,
 )
-from assessor_app.core.pdf.record_document import person_line, record_footer
+from assessor_app.core.pdf.record_document import person_line, record_footer, record_reference
 from assessor_app.core.records import Assessment, Person, RecordStatus
 from assessor_app.core.rules import Outcome
 
@@ -245,6 +245,7 @@ def letter_document(
     outcomes = _checked(letter)
     body = _WRITERS[(kind.id, letter.easy)](letter, *outcomes)
     draft = record.status in (RecordStatus.DRAFT, RecordStatus.AMENDED)
+    large_type = variant is not Variant.STANDARD
     title = _title(letter)
     opening = _opening(letter)
     blocks: list[Block] = [
@@ -252,6 +253,9 @@ def letter_document(
         *body,
         *_complaints(letter),
         *_advocacy(letter),
+        # Nothing under 16 pt in large type, so the footer's content hash is in the letter,
+        # before its sign-off (which ends it, with the signature).
+        *(_reference(letter) if large_type else []),
         *_sign_off(letter),
     ]
     return Document(
@@ -268,7 +272,19 @@ def letter_document(
         # Address and date first, then the title as the letter's subject line, then "Dear".
         title_after=len(opening) - 1,
         created=_created(record, today),
+        large_type=large_type,
     )
+
+
+def _reference(letter: _Letter) -> list[Block]:
+    """The record the letter is written from, as large print and easy read end with it."""
+    if letter.easy:
+        return record_reference(
+            letter.record,
+            heading="About this paper",
+            told="We keep your record on our computer.\nThese numbers help us find it.",
+        )
+    return record_reference(letter.record, heading="About this letter")
 
 
 def _created(record: Assessment, today: dt.date) -> dt.datetime:
