@@ -297,7 +297,40 @@ def test_a_chc_decision_past_28_days_is_due_until_the_decision_is_recorded(vault
     session.records.save_field(record, "icb_decision", "eligible")
     session.records.save_field(record, "icb_decision_date", "2026-11-22")
     session.records.checkpoint(record)
+    # Decided on day 33: what is left is the reason for the delay (CH-34), until it is given.
+    [late] = _of(session, TodoKind.CHC_DECISION)
+    assert late.what.startswith("CHC decision took 33 days, more than 28: record why")
+    assert late.record_id == record and late.due == dt.date(2026, 11, 17)
+    session.records.save_field(record, "icb_delay_reason", "The ICB panel met monthly.")
+    session.records.checkpoint(record)
     assert _of(session, TodoKind.CHC_DECISION) == []
+
+
+def test_a_decision_within_28_days_needs_no_reason_and_only_the_newest_dst_counts(vault):
+    session = _session(vault)
+    person = _person(session)
+    dst = {
+        k: v
+        for k, v in _fixture("chc_dst_two_members.json").items()
+        if k.startswith("icb_") is False
+    }
+    late = {"icb_referral_received": "2025-01-06", "icb_decision": "eligible"}
+    _create(session, person, "chc_dst", dst | late | {"icb_decision_date": "2025-03-03"})
+    assert len(_of(session, TodoKind.CHC_DECISION)) == 1
+    on_time = {"icb_referral_received": "2026-10-01", "icb_decision": "eligible"}
+    _create(session, person, "chc_dst", dst | on_time | {"icb_decision_date": "2026-10-28"})
+    assert _of(session, TodoKind.CHC_DECISION) == []  # the newer DST was decided on day 27
+
+
+def test_the_timeline_asks_for_the_reason_for_a_late_decision():
+    from assessor_app.core.rules.chc import dst_timeline
+
+    late = {"icb_referral_received": "2026-10-20", "icb_decision_date": "2026-11-22"}
+    assert "record why it took longer" in " ".join(dst_timeline(late).reasons)
+    given = late | {"icb_delay_reason": "The ICB panel met monthly."}
+    assert "the reason for the delay is recorded" in " ".join(dst_timeline(given).reasons)
+    on_time = {"icb_referral_received": "2026-10-20", "icb_decision_date": "2026-11-10"}
+    assert "The decision took 21 days." in dst_timeline(on_time).reasons
 
 
 def test_declined_prevention_keeps_the_assessment_on_the_list_until_it_is_completed(vault):

@@ -90,7 +90,11 @@ CONTRIBUTIONS_READS: dict[str, Need] = {"contributions": group(_CONTRIBUTION_ITE
 MDT_READS: dict[str, Need] = {
     "mdt_members": group(member_profession=choice(OTHER_HEALTHCARE), member_other_profession=text())
 }
-TIMELINE_READS: dict[str, Need] = {"icb_referral_received": date(), "icb_decision_date": date()}
+TIMELINE_READS: dict[str, Need] = {
+    "icb_referral_received": date(),
+    "icb_decision_date": date(),
+    "icb_delay_reason": text(),
+}
 RATIONALE_READS: dict[str, Need] = {"recommendation_rationale": text()}
 DST_COMPLETION_READS: dict[str, Need] = {
     **CHECKLIST_COMPLETION_READS,
@@ -533,12 +537,18 @@ def dst_timeline(answers: Mapping[str, Any]) -> Outcome:
             f"The ICB received the referral on {received:%-d %B %Y}; a decision is expected "
             f"within 28 days, by {received + dt.timedelta(days=28):%-d %B %Y}."
         )
+    explained = bool(read.text(answers, "icb_delay_reason"))
     if received and decided:
         days = (decided - received).days
-        reasons.append(
-            f"The decision took {days} day{'s' if days != 1 else ''}"
-            + (", longer than 28." if days > 28 else ".")
-        )
+        said = f"The decision took {days} day{'s' if days != 1 else ''}"
+        if days <= 28:
+            reasons.append(f"{said}.")
+        elif explained:
+            reasons.append(f"{said}, longer than 28; the reason for the delay is recorded.")
+        else:
+            reasons.append(
+                f"{said}, longer than 28: record why it took longer (ask the ICB; CH-34)."
+            )
     if decided:
         reasons.append(
             f"First review due by {due['first_review']:%-d %B %Y} (within 3 months of the "
@@ -551,7 +561,12 @@ def dst_timeline(answers: Mapping[str, Any]) -> Outcome:
         # Said here as the caseload says it: a date passed without a word reads as on time.
         reasons.append(
             f"The decision is overdue: it was due {late} day{'s' if late != 1 else ''} ago. "
-            "Ask the ICB when it will decide, and record the decision date once it does."
+            "Ask the ICB when it will decide, and record the decision date once it does"
+            + (
+                ", and why it is late."
+                if not explained
+                else "; the reason for the delay is recorded."
+            )
         )
         return Outcome(due["decision"].isoformat(), "Decision overdue", tuple(reasons))
     return Outcome(due["decision"].isoformat(), "Awaiting the ICB's decision", tuple(reasons))

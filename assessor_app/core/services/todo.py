@@ -195,7 +195,7 @@ CARER_TEXTS = ("assessment_date", "wellbeing_impact", "relationship", "health_de
 CARER_FLAGS = ("care_necessary",)
 REVIEW_TEXTS = ("plan_record", "review_date")
 """What `rules.reviews.due_review` reads of a review (its `REVIEW_DUE_ANSWERS`)."""
-DST_TEXTS = ("icb_referral_received", "icb_decision_date")
+DST_TEXTS = ("icb_referral_received", "icb_decision_date", "icb_delay_reason")
 """The answers the list reads of each form: the `assessment_todo` index (schema 19) holds
 each of them, so a change here needs a migration that changes the index with it."""
 
@@ -616,13 +616,40 @@ def _financial_items(plans: list[Projected], money: list[Projected], form: str) 
 
 
 def _chc_items(dsts: list[Projected], today: dt.date) -> list[TodoItem]:
-    """A CHC decision past the 28 days with no decision date yet (CH-34)."""
+    """CHC decisions past the 28 days (CH-34).
+
+    One with no decision date yet; and, on each person's newest DST, one made after the 28
+    days with no reason for the delay recorded.
+    """
     from assessor_app.core.rules.chc import dst_due_dates
 
+    why = (
+        f"The ICB should decide within {CHC_DAYS} days of receiving the referral, and the "
+        "reason for any delay is recorded (REQUIREMENTS CH-34)."
+    )
+    newest: dict[str, Projected] = {}
+    for dst in dsts:
+        if dst.person_id not in newest or dst.updated_at > newest[dst.person_id].updated_at:
+            newest[dst.person_id] = dst
     items = []
     for dst in dsts:
         due = dst_due_dates(dst.values).get("decision")
         if due is None or today <= due:
+            late = _late_unexplained(dst) if newest[dst.person_id] is dst else None
+            if late is not None:
+                days, due = late
+                items.append(
+                    TodoItem(
+                        TodoKind.CHC_DECISION,
+                        dst.person_id,
+                        f"CHC decision took {days} days, more than {CHC_DAYS}: record why "
+                        "(ask the ICB)",
+                        due,
+                        True,
+                        why,
+                        dst.record_id,
+                    )
+                )
             continue
         days = (today - due).days
         items.append(
@@ -633,9 +660,22 @@ def _chc_items(dsts: list[Projected], today: dt.date) -> list[TodoItem]:
                 "ICB, record why it is late, and its decision date",
                 due,
                 True,
-                f"The ICB should decide within {CHC_DAYS} days of receiving the referral, and "
-                "the reason for any delay is recorded (REQUIREMENTS CH-34).",
+                why,
                 dst.record_id,
             )
         )
     return items
+
+
+def _late_unexplained(dst: Projected) -> tuple[int, dt.date] | None:
+    """(days taken, day it was due) for a decision made after the 28 days with no reason."""
+    values = dst.values
+    if values.get("icb_delay_reason"):
+        return None
+    try:
+        received = dt.date.fromisoformat(str(values.get("icb_referral_received")))
+        decided = dt.date.fromisoformat(str(values.get("icb_decision_date")))
+    except ValueError:
+        return None
+    days = (decided - received).days
+    return (days, received + dt.timedelta(days=CHC_DAYS)) if days > CHC_DAYS else None

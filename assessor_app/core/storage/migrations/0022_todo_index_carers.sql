@@ -3,8 +3,9 @@
 -- eligible needs (reg 3(1)) and no completed support plan: `services.todo.carer_eligibility`
 -- reads the carer's relationship, whether the care is necessary, the effect on their health,
 -- the wellbeing impact and the eight carer outcomes' letters (`carer_outcome_codes`), so the
--- list still reads the index alone, never a record's JSON, however many carers wait. This
--- index is schema 19's with those added.
+-- list still reads the index alone, never a record's JSON, however many carers wait. And a
+-- DST's reason for a decision later than 28 days (`icb_delay_reason`, CH-34), so a late
+-- decision with no reason recorded is listed. This index is schema 19's with those added.
 DROP INDEX assessment_todo;
 CREATE INDEX assessment_todo ON assessment (
     form_id,
@@ -23,6 +24,7 @@ CREATE INDEX assessment_todo ON assessment (
     answers ->> '$.plan_date',
     answers ->> '$.icb_referral_received',
     answers ->> '$.icb_decision_date',
+    answers ->> '$.icb_delay_reason',
     answers ->> '$.plan_record',
     answers ->> '$.review_date',
     answers -> '$.ineligible_info_given',
