@@ -26,6 +26,7 @@ from assessor_app.core.storage.database import Connection
 
 __all__ = [
     "QUEUED_TYPES",
+    "SENT_BY_FILE",
     "acknowledged_in",
     "OutboxItem",
     "OutboxState",
@@ -45,6 +46,11 @@ __all__ = [
 
 QUEUED_TYPES = frozenset({"person", "assessment"})
 """The revisions that are sent: people and records (nothing else has revisions today)."""
+
+SENT_BY_FILE = "Sent by file, awaiting receipt."
+"""The reason an exported revision (or signed PDF) shows until its receipt, or an online
+sync's answer, comes back. A failed online attempt leaves it: it is still true, and it is how
+the laptop tells what is out on a memory stick (`mark_unsent` with ``answered=False``)."""
 
 FIRST_RETRY = dt.timedelta(seconds=5)
 """The wait before the first retry after a failure that passes."""
@@ -293,6 +299,7 @@ def mark_unsent(
     rng: random.Random | None = None,
     *,
     at_once: bool = False,
+    answered: bool = True,
 ) -> None:
     """A send failed for a reason that passes (network, time-out, 5xx): try again later.
 
@@ -304,20 +311,25 @@ def mark_unsent(
         now: When it failed; the next try is after a back-off from then.
         rng: The jitter's source (tests pass a seeded one).
         at_once: Due again now, with no back-off (what it waited for is being sent first).
+        answered: The gateway answered for these revisions (online or in a receipt). False
+            for a send that never got an answer: a revision out on a stick then keeps
+            `SENT_BY_FILE`, since its bundle may still reach the gateway.
     """
     for digest in hashes:
         row = conn.execute(
-            "SELECT attempts FROM outbox WHERE revision_hash = ? AND state <> 'acknowledged'",
+            "SELECT attempts, reason FROM outbox "
+            "WHERE revision_hash = ? AND state <> 'acknowledged'",
             (digest,),
         ).fetchone()
         if row is None:
             continue
         attempts = int(row[0]) + 1
         wait = dt.timedelta(0) if at_once else next_delay(attempts, rng)
+        kept = row[1] if not answered and row[1] == SENT_BY_FILE else reason
         conn.execute(
             "UPDATE outbox SET state = 'retrying', attempts = ?, next_attempt_at = ?, reason = ? "
             "WHERE revision_hash = ?",
-            (attempts, (now + wait).isoformat(), reason, digest),
+            (attempts, (now + wait).isoformat(), kept, digest),
         )
 
 

@@ -764,7 +764,8 @@ def apply_failure(
         problem = str(error)
     if isinstance(error, ProtocolError) or (isinstance(error, TransportError) and error.temporary):
         with vault.transaction() as conn:
-            outbox.mark_unsent(conn, [i.hash for i in batch.items], problem, now, rng)
+            hashes = [i.hash for i in batch.items]
+            outbox.mark_unsent(conn, hashes, problem, now, rng, answered=False)
     elif isolated(batch, error):
         # The gateway would not read this one revision at all: hold it with the reason, so
         # it does not stop every other record being sent.
@@ -1260,7 +1261,7 @@ def apply_document_failure(
     temporary = isinstance(error, TransportError) and error.temporary
     if isinstance(error, ProtocolError) or temporary:
         with vault.transaction() as conn:
-            document_outbox.mark_unsent(conn, document_id, problem, now, rng)
+            document_outbox.mark_unsent(conn, document_id, problem, now, rng, answered=False)
         return problem, False
     if isinstance(error, TransportError) and error.status in _DOCUMENT_REFUSED:
         with vault.transaction() as conn:
