@@ -16,7 +16,7 @@ import datetime as dt
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, NoReturn
@@ -32,7 +32,15 @@ from sync.gateway.store import Device, Store
 from sync.lease import VALID_DAYS_AFTER, unlock_code
 from sync.protocol import ca_fingerprint
 
-__all__ = ["ALLOWED", "SESSION_COOKIE", "SIGN_IN_COOKIE", "add_console"]
+__all__ = [
+    "ALLOWED",
+    "SESSION_COOKIE",
+    "SIGN_IN_COOKIE",
+    "ConsoleKit",
+    "SignedIn",
+    "add_console",
+    "download_name",
+]
 
 SESSION_COOKIE = "__Host-assessor-console"
 SIGN_IN_COOKIE = "__Host-assessor-console-sign-in"
@@ -50,6 +58,8 @@ ALLOWED: dict[str, frozenset[Role]] = {
     # No teams yet: every team manager sees every assessor's records and queue (gateway.md).
     "records": frozenset(Role),
     "queue": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
+    # Bundles carry records in and caseloads out: only IT takes them to and from laptops.
+    "bundles": frozenset({Role.IT_ADMIN}),
 }
 """Which roles may use each page (a GET) or change (a POST); checked on every request."""
 
@@ -59,6 +69,7 @@ _NAV = (
     ("allocation", "/console/allocation", "Caseload allocation"),
     ("queue", "/console/queue", "Team queue"),
     ("records", "/console/records", "Received records"),
+    ("bundles", "/console/bundles", "Bundles"),
     ("audit", "/console/audit", "Audit log"),
 )
 _PAGE_SIZE = 25
@@ -84,7 +95,9 @@ class _Answer(Exception):
 
 
 @dataclass(frozen=True)
-class _Signed:
+class SignedIn:
+    """A request's signed-in account and its session token (whose CSRF token forms carry)."""
+
     account: Account
     token: str
 
@@ -147,10 +160,37 @@ def lease_of(device: Device, lease_days: int | None, leased: bool, now: dt.datet
     return Lease(max(0, since.days), lease_days, since > dt.timedelta(days=lease_days))
 
 
-def _download_name(filename: str) -> str:
-    """A filename safe in a Content-Disposition header (ASCII letters, digits, .-_ only)."""
-    safe = re.sub(r"[^0-9A-Za-z._-]+", "_", filename).strip("._") or "signed"
-    return safe if safe.lower().endswith(".pdf") else safe + ".pdf"
+@dataclass(frozen=True)
+class ConsoleKit:
+    """What `add_console` hands a module of further pages (`console_bundles`): its helpers.
+
+    So every page is rendered, refused, signed in and role-checked the one way.
+    """
+
+    page: Callable[..., HTMLResponse]
+    """Render a template in the console's frame: ``page(template, signed, *, status, current,
+    **context)``."""
+    refuse: Callable[[SignedIn | None, int, str, str], NoReturn]
+    """Stop the request with a refusal page: (signed, status, title, message)."""
+    signed_in: Callable[[Request], SignedIn]
+    """The request's session, or off to the sign-in page."""
+    may: Callable[[SignedIn, str], None]
+    """Refuse unless the account's role may do this (a key of `ALLOWED`)."""
+    posted: Callable[[Request, str, str], SignedIn]
+    """A POST's session, its CSRF token and its role checked: (request, csrf, what)."""
+    accounts: Accounts
+    clock: Callable[[], dt.datetime]
+    headers: Mapping[str, str]
+    """The headers every console answer carries (no caching, no framing, no scripts)."""
+
+
+def download_name(filename: str, suffix: str = ".pdf", fallback: str = "signed") -> str:
+    """A filename safe in a Content-Disposition header (ASCII letters, digits, .-_ only).
+
+    It ends in `suffix` (added when it does not); `fallback` names it when nothing is left.
+    """
+    safe = re.sub(r"[^0-9A-Za-z._-]+", "_", filename).strip("._") or fallback
+    return safe if safe.lower().endswith(suffix) else safe + suffix
 
 
 def add_console(
@@ -162,8 +202,8 @@ def add_console(
     accounts: Accounts | None = None,
     lease_days: int | None = None,
     signing_ca_der: bytes = b"",
-) -> Accounts:
-    """Serve the web console from `app` under ``/console/``; the accounts it signs in.
+) -> ConsoleKit:
+    """Serve the web console from `app` under ``/console/``; its helpers, for further pages.
 
     Args:
         app: The gateway's app.
@@ -193,7 +233,7 @@ def add_console(
 
     def page(
         template: str,
-        signed: _Signed | None,
+        signed: SignedIn | None,
         *,
         status: int = 200,
         current: str = "",
@@ -214,10 +254,10 @@ def add_console(
         )
         return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
-    def refuse(signed: _Signed | None, status: int, title: str, message: str) -> NoReturn:
+    def refuse(signed: SignedIn | None, status: int, title: str, message: str) -> NoReturn:
         raise _Answer(page("refused.html", signed, status=status, title=title, message=message))
 
-    def signed_in(request: Request) -> _Signed:
+    def signed_in(request: Request) -> SignedIn:
         token = request.cookies.get(SESSION_COOKIE, "")
         account = accounts.session(token, clock())
         if account is None:
@@ -225,9 +265,9 @@ def add_console(
             # reset, or signed out in another tab). The sign-in page says so.
             where = "/console/sign-in?ended=1" if token else "/console/sign-in"
             raise _Answer(RedirectResponse(where, status_code=303))
-        return _Signed(account, token)
+        return SignedIn(account, token)
 
-    def may(signed: _Signed, what: str) -> None:
+    def may(signed: SignedIn, what: str) -> None:
         if signed.account.role not in ALLOWED[what]:
             refuse(
                 signed,
@@ -237,7 +277,7 @@ def add_console(
                 "Ask an IT administrator if you need it done.",
             )
 
-    def posted(request: Request, csrf: str, what: str) -> _Signed:
+    def posted(request: Request, csrf: str, what: str) -> SignedIn:
         """The session of a POST whose CSRF token is right and whose role may do `what`."""
         signed = signed_in(request)
         if not _same(csrf, signed.csrf):
@@ -357,7 +397,7 @@ def add_console(
             wiped=wiped if _ID.match(wiped) else "",
         )
 
-    def device_or_refuse(signed: _Signed, device_id: str) -> Any:
+    def device_or_refuse(signed: SignedIn, device_id: str) -> Any:
         device = store.device(device_id) if _ID.match(device_id) else None
         if device is None:
             refuse(signed, 404, "No such laptop", "There is no laptop with that id here.")
@@ -407,7 +447,7 @@ def add_console(
             )
         return RedirectResponse(f"/console/devices?wiped={device.id}", status_code=303)
 
-    def unlockable(signed: _Signed, device_id: str) -> tuple[Device, bytes]:
+    def unlockable(signed: SignedIn, device_id: str) -> tuple[Device, bytes]:
         """The device and its lease key, or a page saying why it gets no unlock code."""
         device = device_or_refuse(signed, device_id)
         key = store.lease_key(device.id)
@@ -464,7 +504,7 @@ def add_console(
     # -- enrolment codes ----------------------------------------------------------------------
 
     def enrolment_page(
-        signed: _Signed, *, errors: dict[str, str] | None = None, status: int = 200, **form: str
+        signed: SignedIn, *, errors: dict[str, str] | None = None, status: int = 200, **form: str
     ) -> Response:
         return page(
             "enrolment.html",
@@ -543,7 +583,7 @@ def add_console(
     # -- caseload allocation ------------------------------------------------------------------
 
     def allocation_page(
-        signed: _Signed, *, errors: dict[str, str] | None = None, status: int = 200, **form: str
+        signed: SignedIn, *, errors: dict[str, str] | None = None, status: int = 200, **form: str
     ) -> Response:
         return page(
             "allocation.html",
@@ -679,7 +719,7 @@ def add_console(
             media_type="application/pdf",
             headers={
                 **_HEADERS,
-                "Content-Disposition": f'attachment; filename="{_download_name(pdf.filename)}"',
+                "Content-Disposition": f'attachment; filename="{download_name(pdf.filename)}"',
             },
         )
 
@@ -705,4 +745,4 @@ def add_console(
         may(signed, "audit")
         return page("audit.html", signed, current="audit", entries=accounts.audit_log())
 
-    return accounts
+    return ConsoleKit(page, refuse, signed_in, may, posted, accounts, clock, _HEADERS)
