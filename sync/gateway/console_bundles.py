@@ -141,14 +141,16 @@ def add_bundle_pages(app: FastAPI, kit: ConsoleKit, store: Store, desk: BundleDe
         refusal_title: str = "The bundle was not taken",
         **form: str,
     ) -> HTMLResponse:
+        devices, who = store.devices(), names()
+        owners = {d.id: who.get(d.assessor_id, d.assessor_id) for d in devices}
         return kit.page(
             "bundles.html",
             signed,
             status=status,
             current="bundles",
             ready=desk.key is not None and desk.devices_ca is not None,
-            devices=store.devices(),
-            names=names(),
+            devices=sorted(devices, key=lambda d: (owners[d.id], d.id)),
+            owners=owners,
             files=kept_files(store, kit.clock()),
             lease_days=desk.lease_days,
             most=size_in_words(desk.max_upload_bytes),
