@@ -315,21 +315,29 @@ def mark_unsent(
             for a send that never got an answer: a revision out on a stick then keeps
             `SENT_BY_FILE`, since its bundle may still reach the gateway.
     """
-    for digest in hashes:
-        row = conn.execute(
-            "SELECT attempts, reason FROM outbox "
-            "WHERE revision_hash = ? AND state <> 'acknowledged'",
-            (digest,),
-        ).fetchone()
-        if row is None:
-            continue
-        attempts = int(row[0]) + 1
-        wait = dt.timedelta(0) if at_once else next_delay(attempts, rng)
-        kept = row[1] if not answered and row[1] == SENT_BY_FILE else reason
-        conn.execute(
+    wanted = list(dict.fromkeys(hashes))
+    # Read a chunk at a time and write with one executemany: a bundle of 1,000 revisions
+    # marked one statement pair at a time took half of `export_bundle` (bench.bundle).
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        rows = conn.execute(
+            "SELECT revision_hash, attempts, reason FROM outbox "
+            f"WHERE state <> 'acknowledged' AND revision_hash IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        found = {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
+        changes = []
+        for digest in chunk:  # in the caller's order, so a seeded jitter stays as it was
+            if digest not in found:
+                continue
+            attempts, had = found[digest][0] + 1, found[digest][1]
+            wait = dt.timedelta(0) if at_once else next_delay(attempts, rng)
+            kept = had if not answered and had == SENT_BY_FILE else reason
+            changes.append((attempts, (now + wait).isoformat(), kept, digest))
+        conn.executemany(
             "UPDATE outbox SET state = 'retrying', attempts = ?, next_attempt_at = ?, reason = ? "
             "WHERE revision_hash = ?",
-            (attempts, (now + wait).isoformat(), kept, digest),
+            changes,
         )
 
 

@@ -616,6 +616,7 @@ def apply_answer(
     with vault.transaction() as conn:
         acked = [a.hash for a in response.acks if a.status.acknowledged]
         sent = outbox.mark_acknowledged(conn, acked, now)
+        later: dict[str, list[str]] = {}  # by reason: a bundle's 1,000 are marked at once
         for a in response.acks:
             if a.status is AckStatus.RETRY_LATER:
                 lost = a.missing is not None and _lost_at_gateway(
@@ -626,10 +627,12 @@ def apply_answer(
                     resend.add(a.missing)
                     outbox.mark_unsent(conn, [a.hash], LOST_AT_GATEWAY, now, rng, at_once=True)
                 else:
-                    outbox.mark_unsent(conn, [a.hash], a.reason, now, rng)
+                    later.setdefault(a.reason, []).append(a.hash)
             elif a.status is AckStatus.REFUSED:
                 outbox.mark_refused(conn, a.hash, a.reason)
                 held += 1
+        for reason, hashes in later.items():
+            outbox.mark_unsent(conn, hashes, reason, now, rng)
         others = sum(1 for a in response.acks if a.other_versions)
         forked = tuple(
             dict.fromkeys(
