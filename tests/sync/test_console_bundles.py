@@ -74,7 +74,9 @@ class Desk:
         return path.read_bytes()
 
 
-def _desk(store_url: str, tmp_path: Path, **options: int) -> Iterator[Desk]:
+def _desk(
+    store_url: str, tmp_path: Path, *, bundle_key: bool = True, **options: int
+) -> Iterator[Desk]:
     store = Store(store_url)
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
@@ -85,7 +87,7 @@ def _desk(store_url: str, tmp_path: Path, **options: int) -> Iterator[Desk]:
     app = create_app(
         store,
         ca,
-        bundle_key=BundleKey.load_or_create(tmp_path / "ca"),
+        bundle_key=BundleKey.load_or_create(tmp_path / "ca") if bundle_key else None,
         lease_days=LEASE_DAYS,
         **options,  # type: ignore[arg-type]
     )
@@ -253,3 +255,34 @@ def test_every_field_of_the_bundles_page_has_its_label_and_every_table_its_heade
         assert f'<label for="{field}"' in page.text, field
     assert page.text.count("<h1") == 1 and "<th>" not in page.text
     assert "<legend>Lease</legend>" in page.text  # the radios are one named group
+
+
+def test_a_revoked_laptops_bundle_takes_nothing_and_its_receipt_carries_the_order(
+    desk: Desk, vault: Vault
+) -> None:
+    device = desk.laptop(vault)
+    data = desk.bundle(vault)
+    desk.store.revoke(device, _now())
+    admin = desk.client("ada")
+
+    page = _upload(admin, data)
+
+    assert page.status == 200 and "access was withdrawn, so nothing in its bundle" in page.text
+    assert "Stored now" not in page.text and desk.store.count() == 0
+    report = import_receipt(vault, admin.raw(_link(page)).body, _now())
+    assert report.withdrawn is not None  # the laptop obeys: its vault is deleted
+
+
+def test_a_gateway_without_a_bundle_key_says_so_and_takes_no_upload(
+    store_url: str, tmp_path: Path
+) -> None:
+    for desk in _desk(store_url, tmp_path, bundle_key=False):
+        admin = desk.client("ada")
+        page = admin.get("/console/bundles")
+        assert page.status == 200 and "Sending by file is not set up" in page.text
+        assert 'action="/console/bundles/import"' not in page.text
+        forged = admin.post_file(
+            "/console/bundles/import", {"csrf": page.csrf}, "bundle", "b.bundle", b"x"
+        )
+        assert forged.status == 409 and "Nothing was changed" in forged.text
+        assert _kept(desk.store) == []
