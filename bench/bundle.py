@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -36,20 +35,16 @@ from assessor_app.core.storage import outbox
 from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.client import (
-    enrol,
     enrolment_request,
     finish_enrolment,
-    sync_now,
-    transport_for,
 )
 from assessor_app.core.sync_client.file_transport import export_bundle, import_receipt
 from bench.common import PASSPHRASE, Row, new_vault
-from bench.sync import PDFS, _fill, _gateway, _Recording
+from bench.sync import PDFS, _fill, timed_sync
 from sync.bundle import open_bundle, seal_bundle, write_atomic
 from sync.gateway.bundles import BundleKey, import_bundle
 from sync.gateway.ca import GatewayCA
 from sync.gateway.enrolment import EnrolmentTerms, answer_enrolment
-from sync.gateway.server import free_port
 from sync.gateway.store import Store
 
 
@@ -203,17 +198,9 @@ def _online(vault: Vault, data: Path, in_process: bool) -> tuple[float, int]:
     now = dt.datetime.now(dt.UTC)
     code = store.issue_code(store.create_assessor("Bench Assessor", now), now, dt.timedelta(1))
     queued = outbox.summary(vault.conn).waiting
-    port = free_port()
-    serve = [sys.executable, "-m", "sync.gateway.cli", "--data", str(data), "--db", url]
-    serve += ["serve", "--port", str(port), "--authority", "Benchshire"]
-    with _gateway(store, ca, data, serve, port, in_process) as gateway_url:
-        enrol(vault, gateway_url, code, first_contact_ca=ca.pem)
-        transport = transport_for(vault)
-        recording = _Recording(transport)
-        started = time.perf_counter()
-        report = sync_now(vault, recording)
-        took = time.perf_counter() - started
-        transport.close()
+    took, report, recording, _ = timed_sync(
+        vault, store, ca, data, code, data, in_process=in_process
+    )
     assert report.sent == queued and report.finished, report
     sent = sum(
         len(body)

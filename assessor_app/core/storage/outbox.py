@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from assessor_app.core.records import Revision
 from assessor_app.core.storage import history
-from assessor_app.core.storage.database import Connection
+from assessor_app.core.storage.database import Connection, in_chunks
 
 __all__ = [
     "QUEUED_TYPES",
@@ -266,13 +266,10 @@ def acknowledged_in(conn: Connection, entity_type: str, entity_id: str) -> list[
 def mark_acknowledged(conn: Connection, hashes: Iterable[str], at: dt.datetime) -> int:
     """The gateway stored these revisions; how many rows changed (a repeat changes none)."""
     changed = 0
-    wanted = sorted(set(hashes))
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start : start + 400]
+    for chunk, marks in in_chunks(sorted(set(hashes))):
         cur = conn.execute(
             "UPDATE outbox SET state = 'acknowledged', acknowledged_at = ?, reason = '', "
-            f"next_attempt_at = NULL WHERE state <> 'acknowledged' AND revision_hash IN "
-            f"({', '.join('?' * len(chunk))})",
+            f"next_attempt_at = NULL WHERE state <> 'acknowledged' AND revision_hash IN ({marks})",
             (at.isoformat(), *chunk),
         )
         changed += cur.rowcount
@@ -315,14 +312,12 @@ def mark_unsent(
             for a send that never got an answer: a revision out on a stick then keeps
             `SENT_BY_FILE`, since its bundle may still reach the gateway.
     """
-    wanted = list(dict.fromkeys(hashes))
     # Read a chunk at a time and write with one executemany: a bundle of 1,000 revisions
     # marked one statement pair at a time took half of `export_bundle` (bench.bundle).
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start : start + 400]
+    for chunk, marks in in_chunks(hashes):
         rows = conn.execute(
             "SELECT revision_hash, attempts, reason FROM outbox "
-            f"WHERE state <> 'acknowledged' AND revision_hash IN ({', '.join('?' * len(chunk))})",
+            f"WHERE state <> 'acknowledged' AND revision_hash IN ({marks})",
             chunk,
         ).fetchall()
         found = {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
