@@ -38,7 +38,7 @@ from assessor_app.core.services.session import Session
 from assessor_app.core.storage import outbox
 from assessor_app.core.storage.documents import DocumentRepository
 from assessor_app.core.storage.vault import Vault
-from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
+from assessor_app.core.sync_client.client import SyncReport, enrol, sync_now, transport_for
 from assessor_app.core.sync_client.transport import HttpsTransport
 from bench.common import Row, new_vault
 from sync.gateway.app import create_app
@@ -240,19 +240,11 @@ def run(
             ]
             assessor = store.create_assessor("Bench Assessor", dt.datetime.now(dt.UTC))
             code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
-            port = free_port()
-            serve = [sys.executable, "-m", "sync.gateway.cli", "--data", str(data), "--db", url]
-            serve += ["serve", "--port", str(port), "--authority", "Benchshire"]
-            with _gateway(store, ca, folder, serve, port, in_process) as gateway_url:
-                enrol(vault, gateway_url, code, first_contact_ca=ca.pem)
-                transport = transport_for(vault)
-                recording = _Recording(transport)
-                started = time.perf_counter()
-                report = sync_now(vault, recording)
-                app = time.perf_counter() - started
-                assert report.sent == queued and report.finished, report
-                assert report.documents_sent == len(kept), report
-                transport.close()
+            app, report, recording, transport = timed_sync(
+                vault, store, ca, data, code, folder, in_process=in_process
+            )
+            assert report.sent == queued and report.finished, report
+            assert report.documents_sent == len(kept), report
             tls = development_tls(folder / "floor", ca)
             port = free_port()
             bare = [sys.executable, "-m", "bench.sync", "--serve-bare", str(tls.certificate)]
@@ -281,6 +273,36 @@ def run(
             transport.connections,
             len(recording.requests),
         )
+
+
+def timed_sync(
+    vault: Vault,
+    store: Store,
+    ca: GatewayCA,
+    data: Path,
+    code: str,
+    folder: Path,
+    *,
+    in_process: bool,
+) -> tuple[float, SyncReport, _Recording, HttpsTransport]:
+    """Enrol `vault` with `code`, then time one `sync_now` to the gateway over `store`.
+
+    The gateway is ``assessor-gateway serve`` on `data` (its CA) in its own process, or with
+    `in_process` a thread of this one (its TLS files in `folder`). Returns the seconds, the
+    report, every request the sync made (for a floor to send again) and the transport (closed).
+    """
+    port = free_port()
+    serve = [sys.executable, "-m", "sync.gateway.cli", "--data", str(data), "--db", store.url]
+    serve += ["serve", "--port", str(port), "--authority", "Benchshire"]
+    with _gateway(store, ca, folder, serve, port, in_process) as gateway_url:
+        enrol(vault, gateway_url, code, first_contact_ca=ca.pem)
+        transport = transport_for(vault)
+        recording = _Recording(transport)
+        started = time.perf_counter()
+        report = sync_now(vault, recording)
+        took = time.perf_counter() - started
+        transport.close()
+    return took, report, recording, transport
 
 
 class _Recording:

@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from assessor_app.core.paths import resources_dir
@@ -33,8 +33,10 @@ from assessor_app.core.storage import history
 from assessor_app.core.storage.keyslots import FAST_KDF_FOR_TESTS
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
+from assessor_app.core.sync_client.file_transport import export_bundle
 from sync.gateway.accounts import Accounts
 from sync.gateway.app import create_app
+from sync.gateway.bundles import BundleKey
 from sync.gateway.ca import GatewayCA
 from sync.gateway.publishing import PublishingKey, package_files, publish
 from sync.gateway.server import development_tls, running
@@ -103,9 +105,10 @@ def _demo(store: Store, ca: GatewayCA) -> list[str]:
     return ids
 
 
-def _laptop(folder: Path, url: str, store: Store, ca: GatewayCA, assessor: str) -> None:
+def _laptop(folder: Path, url: str, store: Store, ca: GatewayCA, assessor: str) -> tuple[Path, str]:
     """A real laptop of `assessor` (a SQLCipher vault) that made records and signed PDFs,
-    one of them three weeks ago, and synced; one PDF is then changed in the store."""
+    one of them three weeks ago, and synced; one PDF is then changed in the store. It then
+    works offline and writes a bundle: its path (a tampered copy is beside it) and the laptop."""
     vault = Vault.create(
         folder / "laptop",
         name="Alex Example",
@@ -115,7 +118,7 @@ def _laptop(folder: Path, url: str, store: Store, ca: GatewayCA, assessor: str) 
         kdf=FAST_KDF_FOR_TESTS,
     )
     code = store.issue_code(assessor, dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
-    enrol(vault, url, code, first_contact_ca=ca.pem)
+    device = enrol(vault, url, code, first_contact_ca=ca.pem).device_id
     session = session_for(vault)
     real_now = history.now_utc
     signed = []
@@ -137,6 +140,16 @@ def _laptop(folder: Path, url: str, store: Store, ca: GatewayCA, assessor: str) 
         if weeks_ago == 0:
             signed.append(keep_signed_pdf(vault, record.id, seed=n).id)
     sync_now(vault, transport_for(vault))
+    person = session.people.add(community_person(given_name="Kit", family_name="Stickworth"))
+    record = start_record(session, session.forms.latest("sample"), person.id)
+    for visit in ("Seen at home.", "Seen again with family."):
+        session.records.save_field(record.id, "notes", visit)
+        session.records.checkpoint(record.id)
+    bundle = folder / "records.bundle"
+    export_bundle(vault, bundle, dt.datetime.now(dt.UTC))
+    changed = bytearray(bundle.read_bytes())
+    changed[-40] ^= 0x01
+    (folder / "tampered.bundle").write_bytes(bytes(changed))
     vault.close()
     with store.transaction() as tx:  # the last PDF changed in the gateway's store
         (row,) = tx.execute(
@@ -144,6 +157,7 @@ def _laptop(folder: Path, url: str, store: Store, ca: GatewayCA, assessor: str) 
         ).fetchall()
         data = bytes(row[0]).replace(b"Synthetic signed record", b"Synthetic forged  record")
         tx.execute("UPDATE document_chunk SET data = ? WHERE document_id = ?", (data, signed[-1]))
+    return bundle, device
 
 
 def _publish(store: Store, key: PublishingKey, folder: Path) -> None:
@@ -178,16 +192,43 @@ def main() -> int:
         try:
             key = PublishingKey.load_or_create(folder / "ca")
             _publish(store, key, folder)
-            app = create_app(store, ca, lease_days=14, publishing_public_key=key.public_text)
+            app = create_app(
+                store,
+                ca,
+                lease_days=14,
+                publishing_public_key=key.public_text,
+                bundle_key=BundleKey.load_or_create(folder / "ca"),
+            )
             with running(app, tls) as gateway:
-                _laptop(folder, gateway.url, store, ca, ids[2])
+                bundle, device = _laptop(folder, gateway.url, store, ca, ids[2])
                 for width, height, suffix in sizes:
                     driver.set_window_size(width, height)
                     _pages(driver, gateway.url, suffix)
+                # An import happens once: each of its pages is shot at every size in turn.
+                _bundle_pages(driver, gateway.url, bundle, device, sizes)
         finally:
             driver.quit()
     print(f"Written to {HERE}")
     return 0
+
+
+def _go(driver: webdriver.Chrome, element: WebElement) -> None:
+    """Click what loads a page, and wait until the new page is there.
+
+    The old page's element stops answering: Chromium says so as "stale", or, when asked in the
+    middle of the swap, as "node does not belong to the document" (as the browser tests wait).
+    """
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+
+    def gone(_driver: object) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, 10).until(gone)
 
 
 def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
@@ -195,10 +236,7 @@ def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
         driver.save_screenshot(str(HERE / f"{name}{suffix}.png"))
 
     def go(element: WebElement) -> None:
-        """Click what loads a page, and wait until the new page is there."""
-        page = driver.find_element(By.TAG_NAME, "html")
-        element.click()
-        WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+        _go(driver, element)
 
     def sign_in(username: str, password: str = PASSWORD) -> None:
         driver.get(url + "/console/sign-in")
@@ -262,6 +300,54 @@ def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
     sign_in("tam.manager")
     driver.get(url + "/console/audit")
     shot("refused")
+
+
+def _bundle_pages(
+    driver: webdriver.Chrome,
+    url: str,
+    bundle: Path,
+    device: str,
+    sizes: list[tuple[int, int, str]],
+) -> None:
+    def shot(name: str) -> None:
+        for width, height, suffix in sizes:
+            driver.set_window_size(width, height)
+            driver.save_screenshot(str(HERE / f"{name}{suffix}.png"))
+
+    def go(element: WebElement) -> None:
+        _go(driver, element)
+
+    driver.get(url + "/console/sign-in")
+    driver.delete_all_cookies()
+    driver.get(url + "/console/sign-in")
+    driver.find_element(By.ID, "username").send_keys("ada.admin")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    go(driver.find_element(By.XPATH, "//button[.='Sign in']"))
+    driver.get(url + "/console/bundles")
+    shot("bundles-form")
+    driver.find_element(By.ID, "bundle").send_keys(str(bundle.with_name("tampered.bundle")))
+    go(driver.find_element(By.XPATH, "//button[.='Import the bundle']"))
+    shot("bundle-refused")
+    driver.find_element(By.ID, "bundle").send_keys(str(bundle))
+    go(driver.find_element(By.XPATH, "//button[.='Import the bundle']"))
+    shot("bundle-imported")
+    driver.get(url + "/console/bundles")
+    Select(driver.find_element(By.ID, "device")).select_by_value(device)
+    driver.find_element(By.ID, "lease-days").click()
+    go(driver.find_element(By.XPATH, "//button[.='Write the inbound bundle']"))
+    # Where the error summary's link leads: the field, with its own message.
+    driver.execute_script("document.getElementById('days').scrollIntoView({block: 'center'})")
+    shot("bundle-lease-error")
+    driver.find_element(By.ID, "days").send_keys("10")
+    go(driver.find_element(By.XPATH, "//button[.='Write the inbound bundle']"))
+    shot("bundle-written")
+    driver.get(url + "/console/bundles")
+    # A laptop enrolled before files could go down to laptops (the demo's first): refused.
+    driver.find_element(By.XPATH, "//option[starts-with(., 'Robin Testcase')]").click()
+    go(driver.find_element(By.XPATH, "//button[.='Write the inbound bundle']"))
+    shot("bundle-not-written")
+    driver.get(url + "/console/bundles#files")
+    shot("bundles")
 
 
 if __name__ == "__main__":

@@ -36,8 +36,10 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.gateway.accounts import IDLE_AFTER
 from sync.gateway.adapters import Adapter, deliver_pending
+from sync.gateway.bundles import BundleKey
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
 from sync.gateway.console import add_console
+from sync.gateway.console_bundles import BundleDesk, add_bundle_pages
 from sync.gateway.enrolment import EnrolmentRequestError, EnrolmentTerms, answer_enrolment
 from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
 from sync.gateway.shared_dst import CONTRIBUTIONS_PATH as DST_CONTRIBUTIONS_PATH
@@ -86,6 +88,7 @@ def create_app(
     adapters: Sequence[Adapter] = (),
     recovery_public_key: str | None = None,
     bundle_public_key: str | None = None,
+    bundle_key: BundleKey | None = None,
     publishing_public_key: str | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     max_request_bytes: int = MAX_REQUEST_BYTES,
@@ -108,6 +111,9 @@ def create_app(
         bundle_public_key: The authority's bundle key (`sync.bundle.AuthorityKey` text),
             which each enrolled laptop encrypts its bundles to and checks receipts by; None
             sends none (laptops then cannot send by file).
+        bundle_key: The authority's bundle key itself, for the console's Bundles page (IT
+            imports laptops' bundles and writes theirs there); by default its public half is
+            what laptops are sent as `bundle_public_key`. None: the page says it is not set up.
         clock: The gateway's clock (tests pass a fixed one).
         lease_days: Days a laptop may go without reaching the gateway before it locks
             (told at enrolment and at every contact); None sets no lease.
@@ -123,7 +129,7 @@ def create_app(
     app = FastAPI(title="Assessor gateway", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(RequestSizeLimit, limit=max_request_bytes)
     # The web console for IT, managers and auditors, under /console/ (console.py).
-    add_console(
+    kit = add_console(
         app,
         store,
         server_ca_pem=server_ca.encode("ascii"),
@@ -133,6 +139,10 @@ def create_app(
         idle_after=console_idle_after,
         publishing_key_text=publishing_public_key,
     )
+    desk = BundleDesk(bundle_key, ca.certificate, lease_days, revoked_may_send, max_request_bytes)
+    add_bundle_pages(app, kit, store, desk)
+    if bundle_key is not None and bundle_public_key is None:
+        bundle_public_key = bundle_key.public.text
 
     def order_of(device: Device) -> DeviceOrder | None:
         return device.order(revoked_may_send=revoked_may_send)

@@ -128,6 +128,10 @@ class BundleImport:
     withdrawn: bool = False
     """The laptop was revoked or ordered wiped: nothing was taken, and the receipt carries
     the order (the laptop deletes its vault when it reads it)."""
+    reasons: tuple[str, ...] = ()
+    """Why the refused revisions were refused, in the gateway's words (each reason once)."""
+    device_id: str = ""
+    """The laptop the bundle came from (and the receipt is for)."""
 
     @property
     def summary(self) -> str:
@@ -244,7 +248,7 @@ def _order_receipt(
         "order": replace(order, send_first=False).to_json(),
     }
     receipt = seal_receipt(receipt_header, payload, key.sign)
-    return BundleImport(receipt, 0, 0, 0, 0, False, 0, withdrawn=True)
+    return BundleImport(receipt, 0, 0, 0, 0, False, 0, withdrawn=True, device_id=device_id)
 
 
 def import_bundle(
@@ -350,6 +354,8 @@ def import_bundle(
         len(acks) - stored - duplicate - waiting,
         again,
         sum(1 for _, a in answers if a.status.acknowledged),
+        reasons=tuple(dict.fromkeys(a.reason for a in acks if a.status.value == "refused")),
+        device_id=device.id,
     )
 
 

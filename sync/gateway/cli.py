@@ -132,7 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         adapters=adapters,
         max_request_bytes=int(args.max_request_mb * 1024 * 1024),
         recovery_public_key=recovery_key.text if recovery_key else None,
-        bundle_public_key=BundleKey.load_or_create(data / "ca").public.text,
+        bundle_key=BundleKey.load_or_create(data / "ca"),
         lease_days=args.lease_days,
         revoked_may_send=args.revoked_may_send,
         publishing_public_key=PublishingKey.load_or_create(data / "ca").public_text,

@@ -16,7 +16,7 @@ import datetime as dt
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, NoReturn
@@ -40,7 +40,15 @@ from sync.gateway.store import Device, Store
 from sync.lease import VALID_DAYS_AFTER, unlock_code
 from sync.protocol import MAX_HELD_REPORTED, REFERENCE_KINDS, ca_fingerprint
 
-__all__ = ["ALLOWED", "SESSION_COOKIE", "SIGN_IN_COOKIE", "add_console"]
+__all__ = [
+    "ALLOWED",
+    "SESSION_COOKIE",
+    "SIGN_IN_COOKIE",
+    "ConsoleKit",
+    "SignedIn",
+    "add_console",
+    "download_name",
+]
 
 SESSION_COOKIE = "__Host-assessor-console"
 SIGN_IN_COOKIE = "__Host-assessor-console-sign-in"
@@ -60,6 +68,8 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "queue": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
     # What the laptops run on: IT's to check, auditors' to see; nothing there is a manager's.
     "reference": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
+    # Bundles carry records in and caseloads out: only IT takes them to and from laptops.
+    "bundles": frozenset({Role.IT_ADMIN}),
 }
 """Which roles may use each page (a GET) or change (a POST); checked on every request."""
 
@@ -70,6 +80,7 @@ _NAV = (
     ("queue", "/console/queue", "Team queue"),
     ("records", "/console/records", "Received records"),
     ("reference", "/console/reference-data", "Reference data"),
+    ("bundles", "/console/bundles", "Bundles"),
     ("audit", "/console/audit", "Audit log"),
 )
 _PAGE_SIZE = 25
@@ -95,7 +106,9 @@ class _Answer(Exception):
 
 
 @dataclass(frozen=True)
-class _Signed:
+class SignedIn:
+    """A request's signed-in account and its session token (whose CSRF token forms carry)."""
+
     account: Account
     token: str
 
@@ -158,10 +171,37 @@ def lease_of(device: Device, lease_days: int | None, leased: bool, now: dt.datet
     return Lease(max(0, since.days), lease_days, since > dt.timedelta(days=lease_days))
 
 
-def _download_name(filename: str) -> str:
-    """A filename safe in a Content-Disposition header (ASCII letters, digits, .-_ only)."""
-    safe = re.sub(r"[^0-9A-Za-z._-]+", "_", filename).strip("._") or "signed"
-    return safe if safe.lower().endswith(".pdf") else safe + ".pdf"
+@dataclass(frozen=True)
+class ConsoleKit:
+    """What `add_console` hands a module of further pages (`console_bundles`): its helpers.
+
+    So every page is rendered, refused, signed in and role-checked the one way.
+    """
+
+    page: Callable[..., HTMLResponse]
+    """Render a template in the console's frame: ``page(template, signed, *, status, current,
+    **context)``."""
+    refuse: Callable[[SignedIn | None, int, str, str], NoReturn]
+    """Stop the request with a refusal page: (signed, status, title, message)."""
+    signed_in: Callable[[Request], SignedIn]
+    """The request's session, or off to the sign-in page."""
+    may: Callable[[SignedIn, str], None]
+    """Refuse unless the account's role may do this (a key of `ALLOWED`)."""
+    posted: Callable[[Request, str, str], SignedIn]
+    """A POST's session, its CSRF token and its role checked: (request, csrf, what)."""
+    accounts: Accounts
+    clock: Callable[[], dt.datetime]
+    headers: Mapping[str, str]
+    """The headers every console answer carries (no caching, no framing, no scripts)."""
+
+
+def download_name(filename: str, suffix: str = ".pdf", fallback: str = "signed") -> str:
+    """A filename safe in a Content-Disposition header (ASCII letters, digits, .-_ only).
+
+    It ends in `suffix` (added when it does not); `fallback` names it when nothing is left.
+    """
+    safe = re.sub(r"[^0-9A-Za-z._-]+", "_", filename).strip("._") or fallback
+    return safe if safe.lower().endswith(suffix) else safe + suffix
 
 
 def add_console(
@@ -175,8 +215,8 @@ def add_console(
     signing_ca_der: bytes = b"",
     idle_after: dt.timedelta = IDLE_AFTER,
     publishing_key_text: str | None = None,
-) -> Accounts:
-    """Serve the web console from `app` under ``/console/``; the accounts it signs in.
+) -> ConsoleKit:
+    """Serve the web console from `app` under ``/console/``; its helpers, for further pages.
 
     Args:
         app: The gateway's app.
@@ -209,7 +249,7 @@ def add_console(
 
     def page(
         template: str,
-        signed: _Signed | None,
+        signed: SignedIn | None,
         *,
         status: int = 200,
         current: str = "",
@@ -230,10 +270,10 @@ def add_console(
         )
         return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
-    def refuse(signed: _Signed | None, status: int, title: str, message: str) -> NoReturn:
+    def refuse(signed: SignedIn | None, status: int, title: str, message: str) -> NoReturn:
         raise _Answer(page("refused.html", signed, status=status, title=title, message=message))
 
-    def signed_in(request: Request) -> _Signed:
+    def signed_in(request: Request) -> SignedIn:
         token = request.cookies.get(SESSION_COOKIE, "")
         account = accounts.session(token, clock())
         if account is None:
@@ -246,9 +286,9 @@ def add_console(
                 if request.method == "POST" and request.url.path != "/console/sign-out":
                     where += "&unsent=1"  # (signing out of an ended session needs no redo)
             raise _Answer(RedirectResponse(where, status_code=303))
-        return _Signed(account, token)
+        return SignedIn(account, token)
 
-    def may(signed: _Signed, what: str) -> None:
+    def may(signed: SignedIn, what: str) -> None:
         if signed.account.role not in ALLOWED[what]:
             refuse(
                 signed,
@@ -258,7 +298,7 @@ def add_console(
                 "Ask an IT administrator if you need it done.",
             )
 
-    def posted(request: Request, csrf: str, what: str) -> _Signed:
+    def posted(request: Request, csrf: str, what: str) -> SignedIn:
         """The session of a POST whose CSRF token is right and whose role may do `what`."""
         signed = signed_in(request)
         if not _same(csrf, signed.csrf):
@@ -387,7 +427,7 @@ def add_console(
             wiped=wiped if _ID.match(wiped) else "",
         )
 
-    def device_or_refuse(signed: _Signed, device_id: str) -> Any:
+    def device_or_refuse(signed: SignedIn, device_id: str) -> Any:
         device = store.device(device_id) if _ID.match(device_id) else None
         if device is None:
             refuse(signed, 404, "No such laptop", "There is no laptop with that id here.")
@@ -452,7 +492,7 @@ def add_console(
             )
         return RedirectResponse(f"/console/devices?wiped={device.id}", status_code=303)
 
-    def unlockable(signed: _Signed, device_id: str) -> tuple[Device, bytes]:
+    def unlockable(signed: SignedIn, device_id: str) -> tuple[Device, bytes]:
         """The device and its lease key, or a page saying why it gets no unlock code."""
         device = device_or_refuse(signed, device_id)
         key = store.lease_key(device.id)
@@ -509,7 +549,7 @@ def add_console(
     # -- enrolment codes ----------------------------------------------------------------------
 
     def enrolment_page(
-        signed: _Signed, *, errors: dict[str, str] | None = None, status: int = 200, **form: str
+        signed: SignedIn, *, errors: dict[str, str] | None = None, status: int = 200, **form: str
     ) -> Response:
         return page(
             "enrolment.html",
@@ -588,7 +628,7 @@ def add_console(
     # -- caseload allocation ------------------------------------------------------------------
 
     def allocation_page(
-        signed: _Signed, *, errors: dict[str, str] | None = None, status: int = 200, **form: str
+        signed: SignedIn, *, errors: dict[str, str] | None = None, status: int = 200, **form: str
     ) -> Response:
         return page(
             "allocation.html",
@@ -724,7 +764,7 @@ def add_console(
             media_type="application/pdf",
             headers={
                 **_HEADERS,
-                "Content-Disposition": f'attachment; filename="{_download_name(pdf.filename)}"',
+                "Content-Disposition": f'attachment; filename="{download_name(pdf.filename)}"',
             },
         )
 
@@ -766,4 +806,4 @@ def add_console(
         may(signed, "audit")
         return page("audit.html", signed, current="audit", entries=accounts.audit_log())
 
-    return accounts
+    return ConsoleKit(page, refuse, signed_in, may, posted, accounts, clock, _HEADERS)

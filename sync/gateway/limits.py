@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["MAX_REQUEST_BYTES", "RequestSizeLimit"]
+__all__ = ["MAX_REQUEST_BYTES", "RequestSizeLimit", "size_in_words"]
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 """The largest request the gateway takes by default: a full push of large records fits."""
@@ -35,7 +35,7 @@ class RequestSizeLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.limit:
-            await self._refuse(receive, send, declared)
+            await self._refuse(scope, receive, send, declared)
             return
         seen = 0
         too_big = False
@@ -62,16 +62,16 @@ class RequestSizeLimit:
             await self.app(scope, counted, watched)
         except _TooBig:
             if not started:
-                await self._refuse(receive, send, seen)
+                await self._refuse(scope, receive, send, seen)
             return
         except Exception:
             if too_big and not started:
                 # The app wrapped our signal in its own error: still the size, not a fault.
-                await self._refuse(receive, send, seen)
+                await self._refuse(scope, receive, send, seen)
                 return
             raise
 
-    async def _refuse(self, receive: Any, send: Any, seen: int) -> None:
+    async def _refuse(self, scope: Any, receive: Any, send: Any, seen: int) -> None:
         more = True
         while more and seen <= self.limit * _DRAIN_AT_MOST:
             message = await receive()
@@ -79,18 +79,40 @@ class RequestSizeLimit:
                 return  # the laptop went away
             seen += len(message.get("body", b""))
             more = bool(message.get("more_body"))
-        detail = (
-            f"The upload is larger than the council's gateway accepts ({_size(self.limit)} at "
-            "most). It is kept on the laptop; if it is one record, tell IT."
-        )
-        body = json.dumps({"detail": detail}).encode("utf-8")
+        if str(scope.get("path", "")).startswith("/console/"):
+            # A person at the console's upload form: a page they can read, not the laptops' JSON.
+            body, kind = _console_page(self.limit), b"text/html; charset=utf-8"
+        else:
+            detail = (
+                "The upload is larger than the council's gateway accepts "
+                f"({size_in_words(self.limit)} at most). It is kept on the laptop; if it is one "
+                "record, tell IT."
+            )
+            body, kind = json.dumps({"detail": detail}).encode("utf-8"), b"application/json"
         headers = [
-            (b"content-type", b"application/json"),
+            (b"content-type", kind),
             (b"content-length", str(len(body)).encode("ascii")),
             (b"connection", b"close"),
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _console_page(limit: int) -> bytes:
+    """The console's answer to a file too big to take (the console's own frame is not here)."""
+    return (
+        '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+        "<title>The file is too large – Assessor gateway console</title>"
+        '<link rel="stylesheet" href="/console/console.css"></head><body><main id="main">'
+        "<h1>The file is too large</h1>"
+        f'<div class="error-summary" role="alert"><p>The gateway takes files of up to '
+        f"{size_in_words(limit)}; this one is larger, so it was not read. Nothing was changed."
+        "</p></div><p>Check you chose the file the laptop wrote (it ends in .bundle). A bundle "
+        "this large (many signed PDFs) is imported on the gateway's own machine instead: "
+        "<code>assessor-gateway bundle import FILE</code>, which writes the receipt beside it."
+        "</p>"
+        '<p><a href="/console/bundles">Back to bundles</a></p></main></body></html>'
+    ).encode()
 
 
 class _TooBig(Exception):
@@ -107,7 +129,8 @@ def _content_length(scope: Any) -> int | None:
     return None
 
 
-def _size(n: int) -> str:
+def size_in_words(n: int) -> str:
+    """A size as IT reads it: "64 MB", "512 KB", "900 bytes"."""
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.0f} MB"
     if n >= 1024:

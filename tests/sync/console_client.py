@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
+import secrets
 import ssl
 import urllib.error
 import urllib.parse
@@ -71,6 +72,26 @@ class ConsoleClient:
     def post(self, path: str, fields: dict[str, str]) -> Page:
         body = urllib.parse.urlencode(fields).encode("ascii")
         return self._open(urllib.request.Request(self.base + path, data=body, method="POST"))
+
+    def post_file(
+        self, path: str, fields: dict[str, str], name: str, filename: str, data: bytes
+    ) -> Page:
+        """A multipart form, as a browser posts a file input (`name`) with other fields."""
+        boundary = "----assessor-test-" + secrets.token_hex(8)
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        request = urllib.request.Request(self.base + path, data=body, method="POST")
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        return self._open(request)
 
     def sign_in(self, username: str, password: str) -> Page:
         form = self.get("/console/sign-in")

@@ -33,6 +33,7 @@ from assessor_app.core.sync_client.file_transport import (
     export_bundle,
     import_receipt,
 )
+from assessor_app.core.sync_client.transport import TransportError
 from sync.bundle import BundleError, BundleHeader, new_bundle_id, seal_bundle
 from sync.gateway.bundles import BundleKey, import_bundle
 from sync.gateway.ca import GatewayCA
@@ -299,6 +300,71 @@ def test_an_online_sync_and_a_bundle_of_the_same_revisions_store_each_once(
     assert _states(vault) == {OutboxState.ACKNOWLEDGED}
 
 
+class _NetworkDownTransport(StoreTransport):
+    """The online path with the network gone from `fails_from` on (a push, or a PDF upload)."""
+
+    def __init__(self, authority: Authority, device_id: str, fails_from: str) -> None:
+        super().__init__(authority, device_id)
+        self.fails_from = fails_from
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if path.startswith(self.fails_from):
+            raise TransportError("No connection to the council's server.", temporary=True)
+        return super().post(path, body)
+
+
+def test_a_failed_online_sync_leaves_sent_by_file_and_a_later_one_acknowledges_once(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    _work(vault)
+    device = _enrol(vault, authority)
+    bundle = tmp_path / "laptop.bundle"
+    export_bundle(vault, bundle, NOW)
+    later = NOW + dt.timedelta(days=1)
+
+    down = sync_now(vault, _NetworkDownTransport(authority, device, "/v1/"), now=lambda: later)
+    assert "No connection" in down.problem and authority.store.count() == 0
+    rows = outbox.items(vault.conn)
+    assert len(rows) == 4 and {(r.state, r.reason) for r in rows} == {
+        (OutboxState.RETRYING, SENT_BY_FILE)
+    }
+
+    after = later + dt.timedelta(hours=1)
+    report = sync_now(vault, StoreTransport(authority, device), now=lambda: after)
+    assert report.sent == 4 and authority.store.count() == 4
+    assert _states(vault) == {OutboxState.ACKNOWLEDGED}
+    taken = authority.take(bundle.read_bytes())
+    assert (taken.stored, taken.duplicate) == (0, 4)
+    assert import_receipt(vault, taken.receipt, after).acknowledged == 0
+
+
+def test_a_signed_pdf_sent_by_file_keeps_its_state_when_its_online_upload_fails(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    from assessor_app.core.storage import document_outbox
+    from tests.sync.pdfs import keep_signed_pdf
+
+    record = _work(vault)
+    kept = keep_signed_pdf(vault, record)
+    device = _enrol(vault, authority)
+    bundle = tmp_path / "laptop.bundle"
+    assert export_bundle(vault, bundle, NOW).documents == 1
+    later = NOW + dt.timedelta(days=1)
+
+    transport = _NetworkDownTransport(authority, device, "/v1/documents")
+    report = sync_now(vault, transport, now=lambda: later)
+    assert report.sent == 4 and "No connection" in report.problem  # the revisions went online
+    reason = vault.conn.execute(
+        "SELECT reason FROM document_outbox WHERE document_id = ?", (kept.id,)
+    ).fetchone()[0]
+    assert reason == SENT_BY_FILE
+    assert document_outbox.state_of(vault.conn, kept.id) is OutboxState.RETRYING
+
+    got = import_receipt(vault, authority.take(bundle.read_bytes()).receipt, later)
+    assert (got.acknowledged, got.documents) == (0, 1)
+    assert document_outbox.state_of(vault.conn, kept.id) is OutboxState.ACKNOWLEDGED
+
+
 def _refused_with_nothing_changed(authority: Authority, data: bytes, match: str) -> None:
     before = _gateway_hash(authority.store)
     with pytest.raises(BundleError, match=match):
@@ -529,7 +595,6 @@ def test_a_receipt_used_twice_changes_nothing_the_second_time(
 def test_an_enrolment_answer_with_an_unreadable_bundle_key_enrols_nothing(
     authority: Authority, vault: Vault
 ) -> None:
-    from assessor_app.core.sync_client.transport import TransportError
 
     code = authority.store.issue_code(authority.assessor, NOW, dt.timedelta(minutes=15))
     request = enrolment_request(vault, code)

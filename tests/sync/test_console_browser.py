@@ -14,6 +14,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -22,12 +23,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from assessor_app.core.services.records import start_record
+from assessor_app.core.storage import outbox
+from assessor_app.core.storage.outbox import OutboxState
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.client import enrol, sync_now, transport_for
+from assessor_app.core.sync_client.file_transport import export_bundle, import_receipt
+from assessor_app.core.sync_client.inbound import import_inbound
 from assessor_app.core.sync_client.lease import check_lease, enter_unlock_code
 from assessor_app.core.sync_client.transport import TransportError
 from sync.gateway.accounts import Accounts
 from sync.gateway.app import create_app
+from sync.gateway.bundles import BundleKey
 from sync.gateway.ca import GatewayCA
 from sync.gateway.publishing import PublishingKey, publish
 from sync.gateway.server import development_tls, running
@@ -82,7 +88,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     leaflet = {"carers.txt": b"Support for carers in Exampleshire."}
     publish(store, key, "leaflets", leaflet, "Carers' support leaflet", now)
     tls = development_tls(folder, ca, ("127.0.0.1", "localhost"))
-    app = create_app(store, ca, lease_days=LEASE_DAYS, publishing_public_key=key.public_text)
+    app = create_app(
+        store,
+        ca,
+        lease_days=LEASE_DAYS,
+        publishing_public_key=key.public_text,
+        bundle_key=BundleKey.load_or_create(folder / "ca"),
+    )
     with running(app, tls) as gateway:
         yield Served(gateway.url, store, ca, assessor, key.fingerprint)
 
@@ -499,3 +511,100 @@ def test_a_team_manager_follows_why_held_to_each_items_reason(
         for r in console.d.find_elements(console.by.CSS_SELECTOR, "tbody tr")  # type: ignore[attr-defined]
     ]
     assert cells == ["Carer's assessment, revision 2", "p-held-1", "r-held-1", reason]
+
+
+# -- the fourth slice: bundles taken to and from laptops by file -------------------------------
+
+
+def _downloaded(console: Console, folder: Path, link: object) -> bytes:
+    """Click a download link and wait for the whole file Chromium saves into `folder`."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    folder.mkdir(exist_ok=True)
+    console.d.execute_cdp_cmd(  # type: ignore[attr-defined]
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)}
+    )
+    link.click()  # type: ignore[attr-defined]
+
+    def whole(_driver: object) -> list[Path]:
+        files = list(folder.iterdir())
+        return files if files and not any(f.suffix == ".crdownload" for f in files) else []
+
+    (saved,) = WebDriverWait(console.d, 10).until(whole)
+    return saved.read_bytes()
+
+
+def _offline_work(served: Served, vault: Vault) -> str:
+    """A laptop enrolled online that then works without a network; its device id."""
+    device = _enrolled(served, vault)
+    session = session_for(vault, today=dt.date(2026, 12, 4))
+    person = session.people.add(community_person(family_name="Stickworth"))
+    record = start_record(session, session.forms.latest("sample"), person.id)
+    session.records.save_field(record.id, "notes", "Seen at home.")
+    session.records.checkpoint(record.id)
+    return device
+
+
+def test_an_administrator_imports_a_laptops_bundle_and_its_receipt_acknowledges_the_records(
+    console: Console, vault: Vault, tmp_path: Path
+) -> None:
+    device = _offline_work(console.served, vault)
+    bundle = tmp_path / "records.bundle"
+    assert export_bundle(vault, bundle, dt.datetime.now(dt.UTC)).revisions == 3
+    tampered = tmp_path / "tampered.bundle"
+    data = bytearray(bundle.read_bytes())
+    data[-40] ^= 0x01
+    tampered.write_bytes(bytes(data))
+    held = console.served.store.count()
+
+    console.sign_in("ada")
+    console.go(console.link("Bundles"))
+    console.field("Bundle file").send_keys(str(tampered))
+    console.go(console.button("Import the bundle"))
+    summary = console.find(console.by.CSS_SELECTOR, ".error-summary")
+    assert "The bundle was not taken" in summary.text  # type: ignore[attr-defined]
+    assert "Nothing was changed" in summary.text  # type: ignore[attr-defined]
+    assert console.served.store.count() == held
+
+    console.field("Bundle file").send_keys(str(bundle))
+    console.go(console.button("Import the bundle"))
+    assert console.h1() == "Bundle imported"
+    words = " ".join(console.text().split())
+    assert "3 revision(s) stored, 0 already held" in words and device in words
+    assert console.served.store.count() == held + 3
+    receipt = _downloaded(
+        console,
+        tmp_path / "downloads",
+        console.link("Download the receipt (records.bundle.receipt)"),
+    )
+
+    assert import_receipt(vault, receipt, dt.datetime.now(dt.UTC)).acknowledged == 3
+    assert {i.state for i in outbox.items(vault.conn)} == {OutboxState.ACKNOWLEDGED}
+    console.go(console.link("Audit log"))
+    assert "bundle refused" in console.text() and "bundle imported" in console.text()
+
+
+def test_an_administrator_writes_an_inbound_bundle_with_a_chosen_lease_for_a_laptop(
+    console: Console, vault: Vault, tmp_path: Path
+) -> None:
+    device = _enrolled(console.served, vault)
+    console.sign_in("ada")
+    console.go(console.link("Bundles"))
+    console.choose("Laptop", f"Robin Testcase – {device}")
+    console.field("Another lease, in days:").click()
+    console.go(console.button("Write the inbound bundle"))  # no days given
+    assert "Enter the lease in whole days" in console.text()
+    console.field("Lease in days").send_keys("10")
+    console.go(console.button("Write the inbound bundle"))
+    assert console.h1() == "Inbound bundle written"
+    inbound = _downloaded(console, tmp_path / "downloads", console.links("Download the inbound")[0])
+
+    report = import_inbound(vault, inbound, dt.datetime.now(dt.UTC))
+    assert (report.sequence, report.lease_days) == (1, 10)
+
+
+def test_a_team_manager_has_no_bundles_page(console: Console) -> None:
+    console.sign_in("tam")
+    assert console.links("Bundles") == []
+    console.d.get(f"{console.served.url}/console/bundles")  # type: ignore[attr-defined]
+    assert console.h1() == "Not allowed for your role"

@@ -13,7 +13,7 @@ import itertools
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +157,21 @@ def discover_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
 def schema_max_version(folder: Path = MIGRATIONS_DIR) -> int:
     """The newest schema this app knows (the highest migration number)."""
     return len(discover_migrations(folder))
+
+
+IN_LIST_SIZE = 400
+"""Values bound in one ``IN (…)`` list: well under SQLite's limit on parameters."""
+
+
+def in_chunks(values: Iterable[str]) -> Iterator[tuple[list[str], str]]:
+    """`values` once each, in their first order, `IN_LIST_SIZE` at a time.
+
+    Each chunk comes with the ``?, ?, …`` its ``IN (…)`` list binds.
+    """
+    wanted = list(dict.fromkeys(values))
+    for start in range(0, len(wanted), IN_LIST_SIZE):
+        chunk = wanted[start : start + IN_LIST_SIZE]
+        yield chunk, ", ".join("?" * len(chunk))
 
 
 def apply_key(conn: Connection, pragma: str, key: bytes | bytearray) -> None:

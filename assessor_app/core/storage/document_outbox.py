@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assessor_app.core.storage.database import Connection
-from assessor_app.core.storage.outbox import OutboxState, next_delay
+from assessor_app.core.storage.outbox import SENT_BY_FILE, OutboxState, next_delay
 
 __all__ = [
     "PendingDocument",
@@ -107,19 +107,27 @@ def mark_unsent(
     reason: str,
     now: dt.datetime,
     rng: random.Random | None = None,
+    *,
+    answered: bool = True,
 ) -> None:
-    """A send failed for a reason that passes: try again after a back-off (as revisions do)."""
+    """A send failed for a reason that passes: try again after a back-off (as revisions do).
+
+    With ``answered=False`` (no answer came back), a PDF out on a stick keeps `SENT_BY_FILE`,
+    as `outbox.mark_unsent` does for revisions.
+    """
     row = conn.execute(
-        "SELECT attempts FROM document_outbox WHERE document_id = ? AND state <> 'acknowledged'",
+        "SELECT attempts, reason FROM document_outbox "
+        "WHERE document_id = ? AND state <> 'acknowledged'",
         (document_id,),
     ).fetchone()
     if row is None:
         return
     attempts = int(row[0]) + 1
+    kept = row[1] if not answered and row[1] == SENT_BY_FILE else reason
     conn.execute(
         "UPDATE document_outbox SET state = 'retrying', attempts = ?, next_attempt_at = ?, "
         "reason = ? WHERE document_id = ?",
-        (attempts, (now + next_delay(attempts, rng)).isoformat(), reason, document_id),
+        (attempts, (now + next_delay(attempts, rng)).isoformat(), kept, document_id),
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessor_app.core.records import AuditEntry, Revision
-from assessor_app.core.storage.database import Connection
+from assessor_app.core.storage.database import Connection, in_chunks
 
 GENESIS_HASH = "0" * 64
 
@@ -212,12 +212,10 @@ def revisions_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, tupl
     than every chain it touches whole.
     """
     found: dict[str, tuple[Revision, str]] = {}
-    wanted = list(dict.fromkeys(hashes))
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start : start + 400]
+    for chunk, marks in in_chunks(hashes):
         rows = conn.execute(
             "SELECT entity_type, entity_id, seq, created_at, author, body, prev_hash, hash "
-            f"FROM revision WHERE hash IN ({', '.join('?' * len(chunk))})",
+            f"FROM revision WHERE hash IN ({marks})",
             chunk,
         ).fetchall()
         for r in rows:

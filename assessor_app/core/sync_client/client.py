@@ -619,6 +619,7 @@ def apply_answer(
     with vault.transaction() as conn:
         acked = [a.hash for a in response.acks if a.status.acknowledged]
         sent = outbox.mark_acknowledged(conn, acked, now)
+        later: dict[str, list[str]] = {}  # by reason: a bundle's 1,000 are marked at once
         for a in response.acks:
             if a.status is AckStatus.RETRY_LATER:
                 lost = a.missing is not None and _lost_at_gateway(
@@ -629,10 +630,12 @@ def apply_answer(
                     resend.add(a.missing)
                     outbox.mark_unsent(conn, [a.hash], LOST_AT_GATEWAY, now, rng, at_once=True)
                 else:
-                    outbox.mark_unsent(conn, [a.hash], a.reason, now, rng)
+                    later.setdefault(a.reason, []).append(a.hash)
             elif a.status is AckStatus.REFUSED:
                 outbox.mark_refused(conn, a.hash, a.reason)
                 held += 1
+        for reason, hashes in later.items():
+            outbox.mark_unsent(conn, hashes, reason, now, rng)
         others = sum(1 for a in response.acks if a.other_versions)
         reported = {
             (sent_items[a.hash].entity_type, sent_items[a.hash].entity_id): None
@@ -777,7 +780,8 @@ def apply_failure(
         problem = str(error)
     if isinstance(error, ProtocolError) or (isinstance(error, TransportError) and error.temporary):
         with vault.transaction() as conn:
-            outbox.mark_unsent(conn, [i.hash for i in batch.items], problem, now, rng)
+            hashes = [i.hash for i in batch.items]
+            outbox.mark_unsent(conn, hashes, problem, now, rng, answered=False)
     elif isolated(batch, error):
         # The gateway would not read this one revision at all: hold it with the reason, so
         # it does not stop every other record being sent.
@@ -1309,7 +1313,7 @@ def apply_document_failure(
     temporary = isinstance(error, TransportError) and error.temporary
     if isinstance(error, ProtocolError) or temporary:
         with vault.transaction() as conn:
-            document_outbox.mark_unsent(conn, document_id, problem, now, rng)
+            document_outbox.mark_unsent(conn, document_id, problem, now, rng, answered=False)
         return problem, False
     if isinstance(error, TransportError) and error.status in _DOCUMENT_REFUSED:
         with vault.transaction() as conn:

@@ -27,6 +27,7 @@ from assessor_app.core.errors import AssessorError
 from assessor_app.core.storage import document_outbox
 from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage.documents import DocumentIntegrityError, DocumentRepository
+from assessor_app.core.storage.outbox import SENT_BY_FILE
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.client import (
     Batch,
@@ -76,8 +77,6 @@ __all__ = [
     "import_receipt",
 ]
 
-SENT_BY_FILE = "Sent by file, awaiting receipt."
-"""The reason an exported revision shows until its receipt (or an online sync) comes back."""
 BUNDLE_LIFETIME = dt.timedelta(days=30)
 """How long the gateway takes a bundle after it was written."""
 MAX_REVISIONS = 100 * MAX_BATCH
