@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
 import json
 import random
 import time
@@ -45,26 +44,11 @@ from tests.core.test_chc_contributions_io import (  # noqa: F401 - the fixture
 )
 from tests.core.test_chc_exchange import reseal
 from tests.core.test_forged_contributions import forge
-from tests.support import community_person, reseal_export, session_for
+from tests.support import community_person, content_hash, reseal_export, session_for
 
 SEED = 20261202
 PER_KIND = 30
 TIME_LIMIT_S = 60.0
-
-
-def content_hash(vault: Vault) -> str:
-    """Every row of every table: what a refused import must leave exactly as it was."""
-    digest = hashlib.sha256()
-    tables = [
-        r[0]
-        for r in vault.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-        )
-    ]
-    for table in tables:
-        for row in vault.conn.execute(f"SELECT * FROM {table} ORDER BY 1"):  # noqa: S608
-            digest.update(repr(row).encode())
-    return digest.hexdigest()
 
 
 def _bitflip(rnd: random.Random, data: bytes) -> bytes:
