@@ -352,8 +352,12 @@ def open_bundle(data: bytes, private: X25519PrivateKey, authority: AuthorityKey)
     what = "sync bundle"
     body, header, signature = _parse(data, what)
     if header.kind != "outbound":
+        what_it_is = {
+            "receipt": "a receipt",
+            CONTRIBUTION_KIND: "an MDT member's DST contribution (it goes to the other members)",
+        }.get(header.kind, "a file from the gateway")
         raise BundleError(
-            "This file is a receipt, not a bundle from a laptop. Nothing was changed."
+            f"This file is {what_it_is}, not a bundle from a laptop. Nothing was changed."
         )
     if header.authority != authority.id:
         raise BundleError(
