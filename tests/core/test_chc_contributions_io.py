@@ -11,10 +11,12 @@ import pytest
 
 from assessor_app.core.chc.exchange import (
     ContributionPassphraseError,
-    DifferentPersonError,
     PassphraseNeededError,
     UnconfirmedMemberKeyError,
     UnsupportedContributionFormatError,
+)
+from assessor_app.core.chc.record_person import (
+    DifferentPersonError,
 )
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import load_forms_dir

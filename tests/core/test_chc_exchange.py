@@ -32,19 +32,21 @@ from assessor_app.core.chc.exchange import (
     ContributionPassphraseError,
     ContributionSignatureError,
     ContributionSignerError,
-    DifferentPersonError,
     ExchangeKdf,
     NotAContributionFileError,
     PassphraseNeededError,
     UnsupportedContributionFormatError,
-    check_same_person,
     check_signer_key,
     export_contribution,
     public_key_b64,
     read_contribution,
-    record_person_from,
 )
 from assessor_app.core.chc.merge import InvalidContributionError, merge_contributions
+from assessor_app.core.chc.record_person import (
+    DifferentPersonError,
+    check_same_person,
+    record_person_from,
+)
 from assessor_app.core.errors import AssessorError, ValidationError
 from assessor_app.core.records import PersonDetails
 from sync.bundle import member_decryption_key
@@ -74,6 +76,19 @@ def contribution(**change: Any) -> dict[str, Any]:
     return item
 
 
+def export(
+    path: Path,
+    item: dict[str, Any],
+    key: Ed25519PrivateKey,
+    person: dict[str, Any] = PERSON,
+    **options: Any,
+) -> None:
+    """`export_contribution` of `item` for `PERSON`'s DST `RECORD`, at the tests' cheap costs."""
+    export_contribution(
+        path, item, person, record_id=RECORD, signing_key=key, **{"kdf": FAST, **options}
+    )
+
+
 @pytest.fixture
 def sam_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
@@ -82,15 +97,7 @@ def sam_key() -> Ed25519PrivateKey:
 @pytest.fixture
 def sent(tmp_path: Path, sam_key: Ed25519PrivateKey) -> Path:
     path = tmp_path / "usb" / "okafor-sam.json"
-    export_contribution(
-        path,
-        contribution(),
-        PERSON,
-        record_id=RECORD,
-        passphrase=PASS,
-        signing_key=sam_key,
-        kdf=FAST,
-    )
+    export(path, contribution(), sam_key, passphrase=PASS)
     return path
 
 
@@ -577,15 +584,7 @@ def test_export_refuses_a_contribution_that_breaks_the_rules(
 ) -> None:
     path = tmp_path / "out.json"
     with pytest.raises(InvalidContributionError):
-        export_contribution(
-            path,
-            contribution(**change),
-            PERSON,
-            record_id=RECORD,
-            passphrase=PASS,
-            signing_key=sam_key,
-            kdf=FAST,
-        )
+        export(path, contribution(**change), sam_key, passphrase=PASS)
     assert not path.exists()
 
 
@@ -604,29 +603,13 @@ def test_export_refuses_an_unclear_person(
     tmp_path: Path, sam_key: Ed25519PrivateKey, person: dict[str, Any]
 ) -> None:
     with pytest.raises(ValidationError) as err:
-        export_contribution(
-            tmp_path / "out.json",
-            contribution(),
-            person,
-            record_id=RECORD,
-            passphrase=PASS,
-            signing_key=sam_key,
-            kdf=FAST,
-        )
+        export(tmp_path / "out.json", contribution(), sam_key, person=person, passphrase=PASS)
     assert err.value.next_step
 
 
 def test_export_refuses_a_short_passphrase(tmp_path: Path, sam_key: Ed25519PrivateKey) -> None:
     with pytest.raises(ValidationError, match="too short"):
-        export_contribution(
-            tmp_path / "out.json",
-            contribution(),
-            PERSON,
-            record_id=RECORD,
-            passphrase="short",
-            signing_key=sam_key,
-            kdf=FAST,
-        )
+        export(tmp_path / "out.json", contribution(), sam_key, passphrase="short")
 
 
 # -- The person ------------------------------------------------------------------------------
@@ -708,15 +691,7 @@ def test_an_exchange_passphrase_a_guesser_tries_first_is_refused(
     tmp_path: Path, sam_key: Ed25519PrivateKey
 ) -> None:
     with pytest.raises(ValidationError, match="too easy to guess"):
-        export_contribution(
-            tmp_path / "x.dstc",
-            contribution(),
-            PERSON,
-            record_id=RECORD,
-            passphrase="password",
-            signing_key=sam_key,
-            kdf=FAST,
-        )
+        export(tmp_path / "x.dstc", contribution(), sam_key, passphrase="password")
     assert not (tmp_path / "x.dstc").exists()
 
 
@@ -728,13 +703,11 @@ def test_a_file_sealed_to_a_members_key_opens_with_it_and_no_passphrase(
 ) -> None:
     robin, kim = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     path = tmp_path / "to-robin-and-kim.dstc"
-    export_contribution(
+    export(
         path,
         contribution(),
-        PERSON,
-        record_id=RECORD,
+        sam_key,
         passphrase=None,
-        signing_key=sam_key,
         recipients=[public_key_b64(robin), public_key_b64(kim), public_key_b64(robin)],
     )
     envelope = json.loads(path.read_bytes())
@@ -756,16 +729,7 @@ def test_sealed_to_a_key_and_a_passphrase_either_opens_it(
 ) -> None:
     robin = Ed25519PrivateKey.generate()
     path = tmp_path / "both.dstc"
-    export_contribution(
-        path,
-        contribution(),
-        PERSON,
-        record_id=RECORD,
-        passphrase=PASS,
-        signing_key=sam_key,
-        recipients=[public_key_b64(robin)],
-        kdf=FAST,
-    )
+    export(path, contribution(), sam_key, passphrase=PASS, recipients=[public_key_b64(robin)])
     by_key = read_contribution(path, passphrase=None, private=member_decryption_key(robin))
     assert by_key == read_contribution(path, passphrase=PASS)
     assert by_key.signer_key_b64 == public_key_b64(sam_key)
@@ -775,14 +739,7 @@ def test_nobody_to_seal_to_is_refused_before_writing(
     tmp_path: Path, sam_key: Ed25519PrivateKey
 ) -> None:
     with pytest.raises(ValidationError, match="nobody could open the file") as err:
-        export_contribution(
-            tmp_path / "x.dstc",
-            contribution(),
-            PERSON,
-            record_id=RECORD,
-            passphrase=None,
-            signing_key=sam_key,
-        )
+        export(tmp_path / "x.dstc", contribution(), sam_key, passphrase=None)
     assert "passphrase your MDT agreed" in err.value.next_step
     assert not (tmp_path / "x.dstc").exists()
 
@@ -819,16 +776,7 @@ def test_a_header_that_disagrees_with_the_contribution_is_refused(
 def test_an_out_of_date_file_is_refused(tmp_path: Path, sam_key: Ed25519PrivateKey) -> None:
     path = tmp_path / "old.dstc"
     made = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
-    export_contribution(
-        path,
-        contribution(),
-        PERSON,
-        record_id=RECORD,
-        passphrase=PASS,
-        signing_key=sam_key,
-        kdf=FAST,
-        now=made,
-    )
+    export(path, contribution(), sam_key, passphrase=PASS, now=made)
     within = made + FILE_LIFETIME
     assert read_contribution(path, passphrase=PASS, now=within).contribution == contribution()
     with pytest.raises(ContributionFileError, match="out of date") as err:

@@ -23,6 +23,8 @@ from assessor_app.core.chc.exchange import (
     export_contribution,
     key_fingerprint,
     public_key_b64,
+)
+from assessor_app.core.chc.record_person import (
     record_person_from,
 )
 from assessor_app.core.services.contributions import (

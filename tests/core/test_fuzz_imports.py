@@ -25,7 +25,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from assessor_app.core import paths
-from assessor_app.core.chc.exchange import export_contribution, record_person_from
+from assessor_app.core.chc.exchange import (
+    export_contribution,
+)
+from assessor_app.core.chc.record_person import (
+    record_person_from,
+)
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.keys import public_key_b64

@@ -25,21 +25,23 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from assessor_app.core.chc.exchange import (
     ContributionSignerError,
-    DifferentPersonError,
     ImportedContribution,
     PassphraseNeededError,
     UnconfirmedMemberKeyError,
     check_exchange_passphrase,
-    check_same_person,
     check_signer_key,
     export_contribution,
     key_fingerprint,
     public_key_b64,
     read_contribution,
-    record_person_from,
     sign_contribution,
 )
 from assessor_app.core.chc.merge import merge_contributions, validate_contribution
+from assessor_app.core.chc.record_person import (
+    DifferentPersonError,
+    check_same_person,
+    record_person_from,
+)
 from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.keys import same_fingerprint
 from assessor_app.core.records import Assessment, AssessmentId, RecordStatus
