@@ -16,10 +16,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assessor_app.core import paths, settings
-from assessor_app.core.chc.exchange import UnconfirmedMemberKeyError
+from assessor_app.core.chc.exchange import PassphraseNeededError, UnconfirmedMemberKeyError
 from assessor_app.core.errors import AssessorError, UserCancelledError, ValidationError
 from assessor_app.core.form_engine.definition import check_forms_dir, load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
@@ -69,6 +69,7 @@ from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
 PASSPHRASE_ENV = settings.PASSPHRASE_ENV
 NEW_PASSPHRASE_ENV = settings.NEW_PASSPHRASE_ENV
 EXCHANGE_PASSPHRASE_ENV = settings.EXCHANGE_PASSPHRASE_ENV
+T = TypeVar("T")
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
 EXIT_SIGNATURE_BROKEN = 7
 
@@ -413,8 +414,12 @@ def cmd_record_export_pdf(args: argparse.Namespace) -> int:
 
 def cmd_chc_export(args: argparse.Namespace) -> int:
     with _session(args) as session:
-        secret = _read_passphrase(
-            EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ", confirm=True
+        secret = (
+            None
+            if args.no_passphrase
+            else _read_passphrase(
+                EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ", confirm=True
+            )
         )
         fingerprint = export_member_contribution(
             session,
@@ -428,16 +433,25 @@ def cmd_chc_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _with_exchange_passphrase(run: Callable[[str | None], T]) -> T:
+    """Open a contribution file by this profile's key; ask the MDT's passphrase if it needs it."""
+    try:
+        return run(None)
+    except PassphraseNeededError:
+        return run(_read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: "))
+
+
 def cmd_chc_import(args: argparse.Namespace) -> int:
     with _session(args) as session:
-        secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
         try:
-            result = import_member_contribution(
-                session,
-                AssessmentId(args.record),
-                Path(args.file),
-                passphrase=secret,
-                confirmed_fingerprint=args.confirm_fingerprint,
+            result = _with_exchange_passphrase(
+                lambda secret: import_member_contribution(
+                    session,
+                    AssessmentId(args.record),
+                    Path(args.file),
+                    passphrase=secret,
+                    confirmed_fingerprint=args.confirm_fingerprint,
+                )
             )
         except UnconfirmedMemberKeyError as e:
             raise _confirm_first(e.user_message, e.name, e.fingerprint) from e
@@ -454,12 +468,13 @@ def cmd_chc_keys(args: argparse.Namespace) -> int:
 
 def cmd_chc_rebind(args: argparse.Namespace) -> int:
     with _session(args) as session:
-        secret = _read_passphrase(EXCHANGE_PASSPHRASE_ENV, "Passphrase agreed by the MDT: ")
-        bound = rebind_member_key(
-            session,
-            Path(args.file),
-            passphrase=secret,
-            confirmed_fingerprint=args.confirm_fingerprint,
+        bound = _with_exchange_passphrase(
+            lambda secret: rebind_member_key(
+                session,
+                Path(args.file),
+                passphrase=secret,
+                confirmed_fingerprint=args.confirm_fingerprint,
+            )
         )
     print(f"{bound.name} is now bound to the key {bound.fingerprint}; the old binding is kept.")
     return EXIT_OK
@@ -1605,6 +1620,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("contribution", help="the contribution's reference")
     p.add_argument(
         "--out", required=True, metavar="FILE", help="where to write the contribution file"
+    )
+    p.add_argument(
+        "--no-passphrase",
+        action="store_true",
+        help="seal it only to the members whose keys this laptop knows for the DST",
     )
     p = add("import", cmd_chc_import, "merge a colleague's contribution file into a DST", chc)
     p.add_argument("record", metavar="RECORD", help="the DST's record id, from 'record list'")

@@ -14,6 +14,13 @@ The way down (decision 0011) is the same envelope with the roles swapped: an inb
 (kind "inbound": caseload pages, lease, orders) and an enrolment answer (kind "enrolment")
 are encrypted to the device's own X25519 key, which the laptop sends in its enrolment
 request, and signed by the authority's Ed25519 key (`seal_to_device`, `open_from_authority`).
+
+An MDT member's DST contribution file (decision 0013) is the same envelope between two
+laptops: kind "dst-contribution", signed by the member's Ed25519 contribution key, the payload
+under a random key wrapped for each member whose key the writer knows (X25519 from their
+Ed25519 key, as libsodium and age convert it) and, for members not known yet, under the MDT's
+exchange passphrase (`seal_contribution`, `open_contribution`). Holding every reader's one
+parser (`_parse`) in one module is why this file runs past the 400-line soft cap.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,23 +47,33 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 __all__ = [
+    "CONTRIBUTION_KIND",
     "ENROLMENT_REQUEST_FORMAT",
     "FORMAT",
     "MAX_BUNDLE_BYTES",
     "AuthorityKey",
     "BundleError",
     "BundleHeader",
+    "DamagedBundleError",
+    "LockedBundleError",
     "Opened",
+    "PassphraseSlot",
+    "TamperedBundleError",
     "authority_key_text",
     "check_authority_signature",
     "endorsement_message",
     "kind_of",
+    "member_decryption_key",
+    "member_encryption_key",
+    "member_key_id",
     "new_bundle_id",
     "open_bundle",
+    "open_contribution",
     "open_from_authority",
     "open_receipt",
     "parse_authority_key",
     "seal_bundle",
+    "seal_contribution",
     "seal_receipt",
     "seal_to_device",
     "write_atomic",
@@ -70,11 +88,34 @@ ENROLMENT_REQUEST_FORMAT = "assessor-enrolment-request/1"
 _ENDORSEMENT = b"assessor-bundle-key-endorsement/1|"
 _KEY_PREFIX = "assessor-bundle-key/1"
 _SEAL_INFO = b"assessor bundle payload v1"
-_KINDS = ("outbound", "receipt", "inbound", "enrolment")
+CONTRIBUTION_KIND = "dst-contribution"
+"""The kind of an MDT member's DST contribution file."""
+_KINDS = ("outbound", "receipt", "inbound", "enrolment", CONTRIBUTION_KIND)
+_MEMBER_KEY_PREFIX = b"assessor-member-key/1:"
+_MAX_RECIPIENTS = 64
+"""A contribution file is sealed to at most this many members (an MDT is a handful)."""
+_P25519 = 2**255 - 19
 
 
 class BundleError(Exception):
     """A bundle or receipt that cannot be used; the message says what is wrong and what to do."""
+
+
+class DamagedBundleError(BundleError):
+    """Not a complete envelope: cut short, changed so it no longer parses, or too big."""
+
+
+class TamperedBundleError(BundleError):
+    """A complete envelope whose signature does not hold: changed after it was signed."""
+
+
+class LockedBundleError(BundleError):
+    """Signed and whole, but none of the keys given opens its payload."""
+
+    def __init__(self, message: str, *, has_passphrase: bool):
+        super().__init__(message)
+        self.has_passphrase = has_passphrase
+        """Whether the file can be opened with a passphrase at all (or only by key)."""
 
 
 @dataclass(frozen=True)
@@ -151,15 +192,18 @@ class BundleHeader:
 
     kind: str
     """"outbound" (laptop to gateway); "receipt", "inbound" or "enrolment" (gateway to
-    laptop)."""
+    laptop); "dst-contribution" (one MDT member to another)."""
     authority: str
-    """`AuthorityKey.id` of the authority it is for (or from)."""
+    """`AuthorityKey.id` of the authority it is for (or from); for a contribution, the
+    `member_key_id` of the member who signed it (there is no authority between members)."""
     device_id: str
-    """The device it is from (outbound) or for (receipt), as the gateway knows it."""
+    """The device it is from (outbound) or for (receipt), as the gateway knows it; for a
+    contribution, the id of the DST record it belongs to (on the laptop that wrote it)."""
     bundle_id: str
     """Random; a receipt carries the id of the bundle it answers."""
     sequence: int
-    """Counts up by one per bundle each device writes: an older one is refused."""
+    """Counts up by one per bundle each device writes: an older one is refused. For a
+    contribution, the contribution's revision (a newer one replaces an older one)."""
     created: dt.datetime
     expires: dt.datetime
 
@@ -207,6 +251,8 @@ class Opened:
     payload: dict[str, Any]
     certificate_der: bytes
     """The signer's certificate, as the bundle carried it ("" for a receipt)."""
+    signer_key: bytes = b""
+    """A contribution's signer: the member's raw Ed25519 public key (b"" otherwise)."""
 
 
 def _canonical(obj: Any) -> bytes:
@@ -277,7 +323,7 @@ def seal_receipt(header: BundleHeader, payload: dict[str, Any], signer: Ed25519P
 def _parse(data: bytes, what: str) -> tuple[dict[str, Any], BundleHeader, bytes]:
     """The envelope's fields, its header and signature, without trusting any of them yet."""
     if len(data) > MAX_BUNDLE_BYTES:
-        raise BundleError(f"This file is too big to be a {what}. Nothing was changed.")
+        raise DamagedBundleError(f"This file is too big to be a {what}. Nothing was changed.")
     try:
         raw = json.loads(data.decode("utf-8"))
         # Only the one spelling the writers use: no repeated keys, no second way to say it.
@@ -286,7 +332,7 @@ def _parse(data: bytes, what: str) -> tuple[dict[str, Any], BundleHeader, bytes]
         header = BundleHeader.from_json(raw.get("header"))
         signature = _unb64(raw.get("signature"))
     except (ValueError, RecursionError, TypeError) as e:
-        raise BundleError(
+        raise DamagedBundleError(
             f"This file is not a complete {what}: it may have been cut short while it was "
             "being copied, or damaged. Nothing was changed; copy it again from where it was "
             "made."
@@ -306,8 +352,12 @@ def open_bundle(data: bytes, private: X25519PrivateKey, authority: AuthorityKey)
     what = "sync bundle"
     body, header, signature = _parse(data, what)
     if header.kind != "outbound":
+        what_it_is = {
+            "receipt": "a receipt",
+            CONTRIBUTION_KIND: "an MDT member's DST contribution (it goes to the other members)",
+        }.get(header.kind, "a file from the gateway")
         raise BundleError(
-            "This file is a receipt, not a bundle from a laptop. Nothing was changed."
+            f"This file is {what_it_is}, not a bundle from a laptop. Nothing was changed."
         )
     if header.authority != authority.id:
         raise BundleError(
@@ -463,6 +513,196 @@ def check_authority_signature(data: bytes, authority: AuthorityKey) -> None:
             "This enrolment answer was not signed by the gateway it says it comes from, so "
             "the laptop was not enrolled. Nothing was changed; ask IT for the answer again."
         ) from e
+
+
+# -- DST contribution files: member to member (decision 0013) --------------------------------
+
+
+def member_key_id(signer: Ed25519PublicKey) -> str:
+    """A member's id in a contribution's header: a digest of their Ed25519 key."""
+    return hashlib.sha256(_MEMBER_KEY_PREFIX + _raw(signer)).hexdigest()[:32]
+
+
+def member_encryption_key(signer: Ed25519PublicKey) -> X25519PublicKey:
+    """The X25519 key a member's Ed25519 contribution key stands for (RFC 7748's map).
+
+    The Edwards point's y becomes the Montgomery u = (1 + y) / (1 - y) mod p, as libsodium's
+    ``crypto_sign_ed25519_pk_to_curve25519`` and age's ssh-ed25519 recipients do: members
+    know each other's signing keys (bound by fingerprint or vouched for by the gateway) and
+    no other key, so this is the key a file can be sealed to.
+
+    Raises:
+        ValueError: Not a key anything can be sealed to (the neutral point).
+    """
+    y = int.from_bytes(_raw(signer), "little") & ((1 << 255) - 1)
+    if (1 - y) % _P25519 == 0:
+        raise ValueError("not a key to seal to")
+    u = (1 + y) * pow(1 - y, -1, _P25519) % _P25519
+    return X25519PublicKey.from_public_bytes(u.to_bytes(32, "little"))
+
+
+def member_decryption_key(signer: Ed25519PrivateKey) -> X25519PrivateKey:
+    """The X25519 private half of `member_encryption_key`: the Ed25519 key's own scalar.
+
+    That scalar is the first half of SHA-512 of the Ed25519 seed (RFC 8032), which X25519
+    clamps as Ed25519 does (libsodium ``crypto_sign_ed25519_sk_to_curve25519``).
+    """
+    seed = signer.private_bytes_raw()
+    return X25519PrivateKey.from_private_bytes(hashlib.sha512(seed).digest()[:32])
+
+
+@dataclass(frozen=True)
+class PassphraseSlot:
+    """The payload's key wrapped under a passphrase: for members whose key is not known."""
+
+    kdf: dict[str, Any]
+    """The key derivation's name, salt and costs, as the file carries them (the caller's
+    choice: this module derives nothing from passphrases)."""
+    key: bytes = field(repr=False)
+    """The 32-byte key the passphrase gives under `kdf`."""
+
+
+def _wrap(key: bytes, content_key: bytes, aad: bytes) -> dict[str, str]:
+    nonce = secrets.token_bytes(12)
+    return {"nonce": _b64(nonce), "key": _b64(AESGCM(key).encrypt(nonce, content_key, aad))}
+
+
+def _unwrap(key: bytes, slot: dict[str, Any], aad: bytes) -> bytes:
+    return AESGCM(key).decrypt(_unb64(slot.get("nonce")), _unb64(slot.get("key")), aad)
+
+
+def seal_contribution(
+    header: BundleHeader,
+    payload: dict[str, Any],
+    signer: Ed25519PrivateKey,
+    recipients: list[X25519PublicKey],
+    passphrase: PassphraseSlot | None,
+) -> bytes:
+    """A contribution file: `payload` sealed to each recipient and/or a passphrase, signed.
+
+    The payload is encrypted once under a random key (the header as associated data), and
+    that key is wrapped for each recipient (X25519 with a fresh ephemeral key, HKDF-SHA256,
+    as `_sealed` does for one) and under `passphrase`. The whole is signed by `signer`,
+    whose public key travels in the file and whose `member_key_id` the header names.
+
+    Raises:
+        ValueError: No recipient and no passphrase (nobody could open it), or too many.
+    """
+    if not recipients and passphrase is None:
+        raise ValueError("a contribution must be sealed to someone")
+    if len(recipients) > _MAX_RECIPIENTS:
+        raise ValueError("too many recipients")
+    head = header.to_json()
+    aad = _canonical(head)
+    content_key, nonce = AESGCM.generate_key(bit_length=256), secrets.token_bytes(12)
+    sealed: dict[str, Any] = {
+        "nonce": _b64(nonce),
+        "data": _b64(AESGCM(content_key).encrypt(nonce, _canonical(payload), aad)),
+        "recipients": [],
+    }
+    for recipient in recipients:
+        ephemeral = X25519PrivateKey.generate()
+        ephemeral_raw = _raw(ephemeral.public_key())
+        wrap = _seal_key(ephemeral.exchange(recipient), ephemeral_raw, _raw(recipient))
+        sealed["recipients"].append(
+            {"ephemeral": _b64(ephemeral_raw), **_wrap(wrap, content_key, aad)}
+        )
+    if passphrase is not None:
+        sealed["passphrase"] = {"kdf": passphrase.kdf, **_wrap(passphrase.key, content_key, aad)}
+    body = {"header": head, "sealed": sealed, "signer": _b64(_raw(signer.public_key()))}
+    return _canonical({**body, "signature": _b64(signer.sign(_canonical(body)))})
+
+
+def _content_key(
+    sealed: dict[str, Any],
+    aad: bytes,
+    private: X25519PrivateKey | None,
+    passphrase_key: Callable[[Any], bytes] | None,
+) -> bytes | None:
+    """The payload's key from the first slot `private` or the passphrase opens; None if none."""
+    slots = sealed.get("recipients")
+    if not isinstance(slots, list) or len(slots) > _MAX_RECIPIENTS:
+        raise ValueError("recipients malformed")
+    if private is not None:
+        mine = _raw(private.public_key())
+        for slot in slots:
+            if not isinstance(slot, dict):
+                raise ValueError("recipient malformed")
+            ephemeral = _unb64(slot.get("ephemeral"))
+            shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+            try:
+                return _unwrap(_seal_key(shared, ephemeral, mine), slot, aad)
+            except InvalidTag:
+                continue  # another member's slot
+    locked = sealed.get("passphrase")
+    if passphrase_key is None or locked is None:
+        return None
+    if not isinstance(locked, dict):
+        raise ValueError("passphrase slot malformed")
+    # The caller checks the costs before deriving (they are chosen by whoever wrote the file).
+    key = passphrase_key(locked.get("kdf"))
+    try:
+        return _unwrap(key, locked, aad)
+    except InvalidTag:
+        return None
+
+
+def open_contribution(
+    data: bytes,
+    private: X25519PrivateKey | None,
+    passphrase_key: Callable[[Any], bytes] | None,
+) -> Opened:
+    """Check a contribution file's signature, then open it with this member's key or the passphrase.
+
+    The signature is checked first, by the key the file carries (who that key belongs to is
+    the caller's question), so nothing changed after signing reaches a key derivation.
+
+    Args:
+        data: The file.
+        private: This member's X25519 key (`member_decryption_key`), or None.
+        passphrase_key: Given the file's passphrase `kdf` (untrusted), the key the MDT's
+            passphrase derives under it; it checks the costs and raises its own error for
+            ones no writer uses. None when no passphrase is known.
+
+    Raises:
+        DamagedBundleError: Cut short, changed so it no longer parses, or too big.
+        BundleError: Another kind of envelope (a sync bundle or receipt).
+        TamperedBundleError: Changed after it was signed.
+        LockedBundleError: Neither `private` nor the passphrase opens it.
+    """
+    what = "contribution file"
+    body, header, signature = _parse(data, what)
+    if header.kind != CONTRIBUTION_KIND:
+        raise BundleError(f"This is a {header.kind} file for sync, not a {what}.")
+    try:
+        signer = Ed25519PublicKey.from_public_bytes(_unb64(body.get("signer")))
+        if header.authority != member_key_id(signer):
+            raise InvalidSignature
+        signer.verify(signature, _canonical(body))
+    except (ValueError, TypeError, InvalidSignature) as e:
+        raise TamperedBundleError(
+            f"This {what} has been changed since it was signed. Nothing was changed."
+        ) from e
+    sealed, aad = body.get("sealed"), _canonical(body["header"])
+    try:
+        if not isinstance(sealed, dict):
+            raise ValueError("no payload")
+        content_key = _content_key(sealed, aad, private, passphrase_key)
+        if content_key is None:
+            raise LockedBundleError(
+                f"Neither this member's key nor the passphrase opens this {what}.",
+                has_passphrase="passphrase" in sealed,
+            )
+        plain = AESGCM(content_key).decrypt(
+            _unb64(sealed.get("nonce")), _unb64(sealed.get("data")), aad
+        )
+        payload = json.loads(plain.decode("utf-8"))
+    except (ValueError, TypeError, RecursionError, InvalidTag) as e:
+        # Signed as it is, so its writer made it so: damaged before it was signed.
+        raise DamagedBundleError(f"This {what} cannot be opened: it is damaged.") from e
+    if not isinstance(payload, dict):
+        raise DamagedBundleError(f"This {what} holds nothing this app can read.")
+    return Opened(header, payload, b"", _raw(signer))
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import re
 import subprocess
 from collections.abc import Iterator
@@ -16,6 +17,22 @@ from assessor_app.core.records import ConvictionStatus, PersonDetails, Setting
 if TYPE_CHECKING:
     from assessor_app.core.form_engine.definition import FormRegistry
     from assessor_app.core.services.session import Session
+    from assessor_app.core.storage.vault import Vault
+
+
+def content_hash(vault: Vault) -> str:
+    """Every row of every table: what a refused import must leave exactly as it was."""
+    digest = hashlib.sha256()
+    tables = [
+        r[0]
+        for r in vault.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+    ]
+    for table in tables:
+        for row in vault.conn.execute(f"SELECT * FROM {table} ORDER BY 1"):  # noqa: S608
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
 
 
 def community_person(**changes: object) -> PersonDetails:

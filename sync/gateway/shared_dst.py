@@ -26,12 +26,14 @@ from typing import Any
 
 from assessor_app.core.chc.exchange import (
     ContributionFileError,
-    DifferentPersonError,
-    check_same_person,
     signed_digest,
     verify_signed_contribution,
 )
 from assessor_app.core.chc.merge import merge_contributions
+from assessor_app.core.chc.record_person import (
+    DifferentPersonError,
+    check_same_person,
+)
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.storage.member_keys import member_identity
 from sync.gateway.store import Device, Store, _Tx

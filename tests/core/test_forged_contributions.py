@@ -23,6 +23,8 @@ from assessor_app.core.chc.exchange import (
     export_contribution,
     key_fingerprint,
     public_key_b64,
+)
+from assessor_app.core.chc.record_person import (
     record_person_from,
 )
 from assessor_app.core.services.contributions import (
@@ -57,6 +59,7 @@ def forge(path: Path, item: dict[str, Any], key: Ed25519PrivateKey = MALLORY) ->
         path,
         item,
         record_person_from(community_person()),
+        record_id="a-dst-on-the-forgers-laptop",
         passphrase=EXCHANGE,
         signing_key=key,
         kdf=FAST_KDF_FOR_TESTS,
@@ -269,7 +272,7 @@ def test_a_name_that_could_hide_the_real_fingerprint_is_refused(members: Any) ->
             payload["contribution"]["contributor_name"] = name
             sign(payload, MALLORY, name=name)
 
-        reseal(path, rename, EXCHANGE)
+        reseal(path, rename, EXCHANGE, sealer=MALLORY)
         with pytest.raises(ContributionContentError, match="name"):
             import_member_contribution(
                 session_for(nurse),

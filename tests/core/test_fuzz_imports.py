@@ -4,6 +4,8 @@ and re-signed, replayed, and asking for absurd key costs.
 
 Every mutant must be refused with a message that says what happened and what to do, leaving
 the vault's content exactly as it was, or be accepted only when it is the genuine file again.
+Contribution files are the sync envelope (`sync.bundle`), so they also get the bundle kinds'
+byte-level mutations (`tests.sync.test_bundles._mutations`) through the same parser.
 Run with `-s` to see the counts (they go in the issue note).
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
 import json
 import random
 import time
@@ -24,7 +25,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from assessor_app.core import paths
-from assessor_app.core.chc.exchange import export_contribution, record_person_from
+from assessor_app.core.chc.exchange import (
+    export_contribution,
+)
+from assessor_app.core.chc.record_person import (
+    record_person_from,
+)
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.keys import public_key_b64
@@ -43,28 +49,14 @@ from tests.core.test_chc_contributions_io import (  # noqa: F401 - the fixture
     SOCIAL_WORKER,
     two_members,
 )
-from tests.core.test_chc_exchange import reseal
+from tests.core.test_chc_exchange import edit_envelope, reseal
 from tests.core.test_forged_contributions import forge
-from tests.support import community_person, reseal_export, session_for
+from tests.support import community_person, content_hash, reseal_export, session_for
+from tests.sync.test_bundles import _mutations
 
 SEED = 20261202
 PER_KIND = 30
 TIME_LIMIT_S = 60.0
-
-
-def content_hash(vault: Vault) -> str:
-    """Every row of every table: what a refused import must leave exactly as it was."""
-    digest = hashlib.sha256()
-    tables = [
-        r[0]
-        for r in vault.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-        )
-    ]
-    for table in tables:
-        for row in vault.conn.execute(f"SELECT * FROM {table} ORDER BY 1"):  # noqa: S608
-            digest.update(repr(row).encode())
-    return digest.hexdigest()
 
 
 def _bitflip(rnd: random.Random, data: bytes) -> bytes:
@@ -89,16 +81,8 @@ def _refused_well(error: BaseException) -> bool:
 def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str]) -> None:
     (nurse, social), (nurse_dst, social_dst), folder = members_fuzz
     genuine = folder / "genuine.dstc"
-    # The author's own key and content, with cheap Argon2id costs: 108 decryptions at the
-    # default 64 MiB would take half a minute.
-    export_contribution(
-        genuine,
-        social.get(social_dst).answers["contributions"][0],
-        record_person_from(community_person()),
-        passphrase=EXCHANGE,
-        signing_key=contribution_signing_key(social.vault),
-        kdf=FAST_KDF_FOR_TESTS,
-    )
+    author = contribution_signing_key(social.vault)
+    _genuine_file(genuine, social, social_dst)
     import_member_contribution(
         session_for(nurse),
         nurse_dst,
@@ -119,28 +103,32 @@ def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str
             path.write_bytes(_truncate(rnd, good_bytes))
         elif kind == "replay":
             path.write_bytes(good_bytes)
-        elif kind == "kdf":
-            envelope = json.loads(good_bytes)
-            envelope["kdf"].update(
-                rnd.choice(
-                    [
-                        {"memory_kib": 1024 * 1024, "iterations": 64},
-                        {"memory_kib": 512 * 1024},
-                        {"iterations": 40},
-                        {"lanes": 64},
-                    ]
-                )
+        elif kind == "kdf":  # signed again by the author, so the costs are read
+            path.write_bytes(good_bytes)
+            costs = rnd.choice(
+                [
+                    {"memory_kib": 1024 * 1024, "iterations": 64},
+                    {"memory_kib": 512 * 1024},
+                    {"iterations": 40},
+                    {"lanes": 64},
+                ]
             )
-            path.write_text(json.dumps(envelope))
+            edit_envelope(
+                path, lambda e: e["sealed"]["passphrase"]["kdf"].update(costs), signer=author
+            )
         elif kind == "deep":
             envelope = json.loads(good_bytes)
             depth = rnd.choice([40, 1000, 100_000])
             path.write_text(json.dumps(envelope)[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}")
         else:
             path.write_bytes(good_bytes)
+            # Sealed again by the author's own key, so what is inside is read.
             if kind == "surrogate":
                 reseal(
-                    path, lambda p: p["contribution"].update(m_mobility_evidence="\ud800"), EXCHANGE
+                    path,
+                    lambda p: p["contribution"].update(m_mobility_evidence="\ud800"),
+                    EXCHANGE,
+                    author,
                 )
             elif kind == "nested_inside":
                 reseal(
@@ -149,10 +137,14 @@ def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str
                         m_mobility_evidence=json.loads("[" * 500 + "]" * 500)
                     ),
                     EXCHANGE,
+                    author,
                 )
             elif kind == "resealed_edit":
                 reseal(
-                    path, lambda p: p["contribution"].update(m_mobility_level="no_needs"), EXCHANGE
+                    path,
+                    lambda p: p["contribution"].update(m_mobility_level="no_needs"),
+                    EXCHANGE,
+                    author,
                 )
             elif kind == "forged":
                 forge(
@@ -209,6 +201,64 @@ def test_contribution_files(members_fuzz: Any, capsys: pytest.CaptureFixture[str
 @pytest.fixture
 def members_fuzz(two_members: Any) -> Any:  # noqa: F811 - the imported fixture
     return two_members
+
+
+def _genuine_file(path: Path, author: AssessmentRepository, record_id: str) -> None:
+    """The author's own contribution, exported with cheap Argon2id costs: hundreds of
+    decryptions at the default 64 MiB would take minutes."""
+    export_contribution(
+        path,
+        author.get(record_id).answers["contributions"][0],
+        record_person_from(community_person()),
+        record_id=record_id,
+        passphrase=EXCHANGE,
+        signing_key=contribution_signing_key(author.vault),
+        kdf=FAST_KDF_FOR_TESTS,
+    )
+
+
+def test_thousands_of_byte_mutated_contribution_files_are_refused_cleanly(
+    members_fuzz: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bundle kinds' mutations, through the same parser, as the coordinator imports them.
+
+    Each refusal must be an `AssessorError` with what happened and what to do, and leave every
+    row of the vault as it was; only a genuine file (the spare, spliced back whole) may be
+    accepted, and then it changes nothing.
+    """
+    (nurse, social), (nurse_dst, social_dst), folder = members_fuzz
+    first, second = folder / "first.dstc", folder / "second.dstc"
+    _genuine_file(first, social, social_dst)
+    _genuine_file(second, social, social_dst)
+    import_member_contribution(
+        session_for(nurse),
+        nurse_dst,
+        first,
+        passphrase=EXCHANGE,
+        confirmed_fingerprint=own_fingerprint(session_for(social.vault)),
+    )
+    data, spare = first.read_bytes(), second.read_bytes()
+    before = content_hash(nurse.vault)
+    path = folder / "mutant.dstc"
+    counts: Counter[str] = Counter()
+    for mutated in _mutations(data, spare, random.Random(SEED + 2), count=2_500):
+        path.write_bytes(mutated)
+        try:
+            result = import_member_contribution(
+                session_for(nurse), nurse_dst, path, passphrase=EXCHANGE
+            )
+        except AssessorError as e:
+            assert _refused_well(e), type(e).__name__
+            assert content_hash(nurse.vault) == before
+            counts[f"refused:{type(e).__name__}"] += 1
+            continue
+        assert mutated == spare and result.outcome == "unchanged"
+        counts["accepted_genuine"] += 1
+    with capsys.disabled():
+        print(f"\ncontribution byte mutants: {dict(sorted(counts.items()))}")
+    assert sum(n for k, n in counts.items() if k.startswith("refused:")) > 2_500
+    assert counts["refused:ContributionSignatureError"] > 0  # reached the signature check
+    assert counts["refused:NotAContributionFileError"] > 0  # and the parser's refusals
 
 
 def test_record_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

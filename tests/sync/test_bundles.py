@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from assessor_app.core.services.records import start_record
 from assessor_app.core.storage import outbox
@@ -33,8 +34,22 @@ from assessor_app.core.sync_client.file_transport import (
     export_bundle,
     import_receipt,
 )
+from assessor_app.core.sync_client.inbound import import_file
 from assessor_app.core.sync_client.transport import TransportError
-from sync.bundle import BundleError, BundleHeader, new_bundle_id, seal_bundle
+from sync.bundle import (
+    CONTRIBUTION_KIND,
+    BundleError,
+    BundleHeader,
+    LockedBundleError,
+    TamperedBundleError,
+    member_decryption_key,
+    member_encryption_key,
+    member_key_id,
+    new_bundle_id,
+    open_contribution,
+    seal_bundle,
+    seal_contribution,
+)
 from sync.gateway.bundles import BundleKey, import_bundle
 from sync.gateway.ca import GatewayCA
 from sync.gateway.store import Store
@@ -48,7 +63,7 @@ from sync.protocol import (
     ReferenceResponse,
     closing_digest,
 )
-from tests.support import community_person, session_for
+from tests.support import community_person, content_hash, session_for
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
 """After the certificates the tests' CA issues (on the real clock) start to be valid."""
@@ -498,8 +513,15 @@ def test_nothing_waiting_writes_no_bundle(
     assert not (tmp_path / "laptop.bundle").exists()
 
 
-def _mutations(data: bytes, spare: bytes, rng: random.Random) -> Iterator[bytes]:
-    """Damaged and forged variants of `data`: flips, cuts, splices, swaps, nesting, bulk."""
+def _mutations(
+    data: bytes, spare: bytes, rng: random.Random, count: int = 2_000
+) -> Iterator[bytes]:
+    """Damaged and forged variants of `data`: flips, cuts, splices, swaps, nesting, bulk.
+
+    Cheap on purpose (byte edits of a file already made, no new signing), so thousands run in
+    seconds: every bundle kind is fuzzed through the one parser with these, which together
+    come to over 10,000 cases (outbound, receipt, inbound, enrolment, dst-contribution).
+    """
     raw, other = json.loads(data), json.loads(spare)
     for key in raw:
         if raw[key] != other.get(key):  # the same laptop's certificate is in both
@@ -510,7 +532,7 @@ def _mutations(data: bytes, spare: bytes, rng: random.Random) -> Iterator[bytes]
     yield _dump({**raw, "header": {**raw["header"], "device_id": "d" * 10_000}})
     yield b"\xff\xfe" + data
     yield b""
-    for _ in range(2_000):
+    for _ in range(count):
         mutated = bytearray(data)
         kind = rng.randrange(4)
         if kind == 0:
@@ -542,21 +564,28 @@ def test_thousands_of_mutated_bundles_and_receipts_are_refused_cleanly(
     gateway_before = _gateway_hash(authority.store)
     tried = 0
     for mutated in _mutations(data, spare, rng):
-        with pytest.raises(BundleError):
+        with pytest.raises(BundleError) as refused:
             authority.take(mutated)
+        assert "Nothing was changed" in str(refused.value)
         tried += 1
+        if tried % 100 == 0:  # the gateway's whole database: every hundredth, and at the end
+            assert _gateway_hash(authority.store) == gateway_before
     assert tried > 2_000
     assert _gateway_hash(authority.store) == gateway_before
 
     receipt = authority.take(data).receipt
     spare_receipt = authority.take(spare).receipt
-    vault_before = _vault_hash(vault)
+    vault_before = content_hash(vault)
+    tried = 0
     for mutated in _mutations(receipt, spare_receipt, rng):
         if mutated == spare_receipt:
             continue
-        with pytest.raises(BundleFileError):
+        with pytest.raises(BundleFileError) as refused_receipt:
             import_receipt(vault, mutated, NOW)
-    assert _vault_hash(vault) == vault_before
+        assert refused_receipt.value.user_message and refused_receipt.value.next_step
+        assert content_hash(vault) == vault_before
+        tried += 1
+    assert tried > 2_000
 
 
 def test_a_stick_pulled_mid_write_leaves_no_bundle_and_the_queue_unchanged(
@@ -724,3 +753,59 @@ def test_a_receipt_is_a_contact_for_the_lease_and_an_old_one_used_again_is_not(
     import_receipt(vault, receipt, later)  # the same receipt again, weeks on
     assert check_lease(vault, later).locked
     assert check_lease(vault, NOW + dt.timedelta(days=1)).locked  # nor with the clock set back
+
+
+# -- DST contribution files: the same envelope between members (decision 0013) ----------------
+
+
+def _contribution_file(signer: Ed25519PrivateKey, recipients: list[Ed25519PrivateKey]) -> bytes:
+    header = BundleHeader(
+        CONTRIBUTION_KIND, member_key_id(signer.public_key()), "dst-1", new_bundle_id(), 1,
+        NOW, NOW + dt.timedelta(days=90),
+    )  # fmt: skip
+    keys = [member_encryption_key(r.public_key()) for r in recipients]
+    return seal_contribution(header, {"record_id": "dst-1", "signed": {}}, signer, keys, None)
+
+
+def test_a_members_signing_key_seals_and_opens_as_the_libraries_convert_it() -> None:
+    for _ in range(50):
+        key = Ed25519PrivateKey.generate()
+        by_private = member_decryption_key(key).public_key().public_bytes_raw()
+        assert member_encryption_key(key.public_key()).public_bytes_raw() == by_private
+    author, robin, kim = (Ed25519PrivateKey.generate() for _ in range(3))
+    data = _contribution_file(author, [robin, kim])
+    for member in (robin, kim):
+        opened = open_contribution(data, member_decryption_key(member), None)
+        assert opened.payload["record_id"] == "dst-1"
+        assert opened.signer_key == author.public_key().public_bytes_raw()
+    with pytest.raises(LockedBundleError) as locked:
+        open_contribution(data, member_decryption_key(author), None)  # not sealed to itself
+    assert not locked.value.has_passphrase
+
+
+def test_a_contribution_is_sealed_to_someone_and_names_its_signer() -> None:
+    author = Ed25519PrivateKey.generate()
+    with pytest.raises(ValueError, match="sealed to someone"):
+        _contribution_file(author, [])
+    data = json.loads(_contribution_file(author, [Ed25519PrivateKey.generate()]))
+    other = Ed25519PrivateKey.generate()
+    # Signed again by another key, the header still naming the author: refused as changed.
+    body = {**data, "signer": base64.b64encode(other.public_key().public_bytes_raw()).decode()}
+    del body["signature"]
+    forged = _dump({**body, "signature": base64.b64encode(other.sign(_dump(body))).decode()})
+    with pytest.raises(TamperedBundleError):
+        open_contribution(forged, None, None)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_contribution_file_is_refused_by_the_gateway_and_the_laptops_import(
+    authority: Authority, vault: Vault
+) -> None:
+    _enrol(vault, authority)
+    data = _contribution_file(Ed25519PrivateKey.generate(), [Ed25519PrivateKey.generate()])
+    with pytest.raises(BundleError, match="DST contribution"):
+        authority.take(data)
+    before = content_hash(vault)
+    with pytest.raises(BundleFileError, match="Import a contribution") as err:
+        import_file(vault, data, NOW)
+    assert "Nothing was changed" in err.value.user_message and content_hash(vault) == before

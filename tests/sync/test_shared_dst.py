@@ -21,8 +21,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessor_app.core.chc.exchange import record_person_from, sign_contribution
+from assessor_app.core.chc.exchange import (
+    sign_contribution,
+)
 from assessor_app.core.chc.merge import domain_proposals, merge_contributions
+from assessor_app.core.chc.record_person import (
+    record_person_from,
+)
 from assessor_app.core.records import Role
 from assessor_app.core.services.contributions import (
     export_member_contribution,

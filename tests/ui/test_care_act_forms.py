@@ -432,6 +432,29 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
     for editor in editors:
         label = editor.outcomes.labels["contribution_proposals"].text()
         assert label == "2 contributions; members disagree on 1 domain"
+    # Now that each knows the other's key, a file is sealed to it too: importing Sam's next
+    # file asks Robin for no passphrase.
+    again = tmp_path / "again.dstc"
+    monkeypatch.setattr(dialogs, "save_file", lambda *_a: again)
+    monkeypatch.setattr(
+        dialogs, "pick", lambda _p, _t, _l, names, **_k: next(
+            i for i, n in enumerate(names) if n.startswith("Sam Okafor")
+        )
+    )  # fmt: skip
+    qtbot.mouseClick(editors[0].export_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, windows[0])
+    asked_secret: list[str] = []
+    monkeypatch.setattr(dialogs, "ask_secret", lambda _p, _t, label: asked_secret.append(label))
+    monkeypatch.setattr(dialogs, "open_file", lambda *_a: again)
+    qtbot.mouseClick(editors[1].import_button, Qt.MouseButton.LeftButton)
+    wait_for_worker(qtbot, windows[1])
+    qtbot.waitUntil(lambda: editors[1].defn is not None)  # shown again, as after any import
+    wait_for_worker(qtbot, windows[1])
+    assert asked_secret == [] and shown_messages == []
+    assert informed[-1] == (
+        "Contribution imported",
+        "Sam Okafor's contribution was already here; nothing changed.",
+    )
     for editor, part in zip(editors, parts, strict=True):
         # Another member's contribution is read-only: only its author can change it.
         group = editor.editor_for("contributions")

@@ -1,14 +1,11 @@
 """Contribution files: one MDT member's part of a DST, sent to another on a USB stick or by email.
 
-The temporary way to share contributions until sync bundles exist. A file is a JSON envelope::
-
-    {"format": "assessor.dst-contribution/1",
-     "kdf": {"name": "argon2id", "salt", "memory_kib", "iterations", "lanes"},
-     "nonce", "ciphertext"}                      (binary values in standard base64)
-
-The ciphertext is AES-256-GCM, with the format string as associated data, under a key derived
-by Argon2id from the exchange passphrase the MDT agreed. The plaintext is canonical JSON
-(`merge.canonical_json`)::
+A file is the project's one signed, encrypted envelope (`sync.bundle`, decision 0013), kind
+"dst-contribution": its header names the signer's key (`authority`), the DST record it was
+written from (`device_id`) and the contribution's revision (`sequence`); the whole is signed by
+the author's Ed25519 contribution key. The payload ``{"record_id", "signed"}`` is the item a
+laptop sends the gateway, so a contribution travels the same whichever way it goes;
+``signed`` is `sign_contribution`'s canonical JSON::
 
     {"record_person": {"nhs_number" and/or "authority_person_id", "date_of_birth",
                        "family_name"},
@@ -16,16 +13,21 @@ by Argon2id from the exchange passphrase the MDT agreed. The plaintext is canoni
      "signer": {"name", "public_key"},           (Ed25519, raw 32 bytes, base64)
      "signature"}                                (Ed25519, base64)
 
-The signature covers the canonical JSON of ``{"contribution": ..., "record_person": ...}``.
-Only a contribution's author signs it: the signer's name must be the contributor's name, so a
-member forwards someone else's contribution by passing on the file unchanged. `record_person`
-stops a contribution being imported into another person's DST (`check_same_person`).
+The inner signature covers the canonical JSON of ``{"contribution": ..., "record_person": ...}``.
+Only a contribution's author signs it: the signer's name must be the contributor's name, and
+the envelope's signer must be the same key, so a member forwards someone else's contribution
+by passing on the file unchanged. `record_person` stops a contribution being imported into
+another person's DST (`check_same_person`).
 
-Anyone who knows the passphrase can make a file that verifies under their own key; what the
-signature adds is that a contribution cannot be changed and still carry its author's key.
-So importing (`services.contributions`) binds each member's key the first time it is seen, once the
-coordinator has confirmed its fingerprint (`key_fingerprint`, read aloud by the member), and
-refuses any later contribution in their name under another key (`check_signer_key`).
+The payload is sealed to every member whose key the writer knows (each opens it with their
+own key, no passphrase) and, for members not known yet, under a key Argon2id derives from the
+exchange passphrase the MDT agreed. Anyone who knows the passphrase can make a file that
+verifies under their own key; what the signature adds is that a contribution cannot be changed
+and still carry its author's key. So importing (`services.contributions`) binds each member's
+key the first time it is seen, once the coordinator has confirmed its fingerprint
+(`key_fingerprint`, read aloud by the member), and refuses any later contribution in their
+name under another key (`check_signer_key`). Files in the format before this envelope
+(``assessor.dst-contribution/1``) are refused with a message saying to export again.
 Imports no Qt; writes files only through `storage.atomic.write_atomic`.
 """
 
@@ -33,22 +35,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
-import json
-import re
 import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from assessor_app.core.chc.merge import (
     InvalidContributionError,
@@ -56,58 +57,74 @@ from assessor_app.core.chc.merge import (
     contribution_problems,
     validate_contribution,
 )
+from assessor_app.core.chc.record_person import (
+    person_problems,
+    validate_record_person,
+)
 from assessor_app.core.errors import AssessorError, StorageWriteError, ValidationError
 from assessor_app.core.keys import key_fingerprint, public_key_b64
-from assessor_app.core.nhs_number import normalise_nhs_number
 from assessor_app.core.passphrases import MIN_LEVEL, strength
-from assessor_app.core.records import PersonDetails
 from assessor_app.core.storage.atomic import write_atomic
 from assessor_app.core.storage.keyslots import KdfParams
-from assessor_app.core.untrusted import UntrustedJsonError, load_untrusted_json
+from assessor_app.core.untrusted import UntrustedJsonError, check_untrusted
+from sync.bundle import (
+    CONTRIBUTION_KIND,
+    BundleError,
+    BundleHeader,
+    DamagedBundleError,
+    LockedBundleError,
+    Opened,
+    PassphraseSlot,
+    TamperedBundleError,
+    member_encryption_key,
+    member_key_id,
+    new_bundle_id,
+    open_contribution,
+    seal_contribution,
+)
 
 __all__ = [
     "DEFAULT_EXCHANGE_KDF",
-    "FORMAT",
+    "FILE_LIFETIME",
     "SUFFIX",
     "ContributionContentError",
     "ContributionFileError",
     "ContributionPassphraseError",
     "ContributionSignatureError",
     "ContributionSignerError",
-    "DifferentPersonError",
     "ExchangeKdf",
     "ImportedContribution",
     "NotAContributionFileError",
+    "PassphraseNeededError",
     "UnconfirmedMemberKeyError",
     "UnsupportedContributionFormatError",
     "check_exchange_passphrase",
-    "check_same_person",
     "check_signer_key",
     "export_contribution",
     "key_fingerprint",
     "public_key_b64",
     "read_contribution",
-    "record_person_from",
     "sign_contribution",
     "signed_digest",
-    "validate_record_person",
     "verify_signed_contribution",
 ]
 
-FORMAT = "assessor.dst-contribution/1"
-"""The envelope's `format` value this version writes and reads."""
 SUFFIX = ".dstc"
 """How the name of a contribution file ends (the app suggests it when exporting)."""
+FILE_LIFETIME = dt.timedelta(days=90)
+"""How long a file is taken after it is written: a DST is finished in weeks (the National
+Framework's 28 days), and a stick found in a drawer months on should not speak for anyone."""
 
-_FORMAT_FAMILY = "assessor.dst-contribution/"
-_AAD = FORMAT.encode("ascii")
-_KEY_BYTES = 32
+_LEGACY_FORMAT = b'"assessor.dst-contribution/'
+"""How files from before the envelope begin (their `format`, near the top)."""
+_ENVELOPE = b'"format":"assessor-bundle/1"'
+_ENVELOPE_FAMILY = b'"format":"assessor-bundle/'
+_OUR_KIND = b'"kind":"dst-contribution"'
+_SNIFF_BYTES = 512
+"""The header sorts first and is short: a file cut short still shows it in this much."""
 _SALT_BYTES = 16
-_NONCE_BYTES = 12
 _MAX_FILE_BYTES = 4 * 1024 * 1024
 _MIN_PASSPHRASE = 8
-_PERSON_KEYS = ("nhs_number", "authority_person_id", "date_of_birth", "family_name")
-_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _NOTHING_IMPORTED = "Nothing has been imported."
 
 
@@ -129,9 +146,23 @@ class UnsupportedContributionFormatError(ContributionFileError):
 
 
 class ContributionPassphraseError(ContributionFileError):
-    """Decryption failed: the wrong passphrase, or the file was changed after it was made."""
+    """Decryption failed: the wrong passphrase, and the file is not sealed to this laptop."""
 
     exit_code = 3
+
+
+class PassphraseNeededError(ContributionPassphraseError):
+    """The file is not sealed to this member's key: only the MDT's passphrase opens it.
+
+    Not a fault: ask for the passphrase and open it again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This contribution file is locked with the passphrase your MDT agreed (it was not "
+            "sealed to this laptop's key).",
+            f"Type the MDT's exchange passphrase to open it. {_NOTHING_IMPORTED}",
+        )
 
 
 class ContributionSignatureError(ContributionFileError):
@@ -166,12 +197,6 @@ class ContributionContentError(ContributionFileError):
 
     For example a level its domain lacks (Severe for Continence) or an unknown key.
     """
-
-
-class DifferentPersonError(AssessorError):
-    """The contribution is for a different person from the record it is being imported into."""
-
-    exit_code = 2
 
 
 # -- KDF -------------------------------------------------------------------------------------
@@ -261,138 +286,6 @@ def _tampered(why: str) -> ContributionSignatureError:
     )
 
 
-# -- The person ------------------------------------------------------------------------------
-
-
-def record_person_from(details: PersonDetails) -> dict[str, str]:
-    """The `record_person` of a file from a person's details in this profile.
-
-    Raises:
-        ValidationError: the details lack what a file needs (see `validate_record_person`).
-    """
-    person: dict[str, str] = {"family_name": details.family_name}
-    if details.date_of_birth is not None:
-        person["date_of_birth"] = details.date_of_birth.isoformat()
-    if details.nhs_number:
-        person["nhs_number"] = details.nhs_number
-    if details.authority_person_id:
-        person["authority_person_id"] = details.authority_person_id
-    return validate_record_person(person)
-
-
-def _person_problems(person: Any) -> tuple[list[str], dict[str, str]]:
-    if not isinstance(person, Mapping):
-        return ["The person's details are missing."], {}
-    problems: list[str] = []
-    out: dict[str, str] = {}
-    unknown = sorted(str(k) for k in person if k not in _PERSON_KEYS)
-    if unknown:
-        problems.append(f"Unknown person details: {', '.join(unknown)}.")
-    family = person.get("family_name")
-    if not isinstance(family, str) or not family.strip():
-        problems.append("The person's family name is missing.")
-    else:
-        out["family_name"] = " ".join(family.split())
-    dob = person.get("date_of_birth")
-    if not isinstance(dob, str) or not _ISO_DATE_RE.match(dob):
-        problems.append("The person's date of birth is missing.")
-    else:
-        try:
-            out["date_of_birth"] = dt.date.fromisoformat(dob).isoformat()
-        except ValueError:
-            problems.append(f"The person's date of birth {dob} does not exist.")
-    nhs = person.get("nhs_number")
-    if nhs is not None and nhs != "":
-        if not isinstance(nhs, str):
-            problems.append("The person's NHS number is not valid.")
-        else:
-            try:
-                out["nhs_number"] = normalise_nhs_number(nhs)
-            except ValidationError:
-                problems.append("The person's NHS number is not valid.")
-    local = person.get("authority_person_id")
-    if local is not None and local != "":
-        if not isinstance(local, str) or not local.strip():
-            problems.append("The council's person id is not valid.")
-        else:
-            out["authority_person_id"] = local.strip()
-    if (
-        "nhs_number" not in out
-        and "authority_person_id" not in out
-        and not any("NHS number" in p or "person id" in p for p in problems)
-    ):
-        problems.append("The person has neither an NHS number nor a council person id.")
-    return problems, out
-
-
-def validate_record_person(person: Any) -> dict[str, str]:
-    """Check and normalise the identity a file carries.
-
-    The NHS number becomes ten digits, the family name's spaces are collapsed, the date of
-    birth is year-month-day.
-
-    Raises:
-        ValidationError: a family name, date of birth, or one of NHS number and council
-            person id is missing, or one of them is malformed.
-    """
-    problems, out = _person_problems(person)
-    if problems:
-        raise ValidationError(
-            "The person's details are not enough to match a contribution file to them: "
-            + " ".join(problems),
-            "Add the person's family name, date of birth and NHS number (or the council's "
-            "person id) to their details, then try again. Nothing has been changed.",
-        )
-    return out
-
-
-def check_same_person(
-    record_person_here: Mapping[str, Any], record_person_in_file: Mapping[str, Any]
-) -> None:
-    """Refuse to import a contribution into another person's DST.
-
-    The family names (ignoring case and spacing) and dates of birth must match, and at least
-    one identifier (NHS number, council person id) must be on both sides; every identifier
-    on both sides must match. Error messages name the detail that differs, never its value.
-
-    Raises:
-        ValidationError: the details here are incomplete.
-        DifferentPersonError: the file is for someone else, or it cannot be told.
-    """
-    here = validate_record_person(record_person_here)
-    problems, there = _person_problems(record_person_in_file)
-    if problems:
-        raise DifferentPersonError(
-            "The contribution file does not say clearly whose DST it belongs to: "
-            + " ".join(problems),
-            f"Ask the sender to check the person's details and send it again. {_NOTHING_IMPORTED}",
-        )
-    differ: list[str] = []
-    if here["family_name"].casefold() != there["family_name"].casefold():
-        differ.append("family name")
-    if here["date_of_birth"] != there["date_of_birth"]:
-        differ.append("date of birth")
-    shared = [k for k in ("nhs_number", "authority_person_id") if k in here and k in there]
-    names = {"nhs_number": "NHS number", "authority_person_id": "council person id"}
-    differ += [names[k] for k in shared if here[k] != there[k]]
-    if differ:
-        raise DifferentPersonError(
-            "This contribution is for a different person: the "
-            + " and ".join(differ)
-            + (" does" if len(differ) == 1 else " do")
-            + " not match this record.",
-            "Open the right person's Decision Support Tool, or ask the sender to check the "
-            f"details. {_NOTHING_IMPORTED}",
-        )
-    if not shared:
-        raise DifferentPersonError(
-            "It cannot be confirmed that this contribution is for this person: the file and "
-            "this record share no NHS number or council person id.",
-            "Add the person's NHS number to their details (or ask the sender to), then import "
-            f"again. {_NOTHING_IMPORTED}",
-        )
-
-
 # -- Writing ---------------------------------------------------------------------------------
 
 
@@ -418,60 +311,101 @@ def check_exchange_passphrase(passphrase: str) -> None:
         )
 
 
+def _passphrase_slot(passphrase: str, kdf: ExchangeKdf) -> PassphraseSlot:
+    salt = secrets.token_bytes(_SALT_BYTES)
+    spec = {
+        "name": "argon2id",
+        "salt": _b64(salt),
+        "memory_kib": kdf.memory_kib,
+        "iterations": kdf.iterations,
+        "lanes": kdf.lanes,
+    }
+    return PassphraseSlot(spec, kdf.derive(passphrase, salt))
+
+
+def _recipient_keys(recipients: Collection[str]) -> list[X25519PublicKey]:
+    """The X25519 keys to seal to, from members' Ed25519 keys (base64), each once."""
+    out: dict[str, X25519PublicKey] = {}
+    for key_b64 in recipients:
+        raw = _unb64(key_b64)
+        if raw is None or len(raw) != 32 or key_b64 in out:
+            continue  # not a key (cannot come from a binding): nobody to seal to
+        try:
+            out[key_b64] = member_encryption_key(Ed25519PublicKey.from_public_bytes(raw))
+        except ValueError:
+            continue
+    return list(out.values())
+
+
 def export_contribution(
     path: Path | str,
     contribution: Mapping[str, Any],
     record_person: Mapping[str, Any],
     *,
-    passphrase: str,
+    record_id: str,
+    passphrase: str | None,
     signing_key: Ed25519PrivateKey,
+    recipients: Collection[str] = (),
     kdf: ExchangeKdf = DEFAULT_EXCHANGE_KDF,
+    now: dt.datetime | None = None,
 ) -> None:
-    """Write one member's contribution as an encrypted, signed contribution file.
+    """Write one member's contribution as a signed, encrypted contribution file.
 
     The contribution is checked first, so a file never carries a level its domain lacks. It
-    is signed by `signing_key` in the name of its contributor, encrypted under the exchange
+    is signed by `signing_key` in the name of its contributor (the payload the gateway
+    takes, `sign_contribution`), sealed in the sync envelope (`sync.bundle`, kind
+    "dst-contribution") to each of `recipients` and, when given, under the exchange
     passphrase, and written atomically (the old file or the new one, never half).
 
     Args:
         path: Where to write the file.
         contribution: The author's own item of the record's `contributions`.
         record_person: Who the DST is for (see `record_person_from`).
-        passphrase: The exchange passphrase the MDT agreed (at least 8 characters).
+        record_id: The DST record it belongs to, here.
+        passphrase: The exchange passphrase the MDT agreed (at least 8 characters), for
+            members whose keys this laptop does not know; None to seal to `recipients` only.
         signing_key: The author's Ed25519 key.
+        recipients: The Ed25519 keys (base64) of members known here, each of whom can open
+            the file with their own key.
         kdf: Argon2id costs; the default unless testing.
+        now: When it is written (the file expires `FILE_LIFETIME` later).
 
     Raises:
         InvalidContributionError: the contribution breaks a rule.
-        ValidationError: the person's details are incomplete, or the passphrase is too short.
+        ValidationError: the person's details are incomplete, the passphrase is too short,
+            or there is neither a passphrase nor anyone to seal to.
         StorageWriteError: the file could not be written.
     """
-    check_exchange_passphrase(passphrase)
-    item = validate_contribution(contribution)
-    person = validate_record_person(record_person)
-    body = {"contribution": item, "record_person": person}
-    payload = {
-        **body,
-        "signer": {"name": item["contributor_name"], "public_key": public_key_b64(signing_key)},
-        "signature": _b64(signing_key.sign(canonical_json(body))),
-    }
-    salt = secrets.token_bytes(_SALT_BYTES)
-    nonce = secrets.token_bytes(_NONCE_BYTES)
-    ciphertext = AESGCM(kdf.derive(passphrase, salt)).encrypt(nonce, canonical_json(payload), _AAD)
-    envelope = {
-        "format": FORMAT,
-        "kdf": {
-            "name": "argon2id",
-            "salt": _b64(salt),
-            "memory_kib": kdf.memory_kib,
-            "iterations": kdf.iterations,
-            "lanes": kdf.lanes,
-        },
-        "nonce": _b64(nonce),
-        "ciphertext": _b64(ciphertext),
-    }
+    if passphrase is not None:
+        check_exchange_passphrase(passphrase)
+    keys = _recipient_keys(recipients)
+    if passphrase is None and not keys:
+        raise ValidationError(
+            "No other member's key is known on this laptop, so nobody could open the file.",
+            "Lock it with the passphrase your MDT agreed instead.",
+        )
+    signed = sign_contribution(contribution, record_person, signing_key)
+    created = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    header = BundleHeader(
+        kind=CONTRIBUTION_KIND,
+        authority=member_key_id(signing_key.public_key()),
+        device_id=record_id,
+        bundle_id=new_bundle_id(),
+        sequence=int(signed["contribution"]["revision"]),
+        created=created,
+        expires=created + FILE_LIFETIME,
+    )
+    slot = _passphrase_slot(passphrase, kdf) if passphrase is not None else None
+    payload = {"record_id": record_id, "signed": signed}
     try:
-        write_atomic(Path(path), (json.dumps(envelope, indent=1) + "\n").encode("ascii"))
+        data = seal_contribution(header, payload, signing_key, keys, slot)
+    except ValueError as e:  # more recipients than any MDT has
+        raise ValidationError(
+            "The file cannot be sealed to that many members.",
+            "Lock it with the passphrase your MDT agreed instead.",
+        ) from e
+    try:
+        write_atomic(Path(path), data)
     except OSError as e:
         raise StorageWriteError(
             "The contribution file could not be written.",
@@ -495,9 +429,12 @@ class ImportedContribution:
     """Who signed it (always the contributor)."""
     signer_key_b64: str
     """The signer's Ed25519 public key (raw, base64), for `check_signer_key`."""
+    record_id: str = ""
+    """The DST record it belongs to on the laptop that wrote the file ("" through the
+    gateway, which names the record itself)."""
 
 
-def _read_envelope(path: Path) -> dict[str, Any]:
+def _read_file(path: Path) -> bytes:
     try:
         with path.open("rb") as f:
             data = f.read(_MAX_FILE_BYTES + 1)
@@ -513,48 +450,121 @@ def _read_envelope(path: Path) -> dict[str, Any]:
         ) from e
     if len(data) > _MAX_FILE_BYTES:
         raise _not_a_file("it is far bigger than any contribution file", path)
-    try:
-        envelope = load_untrusted_json(data)
-    except UntrustedJsonError as e:
-        # One cut short (a copy that did not finish) still starts like a contribution file.
-        ours = _FORMAT_FAMILY.encode("ascii") in data[:200]
-        raise _not_a_file(_DAMAGED if ours else _OTHER_KIND, path) from e
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("format"), str):
-        raise _not_a_file(_OTHER_KIND, path)
-    fmt = envelope["format"]
-    if fmt != FORMAT:
-        if fmt.startswith(_FORMAT_FAMILY):
-            raise UnsupportedContributionFormatError(
-                "This contribution file was made by a different version of the app "
-                f"('{fmt[:60]}'; this version reads '{FORMAT}').",
-                f"Update the app on both laptops, then send the file again. {_NOTHING_IMPORTED}",
-            )
-        raise _not_a_file(_OTHER_KIND, path)
-    return envelope
+    return data
 
 
-def _decrypt(envelope: Mapping[str, Any], passphrase: str) -> bytes:
-    kdf, salt = _kdf_from(envelope.get("kdf"))
-    nonce = _unb64(envelope.get("nonce"))
-    ciphertext = _unb64(envelope.get("ciphertext"))
-    if nonce is None or len(nonce) != _NONCE_BYTES or ciphertext is None or len(ciphertext) < 16:
-        raise _not_a_file(_DAMAGED)
+def _refused_unopened(data: bytes, path: Path, error: BundleError) -> ContributionFileError:
+    """What to tell someone whose file the envelope's parser refused."""
+    start = data[:_SNIFF_BYTES]
+    if _LEGACY_FORMAT in start:
+        return UnsupportedContributionFormatError(
+            "This contribution file was made by an earlier version of the app, whose files "
+            "this version no longer opens.",
+            f"Ask the sender to update the app and export their contribution again. "
+            f"{_NOTHING_IMPORTED}",
+        )
+    if _ENVELOPE_FAMILY in start and _ENVELOPE not in start:
+        return UnsupportedContributionFormatError(
+            "This contribution file was made by a newer version of the app.",
+            f"Update the app on this laptop, then import it again. {_NOTHING_IMPORTED}",
+        )
+    if isinstance(error, DamagedBundleError):
+        ours = _OUR_KIND in start
+        return _not_a_file(_DAMAGED if ours else _OTHER_KIND, path)
+    return _not_a_file(_OTHER_KIND, path)
+
+
+def _open(
+    data: bytes, path: Path, passphrase: str | None, private: X25519PrivateKey | None
+) -> Opened:
+    def passphrase_key(spec: Any) -> bytes:
+        if passphrase is None:
+            raise PassphraseNeededError()
+        kdf, salt = _kdf_from(spec)
+        return kdf.derive(passphrase, salt)
+
     try:
-        return AESGCM(kdf.derive(passphrase, salt)).decrypt(nonce, ciphertext, _AAD)
-    except InvalidTag as e:
+        return open_contribution(data, private, passphrase_key)
+    except TamperedBundleError as e:
+        raise _tampered("its signature does not match its contents") from e
+    except LockedBundleError as e:
+        if not e.has_passphrase:
+            raise ContributionPassphraseError(
+                "This contribution file was sealed only to other MDT members' keys, not to "
+                "this laptop's.",
+                "Ask the sender to export it again locked with the passphrase your MDT agreed. "
+                f"{_NOTHING_IMPORTED}",
+            ) from e
+        if passphrase is None:
+            raise PassphraseNeededError() from e
         raise ContributionPassphraseError(
-            "The passphrase is wrong, or the file was changed after it was made.",
+            "The passphrase is wrong, and the file was not sealed to this laptop's key.",
             "Check the exchange passphrase the MDT agreed (and Caps Lock) and try again; if it "
             f"still fails, ask the sender for a new file. {_NOTHING_IMPORTED}",
         ) from e
+    except BundleError as e:
+        raise _refused_unopened(data, path, e) from e
 
 
-def _verified_payload(plaintext: bytes) -> tuple[dict[str, Any], dict[str, Any], str, str]:
+def _from_payload(opened: Opened, now: dt.datetime) -> ImportedContribution:
+    """The contribution a file's payload holds, once it agrees with the file's header."""
+    payload, header = opened.payload, opened.header
     try:
-        payload = load_untrusted_json(plaintext)
+        check_untrusted(payload)
     except UntrustedJsonError as e:
         raise _tampered("its contents cannot be read") from e
-    return _verified(payload)
+    if set(payload) != {"record_id", "signed"} or payload["record_id"] != header.device_id:
+        raise _tampered("its contents are not laid out as a contribution")
+    imported = _checked(*_verified(payload["signed"]))
+    if imported.signer_key_b64 != _b64(opened.signer_key):
+        raise ContributionSignerError(
+            "This contribution file was sealed by someone other than the contribution's author.",
+            f"Ask the author to send their own file. {_NOTHING_IMPORTED}",
+        )
+    if imported.contribution["revision"] != header.sequence:
+        raise _tampered("the revision it names is not the contribution's")
+    if now > header.expires:
+        raise ContributionFileError(
+            f"This contribution file is out of date: it was made on {header.created.date()} "
+            f"and files are taken for {FILE_LIFETIME.days} days.",
+            f"Ask {imported.signer_name[:100]} to export their contribution again. "
+            f"{_NOTHING_IMPORTED}",
+        )
+    return dataclasses.replace(imported, record_id=header.device_id)
+
+
+def read_contribution(
+    path: Path | str,
+    *,
+    passphrase: str | None,
+    private: X25519PrivateKey | None = None,
+    now: dt.datetime | None = None,
+) -> ImportedContribution:
+    """Open a contribution file: check its signature, decrypt it, check its author and levels.
+
+    Nothing is imported here: the caller checks the person (`check_same_person`), optionally
+    the signer's key (`check_signer_key`), then merges the contribution into the record.
+
+    Args:
+        path: The file.
+        passphrase: The MDT's exchange passphrase, or None to open it by key only.
+        private: This member's key (`sync.bundle.member_decryption_key` of their
+            contribution key): tried first, so a file sealed to them needs no passphrase.
+        now: The time to check the file's expiry against.
+
+    Raises:
+        NotAContributionFileError: missing, unreadable, damaged, or some other kind of file.
+        UnsupportedContributionFormatError: another version of the format, older or newer.
+        PassphraseNeededError: not sealed to `private`, and no passphrase was given.
+        ContributionPassphraseError: the passphrase is wrong.
+        ContributionSignatureError: the contents were changed after signing.
+        ContributionSignerError: signed by someone other than the contribution's author.
+        ContributionContentError: a level its domain lacks, an unknown key, a bad identity.
+        ContributionFileError: out of date.
+    """
+    path = Path(path)
+    opened = _open(_read_file(path), path, passphrase, private)
+    return _from_payload(opened, now or dt.datetime.now(dt.UTC))
 
 
 def _verified(payload: Any) -> tuple[dict[str, Any], dict[str, Any], str, str]:
@@ -587,24 +597,6 @@ def _verified(payload: Any) -> tuple[dict[str, Any], dict[str, Any], str, str]:
     return contribution, person, signer["name"], _b64(raw_key)
 
 
-def read_contribution(path: Path | str, *, passphrase: str) -> ImportedContribution:
-    """Open a contribution file: decrypt it, check its signature, author and levels.
-
-    Nothing is imported here: the caller checks the person (`check_same_person`), optionally
-    the signer's key (`check_signer_key`), then merges the contribution into the record.
-
-    Raises:
-        NotAContributionFileError: missing, unreadable, damaged, or some other kind of file.
-        UnsupportedContributionFormatError: another version of the format.
-        ContributionPassphraseError: the passphrase is wrong or the ciphertext was changed.
-        ContributionSignatureError: the contents were changed after signing.
-        ContributionSignerError: signed by someone other than the contribution's author.
-        ContributionContentError: a level its domain lacks, an unknown key, a bad identity.
-    """
-    envelope = _read_envelope(Path(path))
-    return _checked(*_verified_payload(_decrypt(envelope, passphrase)))
-
-
 def _checked(
     contribution: dict[str, Any], person: dict[str, Any], signer_name: str, key_b64: str
 ) -> ImportedContribution:
@@ -617,8 +609,8 @@ def _checked(
             f"by the member who wrote it. {_NOTHING_IMPORTED}",
         )
     problems = contribution_problems(contribution)
-    person_problems, person_out = _person_problems(person)
-    problems += person_problems
+    identity_problems, person_out = person_problems(person)
+    problems += identity_problems
     if problems:
         raise ContributionContentError(
             f"{signer_name[:100]}'s contribution file breaks the tool's rules: "

@@ -1,8 +1,10 @@
 """Sending and receiving one MDT member's DST contribution between vaults, by file.
 
 The author exports their own contribution from their draft DST, signed with their profile's
-key and encrypted under the passphrase the MDT agreed; another member imports it into their
-own DST of the same person. Importing merges by contribution id and revision
+key and sealed in the sync envelope to every member whose key this profile knows for that DST
+and, for members not known yet, under the passphrase the MDT agreed; another member imports it
+into their own DST of the same person, opening it with their own key when it was sealed to
+them, or else with the passphrase. Importing merges by contribution id and revision
 (`merge.merge_contributions`), so importing the same file twice, or files in any order,
 gives the same DST, and nobody's contribution overwrites another's.
 
@@ -19,22 +21,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from assessor_app.core.chc.exchange import (
     ContributionSignerError,
-    DifferentPersonError,
     ImportedContribution,
+    PassphraseNeededError,
     UnconfirmedMemberKeyError,
     check_exchange_passphrase,
-    check_same_person,
     check_signer_key,
     export_contribution,
     key_fingerprint,
     public_key_b64,
     read_contribution,
-    record_person_from,
     sign_contribution,
 )
 from assessor_app.core.chc.merge import merge_contributions, validate_contribution
+from assessor_app.core.chc.record_person import (
+    DifferentPersonError,
+    check_same_person,
+    record_person_from,
+)
 from assessor_app.core.errors import NotFoundError, ValidationError
 from assessor_app.core.keys import same_fingerprint
 from assessor_app.core.records import Assessment, AssessmentId, RecordStatus
@@ -42,13 +49,18 @@ from assessor_app.core.services.session import Session
 from assessor_app.core.storage import history, member_keys
 from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.database import Connection
-from assessor_app.core.storage.device_keys import contribution_signing_key
+from assessor_app.core.storage.device_keys import (
+    contribution_signing_key,
+    existing_contribution_signing_key,
+)
 from assessor_app.core.storage.people import PeopleRepository
 from assessor_app.core.storage.vault import Vault
+from sync.bundle import member_decryption_key
 
 __all__ = [
     "GatewayMerge",
     "ImportResult",
+    "PassphraseNeededError",
     "Received",
     "check_exchange_passphrase",
     "export_member_contribution",
@@ -69,7 +81,9 @@ class ImportResult:
     """What importing a contribution file did."""
 
     outcome: str
-    """"added", "updated" (a newer revision replaced an older one) or "unchanged"."""
+    """"added", "updated" (a newer revision replaced an older one), "unchanged" (this very
+    revision was here already: a file imported again counts once) or "older" (the DST holds
+    a newer revision of it: a replayed older file changes nothing)."""
 
     contributor: str
     """Whose contribution it is."""
@@ -93,6 +107,12 @@ def _items(record: Assessment) -> list[dict[str, Any]]:
     return [dict(i) for i in value if isinstance(i, dict)] if isinstance(value, list) else []
 
 
+def _own_decryption_key(vault: Vault) -> X25519PrivateKey | None:
+    """This profile's key to open files sealed to it; None before it has a contribution key."""
+    key = existing_contribution_signing_key(vault)
+    return None if key is None else member_decryption_key(key)
+
+
 def own_fingerprint(session: Session) -> str:
     """The fingerprint of this profile's contribution key, for the member to read aloud."""
     return key_fingerprint(public_key_b64(contribution_signing_key(session.vault)))
@@ -104,9 +124,13 @@ def export_member_contribution(
     contribution_id: str,
     path: Path,
     *,
-    passphrase: str,
+    passphrase: str | None,
 ) -> str:
     """Write one contribution of a DST to a signed, encrypted file (atomically).
+
+    The file is sealed to every key a contribution to this DST is bound to here (its
+    members known on this laptop, and this profile's own) and, when `passphrase` is given,
+    under the MDT's exchange passphrase for members not known yet.
 
     Returns:
         This profile's key fingerprint, for the author to read to the coordinator.
@@ -116,6 +140,7 @@ def export_member_contribution(
         ValidationError: the record is not a DST, or the contribution is not complete.
         ContributionSignerError: the contribution is another member's, known here by
             another key (only its author sends it; forward their file instead).
+        ValidationError: no passphrase, and no other member's key known for this DST.
     """
     records = session.records
     record = _dst(records, record_id)
@@ -146,13 +171,22 @@ def export_member_contribution(
                 f"laptop in their name (it would carry your key, not {shown}'s).",
                 f"Ask {shown} to send their own file, or forward the file they sent.",
             )
+        members = [k for k in member_keys.contribution_keys_of(conn, record.id) if k != own]
+    if passphrase is None and not members:
+        raise ValidationError(
+            "No other member's key is known on this laptop for this DST, so only you could "
+            "open the file.",
+            "Lock it with the passphrase your MDT agreed.",
+        )
     person = PeopleRepository(vault).get(record.person_id)
     export_contribution(
         path,
         validate_contribution(item),
         record_person_from(person.details),
+        record_id=record.id,
         passphrase=passphrase,
         signing_key=signing_key,
+        recipients=[own, *members],
     )
     with vault.transaction() as conn:
         if member_keys.member_key(conn, name) is None:
@@ -170,7 +204,7 @@ def import_member_contribution(
     record_id: AssessmentId,
     path: Path,
     *,
-    passphrase: str,
+    passphrase: str | None = None,
     confirmed_fingerprint: str | None = None,
     confirmed_name: str | None = None,
 ) -> ImportResult:
@@ -180,24 +214,29 @@ def import_member_contribution(
         session: The coordinator's profile.
         record_id: The DST to import into.
         path: The contribution file.
-        passphrase: The MDT's exchange passphrase.
+        passphrase: The MDT's exchange passphrase; None to open it with this profile's key
+            only (`PassphraseNeededError` when it was not sealed to it).
         confirmed_fingerprint: The fingerprint the coordinator confirmed with the member,
             for a member whose key is not yet known here (see `UnconfirmedMemberKeyError`).
         confirmed_name: The member it was confirmed for, when known (the app passes the
             name it showed): a file changed between the question and the import is refused.
 
     Raises:
-        ContributionFileError: the file is not a contribution, the passphrase is wrong, or it
-            was changed after it was signed (nothing is imported).
+        PassphraseNeededError: not sealed to this profile's key, and no passphrase given.
+        ContributionFileError: the file is not a contribution, the passphrase is wrong, it
+            was changed after it was signed, or it is out of date (nothing is imported).
         UnconfirmedMemberKeyError: the member's first contribution here, and
             `confirmed_fingerprint` is not their key's fingerprint.
         ContributionSignerError: signed with a key other than the one the member (or this
             contribution) is known by here.
-        DifferentPersonError: the file is about someone else.
+        DifferentPersonError: the file is about someone else, or belongs to another DST
+            on this laptop.
         ValidationError: the record is not a DST draft.
     """
-    imported = read_contribution(path, passphrase=passphrase)  # the slow KDF: outside
-    records, vault = session.records, session.vault
+    vault = session.vault
+    # The slow KDF (when the file is not sealed to this profile): outside the transaction.
+    imported = read_contribution(path, passphrase=passphrase, private=_own_decryption_key(vault))
+    records = session.records
     with vault.transaction() as conn:
         # Made on first use inside the transaction: a refused import leaves no key behind.
         own = public_key_b64(contribution_signing_key(vault))
@@ -207,6 +246,7 @@ def import_member_contribution(
                 f"This DST is {record.status.value}, so contributions cannot be added.",
                 "Amend it first, then import the contribution.",
             )
+        _check_same_record(records, record, imported)
         person = PeopleRepository(vault).get(record.person_id)
         check_same_person(record_person_from(person.details), imported.record_person)
         before = merge_contributions(_items(record))
@@ -216,7 +256,7 @@ def import_member_contribution(
         after = merge_contributions(before, [imported.contribution])
         contributor = str(imported.contribution.get("contributor_name", ""))
         if after == before:
-            return ImportResult("unchanged", contributor, record)
+            return ImportResult(_why_unchanged(before, imported), contributor, record)
         known = {i["contribution_id"] for i in before}
         outcome = "updated" if imported.contribution["contribution_id"] in known else "added"
         records.save_field(record.id, "contributions", after)
@@ -225,6 +265,32 @@ def import_member_contribution(
             conn, vault.profile.id, "chc.contribution.import", "assessment", record.id
         )
     return ImportResult(outcome, contributor, saved)
+
+
+def _check_same_record(
+    records: AssessmentRepository, record: Assessment, imported: ImportedContribution
+) -> None:
+    """Refuse a file written from another DST this laptop holds (a shared DST keeps its ids).
+
+    A file from a member's own DST of the person names a record this laptop does not have;
+    the person check decides that one.
+    """
+    there = imported.record_id
+    if there and there != record.id and records.exists(there):
+        raise DifferentPersonError(
+            "This contribution belongs to another Decision Support Tool on this laptop, not "
+            "to the one open.",
+            f"Open the DST it was written for (the person's other DST) and import it there. "
+            f"{_NOTHING_IMPORTED}",
+        )
+
+
+def _why_unchanged(items: list[dict[str, Any]], imported: ImportedContribution) -> str:
+    """Why a file changed nothing: "older" (a later revision is held) or "unchanged"."""
+    cid = imported.contribution["contribution_id"]
+    held = next((i for i in items if i.get("contribution_id") == cid), None)
+    newer = held is not None and held.get("revision", 0) > imported.contribution["revision"]
+    return "older" if newer else "unchanged"
 
 
 def _check_signer(
@@ -443,7 +509,7 @@ def own_signed_contributions(
 
 
 def rebind_member_key(
-    session: Session, path: Path, *, passphrase: str, confirmed_fingerprint: str
+    session: Session, path: Path, *, passphrase: str | None, confirmed_fingerprint: str
 ) -> member_keys.MemberKey:
     """IT: bind a member who changed laptops to the key their new file is signed with.
 
@@ -456,12 +522,12 @@ def rebind_member_key(
         ValidationError: the member is not known here (their first file binds them), or is
             already bound to this key.
     """
-    imported = read_contribution(path, passphrase=passphrase)
+    vault = session.vault
+    imported = read_contribution(path, passphrase=passphrase, private=_own_decryption_key(vault))
     name, key = imported.signer_name, imported.signer_key_b64
     fingerprint = key_fingerprint(key)
     if not same_fingerprint(confirmed_fingerprint, fingerprint):
         raise UnconfirmedMemberKeyError(name, fingerprint)
-    vault = session.vault
     with vault.transaction() as conn:
         current = member_keys.member_key(conn, name)
         if current is None:

@@ -29,6 +29,7 @@ __all__ = [
     "PDF_SIGNING_KEY",
     "StoredSigningKey",
     "contribution_signing_key",
+    "existing_contribution_signing_key",
     "pdf_signing_key",
     "replace_pdf_signing_certificate",
 ]
@@ -39,14 +40,24 @@ PDF_SIGNING_KEY = "pdf_signing"
 """Purpose of the ECDSA P-256 key that signs PDFs (PAdES)."""
 
 
+def existing_contribution_signing_key(vault: Vault) -> Ed25519PrivateKey | None:
+    """This profile's contribution key if it has one yet; never makes one (a read only).
+
+    A file sealed to this member can only be sealed to a key that exists, so opening one
+    needs no key to be made, and a refused import then writes nothing.
+    """
+    row = vault.conn.execute(
+        "SELECT private_key FROM device_key WHERE purpose = ?", (CONTRIBUTION_KEY,)
+    ).fetchone()
+    return None if row is None else Ed25519PrivateKey.from_private_bytes(bytes(row[0]))
+
+
 def contribution_signing_key(vault: Vault) -> Ed25519PrivateKey:
     """This profile's key for signing MDT contribution files, made the first time it is needed."""
     with vault.transaction() as conn:
-        row = conn.execute(
-            "SELECT private_key FROM device_key WHERE purpose = ?", (CONTRIBUTION_KEY,)
-        ).fetchone()
-        if row is not None:
-            return Ed25519PrivateKey.from_private_bytes(bytes(row[0]))
+        existing = existing_contribution_signing_key(vault)
+        if existing is not None:
+            return existing
         key = Ed25519PrivateKey.generate()
         raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         conn.execute(

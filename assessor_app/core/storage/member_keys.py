@@ -22,6 +22,7 @@ __all__ = [
     "bind_contribution",
     "bind_member",
     "contribution_key",
+    "contribution_keys_of",
     "list_members",
     "member_identity",
     "member_key",
@@ -115,6 +116,16 @@ def contribution_key(conn: Connection, assessment_id: str, contribution_id: str)
         (assessment_id, contribution_id),
     ).fetchone()
     return str(row[0]) if row else None
+
+
+def contribution_keys_of(conn: Connection, assessment_id: str) -> list[str]:
+    """Every key a contribution to this DST was first imported or exported with, each once."""
+    rows = conn.execute(
+        "SELECT DISTINCT public_key FROM contribution_signer WHERE assessment_id = ? "
+        "ORDER BY public_key",
+        (assessment_id,),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def bind_contribution(

@@ -45,6 +45,7 @@ from assessor_app.core.sync_client.lease import note_file_contact
 from assessor_app.core.sync_client.pull import PullResult, apply_pull, stored_cursor
 from assessor_app.core.sync_client.transport import TransportError
 from sync.bundle import (
+    CONTRIBUTION_KIND,
     ENROLMENT_REQUEST_FORMAT,
     BundleError,
     check_authority_signature,
@@ -224,6 +225,12 @@ def import_file(vault: Vault, data: bytes, now: dt.datetime) -> ReceiptReport | 
             "This file is an enrolment answer, which finishes enrolling a laptop; it is not "
             "used here. Nothing was changed; to enrol, run 'assessor-cli sync enrol "
             "--answer-file FILE --fingerprint …'."
+        )
+    if kind == CONTRIBUTION_KIND:
+        raise _refused(
+            "This file is an MDT member's DST contribution, not a file from the council. "
+            "Nothing was changed; open the person's Decision Support Tool and use 'Import a "
+            "contribution…' there."
         )
     return import_receipt(vault, data, now)
 

@@ -33,7 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assessor_app.core.chc.exchange import SUFFIX, UnconfirmedMemberKeyError
+from assessor_app.core.chc.exchange import (
+    SUFFIX,
+    PassphraseNeededError,
+    UnconfirmedMemberKeyError,
+)
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.answers import (
     SectionStatus,
@@ -762,18 +766,19 @@ class RecordEditorView(QWidget):
     # -- DST contributions -----------------------------------------------------------------
 
     def import_contribution(self) -> None:
-        """Merge a colleague's contribution file into this DST, then show it again."""
+        """Merge a colleague's contribution file into this DST, then show it again.
+
+        A file sealed to this profile's key opens without a passphrase; the MDT's passphrase
+        is asked for only when the file needs it.
+        """
         path = dialogs.open_file(self, "Import a contribution", CONTRIBUTION_FILES)
-        if path is None:
-            return
-        secret = dialogs.ask_secret(self, "Import a contribution", EXCHANGE_PROMPT)
-        if secret is None or self._disposed():
+        if path is None or self._disposed():
             return
         self.autosave.checkpoint()
-        self._run_import(path, secret, None, None)
+        self._run_import(path, None, None, None)
 
     def _run_import(
-        self, path: Path, secret: str, fingerprint: str | None, name: str | None
+        self, path: Path, secret: str | None, fingerprint: str | None, name: str | None
     ) -> None:
         self._ops.run(
             import_member_contribution,
@@ -788,8 +793,14 @@ class RecordEditorView(QWidget):
             on_failure=lambda e: self._import_failed(e, path, secret),
         )
 
-    def _import_failed(self, error: BaseException, path: Path, secret: str) -> None:
-        """A member's first file: the coordinator confirms their key's fingerprint aloud."""
+    def _import_failed(self, error: BaseException, path: Path, secret: str | None) -> None:
+        """The file needs the MDT's passphrase, or a member's first file: their key's
+        fingerprint is confirmed aloud."""
+        if isinstance(error, PassphraseNeededError) and secret is None:
+            asked = dialogs.ask_secret(self, "Import a contribution", EXCHANGE_PROMPT)
+            if asked is not None and not self._disposed():
+                self._run_import(path, asked, None, None)
+            return
         if not isinstance(error, UnconfirmedMemberKeyError):
             error_display.show_error(self, error)
             return
@@ -810,6 +821,8 @@ class RecordEditorView(QWidget):
             "added": f"{result.contributor}'s contribution was added.",
             "updated": f"{result.contributor}'s newer contribution replaced their earlier one.",
             "unchanged": f"{result.contributor}'s contribution was already here; nothing changed.",
+            "older": f"This DST already has a newer revision of {result.contributor}'s "
+            "contribution than this file's; nothing changed.",
         }[result.outcome]
         dialogs.inform(self, "Contribution imported", words)
         if not self._disposed():
