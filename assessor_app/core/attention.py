@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from assessor_app.core.records import PersonId, RecordStatus
-from assessor_app.core.rules.chc import TIMELINE_READS, dst_due_dates
+from assessor_app.core.rules.chc import DUE_DATES_READS, dst_due_dates
 
 __all__ = ["ATTENTION_ANSWERS", "ATTENTION_FORMS", "REVIEW_WARNING_DAYS", "attention"]
 
 ATTENTION_FORMS = ("chc_dst", "chc_fast_track")
 """Forms whose records can need attention on the caseload."""
 
-ATTENTION_ANSWERS = tuple(TIMELINE_READS)
+ATTENTION_ANSWERS = tuple(DUE_DATES_READS)
 """The only answers `attention` reads (the DST's dates), so the caseload reads just these
 (`AssessmentRepository.watched_answers`, from an index kept for them) instead of every record.
 """

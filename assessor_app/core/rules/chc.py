@@ -90,11 +90,9 @@ CONTRIBUTIONS_READS: dict[str, Need] = {"contributions": group(_CONTRIBUTION_ITE
 MDT_READS: dict[str, Need] = {
     "mdt_members": group(member_profession=choice(OTHER_HEALTHCARE), member_other_profession=text())
 }
-TIMELINE_READS: dict[str, Need] = {
-    "icb_referral_received": date(),
-    "icb_decision_date": date(),
-    "icb_delay_reason": text(),
-}
+DUE_DATES_READS: dict[str, Need] = {"icb_referral_received": date(), "icb_decision_date": date()}
+"""What `dst_due_dates` reads (the caseload's alerts read only these, from their index)."""
+TIMELINE_READS: dict[str, Need] = {**DUE_DATES_READS, "icb_delay_reason": text()}
 RATIONALE_READS: dict[str, Need] = {"recommendation_rationale": text()}
 DST_COMPLETION_READS: dict[str, Need] = {
     **CHECKLIST_COMPLETION_READS,
