@@ -432,6 +432,17 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
     for editor in editors:
         label = editor.outcomes.labels["contribution_proposals"].text()
         assert label == "2 contributions; members disagree on 1 domain"
+    for editor, part in zip(editors, parts, strict=True):
+        # Another member's contribution is read-only: only its author can change it.
+        group = editor.editor_for("contributions")
+        assert isinstance(group, RepeatingGroupEditor)
+        authors = [i["contributor_name"] for i in editor.answers["contributions"]]
+        for index in range(len(authors)):
+            group.open_item(index)  # a contribution's questions are built when it is shown
+        for item_editors, author in zip(group.item_editors, authors, strict=True):
+            assert len(item_editors) == len(group.field.fields)
+            locked = author != part["contributor_name"]
+            assert all(e.read_only is locked and e.isEnabled() for e in item_editors)
     # Now that each knows the other's key, a file is sealed to it too: importing Sam's next
     # file asks Robin for no passphrase.
     again = tmp_path / "again.dstc"
@@ -455,17 +466,11 @@ def test_two_mdt_members_swap_dst_contributions_and_see_the_same_merged_dst(
         "Contribution imported",
         "Sam Okafor's contribution was already here; nothing changed.",
     )
-    for editor, part in zip(editors, parts, strict=True):
-        # Another member's contribution is read-only: only its author can change it.
-        group = editor.editor_for("contributions")
-        assert isinstance(group, RepeatingGroupEditor)
-        authors = [i["contributor_name"] for i in editor.answers["contributions"]]
-        for index in range(len(authors)):
-            group.open_item(index)  # a contribution's questions are built when it is shown
-        for item_editors, author in zip(group.item_editors, authors, strict=True):
-            assert len(item_editors) == len(group.field.fields)
-            locked = author != part["contributor_name"]
-            assert all(e.read_only is locked and e.isEnabled() for e in item_editors)
+    # Opening the contributions before that import once left the window's menu actions
+    # deleted, and closing it then crashed: the window is whole.
+    import shiboken6
+
+    assert all(shiboken6.isValid(w.enrol_action) for w in windows)
 
 
 def test_sections_waiting_for_consent_say_so_and_are_never_ticked(

@@ -888,7 +888,16 @@ class MainWindow(QMainWindow):
         return any(d is not None and d.has_unsaved_input() for d in dialogs)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt virtual
+        if getattr(self, "_closing", False):
+            # Closed before (`run_gui` closes the window again once the event loop ends): the
+            # vault is locked and the worker drained, and some of the window's parts may be
+            # gone. An exception here would reach Qt from a virtual, which PySide turns into
+            # a crash.
+            super().closeEvent(event)
+            return
         self._closing = True
+        import shiboken6, sys
+        print("CLOSE", id(self), shiboken6.isValid(self.enrol_action), shiboken6.isValid(self.menuBar()), file=sys.stderr)
         self.ops.closing = True
         if self._instance_server is not None:
             self._instance_server.stop()

@@ -59,18 +59,30 @@ def _follow_in_tab_order(first: QWidget, body: QWidget, then: QWidget) -> None:
     """Put `body`'s focusable widgets after `first`, and `then` after them.
 
     Widgets added to a window already shown go to the end of its tab order, so questions
-    built when an item is opened would otherwise be reached after everything else.
+    built when an item is opened would otherwise be reached after everything else. Only
+    `body`'s own widgets are looked at, in the order they were made (the questions' order):
+    walking the window's whole focus chain from Python wrapped widgets PySide does not own
+    (a menu bar's parts), and the window's menu actions were later found deleted.
     """
-    focusable: list[QWidget] = []
-    widget = body.nextInFocusChain()
-    while widget is not None and widget is not body:  # once round the window's chain
-        if body.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
-            focusable.append(widget)
-        widget = widget.nextInFocusChain()
+    focusable = [
+        w
+        for w in body.findChildren(QWidget)
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and not _inside_a_compound(w, body)
+    ]
     previous = first
     for following in [*focusable, then]:
         QWidget.setTabOrder(previous, following)
         previous = following
+
+
+def _inside_a_compound(widget: QWidget, body: QWidget) -> bool:
+    """`widget` is a part of a widget that takes the focus for it (a date box's line edit)."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not body:
+        if parent.focusProxy() is not None:
+            return True
+        parent = parent.parentWidget()
+    return False
 
 
 class RepeatingGroupEditor(FieldEditor):
