@@ -48,6 +48,7 @@ from sync.protocol import (
     CURRENT,
     MAX_BATCH,
     MAX_PULL,
+    MAX_REFERENCE_ANSWER,
     ContactAnswer,
     DeviceOrder,
     DocumentAnswer,
@@ -58,6 +59,8 @@ from sync.protocol import (
     PullRequest,
     PushItem,
     PushRequest,
+    ReferenceRequest,
+    ReferenceResponse,
 )
 from sync.protocol import closing_digest as closing_of
 
@@ -226,6 +229,21 @@ def _inbound_taken(payload: dict[str, Any]) -> tuple[int, int] | None:
     return sequence, cursor
 
 
+def _reference_held(payload: dict[str, Any]) -> dict[str, int] | None:
+    """What the laptop says it holds of each kind of reference data (as its online request).
+
+    None from a laptop that does not say (an older app), or says it malformed: a hint for what
+    the next inbound bundle carries, never a reason to refuse the bundle.
+    """
+    raw = payload.get("reference_held")
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return dict(ReferenceRequest.from_json({"protocol": CURRENT, "have": raw}).have)
+    except ProtocolError:
+        return None
+
+
 def _order_receipt(
     key: BundleKey, device_id: str, header: BundleHeader, order: DeviceOrder, now: dt.datetime
 ) -> BundleImport:
@@ -327,6 +345,11 @@ def import_bundle(
     taken = _inbound_taken(opened.payload)
     if taken is not None:
         store.note_inbound_taken(device.id, *taken)
+    held_reference = _reference_held(opened.payload)
+    if held_reference is not None:
+        # As the laptop's `POST /v1/reference` says it online: the next inbound bundle then
+        # carries only what is newer (and the console shows what it holds).
+        store.note_reference(device.id, held_reference, now)
     receipt_header = BundleHeader(
         "receipt",
         authority.id,
@@ -378,7 +401,9 @@ class InboundWritten:
     withdrawn: bool
     """The bundle carries IT's order (revoked or wiped) and nothing else."""
     more: bool
-    """The caseload had more changes than one bundle carries: write another after it."""
+    """The caseload (or the reference data) had more than one bundle carries: write another."""
+    reference: int = 0
+    """Reference-data packages (forms, rates, branding, leaflets) it carries."""
 
     @property
     def summary(self) -> str:
@@ -393,10 +418,15 @@ class InboundWritten:
             if (self.more)
             else ""
         )
+        packages = (
+            f", {self.reference:,} reference-data package(s) (forms, rates, branding or leaflets)"
+            if self.reference
+            else ""
+        )
         return (
             f"Inbound bundle {self.sequence}: {self.people:,} person(s) with changes, "
-            f"{self.removed:,} moved to another caseload, and the lease renewed. Take it to "
-            f"the laptop.{more}"
+            f"{self.removed:,} moved to another caseload{packages}, and the lease renewed. "
+            f"Take it to the laptop.{more}"
         )
 
 
@@ -460,6 +490,16 @@ def inbound_for_device(
                 break
     else:
         store.note_order_told(device.id, now)
+    reference: tuple[bytes, ...] = ()
+    reference_more = False
+    if order is None:
+        # The packages newer than the laptop last said it holds (online, or in its own last
+        # bundle); a laptop that never said gets every one. Checked on the laptop against the
+        # publishing key, as online.
+        found, reference_more = store.reference_newer(
+            store.reference_held(device.id), MAX_REFERENCE_ANSWER
+        )
+        reference = tuple(found)
     sequence = store.note_inbound(device.id, cursor, now)
     header = BundleHeader(
         "inbound", key.public.id, device.id, new_bundle_id(), sequence, now, now + INBOUND_LIFETIME
@@ -470,5 +510,15 @@ def inbound_for_device(
         "from_cursor": start,
         "pages": pages,
     }
+    if reference:
+        payload["reference"] = ReferenceResponse(reference, reference_more).to_json()
     data = seal_to_device(header, payload, recipient, key.sign)
-    return InboundWritten(data, sequence, len(people), len(removed), order is not None, more)
+    return InboundWritten(
+        data,
+        sequence,
+        len(people),
+        len(removed),
+        order is not None,
+        more or reference_more,
+        len(reference),
+    )

@@ -1616,6 +1616,14 @@ class Store:
             ]
         return packages, len(taken) < len(wanted)
 
+    def reference_held(self, device_id: str) -> dict[str, int]:
+        """What a device last said it holds of each kind ({} when it never said)."""
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT kind, version FROM reference_device WHERE device_id = ?", (device_id,)
+            ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def note_reference(self, device_id: str, have: dict[str, int], now: dt.datetime) -> None:
         """Keep what a device says it holds of each kind (0: none), and its contact.
 

@@ -474,3 +474,64 @@ def test_online_syncs_and_inbound_files_of_the_same_caseload_keep_each_revision_
     assert import_inbound(vault, second.data, now).pulled.leaving == 1
     assert test_pull._sync(vault).finished
     assert "Ashcombe" not in _names(vault) and _revisions(vault) < held
+
+
+def test_reference_data_goes_down_by_file_checked_as_online_and_not_twice(
+    authority: Authority, vault: Vault, tmp_path: Path
+) -> None:
+    """An inbound bundle carries the packages newer than the laptop holds; each is checked
+    against the publishing key the laptop was enrolled with, and one signed by another key is
+    refused in words while the app keeps what it had."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from assessor_app.core import reference_data
+    from sync.reference import publishing_key_text, seal_package
+
+    publisher = Ed25519PrivateKey.generate()
+    terms = EnrolmentTerms(
+        authority.ca.pem.decode("ascii"),
+        30,
+        publishing_public_key=publishing_key_text(publisher.public_key()),
+    )
+    code = authority.store.issue_code(authority.assessor, NOW, dt.timedelta(minutes=15))
+    write_enrolment_request(vault, code, tmp_path / "enrol.request")
+    _device, answer = enrol_by_file(
+        authority.store,
+        authority.ca,
+        authority.key,
+        (tmp_path / "enrol.request").read_bytes(),
+        NOW,
+        terms,
+    )
+    device_id = finish_enrolment_by_file(
+        vault, answer, ca_fingerprint(authority.ca.pem), NOW
+    ).device_id
+    leaflet = {"carers-leaflet.txt": b"Support for carers in Exampleshire (synthetic).\n"}
+    package = seal_package("leaflets", 1, "Carers' leaflet", leaflet, publisher, published=NOW)
+    assert authority.store.publish_reference("leaflets", 1, "Carers' leaflet", package, NOW)
+
+    written = inbound_for_device(authority.store, authority.key, device_id, NOW)
+    assert written.reference == 1 and "1 reference-data package(s)" in written.summary
+    report = import_inbound(vault, written.data, NOW)
+    assert report.reference.accepted == ("leaflets package version 1",)
+    assert "leaflets package version 1" in inbound_text(report)
+    assert reference_data.kept_versions(vault.conn) == {"leaflets": 1}
+
+    # The gateway has not heard what the laptop holds, so the next file carries it again:
+    # passed over quietly, not refused as "not newer".
+    again = import_inbound(vault, _inbound(authority, device_id), LATER)
+    assert again.reference.accepted == () and again.reference.problem == ""
+    # Once the laptop's own bundle has said what it holds, nothing is sent again.
+    _work(vault)
+    export_bundle(vault, tmp_path / "laptop.bundle", LATER)
+    authority.take((tmp_path / "laptop.bundle").read_bytes())
+    assert inbound_for_device(authority.store, authority.key, device_id, LATER).reference == 0
+
+    # A package signed by another key is refused in words; what the laptop had stays.
+    stranger = seal_package("leaflets", 2, "Not ours", leaflet, Ed25519PrivateKey.generate(),
+                            published=NOW)  # fmt: skip
+    assert authority.store.publish_reference("leaflets", 2, "Not ours", stranger, NOW)
+    refused = import_inbound(vault, _inbound(authority, device_id), LATER)
+    assert "is not signed by the council's publishing key" in refused.reference.problem
+    assert "the app goes on with what it had" in inbound_text(refused)
+    assert reference_data.kept_versions(vault.conn) == {"leaflets": 1}

@@ -23,6 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+from assessor_app.core import reference_data
 from assessor_app.core.errors import AssessorError
 from assessor_app.core.storage import document_outbox
 from assessor_app.core.storage import enrolment as enrolment_store
@@ -197,6 +198,9 @@ def export_bundle(
         # What this laptop has taken of the files down (decision 0011): the gateway starts the
         # next from here when one was lost on the way.
         "inbound": {"sequence": enrolled.inbound_sequence, "cursor": stored_cursor(vault.conn)},
+        # What reference data it holds (as its online request says): the next inbound bundle
+        # carries only what is newer.
+        "reference_held": dict(reference_data.kept_versions(vault.conn)),
         "pushes": transport.pushes,
         "documents": [
             {"offer": d.offer.to_json(), "data": base64.b64encode(d.data).decode("ascii")}

@@ -3,7 +3,8 @@
 For a laptop that never connects. An inbound bundle, encrypted to this laptop's X25519 key
 and signed by the authority's bundle key, carries what an online sync would bring: the
 contact answer (the gateway's time, the lease, any revocation or wipe order) and the
-caseload pages `POST /v1/pull` would give. `import_inbound` checks all of it (signature,
+caseload pages `POST /v1/pull` would give, and the reference-data packages `POST /v1/reference`
+would (each still checked against the publishing key). `import_inbound` checks all of it (signature,
 authority, device, freshness, sequence, every page) before it changes anything, then keeps
 the pages with the online code (`pull.apply_pull`), renews the lease as a receipt does, or
 obeys the order as a contact would. An older or replayed bundle changes nothing and says so.
@@ -30,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from assessor_app.core import reference_data
 from assessor_app.core.storage import enrolment as enrolment_store
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.client import enrolment_request, finish_enrolment
@@ -43,6 +45,7 @@ from assessor_app.core.sync_client.first_contact import check_fingerprint
 from assessor_app.core.sync_client.governance import Withdrawal, obey
 from assessor_app.core.sync_client.lease import note_file_contact
 from assessor_app.core.sync_client.pull import PullResult, apply_pull, stored_cursor
+from assessor_app.core.sync_client.reference import ReferenceResult, apply_reference
 from assessor_app.core.sync_client.transport import TransportError
 from sync.bundle import (
     CONTRIBUTION_KIND,
@@ -55,7 +58,15 @@ from sync.bundle import (
     parse_authority_key,
     write_atomic,
 )
-from sync.protocol import ContactAnswer, ProtocolError, PullRequest, PullResponse, ca_fingerprint
+from sync.protocol import (
+    ContactAnswer,
+    ProtocolError,
+    PullRequest,
+    PullResponse,
+    ReferenceResponse,
+    ca_fingerprint,
+)
+from sync.reference import package_summary
 
 __all__ = [
     "InboundReport",
@@ -87,6 +98,8 @@ class InboundReport:
     """The bundle carried IT's order: the profile has been deleted and the vault is closed."""
     skipped: bool = False
     """The caseload in it was older than what an online sync had brought already."""
+    reference: ReferenceResult = ReferenceResult()
+    """The reference-data packages it carried: those taken, and any refused with why."""
 
 
 def inbound_text(report: InboundReport) -> str:
@@ -110,11 +123,19 @@ def inbound_text(report: InboundReport) -> str:
         if report.skipped
         else ""
     )
+    if report.reference.accepted:
+        parts.append(", ".join(report.reference.accepted))
+    refused = (
+        f" A package of reference data was not used ({report.reference.problem}); the app goes "
+        "on with what it had."
+        if report.reference.problem
+        else ""
+    )
     return (
         f"File {report.sequence} from the council brought "
         + ", ".join(parts)
         + "."
-        + (lease + older)
+        + (lease + older + refused)
     )
 
 
@@ -138,6 +159,22 @@ def _pages(payload: dict[str, Any]) -> list[tuple[PullRequest, dict[str, Any]]]:
         if int(before["cursor"]) != after.cursor:
             raise ValueError("pages do not follow one another")
     return pages
+
+
+def _not_held(vault: Vault, answer: dict[str, Any]) -> dict[str, Any]:
+    """The reference answer without the packages this laptop holds already (or newer)."""
+    response = ReferenceResponse.from_json(answer)
+    held = reference_data.kept_versions(vault.conn)
+    fresh = []
+    for data in response.packages:
+        try:
+            kind, version = package_summary(data)
+        except reference_data.ReferenceError:
+            fresh.append(data)  # not a package: refused, with why, by `apply_reference`
+            continue
+        if version > held.get(kind, 0):
+            fresh.append(data)
+    return ReferenceResponse(tuple(fresh), response.more).to_json()
 
 
 def import_inbound(vault: Vault, data: bytes, now: dt.datetime) -> InboundReport:
@@ -179,6 +216,9 @@ def import_inbound(vault: Vault, data: bytes, now: dt.datetime) -> InboundReport
         start = payload.get("from_cursor")
         if not isinstance(start, int) or isinstance(start, bool) or start < 0:
             raise ValueError("from_cursor")
+        reference = payload.get("reference")
+        if reference is not None:
+            ReferenceResponse.from_json(reference)  # read whole before anything is kept
     except (ProtocolError, ValueError, TypeError, KeyError, RecursionError) as e:
         raise _refused(
             "This file from the council holds something this app cannot read, so none of it "
@@ -204,11 +244,19 @@ def import_inbound(vault: Vault, data: bytes, now: dt.datetime) -> InboundReport
             skipped = skipped or bool(answer.get("people") or answer.get("removed"))
             continue  # an online sync brought this part already (or newer)
         pulled = pulled + apply_pull(vault, request, answer, now)
+    # Each package checked against the publishing key as online: one refused is named, and
+    # the app goes on with what it had. One this laptop holds already is passed over: the
+    # gateway sends what it last heard the laptop holds, which a file may not have told it.
+    taken = ReferenceResult()
+    if reference is not None:
+        taken = apply_reference(vault, _not_held(vault, reference), now)
     # Last, so a file cut off half-way through its pages can be imported again.
     with vault.transaction() as conn:
         enrolment_store.note_inbound_sequence(conn, header.sequence)
     note_file_contact(vault, contact.now, contact.lease_days, now)
-    return InboundReport(header.sequence, pulled, contact.lease_days, skipped=skipped)
+    return InboundReport(
+        header.sequence, pulled, contact.lease_days, skipped=skipped, reference=taken
+    )
 
 
 def import_file(vault: Vault, data: bytes, now: dt.datetime) -> ReceiptReport | InboundReport:
