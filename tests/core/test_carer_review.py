@@ -8,6 +8,7 @@ a revised plan, which starts a carer's support plan.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ from tests.core.test_carer_support_plan import (
     _carers_assessment,
     _otherwise,
 )
+from tests.core.test_cli import PASS, cli, profile  # noqa: F401 - fixtures
 from tests.support import session_for
 
 AGREED = dt.date(2026, 11, 20)
@@ -267,3 +269,34 @@ def test_without_a_completed_plan_of_either_kind_no_review_starts(vault: Vault) 
         match="no completed care and support plan or carer's support plan, so there is no plan",
     ):
         start_record(session, REGISTRY.latest("care_review"), carer)
+
+
+def test_the_cli_starts_a_review_from_a_carers_plan_and_the_reassessment_it_found(
+    cli: Any,  # noqa: F811 - the fixture
+    profile: str,  # noqa: F811 - the fixture
+    tmp_path: Path,
+) -> None:
+    vault = Vault.open(tmp_path / "data", profile, PASS)
+    carer, source, plan = _carer_with_plan(_on(vault, dt.date(2027, 1, 12)))
+    vault.close()
+    code, out, err = cli("record", "start", "--from", plan.id)
+    assert code == 0, err
+    review_id = out.strip()
+    vault = Vault.open(tmp_path / "data", profile, PASS)
+    try:
+        session = _on(vault, dt.date(2027, 1, 12))
+        review = session.records.get(review_id)
+        assert (review.form_id, review.person_id) == ("care_review", carer)
+        assert review.answers["plan_reviewed"] == PLAN_TITLE
+        _save(session, review_id, _carer_review_answers("reassessment"))
+        complete_record(session, AssessmentId(review_id))
+    finally:
+        vault.close()
+    code, out, err = cli("record", "start", "--from", review_id)
+    assert code == 0, err
+    vault = Vault.open(tmp_path / "data", profile, PASS)
+    try:
+        again = _on(vault, dt.date(2027, 1, 12)).records.get(out.strip())
+    finally:
+        vault.close()
+    assert (again.form_id, again.answers["follows_record"]) == ("carers_assessment", source)
