@@ -157,3 +157,39 @@ def test_a_carers_plan_review_due_on_the_list_finds_a_reassessment_of_the_carer(
     qtbot.waitUntil(dialog.isVisible)
     assert any(after == "Up most nights with Zoë." for _q, _before, after in dialog.rows())
     assert "Carer's assessment of" in dialog.summary.text()
+
+
+@pytest.mark.parametrize("reassess", [True, False])
+def test_a_carers_assessment_from_the_person_page_offers_to_start_from_the_last(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch, reassess: bool
+) -> None:
+    asked: list[tuple[str, list[str]]] = []
+
+    def choose(_p: object, title: str, _text: str, items: list[str], **_k: Any) -> int | None:
+        asked.append((title, items))
+        return 0 if reassess or title != "Reassessment" else None
+
+    monkeypatch.setattr(dialogs, "choose", choose)
+    window = make_window()
+    create_profile(qtbot, window)
+    carer = add_person(qtbot, window, community_person(given_name="Ifeoma"))
+    other = add_person(qtbot, window, community_person(given_name="Osric"))
+    source = completed_carers_assessment(qtbot, window, carer.id)
+    window.show_person(carer.id)
+
+    editor = _start(qtbot, window, "carers_assessment")
+    reassessment = (
+        "Reassessment",
+        ["Start from the carer's assessment of 16 November 2026, caring for Zoë Quillfeather"],
+    )
+    if reassess:
+        # The person cared for comes over from the assessment it follows: not asked again.
+        assert asked == [reassessment]
+        assert editor.answers["follows_record"] == source.id
+        assert editor.answers["cared_for_name"] == "Zoë Quillfeather"
+        assert editor.changes_button.isVisibleTo(editor)
+    else:
+        assert [a[0] for a in asked] == ["Reassessment", "Person cared for"]
+        assert "follows_record" not in editor.answers
+        assert editor.answers["cared_for_record"] == other.id  # the one chosen
+        assert not editor.changes_button.isVisibleTo(editor)
