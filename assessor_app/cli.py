@@ -245,6 +245,7 @@ _FOLLOWS_ON = {
     "needs_assessment": "care_support_plan",
     "care_support_plan": "care_review",
     "carers_assessment": "carers_support_plan",
+    "carers_support_plan": "care_review",
 }
 """With `record start --from RECORD` and no --form: the form that follows the record's."""
 
@@ -1338,7 +1339,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RECORD",
         help="a completed record to start from (the person then follows from it): a needs "
         "assessment makes a care and support plan (or, with --form needs_assessment, a "
-        "reassessment), a plan makes a review, a review makes the revised plan or the "
+        "reassessment), a carer's assessment a carer's support plan, a plan of either kind "
+        "makes a review, a review makes the revised plan or the "
         "reassessment it found is needed; a plan or review without it starts from the "
         "person's latest",
     )

@@ -355,7 +355,7 @@ def test_a_completed_review_finalises_to_a_pdf_that_names_the_plan(vault, tmp_pa
     )
     done = finalise_record(session, review.id)
     text = squash(poppler("pdftotext", DocumentRepository(vault).data(done.document.id), tmp_path))
-    assert "Review of the care and support plan" in text
+    assert "Review of the plan" in text
     assert "Care and support plan agreed 20 November 2026" in text
     assert "Partly achieved" in text and "Revise the plan" in text
 

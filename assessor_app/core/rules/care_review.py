@@ -1,12 +1,12 @@
-"""Rules for the review of a care and support plan: its completion check and what comes next.
+"""Rules for the review of a plan (care and support, or carer's): completion and next step.
 
 A planned review cannot be completed without the Client Level Data field
 `Review_Outcomes_Achieved` (the CLD data-quality rules make it mandatory for planned reviews;
 domain RULES.md 6.2), and the overall answer may not contradict the outcomes one by one. What
 the review found decides the next step (Care Act s27): no change keeps the plan, with the next
-review within 12 months; a revised plan is made from the same needs assessment; changed needs
-call for a reassessment (s27(4)), then a plan made from it. Imports no Qt and no storage
-module.
+review within 12 months; a revised plan is made from the same assessment (the needs
+assessment, or the carer's assessment); changed needs call for a reassessment (s27(4)), then a
+plan made from it. Imports no Qt and no storage module.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def next_step(answers: Mapping[str, Any]) -> Outcome:
     if result == "revised_plan":
         line = (
             "The person's needs are the same but the plan must change, so a revised plan is "
-            "made from the same needs assessment, starting from the current plan (Care Act "
+            "made from the same assessment, starting from the current plan (Care Act "
             "s27(1)(b)). Completing this review offers to start it."
         )
         person = "We will change your plan with you."

@@ -1,4 +1,7 @@
-"""When a care and support plan's next review is due (Care Act s27; the timing is local policy).
+"""When a plan's next review is due (Care Act s27; the timing is local policy).
+
+Both kinds of plan are reviewed alike: the care and support plan and the carer's support plan
+(s27(1) asks for both to be kept under review), by the same review form and timing.
 
 REQUIREMENTS sets no interval for reviewing a care and support plan: its CU-28 adds a review
 on every entry to and release from custody (`services/custody_moves.py`), and RS-20 asks for
@@ -37,7 +40,9 @@ from assessor_app.core.rules import Reason
 from assessor_app.core.settings import Settings
 
 __all__ = [
+    "CARER_PLAN_FORM",
     "PLAN_FORM",
+    "PLAN_FORMS",
     "REVIEW_DUE_ANSWERS",
     "REVIEW_FORM",
     "DueReview",
@@ -47,10 +52,14 @@ __all__ = [
 ]
 
 PLAN_FORM = "care_support_plan"
+CARER_PLAN_FORM = "carers_support_plan"
+PLAN_FORMS = (PLAN_FORM, CARER_PLAN_FORM)
+"""The plans a review reviews: the care and support plan and the carer's support plan."""
 REVIEW_FORM = "care_review"
 
 REVIEW_DUE_ANSWERS: Mapping[str, tuple[str, ...]] = {
     PLAN_FORM: ("plan_date",),
+    CARER_PLAN_FORM: ("plan_date",),
     REVIEW_FORM: ("plan_record", "review_date"),
 }
 """Form id -> the answers `review_due` reads of its records (and no others)."""
@@ -113,8 +122,9 @@ def due_review(plan: Reviewed, reviews: Iterable[Reviewed], settings: Settings) 
     """When the plan's next review is due, and why; None when no review is due.
 
     Args:
-        plan: A care and support plan record. A draft (or an amendment in progress) has no
-            review due yet, nor has a plan whose agreed date is not recorded.
+        plan: A care and support plan or carer's support plan record. A draft (or an
+            amendment in progress) has no review due yet, nor has a plan whose agreed date is
+            not recorded.
         reviews: Review records; only completed reviews of this plan count (others, and
             records of other forms, are passed over, so the person's records may be handed
             over as they are).
@@ -123,7 +133,7 @@ def due_review(plan: Reviewed, reviews: Iterable[Reviewed], settings: Settings) 
     Returns:
         The due date with its reasons, or None.
     """
-    if plan.form_id != PLAN_FORM or plan.status in _UNFINISHED:
+    if plan.form_id not in PLAN_FORMS or plan.status in _UNFINISHED:
         return None
     agreed = read.date(plan.answers, "plan_date")
     if agreed is None:
@@ -162,7 +172,7 @@ def review_due(plan: Reviewed, reviews: Iterable[Reviewed], settings: Settings) 
     """The date the plan's next review is due, or None when none is. Signature is stable.
 
     Args:
-        plan: A care and support plan record (see `due_review`).
+        plan: A care and support plan or carer's support plan record (see `due_review`).
         reviews: Review records; only completed reviews of this plan count.
         settings: The settings in force (`first_review_weeks`).
 

@@ -163,8 +163,9 @@ def start_record(
     A care and support plan is made from a completed needs assessment of the person, a
     carer's support plan from a completed carer's assessment of the carer: the one named by
     `from_record`, else their latest (see `care_plans.start_plan`). A review starts
-    from the plan named, else their latest completed plan (`reviews.start_review`). A needs
-    assessment started from a previous one is a reassessment (`reviews.start_reassessment`).
+    from the plan named (of either kind), else their latest completed plan
+    (`reviews.start_review`). A needs assessment or carer's assessment started from a previous
+    one is a reassessment (`reviews.start_reassessment`).
 
     Args:
         session: The unlocked profile (its clock dates the start).
@@ -173,7 +174,7 @@ def start_record(
         cared_for_id: For a carer's assessment, the person cared for, if on the caseload.
         from_record: For a care and support plan, the needs assessment it is made from (for
             a carer's support plan, the carer's assessment); for a review, the plan it
-            reviews; for a needs assessment, the one it follows.
+            reviews; for a needs assessment or a carer's assessment, the one it follows.
 
     Raises:
         NotFoundError: No such person (or person cared for, or record to start from).
@@ -189,17 +190,18 @@ def start_record(
         return care_plans.start_plan_for(session, person_id, from_record, kind)
     if form.id == reviews.REVIEW_FORM:
         return reviews.start_review_for(session, person_id, from_record)
-    if form.id == care_plans.NEEDS_FORM and from_record is not None:
+    if form.id in reviews.REASSESSED and from_record is not None:
+        what = reviews.REASSESSED[form.id].removeprefix("a ")
         if session.records.get(from_record).person_id != person_id:
             raise ValidationError(
-                "That needs assessment is about someone else.",
-                "Choose a needs assessment of the person being reassessed.",
+                f"That {what} is about someone else.",
+                f"Choose a {what} of the person being reassessed.",
             )
-        return reviews.start_reassessment(session, from_record)
+        return reviews.start_reassessment(session, from_record, form.id)
     if from_record is not None:
         raise ValidationError(
-            f"Only a care and support plan, a review or a needs assessment (a reassessment), "
-            f"or a carer's support plan, "
+            "Only a care and support plan, a review or a needs assessment (a reassessment), "
+            "or a carer's support plan or carer's assessment, "
             f"starts from another record, not a {form.title}.",
             "Leave out the record to start from, or choose one of those forms.",
         )

@@ -11,9 +11,10 @@ What the forms record decides what can be listed (README, "To do"):
 - a care and support plan not yet made (or not completed) for a completed needs assessment
   with eligible needs (NA-39), and a carer's support plan for a completed carer's assessment
   with eligible needs (Care Act s20);
-- the next review of each person's latest completed plan (`rules.reviews.due_review`: the
-  authority's `first_review_weeks` after it was agreed, then a year after each completed
-  review of it), from four weeks before it is due;
+- the next review of each person's latest completed plan of each kind, care and support plan
+  or carer's support plan (`rules.reviews.due_review`: the authority's `first_review_weeks`
+  after it was agreed, then a year after each completed review of it), from four weeks
+  before it is due;
 - a CHC decision past the 28 days with no decision date yet (CH-34);
 - a needs assessment still to finish after the person declined prevention (NA-23);
 - written information still to give for needs that are not eligible (NA-55);
@@ -385,7 +386,8 @@ def work_out(
     items += _plan_items(latest_done, plans, _needs_eligible, care_plan)
     items += _plan_items(carers, carer_plans, _carer_eligible, carer_plan)
     items += _needs_items(declined, uninformed, to_tell)
-    items += _review_items(plans, reviews, session.settings, today)
+    items += _review_items(plans, reviews, session.settings, today, care_plan)
+    items += _review_items(carer_plans, reviews, session.settings, today, carer_plan)
     items += _financial_items(plans, money, FINANCIAL_FORM)
     items += _chc_items(dsts, today)
     return soonest_first(items)
@@ -518,17 +520,22 @@ def _needs_items(
 
 
 def _review_items(
-    plans: list[Projected], reviews: list[Projected], settings: Settings, today: dt.date
+    plans: list[Projected],
+    reviews: list[Projected],
+    settings: Settings,
+    today: dt.date,
+    kind: _PlanDue,
 ) -> list[TodoItem]:
-    """The next review of each person's latest completed plan, once near (`due_review`).
+    """The next review of each person's latest completed plan of `kind`, once near (`due_review`).
 
     Only each person's latest plan (agreed last, then changed last): a plan a revised plan
     replaced is reviewed no more, even if it was changed since. A plan being amended, or one
     with no agreed date, has no review due (the rule says so). The item opens the review of
     the plan in progress, if there is one, else starts one from the plan; once a completed
-    review of the plan exists, the next is a year on, so it leaves the list until then.
+    review of the plan exists, the next is a year on, so it leaves the list until then. A
+    person with both kinds of plan (a carer with a plan of their own) has an item for each.
     """
-    from assessor_app.core.rules.reviews import PLAN_FORM, due_review
+    from assessor_app.core.rules.reviews import due_review
 
     latest: dict[PersonId, Projected] = {}
     for plan in plans:
@@ -555,7 +562,7 @@ def _review_items(
     items = []
     for plan in latest.values():
         found = due_review(
-            _Record(plan.record_id, PLAN_FORM, plan.status, plan.values),
+            _Record(plan.record_id, kind.form, plan.status, plan.values),
             held.get(plan.record_id, ()),
             settings,
         )
@@ -563,9 +570,7 @@ def _review_items(
             continue
         draft = open_review.get(plan.record_id)
         what = (
-            "Review the care and support plan"
-            if draft is None
-            else "Finish the review of the care and support plan"
+            f"Review the {kind.plan}" if draft is None else f"Finish the review of the {kind.plan}"
         )
         items.append(
             TodoItem(

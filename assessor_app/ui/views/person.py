@@ -41,7 +41,7 @@ from assessor_app.core.services.records import (
     forms_to_offer,
     start_record,
 )
-from assessor_app.core.services.reviews import record_title, start_review
+from assessor_app.core.services.reviews import REASSESSED, record_title, start_review
 from assessor_app.core.services.session import Session
 
 from assessor_app.ui import dialogs, error_display
@@ -294,8 +294,9 @@ class PersonView(QWidget):
         """Create a draft of the chosen form (latest version), prefilled, and open it.
 
         A form about a carer first asks who they care for, from the caseload (or no one on it).
-        A needs assessment, when the person has a completed one, first asks whether to start
-        from it (a reassessment: its answers are the starting point) or blank. A carer's
+        A needs assessment (or a carer's assessment), when the person has a completed one,
+        first asks whether to start from it (a reassessment: its answers are the starting
+        point) or blank. A carer's
         support plan, when the carer has more than one completed carer's assessment (one for
         each person they care for), first asks which it is made from. A form whose
         start check refuses this person cannot be chosen to start; the core checks again as it
@@ -312,7 +313,7 @@ class PersonView(QWidget):
                 self._carer_choices,
                 form,
                 owner=self,
-                on_success=lambda people: self._choose_cared_for(form, people),
+                on_success=lambda found: self._choose_cared_for(form, *found),
                 on_failure=self._start_failed,
             )
             return
@@ -351,15 +352,22 @@ class PersonView(QWidget):
         if not previous:
             self._start(form, None)
             return
+        self._start(form, None, self._reassess_from(form, previous))
+
+    def _reassess_from(
+        self, form: FormDefinition, previous: list[tuple[AssessmentId, str]]
+    ) -> AssessmentId | None:
+        """Ask whether to start from a previous assessment (a reassessment) or blank."""
+        what = REASSESSED[form.id].removeprefix("a ")
         index = dialogs.choose(
             self,
             "Reassessment",
-            "This person has a completed needs assessment. Start from it (a reassessment: its "
+            f"This person has a completed {what}. Start from it (a reassessment: its "
             "answers are the starting point, and you can see what changed since), or blank?",
             [f"Start from the {title[:1].lower()}{title[1:]}" for _, title in previous],
             none_text="Start a blank assessment",
         )
-        self._start(form, None, previous[index][0] if index is not None else None)
+        return previous[index][0] if index is not None else None
 
     def _choose_carers_assessment(
         self, form: FormDefinition, previous: list[tuple[AssessmentId, str]]
@@ -380,12 +388,26 @@ class PersonView(QWidget):
             return
         self._start(form, None, previous[index][0])
 
-    def _carer_choices(self, form: FormDefinition) -> list[Person]:
-        """(Worker) Refuse as start_record would, else the caseload to choose from."""
+    def _carer_choices(
+        self, form: FormDefinition
+    ) -> tuple[list[Person], list[tuple[AssessmentId, str]]]:
+        """(Worker) Refuse as start_record would, else the caseload to choose from, and the
+        carer's completed assessments of this form a reassessment may start from."""
         check_can_start(self._session, form, PersonId(self.person_id))
-        return self._people.search("", limit=CARED_FOR_CHOICES)
+        previous = self._previous_assessments(form.id) if form.id in REASSESSED else []
+        return self._people.search("", limit=CARED_FOR_CHOICES), previous
 
-    def _choose_cared_for(self, form: FormDefinition, people: list[Person]) -> None:
+    def _choose_cared_for(
+        self,
+        form: FormDefinition,
+        people: list[Person],
+        previous: list[tuple[AssessmentId, str]],
+    ) -> None:
+        # A reassessment carries the person cared for over from the one it follows.
+        follows = self._reassess_from(form, previous) if previous else None
+        if follows is not None:
+            self._start(form, None, follows)
+            return
         others = [p for p in people if p.id != self.person_id]
         index = dialogs.choose(
             self,
