@@ -23,7 +23,13 @@ from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import load_forms_dir
 from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.paths import default_forms_dir
-from assessor_app.core.records import AssessmentId, PersonId, RecordStatus
+from assessor_app.core.records import (
+    AssessmentId,
+    ConvictionStatus,
+    PersonId,
+    RecordStatus,
+    Setting,
+)
 from assessor_app.core.rules.care_plan import NOT_ASSESSED, carer_personal_budget
 from assessor_app.core.services.records import complete_record, start_record
 from assessor_app.core.services.session import Session
@@ -416,3 +422,38 @@ def test_without_a_setting_the_carers_plan_asks_where_the_carer_lives() -> None:
     result = evaluate(REGISTRY.latest("carers_support_plan"), {}, today=TODAY)
     offer = result.outcomes["direct_payments"]
     assert (offer.value, offer.reasons) == (None, ("Record where the carer lives.",))
+
+
+def test_a_carer_on_bail_is_offered_direct_payments_from_their_own_person_record(
+    vault: Vault,
+) -> None:
+    session = _session(vault)
+    carer = (
+        PeopleRepository(session.vault)
+        .add(
+            community_person(
+                given_name="Ifeoma",
+                setting=Setting.BAIL_ACCOMMODATION,
+                establishment_name="Demotown Bail Hostel (synthetic)",
+                conviction_status=ConvictionStatus.UNCONVICTED_ON_BAIL,
+            )
+        )
+        .id
+    )
+    plan = session.records.get(_start(session, carer, _carers_assessment(session, carer)))
+    # The plan's setting is the carer's (the record's person), not the person cared for's.
+    assert (plan.answers["setting"], plan.answers["conviction_status"]) == (
+        "bail_accommodation",
+        "unconvicted_on_bail",
+    )
+    result = evaluate(REGISTRY.latest("carers_support_plan"), plan.answers, today=TODAY)
+    offer = result.outcomes["direct_payments"]
+    assert offer.value == "available"
+    assert offer.reasons[0].startswith(
+        "The carer is unconvicted and on bail, living in bail accommodation"
+    )
+    assert [d.person for d in offer.details] == [
+        "Because you have not been convicted and are on bail, living in bail accommodation, you "
+        "can choose to have direct payments: money from us, so that you can arrange your "
+        "support as a carer."
+    ]
