@@ -62,7 +62,13 @@ def main() -> None:
         complete_record(session, AssessmentId(source))
         plan = start_record(session, session.forms.latest(FORM), PersonId(person))
         recreation, health = plan.answers["plan_needs"]
-        answers = {**SIGNED, "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)]}
+        answers = {
+            **SIGNED,
+            "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)],
+            "dp_choice": "wants",
+            "dp_manager": "nominated",
+            "dp_manager_name": "Tobias Quillfeather",
+        }
         for field_id, value in answers.items():
             session.records.save_field(plan.id, field_id, value)
 

@@ -4,8 +4,9 @@ A carer's completed carer's assessment with eligible needs puts "Make the carer'
 plan" on the to-do list; the plan starts from it with each eligible need the carer
 eligibility rule found (the outcome caring leaves them unable to achieve, and the effect of
 caring on their health) and what the carer said about it; completing is refused while one is
-left out, naming it; once completed and finalised it is a signed PDF with its easy-read and
-large-print editions, and the to-do item has gone.
+left out, naming it, and while the carer's direct-payment choice is not recorded where direct
+payments can be offered; once completed and finalised it is a signed PDF with its easy-read
+and large-print editions, and the to-do item has gone.
 """
 
 from __future__ import annotations
@@ -20,8 +21,15 @@ import pytest
 
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.form_engine.definition import load_forms_dir
+from assessor_app.core.form_engine.evaluation import evaluate
 from assessor_app.core.paths import default_forms_dir
-from assessor_app.core.records import AssessmentId, PersonId, RecordStatus
+from assessor_app.core.records import (
+    AssessmentId,
+    ConvictionStatus,
+    PersonId,
+    RecordStatus,
+    Setting,
+)
 from assessor_app.core.rules.care_plan import NOT_ASSESSED, carer_personal_budget
 from assessor_app.core.services.records import complete_record, start_record
 from assessor_app.core.services.session import Session
@@ -160,7 +168,10 @@ def test_a_carer_walks_from_assessment_to_signed_support_plan_and_the_todo_close
     _answer(
         session,
         plan_id,
-        {"plan_needs": [_by_plan(recreation, 6000), _otherwise(answers["plan_needs"][1])]},
+        {
+            "plan_needs": [_by_plan(recreation, 6000), _otherwise(answers["plan_needs"][1])],
+            "dp_choice": "declines",
+        },
     )
     done = finalise_record(session, AssessmentId(plan_id))
     assert done.record.status is RecordStatus.COMPLETED
@@ -312,3 +323,137 @@ def test_the_plan_carries_the_needs_the_carer_rule_found_eligible(
     )
     assert plan.answers["eligible_needs"] == needs
     assert [i["need_domain"] for i in plan.answers["plan_needs"]] == needs
+
+
+@needs_poppler
+def test_a_carer_at_home_is_offered_direct_payments_and_the_plan_records_their_choice(
+    vault: Vault, tmp_path: Path
+) -> None:
+    from assessor_app.core.services.documents import finalise_record
+    from assessor_app.core.storage.documents import DocumentRepository
+
+    session = _session(vault)
+    carer = _carer(session)
+    plan_id = _start(session, carer, _carers_assessment(session, carer))
+    plan = session.records.get(plan_id)
+    # Where the carer lives is the carer's own, from their person record.
+    assert plan.answers["setting"] == "own_home"
+    recreation, health = plan.answers["plan_needs"]
+    _answer(
+        session,
+        plan_id,
+        {**SIGNED, "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)]},
+    )
+    offer = evaluate(
+        REGISTRY.latest("carers_support_plan"), session.records.get(plan_id).answers, today=TODAY
+    ).outcomes["direct_payments"]
+    assert (offer.value, offer.label) == ("available", "Direct payments can be offered")
+    assert offer.reasons == (
+        "The carer lives in the community (own home), so direct payments can be offered (Care "
+        "Act ss31-33).",
+    )
+    [told] = [d.person for d in offer.details]
+    assert told == (
+        "You can choose to have direct payments: money from us, so that you can arrange your "
+        "support as a carer."
+    )
+
+    # Every need planned, but no choice recorded: completing is refused, saying why.
+    with pytest.raises(ValidationError, match="Record the carer's choice: yes, no, or") as e:
+        complete_record(session, AssessmentId(plan_id))
+    assert "The carer lives in the community" in str(e.value)
+    assert "need" not in str(e.value).split("Record the carer's choice")[0].lower()
+    assert session.records.get(plan_id).status is RecordStatus.DRAFT
+
+    _answer(
+        session,
+        plan_id,
+        {"dp_choice": "wants", "dp_manager": "nominated", "dp_manager_name": "Tobias Quillfeather"},
+    )
+    assert finalise_record(session, AssessmentId(plan_id)).record.status is RecordStatus.COMPLETED
+    repo = DocumentRepository(vault)
+    kept = {d.variant: repo.data(d.id) for d in repo.list_for_assessment(plan_id)}
+    for variant in ("standard", "large_print"):
+        printed = squash(poppler("pdftotext", kept[variant], tmp_path))
+        assert "Where the carer lives, and direct payments" in printed, variant
+        assert "The carer lives in the community (own home), so direct payments" in printed
+        assert "Yes, the carer wants direct payments" in printed, variant
+        assert "A nominated person" in printed and "Tobias Quillfeather" in printed, variant
+        assert "the person" not in printed.lower().replace("the person cared for", ""), variant
+
+
+@pytest.mark.parametrize(
+    ("setting", "conviction", "offered", "because"),
+    [
+        ("own_home", None, "available", "The carer lives in the community (own home)"),
+        ("hospital", None, "available", "The carer lives in the community (hospital)"),
+        ("bail_accommodation", "unconvicted_on_bail", "available", "The carer is unconvicted"),
+        ("approved_premises", "unconvicted_on_bail", "available", "The carer is unconvicted"),
+        ("approved_premises", "sentenced", "not_available", "The carer is in approved premises"),
+        ("bail_accommodation", "remanded", "not_available", "The carer is in bail accommodation"),
+        ("prison", "remanded", "not_available", "The carer is in a prison (remanded"),
+    ],
+)
+def test_the_carers_direct_payments_follow_the_custody_rules_told_of_the_carer(
+    setting: str, conviction: str | None, offered: str, because: str
+) -> None:
+    form = REGISTRY.latest("carers_support_plan")
+    answers: dict[str, Any] = {"setting": setting, "conviction_status": conviction}
+    result = evaluate(form, {k: v for k, v in answers.items() if v}, today=TODAY)
+    offer = result.outcomes["direct_payments"]
+    assert offer.value == offered
+    assert offer.reasons[0].startswith(because)
+    asked = [b.message for b in result.blockers if b.path == "dp_choice"]
+    chosen = evaluate(form, {**answers, "dp_choice": "wants"}, today=TODAY)
+    refused = [b.message for b in chosen.blockers if b.path == "dp_choice"]
+    if offered == "available":
+        assert len(asked) == 1 and "Record the carer's choice" in asked[0]
+        assert refused == []
+    else:
+        # In prison the question is hidden (so no answer is kept); in approved premises or
+        # bail accommodation after conviction or on remand, a recorded "yes" is refused.
+        assert asked == []
+        if setting != "prison":
+            assert len(refused) == 1 and "Clear the carer's choice" in refused[0]
+            assert "Care Act s76" in refused[0]
+
+
+def test_without_a_setting_the_carers_plan_asks_where_the_carer_lives() -> None:
+    result = evaluate(REGISTRY.latest("carers_support_plan"), {}, today=TODAY)
+    offer = result.outcomes["direct_payments"]
+    assert (offer.value, offer.reasons) == (None, ("Record where the carer lives.",))
+
+
+def test_a_carer_on_bail_is_offered_direct_payments_from_their_own_person_record(
+    vault: Vault,
+) -> None:
+    session = _session(vault)
+    carer = (
+        PeopleRepository(session.vault)
+        .add(
+            community_person(
+                given_name="Ifeoma",
+                setting=Setting.BAIL_ACCOMMODATION,
+                establishment_name="Demotown Bail Hostel (synthetic)",
+                conviction_status=ConvictionStatus.UNCONVICTED_ON_BAIL,
+            )
+        )
+        .id
+    )
+    plan = session.records.get(_start(session, carer, _carers_assessment(session, carer)))
+    # The plan's setting is the carer's (the record's person), not the person cared for's.
+    assert (plan.answers["setting"], plan.answers["conviction_status"]) == (
+        "bail_accommodation",
+        "unconvicted_on_bail",
+    )
+    result = evaluate(REGISTRY.latest("carers_support_plan"), plan.answers, today=TODAY)
+    offer = result.outcomes["direct_payments"]
+    assert offer.value == "available"
+    assert offer.reasons[0].startswith(
+        "The carer is unconvicted and on bail, living in bail accommodation"
+    )
+    assert [d.person for d in offer.details] == [
+        "Because you have not been convicted and are on bail, living in bail accommodation, you "
+        "can choose to have direct payments: money from us, so that you can arrange your "
+        "support as a carer."
+    ]

@@ -1,7 +1,8 @@
 """The carer's support plan in the app: the caseload's To do list asks for it once a carer's
 assessment with eligible needs is complete, and Enter starts it from that assessment with the
-carer's eligible needs carried over; completing is refused while one is left out, naming it;
-completed, it is signed with its easy-read and large-print editions, and the item has gone.
+carer's eligible needs carried over; completing is refused while one is left out, naming it,
+and while the carer's direct-payment choice (offered at home) is not recorded; completed, it is
+signed with its easy-read and large-print editions, and the item has gone.
 From the person page, a carer with two completed carer's assessments is asked which one the
 plan is made from."""
 
@@ -28,6 +29,7 @@ from tests.ui.test_todo_ui import _back_to_caseload, _rows
 from assessor_app.ui import dialogs
 from assessor_app.ui.views.main_window import MainWindow
 from assessor_app.ui.views.record_completion import NOT_READY_TITLE
+from assessor_app.ui.widgets.field_editors import OutcomeEditor
 
 pytestmark = pytest.mark.gui
 
@@ -67,7 +69,7 @@ HEALTH = {
 }
 
 
-def test_the_to_do_list_starts_the_carers_plan_which_completes_only_with_every_need(
+def test_the_to_do_list_starts_the_carers_plan_which_completes_only_with_needs_and_dp_choice(
     qtbot: QtBot, make_window: WindowFactory, shown_messages: list[tuple[str, str, str]]
 ) -> None:
     window = make_window()
@@ -100,8 +102,26 @@ def test_the_to_do_list_starts_the_carers_plan_which_completes_only_with_every_n
     assert "'the effect of caring on the carer's physical or mental health' is neither" in text
     assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.DRAFT
 
+    # Every need planned, but the carer lives at home: direct payments can be offered, and
+    # completing asks for the carer's choice, saying why.
     shown_messages.clear()
     give(editor, HEALTH)
+    assert editor.answers["setting"] == "own_home"
+    offer = editor.editor_for("direct_payments")
+    assert isinstance(offer, OutcomeEditor)
+    said = offer.shown.accessibleDescription()
+    assert said.startswith("Direct payments can be offered")
+    assert "The carer lives in the community (own home)" in said
+    assert not editor.editor_for("dp_choice").isHidden()
+    click_complete(qtbot, window, editor)
+    [(title, text, _detail)] = shown_messages
+    assert title == NOT_READY_TITLE
+    assert "Record the carer's choice: yes, no, or that they want to think about it." in text
+    assert stored_status(qtbot, window, editor.assessment_id) is RecordStatus.DRAFT
+
+    shown_messages.clear()
+    give(editor, {"dp_choice": "wants", "dp_manager": "person"})
+    assert editor.editor_for("dp_manager_name").isHidden()
     click_complete(qtbot, window, editor)
     assert shown_messages == []
     qtbot.waitUntil(lambda: not editor.editable)

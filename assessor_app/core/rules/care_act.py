@@ -57,6 +57,7 @@ __all__ = [
     "capacity",
     "carer_authority",
     "carer_completion",
+    "carer_direct_payments",
     "carer_eligibility",
     "carer_start",
     "choice_of_accommodation",
@@ -1155,25 +1156,42 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
         "available" or "not_available" with the reason, or value None while the setting (or,
         in custody, the conviction status) is not recorded.
     """
+    return _direct_payments(answers, "the person", "your own support")
+
+
+@register("care_act.carer_direct_payments", reads=DIRECT_PAYMENTS_READS)
+def carer_direct_payments(answers: Mapping[str, Any]) -> Outcome:
+    """`direct_payments` for a carer's support plan, where the record's person is the carer.
+
+    The same rules (Care Act ss31-33 and s76) over the carer's own setting, told of "the
+    carer": a carer's personal budget (s26) can be taken as a direct payment like a person's
+    (REQUIREMENTS FC-14). A fellow prisoner is never a carer (CA-11), so custody rarely
+    arises here, but the answer is the same as for anyone in that setting.
+
+    Args:
+        answers: The support plan's visible answers; reads ``setting`` and
+            ``conviction_status``.
+    """
+    return _direct_payments(answers, "the carer", "your support as a carer")
+
+
+def _direct_payments(answers: Mapping[str, Any], who: str, support: str) -> Outcome:
+    """`direct_payments` told of `who` ("the person", "the carer"); `support` is theirs."""
     setting = _setting(answers)
     if setting is None:
-        return _not_enough("Record where the person lives.")
+        return _not_enough(f"Record where {who} lives.")
+    # Capitalised by hand: str.capitalize would lower the rest of the sentence too.
+    subject = who[0].upper() + who[1:]
+    offer = f"choose to have direct payments: money from us, so that you can arrange {support}."
     if setting not in CUSTODY_SETTINGS:
         why = (
-            f"The person lives in the community ({setting.label.lower()}), so direct "
+            f"{subject} lives in the community ({setting.label.lower()}), so direct "
             "payments can be offered (Care Act ss31-33)."
         )
         return Outcome.explained(
             "available",
             "Direct payments can be offered",
-            (
-                Reason(
-                    "direct_payments.available",
-                    why,
-                    "You can choose to have direct payments: money from us, so that you can "
-                    "arrange your own support.",
-                ),
-            ),
+            (Reason("direct_payments.available", why, f"You can {offer}"),),
         )
     status = read.choice(answers, "conviction_status", _CONVICTIONS)
     if status is None:
@@ -1188,12 +1206,11 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
             (
                 Reason(
                     "direct_payments.available",
-                    f"The person is unconvicted and on bail, living in {setting.label.lower()}: "
-                    "unconvicted people in bail accommodation or approved premises can have "
-                    "direct payments (Care Act s76).",
-                    f"Because you have not been convicted and are on bail, living in "
-                    f"{setting.label.lower()}, you can choose to have direct payments: money "
-                    "from us, so that you can arrange your own support.",
+                    f"{subject} is unconvicted and on bail, living in "
+                    f"{setting.label.lower()}: unconvicted people in bail accommodation or "
+                    "approved premises can have direct payments (Care Act s76).",
+                    "Because you have not been convicted and are on bail, living in "
+                    f"{setting.label.lower()}, you can {offer}",
                 ),
             ),
         )
@@ -1203,7 +1220,7 @@ def direct_payments(answers: Mapping[str, Any]) -> Outcome:
         (
             Reason(
                 "direct_payments.not_available",
-                f"The person is {_IN_SETTING.get(setting, 'in custody')} "
+                f"{subject} is {_IN_SETTING.get(setting, 'in custody')} "
                 f"({_CONVICTION_WORDS[status]}): direct payments cannot be made in prison or "
                 "youth custody, and in approved premises or bail accommodation only to a person "
                 "not convicted and on bail (Care Act s76).",

@@ -9,13 +9,14 @@ FC-13) is the weekly cost of the needs the plan meets, the person's contribution
 authority's share, line by line, and says "charge not yet assessed" (never zero) until a
 financial assessment is complete. The carer's support plan (Care Act s20 and s25) has the same
 two rules over the carer's eligible needs (reg 3), worded for the carer; support for a carer
-may be charged for only on the carer's own financial assessment (s14). Imports no Qt and no
-storage module.
+may be charged for only on the carer's own financial assessment (s14). Both plans ask for the
+direct-payment choice where direct payments can be offered (ss31-33, s76), and refuse it
+where they cannot. Imports no Qt and no storage module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from assessor_app.core.rules.care_act import (
     ADULT_OUTCOMES,
     CARER_OUTCOMES,
     DIRECT_PAYMENTS_READS,
+    carer_direct_payments,
     direct_payments,
 )
 
@@ -88,13 +90,13 @@ def _budget_reads(domains: tuple[str, ...]) -> dict[str, Need]:
 BUDGET_READS = _budget_reads(DOMAINS)
 CARER_BUDGET_READS = _budget_reads(CARER_DOMAINS)
 _DP_CHOICES = ("wants", "declines", "thinking")
-COMPLETION_READS = {
-    "eligible_needs": choices(*DOMAINS),
-    **BUDGET_READS,
-    **DIRECT_PAYMENTS_READS,
-    "dp_choice": choice(*_DP_CHOICES, allowed=_DP_CHOICES),
+_DP_READS = {**DIRECT_PAYMENTS_READS, "dp_choice": choice(*_DP_CHOICES, allowed=_DP_CHOICES)}
+COMPLETION_READS = {"eligible_needs": choices(*DOMAINS), **BUDGET_READS, **_DP_READS}
+CARER_COMPLETION_READS = {
+    "eligible_needs": choices(*CARER_DOMAINS),
+    **CARER_BUDGET_READS,
+    **_DP_READS,
 }
-CARER_COMPLETION_READS = {"eligible_needs": choices(*CARER_DOMAINS), **CARER_BUDGET_READS}
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class _Planned:
     """Who the plan is for, in a sentence ("the person", "the carer")."""
     not_assessed: str
     """What the budget says of the contribution before a financial assessment is complete."""
+    direct_payments: Callable[[Mapping[str, Any]], Outcome]
+    """The rule that says whether direct payments can be offered, told of `who`."""
 
 
 _PERSON = _Planned(
@@ -120,6 +124,7 @@ _PERSON = _Planned(
     "the person",
     "because no financial assessment of theirs is complete. Complete one, then open this "
     "plan again.",
+    direct_payments,
 )
 _CARER = _Planned(
     CARER_DOMAINS,
@@ -129,6 +134,7 @@ _CARER = _Planned(
     "because no financial assessment of the carer's own resources is complete, and support "
     "for a carer may be charged for only after one (Care Act s14). If the authority charges "
     "for this support, complete one, then open this plan again.",
+    carer_direct_payments,
 )
 
 
@@ -156,7 +162,7 @@ def plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
         answers: The plan's visible answers keyed by field id.
     """
     blockers = _needs_blockers(answers, _PERSON)
-    blockers.extend(_direct_payment_blockers(answers))
+    blockers.extend(_direct_payment_blockers(answers, _PERSON))
     blockers.extend(_custody_budget_blockers(answers))
     return blockers
 
@@ -167,12 +173,13 @@ def carer_plan_completion(answers: Mapping[str, Any]) -> list[Blocker]:
 
     As `plan_completion`, over the eligible needs the carer's assessment found (Care Act s20):
     each must be met by the plan or recorded as met otherwise, and each entry says truly
-    whether its need is eligible.
+    whether its need is eligible. The carer's direct-payment choice is checked as the
+    person's is (Care Act ss31-33: a carer's personal budget can be paid as one).
 
     Args:
         answers: The support plan's visible answers keyed by field id.
     """
-    return _needs_blockers(answers, _CARER)
+    return [*_needs_blockers(answers, _CARER), *_direct_payment_blockers(answers, _CARER)]
 
 
 def _needs_blockers(answers: Mapping[str, Any], planned: _Planned) -> list[Blocker]:
@@ -227,23 +234,25 @@ def _needs_blockers(answers: Mapping[str, Any], planned: _Planned) -> list[Block
     return blockers
 
 
-def _direct_payment_blockers(answers: Mapping[str, Any]) -> list[Blocker]:
-    """The person's choice is recorded where direct payments can be offered, and only there."""
-    offer = direct_payments(answers)
+def _direct_payment_blockers(answers: Mapping[str, Any], planned: _Planned) -> list[Blocker]:
+    """Their choice is recorded where direct payments can be offered, and only there."""
+    offer = planned.direct_payments(answers)
     picked = read.choice(answers, "dp_choice", _DP_CHOICES)
     why = offer.reasons[0] if offer.reasons else ""
     if offer.value == "available" and picked is None:
         return [
             Blocker(
                 "dp_choice",
-                f"{why} Record the person's choice: yes, no, or that they want to think about it.",
+                f"{why} Record {planned.who}'s choice: yes, no, or that they want to think about "
+                "it.",
             )
         ]
     if offer.value == "not_available" and picked is not None:
         return [
             Blocker(
                 "dp_choice",
-                f"{why} Clear the person's choice about direct payments: they cannot be offered.",
+                f"{why} Clear {planned.who}'s choice about direct payments: they cannot be "
+                "offered.",
             )
         ]
     return []
