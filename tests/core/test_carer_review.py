@@ -67,7 +67,11 @@ def _carer_with_plan(session: Session) -> tuple[PersonId, AssessmentId, Assessme
     _save(
         session,
         plan.id,
-        {**SIGNED, "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)]},
+        {
+            **SIGNED,
+            "dp_choice": "declines",
+            "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)],
+        },
     )
     return carer, source, complete_record(session, plan.id)
 
@@ -218,7 +222,11 @@ def test_a_person_with_both_kinds_of_plan_has_each_reviewed_and_custody_offers_o
     _save(
         session,
         carer_plan.id,
-        {**SIGNED, "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)]},
+        {
+            **SIGNED,
+            "dp_choice": "declines",
+            "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)],
+        },
     )
     carer_plan = complete_record(session, carer_plan.id)
 

@@ -67,6 +67,7 @@ def test_a_carers_plan_review_due_on_the_list_finds_a_reassessment_of_the_carer(
         | HEALTH
         | {
             "plan_date": agreed.isoformat(),
+            "dp_choice": "declines",
             "carer_signature": _signed("Ifeoma Quillfeather", agreed),
             "assessor_signature": _signed("Alex Assessor", agreed),
         },
