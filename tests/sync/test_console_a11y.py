@@ -7,13 +7,20 @@ queue), walk two pages with Tab, and show that the checker finds each fault it l
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from assessor_app.core.services.records import start_record
+from assessor_app.core.storage.vault import Vault
+from assessor_app.core.sync_client.client import sync_now, transport_for
+from tests.support import community_person, session_for
 from tests.sync import test_console_browser as browser_tests
 from tests.sync.console_a11y import FOCUS_OUTLINE, FOCUS_RING, problems, tab_walk
+from tests.sync.console_client import ConsoleClient
 from tests.sync.test_console_browser import Console
 
 # The browser tests' own fixtures: this module gets its own gateway and browser from them.
@@ -77,12 +84,24 @@ def test_every_page_of_the_console_is_checked_for_each_role(console: Console) ->
         ("/console/devices/no-such-laptop/revoke", "No such laptop"),
         ("/console/records/no-such-record", "No such record"),
         ("/console/records?person=not%20an%20id", "Received records"),
+        ("/console/no-such-page", "Page not found"),
     ],
 )
 def test_the_error_pages_are_checked(console: Console, path: str, title: str) -> None:
     console.sign_in("ada")
     console.open(path)
     assert console.h1() == title
+
+
+def test_a_mistyped_console_address_is_a_page_and_the_api_keeps_its_json(
+    console: Console,
+) -> None:
+    client = ConsoleClient(console.served.url, console.served.ca.pem)
+    page = client.get("/console/devcies")
+    assert (page.status, page.h1()) == (404, "Page not found")
+    assert "sign in and choose a page" in page.text
+    api = client.get("/v1/no-such-call")
+    assert (api.status, json.loads(api.text)) == (404, {"detail": "Not Found"})
 
 
 def _walk(console: Console) -> list[str]:
@@ -156,3 +175,22 @@ def test_the_checker_finds_each_fault_it_looks_for(console: Console, tmp_path: P
         "1 error summaries but 0 announced",
     ):
         assert fault in found, f"{fault!r} not found in:\n{found}"
+
+
+def test_the_queue_and_the_records_are_checked_full_of_work(console: Console, vault: Vault) -> None:
+    # Two open records of two people from one laptop: a page lists each with links alike.
+    first, _ = browser_tests._signed_record(console.served, vault, "Listerby")
+    session = session_for(vault, today=dt.date(2026, 12, 4))
+    for family_name in ("Secondson", "Thirdwell"):
+        person = session.people.add(community_person(family_name=family_name))
+        record = start_record(session, session.forms.latest("sample"), person.id)
+        session.records.checkpoint(record.id)
+        console.served.store.allocate(person.id, console.served.assessor, dt.datetime.now(dt.UTC))
+    assert sync_now(vault, transport_for(vault)).finished
+    console.sign_in("tam")
+    console.go(console.link("Team queue"))  # each page checked as it arrives
+    assert len(console.links("sample")) >= 2
+    console.go(console.link("Received records"))
+    console.go(console.links("sample")[0])
+    assert console.h1().startswith("Record for ")
+    console.go(console.link("Back to received records"))
