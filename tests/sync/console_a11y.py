@@ -24,7 +24,20 @@ CONTROLS = frozenset(
 )
 # Link and button names that say nothing when a screen reader lists them out of context.
 VAGUE = frozenset(
-    {"here", "click here", "link", "this", "this link", "more", "read more", "go", "click"}
+    {
+        "here",
+        "click here",
+        "link",
+        "this",
+        "this link",
+        "more",
+        "read more",
+        "go",
+        "click",
+        "show",
+        "submit",
+        "ok",
+    }
 )
 _DOM_FACTS = """
 const ids = new Set(Array.from(document.querySelectorAll('[id]'), e => e.id));

@@ -133,6 +133,24 @@ def test_tab_reaches_every_allocation_control_in_reading_order_with_focus_shown(
     assert order[-3:] == ["input#person", "select#assessor", "button#Allocate"]
 
 
+def test_tab_reaches_every_bundles_control_once_radio_groups_once_with_focus_shown(
+    console: Console,
+) -> None:
+    console.sign_in("ada")
+    console.go(console.link("Bundles"))
+    order = _walk(console)
+    controls = [k for k in order if k.split("#")[0] in ("input", "select", "button")]
+    assert controls[-7:] == [
+        "input#bundle",
+        "button#Import the bundle",
+        "select#device",
+        "input#lease",  # one stop for the group of three lease radios
+        "input#days",
+        "input#from_start",
+        "button#Write the inbound bundle",
+    ]
+
+
 def test_the_stylesheet_gives_every_kind_of_control_a_focus_style() -> None:
     css = (Path(__file__).parents[2] / "sync/gateway/templates/console/console.css").read_text()
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
