@@ -26,6 +26,7 @@ from fastapi import FastAPI, Form, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from sync.gateway import oversight, reference_holdings
@@ -326,7 +327,8 @@ def add_console(
         if exc.status_code != 404 or not request.url.path.startswith("/console/"):
             return await http_exception_handler(request, exc)
         token = request.cookies.get(SESSION_COOKIE, "")
-        account = accounts.session(token, clock())
+        # (off the event loop, as the console's own routes run: it reads the database)
+        account = await run_in_threadpool(accounts.session, token, clock())
         signed = SignedIn(account, token) if account else None
         message = "There is no console page at this address. Check it, or " + (
             "choose a page above." if signed else "sign in and choose a page."
