@@ -23,8 +23,11 @@ from typing import Any, NoReturn
 
 import jinja2
 from fastapi import FastAPI, Form, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from sync.gateway import oversight, reference_holdings
 from sync.gateway.accounts import (
@@ -316,6 +319,21 @@ def add_console(
     @app.exception_handler(_Answer)
     def answer(_request: Request, exc: _Answer) -> Response:
         return exc.response
+
+    @app.exception_handler(HTTPException)
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        # A mistyped console address gets a page a screen reader can read (a title, a
+        # heading, the way back), not the API's JSON; the laptops' API keeps its JSON.
+        if exc.status_code != 404 or not request.url.path.startswith("/console/"):
+            return await http_exception_handler(request, exc)
+        token = request.cookies.get(SESSION_COOKIE, "")
+        # (off the event loop, as the console's own routes run: it reads the database)
+        account = await run_in_threadpool(accounts.session, token, clock())
+        signed = SignedIn(account, token) if account else None
+        message = "There is no console page at this address. Check it, or " + (
+            "choose a page above." if signed else "sign in and choose a page."
+        )
+        return page("refused.html", signed, status=404, title="Page not found", message=message)
 
     @app.get("/console/console.css", include_in_schema=False)
     def stylesheet() -> Response:

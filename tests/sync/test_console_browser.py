@@ -40,6 +40,7 @@ from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 from sync.protocol import HeldItem, OrderKind, QueueReport
 from tests.support import community_person, session_for
+from tests.sync.console_a11y import assert_accessible
 from tests.sync.pdfs import keep_signed_pdf
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -139,7 +140,10 @@ def browser() -> Iterator[object]:
 
 
 class Console:
-    """The browser on the console: sign in, follow links, fill forms as a person would."""
+    """The browser on the console: sign in, follow links, fill forms as a person would.
+
+    Every page it arrives at is checked for what a screen reader is given (`assert_accessible`).
+    """
 
     def __init__(self, driver: object, served: Served) -> None:
         from selenium.webdriver.common.by import By
@@ -154,8 +158,14 @@ class Console:
         self.d.get(self.served.url + "/console/sign-in")  # type: ignore[attr-defined]
         self.field("Username").send_keys(username)
         self.field("Password").send_keys(PASSWORD)
+        assert_accessible(self.d)
         self.go(self.button("Sign in"))
         assert self.h1() == "Devices", self.text()
+
+    def open(self, path: str) -> None:
+        """Type a console address into the browser (a page no link on this one offers)."""
+        self.d.get(self.served.url + path)  # type: ignore[attr-defined]
+        assert_accessible(self.d)
 
     def go(self, element: object) -> None:
         """Click a link or button that loads a page, and wait until the new page is there."""
@@ -175,6 +185,10 @@ class Console:
             return False
 
         WebDriverWait(self.d, 10).until(gone)
+        WebDriverWait(self.d, 10).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
+        assert_accessible(self.d)
 
     def find(self, by: str, value: str) -> object:
         return self.d.find_element(by, value)  # type: ignore[attr-defined]
@@ -226,6 +240,7 @@ class Console:
             fields,
         )
         WebDriverWait(self.d, 10).until(expected_conditions.staleness_of(page))
+        assert_accessible(self.d)
 
 
 @pytest.fixture
@@ -424,7 +439,7 @@ def test_a_team_manager_cannot_wipe_a_laptop_or_read_its_unlock_code(console: Co
     assert console.links("Wipe") == [] and console.links("Unlock code") == []
     console.forge_post(f"/console/devices/{active.id}/wipe", {})
     assert console.h1() == "Not allowed for your role"
-    console.d.get(f"{console.served.url}/console/devices/{active.id}/unlock-code")  # type: ignore[attr-defined]
+    console.open(f"/console/devices/{active.id}/unlock-code")
     assert console.h1() == "Not allowed for your role"
     assert "unlock-code" not in console.text()
     console.go(console.link("Devices"))
@@ -464,7 +479,7 @@ def test_a_pdf_tampered_with_in_the_store_shows_not_valid(console: Console, vaul
         data = bytes(row[0]).replace(b"Synthetic signed record", b"Synthetic forged  record")
         tx.execute("UPDATE document_chunk SET data = ? WHERE document_id = ?", (data, document_id))
     console.sign_in("aud")
-    console.d.get(f"{console.served.url}/console/records/{record_id}")  # type: ignore[attr-defined]
+    console.open(f"/console/records/{record_id}")
     check = console.find(console.by.CSS_SELECTOR, "td.check")
     assert check.text.startswith("Not valid")  # type: ignore[attr-defined]
     assert "changed in the gateway's store" in check.text  # type: ignore[attr-defined]
@@ -606,5 +621,5 @@ def test_an_administrator_writes_an_inbound_bundle_with_a_chosen_lease_for_a_lap
 def test_a_team_manager_has_no_bundles_page(console: Console) -> None:
     console.sign_in("tam")
     assert console.links("Bundles") == []
-    console.d.get(f"{console.served.url}/console/bundles")  # type: ignore[attr-defined]
+    console.open("/console/bundles")
     assert console.h1() == "Not allowed for your role"
