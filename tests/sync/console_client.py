@@ -6,6 +6,7 @@ sends, without one (the browser tests drive Chromium itself).
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import re
 import secrets
@@ -14,6 +15,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+
+from sync.gateway.accounts import Accounts
+from sync.gateway.store import Store
+from sync.gateway.teams import Teams
 
 
 @dataclass
@@ -102,3 +107,22 @@ class ConsoleClient:
     def cookie(self, name: str) -> http.cookiejar.Cookie:
         (found,) = [c for c in self.jar if c.name == name]
         return found
+
+
+TEAM = "North locality"
+"""The team of the console tests' team manager, `tam`, and of their assessor."""
+
+
+def make_accounts(store: Store, password: str, now: dt.datetime, *assessors: str) -> None:
+    """One console account of each role: ada (IT), tam (team manager of `TEAM`), aud (auditor).
+
+    `assessors` join `TEAM`, so tam sees them; the tests of other teams add their own.
+    """
+    teams = Teams(store)
+    teams.create(TEAM, now, "test")
+    for assessor in assessors:
+        teams.add(assessor, TEAM, now, "test")
+    accounts = Accounts(store)
+    accounts.create("ada", "it_admin", password, now, "test")
+    accounts.create("tam", "team_manager", password, now, "test", team=TEAM)
+    accounts.create("aud", "auditor", password, now, "test")

@@ -40,6 +40,7 @@ from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 from sync.protocol import HeldItem, OrderKind, QueueReport
 from tests.support import community_person, session_for
+from tests.sync.console_client import make_accounts
 from tests.sync.pdfs import keep_signed_pdf
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -76,10 +77,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     store.migrate()
     ca = GatewayCA.load_or_create(folder / "ca", "Exampleshire County Council")
     now = dt.datetime.now(dt.UTC)
-    accounts = Accounts(store)
-    for name, role in (("ada", "it_admin"), ("tam", "team_manager"), ("aud", "auditor")):
-        accounts.create(name, role, PASSWORD, now, "test")
     assessor = store.create_assessor("Robin Testcase", now)
+    make_accounts(store, PASSWORD, now, assessor)
     # One laptop from the start, for the tests that must not be able to revoke it.
     code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
     store.enrol(code, now, lambda device, _who, name: _certificate(ca, device, name))
