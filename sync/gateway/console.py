@@ -72,6 +72,9 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "queue": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
     # What the laptops run on: IT's to check, auditors' to see; nothing there is a manager's.
     "reference": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
+    # Who is in which team decides what each manager sees: IT's to set, auditors' to check.
+    "teams": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
+    "teams-change": frozenset({Role.IT_ADMIN}),
     # Bundles carry records in and caseloads out: only IT takes them to and from laptops.
     "bundles": frozenset({Role.IT_ADMIN}),
     # Even a team manager in no team, who may do nothing else, may sign out.
@@ -82,6 +85,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
 _NAV = (
     ("devices", "/console/devices", "Devices"),
     ("enrolment", "/console/enrolment-codes", "Enrolment codes"),
+    ("teams", "/console/teams", "Teams"),
     ("allocation", "/console/allocation", "Caseload allocation"),
     ("queue", "/console/queue", "Team queue"),
     ("records", "/console/records", "Received records"),

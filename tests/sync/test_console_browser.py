@@ -38,9 +38,10 @@ from sync.gateway.ca import GatewayCA
 from sync.gateway.publishing import PublishingKey, publish
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
+from sync.gateway.teams import Teams
 from sync.protocol import HeldItem, OrderKind, QueueReport
 from tests.support import community_person, session_for
-from tests.sync.console_client import make_accounts
+from tests.sync.console_client import TEAM, make_accounts
 from tests.sync.pdfs import keep_signed_pdf
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -289,7 +290,8 @@ def test_a_team_manager_sees_no_revoke_button_and_a_forged_revoke_is_refused(
     console: Console,
 ) -> None:
     before = console.served.store.devices()
-    active = [d for d in before if d.revoked_at is None]
+    mine = console.served.assessor  # the manager's team's (another team's laptops are hidden)
+    active = [d for d in before if d.revoked_at is None and d.assessor_id == mine]
     console.sign_in("tam")
     assert active[0].id in console.text() and console.links("Revoke") == []
     assert console.links("Enrolment codes") == [] and console.links("Audit log") == []
@@ -297,6 +299,48 @@ def test_a_team_manager_sees_no_revoke_button_and_a_forged_revoke_is_refused(
     assert console.h1() == "Not allowed for your role"
     assert "A team manager cannot do this. Nothing was changed." in console.text()
     assert console.served.store.devices() == before
+
+
+def test_a_team_manager_neither_sees_nor_can_allocate_to_another_teams_assessor(
+    console: Console,
+) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    store, now = console.served.store, dt.datetime.now(dt.UTC)
+    teams = Teams(store)
+    teams.create("South locality", now, "test")
+    sam = store.create_assessor("Sam Example", now)
+    teams.add(sam, "South locality", now, "test")
+    code = store.issue_code(sam, now, dt.timedelta(minutes=15))
+    theirs, _ = store.enrol(code, now, lambda d, _who, n: _certificate(console.served.ca, d, n))
+    store.allocate("p-south-1", sam, now)
+    try:
+        console.sign_in("tam")
+        assert f"team {TEAM}" in console.find(console.by.CSS_SELECTOR, "form.who").text  # type: ignore[attr-defined]
+        assert theirs.id not in console.text()
+        console.go(console.link("Team queue"))
+        assert "Robin Testcase" in console.text() and "Sam Example" not in console.text()
+        console.go(console.link("Caseload allocation"))
+        offered = [o.text for o in Select(console.field("Assessor")).options]
+        assert "Robin Testcase" in offered and "Sam Example" not in offered
+        assert "p-south-1" not in console.text()
+
+        # Not offered, so forged: each is refused with a page, and nothing moves.
+        console.forge_post("/console/allocation", {"person": "p-north-9", "assessor": sam})
+        assert console.h1() == "Not your team's to allocate"
+        assert "Sam Example is not in your team" in console.text()
+        console.go(console.link("Back to the console"))
+        console.go(console.link("Caseload allocation"))
+        move = {"person": "p-south-1", "assessor": console.served.assessor}
+        console.forge_post("/console/allocation", move)
+        assert console.h1() == "Not your team's to allocate"
+        assert "on the caseload of Sam Example, who is not in your team" in console.text()
+        allocated = {p: a for p, a, _ in store.allocations()}
+        assert allocated["p-south-1"] == sam and "p-north-9" not in allocated
+        refused = [e.subject for e in Accounts(store).audit_log() if e.actor == "tam"]
+        assert {"p-north-9", "p-south-1"} <= set(refused)
+    finally:
+        store.revoke(theirs.id, now)  # the other tests' laptops are Robin's alone
 
 
 def test_an_auditor_reads_the_audit_log_and_can_change_nothing(console: Console) -> None:
@@ -417,7 +461,8 @@ def test_an_administrator_reads_an_unlock_code_that_opens_a_locked_laptop(
 
 def test_a_team_manager_cannot_wipe_a_laptop_or_read_its_unlock_code(console: Console) -> None:
     before = console.served.store.devices()
-    active = next(d for d in before if d.revoked_at is None)
+    mine = console.served.assessor  # the manager's team's (another team's laptops are hidden)
+    active = next(d for d in before if d.revoked_at is None and d.assessor_id == mine)
     console.sign_in("tam")
     assert active.id in console.text()
     assert console.links("Wipe") == [] and console.links("Unlock code") == []

@@ -394,3 +394,49 @@ def test_a_team_manager_from_before_teams_sees_only_a_page_to_ask_it_until_given
         Accounts(store).set_team("tam", TEAM, NOW, "ada")
         assert tam.sign_in("tam", PASSWORD).status == 200
         assert "p-0001" in tam.get("/console/queue").text
+
+
+def test_it_makes_a_team_and_moves_an_assessor_on_the_teams_page_and_others_cannot(
+    desk: Desk,
+) -> None:
+    ada = desk.client("ada")
+    page = ada.get("/console/teams")
+    assert page.status == 200 and page.h1() == "Teams"
+    assert "Alex Sample, Robin Testcase" in page.text and "<td>tam</td>" in page.text
+
+    blank = ada.post("/console/teams", {"name": "  ", "csrf": page.csrf})
+    assert blank.status == 400 and 'href="#name"' in blank.text and "1 to 64" in blank.text
+    taken = ada.post("/console/teams", {"name": TEAM.lower(), "csrf": page.csrf})
+    assert taken.status == 400 and f"already a team &#39;{TEAM}&#39;" in taken.text
+    made = ada.post("/console/teams", {"name": "East locality", "csrf": page.csrf})
+    assert made.status == 200 and "Team East locality is made" in made.text
+    unchosen = ada.post("/console/teams/members", {"assessor": "", "team": "", "csrf": page.csrf})
+    assert unchosen.status == 400 and 'href="#assessor"' in unchosen.text
+    assert 'href="#team"' in unchosen.text
+    moved = ada.post(
+        "/console/teams/members",
+        {"assessor": desk.alex, "team": "East locality", "csrf": page.csrf},
+    )
+    assert moved.status == 200 and "Alex Sample is in team East locality" in moved.text
+    assert _team_of(desk.store, desk.alex) == "East locality"
+    # Tam no longer sees Alex from the next page.
+    assert "Alex Sample" not in desk.client("tam").get("/console/queue").text
+    actions = {(e.actor, e.action, e.subject) for e in Accounts(desk.store).audit_log()}
+    assert ("ada", "team created", "East locality") in actions
+    assert ("ada", "assessor moved to team", desk.alex) in actions
+
+    aud = desk.client("aud")
+    seen = aud.get("/console/teams")
+    assert seen.status == 200 and "East locality" in seen.text and "Make the team" not in seen.text
+    forged = aud.post("/console/teams", {"name": "West", "csrf": seen.csrf})
+    assert forged.status == 403 and "West" not in {t.name for t in Teams(desk.store).teams()}
+    tam = desk.client("tam")
+    assert tam.get("/console/teams").status == 403
+    assert "/console/teams" not in tam.get("/console/devices").text
+
+
+def _team_of(store: Store, assessor: str) -> str | None:
+    """The team an assessor is in, as the database keeps it."""
+    with store.transaction() as tx:
+        row = tx.execute("SELECT team FROM assessor WHERE id = ?", (assessor,)).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
