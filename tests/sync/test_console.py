@@ -302,9 +302,12 @@ def test_every_page_has_one_heading_labelled_fields_and_headed_tables(console: C
             "/console/enrolment-codes",
             "/console/allocation",
             "/console/reference-data",
+            "/console/teams",
         )
     ] + [
         admin.post("/console/allocation", {"person": "", "assessor": "", "csrf": csrf}),
+        admin.post("/console/teams", {"name": "", "csrf": csrf}),
+        admin.post("/console/teams/members", {"assessor": "", "team": "", "csrf": csrf}),
         admin.get("/console/audit"),
         console.client().get("/console/sign-in"),
     ]
