@@ -289,6 +289,8 @@ def _pages(driver: webdriver.Chrome, url: str, suffix: str, south_laptop: str) -
     Select(driver.find_element(By.ID, "assessor")).select_by_visible_text("Alex Example")
     go(driver.find_element(By.XPATH, "//button[.='Allocate']"))
     shot("allocation")
+    go(driver.find_element(By.LINK_TEXT, "Teams"))
+    shot("teams")
     driver.get(url + "/console/audit")
     shot("audit-log")
     driver.get(url + "/console/reference-data")
