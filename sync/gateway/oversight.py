@@ -8,7 +8,8 @@ signature, offline, against the council's document signing CA, by the app's own 
 (`assessor_app.core.pdf.verify`, pyHanko's validation). The team's queue is, per assessor, what
 their laptops last reported still to send, and the people on their caseload with the records
 still open at the gateway; an open record whose newest revision held here was made more than
-`OVERDUE_AFTER` ago is overdue (docs/gateway.md says what the gateway cannot see).
+`OVERDUE_AFTER` ago is overdue (docs/gateway.md says what the gateway cannot see). Given a
+``team`` (schema 17), the records and the queue are cut to that team's (a team manager's).
 """
 
 from __future__ import annotations

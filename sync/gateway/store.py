@@ -1560,9 +1560,9 @@ class Store:
         with self.transaction() as tx:
             before = self._allocations(tx, {person_id}).get(person_id)
             if within_team is not None:
-                for holder in (assessor_id, before):
+                for holder in (assessor_id, *([before] if before is not None else [])):
                     row = tx.execute("SELECT team FROM assessor WHERE id = ?", (holder,)).fetchone()
-                    if holder is not None and (row is None or row[0] != within_team):
+                    if row is None or row[0] != within_team:
                         raise AllocationRefused(holder, joining=holder == assessor_id)
             tx.execute(
                 "INSERT INTO allocation (person_id, assessor_id, allocated_at) VALUES (?, ?, ?) "

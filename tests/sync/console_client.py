@@ -16,7 +16,13 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
 from sync.gateway.accounts import Accounts
+from sync.gateway.ca import GatewayCA
 from sync.gateway.store import Store
 from sync.gateway.teams import Teams
 
@@ -126,3 +132,15 @@ def make_accounts(store: Store, password: str, now: dt.datetime, *assessors: str
     accounts.create("ada", "it_admin", password, now, "test")
     accounts.create("tam", "team_manager", password, now, "test", team=TEAM)
     accounts.create("aud", "auditor", password, now, "test")
+
+
+def device_certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
+    """A laptop's certificate from `ca` (DER), for `Store.enrol` without a real laptop."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
+        .sign(key, hashes.SHA256())
+    )
+    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
+    return cert.public_bytes(serialization.Encoding.DER)

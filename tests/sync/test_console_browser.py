@@ -17,10 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from assessor_app.core.services.records import start_record
 from assessor_app.core.storage import outbox
@@ -41,7 +37,7 @@ from sync.gateway.store import Store
 from sync.gateway.teams import Teams
 from sync.protocol import HeldItem, OrderKind, QueueReport
 from tests.support import community_person, session_for
-from tests.sync.console_client import TEAM, make_accounts
+from tests.sync.console_client import TEAM, device_certificate, make_accounts
 from tests.sync.pdfs import keep_signed_pdf
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -82,7 +78,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     make_accounts(store, PASSWORD, now, assessor)
     # One laptop from the start, for the tests that must not be able to revoke it.
     code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
-    store.enrol(code, now, lambda device, _who, name: _certificate(ca, device, name))
+    store.enrol(code, now, lambda device, _who, name: device_certificate(ca, device, name))
     # Leaflets only: a package laptops take without it changing any other test's forms or rates.
     key = PublishingKey.load_or_create(folder / "ca")
     leaflet = {"carers.txt": b"Support for carers in Exampleshire."}
@@ -97,17 +93,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     with running(app, tls) as gateway:
         yield Served(gateway.url, store, ca, assessor, key.fingerprint)
-
-
-def _certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
-        .sign(key, hashes.SHA256())
-    )
-    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
-    return cert.public_bytes(serialization.Encoding.DER)
 
 
 @pytest.fixture(scope="module")
@@ -312,7 +297,9 @@ def test_a_team_manager_neither_sees_nor_can_allocate_to_another_teams_assessor(
     sam = store.create_assessor("Sam Example", now)
     teams.add(sam, "South locality", now, "test")
     code = store.issue_code(sam, now, dt.timedelta(minutes=15))
-    theirs, _ = store.enrol(code, now, lambda d, _who, n: _certificate(console.served.ca, d, n))
+    theirs, _ = store.enrol(
+        code, now, lambda d, _who, n: device_certificate(console.served.ca, d, n)
+    )
     store.allocate("p-south-1", sam, now)
     try:
         console.sign_in("tam")

@@ -18,10 +18,6 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from assessor_app.core.services.records import start_record
 from assessor_app.core.storage import history
@@ -34,23 +30,12 @@ from sync.gateway.store import AllocationRefused, Store
 from sync.gateway.teams import TeamError, Teams
 from sync.protocol import PushItem
 from tests.support import community_person, session_for
-from tests.sync.console_client import TEAM, ConsoleClient, Page, make_accounts
+from tests.sync.console_client import TEAM, ConsoleClient, Page, device_certificate, make_accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long synthetic passphrase"
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 OTHER = "South locality"
-
-
-def _certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
-        .sign(key, hashes.SHA256())
-    )
-    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
-    return cert.public_bytes(serialization.Encoding.DER)
 
 
 @dataclass
@@ -106,7 +91,7 @@ def desk(store_url: str, tmp_path: Path, vault: Vault) -> Iterator[Desk]:
     devices, records = {}, {}
     for assessor, family in ((robin, "Quillfeather"), (sam, "Marchbank")):
         code = store.issue_code(assessor, NOW, dt.timedelta(minutes=15))
-        device, _ = store.enrol(code, NOW, lambda d, _who, name: _certificate(ca, d, name))
+        device, _ = store.enrol(code, NOW, lambda d, _who, name: device_certificate(ca, d, name))
         devices[assessor] = device.id
         records[assessor] = _send_record(store, vault, assessor, device.id, family)
     tls = development_tls(tmp_path, ca, ("127.0.0.1", "localhost"))
