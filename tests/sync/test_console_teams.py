@@ -7,6 +7,7 @@ line and the console over real TLS, request by request, with what the database k
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import os
 import re
@@ -97,6 +98,36 @@ def desk(store_url: str, tmp_path: Path, vault: Vault) -> Iterator[Desk]:
     tls = development_tls(tmp_path, ca, ("127.0.0.1", "localhost"))
     with running(create_app(store, ca, clock=lambda: NOW), tls) as served:
         yield Desk(served.url, store, ca, robin, alex, sam, devices, records)
+
+
+def _stored_pdf(desk: Desk, assessor: str) -> str:
+    """A whole PDF held for the record `assessor`'s laptop sent (its bytes are not checked
+    here: only who may have them); its id."""
+    _, record = desk.records[assessor]
+    data = b"%PDF-1.7 synthetic"
+    with desk.store.transaction() as tx:
+        (revision,) = tx.execute(
+            "SELECT hash FROM revision WHERE entity_id = ? AND seq = 1", (record,)
+        ).fetchone()
+        tx.execute(
+            "INSERT INTO document (id, record_id, revision_hash, kind, variant, filename, size, "
+            "sha256, assessor_id, device, offered_at, received, completed_at) "
+            "VALUES (?, ?, ?, 'record', 'standard', 'record.pdf', ?, ?, ?, ?, ?, ?, ?)",
+            (
+                f"d-{record}", record, revision, len(data), hashlib.sha256(data).hexdigest(),
+                assessor, desk.devices[assessor], NOW.isoformat(), len(data), NOW.isoformat(),
+            ),
+        )  # fmt: skip
+        tx.execute(
+            "INSERT INTO document_chunk (document_id, at_offset, data) VALUES (?, 0, ?)",
+            (f"d-{record}", data),
+        )
+    return f"d-{record}"
+
+
+def _download_status(desk: Desk, username: str, document: str) -> int:
+    """The status of `username`'s download of `document`."""
+    return desk.client(username).raw(f"/console/documents/{document}").status
 
 
 def _refusals(store: Store) -> set[tuple[str, str]]:
@@ -289,7 +320,18 @@ def test_another_teams_laptop_and_record_are_refused_with_a_page_and_the_refusal
         page = tam.get(path)
         assert page.status == 403 and html.unescape(page.h1()) == title, path
         assert "Nothing was changed" in page.text and f"team's ({TEAM})" in _words(page)
-    assert _refusals(desk.store) == {("tam", desk.sam), ("tam", their_record), ("tam", theirs)}
+    assert _refusals(desk.store) == {
+        ("tam", desk.sam),
+        ("tam", their_record),
+        ("tam", theirs),
+    }
+    pdf = _stored_pdf(desk, desk.sam)
+    download = tam.raw(f"/console/documents/{pdf}")
+    assert download.status == 403 and b"This record is not your team" in download.body
+    log = Accounts(desk.store).audit_log()
+    assert [e.subject for e in log if e.action == "refused: outside team"].count(their_record) == 2
+    assert not [e for e in log if e.actor == "tam" and e.action == "signed PDF downloaded"]
+    assert _download_status(desk, "ada", pdf) == 200 and _download_status(desk, "tom", pdf) == 200
     # Their own team's are theirs to open; tom, of the other team, is refused Robin's.
     assert tam.get(f"/console/records/{desk.records[desk.robin][1]}").status == 200
     assert desk.client("tom").get(f"/console/records/{desk.records[desk.robin][1]}").status == 403
