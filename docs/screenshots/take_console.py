@@ -15,10 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -44,21 +40,11 @@ from sync.gateway.store import Store
 from sync.gateway.teams import Teams
 from sync.protocol import HeldItem, QueueReport
 from tests.support import community_person, prisoner, session_for
+from tests.sync.console_client import device_certificate
 from tests.sync.pdfs import keep_signed_pdf
 
 HERE = Path(__file__).resolve().parent / "console"
 PASSWORD = "a long synthetic passphrase"
-
-
-def _certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
-        .sign(key, hashes.SHA256())
-    )
-    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
-    return cert.public_bytes(serialization.Encoding.DER)
 
 
 def _demo(store: Store, ca: GatewayCA) -> list[str]:
@@ -109,7 +95,7 @@ def _demo(store: Store, ca: GatewayCA) -> list[str]:
             "ada.admin",
         )
         code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
-        device, _ = store.enrol(code, now, lambda d, _a, n: _certificate(ca, d, n))
+        device, _ = store.enrol(code, now, lambda d, _a, n: device_certificate(ca, d, n))
         if queue is not None:
             store.seen(device.id, now)
             store.report_queue(device.id, now, queue)
