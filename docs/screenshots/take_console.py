@@ -15,10 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -41,30 +37,32 @@ from sync.gateway.ca import GatewayCA
 from sync.gateway.publishing import PublishingKey, package_files, publish
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
+from sync.gateway.teams import Teams
 from sync.protocol import HeldItem, QueueReport
 from tests.support import community_person, prisoner, session_for
+from tests.sync.console_client import device_certificate
 from tests.sync.pdfs import keep_signed_pdf
 
 HERE = Path(__file__).resolve().parent / "console"
 PASSWORD = "a long synthetic passphrase"
 
 
-def _certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
-        .sign(key, hashes.SHA256())
-    )
-    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
-    return cert.public_bytes(serialization.Encoding.DER)
-
-
 def _demo(store: Store, ca: GatewayCA) -> list[str]:
     now = dt.datetime.now(dt.UTC)
     accounts = Accounts(store)
     accounts.create("ada.admin", "it_admin", PASSWORD, now, "assessor-gateway (command line)")
-    accounts.create("tam.manager", "team_manager", PASSWORD, now, "ada.admin")
+    teams = Teams(store)
+    for team in ("North locality", "South locality"):
+        teams.create(team, now, "ada.admin")
+    accounts.create(
+        "tam.manager", "team_manager", PASSWORD, now, "ada.admin", team="North locality"
+    )
+    # A manager's account from before teams (schema 17) has none until IT gives it one.
+    accounts.create(
+        "new.manager", "team_manager", PASSWORD, now, "ada.admin", team="North locality"
+    )
+    with store.transaction() as tx:
+        tx.execute("UPDATE console_account SET team = NULL WHERE username = 'new.manager'")
     ids = []
     elsewhere = (
         "This person is on another assessor's caseload at the council, so this laptop "
@@ -90,8 +88,14 @@ def _demo(store: Store, ca: GatewayCA) -> list[str]:
     ):
         assessor = store.create_assessor(name, now)
         ids.append(assessor)
+        teams.add(
+            assessor,
+            "South locality" if name == "Alex Example" else "North locality",
+            now,
+            "ada.admin",
+        )
         code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
-        device, _ = store.enrol(code, now, lambda d, _a, n: _certificate(ca, d, n))
+        device, _ = store.enrol(code, now, lambda d, _a, n: device_certificate(ca, d, n))
         if queue is not None:
             store.seen(device.id, now)
             store.report_queue(device.id, now, queue)
@@ -203,7 +207,7 @@ def main() -> int:
                 bundle, device = _laptop(folder, gateway.url, store, ca, ids[2])
                 for width, height, suffix in sizes:
                     driver.set_window_size(width, height)
-                    _pages(driver, gateway.url, suffix)
+                    _pages(driver, gateway.url, suffix, device)
                 # An import happens once: each of its pages is shot at every size in turn.
                 _bundle_pages(driver, gateway.url, bundle, device, sizes)
         finally:
@@ -231,7 +235,7 @@ def _go(driver: webdriver.Chrome, element: WebElement) -> None:
     WebDriverWait(driver, 10).until(gone)
 
 
-def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
+def _pages(driver: webdriver.Chrome, url: str, suffix: str, south_laptop: str) -> None:
     def shot(name: str) -> None:
         driver.save_screenshot(str(HERE / f"{name}{suffix}.png"))
 
@@ -271,6 +275,8 @@ def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
     Select(driver.find_element(By.ID, "assessor")).select_by_visible_text("Alex Example")
     go(driver.find_element(By.XPATH, "//button[.='Allocate']"))
     shot("allocation")
+    go(driver.find_element(By.LINK_TEXT, "Teams"))
+    shot("teams")
     driver.get(url + "/console/audit")
     shot("audit-log")
     driver.get(url + "/console/reference-data")
@@ -285,6 +291,12 @@ def _pages(driver: webdriver.Chrome, url: str, suffix: str) -> None:
     shot("held-items")
     driver.get(url + "/console/queue")
     shot("team-queue")
+    driver.get(url + "/console/allocation")
+    shot("allocation-team-manager")
+    driver.get(url + f"/console/devices/{south_laptop}/held")  # another team's laptop
+    shot("refused-outside-team")
+    sign_in("new.manager")
+    shot("team-manager-no-team")
     sign_in("aud.auditor")
     driver.get(url + "/console/records")
     shot("received-records")

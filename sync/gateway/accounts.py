@@ -4,7 +4,8 @@ Everything is in the database, so several gateway processes serve one console: a
 kept as its Argon2id hash (argon2-cffi), a session as the SHA-256 of its random token (the
 browser's cookie holds the token), and a lockout as a time in the account's row. Each form's
 CSRF token is derived from the session's token (`csrf_token`), so it is per session, needs no
-row of its own, and cannot be worked out from a copy of the database.
+row of its own, and cannot be worked out from a copy of the database. A team manager's
+account names its team (schema 17; `sync.gateway.teams`), read afresh with each request.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ __all__ = [
     "SessionEnd",
     "SignInRefused",
     "csrf_token",
+    "team_named",
+    "write_audit",
 ]
 
 LOCK_AFTER = 5
@@ -91,6 +94,8 @@ class Account:
 
     username: str
     role: Role
+    team: str | None = None
+    """A team manager's team (schema 17), whose assessors alone they see; None: no team."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,29 @@ def _role(text: str) -> Role:
     except ValueError:
         roles = ", ".join(r.value for r in Role)
         raise AccountError(f"There is no role '{text}'; choose one of {roles}.") from None
+
+
+def _team_for(tx: _Tx, role: Role, team: str | None) -> str | None:
+    """The team an account of `role` is given: a team manager's must name one that exists."""
+    if role is not Role.TEAM_MANAGER:
+        if team:
+            raise AccountError(
+                f"Only a team manager's account belongs to a team; a {role.label.lower()} "
+                "sees every team. Leave out --team."
+            )
+        return None
+    if not team or not team.strip():
+        raise AccountError(
+            "A team manager's account needs its team: give --team NAME "
+            "('assessor-gateway team list' shows the teams)."
+        )
+    found = team_named(tx, team)
+    if found is None:
+        raise AccountError(
+            f"There is no team '{team.strip()}'. Make it first with "
+            f"'assessor-gateway team create \"{team.strip()}\"', or see 'team list'."
+        )
+    return found
 
 
 def _check_password(password: str) -> None:
@@ -170,7 +198,16 @@ class Accounts:
 
     # -- accounts ----------------------------------------------------------------------------
 
-    def create(self, username: str, role: str, password: str, now: dt.datetime, actor: str) -> None:
+    def create(
+        self,
+        username: str,
+        role: str,
+        password: str,
+        now: dt.datetime,
+        actor: str,
+        *,
+        team: str | None = None,
+    ) -> None:
         """Add an account.
 
         Args:
@@ -179,10 +216,11 @@ class Accounts:
             password: At least `MIN_PASSWORD` characters.
             now: When.
             actor: Who made it, for the audit log.
+            team: The team a team manager manages (required for one; none for other roles).
 
         Raises:
-            AccountError: The name is taken or not allowed, the role unknown, or the password
-                too short.
+            AccountError: The name is taken or not allowed, the role unknown, the password
+                too short, or the team missing, unknown or given for another role.
         """
         name = username.strip().lower()
         if not name or not all(c.isalnum() or c in "._-@" for c in name) or len(name) > 64:
@@ -200,12 +238,36 @@ class Accounts:
                 raise AccountError(
                     f"There is already an account '{name}'; reset its password instead."
                 )
+            managed = _team_for(tx, kind, team)
             tx.execute(
                 "INSERT INTO console_account (username, role, password_hash, created_at, "
-                "password_set_at) VALUES (?, ?, ?, ?, ?)",
-                (name, kind.value, digest, now.isoformat(), now.isoformat()),
+                "password_set_at, team) VALUES (?, ?, ?, ?, ?, ?)",
+                (name, kind.value, digest, now.isoformat(), now.isoformat(), managed),
             )
-            self._audit(tx, now, actor, "account created", name, f"role {kind.label}")
+            detail = f"role {kind.label}" + (f", team {managed}" if managed else "")
+            write_audit(tx, now, actor, "account created", name, detail)
+
+    def set_team(self, username: str, team: str, now: dt.datetime, actor: str) -> str:
+        """Put a team manager's account in `team` (moving it from any other); the team's name.
+
+        Its sessions see the new team from their next request.
+
+        Raises:
+            AccountError: No such account, it is not a team manager's, or no such team.
+        """
+        name = username.strip().lower()
+        with self.store.transaction() as tx:
+            row = tx.execute(
+                "SELECT role, team FROM console_account WHERE username = ?", (name,)
+            ).fetchone()
+            if row is None:
+                raise AccountError(f"There is no account '{name}'; create it with --team instead.")
+            managed = _team_for(tx, _role(str(row[0])), team)
+            tx.execute("UPDATE console_account SET team = ? WHERE username = ?", (managed, name))
+            before = f"from {row[1]}" if row[1] else "from no team"
+            write_audit(tx, now, actor, "account team set", name, f"team {managed} ({before})")
+        assert managed is not None  # _team_for gives a team manager's team or raises
+        return managed
 
     def reset_password(self, username: str, password: str, now: dt.datetime, actor: str) -> None:
         """Set a new password, lift any lockout, and end the account's sessions.
@@ -231,7 +293,7 @@ class Accounts:
             if changed.rowcount != 1:
                 raise AccountError(f"There is no account '{name}'; create it instead.")
             tx.execute("DELETE FROM console_session WHERE username = ?", (name,))
-            self._audit(tx, now, actor, "password reset", name, "lockout lifted, signed out")
+            write_audit(tx, now, actor, "password reset", name, "lockout lifted, signed out")
 
     def role_of(self, username: str) -> Role | None:
         """The account's role, or None when there is no such account."""
@@ -259,7 +321,7 @@ class Accounts:
         if row is None:
             self._verify(self._dummy, password)
             with self.store.transaction() as tx:
-                self._audit(tx, now, name or "(blank)", "sign-in refused", name, "no such account")
+                write_audit(tx, now, name or "(blank)", "sign-in refused", name, "no such account")
             raise SignInRefused(_WRONG)
         digest, locked_until = str(row[0]), row[1]
         if locked_until is not None and str(locked_until) > now.isoformat():
@@ -287,7 +349,7 @@ class Accounts:
                 "DELETE FROM console_session WHERE expires_at <= ?",
                 ((now - ENDED_KEPT).isoformat(),),
             )
-            self._audit(tx, now, name, "signed in", name, "")
+            write_audit(tx, now, name, "signed in", name, "")
         return token
 
     def _verify(self, digest: str, password: str) -> bool:
@@ -320,11 +382,11 @@ class Accounts:
                     "WHERE username = ?",
                     (until, name),
                 )
-                self._audit(
+                write_audit(
                     tx, now, name, "account locked", name, f"{LOCK_AFTER} wrong passwords in a row"
                 )
             else:
-                self._audit(tx, now, name, "sign-in refused", name, "wrong password")
+                write_audit(tx, now, name, "sign-in refused", name, "wrong password")
         if count >= LOCK_AFTER:
             raise SignInRefused(_locked_message(until))
         left = LOCK_AFTER - count
@@ -346,7 +408,7 @@ class Accounts:
             return None
         with self.store.transaction() as tx:
             row = tx.execute(
-                "SELECT s.username, a.role, s.created_at FROM console_session s "
+                "SELECT s.username, a.role, s.created_at, a.team FROM console_session s "
                 "JOIN console_account a ON a.username = s.username "
                 "WHERE s.token_hash = ? AND s.expires_at > ?",
                 (_hash(token), now.isoformat()),
@@ -359,7 +421,7 @@ class Accounts:
                 "UPDATE console_session SET expires_at = ? WHERE token_hash = ? AND expires_at < ?",
                 (until, _hash(token), until),
             )
-        return Account(str(row[0]), Role(str(row[1])))
+        return Account(str(row[0]), Role(str(row[1])), None if row[3] is None else str(row[3]))
 
     def session_end(self, token: str) -> SessionEnd:
         """Why the session of `token`, which signs nobody in any more, ended."""
@@ -381,25 +443,14 @@ class Accounts:
             ).fetchone()
             tx.execute("DELETE FROM console_session WHERE token_hash = ?", (_hash(token),))
             if row is not None:
-                self._audit(tx, now, str(row[0]), "signed out", str(row[0]), "")
+                write_audit(tx, now, str(row[0]), "signed out", str(row[0]), "")
 
     # -- the audit log ------------------------------------------------------------------------
 
     def audit(self, now: dt.datetime, actor: str, action: str, subject: str, detail: str) -> None:
         """Write one line of the audit log, in its own transaction."""
         with self.store.transaction() as tx:
-            self._audit(tx, now, actor, action, subject, detail)
-
-    @staticmethod
-    def _audit(
-        tx: _Tx, now: dt.datetime, actor: str, action: str, subject: str, detail: str
-    ) -> None:
-        # Ids are random, so two processes never clash; the time orders them.
-        tx.execute(
-            "INSERT INTO audit_log (id, at, actor, action, subject, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (secrets.token_hex(8), now.isoformat(), actor, action, subject, detail),
-        )
+            write_audit(tx, now, actor, action, subject, detail)
 
     def audit_log(self, limit: int = 200) -> list[AuditEntry]:
         """The newest `limit` lines of the audit log, newest first."""
@@ -410,6 +461,25 @@ class Accounts:
                 (limit,),
             ).fetchall()
         return [AuditEntry(*(str(v) for v in r)) for r in rows]
+
+
+def write_audit(
+    tx: _Tx, now: dt.datetime, actor: str, action: str, subject: str, detail: str
+) -> None:
+    """Write one line of the audit log in `tx`, so it stands or falls with the change."""
+    # Ids are random, so two processes never clash; the time orders them.
+    tx.execute(
+        "INSERT INTO audit_log (id, at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        (secrets.token_hex(8), now.isoformat(), actor, action, subject, detail),
+    )
+
+
+def team_named(tx: _Tx, name: str) -> str | None:
+    """The team called `name` (in any case) as it was made, or None when there is none."""
+    row = tx.execute(
+        "SELECT name FROM team WHERE LOWER(name) = LOWER(?)", (" ".join(name.split()),)
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _locked_message(until: str) -> str:

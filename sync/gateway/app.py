@@ -40,6 +40,7 @@ from sync.gateway.bundles import BundleKey
 from sync.gateway.ca import EnrolmentError, GatewayCA, serial_of
 from sync.gateway.console import add_console
 from sync.gateway.console_bundles import BundleDesk, add_bundle_pages
+from sync.gateway.console_teams import add_team_pages
 from sync.gateway.enrolment import EnrolmentRequestError, EnrolmentTerms, answer_enrolment
 from sync.gateway.limits import MAX_REQUEST_BYTES, RequestSizeLimit
 from sync.gateway.shared_dst import CONTRIBUTIONS_PATH as DST_CONTRIBUTIONS_PATH
@@ -141,6 +142,7 @@ def create_app(
     )
     desk = BundleDesk(bundle_key, ca.certificate, lease_days, revoked_may_send, max_request_bytes)
     add_bundle_pages(app, kit, store, desk)
+    add_team_pages(app, kit, store)
     if bundle_key is not None and bundle_public_key is None:
         bundle_public_key = bundle_key.public.text
 

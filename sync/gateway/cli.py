@@ -32,8 +32,14 @@
                                                  enrol a laptop by file: its request's code
                                                  spent as online, the answer written for it
     assessor-gateway console-account create --username U --role R --password-file F
-                                                 a web console account (it_admin, team_manager,
-                                                 auditor); the first one is made this way
+                                  [--team T]     a web console account (it_admin, team_manager,
+                                                 auditor); the first one is made this way; a
+                                                 team manager's names its team
+    assessor-gateway console-account set-team --username U --team T
+                                                 move a team manager's account to a team
+    assessor-gateway team create NAME            a team of assessors, for a team manager
+    assessor-gateway team list                   every team: its assessors and managers
+    assessor-gateway team add ASSESSOR TEAM      put an assessor in a team (moving them)
     assessor-gateway console-account reset-password --username U --password-file F
                                                  a new password; lifts a lockout, signs it out
 
@@ -72,6 +78,7 @@ from sync.gateway.ca import GatewayCA
 from sync.gateway.limits import MAX_REQUEST_BYTES
 from sync.gateway.shared_dst import SharedDsts
 from sync.gateway.store import Device, Store, StoreError
+from sync.gateway.teams import Team, Teams
 from sync.lease import VALID_DAYS_AFTER, unlock_code
 from sync.protocol import QueueReport, ca_fingerprint
 
@@ -415,9 +422,62 @@ def _password(args: argparse.Namespace) -> str:
 def cmd_console_account_create(args: argparse.Namespace) -> int:
     from sync.gateway.accounts import Accounts, Role
 
-    Accounts(_store(args)).create(args.username, args.role, _password(args), _now(), _CLI_ACTOR)
-    role = Role(args.role).label
+    Accounts(_store(args)).create(
+        args.username, args.role, _password(args), _now(), _CLI_ACTOR, team=args.team
+    )
+    role = Role(args.role).label + (f", team {' '.join(args.team.split())}" if args.team else "")
     print(f"Console account {args.username.strip().lower()} made ({role}); sign in at /console/.")
+    return 0
+
+
+def cmd_console_account_set_team(args: argparse.Namespace) -> int:
+    from sync.gateway.accounts import Accounts
+
+    team = Accounts(_store(args)).set_team(args.username, args.team, _now(), _CLI_ACTOR)
+    print(
+        f"{args.username.strip().lower()} now manages team {team}: from its next page it "
+        "sees that team's assessors only."
+    )
+    return 0
+
+
+def cmd_team_create(args: argparse.Namespace) -> int:
+    name = Teams(_store(args)).create(args.name, _now(), _CLI_ACTOR)
+    print(
+        f"Team {name} made. Put assessors in it with 'assessor-gateway team add ASSESSOR "
+        f'"{name}"\', and give its manager an account with --team "{name}".'
+    )
+    return 0
+
+
+def cmd_team_list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    teams = Teams(store).teams()
+    if not teams:
+        print("There are no teams yet ('assessor-gateway team create NAME' makes one).")
+    for team in teams:
+        managers = ", ".join(team.managers) or "no manager"
+        print(f"{team.name}\t{len(team.assessors)} assessor(s)\tmanaged by {managers}")
+        for assessor_id, name in team.assessors:
+            print(f"  {assessor_id}\t{name}")
+    outside = [a for a in store.assessors() if a[0] not in _in_teams(teams)]
+    if teams and outside:
+        print(f"In no team ({len(outside)}; no team manager sees them):")
+        for assessor_id, name in outside:
+            print(f"  {assessor_id}\t{name}")
+    return 0
+
+
+def _in_teams(teams: Sequence[Team]) -> set[str]:
+    return {a for team in teams for a, _ in team.assessors}
+
+
+def cmd_team_add(args: argparse.Namespace) -> int:
+    name, team = Teams(_store(args)).add(args.assessor, args.team, _now(), _CLI_ACTOR)
+    print(
+        f"{name} is in team {team}: its manager sees their laptops, queue and records, and "
+        "allocates to their caseload."
+    )
     return 0
 
 
@@ -762,13 +822,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="what it may do",
     )
     new.add_argument("--password-file", help="read the password from this file's first line")
+    new.add_argument("--team", help="a team manager's team (required for one; see 'team list')")
     new.set_defaults(func=cmd_console_account_create)
+    move = accounts.add_parser("set-team", help="put a team manager's account in a team")
+    move.add_argument("--username", required=True)
+    move.add_argument("--team", required=True)
+    move.set_defaults(func=cmd_console_account_set_team)
     reset = accounts.add_parser(
         "reset-password", help="set a new password; lifts a lockout and signs the account out"
     )
     reset.add_argument("--username", required=True)
     reset.add_argument("--password-file", help="read the password from this file's first line")
     reset.set_defaults(func=cmd_console_account_reset)
+    teams = sub.add_parser("team", help="teams of assessors, for team managers").add_subparsers(
+        dest="team_command", required=True
+    )
+    make_team = teams.add_parser("create", help="make a team")
+    make_team.add_argument("name")
+    make_team.set_defaults(func=cmd_team_create)
+    teams.add_parser("list", help="every team, its assessors and managers").set_defaults(
+        func=cmd_team_list
+    )
+    join = teams.add_parser("add", help="put an assessor in a team (moving them from another)")
+    join.add_argument("assessor", help="the assessor's id")
+    join.add_argument("team", help="the team's name")
+    join.set_defaults(func=cmd_team_add)
     return parser
 
 

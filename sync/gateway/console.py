@@ -7,7 +7,11 @@ SameSite=Strict. Every form carries the session's CSRF token in a hidden field a
 checks it (the sign-in form, before there is a session, checks one from its own cookie); a
 POST without it, or with a wrong one, is refused with 403 and changes nothing. Every route
 checks the account's role on the server (`ALLOWED`), whatever the page shows. Each change
-goes through the store's own functions and writes the audit log.
+goes through the store's own functions and writes the audit log. A team manager sees only
+their team's assessors (schema 17, `teams.py`): their devices, queue, received records and
+caseloads, and allocates only within the team; anything else is refused with a page and
+written to the audit log. A team manager whose account is in no team sees only a page saying
+to ask IT.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from sync.gateway.accounts import (
     SignInRefused,
     csrf_token,
 )
-from sync.gateway.store import Device, Store
+from sync.gateway.store import AllocationRefused, Device, Store
 from sync.lease import VALID_DAYS_AFTER, unlock_code
 from sync.protocol import MAX_HELD_REPORTED, REFERENCE_KINDS, ca_fingerprint
 
@@ -66,19 +70,25 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "allocation": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER, Role.AUDITOR}),
     "allocate": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
     "audit": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
-    # No teams yet: every team manager sees every assessor's records and queue (gateway.md).
+    # A team manager sees only their team's (`team_of`); the other roles see everyone's.
     "records": frozenset(Role),
     "queue": frozenset({Role.IT_ADMIN, Role.TEAM_MANAGER}),
     # What the laptops run on: IT's to check, auditors' to see; nothing there is a manager's.
     "reference": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
+    # Who is in which team decides what each manager sees: IT's to set, auditors' to check.
+    "teams": frozenset({Role.IT_ADMIN, Role.AUDITOR}),
+    "teams-change": frozenset({Role.IT_ADMIN}),
     # Bundles carry records in and caseloads out: only IT takes them to and from laptops.
     "bundles": frozenset({Role.IT_ADMIN}),
+    # Even a team manager in no team, who may do nothing else, may sign out.
+    "sign-out": frozenset(Role),
 }
 """Which roles may use each page (a GET) or change (a POST); checked on every request."""
 
 _NAV = (
     ("devices", "/console/devices", "Devices"),
     ("enrolment", "/console/enrolment-codes", "Enrolment codes"),
+    ("teams", "/console/teams", "Teams"),
     ("allocation", "/console/allocation", "Caseload allocation"),
     ("queue", "/console/queue", "Team queue"),
     ("records", "/console/records", "Received records"),
@@ -198,6 +208,11 @@ class ConsoleKit:
     """The headers every console answer carries (no caching, no framing, no scripts)."""
 
 
+def _teamless(account: Account) -> bool:
+    """A team manager's account in no team (one from before schema 17, until IT sets it)."""
+    return account.role is Role.TEAM_MANAGER and account.team is None
+
+
 def download_name(filename: str, suffix: str = ".pdf", fallback: str = "signed") -> str:
     """A filename safe in a Content-Disposition header (ASCII letters, digits, .-_ only).
 
@@ -259,7 +274,7 @@ def add_console(
         **context: Any,
     ) -> HTMLResponse:
         nav = []
-        if signed is not None:
+        if signed is not None and not _teamless(signed.account):
             nav = [
                 (href, label, key == current)
                 for key, href, label in _NAV
@@ -300,6 +315,35 @@ def add_console(
                 f"A {signed.account.role.label.lower()} cannot do this. Nothing was changed. "
                 "Ask an IT administrator if you need it done.",
             )
+        if what != "sign-out" and _teamless(signed.account):
+            # Not everyone's work: a manager's pages are cut to a team, and this one has none.
+            refuse(
+                signed,
+                403,
+                "Your account is not in a team yet",
+                "A team manager sees their own team's assessors, queue and records, and this "
+                "account is not in a team, so the console shows it nothing. Ask an IT "
+                "administrator to put it in your team (assessor-gateway console-account "
+                f"set-team --username {signed.account.username} --team NAME), then reload "
+                "this page.",
+            )
+
+    def outside_team(signed: SignedIn, subject: str, title: str, message: str) -> NoReturn:
+        """Refuse a team manager what is not their team's, and write the refusal down."""
+        accounts.audit(
+            clock(),
+            signed.account.username,
+            "refused: outside team",
+            subject,
+            f"{title} (team {signed.account.team})",
+        )
+        refuse(
+            signed,
+            403,
+            title,
+            f"{message} Nothing was changed. Ask an IT administrator if this should be your "
+            f"team's ({signed.account.team}).",
+        )
 
     def posted(request: Request, csrf: str, what: str) -> SignedIn:
         """The session of a POST whose CSRF token is right and whose role may do `what`."""
@@ -410,7 +454,7 @@ def add_console(
 
     @app.post("/console/sign-out", include_in_schema=False)
     def sign_out(request: Request, csrf: str = Form("")) -> Response:
-        signed = posted(request, csrf, "devices")  # every role may sign out
+        signed = posted(request, csrf, "sign-out")
         accounts.sign_out(signed.token, clock())
         response = RedirectResponse("/console/sign-in", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
@@ -421,15 +465,26 @@ def add_console(
     def names() -> dict[str, str]:
         return dict(store.assessors())
 
+    def team_of(signed: SignedIn) -> str | None:
+        """The team a request is cut to: a team manager's (`may` refused one without); None:
+        every assessor (IT administrators and auditors)."""
+        return signed.account.team if signed.account.role is Role.TEAM_MANAGER else None
+
+    def mine(signed: SignedIn) -> set[str] | None:
+        """The ids of the assessors the request may see; None: every assessor."""
+        team = team_of(signed)
+        return None if team is None else {a for a, _ in store.assessors(team=team)}
+
     @app.get("/console/devices", include_in_schema=False)
     def devices(request: Request, revoked: str = "", wiped: str = "") -> Response:
         signed = signed_in(request)
         may(signed, "devices")
         queues = store.queue_reports()
-        leased, now = oversight.leased_devices(store), clock()
+        leased, now, seen = oversight.leased_devices(store), clock(), mine(signed)
         rows = [
             (d, queues.get(d.id), lease_of(d, lease_days, d.id in leased, now))
             for d in store.devices()
+            if seen is None or d.assessor_id in seen
         ]
         return page(
             "devices.html",
@@ -449,6 +504,15 @@ def add_console(
         device = store.device(device_id) if _ID.match(device_id) else None
         if device is None:
             refuse(signed, 404, "No such laptop", "There is no laptop with that id here.")
+        seen = mine(signed)
+        if seen is not None and device.assessor_id not in seen:
+            outside_team(
+                signed,
+                device.id,
+                "This laptop is not your team's",
+                f"Laptop {device.id} belongs to an assessor outside your team, so its details "
+                "are not shown to you.",
+            )
         return device
 
     @app.get("/console/devices/{device_id}/held", include_in_schema=False)
@@ -653,9 +717,9 @@ def add_console(
             signed,
             status=status,
             current="allocation",
-            assessors=store.assessors(),
+            assessors=store.assessors(team=team_of(signed)),
             names=names(),
-            allocations=store.allocations(),
+            allocations=store.allocations(team=team_of(signed)),
             can_allocate=signed.account.role in ALLOWED["allocate"],
             errors=errors or {},
             form={"person": "", "assessor": "", **form},
@@ -691,7 +755,20 @@ def add_console(
                 signed, errors=errors, status=400, person=person, assessor=assessor
             )
         now = clock()
-        store.allocate(person, assessor, now)
+        try:
+            store.allocate(person, assessor, now, within_team=team_of(signed))
+        except AllocationRefused as e:
+            holder = names().get(e.assessor, e.assessor)
+            outside_team(
+                signed,
+                person,
+                "Not your team's to allocate",
+                f"{name} is not in your team, so you cannot allocate people to them."
+                if e.joining
+                else f"{person} is on the caseload of {holder}, who is not in your team, so "
+                "you cannot move them. You may allocate people on nobody's caseload or on "
+                "your team's.",
+            )
         accounts.audit(
             now, signed.account.username, "person allocated", person, f"to {name} ({assessor})"
         )
@@ -718,12 +795,21 @@ def add_console(
             )
             person = ""
         number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10**6 else 1
+        seen = mine(signed)
+        if assessor and seen is not None and assessor not in seen:
+            outside_team(
+                signed,
+                assessor,
+                "This assessor is not in your team",
+                "The records their laptops sent are not shown to you.",
+            )
         found, more = oversight.received_records(
             store,
             assessor=assessor,
             person=person,
             offset=(number - 1) * _PAGE_SIZE,
             limit=_PAGE_SIZE,
+            team=team_of(signed),
         )
         return page(
             "records.html",
@@ -733,10 +819,22 @@ def add_console(
             records=found,
             more=more,
             number=number,
-            assessors=store.assessors(),
+            assessors=store.assessors(team=team_of(signed)),
             form={"assessor": assessor, "person": person},
             errors={"person": problem} if problem else {},
         )
+
+    def team_record(signed: SignedIn, record_id: str) -> None:
+        """Refuse a team manager a record that is not their team's (`oversight.record_in_team`)."""
+        team = team_of(signed)
+        if team is not None and not oversight.record_in_team(store, record_id, team):
+            outside_team(
+                signed,
+                record_id,
+                "This record is not your team's",
+                f"Record {record_id} was neither sent by a laptop of your team's assessors nor "
+                "is its person on your team's caseloads, so it is not shown to you.",
+            )
 
     @app.get("/console/records/{record_id}", include_in_schema=False)
     def record(request: Request, record_id: str) -> Response:
@@ -745,6 +843,7 @@ def add_console(
         detail = oversight.record_detail(store, record_id) if _ID.match(record_id) else None
         if detail is None:
             refuse(signed, 404, "No such record", "The gateway holds no record with that id.")
+        team_record(signed, record_id)
         checks = []
         for pdf in detail.documents:
             held = oversight.stored_pdf(store, pdf.id)
@@ -775,6 +874,7 @@ def add_console(
                 "that id. Open the record again to see the PDFs it holds.",
             )
         pdf, data = held
+        team_record(signed, pdf.record_id)
         detail = f"{pdf.filename} of record {pdf.record_id}"
         accounts.audit(clock(), signed.account.username, "signed PDF downloaded", pdf.id, detail)
         return Response(
@@ -796,7 +896,7 @@ def add_console(
             "queue.html",
             signed,
             current="queue",
-            queues=oversight.team_queue(store, clock()),
+            queues=oversight.team_queue(store, clock(), team=team_of(signed)),
             overdue_days=oversight.OVERDUE_AFTER.days,
         )
 

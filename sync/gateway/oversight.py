@@ -8,7 +8,8 @@ signature, offline, against the council's document signing CA, by the app's own 
 (`assessor_app.core.pdf.verify`, pyHanko's validation). The team's queue is, per assessor, what
 their laptops last reported still to send, and the people on their caseload with the records
 still open at the gateway; an open record whose newest revision held here was made more than
-`OVERDUE_AFTER` ago is overdue (docs/gateway.md says what the gateway cannot see).
+`OVERDUE_AFTER` ago is overdue (docs/gateway.md says what the gateway cannot see). Given a
+``team`` (schema 17), the records and the queue are cut to that team's (a team manager's).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "leased_devices",
     "received_records",
     "record_detail",
+    "record_in_team",
     "stored_pdf",
     "team_queue",
 ]
@@ -187,8 +189,24 @@ def _people_names(tx: Any, people: set[str]) -> dict[str, str]:
     return names
 
 
+_TEAM_RECORD = (
+    "({column} IN (SELECT s.entity_id FROM revision s JOIN device d ON d.id = s.device "
+    "JOIN assessor a ON a.id = d.assessor_id WHERE s.entity_type = 'assessment' AND a.team = ?) "
+    "OR {column} IN (SELECT p.record_id FROM record_person p JOIN allocation l "
+    "ON l.person_id = p.person_id JOIN assessor a ON a.id = l.assessor_id WHERE a.team = ?))"
+)
+"""A record is a team's when a laptop of one of its assessors sent a revision of it, or its
+person is on one of its assessors' caseloads now (two ``?``: the team, twice)."""
+
+
 def received_records(
-    store: Store, *, assessor: str = "", person: str = "", offset: int = 0, limit: int = 25
+    store: Store,
+    *,
+    assessor: str = "",
+    person: str = "",
+    offset: int = 0,
+    limit: int = 25,
+    team: str | None = None,
 ) -> tuple[list[ReceivedRecord], bool]:
     """A page of the records received, newest received first; and whether there are more.
 
@@ -198,8 +216,12 @@ def received_records(
         person: Only this person's records ('' for all).
         offset: How many of the newest to skip.
         limit: How many to give at most.
+        team: Only the team's records (`_TEAM_RECORD`; schema 17); None: everyone's.
     """
     where, params = ["r.entity_type = 'assessment'"], []
+    if team is not None:
+        where.append(_TEAM_RECORD.format(column="r.entity_id"))
+        params += [team, team]
     if person:
         where.append("r.entity_id IN (SELECT record_id FROM record_person WHERE person_id = ?)")
         params.append(person)
@@ -381,21 +403,40 @@ def leased_devices(store: Store) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-def team_queue(store: Store, now: dt.datetime) -> list[AssessorQueue]:
+def record_in_team(store: Store, record_id: str, team: str) -> bool:
+    """Whether a record is the team's to see (`_TEAM_RECORD`)."""
+    with store.transaction() as tx:
+        row = tx.execute(
+            "SELECT 1 FROM revision r WHERE r.entity_type = 'assessment' AND r.entity_id = ? "
+            f"AND {_TEAM_RECORD.format(column='r.entity_id')} LIMIT 1",
+            (record_id, team, team),
+        ).fetchone()
+    return row is not None
+
+
+def team_queue(store: Store, now: dt.datetime, *, team: str | None = None) -> list[AssessorQueue]:
     """Per assessor, by name: their laptops' last reports and their caseload's open records.
 
     Args:
         store: The gateway's database.
         now: The gateway's time, from which `OVERDUE_AFTER` is counted back.
+        team: Only the team's assessors (schema 17); None: every assessor.
     """
     cutoff = now - OVERDUE_AFTER
+    mine, params = ("a.team = ?", (team,)) if team is not None else ("1 = 1", ())
     with store.transaction() as tx:
-        assessors = tx.execute("SELECT id, name FROM assessor ORDER BY name, id").fetchall()
+        assessors = tx.execute(
+            f"SELECT a.id, a.name FROM assessor a WHERE {mine} ORDER BY a.name, a.id", params
+        ).fetchall()
         devices = tx.execute(
-            "SELECT id, assessor_id, revoked_at FROM device ORDER BY enrolled_at"
+            "SELECT d.id, d.assessor_id, d.revoked_at FROM device d "
+            f"JOIN assessor a ON a.id = d.assessor_id WHERE {mine} ORDER BY d.enrolled_at",
+            params,
         ).fetchall()
         allocations = tx.execute(
-            "SELECT person_id, assessor_id FROM allocation ORDER BY person_id"
+            "SELECT l.person_id, l.assessor_id FROM allocation l "
+            f"JOIN assessor a ON a.id = l.assessor_id WHERE {mine} ORDER BY l.person_id",
+            params,
         ).fetchall()
         people = {str(r[0]) for r in allocations}
         records: dict[str, list[str]] = {}

@@ -47,7 +47,14 @@ from sync.protocol import (
     RecordVersions,
 )
 
-__all__ = ["MIGRATIONS_DIR", "Device", "EnrolmentRefused", "Store", "StoreError"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "AllocationRefused",
+    "Device",
+    "EnrolmentRefused",
+    "Store",
+    "StoreError",
+]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION = re.compile(r"(\d{4})_[a-z0-9_]+\.sql\Z")
@@ -59,6 +66,17 @@ _OPEN_STATUSES = frozenset({"draft", "amended"})
 
 class StoreError(Exception):
     """The gateway's database cannot be used; the message says what to do."""
+
+
+class AllocationRefused(Exception):
+    """A team manager's allocation to, or from, an assessor outside their team."""
+
+    def __init__(self, assessor: str, *, joining: bool) -> None:
+        super().__init__(f"Assessor {assessor} is not in the team.")
+        self.assessor = assessor
+        """The assessor outside the team."""
+        self.joining = joining
+        """True: the assessor they were to join; False: the one whose caseload they are on."""
 
 
 class EnrolmentRefused(Exception):
@@ -1187,10 +1205,13 @@ class Store:
             row = tx.execute("SELECT name FROM assessor WHERE id = ?", (assessor_id,)).fetchone()
             return None if row is None else str(row[0])
 
-    def assessors(self) -> list[tuple[str, str]]:
-        """Every assessor as (id, name), by name."""
+    def assessors(self, *, team: str | None = None) -> list[tuple[str, str]]:
+        """Every assessor as (id, name), by name; `team`: only its assessors (schema 17)."""
+        where, params = ("WHERE team = ? ", (team,)) if team is not None else ("", ())
         with self.transaction() as tx:
-            rows = tx.execute("SELECT id, name FROM assessor ORDER BY name, id").fetchall()
+            rows = tx.execute(
+                f"SELECT id, name FROM assessor {where}ORDER BY name, id", params
+            ).fetchall()
         return [(str(r[0]), str(r[1])) for r in rows]
 
     def issue_code(self, assessor_id: str, now: dt.datetime, lifetime: dt.timedelta) -> str:
@@ -1510,16 +1531,39 @@ class Store:
             ).fetchone()
         return None if row is None else _device(row)
 
-    def allocate(self, person_id: str, assessor_id: str, now: dt.datetime) -> None:
+    def allocate(
+        self,
+        person_id: str,
+        assessor_id: str,
+        now: dt.datetime,
+        *,
+        within_team: str | None = None,
+    ) -> None:
         """Put a person on an assessor's caseload (moving them from anyone else's).
+
+        Args:
+            person_id: The person.
+            assessor_id: The assessor whose caseload they join.
+            now: When.
+            within_team: A team manager's team (schema 17): only to an assessor in it, and
+                only a person on nobody's caseload or on one of its assessors'; None: any.
+                Checked in the transaction that moves them, so a move or a change of team
+                made meanwhile is not undone.
 
         Raises:
             ValueError: No such assessor.
+            AllocationRefused: `within_team` is given and the assessor, or the person's
+                present holder, is not in it.
         """
         if self.assessor_name(assessor_id) is None:
             raise ValueError(f"There is no assessor {assessor_id}.")
         with self.transaction() as tx:
             before = self._allocations(tx, {person_id}).get(person_id)
+            if within_team is not None:
+                for holder in (assessor_id, *([before] if before is not None else [])):
+                    row = tx.execute("SELECT team FROM assessor WHERE id = ?", (holder,)).fetchone()
+                    if row is None or row[0] != within_team:
+                        raise AllocationRefused(holder, joining=holder == assessor_id)
             tx.execute(
                 "INSERT INTO allocation (person_id, assessor_id, allocated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (person_id) DO UPDATE SET assessor_id = excluded.assessor_id, "
@@ -1534,13 +1578,21 @@ class Store:
                 moves.insert(0, (before, person_id, "removed", "", "", ""))
             self._log_changes(tx, moves, now)
 
-    def allocations(self, limit: int = 100) -> list[tuple[str, str, str]]:
-        """The newest `limit` allocations as (person id, assessor id, when), newest first."""
+    def allocations(
+        self, limit: int = 100, *, team: str | None = None
+    ) -> list[tuple[str, str, str]]:
+        """The newest `limit` allocations as (person id, assessor id, when), newest first.
+
+        `team`: only those to its assessors (schema 17); None: everyone's.
+        """
+        where, params = ("WHERE assessor_id IN (SELECT id FROM assessor WHERE team = ?) ", [team])
+        if team is None:
+            where, params = "", []
         with self.transaction() as tx:
             rows = tx.execute(
-                "SELECT person_id, assessor_id, allocated_at FROM allocation "
+                f"SELECT person_id, assessor_id, allocated_at FROM allocation {where}"
                 "ORDER BY allocated_at DESC, person_id LIMIT ?",
-                (limit,),
+                (*params, limit),
             ).fetchall()
         return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 

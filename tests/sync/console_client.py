@@ -6,6 +6,7 @@ sends, without one (the browser tests drive Chromium itself).
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import re
 import secrets
@@ -14,6 +15,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from sync.gateway.accounts import Accounts
+from sync.gateway.ca import GatewayCA
+from sync.gateway.store import Store
+from sync.gateway.teams import Teams
 
 
 @dataclass
@@ -102,3 +113,34 @@ class ConsoleClient:
     def cookie(self, name: str) -> http.cookiejar.Cookie:
         (found,) = [c for c in self.jar if c.name == name]
         return found
+
+
+TEAM = "North locality"
+"""The team of the console tests' team manager, `tam`, and of their assessor."""
+
+
+def make_accounts(store: Store, password: str, now: dt.datetime, *assessors: str) -> None:
+    """One console account of each role: ada (IT), tam (team manager of `TEAM`), aud (auditor).
+
+    `assessors` join `TEAM`, so tam sees them; the tests of other teams add their own.
+    """
+    teams = Teams(store)
+    teams.create(TEAM, now, "test")
+    for assessor in assessors:
+        teams.add(assessor, TEAM, now, "test")
+    accounts = Accounts(store)
+    accounts.create("ada", "it_admin", password, now, "test")
+    accounts.create("tam", "team_manager", password, now, "test", team=TEAM)
+    accounts.create("aud", "auditor", password, now, "test")
+
+
+def device_certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
+    """A laptop's certificate from `ca` (DER), for `Store.enrol` without a real laptop."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
+        .sign(key, hashes.SHA256())
+    )
+    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
+    return cert.public_bytes(serialization.Encoding.DER)

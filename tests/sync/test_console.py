@@ -31,7 +31,7 @@ from sync.gateway.console import SESSION_COOKIE
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 from sync.protocol import CURRENT, ca_fingerprint
-from tests.sync.console_client import ConsoleClient
+from tests.sync.console_client import ConsoleClient, make_accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long synthetic passphrase"
@@ -83,10 +83,8 @@ def console(store_url: str, tmp_path: Path) -> Iterator[Console]:
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
     clock = Clock()
-    accounts = Accounts(store)
-    for name, role in (("ada", "it_admin"), ("tam", "team_manager"), ("aud", "auditor")):
-        accounts.create(name, role, PASSWORD, START, "test")
     assessor = store.create_assessor("Robin Testcase", START)
+    make_accounts(store, PASSWORD, START, assessor)
     tls = development_tls(tmp_path, ca, ("127.0.0.1", "localhost"))
     with running(create_app(store, ca, clock=clock), tls) as served:
         yield Console(served.url, store, ca, clock, assessor)
@@ -304,9 +302,12 @@ def test_every_page_has_one_heading_labelled_fields_and_headed_tables(console: C
             "/console/enrolment-codes",
             "/console/allocation",
             "/console/reference-data",
+            "/console/teams",
         )
     ] + [
         admin.post("/console/allocation", {"person": "", "assessor": "", "csrf": csrf}),
+        admin.post("/console/teams", {"name": "", "csrf": csrf}),
+        admin.post("/console/teams/members", {"assessor": "", "team": "", "csrf": csrf}),
         admin.get("/console/audit"),
         console.client().get("/console/sign-in"),
     ]

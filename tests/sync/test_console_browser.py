@@ -17,10 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from assessor_app.core.services.records import start_record
 from assessor_app.core.storage import outbox
@@ -38,9 +34,11 @@ from sync.gateway.ca import GatewayCA
 from sync.gateway.publishing import PublishingKey, publish
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
+from sync.gateway.teams import Teams
 from sync.protocol import HeldItem, OrderKind, QueueReport
 from tests.support import community_person, session_for
 from tests.sync.console_a11y import assert_accessible
+from tests.sync.console_client import TEAM, device_certificate, make_accounts
 from tests.sync.pdfs import keep_signed_pdf
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -77,13 +75,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     store.migrate()
     ca = GatewayCA.load_or_create(folder / "ca", "Exampleshire County Council")
     now = dt.datetime.now(dt.UTC)
-    accounts = Accounts(store)
-    for name, role in (("ada", "it_admin"), ("tam", "team_manager"), ("aud", "auditor")):
-        accounts.create(name, role, PASSWORD, now, "test")
     assessor = store.create_assessor("Robin Testcase", now)
+    make_accounts(store, PASSWORD, now, assessor)
     # One laptop from the start, for the tests that must not be able to revoke it.
     code = store.issue_code(assessor, now, dt.timedelta(minutes=15))
-    store.enrol(code, now, lambda device, _who, name: _certificate(ca, device, name))
+    store.enrol(code, now, lambda device, _who, name: device_certificate(ca, device, name))
     # Leaflets only: a package laptops take without it changing any other test's forms or rates.
     key = PublishingKey.load_or_create(folder / "ca")
     leaflet = {"carers.txt": b"Support for carers in Exampleshire."}
@@ -98,17 +94,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     with running(app, tls) as gateway:
         yield Served(gateway.url, store, ca, assessor, key.fingerprint)
-
-
-def _certificate(ca: GatewayCA, device_id: str, name: str) -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laptop")]))
-        .sign(key, hashes.SHA256())
-    )
-    cert = ca.issue_device(csr.public_bytes(serialization.Encoding.PEM), device_id, name)
-    return cert.public_bytes(serialization.Encoding.DER)
 
 
 @pytest.fixture(scope="module")
@@ -305,7 +290,8 @@ def test_a_team_manager_sees_no_revoke_button_and_a_forged_revoke_is_refused(
     console: Console,
 ) -> None:
     before = console.served.store.devices()
-    active = [d for d in before if d.revoked_at is None]
+    mine = console.served.assessor  # the manager's team's (another team's laptops are hidden)
+    active = [d for d in before if d.revoked_at is None and d.assessor_id == mine]
     console.sign_in("tam")
     assert active[0].id in console.text() and console.links("Revoke") == []
     assert console.links("Enrolment codes") == [] and console.links("Audit log") == []
@@ -313,6 +299,50 @@ def test_a_team_manager_sees_no_revoke_button_and_a_forged_revoke_is_refused(
     assert console.h1() == "Not allowed for your role"
     assert "A team manager cannot do this. Nothing was changed." in console.text()
     assert console.served.store.devices() == before
+
+
+def test_a_team_manager_neither_sees_nor_can_allocate_to_another_teams_assessor(
+    console: Console,
+) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    store, now = console.served.store, dt.datetime.now(dt.UTC)
+    teams = Teams(store)
+    teams.create("South locality", now, "test")
+    sam = store.create_assessor("Sam Example", now)
+    teams.add(sam, "South locality", now, "test")
+    code = store.issue_code(sam, now, dt.timedelta(minutes=15))
+    theirs, _ = store.enrol(
+        code, now, lambda d, _who, n: device_certificate(console.served.ca, d, n)
+    )
+    store.allocate("p-south-1", sam, now)
+    try:
+        console.sign_in("tam")
+        assert f"team {TEAM}" in console.find(console.by.CSS_SELECTOR, "form.who").text  # type: ignore[attr-defined]
+        assert theirs.id not in console.text()
+        console.go(console.link("Team queue"))
+        assert "Robin Testcase" in console.text() and "Sam Example" not in console.text()
+        console.go(console.link("Caseload allocation"))
+        offered = [o.text for o in Select(console.field("Assessor")).options]
+        assert "Robin Testcase" in offered and "Sam Example" not in offered
+        assert "p-south-1" not in console.text()
+
+        # Not offered, so forged: each is refused with a page, and nothing moves.
+        console.forge_post("/console/allocation", {"person": "p-north-9", "assessor": sam})
+        assert console.h1() == "Not your team's to allocate"
+        assert "Sam Example is not in your team" in console.text()
+        console.go(console.link("Back to the console"))
+        console.go(console.link("Caseload allocation"))
+        move = {"person": "p-south-1", "assessor": console.served.assessor}
+        console.forge_post("/console/allocation", move)
+        assert console.h1() == "Not your team's to allocate"
+        assert "on the caseload of Sam Example, who is not in your team" in console.text()
+        allocated = {p: a for p, a, _ in store.allocations()}
+        assert allocated["p-south-1"] == sam and "p-north-9" not in allocated
+        refused = [e.subject for e in Accounts(store).audit_log() if e.actor == "tam"]
+        assert {"p-north-9", "p-south-1"} <= set(refused)
+    finally:
+        store.revoke(theirs.id, now)  # the other tests' laptops are Robin's alone
 
 
 def test_an_auditor_reads_the_audit_log_and_can_change_nothing(console: Console) -> None:
@@ -433,7 +463,8 @@ def test_an_administrator_reads_an_unlock_code_that_opens_a_locked_laptop(
 
 def test_a_team_manager_cannot_wipe_a_laptop_or_read_its_unlock_code(console: Console) -> None:
     before = console.served.store.devices()
-    active = next(d for d in before if d.revoked_at is None)
+    mine = console.served.assessor  # the manager's team's (another team's laptops are hidden)
+    active = next(d for d in before if d.revoked_at is None and d.assessor_id == mine)
     console.sign_in("tam")
     assert active.id in console.text()
     assert console.links("Wipe") == [] and console.links("Unlock code") == []

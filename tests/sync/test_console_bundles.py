@@ -30,7 +30,7 @@ from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
 from tests.support import community_person, session_for
-from tests.sync.console_client import ConsoleClient, Page
+from tests.sync.console_client import ConsoleClient, Page, make_accounts
 
 PASSWORD = "a long synthetic passphrase"
 LEASE_DAYS = 14
@@ -80,10 +80,8 @@ def _desk(
     store = Store(store_url)
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
-    accounts = Accounts(store)
-    for name, role in (("ada", "it_admin"), ("tam", "team_manager"), ("aud", "auditor")):
-        accounts.create(name, role, PASSWORD, _now(), "test")
     assessor = store.create_assessor("Robin Testcase", _now())
+    make_accounts(store, PASSWORD, _now(), assessor)
     app = create_app(
         store,
         ca,

@@ -26,10 +26,11 @@ from sync.gateway.app import create_app
 from sync.gateway.ca import GatewayCA
 from sync.gateway.server import development_tls, running
 from sync.gateway.store import Store
+from sync.gateway.teams import Teams
 from sync.lease import unlock_code
 from sync.protocol import OrderKind, QueueReport
 from tests.support import community_person, session_for
-from tests.sync.console_client import ConsoleClient, Page
+from tests.sync.console_client import TEAM, ConsoleClient, Page, make_accounts
 from tests.sync.pdfs import keep_signed_pdf
 
 PASSWORD = "a long synthetic passphrase"
@@ -72,10 +73,8 @@ def served(store_url: str, tmp_path: Path) -> Iterator[Served]:
     store.migrate()
     ca = GatewayCA.load_or_create(tmp_path / "ca", "Exampleshire County Council")
     clock = Clock()
-    accounts = Accounts(store)
-    for name, role in (("ada", "it_admin"), ("tam", "team_manager"), ("aud", "auditor")):
-        accounts.create(name, role, PASSWORD, clock(), "test")
     assessor = store.create_assessor("Robin Testcase", clock())
+    make_accounts(store, PASSWORD, clock(), assessor)
     tls = development_tls(tmp_path, ca, ("127.0.0.1", "localhost"))
     with running(create_app(store, ca, clock=clock, lease_days=LEASE_DAYS), tls) as gateway:
         yield Served(gateway.url, store, ca, clock, assessor)
@@ -232,7 +231,7 @@ def test_received_records_are_paged_newest_first_and_filtered_by_person_and_asse
         made.append(_record(vault, family_name=f"Testperson{n:02d}"))
         served.clock.now += dt.timedelta(seconds=1)
         assert sync_now(vault, transport_for(vault), now=served.clock).finished
-    manager = served.client("tam")  # no teams yet: a team manager sees every record
+    manager = served.client("tam")  # the laptop's assessor is in the manager's team
     first = manager.get("/console/records")
     ids = re.findall(r'href="/console/records/([0-9a-zA-Z_-]+)"', first.text)
     assert ids == made[::-1][:25] and "Older records" in first.text
@@ -245,6 +244,7 @@ def test_received_records_are_paged_newest_first_and_filtered_by_person_and_asse
     one = manager.get(f"/console/records?person={person}")
     assert re.findall(r'href="/console/records/([0-9a-zA-Z_-]+)"', one.text) == [made[3]]
     other = served.store.create_assessor("Sam Synthetic", served.clock())
+    Teams(served.store).add(other, TEAM, served.clock(), "test")
     assert "No record received matches" in manager.get(f"/console/records?assessor={other}").text
     ours = manager.get(f"/console/records?assessor={served.assessor}&page=2")
     assert len(re.findall(r'href="/console/records/', ours.text)) == 2

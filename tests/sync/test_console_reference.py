@@ -19,7 +19,7 @@ from sync.gateway.accounts import Accounts
 from sync.gateway.cli import main as gateway_cli
 from sync.reference import seal_package
 from tests.sync.conftest import Gateway
-from tests.sync.console_client import ConsoleClient, Page
+from tests.sync.console_client import ConsoleClient, Page, make_accounts
 from tests.sync.test_reference_data import _rates_v2
 
 PASSWORD = "a long synthetic passphrase"
@@ -30,10 +30,8 @@ def _words(page: Page) -> str:
 
 
 def _console(gateway: Gateway, username: str) -> ConsoleClient:
-    accounts = Accounts(gateway.store)
-    if accounts.role_of(username) is None:
-        role = {"ada": "it_admin", "tam": "team_manager", "aud": "auditor"}[username]
-        accounts.create(username, role, PASSWORD, dt.datetime.now(dt.UTC), "test")
+    if Accounts(gateway.store).role_of(username) is None:
+        make_accounts(gateway.store, PASSWORD, dt.datetime.now(dt.UTC))
     client = ConsoleClient(gateway.url, gateway.ca.pem)
     assert client.sign_in(username, PASSWORD).status == 200
     return client
