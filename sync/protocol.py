@@ -70,6 +70,8 @@ __all__ = [
     "DocumentOffers",
     "MAX_OFFERS",
     "MAX_PULL",
+    "DstPullPage",
+    "DstPullRequest",
     "PullRequest",
     "PullResponse",
     "PulledPerson",
@@ -144,7 +146,10 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "versions may name people (`person_ids`: a person's details forked as a record's can), "
         "answered under `people`, and a laptop whose gateway answers without them asks again "
         "at its next sync; a queue report may list its held items, each with its reason "
-        "(`held_items`, so /1 and /2 reports without it stand).",
+        "(`held_items`, so /1 and /2 reports without it stand); a DST pull may send the "
+        "cursor it last kept (`DstPullRequest`) and is then answered a page at a time with "
+        "only what changed since (`DstPullPage`: contributions, invitations, withdrawals), "
+        "while one without a cursor still gets every shared DST whole.",
     ),
 )
 """Every version this code speaks, oldest first."""
@@ -1242,6 +1247,105 @@ class PullResponse:
                     )
             people.append(PulledPerson(person_id, revisions))
         return cls(tuple(people), tuple(removed), cursor, more, reset)
+
+
+@dataclass(frozen=True)
+class DstPullRequest:
+    """A laptop asking what changed in the shared DSTs its assessor is a member of.
+
+    From assessor-sync/2, optional: a request without `cursor` (an older laptop's, /1 or /2)
+    is answered with every shared DST whole, as before (decision 0012).
+    """
+
+    cursor: int = 0
+    """The cursor of the last DST pull page this laptop kept; 0 for everything."""
+    limit: int = MAX_PULL
+    """The most DST changes to cover in the answer (at most `MAX_PULL`)."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as a JSON object."""
+        return {"protocol": self.protocol, "cursor": self.cursor, "limit": self.limit}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> DstPullRequest:
+        """A DST pull with a cursor from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, or a protocol this side does not speak.
+        """
+        _message(raw, "a DST pull", we_are="the gateway")
+        cursor, limit = raw.get("cursor", 0), raw.get("limit", MAX_PULL)
+        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+            raise ProtocolError("dst pull.cursor must be a whole number from 0")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PULL:
+            raise ProtocolError(f"dst pull.limit must be a whole number from 1 to {MAX_PULL}")
+        return cls(cursor, limit)
+
+
+@dataclass(frozen=True)
+class DstPullPage:
+    """One page of a DST pull's answer: what changed, the next cursor, and whether more wait.
+
+    `dsts` are the changed DSTs in the shape a pull without a cursor gives every one (each
+    contribution checked on arrival by the laptop, `sync_client.dst`); those the laptop
+    was invited to before and is given whole again carry their person as then.
+    """
+
+    dsts: tuple[dict[str, Any], ...]
+    withdrawn: tuple[str, ...]
+    """Record ids of DSTs whose invitation to this assessor was withdrawn."""
+    cursor: int | None
+    """What to send as the next DST pull's cursor once this page is kept; None from a
+    gateway that answered every DST whole (it knows no cursor)."""
+    more: bool = False
+    """More changes wait after this page: pull again with `cursor`."""
+    reset: bool = False
+    """The gateway holds no DST change as new as the cursor sent (restored from an older
+    backup): this answer starts again from the beginning."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The page as a JSON object."""
+        out: dict[str, Any] = {
+            "protocol": self.protocol,
+            "dsts": list(self.dsts),
+            "withdrawn": list(self.withdrawn),
+            "cursor": self.cursor,
+            "more": self.more,
+        }
+        if self.reset:
+            out["reset"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Any, asked: DstPullRequest) -> DstPullPage:
+        """The gateway's answer from untrusted JSON, checked against what was asked.
+
+        Each DST in it is checked when it is kept; here only the page's frame.
+
+        Raises:
+            ProtocolError: Malformed, or a cursor that went back without a reset.
+        """
+        _message(raw, "the gateway's answer about shared DSTs", we_are="the app")
+        dsts = raw.get("dsts")
+        if not isinstance(dsts, list):
+            raise ProtocolError("the DST pull's answer must carry a list of DSTs")
+        if "cursor" not in raw:  # a gateway from before incremental DST pulls: all of them
+            return cls(tuple(dsts), (), None)
+        cursor, more, reset = raw.get("cursor"), raw.get("more"), raw.get("reset", False)
+        withdrawn = raw.get("withdrawn", [])
+        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+            raise ProtocolError("the DST pull's cursor must be a whole number from 0")
+        if not isinstance(more, bool) or not isinstance(reset, bool):
+            raise ProtocolError("the DST pull's answer is malformed")
+        if cursor < asked.cursor and not reset:
+            raise ProtocolError("the DST pull's cursor went back")
+        if not isinstance(withdrawn, list) or not all(
+            isinstance(r, str) and _ID.match(r) for r in withdrawn
+        ):
+            raise ProtocolError("the DST pull's withdrawn must be a list of record ids")
+        return cls(tuple(dsts), tuple(withdrawn), cursor, more, reset)
 
 
 CONTACT_PATH = "/v1/contact"

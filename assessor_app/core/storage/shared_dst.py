@@ -4,7 +4,8 @@ An invited MDT member (an NHS nurse) receives a DST through the gateway's DST pu
 record and the person's identity, under the owner's ids. They are kept here only so the
 member can contribute: their revisions are never queued for the gateway (`outbox.enqueue`
 reads this table), since the owner's laptop holds the record; the member's own contributions
-go signed through the DST exchange instead. Imports no Qt.
+go signed through the DST exchange instead. The cursor of the last DST pull page kept
+(schema 23) is here too. Imports no Qt.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 
 from assessor_app.core.storage.database import Connection
 
-__all__ = ["hold", "held", "held_records"]
+__all__ = ["hold", "held", "held_records", "keep_pull_cursor", "pull_cursor"]
 
 
 def hold(
@@ -52,3 +53,19 @@ def held(conn: Connection, record_id: str) -> bool:
 def held_records(conn: Connection) -> list[str]:
     """Every DST held here by invitation."""
     return [str(r[0]) for r in conn.execute("SELECT record_id FROM shared_dst ORDER BY 1")]
+
+
+def pull_cursor(conn: Connection) -> int:
+    """The cursor of the last DST pull page kept (0 before the first)."""
+    row = conn.execute("SELECT cursor FROM dst_pull_state WHERE one = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def keep_pull_cursor(conn: Connection, cursor: int, now: dt.datetime) -> None:
+    """Keep a DST pull page's cursor: call in the transaction that keeps the page."""
+    conn.execute(
+        "INSERT INTO dst_pull_state (one, cursor, pulled_at) VALUES (1, ?, ?) "
+        "ON CONFLICT (one) DO UPDATE SET cursor = excluded.cursor, "
+        "pulled_at = excluded.pulled_at",
+        (cursor, now.isoformat()),
+    )
