@@ -25,6 +25,11 @@ of what changed on the device's assessor's caseload since (`PullResponse`): peop
 revisions and their records' (whole chains, each hash checked here), the people who left, the
 next cursor, and whether more pages wait.
 
+The shared DST pull (``POST /v1/dst/pull``, decision 0012) may carry the cursor of the last
+page kept (`DstPullRequest`, optional in /2): it is answered a page at a time with only what
+changed in the assessor's shared DSTs since (`DstPullPage`). One without a cursor is answered
+every shared DST whole, as /1 and /2 laptops from before expect.
+
 Each sync begins with a contact (``POST /v1/contact``, `ContactAnswer`): the gateway's time,
 the lease it sets (days a laptop may go without reaching it), and, for a laptop IT revoked or
 ordered wiped, the order (`DeviceOrder`), with whether queued work may first be sent. Any
