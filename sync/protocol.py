@@ -1266,11 +1266,18 @@ class DstPullRequest:
     """The cursor of the last DST pull page this laptop kept; 0 for everything."""
     limit: int = MAX_PULL
     """The most DST changes to cover in the answer (at most `MAX_PULL`)."""
+    whole: tuple[str, ...] = ()
+    """DSTs (record ids, at most `MAX_PULL`) to give whole in this answer whatever changed:
+    the laptop could not take all of what came of them before."""
     protocol: str = CURRENT
 
     def to_json(self) -> dict[str, Any]:
         """The request as a JSON object."""
-        return {"protocol": self.protocol, "cursor": self.cursor, "limit": self.limit}
+        out: dict[str, Any] = {"protocol": self.protocol, "cursor": self.cursor}
+        out["limit"] = self.limit
+        if self.whole:
+            out["whole"] = list(self.whole)
+        return out
 
     @classmethod
     def from_json(cls, raw: Any) -> DstPullRequest:
@@ -1285,7 +1292,14 @@ class DstPullRequest:
             raise ProtocolError("dst pull.cursor must be a whole number from 0")
         if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PULL:
             raise ProtocolError(f"dst pull.limit must be a whole number from 1 to {MAX_PULL}")
-        return cls(cursor, limit)
+        whole = raw.get("whole", [])
+        if (
+            not isinstance(whole, list)
+            or len(whole) > MAX_PULL
+            or not all(isinstance(r, str) and _ID.match(r) for r in whole)
+        ):
+            raise ProtocolError(f"dst pull.whole must be a list of at most {MAX_PULL} record ids")
+        return cls(cursor, limit, tuple(whole))
 
 
 @dataclass(frozen=True)

@@ -383,7 +383,8 @@ def create_app(
         if "cursor" not in raw:
             return {"protocol": CURRENT, "dsts": shared.shared_with(device.assessor_id)}
         asked = _read(DstPullRequest.from_json, raw, "the DST pull")
-        return shared.changes_for(device.assessor_id, asked.cursor, asked.limit).to_json()
+        page = shared.changes_for(device.assessor_id, asked.cursor, asked.limit, asked.whole)
+        return page.to_json()
 
     return app
 

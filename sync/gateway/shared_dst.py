@@ -321,7 +321,9 @@ class SharedDsts:
                 out.append(self._dst(tx, record_id, person, role))
         return out
 
-    def changes_for(self, assessor_id: str, cursor: int, limit: int) -> DstPullPage:
+    def changes_for(
+        self, assessor_id: str, cursor: int, limit: int, whole: Sequence[str] = ()
+    ) -> DstPullPage:
         """One page of what changed after `cursor` in the DSTs `assessor_id` is a member of.
 
         At most `limit` changes are read, in the order they were numbered (decision 0008).
@@ -330,7 +332,9 @@ class SharedDsts:
         them) comes whole, one they were a member of already brings only the contributions
         received since, and a withdrawn invitation is named. A cursor past every change (the
         database was restored from an older backup) starts again from the beginning, and
-        the page says so. Nothing changed is one indexed read and a page of no DSTs.
+        the page says so. Nothing changed is one indexed read and a page of no DSTs. The
+        DSTs in `whole` the assessor is a member of are given whole in any case (the laptop
+        could not take all of what came of them before). A DST given whole says so.
         """
         with self.store.transaction() as tx:
             # Read first: every change numbered up to it is committed (numbering waits for
@@ -352,10 +356,14 @@ class SharedDsts:
             more = len(rows) > limit
             rows = rows[:limit]
             last = int(rows[-1][0]) if rows else cursor
-            whole: set[str] = set()
+            given: set[str] = set()
             new: dict[str, set[str]] = {}
-            withdrawn: set[str] = set()
             roles: dict[str, tuple[str, str]] = {}
+            for record_id in whole:
+                roles[record_id] = _role(tx, record_id, assessor_id)
+                if roles[record_id][1]:
+                    given.add(record_id)
+            withdrawn: set[str] = set()
             for _, record_id, kind, digest in rows:
                 record_id = str(record_id)
                 if record_id not in roles:
@@ -365,7 +373,7 @@ class SharedDsts:
                     if not role:
                         withdrawn.add(record_id)
                 elif role and kind in ("invited", "owner"):
-                    whole.add(record_id)
+                    given.add(record_id)
                 elif role and kind == "contribution":
                     new.setdefault(record_id, set()).add(str(digest))
             dsts = [
@@ -373,13 +381,13 @@ class SharedDsts:
                     tx,
                     record_id,
                     *roles[record_id],
-                    digests=None if record_id in whole else new[record_id],
+                    digests=None if record_id in given else new[record_id],
                 )
-                for record_id in sorted(whole | set(new))
+                for record_id in sorted(given | set(new))
             ]
         return DstPullPage(
             tuple(dsts),
-            tuple(sorted(withdrawn - whole)),
+            tuple(sorted(withdrawn - given)),
             last if more else max(last, newest),
             more,
             reset,
@@ -424,6 +432,7 @@ class SharedDsts:
             "role": role,
             "contributions": contributions,
             "authors": authors,
+            "whole": digests is None,
         }
         if role == "invited":
             dst["person"] = _person_minimum(tx, person)

@@ -24,7 +24,7 @@ from assessor_app.core.sync_client.client import transport_for
 from assessor_app.core.sync_client.transport import TransportError
 from sync.gateway.shared_dst import SharedDsts
 from sync.gateway.store import Store
-from sync.protocol import CURRENT, DstPullRequest
+from sync.protocol import CURRENT, DstPullPage, DstPullRequest
 from tests.sync import test_shared_dst as three_laptops
 from tests.sync.test_shared_dst import (
     NURSE,
@@ -241,3 +241,26 @@ def test_a_malformed_dst_pull_is_refused_with_what_is_wrong(mdt: Mdt) -> None:
             _pull(mdt.laptops[NURSE], 0, limit=limit)
     with pytest.raises(TransportError, match="cursor must be a whole number from 0"):
         _pull(mdt.laptops[NURSE], -3)
+
+
+def test_a_dst_not_all_taken_here_is_asked_for_whole_until_it_is(mdt: Mdt) -> None:
+    record_id = _all_synced(mdt)
+    nurse, therapist = mdt.laptops[NURSE], mdt.laptops[THERAPIST]
+    _contribute(therapist, record_id, _item(THERAPIST, 2, "severe"))
+    _sync(therapist)
+    answer, _ = _pull(nurse, shared_dst.pull_cursor(nurse.conn))
+    (changed,) = answer["dsts"]
+    assert changed["whole"] is False
+    # The therapist's new revision arrives with no key for its author: it cannot be taken.
+    for author in changed["authors"].values():
+        author["keys"] = []
+    page = DstPullPage.from_json(answer, DstPullRequest(shared_dst.pull_cursor(nurse.conn)))
+    assert dst.apply_dst_pull(nurse, [page], dt.datetime.now(dt.UTC)).received == 0
+    assert shared_dst.pull_cursor(nurse.conn) == answer["cursor"]  # moved past it, so:
+    asked = dst.prepare_exchange(nurse)[2]
+    assert asked.whole == (record_id,)
+    whole, _ = _pull(nurse, asked.cursor, whole=list(asked.whole))
+    assert whole["dsts"][0]["whole"] is True and len(whole["dsts"][0]["contributions"]) == 3
+    assert _sync(nurse).dst_received == 1  # taken at last, and no longer asked for
+    assert _item(THERAPIST, 2, "severe") in _contributions(nurse, record_id)
+    assert dst.prepare_exchange(nurse)[2].whole == ()

@@ -5,7 +5,7 @@ record and the person's identity, under the owner's ids. They are kept here only
 member can contribute: their revisions are never queued for the gateway (`outbox.enqueue`
 reads this table), since the owner's laptop holds the record; the member's own contributions
 go signed through the DST exchange instead. The cursor of the last DST pull page kept
-(schema 23) is here too. Imports no Qt.
+(schema 23) is here too, with the DSTs to ask for whole again. Imports no Qt.
 """
 
 from __future__ import annotations
@@ -14,7 +14,16 @@ import datetime as dt
 
 from assessor_app.core.storage.database import Connection
 
-__all__ = ["hold", "held", "held_records", "keep_pull_cursor", "pull_cursor"]
+__all__ = [
+    "ask_again",
+    "asked_again",
+    "hold",
+    "held",
+    "held_records",
+    "keep_pull_cursor",
+    "pull_cursor",
+    "taken_whole",
+]
 
 
 def hold(
@@ -69,3 +78,25 @@ def keep_pull_cursor(conn: Connection, cursor: int, now: dt.datetime) -> None:
         "pulled_at = excluded.pulled_at",
         (cursor, now.isoformat()),
     )
+
+
+def ask_again(conn: Connection, record_id: str, now: dt.datetime) -> None:
+    """Ask for a DST whole at the next DST pull: not all of what came could be taken."""
+    conn.execute(
+        "INSERT INTO dst_pull_again (record_id, since) VALUES (?, ?) "
+        "ON CONFLICT (record_id) DO NOTHING",
+        (record_id, now.isoformat()),
+    )
+
+
+def asked_again(conn: Connection, most: int) -> list[str]:
+    """The DSTs to ask for whole, longest waiting first (at most `most`)."""
+    rows = conn.execute(
+        "SELECT record_id FROM dst_pull_again ORDER BY since, record_id LIMIT ?", (most,)
+    )
+    return [str(r[0]) for r in rows]
+
+
+def taken_whole(conn: Connection, record_id: str) -> None:
+    """A DST came whole and all of it was taken: no need to ask for it again."""
+    conn.execute("DELETE FROM dst_pull_again WHERE record_id = ?", (record_id,))

@@ -39,7 +39,7 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository, details_from_body
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import Transport, TransportError
-from sync.protocol import CURRENT, DstPullPage, DstPullRequest, ProtocolError
+from sync.protocol import CURRENT, MAX_PULL, DstPullPage, DstPullRequest, ProtocolError
 
 log = logging.getLogger("assessor.sync")
 
@@ -131,7 +131,8 @@ def prepare_exchange(vault: Vault) -> tuple[list[dict[str, Any]], list[str], Dst
         from the cursor kept.
     """
     items, problems = own_contributions(vault)
-    return items, problems, DstPullRequest(shared_dst.pull_cursor(vault.conn))
+    again = tuple(shared_dst.asked_again(vault.conn, MAX_PULL))
+    return items, problems, DstPullRequest(shared_dst.pull_cursor(vault.conn), whole=again)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def send_and_fetch(
             return Sent(sent, tuple(refused), None)  # a gateway from before shared DSTs
         raise
     while pages[-1].more and pages[-1].cursor is not None and len(pages) < most_pages:
-        request = DstPullRequest(pages[-1].cursor, request.limit)
+        request = DstPullRequest(pages[-1].cursor, request.limit)  # `whole` came already
         try:
             pages.append(
                 DstPullPage.from_json(transport.post(PULL_PATH, request.to_json()), request)
@@ -238,15 +239,22 @@ def _apply_page(vault: Vault, page: DstPullPage, now: dt.datetime) -> DstExchang
         if not isinstance(dst, dict) or not isinstance(dst.get("record_id"), str):
             refused.append("A shared DST in the gateway's answer could not be read.")
             continue
+        record_id = dst["record_id"]
+        checked = _received(dst)
         try:
             with vault.transaction():
                 made = _hold_if_invited(vault, dst, now)
-                merged = take_gateway_contributions(vault, dst["record_id"], _received(dst))
+                merged = take_gateway_contributions(vault, record_id, checked)
         except _NotHere:
             continue  # owned, but not on this laptop (another of the owner's laptops has it)
         except AssessorError as e:
             refused.append(e.one_line())
+            shared_dst.ask_again(vault.conn, record_id, now)  # the cursor moves past it
             continue
+        if merged.refused or len(checked) < len(dst.get("contributions") or []):
+            shared_dst.ask_again(vault.conn, record_id, now)
+        elif dst.get("whole") is True:
+            shared_dst.taken_whole(vault.conn, record_id)
         new += made
         received += merged.added
         refused += merged.refused
