@@ -264,3 +264,35 @@ def test_a_dst_not_all_taken_here_is_asked_for_whole_until_it_is(mdt: Mdt) -> No
     assert _sync(nurse).dst_received == 1  # taken at last, and no longer asked for
     assert _item(THERAPIST, 2, "severe") in _contributions(nurse, record_id)
     assert dst.prepare_exchange(nurse)[2].whole == ()
+
+
+def test_what_was_shared_before_the_change_log_comes_with_the_first_cursor(
+    store_url: str,
+) -> None:
+    """A gateway upgraded to schema 18: a laptop's first pull with a cursor (0) brings what
+    a pull without one would, and its withdrawn invitations."""
+    store = Store(store_url)
+    store.migrate(upto=16)
+    now = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC).isoformat()
+    nurse = store.create_assessor(NURSE, dt.datetime.now(dt.UTC))
+    part = _item(NURSE, 1, "high")
+    with store.transaction() as tx:
+        for record_id in ("0a1b2c3d", "4e5f6a7b"):
+            tx.execute("INSERT INTO record_person VALUES (?, ?)", (record_id, "p" + record_id))
+        tx.execute(
+            "INSERT INTO dst_invitation (record_id, assessor_id, invited_at, withdrawn_at) "
+            "VALUES ('0a1b2c3d', ?, ?, NULL), ('4e5f6a7b', ?, ?, ?)",
+            (nurse, now, nurse, now, now),
+        )
+        tx.execute(
+            "INSERT INTO dst_contribution (digest, record_id, contribution_id, revision, "
+            "assessor_id, device_id, payload, received_at) VALUES ('d1', '0a1b2c3d', ?, 1, ?, "
+            "'laptop', ?, ?)",
+            (part["contribution_id"], nurse, json.dumps({"contribution": part}), now),
+        )
+    store.migrate()
+    page = SharedDsts(store).changes_for(nurse, 0, 200)
+    assert [d["record_id"] for d in page.dsts] == ["0a1b2c3d"]
+    assert [c["signed"]["contribution"] for c in page.dsts[0]["contributions"]] == [part]
+    assert page.withdrawn == ("4e5f6a7b",) and not page.more and page.cursor == 3
+    assert SharedDsts(store).changes_for(nurse, page.cursor, 200).dsts == ()
