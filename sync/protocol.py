@@ -1123,6 +1123,28 @@ def fingerprint_digits(typed: str) -> str | None:
     return digits
 
 
+def _cursor_and_limit(raw: Mapping[str, Any], what: str) -> tuple[int, int]:
+    """A pull request's cursor and limit, checked (`what` names the request in the error)."""
+    cursor, limit = raw.get("cursor", 0), raw.get("limit", MAX_PULL)
+    if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+        raise ProtocolError(f"{what}.cursor must be a whole number from 0")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PULL:
+        raise ProtocolError(f"{what}.limit must be a whole number from 1 to {MAX_PULL}")
+    return cursor, limit
+
+
+def _page_frame(raw: Mapping[str, Any], asked: int, whose: str) -> tuple[int, bool, bool]:
+    """A pull answer's cursor, `more` and `reset`, checked against the cursor asked from."""
+    cursor, more, reset = raw.get("cursor"), raw.get("more"), raw.get("reset", False)
+    if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+        raise ProtocolError(f"{whose} cursor must be a whole number from 0")
+    if not isinstance(more, bool) or not isinstance(reset, bool):
+        raise ProtocolError(f"{whose} answer is malformed")
+    if cursor < asked and not reset:
+        raise ProtocolError(f"{whose} cursor went back")
+    return cursor, more, reset
+
+
 @dataclass(frozen=True)
 class PullRequest:
     """A laptop asking what changed on its assessor's caseload since `cursor`."""
@@ -1145,12 +1167,7 @@ class PullRequest:
             ProtocolError: Malformed, or a protocol this side does not speak.
         """
         _message(raw, "a pull", we_are="the gateway")
-        cursor, limit = raw.get("cursor", 0), raw.get("limit", MAX_PULL)
-        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
-            raise ProtocolError("pull.cursor must be a whole number from 0")
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PULL:
-            raise ProtocolError(f"pull.limit must be a whole number from 1 to {MAX_PULL}")
-        return cls(cursor, limit)
+        return cls(*_cursor_and_limit(raw, "pull"))
 
 
 @dataclass(frozen=True)
@@ -1210,13 +1227,7 @@ class PullResponse:
             ProtocolError: Malformed, or a revision that is not what it says it is.
         """
         _message(raw, "the gateway's answer", we_are="the app")
-        cursor, more, reset = raw.get("cursor"), raw.get("more"), raw.get("reset", False)
-        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
-            raise ProtocolError("the pull's cursor must be a whole number from 0")
-        if not isinstance(more, bool) or not isinstance(reset, bool):
-            raise ProtocolError("the pull's answer is malformed")
-        if cursor < asked.cursor and not reset:
-            raise ProtocolError("the pull's cursor went back")
+        cursor, more, reset = _page_frame(raw, asked.cursor, "the pull's")
         people_raw, removed_raw = raw.get("people"), raw.get("removed")
         if not isinstance(people_raw, list) or not isinstance(removed_raw, list):
             raise ProtocolError("the pull's answer must carry lists of people and removed")
@@ -1287,11 +1298,7 @@ class DstPullRequest:
             ProtocolError: Malformed, or a protocol this side does not speak.
         """
         _message(raw, "a DST pull", we_are="the gateway")
-        cursor, limit = raw.get("cursor", 0), raw.get("limit", MAX_PULL)
-        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
-            raise ProtocolError("dst pull.cursor must be a whole number from 0")
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PULL:
-            raise ProtocolError(f"dst pull.limit must be a whole number from 1 to {MAX_PULL}")
+        cursor, limit = _cursor_and_limit(raw, "dst pull")
         whole = raw.get("whole", [])
         if (
             not isinstance(whole, list)
@@ -1352,14 +1359,8 @@ class DstPullPage:
             raise ProtocolError("the DST pull's answer must carry a list of DSTs")
         if "cursor" not in raw:  # a gateway from before incremental DST pulls: all of them
             return cls(tuple(dsts), (), None)
-        cursor, more, reset = raw.get("cursor"), raw.get("more"), raw.get("reset", False)
+        cursor, more, reset = _page_frame(raw, asked.cursor, "the DST pull's")
         withdrawn = raw.get("withdrawn", [])
-        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
-            raise ProtocolError("the DST pull's cursor must be a whole number from 0")
-        if not isinstance(more, bool) or not isinstance(reset, bool):
-            raise ProtocolError("the DST pull's answer is malformed")
-        if cursor < asked.cursor and not reset:
-            raise ProtocolError("the DST pull's cursor went back")
         if not isinstance(withdrawn, list) or not all(
             isinstance(r, str) and _ID.match(r) for r in withdrawn
         ):
