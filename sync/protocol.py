@@ -25,6 +25,11 @@ of what changed on the device's assessor's caseload since (`PullResponse`): peop
 revisions and their records' (whole chains, each hash checked here), the people who left, the
 next cursor, and whether more pages wait.
 
+The shared DST pull (``POST /v1/dst/pull``, decision 0012) may carry the cursor of the last
+page kept (`DstPullRequest`, optional in /2): it is answered a page at a time with only what
+changed in the assessor's shared DSTs since (`DstPullPage`). One without a cursor is answered
+every shared DST whole, as /1 and /2 laptops from before expect.
+
 Each sync begins with a contact (``POST /v1/contact``, `ContactAnswer`): the gateway's time,
 the lease it sets (days a laptop may go without reaching it), and, for a laptop IT revoked or
 ordered wiped, the order (`DeviceOrder`), with whether queued work may first be sent. Any
@@ -70,6 +75,8 @@ __all__ = [
     "DocumentOffers",
     "MAX_OFFERS",
     "MAX_PULL",
+    "DstPullPage",
+    "DstPullRequest",
     "PullRequest",
     "PullResponse",
     "PulledPerson",
@@ -144,7 +151,10 @@ PROTOCOLS: tuple[ProtocolVersion, ...] = (
         "versions may name people (`person_ids`: a person's details forked as a record's can), "
         "answered under `people`, and a laptop whose gateway answers without them asks again "
         "at its next sync; a queue report may list its held items, each with its reason "
-        "(`held_items`, so /1 and /2 reports without it stand).",
+        "(`held_items`, so /1 and /2 reports without it stand); a DST pull may send the "
+        "cursor it last kept (`DstPullRequest`) and is then answered a page at a time with "
+        "only what changed since (`DstPullPage`: contributions, invitations, withdrawals), "
+        "while one without a cursor still gets every shared DST whole.",
     ),
 )
 """Every version this code speaks, oldest first."""
@@ -1113,6 +1123,28 @@ def fingerprint_digits(typed: str) -> str | None:
     return digits
 
 
+def _cursor_and_limit(raw: Mapping[str, Any], what: str) -> tuple[int, int]:
+    """A pull request's cursor and limit, checked (`what` names the request in the error)."""
+    cursor, limit = raw.get("cursor", 0), raw.get("limit", MAX_PULL)
+    if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+        raise ProtocolError(f"{what}.cursor must be a whole number from 0")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PULL:
+        raise ProtocolError(f"{what}.limit must be a whole number from 1 to {MAX_PULL}")
+    return cursor, limit
+
+
+def _page_frame(raw: Mapping[str, Any], asked: int, whose: str) -> tuple[int, bool, bool]:
+    """A pull answer's cursor, `more` and `reset`, checked against the cursor asked from."""
+    cursor, more, reset = raw.get("cursor"), raw.get("more"), raw.get("reset", False)
+    if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+        raise ProtocolError(f"{whose} cursor must be a whole number from 0")
+    if not isinstance(more, bool) or not isinstance(reset, bool):
+        raise ProtocolError(f"{whose} answer is malformed")
+    if cursor < asked and not reset:
+        raise ProtocolError(f"{whose} cursor went back")
+    return cursor, more, reset
+
+
 @dataclass(frozen=True)
 class PullRequest:
     """A laptop asking what changed on its assessor's caseload since `cursor`."""
@@ -1135,12 +1167,7 @@ class PullRequest:
             ProtocolError: Malformed, or a protocol this side does not speak.
         """
         _message(raw, "a pull", we_are="the gateway")
-        cursor, limit = raw.get("cursor", 0), raw.get("limit", MAX_PULL)
-        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
-            raise ProtocolError("pull.cursor must be a whole number from 0")
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PULL:
-            raise ProtocolError(f"pull.limit must be a whole number from 1 to {MAX_PULL}")
-        return cls(cursor, limit)
+        return cls(*_cursor_and_limit(raw, "pull"))
 
 
 @dataclass(frozen=True)
@@ -1200,13 +1227,7 @@ class PullResponse:
             ProtocolError: Malformed, or a revision that is not what it says it is.
         """
         _message(raw, "the gateway's answer", we_are="the app")
-        cursor, more, reset = raw.get("cursor"), raw.get("more"), raw.get("reset", False)
-        if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
-            raise ProtocolError("the pull's cursor must be a whole number from 0")
-        if not isinstance(more, bool) or not isinstance(reset, bool):
-            raise ProtocolError("the pull's answer is malformed")
-        if cursor < asked.cursor and not reset:
-            raise ProtocolError("the pull's cursor went back")
+        cursor, more, reset = _page_frame(raw, asked.cursor, "the pull's")
         people_raw, removed_raw = raw.get("people"), raw.get("removed")
         if not isinstance(people_raw, list) or not isinstance(removed_raw, list):
             raise ProtocolError("the pull's answer must carry lists of people and removed")
@@ -1242,6 +1263,109 @@ class PullResponse:
                     )
             people.append(PulledPerson(person_id, revisions))
         return cls(tuple(people), tuple(removed), cursor, more, reset)
+
+
+@dataclass(frozen=True)
+class DstPullRequest:
+    """A laptop asking what changed in the shared DSTs its assessor is a member of.
+
+    From assessor-sync/2, optional: a request without `cursor` (an older laptop's, /1 or /2)
+    is answered with every shared DST whole, as before (decision 0012).
+    """
+
+    cursor: int = 0
+    """The cursor of the last DST pull page this laptop kept; 0 for everything."""
+    limit: int = MAX_PULL
+    """The most DST changes to cover in the answer (at most `MAX_PULL`)."""
+    whole: tuple[str, ...] = ()
+    """DSTs (record ids, at most `MAX_PULL`) to give whole in this answer whatever changed:
+    the laptop could not take all of what came of them before."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as a JSON object."""
+        out: dict[str, Any] = {"protocol": self.protocol, "cursor": self.cursor}
+        out["limit"] = self.limit
+        if self.whole:
+            out["whole"] = list(self.whole)
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Any) -> DstPullRequest:
+        """A DST pull with a cursor from untrusted JSON.
+
+        Raises:
+            ProtocolError: Malformed, or a protocol this side does not speak.
+        """
+        _message(raw, "a DST pull", we_are="the gateway")
+        cursor, limit = _cursor_and_limit(raw, "dst pull")
+        whole = raw.get("whole", [])
+        if (
+            not isinstance(whole, list)
+            or len(whole) > MAX_PULL
+            or not all(isinstance(r, str) and _ID.match(r) for r in whole)
+        ):
+            raise ProtocolError(f"dst pull.whole must be a list of at most {MAX_PULL} record ids")
+        return cls(cursor, limit, tuple(whole))
+
+
+@dataclass(frozen=True)
+class DstPullPage:
+    """One page of a DST pull's answer: what changed, the next cursor, and whether more wait.
+
+    `dsts` are the changed DSTs in the shape a pull without a cursor gives every one (each
+    contribution checked on arrival by the laptop, `sync_client.dst`); those the laptop
+    was invited to before and is given whole again carry their person as then.
+    """
+
+    dsts: tuple[dict[str, Any], ...]
+    withdrawn: tuple[str, ...]
+    """Record ids of DSTs whose invitation to this assessor was withdrawn."""
+    cursor: int | None
+    """What to send as the next DST pull's cursor once this page is kept; None from a
+    gateway that answered every DST whole (it knows no cursor)."""
+    more: bool = False
+    """More changes wait after this page: pull again with `cursor`."""
+    reset: bool = False
+    """The gateway holds no DST change as new as the cursor sent (restored from an older
+    backup): this answer starts again from the beginning."""
+    protocol: str = CURRENT
+
+    def to_json(self) -> dict[str, Any]:
+        """The page as a JSON object."""
+        out: dict[str, Any] = {
+            "protocol": self.protocol,
+            "dsts": list(self.dsts),
+            "withdrawn": list(self.withdrawn),
+            "cursor": self.cursor,
+            "more": self.more,
+        }
+        if self.reset:
+            out["reset"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, raw: Any, asked: DstPullRequest) -> DstPullPage:
+        """The gateway's answer from untrusted JSON, checked against what was asked.
+
+        Each DST in it is checked when it is kept; here only the page's frame.
+
+        Raises:
+            ProtocolError: Malformed, or a cursor that went back without a reset.
+        """
+        _message(raw, "the gateway's answer about shared DSTs", we_are="the app")
+        dsts = raw.get("dsts")
+        if not isinstance(dsts, list):
+            raise ProtocolError("the DST pull's answer must carry a list of DSTs")
+        if "cursor" not in raw:  # a gateway from before incremental DST pulls: all of them
+            return cls(tuple(dsts), (), None)
+        cursor, more, reset = _page_frame(raw, asked.cursor, "the DST pull's")
+        withdrawn = raw.get("withdrawn", [])
+        if not isinstance(withdrawn, list) or not all(
+            isinstance(r, str) and _ID.match(r) for r in withdrawn
+        ):
+            raise ProtocolError("the DST pull's withdrawn must be a list of record ids")
+        return cls(tuple(dsts), tuple(withdrawn), cursor, more, reset)
 
 
 CONTACT_PATH = "/v1/contact"

@@ -43,6 +43,7 @@ from sync.protocol import (
     MAX_BATCH,
     DeviceOrder,
     DocumentAnswer,
+    DstPullRequest,
     PullRequest,
     QueueReport,
     ReferenceRequest,
@@ -393,13 +394,14 @@ class SyncController(QObject):
         """The shared DSTs: own contributions up, the others' down (decision 0012)."""
         problems: list[str] = []
 
-        def signed(found: tuple[list[dict[str, Any]], list[str]]) -> None:
-            items, wrong = found
+        def signed(found: tuple[list[dict[str, Any]], list[str], DstPullRequest]) -> None:
+            items, wrong, asked = found
             problems.extend(wrong)
             self._ops.run_network(
                 dst.send_and_fetch,
                 transport,
                 items,
+                asked,
                 on_success=fetched,
                 on_failure=not_shared,
                 owner=self,
@@ -407,13 +409,13 @@ class SyncController(QObject):
 
         def fetched(sent: dst.Sent) -> None:
             problems.extend(sent.refused)
-            if sent.answer is None:
+            if sent.pages is None:
                 self._fetch_versions(transport)  # a gateway from before shared DSTs
                 return
             self._ops.run(
                 dst.apply_dst_pull,
                 self._session.vault,
-                sent.answer,
+                sent.pages,
                 _now(),
                 on_success=merged,
                 on_failure=not_shared,
@@ -436,7 +438,7 @@ class SyncController(QObject):
 
         self._say("Bringing shared DSTs up to date…")
         self._ops.run(
-            dst.own_contributions,
+            dst.prepare_exchange,
             self._session.vault,
             on_success=signed,
             on_failure=not_shared,

@@ -57,6 +57,7 @@ from sync.protocol import (
     DocumentOffer,
     DocumentOffers,
     DocumentStatus,
+    DstPullRequest,
     ProtocolError,
     PullRequest,
     PushRequest,
@@ -372,12 +373,20 @@ def create_app(
 
     @app.post(DST_PULL_PATH)
     def dst_pull(request: Request, raw: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
-        """Every DST the device's assessor is a member of, with the members' contributions."""
+        """What changed in the device's assessor's DSTs since the cursor sent, a page at a time.
+
+        A laptop that sends no cursor (from before incremental DST pulls) is given every DST
+        it is a member of, whole, as it always was.
+        """
         device = device_of(request)
         problem = version_problem(str(raw.get("protocol", "")), we_are="the gateway")
         if problem:
             raise HTTPException(400, problem)
-        return {"protocol": CURRENT, "dsts": shared.shared_with(device.assessor_id)}
+        if "cursor" not in raw:
+            return {"protocol": CURRENT, "dsts": shared.shared_with(device.assessor_id)}
+        asked = _read(DstPullRequest.from_json, raw, "the DST pull")
+        page = shared.changes_for(device.assessor_id, asked.cursor, asked.limit, asked.whole)
+        return page.to_json()
 
     return app
 

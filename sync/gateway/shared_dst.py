@@ -11,8 +11,10 @@ with that id (`take_contributions`). A member's pull of DSTs (`shared_with`) giv
 they are a member of: for an invited member the person's identity (the minimum, decision
 0012), and for all members every contribution received with its author's registered keys, so
 the laptop checks "who wrote this" again on arrival. Each received revision is kept once,
-named by the digest of its signed payload. Imports no Qt, and of the app only the DST's own
-checks.
+named by the digest of its signed payload. Each contribution taken, invitation and
+withdrawal is numbered in `dst_change` as caseload changes are (decision 0008), so a pull with
+a cursor (`changes_for`) gives only what changed since. Imports no Qt, and of the app only
+the DST's own checks.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from assessor_app.core.chc.record_person import (
 from assessor_app.core.errors import ValidationError
 from assessor_app.core.storage.member_keys import member_identity
 from sync.gateway.store import Device, Store, _Tx
+from sync.protocol import DstPullPage
 
 __all__ = [
     "CONTRIBUTIONS_PATH",
@@ -71,6 +74,13 @@ class Answer:
     """"stored", "duplicate", "refused" (for good; the reason says why) or "retry_later"
     (the DST's record has not reached the gateway yet)."""
     reason: str = ""
+    record_id: str = ""
+    """The DST it was taken for (stored or duplicate only); not sent back."""
+
+    @property
+    def stored(self) -> bool:
+        """Kept now, new to the gateway."""
+        return self.status == "stored"
 
     def to_json(self) -> dict[str, str]:
         return {"digest": self.digest, "status": self.status, "reason": self.reason}
@@ -115,6 +125,8 @@ class SharedDsts:
                 "WHERE dst_invitation.withdrawn_at IS NOT NULL RETURNING record_id",
                 (record_id, assessor_id, now.isoformat()),
             ).fetchall()
+            if done:
+                self.store.log_dst_changes(tx, [(record_id, "invited", assessor_id, "")], now)
         return bool(done)
 
     def withdraw(self, record_id: str, assessor_id: str, now: dt.datetime) -> bool:
@@ -130,7 +142,10 @@ class SharedDsts:
                 "assessor_id = ? AND withdrawn_at IS NULL",
                 (now.isoformat(), record_id, assessor_id),
             )
-            return done.rowcount == 1
+            if done.rowcount != 1:
+                return False
+            self.store.log_dst_changes(tx, [(record_id, "withdrawn", assessor_id, "")], now)
+            return True
 
     def invitations(self, record_id: str) -> list[tuple[str, str, str]]:
         """Who is invited to a DST, as (assessor id, name, organisation), by name."""
@@ -164,6 +179,16 @@ class SharedDsts:
             keys = _keys_of(tx, {device.assessor_id}).get(device.assessor_id, [])
             for item in items:
                 answers.append(self._take(tx, device, assessor_name, keys, item, now.isoformat()))
+            # Last in the transaction: numbered under the change log's lock (decision 0008).
+            self.store.log_dst_changes(
+                tx,
+                [
+                    (a.record_id, "contribution", "", a.digest)
+                    for a in answers
+                    if a.status == "stored"
+                ],
+                now,
+            )
         return answers
 
     @staticmethod
@@ -257,7 +282,7 @@ class SharedDsts:
                 stamp,
             ),
         ).fetchall()
-        return Answer(digest, "stored" if stored else "duplicate")
+        return Answer(digest, "stored" if stored else "duplicate", record_id=record_id)
 
     def shared_with(self, assessor_id: str) -> list[dict[str, Any]]:
         """Every DST `assessor_id` is a member of, with its contributions, as the pull sends.
@@ -296,23 +321,110 @@ class SharedDsts:
                 out.append(self._dst(tx, record_id, person, role))
         return out
 
+    def changes_for(
+        self, assessor_id: str, cursor: int, limit: int, whole: Sequence[str] = ()
+    ) -> DstPullPage:
+        """One page of what changed after `cursor` in the DSTs `assessor_id` is a member of.
+
+        At most `limit` changes are read, in the order they were numbered (decision 0008).
+        What is given is decided by membership now, as a caseload pull decides by who holds
+        a person now: a DST newly shared with the assessor (invited, or its person moved to
+        them) comes whole, one they were a member of already brings only the contributions
+        received since, and a withdrawn invitation is named. A cursor past every change (the
+        database was restored from an older backup) starts again from the beginning, and
+        the page says so. Nothing changed is one indexed read and a page of no DSTs. The
+        DSTs in `whole` the assessor is a member of are given whole in any case (the laptop
+        could not take all of what came of them before). A DST given whole says so.
+        """
+        with self.store.transaction() as tx:
+            # Read first: every change numbered up to it is committed (numbering waits for
+            # the commit before), so a page that finds nothing more may move the cursor there.
+            row = tx.execute("SELECT MAX(seq) FROM dst_change").fetchone()
+            newest = int(row[0]) if row and row[0] is not None else 0
+            reset = cursor > newest
+            if reset:
+                cursor = 0
+            rows = tx.execute(
+                "SELECT c.seq, c.record_id, c.kind, c.digest FROM dst_change c WHERE c.seq > ? "
+                "AND (c.assessor_id = ? OR (c.kind = 'contribution' AND (EXISTS (SELECT 1 FROM "
+                "dst_invitation i WHERE i.record_id = c.record_id AND i.assessor_id = ? AND "
+                "i.withdrawn_at IS NULL) OR EXISTS (SELECT 1 FROM record_person rp JOIN "
+                "allocation a ON a.person_id = rp.person_id WHERE rp.record_id = c.record_id "
+                "AND a.assessor_id = ?)))) ORDER BY c.seq LIMIT ?",
+                (cursor, assessor_id, assessor_id, assessor_id, limit + 1),
+            ).fetchall()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            last = int(rows[-1][0]) if rows else cursor
+            given: set[str] = set()
+            new: dict[str, set[str]] = {}
+            roles: dict[str, tuple[str, str]] = {}
+            for record_id in whole:
+                roles[record_id] = _role(tx, record_id, assessor_id)
+                if roles[record_id][1]:
+                    given.add(record_id)
+            withdrawn: set[str] = set()
+            for _, record_id, kind, digest in rows:
+                record_id = str(record_id)
+                if record_id not in roles:
+                    roles[record_id] = _role(tx, record_id, assessor_id)
+                person, role = roles[record_id]
+                if kind == "withdrawn":
+                    if not role:
+                        withdrawn.add(record_id)
+                elif role and kind in ("invited", "owner"):
+                    given.add(record_id)
+                elif role and kind == "contribution":
+                    new.setdefault(record_id, set()).add(str(digest))
+            dsts = [
+                self._dst(
+                    tx,
+                    record_id,
+                    *roles[record_id],
+                    digests=None if record_id in given else new[record_id],
+                )
+                for record_id in sorted(given | set(new))
+            ]
+        return DstPullPage(
+            tuple(dsts),
+            tuple(sorted(withdrawn - given)),
+            last if more else max(last, newest),
+            more,
+            reset,
+        )
+
     @staticmethod
-    def _dst(tx: _Tx, record_id: str, person: str, role: str) -> dict[str, Any]:
+    def _dst(
+        tx: _Tx, record_id: str, person: str, role: str, digests: set[str] | None = None
+    ) -> dict[str, Any]:
+        """One DST as a pull gives it.
+
+        Whole (the merge's choice of each contribution), or, given `digests`, only those
+        contributions received (each revision as it came: the laptop's merge chooses).
+        """
         rows = tx.execute(
-            "SELECT assessor_id, payload FROM dst_contribution WHERE record_id = ? ORDER BY digest",
+            "SELECT assessor_id, payload, digest FROM dst_contribution WHERE record_id = ? "
+            "ORDER BY digest",
             (record_id,),
         ).fetchall()
-        by_item: dict[str, tuple[str, dict[str, Any]]] = {}
-        for author, payload in rows:
-            signed = json.loads(str(payload))
-            by_item[signed_digest(signed["contribution"])] = (str(author), signed)
-        # The merge's choice for each contribution id, whatever order they arrived in.
-        chosen = merge_contributions([s["contribution"] for _, s in by_item.values()])
         contributions: list[dict[str, Any]] = []
-        for item in chosen:
-            found = by_item.get(signed_digest(item))
-            if found is not None:
-                contributions.append({"author": found[0], "signed": found[1]})
+        if digests is not None:
+            for author, payload, digest in rows:
+                if str(digest) in digests:
+                    contributions.append(
+                        {"author": str(author), "signed": json.loads(str(payload))}
+                    )
+        else:
+            by_item: dict[str, tuple[str, dict[str, Any]]] = {}
+            for author, payload, _ in rows:
+                signed = json.loads(str(payload))
+                by_item[signed_digest(signed["contribution"])] = (str(author), signed)
+            # The merge's choice for each contribution id, whatever order they arrived in.
+            chosen = merge_contributions([s["contribution"] for _, s in by_item.values()])
+            for item in chosen:
+                found = by_item.get(signed_digest(item))
+                if found is not None:
+                    contributions.append({"author": found[0], "signed": found[1]})
         authors = _authors(tx, {str(c["author"]) for c in contributions})
         dst: dict[str, Any] = {
             "record_id": record_id,
@@ -320,6 +432,7 @@ class SharedDsts:
             "role": role,
             "contributions": contributions,
             "authors": authors,
+            "whole": digests is None,
         }
         if role == "invited":
             dst["person"] = _person_minimum(tx, person)
@@ -344,6 +457,19 @@ def _record_person(tx: _Tx, record_id: str) -> str | None:
         "SELECT person_id FROM record_person WHERE record_id = ?", (record_id,)
     ).fetchone()
     return None if row is None else str(row[0])
+
+
+def _role(tx: _Tx, record_id: str, assessor_id: str) -> tuple[str, str]:
+    """The DST's person, and the assessor's part in it now: "owner", "invited" or ""."""
+    person = _record_person(tx, record_id) or ""
+    if person and _holder(tx, person) == assessor_id:
+        return person, "owner"
+    row = tx.execute(
+        "SELECT 1 FROM dst_invitation WHERE record_id = ? AND assessor_id = ? "
+        "AND withdrawn_at IS NULL",
+        (record_id, assessor_id),
+    ).fetchone()
+    return person, "invited" if row is not None and person else ""
 
 
 def _is_dst(tx: _Tx, record_id: str) -> bool:

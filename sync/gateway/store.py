@@ -498,23 +498,53 @@ class Store:
         commit (decision 0008), so a change numbered n is visible before any numbered above
         it, and a pull that has read up to n never skips one that commits later.
         """
+        self._number(
+            tx,
+            "caseload_change",
+            ("assessor_id", "person_id", "kind", "entity_type", "entity_id", "device"),
+            changes,
+            now,
+        )
+
+    def log_dst_changes(
+        self, tx: _Tx, changes: Sequence[tuple[str, str, str, str]], now: dt.datetime
+    ) -> None:
+        """Number and keep shared DST changes (record, kind, assessor, digest).
+
+        Call last in the transaction, as `_log_changes`: the DST pull's cursor relies on the
+        same numbering under the same lock (decision 0008).
+        """
+        self._number(tx, "dst_change", ("record_id", "kind", "assessor_id", "digest"), changes, now)
+
+    def _number(
+        self,
+        tx: _Tx,
+        table: str,
+        columns: Sequence[str],
+        changes: Sequence[Sequence[str]],
+        now: dt.datetime,
+    ) -> None:
+        """Append `changes` to the log `table`, numbered from ``MAX(seq) + 1`` under the lock."""
         if not changes:
             return
         if self.postgres:
+            # One key for both logs: a transaction numbering both (an allocation) cannot
+            # deadlock with one numbering either.
             tx.execute("SELECT pg_advisory_xact_lock(?)", (_CHANGE_LOCK_KEY,))
         # SQLite: BEGIN IMMEDIATE already holds the one write lock until the commit.
-        row = tx.execute("SELECT MAX(seq) FROM caseload_change").fetchone()
+        # `table` and `columns` are this module's own names, never a request's.
+        row = tx.execute(f"SELECT MAX(seq) FROM {table}").fetchone()
         newest = int(row[0]) if row and row[0] is not None else 0
         stamp = now.isoformat()
+        marks = "(" + ", ".join(["?"] * (len(columns) + 2)) + ")"
         for start in range(0, len(changes), 200):
             chunk = changes[start : start + 200]
             params: list[Any] = []
             for n, change in enumerate(chunk, start=newest + start + 1):
                 params += [n, *change, stamp]
             tx.execute(
-                "INSERT INTO caseload_change (seq, assessor_id, person_id, kind, entity_type, "
-                "entity_id, device, changed_at) VALUES "
-                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                f"INSERT INTO {table} (seq, {', '.join(columns)}, changed_at) VALUES "
+                + ", ".join([marks] * len(chunk)),
                 params,
             )
 
@@ -1577,6 +1607,15 @@ class Store:
             if before is not None:
                 moves.insert(0, (before, person_id, "removed", "", "", ""))
             self._log_changes(tx, moves, now)
+            # The new holder's laptops take the person's shared DSTs whole (decision 0012).
+            shared = tx.execute(
+                "SELECT rp.record_id FROM record_person rp WHERE rp.person_id = ? AND "
+                "(EXISTS (SELECT 1 FROM dst_invitation i WHERE i.record_id = rp.record_id) OR "
+                "EXISTS (SELECT 1 FROM dst_contribution c WHERE c.record_id = rp.record_id)) "
+                "ORDER BY rp.record_id",
+                (person_id,),
+            ).fetchall()
+            self.log_dst_changes(tx, [(str(r[0]), "owner", assessor_id, "") for r in shared], now)
 
     def allocations(
         self, limit: int = 100, *, team: str | None = None

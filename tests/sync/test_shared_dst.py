@@ -44,7 +44,7 @@ from assessor_app.core.sync_client import dst
 from assessor_app.core.sync_client.client import SyncReport, enrol, sync_now, transport_for
 from sync.gateway import cli
 from sync.gateway.shared_dst import SharedDsts
-from sync.protocol import CURRENT
+from sync.protocol import CURRENT, DstPullPage
 from tests.support import community_person, session_for
 from tests.sync.conftest import Gateway
 
@@ -290,20 +290,13 @@ def test_a_contribution_signed_by_a_key_the_gateway_does_not_know_is_refused(mdt
     owner = mdt.laptops[OWNER]
     real = sign_contribution(_item(NURSE, 1, "high"), person, contribution_signing_key(nurse))
     authors = {"n": {"name": NURSE, "organisation": "", "keys": [real["signer"]["public_key"]]}}
-    taken = dst.apply_dst_pull(
-        owner,
-        {
-            "dsts": [
-                {
-                    "record_id": record_id,
-                    "role": "owner",
-                    "contributions": [{"author": "n", "signed": forged}],
-                    "authors": authors,
-                }
-            ]
-        },
-        dt.datetime.now(dt.UTC),
-    )
+    page = {
+        "record_id": record_id,
+        "role": "owner",
+        "contributions": [{"author": "n", "signed": forged}],
+        "authors": authors,
+    }
+    taken = dst.apply_dst_pull(owner, [DstPullPage((page,), (), None)], dt.datetime.now(dt.UTC))
     assert taken.received == 0 and "different key" in taken.refused[0]
     assert _contributions(owner, record_id) == []
 

@@ -4,7 +4,8 @@ An invited MDT member (an NHS nurse) receives a DST through the gateway's DST pu
 record and the person's identity, under the owner's ids. They are kept here only so the
 member can contribute: their revisions are never queued for the gateway (`outbox.enqueue`
 reads this table), since the owner's laptop holds the record; the member's own contributions
-go signed through the DST exchange instead. Imports no Qt.
+go signed through the DST exchange instead. The cursor of the last DST pull page kept
+(schema 23) is here too, with the DSTs to ask for whole again. Imports no Qt.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ import datetime as dt
 
 from assessor_app.core.storage.database import Connection
 
-__all__ = ["hold", "held", "held_records"]
+__all__ = [
+    "ask_again",
+    "asked_again",
+    "hold",
+    "held",
+    "held_records",
+    "keep_pull_cursor",
+    "pull_cursor",
+    "taken_whole",
+]
 
 
 def hold(
@@ -52,3 +62,41 @@ def held(conn: Connection, record_id: str) -> bool:
 def held_records(conn: Connection) -> list[str]:
     """Every DST held here by invitation."""
     return [str(r[0]) for r in conn.execute("SELECT record_id FROM shared_dst ORDER BY 1")]
+
+
+def pull_cursor(conn: Connection) -> int:
+    """The cursor of the last DST pull page kept (0 before the first)."""
+    row = conn.execute("SELECT cursor FROM dst_pull_state WHERE one = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def keep_pull_cursor(conn: Connection, cursor: int, now: dt.datetime) -> None:
+    """Keep a DST pull page's cursor: call in the transaction that keeps the page."""
+    conn.execute(
+        "INSERT INTO dst_pull_state (one, cursor, pulled_at) VALUES (1, ?, ?) "
+        "ON CONFLICT (one) DO UPDATE SET cursor = excluded.cursor, "
+        "pulled_at = excluded.pulled_at",
+        (cursor, now.isoformat()),
+    )
+
+
+def ask_again(conn: Connection, record_id: str, now: dt.datetime) -> None:
+    """Ask for a DST whole at the next DST pull: not all of what came could be taken."""
+    conn.execute(
+        "INSERT INTO dst_pull_again (record_id, since) VALUES (?, ?) "
+        "ON CONFLICT (record_id) DO NOTHING",
+        (record_id, now.isoformat()),
+    )
+
+
+def asked_again(conn: Connection, most: int) -> list[str]:
+    """The DSTs to ask for whole, longest waiting first (at most `most`)."""
+    rows = conn.execute(
+        "SELECT record_id FROM dst_pull_again ORDER BY since, record_id LIMIT ?", (most,)
+    )
+    return [str(r[0]) for r in rows]
+
+
+def taken_whole(conn: Connection, record_id: str) -> None:
+    """A DST came whole and all of it was taken: no need to ask for it again."""
+    conn.execute("DELETE FROM dst_pull_again WHERE record_id = ?", (record_id,))

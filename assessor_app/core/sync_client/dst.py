@@ -4,7 +4,9 @@ After the caseload pull, the laptop sends its profile's own contributions to eve
 holds (owned, or held by invitation), each signed by the profile's contribution key as a
 contribution file is (``POST /v1/dst/contributions``); the gateway checks each against the key
 it registered for this laptop at enrolment. Then it asks for every DST its assessor is a
-member of (``POST /v1/dst/pull``): a DST it is newly invited to arrives as the person's
+member of (``POST /v1/dst/pull``), sending the cursor of the last page it kept: the gateway
+answers a page at a time with only what changed since (decisions 0008, 0012). A DST it is
+newly invited to arrives as the person's
 identity and an empty DST record under the owner's ids, held by invitation
 (`storage.shared_dst`); every member's contributions arrive signed, with the keys the gateway
 registered for their authors, and are merged as a file's would be
@@ -19,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +39,7 @@ from assessor_app.core.storage.assessments import AssessmentRepository
 from assessor_app.core.storage.people import PeopleRepository, details_from_body
 from assessor_app.core.storage.vault import Vault
 from assessor_app.core.sync_client.transport import Transport, TransportError
-from sync.protocol import CURRENT
+from sync.protocol import CURRENT, MAX_PULL, DstPullPage, DstPullRequest, ProtocolError
 
 log = logging.getLogger("assessor.sync")
 
@@ -49,6 +51,7 @@ __all__ = [
     "apply_dst_pull",
     "exchange_dsts",
     "own_contributions",
+    "prepare_exchange",
     "send_and_fetch",
 ]
 
@@ -56,6 +59,8 @@ CONTRIBUTIONS_PATH = "/v1/dst/contributions"
 PULL_PATH = "/v1/dst/pull"
 _BATCH = 200
 """At most this many contributions a request (the gateway's limit)."""
+MOST_PAGES = 50
+"""At most this many DST pull pages one sync asks for (the rest come at the next)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ class DstExchange:
     """Contributions, or newer revisions of them, merged into DSTs here."""
     new_dsts: int = 0
     """DSTs this laptop was newly invited to, now held here."""
+    withdrawn: int = 0
+    """DSTs held here by invitation whose invitation the gateway says was withdrawn."""
     refused: tuple[str, ...] = ()
     """Why anything sent or received was not taken, in words."""
 
@@ -99,20 +106,33 @@ def own_contributions(vault: Vault) -> tuple[list[dict[str, Any]], list[str]]:
 def exchange_dsts(
     vault: Vault, transport: Transport, *, now: Callable[[], dt.datetime]
 ) -> DstExchange:
-    """Send this member's contributions, then take the others': one sync's DST exchange.
+    """Send this member's contributions, then take what changed in the others': one sync's.
 
     Raises:
         TransportError: the gateway could not be reached (nothing here was changed by the
             step that failed; it goes on at the next sync).
+        ProtocolError: the gateway's first DST pull page could not be read (nothing kept).
     """
-    items, problems = own_contributions(vault)
-    sent = send_and_fetch(transport, items)
-    if sent.answer is None:
+    items, problems, asked = prepare_exchange(vault)
+    sent = send_and_fetch(transport, items, asked)
+    if sent.pages is None:
         return DstExchange(sent.sent, refused=tuple(problems) + sent.refused)
-    result = apply_dst_pull(vault, sent.answer, now())
+    result = apply_dst_pull(vault, sent.pages, now())
     return dataclasses.replace(
         result, sent=sent.sent, refused=tuple(problems) + sent.refused + result.refused
     )
+
+
+def prepare_exchange(vault: Vault) -> tuple[list[dict[str, Any]], list[str], DstPullRequest]:
+    """The exchange's vault half before the network (runs on the vault's thread).
+
+    Returns:
+        The own contributions signed, any problems signing them, and the DST pull to send
+        from the cursor kept.
+    """
+    items, problems = own_contributions(vault)
+    again = tuple(shared_dst.asked_again(vault.conn, MAX_PULL))
+    return items, problems, DstPullRequest(shared_dst.pull_cursor(vault.conn), whole=again)
 
 
 @dataclass(frozen=True)
@@ -122,21 +142,33 @@ class Sent:
     sent: int
     """Own contributions the gateway took (new to it)."""
     refused: tuple[str, ...]
-    """The gateway's reasons for any it refused."""
-    answer: dict[str, Any] | None
-    """Its DST pull's answer; None from a gateway from before shared DSTs."""
+    """The gateway's reasons for any it refused, and why the pages stopped early if they did."""
+    pages: tuple[DstPullPage, ...] | None
+    """The DST pull's pages, in order; None from a gateway from before shared DSTs."""
 
 
-def send_and_fetch(transport: Transport, items: list[dict[str, Any]]) -> Sent:
-    """The exchange's network half: post the signed contributions, then the DST pull.
+def send_and_fetch(
+    transport: Transport,
+    items: list[dict[str, Any]],
+    asked: DstPullRequest | None = None,
+    *,
+    most_pages: int = MOST_PAGES,
+) -> Sent:
+    """The exchange's network half: post the signed contributions, then the DST pull's pages.
 
-    Touches only the network (the window runs it on its network lane).
+    Pages are asked for while the gateway says more wait (at most `most_pages`; the rest
+    come at the next sync). A connection lost after the first page keeps the pages that
+    came: each is kept with its cursor, so the next sync goes on from the last. Touches only
+    the network (the window runs it on its network lane).
 
     Raises:
-        TransportError: the gateway could not be reached or refused the request.
+        TransportError: the gateway could not be reached or refused the request, before any
+            page came.
+        ProtocolError: the first page could not be read.
     """
     sent = 0
     refused: list[str] = []
+    request = asked or DstPullRequest()
     try:
         for start in range(0, len(items), _BATCH):
             chunk = items[start : start + _BATCH]
@@ -149,41 +181,91 @@ def send_and_fetch(transport: Transport, items: list[dict[str, Any]]) -> Sent:
                     sent += 1
                 elif isinstance(got, dict) and got.get("status") == "refused":
                     refused.append(str(got.get("reason", ""))[:500])
-        pulled = transport.post(PULL_PATH, {"protocol": CURRENT})
+        pages = [_page(transport, request)]
     except TransportError as e:
         if e.status == 404:
             return Sent(sent, tuple(refused), None)  # a gateway from before shared DSTs
         raise
-    return Sent(sent, tuple(refused), pulled)
+    while pages[-1].more and pages[-1].cursor is not None and len(pages) < most_pages:
+        request = DstPullRequest(pages[-1].cursor, request.limit)  # `whole` came already
+        try:
+            pages.append(
+                DstPullPage.from_json(transport.post(PULL_PATH, request.to_json()), request)
+            )
+        except (TransportError, ProtocolError) as e:
+            log.warning("the DST pull stopped after %d page(s): %s", len(pages), e)
+            refused.append(
+                "Not every change to the shared DSTs arrived (the connection to the gateway "
+                "was lost); what arrived is kept, and the rest comes at the next sync."
+            )
+            break
+    return Sent(sent, tuple(refused), tuple(pages))
 
 
-def apply_dst_pull(vault: Vault, answer: Mapping[str, Any], now: dt.datetime) -> DstExchange:
-    """Keep what the gateway's DST pull gave: new invitations, and every member's contributions.
+def _page(transport: Transport, request: DstPullRequest) -> DstPullPage:
+    return DstPullPage.from_json(transport.post(PULL_PATH, request.to_json()), request)
 
-    Each DST is taken apart from the others: one that cannot be taken is said why, and the
-    rest are kept.
+
+def apply_dst_pull(vault: Vault, pages: Sequence[DstPullPage], now: dt.datetime) -> DstExchange:
+    """Keep what the gateway's DST pull gave: new invitations, and members' contributions.
+
+    Each page is kept in one transaction with its cursor, so a pull cut off goes on from the
+    last page kept, and a page kept twice changes nothing the second time (the merge is by
+    contribution id and revision). Each DST is taken apart from the others: one that cannot
+    be taken is said why, and the rest are kept.
     """
-    dsts = answer.get("dsts")
-    if not isinstance(dsts, list):
-        return DstExchange(refused=("The gateway's answer about shared DSTs could not be read.",))
+    total = DstExchange()
+    for page in pages:
+        if page.reset:
+            log.info("the gateway's DST changes started again from the beginning (a restore)")
+        with vault.transaction() as conn:
+            got = _apply_page(vault, page, now)
+            if page.cursor is not None:
+                shared_dst.keep_pull_cursor(conn, page.cursor, now)
+        total = DstExchange(
+            received=total.received + got.received,
+            new_dsts=total.new_dsts + got.new_dsts,
+            withdrawn=total.withdrawn + got.withdrawn,
+            refused=total.refused + got.refused,
+        )
+    return total
+
+
+def _apply_page(vault: Vault, page: DstPullPage, now: dt.datetime) -> DstExchange:
+    """One page's DSTs, each in its own savepoint of the page's transaction."""
     received = new = 0
     refused: list[str] = []
-    for dst in dsts:
+    for dst in page.dsts:
         if not isinstance(dst, dict) or not isinstance(dst.get("record_id"), str):
             refused.append("A shared DST in the gateway's answer could not be read.")
             continue
+        record_id = dst["record_id"]
+        checked = _received(dst)
         try:
-            made = _hold_if_invited(vault, dst, now)
-            merged = take_gateway_contributions(vault, dst["record_id"], _received(dst))
+            with vault.transaction():
+                made = _hold_if_invited(vault, dst, now)
+                merged = take_gateway_contributions(vault, record_id, checked)
         except _NotHere:
             continue  # owned, but not on this laptop (another of the owner's laptops has it)
         except AssessorError as e:
             refused.append(e.one_line())
+            shared_dst.ask_again(vault.conn, record_id, now)  # the cursor moves past it
             continue
+        if merged.refused or len(checked) < len(dst.get("contributions") or []):
+            shared_dst.ask_again(vault.conn, record_id, now)
+        elif dst.get("whole") is True:
+            shared_dst.taken_whole(vault.conn, record_id)
         new += made
         received += merged.added
         refused += merged.refused
-    return DstExchange(received=received, new_dsts=new, refused=tuple(refused))
+    held = set(shared_dst.held_records(vault.conn))
+    withdrawn = tuple(r for r in page.withdrawn if r in held)
+    for record_id in withdrawn:
+        # Kept as it was (decision 0012): nothing more of it arrives, nor is taken from here.
+        log.info("the invitation to shared DST %s was withdrawn", record_id)
+    return DstExchange(
+        received=received, new_dsts=new, withdrawn=len(withdrawn), refused=tuple(refused)
+    )
 
 
 class _NotHere(Exception):
