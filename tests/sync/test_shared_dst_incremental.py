@@ -296,3 +296,22 @@ def test_what_was_shared_before_the_change_log_comes_with_the_first_cursor(
     assert [c["signed"]["contribution"] for c in page.dsts[0]["contributions"]] == [part]
     assert page.withdrawn == ("4e5f6a7b",) and not page.more and page.cursor == 3
     assert SharedDsts(store).changes_for(nurse, page.cursor, 200).dsts == ()
+
+
+def test_one_dst_that_does_not_read_does_not_stop_the_page_and_is_asked_for_again(
+    mdt: Mdt,
+) -> None:
+    record_id = _all_synced(mdt)
+    nurse, therapist = mdt.laptops[NURSE], mdt.laptops[THERAPIST]
+    _contribute(therapist, record_id, _item(THERAPIST, 2, "severe"))
+    _sync(therapist)
+    answer, _ = _pull(nurse, shared_dst.pull_cursor(nurse.conn))
+    (changed,) = answer["dsts"]
+    changed["contributions"] = 5  # not a list: this DST cannot be read
+    page = DstPullPage.from_json(answer, DstPullRequest(shared_dst.pull_cursor(nurse.conn)))
+    got = dst.apply_dst_pull(nurse, [page], dt.datetime.now(dt.UTC))
+    assert got.received == 0 and "could not be read" in " ".join(got.refused)
+    assert shared_dst.pull_cursor(nurse.conn) == answer["cursor"]  # the page was kept
+    assert dst.prepare_exchange(nurse)[2].whole == (record_id,)  # and the DST asked for again
+    assert _sync(nurse).dst_received == 1
+    assert _item(THERAPIST, 2, "severe") in _contributions(nurse, record_id)

@@ -240,18 +240,32 @@ def _apply_page(vault: Vault, page: DstPullPage, now: dt.datetime) -> DstExchang
             refused.append("A shared DST in the gateway's answer could not be read.")
             continue
         record_id = dst["record_id"]
+        given = dst.get("contributions") or []
+        if not isinstance(given, list):
+            # One DST that does not read must not stop the page (the cursor moves past it).
+            refused.append("A shared DST in the gateway's answer could not be read.")
+            shared_dst.ask_again(vault.conn, record_id, now)
+            continue
         checked = _received(dst)
         try:
             with vault.transaction():
                 made = _hold_if_invited(vault, dst, now)
                 merged = take_gateway_contributions(vault, record_id, checked)
         except _NotHere:
-            continue  # owned, but not on this laptop (another of the owner's laptops has it)
+            # Owned, but not on this laptop (yet: a caseload pull may bring it later, or
+            # another of the owner's laptops holds it): asked for whole again, as the cursor
+            # moves past what this page said of it.
+            shared_dst.ask_again(vault.conn, record_id, now)
+            continue
         except AssessorError as e:
             refused.append(e.one_line())
             shared_dst.ask_again(vault.conn, record_id, now)  # the cursor moves past it
             continue
-        if merged.refused or len(checked) < len(dst.get("contributions") or []):
+        except (TypeError, ValueError, KeyError, AttributeError):
+            refused.append("A shared DST in the gateway's answer could not be read.")
+            shared_dst.ask_again(vault.conn, record_id, now)
+            continue
+        if merged.refused or len(checked) < len(given):
             shared_dst.ask_again(vault.conn, record_id, now)
         elif dst.get("whole") is True:
             shared_dst.taken_whole(vault.conn, record_id)

@@ -896,17 +896,6 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             return
         self._closing = True
-        import sys
-
-        import shiboken6
-
-        print(
-            "CLOSE",
-            id(self),
-            shiboken6.isValid(self.enrol_action),
-            shiboken6.isValid(self.menuBar()),
-            file=sys.stderr,
-        )
         self.ops.closing = True
         if self._instance_server is not None:
             self._instance_server.stop()
