@@ -48,7 +48,6 @@ from sync.protocol import (
     CURRENT,
     MAX_BATCH,
     MAX_PULL,
-    MAX_REFERENCE_ANSWER,
     ContactAnswer,
     DeviceOrder,
     DocumentAnswer,
@@ -71,6 +70,10 @@ _SIGN_FILE = "bundle-ed25519.key"
 MAX_PUSHES = 200
 """The most batches of revisions one bundle may carry (`MAX_BATCH` each)."""
 RECEIPT_LIFETIME = dt.timedelta(days=365)
+INBOUND_REFERENCE_BYTES = 64 * 1024 * 1024
+"""About how much reference data one inbound bundle carries (online answers carry 8 MB, and
+ask again; a file cannot, and the next one written before the laptop's own bundle has said
+what it took would carry the same again)."""
 
 
 def _load_or_make(path: Path, make: Any) -> Any:
@@ -497,7 +500,7 @@ def inbound_for_device(
         # bundle); a laptop that never said gets every one. Checked on the laptop against the
         # publishing key, as online.
         found, reference_more = store.reference_newer(
-            store.reference_held(device.id), MAX_REFERENCE_ANSWER
+            store.reference_held(device.id), INBOUND_REFERENCE_BYTES
         )
         reference = tuple(found)
     sequence = store.note_inbound(device.id, cursor, now)

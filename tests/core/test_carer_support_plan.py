@@ -457,3 +457,16 @@ def test_a_carer_on_bail_is_offered_direct_payments_from_their_own_person_record
         "can choose to have direct payments: money from us, so that you can arrange your "
         "support as a carer."
     ]
+
+
+def test_a_carer_of_two_people_has_a_plan_to_make_for_each_care(vault: Vault) -> None:
+    """One carer's assessment for each person cared for: each eligible one wants its own plan,
+    and a reassessment of the same care replaces the one before on the list."""
+    session = _session(vault)
+    carer = _carer(session)
+    zoe = _carers_assessment(session, carer)
+    tobias = _carers_assessment(session, carer, cared_for_name="Tobias Quillfeather")
+    assert {i.record_id for i in _plan_items(session)} == {zoe, tobias}
+    # Zoë's care assessed again: the plan is to be made from the newer assessment only.
+    again = _carers_assessment(session, carer)
+    assert {i.record_id for i in _plan_items(session)} == {again, tobias}

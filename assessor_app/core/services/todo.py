@@ -192,7 +192,14 @@ NEEDS_TEXTS = (
 )
 NEEDS_FLAGS = ("ineligible_info_given", "notify_other_authority", *ELIGIBILITY_FLAGS)
 PLAN_TEXTS = ("needs_record", "plan_date")
-CARER_TEXTS = ("assessment_date", "wellbeing_impact", "relationship", "health_deteriorating")
+CARER_TEXTS = (
+    "assessment_date",
+    "wellbeing_impact",
+    "relationship",
+    "health_deteriorating",
+    "cared_for_record",
+    "cared_for_name",
+)
 CARER_FLAGS = ("care_necessary",)
 REVIEW_TEXTS = ("plan_record", "review_date")
 """What `rules.reviews.due_review` reads of a review (its `REVIEW_DUE_ANSWERS`)."""
@@ -268,6 +275,25 @@ def _changed_on(record: Projected) -> dt.date:
 def _since(record: Projected) -> dt.date:
     """When a needs assessment's item became due: its assessment date, else its last change."""
     return _day(record.values.get("assessment_date")) or _changed_on(record)
+
+
+def _care_of(record: Projected) -> tuple[str, str]:
+    """A carer's assessment's carer and the care it is about (whom, by id, else by name)."""
+    whom = record.values.get("cared_for_record") or record.values.get("cared_for_name") or ""
+    return record.person_id, str(whom).strip().casefold()
+
+
+def _newest_by(
+    records: Iterable[Projected], key: Callable[[Projected], Any]
+) -> dict[Any, Projected]:
+    """The most recently changed record of each `key`."""
+    newest: dict[Any, Projected] = {}
+    for record in records:
+        k = key(record)
+        kept = newest.get(k)
+        if kept is None or record.updated_at > kept.updated_at:
+            newest[k] = record
+    return newest
 
 
 def _latest(records: Iterable[Projected]) -> dict[PersonId, Projected]:
@@ -358,14 +384,18 @@ def work_out(
         ("notify_other_authority",),
     )
     plans = repo.projected(PLAN_FORM, texts=PLAN_TEXTS, people=people)
-    carers = repo.projected(
+    # Every completed carer's assessment: a carer of two people has one for each, and each is
+    # the latest of its own (a reassessment of the same care replaces the one before).
+    carers_done = repo.projected(
         CARERS_FORM,
         texts=CARER_TEXTS,
         flags=CARER_FLAGS,
         judged={"outcomes": carer_outcome_codes()},
         people=people,
-        only=Only(statuses=done, newest=True, not_equal=(("wellbeing_impact", "not_significant"),)),
+        only=Only(statuses=done),
     )
+    carers = list(_newest_by(carers_done, _care_of).values())
+    care_of: dict[str, tuple[str, str]] = {str(c.record_id): _care_of(c) for c in carers_done}
     carer_plans = repo.projected(CARER_PLAN_FORM, texts=PLAN_TEXTS, people=people)
     reviews = repo.projected(REVIEW_FORM, texts=REVIEW_TEXTS, people=people)
     money = repo.projected(FINANCIAL_FORM, people=people, having=PLAN_FORM)
@@ -387,7 +417,15 @@ def work_out(
     items += _plan_items(carers, carer_plans, _carer_eligible, carer_plan)
     items += _needs_items(declined, uninformed, to_tell)
     items += _review_items(plans, reviews, session.settings, today, care_plan)
-    items += _review_items(carer_plans, reviews, session.settings, today, carer_plan)
+    items += _review_items(
+        carer_plans,
+        reviews,
+        session.settings,
+        today,
+        carer_plan,
+        # A carer's plans are told apart by the care they are for (one plan each).
+        lambda plan: care_of.get(str(plan.values.get("needs_record")), (str(plan.person_id), "")),
+    )
     items += _financial_items(plans, money, FINANCIAL_FORM)
     items += _chc_items(dsts, today)
     return soonest_first(items)
@@ -525,8 +563,12 @@ def _review_items(
     settings: Settings,
     today: dt.date,
     kind: _PlanDue,
+    group: Callable[[Projected], Any] | None = None,
 ) -> list[TodoItem]:
     """The next review of each person's latest completed plan of `kind`, once near (`due_review`).
+
+    `group` says which plans replace one another (default: a person's plans do; a carer's
+    are grouped by the care each is for).
 
     Only each person's latest plan (agreed last, then changed last): a plan a revised plan
     replaced is reviewed no more, even if it was changed since. A plan being amended, or one
@@ -537,13 +579,14 @@ def _review_items(
     """
     from assessor_app.core.rules.reviews import due_review
 
-    latest: dict[PersonId, Projected] = {}
+    key = group or (lambda plan: plan.person_id)
+    latest: dict[Any, Projected] = {}
     for plan in plans:
         if plan.status is RecordStatus.DRAFT:
             continue
-        kept = latest.get(plan.person_id)
+        kept = latest.get(key(plan))
         if kept is None or _agreed_order(plan) > _agreed_order(kept):
-            latest[plan.person_id] = plan
+            latest[key(plan)] = plan
     wanted = {plan.record_id for plan in latest.values()}
     held: dict[str, list[_Record]] = {}
     open_review: dict[str, Projected] = {}  # plan id -> its review in progress (the newest)
