@@ -213,12 +213,13 @@ class PeopleRepository:
     def settle_fork(
         self, person_id: PersonId, details: PersonDetails, supersedes: str, action: str
     ) -> Person:
-        """Write the choice between two versions of a person's details as one new revision.
+        """Write the choice between two versions of a person's details.
 
-        The revision holds `details` (one version's, as they were saved: not validated again,
-        so a choice never fails on a rule that changed since) and names the other version's
-        newest revision in its body (`history.SUPERSEDES`); every version of the person kept
-        from the gateway is marked settled by it, in the same transaction.
+        Two revisions, in one transaction: the choice, holding `details` (one version's, as
+        they were saved: not validated again, so a choice never fails on a rule that changed
+        since) and naming the other version's newest revision (`history.SUPERSEDES`), which
+        marks every version kept from the gateway settled; then the same details plainly, so
+        the person's newest revision reads as details alone to any app.
         """
         self.get(person_id)
         return self._write(person_id, details, action, supersedes=supersedes)
@@ -227,9 +228,22 @@ class PeopleRepository:
         self, person_id: PersonId, details: PersonDetails, action: str, *, supersedes: str = ""
     ) -> Person:
         body = details_to_body(details)
-        noted = body | {history.SUPERSEDES: supersedes} if supersedes else body
+        author = self.vault.profile.name
         with self.vault.transaction() as conn:
-            rev = history.append_revision(conn, "person", person_id, self.vault.profile.name, noted)
+            if supersedes:
+                # The choice is its own revision, naming the version it settles; the details
+                # then follow in a plain one, so a person's newest revision never carries the
+                # note (an app from before people forked refuses details with a key it does
+                # not know, and would lose the caseload list over it).
+                choice = body | {history.SUPERSEDES: supersedes}
+                chosen = history.append_revision(conn, "person", person_id, author, choice)
+                history.append_audit(
+                    conn, self.vault.profile.id, action, "person", person_id,
+                    revision_hash=chosen.hash,
+                )  # fmt: skip
+                other_versions.settle(conn, person_id, chosen.hash, history.now_utc())
+                action = "person.update"
+            rev = history.append_revision(conn, "person", person_id, author, body)
             conn.execute(
                 "INSERT INTO person (id, family_name, given_name, search_text, body, revision, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
@@ -249,8 +263,6 @@ class PeopleRepository:
             history.append_audit(
                 conn, self.vault.profile.id, action, "person", person_id, revision_hash=rev.hash
             )
-            if supersedes:
-                other_versions.settle(conn, person_id, rev.hash, history.now_utc())
         return Person(person_id, details, rev.created_at)
 
     def get(self, person_id: str) -> Person:
