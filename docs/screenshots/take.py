@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -36,6 +37,19 @@ def wait_for(condition: Callable[[], object], seconds: float = 20) -> None:
         if time.monotonic() > end:
             raise SystemExit("timed out waiting for the window")
         QTest.qWait(50)
+
+
+def demo_window(app: QApplication, folder: Path, seconds: float = 180) -> Any:
+    """The app's window on a demo profile in `folder`, at 1200x760, once its caseload shows and
+    its worker is idle (what the scripts that drive a form start from)."""
+    window = build_main_window(
+        app, data_dir=folder, registry=load_forms_dir(default_forms_dir()), demo=True
+    )
+    window.resize(1200, 760)
+    window.show()
+    wait_for(lambda: window.caseload is not None, seconds=seconds)
+    wait_for(lambda: window.ops.pending == 0)
+    return window
 
 
 def main() -> None:

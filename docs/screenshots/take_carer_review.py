@@ -22,33 +22,24 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-from take import wait_for  # noqa: E402
+from take import demo_window, wait_for  # noqa: E402
 from take_forms import grab_sections  # noqa: E402
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from assessor_app.core.form_engine.definition import load_forms_dir  # noqa: E402
-from assessor_app.core.paths import default_forms_dir  # noqa: E402
 from assessor_app.core.records import AssessmentId, PersonId  # noqa: E402
 from assessor_app.core.services.records import complete_record, start_record  # noqa: E402
 from assessor_app.core.storage.people import PeopleRepository  # noqa: E402
 from tests.core.test_carer_support_plan import SIGNED, _by_plan, _otherwise  # noqa: E402
 from tests.support import community_person  # noqa: E402
 
-from assessor_app.ui.app import build_main_window  # noqa: E402
-
 CARER = json.loads((ROOT / "tests/fixtures/forms/answers/carers_eligible.json").read_text("utf-8"))
 
 
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    registry = load_forms_dir(default_forms_dir())
     with tempfile.TemporaryDirectory() as tmp:
-        window = build_main_window(app, data_dir=Path(tmp), registry=registry, demo=True)
-        window.resize(1200, 760)
-        window.show()
-        wait_for(lambda: window.caseload is not None, seconds=180)
-        wait_for(lambda: window.ops.pending == 0)
+        window = demo_window(app, Path(tmp))
         session = window.session
         assert session is not None
         person = PersonId(
@@ -59,7 +50,11 @@ def main() -> None:
         complete_record(session, AssessmentId(source))
         plan = start_record(session, session.forms.latest("carers_support_plan"), person)
         recreation, health = plan.answers["plan_needs"]
-        answers = {**SIGNED, "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)]}
+        answers = {
+            **SIGNED,
+            "dp_choice": "declines",
+            "plan_needs": [_by_plan(recreation, 6000), _otherwise(health)],
+        }
         for field_id, value in answers.items():
             session.records.save_field(plan.id, field_id, value)
         complete_record(session, plan.id)
